@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Internal helpers shared by every core module: assertions, error recording,
+ * VA reservation, small file helpers. Nothing here is public API.
+ */
+#ifndef HUGEMEM_COMMON_I_H
+#define HUGEMEM_COMMON_I_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "hugemem/common.h"
+
+#define HM_INTERNAL __attribute__((visibility("hidden")))
+
+/* Debug level: 0 release, 1 O(1) asserts (default in debug builds), 3 O(n) walks. */
+#ifndef HM_DEBUG
+#define HM_DEBUG 0
+#endif
+
+HM_INTERNAL void hm_panic(const char *file, int line, const char *expr)
+	__attribute__((noreturn));
+
+/* Always on: untrusted pointers, shared-memory headers. */
+#define HM_VERIFY(x) \
+	do { if (HM_UNLIKELY(!(x))) hm_panic(__FILE__, __LINE__, #x); } while (0)
+#if HM_DEBUG >= 1
+#define HM_ASSERT(x) HM_VERIFY(x)
+#else
+#define HM_ASSERT(x) ((void)0)
+#endif
+#if HM_DEBUG >= 3
+#define HM_ASSERT_EXPENSIVE(x) HM_VERIFY(x)
+#else
+#define HM_ASSERT_EXPENSIVE(x) ((void)0)
+#endif
+
+/*
+ * Record a failure for hm_last_error() and return -err, so a public function can
+ * write `return hm_fail(EINVAL, "len %u exceeds ...", len);`. Logs at DEBUG only:
+ * whether a failure deserves the user's attention is the caller's decision.
+ */
+HM_INTERNAL int hm_fail(int err, const char *fmt, ...) HM_PRINTF(2, 3);
+/* Same, for pointer-returning functions: sets hm_errno and returns NULL. */
+HM_INTERNAL void *hm_fail_ptr(int err, const char *fmt, ...) HM_PRINTF(2, 3);
+/* Same as hm_fail but also logs the message at ERR. */
+HM_INTERNAL int hm_fail_log(int err, const char *fmt, ...) HM_PRINTF(2, 3);
+
+#define HM_LOG(level, ...) hm_log(HM_LOG_##level, __VA_ARGS__)
+
+/* ---- VA reservation (va.c) ---- */
+
+/* Default base hint: low addresses keep IOVA-as-VA under narrow DMA masks. */
+#define HM_VA_BASE_DEFAULT 0x100000000ULL
+
+enum {
+	HM_VA_EXACT = 1 << 0, /* requested is an exact address, not a hint */
+};
+
+/*
+ * Reserve @p size bytes of PROT_NONE address space aligned to @p align (a power of
+ * two >= system page). With HM_VA_EXACT the result is @p requested or NULL with
+ * hm_errno EADDRNOTAVAIL. Otherwise @p requested (or the process's running base
+ * hint when NULL) is a hint: tried a few times upward, then the kernel picks.
+ * @return the base, or NULL and hm_errno set (ENOMEM, EADDRNOTAVAIL, EINVAL).
+ */
+HM_INTERNAL void *hm_va_reserve(void *requested, size_t size, size_t align,
+				unsigned int flags);
+/* Give back a reservation (or any mapping) entirely. */
+HM_INTERNAL void hm_va_release(void *addr, size_t size);
+/* Turn [addr, addr+size) back into a PROT_NONE reservation (drops the pages). */
+HM_INTERNAL int hm_va_rereserve(void *addr, size_t size);
+/* Set the running base hint (--base-virtaddr); 0 restores the default. */
+HM_INTERNAL void hm_va_set_base(uint64_t base);
+/* System page size, cached. */
+HM_INTERNAL size_t hm_sys_page_size(void);
+
+/* ---- small string helpers (util.c) ---- */
+
+/* snprintf that reports truncation: 0 or -ENAMETOOLONG. */
+HM_INTERNAL int hm_snprintf(char *buf, size_t len, const char *fmt, ...) HM_PRINTF(3, 4);
+/* Parse "2M", "1G", "4096", "64k", "2MB", "1048576kB" into bytes. 0 or -EINVAL/-ERANGE. */
+HM_INTERNAL int hm_parse_size(const char *s, uint64_t *out);
+/* Parse a non-negative decimal integer <= max that ends exactly at *end or NUL. */
+HM_INTERNAL int hm_parse_u64(const char *s, uint64_t max, uint64_t *out);
+/* "2M", "1G", "4K" for a page size; @p buf of >= 16 bytes. */
+HM_INTERNAL const char *hm_size_str(uint64_t sz, char *buf, size_t len);
+
+#endif /* HUGEMEM_COMMON_I_H */

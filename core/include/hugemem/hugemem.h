@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* hugemem: one include for the whole public API. */
+#ifndef HUGEMEM_H
+#define HUGEMEM_H
+
+#include "hugemem/common.h"
+#include "hugemem/lock.h"
+#include "hugemem/fbarray.h"
+#include "hugemem/backend.h"
+#include "hugemem/memseg.h"
+#include "hugemem/lcore.h"
+#include "hugemem/init.h"
+
+#endif

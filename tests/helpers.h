@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Helpers shared by the cmocka tests. */
+#ifndef HM_TEST_HELPERS_H
+#define HM_TEST_HELPERS_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "hugemem/common.h"
+
+/* Skip the whole program with exit 77 and a reason (meson counts it as SKIP). */
+void hm_test_skip_all(const char *why, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
+/* Backend under test: $HUGEMEM_TEST_BACKEND, default "emu". */
+const char *hm_test_backend(void);
+
+/* Deterministic PRNG for property tests (xorshift64*); seed from $HUGEMEM_TEST_SEED. */
+uint64_t hm_test_seed(void);
+uint64_t hm_test_rand(uint64_t *state);
+
+/* Counters of process resources, for leak checks across init/cleanup cycles. */
+int hm_test_count_fds(void);
+int hm_test_count_maps(void);
+/* Number of entries in @p dir (recursive), -1 if it does not exist. */
+int hm_test_count_files(const char *dir);
+/* 1 when [addr, addr+len) is reserved (mapped, any protection) in this process. */
+int hm_test_va_mapped(const void *addr, size_t len);
+
+/* Quiet the library's log while a test deliberately fails calls. */
+void hm_test_quiet_log(void);
+
+#endif
