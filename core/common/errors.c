@@ -37,7 +37,7 @@ hm_last_error(void)
 	return last_msg;
 }
 
-static void
+static void HM_PRINTF(2, 0)
 record(int err, const char *fmt, va_list ap)
 {
 	hm_errno = err;

@@ -46,6 +46,7 @@ struct hm_backend_params {
 	const char *runtime_dir;  /* <run>/hugemem/<prefix>, exists, mode 0700 */
 	const char *prefix;       /* file prefix (page files are <prefix>map_*) */
 	bool in_memory;           /* no files anywhere: anonymous or memfd pages */
+	bool secondary;           /* another process (the primary) owns the pages: clean nothing */
 };
 
 /** One page, in and out of the ops below. */
@@ -103,6 +104,16 @@ struct hm_backend_ops {
 	 * @return 0 or -errno (-ENOENT: the page is gone).
 	 */
 	int (*page_attach)(struct hm_backend *be, struct hm_page *pg);
+
+	/**
+	 * Move a mapped page to @p new_va, keeping its contents, IOVA and handle;
+	 * the old range becomes a PROT_NONE reservation again and pg->va is updated.
+	 * Used by legacy mode to order pages by IOVA. Optional: NULL means legacy
+	 * mode is refused with -ENOTSUP.
+	 * pre: new_va aligned to pg->page_sz and reserved PROT_NONE.
+	 * @return 0 or -errno (the page stays where it was).
+	 */
+	int (*page_move)(struct hm_backend *be, struct hm_page *pg, void *new_va);
 
 	/** IOVA of any address inside a mapped page, or HM_BAD_IOVA. Optional. */
 	hm_iova_t (*virt2iova)(struct hm_backend *be, const void *va);

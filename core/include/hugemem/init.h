@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Lifecycle: options, hm_init, hm_cleanup. init -> cleanup -> init works in one
+ * process any number of times and leaves no file, fd or mapping behind.
+ *
+ * Options (DPDK-style, getopt_long; docs/options.md has the full table):
+ *   --backend=NAME        emu (default; $HUGEMEM_BACKEND)
+ *   --topology=SPEC       backend topology ($HUGEMEM_TOPOLOGY), e.g. for emu
+ *                         "nodes=2;2M=512,512;lcores=0@0,1@1;iova=shuffled;seed=7"
+ *   --fault=SPEC          backend fault injection from the start ($HUGEMEM_FAULT)
+ *   -m, --memory=SIZE     preallocate SIZE (MiB, or with a K/M/G suffix), split
+ *                         over nodes by lcore count
+ *   --socket-mem=A,B,...  preallocate per node (MiB or suffixed)
+ *   --socket-limit=A,B,.. cap per node (0 = none)
+ *   --file-prefix=NAME    runtime dir <run>/hugemem/NAME, page file prefix
+ *   --runtime-dir=DIR     base runtime dir ($HUGEMEM_RUNTIME_DIR)
+ *   --in-memory           no files at all (implies --no-shconf)
+ *   --no-shconf           no shared config files
+ *   --base-virtaddr=ADDR  VA hint for every reservation
+ *   --iova-mode=pa|va     IOVA as (synthetic or real) PA, or as VA
+ *   --legacy-mem          map all memory at init, sorted by IOVA; no growth
+ *   --log-level=N|name    emerg..debug or 0..7
+ *   --huge-dir, --huge-unlink, --single-file-segments: hugetlbfs backend only
+ */
+#ifndef HUGEMEM_INIT_H
+#define HUGEMEM_INIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hugemem/common.h"
+#include "hugemem/memseg.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum hm_iova_mode {
+	HM_IOVA_DC = 0, /* don't care: the backend's natural mode (emu: pa) */
+	HM_IOVA_PA,
+	HM_IOVA_VA,
+};
+
+enum hm_huge_unlink {
+	HM_HUGE_UNLINK_EXISTING = 0, /* delete leftover page files at start (default) */
+	HM_HUGE_UNLINK_ALWAYS,       /* unlink each page file right after mapping it */
+	HM_HUGE_UNLINK_NEVER,        /* reuse leftover files as (dirty) pages */
+};
+
+/** Everything hm_init understands. Strings must outlive the hm_init_config call. */
+struct hm_config {
+	const char *backend;      /* NULL: $HUGEMEM_BACKEND, else "emu" */
+	const char *topology;     /* NULL: $HUGEMEM_TOPOLOGY, else the backend default */
+	const char *fault;        /* NULL: $HUGEMEM_FAULT, else none */
+	uint64_t memory;          /* -m, bytes; 0 = no preallocation */
+	uint64_t socket_mem[HM_MAX_NUMA_NODES];   /* bytes per node */
+	bool socket_mem_set;
+	uint64_t socket_limit[HM_MAX_NUMA_NODES]; /* bytes per node; 0 = none */
+	bool socket_limit_set;
+	const char *file_prefix;  /* NULL: "hugemem" */
+	const char *runtime_dir;  /* NULL: $HUGEMEM_RUNTIME_DIR, $RUNTIME_DIRECTORY, /var/run (root), $XDG_RUNTIME_DIR, /tmp; + "/hugemem" */
+	bool in_memory;
+	bool no_shconf;
+	bool legacy_mem;
+	uint64_t base_virtaddr;   /* 0: default hint (4 GiB) */
+	enum hm_iova_mode iova_mode;
+	int log_level;            /* -1: leave as is */
+	/* hugetlbfs backend only: */
+	const char *huge_dir;
+	enum hm_huge_unlink huge_unlink;
+	bool huge_unlink_set;
+	bool single_file_segments;
+	/* list sizing caps; zeros mean DPDK's defaults */
+	struct hm_memseg_limits limits;
+};
+
+/** Defaults: everything zero / NULL, log_level -1. */
+void hm_config_init(struct hm_config *cfg);
+
+/**
+ * Parse DPDK-style options from argv[1..] into @p cfg (which keeps pointers into
+ * argv). Parsing stops at "--" or the first non-option argument.
+ * @return the number of argv entries consumed (argv[0] and "--" included), or
+ *   -EINVAL with hm_last_error() naming the bad option and the valid values;
+ *   -ENOTSUP for an option of a backend that is not built. @p cfg is unchanged
+ *   on failure.
+ */
+int hm_config_parse(struct hm_config *cfg, int argc, char **argv);
+
+/**
+ * Start hugemem: runtime dir, shared config, backend, lcores, memseg lists,
+ * preallocation. On failure nothing is left behind.
+ * @return 0; -EALREADY (already initialised), -EINVAL / -ENOTSUP (bad config,
+ *   message in hm_last_error()), -EBUSY (another primary owns the runtime dir),
+ *   -ENOMEM (preallocation impossible), or another -errno from the system.
+ */
+int hm_init_config(const struct hm_config *cfg);
+
+/** hm_config_parse + hm_init_config. @return the number of argv entries consumed, or -errno. */
+int hm_init(int argc, char **argv);
+
+/**
+ * Release everything hm_init created: pages, lists, config, files, mappings.
+ * @return 0, or -EALREADY when not initialised (nothing to do).
+ */
+int hm_cleanup(void);
+
+/** 1 between a successful hm_init and hm_cleanup. */
+int hm_initialized(void);
+
+/** Running backend instance (NULL when not initialised). */
+struct hm_backend *hm_backend_get(void);
+
+/** <run>/hugemem/<prefix> of the running instance, or NULL. */
+const char *hm_runtime_dir(void);
+
+/** The usage text of hm_init's options, for applications' --help. */
+const char *hm_usage(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* HUGEMEM_INIT_H */

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Logical cores: a small integer per thread (lcore id) and the NUMA node each one
+ * sits on, from the backend's topology (emulated topologies put lcores on nodes the
+ * VM does not have). The thread calling hm_init becomes the main lcore (the
+ * lowest lcore id); other threads call hm_thread_register() to get one.
+ */
+#ifndef HUGEMEM_LCORE_H
+#define HUGEMEM_LCORE_H
+
+#include "hugemem/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** lcore id of a thread that has none. */
+#define HM_LCORE_ID_ANY UINT32_MAX
+
+/** The calling thread's lcore id, or HM_LCORE_ID_ANY. */
+unsigned int hm_lcore_id(void);
+/** lcore id of the thread that called hm_init, or HM_LCORE_ID_ANY. */
+unsigned int hm_get_main_lcore(void);
+/** Node of the calling thread's lcore, or HM_SOCKET_ID_ANY for unregistered threads. */
+int hm_socket_id(void);
+/** Node of @p lcore_id, or -EINVAL (no such lcore) / -ENODEV (not initialised). */
+int hm_lcore_to_socket_id(unsigned int lcore_id);
+/** Number of lcores the topology defines (0 when not initialised). */
+unsigned int hm_lcore_count(void);
+/** Number of NUMA nodes (0 when not initialised). */
+unsigned int hm_socket_count(void);
+/** 1 when @p lcore_id exists, 0 otherwise. */
+int hm_lcore_is_enabled(unsigned int lcore_id);
+
+/**
+ * Give the calling thread the lowest free lcore id.
+ * @return the lcore id; -EALREADY (the thread has one: nothing changes),
+ *   -ENOSPC (every lcore is taken), -ENODEV (not initialised).
+ */
+int hm_thread_register(void);
+/** Release the calling thread's lcore id; no-op for threads that have none. */
+void hm_thread_unregister(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

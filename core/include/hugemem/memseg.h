@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Memseg lists: the address space hugemem hands out pages from.
+ *
+ * At init the core creates one or more lists per memory type (page size, node),
+ * sized by DPDK's rules (docs/modules.md), and reserves each list's whole VA range
+ * up front (PROT_NONE). Slot i of a list always covers
+ *     [base_va + i*page_sz, base_va + (i+1)*page_sz)
+ * and its fbarray used bit says whether a page is mapped there. Freed slots keep
+ * their VA reserved, so nothing else can ever map inside a list.
+ *
+ * All of this lives in the shared config (same VA in every process) and holds no
+ * process-local pointers except the mapping addresses, which are valid in every
+ * process by construction.
+ *
+ * Invariants (hm_memseg_check):
+ *   used(i)  =>  ms.addr == base_va + i*page_sz, ms.len == page_sz,
+ *                ms.socket_id == list.socket_id, ms.iova != HM_BAD_IOVA
+ *   free(i)  =>  the memseg is all zeros
+ *   per node: mapped bytes counter == sum of used pages' sizes
+ */
+#ifndef HUGEMEM_MEMSEG_H
+#define HUGEMEM_MEMSEG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "hugemem/common.h"
+#include "hugemem/fbarray.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define HM_MEMSEG_FLAG_DO_NOT_FREE (1u << 0) /* preallocated at init: never released */
+#define HM_MEMSEG_FLAG_DIRTY (1u << 1)       /* may hold old data: not zeroed */
+
+/** One mapped page. 48 bytes. */
+struct hm_memseg {
+	hm_iova_t iova;      /* device address of addr; valid when used */
+	union {
+		void *addr;  /* page start; == list base + idx*page_sz */
+		uint64_t addr_64;
+	};
+	uint64_t len;        /* bytes; == page_sz when used, 0 when free */
+	uint64_t page_sz;    /* bytes */
+	int32_t socket_id;   /* node the page is on */
+	uint32_t flags;      /* HM_MEMSEG_FLAG_* */
+	uint64_t handle;     /* backend's page identity (opaque) */
+};
+
+/** One list: a VA range of `len` bytes cut into page_sz slots. */
+struct hm_memseg_list {
+	union {
+		void *base_va;
+		uint64_t base_va_64;
+	};
+	uint64_t page_sz;     /* bytes */
+	uint64_t len;         /* VA bytes == page_sz * memseg_arr.len */
+	int32_t socket_id;    /* node of every page in the list */
+	volatile uint32_t version; /* bumped on every page alloc / free in this list */
+	struct hm_fbarray memseg_arr; /* of struct hm_memseg */
+};
+
+/** Caps used to size lists (DPDK 22.11 values by default; 0 means default). */
+struct hm_memseg_limits {
+	uint32_t max_lists;          /* 128 */
+	uint32_t max_segs_per_list;  /* 8192 */
+	uint64_t max_mem_per_list;   /* 32 GiB */
+	uint32_t max_segs_per_type;  /* 32768 */
+	uint64_t max_mem_per_type;   /* 64 GiB */
+	uint64_t max_mem;            /* 512 GiB */
+};
+
+/* ---- page allocation ---- */
+
+/** Flags for hm_memseg_alloc_pages. */
+#define HM_MEMSEG_ALLOC_BEST_EFFORT (1u << 0) /* return fewer than n rather than fail */
+#define HM_MEMSEG_ALLOC_IOVA_CONTIG (1u << 1) /* the n pages must be IOVA-contiguous */
+
+/**
+ * Map @p n pages of @p page_sz on node @p socket, VA-contiguous within one list
+ * (first fit), and store their memsegs in @p ms[0..count).
+ * Exact (default): all n or none. Best effort: the longest free run of the first
+ * list that has one, up to n, keeping what was mapped if a page fails.
+ * @return the number of pages mapped (>= 1); -EINVAL (NULL ms, n == 0, unknown page
+ *   size, socket not a node (HM_SOCKET_ID_ANY is not accepted here), unknown
+ *   flags), -ENODEV (not initialised), -EPERM (legacy mode: pages are fixed),
+ *   -ENOSPC (no list has a free run of n slots), -ENOMEM (the backend has no page,
+ *   or --socket-limit reached), -EFAULT (IOVA_CONTIG and pages are not).
+ *   On failure nothing is mapped.
+ */
+int hm_memseg_alloc_pages(struct hm_memseg *ms[], unsigned int n, uint64_t page_sz,
+			  int socket, unsigned int flags);
+
+/**
+ * Unmap pages obtained from hm_memseg_alloc_pages. All pointers are checked
+ * before any page is touched.
+ * @return 0; -EINVAL (NULL, n == 0, a pointer that is not a mapped memseg, the
+ *   same memseg twice), -EBUSY (a DO_NOT_FREE page), -EPERM (legacy mode),
+ *   -ENODEV. On failure nothing is unmapped.
+ */
+int hm_memseg_free_pages(struct hm_memseg *ms[], unsigned int n);
+
+/* ---- lookups ---- */
+
+/** List whose VA range holds @p va, or NULL (hm_errno ENOENT / ENODEV). */
+struct hm_memseg_list *hm_mem_virt2memseg_list(const void *va);
+/**
+ * Memseg whose page holds @p va (list found when @p msl is NULL), or NULL with
+ * hm_errno ENOENT when va is in no list or its slot is not mapped.
+ */
+struct hm_memseg *hm_mem_virt2memseg(const void *va, const struct hm_memseg_list *msl);
+/** IOVA of @p va (any byte of a mapped page), or HM_BAD_IOVA (hm_errno set). */
+hm_iova_t hm_mem_virt2iova(const void *va);
+/**
+ * VA of @p iova, or NULL (hm_errno ENOENT). O(log pages) through a per-process
+ * index rebuilt only after a page was mapped or unmapped.
+ */
+void *hm_mem_iova2virt(hm_iova_t iova);
+/**
+ * 1 when [start, start+len) inside @p msl is IOVA-contiguous page by page, 0 when
+ * not, -EINVAL when the range is not inside the list or a page is not mapped.
+ */
+int hm_memseg_is_iova_contig(const struct hm_memseg_list *msl, const void *start, size_t len);
+
+/* ---- walks: a callback returns 0 to go on, anything else stops the walk and
+ * is returned. The memory hotplug read lock is held during the walk: a callback
+ * must not allocate or free pages. ---- */
+
+typedef int (*hm_memseg_list_walk_t)(const struct hm_memseg_list *msl, void *arg);
+typedef int (*hm_memseg_walk_t)(const struct hm_memseg_list *msl,
+				const struct hm_memseg *ms, void *arg);
+/** @p len: bytes of the VA-contiguous run of mapped pages starting at @p ms. */
+typedef int (*hm_memseg_contig_walk_t)(const struct hm_memseg_list *msl,
+				       const struct hm_memseg *ms, size_t len, void *arg);
+
+/** Every list. @return 0, the callback's stop value, -EINVAL (NULL fn), -ENODEV. */
+int hm_memseg_list_walk(hm_memseg_list_walk_t fn, void *arg);
+/** Every mapped page, list by list in address order. Same returns. */
+int hm_memseg_walk(hm_memseg_walk_t fn, void *arg);
+/** Every maximal run of VA-contiguous mapped pages within a list. Same returns. */
+int hm_memseg_contig_walk(hm_memseg_contig_walk_t fn, void *arg);
+
+/* ---- state ---- */
+
+/** Number of lists; 0 when not initialised. */
+unsigned int hm_memseg_list_count(void);
+/** Bytes mapped on @p node (all page sizes), or -EINVAL / -ENODEV. */
+int64_t hm_memseg_mapped_bytes(int node);
+/** 1 in IOVA-as-VA mode, 0 in PA mode, -ENODEV. */
+int hm_memseg_iova_is_va(void);
+
+/** Lists, their pages (runs), per-node totals. */
+void hm_memseg_dump(FILE *f);
+
+/**
+ * Validator: every list's fbarray and the invariants in this header.
+ * @return 0, -ENODEV, or -EFAULT with *reason (static, may be NULL).
+ */
+int hm_memseg_check(const char **reason);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* HUGEMEM_MEMSEG_H */

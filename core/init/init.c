@@ -1,0 +1,427 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * hm_init / hm_cleanup. Order (each step undone in reverse on failure and at
+ * cleanup):
+ *   1. resolve the config (environment defaults) and validate it;
+ *   2. runtime dir <base>/<prefix> (not in --in-memory mode);
+ *   3. shared config: file + primary lock, or anonymous (--no-shconf);
+ *   4. remove leftover fbarray files of a dead run of the same prefix;
+ *   5. backend instance, probe;
+ *   6. lcores (the caller becomes the main lcore);
+ *   7. memseg lists and their VA;
+ *   8. preallocation (-m / --socket-mem, or everything in legacy mode);
+ *   9. magic written: init complete.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "init_i.h"
+#include "lcore_i.h"
+#include "memseg_i.h"
+
+static struct {
+	bool up;
+	struct hm_backend be;
+	struct hm_mem_config *mcfg;
+	char run_base[PATH_MAX];   /* <base> */
+	char run_dir[PATH_MAX];    /* <base>/<prefix> */
+	bool made_dir;             /* we created run_dir: remove it at cleanup */
+	char *topology, *fault, *prefix; /* copies handed to the backend */
+} g;
+
+int
+hm_initialized(void)
+{
+	return g.up;
+}
+
+struct hm_backend *
+hm_backend_get(void)
+{
+	return g.up ? &g.be : NULL;
+}
+
+const char *
+hm_runtime_dir(void)
+{
+	return g.up ? g.run_dir : NULL;
+}
+
+void
+hm_config_init(struct hm_config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->log_level = -1;
+}
+
+int
+hm_backend_fault(const char *spec)
+{
+	if (spec == NULL)
+		return hm_fail(EINVAL, "fault spec is NULL");
+	if (!g.up)
+		return hm_fail(ENODEV, "hugemem is not initialised");
+	if (g.be.ops->fault == NULL)
+		return hm_fail(ENOTSUP, "backend %s has no fault injection", g.be.ops->name);
+	hm_rwlock_write_lock(&g.mcfg->memory_hotplug_lock);
+	int rc = g.be.ops->fault(&g.be, spec);
+	hm_rwlock_write_unlock(&g.mcfg->memory_hotplug_lock);
+	return rc;
+}
+
+static const char *
+env_or(const char *v, const char *env, const char *def)
+{
+	const char *e;
+
+	if (v != NULL)
+		return v;
+	e = env != NULL ? getenv(env) : NULL;
+	return e != NULL && *e != '\0' ? e : def;
+}
+
+static int
+pick_run_base(const char *explicit_dir, char *out, size_t len)
+{
+	const char *d = explicit_dir;
+
+	if (d == NULL)
+		d = env_or(NULL, "HUGEMEM_RUNTIME_DIR", NULL);
+	if (d == NULL) {
+		const char *sd = env_or(NULL, "RUNTIME_DIRECTORY", NULL);
+		const char *base = sd != NULL ? sd : geteuid() == 0 ? "/var/run" :
+			env_or(NULL, "XDG_RUNTIME_DIR", "/tmp");
+		if (hm_snprintf(out, len, "%s/hugemem", base) < 0)
+			return hm_fail(ENAMETOOLONG, "runtime dir path too long");
+		return 0;
+	}
+	if (*d != '/')
+		return hm_fail(EINVAL, "runtime dir '%s' must be an absolute path", d);
+	if (hm_snprintf(out, len, "%s", d) < 0)
+		return hm_fail(ENAMETOOLONG, "runtime dir path too long");
+	return 0;
+}
+
+/* mkdir -p with mode 0700 for what we create. */
+static int
+make_dirs(const char *path)
+{
+	char tmp[PATH_MAX];
+
+	if (hm_snprintf(tmp, sizeof(tmp), "%s", path) < 0)
+		return -ENAMETOOLONG;
+	for (char *p = tmp + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* Delete fbarray files no live process holds (a crashed run's leftovers). */
+static void
+clean_runtime_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, "fbarray_", 8) != 0)
+			continue;
+		int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			HM_LOG(INFO, "removing leftover %s/%s", dir, e->d_name);
+			unlinkat(dirfd(d), e->d_name, 0);
+		}
+		close(fd);
+	}
+	closedir(d);
+}
+
+static int
+validate(const struct hm_config *c, const struct hm_backend_ops **ops)
+{
+	char built[128];
+	const char *name = c->backend;
+
+	*ops = hm_backend_lookup(name);
+	if (*ops == NULL) {
+		for (unsigned int i = 0; init_known_backends[i] != NULL; i++)
+			if (strcmp(init_known_backends[i], name) == 0)
+				return hm_fail(ENOTSUP, "backend '%s' is not built in this version "
+					       "(built: %s)", name,
+					       init_built_backends(built, sizeof(built)));
+		return hm_fail(EINVAL, "unknown backend '%s' (built: %s)", name,
+			       init_built_backends(built, sizeof(built)));
+	}
+	if (strcmp(name, "hugetlbfs") != 0 &&
+	    (c->huge_dir != NULL || c->huge_unlink_set || c->single_file_segments))
+		return hm_fail(EINVAL, "--huge-dir, --huge-unlink and --single-file-segments "
+			       "apply to the hugetlbfs backend only, not '%s'", name);
+	if (c->memory != 0 && c->socket_mem_set)
+		return hm_fail(EINVAL, "-m/--memory and --socket-mem cannot be combined");
+	if (c->file_prefix[0] == '\0' || strchr(c->file_prefix, '/') != NULL ||
+	    strlen(c->file_prefix) > 64)
+		return hm_fail(EINVAL, "--file-prefix '%s' must be 1..64 characters without '/'",
+			       c->file_prefix);
+	if ((c->base_virtaddr & (hm_sys_page_size() - 1)) != 0)
+		return hm_fail(EINVAL, "--base-virtaddr 0x%llx is not page aligned",
+			       (unsigned long long)c->base_virtaddr);
+	if (c->iova_mode > HM_IOVA_VA || c->log_level > HM_LOG_DEBUG)
+		return hm_fail(EINVAL, "iova_mode or log_level out of range");
+	return 0;
+}
+
+/* Split -m over nodes in proportion to their lcores, as DPDK does. */
+static int
+split_memory(uint64_t total, const struct hm_probe *p, uint64_t out[HM_MAX_NUMA_NODES])
+{
+	uint64_t avail[HM_MAX_NUMA_NODES] = { 0 }, assigned = 0, lcores = 0;
+
+	for (unsigned int n = 0; n < p->n_nodes; n++) {
+		for (unsigned int s = 0; s < p->n_sizes; s++)
+			avail[n] += p->sizes[s].page_sz * p->sizes[s].num_pages[n];
+		lcores += lcore_count_on((int)n);
+	}
+	for (unsigned int n = 0; n < p->n_nodes && lcores > 0; n++) {
+		uint64_t share = (uint64_t)((unsigned __int128)total * lcore_count_on((int)n) / lcores);
+		out[n] = share < avail[n] ? share : avail[n];
+		assigned += out[n];
+	}
+	for (unsigned int n = 0; n < p->n_nodes && assigned < total; n++) {
+		uint64_t more = total - assigned, room = avail[n] - out[n];
+		if (more > room)
+			more = room;
+		out[n] += more;
+		assigned += more;
+	}
+	if (assigned < total) {
+		char a[32], b[32];
+		return hm_fail(ENOMEM, "-m %s: the backend offers only %s in all",
+			       hm_size_str(total, a, sizeof(a)), hm_size_str(assigned, b, sizeof(b)));
+	}
+	return 0;
+}
+
+static void
+teardown(void)
+{
+	memseg_fini();
+	if (g.be.ops != NULL)
+		g.be.ops->destroy(&g.be);
+	memset(&g.be, 0, sizeof(g.be));
+	lcore_fini();
+	mcfg_destroy(g.mcfg);
+	g.mcfg = NULL;
+	if (g.made_dir) {
+		rmdir(g.run_dir);
+		rmdir(g.run_base); /* only succeeds when nobody else uses it */
+	}
+	g.made_dir = false;
+	free(g.topology);
+	free(g.fault);
+	free(g.prefix);
+	g.topology = g.fault = g.prefix = NULL;
+	hm_va_set_base(0);
+	g.up = false;
+}
+
+static char *
+dup_or_null(const char *s, int *rc)
+{
+	char *d;
+
+	if (s == NULL)
+		return NULL;
+	d = strdup(s);
+	if (d == NULL)
+		*rc = -ENOMEM;
+	return d;
+}
+
+int
+hm_init_config(const struct hm_config *cfg)
+{
+	const struct hm_backend_ops *ops;
+	struct memseg_params mp;
+	struct hm_probe probe;
+	struct hm_config c;
+	uint64_t bytes[HM_MAX_NUMA_NODES] = { 0 };
+	int rc = 0;
+
+	if (cfg == NULL)
+		return hm_fail_log(EINVAL, "hm_init_config: NULL config");
+	if (g.up)
+		return hm_fail(EALREADY, "hugemem is already initialised");
+	c = *cfg;
+	c.backend = env_or(c.backend, "HUGEMEM_BACKEND", "emu");
+	c.topology = env_or(c.topology, "HUGEMEM_TOPOLOGY", NULL);
+	c.fault = env_or(c.fault, "HUGEMEM_FAULT", NULL);
+	c.file_prefix = env_or(c.file_prefix, NULL, "hugemem");
+	if (c.in_memory)
+		c.no_shconf = true;
+	rc = validate(&c, &ops);
+	if (rc < 0)
+		goto fail_log;
+	if (c.log_level >= 0)
+		hm_log_set_level((enum hm_log_level)c.log_level);
+
+	rc = pick_run_base(c.runtime_dir, g.run_base, sizeof(g.run_base));
+	if (rc < 0)
+		goto fail_log;
+	if (hm_snprintf(g.run_dir, sizeof(g.run_dir), "%s/%s", g.run_base, c.file_prefix) < 0) {
+		rc = hm_fail(ENAMETOOLONG, "runtime dir path too long");
+		goto fail_log;
+	}
+	g.topology = dup_or_null(c.topology, &rc);
+	g.fault = dup_or_null(c.fault, &rc);
+	g.prefix = dup_or_null(c.file_prefix, &rc);
+	if (rc < 0) {
+		hm_fail(ENOMEM, "out of memory");
+		goto fail;
+	}
+	if (!c.in_memory) {
+		struct stat sb;
+		g.made_dir = stat(g.run_dir, &sb) < 0;
+		rc = make_dirs(g.run_dir);
+		if (rc < 0) {
+			g.made_dir = false;
+			rc = hm_fail(-rc, "cannot create runtime dir %s: %s", g.run_dir,
+				     hm_strerror(rc));
+			goto fail_log;
+		}
+	}
+	hm_va_set_base(c.base_virtaddr);
+
+	g.mcfg = mcfg_create(c.no_shconf ? NULL : g.run_dir);
+	if (g.mcfg == NULL) {
+		rc = -hm_errno;
+		goto fail_log;
+	}
+	if (!c.no_shconf)
+		clean_runtime_dir(g.run_dir);
+	snprintf(g.mcfg->backend, sizeof(g.mcfg->backend), "%s", ops->name);
+
+	struct hm_backend_params bp = {
+		.topology = g.topology,
+		.fault = g.fault,
+		.runtime_dir = g.run_dir,
+		.prefix = g.prefix,
+		.in_memory = c.in_memory,
+	};
+	g.be.ops = ops;
+	rc = ops->create(&g.be, &bp);
+	if (rc < 0) {
+		g.be.ops = NULL;
+		goto fail_log;
+	}
+	memset(&probe, 0, sizeof(probe));
+	rc = ops->probe(&g.be, &probe);
+	if (rc < 0)
+		goto fail_log;
+
+	for (unsigned int n = probe.n_nodes; n < HM_MAX_NUMA_NODES; n++)
+		if ((c.socket_mem_set && c.socket_mem[n] != 0) ||
+		    (c.socket_limit_set && c.socket_limit[n] != 0)) {
+			rc = hm_fail(EINVAL, "--socket-mem/--socket-limit give memory for node %u, "
+				     "but the topology has %u node(s)", n, probe.n_nodes);
+			goto fail_log;
+		}
+	if (c.legacy_mem && ops->page_move == NULL) {
+		rc = hm_fail(ENOTSUP, "--legacy-mem: backend %s cannot move pages to sort them",
+			     ops->name);
+		goto fail_log;
+	}
+	if (c.iova_mode == HM_IOVA_PA && !probe.has_pa) {
+		rc = hm_fail(ENOTSUP, "--iova-mode=pa: backend %s cannot provide physical "
+			     "addresses here", ops->name);
+		goto fail_log;
+	}
+
+	rc = lcore_init(&probe);
+	if (rc < 0)
+		goto fail_log;
+
+	memset(&mp, 0, sizeof(mp));
+	mp.limits = c.limits;
+	mp.fbarray_dir = c.no_shconf ? NULL : g.run_dir;
+	mp.iova_va = c.iova_mode == HM_IOVA_VA || (c.iova_mode == HM_IOVA_DC && !probe.has_pa);
+	mp.legacy = c.legacy_mem;
+	if (c.socket_limit_set)
+		memcpy(mp.socket_limit, c.socket_limit, sizeof(mp.socket_limit));
+	rc = memseg_init(g.mcfg, &g.be, &probe, &mp);
+	if (rc < 0)
+		goto fail_log;
+
+	if (c.socket_mem_set) {
+		memcpy(bytes, c.socket_mem, sizeof(bytes));
+	} else if (c.memory != 0) {
+		rc = split_memory(c.memory, &probe, bytes);
+	} else if (c.legacy_mem) {
+		for (unsigned int n = 0; n < probe.n_nodes; n++)
+			for (unsigned int s = 0; s < probe.n_sizes; s++)
+				bytes[n] += probe.sizes[s].page_sz * probe.sizes[s].num_pages[n];
+	}
+	if (rc == 0)
+		rc = memseg_preallocate(bytes, &probe);
+	if (rc < 0)
+		goto fail_log;
+
+	__atomic_store_n(&g.mcfg->magic, HM_MCFG_MAGIC, __ATOMIC_RELEASE);
+	mcfg_set(g.mcfg);
+	g.up = true;
+	return 0;
+
+fail_log:
+	HM_LOG(ERR, "init failed: %s", hm_last_error());
+fail:
+	{
+		/* teardown may overwrite the message; keep the cause. */
+		char why[512];
+		snprintf(why, sizeof(why), "%s", hm_last_error());
+		teardown();
+		hm_fail(-rc, "%s", why);
+	}
+	return rc;
+}
+
+int
+hm_init(int argc, char **argv)
+{
+	struct hm_config cfg;
+	int n, rc;
+
+	hm_config_init(&cfg);
+	n = hm_config_parse(&cfg, argc, argv);
+	if (n < 0) {
+		HM_LOG(ERR, "%s", hm_last_error());
+		return n;
+	}
+	rc = hm_init_config(&cfg);
+	return rc < 0 ? rc : n;
+}
+
+int
+hm_cleanup(void)
+{
+	if (!g.up)
+		return hm_fail(EALREADY, "hugemem is not initialised");
+	teardown();
+	return 0;
+}

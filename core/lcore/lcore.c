@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lcore table. Process-local. A thread's id lives in TLS tagged with the table's
+ * generation, so an id taken before hm_cleanup() reads as HM_LCORE_ID_ANY after a
+ * re-init instead of aliasing a new thread's id.
+ *
+ * Invariant: taken[i] is set for exactly the lcores some live registration holds.
+ */
+#include <string.h>
+
+#include "lcore_i.h"
+#include "hugemem/lcore.h"
+
+static struct {
+	uint32_t gen;                    /* 0 = not initialised */
+	unsigned int n_lcores;
+	unsigned int n_nodes;
+	unsigned int main_lcore;
+	int16_t node[HM_MAX_LCORE];      /* -1: no such lcore */
+	volatile uint8_t taken[HM_MAX_LCORE];
+} lc = { .main_lcore = HM_LCORE_ID_ANY };
+
+static uint32_t next_gen = 1;
+static _Thread_local struct {
+	uint32_t gen;
+	unsigned int id;
+} self;
+
+static unsigned int
+self_id(void)
+{
+	uint32_t g = __atomic_load_n(&lc.gen, __ATOMIC_ACQUIRE);
+	return (g != 0 && self.gen == g) ? self.id : HM_LCORE_ID_ANY;
+}
+
+int
+lcore_init(const struct hm_probe *probe)
+{
+	memset(&lc, 0, sizeof(lc));
+	lc.n_lcores = probe->n_lcores;
+	lc.n_nodes = probe->n_nodes;
+	lc.main_lcore = HM_LCORE_ID_ANY;
+	for (unsigned int i = 0; i < HM_MAX_LCORE; i++)
+		lc.node[i] = i < probe->n_lcores ? probe->lcore_node[i] : -1;
+	for (unsigned int i = 0; i < lc.n_lcores; i++)
+		if (lc.node[i] >= 0) {
+			lc.main_lcore = i;
+			break;
+		}
+	if (lc.main_lcore == HM_LCORE_ID_ANY)
+		return hm_fail(EINVAL, "the topology defines no lcore");
+	__atomic_store_n(&lc.gen, next_gen++, __ATOMIC_RELEASE);
+	lc.taken[lc.main_lcore] = 1;
+	self.gen = lc.gen;
+	self.id = lc.main_lcore;
+	return 0;
+}
+
+void
+lcore_fini(void)
+{
+	__atomic_store_n(&lc.gen, 0, __ATOMIC_RELEASE);
+	lc.n_lcores = 0;
+	lc.n_nodes = 0;
+	lc.main_lcore = HM_LCORE_ID_ANY;
+}
+
+unsigned int
+lcore_count_on(int node)
+{
+	unsigned int n = 0;
+	for (unsigned int i = 0; i < lc.n_lcores; i++)
+		n += lc.node[i] == node;
+	return n;
+}
+
+unsigned int
+hm_lcore_id(void)
+{
+	return self_id();
+}
+
+unsigned int
+hm_get_main_lcore(void)
+{
+	return lc.gen != 0 ? lc.main_lcore : HM_LCORE_ID_ANY;
+}
+
+int
+hm_socket_id(void)
+{
+	unsigned int id = self_id();
+	return id == HM_LCORE_ID_ANY ? HM_SOCKET_ID_ANY : lc.node[id];
+}
+
+int
+hm_lcore_to_socket_id(unsigned int lcore_id)
+{
+	if (lc.gen == 0)
+		return hm_fail(ENODEV, "hugemem is not initialised");
+	if (lcore_id >= lc.n_lcores || lc.node[lcore_id] < 0)
+		return hm_fail(EINVAL, "lcore %u does not exist (topology has %u lcores)",
+			       lcore_id, lc.n_lcores);
+	return lc.node[lcore_id];
+}
+
+unsigned int
+hm_lcore_count(void)
+{
+	unsigned int n = 0;
+
+	if (lc.gen == 0)
+		return 0;
+	for (unsigned int i = 0; i < lc.n_lcores; i++)
+		n += lc.node[i] >= 0;
+	return n;
+}
+
+unsigned int
+hm_socket_count(void)
+{
+	return lc.gen != 0 ? lc.n_nodes : 0;
+}
+
+int
+hm_lcore_is_enabled(unsigned int lcore_id)
+{
+	return lc.gen != 0 && lcore_id < lc.n_lcores && lc.node[lcore_id] >= 0;
+}
+
+int
+hm_thread_register(void)
+{
+	if (lc.gen == 0)
+		return hm_fail(ENODEV, "hugemem is not initialised");
+	if (self_id() != HM_LCORE_ID_ANY)
+		return hm_fail(EALREADY, "this thread already is lcore %u", self.id);
+	for (unsigned int i = 0; i < lc.n_lcores; i++) {
+		uint8_t exp = 0;
+		if (lc.node[i] < 0)
+			continue;
+		if (__atomic_compare_exchange_n(&lc.taken[i], &exp, 1, 0, __ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED)) {
+			self.gen = lc.gen;
+			self.id = i;
+			return (int)i;
+		}
+	}
+	return hm_fail(ENOSPC, "all %u lcores of the topology are taken (add lcores= to "
+		       "the topology)", hm_lcore_count());
+}
+
+void
+hm_thread_unregister(void)
+{
+	unsigned int id = self_id();
+
+	if (id == HM_LCORE_ID_ANY)
+		return;
+	__atomic_store_n(&lc.taken[id], 0, __ATOMIC_RELEASE);
+	self.gen = 0;
+	self.id = HM_LCORE_ID_ANY;
+}

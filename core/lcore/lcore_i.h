@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef HUGEMEM_LCORE_I_H
+#define HUGEMEM_LCORE_I_H
+
+#include "common_i.h"
+#include "hugemem/backend.h"
+
+/* Take the lcore table from the probe; the calling thread becomes the main lcore. */
+HM_INTERNAL int lcore_init(const struct hm_probe *probe);
+/* Forget every lcore (registered threads' ids become stale and read as ANY). */
+HM_INTERNAL void lcore_fini(void);
+/* Number of lcores on @p node. */
+HM_INTERNAL unsigned int lcore_count_on(int node);
+
+#endif

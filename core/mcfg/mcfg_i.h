@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The shared memory configuration: everything another process needs to find the
+ * same memory (lists, and later heaps and memzones). It lives in
+ * <runtime_dir>/config, mapped at the same VA in every process, or in anonymous
+ * memory under --no-shconf / --in-memory.
+ *
+ * Process-type rule: the primary holds a POSIX write lock on the file for its
+ * whole life; a second primary with the same runtime dir fails with EBUSY.
+ *
+ * Lock order: memory_hotplug_lock before any list's fbarray lock.
+ */
+#ifndef HUGEMEM_MCFG_I_H
+#define HUGEMEM_MCFG_I_H
+
+#include "common_i.h"
+#include "hugemem/lock.h"
+#include "hugemem/memseg.h"
+
+#define HM_MCFG_MAGIC 0x68756765u /* "huge": written when init completes */
+#define HM_MCFG_VERSION 1u        /* layout version; bump on any change */
+
+struct hm_mem_config {
+	volatile uint32_t magic;        /* HM_MCFG_MAGIC once the primary finished init */
+	uint32_t version;               /* HM_MCFG_VERSION */
+	uint64_t mem_cfg_addr;          /* VA of this struct in every process */
+	hm_rwlock_t memory_hotplug_lock; /* write: page alloc/free; read: walks */
+	volatile uint64_t mem_version;  /* bumped on every page alloc or free */
+	uint32_t n_lists;               /* lists in use in memsegs[] */
+	uint32_t iova_va;               /* 1: IOVA == VA */
+	uint32_t legacy_mem;            /* 1: pages fixed at init */
+	uint32_t n_nodes;               /* nodes of the backend's probe */
+	char backend[32];               /* backend name */
+	int64_t mapped_bytes[HM_MAX_NUMA_NODES]; /* bytes of mapped pages per node */
+	struct hm_memseg_list memsegs[HM_MAX_MEMSEG_LISTS];
+};
+
+/*
+ * Create the config: file-backed in @p dir (primary lock taken) or anonymous when
+ * dir is NULL. @return the mapping, or NULL with hm_errno (EBUSY: another primary).
+ */
+HM_INTERNAL struct hm_mem_config *mcfg_create(const char *dir);
+/* Unmap, unlink the file and drop the lock. NULL is a no-op. */
+HM_INTERNAL void mcfg_destroy(struct hm_mem_config *mcfg);
+/* The current process's config, or NULL before init / after cleanup. */
+HM_INTERNAL struct hm_mem_config *mcfg_get(void);
+HM_INTERNAL void mcfg_set(struct hm_mem_config *mcfg);
+
+#endif

@@ -1,0 +1,35 @@
+#!/bin/sh
+# Install the Debian packages hugemem needs to build and test, and only the
+# missing ones. Idempotent. As root it runs apt-get; otherwise it prints the
+# exact command to run and fails.
+#   scripts/install-deps.sh          build + test dependencies
+#   scripts/install-deps.sh --print  only print what is missing
+set -eu
+
+# build: compilers, meson/ninja, pkg-config; tests: cmocka; sanitizer runtimes
+# for clang (gcc's come with gcc itself).
+PKGS="gcc clang libclang-rt-14-dev meson ninja-build pkg-config libcmocka-dev"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+cmd="apt-get install -y --no-install-recommends$missing"
+if [ "${1:-}" = "--print" ]; then
+	echo "missing:$missing"
+	exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "hugemem needs these packages:$missing" >&2
+	echo "run as root:  apt-get update && $cmd" >&2
+	exit 1
+fi
+echo "installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

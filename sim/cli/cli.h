@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef HUGEMEM_CLI_H
+#define HUGEMEM_CLI_H
+
+/* Each command gets argv with argv[0] = the command name; returns an exit code. */
+int cmd_info(int argc, char **argv);
+
+#endif

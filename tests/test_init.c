@@ -1,0 +1,388 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Lifecycle and options: every rejected option names itself, a failed init
+ * leaves nothing behind, init -> cleanup -> init 100 times leaks no fd, mapping
+ * or file, a second primary on the same runtime dir is refused.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "hugemem/hugemem.h"
+
+#define MB2 (2ULL << 20)
+
+#if defined(__SANITIZE_ADDRESS__)
+#define HM_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HM_TEST_ASAN 1
+#endif
+#endif
+#ifndef HM_TEST_ASAN
+#define HM_TEST_ASAN 0
+#endif
+static const char *const TOPO2 = "nodes=2;2M=64,64;lcores=0@0,1@1;iova=shuffled;seed=7";
+
+static char run_base[PATH_MAX];
+
+static int
+setup_all(void **state)
+{
+	const char *b = getenv("HUGEMEM_RUNTIME_DIR");
+	(void)state;
+	if (b == NULL || *b == '\0') {
+		char tmpl[] = "/tmp/hugemem-test-XXXXXX";
+		if (mkdtemp(tmpl) == NULL)
+			return -1;
+		setenv("HUGEMEM_RUNTIME_DIR", tmpl, 1);
+		b = getenv("HUGEMEM_RUNTIME_DIR");
+	}
+	snprintf(run_base, sizeof(run_base), "%s", b);
+	/* tests in this file use their own prefix so suites can run in parallel */
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	if (hm_initialized())
+		hm_cleanup();
+	return 0;
+}
+
+static int
+run_dir_files(const char *prefix)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/%s", run_base, prefix);
+	return hm_test_count_files(p);
+}
+
+/* Parse + init from a NULL-terminated list of arguments. */
+static int
+init_args(const char *first, ...)
+{
+	char *argv[32];
+	int argc = 0;
+	va_list ap;
+
+	argv[argc++] = (char *)"test";
+	va_start(ap, first);
+	for (const char *a = first; a != NULL && argc < 31; a = va_arg(ap, const char *))
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	argv[argc] = NULL;
+	return hm_init(argc, argv);
+}
+
+#define EXPECT_FAIL(rc_expected, needle, ...)                                         \
+	do {                                                                          \
+		int fds_ = hm_test_count_fds();                                       \
+		int rc_ = init_args(__VA_ARGS__, NULL);                               \
+		assert_int_equal(rc_, rc_expected);                                   \
+		assert_false(hm_initialized());                                       \
+		if (strstr(hm_last_error(), needle) == NULL)                          \
+			fail_msg("message '%s' lacks '%s'", hm_last_error(), needle); \
+		assert_int_equal(hm_test_count_fds(), fds_);                          \
+		assert_true(run_dir_files("inv") <= 0);                               \
+	} while (0)
+
+static void
+test_init_invalid_args(void **state)
+{
+	struct hm_config c;
+	char *argv[] = { (char *)"prog", (char *)"--bogus", NULL };
+	(void)state;
+
+	hm_test_quiet_log();
+	assert_int_equal(hm_init_config(NULL), -EINVAL);
+	assert_int_equal(hm_config_parse(NULL, 1, argv), -EINVAL);
+	hm_config_init(&c);
+	assert_int_equal(hm_config_parse(&c, 2, NULL), -EINVAL);
+	assert_int_equal(hm_config_parse(&c, -1, argv), -EINVAL);
+	assert_int_equal(hm_config_parse(&c, 0, argv), 0);
+	char *holes[] = { (char *)"prog", NULL, NULL };
+	assert_int_equal(hm_config_parse(&c, 2, holes), -EINVAL);
+	hm_config_init(NULL); /* no-op */
+	assert_int_equal(hm_cleanup(), -EALREADY);
+
+	/* the parser leaves the config untouched on failure */
+	c.memory = 123;
+	assert_int_equal(hm_config_parse(&c, 2, argv), -EINVAL);
+	assert_true(c.memory == 123);
+	assert_non_null(strstr(hm_last_error(), "--bogus"));
+	assert_non_null(strstr(hm_last_error(), "--socket-mem")); /* lists the valid ones */
+
+	EXPECT_FAIL(-EINVAL, "-x", "--file-prefix=inv", "-x");
+	EXPECT_FAIL(-EINVAL, "needs a value", "--file-prefix=inv", "-m");
+	EXPECT_FAIL(-EINVAL, "needs a value", "--file-prefix=inv", "--backend");
+	EXPECT_FAIL(-EINVAL, "'abc'", "--file-prefix=inv", "-m", "abc");
+	EXPECT_FAIL(-EINVAL, "-m", "--file-prefix=inv", "-m", "0");
+	EXPECT_FAIL(-EINVAL, "pa, va", "--file-prefix=inv", "--iova-mode=xx");
+	EXPECT_FAIL(-EINVAL, "empty entry", "--file-prefix=inv", "--socket-mem=1,,2");
+	EXPECT_FAIL(-EINVAL, "'1Q'", "--file-prefix=inv", "--socket-mem=1,1Q");
+	EXPECT_FAIL(-EINVAL, "debug", "--file-prefix=inv", "--log-level=loud");
+	EXPECT_FAIL(-EINVAL, "page-aligned", "--file-prefix=inv", "--base-virtaddr=0x123");
+	EXPECT_FAIL(-EINVAL, "page-aligned", "--file-prefix=inv", "--base-virtaddr=zz");
+	EXPECT_FAIL(-ENOTSUP, "hugetlbfs", "--file-prefix=inv", "--huge-dir=/mnt/huge");
+	EXPECT_FAIL(-ENOTSUP, "hugetlbfs", "--file-prefix=inv", "--single-file-segments");
+	EXPECT_FAIL(-ENOTSUP, "not built", "--file-prefix=inv", "--backend=hugetlbfs");
+	EXPECT_FAIL(-ENOTSUP, "not built", "--file-prefix=inv", "--backend=fuse");
+	EXPECT_FAIL(-EINVAL, "unknown backend 'nope'", "--file-prefix=inv", "--backend=nope");
+	EXPECT_FAIL(-EINVAL, "cannot be combined", "--file-prefix=inv", "-m", "4",
+		    "--socket-mem=4,4");
+	EXPECT_FAIL(-EINVAL, "node 2", "--file-prefix=inv", "--topology=nodes=2;2M=4,4",
+		    "--socket-mem=0,0,2");
+	EXPECT_FAIL(-EINVAL, "nodez", "--file-prefix=inv", "--topology=nodez=2");
+	EXPECT_FAIL(-EINVAL, "file-prefix", "--file-prefix=a/b");
+	EXPECT_FAIL(-EINVAL, "file-prefix", "--file-prefix=");
+	EXPECT_FAIL(-EINVAL, "absolute", "--file-prefix=inv", "--runtime-dir=relative/dir");
+	EXPECT_FAIL(-ENOMEM, "offers only", "--file-prefix=inv", "--topology=2M=4", "-m", "10");
+	EXPECT_FAIL(-EINVAL, "bogus", "--file-prefix=inv", "--fault=bogus=1");
+
+	/* struct-level validation */
+	hm_config_init(&c);
+	c.file_prefix = "inv";
+	c.iova_mode = (enum hm_iova_mode)9;
+	assert_int_equal(hm_init_config(&c), -EINVAL);
+	hm_config_init(&c);
+	c.file_prefix = "inv";
+	c.huge_dir = "/mnt";
+	assert_int_equal(hm_init_config(&c), -EINVAL);
+	assert_non_null(strstr(hm_last_error(), "hugetlbfs"));
+	hm_config_init(&c);
+	c.file_prefix = "inv";
+	c.iova_mode = HM_IOVA_PA;
+	c.base_virtaddr = 0x1001;
+	assert_int_equal(hm_init_config(&c), -EINVAL);
+
+	/* double init */
+	assert_int_equal(init_args("--file-prefix=inv", "--in-memory", NULL), 3);
+	assert_int_equal(init_args("--file-prefix=inv", NULL), -EALREADY);
+	assert_int_equal(hm_cleanup(), 0);
+	assert_int_equal(hm_cleanup(), -EALREADY);
+}
+
+static void
+test_init_parse_consumes_options_only(void **state)
+{
+	struct hm_config c;
+	char *argv[] = { (char *)"prog", (char *)"--in-memory", (char *)"-m", (char *)"6",
+			 (char *)"--socket-limit=4M,1G", (char *)"--log-level=info",
+			 (char *)"--", (char *)"--app-option", NULL };
+	char *argv2[] = { (char *)"prog", (char *)"--legacy-mem", (char *)"app", (char *)"--no-shconf",
+			  NULL };
+	(void)state;
+
+	hm_config_init(&c);
+	assert_int_equal(hm_config_parse(&c, 8, argv), 7);
+	assert_true(c.in_memory);
+	assert_true(c.memory == 6ULL << 20);
+	assert_true(c.socket_limit_set);
+	assert_true(c.socket_limit[0] == 4ULL << 20 && c.socket_limit[1] == 1ULL << 30);
+	assert_int_equal(c.log_level, HM_LOG_INFO);
+	/* stops at the first non-option, no permutation */
+	hm_config_init(&c);
+	assert_int_equal(hm_config_parse(&c, 4, argv2), 2);
+	assert_true(c.legacy_mem);
+	assert_false(c.no_shconf);
+	assert_string_equal(argv2[2], "app");
+	/* parsing twice works (getopt state is reset) */
+	hm_config_init(&c);
+	assert_int_equal(hm_config_parse(&c, 8, argv), 7);
+	assert_true(c.memory == 6ULL << 20);
+	/* suffixed sizes and plain MiB */
+	char *argv3[] = { (char *)"p", (char *)"--memory=1G", (char *)"--socket-mem=512,2G",
+			  (char *)"--base-virtaddr=0x200000000", (char *)"--iova-mode=va",
+			  (char *)"--huge-unlink=never", NULL };
+	hm_config_init(&c);
+	hm_test_quiet_log();
+	assert_int_equal(hm_config_parse(&c, 5, argv3), 5);
+	assert_true(c.memory == 1ULL << 30);
+	assert_true(c.socket_mem[0] == 512ULL << 20 && c.socket_mem[1] == 2ULL << 30);
+	assert_true(c.base_virtaddr == 0x200000000ULL);
+	assert_int_equal(c.iova_mode, HM_IOVA_VA);
+	assert_int_equal(hm_config_parse(&c, 6, argv3), -ENOTSUP); /* hugetlbfs not built */
+	assert_non_null(hm_usage());
+	assert_non_null(strstr(hm_usage(), "--socket-mem"));
+}
+
+static int
+touch_pages(void)
+{
+	struct hm_memseg *ms[3];
+	int n = hm_memseg_alloc_pages(ms, 3, MB2, 1, 0);
+	if (n != 3)
+		return -1;
+	for (int i = 0; i < 3; i++)
+		((char *)ms[i]->addr)[0] = 1;
+	return hm_memseg_free_pages(ms, 2);
+}
+
+static void
+test_init_cycles_leave_nothing(void **state)
+{
+	char *argv[] = { (char *)"t", (char *)"--file-prefix=cycle", (char *)"--topology", (char *)TOPO2,
+			 (char *)"-m", (char *)"8", NULL };
+	char *argv_mem[] = { (char *)"t", (char *)"--file-prefix=cycle", (char *)"--in-memory",
+			     (char *)"--socket-mem=4,2", (char *)"--topology", (char *)TOPO2, NULL };
+	int fds, maps;
+	(void)state;
+
+	/* warm up once (lazy libc state), then measure */
+	assert_int_equal(hm_init(6, argv), 6);
+	assert_int_equal(hm_cleanup(), 0);
+	fds = hm_test_count_fds();
+	maps = hm_test_count_maps();
+	for (int i = 0; i < 100; i++) {
+		char **a = (i % 3 == 2) ? argv_mem : argv;
+		assert_int_equal(hm_init(6, a), 6);
+		assert_true(hm_initialized());
+		assert_int_equal(touch_pages(), 0);
+		assert_int_equal(hm_memseg_check(NULL), 0);
+		assert_int_equal(hm_cleanup(), 0);
+		assert_false(hm_initialized());
+		assert_int_equal(hm_test_count_fds(), fds);
+		assert_int_equal(hm_test_count_maps(), maps);
+		assert_true(run_dir_files("cycle") <= 0);
+	}
+}
+
+static void
+test_init_in_memory_creates_no_files(void **state)
+{
+	(void)state;
+	assert_true(run_dir_files("nofiles") <= 0);
+	assert_int_equal(init_args("--file-prefix=nofiles", "--in-memory", "--topology", TOPO2,
+				   "-m", "4", NULL), 7);
+	assert_int_equal(run_dir_files("nofiles"), -1); /* not even the directory */
+	assert_int_equal(touch_pages(), 0);
+	assert_int_equal(run_dir_files("nofiles"), -1);
+	assert_int_equal(hm_cleanup(), 0);
+
+	/* --no-shconf: no config or fbarray files (emu page files still exist) */
+	assert_int_equal(init_args("--file-prefix=noshconf", "--no-shconf", NULL), 3);
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/noshconf/config", run_base);
+	assert_int_equal(access(p, F_OK), -1);
+	assert_int_equal(hm_cleanup(), 0);
+}
+
+static void
+test_init_files_and_leftovers(void **state)
+{
+	char p[PATH_MAX];
+	int fd;
+	(void)state;
+
+	/* a leftover fbarray file from a dead run is removed at init */
+	snprintf(p, sizeof(p), "%s/left", run_base);
+	mkdir(run_base, 0700);
+	mkdir(p, 0700);
+	snprintf(p, sizeof(p), "%s/left/fbarray_memseg-stale", run_base);
+	fd = open(p, O_CREAT | O_RDWR, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(init_args("--file-prefix=left", "--topology", TOPO2, NULL), 4);
+	assert_int_equal(access(p, F_OK), -1);
+	/* the config and one fbarray per list exist while running */
+	snprintf(p, sizeof(p), "%s/left/config", run_base);
+	assert_int_equal(access(p, F_OK), 0);
+	assert_int_equal(run_dir_files("left"), 1 + (int)hm_memseg_list_count());
+	assert_string_equal(hm_runtime_dir() + strlen(run_base), "/left");
+	assert_int_equal(hm_cleanup(), 0);
+	assert_true(run_dir_files("left") <= 0);
+}
+
+static void
+test_init_second_primary_is_refused(void **state)
+{
+	int go[2], done[2];
+	pid_t pid;
+	char c;
+	(void)state;
+
+	assert_int_equal(pipe(go), 0);
+	assert_int_equal(pipe(done), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* child: wait until the parent is up, then try the same prefix */
+		hm_test_quiet_log();
+		if (read(go[0], &c, 1) != 1)
+			_exit(10);
+		int rc = init_args("--file-prefix=twice", "--topology", TOPO2, NULL);
+		int ok = rc == -EBUSY && strstr(hm_last_error(), "--file-prefix") != NULL &&
+			 !hm_initialized();
+		/* another prefix works side by side */
+		int rc2 = init_args("--file-prefix=twice-b", "--topology", TOPO2, "-m", "2", NULL);
+		ok = ok && rc2 == 6 && hm_cleanup() == 0;
+		_exit(ok ? 0 : 1);
+	}
+	assert_int_equal(init_args("--file-prefix=twice", "--topology", TOPO2, "-m", "2", NULL), 6);
+	assert_int_equal(write(go[1], "x", 1), 1);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	/* the parent's state is intact */
+	assert_int_equal(hm_memseg_check(NULL), 0);
+	assert_true(hm_memseg_mapped_bytes(0) + hm_memseg_mapped_bytes(1) == (int64_t)(2 * MB2));
+	assert_int_equal(hm_cleanup(), 0);
+	close(go[0]);
+	close(go[1]);
+	close(done[0]);
+	close(done[1]);
+}
+
+static void
+test_init_env_defaults_and_base_addr(void **state)
+{
+	(void)state;
+	setenv("HUGEMEM_TOPOLOGY", "nodes=3;2M=2,2,2", 1);
+	assert_int_equal(init_args("--file-prefix=env", "--in-memory", NULL), 3);
+	assert_int_equal(hm_socket_count(), 3);
+	assert_int_equal(hm_cleanup(), 0);
+	/* an explicit option wins over the environment */
+	assert_int_equal(init_args("--file-prefix=env", "--in-memory", "--topology=nodes=1", NULL), 4);
+	assert_int_equal(hm_socket_count(), 1);
+	assert_int_equal(hm_cleanup(), 0);
+	unsetenv("HUGEMEM_TOPOLOGY");
+
+#if !HM_TEST_ASAN
+	/* the base hint is honoured when the range is free (ASan owns it otherwise) */
+	assert_int_equal(init_args("--file-prefix=base", "--in-memory",
+				   "--base-virtaddr=0x300000000", NULL), 4);
+	struct hm_memseg *ms[1];
+	assert_int_equal(hm_memseg_alloc_pages(ms, 1, MB2, 0, 0), 1);
+	assert_true((uintptr_t)ms[0]->addr >= 0x300000000ULL);
+	assert_true((uintptr_t)ms[0]->addr < 0x300000000ULL + (1ULL << 40));
+	assert_int_equal(hm_cleanup(), 0);
+#endif
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_init_invalid_args, teardown),
+		cmocka_unit_test_teardown(test_init_parse_consumes_options_only, teardown),
+		cmocka_unit_test_teardown(test_init_cycles_leave_nothing, teardown),
+		cmocka_unit_test_teardown(test_init_in_memory_creates_no_files, teardown),
+		cmocka_unit_test_teardown(test_init_files_and_leftovers, teardown),
+		cmocka_unit_test_teardown(test_init_second_primary_is_refused, teardown),
+		cmocka_unit_test_teardown(test_init_env_defaults_and_base_addr, teardown),
+	};
+	if (strcmp(hm_test_backend(), "emu") != 0)
+		hm_test_skip_all("these tests use emu topology strings");
+	return cmocka_run_group_tests(tests, setup_all, NULL);
+}

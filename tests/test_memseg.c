@@ -1,0 +1,751 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Memseg conformance tests: list sizing, page allocation and release, node
+ * placement, IOVA<->VA lookups, walks, legacy mode, fault injection, and a
+ * randomised model test. Run once per backend suite ($HUGEMEM_TEST_BACKEND);
+ * topologies are emu topology strings.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "hugemem/hugemem.h"
+#include "hugemem/emu.h"
+
+#define MB2 (2ULL << 20)
+#define KB4 4096ULL
+
+static const char *const TOPO2 = "nodes=2;2M=64,64;4K=256,256;lcores=0@0,1@1;iova=shuffled;seed=7";
+
+static int
+init_cfg(struct hm_config *c)
+{
+	c->backend = hm_test_backend();
+	return hm_init_config(c);
+}
+
+static int
+init_topo(const char *topo)
+{
+	struct hm_config c;
+
+	hm_config_init(&c);
+	c.topology = topo;
+	return init_cfg(&c);
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	if (hm_initialized())
+		hm_cleanup();
+	return 0;
+}
+
+static void
+assert_valid(void)
+{
+	const char *why = NULL;
+	int rc = hm_memseg_check(&why);
+	if (rc != 0)
+		fail_msg("memseg check: %s", why != NULL ? why : "?");
+}
+
+/* ------------------------------------------------------------------ */
+
+static int
+count_cb(const struct hm_memseg_list *msl, void *arg)
+{
+	(void)msl;
+	++*(int *)arg;
+	return 0;
+}
+
+static void
+test_memseg_invalid_args(void **state)
+{
+	struct hm_memseg *ms[4], fake, *bad[2];
+	int dummy, n = 0;
+	(void)state;
+
+	hm_test_quiet_log();
+	/* before init */
+	assert_int_equal(hm_memseg_alloc_pages(ms, 1, MB2, 0, 0), -ENODEV);
+	assert_int_equal(hm_memseg_free_pages(ms, 1), -ENODEV);
+	assert_null(hm_mem_virt2memseg(&dummy, NULL));
+	assert_int_equal(hm_errno, ENODEV);
+	assert_true(hm_mem_virt2iova(&dummy) == HM_BAD_IOVA);
+	assert_null(hm_mem_iova2virt(0));
+	assert_int_equal(hm_memseg_walk(NULL, NULL), -EINVAL);
+	assert_int_equal(hm_memseg_list_walk(count_cb, &n), -ENODEV);
+	assert_int_equal(hm_memseg_check(NULL), -ENODEV);
+	assert_int_equal(hm_memseg_list_count(), 0);
+	assert_int_equal(hm_memseg_mapped_bytes(0), -ENODEV);
+
+	assert_int_equal(init_topo(TOPO2), 0);
+	/* alloc */
+	assert_int_equal(hm_memseg_alloc_pages(NULL, 1, MB2, 0, 0), -EINVAL);
+	assert_int_equal(hm_memseg_alloc_pages(ms, 0, MB2, 0, 0), -EINVAL);
+	assert_int_equal(hm_memseg_alloc_pages(ms, 1, 3 << 20, 0, 0), -EINVAL);
+	assert_int_equal(hm_memseg_alloc_pages(ms, 1, 0, 0, 0), -EINVAL);
+	assert_int_equal(hm_memseg_alloc_pages(ms, 1, 1ULL << 30, 0, 0), -EINVAL); /* no 1G lists */
+	assert_int_equal(hm_memseg_alloc_pages(ms, 1, MB2, HM_SOCKET_ID_ANY, 0), -EINVAL);
+	assert_int_equal(hm_memseg_alloc_pages(ms, 1, MB2, 2, 0), -EINVAL);
+	assert_int_equal(hm_memseg_alloc_pages(ms, 1, MB2, 1000, 0), -EINVAL);
+	assert_int_equal(hm_memseg_alloc_pages(ms, 1, MB2, 0, 0x80), -EINVAL);
+	assert_int_equal(hm_memseg_alloc_pages(ms, 1u << 31, MB2, 0, 0), -EINVAL);
+	assert_int_equal(hm_memseg_mapped_bytes(0), 0);
+	assert_int_equal(hm_memseg_mapped_bytes(-1), -EINVAL);
+	assert_int_equal(hm_memseg_mapped_bytes(2), -EINVAL);
+	assert_valid();
+
+	/* free: nothing is unmapped when any entry is bad */
+	assert_int_equal(hm_memseg_alloc_pages(ms, 2, MB2, 0, 0), 2);
+	assert_int_equal(hm_memseg_free_pages(NULL, 1), -EINVAL);
+	assert_int_equal(hm_memseg_free_pages(ms, 0), -EINVAL);
+	memset(&fake, 0, sizeof(fake));
+	bad[0] = ms[0];
+	bad[1] = &fake; /* foreign pointer */
+	assert_int_equal(hm_memseg_free_pages(bad, 2), -EINVAL);
+	bad[1] = (struct hm_memseg *)((char *)ms[1] + 8); /* inside an element */
+	assert_int_equal(hm_memseg_free_pages(bad, 2), -EINVAL);
+	bad[1] = ms[0]; /* the same page twice */
+	assert_int_equal(hm_memseg_free_pages(bad, 2), -EINVAL);
+	bad[1] = NULL;
+	assert_int_equal(hm_memseg_free_pages(bad, 2), -EINVAL);
+	assert_int_equal(hm_memseg_mapped_bytes(0), (int64_t)(2 * MB2));
+	assert_valid();
+	assert_int_equal(hm_memseg_free_pages(ms, 2), 0);
+	/* double free: the memseg is no longer mapped */
+	assert_int_equal(hm_memseg_free_pages(ms, 1), -EINVAL);
+	assert_int_equal(hm_memseg_mapped_bytes(0), 0);
+
+	/* lookups of foreign addresses */
+	assert_null(hm_mem_virt2memseg(&dummy, NULL));
+	assert_int_equal(hm_errno, ENOENT);
+	assert_null(hm_mem_virt2memseg_list(&dummy));
+	assert_int_equal(hm_errno, ENOENT);
+	assert_true(hm_mem_virt2iova(&dummy) == HM_BAD_IOVA);
+	assert_null(hm_mem_iova2virt(0x1234));
+	assert_int_equal(hm_errno, ENOENT);
+	assert_null(hm_mem_virt2memseg(ms[0]->addr, NULL)); /* freed: slot not mapped */
+	assert_int_equal(hm_errno, ENOENT);
+
+	/* walks and contiguity checks */
+	assert_int_equal(hm_memseg_walk(NULL, NULL), -EINVAL);
+	assert_int_equal(hm_memseg_contig_walk(NULL, NULL), -EINVAL);
+	assert_int_equal(hm_memseg_list_walk(NULL, NULL), -EINVAL);
+	struct hm_memseg_list *msl = hm_mem_virt2memseg_list((char *)ms[0]);
+	assert_null(msl); /* a memseg struct is not inside any list's VA */
+	assert_int_equal(hm_memseg_alloc_pages(ms, 1, MB2, 0, 0), 1);
+	msl = hm_mem_virt2memseg_list(ms[0]->addr);
+	assert_non_null(msl);
+	assert_int_equal(hm_memseg_is_iova_contig(NULL, ms[0]->addr, 10), -EINVAL);
+	assert_int_equal(hm_memseg_is_iova_contig(msl, ms[0]->addr, 0), -EINVAL);
+	assert_int_equal(hm_memseg_is_iova_contig(msl, &dummy, 10), -EINVAL);
+	assert_int_equal(hm_memseg_is_iova_contig(msl, ms[0]->addr, MB2 + 1), -EINVAL);
+	assert_int_equal(hm_memseg_is_iova_contig(msl, ms[0]->addr, MB2), 1);
+	assert_int_equal(hm_memseg_free_pages(ms, 1), 0);
+	assert_valid();
+}
+
+/* ------------------------------------------------------------------ */
+
+static void
+test_memseg_two_node_placement_and_iova(void **state)
+{
+	struct hm_memseg *ms[8];
+	(void)state;
+
+	assert_int_equal(init_topo(TOPO2), 0);
+	assert_int_equal(hm_memseg_iova_is_va(), 0);
+	for (int node = 0; node < 2; node++) {
+		for (int s = 0; s < 2; s++) {
+			uint64_t pg = s == 0 ? MB2 : KB4;
+			struct hm_memseg_list *msl;
+			uint32_t v0;
+
+			assert_int_equal(hm_memseg_alloc_pages(ms, 8, pg, node, 0), 8);
+			msl = hm_mem_virt2memseg_list(ms[0]->addr);
+			assert_non_null(msl);
+			assert_int_equal(msl->socket_id, node);
+			assert_true(msl->page_sz == pg);
+			v0 = msl->version;
+			for (int i = 0; i < 8; i++) {
+				char *va = ms[i]->addr;
+				assert_int_equal(ms[i]->socket_id, node);
+				assert_true(ms[i]->len == pg);
+				assert_int_equal((uintptr_t)va % pg, 0);
+				/* VA-contiguous in one list */
+				assert_ptr_equal(va, (char *)ms[0]->addr + i * pg);
+				/* usable memory, zeroed */
+				assert_int_equal(va[0], 0);
+				assert_int_equal(va[pg - 1], 0);
+				memset(va, 0x5a, 64);
+				va[pg - 1] = (char)i;
+				/* round trips at several offsets */
+				for (uint64_t off = 0; off < pg; off += pg / 4 + 1) {
+					hm_iova_t io = hm_mem_virt2iova(va + off);
+					assert_true(io == ms[i]->iova + off);
+					assert_ptr_equal(hm_mem_iova2virt(io), va + off);
+				}
+				assert_ptr_equal(hm_mem_virt2memseg(va + pg / 2, NULL), ms[i]);
+				assert_ptr_equal(hm_mem_virt2memseg(va, msl), ms[i]);
+			}
+			assert_valid();
+			void *va[8];
+			for (int i = 0; i < 8; i++)
+				va[i] = ms[i]->addr;
+			assert_int_equal(hm_memseg_free_pages(ms, 8), 0);
+			assert_true(msl->version != v0);
+			for (int i = 0; i < 8; i++) {
+				/* the memseg is zeroed, the VA stays reserved */
+				assert_true(ms[i]->len == 0 && ms[i]->iova == 0 && ms[i]->addr == NULL);
+				assert_true(hm_test_va_mapped(va[i], pg));
+			}
+			assert_valid();
+		}
+	}
+	assert_int_equal(hm_memseg_mapped_bytes(0), 0);
+	assert_int_equal(hm_memseg_mapped_bytes(1), 0);
+}
+
+static void
+test_memseg_freed_va_stays_reserved(void **state)
+{
+	struct hm_memseg *ms[4];
+	void *va[4];
+	(void)state;
+
+	assert_int_equal(init_topo(TOPO2), 0);
+	assert_int_equal(hm_memseg_alloc_pages(ms, 4, MB2, 1, 0), 4);
+	for (int i = 0; i < 4; i++)
+		va[i] = ms[i]->addr;
+	assert_int_equal(hm_memseg_free_pages(ms, 4), 0);
+	for (int i = 0; i < 4; i++) {
+		assert_true(hm_test_va_mapped(va[i], MB2));
+		assert_null(hm_mem_virt2memseg(va[i], NULL));
+		/* the list still owns the range */
+		assert_non_null(hm_mem_virt2memseg_list(va[i]));
+	}
+	/* and the same slots come back first (first fit) */
+	assert_int_equal(hm_memseg_alloc_pages(ms, 4, MB2, 1, 0), 4);
+	for (int i = 0; i < 4; i++)
+		assert_ptr_equal(ms[i]->addr, va[i]);
+	assert_valid();
+}
+
+/* ------------------------------------------------------------------ */
+
+struct list_count {
+	unsigned int per[2][2]; /* [2M, 4K][node] */
+	int bad;
+};
+
+static int
+count_lists(const struct hm_memseg_list *msl, void *arg)
+{
+	struct list_count *L = arg;
+
+	L->per[msl->page_sz == MB2 ? 0 : 1][msl->socket_id]++;
+	if (msl->memseg_arr.len != 8192 || msl->len != msl->page_sz * 8192 ||
+	    (uintptr_t)msl->base_va % msl->page_sz != 0)
+		L->bad++;
+	return 0;
+}
+
+static void
+test_memseg_list_sizing_default(void **state)
+{
+	struct list_count L;
+	(void)state;
+
+	memset(&L, 0, sizeof(L));
+	assert_int_equal(init_topo(TOPO2), 0);
+	/* 4 types, per-type cap 64G: 2M -> 4 lists of 8192 (16G each); 4K -> 4 lists
+	 * of 8192 (32768 segs per type) */
+	assert_int_equal(hm_memseg_list_count(), 16);
+	assert_int_equal(hm_memseg_list_walk(count_lists, &L), 0);
+	assert_int_equal(L.bad, 0);
+	for (int sz = 0; sz < 2; sz++)
+		for (int n = 0; n < 2; n++)
+			assert_int_equal(L.per[sz][n], 4);
+}
+
+static int
+stop_cb(const struct hm_memseg_list *msl, void *arg)
+{
+	(void)msl;
+	return ++*(int *)arg == 3 ? 77 : 0;
+}
+
+static void
+test_memseg_list_sizing_limits(void **state)
+{
+	struct hm_config c;
+	struct hm_memseg *ms[40];
+	int n = 0;
+	(void)state;
+
+	hm_config_init(&c);
+	c.topology = "nodes=1;2M=40";
+	c.limits.max_segs_per_list = 16;
+	c.limits.max_segs_per_type = 32;
+	assert_int_equal(init_cfg(&c), 0);
+	/* 32 segs per type in lists of 16: two lists */
+	assert_int_equal(hm_memseg_list_count(), 2);
+	assert_int_equal(hm_memseg_list_walk(stop_cb, &n), 0);
+	assert_int_equal(n, 2);
+	/* exact: no list holds 17 in a row */
+	assert_int_equal(hm_memseg_alloc_pages(ms, 17, MB2, 0, 0), -ENOSPC);
+	assert_int_equal(hm_memseg_mapped_bytes(0), 0);
+	/* best effort: the biggest run of the first list with room */
+	assert_int_equal(hm_memseg_alloc_pages(ms, 17, MB2, 0, HM_MEMSEG_ALLOC_BEST_EFFORT), 16);
+	assert_int_equal(hm_memseg_alloc_pages(ms + 16, 17, MB2, 0, HM_MEMSEG_ALLOC_BEST_EFFORT), 16);
+	/* both lists full: 32 pages is all the VA the limits allow */
+	assert_int_equal(hm_memseg_alloc_pages(ms + 32, 1, MB2, 0, 0), -ENOSPC);
+	assert_valid();
+	assert_int_equal(hm_memseg_free_pages(ms, 32), 0);
+	assert_valid();
+	hm_cleanup();
+
+	/* walk stop value is returned */
+	hm_config_init(&c);
+	c.topology = TOPO2;
+	assert_int_equal(init_cfg(&c), 0);
+	n = 0;
+	assert_int_equal(hm_memseg_list_walk(stop_cb, &n), 77);
+	assert_int_equal(n, 3);
+}
+
+/* ------------------------------------------------------------------ */
+
+static void
+test_memseg_exhaustion_leaves_state_unchanged(void **state)
+{
+	struct hm_memseg *ms[9];
+	(void)state;
+
+	hm_test_quiet_log();
+	assert_int_equal(init_topo("nodes=1;2M=8"), 0);
+	assert_int_equal(hm_memseg_alloc_pages(ms, 9, MB2, 0, 0), -ENOMEM);
+	assert_int_equal(hm_memseg_mapped_bytes(0), 0);
+	assert_int_equal(hm_emu_pages_in_use(hm_backend_get(), 0, MB2), 0);
+	assert_int_equal(hm_memseg_alloc_pages(ms, 8, MB2, 0, 0), 8);
+	assert_int_equal(hm_memseg_alloc_pages(ms + 8, 1, MB2, 0, 0), -ENOMEM);
+	assert_non_null(strstr(hm_last_error(), "node 0"));
+	assert_int_equal(hm_memseg_mapped_bytes(0), (int64_t)(8 * MB2));
+	assert_valid();
+	/* best effort keeps what it got before the pool ran dry */
+	assert_int_equal(hm_memseg_free_pages(ms + 4, 4), 0);
+	assert_int_equal(hm_memseg_alloc_pages(ms + 4, 6, MB2, 0, HM_MEMSEG_ALLOC_BEST_EFFORT), 4);
+	assert_int_equal(hm_emu_pages_in_use(hm_backend_get(), 0, MB2), 8);
+	assert_valid();
+}
+
+static void
+test_memseg_fault_injection(void **state)
+{
+	struct hm_memseg *ms[8];
+	struct hm_config c;
+	(void)state;
+
+	hm_test_quiet_log();
+	assert_int_equal(init_topo(TOPO2), 0);
+	/* the 3rd page map fails: an exact request of 5 maps nothing */
+	assert_int_equal(hm_backend_fault("nth=3"), 0);
+	assert_int_equal(hm_memseg_alloc_pages(ms, 5, MB2, 0, 0), -ENOMEM);
+	assert_non_null(strstr(hm_last_error(), "injected"));
+	assert_int_equal(hm_memseg_mapped_bytes(0), 0);
+	assert_int_equal(hm_emu_pages_in_use(hm_backend_get(), 0, MB2), 0);
+	assert_valid();
+	/* the fault fired once: the next request succeeds */
+	assert_int_equal(hm_memseg_alloc_pages(ms, 5, MB2, 0, 0), 5);
+	assert_int_equal(hm_memseg_free_pages(ms, 5), 0);
+	/* best effort keeps the pages before the fault */
+	assert_int_equal(hm_backend_fault("nth=3"), 0);
+	assert_int_equal(hm_memseg_alloc_pages(ms, 5, MB2, 0, HM_MEMSEG_ALLOC_BEST_EFFORT), 2);
+	assert_int_equal(hm_memseg_free_pages(ms, 2), 0);
+	/* a failing node: only that node */
+	assert_int_equal(hm_backend_fault("node=1"), 0);
+	assert_int_equal(hm_memseg_alloc_pages(ms, 1, KB4, 1, 0), -ENOMEM);
+	assert_int_equal(hm_memseg_alloc_pages(ms, 1, KB4, 0, 0), 1);
+	assert_int_equal(hm_memseg_free_pages(ms, 1), 0);
+	/* a shrunk pool */
+	assert_int_equal(hm_backend_fault("clear;pool=1:2M:3"), 0);
+	assert_int_equal(hm_memseg_alloc_pages(ms, 4, MB2, 1, 0), -ENOMEM);
+	assert_int_equal(hm_memseg_alloc_pages(ms, 3, MB2, 1, 0), 3);
+	assert_int_equal(hm_memseg_free_pages(ms, 3), 0);
+	assert_int_equal(hm_backend_fault("bogus=1"), -EINVAL);
+	assert_int_equal(hm_backend_fault(NULL), -EINVAL);
+	assert_valid();
+	hm_cleanup();
+	assert_int_equal(hm_backend_fault("clear"), -ENODEV);
+
+	/* a fault during preallocation fails init cleanly */
+	hm_config_init(&c);
+	c.topology = TOPO2;
+	c.fault = "nth=2";
+	c.memory = 8 * MB2;
+	assert_int_equal(init_cfg(&c), -ENOMEM);
+	assert_false(hm_initialized());
+}
+
+/* ------------------------------------------------------------------ */
+
+static void
+test_memseg_prealloc_and_limits(void **state)
+{
+	struct hm_config c;
+	struct hm_memseg *ms[4];
+	(void)state;
+
+	hm_test_quiet_log();
+	hm_config_init(&c);
+	c.topology = TOPO2;
+	c.socket_mem_set = true;
+	c.socket_mem[0] = 4 * MB2;
+	c.socket_mem[1] = MB2 + 3 * KB4;
+	assert_int_equal(init_cfg(&c), 0);
+	assert_int_equal(hm_memseg_mapped_bytes(0), (int64_t)(4 * MB2));
+	/* largest pages first, the remainder in 4K pages */
+	assert_int_equal(hm_memseg_mapped_bytes(1), (int64_t)(MB2 + 3 * KB4));
+	assert_valid();
+	/* preallocated pages are never released; the next page follows them */
+	assert_int_equal(hm_memseg_alloc_pages(ms, 1, MB2, 0, 0), 1);
+	struct hm_memseg *pre = hm_mem_virt2memseg((char *)ms[0]->addr - 4 * MB2, NULL);
+	assert_non_null(pre);
+	assert_true(pre->flags & HM_MEMSEG_FLAG_DO_NOT_FREE);
+	assert_false(ms[0]->flags & HM_MEMSEG_FLAG_DO_NOT_FREE);
+	ms[1] = pre;
+	assert_int_equal(hm_memseg_free_pages(&ms[1], 1), -EBUSY);
+	assert_int_equal(hm_memseg_free_pages(ms, 2), -EBUSY); /* nothing freed */
+	assert_non_null(hm_mem_virt2memseg(ms[0]->addr, NULL));
+	assert_int_equal(hm_memseg_free_pages(ms, 1), 0);
+	assert_int_equal(hm_memseg_mapped_bytes(0), (int64_t)(4 * MB2));
+	hm_cleanup();
+
+	/* -m splits over nodes by lcore count: here 1 lcore each */
+	hm_config_init(&c);
+	c.topology = TOPO2;
+	c.memory = 8 * MB2;
+	assert_int_equal(init_cfg(&c), 0);
+	assert_int_equal(hm_memseg_mapped_bytes(0), (int64_t)(4 * MB2));
+	assert_int_equal(hm_memseg_mapped_bytes(1), (int64_t)(4 * MB2));
+	hm_cleanup();
+	/* all lcores on node 1: all memory there */
+	hm_config_init(&c);
+	c.topology = "nodes=2;2M=64,64;lcores=0-1@1";
+	c.memory = 8 * MB2;
+	assert_int_equal(init_cfg(&c), 0);
+	assert_int_equal(hm_memseg_mapped_bytes(0), 0);
+	assert_int_equal(hm_memseg_mapped_bytes(1), (int64_t)(8 * MB2));
+	hm_cleanup();
+	/* more than the node holds spills to the next node */
+	hm_config_init(&c);
+	c.topology = "nodes=2;2M=4,64;lcores=0-1@0";
+	c.memory = 6 * MB2;
+	assert_int_equal(init_cfg(&c), 0);
+	assert_int_equal(hm_memseg_mapped_bytes(0), (int64_t)(4 * MB2));
+	assert_int_equal(hm_memseg_mapped_bytes(1), (int64_t)(2 * MB2));
+	hm_cleanup();
+	/* more than everything: a clear ENOMEM, nothing left */
+	hm_config_init(&c);
+	c.topology = "nodes=2;2M=4,4";
+	c.memory = 9 * MB2;
+	assert_int_equal(init_cfg(&c), -ENOMEM);
+	assert_false(hm_initialized());
+
+	/* --socket-limit caps growth per node */
+	hm_config_init(&c);
+	c.topology = TOPO2;
+	c.socket_limit_set = true;
+	c.socket_limit[0] = 2 * MB2;
+	assert_int_equal(init_cfg(&c), 0);
+	assert_int_equal(hm_memseg_alloc_pages(ms, 3, MB2, 0, 0), -ENOMEM);
+	assert_non_null(strstr(hm_last_error(), "socket-limit"));
+	assert_int_equal(hm_memseg_alloc_pages(ms, 3, MB2, 0, HM_MEMSEG_ALLOC_BEST_EFFORT), 2);
+	assert_int_equal(hm_memseg_alloc_pages(ms + 2, 1, KB4, 0, 0), -ENOMEM);
+	assert_int_equal(hm_memseg_alloc_pages(ms + 2, 2, MB2, 1, 0), 2); /* node 1 unlimited */
+	assert_valid();
+}
+
+/* ------------------------------------------------------------------ */
+
+static void
+test_memseg_iova_layouts(void **state)
+{
+	struct hm_memseg *ms[16];
+	(void)state;
+
+	hm_test_quiet_log();
+	/* contig: consecutive frames are IOVA-contiguous */
+	assert_int_equal(init_topo("nodes=1;2M=32;iova=contig"), 0);
+	assert_int_equal(hm_memseg_alloc_pages(ms, 16, MB2, 0, HM_MEMSEG_ALLOC_IOVA_CONTIG), 16);
+	struct hm_memseg_list *msl = hm_mem_virt2memseg_list(ms[0]->addr);
+	assert_int_equal(hm_memseg_is_iova_contig(msl, ms[0]->addr, 16 * MB2), 1);
+	assert_valid();
+	hm_cleanup();
+
+	/* fragmented: runs of at most 4 frames, so 8 contiguous is impossible */
+	assert_int_equal(init_topo("nodes=1;2M=32;iova=fragmented;seed=3"), 0);
+	assert_int_equal(hm_memseg_alloc_pages(ms, 8, MB2, 0, HM_MEMSEG_ALLOC_IOVA_CONTIG), -ENOMEM);
+	assert_int_equal(hm_memseg_mapped_bytes(0), 0);
+	assert_int_equal(hm_emu_pages_in_use(hm_backend_get(), 0, MB2), 0);
+	assert_int_equal(hm_memseg_alloc_pages(ms, 8, MB2, 0, 0), 8);
+	msl = hm_mem_virt2memseg_list(ms[0]->addr);
+	assert_int_equal(hm_memseg_is_iova_contig(msl, ms[0]->addr, 8 * MB2), 0);
+	/* a range inside one page is always contiguous */
+	assert_int_equal(hm_memseg_is_iova_contig(msl, (char *)ms[3]->addr + 5, 100), 1);
+	/* but the IOVAs are distinct and translate back */
+	for (int i = 0; i < 8; i++) {
+		for (int j = 0; j < i; j++)
+			assert_true(ms[i]->iova != ms[j]->iova);
+		assert_ptr_equal(hm_mem_iova2virt(ms[i]->iova + 7), (char *)ms[i]->addr + 7);
+	}
+	assert_valid();
+	hm_cleanup();
+
+	/* IOVA as VA */
+	struct hm_config c;
+	hm_config_init(&c);
+	c.topology = TOPO2;
+	c.iova_mode = HM_IOVA_VA;
+	assert_int_equal(init_cfg(&c), 0);
+	assert_int_equal(hm_memseg_iova_is_va(), 1);
+	assert_int_equal(hm_memseg_alloc_pages(ms, 3, MB2, 1, HM_MEMSEG_ALLOC_IOVA_CONTIG), 3);
+	for (int i = 0; i < 3; i++) {
+		assert_true(ms[i]->iova == (uintptr_t)ms[i]->addr);
+		assert_ptr_equal(hm_mem_iova2virt(ms[i]->iova + 1), (char *)ms[i]->addr + 1);
+	}
+	assert_valid();
+}
+
+/* ------------------------------------------------------------------ */
+
+struct walk_acc {
+	int pages;
+	int runs;
+	size_t run_len[8];
+	int stop_at;
+};
+
+static int
+page_cb(const struct hm_memseg_list *msl, const struct hm_memseg *ms, void *arg)
+{
+	struct walk_acc *w = arg;
+	(void)msl;
+	(void)ms;
+	return ++w->pages == w->stop_at ? -5 : 0;
+}
+
+static int
+run_cb(const struct hm_memseg_list *msl, const struct hm_memseg *ms, size_t len, void *arg)
+{
+	struct walk_acc *w = arg;
+	(void)msl;
+	(void)ms;
+	if (w->runs < 8)
+		w->run_len[w->runs] = len;
+	w->runs++;
+	return 0;
+}
+
+static void
+test_memseg_walks(void **state)
+{
+	struct hm_memseg *ms[7], *hole[2];
+	struct walk_acc w;
+	(void)state;
+
+	assert_int_equal(init_topo("nodes=1;2M=16"), 0);
+	assert_int_equal(hm_memseg_alloc_pages(ms, 7, MB2, 0, 0), 7);
+	hole[0] = ms[3];
+	hole[1] = ms[4];
+	assert_int_equal(hm_memseg_free_pages(hole, 2), 0);
+
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(hm_memseg_walk(page_cb, &w), 0);
+	assert_int_equal(w.pages, 5);
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(hm_memseg_contig_walk(run_cb, &w), 0);
+	assert_int_equal(w.runs, 2);
+	assert_true(w.run_len[0] == 3 * MB2);
+	assert_true(w.run_len[1] == 2 * MB2);
+	memset(&w, 0, sizeof(w));
+	w.stop_at = 2;
+	assert_int_equal(hm_memseg_walk(page_cb, &w), -5);
+	assert_int_equal(w.pages, 2);
+}
+
+/* ------------------------------------------------------------------ */
+
+struct first_list {
+	int node;
+	const struct hm_memseg_list *l;
+};
+
+static int
+find_first_list(const struct hm_memseg_list *l, void *arg)
+{
+	struct first_list *f = arg;
+
+	if (l->socket_id == f->node && l->memseg_arr.count > 0) {
+		f->l = l;
+		return 1;
+	}
+	return 0;
+}
+
+static void
+test_memseg_legacy_mode(void **state)
+{
+	struct hm_config c;
+	struct hm_memseg *ms[1];
+	(void)state;
+
+	hm_test_quiet_log();
+	hm_config_init(&c);
+	c.topology = "nodes=2;2M=12,5;iova=shuffled;seed=11";
+	c.legacy_mem = true;
+	assert_int_equal(init_cfg(&c), 0);
+	/* everything is mapped at init */
+	assert_int_equal(hm_memseg_mapped_bytes(0), (int64_t)(12 * MB2));
+	assert_int_equal(hm_memseg_mapped_bytes(1), (int64_t)(5 * MB2));
+	assert_valid();
+	/* and sorted: IOVA grows with VA inside each list */
+	for (int node = 0; node < 2; node++) {
+		struct first_list f = { node, NULL };
+		int n = node == 0 ? 12 : 5;
+
+		hm_memseg_list_walk(find_first_list, &f);
+		assert_non_null(f.l);
+		assert_int_equal(f.l->memseg_arr.count, n);
+		const struct hm_memseg *segs = f.l->memseg_arr.data;
+		for (int i = 1; i < n; i++)
+			assert_true(segs[i].iova > segs[i - 1].iova);
+		for (int i = 0; i < n; i++) {
+			char *va = segs[i].addr;
+			assert_ptr_equal(va, (char *)f.l->base_va + i * MB2);
+			va[0] = (char)i;
+			va[MB2 - 1] = (char)i;
+			assert_ptr_equal(hm_mem_iova2virt(segs[i].iova), va);
+			assert_true(hm_mem_virt2iova(va + 5) == segs[i].iova + 5);
+			assert_true(segs[i].flags & HM_MEMSEG_FLAG_DO_NOT_FREE);
+		}
+		ms[0] = (struct hm_memseg *)&segs[0];
+		assert_int_equal(hm_memseg_free_pages(ms, 1), -EPERM);
+	}
+	/* no growth */
+	assert_int_equal(hm_memseg_alloc_pages(ms, 1, MB2, 0, 0), -EPERM);
+	assert_valid();
+}
+
+/* ------------------------------------------------------------------ */
+
+/* Random alloc/free against a shadow model of live pages, with data checks. */
+struct live {
+	struct hm_memseg *ms;
+	void *va;
+	uint64_t tag;
+	uint64_t pg;
+	int node;
+};
+
+static void
+test_memseg_model(void **state)
+{
+	static struct live live[512];
+	int n_live = 0;
+	int64_t bytes[2] = { 0, 0 };
+	uint64_t rng = hm_test_seed();
+	(void)state;
+
+	hm_test_quiet_log();
+	assert_int_equal(init_topo("nodes=2;2M=48,48;4K=128,128;lcores=0@0,1@1;iova=shuffled;seed=5"), 0);
+	for (int op = 0; op < 3000; op++) {
+		uint64_t r = hm_test_rand(&rng);
+		if ((r & 3) != 0 && n_live < 400) {
+			struct hm_memseg *ms[6];
+			int node = (int)((r >> 2) & 1);
+			uint64_t pg = (r >> 3) & 1 ? MB2 : KB4;
+			unsigned int n = 1 + (unsigned int)((r >> 4) % 6);
+			unsigned int fl = (r >> 8) & 1 ? HM_MEMSEG_ALLOC_BEST_EFFORT : 0;
+			int got = hm_memseg_alloc_pages(ms, n, pg, node, fl);
+			if (got < 0) {
+				assert_true(got == -ENOMEM || got == -ENOSPC);
+			} else {
+				assert_true(fl ? (got >= 1 && (unsigned)got <= n) : (unsigned)got == n);
+				for (int i = 0; i < got; i++) {
+					struct live *l = &live[n_live++];
+					l->ms = ms[i];
+					l->va = ms[i]->addr;
+					l->pg = pg;
+					l->node = node;
+					l->tag = hm_test_rand(&rng);
+					assert_int_equal(ms[i]->socket_id, node);
+					/* fresh pages are zero */
+					assert_true(*(uint64_t *)l->va == 0);
+					*(uint64_t *)l->va = l->tag;
+					*(uint64_t *)((char *)l->va + pg - 8) = ~l->tag;
+					bytes[node] += (int64_t)pg;
+				}
+			}
+		} else if (n_live > 0) {
+			/* free 1..3 random live pages in one call */
+			struct hm_memseg *ms[3];
+			int k = 1 + (int)((r >> 2) % 3);
+			if (k > n_live)
+				k = n_live;
+			for (int i = 0; i < k; i++) {
+				int j = (int)(hm_test_rand(&rng) % (uint64_t)n_live);
+				struct live *l = &live[j];
+				assert_true(*(uint64_t *)l->va == l->tag);
+				assert_true(*(uint64_t *)((char *)l->va + l->pg - 8) == ~l->tag);
+				ms[i] = l->ms;
+				bytes[l->node] -= (int64_t)l->pg;
+				live[j] = live[--n_live];
+			}
+			assert_int_equal(hm_memseg_free_pages(ms, (unsigned int)k), 0);
+		}
+		assert_int_equal(hm_memseg_mapped_bytes(0), bytes[0]);
+		assert_int_equal(hm_memseg_mapped_bytes(1), bytes[1]);
+		if (op % 16 == 0) {
+			assert_valid();
+			for (int i = 0; i < n_live; i++) {
+				hm_iova_t io = hm_mem_virt2iova(live[i].va);
+				assert_true(io == live[i].ms->iova);
+				assert_ptr_equal(hm_mem_iova2virt(io + 8), (char *)live[i].va + 8);
+			}
+		}
+	}
+	for (int i = 0; i < n_live; i++)
+		assert_true(*(uint64_t *)live[i].va == live[i].tag);
+	assert_valid();
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_memseg_invalid_args, teardown),
+		cmocka_unit_test_teardown(test_memseg_two_node_placement_and_iova, teardown),
+		cmocka_unit_test_teardown(test_memseg_freed_va_stays_reserved, teardown),
+		cmocka_unit_test_teardown(test_memseg_list_sizing_default, teardown),
+		cmocka_unit_test_teardown(test_memseg_list_sizing_limits, teardown),
+		cmocka_unit_test_teardown(test_memseg_exhaustion_leaves_state_unchanged, teardown),
+		cmocka_unit_test_teardown(test_memseg_fault_injection, teardown),
+		cmocka_unit_test_teardown(test_memseg_prealloc_and_limits, teardown),
+		cmocka_unit_test_teardown(test_memseg_iova_layouts, teardown),
+		cmocka_unit_test_teardown(test_memseg_walks, teardown),
+		cmocka_unit_test_teardown(test_memseg_legacy_mode, teardown),
+		cmocka_unit_test_teardown(test_memseg_model, teardown),
+	};
+	if (strcmp(hm_test_backend(), "emu") != 0)
+		hm_test_skip_all("these tests use emu topology strings; backend %s has its own "
+				 "fixtures", hm_test_backend());
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
