@@ -419,6 +419,11 @@ test_emu_invalid_args(void **state)
 	assert_err(hm_emu_pages_in_use(&be, 2, M2), -EINVAL, "node 2 does not exist");
 	assert_err(hm_emu_pages_in_use(&be, -1, M2), -EINVAL, "node -1 does not exist");
 	assert_err(hm_emu_pages_in_use(&be, 0, HM_GB), -EINVAL, "page size 1G is not in the topology");
+	assert_null(hm_emu_page_dir(NULL));
+	assert_int_equal(hm_errno, EINVAL);
+	assert_null(hm_emu_page_dir(&other));
+	assert_int_equal(hm_errno, EINVAL);
+	assert_non_null(hm_emu_page_dir(&be));
 
 	hm_emu_ops.destroy(&be);
 	assert_null(be.priv);

@@ -16,6 +16,7 @@
 
 #include "helpers.h"
 #include "hugemem/hugemem.h"
+#include "hugemem/emu.h"
 
 #define MB2 (2ULL << 20)
 
@@ -245,8 +246,11 @@ test_init_cycles_leave_nothing(void **state)
 	maps = hm_test_count_maps();
 	for (int i = 0; i < 100; i++) {
 		char **a = (i % 3 == 2) ? argv_mem : argv;
+		char pagedir[PATH_MAX];
 		assert_int_equal(hm_init(6, a), 6);
 		assert_true(hm_initialized());
+		snprintf(pagedir, sizeof(pagedir), "%s", hm_emu_page_dir(hm_backend_get()));
+		assert_true((pagedir[0] == '\0') == (a == argv_mem));
 		assert_int_equal(touch_pages(), 0);
 		assert_int_equal(hm_memseg_check(NULL), 0);
 		assert_int_equal(hm_cleanup(), 0);
@@ -254,6 +258,8 @@ test_init_cycles_leave_nothing(void **state)
 		assert_int_equal(hm_test_count_fds(), fds);
 		assert_int_equal(hm_test_count_maps(), maps);
 		assert_true(run_dir_files("cycle") <= 0);
+		/* the emulated pages' directory is gone too */
+		assert_true(pagedir[0] == '\0' || access(pagedir, F_OK) == -1);
 	}
 }
 

@@ -994,6 +994,14 @@ hm_emu_pages_in_use(const struct hm_backend *be, int node, uint64_t page_sz)
 		       hm_size_str(page_sz, szs, sizeof(szs)));
 }
 
+const char *
+hm_emu_page_dir(const struct hm_backend *be)
+{
+	if (be == NULL || be->ops != &hm_emu_ops || be->priv == NULL)
+		return hm_fail_ptr(EINVAL, "emu: hm_emu_page_dir needs a running emu backend");
+	return ((const struct emu *)be->priv)->pagedir;
+}
+
 const struct hm_backend_ops hm_emu_ops = {
 	.name = "emu",
 	.description = "emulated hugepages on tmpfs/memfd with a declarative NUMA topology "

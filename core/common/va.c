@@ -8,6 +8,7 @@
  * already mapped there) we retry a few steps higher, then let the kernel pick.
  * An exact request (a secondary mapping a primary's object) never falls back.
  */
+#include <pthread.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -19,7 +20,9 @@
 
 #define HINT_RETRIES 5
 
+/* The running hint, shared by every thread of the process. */
 static uint64_t next_base = HM_VA_BASE_DEFAULT;
+static pthread_mutex_t hint_lock = PTHREAD_MUTEX_INITIALIZER;
 
 size_t
 hm_sys_page_size(void)
@@ -34,7 +37,9 @@ hm_sys_page_size(void)
 void
 hm_va_set_base(uint64_t base)
 {
+	pthread_mutex_lock(&hint_lock);
 	next_base = base != 0 ? base : HM_VA_BASE_DEFAULT;
+	pthread_mutex_unlock(&hint_lock);
 }
 
 static void *
@@ -89,26 +94,28 @@ hm_va_reserve(void *requested, size_t size, size_t align, unsigned int flags)
 		return hm_fail_ptr(ENOMEM, "VA reservation of %zu bytes is too large", size);
 	len = size + (align > pg ? align : 0);
 
+	pthread_mutex_lock(&hint_lock);
 	uint64_t hint = requested != NULL ? (uint64_t)(uintptr_t)requested : next_base;
 	for (int i = 0; i < HINT_RETRIES; i++) {
 		uint64_t h = HM_ALIGN_CEIL(hint, (uint64_t)align);
 		p = map_none((void *)(uintptr_t)h, size, MAP_FIXED_NOREPLACE);
-		if (p == (void *)(uintptr_t)h)
-			goto done_exact;
+		if (p == (void *)(uintptr_t)h) {
+			if (requested == NULL)
+				next_base = h + size;
+			goto done;
+		}
 		if (p != NULL)
 			munmap(p, size);
 		hint = h + size; /* skip past whatever sits there */
 	}
 	/* The kernel picks: ASan builds land here (its shadow owns the low range). */
 	p = map_none(NULL, len, 0);
+	if (p != NULL)
+		p = trim(p, len, size, align);
+done:
+	pthread_mutex_unlock(&hint_lock);
 	if (p == NULL)
 		return hm_fail_ptr(ENOMEM, "cannot reserve %zu bytes of address space", size);
-	p = trim(p, len, size, align);
-	goto done;
-done_exact:
-	if (requested == NULL)
-		next_base = (uint64_t)(uintptr_t)p + size;
-done:
 	madvise(p, size, MADV_DONTDUMP);
 	return p;
 }

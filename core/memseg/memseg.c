@@ -391,7 +391,7 @@ hm_memseg_free_pages(struct hm_memseg *ms[], unsigned int n)
 	}
 	hm_rwlock_write_lock(&mcfg->memory_hotplug_lock);
 	for (unsigned int i = 0; i < n; i++) {
-		struct hm_memseg_list *msl;
+		struct hm_memseg_list *msl = NULL;
 		int idx = ms[i] != NULL ? locate(ms[i], &msl) : -1;
 
 		if (idx < 0 || ms[i]->len == 0) {
@@ -414,7 +414,7 @@ hm_memseg_free_pages(struct hm_memseg *ms[], unsigned int n)
 			goto out;
 		}
 	for (unsigned int i = 0; i < n; i++) {
-		struct hm_memseg_list *msl;
+		struct hm_memseg_list *msl = NULL;
 		int idx = locate((struct hm_memseg *)sorted[i], &msl);
 
 		unmap_one(msl, (unsigned int)idx);

@@ -104,6 +104,8 @@ cmd_info(int argc, char **argv)
 	be->ops->probe(be, &p);
 	printf("backend: %s (%s)\n", be->ops->name, be->ops->description);
 	printf("runtime dir: %s\n", hm_runtime_dir());
+	if (be->ops->dump != NULL)
+		be->ops->dump(be, stdout);
 	printf("iova mode: %s\n", hm_memseg_iova_is_va() ? "va" : "pa");
 	print_topology(&p);
 	printf("memseg lists: %u\n", hm_memseg_list_count());

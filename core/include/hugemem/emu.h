@@ -142,6 +142,12 @@ int hm_emu_topology_format(const struct hm_emu_topology *t, char *buf, size_t le
  */
 int hm_emu_pages_in_use(const struct hm_backend *be, int node, uint64_t page_sz);
 
+/**
+ * Directory holding this instance's page files ("" in in-memory mode).
+ * @return the path, or NULL with hm_errno EINVAL for a NULL or non-emu backend.
+ */
+const char *hm_emu_page_dir(const struct hm_backend *be);
+
 /** The emu ops table (registered as "emu" in core/init/backends.c). */
 extern const struct hm_backend_ops hm_emu_ops;
 

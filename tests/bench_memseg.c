@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Benchmarks (meson test --benchmark): memseg lookups, page map/unmap through the
+ * emu backend, and init/cleanup cost. Median of 5 samples, each >= 10^4 operations
+ * for the lookups. Prints one line per figure; never fails on a number.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hugemem/hugemem.h"
+
+#define SAMPLES 5
+
+static double
+now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static int
+cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double
+median(double *v)
+{
+	qsort(v, SAMPLES, sizeof(*v), cmp_d);
+	return v[SAMPLES / 2];
+}
+
+static volatile uintptr_t sink;
+
+static int
+init_with(const char *topo, uint64_t memory, bool in_memory)
+{
+	struct hm_config c;
+	hm_config_init(&c);
+	c.topology = topo;
+	c.memory = memory;
+	c.in_memory = in_memory;
+	c.file_prefix = "bench";
+	return hm_init_config(&c);
+}
+
+static void
+bench_lookups(void)
+{
+	enum { PAGES = 256, OPS = 1 << 20 };
+	struct hm_memseg *ms[PAGES];
+	hm_iova_t iova[PAGES];
+	char *va[PAGES];
+	double t2i[SAMPLES], i2v[SAMPLES], v2m[SAMPLES];
+	uint64_t rng = 88172645463325252ULL;
+
+	if (init_with("nodes=2;2M=512,512;iova=shuffled;seed=3", 0, true) < 0) {
+		fprintf(stderr, "init: %s\n", hm_last_error());
+		exit(1);
+	}
+	for (int i = 0; i < PAGES; i += 32) {
+		int n = hm_memseg_alloc_pages(ms + i, 32, 2 << 20, (i / 32) & 1, 0);
+		if (n != 32) {
+			fprintf(stderr, "alloc: %s\n", hm_last_error());
+			exit(1);
+		}
+	}
+	for (int i = 0; i < PAGES; i++) {
+		va[i] = (char *)ms[i]->addr + 1000;
+		iova[i] = ms[i]->iova + 1000;
+	}
+	for (int s = 0; s < SAMPLES; s++) {
+		double t0 = now_ns();
+		for (int k = 0; k < OPS; k++) {
+			rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
+			sink += hm_mem_virt2iova(va[rng % PAGES]);
+		}
+		double t1 = now_ns();
+		for (int k = 0; k < OPS; k++) {
+			rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
+			sink += (uintptr_t)hm_mem_iova2virt(iova[rng % PAGES]);
+		}
+		double t2 = now_ns();
+		for (int k = 0; k < OPS; k++) {
+			rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
+			sink += (uintptr_t)hm_mem_virt2memseg(va[rng % PAGES], NULL);
+		}
+		double t3 = now_ns();
+		t2i[s] = (t1 - t0) / OPS;
+		i2v[s] = (t2 - t1) / OPS;
+		v2m[s] = (t3 - t2) / OPS;
+	}
+	printf("virt2iova   (%d pages, 16 lists, random): %6.1f ns/op\n", PAGES, median(t2i));
+	printf("iova2virt   (%d pages, shuffled IOVA):   %6.1f ns/op\n", PAGES, median(i2v));
+	printf("virt2memseg (%d pages):                  %6.1f ns/op\n", PAGES, median(v2m));
+	hm_cleanup();
+}
+
+static void
+bench_pages(bool in_memory)
+{
+	enum { N = 256 };
+	struct hm_memseg *ms[N];
+	double a[SAMPLES], f[SAMPLES];
+
+	if (init_with("nodes=1;2M=512", 0, in_memory) < 0)
+		exit(1);
+	for (int s = 0; s < SAMPLES; s++) {
+		double t0 = now_ns();
+		for (int i = 0; i < N; i++)
+			if (hm_memseg_alloc_pages(&ms[i], 1, 2 << 20, 0, 0) != 1)
+				exit(1);
+		double t1 = now_ns();
+		for (int i = 0; i < N; i++)
+			hm_memseg_free_pages(&ms[i], 1);
+		double t2 = now_ns();
+		a[s] = (t1 - t0) / N;
+		f[s] = (t2 - t1) / N;
+	}
+	printf("page map   2M emu %-9s: %7.1f us/page (untouched)\n",
+	       in_memory ? "memfd" : "tmpfs", median(a) / 1000);
+	printf("page unmap 2M emu %-9s: %7.1f us/page\n", in_memory ? "memfd" : "tmpfs",
+	       median(f) / 1000);
+	hm_cleanup();
+}
+
+static void
+bench_init(const char *what, uint64_t memory, bool in_memory)
+{
+	double t[SAMPLES];
+
+	for (int s = 0; s < SAMPLES; s++) {
+		double t0 = now_ns();
+		if (init_with("nodes=2;2M=1024,1024;lcores=0@0,1@1", memory, in_memory) < 0) {
+			fprintf(stderr, "init: %s\n", hm_last_error());
+			exit(1);
+		}
+		hm_cleanup();
+		t[s] = now_ns() - t0;
+	}
+	printf("init+cleanup %-28s: %7.2f ms\n", what, median(t) / 1e6);
+}
+
+int
+main(void)
+{
+	bench_lookups();
+	bench_pages(false);
+	bench_pages(true);
+	bench_init("(no preallocation)", 0, false);
+	bench_init("-m 1024 (512 x 2M, tmpfs)", 1024ULL << 20, false);
+	bench_init("-m 1024 --in-memory", 1024ULL << 20, true);
+	return 0;
+}
