@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Tests of core/common: errors, log hook, size parsing, VA reservation. */
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -26,6 +27,9 @@ test_common_invalid_args(void **state)
 	assert_int_equal(v, 42);
 	assert_int_equal(hm_parse_u64("12a", 100, &v), -EINVAL);
 	assert_int_equal(hm_parse_u64("101", 100, &v), -ERANGE);
+	assert_int_equal(hm_parse_u64("9", 7, &v), -ERANGE); /* max below one digit */
+	assert_int_equal(hm_parse_u64("8", 7, &v), -ERANGE);
+	assert_int_equal(hm_parse_u64("", 7, &v), -EINVAL);
 	assert_int_equal(v, 42);
 	/* VA reservation */
 	assert_null(hm_va_reserve(NULL, 0, 4096, 0));
@@ -74,6 +78,8 @@ test_common_errors(void **state)
 	hm_test_quiet_log();
 	assert_string_equal(hm_strerror(-ENOMEM), hm_strerror(ENOMEM));
 	assert_string_equal(hm_strerror(0), "success");
+	assert_non_null(hm_strerror(INT_MIN));
+	assert_non_null(hm_strerror(INT_MAX));
 	assert_non_null(strstr(hm_strerror(EADDRNOTAVAIL), "--base-virtaddr"));
 	assert_int_equal(hm_fail(ENOSPC, "table %s is full", "x"), -ENOSPC);
 	assert_int_equal(hm_errno, ENOSPC);

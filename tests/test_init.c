@@ -47,7 +47,15 @@ setup_all(void **state)
 		b = getenv("HUGEMEM_RUNTIME_DIR");
 	}
 	snprintf(run_base, sizeof(run_base), "%s", b);
-	/* tests in this file use their own prefix so suites can run in parallel */
+	/* a crashed earlier run must not poison this one: clear our prefixes */
+	static const char *const mine[] = { "inv", "cycle", "nofiles", "noshconf", "left",
+					    "twice", "twice-b", "env", "base", "lvl", "x" };
+	for (size_t i = 0; i < sizeof(mine) / sizeof(mine[0]); i++) {
+		char cmd[PATH_MAX + 64];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s/%s'", run_base, mine[i]);
+		if (system(cmd) != 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -87,13 +95,14 @@ init_args(const char *first, ...)
 
 #define EXPECT_FAIL(rc_expected, needle, ...)                                         \
 	do {                                                                          \
-		int fds_ = hm_test_count_fds();                                       \
+		int fds_ = hm_test_count_fds(), maps_ = hm_test_count_maps();         \
 		int rc_ = init_args(__VA_ARGS__, NULL);                               \
 		assert_int_equal(rc_, rc_expected);                                   \
 		assert_false(hm_initialized());                                       \
 		if (strstr(hm_last_error(), needle) == NULL)                          \
 			fail_msg("message '%s' lacks '%s'", hm_last_error(), needle); \
 		assert_int_equal(hm_test_count_fds(), fds_);                          \
+		assert_int_equal(hm_test_count_maps(), maps_);                        \
 		assert_true(run_dir_files("inv") <= 0);                               \
 	} while (0)
 
@@ -115,13 +124,31 @@ test_init_invalid_args(void **state)
 	assert_int_equal(hm_config_parse(&c, 2, holes), -EINVAL);
 	hm_config_init(NULL); /* no-op */
 	assert_int_equal(hm_cleanup(), -EALREADY);
+	assert_null(hm_runtime_dir());
+	assert_null(hm_backend_get());
+	assert_int_equal(hm_backend_fault("clear"), -ENODEV);
+	assert_null(hm_backend_lookup(NULL));
+	assert_int_equal(hm_errno, EINVAL);
+	assert_null(hm_backend_lookup("nope"));
+	assert_int_equal(hm_errno, ENOENT);
+	assert_non_null(hm_backend_lookup("emu"));
 
-	/* the parser leaves the config untouched on failure */
+	/* the parser leaves the config untouched on failure, even when an option
+	 * before the bad one was valid */
+	char *argv_m[] = { (char *)"prog", (char *)"-m", (char *)"5", (char *)"--bogus", NULL };
 	c.memory = 123;
+	assert_int_equal(hm_config_parse(&c, 4, argv_m), -EINVAL);
+	assert_true(c.memory == 123);
 	assert_int_equal(hm_config_parse(&c, 2, argv), -EINVAL);
 	assert_true(c.memory == 123);
 	assert_non_null(strstr(hm_last_error(), "--bogus"));
 	assert_non_null(strstr(hm_last_error(), "--socket-mem")); /* lists the valid ones */
+
+	/* warm up libc (malloc arenas, lazily loaded state) so that the mapping
+	 * counts below see only what hugemem itself maps */
+	assert_int_equal(init_args("--file-prefix=inv", "--topology", "nodes=2;2M=4,4", "-m", "2",
+				   NULL), 5);
+	assert_int_equal(hm_cleanup(), 0);
 
 	EXPECT_FAIL(-EINVAL, "-x", "--file-prefix=inv", "-x");
 	EXPECT_FAIL(-EINVAL, "needs a value", "--file-prefix=inv", "-m");
@@ -149,6 +176,18 @@ test_init_invalid_args(void **state)
 	EXPECT_FAIL(-EINVAL, "absolute", "--file-prefix=inv", "--runtime-dir=relative/dir");
 	EXPECT_FAIL(-ENOMEM, "offers only", "--file-prefix=inv", "--topology=2M=4", "-m", "10");
 	EXPECT_FAIL(-EINVAL, "bogus", "--file-prefix=inv", "--fault=bogus=1");
+	EXPECT_FAIL(-EINVAL, "--log-level", "--file-prefix=inv", "--log-level=9");
+	EXPECT_FAIL(-EINVAL, "--log-level", "--file-prefix=inv", "--log-level=0");
+	EXPECT_FAIL(-EINVAL, "file-prefix", "--file-prefix=..");
+	EXPECT_FAIL(-EINVAL, "file-prefix", "--file-prefix=.");
+	EXPECT_FAIL(-EINVAL, "file-prefix", "--file-prefix=a b");
+	EXPECT_FAIL(-EINVAL, "file-prefix",
+		    "--file-prefix=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	EXPECT_FAIL(-EINVAL, "page-aligned", "--file-prefix=inv",
+		    "--base-virtaddr=0x1fffffffffffffffff");
+	EXPECT_FAIL(-EINVAL, "takes no value", "--file-prefix=inv", "--in-memory=1");
+	EXPECT_FAIL(-EINVAL, "legacy", "--file-prefix=inv", "--legacy-mem", "--socket-limit=4");
+	EXPECT_FAIL(-EINVAL, "below", "--file-prefix=inv", "--socket-mem=8", "--socket-limit=4");
 
 	/* struct-level validation */
 	hm_config_init(&c);
@@ -167,7 +206,7 @@ test_init_invalid_args(void **state)
 	assert_int_equal(hm_init_config(&c), -EINVAL);
 
 	/* double init */
-	assert_int_equal(init_args("--file-prefix=inv", "--in-memory", NULL), 3);
+	assert_int_equal(init_args("--file-prefix=inv", "--in-memory", NULL), 2);
 	assert_int_equal(init_args("--file-prefix=inv", NULL), -EALREADY);
 	assert_int_equal(hm_cleanup(), 0);
 	assert_int_equal(hm_cleanup(), -EALREADY);
@@ -185,7 +224,7 @@ test_init_parse_consumes_options_only(void **state)
 	(void)state;
 
 	hm_config_init(&c);
-	assert_int_equal(hm_config_parse(&c, 8, argv), 7);
+	assert_int_equal(hm_config_parse(&c, 8, argv), 6);
 	assert_true(c.in_memory);
 	assert_true(c.memory == 6ULL << 20);
 	assert_true(c.socket_limit_set);
@@ -193,13 +232,13 @@ test_init_parse_consumes_options_only(void **state)
 	assert_int_equal(c.log_level, HM_LOG_INFO);
 	/* stops at the first non-option, no permutation */
 	hm_config_init(&c);
-	assert_int_equal(hm_config_parse(&c, 4, argv2), 2);
+	assert_int_equal(hm_config_parse(&c, 4, argv2), 1);
 	assert_true(c.legacy_mem);
 	assert_false(c.no_shconf);
 	assert_string_equal(argv2[2], "app");
 	/* parsing twice works (getopt state is reset) */
 	hm_config_init(&c);
-	assert_int_equal(hm_config_parse(&c, 8, argv), 7);
+	assert_int_equal(hm_config_parse(&c, 8, argv), 6);
 	assert_true(c.memory == 6ULL << 20);
 	/* suffixed sizes and plain MiB */
 	char *argv3[] = { (char *)"p", (char *)"--memory=1G", (char *)"--socket-mem=512,2G",
@@ -207,7 +246,7 @@ test_init_parse_consumes_options_only(void **state)
 			  (char *)"--huge-unlink=never", NULL };
 	hm_config_init(&c);
 	hm_test_quiet_log();
-	assert_int_equal(hm_config_parse(&c, 5, argv3), 5);
+	assert_int_equal(hm_config_parse(&c, 5, argv3), 4);
 	assert_true(c.memory == 1ULL << 30);
 	assert_true(c.socket_mem[0] == 512ULL << 20 && c.socket_mem[1] == 2ULL << 30);
 	assert_true(c.base_virtaddr == 0x200000000ULL);
@@ -239,18 +278,24 @@ test_init_cycles_leave_nothing(void **state)
 	int fds, maps;
 	(void)state;
 
-	/* warm up once (lazy libc state), then measure */
-	assert_int_equal(hm_init(6, argv), 6);
+	char *a[7];
+
+	/* warm up once (lazy libc state), then measure; hm_init rewrites argv[n] as
+	 * DPDK does, so every call gets a fresh copy */
+	memcpy(a, argv, sizeof(a));
+	assert_int_equal(hm_init(6, a), 5);
+	assert_ptr_equal(a[5], argv[0]); /* argv[n] = program name */
 	assert_int_equal(hm_cleanup(), 0);
 	fds = hm_test_count_fds();
 	maps = hm_test_count_maps();
 	for (int i = 0; i < 100; i++) {
-		char **a = (i % 3 == 2) ? argv_mem : argv;
+		char **src = (i % 3 == 2) ? argv_mem : argv;
 		char pagedir[PATH_MAX];
-		assert_int_equal(hm_init(6, a), 6);
+		memcpy(a, src, sizeof(a));
+		assert_int_equal(hm_init(6, a), 5);
 		assert_true(hm_initialized());
 		snprintf(pagedir, sizeof(pagedir), "%s", hm_emu_page_dir(hm_backend_get()));
-		assert_true((pagedir[0] == '\0') == (a == argv_mem));
+		assert_true((pagedir[0] == '\0') == (src == argv_mem));
 		assert_int_equal(touch_pages(), 0);
 		assert_int_equal(hm_memseg_check(NULL), 0);
 		assert_int_equal(hm_cleanup(), 0);
@@ -269,14 +314,14 @@ test_init_in_memory_creates_no_files(void **state)
 	(void)state;
 	assert_true(run_dir_files("nofiles") <= 0);
 	assert_int_equal(init_args("--file-prefix=nofiles", "--in-memory", "--topology", TOPO2,
-				   "-m", "4", NULL), 7);
+				   "-m", "4", NULL), 6);
 	assert_int_equal(run_dir_files("nofiles"), -1); /* not even the directory */
 	assert_int_equal(touch_pages(), 0);
 	assert_int_equal(run_dir_files("nofiles"), -1);
 	assert_int_equal(hm_cleanup(), 0);
 
 	/* --no-shconf: no config or fbarray files (emu page files still exist) */
-	assert_int_equal(init_args("--file-prefix=noshconf", "--no-shconf", NULL), 3);
+	assert_int_equal(init_args("--file-prefix=noshconf", "--no-shconf", NULL), 2);
 	char p[PATH_MAX];
 	snprintf(p, sizeof(p), "%s/noshconf/config", run_base);
 	assert_int_equal(access(p, F_OK), -1);
@@ -298,7 +343,7 @@ test_init_files_and_leftovers(void **state)
 	fd = open(p, O_CREAT | O_RDWR, 0600);
 	assert_true(fd >= 0);
 	close(fd);
-	assert_int_equal(init_args("--file-prefix=left", "--topology", TOPO2, NULL), 4);
+	assert_int_equal(init_args("--file-prefix=left", "--topology", TOPO2, NULL), 3);
 	assert_int_equal(access(p, F_OK), -1);
 	/* the config and one fbarray per list exist while running */
 	snprintf(p, sizeof(p), "%s/left/config", run_base);
@@ -331,11 +376,13 @@ test_init_second_primary_is_refused(void **state)
 			 !hm_initialized();
 		/* another prefix works side by side */
 		int rc2 = init_args("--file-prefix=twice-b", "--topology", TOPO2, "-m", "2", NULL);
-		ok = ok && rc2 == 6 && hm_cleanup() == 0;
+		ok = ok && rc2 == 5 && hm_cleanup() == 0;
 		_exit(ok ? 0 : 1);
 	}
-	assert_int_equal(init_args("--file-prefix=twice", "--topology", TOPO2, "-m", "2", NULL), 6);
+	int up = init_args("--file-prefix=twice", "--topology", TOPO2, "-m", "2", NULL);
+	/* release the child whatever happened, so a failure cannot hang the test */
 	assert_int_equal(write(go[1], "x", 1), 1);
+	assert_int_equal(up, 5);
 	int status;
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
@@ -355,11 +402,11 @@ test_init_env_defaults_and_base_addr(void **state)
 {
 	(void)state;
 	setenv("HUGEMEM_TOPOLOGY", "nodes=3;2M=2,2,2", 1);
-	assert_int_equal(init_args("--file-prefix=env", "--in-memory", NULL), 3);
+	assert_int_equal(init_args("--file-prefix=env", "--in-memory", NULL), 2);
 	assert_int_equal(hm_socket_count(), 3);
 	assert_int_equal(hm_cleanup(), 0);
 	/* an explicit option wins over the environment */
-	assert_int_equal(init_args("--file-prefix=env", "--in-memory", "--topology=nodes=1", NULL), 4);
+	assert_int_equal(init_args("--file-prefix=env", "--in-memory", "--topology=nodes=1", NULL), 3);
 	assert_int_equal(hm_socket_count(), 1);
 	assert_int_equal(hm_cleanup(), 0);
 	unsetenv("HUGEMEM_TOPOLOGY");
@@ -367,13 +414,55 @@ test_init_env_defaults_and_base_addr(void **state)
 #if !HM_TEST_ASAN
 	/* the base hint is honoured when the range is free (ASan owns it otherwise) */
 	assert_int_equal(init_args("--file-prefix=base", "--in-memory",
-				   "--base-virtaddr=0x300000000", NULL), 4);
+				   "--base-virtaddr=0x300000000", NULL), 3);
 	struct hm_memseg *ms[1];
 	assert_int_equal(hm_memseg_alloc_pages(ms, 1, MB2, 0, 0), 1);
 	assert_true((uintptr_t)ms[0]->addr >= 0x300000000ULL);
 	assert_true((uintptr_t)ms[0]->addr < 0x300000000ULL + (1ULL << 40));
 	assert_int_equal(hm_cleanup(), 0);
 #endif
+}
+
+static void
+test_init_dirs_log_level_and_argv(void **state)
+{
+	char user[PATH_MAX], deep[PATH_MAX], opt[PATH_MAX + 16];
+	enum hm_log_level old = hm_log_get_level();
+	(void)state;
+
+	/* only the directories init created are removed; the user's stays */
+	snprintf(user, sizeof(user), "%s/userdir", run_base);
+	mkdir(run_base, 0700);
+	assert_true(mkdir(user, 0700) == 0 || errno == EEXIST);
+	snprintf(deep, sizeof(deep), "%s/nest/deeper", user);
+	snprintf(opt, sizeof(opt), "--runtime-dir=%s", deep);
+	assert_int_equal(init_args(opt, "--file-prefix=x", NULL), 2);
+	assert_int_equal(hm_cleanup(), 0);
+	assert_int_equal(access(user, F_OK), 0);
+	snprintf(deep, sizeof(deep), "%s/nest", user);
+	assert_int_equal(access(deep, F_OK), -1);
+	rmdir(user);
+
+	/* --log-level applies only when init succeeds */
+	hm_test_quiet_log();
+	hm_log_set_level(HM_LOG_NOTICE);
+	assert_int_equal(init_args("--file-prefix=lvl", "--log-level=debug", "--topology=nodez=1",
+				   NULL), -EINVAL);
+	assert_int_equal(hm_log_get_level(), HM_LOG_NOTICE);
+	assert_int_equal(init_args("--file-prefix=lvl", "--in-memory", "--log-level=7", NULL), 3);
+	assert_int_equal(hm_log_get_level(), HM_LOG_INFO); /* DPDK's 7 is info */
+	assert_int_equal(hm_cleanup(), 0);
+	hm_log_set_level(old);
+
+	/* DPDK's argv convention: argv[n] becomes the program name */
+	char *argv[] = { (char *)"prog", (char *)"--in-memory", (char *)"--file-prefix=av",
+			 (char *)"--", (char *)"app1", NULL };
+	int n = hm_init(5, argv);
+	assert_int_equal(n, 3);
+	char **app = argv + n;
+	assert_string_equal(app[0], "prog");
+	assert_string_equal(app[1], "app1");
+	assert_int_equal(hm_cleanup(), 0);
 }
 
 int
@@ -387,6 +476,7 @@ main(void)
 		cmocka_unit_test_teardown(test_init_files_and_leftovers, teardown),
 		cmocka_unit_test_teardown(test_init_second_primary_is_refused, teardown),
 		cmocka_unit_test_teardown(test_init_env_defaults_and_base_addr, teardown),
+		cmocka_unit_test_teardown(test_init_dirs_log_level_and_argv, teardown),
 	};
 	if (strcmp(hm_test_backend(), "emu") != 0)
 		hm_test_skip_all("these tests use emu topology strings");

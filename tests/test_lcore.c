@@ -40,6 +40,8 @@ test_lcore_invalid_args(void **state)
 	assert_int_equal(hm_lcore_to_socket_id(HM_LCORE_ID_ANY), -EINVAL);
 	assert_int_equal(hm_thread_register(), -EALREADY); /* main thread has lcore 0 */
 	assert_int_equal(hm_lcore_id(), 0);
+	hm_thread_unregister(); /* the main lcore is not given away */
+	assert_int_equal(hm_lcore_id(), 0);
 	assert_false(hm_lcore_is_enabled(2));
 	assert_int_equal(hm_cleanup(), 0);
 }

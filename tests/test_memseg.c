@@ -6,6 +6,8 @@
  * topologies are emu topology strings.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +56,25 @@ assert_valid(void)
 		fail_msg("memseg check: %s", why != NULL ? why : "?");
 }
 
+static int
+page_cb0(const struct hm_memseg_list *msl, const struct hm_memseg *ms, void *arg)
+{
+	(void)msl;
+	(void)ms;
+	(void)arg;
+	return 0;
+}
+
+static int
+run_cb0(const struct hm_memseg_list *msl, const struct hm_memseg *ms, size_t len, void *arg)
+{
+	(void)msl;
+	(void)ms;
+	(void)len;
+	(void)arg;
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 
 static int
@@ -84,8 +105,14 @@ test_memseg_invalid_args(void **state)
 	assert_int_equal(hm_memseg_check(NULL), -ENODEV);
 	assert_int_equal(hm_memseg_list_count(), 0);
 	assert_int_equal(hm_memseg_mapped_bytes(0), -ENODEV);
+	assert_int_equal(hm_memseg_iova_is_va(), -ENODEV);
+	assert_int_equal(hm_memseg_walk(page_cb0, NULL), -ENODEV);
+	assert_int_equal(hm_memseg_contig_walk(run_cb0, NULL), -ENODEV);
+	hm_memseg_dump(NULL);
+	hm_memseg_dump(stderr); /* "not initialised" */
 
 	assert_int_equal(init_topo(TOPO2), 0);
+	hm_memseg_dump(NULL);
 	/* alloc */
 	assert_int_equal(hm_memseg_alloc_pages(NULL, 1, MB2, 0, 0), -EINVAL);
 	assert_int_equal(hm_memseg_alloc_pages(ms, 0, MB2, 0, 0), -EINVAL);
@@ -148,7 +175,166 @@ test_memseg_invalid_args(void **state)
 	assert_int_equal(hm_memseg_is_iova_contig(msl, &dummy, 10), -EINVAL);
 	assert_int_equal(hm_memseg_is_iova_contig(msl, ms[0]->addr, MB2 + 1), -EINVAL);
 	assert_int_equal(hm_memseg_is_iova_contig(msl, ms[0]->addr, MB2), 1);
+	/* a list that is not one of ours (a caller's copy) is refused, not read */
+	struct hm_memseg_list copy = *msl;
+	assert_int_equal(hm_memseg_is_iova_contig(&copy, ms[0]->addr, MB2), -EINVAL);
+	assert_null(hm_mem_virt2memseg(ms[0]->addr, &copy));
+	assert_int_equal(hm_errno, EINVAL);
+	assert_null(hm_mem_virt2memseg(ms[0]->addr, (struct hm_memseg_list *)((char *)msl + 8)));
+	assert_int_equal(hm_errno, EINVAL);
 	assert_int_equal(hm_memseg_free_pages(ms, 1), 0);
+	assert_valid();
+}
+
+static void
+test_memseg_check_detects_corruption(void **state)
+{
+	struct hm_memseg *ms[2];
+	const char *why = NULL;
+	(void)state;
+
+	hm_test_quiet_log();
+	assert_int_equal(init_topo(TOPO2), 0);
+	assert_int_equal(hm_memseg_alloc_pages(ms, 2, MB2, 1, 0), 2);
+	struct hm_memseg_list *msl = hm_mem_virt2memseg_list(ms[0]->addr);
+	struct hm_memseg saved = *ms[1];
+
+	ms[1]->socket_id = 0;
+	assert_int_equal(hm_memseg_check(&why), -EFAULT);
+	assert_non_null(strstr(why, "node"));
+	*ms[1] = saved;
+	ms[1]->addr = (char *)ms[1]->addr + MB2;
+	assert_int_equal(hm_memseg_check(&why), -EFAULT);
+	assert_non_null(strstr(why, "addr"));
+	*ms[1] = saved;
+	ms[1]->len = 4096;
+	assert_int_equal(hm_memseg_check(&why), -EFAULT);
+	*ms[1] = saved;
+	/* a free slot must be all zeros */
+	struct hm_memseg *free_slot = (struct hm_memseg *)msl->memseg_arr.data + 5;
+	free_slot->iova = 1;
+	assert_int_equal(hm_memseg_check(&why), -EFAULT);
+	assert_non_null(strstr(why, "free slot"));
+	free_slot->iova = 0;
+	/* the used mask must agree with the count */
+	msl->memseg_arr.count++;
+	assert_int_equal(hm_memseg_check(&why), -EFAULT);
+	msl->memseg_arr.count--;
+	assert_int_equal(hm_memseg_check(&why), 0);
+	assert_int_equal(hm_memseg_free_pages(ms, 2), 0);
+}
+
+/* versions move on success only */
+static void
+test_memseg_versions(void **state)
+{
+	struct hm_memseg *ms[4];
+	(void)state;
+
+	hm_test_quiet_log();
+	assert_int_equal(init_topo("nodes=1;2M=4;iova=fragmented;seed=3"), 0);
+	assert_int_equal(hm_memseg_alloc_pages(ms, 1, MB2, 0, 0), 1);
+	struct hm_memseg_list *msl = hm_mem_virt2memseg_list(ms[0]->addr);
+	uint32_t v = msl->version;
+	assert_int_equal(hm_memseg_alloc_pages(ms + 1, 1, MB2, 0, 0), 1);
+	assert_int_equal(msl->version, v + 1);
+	/* rejected or rolled back: no change */
+	assert_int_equal(hm_memseg_alloc_pages(ms + 2, 4, MB2, 0, 0), -ENOMEM);
+	assert_int_equal(msl->version, v + 1);
+	assert_int_equal(hm_memseg_free_pages(ms, 1), 0);
+	assert_int_equal(msl->version, v + 2);
+	assert_int_equal(hm_backend_fault("nth=2"), 0);
+	assert_int_equal(hm_memseg_alloc_pages(ms + 2, 2, MB2, 0, 0), -ENOMEM);
+	assert_int_equal(msl->version, v + 2);
+	assert_int_equal(hm_memseg_free_pages(ms + 1, 1), 0);
+	assert_int_equal(msl->version, v + 3);
+}
+
+/* A walk callback may look things up while a writer waits; it may not allocate. */
+struct walker {
+	pthread_t writer;
+	int started;
+	int lookups_ok;
+	int alloc_rc;
+};
+
+static void *
+writer_thread(void *arg)
+{
+	struct hm_memseg *ms[1];
+	(void)arg;
+	/* blocks on the hotplug write lock until the walk ends */
+	if (hm_memseg_alloc_pages(ms, 1, MB2, 0, 0) == 1)
+		hm_memseg_free_pages(ms, 1);
+	return NULL;
+}
+
+static int
+nested_cb(const struct hm_memseg_list *msl, const struct hm_memseg *ms, void *arg)
+{
+	struct walker *w = arg;
+	struct hm_memseg *out[1];
+	(void)msl;
+
+	if (!w->started) {
+		w->started = 1;
+		pthread_create(&w->writer, NULL, writer_thread, NULL);
+		usleep(100 * 1000); /* let it queue on the lock (no timing assertion) */
+	}
+	w->lookups_ok += hm_mem_iova2virt(ms->iova) == ms->addr &&
+			 hm_mem_virt2memseg(ms->addr, NULL) == ms && hm_memseg_check(NULL) == 0;
+	w->alloc_rc = hm_memseg_alloc_pages(out, 1, MB2, 0, 0);
+	return 0;
+}
+
+static void
+test_memseg_walk_callbacks_may_look_up(void **state)
+{
+	struct hm_memseg *ms[3];
+	struct walker w = { 0 };
+	(void)state;
+
+	hm_test_quiet_log();
+	assert_int_equal(init_topo(TOPO2), 0);
+	assert_int_equal(hm_memseg_alloc_pages(ms, 3, MB2, 1, 0), 3);
+	assert_int_equal(hm_memseg_walk(nested_cb, &w), 0);
+	pthread_join(w.writer, NULL);
+	assert_int_equal(w.lookups_ok, 3);
+	assert_int_equal(w.alloc_rc, -EDEADLK);
+	assert_valid();
+}
+
+/* Placement: best effort takes the biggest run; exact moves on to the next list. */
+static void
+test_memseg_placement_rules(void **state)
+{
+	struct hm_config c;
+	struct hm_memseg *ms[32], *fr[16];
+	(void)state;
+
+	hm_config_init(&c);
+	c.topology = "nodes=1;2M=48";
+	c.limits.max_segs_per_list = 16;
+	c.limits.max_segs_per_type = 32;
+	assert_int_equal(init_cfg(&c), 0);
+	assert_int_equal(hm_memseg_alloc_pages(ms, 16, MB2, 0, 0), 16);
+	char *base = ms[0]->addr;
+	/* free runs: [1], [3..8], [12..13] */
+	int k = 0;
+	fr[k++] = ms[1];
+	for (int i = 3; i <= 8; i++)
+		fr[k++] = ms[i];
+	fr[k++] = ms[12];
+	fr[k++] = ms[13];
+	assert_int_equal(hm_memseg_free_pages(fr, (unsigned int)k), 0);
+	assert_int_equal(hm_memseg_alloc_pages(ms + 16, 10, MB2, 0, HM_MEMSEG_ALLOC_BEST_EFFORT), 6);
+	assert_ptr_equal(ms[16]->addr, base + 3 * MB2);
+	/* exact 2: slot 12 is the first run of 2 in list 0 */
+	assert_int_equal(hm_memseg_alloc_pages(ms + 22, 2, MB2, 0, 0), 2);
+	assert_ptr_equal(ms[22]->addr, base + 12 * MB2);
+	/* exact 2 again: list 0 only has slot 1 left, so list 1 serves it */
+	assert_int_equal(hm_memseg_alloc_pages(ms + 24, 2, MB2, 0, 0), 2);
+	assert_ptr_not_equal(hm_mem_virt2memseg_list(ms[24]->addr), hm_mem_virt2memseg_list(base));
 	assert_valid();
 }
 
@@ -459,12 +645,23 @@ test_memseg_prealloc_and_limits(void **state)
 	assert_int_equal(init_cfg(&c), -ENOMEM);
 	assert_false(hm_initialized());
 
-	/* --socket-limit caps growth per node */
+	/* a remainder no page size covers exactly takes one more smallest page */
+	hm_config_init(&c);
+	c.topology = "nodes=1;2M=8";
+	c.socket_mem_set = true;
+	c.socket_mem[0] = 1 << 20;
+	assert_int_equal(init_cfg(&c), 0);
+	assert_int_equal(hm_memseg_mapped_bytes(0), (int64_t)MB2);
+	hm_cleanup();
+
+	/* --socket-limit caps growth per node; a request that exactly fills it is fine */
 	hm_config_init(&c);
 	c.topology = TOPO2;
 	c.socket_limit_set = true;
 	c.socket_limit[0] = 2 * MB2;
 	assert_int_equal(init_cfg(&c), 0);
+	assert_int_equal(hm_memseg_alloc_pages(ms, 2, MB2, 0, 0), 2);
+	assert_int_equal(hm_memseg_free_pages(ms, 2), 0);
 	assert_int_equal(hm_memseg_alloc_pages(ms, 3, MB2, 0, 0), -ENOMEM);
 	assert_non_null(strstr(hm_last_error(), "socket-limit"));
 	assert_int_equal(hm_memseg_alloc_pages(ms, 3, MB2, 0, HM_MEMSEG_ALLOC_BEST_EFFORT), 2);
@@ -743,6 +940,10 @@ main(void)
 		cmocka_unit_test_teardown(test_memseg_walks, teardown),
 		cmocka_unit_test_teardown(test_memseg_legacy_mode, teardown),
 		cmocka_unit_test_teardown(test_memseg_model, teardown),
+		cmocka_unit_test_teardown(test_memseg_check_detects_corruption, teardown),
+		cmocka_unit_test_teardown(test_memseg_versions, teardown),
+		cmocka_unit_test_teardown(test_memseg_walk_callbacks_may_look_up, teardown),
+		cmocka_unit_test_teardown(test_memseg_placement_rules, teardown),
 	};
 	if (strcmp(hm_test_backend(), "emu") != 0)
 		hm_test_skip_all("these tests use emu topology strings; backend %s has its own "

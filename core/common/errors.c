@@ -4,6 +4,7 @@
  * thread-local; the hook and level are process-wide (set them before starting
  * threads, or accept that a concurrent change may apply a message late).
  */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,6 +20,8 @@ static enum hm_log_level log_level = HM_LOG_NOTICE;
 const char *
 hm_strerror(int err)
 {
+	if (err == INT_MIN)
+		return "unknown error";
 	if (err < 0)
 		err = -err;
 	switch (err) {

@@ -26,7 +26,7 @@ hm_parse_u64(const char *s, uint64_t max, uint64_t *out)
 		return -EINVAL;
 	for (; isdigit((unsigned char)*s); s++) {
 		unsigned d = (unsigned)(*s - '0');
-		if (v > (max - d) / 10)
+		if (d > max || v > (max - d) / 10)
 			return -ERANGE;
 		v = v * 10 + d;
 	}

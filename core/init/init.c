@@ -30,7 +30,8 @@ static struct {
 	struct hm_mem_config *mcfg;
 	char run_base[PATH_MAX];   /* <base> */
 	char run_dir[PATH_MAX];    /* <base>/<prefix> */
-	bool made_dir;             /* we created run_dir: remove it at cleanup */
+	char made[8][PATH_MAX];    /* directories init created, outermost first */
+	unsigned int n_made;
 	char *topology, *fault, *prefix; /* copies handed to the backend */
 } g;
 
@@ -70,9 +71,11 @@ hm_backend_fault(const char *spec)
 		return hm_fail(ENODEV, "hugemem is not initialised");
 	if (g.be.ops->fault == NULL)
 		return hm_fail(ENOTSUP, "backend %s has no fault injection", g.be.ops->name);
-	hm_rwlock_write_lock(&g.mcfg->memory_hotplug_lock);
-	int rc = g.be.ops->fault(&g.be, spec);
-	hm_rwlock_write_unlock(&g.mcfg->memory_hotplug_lock);
+	int rc = memseg_write_lock();
+	if (rc < 0)
+		return rc;
+	rc = g.be.ops->fault(&g.be, spec);
+	memseg_write_unlock();
 	return rc;
 }
 
@@ -109,11 +112,24 @@ pick_run_base(const char *explicit_dir, char *out, size_t len)
 	return 0;
 }
 
-/* mkdir -p with mode 0700 for what we create. */
+static int
+make_one(const char *dir)
+{
+	if (mkdir(dir, 0700) == 0) {
+		if (g.n_made == sizeof(g.made) / sizeof(g.made[0]))
+			return -ENAMETOOLONG; /* deeper than we can remember: refuse */
+		snprintf(g.made[g.n_made++], sizeof(g.made[0]), "%s", dir);
+		return 0;
+	}
+	return errno == EEXIST ? 0 : -errno;
+}
+
+/* mkdir -p (mode 0700), remembering exactly which directories it created. */
 static int
 make_dirs(const char *path)
 {
 	char tmp[PATH_MAX];
+	int rc;
 
 	if (hm_snprintf(tmp, sizeof(tmp), "%s", path) < 0)
 		return -ENAMETOOLONG;
@@ -121,13 +137,36 @@ make_dirs(const char *path)
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
-			return -errno;
+		rc = make_one(tmp);
+		if (rc < 0)
+			return rc;
 		*p = '/';
 	}
-	if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
+	return make_one(tmp);
+}
+
+/* Remove what make_dirs created, innermost first; a directory someone else
+ * filled in the meantime stays. */
+static void
+remove_made_dirs(void)
+{
+	while (g.n_made > 0)
+		rmdir(g.made[--g.n_made]);
+}
+
+/* Letters, digits, '_', '-', '.', not starting with '.': no path tricks. */
+static bool
+prefix_ok(const char *p)
+{
+	size_t n = strlen(p);
+
+	if (n == 0 || n > 64 || p[0] == '.')
+		return false;
+	for (; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' || *p == '.'))
+			return false;
+	return true;
 }
 
 /* Delete fbarray files no live process holds (a crashed run's leftovers). */
@@ -176,15 +215,46 @@ validate(const struct hm_config *c, const struct hm_backend_ops **ops)
 			       "apply to the hugetlbfs backend only, not '%s'", name);
 	if (c->memory != 0 && c->socket_mem_set)
 		return hm_fail(EINVAL, "-m/--memory and --socket-mem cannot be combined");
-	if (c->file_prefix[0] == '\0' || strchr(c->file_prefix, '/') != NULL ||
-	    strlen(c->file_prefix) > 64)
-		return hm_fail(EINVAL, "--file-prefix '%s' must be 1..64 characters without '/'",
-			       c->file_prefix);
+	if (!prefix_ok(c->file_prefix))
+		return hm_fail(EINVAL, "--file-prefix '%s' must be 1..64 of [A-Za-z0-9_.-], "
+			       "not starting with '.'", c->file_prefix);
+	if (c->legacy_mem && c->socket_limit_set)
+		return hm_fail(EINVAL, "--socket-limit cannot be used with --legacy-mem "
+			       "(legacy memory never grows)");
+	for (unsigned int n = 0; c->socket_limit_set && n < HM_MAX_NUMA_NODES; n++)
+		if (c->socket_limit[n] != 0 && c->socket_limit[n] <
+		    (c->socket_mem_set ? c->socket_mem[n] : 0))
+			return hm_fail(EINVAL, "--socket-limit of node %u is below its "
+				       "--socket-mem", n);
 	if ((c->base_virtaddr & (hm_sys_page_size() - 1)) != 0)
 		return hm_fail(EINVAL, "--base-virtaddr 0x%llx is not page aligned",
 			       (unsigned long long)c->base_virtaddr);
-	if (c->iova_mode > HM_IOVA_VA || c->log_level > HM_LOG_DEBUG)
-		return hm_fail(EINVAL, "iova_mode or log_level out of range");
+	if (c->iova_mode > HM_IOVA_VA)
+		return hm_fail(EINVAL, "iova_mode %d is not one of HM_IOVA_DC, _PA, _VA",
+			       (int)c->iova_mode);
+	if (c->log_level > HM_LOG_DEBUG)
+		return hm_fail(EINVAL, "log_level %d is above HM_LOG_DEBUG (7)", c->log_level);
+	return 0;
+}
+
+/* The probe comes from a backend: check it before anything indexes with it. */
+static int
+check_probe(const struct hm_probe *p, const char *name)
+{
+	if (p->n_nodes == 0 || p->n_nodes > HM_MAX_NUMA_NODES || p->n_sizes == 0 ||
+	    p->n_sizes > HM_MAX_PAGE_SIZES || p->n_lcores == 0 || p->n_lcores > HM_MAX_LCORE)
+		return hm_fail(EINVAL, "backend %s reported an impossible topology (%u nodes, "
+			       "%u page sizes, %u lcores)", name, p->n_nodes, p->n_sizes,
+			       p->n_lcores);
+	for (unsigned int s = 0; s < p->n_sizes; s++)
+		if (!HM_IS_POWER_OF_2(p->sizes[s].page_sz) || p->sizes[s].page_sz < 4096 ||
+		    (s > 0 && p->sizes[s].page_sz >= p->sizes[s - 1].page_sz))
+			return hm_fail(EINVAL, "backend %s reported page sizes that are not "
+				       "distinct powers of two, largest first", name);
+	for (unsigned int l = 0; l < p->n_lcores; l++)
+		if (p->lcore_node[l] < -1 || p->lcore_node[l] >= (int)p->n_nodes)
+			return hm_fail(EINVAL, "backend %s put lcore %u on node %d", name, l,
+				       p->lcore_node[l]);
 	return 0;
 }
 
@@ -229,11 +299,7 @@ teardown(void)
 	lcore_fini();
 	mcfg_destroy(g.mcfg);
 	g.mcfg = NULL;
-	if (g.made_dir) {
-		rmdir(g.run_dir);
-		rmdir(g.run_base); /* only succeeds when nobody else uses it */
-	}
-	g.made_dir = false;
+	remove_made_dirs();
 	free(g.topology);
 	free(g.fault);
 	free(g.prefix);
@@ -279,8 +345,6 @@ hm_init_config(const struct hm_config *cfg)
 	rc = validate(&c, &ops);
 	if (rc < 0)
 		goto fail_log;
-	if (c.log_level >= 0)
-		hm_log_set_level((enum hm_log_level)c.log_level);
 
 	rc = pick_run_base(c.runtime_dir, g.run_base, sizeof(g.run_base));
 	if (rc < 0)
@@ -297,11 +361,8 @@ hm_init_config(const struct hm_config *cfg)
 		goto fail;
 	}
 	if (!c.in_memory) {
-		struct stat sb;
-		g.made_dir = stat(g.run_dir, &sb) < 0;
 		rc = make_dirs(g.run_dir);
 		if (rc < 0) {
-			g.made_dir = false;
 			rc = hm_fail(-rc, "cannot create runtime dir %s: %s", g.run_dir,
 				     hm_strerror(rc));
 			goto fail_log;
@@ -333,6 +394,8 @@ hm_init_config(const struct hm_config *cfg)
 	}
 	memset(&probe, 0, sizeof(probe));
 	rc = ops->probe(&g.be, &probe);
+	if (rc == 0)
+		rc = check_probe(&probe, ops->name);
 	if (rc < 0)
 		goto fail_log;
 
@@ -386,6 +449,8 @@ hm_init_config(const struct hm_config *cfg)
 	__atomic_store_n(&g.mcfg->magic, HM_MCFG_MAGIC, __ATOMIC_RELEASE);
 	mcfg_set(g.mcfg);
 	g.up = true;
+	if (c.log_level >= 0)
+		hm_log_set_level((enum hm_log_level)c.log_level);
 	return 0;
 
 fail_log:
@@ -414,7 +479,13 @@ hm_init(int argc, char **argv)
 		return n;
 	}
 	rc = hm_init_config(&cfg);
-	return rc < 0 ? rc : n;
+	if (rc < 0)
+		return rc;
+	/* DPDK's convention: argv[n] becomes the program name, so the caller can
+	 * do argc -= n; argv += n; and keep argv[0]. */
+	if (n > 0)
+		argv[n] = argv[0];
+	return n;
 }
 
 int

@@ -68,7 +68,7 @@ static const char usage[] =
 	"  --base-virtaddr=ADDR    base address hint for all reservations (default 0x100000000)\n"
 	"  --iova-mode=pa|va       device addresses are (synthetic) physical or virtual\n"
 	"  --legacy-mem            map all memory at init, sorted by IOVA; no growth or free\n"
-	"  --log-level=LEVEL       emerg|err|warning|notice|info|debug or 0..7\n"
+	"  --log-level=LEVEL       emerg|alert|crit|err|warning|notice|info|debug or 1..8\n"
 	"  --huge-dir=DIR          hugetlbfs backend: hugetlbfs mount or directory to use\n"
 	"  --huge-unlink[=existing|always|never]  hugetlbfs backend: page file lifetime\n"
 	"  --single-file-segments  hugetlbfs backend: one file per memseg list\n";
@@ -133,12 +133,13 @@ parse_log_level(const char *arg, int *out)
 			*out = i;
 			return 0;
 		}
-	if (hm_parse_u64(arg, 7, &v) == 0) {
-		*out = (int)v;
+	/* numbers are DPDK's: 1 (emerg) .. 8 (debug) */
+	if (hm_parse_u64(arg, 8, &v) == 0 && v >= 1) {
+		*out = (int)v - 1;
 		return 0;
 	}
 	return hm_fail(EINVAL, "--log-level: '%s' is not a level (emerg, alert, crit, err, "
-		       "warning, notice, info, debug or 0..7)", arg);
+		       "warning, notice, info, debug, or DPDK's 1..8)", arg);
 }
 
 /* hugetlbfs-only options are refused with a reason while that backend is not built. */
@@ -231,9 +232,9 @@ parse_one(struct hm_config *c, int opt, const char *arg, const char *bad)
 		c->huge_dir = arg;
 		return need_backend("--huge-dir", "hugetlbfs");
 	case OPT_HUGE_UNLINK:
-		if (arg == NULL || strcmp(arg, "existing") == 0)
+		if (arg != NULL && strcmp(arg, "existing") == 0)
 			c->huge_unlink = HM_HUGE_UNLINK_EXISTING;
-		else if (strcmp(arg, "always") == 0)
+		else if (arg == NULL || strcmp(arg, "always") == 0) /* bare: DPDK's "always" */
 			c->huge_unlink = HM_HUGE_UNLINK_ALWAYS;
 		else if (strcmp(arg, "never") == 0)
 			c->huge_unlink = HM_HUGE_UNLINK_NEVER;
@@ -247,6 +248,18 @@ parse_one(struct hm_config *c, int opt, const char *arg, const char *bad)
 		return need_backend("--single-file-segments", "hugetlbfs");
 	case ':':
 		return hm_fail(EINVAL, "option %s needs a value", bad);
+	case '?':
+		if (strchr(bad, '=') != NULL) {
+			/* a flag given a value, e.g. --in-memory=1 */
+			for (const struct option *o = long_opts; o->name != NULL; o++)
+				if (o->has_arg == no_argument &&
+				    strncmp(bad + 2, o->name, strlen(o->name)) == 0 &&
+				    bad[2 + strlen(o->name)] == '=')
+					return hm_fail(EINVAL, "option --%s takes no value (got '%s')",
+						       o->name, bad);
+		}
+		return hm_fail(EINVAL, "unknown option '%s'; valid options: %s", bad,
+			       valid_options(list, sizeof(list)));
 	default:
 		return hm_fail(EINVAL, "unknown option '%s'; valid options: %s", bad,
 			       valid_options(list, sizeof(list)));
@@ -283,7 +296,7 @@ hm_config_parse(struct hm_config *cfg, int argc, char **argv)
 			break;
 	}
 	if (rc == 0)
-		rc = optind;
+		rc = optind - 1; /* options consumed, "--" included, argv[0] not */
 	optind = 0;
 	opterr = saved_opterr;
 	if (rc >= 0)

@@ -49,10 +49,11 @@ lcore_init(const struct hm_probe *probe)
 		}
 	if (lc.main_lcore == HM_LCORE_ID_ANY)
 		return hm_fail(EINVAL, "the topology defines no lcore");
-	__atomic_store_n(&lc.gen, next_gen++, __ATOMIC_RELEASE);
+	/* the main lcore is taken before the table is published */
 	lc.taken[lc.main_lcore] = 1;
-	self.gen = lc.gen;
+	self.gen = next_gen;
 	self.id = lc.main_lcore;
+	__atomic_store_n(&lc.gen, next_gen++, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -155,8 +156,8 @@ hm_thread_unregister(void)
 {
 	unsigned int id = self_id();
 
-	if (id == HM_LCORE_ID_ANY)
-		return;
+	if (id == HM_LCORE_ID_ANY || id == lc.main_lcore)
+		return; /* the main lcore stays with the thread that called hm_init */
 	__atomic_store_n(&lc.taken[id], 0, __ATOMIC_RELEASE);
 	self.gen = 0;
 	self.id = HM_LCORE_ID_ANY;

@@ -67,8 +67,11 @@ mcfg_create(const char *dir)
 	}
 	struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0 };
 	if (fcntl(fd, F_SETLK, &lk) < 0) {
+		err = errno;
 		close(fd);
 		hm_va_release(va, sz);
+		if (err != EAGAIN && err != EACCES)
+			return hm_fail_ptr(err, "cannot lock %s: %s", cfg_path, strerror(err));
 		return hm_fail_ptr(EBUSY,
 				   "another primary process is running on %s: give this one its "
 				   "own --file-prefix", cfg_path);

@@ -34,6 +34,44 @@ static struct {
 	size_t n_runs, cap_runs;
 } st = { .idx_lock = PTHREAD_RWLOCK_INITIALIZER };
 
+/*
+ * The memory hotplug lock, with a per-thread read depth: a walk callback may call
+ * lookups, the validator or dump (nested reads never touch the writer-preferring
+ * lock again, so a queued writer cannot deadlock them), but may not map or unmap
+ * pages (-EDEADLK instead of a self-deadlock).
+ */
+static _Thread_local unsigned int rd_depth;
+
+static void
+hp_read_lock(struct hm_mem_config *m)
+{
+	if (rd_depth++ == 0)
+		hm_rwlock_read_lock(&m->memory_hotplug_lock);
+}
+
+static void
+hp_read_unlock(struct hm_mem_config *m)
+{
+	if (--rd_depth == 0)
+		hm_rwlock_read_unlock(&m->memory_hotplug_lock);
+}
+
+int
+memseg_write_lock(void)
+{
+	if (rd_depth != 0)
+		return hm_fail(EDEADLK, "pages cannot be mapped or unmapped from inside a "
+			       "memseg walk callback");
+	hm_rwlock_write_lock(&st.mcfg->memory_hotplug_lock);
+	return 0;
+}
+
+void
+memseg_write_unlock(void)
+{
+	hm_rwlock_write_unlock(&st.mcfg->memory_hotplug_lock);
+}
+
 void
 memseg_limits_default(struct hm_memseg_limits *l)
 {
@@ -297,16 +335,13 @@ alloc_locked(struct hm_memseg *ms[], unsigned int n, uint64_t page_sz, int socke
 		    !run_iova_contig(msl, (unsigned int)idx, done)) {
 			while (done > 0)
 				unmap_one(msl, (unsigned int)idx + --done);
-			bump_versions(msl);
 			return hm_fail(ENOMEM, "the %u pages mapped on node %d are not IOVA-contiguous",
 				       want, socket);
 		}
 		if (done < want && (!best || done == 0)) {
 			while (done > 0)
 				unmap_one(msl, (unsigned int)idx + --done);
-			if (want > 0)
-				bump_versions(msl);
-			return rc;
+			return rc; /* state as before: versions unchanged */
 		}
 		for (unsigned int k = 0; k < done; k++)
 			ms[k] = seg_at(msl, (unsigned int)idx + k);
@@ -338,9 +373,11 @@ hm_memseg_alloc_pages(struct hm_memseg *ms[], unsigned int n, uint64_t page_sz, 
 			       page_sz);
 	if (mcfg->legacy_mem)
 		return hm_fail(EPERM, "legacy memory mode: pages are fixed at init");
-	hm_rwlock_write_lock(&mcfg->memory_hotplug_lock);
+	rc = memseg_write_lock();
+	if (rc < 0)
+		return rc;
 	rc = alloc_locked(ms, n, page_sz, socket, flags, 0);
-	hm_rwlock_write_unlock(&mcfg->memory_hotplug_lock);
+	memseg_write_unlock();
 	return rc;
 }
 
@@ -389,7 +426,12 @@ hm_memseg_free_pages(struct hm_memseg *ms[], unsigned int n)
 		if (sorted == NULL)
 			return hm_fail(ENOMEM, "free_pages: out of memory");
 	}
-	hm_rwlock_write_lock(&mcfg->memory_hotplug_lock);
+	rc = memseg_write_lock();
+	if (rc < 0) {
+		if (sorted != small)
+			free(sorted);
+		return rc;
+	}
 	for (unsigned int i = 0; i < n; i++) {
 		struct hm_memseg_list *msl = NULL;
 		int idx = ms[i] != NULL ? locate(ms[i], &msl) : -1;
@@ -421,7 +463,7 @@ hm_memseg_free_pages(struct hm_memseg *ms[], unsigned int n)
 		bump_versions(msl);
 	}
 out:
-	hm_rwlock_write_unlock(&mcfg->memory_hotplug_lock);
+	memseg_write_unlock();
 	if (sorted != small)
 		free(sorted);
 	return rc;
@@ -614,6 +656,17 @@ memseg_fini(void)
 
 /* ---------------------------------------------------------------- lookups */
 
+/* @p msl is one of our lists (not a caller-made copy). */
+static bool
+own_list(const struct hm_memseg_list *msl)
+{
+	const struct hm_memseg_list *l0 = st.mcfg->memsegs;
+	uintptr_t off = (uintptr_t)msl - (uintptr_t)l0;
+
+	return (uintptr_t)msl >= (uintptr_t)l0 && off % sizeof(*l0) == 0 &&
+	       off / sizeof(*l0) < st.mcfg->n_lists && msl->len != 0;
+}
+
 static struct hm_memseg_list *
 find_list(const void *va)
 {
@@ -651,6 +704,8 @@ hm_mem_virt2memseg(const void *va, const struct hm_memseg_list *msl)
 		return hm_fail_ptr(ENODEV, "hugemem is not initialised");
 	if (msl == NULL)
 		msl = find_list(va);
+	else if (!own_list(msl))
+		return hm_fail_ptr(EINVAL, "virt2memseg: %p is not a memseg list", (const void *)msl);
 	if (msl == NULL)
 		return hm_fail_ptr(ENOENT, "%p is in no memseg list", va);
 	off = (uintptr_t)va - (uintptr_t)msl->base_va;
@@ -665,7 +720,12 @@ hm_mem_virt2memseg(const void *va, const struct hm_memseg_list *msl)
 hm_iova_t
 hm_mem_virt2iova(const void *va)
 {
-	const struct hm_memseg *ms = hm_mem_virt2memseg(va, NULL);
+	const struct hm_memseg *ms;
+
+	/* IOVA-as-VA: every address is its own IOVA, as in DPDK */
+	if (st.mcfg != NULL && st.mcfg->iova_va)
+		return (hm_iova_t)(uintptr_t)va;
+	ms = hm_mem_virt2memseg(va, NULL);
 
 	if (ms == NULL)
 		return HM_BAD_IOVA;
@@ -686,13 +746,13 @@ rebuild_index(uint64_t version)
 	struct hm_mem_config *mcfg = st.mcfg;
 	size_t n = 0;
 
-	hm_rwlock_read_lock(&mcfg->memory_hotplug_lock);
+	hp_read_lock(mcfg);
 	for (unsigned int i = 0; i < mcfg->n_lists; i++)
 		n += mcfg->memsegs[i].memseg_arr.count;
 	if (n > st.cap_runs) {
 		struct iova_run *r = realloc(st.runs, n * sizeof(*r));
 		if (r == NULL) {
-			hm_rwlock_read_unlock(&mcfg->memory_hotplug_lock);
+			hp_read_unlock(mcfg);
 			return hm_fail(ENOMEM, "iova index: out of memory");
 		}
 		st.runs = r;
@@ -701,14 +761,18 @@ rebuild_index(uint64_t version)
 	n = 0;
 	for (unsigned int i = 0; i < mcfg->n_lists; i++) {
 		struct hm_memseg_list *msl = &mcfg->memsegs[i];
-		for (unsigned int k = 0; k < msl->memseg_arr.len && n < st.cap_runs; k++) {
-			const struct hm_memseg *ms = seg_at(msl, k);
-			if (ms->len == 0)
-				continue;
-			st.runs[n++] = (struct iova_run){ ms->iova, (uintptr_t)ms->addr, ms->len };
+		struct hm_fbarray *arr = &msl->memseg_arr;
+		int k = 0;
+
+		while (n < st.cap_runs && (unsigned int)k < arr->len &&
+		       (k = hm_fbarray_find_next_used(arr, (unsigned int)k)) >= 0) {
+			const struct hm_memseg *ms = seg_at(msl, (unsigned int)k++);
+			if (ms->iova != HM_BAD_IOVA)
+				st.runs[n++] = (struct iova_run){ ms->iova, (uintptr_t)ms->addr,
+								  ms->len };
 		}
 	}
-	hm_rwlock_read_unlock(&mcfg->memory_hotplug_lock);
+	hp_read_unlock(mcfg);
 	if (n > 1)
 		qsort(st.runs, n, sizeof(*st.runs), cmp_run);
 	/* coalesce runs contiguous in both spaces */
@@ -770,8 +834,8 @@ hm_memseg_is_iova_contig(const struct hm_memseg_list *msl, const void *start, si
 
 	if (st.mcfg == NULL)
 		return hm_fail(ENODEV, "hugemem is not initialised");
-	if (msl == NULL || len == 0)
-		return hm_fail(EINVAL, "is_iova_contig: NULL list or zero length");
+	if (msl == NULL || len == 0 || !own_list(msl))
+		return hm_fail(EINVAL, "is_iova_contig: not a memseg list, or zero length");
 	base = (uintptr_t)msl->base_va;
 	if (a < base || a - base >= msl->len || len > msl->len - (a - base))
 		return hm_fail(EINVAL, "is_iova_contig: range is not inside the list");
@@ -793,7 +857,7 @@ walk(hm_memseg_list_walk_t lfn, hm_memseg_walk_t sfn, hm_memseg_contig_walk_t cf
 
 	if (mcfg == NULL)
 		return hm_fail(ENODEV, "hugemem is not initialised");
-	hm_rwlock_read_lock(&mcfg->memory_hotplug_lock);
+	hp_read_lock(mcfg);
 	for (unsigned int i = 0; i < mcfg->n_lists && ret == 0; i++) {
 		struct hm_memseg_list *msl = &mcfg->memsegs[i];
 		struct hm_fbarray *arr = &msl->memseg_arr;
@@ -816,7 +880,7 @@ walk(hm_memseg_list_walk_t lfn, hm_memseg_walk_t sfn, hm_memseg_contig_walk_t cf
 			idx += n;
 		}
 	}
-	hm_rwlock_read_unlock(&mcfg->memory_hotplug_lock);
+	hp_read_unlock(mcfg);
 	return ret;
 }
 
@@ -882,7 +946,7 @@ hm_memseg_dump(FILE *f)
 		fprintf(f, "memseg: not initialised\n");
 		return;
 	}
-	hm_rwlock_read_lock(&mcfg->memory_hotplug_lock);
+	hp_read_lock(mcfg);
 	fprintf(f, "memseg lists: %u (iova mode %s%s)\n", mcfg->n_lists,
 		mcfg->iova_va ? "va" : "pa", mcfg->legacy_mem ? ", legacy" : "");
 	for (unsigned int i = 0; i < mcfg->n_lists; i++) {
@@ -910,7 +974,7 @@ hm_memseg_dump(FILE *f)
 	for (unsigned int n = 0; n < mcfg->n_nodes; n++)
 		fprintf(f, "  node %u: %s mapped\n", n,
 			hm_size_str((uint64_t)mcfg->mapped_bytes[n], b, sizeof(b)));
-	hm_rwlock_read_unlock(&mcfg->memory_hotplug_lock);
+	hp_read_unlock(mcfg);
 }
 
 static bool
@@ -932,7 +996,7 @@ hm_memseg_check(const char **reason)
 
 	if (mcfg == NULL)
 		return hm_fail(ENODEV, "hugemem is not initialised");
-	hm_rwlock_read_lock(&mcfg->memory_hotplug_lock);
+	hp_read_lock(mcfg);
 	for (unsigned int i = 0; i < mcfg->n_lists && why == NULL; i++) {
 		struct hm_memseg_list *msl = &mcfg->memsegs[i];
 
@@ -969,7 +1033,7 @@ hm_memseg_check(const char **reason)
 	for (unsigned int n = 0; n < mcfg->n_nodes && why == NULL; n++)
 		if (mapped[n] != mcfg->mapped_bytes[n])
 			why = "per-node mapped bytes != sum of used pages";
-	hm_rwlock_read_unlock(&mcfg->memory_hotplug_lock);
+	hp_read_unlock(mcfg);
 	if (why != NULL) {
 		if (reason != NULL)
 			*reason = why;

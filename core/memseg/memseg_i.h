@@ -34,6 +34,10 @@ HM_INTERNAL int memseg_init(struct hm_mem_config *mcfg, struct hm_backend *be,
 HM_INTERNAL int memseg_preallocate(const uint64_t bytes[HM_MAX_NUMA_NODES],
 				   const struct hm_probe *probe);
 
+/* The hotplug write lock; -EDEADLK when this thread is inside a walk. */
+HM_INTERNAL int memseg_write_lock(void);
+HM_INTERNAL void memseg_write_unlock(void);
+
 /* Unmap every page (DO_NOT_FREE included), destroy lists, release VA. */
 HM_INTERNAL void memseg_fini(void);
 

@@ -19,7 +19,7 @@
  *   --base-virtaddr=ADDR  VA hint for every reservation
  *   --iova-mode=pa|va     IOVA as (synthetic or real) PA, or as VA
  *   --legacy-mem          map all memory at init, sorted by IOVA; no growth
- *   --log-level=N|name    emerg..debug or 0..7
+ *   --log-level=LEVEL     emerg..debug, or DPDK's numbers 1..8
  *   --huge-dir, --huge-unlink, --single-file-segments: hugetlbfs backend only
  */
 #ifndef HUGEMEM_INIT_H
@@ -80,7 +80,7 @@ void hm_config_init(struct hm_config *cfg);
 /**
  * Parse DPDK-style options from argv[1..] into @p cfg (which keeps pointers into
  * argv). Parsing stops at "--" or the first non-option argument.
- * @return the number of argv entries consumed (argv[0] and "--" included), or
+ * @return the number of options consumed ("--" included, argv[0] not), or
  *   -EINVAL with hm_last_error() naming the bad option and the valid values;
  *   -ENOTSUP for an option of a backend that is not built. @p cfg is unchanged
  *   on failure.
@@ -96,7 +96,11 @@ int hm_config_parse(struct hm_config *cfg, int argc, char **argv);
  */
 int hm_init_config(const struct hm_config *cfg);
 
-/** hm_config_parse + hm_init_config. @return the number of argv entries consumed, or -errno. */
+/**
+ * hm_config_parse + hm_init_config, with DPDK's return convention: the number n
+ * of options consumed, and argv[n] is set to argv[0], so that after
+ * `argc -= n; argv += n;` argv[0] is still the program name. -errno on failure.
+ */
 int hm_init(int argc, char **argv);
 
 /**

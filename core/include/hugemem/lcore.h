@@ -38,7 +38,7 @@ int hm_lcore_is_enabled(unsigned int lcore_id);
  *   -ENOSPC (every lcore is taken), -ENODEV (not initialised).
  */
 int hm_thread_register(void);
-/** Release the calling thread's lcore id; no-op for threads that have none. */
+/** Release the calling thread's lcore id; no-op for threads that have none and for the main lcore. */
 void hm_thread_unregister(void);
 
 #ifdef __cplusplus

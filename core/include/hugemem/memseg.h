@@ -88,8 +88,9 @@ struct hm_memseg_limits {
  *   size, socket not a node (HM_SOCKET_ID_ANY is not accepted here), unknown
  *   flags), -ENODEV (not initialised), -EPERM (legacy mode: pages are fixed),
  *   -ENOSPC (no list has a free run of n slots), -ENOMEM (the backend has no page,
- *   or --socket-limit reached), -EFAULT (IOVA_CONTIG and pages are not).
- *   On failure nothing is mapped.
+ *   --socket-limit reached, or IOVA_CONTIG and the pages are not), -EDEADLK
+ *   (called from a walk callback). On failure nothing is mapped and no version
+ *   counter moves.
  */
 int hm_memseg_alloc_pages(struct hm_memseg *ms[], unsigned int n, uint64_t page_sz,
 			  int socket, unsigned int flags);
@@ -99,7 +100,7 @@ int hm_memseg_alloc_pages(struct hm_memseg *ms[], unsigned int n, uint64_t page_
  * before any page is touched.
  * @return 0; -EINVAL (NULL, n == 0, a pointer that is not a mapped memseg, the
  *   same memseg twice), -EBUSY (a DO_NOT_FREE page), -EPERM (legacy mode),
- *   -ENODEV. On failure nothing is unmapped.
+ *   -EDEADLK (called from a walk callback), -ENODEV. On failure nothing is unmapped.
  */
 int hm_memseg_free_pages(struct hm_memseg *ms[], unsigned int n);
 
@@ -109,10 +110,14 @@ int hm_memseg_free_pages(struct hm_memseg *ms[], unsigned int n);
 struct hm_memseg_list *hm_mem_virt2memseg_list(const void *va);
 /**
  * Memseg whose page holds @p va (list found when @p msl is NULL), or NULL with
- * hm_errno ENOENT when va is in no list or its slot is not mapped.
+ * hm_errno ENOENT when va is in no list or its slot is not mapped, EINVAL when
+ * @p msl is not one of the lists.
  */
 struct hm_memseg *hm_mem_virt2memseg(const void *va, const struct hm_memseg_list *msl);
-/** IOVA of @p va (any byte of a mapped page), or HM_BAD_IOVA (hm_errno set). */
+/**
+ * IOVA of @p va (any byte of a mapped page), or HM_BAD_IOVA (hm_errno set). In
+ * IOVA-as-VA mode every address is its own IOVA, mapped or not (as in DPDK).
+ */
 hm_iova_t hm_mem_virt2iova(const void *va);
 /**
  * VA of @p iova, or NULL (hm_errno ENOENT). O(log pages) through a per-process
@@ -121,13 +126,15 @@ hm_iova_t hm_mem_virt2iova(const void *va);
 void *hm_mem_iova2virt(hm_iova_t iova);
 /**
  * 1 when [start, start+len) inside @p msl is IOVA-contiguous page by page, 0 when
- * not, -EINVAL when the range is not inside the list or a page is not mapped.
+ * not, -EINVAL when @p msl is not one of the lists, the range is not inside it,
+ * or a page is not mapped.
  */
 int hm_memseg_is_iova_contig(const struct hm_memseg_list *msl, const void *start, size_t len);
 
 /* ---- walks: a callback returns 0 to go on, anything else stops the walk and
  * is returned. The memory hotplug read lock is held during the walk: a callback
- * must not allocate or free pages. ---- */
+ * may call the lookups, walks, hm_memseg_check and hm_memseg_dump, but page
+ * alloc/free from a callback fails with -EDEADLK. ---- */
 
 typedef int (*hm_memseg_list_walk_t)(const struct hm_memseg_list *msl, void *arg);
 typedef int (*hm_memseg_walk_t)(const struct hm_memseg_list *msl,
