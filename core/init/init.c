@@ -10,7 +10,8 @@
  *   6. lcores (the caller becomes the main lcore);
  *   7. memseg lists and their VA;
  *   8. preallocation (-m / --socket-mem, or everything in legacy mode);
- *   9. magic written: init complete.
+ *   9. malloc heaps (one per node) over the preallocated pages; the memzone table;
+ *  10. magic written: init complete.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -22,7 +23,9 @@
 
 #include "init_i.h"
 #include "lcore_i.h"
+#include "malloc_i.h"
 #include "memseg_i.h"
+#include "memzone_i.h"
 
 static struct {
 	bool up;
@@ -292,6 +295,8 @@ split_memory(uint64_t total, const struct hm_probe *p, uint64_t out[HM_MAX_NUMA_
 static void
 teardown(void)
 {
+	memzone_fini();
+	malloc_fini();
 	memseg_fini();
 	if (g.be.ops != NULL)
 		g.be.ops->destroy(&g.be);
@@ -443,6 +448,10 @@ hm_init_config(const struct hm_config *cfg)
 	}
 	if (rc == 0)
 		rc = memseg_preallocate(bytes, &probe);
+	if (rc == 0)
+		rc = malloc_init(g.mcfg, mp.fbarray_dir);
+	if (rc == 0)
+		rc = memzone_init(g.mcfg, mp.fbarray_dir, c.max_memzones);
 	if (rc < 0)
 		goto fail_log;
 

@@ -32,6 +32,9 @@ struct hm_mem_config {
 	uint32_t n_nodes;               /* nodes of the backend's probe */
 	char backend[32];               /* backend name */
 	int64_t mapped_bytes[HM_MAX_NUMA_NODES]; /* bytes of mapped pages per node */
+	uint32_t next_ext_socket;       /* socket id of the next external heap */
+	struct hm_fbarray heaps;        /* struct malloc_heap[HM_MAX_HEAPS] (core/malloc) */
+	struct hm_fbarray memzones;     /* struct hm_memzone[] (core/memzone) */
 	struct hm_memseg_list memsegs[HM_MAX_MEMSEG_LISTS];
 };
 

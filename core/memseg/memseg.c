@@ -27,6 +27,7 @@ struct iova_run {
 static struct {
 	struct hm_mem_config *mcfg; /* NULL when not initialised */
 	struct hm_backend *be;
+	const char *fbarray_dir;    /* where list fbarrays live (NULL: anonymous) */
 	uint64_t socket_limit[HM_MAX_NUMA_NODES];
 	pthread_rwlock_t idx_lock;  /* guards the iova index below */
 	uint64_t idx_version;       /* mem_version the index was built from, +1 */
@@ -137,7 +138,10 @@ destroy_lists(struct hm_mem_config *mcfg)
 {
 	for (unsigned int i = 0; i < mcfg->n_lists; i++) {
 		struct hm_memseg_list *msl = &mcfg->memsegs[i];
-		hm_va_release(msl->base_va, msl->len);
+		if (msl->len == 0)
+			continue;
+		if (!msl->external)
+			hm_va_release(msl->base_va, msl->len);
 		hm_fbarray_destroy(&msl->memseg_arr);
 		memset(msl, 0, sizeof(*msl));
 	}
@@ -194,6 +198,7 @@ memseg_init(struct hm_mem_config *mcfg, struct hm_backend *be, const struct hm_p
 	}
 	st.mcfg = mcfg;
 	st.be = be;
+	st.fbarray_dir = p->fbarray_dir;
 	memcpy(st.socket_limit, p->socket_limit, sizeof(st.socket_limit));
 	st.idx_version = 0;
 	return 0;
@@ -280,7 +285,7 @@ static bool
 have_size(uint64_t page_sz)
 {
 	for (unsigned int i = 0; i < st.mcfg->n_lists; i++)
-		if (st.mcfg->memsegs[i].page_sz == page_sz)
+		if (st.mcfg->memsegs[i].page_sz == page_sz && !st.mcfg->memsegs[i].external)
 			return true;
 	return false;
 }
@@ -310,7 +315,7 @@ alloc_locked(struct hm_memseg *ms[], unsigned int n, uint64_t page_sz, int socke
 		unsigned int want = n, done = 0;
 		int idx;
 
-		if (msl->page_sz != page_sz || msl->socket_id != socket)
+		if (msl->page_sz != page_sz || msl->socket_id != socket || msl->external)
 			continue;
 		if (n > msl->memseg_arr.len && !best)
 			continue;
@@ -439,6 +444,11 @@ hm_memseg_free_pages(struct hm_memseg *ms[], unsigned int n)
 		if (idx < 0 || ms[i]->len == 0) {
 			rc = hm_fail(EINVAL, "free_pages: entry %u (%p) is not a mapped memseg", i,
 				     (void *)ms[i]);
+			goto out;
+		}
+		if (msl->external) {
+			rc = hm_fail(EINVAL, "free_pages: entry %u is external memory (remove it "
+				     "from its heap instead)", i);
 			goto out;
 		}
 		if (ms[i]->flags & HM_MEMSEG_FLAG_DO_NOT_FREE) {
@@ -635,6 +645,8 @@ memseg_fini(void)
 	for (unsigned int i = 0; i < mcfg->n_lists; i++) {
 		struct hm_memseg_list *msl = &mcfg->memsegs[i];
 		int idx = -1;
+		if (msl->len == 0 || msl->external)
+			continue;
 		while ((idx = hm_fbarray_find_next_used(&msl->memseg_arr,
 							(unsigned int)(idx + 1))) >= 0) {
 			unmap_one(msl, (unsigned int)idx);
@@ -729,6 +741,10 @@ hm_mem_virt2iova(const void *va)
 
 	if (ms == NULL)
 		return HM_BAD_IOVA;
+	if (ms->iova == HM_BAD_IOVA) {
+		hm_errno = ENOENT; /* external memory added without IOVAs */
+		return HM_BAD_IOVA;
+	}
 	return ms->iova + ((uintptr_t)va - (uintptr_t)ms->addr);
 }
 
@@ -863,6 +879,8 @@ walk(hm_memseg_list_walk_t lfn, hm_memseg_walk_t sfn, hm_memseg_contig_walk_t cf
 		struct hm_fbarray *arr = &msl->memseg_arr;
 		int idx = 0;
 
+		if (msl->len == 0)
+			continue;
 		if (lfn != NULL) {
 			ret = lfn(msl, arg);
 			continue;
@@ -913,7 +931,99 @@ hm_memseg_contig_walk(hm_memseg_contig_walk_t fn, void *arg)
 unsigned int
 hm_memseg_list_count(void)
 {
-	return st.mcfg != NULL ? st.mcfg->n_lists : 0;
+	unsigned int n = 0;
+
+	if (st.mcfg == NULL)
+		return 0;
+	for (unsigned int i = 0; i < st.mcfg->n_lists; i++)
+		n += st.mcfg->memsegs[i].len != 0;
+	return n;
+}
+
+struct hm_memseg_list *
+memseg_list_at(unsigned int idx)
+{
+	if (st.mcfg == NULL || idx >= st.mcfg->n_lists || st.mcfg->memsegs[idx].len == 0)
+		return NULL;
+	return &st.mcfg->memsegs[idx];
+}
+
+int
+memseg_external_add(void *va, uint64_t len, uint64_t page_sz, const hm_iova_t *iova,
+		    int socket_id)
+{
+	struct hm_mem_config *mcfg = st.mcfg;
+	uintptr_t a = (uintptr_t)va;
+	unsigned int slot = HM_MAX_MEMSEG_LISTS, n = (unsigned int)(len / page_sz);
+	struct hm_memseg_list *msl;
+	char name[HM_FBARRAY_NAME_LEN];
+	int rc;
+
+	rc = memseg_write_lock();
+	if (rc < 0)
+		return rc;
+	for (unsigned int i = 0; i < mcfg->n_lists; i++) {
+		struct hm_memseg_list *l = &mcfg->memsegs[i];
+		uintptr_t b = (uintptr_t)l->base_va;
+		if (l->len == 0) {
+			if (slot == HM_MAX_MEMSEG_LISTS)
+				slot = i;
+			continue;
+		}
+		if (a < b + l->len && b < a + len) {
+			rc = hm_fail(EEXIST, "memory %p (+%" PRIu64 ") overlaps memseg list %s", va,
+				     len, l->memseg_arr.name);
+			goto out;
+		}
+	}
+	if (slot == HM_MAX_MEMSEG_LISTS) {
+		if (mcfg->n_lists == HM_MAX_MEMSEG_LISTS) {
+			rc = hm_fail(ENOSPC, "all %d memseg lists are in use", HM_MAX_MEMSEG_LISTS);
+			goto out;
+		}
+		slot = mcfg->n_lists;
+	}
+	msl = &mcfg->memsegs[slot];
+	snprintf(name, sizeof(name), "memseg-ext-%u", slot);
+	rc = hm_fbarray_init(&msl->memseg_arr, name, n, sizeof(struct hm_memseg), st.fbarray_dir);
+	if (rc < 0)
+		goto out;
+	for (unsigned int i = 0; i < n; i++) {
+		struct hm_memseg *ms = seg_at(msl, i);
+		ms->addr = (char *)va + (uint64_t)i * page_sz;
+		ms->iova = iova != NULL ? iova[i] : HM_BAD_IOVA;
+		ms->len = page_sz;
+		ms->page_sz = page_sz;
+		ms->socket_id = socket_id;
+		hm_fbarray_set_used(&msl->memseg_arr, i);
+	}
+	msl->base_va = va;
+	msl->page_sz = page_sz;
+	msl->len = len;
+	msl->socket_id = socket_id;
+	msl->external = 1;
+	if (slot == mcfg->n_lists)
+		mcfg->n_lists++;
+	bump_versions(msl);
+	rc = (int)slot;
+out:
+	memseg_write_unlock();
+	return rc;
+}
+
+void
+memseg_external_remove(unsigned int idx)
+{
+	struct hm_memseg_list *msl = memseg_list_at(idx);
+
+	if (msl == NULL || !msl->external || memseg_write_lock() < 0)
+		return;
+	hm_fbarray_destroy(&msl->memseg_arr);
+	memset(msl, 0, sizeof(*msl));
+	while (st.mcfg->n_lists > 0 && st.mcfg->memsegs[st.mcfg->n_lists - 1].len == 0)
+		st.mcfg->n_lists--;
+	__atomic_fetch_add(&st.mcfg->mem_version, 1, __ATOMIC_RELEASE);
+	memseg_write_unlock();
 }
 
 int64_t
@@ -947,14 +1057,17 @@ hm_memseg_dump(FILE *f)
 		return;
 	}
 	hp_read_lock(mcfg);
-	fprintf(f, "memseg lists: %u (iova mode %s%s)\n", mcfg->n_lists,
+	fprintf(f, "memseg lists: %u (iova mode %s%s)\n", hm_memseg_list_count(),
 		mcfg->iova_va ? "va" : "pa", mcfg->legacy_mem ? ", legacy" : "");
 	for (unsigned int i = 0; i < mcfg->n_lists; i++) {
 		struct hm_memseg_list *msl = &mcfg->memsegs[i];
 		struct hm_fbarray *arr = &msl->memseg_arr;
 
-		fprintf(f, "  list %u %s: page %s node %d va %p-%p slots %u used %u version %u\n", i,
-			arr->name, hm_size_str(msl->page_sz, b, sizeof(b)), msl->socket_id,
+		if (msl->len == 0)
+			continue;
+		fprintf(f, "  list %u %s%s: page %s node %d va %p-%p slots %u used %u version %u\n", i,
+			arr->name, msl->external ? " (external)" : "",
+			hm_size_str(msl->page_sz, b, sizeof(b)), msl->socket_id,
 			msl->base_va, (void *)((char *)msl->base_va + msl->len), arr->len,
 			arr->count, msl->version);
 		int idx = 0;
@@ -1000,12 +1113,15 @@ hm_memseg_check(const char **reason)
 	for (unsigned int i = 0; i < mcfg->n_lists && why == NULL; i++) {
 		struct hm_memseg_list *msl = &mcfg->memsegs[i];
 
+		if (msl->len == 0)
+			continue;
 		if (hm_fbarray_check(&msl->memseg_arr, &why) < 0)
 			break;
 		if (msl->memseg_arr.elt_sz != sizeof(struct hm_memseg) ||
 		    msl->len != msl->page_sz * msl->memseg_arr.len ||
 		    ((uintptr_t)msl->base_va & (msl->page_sz - 1)) != 0 ||
-		    msl->socket_id < 0 || (unsigned int)msl->socket_id >= mcfg->n_nodes) {
+		    (!msl->external && (msl->socket_id < 0 ||
+					(unsigned int)msl->socket_id >= mcfg->n_nodes))) {
 			why = "list header inconsistent (elt_sz, len, alignment or node)";
 			break;
 		}
@@ -1023,11 +1139,12 @@ hm_memseg_check(const char **reason)
 				why = "used memseg: len or page_sz differ from the list's";
 			else if (ms->socket_id != msl->socket_id)
 				why = "used memseg: node differs from the list's";
-			else if (ms->iova == HM_BAD_IOVA)
+			else if (ms->iova == HM_BAD_IOVA && !msl->external)
 				why = "used memseg: bad IOVA";
 			else if (mcfg->iova_va && ms->iova != (hm_iova_t)(uintptr_t)ms->addr)
 				why = "used memseg: IOVA != VA in IOVA-as-VA mode";
-			mapped[msl->socket_id] += (int64_t)ms->len;
+			if (!msl->external)
+				mapped[msl->socket_id] += (int64_t)ms->len;
 		}
 	}
 	for (unsigned int n = 0; n < mcfg->n_nodes && why == NULL; n++)

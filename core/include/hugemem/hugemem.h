@@ -9,6 +9,8 @@
 #include "hugemem/backend.h"
 #include "hugemem/memseg.h"
 #include "hugemem/lcore.h"
+#include "hugemem/malloc.h"
+#include "hugemem/memzone.h"
 #include "hugemem/init.h"
 
 #endif

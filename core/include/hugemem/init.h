@@ -72,6 +72,7 @@ struct hm_config {
 	bool single_file_segments;
 	/* list sizing caps; zeros mean DPDK's defaults */
 	struct hm_memseg_limits limits;
+	unsigned int max_memzones; /* memzone table capacity; 0: HM_MEMZONE_MAX_DEFAULT (2560) */
 };
 
 /** Defaults: everything zero / NULL, log_level -1. */

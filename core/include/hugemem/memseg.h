@@ -16,6 +16,7 @@
  * Invariants (hm_memseg_check):
  *   used(i)  =>  ms.addr == base_va + i*page_sz, ms.len == page_sz,
  *                ms.socket_id == list.socket_id, ms.iova != HM_BAD_IOVA
+ *                (external lists: the IOVA may be HM_BAD_IOVA when none was given)
  *   free(i)  =>  the memseg is all zeros
  *   per node: mapped bytes counter == sum of used pages' sizes
  */
@@ -35,6 +36,7 @@ extern "C" {
 
 #define HM_MEMSEG_FLAG_DO_NOT_FREE (1u << 0) /* preallocated at init: never released */
 #define HM_MEMSEG_FLAG_DIRTY (1u << 1)       /* may hold old data: not zeroed */
+#define HM_MEMSEG_FLAG_HEAP (1u << 2)        /* owned by a malloc heap */
 
 /** One mapped page. 48 bytes. */
 struct hm_memseg {
@@ -58,8 +60,9 @@ struct hm_memseg_list {
 	};
 	uint64_t page_sz;     /* bytes */
 	uint64_t len;         /* VA bytes == page_sz * memseg_arr.len */
-	int32_t socket_id;    /* node of every page in the list */
+	int32_t socket_id;    /* node of every page in the list (external: the heap's id) */
 	volatile uint32_t version; /* bumped on every page alloc / free in this list */
+	uint32_t external;    /* 1: user memory added to an external heap (not ours to unmap) */
 	struct hm_fbarray memseg_arr; /* of struct hm_memseg */
 };
 

@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * hugemem malloc: heaps of hugepage memory, one per NUMA node, plus named external
+ * heaps over user memory and stand-alone heaps over a plain buffer.
+ *
+ * Native heaps grow by mapping exactly the pages a request needs on the heap's
+ * node (smallest allowed page size first) and give whole free pages back to the
+ * backend on free (never pages preallocated at init). Memory handed out is
+ * 64-byte aligned at least; free memory is kept zeroed, so hm_zmalloc only
+ * clears memory that came from a dirty page.
+ *
+ * Socket policy: HM_SOCKET_ID_ANY means the calling lcore's node (the main lcore's
+ * for threads without one), then every other node in order. An explicit node
+ * never falls back. An unknown node is an error (EINVAL), never node 0.
+ *
+ * Errors: pointer functions return NULL and set hm_errno (EINVAL: size 0,
+ * alignment not a power of two, bound smaller than the size or not a power of
+ * two, unknown socket; ENOMEM: no memory, size too large; ENODEV: not
+ * initialised). hm_free returns -EINVAL for a pointer no heap handed out or a
+ * double free, -EFAULT when the allocation's guard bytes were overwritten (debug
+ * builds); the heap is unchanged in all these cases.
+ */
+#ifndef HUGEMEM_MALLOC_H
+#define HUGEMEM_MALLOC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "hugemem/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define HM_MAX_HEAPS 32
+#define HM_MALLOC_HEAP_NAME_LEN 32
+/** External heaps get socket ids from here upward. */
+#define HM_MALLOC_EXT_SOCKET_BASE 256
+
+/** Statistics of one heap (DPDK's rte_malloc_socket_stats). */
+struct hm_malloc_socket_stats {
+	size_t heap_totalsz_bytes; /* memory in the heap */
+	size_t heap_freesz_bytes;  /* in free elements (headers included) */
+	size_t greatest_free_size; /* largest free element (header included) */
+	unsigned int free_count;   /* free elements */
+	unsigned int alloc_count;  /* allocations */
+	size_t heap_allocsz_bytes; /* total - free */
+};
+
+/* ---- allocation ---- */
+
+/**
+ * Allocate @p size bytes aligned to @p align (0 = 64; else a power of two) on the
+ * calling lcore's node, falling back to the others. @p type tags the allocation
+ * in dumps and leak reports (may be NULL). NULL + hm_errno on failure.
+ */
+void *hm_malloc(const char *type, size_t size, unsigned int align);
+/** Same, zero-filled. */
+void *hm_zmalloc(const char *type, size_t size, unsigned int align);
+/** @p num * @p size zeroed bytes; an overflowing product is ENOMEM, not a short block. */
+void *hm_calloc(const char *type, size_t num, size_t size, unsigned int align);
+/**
+ * Resize: in place when the block can grow into a free neighbour or shrink, else
+ * allocate, copy min(old usable, size) and free. NULL @p ptr acts as hm_malloc.
+ * Size 0 is EINVAL (use hm_free). On failure the old block is untouched.
+ */
+void *hm_realloc(void *ptr, size_t size, unsigned int align);
+
+/** As above on node @p socket (HM_SOCKET_ID_ANY, a node, or an external heap's id). */
+void *hm_malloc_socket(const char *type, size_t size, unsigned int align, int socket);
+void *hm_zmalloc_socket(const char *type, size_t size, unsigned int align, int socket);
+void *hm_calloc_socket(const char *type, size_t num, size_t size, unsigned int align, int socket);
+void *hm_realloc_socket(void *ptr, size_t size, unsigned int align, int socket);
+
+/**
+ * Free. NULL is a no-op returning 0.
+ * @return 0; -EINVAL (not a live allocation: foreign pointer, interior pointer,
+ *   double free), -EFAULT (debug builds: guard bytes overwritten; the block is not
+ *   freed and the message names its type tag), -ENODEV (not initialised).
+ */
+int hm_free(void *ptr);
+
+/**
+ * Check @p ptr is a live allocation and report its usable size in *@p size (may be NULL).
+ * @return 0, -EINVAL, -EFAULT, -ENODEV as hm_free.
+ */
+int hm_malloc_validate(const void *ptr, size_t *size);
+
+/** IOVA of an address inside an allocation, or HM_BAD_IOVA. */
+hm_iova_t hm_malloc_virt2iova(const void *addr);
+
+/* ---- statistics and checks ---- */
+
+/** Stats of the heap of @p socket (node or external id). @return 0, -EINVAL, -ENODEV. */
+int hm_malloc_get_socket_stats(int socket, struct hm_malloc_socket_stats *stats);
+/** Print every heap's stats. */
+void hm_malloc_dump_stats(FILE *f);
+/** Print every heap's stats and elements. */
+void hm_malloc_dump_heaps(FILE *f);
+/**
+ * Walk every heap: address order, tiling, free-list membership, no two adjacent
+ * free elements, counts. @return 0, -ENODEV, or -EFAULT with *reason.
+ */
+int hm_malloc_check(const char **reason);
+/**
+ * Number of live allocations in all heaps, and a line per type tag on @p f
+ * (may be NULL): "type: N allocation(s), B bytes".
+ */
+unsigned int hm_malloc_leak_report(FILE *f);
+
+/* ---- external heaps ---- */
+
+/** Create an empty named heap. @return 0; -EINVAL, -EEXIST, -ENOSPC, -ENAMETOOLONG, -ENODEV. */
+int hm_malloc_heap_create(const char *name);
+/**
+ * Destroy a heap that holds no memory any more. @return 0; -EINVAL (NULL, a
+ * native heap), -ENOENT, -EBUSY (memory still added), -ENODEV.
+ */
+int hm_malloc_heap_destroy(const char *name);
+/**
+ * Add [va, va+len) to an external heap. @p iova has @p n_pages entries (len /
+ * page_sz), or is NULL for memory with no IOVA (contiguous requests then fail).
+ * pre: va and len aligned to page_sz, a power of two >= 4 KiB.
+ * @return 0; -EINVAL (bad arguments, native heap), -ENOENT, -EEXIST (overlaps
+ *   memory already known), -ENOSPC (no memseg list slot left), -ENODEV.
+ */
+int hm_malloc_heap_memory_add(const char *name, void *va, size_t len, const hm_iova_t iova[],
+			      unsigned int n_pages, size_t page_sz);
+/**
+ * Remove memory added with hm_malloc_heap_memory_add (same va and len).
+ * @return 0; -EINVAL, -ENOENT (no such heap or region), -EBUSY (allocations live in it).
+ */
+int hm_malloc_heap_memory_remove(const char *name, void *va, size_t len);
+/** Socket id to allocate from a named heap, or -ENOENT / -EINVAL / -ENODEV. */
+int hm_malloc_heap_get_socket(const char *name);
+/** 1 if @p socket is an external heap's id, 0 if not, -ENODEV. */
+int hm_malloc_heap_socket_is_external(int socket);
+
+/* ---- stand-alone heaps over a caller's buffer (no hm_init needed) ---- */
+
+struct hm_heap;
+
+/**
+ * Build a heap inside @p buf (its first bytes hold the heap's state).
+ * @return the heap, or NULL with hm_errno EINVAL (NULL buf or name, buffer not
+ *   64-byte aligned or too small for one allocation, name too long).
+ */
+struct hm_heap *hm_heap_init(void *buf, size_t len, const char *name);
+/** Forget the heap (the buffer is the caller's). NULL is a no-op. */
+void hm_heap_fini(struct hm_heap *heap);
+/**
+ * Allocate from a buffer heap. @p bound: 0 or a power of two >= size; the data
+ * never crosses a multiple of it. NULL + hm_errno (EINVAL, ENOMEM).
+ */
+void *hm_heap_alloc(struct hm_heap *heap, const char *type, size_t size, size_t align,
+		    size_t bound);
+void *hm_heap_realloc(struct hm_heap *heap, void *ptr, size_t size, size_t align);
+/** @return 0, -EINVAL (NULL heap, pointer not from this heap, double free), -EFAULT. */
+int hm_heap_free(struct hm_heap *heap, void *ptr);
+/** Usable size of a live allocation, or -EINVAL / -EFAULT. */
+int hm_heap_usable(struct hm_heap *heap, const void *ptr, size_t *size);
+int hm_heap_stats(struct hm_heap *heap, struct hm_malloc_socket_stats *stats);
+/** Validator. @return 0, -EINVAL (NULL heap), -EFAULT with *reason. */
+int hm_heap_check(struct hm_heap *heap, const char **reason);
+void hm_heap_dump(struct hm_heap *heap, FILE *f);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* HUGEMEM_MALLOC_H */

@@ -1,0 +1,734 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Heap element algorithms: size classes, find, split, join, hide, resize,
+ * validation. Nothing here knows where memory comes from; malloc.c grows and
+ * shrinks native heaps and handles external and buffer heaps. See malloc_i.h for
+ * the layout and the invariants.
+ *
+ * Finding a block: a request of `need` bytes (data + header + trailer, plus the
+ * alignment slack) maps to the first class whose every element is >= need
+ * (TLSF's "good fit"); the two-level bitmap gives the first non-empty class at or
+ * above it in O(1), and its first element certainly fits. Requests with a bound,
+ * IOVA contiguity or page-size flags, and requests nothing certainly fits, scan
+ * the lists from the class of `need` upward, checking each element. Within a
+ * class, lists are LIFO, so free(p); malloc(same size) hands p back.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "malloc_i.h"
+
+/* ---------------------------------------------------------------- classes */
+
+static inline unsigned int
+fls64(uint64_t x)
+{
+	return 63u - (unsigned int)__builtin_clzll(x);
+}
+
+static inline void
+mapping(uint64_t s, unsigned int *fl, unsigned int *sl)
+{
+	if (s < SMALL_LIMIT) {
+		*fl = 0;
+		*sl = (unsigned int)(s / MALLOC_ALIGN);
+		return;
+	}
+	unsigned int f = fls64(s);
+	*fl = f - FL_SHIFT + 1;
+	*sl = (unsigned int)(s >> (f - SL_BITS)) & (SL_COUNT - 1);
+	if (*fl >= FL_COUNT) {
+		*fl = FL_COUNT - 1;
+		*sl = SL_COUNT - 1;
+	}
+}
+
+/* Class whose every element is >= s; false when s is beyond the last class. */
+static inline bool
+mapping_search(uint64_t s, unsigned int *fl, unsigned int *sl)
+{
+	if (s >= SMALL_LIMIT) {
+		uint64_t round = (1ULL << (fls64(s) - SL_BITS)) - 1;
+		if (s > UINT64_MAX - round)
+			return false;
+		s += round;
+		if (fls64(s) - FL_SHIFT + 1 >= FL_COUNT)
+			return false;
+	}
+	mapping(s, fl, sl);
+	return true;
+}
+
+/* First non-empty class at or after (fl, sl); false if none. */
+static inline bool
+next_class(const struct malloc_heap *h, unsigned int *fl, unsigned int *sl)
+{
+	uint32_t slm = *sl < SL_COUNT ? h->sl_map[*fl] & (~0u << *sl) : 0;
+
+	if (slm == 0) {
+		uint64_t flm = *fl + 1 < 64 ? h->fl_map & (~0ULL << (*fl + 1)) : 0;
+		if (flm == 0)
+			return false;
+		*fl = (unsigned int)__builtin_ctzll(flm);
+		slm = h->sl_map[*fl];
+	}
+	*sl = (unsigned int)__builtin_ctz(slm);
+	return true;
+}
+
+static void
+fl_insert(struct malloc_heap *h, struct malloc_elem *e)
+{
+	unsigned int f, s;
+
+	mapping(e->size, &f, &s);
+	e->fl.prev = NULL;
+	e->fl.next = h->free_head[f][s];
+	if (e->fl.next != NULL)
+		e->fl.next->fl.prev = e;
+	h->free_head[f][s] = e;
+	h->sl_map[f] |= 1u << s;
+	h->fl_map |= 1ULL << f;
+	h->free_count++;
+	h->free_bytes += e->size;
+}
+
+static void
+fl_remove(struct malloc_heap *h, struct malloc_elem *e)
+{
+	unsigned int f, s;
+
+	mapping(e->size, &f, &s);
+	if (e->fl.prev != NULL)
+		e->fl.prev->fl.next = e->fl.next;
+	else
+		h->free_head[f][s] = e->fl.next;
+	if (e->fl.next != NULL)
+		e->fl.next->fl.prev = e->fl.prev;
+	if (h->free_head[f][s] == NULL) {
+		h->sl_map[f] &= ~(1u << s);
+		if (h->sl_map[f] == 0)
+			h->fl_map &= ~(1ULL << f);
+	}
+	h->free_count--;
+	h->free_bytes -= e->size;
+}
+
+/* ---------------------------------------------------------------- elements */
+
+static inline uint32_t
+cookie_of(const void *e)
+{
+	return ELEM_COOKIE ^ (uint32_t)(uintptr_t)e;
+}
+
+static void
+elem_init(struct malloc_elem *e, struct malloc_heap *h, uint64_t size, uint16_t msl_idx,
+	  uint32_t expansion, bool dirty)
+{
+	memset(e, 0, sizeof(*e));
+	e->heap = h;
+	e->size = size;
+	e->state = ELEM_FREE;
+	e->dirty = dirty;
+	e->msl_idx = msl_idx;
+	e->expansion = expansion;
+	e->cookie = cookie_of(e);
+}
+
+void *
+elem_data(const struct malloc_elem *e)
+{
+	return (char *)e + e->pad + ELEM_HEADER_LEN;
+}
+
+uint64_t
+elem_usable(const struct malloc_elem *e)
+{
+	return e->size - e->pad - ELEM_OVERHEAD;
+}
+
+/* Split FREE-or-BUSY @p e at @p at; the new element after it is FREE, same msl. */
+static struct malloc_elem *
+split(struct malloc_elem *e, char *at)
+{
+	struct malloc_heap *h = e->heap;
+	struct malloc_elem *n = (struct malloc_elem *)at;
+
+	elem_init(n, h, (uint64_t)((char *)e + e->size - at), e->msl_idx, e->expansion,
+		  e->dirty);
+	e->size = (uint64_t)(at - (char *)e);
+	n->prev = e;
+	n->next = e->next;
+	if (e->next != NULL)
+		e->next->prev = n;
+	else
+		h->last = n;
+	e->next = n;
+	return n;
+}
+
+static inline bool
+joinable(const struct malloc_elem *a, const struct malloc_elem *b)
+{
+	/* adjacent in memory and in the same memseg list */
+	return (const char *)a + a->size == (const char *)b && a->msl_idx == b->msl_idx;
+}
+
+/* Absorb @p n (FREE, not on a list any more) into @p e, which precedes it. */
+static void
+absorb_next(struct malloc_heap *h, struct malloc_elem *e, struct malloc_elem *n)
+{
+	e->size += n->size;
+	e->next = n->next;
+	if (n->next != NULL)
+		n->next->prev = e;
+	else
+		h->last = e;
+	e->dirty |= n->dirty;
+}
+
+void
+heap_init(struct malloc_heap *h, enum heap_kind kind, int socket_id, const char *name)
+{
+	memset(h, 0, sizeof(*h));
+	hm_spinlock_init(&h->lock);
+	h->kind = kind;
+	h->socket_id = socket_id;
+	snprintf(h->name, sizeof(h->name), "%s", name);
+}
+
+struct malloc_elem *
+heap_add_memory(struct malloc_heap *h, void *start, uint64_t len, uint16_t msl_idx, bool dirty)
+{
+	struct malloc_elem *e = start, *p, *n;
+
+	HM_ASSERT(len >= MIN_ELEM_SIZE && len % MALLOC_ALIGN == 0);
+	elem_init(e, h, len, msl_idx, h->next_expansion++, dirty);
+	/* Address-ordered insertion: new memory is usually above everything (lists
+	 * fill from their start), so walk back from the end. */
+	for (p = h->last; p != NULL && (char *)p > (char *)e; p = p->prev)
+		;
+	n = p != NULL ? p->next : h->first;
+	e->prev = p;
+	e->next = n;
+	if (p != NULL)
+		p->next = e;
+	else
+		h->first = e;
+	if (n != NULL)
+		n->prev = e;
+	else
+		h->last = e;
+	h->total_size += len;
+	if (n != NULL && n->state == ELEM_FREE && joinable(e, n)) {
+		fl_remove(h, n);
+		absorb_next(h, e, n);
+		memset(n, 0, ELEM_HEADER_LEN); /* its header becomes data: keep it clean */
+	}
+	if (p != NULL && p->state == ELEM_FREE && joinable(p, e)) {
+		fl_remove(h, p);
+		absorb_next(h, p, e);
+		memset(e, 0, ELEM_HEADER_LEN);
+		e = p;
+	}
+	fl_insert(h, e);
+	return e;
+}
+
+/* ---------------------------------------------------------------- placement */
+
+/*
+ * Where the header of an allocation satisfying @p r would go inside FREE element
+ * @p e, placing the data as high as possible; NULL if it does not fit.
+ */
+static char *
+start_pt(const struct malloc_elem *e, const struct alloc_req *r)
+{
+	uintptr_t base = (uintptr_t)e;
+	uint64_t esz = e->size;
+
+	while (esz >= r->size + ELEM_OVERHEAD) {
+		uintptr_t end = base + esz - ELEM_TRAILER_LEN;
+		uintptr_t data = HM_ALIGN_FLOOR(end - r->size, (uintptr_t)r->align);
+
+		if (r->bound != 0) {
+			uintptr_t m = ~((uintptr_t)r->bound - 1);
+			if ((data & m) != ((data + r->size - 1) & m)) {
+				/* end at the bound boundary inside the block and retry once */
+				end = (data + r->size - 1) & m;
+				if (end < base + ELEM_HEADER_LEN + r->size)
+					return NULL;
+				data = HM_ALIGN_FLOOR(end - r->size, (uintptr_t)r->align);
+				if ((data & m) != ((data + r->size - 1) & m))
+					return NULL;
+			}
+		}
+		if (data < base + ELEM_HEADER_LEN)
+			return NULL;
+		if (r->contig && !malloc_iova_contig(e->msl_idx, (void *)data, r->size)) {
+			/* drop the last page the range touches and try below it */
+			uint64_t pg = malloc_msl_page_sz(e->msl_idx);
+			uintptr_t last_pg = HM_ALIGN_FLOOR(data + r->size - 1, (uintptr_t)pg);
+			if (pg == 0 || last_pg <= base)
+				return NULL;
+			esz = last_pg - base + ELEM_TRAILER_LEN;
+			continue;
+		}
+		return (char *)(data - ELEM_HEADER_LEN);
+	}
+	return NULL;
+}
+
+static struct malloc_elem *
+find(struct malloc_heap *h, const struct alloc_req *r, char **hdr)
+{
+	uint64_t need = r->size + ELEM_OVERHEAD;
+	struct malloc_elem *alt = NULL;
+	char *alt_hdr = NULL;
+	unsigned int f, s;
+
+	if (!r->contig && r->bound == 0 && r->pg_flags == 0) {
+		uint64_t slack = r->align > MALLOC_ALIGN ? r->align - MALLOC_ALIGN : 0;
+		if (need <= UINT64_MAX - slack && mapping_search(need + slack, &f, &s) &&
+		    next_class(h, &f, &s)) {
+			struct malloc_elem *e = h->free_head[f][s];
+			*hdr = start_pt(e, r);
+			HM_ASSERT(*hdr != NULL && "good-fit class element must fit");
+			if (*hdr != NULL)
+				return e;
+		}
+	}
+	/* Scan every element that may be large enough, smallest classes first. */
+	mapping(need, &f, &s);
+	while (next_class(h, &f, &s)) {
+		for (struct malloc_elem *e = h->free_head[f][s]; e != NULL; e = e->fl.next) {
+			char *p;
+			if (e->size < need || (p = start_pt(e, r)) == NULL)
+				continue;
+			if (r->pg_flags == 0 || malloc_pgsz_match(e->msl_idx, r->pg_flags)) {
+				*hdr = p;
+				return e;
+			}
+			if (alt == NULL) {
+				alt = e;
+				alt_hdr = p;
+			}
+		}
+		if (++s == SL_COUNT) {
+			s = 0;
+			if (++f == FL_COUNT)
+				break;
+		}
+	}
+	if (alt != NULL && r->hint_only) {
+		*hdr = alt_hdr;
+		return alt;
+	}
+	return NULL;
+}
+
+#if MALLOC_DEBUG
+static void
+write_trailer(struct malloc_elem *e, uint32_t req)
+{
+	uint64_t c = TRAILER_COOKIE;
+	memcpy((char *)elem_data(e) + req, &c, sizeof(c));
+}
+#endif
+
+/* Record the requested size: slack = usable - requested (< 64 + MIN_ELEM_SIZE), so
+ * the debug guard goes right after the caller's last byte. */
+static void
+set_req(struct malloc_elem *e, uint64_t req)
+{
+	e->busy.req = (uint32_t)(elem_usable(e) - req);
+#if MALLOC_DEBUG
+	write_trailer(e, (uint32_t)req);
+#endif
+}
+
+static void
+set_busy(struct malloc_elem *e, const char *type, uint64_t req)
+{
+	e->state = ELEM_BUSY;
+	memset(&e->busy, 0, sizeof(e->busy));
+	if (type != NULL)
+		strncpy(e->busy.type, type, sizeof(e->busy.type));
+	set_req(e, req);
+}
+
+/* Requested size of a BUSY element. */
+static inline uint64_t
+elem_req(const struct malloc_elem *e)
+{
+	return elem_usable(e) - e->busy.req;
+}
+
+void *
+heap_alloc(struct malloc_heap *h, const struct alloc_req *r)
+{
+	struct malloc_elem *e, *b;
+	char *hdr, *data_end;
+	uint64_t front, tail;
+
+	e = find(h, r, &hdr);
+	if (e == NULL)
+		return NULL;
+	fl_remove(h, e);
+	data_end = hdr + ELEM_HEADER_LEN + r->size + ELEM_TRAILER_LEN;
+	tail = (uint64_t)((char *)e + e->size - data_end);
+	if (tail >= MIN_ELEM_SIZE)
+		fl_insert(h, split(e, data_end));
+	front = (uint64_t)(hdr - (char *)e);
+	if (front >= MIN_ELEM_SIZE) {
+		b = split(e, hdr);
+		fl_insert(h, e);
+	} else {
+		b = e;
+		b->pad = (uint32_t)front;
+		if (front != 0) {
+			/* too small to be an element: a PAD header before the data points back */
+			struct malloc_elem *pad = (struct malloc_elem *)hdr;
+			memset(pad, 0, sizeof(*pad));
+			pad->heap = h;
+			pad->state = ELEM_PAD;
+			pad->pad = (uint32_t)front;
+			pad->msl_idx = b->msl_idx;
+			pad->cookie = cookie_of(pad);
+		}
+	}
+	/* b->dirty keeps the free element's flag: hm_zmalloc clears only dirty blocks */
+	set_busy(b, r->type, r->req);
+	h->alloc_count++;
+	return elem_data(b);
+}
+
+struct malloc_elem *
+elem_from_data(const void *ptr)
+{
+	struct malloc_elem *e;
+
+	if (((uintptr_t)ptr & (MALLOC_ALIGN - 1)) != 0)
+		return hm_fail_ptr(EINVAL, "%p was not returned by hugemem malloc (misaligned)", ptr);
+	e = (struct malloc_elem *)((char *)ptr - ELEM_HEADER_LEN);
+	if (e->cookie != cookie_of(e))
+		return hm_fail_ptr(EINVAL, "%p was not returned by hugemem malloc (no header)", ptr);
+	if (e->state == ELEM_PAD) {
+		struct malloc_elem *real = (struct malloc_elem *)((char *)e - e->pad);
+		if (e->pad == 0 || e->pad >= MIN_ELEM_SIZE || real->cookie != cookie_of(real) ||
+		    real->state != ELEM_BUSY || real->pad != e->pad)
+			return hm_fail_ptr(EINVAL, "%p: corrupt padding header", ptr);
+		e = real;
+	} else if (e->state == ELEM_FREE) {
+		return hm_fail_ptr(EINVAL, "double free of %p (or a pointer into freed memory)", ptr);
+	} else if (e->state != ELEM_BUSY || e->pad != 0) {
+		/* pad != 0 on a BUSY header here means ptr is not its data pointer */
+		return hm_fail_ptr(EINVAL, "%p is not the start of an allocation", ptr);
+	}
+	if (e->heap == NULL || elem_data(e) != ptr)
+		return hm_fail_ptr(EINVAL, "%p is not the start of an allocation", ptr);
+#if MALLOC_DEBUG
+	uint64_t c;
+	memcpy(&c, (char *)ptr + elem_req(e), sizeof(c));
+	if (c != TRAILER_COOKIE) {
+		char t[sizeof(e->busy.type) + 1];
+		memcpy(t, e->busy.type, sizeof(e->busy.type));
+		t[sizeof(e->busy.type)] = '\0';
+		return hm_fail_ptr(EFAULT, "heap %s: allocation %p of type '%s' (%" PRIu64
+				   " bytes) was overrun: its guard bytes are overwritten",
+				   e->heap->name, ptr, t[0] != '\0' ? t : "(none)", elem_req(e));
+	}
+#endif
+	return e;
+}
+
+struct malloc_elem *
+heap_free_elem(struct malloc_elem *e, char **zlo, char **zhi)
+{
+	struct malloc_heap *h = e->heap;
+	struct malloc_elem *n = e->next, *p = e->prev;
+	char *lo = (char *)e + ELEM_HEADER_LEN, *hi = (char *)e + e->size;
+
+	e->state = ELEM_FREE;
+	e->pad = 0;
+	e->dirty = MALLOC_DEBUG; /* debug builds poison what they free */
+	h->alloc_count--;
+	if (n != NULL && n->state == ELEM_FREE && joinable(e, n)) {
+		fl_remove(h, n);
+		absorb_next(h, e, n);
+		hi = (char *)n + ELEM_HEADER_LEN; /* n's header becomes data */
+	}
+	if (p != NULL && p->state == ELEM_FREE && joinable(p, e)) {
+		fl_remove(h, p);
+		absorb_next(h, p, e);
+		lo = (char *)e; /* and so does ours */
+		e = p;
+	}
+	fl_insert(h, e);
+	*zlo = lo;
+	*zhi = hi;
+	return e;
+}
+
+void
+heap_clean_range(struct malloc_elem *merged, char *lo, char *hi)
+{
+	(void)merged;
+	if (hi > lo)
+		memset(lo, MALLOC_DEBUG ? MALLOC_POISON : 0, (size_t)(hi - lo));
+}
+
+void
+heap_hide_region(struct malloc_heap *h, struct malloc_elem *e, char *a, char *b)
+{
+	char *start = (char *)e, *end = start + e->size;
+	struct malloc_elem *prev = e->prev, *next = e->next, *head = NULL, *tail = NULL;
+	uint16_t msl = e->msl_idx;
+	uint32_t exp = e->expansion;
+	bool dirty = e->dirty;
+
+	HM_ASSERT(e->state == ELEM_FREE && a >= start && b <= end && a < b);
+	HM_ASSERT(a == start || a - start >= MIN_ELEM_SIZE);
+	HM_ASSERT(b == end || end - b >= MIN_ELEM_SIZE);
+	fl_remove(h, e);
+	if (a > start) {
+		head = e;
+		head->size = (uint64_t)(a - start);
+	}
+	if (b < end) {
+		tail = (struct malloc_elem *)b;
+		elem_init(tail, h, (uint64_t)(end - b), msl, exp, dirty);
+	}
+	struct malloc_elem *first = head != NULL ? head : tail;
+	struct malloc_elem *last = tail != NULL ? tail : head;
+	if (head != NULL && tail != NULL) {
+		head->next = tail;
+		tail->prev = head;
+	}
+	if (first != NULL) {
+		first->prev = prev;
+		last->next = next;
+	}
+	if (prev != NULL)
+		prev->next = first != NULL ? first : next;
+	else
+		h->first = first != NULL ? first : next;
+	if (next != NULL)
+		next->prev = last != NULL ? last : prev;
+	else
+		h->last = last != NULL ? last : prev;
+	if (head != NULL)
+		fl_insert(h, head);
+	if (tail != NULL)
+		fl_insert(h, tail);
+	h->total_size -= (uint64_t)(b - a);
+}
+
+bool
+heap_resize_in_place(struct malloc_elem *e, uint64_t size, uint64_t req)
+{
+	struct malloc_heap *h = e->heap;
+	uint64_t usable = elem_usable(e);
+	struct malloc_elem *n = e->next;
+	char *data = elem_data(e), *new_end, *lo, *hi;
+
+	if (size > usable) {
+		if (n == NULL || n->state != ELEM_FREE || !joinable(e, n) ||
+		    usable + n->size < size)
+			return false;
+		fl_remove(h, n);
+		absorb_next(h, e, n);
+	}
+	/* give back what lies beyond the new end, if it makes an element */
+	new_end = data + size + ELEM_TRAILER_LEN;
+	if ((uint64_t)((char *)e + e->size - new_end) >= MIN_ELEM_SIZE) {
+		struct malloc_elem *t = split(e, new_end), *tn = t->next;
+		lo = (char *)t + ELEM_HEADER_LEN;
+		hi = (char *)t + t->size;
+		t->dirty = MALLOC_DEBUG;
+		if (tn != NULL && tn->state == ELEM_FREE && joinable(t, tn)) {
+			fl_remove(h, tn);
+			absorb_next(h, t, tn);
+			if (hi < (char *)tn + ELEM_HEADER_LEN)
+				hi = (char *)tn + ELEM_HEADER_LEN;
+		}
+		/* what the caller used to own (or n's old header) must be clean again */
+		heap_clean_range(t, lo, hi);
+		fl_insert(h, t);
+	}
+	set_req(e, req);
+	return true;
+}
+
+/* ---------------------------------------------------------------- reports */
+
+void
+heap_stats(struct malloc_heap *h, struct hm_malloc_socket_stats *st)
+{
+	uint64_t biggest = 0;
+
+	memset(st, 0, sizeof(*st));
+	if (h->fl_map != 0) {
+		unsigned int f = fls64(h->fl_map);
+		unsigned int s = fls64(h->sl_map[f]);
+		for (struct malloc_elem *e = h->free_head[f][s]; e != NULL; e = e->fl.next)
+			if (e->size > biggest)
+				biggest = e->size;
+	}
+	st->heap_totalsz_bytes = h->total_size;
+	st->heap_freesz_bytes = h->free_bytes;
+	st->greatest_free_size = biggest;
+	st->free_count = (unsigned int)h->free_count;
+	st->alloc_count = (unsigned int)h->alloc_count;
+	st->heap_allocsz_bytes = h->total_size - h->free_bytes;
+}
+
+struct malloc_elem *
+heap_find_biggest(struct malloc_heap *h, uint64_t align, bool contig, uint64_t *data_len)
+{
+	struct malloc_elem *best = NULL;
+	uint64_t best_len = 0;
+
+	for (unsigned int f = 0; f < FL_COUNT; f++) {
+		for (unsigned int s = 0; s < SL_COUNT; s++) {
+			for (struct malloc_elem *e = h->free_head[f][s]; e != NULL; e = e->fl.next) {
+				uintptr_t lo = HM_ALIGN_CEIL((uintptr_t)e + ELEM_HEADER_LEN, (uintptr_t)align);
+				uintptr_t hi = (uintptr_t)e + e->size - ELEM_TRAILER_LEN;
+				uint64_t len;
+				if (hi <= lo)
+					continue;
+				len = HM_ALIGN_FLOOR(hi - lo, MALLOC_ALIGN);
+				if (contig) {
+					/* shrink to the IOVA-contiguous prefix, page by page */
+					uint64_t pg = malloc_msl_page_sz(e->msl_idx);
+					while (len > 0 && !malloc_iova_contig(e->msl_idx, (void *)lo, len)) {
+						uintptr_t cut = HM_ALIGN_FLOOR(lo + len - 1, (uintptr_t)pg);
+						len = cut > lo ? HM_ALIGN_FLOOR(cut - lo, MALLOC_ALIGN) : 0;
+					}
+				}
+				if (len > best_len) {
+					best_len = len;
+					best = e;
+				}
+			}
+		}
+	}
+	*data_len = best_len;
+	return best;
+}
+
+static bool
+all_zero(const char *p, const char *end)
+{
+	for (; p < end; p++)
+		if (*p != 0)
+			return false;
+	return true;
+}
+
+int
+heap_check(struct malloc_heap *h, const char **why)
+{
+	uint64_t total = 0, free_b = 0, free_n = 0, busy = 0, listed = 0;
+	const struct malloc_elem *prev = NULL;
+
+	*why = NULL;
+	if ((h->first == NULL) != (h->last == NULL))
+		*why = "first/last not NULL together";
+	for (const struct malloc_elem *e = h->first; e != NULL && *why == NULL; e = e->next) {
+		if (e->cookie != cookie_of(e))
+			*why = "element header cookie is wrong";
+		else if (e->heap != h)
+			*why = "element belongs to another heap";
+		else if (e->prev != prev)
+			*why = "next->prev != elem";
+		else if (prev != NULL && (const char *)prev >= (const char *)e)
+			*why = "address list not strictly increasing";
+		else if (prev != NULL && (const char *)prev + prev->size > (const char *)e)
+			*why = "elements overlap";
+		else if (((uintptr_t)e | e->size) & (MALLOC_ALIGN - 1))
+			*why = "element address or size not a multiple of 64";
+		else if (e->size < MIN_ELEM_SIZE && e->state == ELEM_FREE)
+			*why = "free element smaller than the minimum";
+		else if (e->state != ELEM_FREE && e->state != ELEM_BUSY)
+			*why = "element in the address list is neither FREE nor BUSY";
+		else if (e->state == ELEM_FREE && prev != NULL && prev->state == ELEM_FREE &&
+			 joinable(prev, e))
+			*why = "two adjacent free elements in one memseg list";
+		else if (e->state == ELEM_BUSY && e->pad != 0 &&
+			 (e->pad >= MIN_ELEM_SIZE ||
+			  ((const struct malloc_elem *)((const char *)e + e->pad))->state != ELEM_PAD ||
+			  ((const struct malloc_elem *)((const char *)e + e->pad))->pad != e->pad))
+			*why = "BUSY element with a broken PAD header";
+		else if (e->state == ELEM_FREE && !e->dirty && HM_DEBUG >= 3 &&
+			 !all_zero((const char *)e + ELEM_HEADER_LEN, (const char *)e + e->size))
+			*why = "clean free element holds non-zero data";
+		total += e->size;
+		if (e->state == ELEM_FREE) {
+			free_b += e->size;
+			free_n++;
+		} else {
+			busy++;
+		}
+		if (e->next == NULL && h->last != e)
+			*why = "last element is not heap->last";
+		prev = e;
+	}
+	for (unsigned int f = 0; f < FL_COUNT && *why == NULL; f++) {
+		for (unsigned int s = 0; s < SL_COUNT && *why == NULL; s++) {
+			const struct malloc_elem *e = h->free_head[f][s], *fp = NULL;
+			bool bit = (h->sl_map[f] >> s) & 1;
+			if ((e != NULL) != bit)
+				*why = "class bitmap disagrees with its list";
+			if (h->sl_map[f] != 0 && !((h->fl_map >> f) & 1))
+				*why = "first-level bitmap misses a non-empty level";
+			for (; e != NULL && *why == NULL; fp = e, e = e->fl.next) {
+				unsigned int ef, es;
+				mapping(e->size, &ef, &es);
+				if (e->state != ELEM_FREE)
+					*why = "non-free element on a free list";
+				else if (ef != f || es != s)
+					*why = "free element on the wrong size class";
+				else if (e->fl.prev != fp)
+					*why = "free list back link broken";
+				listed++;
+				if (listed > free_n)
+					*why = "free lists hold more elements than the heap";
+			}
+		}
+	}
+	if (*why == NULL && listed != free_n)
+		*why = "a free element is on no free list";
+	if (*why == NULL && total != h->total_size)
+		*why = "heap->total_size != sum of element sizes";
+	if (*why == NULL && free_b != h->free_bytes)
+		*why = "heap->free_bytes != sum of free element sizes";
+	if (*why == NULL && free_n != h->free_count)
+		*why = "heap->free_count != number of free elements";
+	if (*why == NULL && busy != h->alloc_count)
+		*why = "heap->alloc_count != number of BUSY elements";
+	return *why == NULL ? 0 : -EFAULT;
+}
+
+void
+heap_dump(struct malloc_heap *h, FILE *f, bool elems)
+{
+	struct hm_malloc_socket_stats st;
+
+	heap_stats(h, &st);
+	fprintf(f, "heap %s (socket %d): total %zu, free %zu in %u element(s), greatest free %zu, "
+		"allocated %zu in %u allocation(s)\n", h->name, h->socket_id, st.heap_totalsz_bytes,
+		st.heap_freesz_bytes, st.free_count, st.greatest_free_size, st.heap_allocsz_bytes,
+		st.alloc_count);
+	if (!elems)
+		return;
+	for (const struct malloc_elem *e = h->first; e != NULL; e = e->next) {
+		if (e->state == ELEM_BUSY)
+			fprintf(f, "  %p %10" PRIu64 " BUSY  data %p usable %" PRIu64 " type '%.12s'\n",
+				(const void *)e, e->size, elem_data(e), elem_usable(e), e->busy.type);
+		else
+			fprintf(f, "  %p %10" PRIu64 " FREE%s\n", (const void *)e, e->size,
+				e->dirty ? " dirty" : "");
+	}
+}

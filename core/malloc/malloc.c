@@ -1,0 +1,1183 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * hugemem malloc: the heap table (native heaps per node, external heaps), the
+ * public allocation API with its socket policy, heap growth through memseg and
+ * page release on free, and stand-alone buffer heaps.
+ *
+ * Heaps live in the fbarray "malloc_heaps" (shared, same VA in every process).
+ * Lock order: heap lock, then the memory hotplug lock (taken inside memseg when a
+ * heap grows or returns pages).
+ *
+ * Invariant added on top of heap.c's (hm_malloc_check): a native heap's
+ * total_size == bytes of the pages flagged HM_MEMSEG_FLAG_HEAP on its node, i.e.
+ * the heap holds exactly the pages it mapped and never a page no element covers.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "malloc_i.h"
+#include "mcfg_i.h"
+#include "memseg_i.h"
+#include "hugemem/lcore.h"
+#include "hugemem/memzone.h"
+
+static struct {
+	struct hm_mem_config *mcfg; /* NULL when not initialised */
+	struct malloc_heap *heaps;  /* HM_MAX_HEAPS entries, in mcfg->heaps */
+	unsigned int n_nodes;
+} ms_st;
+
+/* ---------------------------------------------------------------- memseg glue */
+
+uint64_t
+malloc_msl_page_sz(uint16_t msl_idx)
+{
+	const struct hm_memseg_list *msl = msl_idx == MSL_NONE ? NULL : memseg_list_at(msl_idx);
+	return msl != NULL ? msl->page_sz : 0;
+}
+
+bool
+malloc_iova_contig(uint16_t msl_idx, const void *p, uint64_t len)
+{
+	const struct hm_memseg_list *msl;
+
+	if (msl_idx == MSL_NONE)
+		return true; /* buffer heaps: IOVA is VA */
+	msl = memseg_list_at(msl_idx);
+	if (msl == NULL)
+		return false;
+	if (ms_st.mcfg->iova_va && !msl->external)
+		return true;
+	/* external memory without IOVAs is never contiguous */
+	const struct hm_memseg *ms = hm_mem_virt2memseg(p, msl);
+	if (ms == NULL || ms->iova == HM_BAD_IOVA)
+		return false;
+	return hm_memseg_is_iova_contig(msl, p, len) == 1;
+}
+
+static const struct {
+	uint32_t flag;
+	uint64_t page_sz;
+} pg_flags[] = {
+	{ HM_MEMZONE_256KB, 256ULL << 10 }, { HM_MEMZONE_2MB, 2ULL << 20 },
+	{ HM_MEMZONE_16MB, 16ULL << 20 },   { HM_MEMZONE_256MB, 256ULL << 20 },
+	{ HM_MEMZONE_512MB, 512ULL << 20 }, { HM_MEMZONE_1GB, 1ULL << 30 },
+	{ HM_MEMZONE_4GB, 4ULL << 30 },     { HM_MEMZONE_16GB, 16ULL << 30 },
+};
+
+static bool
+flags_allow(uint32_t flags, uint64_t page_sz)
+{
+	for (size_t i = 0; i < sizeof(pg_flags) / sizeof(pg_flags[0]); i++)
+		if ((flags & pg_flags[i].flag) && pg_flags[i].page_sz == page_sz)
+			return true;
+	return false;
+}
+
+bool
+malloc_pgsz_match(uint16_t msl_idx, uint32_t flags)
+{
+	return flags_allow(flags, malloc_msl_page_sz(msl_idx));
+}
+
+/* ---------------------------------------------------------------- heap table */
+
+static struct malloc_heap *
+heap_by_socket(int socket)
+{
+	if (socket >= 0 && (unsigned int)socket < ms_st.n_nodes)
+		return &ms_st.heaps[socket];
+	if (socket < HM_MALLOC_EXT_SOCKET_BASE)
+		return NULL;
+	for (unsigned int i = ms_st.n_nodes; i < HM_MAX_HEAPS; i++)
+		if (ms_st.heaps[i].kind == HEAP_EXTERNAL && ms_st.heaps[i].socket_id == socket)
+			return &ms_st.heaps[i];
+	return NULL;
+}
+
+static struct malloc_heap *
+heap_by_name(const char *name)
+{
+	for (unsigned int i = 0; i < HM_MAX_HEAPS; i++)
+		if (ms_st.heaps[i].kind != HEAP_UNUSED &&
+		    strncmp(ms_st.heaps[i].name, name, HM_MALLOC_HEAP_NAME_LEN) == 0)
+			return &ms_st.heaps[i];
+	return NULL;
+}
+
+/* Is @p h one of our table's heaps? (a pointer read from an element header) */
+static bool
+own_heap(const struct malloc_heap *h)
+{
+	uintptr_t off = (uintptr_t)h - (uintptr_t)ms_st.heaps;
+	return (uintptr_t)h >= (uintptr_t)ms_st.heaps && off % sizeof(*h) == 0 &&
+	       off / sizeof(*h) < HM_MAX_HEAPS && h->kind != HEAP_UNUSED;
+}
+
+static void
+flag_heap_pages(char *start, uint64_t len, bool on)
+{
+	for (uint64_t off = 0; off < len;) {
+		struct hm_memseg *ms = hm_mem_virt2memseg(start + off, NULL);
+		HM_VERIFY(ms != NULL);
+		if (on)
+			ms->flags |= HM_MEMSEG_FLAG_HEAP;
+		else
+			ms->flags &= ~HM_MEMSEG_FLAG_HEAP;
+		off += ms->len;
+	}
+}
+
+/* Add a run of pages [va, va+len) of list @p li to its node's heap. pre: lock. */
+static struct malloc_elem *
+adopt_pages(struct malloc_heap *h, char *va, uint64_t len, unsigned int li)
+{
+	bool dirty = false;
+
+	for (uint64_t off = 0; off < len;) {
+		struct hm_memseg *ms = hm_mem_virt2memseg(va + off, NULL);
+		dirty |= (ms->flags & HM_MEMSEG_FLAG_DIRTY) != 0;
+		ms->flags |= HM_MEMSEG_FLAG_HEAP;
+		off += ms->len;
+	}
+	return heap_add_memory(h, va, len, (uint16_t)li, dirty);
+}
+
+int
+malloc_init(struct hm_mem_config *mcfg, const char *dir)
+{
+	int rc;
+
+	rc = hm_fbarray_init(&mcfg->heaps, "malloc_heaps", HM_MAX_HEAPS,
+			     sizeof(struct malloc_heap), dir);
+	if (rc < 0)
+		return rc;
+	ms_st.mcfg = mcfg;
+	ms_st.heaps = mcfg->heaps.data;
+	ms_st.n_nodes = mcfg->n_nodes;
+	mcfg->next_ext_socket = HM_MALLOC_EXT_SOCKET_BASE;
+	for (unsigned int n = 0; n < mcfg->n_nodes; n++) {
+		char name[HM_MALLOC_HEAP_NAME_LEN];
+		snprintf(name, sizeof(name), "socket_%u", n);
+		heap_init(&ms_st.heaps[n], HEAP_NATIVE, (int)n, name);
+		hm_fbarray_set_used(&mcfg->heaps, n);
+	}
+	/* Pages mapped at init (-m, --socket-mem, legacy) go to their node's heap,
+	 * one element per VA-contiguous run. */
+	for (unsigned int li = 0; li < mcfg->n_lists; li++) {
+		struct hm_memseg_list *msl = &mcfg->memsegs[li];
+		struct hm_fbarray *arr = &msl->memseg_arr;
+		int i = 0;
+
+		if (msl->len == 0 || msl->external)
+			continue;
+		while ((unsigned int)i < arr->len && (i = hm_fbarray_find_next_used(arr, (unsigned int)i)) >= 0) {
+			int n = hm_fbarray_find_contig_used(arr, (unsigned int)i);
+			struct malloc_heap *h = &ms_st.heaps[msl->socket_id];
+			adopt_pages(h, (char *)msl->base_va + (uint64_t)i * msl->page_sz,
+				    (uint64_t)n * msl->page_sz, li);
+			i += n;
+		}
+	}
+	return 0;
+}
+
+void
+malloc_fini(void)
+{
+	struct hm_mem_config *mcfg = ms_st.mcfg;
+
+	if (mcfg == NULL)
+		return;
+	if (hm_malloc_leak_report(NULL) > 0) {
+		HM_LOG(WARNING, "hm_cleanup: allocations still live (leak report follows)");
+		hm_malloc_leak_report(stderr);
+	}
+	/* external memory is the user's: forget its lists */
+	for (unsigned int li = 0; li < mcfg->n_lists; li++)
+		if (mcfg->memsegs[li].len != 0 && mcfg->memsegs[li].external)
+			memseg_external_remove(li);
+	hm_fbarray_destroy(&mcfg->heaps);
+	memset(&ms_st, 0, sizeof(ms_st));
+}
+
+/* ---------------------------------------------------------------- growth */
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Page sizes of node @p node's lists, smallest first; those @p flags name first. */
+static unsigned int
+grow_sizes(int node, const struct alloc_req *r, uint64_t out[HM_MAX_PAGE_SIZES * 2])
+{
+	uint64_t all[HM_MAX_MEMSEG_LISTS];
+	unsigned int n = 0, k = 0;
+
+	for (unsigned int li = 0; li < ms_st.mcfg->n_lists; li++) {
+		const struct hm_memseg_list *msl = &ms_st.mcfg->memsegs[li];
+		bool dup = false;
+		if (msl->len == 0 || msl->external || msl->socket_id != node)
+			continue;
+		for (unsigned int i = 0; i < n; i++)
+			dup |= all[i] == msl->page_sz;
+		if (!dup)
+			all[n++] = msl->page_sz;
+	}
+	qsort(all, n, sizeof(all[0]), cmp_u64);
+	for (unsigned int i = 0; i < n; i++)
+		if (r->pg_flags == 0 || flags_allow(r->pg_flags, all[i]))
+			out[k++] = all[i];
+	if (r->pg_flags != 0 && r->hint_only)
+		for (unsigned int i = 0; i < n; i++)
+			if (!flags_allow(r->pg_flags, all[i]))
+				out[k++] = all[i];
+	return k;
+}
+
+/* Map the pages @p r needs on @p h's node, add them, allocate. pre: heap lock. */
+static void *
+grow_and_alloc(struct malloc_heap *h, const struct alloc_req *r)
+{
+	uint64_t sizes[HM_MAX_PAGE_SIZES * 2];
+	unsigned int n_sizes = grow_sizes(h->socket_id, r, sizes);
+	int err = ENOMEM;
+
+	for (unsigned int i = 0; i < n_sizes; i++) {
+		uint64_t pg = sizes[i];
+		uint64_t bytes = HM_ALIGN_CEIL(r->size, r->align) + ELEM_OVERHEAD;
+		struct hm_memseg **ms;
+		int n, got;
+
+		if (r->align > pg)
+			bytes += r->align;
+		if (r->bound > pg)
+			bytes += r->bound;
+		if (bytes > (1ULL << 46))
+			break;
+		n = (int)(HM_ALIGN_CEIL(bytes, pg) / pg);
+		ms = malloc(sizeof(*ms) * (size_t)n);
+		if (ms == NULL)
+			break;
+		got = hm_memseg_alloc_pages(ms, (unsigned int)n, pg, h->socket_id,
+					    r->contig ? HM_MEMSEG_ALLOC_IOVA_CONTIG : 0);
+		if (got < 0) {
+			err = -got;
+			free(ms);
+			continue;
+		}
+		struct hm_memseg_list *msl = hm_mem_virt2memseg_list(ms[0]->addr);
+		char *va = ms[0]->addr;
+		uint64_t len = (uint64_t)n * pg;
+		struct malloc_elem *e = adopt_pages(h, va, len, (unsigned int)(msl - ms_st.mcfg->memsegs));
+		void *p = heap_alloc(h, r);
+		if (p != NULL) {
+			free(ms);
+			return p;
+		}
+		/* cannot happen with the sizes above; undo rather than keep idle pages */
+		HM_LOG(WARNING, "heap %s: grown by %" PRIu64 " bytes but the request still does not fit",
+		       h->name, len);
+		heap_hide_region(h, e, va, va + len);
+		flag_heap_pages(va, len, false);
+		hm_memseg_free_pages(ms, (unsigned int)n);
+		free(ms);
+	}
+	hm_errno = err == EPERM || err == ENOSPC ? ENOMEM : err;
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- release */
+
+/*
+ * After a free, hand whole pages of the merged free element @p e back to the
+ * backend (never DO_NOT_FREE pages), and clean [zlo, zhi) except what was
+ * returned. pre: heap lock held; @p e is on its free list.
+ */
+static void
+release_and_clean(struct malloc_heap *h, struct malloc_elem *e, char *zlo, char *zhi)
+{
+	struct { char *a, *b; } runs[16];
+	unsigned int n_runs = 0;
+	const struct hm_memseg_list *msl = NULL;
+	uint64_t pg = 0;
+
+	if (h->kind == HEAP_NATIVE && !ms_st.mcfg->legacy_mem)
+		msl = memseg_list_at(e->msl_idx);
+	if (msl != NULL && !msl->external)
+		pg = msl->page_sz;
+	if (pg != 0 && e->size >= pg) {
+		char *start = (char *)e, *end = start + e->size;
+		char *a = (char *)HM_ALIGN_CEIL((uintptr_t)start, (uintptr_t)pg);
+		char *lim = (char *)HM_ALIGN_FLOOR((uintptr_t)end, (uintptr_t)pg);
+		char *cur = start; /* start of what remains of the element */
+
+		while (a < lim && n_runs < sizeof(runs) / sizeof(runs[0])) {
+			const struct hm_memseg *ms = hm_mem_virt2memseg(a, msl);
+			if (ms->flags & HM_MEMSEG_FLAG_DO_NOT_FREE) {
+				a += pg;
+				continue;
+			}
+			char *b = a;
+			while (b < lim && !(hm_mem_virt2memseg(b, msl)->flags & HM_MEMSEG_FLAG_DO_NOT_FREE))
+				b += pg;
+			char *ra = a, *rb = b;
+			/* leftovers must be empty or hold a whole element */
+			if (ra > cur && (uint64_t)(ra - cur) < MIN_ELEM_SIZE)
+				ra += pg;
+			if (rb < end && (uint64_t)(end - rb) < MIN_ELEM_SIZE)
+				rb -= pg;
+			if (ra < rb) {
+				runs[n_runs].a = ra;
+				runs[n_runs].b = rb;
+				n_runs++;
+				cur = rb;
+			}
+			a = b;
+		}
+	}
+	/* clean what stays (before hiding: hiding writes headers at run ends) */
+	char *c = zlo;
+	for (unsigned int i = 0; i < n_runs; i++) {
+		if (runs[i].a > c)
+			heap_clean_range(e, c, runs[i].a < zhi ? runs[i].a : zhi);
+		if (runs[i].b > c)
+			c = runs[i].b;
+	}
+	if (zhi > c)
+		heap_clean_range(e, c, zhi);
+	for (unsigned int i = 0; i < n_runs; i++) {
+		char *a = runs[i].a, *b = runs[i].b;
+		unsigned int n = (unsigned int)((uint64_t)(b - a) / pg);
+		struct hm_memseg *small[64], **ms = n <= 64 ? small : malloc(sizeof(*ms) * n);
+
+		if (ms == NULL)
+			break; /* keep the pages: correct, merely not returned */
+		char *e_end = (char *)e + e->size;
+		heap_hide_region(h, e, a, b);
+		for (unsigned int k = 0; k < n; k++) {
+			ms[k] = hm_mem_virt2memseg(a + (uint64_t)k * pg, msl);
+			ms[k]->flags &= ~HM_MEMSEG_FLAG_HEAP;
+		}
+		HM_VERIFY(hm_memseg_free_pages(ms, n) == 0);
+		if (ms != small)
+			free(ms);
+		/* what is left after the run (if anything) is the element at b */
+		if (b >= e_end)
+			break;
+		e = (struct malloc_elem *)b;
+	}
+}
+
+/* ---------------------------------------------------------------- API */
+
+static int
+make_req(struct alloc_req *r, const char *type, size_t size, size_t align, size_t bound)
+{
+	memset(r, 0, sizeof(*r));
+	if (size == 0)
+		return hm_fail(EINVAL, "malloc: size 0");
+	if (align == 0)
+		align = MALLOC_ALIGN;
+	if (!HM_IS_POWER_OF_2(align))
+		return hm_fail(EINVAL, "malloc: alignment %zu is not a power of two", align);
+	if (size > (1ULL << 46) || align > (1ULL << 46))
+		return hm_fail(ENOMEM, "malloc: %zu bytes is more than any heap can hold", size);
+	r->size = HM_ALIGN_CEIL((uint64_t)size, MALLOC_ALIGN);
+	r->align = align < MALLOC_ALIGN ? MALLOC_ALIGN : align;
+	if (bound != 0 && (!HM_IS_POWER_OF_2(bound) || bound < r->size))
+		return hm_fail(EINVAL, "malloc: bound %zu must be a power of two >= the size %zu",
+			       bound, size);
+	r->bound = bound;
+	r->req = size;
+	r->type = type;
+	return 0;
+}
+
+static void *
+alloc_on(struct malloc_heap *h, const struct alloc_req *r)
+{
+	void *p;
+
+	hm_spinlock_lock(&h->lock);
+	p = heap_alloc(h, r);
+	if (p == NULL && h->kind == HEAP_NATIVE)
+		p = grow_and_alloc(h, r);
+	hm_spinlock_unlock(&h->lock);
+	return p;
+}
+
+/* Socket policy: ANY = the caller's node (the main lcore's for threads without
+ * one), then every other node; an explicit node or external heap only itself. */
+static void *
+alloc_socket(const struct alloc_req *r, int socket)
+{
+	struct malloc_heap *h;
+	void *p;
+
+	if (ms_st.mcfg == NULL)
+		return hm_fail_ptr(ENODEV, "hugemem is not initialised");
+	if (socket != HM_SOCKET_ID_ANY) {
+		h = heap_by_socket(socket);
+		if (h == NULL)
+			return hm_fail_ptr(EINVAL, "malloc: socket %d is neither a node (0..%u) nor "
+					   "an external heap", socket, ms_st.n_nodes - 1);
+		p = alloc_on(h, r);
+		if (p == NULL)
+			return hm_fail_ptr(ENOMEM, "malloc: no %" PRIu64 " bytes (align %" PRIu64
+					   ") on heap %s", r->size, r->align, h->name);
+		return p;
+	}
+	int first = hm_socket_id();
+	if (first < 0)
+		first = hm_lcore_to_socket_id(hm_get_main_lcore());
+	if (first < 0 || (unsigned int)first >= ms_st.n_nodes)
+		first = 0;
+	p = alloc_on(&ms_st.heaps[first], r);
+	for (unsigned int n = 0; p == NULL && n < ms_st.n_nodes; n++)
+		if ((int)n != first)
+			p = alloc_on(&ms_st.heaps[n], r);
+	if (p == NULL)
+		return hm_fail_ptr(ENOMEM, "malloc: no %" PRIu64 " bytes (align %" PRIu64
+				   ") on any node", r->size, r->align);
+	return p;
+}
+
+void *
+hm_malloc_socket(const char *type, size_t size, unsigned int align, int socket)
+{
+	struct alloc_req r;
+
+	if (make_req(&r, type, size, align, 0) < 0)
+		return NULL;
+	return alloc_socket(&r, socket);
+}
+
+void *
+malloc_alloc_ex(const char *type, size_t size, int socket, uint32_t flags, size_t align,
+		size_t bound, bool contig)
+{
+	struct alloc_req r;
+
+	if (make_req(&r, type, size, align, bound) < 0)
+		return NULL;
+	r.contig = contig;
+	r.pg_flags = flags & ~(HM_MEMZONE_SIZE_HINT_ONLY | HM_MEMZONE_IOVA_CONTIG);
+	r.hint_only = (flags & HM_MEMZONE_SIZE_HINT_ONLY) != 0;
+	return alloc_socket(&r, socket);
+}
+
+void *
+malloc_alloc_biggest(const char *type, int socket, uint32_t flags, size_t align, bool contig,
+		     size_t *len)
+{
+	struct malloc_heap *best = NULL;
+	uint64_t best_len = 0;
+	void *p = NULL;
+
+	(void)flags;
+	if (ms_st.mcfg == NULL)
+		return hm_fail_ptr(ENODEV, "hugemem is not initialised");
+	if (align == 0)
+		align = MALLOC_ALIGN;
+	for (unsigned int i = 0; i < HM_MAX_HEAPS; i++) {
+		struct malloc_heap *h = &ms_st.heaps[i];
+		uint64_t l;
+		if (h->kind == HEAP_UNUSED ||
+		    (socket != HM_SOCKET_ID_ANY ? h->socket_id != socket : h->kind != HEAP_NATIVE))
+			continue;
+		hm_spinlock_lock(&h->lock);
+		if (heap_find_biggest(h, align, contig, &l) != NULL && l > best_len) {
+			best_len = l;
+			best = h;
+		}
+		hm_spinlock_unlock(&h->lock);
+	}
+	if (best != NULL) {
+		struct alloc_req r;
+		make_req(&r, type, best_len, align, 0);
+		r.contig = contig;
+		hm_spinlock_lock(&best->lock);
+		p = heap_alloc(best, &r);
+		hm_spinlock_unlock(&best->lock);
+	}
+	if (p == NULL)
+		return hm_fail_ptr(ENOMEM, "no free memory for the biggest block");
+	*len = best_len;
+	return p;
+}
+
+void *
+hm_malloc(const char *type, size_t size, unsigned int align)
+{
+	return hm_malloc_socket(type, size, align, HM_SOCKET_ID_ANY);
+}
+
+void *
+hm_zmalloc_socket(const char *type, size_t size, unsigned int align, int socket)
+{
+	void *p = hm_malloc_socket(type, size, align, socket);
+
+	if (p != NULL) {
+		const struct malloc_elem *e = elem_of_live(p);
+		if (MALLOC_DEBUG || e->dirty)
+			memset(p, 0, size);
+	}
+	return p;
+}
+
+void *
+hm_zmalloc(const char *type, size_t size, unsigned int align)
+{
+	return hm_zmalloc_socket(type, size, align, HM_SOCKET_ID_ANY);
+}
+
+void *
+hm_calloc_socket(const char *type, size_t num, size_t size, unsigned int align, int socket)
+{
+	if (size != 0 && num > SIZE_MAX / size)
+		return hm_fail_ptr(ENOMEM, "calloc: %zu x %zu overflows", num, size);
+	return hm_zmalloc_socket(type, num * size, align, socket);
+}
+
+void *
+hm_calloc(const char *type, size_t num, size_t size, unsigned int align)
+{
+	return hm_calloc_socket(type, num, size, align, HM_SOCKET_ID_ANY);
+}
+
+/*
+ * Element of a pointer some heap of ours handed out, checked: it lies in memory
+ * the memseg lists know, its header is sane, its heap is one of ours.
+ */
+static struct malloc_elem *
+lookup(const void *ptr)
+{
+	struct malloc_elem *e;
+
+	if (ms_st.mcfg == NULL)
+		return hm_fail_ptr(ENODEV, "hugemem is not initialised");
+	if ((uintptr_t)ptr < ELEM_HEADER_LEN ||
+	    hm_mem_virt2memseg((const char *)ptr - ELEM_HEADER_LEN, NULL) == NULL ||
+	    hm_mem_virt2memseg(ptr, NULL) == NULL)
+		return hm_fail_ptr(EINVAL, "%p was not allocated by hugemem malloc", ptr);
+	e = elem_from_data(ptr);
+	if (e == NULL)
+		return NULL;
+	if (!own_heap(e->heap))
+		return hm_fail_ptr(EINVAL, "%p: its header names no heap of ours", ptr);
+	return e;
+}
+
+/* For callers that just got @p p from a heap. */
+const struct malloc_elem *
+elem_of_live(const void *p)
+{
+	const struct malloc_elem *e = (const struct malloc_elem *)((const char *)p - ELEM_HEADER_LEN);
+	return e->state == ELEM_PAD ? (const struct malloc_elem *)((const char *)e - e->pad) : e;
+}
+
+/* Free a validated element: lock, re-check (another thread may have freed it),
+ * free, release pages. */
+static int
+free_elem(struct malloc_elem *e, const void *ptr)
+{
+	struct malloc_heap *h = e->heap;
+	char *zlo, *zhi;
+
+	hm_spinlock_lock(&h->lock);
+	if (e->state != ELEM_BUSY || elem_data(e) != ptr) {
+		hm_spinlock_unlock(&h->lock);
+		return hm_fail(EINVAL, "double free of %p", ptr);
+	}
+	e = heap_free_elem(e, &zlo, &zhi);
+	release_and_clean(h, e, zlo, zhi);
+	hm_spinlock_unlock(&h->lock);
+	return 0;
+}
+
+int
+hm_free(void *ptr)
+{
+	struct malloc_elem *e;
+
+	if (ptr == NULL)
+		return 0;
+	e = lookup(ptr);
+	if (e == NULL)
+		return -hm_errno;
+	return free_elem(e, ptr);
+}
+
+int
+hm_malloc_validate(const void *ptr, size_t *size)
+{
+	struct malloc_elem *e = lookup(ptr);
+
+	if (e == NULL)
+		return -hm_errno;
+	if (size != NULL)
+		*size = elem_usable(e);
+	return 0;
+}
+
+void *
+hm_realloc_socket(void *ptr, size_t size, unsigned int align, int socket)
+{
+	struct malloc_elem *e;
+	struct alloc_req r;
+	void *n;
+
+	if (ptr == NULL)
+		return hm_malloc_socket(NULL, size, align, socket);
+	if (make_req(&r, NULL, size, align, 0) < 0)
+		return NULL;
+	e = lookup(ptr);
+	if (e == NULL)
+		return NULL;
+	struct malloc_heap *h = e->heap;
+	if (((uintptr_t)ptr & (r.align - 1)) == 0 &&
+	    (socket == HM_SOCKET_ID_ANY || socket == h->socket_id)) {
+		bool ok;
+		hm_spinlock_lock(&h->lock);
+		ok = e->state == ELEM_BUSY && heap_resize_in_place(e, r.size, size);
+		hm_spinlock_unlock(&h->lock);
+		if (ok)
+			return ptr;
+	}
+	char type[sizeof(e->busy.type) + 1];
+	memcpy(type, e->busy.type, sizeof(e->busy.type));
+	type[sizeof(e->busy.type)] = '\0';
+	uint64_t old = elem_usable(e) - e->busy.req; /* what the caller asked for before */
+	n = hm_malloc_socket(type, size, align, socket != HM_SOCKET_ID_ANY ? socket :
+			     (h->kind == HEAP_EXTERNAL ? h->socket_id : HM_SOCKET_ID_ANY));
+	if (n == NULL)
+		return NULL;
+	memcpy(n, ptr, old < size ? old : size);
+	free_elem(e, ptr);
+	return n;
+}
+
+void *
+hm_realloc(void *ptr, size_t size, unsigned int align)
+{
+	return hm_realloc_socket(ptr, size, align, HM_SOCKET_ID_ANY);
+}
+
+hm_iova_t
+hm_malloc_virt2iova(const void *addr)
+{
+	if (ms_st.mcfg == NULL) {
+		hm_errno = ENODEV;
+		return HM_BAD_IOVA;
+	}
+	return hm_mem_virt2iova(addr);
+}
+
+/* ---------------------------------------------------------------- stats */
+
+int
+hm_malloc_get_socket_stats(int socket, struct hm_malloc_socket_stats *stats)
+{
+	struct malloc_heap *h;
+
+	if (ms_st.mcfg == NULL)
+		return hm_fail(ENODEV, "hugemem is not initialised");
+	if (stats == NULL)
+		return hm_fail(EINVAL, "malloc stats: NULL output");
+	h = heap_by_socket(socket);
+	if (h == NULL)
+		return hm_fail(EINVAL, "malloc stats: no heap for socket %d", socket);
+	hm_spinlock_lock(&h->lock);
+	heap_stats(h, stats);
+	hm_spinlock_unlock(&h->lock);
+	return 0;
+}
+
+static void
+dump_all(FILE *f, bool elems)
+{
+	if (f == NULL)
+		return;
+	if (ms_st.mcfg == NULL) {
+		fprintf(f, "malloc: not initialised\n");
+		return;
+	}
+	for (unsigned int i = 0; i < HM_MAX_HEAPS; i++) {
+		struct malloc_heap *h = &ms_st.heaps[i];
+		if (h->kind == HEAP_UNUSED)
+			continue;
+		hm_spinlock_lock(&h->lock);
+		heap_dump(h, f, elems);
+		hm_spinlock_unlock(&h->lock);
+	}
+}
+
+void
+hm_malloc_dump_stats(FILE *f)
+{
+	dump_all(f, false);
+}
+
+void
+hm_malloc_dump_heaps(FILE *f)
+{
+	dump_all(f, true);
+}
+
+static uint64_t
+heap_pages_bytes(int node)
+{
+	uint64_t sum = 0;
+
+	for (unsigned int li = 0; li < ms_st.mcfg->n_lists; li++) {
+		struct hm_memseg_list *msl = &ms_st.mcfg->memsegs[li];
+		struct hm_fbarray *arr = &msl->memseg_arr;
+		int i = 0;
+		if (msl->len == 0 || msl->external || msl->socket_id != node)
+			continue;
+		while ((unsigned int)i < arr->len &&
+		       (i = hm_fbarray_find_next_used(arr, (unsigned int)i)) >= 0) {
+			const struct hm_memseg *ms = (const struct hm_memseg *)arr->data + i;
+			if (ms->flags & HM_MEMSEG_FLAG_HEAP)
+				sum += ms->len;
+			i++;
+		}
+	}
+	return sum;
+}
+
+int
+hm_malloc_check(const char **reason)
+{
+	const char *why = NULL;
+
+	if (ms_st.mcfg == NULL)
+		return hm_fail(ENODEV, "hugemem is not initialised");
+	for (unsigned int i = 0; i < HM_MAX_HEAPS && why == NULL; i++) {
+		struct malloc_heap *h = &ms_st.heaps[i];
+		if (h->kind == HEAP_UNUSED)
+			continue;
+		hm_spinlock_lock(&h->lock);
+		heap_check(h, &why);
+		if (why == NULL && h->kind == HEAP_NATIVE &&
+		    h->total_size != heap_pages_bytes(h->socket_id))
+			why = "native heap size != bytes of its pages (a page no element covers)";
+		for (const struct malloc_elem *e = h->first; e != NULL && why == NULL; e = e->next)
+			if (h->kind != HEAP_BUFFER && memseg_list_at(e->msl_idx) == NULL)
+				why = "element in memory no memseg list holds";
+		hm_spinlock_unlock(&h->lock);
+	}
+	if (why != NULL) {
+		if (reason != NULL)
+			*reason = why;
+		return hm_fail(EFAULT, "malloc heap is corrupt: %s", why);
+	}
+	return 0;
+}
+
+unsigned int
+hm_malloc_leak_report(FILE *f)
+{
+	struct { char type[13]; unsigned int n; uint64_t bytes; } t[32];
+	unsigned int n_types = 0, total = 0;
+
+	if (ms_st.mcfg == NULL)
+		return 0;
+	for (unsigned int i = 0; i < HM_MAX_HEAPS; i++) {
+		struct malloc_heap *h = &ms_st.heaps[i];
+		if (h->kind == HEAP_UNUSED)
+			continue;
+		hm_spinlock_lock(&h->lock);
+		for (const struct malloc_elem *e = h->first; e != NULL; e = e->next) {
+			unsigned int k;
+			if (e->state != ELEM_BUSY)
+				continue;
+			total++;
+			for (k = 0; k < n_types; k++)
+				if (strncmp(t[k].type, e->busy.type, sizeof(e->busy.type)) == 0)
+					break;
+			if (k == n_types && n_types < 32) {
+				memcpy(t[k].type, e->busy.type, sizeof(e->busy.type));
+				t[k].type[sizeof(e->busy.type)] = '\0';
+				t[k].n = 0;
+				t[k].bytes = 0;
+				n_types++;
+			}
+			if (k < n_types) {
+				t[k].n++;
+				t[k].bytes += elem_usable(e) - e->busy.req;
+			}
+		}
+		hm_spinlock_unlock(&h->lock);
+	}
+	if (f != NULL)
+		for (unsigned int k = 0; k < n_types; k++)
+			fprintf(f, "  leak: type '%s': %u allocation(s), %" PRIu64 " bytes\n",
+				t[k].type[0] != '\0' ? t[k].type : "(untagged)", t[k].n, t[k].bytes);
+	return total;
+}
+
+/* ---------------------------------------------------------------- external heaps */
+
+static int
+check_name(const char *name)
+{
+	if (name == NULL || name[0] == '\0')
+		return hm_fail(EINVAL, "heap name is NULL or empty");
+	if (strnlen(name, HM_MALLOC_HEAP_NAME_LEN) == HM_MALLOC_HEAP_NAME_LEN)
+		return hm_fail(ENAMETOOLONG, "heap name '%.40s...' is %d characters or more",
+			       name, HM_MALLOC_HEAP_NAME_LEN);
+	return 0;
+}
+
+/* The external heap @p name, with its lock held, or NULL (rc set). */
+static struct malloc_heap *
+ext_heap(const char *name, int *rc)
+{
+	struct malloc_heap *h;
+
+	*rc = ms_st.mcfg == NULL ? hm_fail(ENODEV, "hugemem is not initialised") : check_name(name);
+	if (*rc < 0)
+		return NULL;
+	h = heap_by_name(name);
+	if (h == NULL) {
+		*rc = hm_fail(ENOENT, "no heap named '%s'", name);
+		return NULL;
+	}
+	if (h->kind != HEAP_EXTERNAL) {
+		*rc = hm_fail(EINVAL, "heap '%s' is a native heap", name);
+		return NULL;
+	}
+	return h;
+}
+
+int
+hm_malloc_heap_create(const char *name)
+{
+	int rc;
+
+	if (ms_st.mcfg == NULL)
+		return hm_fail(ENODEV, "hugemem is not initialised");
+	rc = check_name(name);
+	if (rc < 0)
+		return rc;
+	rc = memseg_write_lock(); /* serialises heap table changes too */
+	if (rc < 0)
+		return rc;
+	if (heap_by_name(name) != NULL) {
+		rc = hm_fail(EEXIST, "a heap named '%s' exists", name);
+		goto out;
+	}
+	rc = hm_fail(ENOSPC, "all %d heaps are in use", HM_MAX_HEAPS);
+	for (unsigned int i = ms_st.n_nodes; i < HM_MAX_HEAPS; i++) {
+		if (ms_st.heaps[i].kind != HEAP_UNUSED)
+			continue;
+		heap_init(&ms_st.heaps[i], HEAP_EXTERNAL, (int)ms_st.mcfg->next_ext_socket++, name);
+		hm_fbarray_set_used(&ms_st.mcfg->heaps, i);
+		rc = 0;
+		break;
+	}
+out:
+	memseg_write_unlock();
+	return rc;
+}
+
+int
+hm_malloc_heap_destroy(const char *name)
+{
+	struct malloc_heap *h;
+	int rc;
+
+	h = ext_heap(name, &rc);
+	if (h == NULL)
+		return rc;
+	rc = memseg_write_lock();
+	if (rc < 0)
+		return rc;
+	hm_spinlock_lock(&h->lock);
+	if (h->total_size != 0) {
+		hm_spinlock_unlock(&h->lock);
+		memseg_write_unlock();
+		return hm_fail(EBUSY, "heap '%s' still holds memory: remove it first", name);
+	}
+	hm_fbarray_set_free(&ms_st.mcfg->heaps, (unsigned int)(h - ms_st.heaps));
+	memset(h, 0, sizeof(*h));
+	memseg_write_unlock();
+	return 0;
+}
+
+int
+hm_malloc_heap_memory_add(const char *name, void *va, size_t len, const hm_iova_t iova[],
+			  unsigned int n_pages, size_t page_sz)
+{
+	struct malloc_heap *h;
+	int rc, li;
+
+	h = ext_heap(name, &rc);
+	if (h == NULL)
+		return rc;
+	if (va == NULL || len == 0 || !HM_IS_POWER_OF_2(page_sz) || page_sz < 4096 ||
+	    ((uintptr_t)va & (page_sz - 1)) != 0 || (len & (page_sz - 1)) != 0 ||
+	    len < MIN_ELEM_SIZE || len / page_sz > INT32_MAX ||
+	    (iova != NULL && n_pages != len / page_sz))
+		return hm_fail(EINVAL, "heap memory add: va and len must be aligned to page_sz (a "
+			       "power of two >= 4K) and the IOVA table must have len/page_sz "
+			       "entries");
+	li = memseg_external_add(va, len, page_sz, iova, h->socket_id);
+	if (li < 0)
+		return li;
+	hm_spinlock_lock(&h->lock);
+	/* user memory: its content is unknown, so it is dirty */
+	heap_add_memory(h, va, len, (uint16_t)li, true);
+	hm_spinlock_unlock(&h->lock);
+	return 0;
+}
+
+int
+hm_malloc_heap_memory_remove(const char *name, void *va, size_t len)
+{
+	struct malloc_heap *h;
+	struct hm_memseg_list *msl;
+	struct malloc_elem *e;
+	int rc;
+
+	h = ext_heap(name, &rc);
+	if (h == NULL)
+		return rc;
+	msl = hm_mem_virt2memseg_list(va);
+	if (va == NULL || msl == NULL || !msl->external || msl->base_va != va || msl->len != len ||
+	    msl->socket_id != h->socket_id)
+		return hm_fail(ENOENT, "heap '%s' has no memory region %p (+%zu)", name, va, len);
+	hm_spinlock_lock(&h->lock);
+	/* the whole region must be one free element: nothing allocated in it */
+	e = (struct malloc_elem *)va;
+	if (e->cookie != (ELEM_COOKIE ^ (uint32_t)(uintptr_t)e) || e->state != ELEM_FREE ||
+	    e->size != len) {
+		hm_spinlock_unlock(&h->lock);
+		return hm_fail(EBUSY, "heap '%s': memory %p still has allocations", name, va);
+	}
+	heap_hide_region(h, e, va, (char *)va + len);
+	hm_spinlock_unlock(&h->lock);
+	memseg_external_remove((unsigned int)(msl - ms_st.mcfg->memsegs));
+	return 0;
+}
+
+int
+hm_malloc_heap_get_socket(const char *name)
+{
+	struct malloc_heap *h;
+	int rc;
+
+	if (ms_st.mcfg == NULL)
+		return hm_fail(ENODEV, "hugemem is not initialised");
+	rc = check_name(name);
+	if (rc < 0)
+		return rc;
+	h = heap_by_name(name);
+	if (h == NULL)
+		return hm_fail(ENOENT, "no heap named '%s'", name);
+	return h->socket_id;
+}
+
+int
+hm_malloc_heap_socket_is_external(int socket)
+{
+	struct malloc_heap *h;
+
+	if (ms_st.mcfg == NULL)
+		return hm_fail(ENODEV, "hugemem is not initialised");
+	h = heap_by_socket(socket);
+	return h != NULL && h->kind == HEAP_EXTERNAL;
+}
+
+/* ---------------------------------------------------------------- buffer heaps */
+
+#define BUF_HEAP(x) ((struct malloc_heap *)(void *)(x))
+
+struct hm_heap *
+hm_heap_init(void *buf, size_t len, const char *name)
+{
+	uintptr_t start = (uintptr_t)buf, mem;
+	struct malloc_heap *h = buf;
+
+	if (buf == NULL || name == NULL || (start & (MALLOC_ALIGN - 1)) != 0)
+		return hm_fail_ptr(EINVAL, "heap init: NULL buffer or name, or buffer not 64-byte "
+				   "aligned");
+	if (strnlen(name, HM_MALLOC_HEAP_NAME_LEN) == HM_MALLOC_HEAP_NAME_LEN)
+		return hm_fail_ptr(EINVAL, "heap init: name too long");
+	mem = HM_ALIGN_CEIL(start + sizeof(*h), MALLOC_ALIGN);
+	if (len < mem - start + MIN_ELEM_SIZE || len > (1ULL << 46))
+		return hm_fail_ptr(EINVAL, "heap init: %zu bytes cannot hold the heap and one "
+				   "allocation (need %zu)", len,
+				   (size_t)(mem - start + MIN_ELEM_SIZE));
+	heap_init(h, HEAP_BUFFER, HM_SOCKET_ID_ANY, name);
+	h->buf_start = mem;
+	h->buf_len = HM_ALIGN_FLOOR(start + len - mem, MALLOC_ALIGN);
+	heap_add_memory(h, (void *)mem, h->buf_len, MSL_NONE, true);
+	return (struct hm_heap *)h;
+}
+
+void
+hm_heap_fini(struct hm_heap *heap)
+{
+	if (heap != NULL)
+		memset(BUF_HEAP(heap), 0, sizeof(struct malloc_heap));
+}
+
+static bool
+buf_heap_ok(const struct hm_heap *heap)
+{
+	return heap != NULL && BUF_HEAP(heap)->kind == HEAP_BUFFER;
+}
+
+/* Element of @p ptr in buffer heap @p h, validated. */
+static struct malloc_elem *
+buf_lookup(struct malloc_heap *h, const void *ptr)
+{
+	struct malloc_elem *e;
+	uintptr_t p = (uintptr_t)ptr;
+
+	if (p < h->buf_start + ELEM_HEADER_LEN || p >= h->buf_start + h->buf_len)
+		return hm_fail_ptr(EINVAL, "%p is not inside heap %s", ptr, h->name);
+	e = elem_from_data(ptr);
+	if (e != NULL && e->heap != h)
+		return hm_fail_ptr(EINVAL, "%p belongs to another heap", ptr);
+	return e;
+}
+
+void *
+hm_heap_alloc(struct hm_heap *heap, const char *type, size_t size, size_t align, size_t bound)
+{
+	struct malloc_heap *h = BUF_HEAP(heap);
+	struct alloc_req r;
+	void *p;
+
+	if (!buf_heap_ok(heap))
+		return hm_fail_ptr(EINVAL, "heap alloc: not a heap");
+	if (make_req(&r, type, size, align, bound) < 0)
+		return NULL;
+	hm_spinlock_lock(&h->lock);
+	p = heap_alloc(h, &r);
+	hm_spinlock_unlock(&h->lock);
+	if (p == NULL)
+		return hm_fail_ptr(ENOMEM, "heap %s: no %zu bytes (align %zu, bound %zu)", h->name,
+				   size, align, bound);
+	return p;
+}
+
+int
+hm_heap_free(struct hm_heap *heap, void *ptr)
+{
+	struct malloc_heap *h = BUF_HEAP(heap);
+	struct malloc_elem *e;
+	char *zlo, *zhi;
+
+	if (!buf_heap_ok(heap))
+		return hm_fail(EINVAL, "heap free: not a heap");
+	if (ptr == NULL)
+		return 0;
+	e = buf_lookup(h, ptr);
+	if (e == NULL)
+		return -hm_errno;
+	hm_spinlock_lock(&h->lock);
+	if (e->state != ELEM_BUSY) {
+		hm_spinlock_unlock(&h->lock);
+		return hm_fail(EINVAL, "double free of %p", ptr);
+	}
+	e = heap_free_elem(e, &zlo, &zhi);
+	heap_clean_range(e, zlo, zhi);
+	hm_spinlock_unlock(&h->lock);
+	return 0;
+}
+
+void *
+hm_heap_realloc(struct hm_heap *heap, void *ptr, size_t size, size_t align)
+{
+	struct malloc_heap *h = BUF_HEAP(heap);
+	struct malloc_elem *e;
+	struct alloc_req r;
+	bool ok;
+	void *n;
+
+	if (!buf_heap_ok(heap))
+		return hm_fail_ptr(EINVAL, "heap realloc: not a heap");
+	if (ptr == NULL)
+		return hm_heap_alloc(heap, NULL, size, align, 0);
+	if (make_req(&r, NULL, size, align, 0) < 0)
+		return NULL;
+	e = buf_lookup(h, ptr);
+	if (e == NULL)
+		return NULL;
+	hm_spinlock_lock(&h->lock);
+	ok = e->state == ELEM_BUSY && ((uintptr_t)ptr & (r.align - 1)) == 0 &&
+	     heap_resize_in_place(e, r.size, size);
+	hm_spinlock_unlock(&h->lock);
+	if (ok)
+		return ptr;
+	uint64_t old = elem_usable(e) - e->busy.req;
+	n = hm_heap_alloc(heap, e->busy.type, size, align, 0);
+	if (n == NULL)
+		return NULL;
+	memcpy(n, ptr, old < size ? old : size);
+	hm_heap_free(heap, ptr);
+	return n;
+}
+
+int
+hm_heap_usable(struct hm_heap *heap, const void *ptr, size_t *size)
+{
+	struct malloc_elem *e;
+
+	if (!buf_heap_ok(heap))
+		return hm_fail(EINVAL, "heap: not a heap");
+	e = buf_lookup(BUF_HEAP(heap), ptr);
+	if (e == NULL)
+		return -hm_errno;
+	if (size != NULL)
+		*size = elem_usable(e);
+	return 0;
+}
+
+int
+hm_heap_stats(struct hm_heap *heap, struct hm_malloc_socket_stats *stats)
+{
+	if (!buf_heap_ok(heap) || stats == NULL)
+		return hm_fail(EINVAL, "heap stats: not a heap, or NULL output");
+	hm_spinlock_lock(&BUF_HEAP(heap)->lock);
+	heap_stats(BUF_HEAP(heap), stats);
+	hm_spinlock_unlock(&BUF_HEAP(heap)->lock);
+	return 0;
+}
+
+int
+hm_heap_check(struct hm_heap *heap, const char **reason)
+{
+	const char *why;
+	int rc;
+
+	if (!buf_heap_ok(heap))
+		return hm_fail(EINVAL, "heap check: not a heap");
+	hm_spinlock_lock(&BUF_HEAP(heap)->lock);
+	rc = heap_check(BUF_HEAP(heap), &why);
+	hm_spinlock_unlock(&BUF_HEAP(heap)->lock);
+	if (rc < 0) {
+		if (reason != NULL)
+			*reason = why;
+		return hm_fail(EFAULT, "heap %s is corrupt: %s", BUF_HEAP(heap)->name, why);
+	}
+	return 0;
+}
+
+void
+hm_heap_dump(struct hm_heap *heap, FILE *f)
+{
+	if (!buf_heap_ok(heap) || f == NULL)
+		return;
+	hm_spinlock_lock(&BUF_HEAP(heap)->lock);
+	heap_dump(BUF_HEAP(heap), f, true);
+	hm_spinlock_unlock(&BUF_HEAP(heap)->lock);
+}

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Malloc heap internals: elements and heaps.
+ *
+ * A heap manages one or more address ranges ("expansions") tiled by elements.
+ * Every element starts with a 64-byte header; its data follows the header (or,
+ * when alignment left a gap too small to split off, a PAD header right before
+ * the data points back to the real header). Elements of one heap form a doubly
+ * linked list in address order. Free elements also sit in one of ~640
+ * segregated size classes (TLSF-style: 16 linear classes of 64 B below 1 KiB,
+ * then 16 classes per power of two), with a two-level bitmap of non-empty
+ * classes, so finding a class that certainly fits is two ctz instructions.
+ * Allocation takes the top of the chosen free element (DPDK's rule), so the
+ * lower part stays a free element in place.
+ *
+ * Invariants (heap_check):
+ *   elements tile each expansion: e->next == e + e->size when they are adjacent
+ *   address list strictly increasing; first/last NULL together
+ *   every FREE element is on exactly the free list of class(e->size)
+ *   class bitmaps: bit set <=> that list is non-empty
+ *   no two adjacent FREE elements share an msl (they are always joined)
+ *   heap->alloc_count == number of BUSY elements
+ *   heap->free_bytes  == sum of FREE element sizes
+ *   heap->total_size  == sum of all element sizes
+ *   every size and address is a multiple of 64
+ *   FREE and not dirty => the data after the header is all zeros (debug walk)
+ *
+ * Heaps live in shared memory (an fbarray) except buffer heaps, which live at the
+ * start of the caller's buffer; elements live in the memory they manage. Pointers
+ * in both are plain VAs, valid in every process because all of it sits at the same
+ * address everywhere.
+ */
+#ifndef HUGEMEM_MALLOC_I_H
+#define HUGEMEM_MALLOC_I_H
+
+#include "common_i.h"
+#include "hugemem/lock.h"
+#include "hugemem/malloc.h"
+#include "hugemem/memzone.h"
+
+#define MALLOC_ALIGN 64u        /* every element address and size is a multiple */
+#define ELEM_HEADER_LEN 64u
+#if HM_DEBUG >= 1
+#define MALLOC_DEBUG 1
+#define ELEM_TRAILER_LEN 64u    /* holds the trailer cookie after the user's bytes */
+#else
+#define MALLOC_DEBUG 0
+#define ELEM_TRAILER_LEN 0u
+#endif
+#define ELEM_OVERHEAD (ELEM_HEADER_LEN + ELEM_TRAILER_LEN)
+#define MIN_DATA_SIZE 64u
+#define MIN_ELEM_SIZE (ELEM_OVERHEAD + MIN_DATA_SIZE) /* smallest element a split makes */
+#define MALLOC_POISON 0x6b
+
+#define ELEM_COOKIE 0xe1e3c00du      /* header cookie, xor'ed with the address */
+#define TRAILER_COOKIE 0xadd2e55badbadbadULL
+
+#define MSL_NONE 0xffffu          /* element not in a memseg list (buffer heaps) */
+
+/* Size classes. */
+#define SL_BITS 4u
+#define SL_COUNT (1u << SL_BITS)              /* 16 subclasses per power of two */
+#define SMALL_LIMIT (MALLOC_ALIGN * SL_COUNT) /* 1024: below it, 64-byte classes */
+#define FL_SHIFT 10u                          /* log2(SMALL_LIMIT) */
+#define FL_COUNT 40u                          /* sizes up to 2^49 */
+
+enum elem_state {
+	ELEM_FREE = 0,
+	ELEM_BUSY = 1,
+	ELEM_PAD = 2,
+};
+
+struct malloc_heap;
+
+/* 64 bytes. */
+struct malloc_elem {
+	struct malloc_heap *heap;  /* owning heap; all states */
+	struct malloc_elem *prev;  /* previous element by address, NULL if first of the heap */
+	struct malloc_elem *next;  /* next element by address, NULL if last */
+	uint64_t size;             /* bytes incl. header, pad, trailer; FREE and BUSY */
+	union {
+		struct {           /* FREE: links of the size-class list */
+			struct malloc_elem *prev;
+			struct malloc_elem *next;
+		} fl;
+		struct {           /* BUSY: type tag and requested size */
+			char type[12];
+			uint32_t req;      /* bytes asked for; UINT32_MAX when larger */
+		} busy;
+	};
+	uint32_t pad;              /* BUSY: bytes from the element to its PAD header (0: none);
+				      PAD: bytes back to the real header */
+	uint8_t state;             /* enum elem_state */
+	uint8_t dirty;             /* FREE: data may be non-zero */
+	uint16_t msl_idx;          /* memseg list of the memory, or MSL_NONE */
+	uint32_t expansion;        /* id of the memory addition this element came from */
+	uint32_t cookie;           /* ELEM_COOKIE ^ (uint32_t)(uintptr_t)this */
+};
+_Static_assert(sizeof(struct malloc_elem) == ELEM_HEADER_LEN, "element header is 64 bytes");
+
+enum heap_kind {
+	HEAP_UNUSED = 0,
+	HEAP_NATIVE,     /* one per node; grows and shrinks through memseg */
+	HEAP_EXTERNAL,   /* user memory added with a per-page IOVA table */
+	HEAP_BUFFER,     /* over a caller's buffer; no growth; no hm_init needed */
+};
+
+struct malloc_heap {
+	hm_spinlock_t lock;
+	uint32_t kind;                  /* enum heap_kind */
+	int32_t socket_id;              /* node, or >= HM_MALLOC_EXT_SOCKET_BASE */
+	uint32_t next_expansion;        /* id for the next memory addition */
+	char name[HM_MALLOC_HEAP_NAME_LEN];
+	uint64_t fl_map;                /* bit f: some class of first level f is non-empty */
+	uint32_t sl_map[FL_COUNT];      /* bit s of [f]: class (f, s) is non-empty */
+	struct malloc_elem *free_head[FL_COUNT][SL_COUNT];
+	struct malloc_elem *first, *last; /* address-ordered list of all elements */
+	uint64_t total_size;            /* bytes of memory in the heap */
+	uint64_t free_bytes;            /* sum of FREE element sizes */
+	uint64_t free_count;            /* FREE elements */
+	uint64_t alloc_count;           /* BUSY elements */
+	uint64_t buf_start, buf_len;    /* HEAP_BUFFER: the managed range */
+};
+
+/* What a search must satisfy. */
+struct alloc_req {
+	uint64_t size;     /* user bytes rounded up to MALLOC_ALIGN, > 0 */
+	uint64_t align;    /* power of two >= MALLOC_ALIGN */
+	uint64_t bound;    /* 0, or power of two >= size: data never crosses a multiple */
+	bool contig;       /* data must be IOVA-contiguous */
+	uint32_t pg_flags; /* HM_MEMZONE_* page-size flags (0: any) */
+	bool hint_only;    /* page-size flags are a preference */
+	uint64_t req;      /* bytes the caller asked for (<= size; places the guard) */
+	const char *type;  /* tag, may be NULL */
+};
+
+/* ---- heap.c: element algorithms, independent of where memory comes from ---- */
+
+HM_INTERNAL void heap_init(struct malloc_heap *h, enum heap_kind kind, int socket_id,
+			   const char *name);
+/* Add [start, start+len) (aligned, len >= MIN_ELEM_SIZE) as one FREE element,
+ * joined with adjacent free neighbours of the same msl. pre: lock held. */
+HM_INTERNAL struct malloc_elem *heap_add_memory(struct malloc_heap *h, void *start,
+						uint64_t len, uint16_t msl_idx, bool dirty);
+/* Find and carve an element; returns the data pointer or NULL. pre: lock held. */
+HM_INTERNAL void *heap_alloc(struct malloc_heap *h, const struct alloc_req *r);
+/* Element of a data pointer handed out by this module, validated (cookie, state),
+ * or NULL with hm_errno/hm_last_error saying why. @p ptr must be readable 64
+ * bytes below (the caller checked it lies inside heap memory). */
+HM_INTERNAL struct malloc_elem *elem_from_data(const void *ptr);
+/* Free a BUSY element: join, zero or poison, and report the merged FREE element.
+ * Returns the merged element; [*zlo, *zhi) is the range still to be cleaned (the
+ * caller may carve pages out of it first). pre: lock held. */
+HM_INTERNAL struct malloc_elem *heap_free_elem(struct malloc_elem *e, char **zlo, char **zhi);
+/* Clean [lo, hi) of a free element after any page release: zero, or poison and mark dirty. */
+HM_INTERNAL void heap_clean_range(struct malloc_elem *merged, char *lo, char *hi);
+/* Carve [a, b) (page aligned, inside FREE element e) out of the heap: head and
+ * tail stay FREE elements, the middle leaves the address list. pre: lock held. */
+HM_INTERNAL void heap_hide_region(struct malloc_heap *h, struct malloc_elem *e, char *a, char *b);
+/* Try to grow or shrink a BUSY element in place (realloc). pre: lock held. */
+HM_INTERNAL bool heap_resize_in_place(struct malloc_elem *e, uint64_t size, uint64_t req);
+/* Usable bytes of a BUSY element. */
+HM_INTERNAL uint64_t elem_usable(const struct malloc_elem *e);
+/* Data pointer of a BUSY element. */
+HM_INTERNAL void *elem_data(const struct malloc_elem *e);
+/* Stats under the lock. */
+HM_INTERNAL void heap_stats(struct malloc_heap *h, struct hm_malloc_socket_stats *s);
+/* Validator; pre: lock held. @return 0 or -EFAULT with *why. */
+HM_INTERNAL int heap_check(struct malloc_heap *h, const char **why);
+HM_INTERNAL void heap_dump(struct malloc_heap *h, FILE *f, bool elems);
+/* Largest data block an element could give with @p align, and that element. */
+HM_INTERNAL struct malloc_elem *heap_find_biggest(struct malloc_heap *h, uint64_t align,
+						  bool contig, uint64_t *data_len);
+/* 1 if [p, p+len) of memory in @p msl_idx is IOVA-contiguous. */
+HM_INTERNAL bool malloc_iova_contig(uint16_t msl_idx, const void *p, uint64_t len);
+/* Page size of the memory under @p msl_idx (0 for buffer memory). */
+HM_INTERNAL uint64_t malloc_msl_page_sz(uint16_t msl_idx);
+
+/* 1 if the page size of @p msl_idx is one of the page-size @p flags (HM_MEMZONE_xxx). */
+HM_INTERNAL bool malloc_pgsz_match(uint16_t msl_idx, uint32_t flags);
+
+/* ---- malloc.c: the heap table, for init and memzone ---- */
+
+struct hm_mem_config;
+/* Create the heap table (fbarray in @p dir, NULL: anonymous) and give the pages
+ * mapped at init to their nodes' heaps. */
+HM_INTERNAL int malloc_init(struct hm_mem_config *mcfg, const char *dir);
+/* Report leaks, forget external memory, destroy the heap table. */
+HM_INTERNAL void malloc_fini(void);
+/* Allocation with memzone's knobs: page-size @p flags (HM_MEMZONE_*), bound, IOVA
+ * contiguity. Socket policy as hm_malloc_socket. NULL + hm_errno. */
+HM_INTERNAL void *malloc_alloc_ex(const char *type, size_t size, int socket, uint32_t flags,
+				  size_t align, size_t bound, bool contig);
+/* The largest block any candidate heap can give without growing; its usable
+ * length in *len. NULL + hm_errno ENOMEM when nothing is free. */
+HM_INTERNAL void *malloc_alloc_biggest(const char *type, int socket, uint32_t flags,
+				       size_t align, bool contig, size_t *len);
+/* Element of a pointer just returned by a heap (no validation). */
+HM_INTERNAL const struct malloc_elem *elem_of_live(const void *p);
+
+#endif /* HUGEMEM_MALLOC_I_H */
