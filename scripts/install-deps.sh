@@ -3,12 +3,18 @@
 # missing ones. Idempotent. As root it runs apt-get; otherwise it prints the
 # exact command to run and fails.
 #   scripts/install-deps.sh          build + test dependencies
+#   scripts/install-deps.sh --coverage       also lcov (make coverage)
 #   scripts/install-deps.sh --print  only print what is missing
 set -eu
 
-# build: compilers, meson/ninja, pkg-config; tests: cmocka; sanitizer runtimes
-# for clang (gcc's come with gcc itself).
+# build: compilers, meson/ninja, pkg-config; tests: cmocka; sanitizer and
+# libFuzzer runtimes for clang (gcc's come with gcc itself).
 PKGS="gcc clang libclang-rt-14-dev meson ninja-build pkg-config libcmocka-dev"
+mode=${1:-}
+if [ "$mode" = "--coverage" ]; then
+	PKGS="$PKGS lcov"
+	mode=""
+fi
 
 missing=""
 for p in $PKGS; do
@@ -19,7 +25,7 @@ done
 [ -z "$missing" ] && exit 0
 
 cmd="apt-get install -y --no-install-recommends$missing"
-if [ "${1:-}" = "--print" ]; then
+if [ "$mode" = "--print" ]; then
 	echo "missing:$missing"
 	exit 0
 fi

@@ -11,6 +11,29 @@
 
 #include "hugemem/common.h"
 
+/* Sanitizer builds: their runtimes map memory lazily, so /proc/self/maps
+ * counts are only meaningful without them (ASan: per size class; TSan: shadow). */
+#if defined(__SANITIZE_ADDRESS__)
+#define HM_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HM_TEST_ASAN 1
+#endif
+#endif
+#ifndef HM_TEST_ASAN
+#define HM_TEST_ASAN 0
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define HM_TEST_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define HM_TEST_TSAN 1
+#endif
+#endif
+#ifndef HM_TEST_TSAN
+#define HM_TEST_TSAN 0
+#endif
+
 /* Skip the whole program with exit 77 and a reason (meson counts it as SKIP). */
 void hm_test_skip_all(const char *why, ...) __attribute__((noreturn, format(printf, 1, 2)));
 

@@ -238,6 +238,21 @@ grow_sizes(int node, const struct alloc_req *r, uint64_t out[HM_MAX_PAGE_SIZES *
 	return k;
 }
 
+/* Most pages of size @p pg one list of node @p node holds (a growth is one run). */
+static uint64_t
+max_run_pages(int node, uint64_t pg)
+{
+	uint64_t most = 0;
+
+	for (unsigned int li = 0; li < ms_st.mcfg->n_lists; li++) {
+		const struct hm_memseg_list *msl = &ms_st.mcfg->memsegs[li];
+		if (msl->len != 0 && !msl->external && msl->socket_id == node &&
+		    msl->page_sz == pg && msl->memseg_arr.len > most)
+			most = msl->memseg_arr.len;
+	}
+	return most;
+}
+
 /* Map the pages @p r needs on @p h's node, add them, allocate. pre: heap lock. */
 static void *
 grow_and_alloc(struct malloc_heap *h, const struct alloc_req *r)
@@ -248,16 +263,22 @@ grow_and_alloc(struct malloc_heap *h, const struct alloc_req *r)
 
 	for (unsigned int i = 0; i < n_sizes; i++) {
 		uint64_t pg = sizes[i];
-		uint64_t bytes = HM_ALIGN_CEIL(r->size, r->align) + ELEM_OVERHEAD;
+		/* Worst case on fresh pages: the header needs 64 bytes before an
+		 * aligned data start, so the data may begin up to max(align, bound)
+		 * past the start even when the pages are that aligned. */
+		uint64_t bytes = r->size + ELEM_OVERHEAD;
 		struct hm_memseg **ms;
 		int n, got;
 
-		if (r->align > pg)
+		if (r->align > MALLOC_ALIGN)
 			bytes += r->align;
-		if (r->bound > pg)
+		if (r->bound != 0)
 			bytes += r->bound;
 		if (bytes > (1ULL << 46))
 			break;
+		/* more pages than a list holds cannot be one run (and would not fit n) */
+		if (HM_ALIGN_CEIL(bytes, pg) / pg > max_run_pages(h->socket_id, pg))
+			continue;
 		n = (int)(HM_ALIGN_CEIL(bytes, pg) / pg);
 		ms = malloc(sizeof(*ms) * (size_t)n);
 		if (ms == NULL)
@@ -354,15 +375,30 @@ release_and_clean(struct malloc_heap *h, struct malloc_elem *e, char *zlo, char 
 		unsigned int n = (unsigned int)((uint64_t)(b - a) / pg);
 		struct hm_memseg *small[64], **ms = n <= 64 ? small : malloc(sizeof(*ms) * n);
 
-		if (ms == NULL)
-			break; /* keep the pages: correct, merely not returned */
+		if (ms == NULL) {
+			/* keep the pages: correct, merely not returned; the runs
+			 * were not cleaned above */
+			e->dirty = 1;
+			break;
+		}
 		char *e_end = (char *)e + e->size;
+		uint16_t msl_idx = e->msl_idx;
 		heap_hide_region(h, e, a, b);
 		for (unsigned int k = 0; k < n; k++) {
 			ms[k] = hm_mem_virt2memseg(a + (uint64_t)k * pg, msl);
 			ms[k]->flags &= ~HM_MEMSEG_FLAG_HEAP;
 		}
-		HM_VERIFY(hm_memseg_free_pages(ms, n) == 0);
+		if (hm_memseg_free_pages(ms, n) != 0) {
+			/* -EDEADLK: hm_free from a memseg walk callback. Nothing was
+			 * unmapped: the run goes back (uncleaned, so dirty) and joins
+			 * its neighbours again. */
+			for (unsigned int k = 0; k < n; k++)
+				ms[k]->flags |= HM_MEMSEG_FLAG_HEAP;
+			heap_add_memory(h, a, (uint64_t)(b - a), msl_idx, true);
+			if (ms != small)
+				free(ms);
+			break;
+		}
 		if (ms != small)
 			free(ms);
 		/* what is left after the run (if anything) is the element at b */
@@ -572,6 +608,17 @@ lookup(const void *ptr)
 	return e;
 }
 
+/*
+ * Bytes of a BUSY element its owner may use: what validate reports and realloc
+ * copies. Debug builds keep the overrun guard right after the requested bytes,
+ * so there that is the requested size; release builds give the whole element.
+ */
+static uint64_t
+elem_user_size(const struct malloc_elem *e)
+{
+	return MALLOC_DEBUG ? elem_usable(e) - e->busy.req : elem_usable(e);
+}
+
 /* For callers that just got @p p from a heap. */
 const struct malloc_elem *
 elem_of_live(const void *p)
@@ -620,7 +667,7 @@ hm_malloc_validate(const void *ptr, size_t *size)
 	if (e == NULL)
 		return -hm_errno;
 	if (size != NULL)
-		*size = elem_usable(e);
+		*size = elem_user_size(e);
 	return 0;
 }
 
@@ -651,7 +698,7 @@ hm_realloc_socket(void *ptr, size_t size, unsigned int align, int socket)
 	char type[sizeof(e->busy.type) + 1];
 	memcpy(type, e->busy.type, sizeof(e->busy.type));
 	type[sizeof(e->busy.type)] = '\0';
-	uint64_t old = elem_usable(e) - e->busy.req; /* what the caller asked for before */
+	uint64_t old = elem_user_size(e);
 	n = hm_malloc_socket(type, size, align, socket != HM_SOCKET_ID_ANY ? socket :
 			     (h->kind == HEAP_EXTERNAL ? h->socket_id : HM_SOCKET_ID_ANY));
 	if (n == NULL)
@@ -1118,7 +1165,7 @@ hm_heap_realloc(struct hm_heap *heap, void *ptr, size_t size, size_t align)
 	hm_spinlock_unlock(&h->lock);
 	if (ok)
 		return ptr;
-	uint64_t old = elem_usable(e) - e->busy.req;
+	uint64_t old = elem_user_size(e);
 	n = hm_heap_alloc(heap, e->busy.type, size, align, 0);
 	if (n == NULL)
 		return NULL;
@@ -1138,7 +1185,7 @@ hm_heap_usable(struct hm_heap *heap, const void *ptr, size_t *size)
 	if (e == NULL)
 		return -hm_errno;
 	if (size != NULL)
-		*size = elem_usable(e);
+		*size = elem_user_size(e);
 	return 0;
 }
 

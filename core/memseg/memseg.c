@@ -682,13 +682,23 @@ own_list(const struct hm_memseg_list *msl)
 static struct hm_memseg_list *
 find_list(const void *va)
 {
+	/* the list this thread hit last: lookups cluster (a heap, a packet pool) */
+	static _Thread_local unsigned int hint;
 	struct hm_mem_config *mcfg = st.mcfg;
 	uintptr_t a = (uintptr_t)va;
+	struct hm_memseg_list *msl;
 
-	for (unsigned int i = 0; i < mcfg->n_lists; i++) {
-		struct hm_memseg_list *msl = &mcfg->memsegs[i];
-		if (a >= (uintptr_t)msl->base_va && a - (uintptr_t)msl->base_va < msl->len)
+	if (hint < mcfg->n_lists) {
+		msl = &mcfg->memsegs[hint];
+		if (a - (uintptr_t)msl->base_va < msl->len && a >= (uintptr_t)msl->base_va)
 			return msl;
+	}
+	for (unsigned int i = 0; i < mcfg->n_lists; i++) {
+		msl = &mcfg->memsegs[i];
+		if (a >= (uintptr_t)msl->base_va && a - (uintptr_t)msl->base_va < msl->len) {
+			hint = i;
+			return msl;
+		}
 	}
 	return NULL;
 }

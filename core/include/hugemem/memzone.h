@@ -58,7 +58,7 @@ struct hm_memzone {
  * with @p flags (HM_MEMZONE_*). @p len 0 reserves the biggest free block (or, with
  * a bound, @p bound bytes).
  * @return the zone, or NULL with hm_errno ENOSPC, ENAMETOOLONG, EEXIST, EINVAL,
- *   ENOMEM or ENODEV.
+ *   ENOMEM, ENODEV, or EDEADLK (called from a hm_memzone_walk callback).
  */
 const struct hm_memzone *hm_memzone_reserve(const char *name, size_t len, int socket_id,
 					    unsigned int flags);
@@ -71,7 +71,8 @@ const struct hm_memzone *hm_memzone_reserve_bounded(const char *name, size_t len
 						    unsigned int bound);
 /**
  * Free a zone and its memory.
- * @return 0; -EINVAL (NULL, not a zone descriptor, already freed), -ENODEV.
+ * @return 0; -EINVAL (NULL, not a zone descriptor, already freed), -ENODEV,
+ *   -EDEADLK (called from a hm_memzone_walk callback).
  */
 int hm_memzone_free(const struct hm_memzone *mz);
 /** The zone named @p name, or NULL (hm_errno ENOENT, EINVAL for NULL, ENODEV). */

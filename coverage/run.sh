@@ -1,0 +1,31 @@
+#!/bin/sh
+# Coverage of the whole suite: build with gcov instrumentation, run every test,
+# write an lcov report (BUILD_DIR/coverage/index.html) and enforce the thresholds
+# in coverage/thresholds (line coverage per top-level directory).
+#   coverage/run.sh BUILD_DIR
+set -eu
+build=$1
+top=$(cd "$(dirname "$0")/.." && pwd)
+info="$build/coverage.info"
+meson test -C "$build" --print-errorlogs >/dev/null
+lcov --quiet --capture --directory "$build" --base-directory "$top" --output-file "$info.raw" \
+	--rc lcov_branch_coverage=0 >/dev/null
+lcov --quiet --extract "$info.raw" "$top/core/*" "$top/backends/*" "$top/sim/*" \
+	--output-file "$info" >/dev/null
+genhtml --quiet --output-directory "$build/coverage" "$info" >/dev/null
+status=0
+while read -r dir min; do
+	case "$dir" in ''|\#*) continue ;; esac
+	pct=$(lcov --quiet --extract "$info" "$top/$dir/*" --output-file "$info.$dir.part" >/dev/null 2>&1 &&
+		lcov --summary "$info.$dir.part" 2>&1 | sed -n 's/.*lines\.*: *\([0-9.]*\)%.*/\1/p')
+	rm -f "$info.$dir.part"
+	[ -n "$pct" ] || pct=0
+	if awk "BEGIN { exit !($pct >= $min) }"; then
+		echo "coverage $dir: $pct% lines (threshold $min%) ok"
+	else
+		echo "coverage $dir: $pct% lines, below the threshold of $min%" >&2
+		status=1
+	fi
+done <"$top/coverage/thresholds"
+echo "report: $build/coverage/index.html"
+exit $status

@@ -1,0 +1,613 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Benchmarks (meson test --benchmark) of the malloc heaps and memzones, side by
+ * side with DPDK's rte_malloc / rte_memzone in the same process when built with
+ * -Ddpdk_compare (HM_BENCH_DPDK). Figures are per object (per call), never per
+ * burst. Method (docs/performance.md): the thread is pinned to one CPU, both
+ * allocators preallocate 1 GiB (hugemem -m, DPDK -m) and one untimed warm-up
+ * round per allocator touches the memory before timing; a sample times >= 2000
+ * calls (>= 10^5 for malloc/free, 10^6 for the mix); the median of 5 samples is
+ * printed. The samples of the two allocators are interleaved, alternating which
+ * runs first.
+ *
+ *   1. malloc+free of 64 B and 1 KiB (200 000 live) and 4 KiB (100 000 live):
+ *      allocate all, then free all in allocation order; ns per malloc, per free.
+ *   2. random mix: 4096 slots, 10^6 operations; a random slot is filled with a
+ *      random size in [16 B, 16 KiB] (64-byte alignment asked half the time,
+ *      default alignment otherwise) when empty, freed when full; ns per
+ *      operation, then free bytes, largest free block and their ratio.
+ *   3. memzones: reserve 2000 ("mz%d", 256 B), look them up in a random order,
+ *      free them all; ns per call of each phase.
+ *
+ * Both allocators consume the same seeded xorshift sequence. Output: one line per
+ * figure, "ratio" = hugemem time / DPDK time (below 1: hugemem is faster). Never
+ * fails on a number; exits 1 only when an allocation or lookup is wrong. DPDK's
+ * EAL needs hugepages: if rte_eal_init fails the reason is printed and only the
+ * hugemem side runs. HM_BENCH_NO_DPDK=1 skips DPDK at run time.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hugemem/hugemem.h"
+
+#ifdef HM_BENCH_DPDK
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_malloc.h>
+#include <rte_memory.h>
+#include <rte_memzone.h>
+#include <rte_version.h>
+#endif
+
+#define SAMPLES 5
+#define PREALLOC_MB 1024
+
+#define MIX_SLOTS 4096
+#define MIX_OPS 1000000
+#define MIX_MIN 16
+#define MIX_MAX 16384
+
+#define MZ_COUNT 2000
+#define MZ_LEN 256
+
+/* ---------------------------------------------------------------- helpers */
+
+static double
+now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static int
+cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double
+median(double *v)
+{
+	qsort(v, SAMPLES, sizeof(*v), cmp_d);
+	return v[SAMPLES / 2];
+}
+
+static inline uint64_t
+xorshift(uint64_t *s)
+{
+	uint64_t x = *s;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *s = x;
+}
+
+static void *
+xcalloc(size_t n, size_t sz)
+{
+	void *p = calloc(n, sz);
+	if (p == NULL) {
+		fprintf(stderr, "bench_malloc: out of memory\n");
+		exit(1);
+	}
+	return p;
+}
+
+static void
+broken(const char *who, const char *what, const char *why)
+{
+	fprintf(stderr, "bench_malloc: %s: %s failed: %s\n", who, what, why);
+	exit(1);
+}
+
+/* ---------------------------------------------------------------- allocators */
+
+struct frag {
+	size_t total, free_bytes, largest;
+	unsigned int free_count, alloc_count;
+};
+
+struct ops {
+	const char *name;
+	void *(*alloc)(size_t size, unsigned int align);
+	void (*free)(void *p);
+	void (*stats)(struct frag *f);
+	const void *(*mz_reserve)(const char *name, size_t len);
+	const void *(*mz_lookup)(const char *name);
+	int (*mz_free)(const void *mz);
+	const char *(*error)(void);
+};
+
+static void *
+hm_alloc_w(size_t size, unsigned int align)
+{
+	return hm_malloc("bench", size, align);
+}
+
+static void
+hm_free_w(void *p)
+{
+	hm_free(p);
+}
+
+static void
+hm_stats_w(struct frag *f)
+{
+	struct hm_malloc_socket_stats s;
+	memset(f, 0, sizeof(*f));
+	if (hm_malloc_get_socket_stats(hm_socket_id() < 0 ? 0 : hm_socket_id(), &s) < 0)
+		return;
+	f->total = s.heap_totalsz_bytes;
+	f->free_bytes = s.heap_freesz_bytes;
+	f->largest = s.greatest_free_size;
+	f->free_count = s.free_count;
+	f->alloc_count = s.alloc_count;
+}
+
+static const void *
+hm_mz_reserve_w(const char *name, size_t len)
+{
+	return hm_memzone_reserve(name, len, HM_SOCKET_ID_ANY, 0);
+}
+
+static const void *
+hm_mz_lookup_w(const char *name)
+{
+	return hm_memzone_lookup(name);
+}
+
+static int
+hm_mz_free_w(const void *mz)
+{
+	return hm_memzone_free(mz);
+}
+
+static const char *
+hm_error_w(void)
+{
+	return hm_last_error();
+}
+
+static const struct ops hm_ops = {
+	"hugemem", hm_alloc_w, hm_free_w, hm_stats_w, hm_mz_reserve_w, hm_mz_lookup_w,
+	hm_mz_free_w, hm_error_w,
+};
+
+#ifdef HM_BENCH_DPDK
+static void *
+rte_alloc_w(size_t size, unsigned int align)
+{
+	return rte_malloc("bench", size, align);
+}
+
+static void
+rte_free_w(void *p)
+{
+	rte_free(p);
+}
+
+static void
+rte_stats_w(struct frag *f)
+{
+	struct rte_malloc_socket_stats s;
+	int socket = (int)rte_socket_id();
+	memset(f, 0, sizeof(*f));
+	if (socket < 0)
+		socket = 0;
+	if (rte_malloc_get_socket_stats(socket, &s) < 0)
+		return;
+	f->total = s.heap_totalsz_bytes;
+	f->free_bytes = s.heap_freesz_bytes;
+	f->largest = s.greatest_free_size;
+	f->free_count = s.free_count;
+	f->alloc_count = s.alloc_count;
+}
+
+static const void *
+rte_mz_reserve_w(const char *name, size_t len)
+{
+	return rte_memzone_reserve(name, len, SOCKET_ID_ANY, 0);
+}
+
+static const void *
+rte_mz_lookup_w(const char *name)
+{
+	return rte_memzone_lookup(name);
+}
+
+static int
+rte_mz_free_w(const void *mz)
+{
+	return rte_memzone_free(mz);
+}
+
+static const char *
+rte_error_w(void)
+{
+	return rte_strerror(rte_errno);
+}
+
+static const struct ops dpdk_ops = {
+	"dpdk", rte_alloc_w, rte_free_w, rte_stats_w, rte_mz_reserve_w, rte_mz_lookup_w,
+	rte_mz_free_w, rte_error_w,
+};
+#endif
+
+/* Set when DPDK's EAL is up: the DPDK column is measured. */
+static const struct ops *dpdk;
+
+/* ---------------------------------------------------------------- printing */
+
+static void
+print_pair(const char *what, double hm, double dp, const char *unit)
+{
+	if (dpdk != NULL)
+		printf("%-28s hugemem %9.1f %s  dpdk %9.1f %s  ratio %6.3f  (dpdk/hugemem %.1fx)\n",
+		       what, hm, unit, dp, unit, hm / dp, dp / hm);
+	else
+		printf("%-28s hugemem %9.1f %s  dpdk         - %s  ratio      -\n", what, hm, unit,
+		       unit);
+}
+
+/* ---------------------------------------------------------------- workloads */
+
+/*
+ * Each round function is always_inline and instantiated per allocator with a
+ * constant ops pointer (SIDE below), so the loops call hm_malloc / rte_malloc
+ * directly: the same call cost on both sides. The drivers interleave the two
+ * allocators sample by sample, alternating which goes first, so that a burst of
+ * noise on the shared machine hits both columns rather than one.
+ */
+
+/* One round: n mallocs of @p size, then n frees in allocation order. */
+static inline __attribute__((always_inline)) void
+sizes_round(const struct ops *o, void **p, unsigned int n, size_t size, double *t_alloc,
+	    double *t_free)
+{
+	double t0 = now_ns();
+	for (unsigned int i = 0; i < n; i++)
+		p[i] = o->alloc(size, 0);
+	double t1 = now_ns();
+	for (unsigned int i = 0; i < n; i++)
+		if (p[i] == NULL)
+			broken(o->name, "malloc", o->error());
+	double t2 = now_ns();
+	for (unsigned int i = 0; i < n; i++)
+		o->free(p[i]);
+	double t3 = now_ns();
+	*t_alloc = (t1 - t0) / n;
+	*t_free = (t3 - t2) / n;
+}
+
+/* 10^6 random operations over the slots; ns per operation. Leaves the slots as
+ * the sequence left them. */
+static inline __attribute__((always_inline)) double
+mix_round(const struct ops *o, void **slot, uint64_t seed)
+{
+	uint64_t rng = seed;
+	unsigned int failed = 0;
+
+	double t0 = now_ns();
+	for (unsigned int i = 0; i < MIX_OPS; i++) {
+		uint64_t r = xorshift(&rng);
+		unsigned int k = (unsigned int)(r % MIX_SLOTS);
+		if (slot[k] == NULL) {
+			size_t size = MIX_MIN + (size_t)((r >> 12) % (MIX_MAX - MIX_MIN + 1));
+			unsigned int align = (r >> 40) & 1 ? 64 : 0;
+			slot[k] = o->alloc(size, align);
+			failed += slot[k] == NULL;
+		} else {
+			o->free(slot[k]);
+			slot[k] = NULL;
+		}
+	}
+	double t1 = now_ns();
+	if (failed != 0)
+		broken(o->name, "mixed-workload malloc", o->error());
+	return (t1 - t0) / MIX_OPS;
+}
+
+static inline __attribute__((always_inline)) void
+mix_clear(const struct ops *o, void **slot)
+{
+	for (unsigned int k = 0; k < MIX_SLOTS; k++) {
+		if (slot[k] != NULL)
+			o->free(slot[k]);
+		slot[k] = NULL;
+	}
+}
+
+/* Memzones: reserve all, look up in @p order, free all (reserve order). */
+static inline __attribute__((always_inline)) void
+mz_round(const struct ops *o, char (*names)[16], const unsigned int *order, const void **mz,
+	 const void **found, double *t_res, double *t_look, double *t_free)
+{
+	double t0 = now_ns();
+	for (unsigned int i = 0; i < MZ_COUNT; i++)
+		mz[i] = o->mz_reserve(names[i], MZ_LEN);
+	double t1 = now_ns();
+	for (unsigned int i = 0; i < MZ_COUNT; i++)
+		if (mz[i] == NULL)
+			broken(o->name, "memzone reserve", o->error());
+	double t2 = now_ns();
+	for (unsigned int i = 0; i < MZ_COUNT; i++)
+		found[i] = o->mz_lookup(names[order[i]]);
+	double t3 = now_ns();
+	for (unsigned int i = 0; i < MZ_COUNT; i++)
+		if (found[i] != mz[order[i]])
+			broken(o->name, "memzone lookup", "wrong zone");
+	double t4 = now_ns();
+	for (unsigned int i = 0; i < MZ_COUNT; i++)
+		if (o->mz_free(mz[i]) != 0)
+			broken(o->name, "memzone free", o->error());
+	double t5 = now_ns();
+	*t_res = (t1 - t0) / MZ_COUNT;
+	*t_look = (t3 - t2) / MZ_COUNT;
+	*t_free = (t5 - t4) / MZ_COUNT;
+}
+
+/* An allocator and its instances of the rounds. */
+struct side {
+	const struct ops *o;
+	void (*sizes)(void **p, unsigned int n, size_t size, double *ta, double *tf);
+	double (*mix)(void **slot, uint64_t seed);
+	void (*mix_clear)(void **slot);
+	void (*mz)(char (*names)[16], const unsigned int *order, const void **mz,
+		   const void **found, double *tr, double *tl, double *tf);
+};
+
+#define SIDE(tag, OPS)                                                                      \
+	static void tag##_sizes(void **p, unsigned int n, size_t size, double *ta, double *tf) \
+	{                                                                                   \
+		sizes_round(OPS, p, n, size, ta, tf);                                       \
+	}                                                                                   \
+	static double tag##_mix(void **slot, uint64_t seed)                                 \
+	{                                                                                   \
+		return mix_round(OPS, slot, seed);                                          \
+	}                                                                                   \
+	static void tag##_mix_clear(void **slot)                                            \
+	{                                                                                   \
+		mix_clear(OPS, slot);                                                       \
+	}                                                                                   \
+	static void tag##_mz(char (*names)[16], const unsigned int *order, const void **mz, \
+			     const void **found, double *tr, double *tl, double *tf)        \
+	{                                                                                   \
+		mz_round(OPS, names, order, mz, found, tr, tl, tf);                         \
+	}                                                                                   \
+	static const struct side tag##_side = { OPS, tag##_sizes, tag##_mix,               \
+						tag##_mix_clear, tag##_mz }
+
+SIDE(hm, &hm_ops);
+#ifdef HM_BENCH_DPDK
+SIDE(rte, &dpdk_ops);
+#endif
+
+/* sides[0] is hugemem, sides[1] DPDK when it runs. */
+static const struct side *sides[2];
+static unsigned int n_sides;
+
+/* Index of the side that runs @p k-th in sample @p s (alternating order). */
+static inline unsigned int
+turn(int s, unsigned int k)
+{
+	return n_sides == 2 ? (k + (unsigned int)s) % 2 : k;
+}
+
+static void
+bench_sizes(void)
+{
+	static const struct { size_t size; unsigned int n; const char *label; } w[] = {
+		{ 64, 200000, "64B x200000" },
+		{ 1024, 200000, "1KiB x200000" },
+		{ 4096, 100000, "4KiB x100000" },
+	};
+	void **p = xcalloc(200000, sizeof(*p));
+
+	for (size_t k = 0; k < sizeof(w) / sizeof(w[0]); k++) {
+		double ta[2][SAMPLES] = { { 0 } }, tf[2][SAMPLES] = { { 0 } }, wa, wf;
+		char label[64];
+
+		/* warm-up: faults in headers and data */
+		for (unsigned int i = 0; i < n_sides; i++)
+			sides[i]->sizes(p, w[k].n, w[k].size, &wa, &wf);
+		for (int s = 0; s < SAMPLES; s++)
+			for (unsigned int j = 0; j < n_sides; j++) {
+				unsigned int i = turn(s, j);
+				sides[i]->sizes(p, w[k].n, w[k].size, &ta[i][s], &tf[i][s]);
+			}
+		snprintf(label, sizeof(label), "malloc %s", w[k].label);
+		print_pair(label, median(ta[0]), median(ta[1]), "ns");
+		snprintf(label, sizeof(label), "free   %s", w[k].label);
+		print_pair(label, median(tf[0]), median(tf[1]), "ns");
+	}
+	free(p);
+}
+
+/* largest/free is DPDK's usual figure, but with 1 GiB preallocated the largest
+ * block is almost all of it; "holes" (free bytes outside the largest block)
+ * against the bytes in use says how much the live blocks are spread out. */
+static void
+print_frag(const char *who, const struct frag *f)
+{
+	size_t holes = f->free_bytes - f->largest, used = f->total - f->free_bytes;
+
+	printf("mixed heap at end %-10s total %10zu B  free %10zu B in %5u block(s)  "
+	       "largest %10zu B  largest/free %.4f  fragmentation %.4f  "
+	       "holes %8zu B = %.3f x in-use %zu B (%u live)\n",
+	       who, f->total, f->free_bytes, f->free_count, f->largest,
+	       f->free_bytes ? (double)f->largest / (double)f->free_bytes : 0.0,
+	       f->free_bytes ? 1.0 - (double)f->largest / (double)f->free_bytes : 0.0,
+	       holes, used ? (double)holes / (double)used : 0.0, used, f->alloc_count);
+}
+
+/* Warm-up (another seed), then 5 samples from an empty heap each; the heap
+ * figures are taken at the end of the last sample, before its blocks are freed. */
+static void
+bench_mix(void)
+{
+	void **slot = xcalloc(MIX_SLOTS, sizeof(*slot));
+	double t[2][SAMPLES] = { { 0 } };
+	struct frag fr[2];
+	char label[64];
+
+	for (unsigned int i = 0; i < n_sides; i++) {
+		sides[i]->mix(slot, 0x9e3779b97f4a7c15ULL);
+		sides[i]->mix_clear(slot);
+	}
+	for (int s = 0; s < SAMPLES; s++)
+		for (unsigned int j = 0; j < n_sides; j++) {
+			unsigned int i = turn(s, j);
+			t[i][s] = sides[i]->mix(slot, 0x2545f4914f6cdd1dULL);
+			if (s == SAMPLES - 1)
+				sides[i]->o->stats(&fr[i]);
+			sides[i]->mix_clear(slot);
+		}
+	free(slot);
+	snprintf(label, sizeof(label), "mixed 16B-16KiB %d ops", MIX_OPS);
+	print_pair(label, median(t[0]), median(t[1]), "ns");
+	for (unsigned int i = 0; i < n_sides; i++)
+		print_frag(sides[i]->o->name, &fr[i]);
+}
+
+static void
+bench_memzone(void)
+{
+	char (*names)[16] = xcalloc(MZ_COUNT, sizeof(*names));
+	unsigned int *order = xcalloc(MZ_COUNT, sizeof(*order));
+	const void **mz = xcalloc(MZ_COUNT, sizeof(*mz));
+	const void **found = xcalloc(MZ_COUNT, sizeof(*found));
+	double tr[2][SAMPLES] = { { 0 } }, tl[2][SAMPLES] = { { 0 } }, tf[2][SAMPLES] = { { 0 } };
+	double wr, wl, wf;
+	uint64_t rng = 0x853c49e6748fea9bULL;
+	char label[64];
+
+	for (unsigned int i = 0; i < MZ_COUNT; i++) {
+		snprintf(names[i], sizeof(names[i]), "mz%u", i);
+		order[i] = i;
+	}
+	for (unsigned int i = MZ_COUNT - 1; i > 0; i--) { /* Fisher-Yates */
+		unsigned int j = (unsigned int)(xorshift(&rng) % (i + 1));
+		unsigned int t = order[i];
+		order[i] = order[j];
+		order[j] = t;
+	}
+	for (unsigned int i = 0; i < n_sides; i++)
+		sides[i]->mz(names, order, mz, found, &wr, &wl, &wf);
+	for (int s = 0; s < SAMPLES; s++)
+		for (unsigned int j = 0; j < n_sides; j++) {
+			unsigned int i = turn(s, j);
+			sides[i]->mz(names, order, mz, found, &tr[i][s], &tl[i][s], &tf[i][s]);
+		}
+	snprintf(label, sizeof(label), "memzone reserve x%d", MZ_COUNT);
+	print_pair(label, median(tr[0]), median(tr[1]), "ns");
+	snprintf(label, sizeof(label), "memzone lookup  x%d random", MZ_COUNT);
+	print_pair(label, median(tl[0]), median(tl[1]), "ns");
+	snprintf(label, sizeof(label), "memzone free    x%d", MZ_COUNT);
+	print_pair(label, median(tf[0]), median(tf[1]), "ns");
+	free(names);
+	free(order);
+	free(mz);
+	free(found);
+}
+
+/* ---------------------------------------------------------------- setup */
+
+/* Pin to the first CPU we may run on; returns it (or -1). */
+static int
+pin_self(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set) != 0)
+		return -1;
+	for (int c = 0; c < CPU_SETSIZE; c++) {
+		if (!CPU_ISSET(c, &set))
+			continue;
+		CPU_ZERO(&set);
+		CPU_SET(c, &set);
+		if (sched_setaffinity(0, sizeof(set), &set) != 0)
+			return -1;
+		return c;
+	}
+	return -1;
+}
+
+#ifdef HM_BENCH_DPDK
+static void
+dpdk_start(int cpu)
+{
+	char lcores[16], mem[16];
+	char *argv[] = {
+		"bench_malloc", "-l", lcores, "--no-pci", "--in-memory", "--file-prefix=hmbench",
+		"-m", mem, "--no-telemetry", "--log-level=error", NULL,
+	};
+	int argc = (int)(sizeof(argv) / sizeof(argv[0])) - 1;
+	const char *skip = getenv("HM_BENCH_NO_DPDK");
+
+	if (skip != NULL && *skip != '\0' && strcmp(skip, "0") != 0) {
+		printf("dpdk: skipped (HM_BENCH_NO_DPDK)\n");
+		return;
+	}
+	snprintf(lcores, sizeof(lcores), "%d", cpu < 0 ? 0 : cpu);
+	snprintf(mem, sizeof(mem), "%d", PREALLOC_MB);
+	if (rte_eal_init(argc, argv) < 0) {
+		printf("dpdk: rte_eal_init failed (%s): hugepages configured and mounted? "
+		       "running the hugemem side only\n", rte_strerror(rte_errno));
+		return;
+	}
+	dpdk = &dpdk_ops;
+	printf("dpdk: %s, EAL -l %s --no-pci --in-memory --file-prefix=hmbench -m %s, %" PRIu64
+	       " MiB hugepage memory\n",
+	       rte_version(), lcores, mem, rte_eal_get_physmem_size() >> 20);
+}
+#endif
+
+int
+main(void)
+{
+	struct hm_config c;
+	int cpu, rc;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	cpu = pin_self();
+#ifdef HM_BENCH_DPDK
+	/* DPDK first: both want VA at 4 GiB, and hugemem falls back to another hint */
+	dpdk_start(cpu);
+#else
+	printf("dpdk: not built (configure with -Ddpdk_compare=enabled and libdpdk-dev)\n");
+#endif
+	hm_config_init(&c);
+	c.memory = (uint64_t)PREALLOC_MB << 20;
+	c.in_memory = true;
+	c.file_prefix = "hmbench";
+	rc = hm_init_config(&c);
+	if (rc < 0) {
+		fprintf(stderr, "bench_malloc: hm_init: %s\n", hm_last_error());
+		return 1;
+	}
+	sides[n_sides++] = &hm_side;
+#ifdef HM_BENCH_DPDK
+	if (dpdk != NULL)
+		sides[n_sides++] = &rte_side;
+#endif
+	printf("hugemem: emu backend, -m %d --in-memory; pinned to cpu %d; median of %d samples, "
+	       "ns per call\n", PREALLOC_MB, cpu, SAMPLES);
+
+	bench_sizes();
+	bench_mix();
+	bench_memzone();
+
+	hm_cleanup();
+#ifdef HM_BENCH_DPDK
+	if (dpdk != NULL)
+		rte_eal_cleanup();
+#endif
+	return 0;
+}
