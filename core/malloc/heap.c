@@ -351,10 +351,14 @@ set_req(struct malloc_elem *e, uint64_t req)
 static void
 set_busy(struct malloc_elem *e, const char *type, uint64_t req)
 {
+	unsigned int i = 0;
+
 	e->state = ELEM_BUSY;
-	memset(&e->busy, 0, sizeof(e->busy));
 	if (type != NULL)
-		strncpy(e->busy.type, type, sizeof(e->busy.type));
+		for (; i < sizeof(e->busy.type) && type[i] != '\0'; i++)
+			e->busy.type[i] = type[i];
+	for (; i < sizeof(e->busy.type); i++)
+		e->busy.type[i] = '\0';
 	set_req(e, req);
 }
 

@@ -203,6 +203,9 @@ malloc_fini(void)
 
 /* ---------------------------------------------------------------- growth */
 
+static void release_and_clean(struct malloc_heap *h, struct malloc_elem *e, char *wlo,
+			      char *whi, char *zlo, char *zhi);
+
 static int
 cmp_u64(const void *a, const void *b)
 {
@@ -296,6 +299,13 @@ grow_and_alloc(struct malloc_heap *h, const struct alloc_req *r)
 		struct malloc_elem *e = adopt_pages(h, va, len, (unsigned int)(msl - ms_st.mcfg->memsegs));
 		void *p = heap_alloc(h, r);
 		if (p != NULL) {
+			/* whole pages of the new memory that the block does not use go
+			 * straight back (alignment slack): no free element keeps one */
+			const struct malloc_elem *b = elem_of_live(p);
+			if (b->next != NULL && b->next->state == ELEM_FREE)
+				release_and_clean(h, b->next, va, va + len, NULL, NULL);
+			if (b->prev != NULL && b->prev->state == ELEM_FREE)
+				release_and_clean(h, b->prev, va, va + len, NULL, NULL);
 			free(ms);
 			return p;
 		}
@@ -314,12 +324,17 @@ grow_and_alloc(struct malloc_heap *h, const struct alloc_req *r)
 /* ---------------------------------------------------------------- release */
 
 /*
- * After a free, hand whole pages of the merged free element @p e back to the
- * backend (never DO_NOT_FREE pages), and clean [zlo, zhi) except what was
- * returned. pre: heap lock held; @p e is on its free list.
+ * Hand whole pages of the free element @p e back to the backend (never
+ * DO_NOT_FREE pages), then clean [zlo, zhi) (may be empty) except what was
+ * returned. Only pages touching [wlo, whi), plus one page on each side, are
+ * considered: the callers keep the invariant "a free element holds no whole
+ * releasable page" everywhere else (free, the slack of a growth, a realloc
+ * that shrank), so free costs O(block) rather than O(free neighbour), which
+ * matters next to a large -m. pre: heap lock held; @p e is on its free list.
  */
 static void
-release_and_clean(struct malloc_heap *h, struct malloc_elem *e, char *zlo, char *zhi)
+release_and_clean(struct malloc_heap *h, struct malloc_elem *e, char *wlo, char *whi,
+		  char *zlo, char *zhi)
 {
 	struct { char *a, *b; } runs[16];
 	unsigned int n_runs = 0;
@@ -335,6 +350,13 @@ release_and_clean(struct malloc_heap *h, struct malloc_elem *e, char *zlo, char 
 		char *a = (char *)HM_ALIGN_CEIL((uintptr_t)start, (uintptr_t)pg);
 		char *lim = (char *)HM_ALIGN_FLOOR((uintptr_t)end, (uintptr_t)pg);
 		char *cur = start; /* start of what remains of the element */
+		/* the window, widened by a page on each side */
+		char *w0 = (char *)HM_ALIGN_FLOOR((uintptr_t)wlo, (uintptr_t)pg) - pg;
+		char *w1 = (char *)HM_ALIGN_CEIL((uintptr_t)whi, (uintptr_t)pg) + pg;
+		if (w0 > a && w0 < lim)
+			a = w0;
+		if (w1 < lim && w1 > a)
+			lim = w1;
 
 		while (a < lim && n_runs < sizeof(runs) / sizeof(runs[0])) {
 			const struct hm_memseg *ms = hm_mem_virt2memseg(a, msl);
@@ -361,15 +383,17 @@ release_and_clean(struct malloc_heap *h, struct malloc_elem *e, char *zlo, char 
 		}
 	}
 	/* clean what stays (before hiding: hiding writes headers at run ends) */
-	char *c = zlo;
-	for (unsigned int i = 0; i < n_runs; i++) {
-		if (runs[i].a > c)
-			heap_clean_range(e, c, runs[i].a < zhi ? runs[i].a : zhi);
-		if (runs[i].b > c)
-			c = runs[i].b;
+	if (zlo != NULL && zlo < zhi) {
+		char *c = zlo;
+		for (unsigned int i = 0; i < n_runs; i++) {
+			if (runs[i].a > c)
+				heap_clean_range(e, c, runs[i].a < zhi ? runs[i].a : zhi);
+			if (runs[i].b > c)
+				c = runs[i].b;
+		}
+		if (zhi > c)
+			heap_clean_range(e, c, zhi);
 	}
-	if (zhi > c)
-		heap_clean_range(e, c, zhi);
 	for (unsigned int i = 0; i < n_runs; i++) {
 		char *a = runs[i].a, *b = runs[i].b;
 		unsigned int n = (unsigned int)((uint64_t)(b - a) / pg);
@@ -596,9 +620,10 @@ lookup(const void *ptr)
 
 	if (ms_st.mcfg == NULL)
 		return hm_fail_ptr(ENODEV, "hugemem is not initialised");
-	if ((uintptr_t)ptr < ELEM_HEADER_LEN ||
-	    hm_mem_virt2memseg((const char *)ptr - ELEM_HEADER_LEN, NULL) == NULL ||
-	    hm_mem_virt2memseg(ptr, NULL) == NULL)
+	/* a 64-byte aligned ptr has its header in the same page: one lookup proves
+	 * the header is mapped memory of ours before we read it */
+	if ((uintptr_t)ptr < ELEM_HEADER_LEN || ((uintptr_t)ptr & (MALLOC_ALIGN - 1)) != 0 ||
+	    hm_mem_virt2memseg((const char *)ptr - ELEM_HEADER_LEN, NULL) == NULL)
 		return hm_fail_ptr(EINVAL, "%p was not allocated by hugemem malloc", ptr);
 	e = elem_from_data(ptr);
 	if (e == NULL)
@@ -641,7 +666,7 @@ free_elem(struct malloc_elem *e, const void *ptr)
 		return hm_fail(EINVAL, "double free of %p", ptr);
 	}
 	e = heap_free_elem(e, &zlo, &zhi);
-	release_and_clean(h, e, zlo, zhi);
+	release_and_clean(h, e, zlo, zhi, zlo, zhi);
 	hm_spinlock_unlock(&h->lock);
 	return 0;
 }
@@ -691,6 +716,10 @@ hm_realloc_socket(void *ptr, size_t size, unsigned int align, int socket)
 		bool ok;
 		hm_spinlock_lock(&h->lock);
 		ok = e->state == ELEM_BUSY && heap_resize_in_place(e, r.size, size);
+		/* a shrink gives its tail back: whole pages in it go to the backend */
+		if (ok && e->next != NULL && e->next->state == ELEM_FREE)
+			release_and_clean(h, e->next, (char *)e->next,
+					  (char *)e->next + e->next->size, NULL, NULL);
 		hm_spinlock_unlock(&h->lock);
 		if (ok)
 			return ptr;
