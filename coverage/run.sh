@@ -4,11 +4,11 @@
 # in coverage/thresholds (line coverage per top-level directory).
 #   coverage/run.sh BUILD_DIR
 set -eu
-build=$1
+build=$(cd "$1" && pwd)
 top=$(cd "$(dirname "$0")/.." && pwd)
 info="$build/coverage.info"
 meson test -C "$build" --print-errorlogs >/dev/null
-lcov --quiet --capture --directory "$build" --base-directory "$top" --output-file "$info.raw" \
+lcov --quiet --capture --directory "$build" --base-directory "$build" --output-file "$info.raw" 2>/dev/null \
 	--rc lcov_branch_coverage=0 >/dev/null
 lcov --quiet --extract "$info.raw" "$top/core/*" "$top/backends/*" "$top/sim/*" \
 	--output-file "$info" >/dev/null
