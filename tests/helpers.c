@@ -133,3 +133,30 @@ hm_test_quiet_log(void)
 {
 	hm_log_set_hook(quiet, NULL);
 }
+
+int
+hm_test_init_cfg(struct hm_config *c)
+{
+	c->backend = hm_test_backend();
+	return hm_init_config(c);
+}
+
+int
+hm_test_init_topo(const char *topo)
+{
+	struct hm_config c;
+
+	hm_config_init(&c);
+	c.topology = topo;
+	return hm_test_init_cfg(&c);
+}
+
+int
+hm_test_teardown(void **state)
+{
+	(void)state;
+	if (hm_initialized())
+		hm_cleanup();
+	hm_log_set_hook(NULL, NULL);
+	return 0;
+}

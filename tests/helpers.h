@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "hugemem/common.h"
+#include "hugemem/init.h"
 
 /* Sanitizer builds: their runtimes map memory lazily, so /proc/self/maps
  * counts are only meaningful without them (ASan: per size class; TSan: shadow). */
@@ -51,6 +52,13 @@ int hm_test_count_maps(void);
 int hm_test_count_files(const char *dir);
 /* 1 when [addr, addr+len) is reserved (mapped, any protection) in this process. */
 int hm_test_va_mapped(const void *addr, size_t len);
+
+/* hm_init_config with the backend under test. */
+int hm_test_init_cfg(struct hm_config *c);
+/* hm_init_config of the backend under test with just a topology. */
+int hm_test_init_topo(const char *topo);
+/* cmocka teardown: hm_cleanup if initialised, default log hook. */
+int hm_test_teardown(void **state);
 
 /* Quiet the library's log while a test deliberately fails calls. */
 void hm_test_quiet_log(void);

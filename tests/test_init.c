@@ -51,15 +51,6 @@ setup_all(void **state)
 }
 
 static int
-teardown(void **state)
-{
-	(void)state;
-	if (hm_initialized())
-		hm_cleanup();
-	return 0;
-}
-
-static int
 run_dir_files(const char *prefix)
 {
 	char p[PATH_MAX];
@@ -469,14 +460,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_init_invalid_args, teardown),
-		cmocka_unit_test_teardown(test_init_parse_consumes_options_only, teardown),
-		cmocka_unit_test_teardown(test_init_cycles_leave_nothing, teardown),
-		cmocka_unit_test_teardown(test_init_in_memory_creates_no_files, teardown),
-		cmocka_unit_test_teardown(test_init_files_and_leftovers, teardown),
-		cmocka_unit_test_teardown(test_init_second_primary_is_refused, teardown),
-		cmocka_unit_test_teardown(test_init_env_defaults_and_base_addr, teardown),
-		cmocka_unit_test_teardown(test_init_dirs_log_level_and_argv, teardown),
+		cmocka_unit_test_teardown(test_init_invalid_args, hm_test_teardown),
+		cmocka_unit_test_teardown(test_init_parse_consumes_options_only, hm_test_teardown),
+		cmocka_unit_test_teardown(test_init_cycles_leave_nothing, hm_test_teardown),
+		cmocka_unit_test_teardown(test_init_in_memory_creates_no_files, hm_test_teardown),
+		cmocka_unit_test_teardown(test_init_files_and_leftovers, hm_test_teardown),
+		cmocka_unit_test_teardown(test_init_second_primary_is_refused, hm_test_teardown),
+		cmocka_unit_test_teardown(test_init_env_defaults_and_base_addr, hm_test_teardown),
+		cmocka_unit_test_teardown(test_init_dirs_log_level_and_argv, hm_test_teardown),
 	};
 	if (strcmp(hm_test_backend(), "emu") != 0)
 		hm_test_skip_all("these tests use emu topology strings");

@@ -63,33 +63,6 @@ assert_no_warnings(void)
 		fail_msg("%d warning(s) logged, the last: %s", logc.warnings, logc.last);
 }
 
-static int
-init_cfg(struct hm_config *c)
-{
-	c->backend = hm_test_backend();
-	return hm_init_config(c);
-}
-
-static int
-init_topo(const char *topo)
-{
-	struct hm_config c;
-
-	hm_config_init(&c);
-	c.topology = topo;
-	return init_cfg(&c);
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	if (hm_initialized())
-		hm_cleanup();
-	hm_log_set_hook(NULL, NULL);
-	return 0;
-}
-
 static void
 assert_heaps_valid(void)
 {
@@ -285,7 +258,7 @@ test_malloc_invalid_args(void **state)
 	assert_int_equal(hm_malloc_heap_get_socket("ext"), -ENODEV);
 	assert_int_equal(hm_malloc_heap_socket_is_external(HM_MALLOC_EXT_SOCKET_BASE), -ENODEV);
 
-	assert_int_equal(init_topo(TOPO2), 0);
+	assert_int_equal(hm_test_init_topo(TOPO2), 0);
 	hm_malloc_dump_stats(NULL);
 	hm_malloc_dump_heaps(NULL);
 	assert_valid();
@@ -665,7 +638,7 @@ test_malloc_model(void **state)
 	snprintf(topo, sizeof(topo),
 		 "nodes=2;2M=256,256;4K=512,512;lcores=0@0,1@1;iova=shuffled;seed=%" PRIu64,
 		 m.rs);
-	assert_int_equal(init_topo(topo), 0);
+	assert_int_equal(hm_test_init_topo(topo), 0);
 	for (int n = 0; n < 2; n++) {
 		heaps[n] = heap_of_node(n);
 		st0[n] = stats_of(n);
@@ -815,7 +788,7 @@ test_malloc_check_detects_corruption(void **state)
 	(void)state;
 
 	log_start();
-	assert_int_equal(init_topo(TOPO2), 0);
+	assert_int_equal(hm_test_init_topo(TOPO2), 0);
 	struct malloc_heap *h = (struct malloc_heap *)heap_of_node(0);
 	a = hm_malloc("t", 1000, 0);
 	b = hm_malloc("t", 1000, 0);
@@ -882,7 +855,7 @@ test_malloc_lifo_and_top(void **state)
 	(void)state;
 
 	log_start();
-	assert_int_equal(init_topo(TOPO2), 0);
+	assert_int_equal(hm_test_init_topo(TOPO2), 0);
 	/* a fresh heap grows by one 4K page; the block is at its top */
 	a = hm_malloc("t", 1000, 0);
 	assert_non_null(a);
@@ -932,7 +905,7 @@ test_malloc_alignment(void **state)
 
 	for (size_t t = 0; t < sizeof(topos) / sizeof(topos[0]); t++) {
 		log_start();
-		assert_int_equal(init_topo(topos[t]), 0);
+		assert_int_equal(hm_test_init_topo(topos[t]), 0);
 		for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 			for (uint64_t a = 64; a <= (t == 1 ? 16 * KB : MB2); a <<= 1) {
 				size_t sz;
@@ -1000,7 +973,7 @@ test_malloc_bound(void **state)
 	(void)state;
 
 	log_start();
-	assert_int_equal(init_topo(TOPO2), 0);
+	assert_int_equal(hm_test_init_topo(TOPO2), 0);
 	buf = hm_malloc("buffer", len, 4096);
 	assert_non_null(buf);
 	h = hm_heap_init(buf, len, "inner");
@@ -1038,7 +1011,7 @@ test_malloc_page_release(void **state)
 	(void)state;
 
 	log_start();
-	assert_int_equal(init_topo(TOPO2), 0);
+	assert_int_equal(hm_test_init_topo(TOPO2), 0);
 	int64_t m0 = hm_memseg_mapped_bytes(0);
 	int in2 = pages_in_use(0, MB2), in4 = pages_in_use(0, KB4);
 	struct hm_malloc_socket_stats st0 = stats_of(0);
@@ -1108,7 +1081,7 @@ test_malloc_prealloc_kept(void **state)
 	hm_config_init(&c);
 	c.topology = TOPO2;
 	c.memory = 16 * MB;
-	assert_int_equal(init_cfg(&c), 0);
+	assert_int_equal(hm_test_init_cfg(&c), 0);
 	int64_t m0 = hm_memseg_mapped_bytes(0), m1 = hm_memseg_mapped_bytes(1);
 	assert_true(m0 > 0);
 	assert_true(m0 + m1 == (int64_t)(16 * MB));
@@ -1162,7 +1135,7 @@ test_malloc_legacy_mem(void **state)
 	hm_config_init(&c);
 	c.topology = "nodes=2;2M=4,4;4K=16,16;lcores=0@0,1@1";
 	c.legacy_mem = true;
-	assert_int_equal(init_cfg(&c), 0);
+	assert_int_equal(hm_test_init_cfg(&c), 0);
 	int64_t m0 = hm_memseg_mapped_bytes(0);
 	assert_int_equal(m0, 4 * MB2 + 16 * KB4);
 	assert_int_equal(stats_of(0).heap_totalsz_bytes, m0);
@@ -1241,7 +1214,7 @@ test_malloc_socket_fallback(void **state)
 	(void)state;
 
 	log_start();
-	assert_int_equal(init_topo("nodes=2;2M=8,8;4K=64,64;lcores=0@0,1@1"), 0);
+	assert_int_equal(hm_test_init_topo("nodes=2;2M=8,8;4K=64,64;lcores=0@0,1@1"), 0);
 	/* the main lcore is on node 0 */
 	p = hm_malloc("t", 1000, 0);
 	assert_non_null(p);
@@ -1325,7 +1298,7 @@ test_malloc_free_in_walk(void **state)
 	(void)state;
 
 	log_start();
-	assert_int_equal(init_topo(TOPO2), 0);
+	assert_int_equal(hm_test_init_topo(TOPO2), 0);
 	memset(&w, 0, sizeof(w));
 	w.to_free = hm_malloc("walk", 3 * MB, 0);
 	assert_non_null(w.to_free);
@@ -1362,7 +1335,7 @@ test_malloc_exhaustion(void **state)
 	(void)state;
 
 	log_start();
-	assert_int_equal(init_topo("nodes=1;2M=8;4K=16;lcores=0"), 0);
+	assert_int_equal(hm_test_init_topo("nodes=1;2M=8;4K=16;lcores=0"), 0);
 	/* a request far beyond the machine: ENOMEM, nothing mapped, no rollback needed */
 	const size_t huge[] = { (1ULL << 44) + 2048, (1ULL << 45) + 4096, 1ULL << 46, 64 * MB };
 	for (size_t i = 0; i < sizeof(huge) / sizeof(huge[0]); i++) {
@@ -1448,7 +1421,7 @@ test_malloc_zmalloc_after_dirty_free(void **state)
 	(void)state;
 
 	log_start();
-	assert_int_equal(init_topo(TOPO2), 0);
+	assert_int_equal(hm_test_init_topo(TOPO2), 0);
 	const struct malloc_heap *h0 = heap_of_node(0);
 	keep = hm_malloc("keep", 100, 0);
 	assert_non_null(keep);
@@ -1514,7 +1487,7 @@ test_malloc_stats(void **state)
 	(void)state;
 
 	log_start();
-	assert_int_equal(init_topo(TOPO2), 0);
+	assert_int_equal(hm_test_init_topo(TOPO2), 0);
 	st0 = stats_of(0);
 	assert_int_equal(st0.heap_totalsz_bytes, 0);
 	assert_int_equal(st0.alloc_count, 0);
@@ -1572,7 +1545,7 @@ test_malloc_realloc(void **state)
 	(void)state;
 
 	log_start();
-	assert_int_equal(init_topo(TOPO2), 0);
+	assert_int_equal(hm_test_init_topo(TOPO2), 0);
 	a = hm_malloc("t", 1000, 0); /* top of a fresh page */
 	b = hm_malloc("t", 1000, 0); /* below a */
 	c = hm_malloc("t", 1000, 0); /* below b */
@@ -1652,7 +1625,7 @@ test_malloc_usable_size(void **state)
 	(void)state;
 
 	log_start();
-	assert_int_equal(init_topo(TOPO2), 0);
+	assert_int_equal(hm_test_init_topo(TOPO2), 0);
 	for (int i = 0; i < 500; i++) {
 		size_t size = 1 + hm_test_rand(&rs) % (i % 2 == 0 ? 300 : 20000), usable;
 		unsigned int align = 0;
@@ -1694,7 +1667,7 @@ test_malloc_external_heap(void **state)
 	(void)state;
 
 	log_start();
-	assert_int_equal(init_topo(TOPO2), 0);
+	assert_int_equal(hm_test_init_topo(TOPO2), 0);
 	map = mmap(NULL, 3 * len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(map != MAP_FAILED);
 	ext = (char *)HM_ALIGN_CEIL((uintptr_t)map, MB2);
@@ -1823,7 +1796,7 @@ test_malloc_external_list_slots(void **state)
 	(void)state;
 
 	log_start();
-	assert_int_equal(init_topo(TOPO2), 0);
+	assert_int_equal(hm_test_init_topo(TOPO2), 0);
 	map = mmap(NULL, n_max * KB4, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(map != MAP_FAILED);
 	assert_int_equal(hm_malloc_heap_create("slots"), 0);
@@ -1869,7 +1842,7 @@ test_malloc_cleanup_with_live_blocks(void **state)
 	assert_true(map != MAP_FAILED);
 	for (int round = 0; round < 2; round++) {
 		log_start();
-		assert_int_equal(init_topo(TOPO2), 0);
+		assert_int_equal(hm_test_init_topo(TOPO2), 0);
 		assert_int_equal(hm_malloc_leak_report(NULL), 0);
 		assert_int_equal(hm_memseg_mapped_bytes(0), 0);
 		assert_int_equal(hm_memseg_mapped_bytes(1), 0);
@@ -1903,7 +1876,7 @@ test_malloc_leak_report(void **state)
 	(void)state;
 
 	log_start();
-	assert_int_equal(init_topo(TOPO2), 0);
+	assert_int_equal(hm_test_init_topo(TOPO2), 0);
 	assert_int_equal(hm_malloc_leak_report(NULL), 0);
 	ps[0] = hm_malloc("alpha", 100, 0);
 	ps[1] = hm_malloc("alpha", 100, 0);
@@ -2003,7 +1976,7 @@ test_malloc_threads(void **state)
 	(void)state;
 
 	log_start();
-	assert_int_equal(init_topo(TOPO2), 0);
+	assert_int_equal(hm_test_init_topo(TOPO2), 0);
 	struct hm_malloc_socket_stats st0 = stats_of(0);
 	for (int i = 0; i < 2; i++) {
 		memset(&t[i], 0, sizeof(t[i]));
@@ -2043,27 +2016,27 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_malloc_invalid_args, teardown),
-		cmocka_unit_test_teardown(test_malloc_model, teardown),
-		cmocka_unit_test_teardown(test_malloc_check_detects_corruption, teardown),
-		cmocka_unit_test_teardown(test_malloc_lifo_and_top, teardown),
-		cmocka_unit_test_teardown(test_malloc_alignment, teardown),
-		cmocka_unit_test_teardown(test_malloc_bound, teardown),
-		cmocka_unit_test_teardown(test_malloc_page_release, teardown),
-		cmocka_unit_test_teardown(test_malloc_prealloc_kept, teardown),
-		cmocka_unit_test_teardown(test_malloc_legacy_mem, teardown),
-		cmocka_unit_test_teardown(test_malloc_socket_fallback, teardown),
-		cmocka_unit_test_teardown(test_malloc_free_in_walk, teardown),
-		cmocka_unit_test_teardown(test_malloc_exhaustion, teardown),
-		cmocka_unit_test_teardown(test_malloc_zmalloc_after_dirty_free, teardown),
-		cmocka_unit_test_teardown(test_malloc_stats, teardown),
-		cmocka_unit_test_teardown(test_malloc_realloc, teardown),
-		cmocka_unit_test_teardown(test_malloc_usable_size, teardown),
-		cmocka_unit_test_teardown(test_malloc_external_heap, teardown),
-		cmocka_unit_test_teardown(test_malloc_external_list_slots, teardown),
-		cmocka_unit_test_teardown(test_malloc_leak_report, teardown),
-		cmocka_unit_test_teardown(test_malloc_cleanup_with_live_blocks, teardown),
-		cmocka_unit_test_teardown(test_malloc_threads, teardown),
+		cmocka_unit_test_teardown(test_malloc_invalid_args, hm_test_teardown),
+		cmocka_unit_test_teardown(test_malloc_model, hm_test_teardown),
+		cmocka_unit_test_teardown(test_malloc_check_detects_corruption, hm_test_teardown),
+		cmocka_unit_test_teardown(test_malloc_lifo_and_top, hm_test_teardown),
+		cmocka_unit_test_teardown(test_malloc_alignment, hm_test_teardown),
+		cmocka_unit_test_teardown(test_malloc_bound, hm_test_teardown),
+		cmocka_unit_test_teardown(test_malloc_page_release, hm_test_teardown),
+		cmocka_unit_test_teardown(test_malloc_prealloc_kept, hm_test_teardown),
+		cmocka_unit_test_teardown(test_malloc_legacy_mem, hm_test_teardown),
+		cmocka_unit_test_teardown(test_malloc_socket_fallback, hm_test_teardown),
+		cmocka_unit_test_teardown(test_malloc_free_in_walk, hm_test_teardown),
+		cmocka_unit_test_teardown(test_malloc_exhaustion, hm_test_teardown),
+		cmocka_unit_test_teardown(test_malloc_zmalloc_after_dirty_free, hm_test_teardown),
+		cmocka_unit_test_teardown(test_malloc_stats, hm_test_teardown),
+		cmocka_unit_test_teardown(test_malloc_realloc, hm_test_teardown),
+		cmocka_unit_test_teardown(test_malloc_usable_size, hm_test_teardown),
+		cmocka_unit_test_teardown(test_malloc_external_heap, hm_test_teardown),
+		cmocka_unit_test_teardown(test_malloc_external_list_slots, hm_test_teardown),
+		cmocka_unit_test_teardown(test_malloc_leak_report, hm_test_teardown),
+		cmocka_unit_test_teardown(test_malloc_cleanup_with_live_blocks, hm_test_teardown),
+		cmocka_unit_test_teardown(test_malloc_threads, hm_test_teardown),
 	};
 
 	if (strcmp(hm_test_backend(), "emu") != 0)

@@ -21,32 +21,6 @@
 
 static const char *const TOPO2 = "nodes=2;2M=64,64;4K=256,256;lcores=0@0,1@1;iova=shuffled;seed=7";
 
-static int
-init_cfg(struct hm_config *c)
-{
-	c->backend = hm_test_backend();
-	return hm_init_config(c);
-}
-
-static int
-init_topo(const char *topo)
-{
-	struct hm_config c;
-
-	hm_config_init(&c);
-	c.topology = topo;
-	return init_cfg(&c);
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	if (hm_initialized())
-		hm_cleanup();
-	return 0;
-}
-
 static void
 assert_valid(void)
 {
@@ -111,7 +85,7 @@ test_memseg_invalid_args(void **state)
 	hm_memseg_dump(NULL);
 	hm_memseg_dump(stderr); /* "not initialised" */
 
-	assert_int_equal(init_topo(TOPO2), 0);
+	assert_int_equal(hm_test_init_topo(TOPO2), 0);
 	hm_memseg_dump(NULL);
 	/* alloc */
 	assert_int_equal(hm_memseg_alloc_pages(NULL, 1, MB2, 0, 0), -EINVAL);
@@ -194,7 +168,7 @@ test_memseg_check_detects_corruption(void **state)
 	(void)state;
 
 	hm_test_quiet_log();
-	assert_int_equal(init_topo(TOPO2), 0);
+	assert_int_equal(hm_test_init_topo(TOPO2), 0);
 	assert_int_equal(hm_memseg_alloc_pages(ms, 2, MB2, 1, 0), 2);
 	struct hm_memseg_list *msl = hm_mem_virt2memseg_list(ms[0]->addr);
 	struct hm_memseg saved = *ms[1];
@@ -232,7 +206,7 @@ test_memseg_versions(void **state)
 	(void)state;
 
 	hm_test_quiet_log();
-	assert_int_equal(init_topo("nodes=1;2M=4;iova=fragmented;seed=3"), 0);
+	assert_int_equal(hm_test_init_topo("nodes=1;2M=4;iova=fragmented;seed=3"), 0);
 	assert_int_equal(hm_memseg_alloc_pages(ms, 1, MB2, 0, 0), 1);
 	struct hm_memseg_list *msl = hm_mem_virt2memseg_list(ms[0]->addr);
 	uint32_t v = msl->version;
@@ -295,7 +269,7 @@ test_memseg_walk_callbacks_may_look_up(void **state)
 	(void)state;
 
 	hm_test_quiet_log();
-	assert_int_equal(init_topo(TOPO2), 0);
+	assert_int_equal(hm_test_init_topo(TOPO2), 0);
 	assert_int_equal(hm_memseg_alloc_pages(ms, 3, MB2, 1, 0), 3);
 	assert_int_equal(hm_memseg_walk(nested_cb, &w), 0);
 	pthread_join(w.writer, NULL);
@@ -316,7 +290,7 @@ test_memseg_placement_rules(void **state)
 	c.topology = "nodes=1;2M=48";
 	c.limits.max_segs_per_list = 16;
 	c.limits.max_segs_per_type = 32;
-	assert_int_equal(init_cfg(&c), 0);
+	assert_int_equal(hm_test_init_cfg(&c), 0);
 	assert_int_equal(hm_memseg_alloc_pages(ms, 16, MB2, 0, 0), 16);
 	char *base = ms[0]->addr;
 	/* free runs: [1], [3..8], [12..13] */
@@ -346,7 +320,7 @@ test_memseg_two_node_placement_and_iova(void **state)
 	struct hm_memseg *ms[8];
 	(void)state;
 
-	assert_int_equal(init_topo(TOPO2), 0);
+	assert_int_equal(hm_test_init_topo(TOPO2), 0);
 	assert_int_equal(hm_memseg_iova_is_va(), 0);
 	for (int node = 0; node < 2; node++) {
 		for (int s = 0; s < 2; s++) {
@@ -406,7 +380,7 @@ test_memseg_freed_va_stays_reserved(void **state)
 	void *va[4];
 	(void)state;
 
-	assert_int_equal(init_topo(TOPO2), 0);
+	assert_int_equal(hm_test_init_topo(TOPO2), 0);
 	assert_int_equal(hm_memseg_alloc_pages(ms, 4, MB2, 1, 0), 4);
 	for (int i = 0; i < 4; i++)
 		va[i] = ms[i]->addr;
@@ -450,7 +424,7 @@ test_memseg_list_sizing_default(void **state)
 	(void)state;
 
 	memset(&L, 0, sizeof(L));
-	assert_int_equal(init_topo(TOPO2), 0);
+	assert_int_equal(hm_test_init_topo(TOPO2), 0);
 	/* 4 types, per-type cap 64G: 2M -> 4 lists of 8192 (16G each); 4K -> 4 lists
 	 * of 8192 (32768 segs per type) */
 	assert_int_equal(hm_memseg_list_count(), 16);
@@ -480,7 +454,7 @@ test_memseg_list_sizing_limits(void **state)
 	c.topology = "nodes=1;2M=40";
 	c.limits.max_segs_per_list = 16;
 	c.limits.max_segs_per_type = 32;
-	assert_int_equal(init_cfg(&c), 0);
+	assert_int_equal(hm_test_init_cfg(&c), 0);
 	/* 32 segs per type in lists of 16: two lists */
 	assert_int_equal(hm_memseg_list_count(), 2);
 	assert_int_equal(hm_memseg_list_walk(stop_cb, &n), 0);
@@ -501,7 +475,7 @@ test_memseg_list_sizing_limits(void **state)
 	/* walk stop value is returned */
 	hm_config_init(&c);
 	c.topology = TOPO2;
-	assert_int_equal(init_cfg(&c), 0);
+	assert_int_equal(hm_test_init_cfg(&c), 0);
 	n = 0;
 	assert_int_equal(hm_memseg_list_walk(stop_cb, &n), 77);
 	assert_int_equal(n, 3);
@@ -516,7 +490,7 @@ test_memseg_exhaustion_leaves_state_unchanged(void **state)
 	(void)state;
 
 	hm_test_quiet_log();
-	assert_int_equal(init_topo("nodes=1;2M=8"), 0);
+	assert_int_equal(hm_test_init_topo("nodes=1;2M=8"), 0);
 	assert_int_equal(hm_memseg_alloc_pages(ms, 9, MB2, 0, 0), -ENOMEM);
 	assert_int_equal(hm_memseg_mapped_bytes(0), 0);
 	assert_int_equal(hm_emu_pages_in_use(hm_backend_get(), 0, MB2), 0);
@@ -540,7 +514,7 @@ test_memseg_fault_injection(void **state)
 	(void)state;
 
 	hm_test_quiet_log();
-	assert_int_equal(init_topo(TOPO2), 0);
+	assert_int_equal(hm_test_init_topo(TOPO2), 0);
 	/* the 3rd page map fails: an exact request of 5 maps nothing */
 	assert_int_equal(hm_backend_fault("nth=3"), 0);
 	assert_int_equal(hm_memseg_alloc_pages(ms, 5, MB2, 0, 0), -ENOMEM);
@@ -576,7 +550,7 @@ test_memseg_fault_injection(void **state)
 	c.topology = TOPO2;
 	c.fault = "nth=2";
 	c.memory = 8 * MB2;
-	assert_int_equal(init_cfg(&c), -ENOMEM);
+	assert_int_equal(hm_test_init_cfg(&c), -ENOMEM);
 	assert_false(hm_initialized());
 }
 
@@ -595,7 +569,7 @@ test_memseg_prealloc_and_limits(void **state)
 	c.socket_mem_set = true;
 	c.socket_mem[0] = 4 * MB2;
 	c.socket_mem[1] = MB2 + 3 * KB4;
-	assert_int_equal(init_cfg(&c), 0);
+	assert_int_equal(hm_test_init_cfg(&c), 0);
 	assert_int_equal(hm_memseg_mapped_bytes(0), (int64_t)(4 * MB2));
 	/* largest pages first, the remainder in 4K pages */
 	assert_int_equal(hm_memseg_mapped_bytes(1), (int64_t)(MB2 + 3 * KB4));
@@ -618,7 +592,7 @@ test_memseg_prealloc_and_limits(void **state)
 	hm_config_init(&c);
 	c.topology = TOPO2;
 	c.memory = 8 * MB2;
-	assert_int_equal(init_cfg(&c), 0);
+	assert_int_equal(hm_test_init_cfg(&c), 0);
 	assert_int_equal(hm_memseg_mapped_bytes(0), (int64_t)(4 * MB2));
 	assert_int_equal(hm_memseg_mapped_bytes(1), (int64_t)(4 * MB2));
 	hm_cleanup();
@@ -626,7 +600,7 @@ test_memseg_prealloc_and_limits(void **state)
 	hm_config_init(&c);
 	c.topology = "nodes=2;2M=64,64;lcores=0-1@1";
 	c.memory = 8 * MB2;
-	assert_int_equal(init_cfg(&c), 0);
+	assert_int_equal(hm_test_init_cfg(&c), 0);
 	assert_int_equal(hm_memseg_mapped_bytes(0), 0);
 	assert_int_equal(hm_memseg_mapped_bytes(1), (int64_t)(8 * MB2));
 	hm_cleanup();
@@ -634,7 +608,7 @@ test_memseg_prealloc_and_limits(void **state)
 	hm_config_init(&c);
 	c.topology = "nodes=2;2M=4,64;lcores=0-1@0";
 	c.memory = 6 * MB2;
-	assert_int_equal(init_cfg(&c), 0);
+	assert_int_equal(hm_test_init_cfg(&c), 0);
 	assert_int_equal(hm_memseg_mapped_bytes(0), (int64_t)(4 * MB2));
 	assert_int_equal(hm_memseg_mapped_bytes(1), (int64_t)(2 * MB2));
 	hm_cleanup();
@@ -642,7 +616,7 @@ test_memseg_prealloc_and_limits(void **state)
 	hm_config_init(&c);
 	c.topology = "nodes=2;2M=4,4";
 	c.memory = 9 * MB2;
-	assert_int_equal(init_cfg(&c), -ENOMEM);
+	assert_int_equal(hm_test_init_cfg(&c), -ENOMEM);
 	assert_false(hm_initialized());
 
 	/* a remainder no page size covers exactly takes one more smallest page */
@@ -650,7 +624,7 @@ test_memseg_prealloc_and_limits(void **state)
 	c.topology = "nodes=1;2M=8";
 	c.socket_mem_set = true;
 	c.socket_mem[0] = 1 << 20;
-	assert_int_equal(init_cfg(&c), 0);
+	assert_int_equal(hm_test_init_cfg(&c), 0);
 	assert_int_equal(hm_memseg_mapped_bytes(0), (int64_t)MB2);
 	hm_cleanup();
 
@@ -659,7 +633,7 @@ test_memseg_prealloc_and_limits(void **state)
 	c.topology = TOPO2;
 	c.socket_limit_set = true;
 	c.socket_limit[0] = 2 * MB2;
-	assert_int_equal(init_cfg(&c), 0);
+	assert_int_equal(hm_test_init_cfg(&c), 0);
 	assert_int_equal(hm_memseg_alloc_pages(ms, 2, MB2, 0, 0), 2);
 	assert_int_equal(hm_memseg_free_pages(ms, 2), 0);
 	assert_int_equal(hm_memseg_alloc_pages(ms, 3, MB2, 0, 0), -ENOMEM);
@@ -680,7 +654,7 @@ test_memseg_iova_layouts(void **state)
 
 	hm_test_quiet_log();
 	/* contig: consecutive frames are IOVA-contiguous */
-	assert_int_equal(init_topo("nodes=1;2M=32;iova=contig"), 0);
+	assert_int_equal(hm_test_init_topo("nodes=1;2M=32;iova=contig"), 0);
 	assert_int_equal(hm_memseg_alloc_pages(ms, 16, MB2, 0, HM_MEMSEG_ALLOC_IOVA_CONTIG), 16);
 	struct hm_memseg_list *msl = hm_mem_virt2memseg_list(ms[0]->addr);
 	assert_int_equal(hm_memseg_is_iova_contig(msl, ms[0]->addr, 16 * MB2), 1);
@@ -688,7 +662,7 @@ test_memseg_iova_layouts(void **state)
 	hm_cleanup();
 
 	/* fragmented: runs of at most 4 frames, so 8 contiguous is impossible */
-	assert_int_equal(init_topo("nodes=1;2M=32;iova=fragmented;seed=3"), 0);
+	assert_int_equal(hm_test_init_topo("nodes=1;2M=32;iova=fragmented;seed=3"), 0);
 	assert_int_equal(hm_memseg_alloc_pages(ms, 8, MB2, 0, HM_MEMSEG_ALLOC_IOVA_CONTIG), -ENOMEM);
 	assert_int_equal(hm_memseg_mapped_bytes(0), 0);
 	assert_int_equal(hm_emu_pages_in_use(hm_backend_get(), 0, MB2), 0);
@@ -711,7 +685,7 @@ test_memseg_iova_layouts(void **state)
 	hm_config_init(&c);
 	c.topology = TOPO2;
 	c.iova_mode = HM_IOVA_VA;
-	assert_int_equal(init_cfg(&c), 0);
+	assert_int_equal(hm_test_init_cfg(&c), 0);
 	assert_int_equal(hm_memseg_iova_is_va(), 1);
 	assert_int_equal(hm_memseg_alloc_pages(ms, 3, MB2, 1, HM_MEMSEG_ALLOC_IOVA_CONTIG), 3);
 	for (int i = 0; i < 3; i++) {
@@ -758,7 +732,7 @@ test_memseg_walks(void **state)
 	struct walk_acc w;
 	(void)state;
 
-	assert_int_equal(init_topo("nodes=1;2M=16"), 0);
+	assert_int_equal(hm_test_init_topo("nodes=1;2M=16"), 0);
 	assert_int_equal(hm_memseg_alloc_pages(ms, 7, MB2, 0, 0), 7);
 	hole[0] = ms[3];
 	hole[1] = ms[4];
@@ -808,7 +782,7 @@ test_memseg_legacy_mode(void **state)
 	hm_config_init(&c);
 	c.topology = "nodes=2;2M=12,5;iova=shuffled;seed=11";
 	c.legacy_mem = true;
-	assert_int_equal(init_cfg(&c), 0);
+	assert_int_equal(hm_test_init_cfg(&c), 0);
 	/* everything is mapped at init */
 	assert_int_equal(hm_memseg_mapped_bytes(0), (int64_t)(12 * MB2));
 	assert_int_equal(hm_memseg_mapped_bytes(1), (int64_t)(5 * MB2));
@@ -862,7 +836,7 @@ test_memseg_model(void **state)
 	(void)state;
 
 	hm_test_quiet_log();
-	assert_int_equal(init_topo("nodes=2;2M=48,48;4K=128,128;lcores=0@0,1@1;iova=shuffled;seed=5"), 0);
+	assert_int_equal(hm_test_init_topo("nodes=2;2M=48,48;4K=128,128;lcores=0@0,1@1;iova=shuffled;seed=5"), 0);
 	for (int op = 0; op < 3000; op++) {
 		uint64_t r = hm_test_rand(&rng);
 		if ((r & 3) != 0 && n_live < 400) {
@@ -928,22 +902,22 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_memseg_invalid_args, teardown),
-		cmocka_unit_test_teardown(test_memseg_two_node_placement_and_iova, teardown),
-		cmocka_unit_test_teardown(test_memseg_freed_va_stays_reserved, teardown),
-		cmocka_unit_test_teardown(test_memseg_list_sizing_default, teardown),
-		cmocka_unit_test_teardown(test_memseg_list_sizing_limits, teardown),
-		cmocka_unit_test_teardown(test_memseg_exhaustion_leaves_state_unchanged, teardown),
-		cmocka_unit_test_teardown(test_memseg_fault_injection, teardown),
-		cmocka_unit_test_teardown(test_memseg_prealloc_and_limits, teardown),
-		cmocka_unit_test_teardown(test_memseg_iova_layouts, teardown),
-		cmocka_unit_test_teardown(test_memseg_walks, teardown),
-		cmocka_unit_test_teardown(test_memseg_legacy_mode, teardown),
-		cmocka_unit_test_teardown(test_memseg_model, teardown),
-		cmocka_unit_test_teardown(test_memseg_check_detects_corruption, teardown),
-		cmocka_unit_test_teardown(test_memseg_versions, teardown),
-		cmocka_unit_test_teardown(test_memseg_walk_callbacks_may_look_up, teardown),
-		cmocka_unit_test_teardown(test_memseg_placement_rules, teardown),
+		cmocka_unit_test_teardown(test_memseg_invalid_args, hm_test_teardown),
+		cmocka_unit_test_teardown(test_memseg_two_node_placement_and_iova, hm_test_teardown),
+		cmocka_unit_test_teardown(test_memseg_freed_va_stays_reserved, hm_test_teardown),
+		cmocka_unit_test_teardown(test_memseg_list_sizing_default, hm_test_teardown),
+		cmocka_unit_test_teardown(test_memseg_list_sizing_limits, hm_test_teardown),
+		cmocka_unit_test_teardown(test_memseg_exhaustion_leaves_state_unchanged, hm_test_teardown),
+		cmocka_unit_test_teardown(test_memseg_fault_injection, hm_test_teardown),
+		cmocka_unit_test_teardown(test_memseg_prealloc_and_limits, hm_test_teardown),
+		cmocka_unit_test_teardown(test_memseg_iova_layouts, hm_test_teardown),
+		cmocka_unit_test_teardown(test_memseg_walks, hm_test_teardown),
+		cmocka_unit_test_teardown(test_memseg_legacy_mode, hm_test_teardown),
+		cmocka_unit_test_teardown(test_memseg_model, hm_test_teardown),
+		cmocka_unit_test_teardown(test_memseg_check_detects_corruption, hm_test_teardown),
+		cmocka_unit_test_teardown(test_memseg_versions, hm_test_teardown),
+		cmocka_unit_test_teardown(test_memseg_walk_callbacks_may_look_up, hm_test_teardown),
+		cmocka_unit_test_teardown(test_memseg_placement_rules, hm_test_teardown),
 	};
 	if (strcmp(hm_test_backend(), "emu") != 0)
 		hm_test_skip_all("these tests use emu topology strings; backend %s has its own "

@@ -35,16 +35,6 @@ init_with(const char *topo, uint64_t memory, unsigned int max)
 	return hm_init_config(&c);
 }
 
-static int
-teardown(void **state)
-{
-	(void)state;
-	if (hm_initialized())
-		hm_cleanup();
-	hm_log_set_hook(NULL, NULL);
-	return 0;
-}
-
 static void
 assert_valid(void)
 {
@@ -996,24 +986,24 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_memzone_invalid_args, teardown),
-		cmocka_unit_test_teardown(test_memzone_descriptor_fields, teardown),
-		cmocka_unit_test_teardown(test_memzone_alignment, teardown),
-		cmocka_unit_test_teardown(test_memzone_bounded, teardown),
-		cmocka_unit_test_teardown(test_memzone_iova_contig, teardown),
-		cmocka_unit_test_teardown(test_memzone_iova_contig_multipage, teardown),
-		cmocka_unit_test_teardown(test_memzone_page_size_flags, teardown),
-		cmocka_unit_test_teardown(test_memzone_socket_placement, teardown),
-		cmocka_unit_test_teardown(test_memzone_biggest, teardown),
-		cmocka_unit_test_teardown(test_memzone_lookup_free_reuse, teardown),
-		cmocka_unit_test_teardown(test_memzone_table_full, teardown),
-		cmocka_unit_test_teardown(test_memzone_configured_max, teardown),
-		cmocka_unit_test_teardown(test_memzone_walk_and_dump, teardown),
-		cmocka_unit_test_teardown(test_memzone_model, teardown),
-		cmocka_unit_test_teardown(test_memzone_memory_returned, teardown),
-		cmocka_unit_test_teardown(test_memzone_cleanup_and_reinit, teardown),
-		cmocka_unit_test_teardown(test_memzone_check_detects_corruption, teardown),
-		cmocka_unit_test_teardown(test_memzone_threads, teardown),
+		cmocka_unit_test_teardown(test_memzone_invalid_args, hm_test_teardown),
+		cmocka_unit_test_teardown(test_memzone_descriptor_fields, hm_test_teardown),
+		cmocka_unit_test_teardown(test_memzone_alignment, hm_test_teardown),
+		cmocka_unit_test_teardown(test_memzone_bounded, hm_test_teardown),
+		cmocka_unit_test_teardown(test_memzone_iova_contig, hm_test_teardown),
+		cmocka_unit_test_teardown(test_memzone_iova_contig_multipage, hm_test_teardown),
+		cmocka_unit_test_teardown(test_memzone_page_size_flags, hm_test_teardown),
+		cmocka_unit_test_teardown(test_memzone_socket_placement, hm_test_teardown),
+		cmocka_unit_test_teardown(test_memzone_biggest, hm_test_teardown),
+		cmocka_unit_test_teardown(test_memzone_lookup_free_reuse, hm_test_teardown),
+		cmocka_unit_test_teardown(test_memzone_table_full, hm_test_teardown),
+		cmocka_unit_test_teardown(test_memzone_configured_max, hm_test_teardown),
+		cmocka_unit_test_teardown(test_memzone_walk_and_dump, hm_test_teardown),
+		cmocka_unit_test_teardown(test_memzone_model, hm_test_teardown),
+		cmocka_unit_test_teardown(test_memzone_memory_returned, hm_test_teardown),
+		cmocka_unit_test_teardown(test_memzone_cleanup_and_reinit, hm_test_teardown),
+		cmocka_unit_test_teardown(test_memzone_check_detects_corruption, hm_test_teardown),
+		cmocka_unit_test_teardown(test_memzone_threads, hm_test_teardown),
 	};
 	if (strcmp(hm_test_backend(), "emu") != 0)
 		hm_test_skip_all("these tests use emu topology strings; backend %s has its own "
