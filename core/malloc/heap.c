@@ -379,12 +379,31 @@ heap_alloc(struct malloc_heap *h, const struct alloc_req *r)
 	e = find(h, r, &hdr);
 	if (e == NULL)
 		return NULL;
-	fl_remove(h, e);
 	data_end = hdr + ELEM_HEADER_LEN + r->size + ELEM_TRAILER_LEN;
 	tail = (uint64_t)((char *)e + e->size - data_end);
+	front = (uint64_t)(hdr - (char *)e);
+	if (front >= MIN_ELEM_SIZE && tail < MIN_ELEM_SIZE) {
+		/* The common case: carve the top off a larger free element. The lower
+		 * part stays where it is and changes lists only when its class does. */
+		unsigned int f0, s0, f1, s1;
+		uint64_t old = e->size;
+
+		mapping(old, &f0, &s0);
+		b = split(e, hdr);
+		mapping(e->size, &f1, &s1);
+		if (f0 != f1 || s0 != s1) {
+			e->size = old; /* fl_remove finds the list by size */
+			fl_remove(h, e);
+			e->size = front;
+			fl_insert(h, e);
+		} else {
+			h->free_bytes -= old - front;
+		}
+		goto busy;
+	}
+	fl_remove(h, e);
 	if (tail >= MIN_ELEM_SIZE)
 		fl_insert(h, split(e, data_end));
-	front = (uint64_t)(hdr - (char *)e);
 	if (front >= MIN_ELEM_SIZE) {
 		b = split(e, hdr);
 		fl_insert(h, e);
@@ -402,6 +421,7 @@ heap_alloc(struct malloc_heap *h, const struct alloc_req *r)
 			pad->cookie = cookie_of(pad);
 		}
 	}
+busy:
 	/* b->dirty keeps the free element's flag: hm_zmalloc clears only dirty blocks */
 	set_busy(b, r->type, r->req);
 	h->alloc_count++;
