@@ -1267,7 +1267,7 @@ test_malloc_socket_fallback(void **state)
 }
 
 /* hm_free and hm_malloc from inside a memseg walk callback: pages cannot be mapped
- * or unmapped there (-EDEADLK), so the heap keeps them instead of failing. */
+ * or unmapped there (-EDEADLK). */
 struct walk_run {
 	void *to_free;
 	int free_rc, calls;
@@ -1302,23 +1302,21 @@ test_malloc_free_in_walk(void **state)
 	memset(&w, 0, sizeof(w));
 	w.to_free = hm_malloc("walk", 3 * MB, 0);
 	assert_non_null(w.to_free);
+	memset(w.to_free, 0x3c, 3 * MB);
 	int64_t m = hm_memseg_mapped_bytes(0);
+	/* malloc and free inside a walk could deadlock against a growing heap
+	 * (heap lock vs hotplug lock): both are refused, nothing changes */
 	assert_int_equal(hm_memseg_walk(walk_cb, &w), 0);
 	assert_true(w.calls > 0);
-	assert_int_equal(w.free_rc, 0);
+	assert_int_equal(w.free_rc, -EDEADLK);
 	assert_null(w.grown);
-	assert_int_equal(w.grow_err, ENOMEM);
+	assert_int_equal(w.grow_err, EDEADLK);
 	assert_valid();
-	/* the block is free, its pages still in the heap */
 	assert_int_equal(hm_memseg_mapped_bytes(0), m);
-	assert_int_equal(stats_of(0).alloc_count, 0);
-	assert_int_equal(stats_of(0).heap_totalsz_bytes, m);
-	/* and they are usable, zeroed where asked, and go back on the next free */
-	char *p = hm_zmalloc("walk", 3 * MB, 0);
-	assert_non_null(p);
-	assert_true(all_bytes(p, 3 * MB, 0));
-	assert_int_equal(hm_memseg_mapped_bytes(0), m);
-	assert_int_equal(hm_free(p), 0);
+	assert_int_equal(stats_of(0).alloc_count, 1);
+	assert_true(all_bytes(w.to_free, 3 * MB, 0x3c));
+	/* outside the walk all is normal, and every page goes back */
+	assert_int_equal(hm_free(w.to_free), 0);
 	assert_int_equal(hm_memseg_mapped_bytes(0), 0);
 	assert_valid();
 	assert_no_warnings();
@@ -2012,6 +2010,71 @@ test_malloc_threads(void **state)
 	assert_no_warnings();
 }
 
+
+/* ------------------------------------------------------------------ races */
+
+struct racer {
+	void *p;
+	pthread_barrier_t *go;
+	int rc;
+	int kind; /* 0: hm_free(p), 1: remove the external region */
+};
+
+static _Alignas(2 << 20) uint8_t race_ext[4u << 20];
+
+static void *
+racer_thread(void *arg)
+{
+	struct racer *r = arg;
+
+	pthread_barrier_wait(r->go);
+	r->rc = r->kind == 0 ? hm_free(r->p) :
+		hm_malloc_heap_memory_remove("race", race_ext, sizeof(race_ext));
+	return NULL;
+}
+
+/* Two threads freeing one block (whose pages go back to the backend), and two
+ * threads removing one external region: exactly one wins, the other gets an
+ * error, nobody crashes, the heaps stay valid. */
+static void
+test_malloc_races(void **state)
+{
+	pthread_barrier_t go;
+	struct racer r[2];
+	pthread_t t[2];
+	(void)state;
+
+	hm_test_quiet_log();
+	assert_int_equal(hm_test_init_topo(TOPO2), 0);
+	assert_int_equal(hm_malloc_heap_create("race"), 0);
+	for (int round = 0; round < 200; round++) {
+		int kind = round & 1;
+		void *p = NULL;
+		if (kind == 0) {
+			p = hm_malloc("race", 4 * MB, 0);
+			assert_non_null(p);
+		} else {
+			assert_int_equal(hm_malloc_heap_memory_add("race", race_ext, sizeof(race_ext),
+								   NULL, 0, MB2), 0);
+		}
+		pthread_barrier_init(&go, NULL, 2);
+		for (int i = 0; i < 2; i++) {
+			r[i] = (struct racer){ .p = p, .go = &go, .kind = kind };
+			pthread_create(&t[i], NULL, racer_thread, &r[i]);
+		}
+		for (int i = 0; i < 2; i++)
+			pthread_join(t[i], NULL);
+		pthread_barrier_destroy(&go);
+		int wins = (r[0].rc == 0) + (r[1].rc == 0);
+		assert_int_equal(wins, 1);
+		int loser = r[0].rc == 0 ? r[1].rc : r[0].rc;
+		assert_true(loser == (kind == 0 ? -EINVAL : -ENOENT));
+		assert_valid();
+	}
+	assert_int_equal(hm_memseg_mapped_bytes(0), 0);
+	assert_int_equal(hm_malloc_heap_destroy("race"), 0);
+}
+
 int
 main(void)
 {
@@ -2037,6 +2100,7 @@ main(void)
 		cmocka_unit_test_teardown(test_malloc_leak_report, hm_test_teardown),
 		cmocka_unit_test_teardown(test_malloc_cleanup_with_live_blocks, hm_test_teardown),
 		cmocka_unit_test_teardown(test_malloc_threads, hm_test_teardown),
+		cmocka_unit_test_teardown(test_malloc_races, hm_test_teardown),
 	};
 
 	if (strcmp(hm_test_backend(), "emu") != 0)

@@ -982,6 +982,33 @@ test_memzone_threads(void **state)
 	assert_unchanged(0);
 }
 
+
+/* The biggest-block reserve honours page-size flags; a bound on an empty heap
+ * grows it by what the size needs, not by the bound. */
+static void
+test_memzone_biggest_flags_and_bounded_growth(void **state)
+{
+	const struct hm_memzone *mz;
+	(void)state;
+
+	hm_test_quiet_log();
+	assert_int_equal(init_with("nodes=1;2M=16;4K=512", 2 * MB2 + 8 * 4096, 0), 0);
+	mz = hm_memzone_reserve("big2m", 0, 0, HM_MEMZONE_2MB);
+	assert_non_null(mz);
+	assert_true(mz->hugepage_sz == MB2);
+	assert_int_equal(hm_memzone_free(mz), 0);
+	hm_cleanup();
+
+	/* no preallocation: the heap is empty, the bound is huge, the zone tiny */
+	assert_int_equal(init_with("nodes=1;2M=4", 0, 0), 0);
+	int64_t before = hm_memseg_mapped_bytes(0);
+	mz = hm_memzone_reserve_bounded("tiny", 64, 0, 0, 64, 1u << 30);
+	assert_non_null(mz);
+	assert_true(hm_memseg_mapped_bytes(0) - before <= (int64_t)MB2);
+	assert_int_equal(hm_memzone_free(mz), 0);
+	assert_valid();
+}
+
 int
 main(void)
 {
@@ -995,6 +1022,8 @@ main(void)
 		cmocka_unit_test_teardown(test_memzone_page_size_flags, hm_test_teardown),
 		cmocka_unit_test_teardown(test_memzone_socket_placement, hm_test_teardown),
 		cmocka_unit_test_teardown(test_memzone_biggest, hm_test_teardown),
+		cmocka_unit_test_teardown(test_memzone_biggest_flags_and_bounded_growth,
+					  hm_test_teardown),
 		cmocka_unit_test_teardown(test_memzone_lookup_free_reuse, hm_test_teardown),
 		cmocka_unit_test_teardown(test_memzone_table_full, hm_test_teardown),
 		cmocka_unit_test_teardown(test_memzone_configured_max, hm_test_teardown),

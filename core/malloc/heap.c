@@ -555,30 +555,49 @@ heap_resize_in_place(struct malloc_elem *e, uint64_t size, uint64_t req)
 	struct malloc_heap *h = e->heap;
 	uint64_t usable = elem_usable(e);
 	struct malloc_elem *n = e->next;
-	char *data = elem_data(e), *new_end, *lo, *hi;
+	char *data = elem_data(e), *old_end = (char *)e + e->size, *new_end;
+	bool grew = false;
+	uint8_t n_dirty = 0;
 
 	if (size > usable) {
 		if (n == NULL || n->state != ELEM_FREE || !joinable(e, n) ||
 		    usable + n->size < size)
 			return false;
+		n_dirty = n->dirty;
 		fl_remove(h, n);
 		absorb_next(h, e, n);
+		grew = true;
 	}
 	/* give back what lies beyond the new end, if it makes an element */
 	new_end = data + size + ELEM_TRAILER_LEN;
 	if ((uint64_t)((char *)e + e->size - new_end) >= MIN_ELEM_SIZE) {
 		struct malloc_elem *t = split(e, new_end), *tn = t->next;
-		lo = (char *)t + ELEM_HEADER_LEN;
-		hi = (char *)t + t->size;
-		t->dirty = MALLOC_DEBUG;
+		char *body = (char *)t + ELEM_HEADER_LEN, *lo, *hi;
+
+		if (MALLOC_DEBUG) {
+			/* debug builds poison everything that goes back */
+			t->dirty = 1;
+			lo = body;
+			hi = (char *)t + t->size;
+		} else if (grew) {
+			/* t lies in the old free neighbour: as clean as it was, but for
+			 * the neighbour's old header at old_end */
+			t->dirty = n_dirty;
+			lo = old_end > body ? old_end : body;
+			hi = old_end + ELEM_HEADER_LEN;
+		} else {
+			/* the caller's old bytes */
+			t->dirty = 0;
+			lo = body;
+			hi = old_end;
+		}
+		if (hi > lo)
+			heap_clean_range(t, lo, hi);
 		if (tn != NULL && tn->state == ELEM_FREE && joinable(t, tn)) {
 			fl_remove(h, tn);
 			absorb_next(h, t, tn);
-			if (hi < (char *)tn + ELEM_HEADER_LEN)
-				hi = (char *)tn + ELEM_HEADER_LEN;
+			heap_clean_range(t, (char *)tn, (char *)tn + ELEM_HEADER_LEN);
 		}
-		/* what the caller used to own (or n's old header) must be clean again */
-		heap_clean_range(t, lo, hi);
 		fl_insert(h, t);
 	}
 	set_req(e, req);
@@ -609,7 +628,8 @@ heap_stats(struct malloc_heap *h, struct hm_malloc_socket_stats *st)
 }
 
 struct malloc_elem *
-heap_find_biggest(struct malloc_heap *h, uint64_t align, bool contig, uint64_t *data_len)
+heap_find_biggest(struct malloc_heap *h, uint64_t align, bool contig, uint32_t pg_flags,
+		  uint64_t *data_len)
 {
 	struct malloc_elem *best = NULL;
 	uint64_t best_len = 0;
@@ -617,6 +637,8 @@ heap_find_biggest(struct malloc_heap *h, uint64_t align, bool contig, uint64_t *
 	for (unsigned int f = 0; f < FL_COUNT; f++) {
 		for (unsigned int s = 0; s < SL_COUNT; s++) {
 			for (struct malloc_elem *e = h->free_head[f][s]; e != NULL; e = e->fl.next) {
+				if (pg_flags != 0 && !malloc_pgsz_match(e->msl_idx, pg_flags))
+					continue;
 				uintptr_t lo = HM_ALIGN_CEIL((uintptr_t)e + ELEM_HEADER_LEN, (uintptr_t)align);
 				uintptr_t hi = (uintptr_t)e + e->size - ELEM_TRAILER_LEN;
 				uint64_t len;

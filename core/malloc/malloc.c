@@ -105,15 +105,6 @@ heap_by_name(const char *name)
 	return NULL;
 }
 
-/* Is @p h one of our table's heaps? (a pointer read from an element header) */
-static bool
-own_heap(const struct malloc_heap *h)
-{
-	uintptr_t off = (uintptr_t)h - (uintptr_t)ms_st.heaps;
-	return (uintptr_t)h >= (uintptr_t)ms_st.heaps && off % sizeof(*h) == 0 &&
-	       off / sizeof(*h) < HM_MAX_HEAPS && h->kind != HEAP_UNUSED;
-}
-
 static void
 flag_heap_pages(char *start, uint64_t len, bool on)
 {
@@ -194,9 +185,12 @@ malloc_fini(void)
 		hm_malloc_leak_report(stderr);
 	}
 	/* external memory is the user's: forget its lists */
-	for (unsigned int li = 0; li < mcfg->n_lists; li++)
-		if (mcfg->memsegs[li].len != 0 && mcfg->memsegs[li].external)
-			memseg_external_remove(li);
+	if (memseg_write_lock() == 0) {
+		for (unsigned int li = 0; li < mcfg->n_lists; li++)
+			if (mcfg->memsegs[li].len != 0 && mcfg->memsegs[li].external)
+				memseg_external_remove(li);
+		memseg_write_unlock();
+	}
 	hm_fbarray_destroy(&mcfg->heaps);
 	memset(&ms_st, 0, sizeof(ms_st));
 }
@@ -266,17 +260,17 @@ grow_and_alloc(struct malloc_heap *h, const struct alloc_req *r)
 
 	for (unsigned int i = 0; i < n_sizes; i++) {
 		uint64_t pg = sizes[i];
-		/* Worst case on fresh pages: the header needs 64 bytes before an
-		 * aligned data start, so the data may begin up to max(align, bound)
-		 * past the start even when the pages are that aligned. */
+		/* Worst case on fresh pages: aligning the data down from the top
+		 * loses up to align - 64 bytes, and a placement that crosses a bound
+		 * line moves down by less than the size. */
 		uint64_t bytes = r->size + ELEM_OVERHEAD;
 		struct hm_memseg **ms;
 		int n, got;
 
 		if (r->align > MALLOC_ALIGN)
-			bytes += r->align;
+			bytes += r->align - MALLOC_ALIGN;
 		if (r->bound != 0)
-			bytes += r->bound;
+			bytes += r->size;
 		if (bytes > (1ULL << 46))
 			break;
 		/* more pages than a list holds cannot be one run (and would not fit n) */
@@ -475,11 +469,16 @@ alloc_on(struct malloc_heap *h, const struct alloc_req *r)
 static void *
 alloc_socket(const struct alloc_req *r, int socket)
 {
-	struct malloc_heap *h;
+	struct malloc_heap *h = NULL;
 	void *p;
 
 	if (ms_st.mcfg == NULL)
 		return hm_fail_ptr(ENODEV, "hugemem is not initialised");
+	/* a heap lock waited for under the hotplug read lock could deadlock
+	 * against a heap that grows: refused, as DPDK forbids it */
+	if (memseg_in_walk())
+		return hm_fail_ptr(EDEADLK, "hugemem malloc cannot be used from a memseg walk "
+				   "callback");
 	if (socket != HM_SOCKET_ID_ANY) {
 		h = heap_by_socket(socket);
 		if (h == NULL)
@@ -534,32 +533,41 @@ void *
 malloc_alloc_biggest(const char *type, int socket, uint32_t flags, size_t align, bool contig,
 		     size_t *len)
 {
+	uint32_t pg = flags & ~(HM_MEMZONE_SIZE_HINT_ONLY | HM_MEMZONE_IOVA_CONTIG);
+	bool hint = (flags & HM_MEMZONE_SIZE_HINT_ONLY) != 0;
 	struct malloc_heap *best = NULL;
 	uint64_t best_len = 0;
+	uint32_t best_pg = 0;
 	void *p = NULL;
 
-	(void)flags;
 	if (ms_st.mcfg == NULL)
 		return hm_fail_ptr(ENODEV, "hugemem is not initialised");
 	if (align == 0)
 		align = MALLOC_ALIGN;
-	for (unsigned int i = 0; i < HM_MAX_HEAPS; i++) {
-		struct malloc_heap *h = &ms_st.heaps[i];
-		uint64_t l;
-		if (h->kind == HEAP_UNUSED ||
-		    (socket != HM_SOCKET_ID_ANY ? h->socket_id != socket : h->kind != HEAP_NATIVE))
-			continue;
-		hm_spinlock_lock(&h->lock);
-		if (heap_find_biggest(h, align, contig, &l) != NULL && l > best_len) {
-			best_len = l;
-			best = h;
+	/* page-size flags first; with the hint, any page size when none matches */
+	for (int pass = 0; pass < (pg != 0 && hint ? 2 : 1) && best == NULL; pass++) {
+		uint32_t want = pass == 0 ? pg : 0;
+		for (unsigned int i = 0; i < HM_MAX_HEAPS; i++) {
+			struct malloc_heap *h = &ms_st.heaps[i];
+			uint64_t l;
+			if (h->kind == HEAP_UNUSED ||
+			    (socket != HM_SOCKET_ID_ANY ? h->socket_id != socket :
+			     h->kind != HEAP_NATIVE))
+				continue;
+			hm_spinlock_lock(&h->lock);
+			if (heap_find_biggest(h, align, contig, want, &l) != NULL && l > best_len) {
+				best_len = l;
+				best = h;
+				best_pg = want;
+			}
+			hm_spinlock_unlock(&h->lock);
 		}
-		hm_spinlock_unlock(&h->lock);
 	}
 	if (best != NULL) {
 		struct alloc_req r;
 		make_req(&r, type, best_len, align, 0);
 		r.contig = contig;
+		r.pg_flags = best_pg;
 		hm_spinlock_lock(&best->lock);
 		p = heap_alloc(best, &r);
 		hm_spinlock_unlock(&best->lock);
@@ -610,26 +618,52 @@ hm_calloc(const char *type, size_t num, size_t size, unsigned int align)
 }
 
 /*
- * Element of a pointer some heap of ours handed out, checked: it lies in memory
- * the memseg lists know, its header is sane, its heap is one of ours.
+ * Element of a pointer some heap of ours handed out, returned with its heap's
+ * lock held. The heap is found from the memseg list the pointer lies in (a
+ * node's lists belong to its native heap, an external list to its heap), and the
+ * header is read only under that lock: pages leave a heap only under its lock,
+ * so two threads freeing one block cannot make either read unmapped memory.
+ * NULL with hm_errno: ENODEV, EDEADLK (inside a memseg walk), EINVAL (not ours,
+ * interior, double free), EFAULT (debug: guard bytes overwritten).
  */
 static struct malloc_elem *
-lookup(const void *ptr)
+lookup_lock(const void *ptr, struct malloc_heap **hp)
 {
+	const struct hm_memseg_list *msl;
+	struct malloc_heap *h = NULL;
 	struct malloc_elem *e;
+	const char *hdr;
 
 	if (ms_st.mcfg == NULL)
 		return hm_fail_ptr(ENODEV, "hugemem is not initialised");
-	/* a 64-byte aligned ptr has its header in the same page: one lookup proves
-	 * the header is mapped memory of ours before we read it */
-	if ((uintptr_t)ptr < ELEM_HEADER_LEN || ((uintptr_t)ptr & (MALLOC_ALIGN - 1)) != 0 ||
-	    hm_mem_virt2memseg((const char *)ptr - ELEM_HEADER_LEN, NULL) == NULL)
+	if (memseg_in_walk())
+		return hm_fail_ptr(EDEADLK, "hugemem malloc cannot be used from a memseg walk "
+				   "callback");
+	/* a 64-byte aligned ptr has its header in the same page */
+	if ((uintptr_t)ptr < ELEM_HEADER_LEN || ((uintptr_t)ptr & (MALLOC_ALIGN - 1)) != 0)
 		return hm_fail_ptr(EINVAL, "%p was not allocated by hugemem malloc", ptr);
+	hdr = (const char *)ptr - ELEM_HEADER_LEN;
+	if ((msl = hm_mem_virt2memseg_list(hdr)) == NULL)
+		return hm_fail_ptr(EINVAL, "%p was not allocated by hugemem malloc", ptr);
+	h = msl->external ? heap_by_socket(msl->socket_id) : &ms_st.heaps[msl->socket_id];
+	if (h == NULL || h->kind == HEAP_UNUSED)
+		return hm_fail_ptr(EINVAL, "%p was not allocated by hugemem malloc", ptr);
+	hm_spinlock_lock(&h->lock);
+	if (hm_mem_virt2memseg(hdr, msl) == NULL) {
+		hm_spinlock_unlock(&h->lock);
+		return hm_fail_ptr(EINVAL, "%p was not allocated by hugemem malloc (or was "
+				   "freed and its page returned)", ptr);
+	}
 	e = elem_from_data(ptr);
-	if (e == NULL)
+	if (e != NULL && e->heap != h) {
+		e = NULL;
+		hm_fail_ptr(EINVAL, "%p: its header names another heap", ptr);
+	}
+	if (e == NULL) {
+		hm_spinlock_unlock(&h->lock);
 		return NULL;
-	if (!own_heap(e->heap))
-		return hm_fail_ptr(EINVAL, "%p: its header names no heap of ours", ptr);
+	}
+	*hp = h;
 	return e;
 }
 
@@ -652,19 +686,18 @@ elem_of_live(const void *p)
 	return e->state == ELEM_PAD ? (const struct malloc_elem *)((const char *)e - e->pad) : e;
 }
 
-/* Free a validated element: lock, re-check (another thread may have freed it),
- * free, release pages. */
-static int
-free_elem(struct malloc_elem *e, const void *ptr)
+int
+hm_free(void *ptr)
 {
-	struct malloc_heap *h = e->heap;
+	struct malloc_heap *h = NULL;
+	struct malloc_elem *e;
 	char *zlo, *zhi;
 
-	hm_spinlock_lock(&h->lock);
-	if (e->state != ELEM_BUSY || elem_data(e) != ptr) {
-		hm_spinlock_unlock(&h->lock);
-		return hm_fail(EINVAL, "double free of %p", ptr);
-	}
+	if (ptr == NULL)
+		return 0;
+	e = lookup_lock(ptr, &h);
+	if (e == NULL)
+		return -hm_errno;
 	e = heap_free_elem(e, &zlo, &zhi);
 	release_and_clean(h, e, zlo, zhi, zlo, zhi);
 	hm_spinlock_unlock(&h->lock);
@@ -672,27 +705,16 @@ free_elem(struct malloc_elem *e, const void *ptr)
 }
 
 int
-hm_free(void *ptr)
-{
-	struct malloc_elem *e;
-
-	if (ptr == NULL)
-		return 0;
-	e = lookup(ptr);
-	if (e == NULL)
-		return -hm_errno;
-	return free_elem(e, ptr);
-}
-
-int
 hm_malloc_validate(const void *ptr, size_t *size)
 {
-	struct malloc_elem *e = lookup(ptr);
+	struct malloc_heap *h = NULL;
+	struct malloc_elem *e = lookup_lock(ptr, &h);
 
 	if (e == NULL)
 		return -hm_errno;
 	if (size != NULL)
 		*size = elem_user_size(e);
+	hm_spinlock_unlock(&h->lock);
 	return 0;
 }
 
@@ -707,33 +729,37 @@ hm_realloc_socket(void *ptr, size_t size, unsigned int align, int socket)
 		return hm_malloc_socket(NULL, size, align, socket);
 	if (make_req(&r, NULL, size, align, 0) < 0)
 		return NULL;
-	e = lookup(ptr);
+	struct malloc_heap *h = NULL;
+	e = lookup_lock(ptr, &h);
 	if (e == NULL)
 		return NULL;
-	struct malloc_heap *h = e->heap;
 	if (((uintptr_t)ptr & (r.align - 1)) == 0 &&
 	    (socket == HM_SOCKET_ID_ANY || socket == h->socket_id)) {
-		bool ok;
-		hm_spinlock_lock(&h->lock);
-		ok = e->state == ELEM_BUSY && heap_resize_in_place(e, r.size, size);
-		/* a shrink gives its tail back: whole pages in it go to the backend */
-		if (ok && e->next != NULL && e->next->state == ELEM_FREE)
-			release_and_clean(h, e->next, (char *)e->next,
-					  (char *)e->next + e->next->size, NULL, NULL);
-		hm_spinlock_unlock(&h->lock);
-		if (ok)
+		char *old_end = (char *)e + e->size;
+		if (heap_resize_in_place(e, r.size, size)) {
+			/* a shrink gives its tail back: whole pages in it go to the
+			 * backend; a growth only changed the free neighbour's start */
+			char *new_end = (char *)e + e->size;
+			if (e->next != NULL && e->next->state == ELEM_FREE)
+				release_and_clean(h, e->next, new_end,
+						  old_end > new_end ? old_end : new_end + 1,
+						  NULL, NULL);
+			hm_spinlock_unlock(&h->lock);
 			return ptr;
+		}
 	}
 	char type[sizeof(e->busy.type) + 1];
 	memcpy(type, e->busy.type, sizeof(e->busy.type));
 	type[sizeof(e->busy.type)] = '\0';
 	uint64_t old = elem_user_size(e);
-	n = hm_malloc_socket(type, size, align, socket != HM_SOCKET_ID_ANY ? socket :
-			     (h->kind == HEAP_EXTERNAL ? h->socket_id : HM_SOCKET_ID_ANY));
+	int target = socket != HM_SOCKET_ID_ANY ? socket :
+		     (h->kind == HEAP_EXTERNAL ? h->socket_id : HM_SOCKET_ID_ANY);
+	hm_spinlock_unlock(&h->lock);
+	n = hm_malloc_socket(type, size, align, target);
 	if (n == NULL)
 		return NULL;
 	memcpy(n, ptr, old < size ? old : size);
-	free_elem(e, ptr);
+	hm_free(ptr);
 	return n;
 }
 
@@ -758,7 +784,7 @@ hm_malloc_virt2iova(const void *addr)
 int
 hm_malloc_get_socket_stats(int socket, struct hm_malloc_socket_stats *stats)
 {
-	struct malloc_heap *h;
+	struct malloc_heap *h = NULL;
 
 	if (ms_st.mcfg == NULL)
 		return hm_fail(ENODEV, "hugemem is not initialised");
@@ -826,6 +852,34 @@ heap_pages_bytes(int node)
 	return sum;
 }
 
+/* A free element of a native heap holding a whole page the release rules would
+ * give back (not DO_NOT_FREE, leftovers empty or element-sized). */
+static bool
+holds_releasable_page(const struct malloc_heap *h)
+{
+	if (h->kind != HEAP_NATIVE || ms_st.mcfg->legacy_mem)
+		return false;
+	for (const struct malloc_elem *e = h->first; e != NULL; e = e->next) {
+		const struct hm_memseg_list *msl;
+		if (e->state != ELEM_FREE || (msl = memseg_list_at(e->msl_idx)) == NULL ||
+		    e->size < msl->page_sz)
+			continue;
+		uint64_t pg = msl->page_sz;
+		char *start = (char *)e, *end = start + e->size;
+		char *a = (char *)HM_ALIGN_CEIL((uintptr_t)start, (uintptr_t)pg);
+		char *lim = (char *)HM_ALIGN_FLOOR((uintptr_t)end, (uintptr_t)pg);
+		for (; a < lim; a += pg) {
+			if (hm_mem_virt2memseg(a, msl)->flags & HM_MEMSEG_FLAG_DO_NOT_FREE)
+				continue;
+			/* this single page alone, with legal leftovers, would go back */
+			if ((a == start || (uint64_t)(a - start) >= MIN_ELEM_SIZE) &&
+			    (a + pg == end || (uint64_t)(end - (a + pg)) >= MIN_ELEM_SIZE))
+				return true;
+		}
+	}
+	return false;
+}
+
 int
 hm_malloc_check(const char **reason)
 {
@@ -842,6 +896,8 @@ hm_malloc_check(const char **reason)
 		if (why == NULL && h->kind == HEAP_NATIVE &&
 		    h->total_size != heap_pages_bytes(h->socket_id))
 			why = "native heap size != bytes of its pages (a page no element covers)";
+		if (why == NULL && holds_releasable_page(h))
+			why = "a free element keeps a whole page that should have gone back";
 		for (const struct malloc_elem *e = h->first; e != NULL && why == NULL; e = e->next)
 			if (h->kind != HEAP_BUFFER && memseg_list_at(e->msl_idx) == NULL)
 				why = "element in memory no memseg list holds";
@@ -914,7 +970,7 @@ check_name(const char *name)
 static struct malloc_heap *
 ext_heap(const char *name, int *rc)
 {
-	struct malloc_heap *h;
+	struct malloc_heap *h = NULL;
 
 	*rc = ms_st.mcfg == NULL ? hm_fail(ENODEV, "hugemem is not initialised") : check_name(name);
 	if (*rc < 0)
@@ -962,90 +1018,123 @@ out:
 	return rc;
 }
 
+/*
+ * External heap changes run entirely under the memory hotplug write lock (which
+ * also serialises the heap table): the heap is looked up, checked and changed
+ * with nobody able to destroy, add or remove in between. External heaps never
+ * grow, so taking their heap lock inside the hotplug lock cannot meet the
+ * opposite order of a growing native heap.
+ */
 int
 hm_malloc_heap_destroy(const char *name)
 {
-	struct malloc_heap *h;
+	struct malloc_heap *h = NULL;
 	int rc;
 
-	h = ext_heap(name, &rc);
-	if (h == NULL)
-		return rc;
+	if (ms_st.mcfg == NULL)
+		return hm_fail(ENODEV, "hugemem is not initialised");
 	rc = memseg_write_lock();
 	if (rc < 0)
 		return rc;
+	h = ext_heap(name, &rc);
+	if (h == NULL)
+		goto out;
 	hm_spinlock_lock(&h->lock);
 	if (h->total_size != 0) {
 		hm_spinlock_unlock(&h->lock);
-		memseg_write_unlock();
-		return hm_fail(EBUSY, "heap '%s' still holds memory: remove it first", name);
+		rc = hm_fail(EBUSY, "heap '%s' still holds memory: remove it first", name);
+		goto out;
 	}
 	hm_fbarray_set_free(&ms_st.mcfg->heaps, (unsigned int)(h - ms_st.heaps));
 	memset(h, 0, sizeof(*h));
+	rc = 0;
+out:
 	memseg_write_unlock();
-	return 0;
+	return rc;
 }
 
 int
 hm_malloc_heap_memory_add(const char *name, void *va, size_t len, const hm_iova_t iova[],
 			  unsigned int n_pages, size_t page_sz)
 {
-	struct malloc_heap *h;
+	struct malloc_heap *h = NULL;
 	int rc, li;
 
-	h = ext_heap(name, &rc);
-	if (h == NULL)
-		return rc;
-	if (va == NULL || len == 0 || !HM_IS_POWER_OF_2(page_sz) || page_sz < 4096 ||
-	    ((uintptr_t)va & (page_sz - 1)) != 0 || (len & (page_sz - 1)) != 0 ||
-	    len < MIN_ELEM_SIZE || len / page_sz > INT32_MAX ||
-	    (iova != NULL && n_pages != len / page_sz))
+	if (ms_st.mcfg == NULL)
+		return hm_fail(ENODEV, "hugemem is not initialised");
+	if ((va == NULL || len == 0 || !HM_IS_POWER_OF_2(page_sz) || page_sz < 4096 ||
+	     ((uintptr_t)va & (page_sz - 1)) != 0 || (len & (page_sz - 1)) != 0 ||
+	     len < MIN_ELEM_SIZE || len / page_sz > INT32_MAX || len > (1ULL << 46) ||
+	     (iova != NULL && n_pages != len / page_sz)))
 		return hm_fail(EINVAL, "heap memory add: va and len must be aligned to page_sz (a "
 			       "power of two >= 4K) and the IOVA table must have len/page_sz "
 			       "entries");
+	rc = memseg_write_lock();
+	if (rc < 0)
+		return rc;
+	h = ext_heap(name, &rc);
+	if (h == NULL)
+		goto out;
 	li = memseg_external_add(va, len, page_sz, iova, h->socket_id);
-	if (li < 0)
-		return li;
+	if (li < 0) {
+		rc = li;
+		goto out;
+	}
 	hm_spinlock_lock(&h->lock);
 	/* user memory: its content is unknown, so it is dirty */
 	heap_add_memory(h, va, len, (uint16_t)li, true);
 	hm_spinlock_unlock(&h->lock);
-	return 0;
+	rc = 0;
+out:
+	memseg_write_unlock();
+	return rc;
 }
 
 int
 hm_malloc_heap_memory_remove(const char *name, void *va, size_t len)
 {
-	struct malloc_heap *h;
+	struct malloc_heap *h = NULL;
 	struct hm_memseg_list *msl;
 	struct malloc_elem *e;
 	int rc;
 
+	if (ms_st.mcfg == NULL)
+		return hm_fail(ENODEV, "hugemem is not initialised");
+	rc = memseg_write_lock();
+	if (rc < 0)
+		return rc;
 	h = ext_heap(name, &rc);
 	if (h == NULL)
-		return rc;
-	msl = hm_mem_virt2memseg_list(va);
-	if (va == NULL || msl == NULL || !msl->external || msl->base_va != va || msl->len != len ||
-	    msl->socket_id != h->socket_id)
-		return hm_fail(ENOENT, "heap '%s' has no memory region %p (+%zu)", name, va, len);
+		goto out;
+	msl = va != NULL ? hm_mem_virt2memseg_list(va) : NULL;
+	if (msl == NULL || !msl->external || msl->base_va != va || msl->len != len ||
+	    msl->socket_id != h->socket_id) {
+		rc = hm_fail(ENOENT, "heap '%s' has no memory region %p (+%zu)", name, va, len);
+		goto out;
+	}
 	hm_spinlock_lock(&h->lock);
 	/* the whole region must be one free element: nothing allocated in it */
 	e = (struct malloc_elem *)va;
 	if (e->cookie != (ELEM_COOKIE ^ (uint32_t)(uintptr_t)e) || e->state != ELEM_FREE ||
 	    e->size != len) {
 		hm_spinlock_unlock(&h->lock);
-		return hm_fail(EBUSY, "heap '%s': memory %p still has allocations", name, va);
+		rc = hm_fail(EBUSY, "heap '%s': memory %p still has allocations", name, va);
+		goto out;
 	}
 	heap_hide_region(h, e, va, (char *)va + len);
+	memset(e, 0, sizeof(*e)); /* the user's memory again: no header left behind */
 	hm_spinlock_unlock(&h->lock);
 	memseg_external_remove((unsigned int)(msl - ms_st.mcfg->memsegs));
-	return 0;
+	rc = 0;
+out:
+	memseg_write_unlock();
+	return rc;
 }
 
 int
 hm_malloc_heap_get_socket(const char *name)
 {
-	struct malloc_heap *h;
+	struct malloc_heap *h = NULL;
 	int rc;
 
 	if (ms_st.mcfg == NULL)
@@ -1062,7 +1151,7 @@ hm_malloc_heap_get_socket(const char *name)
 int
 hm_malloc_heap_socket_is_external(int socket)
 {
-	struct malloc_heap *h;
+	struct malloc_heap *h = NULL;
 
 	if (ms_st.mcfg == NULL)
 		return hm_fail(ENODEV, "hugemem is not initialised");
@@ -1152,10 +1241,10 @@ hm_heap_free(struct hm_heap *heap, void *ptr)
 	struct malloc_elem *e;
 	char *zlo, *zhi;
 
-	if (!buf_heap_ok(heap))
-		return hm_fail(EINVAL, "heap free: not a heap");
 	if (ptr == NULL)
 		return 0;
+	if (!buf_heap_ok(heap))
+		return hm_fail(EINVAL, "heap free: not a heap");
 	e = buf_lookup(h, ptr);
 	if (e == NULL)
 		return -hm_errno;

@@ -169,8 +169,10 @@ HM_INTERNAL void heap_stats(struct malloc_heap *h, struct hm_malloc_socket_stats
 HM_INTERNAL int heap_check(struct malloc_heap *h, const char **why);
 HM_INTERNAL void heap_dump(struct malloc_heap *h, FILE *f, bool elems);
 /* Largest data block an element could give with @p align, and that element. */
+/* ... among elements on pages of the sizes @p pg_flags names (0: any). */
 HM_INTERNAL struct malloc_elem *heap_find_biggest(struct malloc_heap *h, uint64_t align,
-						  bool contig, uint64_t *data_len);
+						  bool contig, uint32_t pg_flags,
+						  uint64_t *data_len);
 /* 1 if [p, p+len) of memory in @p msl_idx is IOVA-contiguous. */
 HM_INTERNAL bool malloc_iova_contig(uint16_t msl_idx, const void *p, uint64_t len);
 /* Page size of the memory under @p msl_idx (0 for buffer memory). */

@@ -57,6 +57,12 @@ hp_read_unlock(struct hm_mem_config *m)
 		hm_rwlock_read_unlock(&m->memory_hotplug_lock);
 }
 
+bool
+memseg_in_walk(void)
+{
+	return rd_depth != 0;
+}
+
 int
 memseg_write_lock(void)
 {
@@ -969,9 +975,6 @@ memseg_external_add(void *va, uint64_t len, uint64_t page_sz, const hm_iova_t *i
 	char name[HM_FBARRAY_NAME_LEN];
 	int rc;
 
-	rc = memseg_write_lock();
-	if (rc < 0)
-		return rc;
 	for (unsigned int i = 0; i < mcfg->n_lists; i++) {
 		struct hm_memseg_list *l = &mcfg->memsegs[i];
 		uintptr_t b = (uintptr_t)l->base_va;
@@ -1017,7 +1020,6 @@ memseg_external_add(void *va, uint64_t len, uint64_t page_sz, const hm_iova_t *i
 	bump_versions(msl);
 	rc = (int)slot;
 out:
-	memseg_write_unlock();
 	return rc;
 }
 
@@ -1026,14 +1028,13 @@ memseg_external_remove(unsigned int idx)
 {
 	struct hm_memseg_list *msl = memseg_list_at(idx);
 
-	if (msl == NULL || !msl->external || memseg_write_lock() < 0)
+	if (msl == NULL || !msl->external)
 		return;
 	hm_fbarray_destroy(&msl->memseg_arr);
 	memset(msl, 0, sizeof(*msl));
 	while (st.mcfg->n_lists > 0 && st.mcfg->memsegs[st.mcfg->n_lists - 1].len == 0)
 		st.mcfg->n_lists--;
 	__atomic_fetch_add(&st.mcfg->mem_version, 1, __ATOMIC_RELEASE);
-	memseg_write_unlock();
 }
 
 int64_t

@@ -38,14 +38,17 @@ HM_INTERNAL int memseg_preallocate(const uint64_t bytes[HM_MAX_NUMA_NODES],
  * Register user memory [va, va+len) as an external list (all slots used, IOVAs
  * from @p iova or HM_BAD_IOVA when NULL). @return the list index; -EEXIST
  * (overlaps a list), -ENOSPC (no list slot), -errno of the fbarray.
+ * pre: memseg_write_lock() held (the caller checks its heap under it too).
  */
 HM_INTERNAL int memseg_external_add(void *va, uint64_t len, uint64_t page_sz,
 				    const hm_iova_t *iova, int socket_id);
-/* Forget external list @p idx (the memory stays the user's). */
+/* Forget external list @p idx (the memory stays the user's). pre: write lock held. */
 HM_INTERNAL void memseg_external_remove(unsigned int idx);
 /* The list at @p idx, or NULL. */
 HM_INTERNAL struct hm_memseg_list *memseg_list_at(unsigned int idx);
 
+/* This thread holds the hotplug read lock (it is inside a walk callback). */
+HM_INTERNAL bool memseg_in_walk(void);
 /* The hotplug write lock; -EDEADLK when this thread is inside a walk. */
 HM_INTERNAL int memseg_write_lock(void);
 HM_INTERNAL void memseg_write_unlock(void);

@@ -16,7 +16,8 @@
  * Errors: pointer functions return NULL and set hm_errno (EINVAL: size 0,
  * alignment not a power of two, bound smaller than the size or not a power of
  * two, unknown socket; ENOMEM: no memory, size too large; ENODEV: not
- * initialised). hm_free returns -EINVAL for a pointer no heap handed out or a
+ * initialised; EDEADLK: called from a memseg walk callback, where taking a heap
+ * lock could deadlock against a growing heap, as DPDK forbids it too). hm_free returns -EINVAL for a pointer no heap handed out or a
  * double free, -EFAULT when the allocation's guard bytes were overwritten (debug
  * builds); the heap is unchanged in all these cases.
  */
@@ -75,10 +76,11 @@ void *hm_calloc_socket(const char *type, size_t num, size_t size, unsigned int a
 void *hm_realloc_socket(void *ptr, size_t size, unsigned int align, int socket);
 
 /**
- * Free. NULL is a no-op returning 0.
+ * Free. NULL is a no-op returning 0. Not from a memseg walk callback (-EDEADLK).
  * @return 0; -EINVAL (not a live allocation: foreign pointer, interior pointer,
- *   double free), -EFAULT (debug builds: guard bytes overwritten; the block is not
- *   freed and the message names its type tag), -ENODEV (not initialised).
+ *   double free, also when two threads free one block at once: exactly one
+ *   succeeds), -EFAULT (debug builds: guard bytes overwritten; the block is not
+ *   freed and the message names its type tag), -EDEADLK, -ENODEV.
  */
 int hm_free(void *ptr);
 
@@ -151,13 +153,14 @@ struct hm_heap *hm_heap_init(void *buf, size_t len, const char *name);
 /** Forget the heap (the buffer is the caller's). NULL is a no-op. */
 void hm_heap_fini(struct hm_heap *heap);
 /**
- * Allocate from a buffer heap. @p bound: 0 or a power of two >= size; the data
- * never crosses a multiple of it. NULL + hm_errno (EINVAL, ENOMEM).
+ * Allocate from a buffer heap. @p bound: 0 or a power of two >= size rounded up
+ * to 64; the data never crosses a multiple of it. NULL + hm_errno (EINVAL, ENOMEM).
  */
 void *hm_heap_alloc(struct hm_heap *heap, const char *type, size_t size, size_t align,
 		    size_t bound);
 void *hm_heap_realloc(struct hm_heap *heap, void *ptr, size_t size, size_t align);
-/** @return 0, -EINVAL (NULL heap, pointer not from this heap, double free), -EFAULT. */
+/** NULL @p ptr is a no-op. @return 0, -EINVAL (NULL heap, pointer not from this heap,
+ * double free), -EFAULT. */
 int hm_heap_free(struct hm_heap *heap, void *ptr);
 /** Usable size of a live allocation, or -EINVAL / -EFAULT. */
 int hm_heap_usable(struct hm_heap *heap, const void *ptr, size_t *size);
