@@ -6,7 +6,10 @@
  *
  * Heaps live in the fbarray "malloc_heaps" (shared, same VA in every process).
  * Lock order: heap lock, then the memory hotplug lock (taken inside memseg when a
- * heap grows or returns pages).
+ * native heap grows or returns pages). External heap changes take the hotplug
+ * write lock first and an external heap's lock inside it: external heaps never
+ * grow, so the two orders never meet. Allocation and free are refused inside a
+ * memseg walk (the walk holds the hotplug read lock).
  *
  * Invariant added on top of heap.c's (hm_malloc_check): a native heap's
  * total_size == bytes of the pages flagged HM_MEMSEG_FLAG_HEAP on its node, i.e.

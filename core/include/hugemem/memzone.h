@@ -55,8 +55,9 @@ struct hm_memzone {
 
 /**
  * Reserve @p len bytes named @p name on @p socket_id (HM_SOCKET_ID_ANY allowed)
- * with @p flags (HM_MEMZONE_*). @p len 0 reserves the biggest free block (or, with
- * a bound, @p bound bytes).
+ * with @p flags (HM_MEMZONE_*). @p len 0 reserves the biggest free block on pages
+ * of the sizes the flags name (any size with SIZE_HINT_ONLY when none matches; the
+ * heaps are not grown for it), or, with a bound, @p bound bytes.
  * @return the zone, or NULL with hm_errno ENOSPC, ENAMETOOLONG, EEXIST, EINVAL,
  *   ENOMEM, ENODEV, or EDEADLK (called from a hm_memzone_walk callback).
  */
