@@ -178,7 +178,7 @@ HM_INTERNAL bool malloc_iova_contig(uint16_t msl_idx, const void *p, uint64_t le
 /* Page size of the memory under @p msl_idx (0 for buffer memory). */
 HM_INTERNAL uint64_t malloc_msl_page_sz(uint16_t msl_idx);
 
-/* 1 if the page size of @p msl_idx is one of the page-size @p flags (HM_MEMZONE_xxx). */
+/* 1 if the page size of @p msl_idx is one of those the HM_MEMZONE_ page-size @p flags name. */
 HM_INTERNAL bool malloc_pgsz_match(uint16_t msl_idx, uint32_t flags);
 
 /* ---- malloc.c: the heap table, for init and memzone ---- */
