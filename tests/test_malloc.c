@@ -147,9 +147,9 @@ heap_of_node(int node)
 }
 
 /*
- * zmalloc skips the memset on clean memory, so every FREE element not marked
- * dirty must hold zeros after its header (malloc_i.h; heap_check tests this only
- * at debug level 3). Single-threaded callers only: no lock is taken.
+ * zmalloc zeroes only above a free element's clean mark, so every FREE element
+ * must hold zeros from its header to that mark (malloc_i.h; heap_check tests
+ * this only at debug level 3). Single-threaded callers only: no lock is taken.
  */
 static void
 assert_clean_free_zero(const struct malloc_heap *h)
@@ -160,7 +160,11 @@ assert_clean_free_zero(const struct malloc_heap *h)
 		const char *d = (const char *)e + ELEM_HEADER_LEN;
 		if (e->state != ELEM_FREE)
 			continue;
-		if (!e->dirty && !all_bytes(d, e->size - ELEM_HEADER_LEN, 0))
+		if (elem_clean_end(e) < ELEM_HEADER_LEN || elem_clean_end(e) > e->size)
+			fail_msg("heap %s: free element %p: clean mark %" PRIu64 " outside "
+				 "[header, size %" PRIu64 "]", h->name, (const void *)e,
+				 elem_clean_end(e), e->size);
+		if (!all_bytes(d, elem_clean_end(e) - ELEM_HEADER_LEN, 0))
 			fail_msg("heap %s: clean free element %p (%" PRIu64 " bytes) is not zero",
 				 h->name, (const void *)e, e->size);
 		if (e->size > biggest)
@@ -1411,6 +1415,64 @@ test_malloc_exhaustion(void **state)
 
 /* ------------------------------------------------------------------ zeroing */
 
+/* The free element holding @p p (single-threaded callers: no lock). */
+static const struct malloc_elem *
+free_elem_at(const struct malloc_heap *h, const void *p)
+{
+	for (const struct malloc_elem *e = h->first; e != NULL; e = e->next)
+		if ((const char *)p >= (const char *)e && (const char *)p < (const char *)e + e->size)
+			return e->state == ELEM_FREE ? e : NULL;
+	return NULL;
+}
+
+/*
+ * Free does not zero: it lowers the clean mark of the free element to where the
+ * freed block began, so a later zmalloc (or memzone) zeroes just the dirty part
+ * and a block carved from clean memory is not zeroed again.
+ */
+static void
+test_malloc_zero_is_lazy_and_precise(void **state)
+{
+	(void)state;
+
+	log_start();
+	assert_int_equal(hm_test_init_topo("nodes=1;2M=16"), 0); /* one page holds all */
+	const struct malloc_heap *h0 = heap_of_node(0);
+	char *keep = hm_malloc("keep", 64, 0); /* holds the page */
+	char *a = hm_malloc("a", 4096, 0);
+	assert_non_null(keep);
+	assert_non_null(a);
+	memset(a, 0xee, 4096);
+	assert_int_equal(hm_free(a), 0);
+	const struct malloc_elem *f = free_elem_at(h0, a);
+	assert_non_null(f);
+	/* clean below a's old header, dirty from there on */
+	assert_int_equal(elem_clean_end(f), (uint64_t)(a - ELEM_HEADER_LEN - (const char *)f));
+	assert_valid();
+	/* the same block comes back: zmalloc zeroes it */
+	char *z = hm_zmalloc("z", 4096, 0);
+	assert_ptr_equal(z, a);
+	assert_true(all_bytes(z, 4096, 0));
+	/* a block below it, all on clean memory, needs no zeroing and is zero */
+	char *y = hm_zmalloc("y", 8192, 0);
+	assert_non_null(y);
+	assert_true(y < z);
+	assert_true(all_bytes(y, 8192, 0));
+	memset(y, 0x11, 8192);
+	memset(z, 0x22, 4096);
+	assert_int_equal(hm_free(z), 0);
+	assert_int_equal(hm_free(y), 0);
+	/* memzones come zeroed, as DPDK's do, even over dirty memory */
+	const struct hm_memzone *mz = hm_memzone_reserve("lazy", 12288, 0, 0);
+	assert_non_null(mz);
+	assert_true(all_bytes(mz->addr, 12288, 0));
+	assert_int_equal(hm_memzone_free(mz), 0);
+	assert_int_equal(hm_free(keep), 0);
+	assert_valid();
+	assert_clean_free_zero(h0);
+	assert_no_warnings();
+}
+
 static void
 test_malloc_zmalloc_after_dirty_free(void **state)
 {
@@ -2092,6 +2154,7 @@ main(void)
 		cmocka_unit_test_teardown(test_malloc_free_in_walk, hm_test_teardown),
 		cmocka_unit_test_teardown(test_malloc_exhaustion, hm_test_teardown),
 		cmocka_unit_test_teardown(test_malloc_zmalloc_after_dirty_free, hm_test_teardown),
+		cmocka_unit_test_teardown(test_malloc_zero_is_lazy_and_precise, hm_test_teardown),
 		cmocka_unit_test_teardown(test_malloc_stats, hm_test_teardown),
 		cmocka_unit_test_teardown(test_malloc_realloc, hm_test_teardown),
 		cmocka_unit_test_teardown(test_malloc_usable_size, hm_test_teardown),

@@ -122,6 +122,22 @@ cookie_of(const void *e)
 	return ELEM_COOKIE ^ (uint32_t)(uintptr_t)e;
 }
 
+/* FREE @p e: the data is zero below offset @p off (a multiple of 64, clamped to
+ * [ELEM_HEADER_LEN, size]; units saturate, which only under-states it). Called
+ * again whenever a FREE element's size changes, so clean * 64 <= size. */
+static inline void
+set_clean_end(struct malloc_elem *e, uint64_t off)
+{
+	uint64_t u;
+
+	if (off > e->size)
+		off = e->size;
+	if (off < ELEM_HEADER_LEN)
+		off = ELEM_HEADER_LEN;
+	u = off / MALLOC_ALIGN;
+	e->clean = u > UINT32_MAX ? UINT32_MAX : (uint32_t)u;
+}
+
 static void
 elem_init(struct malloc_elem *e, struct malloc_heap *h, uint64_t size, uint16_t msl_idx,
 	  uint32_t expansion, bool dirty)
@@ -130,10 +146,20 @@ elem_init(struct malloc_elem *e, struct malloc_heap *h, uint64_t size, uint16_t 
 	e->heap = h;
 	e->size = size;
 	e->state = ELEM_FREE;
-	e->dirty = dirty;
+	set_clean_end(e, dirty ? 0 : size);
 	e->msl_idx = msl_idx;
 	e->expansion = expansion;
 	e->cookie = cookie_of(e);
+}
+
+/* Clean prefix of the part of FREE @p e that starts at @p at (its new header goes
+ * there): what of e's clean prefix lies beyond at's header. */
+static inline uint64_t
+clean_end_from(const struct malloc_elem *e, const char *at)
+{
+	uint64_t ce = elem_clean_end(e), off = (uint64_t)(at - (const char *)e);
+
+	return ce > off + ELEM_HEADER_LEN ? ce - off : 0;
 }
 
 void *
@@ -148,15 +174,21 @@ elem_usable(const struct malloc_elem *e)
 	return e->size - e->pad - ELEM_OVERHEAD;
 }
 
-/* Split FREE-or-BUSY @p e at @p at; the new element after it is FREE, same msl. */
+/* Split FREE-or-BUSY @p e at @p at; the new element after it is FREE, same msl,
+ * with what of a FREE e's clean prefix it inherits (a BUSY e gives it none). */
 static struct malloc_elem *
 split(struct malloc_elem *e, char *at)
 {
 	struct malloc_heap *h = e->heap;
 	struct malloc_elem *n = (struct malloc_elem *)at;
+	bool is_free = e->state == ELEM_FREE;
+	uint64_t nce = is_free ? clean_end_from(e, at) : 0;
 
-	elem_init(n, h, (uint64_t)((char *)e + e->size - at), e->msl_idx, e->expansion,
-		  e->dirty);
+	elem_init(n, h, (uint64_t)((char *)e + e->size - at), e->msl_idx, e->expansion, true);
+	set_clean_end(n, nce);
+	if (is_free)
+		set_clean_end(e, elem_clean_end(e) < (uint64_t)(at - (char *)e) ?
+				 elem_clean_end(e) : (uint64_t)(at - (char *)e));
 	e->size = (uint64_t)(at - (char *)e);
 	n->prev = e;
 	n->next = e->next;
@@ -175,17 +207,26 @@ joinable(const struct malloc_elem *a, const struct malloc_elem *b)
 	return (const char *)a + a->size == (const char *)b && a->msl_idx == b->msl_idx;
 }
 
-/* Absorb @p n (FREE, not on a list any more) into @p e, which precedes it. */
+/* Absorb @p n (FREE, not on a list any more) into @p e, which precedes it. A
+ * FREE e that is all clean extends its clean prefix over n's (n's header is
+ * cleared for that: 64 bytes). */
 static void
 absorb_next(struct malloc_heap *h, struct malloc_elem *e, struct malloc_elem *n)
 {
+	uint64_t esz = e->size, ece = elem_clean_end(e), nce = elem_clean_end(n);
+	bool extend = e->state == ELEM_FREE && ece == esz && nce > ELEM_HEADER_LEN;
+
 	e->size += n->size;
 	e->next = n->next;
 	if (n->next != NULL)
 		n->next->prev = e;
 	else
 		h->last = e;
-	e->dirty |= n->dirty;
+	if (e->state == ELEM_FREE) {
+		if (extend)
+			memset(n, 0, ELEM_HEADER_LEN); /* its header becomes zero data */
+		set_clean_end(e, extend ? esz + nce : ece);
+	}
 }
 
 void
@@ -224,12 +265,10 @@ heap_add_memory(struct malloc_heap *h, void *start, uint64_t len, uint16_t msl_i
 	if (n != NULL && n->state == ELEM_FREE && joinable(e, n)) {
 		fl_remove(h, n);
 		absorb_next(h, e, n);
-		memset(n, 0, ELEM_HEADER_LEN); /* its header becomes data: keep it clean */
 	}
 	if (p != NULL && p->state == ELEM_FREE && joinable(p, e)) {
 		fl_remove(h, p);
 		absorb_next(h, p, e);
-		memset(e, 0, ELEM_HEADER_LEN);
 		e = p;
 	}
 	fl_insert(h, e);
@@ -349,11 +388,12 @@ set_req(struct malloc_elem *e, uint64_t req)
 }
 
 static void
-set_busy(struct malloc_elem *e, const char *type, uint64_t req)
+set_busy(struct malloc_elem *e, const char *type, uint64_t req, uint32_t pad)
 {
 	unsigned int i = 0;
 
 	e->state = ELEM_BUSY;
+	e->pad = pad;
 	if (type != NULL)
 		for (; i < sizeof(e->busy.type) && type[i] != '\0'; i++)
 			e->busy.type[i] = type[i];
@@ -379,6 +419,11 @@ heap_alloc(struct malloc_heap *h, const struct alloc_req *r)
 	e = find(h, r, &hdr);
 	if (e == NULL)
 		return NULL;
+	if (r->zero_from != NULL) {
+		/* the new data is zero up to e's clean prefix */
+		char *ce = (char *)e + elem_clean_end(e), *data = hdr + ELEM_HEADER_LEN;
+		*r->zero_from = ce > data ? (uint64_t)(ce - data) : 0;
+	}
 	data_end = hdr + ELEM_HEADER_LEN + r->size + ELEM_TRAILER_LEN;
 	tail = (uint64_t)((char *)e + e->size - data_end);
 	front = (uint64_t)(hdr - (char *)e);
@@ -392,7 +437,8 @@ heap_alloc(struct malloc_heap *h, const struct alloc_req *r)
 		b = split(e, hdr);
 		mapping(e->size, &f1, &s1);
 		if (f0 != f1 || s0 != s1) {
-			e->size = old; /* fl_remove finds the list by size */
+			/* fl_remove finds the list by size; the clean mark is <= front */
+			e->size = old;
 			fl_remove(h, e);
 			e->size = front;
 			fl_insert(h, e);
@@ -409,7 +455,6 @@ heap_alloc(struct malloc_heap *h, const struct alloc_req *r)
 		fl_insert(h, e);
 	} else {
 		b = e;
-		b->pad = (uint32_t)front;
 		if (front != 0) {
 			/* too small to be an element: a PAD header before the data points back */
 			struct malloc_elem *pad = (struct malloc_elem *)hdr;
@@ -422,8 +467,7 @@ heap_alloc(struct malloc_heap *h, const struct alloc_req *r)
 		}
 	}
 busy:
-	/* b->dirty keeps the free element's flag: hm_zmalloc clears only dirty blocks */
-	set_busy(b, r->type, r->req);
+	set_busy(b, r->type, r->req, b == e ? (uint32_t)front : 0);
 	h->alloc_count++;
 	return elem_data(b);
 }
@@ -468,39 +512,29 @@ elem_from_data(const void *ptr)
 }
 
 struct malloc_elem *
-heap_free_elem(struct malloc_elem *e, char **zlo, char **zhi)
+heap_free_elem(struct malloc_elem *e)
 {
 	struct malloc_heap *h = e->heap;
 	struct malloc_elem *n = e->next, *p = e->prev;
-	char *lo = (char *)e + ELEM_HEADER_LEN, *hi = (char *)e + e->size;
 
+#if MALLOC_DEBUG
+	/* catch use after free: the data (and any PAD header) reads as poison */
+	memset((char *)e + ELEM_HEADER_LEN, MALLOC_POISON, e->size - ELEM_HEADER_LEN);
+#endif
 	e->state = ELEM_FREE;
-	e->pad = 0;
-	e->dirty = MALLOC_DEBUG; /* debug builds poison what they free */
+	set_clean_end(e, 0); /* not zeroed: hm_zmalloc zeroes what it hands out */
 	h->alloc_count--;
 	if (n != NULL && n->state == ELEM_FREE && joinable(e, n)) {
 		fl_remove(h, n);
 		absorb_next(h, e, n);
-		hi = (char *)n + ELEM_HEADER_LEN; /* n's header becomes data */
 	}
 	if (p != NULL && p->state == ELEM_FREE && joinable(p, e)) {
 		fl_remove(h, p);
 		absorb_next(h, p, e);
-		lo = (char *)e; /* and so does ours */
 		e = p;
 	}
 	fl_insert(h, e);
-	*zlo = lo;
-	*zhi = hi;
 	return e;
-}
-
-void
-heap_clean_range(struct malloc_elem *merged, char *lo, char *hi)
-{
-	(void)merged;
-	if (hi > lo)
-		memset(lo, MALLOC_DEBUG ? MALLOC_POISON : 0, (size_t)(hi - lo));
 }
 
 void
@@ -510,7 +544,7 @@ heap_hide_region(struct malloc_heap *h, struct malloc_elem *e, char *a, char *b)
 	struct malloc_elem *prev = e->prev, *next = e->next, *head = NULL, *tail = NULL;
 	uint16_t msl = e->msl_idx;
 	uint32_t exp = e->expansion;
-	bool dirty = e->dirty;
+	uint64_t head_ce = elem_clean_end(e), tail_ce = clean_end_from(e, b);
 
 	HM_ASSERT(e->state == ELEM_FREE && a >= start && b <= end && a < b);
 	HM_ASSERT(a == start || a - start >= MIN_ELEM_SIZE);
@@ -519,10 +553,12 @@ heap_hide_region(struct malloc_heap *h, struct malloc_elem *e, char *a, char *b)
 	if (a > start) {
 		head = e;
 		head->size = (uint64_t)(a - start);
+		set_clean_end(head, head_ce);
 	}
 	if (b < end) {
 		tail = (struct malloc_elem *)b;
-		elem_init(tail, h, (uint64_t)(end - b), msl, exp, dirty);
+		elem_init(tail, h, (uint64_t)(end - b), msl, exp, true);
+		set_clean_end(tail, tail_ce);
 	}
 	struct malloc_elem *first = head != NULL ? head : tail;
 	struct malloc_elem *last = tail != NULL ? tail : head;
@@ -557,13 +593,13 @@ heap_resize_in_place(struct malloc_elem *e, uint64_t size, uint64_t req)
 	struct malloc_elem *n = e->next;
 	char *data = elem_data(e), *old_end = (char *)e + e->size, *new_end;
 	bool grew = false;
-	uint8_t n_dirty = 0;
+	uint64_t n_ce = 0;
 
 	if (size > usable) {
 		if (n == NULL || n->state != ELEM_FREE || !joinable(e, n) ||
 		    usable + n->size < size)
 			return false;
-		n_dirty = n->dirty;
+		n_ce = elem_clean_end(n);
 		fl_remove(h, n);
 		absorb_next(h, e, n);
 		grew = true;
@@ -572,31 +608,20 @@ heap_resize_in_place(struct malloc_elem *e, uint64_t size, uint64_t req)
 	new_end = data + size + ELEM_TRAILER_LEN;
 	if ((uint64_t)((char *)e + e->size - new_end) >= MIN_ELEM_SIZE) {
 		struct malloc_elem *t = split(e, new_end), *tn = t->next;
-		char *body = (char *)t + ELEM_HEADER_LEN, *lo, *hi;
 
-		if (MALLOC_DEBUG) {
-			/* debug builds poison everything that goes back */
-			t->dirty = 1;
-			lo = body;
-			hi = (char *)t + t->size;
-		} else if (grew) {
-			/* t lies in the old free neighbour: as clean as it was, but for
-			 * the neighbour's old header at old_end */
-			t->dirty = n_dirty;
-			lo = old_end > body ? old_end : body;
-			hi = old_end + ELEM_HEADER_LEN;
-		} else {
-			/* the caller's old bytes */
-			t->dirty = 0;
-			lo = body;
-			hi = old_end;
-		}
-		if (hi > lo)
-			heap_clean_range(t, lo, hi);
+		/* t is either the caller's old bytes (dirty) or, after growing, the
+		 * top of the old free neighbour (which began at old_end < new_end):
+		 * as clean as that was */
+		if (grew && old_end + n_ce > new_end)
+			set_clean_end(t, (uint64_t)(old_end + n_ce - new_end));
+#if MALLOC_DEBUG
+		else
+			memset((char *)t + ELEM_HEADER_LEN, MALLOC_POISON,
+			       t->size - ELEM_HEADER_LEN);
+#endif
 		if (tn != NULL && tn->state == ELEM_FREE && joinable(t, tn)) {
 			fl_remove(h, tn);
 			absorb_next(h, t, tn);
-			heap_clean_range(t, (char *)tn, (char *)tn + ELEM_HEADER_LEN);
 		}
 		fl_insert(h, t);
 	}
@@ -703,13 +728,18 @@ heap_check(struct malloc_heap *h, const char **why)
 			 joinable(prev, e))
 			*why = "two adjacent free elements in one memseg list";
 		else if (e->state == ELEM_BUSY && e->pad != 0 &&
-			 (e->pad >= MIN_ELEM_SIZE ||
+			 (e->pad >= MIN_ELEM_SIZE || e->pad % MALLOC_ALIGN != 0 ||
 			  ((const struct malloc_elem *)((const char *)e + e->pad))->state != ELEM_PAD ||
 			  ((const struct malloc_elem *)((const char *)e + e->pad))->pad != e->pad))
 			*why = "BUSY element with a broken PAD header";
-		else if (e->state == ELEM_FREE && !e->dirty && HM_DEBUG >= 3 &&
-			 !all_zero((const char *)e + ELEM_HEADER_LEN, (const char *)e + e->size))
-			*why = "clean free element holds non-zero data";
+		else if (e->state == ELEM_FREE &&
+			 (e->clean == 0 || (uint64_t)e->clean * MALLOC_ALIGN > e->size ||
+			  e->rsvd != 0))
+			*why = "free element with a clean mark outside [header, size]";
+		else if (e->state == ELEM_FREE && HM_DEBUG >= 3 &&
+			 !all_zero((const char *)e + ELEM_HEADER_LEN,
+				   (const char *)e + elem_clean_end(e)))
+			*why = "free element holds non-zero data below its clean mark";
 		total += e->size;
 		if (e->state == ELEM_FREE) {
 			free_b += e->size;
@@ -774,7 +804,7 @@ heap_dump(struct malloc_heap *h, FILE *f, bool elems)
 			fprintf(f, "  %p %10" PRIu64 " BUSY  data %p usable %" PRIu64 " type '%.12s'\n",
 				(const void *)e, e->size, elem_data(e), elem_usable(e), e->busy.type);
 		else
-			fprintf(f, "  %p %10" PRIu64 " FREE%s\n", (const void *)e, e->size,
-				e->dirty ? " dirty" : "");
+			fprintf(f, "  %p %10" PRIu64 " FREE  zero below +%" PRIu64 "\n",
+				(const void *)e, e->size, elem_clean_end(e));
 	}
 }

@@ -200,8 +200,7 @@ malloc_fini(void)
 
 /* ---------------------------------------------------------------- growth */
 
-static void release_and_clean(struct malloc_heap *h, struct malloc_elem *e, char *wlo,
-			      char *whi, char *zlo, char *zhi);
+static void release_pages(struct malloc_heap *h, struct malloc_elem *e, char *wlo, char *whi);
 
 static int
 cmp_u64(const void *a, const void *b)
@@ -300,9 +299,9 @@ grow_and_alloc(struct malloc_heap *h, const struct alloc_req *r)
 			 * straight back (alignment slack): no free element keeps one */
 			const struct malloc_elem *b = elem_of_live(p);
 			if (b->next != NULL && b->next->state == ELEM_FREE)
-				release_and_clean(h, b->next, va, va + len, NULL, NULL);
+				release_pages(h, b->next, va, va + len);
 			if (b->prev != NULL && b->prev->state == ELEM_FREE)
-				release_and_clean(h, b->prev, va, va + len, NULL, NULL);
+				release_pages(h, b->prev, va, va + len);
 			free(ms);
 			return p;
 		}
@@ -322,16 +321,14 @@ grow_and_alloc(struct malloc_heap *h, const struct alloc_req *r)
 
 /*
  * Hand whole pages of the free element @p e back to the backend (never
- * DO_NOT_FREE pages), then clean [zlo, zhi) (may be empty) except what was
- * returned. Only pages touching [wlo, whi), plus one page on each side, are
- * considered: the callers keep the invariant "a free element holds no whole
- * releasable page" everywhere else (free, the slack of a growth, a realloc
+ * DO_NOT_FREE pages). Only pages touching [wlo, whi), plus one page on each
+ * side, are considered: the callers keep the invariant "a free element holds no
+ * whole releasable page" everywhere else (free, the slack of a growth, a realloc
  * that shrank), so free costs O(block) rather than O(free neighbour), which
  * matters next to a large -m. pre: heap lock held; @p e is on its free list.
  */
 static void
-release_and_clean(struct malloc_heap *h, struct malloc_elem *e, char *wlo, char *whi,
-		  char *zlo, char *zhi)
+release_pages(struct malloc_heap *h, struct malloc_elem *e, char *wlo, char *whi)
 {
 	struct { char *a, *b; } runs[16];
 	unsigned int n_runs = 0;
@@ -379,29 +376,13 @@ release_and_clean(struct malloc_heap *h, struct malloc_elem *e, char *wlo, char 
 			a = b;
 		}
 	}
-	/* clean what stays (before hiding: hiding writes headers at run ends) */
-	if (zlo != NULL && zlo < zhi) {
-		char *c = zlo;
-		for (unsigned int i = 0; i < n_runs; i++) {
-			if (runs[i].a > c)
-				heap_clean_range(e, c, runs[i].a < zhi ? runs[i].a : zhi);
-			if (runs[i].b > c)
-				c = runs[i].b;
-		}
-		if (zhi > c)
-			heap_clean_range(e, c, zhi);
-	}
 	for (unsigned int i = 0; i < n_runs; i++) {
 		char *a = runs[i].a, *b = runs[i].b;
 		unsigned int n = (unsigned int)((uint64_t)(b - a) / pg);
 		struct hm_memseg *small[64], **ms = n <= 64 ? small : malloc(sizeof(*ms) * n);
 
-		if (ms == NULL) {
-			/* keep the pages: correct, merely not returned; the runs
-			 * were not cleaned above */
-			e->dirty = 1;
-			break;
-		}
+		if (ms == NULL)
+			break; /* keep the pages: correct, merely not returned */
 		char *e_end = (char *)e + e->size;
 		uint16_t msl_idx = e->msl_idx;
 		heap_hide_region(h, e, a, b);
@@ -411,8 +392,8 @@ release_and_clean(struct malloc_heap *h, struct malloc_elem *e, char *wlo, char 
 		}
 		if (hm_memseg_free_pages(ms, n) != 0) {
 			/* -EDEADLK: hm_free from a memseg walk callback. Nothing was
-			 * unmapped: the run goes back (uncleaned, so dirty) and joins
-			 * its neighbours again. */
+			 * unmapped: the run goes back (content unknown: dirty) and
+			 * joins its neighbours again. */
 			for (unsigned int k = 0; k < n; k++)
 				ms[k]->flags |= HM_MEMSEG_FLAG_HEAP;
 			heap_add_memory(h, a, (uint64_t)(b - a), msl_idx, true);
@@ -518,18 +499,30 @@ hm_malloc_socket(const char *type, size_t size, unsigned int align, int socket)
 	return alloc_socket(&r, socket);
 }
 
+/* Zero what of @p p's first @p len bytes may be dirty (from @p zero_from on). */
+static inline void *
+zero_tail(void *p, uint64_t zero_from, size_t len)
+{
+	if (p != NULL && zero_from < len)
+		memset((char *)p + zero_from, 0, len - zero_from);
+	return p;
+}
+
 void *
 malloc_alloc_ex(const char *type, size_t size, int socket, uint32_t flags, size_t align,
 		size_t bound, bool contig)
 {
 	struct alloc_req r;
+	uint64_t zero_from = 0;
 
 	if (make_req(&r, type, size, align, bound) < 0)
 		return NULL;
 	r.contig = contig;
 	r.pg_flags = flags & ~(HM_MEMZONE_SIZE_HINT_ONLY | HM_MEMZONE_IOVA_CONTIG);
 	r.hint_only = (flags & HM_MEMZONE_SIZE_HINT_ONLY) != 0;
-	return alloc_socket(&r, socket);
+	r.zero_from = &zero_from;
+	/* memzones come zeroed, as DPDK's do (its heap is kept zero) */
+	return zero_tail(alloc_socket(&r, socket), zero_from, size);
 }
 
 void *
@@ -568,12 +561,15 @@ malloc_alloc_biggest(const char *type, int socket, uint32_t flags, size_t align,
 	}
 	if (best != NULL) {
 		struct alloc_req r;
+		uint64_t zero_from = 0;
 		make_req(&r, type, best_len, align, 0);
 		r.contig = contig;
 		r.pg_flags = best_pg;
+		r.zero_from = &zero_from;
 		hm_spinlock_lock(&best->lock);
 		p = heap_alloc(best, &r);
 		hm_spinlock_unlock(&best->lock);
+		zero_tail(p, zero_from, best_len);
 	}
 	if (p == NULL)
 		return hm_fail_ptr(ENOMEM, "no free memory for the biggest block");
@@ -590,14 +586,13 @@ hm_malloc(const char *type, size_t size, unsigned int align)
 void *
 hm_zmalloc_socket(const char *type, size_t size, unsigned int align, int socket)
 {
-	void *p = hm_malloc_socket(type, size, align, socket);
+	struct alloc_req r;
+	uint64_t zero_from = 0;
 
-	if (p != NULL) {
-		const struct malloc_elem *e = elem_of_live(p);
-		if (MALLOC_DEBUG || e->dirty)
-			memset(p, 0, size);
-	}
-	return p;
+	if (make_req(&r, type, size, align, 0) < 0)
+		return NULL;
+	r.zero_from = &zero_from;
+	return zero_tail(alloc_socket(&r, socket), zero_from, size);
 }
 
 void *
@@ -694,15 +689,17 @@ hm_free(void *ptr)
 {
 	struct malloc_heap *h = NULL;
 	struct malloc_elem *e;
-	char *zlo, *zhi;
+	char *lo, *hi;
 
 	if (ptr == NULL)
 		return 0;
 	e = lookup_lock(ptr, &h);
 	if (e == NULL)
 		return -hm_errno;
-	e = heap_free_elem(e, &zlo, &zhi);
-	release_and_clean(h, e, zlo, zhi, zlo, zhi);
+	lo = (char *)e;
+	hi = lo + e->size;
+	e = heap_free_elem(e);
+	release_pages(h, e, lo, hi);
 	hm_spinlock_unlock(&h->lock);
 	return 0;
 }
@@ -744,9 +741,8 @@ hm_realloc_socket(void *ptr, size_t size, unsigned int align, int socket)
 			 * backend; a growth only changed the free neighbour's start */
 			char *new_end = (char *)e + e->size;
 			if (e->next != NULL && e->next->state == ELEM_FREE)
-				release_and_clean(h, e->next, new_end,
-						  old_end > new_end ? old_end : new_end + 1,
-						  NULL, NULL);
+				release_pages(h, e->next, new_end,
+					      old_end > new_end ? old_end : new_end + 1);
 			hm_spinlock_unlock(&h->lock);
 			return ptr;
 		}
@@ -1242,7 +1238,6 @@ hm_heap_free(struct hm_heap *heap, void *ptr)
 {
 	struct malloc_heap *h = BUF_HEAP(heap);
 	struct malloc_elem *e;
-	char *zlo, *zhi;
 
 	if (ptr == NULL)
 		return 0;
@@ -1256,8 +1251,7 @@ hm_heap_free(struct hm_heap *heap, void *ptr)
 		hm_spinlock_unlock(&h->lock);
 		return hm_fail(EINVAL, "double free of %p", ptr);
 	}
-	e = heap_free_elem(e, &zlo, &zhi);
-	heap_clean_range(e, zlo, zhi);
+	heap_free_elem(e);
 	hm_spinlock_unlock(&h->lock);
 	return 0;
 }

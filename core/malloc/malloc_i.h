@@ -23,7 +23,15 @@
  *   heap->free_bytes  == sum of FREE element sizes
  *   heap->total_size  == sum of all element sizes
  *   every size and address is a multiple of 64
- *   FREE and not dirty => the data after the header is all zeros (debug walk)
+ *   FREE: ELEM_HEADER_LEN <= elem_clean_end(e) <= e->size, and the data in
+ *         [e + ELEM_HEADER_LEN, e + elem_clean_end(e)) is all zeros (debug walk)
+ *
+ * Zeroing is lazy: free does not clear memory, it only lowers the freed range's
+ * "clean" mark; hm_zmalloc (and memzones) zero just the part of the new block
+ * above its free element's clean prefix. Allocation takes the top of a free
+ * element and fresh pages join at its top or bottom, so a clean prefix plus a
+ * dirty rest describes the common shapes exactly; elsewhere it over-approximates
+ * (some zero bytes are zeroed again), never the other way.
  *
  * Heaps live in shared memory (an fbarray) except buffer heaps, which live at the
  * start of the caller's buffer; elements live in the memory they manage. Pointers
@@ -88,10 +96,14 @@ struct malloc_elem {
 			uint32_t req;      /* bytes asked for; UINT32_MAX when larger */
 		} busy;
 	};
-	uint32_t pad;              /* BUSY: bytes from the element to its PAD header (0: none);
+	union {
+		uint32_t pad;      /* BUSY: bytes from the element to its PAD header (0: none);
 				      PAD: bytes back to the real header */
+		uint32_t clean;    /* FREE: 64-byte units from the element start below which
+				      the data is zero (see elem_clean_end); >= 1 */
+	};
 	uint8_t state;             /* enum elem_state */
-	uint8_t dirty;             /* FREE: data may be non-zero */
+	uint8_t rsvd;              /* 0 */
 	uint16_t msl_idx;          /* memseg list of the memory, or MSL_NONE */
 	uint32_t expansion;        /* id of the memory addition this element came from */
 	uint32_t cookie;           /* ELEM_COOKIE ^ (uint32_t)(uintptr_t)this */
@@ -132,6 +144,8 @@ struct alloc_req {
 	bool hint_only;    /* page-size flags are a preference */
 	uint64_t req;      /* bytes the caller asked for (<= size; places the guard) */
 	const char *type;  /* tag, may be NULL */
+	uint64_t *zero_from; /* out, may be NULL: data offset from which the new block
+				may hold non-zero bytes (>= size: all of it is zero) */
 };
 
 /* ---- heap.c: element algorithms, independent of where memory comes from ---- */
@@ -148,12 +162,16 @@ HM_INTERNAL void *heap_alloc(struct malloc_heap *h, const struct alloc_req *r);
  * or NULL with hm_errno/hm_last_error saying why. @p ptr must be readable 64
  * bytes below (the caller checked it lies inside heap memory). */
 HM_INTERNAL struct malloc_elem *elem_from_data(const void *ptr);
-/* Free a BUSY element: join, zero or poison, and report the merged FREE element.
- * Returns the merged element; [*zlo, *zhi) is the range still to be cleaned (the
- * caller may carve pages out of it first). pre: lock held. */
-HM_INTERNAL struct malloc_elem *heap_free_elem(struct malloc_elem *e, char **zlo, char **zhi);
-/* Clean [lo, hi) of a free element after any page release: zero, or poison and mark dirty. */
-HM_INTERNAL void heap_clean_range(struct malloc_elem *merged, char *lo, char *hi);
+/* Free a BUSY element (debug builds poison its data), join it with free
+ * neighbours and return the merged FREE element. pre: lock held. */
+HM_INTERNAL struct malloc_elem *heap_free_elem(struct malloc_elem *e);
+/* FREE @p e: offset from e below which its data is zero (>= ELEM_HEADER_LEN). */
+static inline uint64_t
+elem_clean_end(const struct malloc_elem *e)
+{
+	uint64_t c = (uint64_t)e->clean * MALLOC_ALIGN;
+	return c < e->size ? c : e->size;
+}
 /* Carve [a, b) (page aligned, inside FREE element e) out of the heap: head and
  * tail stay FREE elements, the middle leaves the address list. pre: lock held. */
 HM_INTERNAL void heap_hide_region(struct malloc_heap *h, struct malloc_elem *e, char *a, char *b);

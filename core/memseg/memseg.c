@@ -739,7 +739,8 @@ hm_mem_virt2memseg(const void *va, const struct hm_memseg_list *msl)
 	off = (uintptr_t)va - (uintptr_t)msl->base_va;
 	if ((uintptr_t)va < (uintptr_t)msl->base_va || off >= msl->len)
 		return hm_fail_ptr(ENOENT, "%p is outside the given list", va);
-	ms = seg_at(msl, (unsigned int)(off / msl->page_sz));
+	/* page sizes are powers of two: a shift, not a 64-bit divide (~30 cycles) */
+	ms = seg_at(msl, (unsigned int)(off >> __builtin_ctzll(msl->page_sz)));
 	if (ms->len == 0)
 		return hm_fail_ptr(ENOENT, "no page is mapped at %p", va);
 	return ms;
@@ -871,8 +872,8 @@ hm_memseg_is_iova_contig(const struct hm_memseg_list *msl, const void *start, si
 	base = (uintptr_t)msl->base_va;
 	if (a < base || a - base >= msl->len || len > msl->len - (a - base))
 		return hm_fail(EINVAL, "is_iova_contig: range is not inside the list");
-	first = (unsigned int)((a - base) / msl->page_sz);
-	last = (unsigned int)((a - base + len - 1) / msl->page_sz);
+	first = (unsigned int)((a - base) >> __builtin_ctzll(msl->page_sz));
+	last = (unsigned int)((a - base + len - 1) >> __builtin_ctzll(msl->page_sz));
 	for (unsigned int i = first; i <= last; i++)
 		if (seg_at(msl, i)->len == 0)
 			return hm_fail(EINVAL, "is_iova_contig: page %u of the range is not mapped", i);
