@@ -15,6 +15,7 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{ "info", cmd_info, "print the topology, memseg lists and where test pages land" },
+	{ "doctor", cmd_doctor, "check what a backend needs here and print the fix for each problem" },
 };
 
 static void
