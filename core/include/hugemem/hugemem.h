@@ -11,6 +11,7 @@
 #include "hugemem/lcore.h"
 #include "hugemem/malloc.h"
 #include "hugemem/memzone.h"
+#include "hugemem/ring.h"
 #include "hugemem/init.h"
 
 #endif
