@@ -846,5 +846,6 @@ main(void)
 		cmocka_unit_test_teardown(test_ring_stress_2threads, hm_test_teardown),
 		cmocka_unit_test_teardown(test_ring_stress_4threads, hm_test_teardown),
 	};
+	hm_test_backend_ready();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
