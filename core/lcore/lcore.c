@@ -12,7 +12,6 @@
 #include "hugemem/lcore.h"
 
 static struct {
-	uint32_t gen;                    /* 0 = not initialised */
 	unsigned int n_lcores;
 	unsigned int n_nodes;
 	unsigned int main_lcore;
@@ -21,16 +20,15 @@ static struct {
 } lc = { .main_lcore = HM_LCORE_ID_ANY };
 
 static uint32_t next_gen = 1;
-static _Thread_local struct {
-	uint32_t gen;
-	unsigned int id;
-} self;
+/* Table generation, 0 = not initialised; and the calling thread's id tagged with
+ * the generation it was taken in. Exported for the inline hm_lcore_id(). */
+uint32_t hm_lcore__gen;
+__thread struct hm_lcore__tls hm_lcore__self = { 0, HM_LCORE_ID_ANY };
 
 static unsigned int
 self_id(void)
 {
-	uint32_t g = __atomic_load_n(&lc.gen, __ATOMIC_ACQUIRE);
-	return (g != 0 && self.gen == g) ? self.id : HM_LCORE_ID_ANY;
+	return hm_lcore_id();
 }
 
 int
@@ -51,16 +49,16 @@ lcore_init(const struct hm_probe *probe)
 		return hm_fail(EINVAL, "the topology defines no lcore");
 	/* the main lcore is taken before the table is published */
 	lc.taken[lc.main_lcore] = 1;
-	self.gen = next_gen;
-	self.id = lc.main_lcore;
-	__atomic_store_n(&lc.gen, next_gen++, __ATOMIC_RELEASE);
+	hm_lcore__self.gen = next_gen;
+	hm_lcore__self.id = lc.main_lcore;
+	__atomic_store_n(&hm_lcore__gen, next_gen++, __ATOMIC_RELEASE);
 	return 0;
 }
 
 void
 lcore_fini(void)
 {
-	__atomic_store_n(&lc.gen, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&hm_lcore__gen, 0, __ATOMIC_RELEASE);
 	lc.n_lcores = 0;
 	lc.n_nodes = 0;
 	lc.main_lcore = HM_LCORE_ID_ANY;
@@ -76,15 +74,9 @@ lcore_count_on(int node)
 }
 
 unsigned int
-hm_lcore_id(void)
-{
-	return self_id();
-}
-
-unsigned int
 hm_get_main_lcore(void)
 {
-	return lc.gen != 0 ? lc.main_lcore : HM_LCORE_ID_ANY;
+	return hm_lcore__gen != 0 ? lc.main_lcore : HM_LCORE_ID_ANY;
 }
 
 int
@@ -97,7 +89,7 @@ hm_socket_id(void)
 int
 hm_lcore_to_socket_id(unsigned int lcore_id)
 {
-	if (lc.gen == 0)
+	if (hm_lcore__gen == 0)
 		return hm_fail(ENODEV, "hugemem is not initialised");
 	if (lcore_id >= lc.n_lcores || lc.node[lcore_id] < 0)
 		return hm_fail(EINVAL, "lcore %u does not exist (topology has %u lcores)",
@@ -110,7 +102,7 @@ hm_lcore_count(void)
 {
 	unsigned int n = 0;
 
-	if (lc.gen == 0)
+	if (hm_lcore__gen == 0)
 		return 0;
 	for (unsigned int i = 0; i < lc.n_lcores; i++)
 		n += lc.node[i] >= 0;
@@ -120,30 +112,30 @@ hm_lcore_count(void)
 unsigned int
 hm_socket_count(void)
 {
-	return lc.gen != 0 ? lc.n_nodes : 0;
+	return hm_lcore__gen != 0 ? lc.n_nodes : 0;
 }
 
 int
 hm_lcore_is_enabled(unsigned int lcore_id)
 {
-	return lc.gen != 0 && lcore_id < lc.n_lcores && lc.node[lcore_id] >= 0;
+	return hm_lcore__gen != 0 && lcore_id < lc.n_lcores && lc.node[lcore_id] >= 0;
 }
 
 int
 hm_thread_register(void)
 {
-	if (lc.gen == 0)
+	if (hm_lcore__gen == 0)
 		return hm_fail(ENODEV, "hugemem is not initialised");
 	if (self_id() != HM_LCORE_ID_ANY)
-		return hm_fail(EALREADY, "this thread already is lcore %u", self.id);
+		return hm_fail(EALREADY, "this thread already is lcore %u", hm_lcore__self.id);
 	for (unsigned int i = 0; i < lc.n_lcores; i++) {
 		uint8_t exp = 0;
 		if (lc.node[i] < 0)
 			continue;
 		if (__atomic_compare_exchange_n(&lc.taken[i], &exp, 1, 0, __ATOMIC_ACQ_REL,
 						__ATOMIC_RELAXED)) {
-			self.gen = lc.gen;
-			self.id = i;
+			hm_lcore__self.gen = hm_lcore__gen;
+			hm_lcore__self.id = i;
 			return (int)i;
 		}
 	}
@@ -159,6 +151,6 @@ hm_thread_unregister(void)
 	if (id == HM_LCORE_ID_ANY || id == lc.main_lcore)
 		return; /* the main lcore stays with the thread that called hm_init */
 	__atomic_store_n(&lc.taken[id], 0, __ATOMIC_RELEASE);
-	self.gen = 0;
-	self.id = HM_LCORE_ID_ANY;
+	hm_lcore__self.gen = 0;
+	hm_lcore__self.id = HM_LCORE_ID_ANY;
 }

@@ -12,6 +12,8 @@
 #include "hugemem/malloc.h"
 #include "hugemem/memzone.h"
 #include "hugemem/ring.h"
+#include "hugemem/mempool.h"
+#include "hugemem/mbuf.h"
 #include "hugemem/init.h"
 
 #endif

@@ -17,8 +17,21 @@ extern "C" {
 /** lcore id of a thread that has none. */
 #define HM_LCORE_ID_ANY UINT32_MAX
 
-/** The calling thread's lcore id, or HM_LCORE_ID_ANY. */
-unsigned int hm_lcore_id(void);
+/* Not API: what the inline hm_lcore_id() reads (lcore.c owns them). */
+struct hm_lcore__tls {
+	uint32_t gen;    /* table generation the id was taken in */
+	unsigned int id; /* lcore id, valid while gen == hm_lcore__gen */
+};
+extern uint32_t hm_lcore__gen; /* table generation; 0: not initialised */
+extern __thread struct hm_lcore__tls hm_lcore__self;
+
+/** The calling thread's lcore id, or HM_LCORE_ID_ANY. Inline: mempool fast paths call it. */
+static inline unsigned int
+hm_lcore_id(void)
+{
+	uint32_t g = __atomic_load_n(&hm_lcore__gen, __ATOMIC_ACQUIRE);
+	return (g != 0 && hm_lcore__self.gen == g) ? hm_lcore__self.id : HM_LCORE_ID_ANY;
+}
 /** lcore id of the thread that called hm_init, or HM_LCORE_ID_ANY. */
 unsigned int hm_get_main_lcore(void);
 /** Node of the calling thread's lcore, or HM_SOCKET_ID_ANY for unregistered threads. */
