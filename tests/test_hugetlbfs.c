@@ -612,6 +612,266 @@ test_hugetlbfs_attach(void **state)
 	munmap(va1, 3 * M2);
 }
 
+/* A reserved, 2M-aligned range of @p n pages (PROT_NONE). */
+static char *
+reserve_pages(unsigned int n)
+{
+	char *va = mmap(NULL, (n + 1) * M2, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	assert_true(va != MAP_FAILED);
+	return (char *)HM_ALIGN_CEIL((uintptr_t)va, M2);
+}
+
+/* Write @p n pages of 0xee into a leftover single-file-segments list file. */
+static void
+leftover_list_file(const char *name, unsigned int n)
+{
+	char path[PATH_MAX];
+	static char junk[4096];
+	int fd;
+
+	memset(junk, 0xee, sizeof(junk));
+	snprintf(path, sizeof(path), "%s/%s", pages, name);
+	fd = open(path, O_CREAT | O_RDWR, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)(n * M2)), 0);
+	for (unsigned int i = 0; i < n; i++)
+		assert_int_equal(pwrite(fd, junk, sizeof(junk), (off_t)(i * M2)), (ssize_t)sizeof(junk));
+	close(fd);
+}
+
+/*
+ * --single-file-segments --huge-unlink=never reuses a leftover list file: every
+ * page taken from it holds old data, not only the first one (the list file is
+ * opened once, on the first page).
+ */
+static void
+test_hugetlbfs_sfs_reused_list_file_is_dirty(void **state)
+{
+	struct hm_backend be = { .ops = &hm_hugetlbfs_ops };
+	struct hm_backend_params bp = { .prefix = PREFIX, .huge_dir = pages,
+					.single_file_segments = true,
+					.huge_unlink = HM_HUGE_UNLINK_NEVER };
+	char *va;
+	(void)state;
+
+	fixture_simple(64);
+	leftover_list_file(PREFIX "map_0", 4);
+	assert_int_equal(hm_hugetlbfs_ops.create(&be, &bp), 0);
+	va = reserve_pages(4);
+	for (uint32_t s = 0; s < 3; s++) {
+		struct hm_page pg = { .va = va + s * M2, .page_sz = M2, .node = 0,
+				      .list_idx = 0, .seg_idx = s };
+		assert_int_equal(be.ops->page_map(&be, &pg), 0);
+		/* old bytes are there: the page must say so */
+		assert_int_equal(((uint8_t *)pg.va)[0], 0xee);
+		if (!pg.dirty)
+			fail_msg("seg %u of a reused list file holds old data but is not dirty", s);
+	}
+	hm_hugetlbfs_ops.destroy(&be);
+	munmap(va - M2, 6 * M2);
+	assert_int_equal(count_pages_files(), 1); /* never: kept */
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/" PREFIX "map_0", pages);
+	unlink(path);
+}
+
+/*
+ * A page a secondary mapped itself (not attached) and then unmapped goes back
+ * to the list file as a hole: the next process to map that slot must get zeros
+ * (it is not flagged dirty), not the secondary's bytes.
+ */
+static void
+test_hugetlbfs_sfs_secondary_free_zeroes(void **state)
+{
+	struct hm_backend a = { .ops = &hm_hugetlbfs_ops }, b = { .ops = &hm_hugetlbfs_ops };
+	struct hm_backend_params pa = { .prefix = PREFIX, .huge_dir = pages,
+					.single_file_segments = true };
+	struct hm_backend_params pb = pa;
+	char *va;
+	(void)state;
+
+	fixture_simple(64);
+	pb.secondary = true;
+	assert_int_equal(hm_hugetlbfs_ops.create(&a, &pa), 0);
+	assert_int_equal(hm_hugetlbfs_ops.create(&b, &pb), 0);
+	va = reserve_pages(4);
+	struct hm_page p0 = { .va = va, .page_sz = M2, .node = 0, .list_idx = 0, .seg_idx = 0 };
+	assert_int_equal(a.ops->page_map(&a, &p0), 0);
+	struct hm_page att = p0;
+	att.va = va + M2;
+	assert_int_equal(b.ops->page_attach(&b, &att), 0);
+	/* the secondary maps a page of its own, dirties it and frees it */
+	struct hm_page own = { .va = va + 2 * M2, .page_sz = M2, .node = 0, .list_idx = 0,
+			       .seg_idx = 1 };
+	assert_int_equal(b.ops->page_map(&b, &own), 0);
+	memset(own.va, 0x5a, M2);
+	b.ops->page_unmap(&b, &own);
+	/* the primary takes that slot: zeroed unless flagged dirty */
+	struct hm_page again = { .va = va + 3 * M2, .page_sz = M2, .node = 0, .list_idx = 0,
+				 .seg_idx = 1 };
+	assert_int_equal(a.ops->page_map(&a, &again), 0);
+	if (!again.dirty && ((uint8_t *)again.va)[0] != 0)
+		fail_msg("slot freed by a secondary came back with its bytes (0x%02x) and not "
+			 "flagged dirty", ((uint8_t *)again.va)[0]);
+	b.ops->page_unmap(&b, &att);
+	hm_hugetlbfs_ops.destroy(&b);
+	hm_hugetlbfs_ops.destroy(&a);
+	assert_int_equal(count_pages_files(), 0);
+	munmap(va - M2, 6 * M2);
+}
+
+/* Segment indexes from a caller or a handle cannot make the slot table loop or
+ * overflow: the largest ones fail with -EINVAL. */
+static void
+test_hugetlbfs_seg_index_out_of_range(void **state)
+{
+	struct hm_backend a = { .ops = &hm_hugetlbfs_ops }, b = { .ops = &hm_hugetlbfs_ops };
+	struct hm_backend_params pa = { .prefix = PREFIX, .huge_dir = pages };
+	struct hm_backend_params pb = pa;
+	char *va;
+	(void)state;
+
+	hm_test_quiet_log();
+	fixture_simple(64);
+	pb.secondary = true;
+	assert_int_equal(hm_hugetlbfs_ops.create(&a, &pa), 0);
+	assert_int_equal(hm_hugetlbfs_ops.create(&b, &pb), 0);
+	va = reserve_pages(2);
+	struct hm_page pg = { .va = va, .page_sz = M2, .node = 0, .list_idx = 0,
+			      .seg_idx = UINT32_MAX };
+	assert_err(a.ops->page_map(&a, &pg), -EINVAL, "segment index");
+	pg.seg_idx = 1u << 31;
+	assert_err(a.ops->page_map(&a, &pg), -EINVAL, "segment index");
+	assert_int_equal(count_pages_files(), 0);
+	pg.seg_idx = 0;
+	assert_int_equal(a.ops->page_map(&a, &pg), 0);
+	/* a handle naming a huge segment */
+	struct hm_page att = pg;
+	att.va = va + M2;
+	att.handle = (pg.handle & ~0xffffffffULL) | 0xffffffffULL;
+	assert_err(b.ops->page_attach(&b, &att), -EINVAL, "handle");
+	a.ops->page_unmap(&a, &pg);
+	hm_hugetlbfs_ops.destroy(&b);
+	hm_hugetlbfs_ops.destroy(&a);
+	munmap(va - M2, 4 * M2);
+}
+
+/*
+ * A symlink planted under a page file's name is never followed: the file it
+ * points to is not truncated, mapped or counted, in any unlink mode. A FIFO
+ * there does not hang the cleaner.
+ */
+static void
+test_hugetlbfs_symlinked_page_file(void **state)
+{
+	char victim[PATH_MAX], link[PATH_MAX], lslink[PATH_MAX];
+	const char *modes[] = { "never", NULL, "always" };
+	struct stat st;
+	int fd;
+	(void)state;
+
+	hm_test_quiet_log();
+	fixture_simple(64);
+	snprintf(victim, sizeof(victim), "%s/victim", root);
+	snprintf(link, sizeof(link), "%s/" PREFIX "map_0_0", pages);
+	snprintf(lslink, sizeof(lslink), "%s/" PREFIX "map_0", pages);
+	for (unsigned int m = 0; m < 3; m++) {
+		for (int sfs = 0; sfs < 2; sfs++) {
+			fd = open(victim, O_CREAT | O_TRUNC | O_RDWR, 0600);
+			assert_true(fd >= 0);
+			assert_int_equal(write(fd, "precious", 8), 8);
+			close(fd);
+			assert_int_equal(symlink(victim, sfs ? lslink : link), 0);
+			/* a FIFO under a page file's name must not block the cleaner */
+			char fifo[PATH_MAX];
+			snprintf(fifo, sizeof(fifo), "%s/" PREFIX "map_5_0", pages);
+			assert_int_equal(mkfifo(fifo, 0600), 0);
+			int rc = init_fixture(modes[m], sfs ? "sfs" : NULL, "4");
+			/* (sfs + always is refused before the backend starts) */
+			if (rc == 0 && access(fifo, F_OK) == 0)
+				fail_msg("mode %s%s: the FIFO was not removed by the cleaner",
+					 modes[m] != NULL ? modes[m] : "existing", sfs ? " sfs" : "");
+			if (rc == 0) {
+				struct hm_memseg *ms[1];
+				assert_int_equal(hm_memseg_alloc_pages(ms, 1, M2, 0, 0), 1);
+				assert_int_equal(hm_memseg_free_pages(ms, 1), 0);
+				assert_int_equal(hm_cleanup(), 0);
+			}
+			assert_int_equal(stat(victim, &st), 0);
+			if (st.st_size != 8)
+				fail_msg("mode %s%s: symlink followed, victim is now %lld bytes",
+					 modes[m] != NULL ? modes[m] : "existing", sfs ? " sfs" : "",
+					 (long long)st.st_size);
+			unlink(sfs ? lslink : link);
+			char cmd[PATH_MAX + 32];
+			snprintf(cmd, sizeof(cmd), "rm -f '%s'/" PREFIX "map_*", pages);
+			assert_int_equal(system(cmd), 0);
+		}
+	}
+	unlink(victim);
+}
+
+/* Hostile sysfs/procfs numbers: per-node counts whose sum wraps, a default page
+ * size whose byte count overflows. */
+static void
+test_hugetlbfs_discover_hostile_counts(void **state)
+{
+	struct hm_hugetlbfs_info info;
+	(void)state;
+
+	fixture_simple(64);
+	put("sys/devices/system/node/node0/hugepages/hugepages-2048kB/free_hugepages",
+	    "18446744073709551615\n");
+	put("sys/devices/system/node/node1/hugepages/hugepages-2048kB/free_hugepages", "1\n");
+	/* 2^54 + 2048 kB: times 1024 wraps to exactly 2 MiB */
+	put("proc/meminfo", "Hugepagesize:       18014398509483232 kB\n");
+	put("proc/mounts", "nodev /mnt/nopagesize hugetlbfs rw 0 0\n");
+	assert_int_equal(hm_hugetlbfs_discover(root, NULL, &info), 0);
+	assert_int_equal(info.n_nodes, 2);
+	assert_int_equal(info.n_sizes, 1);
+	/* the per-node files exist and are non-zero: they are used, not the global count */
+	assert_true(info.sizes[0].per_node);
+	assert_int_equal(info.sizes[0].free_pages[0], UINT32_MAX);
+	assert_int_equal(info.sizes[0].free_pages[1], 1);
+	/* an absurd default size is unknown (0), never a wrapped 2 MiB */
+	assert_true(info.default_page_sz == 0);
+	assert_true(info.mounts[0].page_sz != M2);
+	assert_string_equal(info.sizes[0].dir, "");
+}
+
+/*
+ * --huge-unlink=never reuses leftovers of a dead run only: a page or list file a
+ * live process holds is -EBUSY as in the other modes, never silently shared.
+ */
+static void
+test_hugetlbfs_never_mode_live_file_is_busy(void **state)
+{
+	char path[PATH_MAX];
+	(void)state;
+
+	hm_test_quiet_log();
+	fixture_simple(64);
+	for (int sfs = 0; sfs < 2; sfs++) {
+		snprintf(path, sizeof(path), "%s/" PREFIX "%s", pages, sfs ? "map_0" : "map_0_0");
+		int live = open(path, O_CREAT | O_RDWR, 0600);
+		assert_true(live >= 0);
+		assert_int_equal(ftruncate(live, (off_t)M2), 0);
+		assert_int_equal(pwrite(live, "theirs", 6, 0), 6);
+		assert_int_equal(flock(live, LOCK_SH), 0);
+		assert_err(init_fixture("never", sfs ? "sfs" : NULL, "2"), -EBUSY,
+			   "in use by another live process");
+		char buf[8] = { 0 };
+		assert_int_equal(pread(live, buf, 6, 0), 6);
+		assert_string_equal(buf, "theirs");
+		close(live);
+		/* once the holder is gone the leftover is reused (and dirty) */
+		assert_int_equal(init_fixture("never", sfs ? "sfs" : NULL, "2"), 0);
+		assert_int_equal(hm_cleanup(), 0);
+		unlink(path);
+	}
+}
+
 /* Needs root: a 4 MiB tmpfs makes the third 2M page fail at first touch. */
 static void
 test_hugetlbfs_sigbus_is_enomem(void **state)
@@ -830,6 +1090,12 @@ main(void)
 		cmocka_unit_test_teardown(test_hugetlbfs_reused_page_is_dirty, teardown),
 		cmocka_unit_test_teardown(test_hugetlbfs_legacy_sorted_by_iova, teardown),
 		cmocka_unit_test_teardown(test_hugetlbfs_attach, teardown),
+		cmocka_unit_test_teardown(test_hugetlbfs_sfs_reused_list_file_is_dirty, teardown),
+		cmocka_unit_test_teardown(test_hugetlbfs_sfs_secondary_free_zeroes, teardown),
+		cmocka_unit_test_teardown(test_hugetlbfs_seg_index_out_of_range, teardown),
+		cmocka_unit_test_teardown(test_hugetlbfs_symlinked_page_file, teardown),
+		cmocka_unit_test_teardown(test_hugetlbfs_discover_hostile_counts, teardown),
+		cmocka_unit_test_teardown(test_hugetlbfs_never_mode_live_file_is_busy, teardown),
 		cmocka_unit_test_teardown(test_hugetlbfs_sigbus_is_enomem, teardown),
 		cmocka_unit_test_teardown(test_hugetlbfs_pagemap_fallback, teardown),
 		cmocka_unit_test_teardown(test_hugetlbfs_mempolicy_eperm, teardown),

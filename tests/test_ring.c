@@ -550,6 +550,31 @@ test_ring_rts_htd(void **state)
 	free(r);
 }
 
+/* Reset empties the ring and keeps what was configured: a head-tail distance set
+ * with hm_ring_set_*_htd_max survives it (DPDK's rte_ring_reset keeps it too). */
+static void
+test_ring_reset_keeps_htd_max(void **state)
+{
+	struct hm_ring *r = ring_mem(8, 1024);
+	void *o[4] = {0};
+	(void)state;
+
+	assert_int_equal(hm_ring_init(r, "htd", 1024, HM_RING_F_MP_RTS_ENQ | HM_RING_F_MC_RTS_DEQ),
+			 0);
+	assert_int_equal(hm_ring_set_prod_htd_max(r, 3), 0);
+	assert_int_equal(hm_ring_set_cons_htd_max(r, 1000), 0);
+	assert_int_equal(hm_ring_enqueue_bulk(r, o, 4, NULL), 4);
+	hm_ring_reset(r);
+	assert_int_equal(hm_ring_count(r), 0);
+	assert_int_equal(hm_ring_get_prod_htd_max(r), 3);
+	assert_int_equal(hm_ring_get_cons_htd_max(r), 1000);
+	hm_ring_reset_at(r, UINT32_MAX - 2);
+	assert_int_equal(hm_ring_get_prod_htd_max(r), 3);
+	assert_int_equal(hm_ring_get_cons_htd_max(r), 1000);
+	assert_ring_ok(r);
+	free(r);
+}
+
 static void
 test_ring_check_detects_corruption(void **state)
 {
@@ -841,6 +866,7 @@ main(void)
 		cmocka_unit_test_teardown(test_ring_wrap, hm_test_teardown),
 		cmocka_unit_test_teardown(test_ring_reset, hm_test_teardown),
 		cmocka_unit_test_teardown(test_ring_rts_htd, hm_test_teardown),
+		cmocka_unit_test_teardown(test_ring_reset_keeps_htd_max, hm_test_teardown),
 		cmocka_unit_test_teardown(test_ring_check_detects_corruption, hm_test_teardown),
 		cmocka_unit_test_teardown(test_ring_named, hm_test_teardown),
 		cmocka_unit_test_teardown(test_ring_stress_2threads, hm_test_teardown),

@@ -110,7 +110,8 @@ default_page_size(const char *root)
 		return 0;
 	while (fgets(line, sizeof(line), f) != NULL)
 		if (sscanf(line, "Hugepagesize: %llu kB", &kb) == 1) {
-			sz = (uint64_t)kb * HM_KB;
+			/* an absurd size is unknown, not a wrapped product */
+			sz = kb <= UINT64_MAX / HM_KB ? (uint64_t)kb * HM_KB : 0;
 			break;
 		}
 	fclose(f);
@@ -189,7 +190,8 @@ count_pages(const char *root, struct hm_hugetlbfs_info *info, struct hm_hugetlbf
 	const char *names[] = { "nr_hugepages", "free_hugepages", "resv_hugepages",
 				"surplus_hugepages", "nr_overcommit_hugepages" };
 	uint32_t *vals[] = { &s->nr, &s->free, &s->resv, &s->surplus, &s->overcommit };
-	uint64_t v, total = 0, kb = s->page_sz / HM_KB;
+	uint64_t v, kb = s->page_sz / HM_KB;
+	bool any = false; /* some node file counts a page (a sum could wrap to 0) */
 
 	for (unsigned int i = 0; i < 5; i++) {
 		if (hm_snprintf(path, sizeof(path), "%s/sys/kernel/mm/hugepages/hugepages-%" PRIu64
@@ -201,11 +203,11 @@ count_pages(const char *root, struct hm_hugetlbfs_info *info, struct hm_hugetlbf
 				"hugepages-%" PRIu64 "kB/free_hugepages", root, n, kb) == 0 &&
 		    read_u64(path, &v) == 0) {
 			s->free_pages[n] = clamp_u32(v);
-			total += v;
+			any |= v != 0;
 		}
 	}
-	s->per_node = total > 0;
-	if (total > 0)
+	s->per_node = any;
+	if (any)
 		return;
 	memset(s->free_pages, 0, sizeof(s->free_pages));
 	v = (s->free > s->resv ? s->free - s->resv : 0) +

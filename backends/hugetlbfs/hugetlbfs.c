@@ -33,6 +33,11 @@
  *   per-page file mode: slot mapped  =>  slot->fd >= 0 holds LOCK_SH on its file
  *   single-file mode: lists[l].count == mapped slots of list l, and
  *                     lists[l].fd >= 0  <=>  lists[l].count > 0
+ *   a page is reported clean (pg->dirty false) only if it reads as zeros: per-page
+ *   files are new or reused under never (dirty); a list file is new, or kept under
+ *   never (lists[l].reused: every page dirty); a page this process mapped from a
+ *   list file is punched out when unmapped (secondaries too)
+ *   page files are opened O_NOFOLLOW and must be regular files (no symlink games)
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -82,6 +87,8 @@
 #endif
 
 #define NO_CAP UINT32_MAX
+#define MAX_SEG ((uint32_t)INT32_MAX) /* largest segment index: the slot table doubles up
+					 to 2^31 entries without wrapping */
 #define HANDLE_MAGIC 0xA7ULL
 #define PFN_MASK ((1ULL << 55) - 1)
 #define MASK_WORDS ((HM_MAX_NUMA_NODES + 63) / 64)
@@ -102,6 +109,9 @@ struct list_files {
 	uint32_t cap;
 	int fd;             /* single-file mode: the list's file; -1 = closed */
 	uint32_t count;     /* single-file mode: pages mapped from it */
+	bool reused;        /* single-file mode, fd >= 0: this process did not create the
+			       file and --huge-unlink=never kept it, so any page of it may
+			       hold old data */
 };
 
 struct size_state {
@@ -270,7 +280,7 @@ handle_parse(const struct htlb *h, uint64_t hd, uint64_t page_sz, unsigned int *
 	*list = (uint32_t)(hd >> 32) & 0xffff;
 	*seg = (uint32_t)hd;
 	return (hd >> 56) == HANDLE_MAGIC && *k < h->n_sizes && h->sz[*k].page_sz == page_sz &&
-	       *list < HM_MAX_MEMSEG_LISTS;
+	       *list < HM_MAX_MEMSEG_LISTS && *seg <= MAX_SEG;
 }
 
 /* The slot of (list, seg), growing the list's table; NULL on ENOMEM. */
@@ -279,11 +289,12 @@ slot_get(struct htlb *h, uint32_t list, uint32_t seg)
 {
 	struct list_files *lf = &h->lists[list];
 
+	HM_ASSERT(seg <= MAX_SEG);
 	if (seg >= lf->cap) {
 		uint32_t cap = lf->cap != 0 ? lf->cap : 64;
 		struct slot *s;
-		while (cap <= seg)
-			cap = cap > UINT32_MAX / 2 ? UINT32_MAX : cap * 2;
+		while (cap <= seg) /* seg <= 2^31 - 1: ends at cap <= 2^31 */
+			cap *= 2;
 		s = realloc(lf->slots, sizeof(*s) * cap);
 		if (s == NULL)
 			return hm_fail_ptr(ENOMEM, "hugetlbfs: out of memory for page slots");
@@ -306,6 +317,26 @@ page_path(const struct htlb *h, unsigned int k, uint32_t list, uint32_t seg, cha
 		return hm_fail(ENAMETOOLONG, "hugetlbfs: page file name in %s is too long",
 			       h->sz[k].dir);
 	return 0;
+}
+
+/*
+ * Open an existing page file without following a symlink or blocking on a FIFO
+ * planted under its name: -1 (errno ELOOP for anything but a regular file).
+ */
+static int
+open_page_file(int dir_fd, const char *path, int flags)
+{
+	struct stat st;
+	int fd = openat(dir_fd, path, flags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = ELOOP;
+		return -1;
+	}
+	return fd;
 }
 
 /* Drop our lock on a page file and delete it if nobody else maps it. */
@@ -421,7 +452,18 @@ clean_dir(struct htlb *h, struct size_state *s)
 		if (strncmp(de->d_name, h->prefix, plen) != 0 ||
 		    strncmp(de->d_name + plen, "map_", 4) != 0)
 			continue;
-		f = openat(s->dir_fd, de->d_name, O_RDONLY | O_CLOEXEC);
+		f = open_page_file(s->dir_fd, de->d_name, O_RDONLY);
+		if (f < 0 && errno == ELOOP) {
+			/* a symlink, FIFO or directory under our name is no page file
+			 * of any process: remove it rather than follow it later */
+			HM_LOG(WARNING, "hugetlbfs: %s/%s is not a regular file; removed",
+			       s->dir, de->d_name);
+			if (unlinkat(s->dir_fd, de->d_name, 0) != 0 &&
+			    unlinkat(s->dir_fd, de->d_name, AT_REMOVEDIR) != 0 && errno != ENOENT)
+				HM_LOG(WARNING, "hugetlbfs: cannot remove %s/%s: %s", s->dir,
+				       de->d_name, strerror(errno));
+			continue;
+		}
 		if (f < 0)
 			continue;
 		if (flock(f, LOCK_EX | LOCK_NB) != 0) {
@@ -754,6 +796,9 @@ map_args(struct hm_backend *be, const struct hm_page *pg, const char *op, bool w
 	if (pg->list_idx >= HM_MAX_MEMSEG_LISTS)
 		return hm_fail(EINVAL, "hugetlbfs: %s: list index %" PRIu32 " is out of range",
 			       op, pg->list_idx);
+	if (pg->seg_idx > MAX_SEG)
+		return hm_fail(EINVAL, "hugetlbfs: %s: segment index %" PRIu32 " is out of range "
+			       "(at most %" PRIu32 ")", op, pg->seg_idx, MAX_SEG);
 	return 0;
 }
 
@@ -776,11 +821,9 @@ file_open_page(struct htlb *h, unsigned int k, const struct hm_page *pg, bool *d
 		return hm_fail(err, "hugetlbfs: cannot lock %s: %s", s->dir, strerror(err));
 	}
 	*dirty = false;
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd >= 0 && h->unlink_mode == HM_HUGE_UNLINK_NEVER) {
-		*dirty = true;
-	} else if (fd >= 0) {
-		/* Ours to replace only if nobody maps it (a crash between create and clean). */
+	fd = open_page_file(AT_FDCWD, path, O_RDWR);
+	if (fd >= 0) {
+		/* Ours to reuse or replace only if nobody maps it (a dead run's file). */
 		if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 			close(fd);
 			flock(s->dir_fd, LOCK_UN);
@@ -788,9 +831,13 @@ file_open_page(struct htlb *h, unsigned int k, const struct hm_page *pg, bool *d
 				       "process (another primary with the same --file-prefix?)",
 				       path);
 		}
-		unlink(path);
-		close(fd);
-		fd = -1;
+		if (h->unlink_mode == HM_HUGE_UNLINK_NEVER) {
+			*dirty = true; /* kept: the shared lock below replaces this one */
+		} else {
+			unlink(path);
+			close(fd);
+			fd = -1;
+		}
 	}
 	if (fd < 0)
 		fd = open(path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
@@ -828,7 +875,7 @@ list_file(struct htlb *h, unsigned int k, uint32_t list, bool *dirty)
 	char path[PATH_MAX], name[256];
 	int fd, err, rc;
 
-	*dirty = false;
+	*dirty = lf->fd >= 0 && lf->reused;
 	if (lf->fd >= 0)
 		return lf->fd;
 	if (h->in_memory) {
@@ -849,8 +896,9 @@ list_file(struct htlb *h, unsigned int k, uint32_t list, bool *dirty)
 		err = errno;
 		return hm_fail(err, "hugetlbfs: cannot lock %s: %s", s->dir, strerror(err));
 	}
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd >= 0 && h->unlink_mode != HM_HUGE_UNLINK_NEVER) {
+	fd = open_page_file(AT_FDCWD, path, O_RDWR);
+	if (fd >= 0) {
+		/* a dead run's file only: reused (never) or replaced */
 		if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 			close(fd);
 			flock(s->dir_fd, LOCK_UN);
@@ -858,9 +906,11 @@ list_file(struct htlb *h, unsigned int k, uint32_t list, bool *dirty)
 				       "process (another primary with the same --file-prefix?)",
 				       path);
 		}
-		unlink(path);
-		close(fd);
-		fd = -1;
+		if (h->unlink_mode != HM_HUGE_UNLINK_NEVER) {
+			unlink(path);
+			close(fd);
+			fd = -1;
+		}
 	}
 	*dirty = fd >= 0;
 	if (fd < 0)
@@ -874,6 +924,7 @@ list_file(struct htlb *h, unsigned int k, uint32_t list, bool *dirty)
 	}
 	flock(s->dir_fd, LOCK_UN);
 	lf->fd = fd;
+	lf->reused = *dirty; /* later pages of a kept file are as old as the first */
 	return fd;
 }
 
@@ -891,6 +942,7 @@ list_file_put(struct htlb *h, unsigned int k, uint32_t list)
 	else
 		close(lf->fd);
 	lf->fd = -1;
+	lf->reused = false;
 }
 
 static int
@@ -1045,7 +1097,9 @@ htlb_page_unmap(struct hm_backend *be, const struct hm_page *pg)
 		HM_LOG(ERR, "%s", hm_last_error());
 	if (h->sfs) {
 		struct list_files *lf = &h->lists[list];
-		if (!slot->attached && !h->secondary &&
+		/* a page this process mapped (secondaries too) leaves a hole:
+		 * whoever maps the slot next must find zeros, as it is not dirty */
+		if (!slot->attached &&
 		    fallocate(lf->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 			      (off_t)((uint64_t)seg * pg->page_sz), (off_t)pg->page_sz) != 0)
 			HM_LOG(WARNING, "hugetlbfs: cannot punch page %" PRIu32 " out of list %"
@@ -1123,7 +1177,7 @@ htlb_page_attach(struct hm_backend *be, struct hm_page *pg)
 	if (h->sfs && h->lists[list].fd >= 0) {
 		fd = h->lists[list].fd;
 	} else {
-		fd = open(path, O_RDWR | O_CLOEXEC);
+		fd = open_page_file(AT_FDCWD, path, O_RDWR);
 		if (fd < 0 || flock(fd, LOCK_SH | LOCK_NB) != 0) {
 			err = errno;
 			if (fd >= 0)
@@ -1149,6 +1203,8 @@ htlb_page_attach(struct hm_backend *be, struct hm_page *pg)
 			       pg->va, strerror(err));
 	}
 	if (h->sfs) {
+		if (h->lists[list].fd < 0) /* the owner's file: with never, maybe an old one */
+			h->lists[list].reused = h->unlink_mode == HM_HUGE_UNLINK_NEVER;
 		h->lists[list].fd = fd;
 		h->lists[list].count++;
 		slot->fd = -1;

@@ -351,10 +351,19 @@ hm_ring_free(struct hm_ring *r)
 void
 hm_ring_reset_at(struct hm_ring *r, uint32_t idx)
 {
+	uint32_t prod_htd, cons_htd;
+
 	if (r == NULL)
 		return;
+	/* only heads and tails move: a configured RTS distance stays (DPDK's too) */
+	prod_htd = r->prod.htd_max;
+	cons_htd = r->cons.htd_max;
 	side_init(&r->prod, r->prod.sync_type, r->capacity, idx);
 	side_init(&r->cons, r->cons.sync_type, r->capacity, idx);
+	if (r->prod.sync_type == HM_RING_SYNC_MT_RTS)
+		r->prod.htd_max = prod_htd;
+	if (r->cons.sync_type == HM_RING_SYNC_MT_RTS)
+		r->cons.htd_max = cons_htd;
 }
 
 void

@@ -101,7 +101,8 @@ void hm_ring_free(struct hm_ring *r);
 /** The ring named @p name, or NULL with hm_errno ENOENT (none, name too long), EINVAL (NULL), ENODEV. */
 struct hm_ring *hm_ring_lookup(const char *name);
 
-/** Empty the ring: heads and tails of both sides back to 0. NULL does nothing. */
+/** Empty the ring: heads and tails of both sides back to 0; the configuration
+ * (modes, RTS head-tail distances) stays. NULL does nothing. */
 void hm_ring_reset(struct hm_ring *r);
 /**
  * Empty the ring with heads and tails of both sides at index @p idx. For tests
