@@ -4,5 +4,6 @@
 
 /* Each command gets argv with argv[0] = the command name; returns an exit code. */
 int cmd_info(int argc, char **argv);
+int cmd_rx(int argc, char **argv);
 
 #endif

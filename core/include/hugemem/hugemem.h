@@ -11,6 +11,9 @@
 #include "hugemem/lcore.h"
 #include "hugemem/malloc.h"
 #include "hugemem/memzone.h"
+#include "hugemem/ring.h"
+#include "hugemem/mempool.h"
+#include "hugemem/mbuf.h"
 #include "hugemem/init.h"
 
 #endif

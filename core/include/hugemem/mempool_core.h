@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Mempool fast path: the layouts the inline get/put need (pool header, per-lcore
+ * cache, object header, ops table) and the get/put themselves, as DPDK's
+ * rte_mempool.h has them. The rest of the API is in hugemem/mempool.h, which
+ * includes this file; applications include that one.
+ *
+ * Cache (22.11 semantics). A cache is a LIFO stack objs[0..len):
+ *   put(n): no cache or n > flushthresh: straight to the backend; len + n <=
+ *           flushthresh: pushed on top; otherwise the whole cache goes to the
+ *           backend first and the n objects become the cache (len = n). A put
+ *           never fails.
+ *   get(n): min(n, len) objects come off the top; the rest (rem), when rem <=
+ *           HM_MEMPOOL_CACHE_MAX_SIZE, by refilling the cache with size + rem
+ *           objects from the backend (the top rem go to the caller, len = size);
+ *           when that refill fails or rem is larger, rem come straight from the
+ *           backend. If that fails too the cache is restored and the get fails
+ *           having taken nothing: all or nothing.
+ * Invariant: cache->len <= cache->flushthresh <= 2 * HM_MEMPOOL_CACHE_MAX_SIZE.
+ *
+ * A thread without an lcore id (hm_lcore_id() == HM_LCORE_ID_ANY) has no default
+ * cache: its gets and puts go straight to the backend. hm_thread_register() gives
+ * it one.
+ *
+ * Debug builds (HM_DEBUG >= 1 in both the library and the application: the
+ * project builds them together) keep a cookie in every object header: "in the
+ * pool" or "handed out". A put of an object that is not handed out (double put)
+ * or that belongs to another pool aborts with a message naming both.
+ */
+#ifndef HUGEMEM_MEMPOOL_CORE_H
+#define HUGEMEM_MEMPOOL_CORE_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "hugemem/common.h"
+#include "hugemem/lcore.h"
+#include "hugemem/lock.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define HM_MEMPOOL_CACHE_MAX_SIZE 512 /* objects; DPDK's RTE_MEMPOOL_CACHE_MAX_SIZE */
+#define HM_MEMPOOL_NAMESIZE 26        /* names are at most 25 characters ("RG_MP_<name>" fits 31) */
+#define HM_MEMPOOL_MAX_OPS_IDX 16     /* registered ops, per process */
+#define HM_MEMPOOL_OPS_NAMESIZE 32
+
+#define HM_MEMPOOL_COOKIE_OUT 0xbadbadbadadd2e55ULL /* handed out to the application */
+#define HM_MEMPOOL_COOKIE_IN 0xf2eef2eedadd2e55ULL  /* in the backend or a cache */
+
+#if defined(HM_DEBUG) && HM_DEBUG >= 1
+#define HM_MEMPOOL_DEBUG 1
+#else
+#define HM_MEMPOOL_DEBUG 0
+#endif
+
+struct hm_mempool;
+
+/** A cache: per lcore inside a pool, or user-owned (hm_mempool_cache_create). 8256 bytes. */
+struct hm_mempool_cache {
+	uint32_t size;        /* objects a refill leaves in the cache; 0..512 */
+	uint32_t flushthresh; /* a put that would make len exceed it flushes; 1.5 * size */
+	uint32_t len;         /* objects in objs[0..len); <= flushthresh */
+	uint32_t user_owned;  /* 1: from hm_mempool_cache_create */
+	/* the stack; a refill of size + rem needs up to 2 * 512 slots */
+	void *objs[HM_MEMPOOL_CACHE_MAX_SIZE * 2] __attribute__((aligned(HM_CACHE_LINE_SIZE)));
+};
+
+/** Header directly before every object (obj - sizeof(struct hm_mempool_objhdr)). 32 bytes. */
+struct hm_mempool_objhdr {
+	struct hm_mempool_objhdr *next; /* next object in population order; NULL: last */
+	struct hm_mempool *mp;          /* owner; never changes */
+	hm_iova_t iova;                 /* IOVA of the object (not the header); HM_BAD_IOVA: none */
+	uint64_t cookie;                /* HM_MEMPOOL_COOKIE_IN / _OUT (maintained in debug builds) */
+};
+
+/** One memory chunk of a pool (a memzone). */
+struct hm_mempool_memhdr {
+	struct hm_mempool_memhdr *next; /* next chunk; NULL: last */
+	struct hm_mempool *mp;          /* owner */
+	void *addr;                     /* start of the object area */
+	hm_iova_t iova;                 /* IOVA of addr when the area is IOVA-contiguous, else HM_BAD_IOVA */
+	size_t len;                     /* bytes of the object area */
+	const void *mz;                 /* the struct hm_memzone holding it */
+	uint32_t n_objs;                /* objects placed in it */
+	uint32_t pad;
+};
+
+/** A pool. Lives at the start of memzone "MP_<name>", in shared memory. */
+struct hm_mempool {
+	char name[HM_MEMPOOL_NAMESIZE]; /* NUL-terminated */
+	uint16_t pad0;
+	uint32_t magic;                 /* HM_MEMPOOL_MAGIC while the pool exists */
+	void *pool_data;                /* the backend's state (ring, stack); valid once POOL_CREATED */
+	void *pool_config;              /* opaque argument of hm_mempool_set_ops_byname */
+	const void *mz;                 /* struct hm_memzone holding this header */
+	uint32_t flags;                 /* HM_MEMPOOL_F_* */
+	int32_t socket_id;              /* node asked at creation (HM_SOCKET_ID_ANY allowed) */
+	uint32_t size;                  /* objects the pool holds when full */
+	uint32_t cache_size;            /* per-lcore cache size; 0: none */
+	uint32_t elt_size;              /* object bytes, multiple of 8 */
+	uint32_t header_size;           /* bytes before each object (objhdr at its end) */
+	uint32_t trailer_size;          /* bytes after each object (padding, spread) */
+	uint32_t private_data_size;     /* bytes of private data after the caches, multiple of 64 */
+	int32_t ops_index;              /* into hm_mempool_ops_table; same order in every process */
+	uint32_t n_caches;              /* per-lcore caches (lcore ids below it have one); 0: no cache */
+	struct hm_mempool_cache *local_cache; /* n_caches caches right after this header; NULL when 0 */
+	uint32_t populated_size;        /* objects placed so far; <= size */
+	uint32_t nb_mem_chunks;         /* chunks in mem_list */
+	struct hm_mempool_objhdr *elt_head, *elt_tail; /* every object, population order */
+	struct hm_mempool_memhdr *mem_head, *mem_tail; /* every chunk, population order */
+	uint64_t pg_sz;                 /* page size objects were kept within (0: none); set by populate */
+	uint64_t get_fail;              /* failed gets (all or nothing) since creation; relaxed atomic */
+} __attribute__((aligned(HM_CACHE_LINE_SIZE)));
+
+/** Backend of a pool. Every process must register the same ops in the same order. */
+struct hm_mempool_ops {
+	char name[HM_MEMPOOL_OPS_NAMESIZE];
+	/* create the backend for mp->size objects in mp->pool_data; 0 or -errno */
+	int (*alloc)(struct hm_mempool *mp);
+	/* free it */
+	void (*free)(struct hm_mempool *mp);
+	/* add n objects, all or nothing; 0 or -ENOBUFS. Never fails for a pool's own objects. */
+	int (*enqueue)(struct hm_mempool *mp, void *const *objs, unsigned int n);
+	/* take n objects, all or nothing; 0 or < 0 */
+	int (*dequeue)(struct hm_mempool *mp, void **objs, unsigned int n);
+	/* objects in the backend */
+	unsigned int (*get_count)(const struct hm_mempool *mp);
+};
+
+/** The process's ops. Entries are immutable once num_ops covers them. */
+struct hm_mempool_ops_table {
+	hm_spinlock_t lock;  /* register */
+	uint32_t num_ops;    /* entries [0, num_ops) are valid */
+	struct hm_mempool_ops ops[HM_MEMPOOL_MAX_OPS_IDX];
+};
+
+extern struct hm_mempool_ops_table hm_mempool_ops_table;
+
+/* Debug builds: verify (and flip) the cookies of @p n objects about to be put
+ * (@p put = 1) or just taken (@p put = 0); aborts naming the problem. */
+void hm_mempool_check_cookies(const struct hm_mempool *mp, void *const *objs, unsigned int n,
+			      int put);
+
+static inline struct hm_mempool_objhdr *
+hm_mempool_get_header(const void *obj)
+{
+	return (struct hm_mempool_objhdr *)((uintptr_t)obj - sizeof(struct hm_mempool_objhdr));
+}
+
+/** The pool @p obj belongs to. */
+static inline struct hm_mempool *
+hm_mempool_from_obj(const void *obj)
+{
+	return hm_mempool_get_header(obj)->mp;
+}
+
+/** IOVA of @p obj, or HM_BAD_IOVA. */
+static inline hm_iova_t
+hm_mempool_virt2iova(const void *obj)
+{
+	return hm_mempool_get_header(obj)->iova;
+}
+
+/** The per-lcore cache of @p lcore_id in @p mp, or NULL (no cache, or an lcore without one). */
+static inline struct hm_mempool_cache *
+hm_mempool_default_cache(struct hm_mempool *mp, unsigned int lcore_id)
+{
+	if (lcore_id >= mp->n_caches)
+		return NULL;
+	return &mp->local_cache[lcore_id];
+}
+
+static inline int
+hm_mempool_ops_enqueue(struct hm_mempool *mp, void *const *objs, unsigned int n)
+{
+	return hm_mempool_ops_table.ops[mp->ops_index].enqueue(mp, objs, n);
+}
+
+static inline int
+hm_mempool_ops_dequeue(struct hm_mempool *mp, void **objs, unsigned int n)
+{
+	return hm_mempool_ops_table.ops[mp->ops_index].dequeue(mp, objs, n);
+}
+
+/* Put without the debug cookie check. */
+static inline void
+hm_mempool_do_put(struct hm_mempool *mp, void *const *objs, unsigned int n,
+		  struct hm_mempool_cache *cache)
+{
+	void **dst;
+
+	if (cache == NULL || HM_UNLIKELY(n > cache->flushthresh)) {
+		hm_mempool_ops_enqueue(mp, objs, n);
+		return;
+	}
+	if (cache->len + n <= cache->flushthresh) {
+		dst = &cache->objs[cache->len];
+		cache->len += n;
+	} else {
+		dst = &cache->objs[0];
+		hm_mempool_ops_enqueue(mp, cache->objs, cache->len);
+		cache->len = n;
+	}
+	memcpy(dst, objs, sizeof(void *) * n);
+}
+
+/* Get without the debug cookie check. 0 or < 0 (nothing taken). */
+static inline int
+hm_mempool_do_get(struct hm_mempool *mp, void **objs, unsigned int n,
+		  struct hm_mempool_cache *cache)
+{
+	unsigned int take, rem = n, i;
+	void **src;
+	int rc;
+
+	if (cache == NULL)
+		goto backend;
+	if (HM_LIKELY(n <= cache->len)) {
+		src = &cache->objs[cache->len];
+		cache->len -= n;
+		for (i = 0; i < n; i++)
+			objs[i] = *--src;
+		return 0;
+	}
+	take = cache->len;
+	src = &cache->objs[take];
+	for (i = 0; i < take; i++)
+		*objs++ = *--src;
+	cache->len = 0;
+	rem = n - take;
+	if (HM_UNLIKELY(rem > HM_MEMPOOL_CACHE_MAX_SIZE))
+		goto backend;
+	rc = hm_mempool_ops_dequeue(mp, cache->objs, cache->size + rem);
+	if (HM_UNLIKELY(rc < 0))
+		goto backend;
+	src = &cache->objs[cache->size + rem];
+	for (i = 0; i < rem; i++)
+		*objs++ = *--src;
+	cache->len = cache->size;
+	return 0;
+backend:
+	rc = hm_mempool_ops_dequeue(mp, objs, rem);
+	if (HM_UNLIKELY(rc < 0)) {
+		if (cache != NULL)
+			cache->len = n - rem; /* the objects are still in objs[] */
+		__atomic_fetch_add(&mp->get_fail, 1, __ATOMIC_RELAXED);
+		return rc;
+	}
+	return 0;
+}
+
+/**
+ * Put @p n objects of @p mp through @p cache (NULL: straight to the backend).
+ * pre: the objects belong to @p mp and are handed out; @p cache is not used by
+ * another thread at the same time.
+ */
+static inline void
+hm_mempool_generic_put(struct hm_mempool *mp, void *const *objs, unsigned int n,
+		       struct hm_mempool_cache *cache)
+{
+#if HM_MEMPOOL_DEBUG
+	hm_mempool_check_cookies(mp, objs, n, 1);
+#endif
+	hm_mempool_do_put(mp, objs, n, cache);
+}
+
+/**
+ * Get @p n objects through @p cache (NULL: from the backend), all or nothing.
+ * @return 0, or < 0 (-ENOBUFS / -ENOENT from the backend) with nothing taken.
+ */
+static inline int
+hm_mempool_generic_get(struct hm_mempool *mp, void **objs, unsigned int n,
+		       struct hm_mempool_cache *cache)
+{
+	int rc = hm_mempool_do_get(mp, objs, n, cache);
+#if HM_MEMPOOL_DEBUG
+	if (rc == 0)
+		hm_mempool_check_cookies(mp, objs, n, 0);
+#endif
+	return rc;
+}
+
+/** Put through the calling lcore's cache (none for threads without an lcore id). */
+static inline void
+hm_mempool_put_bulk(struct hm_mempool *mp, void *const *objs, unsigned int n)
+{
+	hm_mempool_generic_put(mp, objs, n, hm_mempool_default_cache(mp, hm_lcore_id()));
+}
+
+static inline void
+hm_mempool_put(struct hm_mempool *mp, void *obj)
+{
+	hm_mempool_put_bulk(mp, &obj, 1);
+}
+
+/** Get through the calling lcore's cache. @return 0 or < 0 (nothing taken). */
+static inline int
+hm_mempool_get_bulk(struct hm_mempool *mp, void **objs, unsigned int n)
+{
+	return hm_mempool_generic_get(mp, objs, n, hm_mempool_default_cache(mp, hm_lcore_id()));
+}
+
+static inline int
+hm_mempool_get(struct hm_mempool *mp, void **obj)
+{
+	return hm_mempool_get_bulk(mp, obj, 1);
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* HUGEMEM_MEMPOOL_CORE_H */

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef HUGEMEM_MEMPOOL_I_H
+#define HUGEMEM_MEMPOOL_I_H
+
+#include "common_i.h"
+#include "hugemem/mempool.h"
+
+/* 1 when @p mp points at a live pool header (a malloc allocation with the magic). */
+HM_INTERNAL int mempool_is_pool(const struct hm_mempool *mp);
+
+/* Ring backends (mempool_ring.c). */
+HM_INTERNAL int mempool_ring_mp_mc_alloc(struct hm_mempool *mp);
+HM_INTERNAL int mempool_ring_sp_sc_alloc(struct hm_mempool *mp);
+HM_INTERNAL int mempool_ring_sp_mc_alloc(struct hm_mempool *mp);
+HM_INTERNAL int mempool_ring_mp_sc_alloc(struct hm_mempool *mp);
+HM_INTERNAL void mempool_ring_free(struct hm_mempool *mp);
+HM_INTERNAL unsigned int mempool_ring_get_count(const struct hm_mempool *mp);
+HM_INTERNAL int mempool_ring_mp_enqueue(struct hm_mempool *mp, void *const *objs, unsigned int n);
+HM_INTERNAL int mempool_ring_sp_enqueue(struct hm_mempool *mp, void *const *objs, unsigned int n);
+HM_INTERNAL int mempool_ring_mc_dequeue(struct hm_mempool *mp, void **objs, unsigned int n);
+HM_INTERNAL int mempool_ring_sc_dequeue(struct hm_mempool *mp, void **objs, unsigned int n);
+
+#endif
