@@ -99,6 +99,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct hm_i40e_rxq *q;
 	struct hm_mbuf *stash[POOL_N], *pkts[64];
 	unsigned int stash_n = 0, dh = 0;
+	bool written[HM_I40E_MAX_RING_DESC] = { false };
 	const char *why;
 
 	if (!started) {
@@ -130,16 +131,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (in.n > 0) {
 		unsigned int op = (unsigned int)take(&in, 1);
 		switch (op % 4) {
-		case 0: { /* the device writes back up to k descriptors it owns */
+		case 0: { /* the device writes back up to k descriptors it owns, in any
+			   * order within the next 4 (a write-back always sets DD, as
+			   * hardware does; "delayed" ones are simply written later) */
 			unsigned int k = 1 + op / 4 % 8;
 			uint32_t tail = __atomic_load_n(tail_reg, __ATOMIC_ACQUIRE);
-			for (; k > 0 && dh != tail; k--, dh = (dh + 1) % info.nb_desc) {
-				uint8_t *d = ring + (size_t)dh * info.desc_size;
+			for (; k > 0; k--) {
+				unsigned int owned = (tail + info.nb_desc - dh) % info.nb_desc;
+				unsigned int off = (unsigned int)(take(&in, 1) % 4);
+				if (off >= owned)
+					break;
+				unsigned int idx = (dh + off) % info.nb_desc;
+				if (written[idx])
+					continue;
+				uint8_t *d = ring + (size_t)idx * info.desc_size;
 				uint64_t st = take(&in, 2), len = take(&in, 2), ptype = take(&in, 1);
 				uint64_t err = take(&in, 1);
-				uint32_t status = (uint32_t)(st & HM_I40E_RXD_STATUS_MASK);
-				if (st & 0x8000)
-					status |= HM_I40E_RXD_DD; /* mostly written back */
+				uint32_t status = (uint32_t)(st & HM_I40E_RXD_STATUS_MASK) |
+						  (uint32_t)HM_I40E_RXD_DD;
 				uint64_t qw1 = hm_i40e_rxd_make_qw1(status, (uint32_t)err,
 								    (uint32_t)ptype, (uint32_t)len);
 				hm_i40e_rx_desc_qw_set(d, 0, take(&in, 8));
@@ -148,6 +157,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					hm_i40e_rx_desc_qw_set(d, 3, 0);
 				}
 				hm_i40e_rx_desc_qw1_store(d, qw1);
+				written[idx] = true;
+				while (written[dh]) {
+					written[dh] = false;
+					dh = (dh + 1) % info.nb_desc;
+				}
 			}
 			break;
 		}

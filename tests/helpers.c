@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <dirent.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,8 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "hugemem/emu.h"
+#include "hugemem/hugetlbfs.h"
 
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
@@ -134,11 +137,70 @@ hm_test_quiet_log(void)
 	hm_log_set_hook(quiet, NULL);
 }
 
+static bool
+is_hugetlbfs(void)
+{
+	return strcmp(hm_test_backend(), "hugetlbfs") == 0;
+}
+
+void
+hm_test_backend_ready(void)
+{
+	struct hm_hugetlbfs_info info;
+	const char *dir = getenv("HUGEMEM_TEST_HUGE_DIR");
+	uint64_t free_pages = 0;
+
+	if (!is_hugetlbfs())
+		return;
+	if (dir == NULL || *dir == '\0')
+		hm_test_skip_all("backend hugetlbfs: HUGEMEM_TEST_HUGE_DIR is not set (run "
+				 "scripts/hugepages.sh, which reserves 2 MiB pages and mounts "
+				 "hugetlbfs as root)");
+	if (hm_hugetlbfs_discover(NULL, dir, &info) < 0)
+		hm_test_skip_all("backend hugetlbfs: %s", hm_last_error());
+	for (unsigned int k = 0; k < info.n_sizes; k++)
+		for (unsigned int n = 0; n < info.n_nodes && info.sizes[k].dir[0] != '\0'; n++)
+			free_pages += info.sizes[k].free_pages[n];
+	if (free_pages < 128)
+		hm_test_skip_all("backend hugetlbfs: only %llu free hugepages under %s (the tests "
+				 "need 128; echo 256 > /proc/sys/vm/nr_hugepages)",
+				 (unsigned long long)free_pages, dir);
+}
+
+void
+hm_test_need_emu(const char *why)
+{
+	if (strcmp(hm_test_backend(), "emu") == 0)
+		return;
+	printf("# SKIP on %s: %s\n", hm_test_backend(), why);
+	skip();
+}
+
+int
+hm_test_pages_in_use(int node, uint64_t page_sz)
+{
+	const struct hm_backend *be = hm_backend_get();
+
+	if (be != NULL && strcmp(be->ops->name, "hugetlbfs") == 0)
+		return hm_hugetlbfs_pages_in_use(be, node, page_sz);
+	return hm_emu_pages_in_use(be, node, page_sz);
+}
+
 int
 hm_test_init_cfg(struct hm_config *c)
 {
+	int rc;
+
 	c->backend = hm_test_backend();
-	return hm_init_config(c);
+	if (is_hugetlbfs() && c->huge_dir == NULL && !c->in_memory)
+		c->huge_dir = getenv("HUGEMEM_TEST_HUGE_DIR");
+	rc = hm_init_config(c);
+	if (rc == -ENOTSUP && is_hugetlbfs() &&
+	    strstr(hm_last_error(), "hugetlbfs: topology") != NULL) {
+		printf("# SKIP on hugetlbfs: %s\n", hm_last_error());
+		skip();
+	}
+	return rc;
 }
 
 int

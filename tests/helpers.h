@@ -53,7 +53,22 @@ int hm_test_count_files(const char *dir);
 /* 1 when [addr, addr+len) is reserved (mapped, any protection) in this process. */
 int hm_test_va_mapped(const void *addr, size_t len);
 
-/* hm_init_config with the backend under test. */
+/*
+ * Skip the whole program (exit 77, with the reason) when the backend under test
+ * cannot run here: hugetlbfs without $HUGEMEM_TEST_HUGE_DIR (a hugetlbfs mount
+ * that scripts/hugepages.sh provides) or without free hugepages.
+ */
+void hm_test_backend_ready(void);
+
+/* cmocka-skip the current test, with the reason, unless the backend is emu
+ * (fault injection, synthetic IOVA layouts, emu pool counters). */
+void hm_test_need_emu(const char *why);
+
+/* Pages of @p page_sz the running backend has mapped on @p node (emu or hugetlbfs). */
+int hm_test_pages_in_use(int node, uint64_t page_sz);
+
+/* hm_init_config with the backend under test (hugetlbfs: the test mount as
+ * --huge-dir; a topology it cannot offer here skips the test with the reason). */
 int hm_test_init_cfg(struct hm_config *c);
 /* hm_init_config of the backend under test with just a topology. */
 int hm_test_init_topo(const char *topo);

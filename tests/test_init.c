@@ -144,9 +144,21 @@ test_init_invalid_args(void **state)
 	EXPECT_FAIL(-EINVAL, "debug", "--file-prefix=inv", "--log-level=loud");
 	EXPECT_FAIL(-EINVAL, "page-aligned", "--file-prefix=inv", "--base-virtaddr=0x123");
 	EXPECT_FAIL(-EINVAL, "page-aligned", "--file-prefix=inv", "--base-virtaddr=zz");
-	EXPECT_FAIL(-ENOTSUP, "hugetlbfs", "--file-prefix=inv", "--huge-dir=/mnt/huge");
-	EXPECT_FAIL(-ENOTSUP, "hugetlbfs", "--file-prefix=inv", "--single-file-segments");
-	EXPECT_FAIL(-ENOTSUP, "not built", "--file-prefix=inv", "--backend=hugetlbfs");
+	if (hm_backend_lookup("hugetlbfs") != NULL) {
+		/* built: its options are refused on other backends */
+		EXPECT_FAIL(-EINVAL, "hugetlbfs backend only", "--file-prefix=inv",
+			    "--huge-dir=/mnt/huge");
+		EXPECT_FAIL(-EINVAL, "hugetlbfs backend only", "--file-prefix=inv",
+			    "--single-file-segments");
+		EXPECT_FAIL(-EINVAL, "absolute", "--file-prefix=inv", "--backend=hugetlbfs",
+			    "--huge-dir=rel/dir");
+		EXPECT_FAIL(-EINVAL, "huge-unlink=always", "--file-prefix=inv",
+			    "--backend=hugetlbfs", "--single-file-segments", "--huge-unlink");
+	} else {
+		EXPECT_FAIL(-ENOTSUP, "hugetlbfs", "--file-prefix=inv", "--huge-dir=/mnt/huge");
+		EXPECT_FAIL(-ENOTSUP, "hugetlbfs", "--file-prefix=inv", "--single-file-segments");
+		EXPECT_FAIL(-ENOTSUP, "not built", "--file-prefix=inv", "--backend=hugetlbfs");
+	}
 	EXPECT_FAIL(-ENOTSUP, "not built", "--file-prefix=inv", "--backend=fuse");
 	EXPECT_FAIL(-EINVAL, "unknown backend 'nope'", "--file-prefix=inv", "--backend=nope");
 	EXPECT_FAIL(-EINVAL, "cannot be combined", "--file-prefix=inv", "-m", "4",
@@ -234,7 +246,12 @@ test_init_parse_consumes_options_only(void **state)
 	assert_true(c.socket_mem[0] == 512ULL << 20 && c.socket_mem[1] == 2ULL << 30);
 	assert_true(c.base_virtaddr == 0x200000000ULL);
 	assert_int_equal(c.iova_mode, HM_IOVA_VA);
-	assert_int_equal(hm_config_parse(&c, 6, argv3), -ENOTSUP); /* hugetlbfs not built */
+	if (hm_backend_lookup("hugetlbfs") != NULL) {
+		assert_int_equal(hm_config_parse(&c, 6, argv3), 5);
+		assert_int_equal(c.huge_unlink, HM_HUGE_UNLINK_NEVER);
+	} else {
+		assert_int_equal(hm_config_parse(&c, 6, argv3), -ENOTSUP); /* not built */
+	}
 	assert_non_null(hm_usage());
 	assert_non_null(strstr(hm_usage(), "--socket-mem"));
 }
@@ -469,7 +486,6 @@ main(void)
 		cmocka_unit_test_teardown(test_init_env_defaults_and_base_addr, hm_test_teardown),
 		cmocka_unit_test_teardown(test_init_dirs_log_level_and_argv, hm_test_teardown),
 	};
-	if (strcmp(hm_test_backend(), "emu") != 0)
-		hm_test_skip_all("these tests use emu topology strings");
+	hm_test_backend_ready();
 	return cmocka_run_group_tests(tests, setup_all, NULL);
 }

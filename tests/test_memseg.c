@@ -493,7 +493,7 @@ test_memseg_exhaustion_leaves_state_unchanged(void **state)
 	assert_int_equal(hm_test_init_topo("nodes=1;2M=8"), 0);
 	assert_int_equal(hm_memseg_alloc_pages(ms, 9, MB2, 0, 0), -ENOMEM);
 	assert_int_equal(hm_memseg_mapped_bytes(0), 0);
-	assert_int_equal(hm_emu_pages_in_use(hm_backend_get(), 0, MB2), 0);
+	assert_int_equal(hm_test_pages_in_use(0, MB2), 0);
 	assert_int_equal(hm_memseg_alloc_pages(ms, 8, MB2, 0, 0), 8);
 	assert_int_equal(hm_memseg_alloc_pages(ms + 8, 1, MB2, 0, 0), -ENOMEM);
 	assert_non_null(strstr(hm_last_error(), "node 0"));
@@ -502,7 +502,7 @@ test_memseg_exhaustion_leaves_state_unchanged(void **state)
 	/* best effort keeps what it got before the pool ran dry */
 	assert_int_equal(hm_memseg_free_pages(ms + 4, 4), 0);
 	assert_int_equal(hm_memseg_alloc_pages(ms + 4, 6, MB2, 0, HM_MEMSEG_ALLOC_BEST_EFFORT), 4);
-	assert_int_equal(hm_emu_pages_in_use(hm_backend_get(), 0, MB2), 8);
+	assert_int_equal(hm_test_pages_in_use(0, MB2), 8);
 	assert_valid();
 }
 
@@ -520,7 +520,7 @@ test_memseg_fault_injection(void **state)
 	assert_int_equal(hm_memseg_alloc_pages(ms, 5, MB2, 0, 0), -ENOMEM);
 	assert_non_null(strstr(hm_last_error(), "injected"));
 	assert_int_equal(hm_memseg_mapped_bytes(0), 0);
-	assert_int_equal(hm_emu_pages_in_use(hm_backend_get(), 0, MB2), 0);
+	assert_int_equal(hm_test_pages_in_use(0, MB2), 0);
 	assert_valid();
 	/* the fault fired once: the next request succeeds */
 	assert_int_equal(hm_memseg_alloc_pages(ms, 5, MB2, 0, 0), 5);
@@ -665,7 +665,7 @@ test_memseg_iova_layouts(void **state)
 	assert_int_equal(hm_test_init_topo("nodes=1;2M=32;iova=fragmented;seed=3"), 0);
 	assert_int_equal(hm_memseg_alloc_pages(ms, 8, MB2, 0, HM_MEMSEG_ALLOC_IOVA_CONTIG), -ENOMEM);
 	assert_int_equal(hm_memseg_mapped_bytes(0), 0);
-	assert_int_equal(hm_emu_pages_in_use(hm_backend_get(), 0, MB2), 0);
+	assert_int_equal(hm_test_pages_in_use(0, MB2), 0);
 	assert_int_equal(hm_memseg_alloc_pages(ms, 8, MB2, 0, 0), 8);
 	msl = hm_mem_virt2memseg_list(ms[0]->addr);
 	assert_int_equal(hm_memseg_is_iova_contig(msl, ms[0]->addr, 8 * MB2), 0);
@@ -919,8 +919,6 @@ main(void)
 		cmocka_unit_test_teardown(test_memseg_walk_callbacks_may_look_up, hm_test_teardown),
 		cmocka_unit_test_teardown(test_memseg_placement_rules, hm_test_teardown),
 	};
-	if (strcmp(hm_test_backend(), "emu") != 0)
-		hm_test_skip_all("these tests use emu topology strings; backend %s has its own "
-				 "fixtures", hm_test_backend());
+	hm_test_backend_ready();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,12 +27,11 @@ init_with(const char *topo, uint64_t memory, unsigned int max)
 	struct hm_config c;
 
 	hm_config_init(&c);
-	c.backend = hm_test_backend();
 	c.file_prefix = "memzone"; /* other test programs run in parallel in the same dir */
 	c.topology = topo;
 	c.memory = memory;
 	c.max_memzones = max;
-	return hm_init_config(&c);
+	return hm_test_init_cfg(&c);
 }
 
 static void
@@ -1035,8 +1034,6 @@ main(void)
 		cmocka_unit_test_teardown(test_memzone_check_detects_corruption, hm_test_teardown),
 		cmocka_unit_test_teardown(test_memzone_threads, hm_test_teardown),
 	};
-	if (strcmp(hm_test_backend(), "emu") != 0)
-		hm_test_skip_all("these tests use emu topology strings; backend %s has its own "
-				 "fixtures", hm_test_backend());
+	hm_test_backend_ready();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

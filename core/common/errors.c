@@ -43,8 +43,12 @@ hm_last_error(void)
 static void HM_PRINTF(2, 0)
 record(int err, const char *fmt, va_list ap)
 {
+	char tmp[sizeof(last_msg)];
+
+	/* via a copy: callers often pass hm_last_error() itself as an argument */
 	hm_errno = err;
-	vsnprintf(last_msg, sizeof(last_msg), fmt, ap);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	memcpy(last_msg, tmp, sizeof(last_msg));
 }
 
 int

@@ -11,10 +11,16 @@
 #ifdef HM_HAVE_EMU
 extern const struct hm_backend_ops hm_emu_ops;
 #endif
+#ifdef HM_HAVE_HUGETLBFS
+extern const struct hm_backend_ops hm_hugetlbfs_ops;
+#endif
 
 const struct hm_backend_ops *const hm_backends[] = {
 #ifdef HM_HAVE_EMU
 	&hm_emu_ops,
+#endif
+#ifdef HM_HAVE_HUGETLBFS
+	&hm_hugetlbfs_ops,
 #endif
 	NULL,
 };

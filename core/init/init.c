@@ -216,6 +216,14 @@ validate(const struct hm_config *c, const struct hm_backend_ops **ops)
 	    (c->huge_dir != NULL || c->huge_unlink_set || c->single_file_segments))
 		return hm_fail(EINVAL, "--huge-dir, --huge-unlink and --single-file-segments "
 			       "apply to the hugetlbfs backend only, not '%s'", name);
+	if (c->huge_unlink > HM_HUGE_UNLINK_NEVER)
+		return hm_fail(EINVAL, "huge_unlink %d is not one of HM_HUGE_UNLINK_EXISTING, "
+			       "_ALWAYS, _NEVER", (int)c->huge_unlink);
+	if (c->single_file_segments && c->huge_unlink == HM_HUGE_UNLINK_ALWAYS && !c->in_memory)
+		return hm_fail(EINVAL, "--single-file-segments cannot be combined with "
+			       "--huge-unlink=always (a list file must stay reachable to grow)");
+	if (c->huge_dir != NULL && c->huge_dir[0] != '/')
+		return hm_fail(EINVAL, "--huge-dir '%s' must be an absolute path", c->huge_dir);
 	if (c->memory != 0 && c->socket_mem_set)
 		return hm_fail(EINVAL, "-m/--memory and --socket-mem cannot be combined");
 	if (!prefix_ok(c->file_prefix))
@@ -390,6 +398,12 @@ hm_init_config(const struct hm_config *cfg)
 		.runtime_dir = g.run_dir,
 		.prefix = g.prefix,
 		.in_memory = c.in_memory,
+		.huge_dir = c.huge_dir,
+		.huge_unlink = (int)c.huge_unlink,
+		.single_file_segments = c.single_file_segments,
+		.legacy = c.legacy_mem,
+		.want_pa = c.iova_mode == HM_IOVA_PA,
+		.want_va = c.iova_mode == HM_IOVA_VA,
 	};
 	g.be.ops = ops;
 	rc = ops->create(&g.be, &bp);

@@ -114,6 +114,34 @@ fl_remove(struct malloc_heap *h, struct malloc_elem *e)
 	h->free_bytes -= e->size;
 }
 
+/* 1 when sizes @p a and @p b map to the same size class. */
+static inline bool
+same_class(uint64_t a, uint64_t b)
+{
+	unsigned int fa, sa, fb, sb;
+
+	mapping(a, &fa, &sa);
+	mapping(b, &fb, &sb);
+	return fa == fb && sa == sb;
+}
+
+/* @p nw takes @p old's place on its class list (pre: nw's size is, or is about
+ * to be, of the same class). Counters are the caller's. */
+static void
+fl_replace(struct malloc_heap *h, struct malloc_elem *old, struct malloc_elem *nw)
+{
+	nw->fl = old->fl;
+	if (nw->fl.prev != NULL) {
+		nw->fl.prev->fl.next = nw;
+	} else {
+		unsigned int f, s;
+		mapping(old->size, &f, &s);
+		h->free_head[f][s] = nw;
+	}
+	if (nw->fl.next != NULL)
+		nw->fl.next->fl.prev = nw;
+}
+
 /* ---------------------------------------------------------------- elements */
 
 static inline uint32_t
@@ -390,15 +418,14 @@ set_req(struct malloc_elem *e, uint64_t req)
 static void
 set_busy(struct malloc_elem *e, const char *type, uint64_t req, uint32_t pad)
 {
-	unsigned int i = 0;
+	char t[sizeof(e->busy.type)] = { 0 }; /* two stores, then two more below */
 
 	e->state = ELEM_BUSY;
 	e->pad = pad;
 	if (type != NULL)
-		for (; i < sizeof(e->busy.type) && type[i] != '\0'; i++)
-			e->busy.type[i] = type[i];
-	for (; i < sizeof(e->busy.type); i++)
-		e->busy.type[i] = '\0';
+		for (unsigned int i = 0; i < sizeof(t) && type[i] != '\0'; i++)
+			t[i] = type[i];
+	memcpy(e->busy.type, t, sizeof(t));
 	set_req(e, req);
 }
 
@@ -521,17 +548,42 @@ heap_free_elem(struct malloc_elem *e)
 	/* catch use after free: the data (and any PAD header) reads as poison */
 	memset((char *)e + ELEM_HEADER_LEN, MALLOC_POISON, e->size - ELEM_HEADER_LEN);
 #endif
+	bool jn = n != NULL && n->state == ELEM_FREE && joinable(e, n);
+	bool jp = p != NULL && p->state == ELEM_FREE && joinable(p, e);
+	uint64_t added = e->size;
+
 	e->state = ELEM_FREE;
 	set_clean_end(e, 0); /* not zeroed: hm_zmalloc zeroes what it hands out */
 	h->alloc_count--;
-	if (n != NULL && n->state == ELEM_FREE && joinable(e, n)) {
+	/* A free neighbour whose class does not change keeps (or hands over) its
+	 * list slot: the common case of a block freed next to a large free region
+	 * costs no list or bitmap update. */
+	if (jp) {
+		uint64_t total = p->size + e->size + (jn ? n->size : 0);
+		bool relink = !same_class(p->size, total);
+		if (jn) {
+			fl_remove(h, n);
+			added += n->size;
+			absorb_next(h, e, n);
+		}
+		if (relink)
+			fl_remove(h, p);
+		absorb_next(h, p, e);
+		if (relink)
+			fl_insert(h, p);
+		else
+			h->free_bytes += added;
+		return p;
+	}
+	if (jn) {
+		if (same_class(n->size, e->size + n->size)) {
+			fl_replace(h, n, e);
+			absorb_next(h, e, n);
+			h->free_bytes += added;
+			return e;
+		}
 		fl_remove(h, n);
 		absorb_next(h, e, n);
-	}
-	if (p != NULL && p->state == ELEM_FREE && joinable(p, e)) {
-		fl_remove(h, p);
-		absorb_next(h, p, e);
-		e = p;
 	}
 	fl_insert(h, e);
 	return e;

@@ -353,13 +353,13 @@ release_pages(struct malloc_heap *h, struct malloc_elem *e, char *wlo, char *whi
 			lim = w1;
 
 		while (a < lim && n_runs < sizeof(runs) / sizeof(runs[0])) {
-			const struct hm_memseg *ms = hm_mem_virt2memseg(a, msl);
+			const struct hm_memseg *ms = memseg_of(msl, a);
 			if (ms->flags & HM_MEMSEG_FLAG_DO_NOT_FREE) {
 				a += pg;
 				continue;
 			}
 			char *b = a;
-			while (b < lim && !(hm_mem_virt2memseg(b, msl)->flags & HM_MEMSEG_FLAG_DO_NOT_FREE))
+			while (b < lim && !(memseg_of(msl, b)->flags & HM_MEMSEG_FLAG_DO_NOT_FREE))
 				b += pg;
 			char *ra = a, *rb = b;
 			/* leftovers must be empty or hold a whole element */
@@ -387,7 +387,7 @@ release_pages(struct malloc_heap *h, struct malloc_elem *e, char *wlo, char *whi
 		uint16_t msl_idx = e->msl_idx;
 		heap_hide_region(h, e, a, b);
 		for (unsigned int k = 0; k < n; k++) {
-			ms[k] = hm_mem_virt2memseg(a + (uint64_t)k * pg, msl);
+			ms[k] = memseg_of(msl, a + (uint64_t)k * pg);
 			ms[k]->flags &= ~HM_MEMSEG_FLAG_HEAP;
 		}
 		if (hm_memseg_free_pages(ms, n) != 0) {
@@ -647,7 +647,7 @@ lookup_lock(const void *ptr, struct malloc_heap **hp)
 	if (h == NULL || h->kind == HEAP_UNUSED)
 		return hm_fail_ptr(EINVAL, "%p was not allocated by hugemem malloc", ptr);
 	hm_spinlock_lock(&h->lock);
-	if (hm_mem_virt2memseg(hdr, msl) == NULL) {
+	if (memseg_of(msl, hdr) == NULL) {
 		hm_spinlock_unlock(&h->lock);
 		return hm_fail_ptr(EINVAL, "%p was not allocated by hugemem malloc (or was "
 				   "freed and its page returned)", ptr);

@@ -47,6 +47,24 @@ HM_INTERNAL void memseg_external_remove(unsigned int idx);
 /* The list at @p idx, or NULL. */
 HM_INTERNAL struct hm_memseg_list *memseg_list_at(unsigned int idx);
 
+/*
+ * The memseg of @p va in @p msl, or NULL when va is outside the list or no page
+ * is mapped there. No validation of @p msl (a list of this process's config):
+ * the inline form of hm_mem_virt2memseg for the heap's hot paths.
+ */
+static inline struct hm_memseg *
+memseg_of(const struct hm_memseg_list *msl, const void *va)
+{
+	uintptr_t off = (uintptr_t)va - (uintptr_t)msl->base_va;
+	struct hm_memseg *ms;
+
+	if ((uintptr_t)va < (uintptr_t)msl->base_va || off >= msl->len)
+		return NULL;
+	/* page sizes are powers of two: a shift, not a 64-bit divide */
+	ms = (struct hm_memseg *)msl->memseg_arr.data + (off >> __builtin_ctzll(msl->page_sz));
+	return ms->len != 0 ? ms : NULL;
+}
+
 /* This thread holds the hotplug read lock (it is inside a walk callback). */
 HM_INTERNAL bool memseg_in_walk(void);
 /* The hotplug write lock; -EDEADLK when this thread is inside a walk. */

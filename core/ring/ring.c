@@ -85,18 +85,9 @@ cons_sync(unsigned int flags)
 static const char *
 sync_name(uint32_t st)
 {
-	switch (st) {
-	case HM_RING_SYNC_MT:
-		return "MT";
-	case HM_RING_SYNC_ST:
-		return "ST";
-	case HM_RING_SYNC_MT_RTS:
-		return "RTS";
-	case HM_RING_SYNC_MT_HTS:
-		return "HTS";
-	default:
-		return "?";
-	}
+	static const char *const names[] = {"MT", "ST", "RTS", "HTS"};
+
+	return st < sizeof(names) / sizeof(names[0]) ? names[st] : "?";
 }
 
 /* Slots for a requested @p count: count itself, or the power of two above it

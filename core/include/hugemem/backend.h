@@ -47,6 +47,13 @@ struct hm_backend_params {
 	const char *prefix;       /* file prefix (page files are <prefix>map_*) */
 	bool in_memory;           /* no files anywhere: anonymous or memfd pages */
 	bool secondary;           /* another process (the primary) owns the pages: clean nothing */
+	/* Options of file-backed backends (hugetlbfs); others ignore them. */
+	const char *huge_dir;     /* --huge-dir; NULL = any mount */
+	int huge_unlink;          /* enum hm_huge_unlink (hugemem/init.h) */
+	bool single_file_segments; /* one page file per memseg list */
+	bool legacy;              /* --legacy-mem: every page mapped at init, never freed */
+	bool want_pa;             /* --iova-mode=pa given: no silent fallback to IOVA-as-VA */
+	bool want_va;             /* --iova-mode=va given: physical addresses not needed */
 };
 
 /** One page, in and out of the ops below. */

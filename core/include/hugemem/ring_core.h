@@ -637,7 +637,7 @@ hm_ring_sc_dequeue_elem(struct hm_ring *r, void *obj, unsigned int esize)
  * The same operations on tables of void * (rings of esize sizeof(void *), as
  * hm_ring_create / hm_ring_init make). */
 
-#define HM_RING__PTR sizeof(void *)
+#define HM_RING__PTR ((unsigned int)sizeof(void *))
 
 static inline unsigned int
 hm_ring_enqueue_bulk(struct hm_ring *r, void *const *objs, unsigned int n,

@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Ring benchmarks (meson test --benchmark), side by side with DPDK's rte_ring in
+ * the same process when built with -Ddpdk_compare (HM_BENCH_DPDK). Figures are
+ * ns per object (not per burst); "ratio" = hugemem time / DPDK time (below 1:
+ * hugemem is faster).
+ *
+ *   1. one thread: bulk-32 enqueue then bulk-32 dequeue, 2^18 times per sample,
+ *      ring of 4096 slots, SP/SC (hm_ring_sp_enqueue_bulk / sc_dequeue_bulk) and
+ *      MP/MC (mp_enqueue_bulk / mc_dequeue_bulk) on rings made with those modes,
+ *      and SP/SC through the default functions (hm_ring_enqueue_bulk, which picks
+ *      the mode from the ring at run time, as the mempool does);
+ *   2. two cores: a producer thread pinned to one CPU enqueues 2^21 objects in
+ *      bulks of 32 while the consumer, pinned to the other CPU, dequeues them in
+ *      bulks of 32 (each retries with a pause when the ring is full / empty);
+ *      time from the start signal to the last dequeue, per object; SP/SC and
+ *      MP/MC.
+ *
+ * Method: threads pinned, one untimed warm-up sample per side and workload,
+ * median of 7 samples, the two libraries' samples interleaved, alternating which
+ * goes first, so noise from other jobs on the shared VM hits both columns. DPDK
+ * runs its EAL with --no-huge (the machine may have no hugepages; a ring's
+ * memory is touched once and stays in cache, so page size does not matter
+ * here). Never fails on a number; exits 1 only when a ring operation returns a
+ * wrong count or object. HM_BENCH_NO_DPDK=1 skips DPDK at run time.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hugemem/hugemem.h"
+
+#ifdef HM_BENCH_DPDK
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ring.h>
+#include <rte_version.h>
+#endif
+
+#define SAMPLES 7
+#define RING_SLOTS 4096
+#define BURST 32
+#define ONE_ITERS (1u << 18)
+#define TWO_OBJS (1u << 21)
+
+static int cpu_a = -1, cpu_b = -1; /* the two CPUs we may run on */
+
+static double
+now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static int
+cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double
+median(double *v)
+{
+	qsort(v, SAMPLES, sizeof(*v), cmp_d);
+	return v[SAMPLES / 2];
+}
+
+static void
+broken(const char *what)
+{
+	fprintf(stderr, "bench_ring: %s\n", what);
+	exit(1);
+}
+
+static void
+pin(pthread_t t, int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (pthread_setaffinity_np(t, sizeof(set), &set) != 0)
+		fprintf(stderr, "bench_ring: cannot pin to cpu %d\n", cpu);
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+#define PAUSE() __builtin_ia32_pause()
+#else
+#define PAUSE() ((void)0)
+#endif
+
+/* ---------------------------------------------------------------- workloads
+ * One copy per (library, mode) so the ring calls inline as in an application. */
+
+#define ONE_THREAD(fn, ring_t, ENQ, DEQ)                                             \
+	static double fn(ring_t *r)                                                  \
+	{                                                                            \
+		void *in[BURST], *out[BURST];                                        \
+		double t0;                                                           \
+		for (unsigned int k = 0; k < BURST; k++)                             \
+			in[k] = (void *)(uintptr_t)(k + 1);                          \
+		t0 = now_ns();                                                       \
+		for (unsigned int i = 0; i < ONE_ITERS; i++) {                       \
+			if (ENQ(r, in, BURST, NULL) != BURST)                        \
+				broken(#ENQ " did not take 32");                     \
+			if (DEQ(r, out, BURST, NULL) != BURST)                       \
+				broken(#DEQ " did not give 32");                     \
+		}                                                                    \
+		t0 = (now_ns() - t0) / ((double)ONE_ITERS * BURST);                  \
+		if (out[BURST - 1] != in[BURST - 1])                                 \
+			broken(#DEQ " gave a wrong object");                         \
+		return t0;                                                           \
+	}
+
+struct two_arg {
+	void *r;
+	int go; /* atomic: 1 once the consumer is ready */
+};
+
+#define TWO_CORES(fn, ring_t, ENQ, DEQ)                                              \
+	static void *fn##_prod(void *p)                                              \
+	{                                                                            \
+		struct two_arg *a = p;                                               \
+		ring_t *r = a->r;                                                    \
+		void *in[BURST];                                                     \
+		for (unsigned int k = 0; k < BURST; k++)                             \
+			in[k] = (void *)(uintptr_t)(k + 1);                          \
+		while (__atomic_load_n(&a->go, __ATOMIC_ACQUIRE) == 0)               \
+			PAUSE();                                                     \
+		for (unsigned int sent = 0; sent < TWO_OBJS;) {                      \
+			if (ENQ(r, in, BURST, NULL) == BURST)                        \
+				sent += BURST;                                       \
+			else                                                         \
+				PAUSE();                                             \
+		}                                                                    \
+		return NULL;                                                         \
+	}                                                                            \
+	static double fn(ring_t *r)                                                  \
+	{                                                                            \
+		struct two_arg a = {r, 0};                                           \
+		void *out[BURST];                                                    \
+		pthread_t t;                                                         \
+		double t0;                                                           \
+		if (pthread_create(&t, NULL, fn##_prod, &a) != 0)                    \
+			broken("pthread_create");                                    \
+		pin(t, cpu_b);                                                       \
+		t0 = now_ns();                                                       \
+		__atomic_store_n(&a.go, 1, __ATOMIC_RELEASE);                        \
+		for (unsigned int got = 0; got < TWO_OBJS;) {                        \
+			if (DEQ(r, out, BURST, NULL) == BURST) {                     \
+				got += BURST;                                        \
+				if (out[7] != (void *)(uintptr_t)8)                  \
+					broken(#DEQ " gave a wrong object");         \
+			} else {                                                     \
+				PAUSE();                                             \
+			}                                                            \
+		}                                                                    \
+		t0 = (now_ns() - t0) / (double)TWO_OBJS;                             \
+		pthread_join(t, NULL);                                               \
+		return t0;                                                           \
+	}
+
+ONE_THREAD(hm_one_spsc, struct hm_ring, hm_ring_sp_enqueue_bulk, hm_ring_sc_dequeue_bulk)
+ONE_THREAD(hm_one_mpmc, struct hm_ring, hm_ring_mp_enqueue_bulk, hm_ring_mc_dequeue_bulk)
+ONE_THREAD(hm_one_dflt, struct hm_ring, hm_ring_enqueue_bulk, hm_ring_dequeue_bulk)
+TWO_CORES(hm_two_spsc, struct hm_ring, hm_ring_sp_enqueue_bulk, hm_ring_sc_dequeue_bulk)
+TWO_CORES(hm_two_mpmc, struct hm_ring, hm_ring_mp_enqueue_bulk, hm_ring_mc_dequeue_bulk)
+#ifdef HM_BENCH_DPDK
+ONE_THREAD(rte_one_spsc, struct rte_ring, rte_ring_sp_enqueue_bulk, rte_ring_sc_dequeue_bulk)
+ONE_THREAD(rte_one_mpmc, struct rte_ring, rte_ring_mp_enqueue_bulk, rte_ring_mc_dequeue_bulk)
+ONE_THREAD(rte_one_dflt, struct rte_ring, rte_ring_enqueue_bulk, rte_ring_dequeue_bulk)
+TWO_CORES(rte_two_spsc, struct rte_ring, rte_ring_sp_enqueue_bulk, rte_ring_sc_dequeue_bulk)
+TWO_CORES(rte_two_mpmc, struct rte_ring, rte_ring_mp_enqueue_bulk, rte_ring_mc_dequeue_bulk)
+#endif
+
+/* ---------------------------------------------------------------- driver */
+
+struct workload {
+	const char *name;
+	int st;          /* 1: SP/SC rings, 0: MP/MC */
+	int two;         /* 1: across two cores */
+	double (*hm)(struct hm_ring *r);
+#ifdef HM_BENCH_DPDK
+	double (*rte)(struct rte_ring *r);
+#endif
+};
+
+#ifdef HM_BENCH_DPDK
+#define W(n, st, two, h, d) {n, st, two, h, d}
+#else
+#define W(n, st, two, h, d) {n, st, two, h}
+#endif
+
+static const struct workload workloads[] = {
+	W("bulk 32 enq+deq, one thread, SP/SC", 1, 0, hm_one_spsc, rte_one_spsc),
+	W("bulk 32 enq+deq, one thread, MP/MC", 0, 0, hm_one_mpmc, rte_one_mpmc),
+	W("same, SP/SC ring, default functions", 1, 0, hm_one_dflt, rte_one_dflt),
+	W("bulk 32, producer + consumer on 2 cores, SP/SC", 1, 1, hm_two_spsc, rte_two_spsc),
+	W("bulk 32, producer + consumer on 2 cores, MP/MC", 0, 1, hm_two_mpmc, rte_two_mpmc),
+};
+
+static int have_dpdk;
+
+static void
+run(const struct workload *w)
+{
+	double hs[SAMPLES], ds[SAMPLES];
+	struct hm_ring *hr;
+	char name[32];
+#ifdef HM_BENCH_DPDK
+	struct rte_ring *dr = NULL;
+#endif
+	static int seq;
+
+	if (w->two && cpu_b < 0) {
+		printf("%-48s skipped: only one CPU available\n", w->name);
+		return;
+	}
+	snprintf(name, sizeof(name), "bench%d", seq++);
+	hr = hm_ring_create(name, RING_SLOTS, HM_SOCKET_ID_ANY,
+			    w->st ? HM_RING_F_SP_ENQ | HM_RING_F_SC_DEQ : 0);
+	if (hr == NULL)
+		broken(hm_last_error());
+#ifdef HM_BENCH_DPDK
+	if (have_dpdk) {
+		dr = rte_ring_create(name, RING_SLOTS, SOCKET_ID_ANY,
+				     w->st ? RING_F_SP_ENQ | RING_F_SC_DEQ : 0);
+		if (dr == NULL)
+			broken(rte_strerror(rte_errno));
+		(void)w->rte(dr); /* warm-up */
+	}
+#endif
+	(void)w->hm(hr);
+	for (int s = 0; s < SAMPLES; s++) {
+#ifdef HM_BENCH_DPDK
+		if (have_dpdk && s % 2 == 1)
+			ds[s] = w->rte(dr);
+#endif
+		hs[s] = w->hm(hr);
+#ifdef HM_BENCH_DPDK
+		if (have_dpdk && s % 2 == 0)
+			ds[s] = w->rte(dr);
+#endif
+	}
+	if (getenv("HM_BENCH_VERBOSE") != NULL)
+		for (int s = 0; s < SAMPLES; s++)
+			printf("  sample %d: hugemem %.3f ns, dpdk %.3f ns\n", s, hs[s],
+			       have_dpdk ? ds[s] : 0.0);
+	if (have_dpdk) {
+		double h = median(hs), d = median(ds);
+		printf("%-48s hugemem %6.3f ns  dpdk %6.3f ns  ratio %.2f\n", w->name, h, d, h / d);
+	} else {
+		printf("%-48s hugemem %6.3f ns\n", w->name, median(hs));
+	}
+	hm_ring_free(hr);
+#ifdef HM_BENCH_DPDK
+	rte_ring_free(dr);
+#endif
+}
+
+/* The first two CPUs we may run on; pins the calling thread to the first. */
+static void
+pick_cpus(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set) != 0)
+		return;
+	for (int c = 0; c < CPU_SETSIZE; c++) {
+		if (!CPU_ISSET(c, &set))
+			continue;
+		if (cpu_a < 0)
+			cpu_a = c;
+		else if (cpu_b < 0)
+			cpu_b = c;
+	}
+	pin(pthread_self(), cpu_a);
+}
+
+#ifdef HM_BENCH_DPDK
+static void
+dpdk_start(void)
+{
+	char lcores[16];
+	char *argv[] = {
+		"bench_ring", "-l", lcores, "--no-pci", "--no-huge", "-m", "64",
+		"--file-prefix=hmbenchring", "--no-telemetry", "--log-level=error", NULL,
+	};
+	int argc = (int)(sizeof(argv) / sizeof(argv[0])) - 1;
+	const char *skip = getenv("HM_BENCH_NO_DPDK");
+
+	if (skip != NULL && *skip != '\0' && strcmp(skip, "0") != 0) {
+		printf("dpdk: skipped (HM_BENCH_NO_DPDK)\n");
+		return;
+	}
+	snprintf(lcores, sizeof(lcores), "%d", cpu_a < 0 ? 0 : cpu_a);
+	if (rte_eal_init(argc, argv) < 0) {
+		printf("dpdk: rte_eal_init failed (%s): running the hugemem side only\n",
+		       rte_strerror(rte_errno));
+		return;
+	}
+	have_dpdk = 1;
+	printf("dpdk: %s, EAL -l %s --no-pci --no-huge -m 64\n", rte_version(), lcores);
+}
+#endif
+
+int
+main(void)
+{
+	struct hm_config c;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	pick_cpus();
+#ifdef HM_BENCH_DPDK
+	dpdk_start();
+#else
+	printf("dpdk: not built (configure with -Ddpdk_compare=enabled and libdpdk-dev)\n");
+#endif
+	hm_config_init(&c);
+	c.in_memory = true;
+	c.file_prefix = "hmbenchring";
+	if (hm_init_config(&c) < 0) {
+		fprintf(stderr, "bench_ring: hm_init: %s\n", hm_last_error());
+		return 1;
+	}
+	printf("hugemem: emu backend --in-memory; cpus %d and %d; ring of %d slots; median of "
+	       "%d samples; ns per object\n", cpu_a, cpu_b, RING_SLOTS, SAMPLES);
+	for (size_t i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++)
+		run(&workloads[i]);
+	hm_cleanup();
+#ifdef HM_BENCH_DPDK
+	if (have_dpdk)
+		rte_eal_cleanup();
+#endif
+	return 0;
+}
