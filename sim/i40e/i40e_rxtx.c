@@ -1,0 +1,897 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * i40e-style RX queues over the fake NIC: setup, start (arm), the scalar,
+ * bulk-alloc and scattered receive paths, stop and release. See
+ * hugemem/sim/i40e.h for the model and the invariants; reference §9 for the
+ * DPDK code this follows step by step.
+ *
+ * Ownership of a descriptor slot i < nb_desc:
+ *   - armed (read format, DD clear, sw_ring[i] the mbuf at pkt_addr): the
+ *     device's once the tail passes it;
+ *   - written back (DD set): the driver's, sw_ring[i] still the mbuf;
+ *   - bulk path only: scanned and not yet refilled: sw_ring[i] == NULL.
+ * The tail register is only ever written with a slot the driver has already
+ * processed (rx_tail - 1, or the refill trigger), never with rx_tail itself.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common_i.h"
+#include "hugemem/malloc.h"
+#include "hugemem/memseg.h"
+#include "hugemem/sim/i40e.h"
+#include "hugemem/sim/i40e_desc.h"
+
+#define STAGE_MAX (2 * HM_I40E_RX_MAX_BURST)
+
+struct hm_i40e_rxq {
+	/* hot: read on every burst */
+	uint8_t *ring;                /* descriptor ring VA (nb_desc + 32 slots) */
+	struct hm_mbuf **sw_ring;     /* nb_desc + 32 entries */
+	struct hm_mempool *mp;        /* the pool refills come from */
+	uint32_t *tail_reg;           /* NIC tail register of this queue */
+	uint64_t mbuf_init;           /* rearm_data of a fresh mbuf: data_off 128, refcnt 1, nb_segs 1, port */
+	uint16_t nb_desc;             /* descriptors in use */
+	uint16_t rx_tail;             /* next descriptor to examine, < nb_desc */
+	uint16_t nb_rx_hold;          /* scalar/scattered: processed, not yet given back */
+	uint16_t rx_free_thresh;      /* descriptors */
+	uint16_t rx_free_trigger;     /* bulk: refill when rx_tail passes this */
+	uint16_t rx_nb_avail;         /* bulk: staged packets left */
+	uint16_t rx_next_avail;       /* bulk: index of the next staged packet */
+	uint16_t port;
+	uint8_t dshift;               /* log2 of the descriptor size */
+	uint8_t started;              /* 1 between start and stop */
+	uint8_t path;                 /* enum hm_i40e_rx_path, never AUTO */
+	uint32_t buf_size;            /* bytes per buffer */
+	uint32_t max_pkt_len;         /* bytes; > buf_size only on the scattered path */
+	uint32_t tail_written;        /* last value written to the tail register */
+	struct hm_mbuf *pkt_first_seg; /* scattered: the chain being assembled, or NULL */
+	struct hm_mbuf *pkt_last_seg;
+	struct hm_i40e_rxq_stats st;
+	const uint32_t *ptype_tbl;
+	struct hm_mbuf *rx_stage[STAGE_MAX]; /* bulk: scanned packets */
+	/* cold */
+	struct hm_nic *nic;
+	unsigned int queue;
+	const struct hm_memzone *mz;  /* the ring */
+	int node;                     /* the NIC's node */
+	struct hm_mbuf fake_mbuf;     /* what the spare sw_ring slots point at */
+};
+
+/* ---- packet types (i40e_get_default_pkt_type, the non-tunnelled entries) ---- */
+
+#define PT_L2 HM_PTYPE_L2_ETHER
+#define PT_V4 (HM_PTYPE_L2_ETHER | HM_PTYPE_L3_IPV4_EXT_UNKNOWN)
+#define PT_V6 (HM_PTYPE_L2_ETHER | HM_PTYPE_L3_IPV6_EXT_UNKNOWN)
+
+static const uint32_t i40e_ptype_tbl[256] = {
+	[1] = PT_L2,
+	[2] = PT_L2, /* timesync */
+	[6] = PT_L2, [7] = PT_L2, [8] = PT_L2, [9] = PT_L2, [10] = PT_L2,
+	[11] = PT_L2, [12] = PT_L2, [13] = PT_L2, [14] = PT_L2, [15] = PT_L2,
+	[16] = PT_L2, [17] = PT_L2, [18] = PT_L2, [19] = PT_L2, [20] = PT_L2, [21] = PT_L2,
+	[22] = PT_V4 | HM_PTYPE_L4_FRAG,
+	[23] = PT_V4 | HM_PTYPE_L4_NONFRAG,
+	[24] = PT_V4 | HM_PTYPE_L4_UDP,
+	[26] = PT_V4 | HM_PTYPE_L4_TCP,
+	[27] = PT_V4 | HM_PTYPE_L4_SCTP,
+	[28] = PT_V4 | HM_PTYPE_L4_ICMP,
+	[88] = PT_V6 | HM_PTYPE_L4_FRAG,
+	[89] = PT_V6 | HM_PTYPE_L4_NONFRAG,
+	[90] = PT_V6 | HM_PTYPE_L4_UDP,
+	[92] = PT_V6 | HM_PTYPE_L4_TCP,
+	[93] = PT_V6 | HM_PTYPE_L4_SCTP,
+	[94] = PT_V6 | HM_PTYPE_L4_ICMP,
+};
+
+/* ---- small helpers ---- */
+
+static inline uint8_t *
+desc_at(const struct hm_i40e_rxq *rxq, unsigned int i)
+{
+	return rxq->ring + ((size_t)i << rxq->dshift);
+}
+
+static inline void
+tail_write(struct hm_i40e_rxq *rxq, uint32_t t)
+{
+	rxq->tail_written = t;
+	rxq->st.tail_writes++;
+	hm_nic_tail_write(rxq->tail_reg, t);
+}
+
+/* Arm slot @p i with @p m (hdr_addr 0 clears DD). */
+static inline void
+arm(struct hm_i40e_rxq *rxq, unsigned int i, struct hm_mbuf *m)
+{
+	uint8_t *d = desc_at(rxq, i);
+
+	hm_i40e_rx_desc_qw_set(d, 0, m->buf_iova + HM_PKTMBUF_HEADROOM);
+	hm_i40e_rx_desc_qw_set(d, 1, 0);
+}
+
+/* ol_flags, vlan and hash of @p m from a written-back descriptor. */
+static inline void
+fill_offloads(const struct hm_i40e_rxq *rxq, struct hm_mbuf *m, uint64_t qw0, uint64_t qw1)
+{
+	uint64_t f = 0;
+
+	if (qw1 & HM_I40E_RXD_L2TAG1P) {
+		f = HM_MBUF_F_RX_VLAN | HM_MBUF_F_RX_VLAN_STRIPPED;
+		m->vlan_tci = hm_i40e_rxd_l2tag1(qw0);
+	} else {
+		m->vlan_tci = 0;
+	}
+	if (qw1 & HM_I40E_RXD_L3L4P) {
+		if (HM_LIKELY((qw1 & HM_I40E_RXD_ERR_CKSUM_MASK) == 0)) {
+			f |= HM_MBUF_F_RX_IP_CKSUM_GOOD | HM_MBUF_F_RX_L4_CKSUM_GOOD;
+		} else {
+			f |= (qw1 & HM_I40E_RXD_ERR_IPE) ? HM_MBUF_F_RX_IP_CKSUM_BAD
+							 : HM_MBUF_F_RX_IP_CKSUM_GOOD;
+			f |= (qw1 & HM_I40E_RXD_ERR_L4E) ? HM_MBUF_F_RX_L4_CKSUM_BAD
+							 : HM_MBUF_F_RX_L4_CKSUM_GOOD;
+			if (qw1 & HM_I40E_RXD_ERR_EIPE)
+				f |= HM_MBUF_F_RX_OUTER_IP_CKSUM_BAD;
+		}
+	}
+	if (hm_i40e_rxd_rss_valid(qw1)) {
+		f |= HM_MBUF_F_RX_RSS_HASH;
+		m->hash.rss = hm_i40e_rxd_rss(qw0);
+	}
+	m->ol_flags = f;
+	m->packet_type = rxq->ptype_tbl[hm_i40e_rxd_ptype(qw1)];
+}
+
+/* Why a written-back descriptor is dropped (single-buffer paths). */
+enum drop_reason {
+	DROP_NONE = 0,
+	DROP_ERROR,   /* RXE */
+	DROP_LEN,     /* length 0 or above the buffer */
+	DROP_NO_EOF,  /* EOF missing */
+};
+
+static inline enum drop_reason
+bad_desc(const struct hm_i40e_rxq *rxq, uint64_t qw1, uint32_t len)
+{
+	if (HM_UNLIKELY(qw1 & HM_I40E_RXD_ERR_RXE))
+		return DROP_ERROR;
+	if (HM_UNLIKELY(len == 0 || len > rxq->buf_size))
+		return DROP_LEN;
+	if (HM_UNLIKELY(!(qw1 & HM_I40E_RXD_EOF)))
+		return DROP_NO_EOF;
+	return DROP_NONE;
+}
+
+static void
+count_drop(struct hm_i40e_rxq *rxq, enum drop_reason r)
+{
+	if (r == DROP_ERROR)
+		rxq->st.rx_errors++;
+	else if (r == DROP_LEN)
+		rxq->st.rx_bad_len++;
+	else
+		rxq->st.rx_no_eof++;
+}
+
+static inline uint16_t
+next_tail_hold(struct hm_i40e_rxq *rxq, uint16_t rx_id, uint16_t nb_hold)
+{
+	nb_hold = (uint16_t)(nb_hold + rxq->nb_rx_hold);
+	if (nb_hold > rxq->rx_free_thresh) {
+		tail_write(rxq, rx_id == 0 ? (uint32_t)rxq->nb_desc - 1 : (uint32_t)rx_id - 1);
+		nb_hold = 0;
+	}
+	return nb_hold;
+}
+
+/* ---- scalar path (i40e_recv_pkts) ---- */
+
+uint16_t
+hm_i40e_recv_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
+{
+	uint16_t rx_id, nb_rx = 0, nb_hold = 0;
+	struct hm_mbuf **sw_ring;
+
+	if (HM_UNLIKELY(rxq == NULL || pkts == NULL || !rxq->started ||
+			rxq->path != HM_I40E_RX_SCALAR))
+		return 0;
+	rx_id = rxq->rx_tail;
+	sw_ring = rxq->sw_ring;
+	while (nb_rx < n) {
+		uint8_t *d = desc_at(rxq, rx_id);
+		uint64_t qw1 = hm_i40e_rx_desc_qw1_load(d);
+		struct hm_mbuf *rxm, *nmb;
+		enum drop_reason bad;
+		uint32_t len;
+
+		if (!(qw1 & HM_I40E_RXD_DD))
+			break;
+		len = hm_i40e_rxd_pbuf_len(qw1);
+		bad = bad_desc(rxq, qw1, len);
+		if (HM_UNLIKELY(bad != DROP_NONE)) {
+			/* drop: the descriptor keeps its buffer */
+			count_drop(rxq, bad);
+			arm(rxq, rx_id, sw_ring[rx_id]);
+			nb_hold++;
+			if (++rx_id == rxq->nb_desc)
+				rx_id = 0;
+			continue;
+		}
+		nmb = hm_mbuf_raw_alloc(rxq->mp);
+		if (HM_UNLIKELY(nmb == NULL)) {
+			rxq->st.rx_nombuf++;
+			break;
+		}
+		uint64_t qw0 = hm_i40e_rx_desc_qw_get(d, 0);
+		nb_hold++;
+		rxm = sw_ring[rx_id];
+		sw_ring[rx_id] = nmb;
+		arm(rxq, rx_id, nmb);
+		if (++rx_id == rxq->nb_desc)
+			rx_id = 0;
+		__builtin_prefetch(sw_ring[rx_id]);
+
+		rxm->rearm_data = rxq->mbuf_init;
+		rxm->next = NULL;
+		rxm->pkt_len = len;
+		rxm->data_len = (uint16_t)len;
+		fill_offloads(rxq, rxm, qw0, qw1);
+		pkts[nb_rx++] = rxm;
+		rxq->st.bytes += len;
+	}
+	rxq->rx_tail = rx_id;
+	rxq->nb_rx_hold = next_tail_hold(rxq, rx_id, nb_hold);
+	rxq->st.packets += nb_rx;
+	return nb_rx;
+}
+
+/* ---- scattered path (i40e_recv_scattered_pkts) ---- */
+
+static void
+drop_chain(struct hm_i40e_rxq *rxq)
+{
+	hm_pktmbuf_free(rxq->pkt_first_seg);
+	rxq->pkt_first_seg = NULL;
+	rxq->pkt_last_seg = NULL;
+}
+
+uint16_t
+hm_i40e_recv_scattered_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
+{
+	uint16_t rx_id, nb_rx = 0, nb_hold = 0;
+	struct hm_mbuf **sw_ring, *first, *last;
+
+	if (HM_UNLIKELY(rxq == NULL || pkts == NULL || !rxq->started ||
+			rxq->path != HM_I40E_RX_SCATTERED))
+		return 0;
+	rx_id = rxq->rx_tail;
+	sw_ring = rxq->sw_ring;
+	first = rxq->pkt_first_seg;
+	last = rxq->pkt_last_seg;
+	while (nb_rx < n) {
+		uint8_t *d = desc_at(rxq, rx_id);
+		uint64_t qw1 = hm_i40e_rx_desc_qw1_load(d);
+		struct hm_mbuf *rxm, *nmb;
+		uint64_t *bad = NULL;
+		uint32_t len;
+
+		if (!(qw1 & HM_I40E_RXD_DD))
+			break;
+		len = hm_i40e_rxd_pbuf_len(qw1);
+		if (HM_UNLIKELY(qw1 & HM_I40E_RXD_ERR_RXE))
+			bad = &rxq->st.rx_errors;
+		else if (HM_UNLIKELY(len == 0 || len > rxq->buf_size ||
+				     (first != NULL ? first->pkt_len : 0) + len > rxq->max_pkt_len))
+			bad = &rxq->st.rx_bad_len;
+		else if (HM_UNLIKELY(!(qw1 & HM_I40E_RXD_EOF) && len != rxq->buf_size))
+			bad = &rxq->st.rx_no_eof;
+		if (HM_UNLIKELY(bad != NULL)) {
+			/* drop the whole frame: the chain so far and this buffer */
+			(*bad)++;
+			rxq->pkt_first_seg = first;
+			drop_chain(rxq);
+			first = last = NULL;
+			arm(rxq, rx_id, sw_ring[rx_id]);
+			nb_hold++;
+			if (++rx_id == rxq->nb_desc)
+				rx_id = 0;
+			continue;
+		}
+		nmb = hm_mbuf_raw_alloc(rxq->mp);
+		if (HM_UNLIKELY(nmb == NULL)) {
+			rxq->st.rx_nombuf++;
+			break;
+		}
+		uint64_t qw0 = hm_i40e_rx_desc_qw_get(d, 0);
+		nb_hold++;
+		rxm = sw_ring[rx_id];
+		sw_ring[rx_id] = nmb;
+		arm(rxq, rx_id, nmb);
+		if (++rx_id == rxq->nb_desc)
+			rx_id = 0;
+
+		rxm->rearm_data = rxq->mbuf_init;
+		rxm->next = NULL;
+		rxm->data_len = (uint16_t)len;
+		if (first == NULL) {
+			first = rxm;
+			first->pkt_len = len;
+		} else {
+			first->pkt_len += len;
+			first->nb_segs++;
+			last->next = rxm;
+		}
+		if (!(qw1 & HM_I40E_RXD_EOF)) {
+			last = rxm;
+			continue;
+		}
+		fill_offloads(rxq, first, qw0, qw1);
+		rxq->st.bytes += first->pkt_len;
+		pkts[nb_rx++] = first;
+		first = last = NULL;
+	}
+	rxq->pkt_first_seg = first;
+	rxq->pkt_last_seg = last;
+	rxq->rx_tail = rx_id;
+	rxq->nb_rx_hold = next_tail_hold(rxq, rx_id, nb_hold);
+	rxq->st.packets += nb_rx;
+	return nb_rx;
+}
+
+/* ---- bulk-alloc path (rx_recv_pkts, i40e_rx_scan_hw_ring, i40e_rx_alloc_bufs) ---- */
+
+/*
+ * Scan up to 32 written-back descriptors from rx_tail, in groups of 8 (the
+ * contiguous DD prefix only), staging good packets and collecting bad ones.
+ * The scanned sw_ring slots become NULL; @p scanned gets their mbufs in order
+ * so a failed refill can put them back. @return descriptors scanned.
+ */
+static inline unsigned int
+scan_hw_ring(struct hm_i40e_rxq *rxq, struct hm_mbuf **scanned, struct hm_mbuf **drop,
+	     uint8_t *why, unsigned int *nb_drop)
+{
+	unsigned int nb_dd, nb_scan = 0, nb_stage = 0, nd = 0;
+	uint16_t tail = rxq->rx_tail;
+	struct hm_mbuf **rxep = &rxq->sw_ring[tail];
+
+	if (!(hm_i40e_rx_desc_qw1_load(desc_at(rxq, tail)) & HM_I40E_RXD_DD))
+		return 0;
+	for (unsigned int i = 0; i < HM_I40E_RX_MAX_BURST; i += HM_I40E_LOOK_AHEAD) {
+		uint64_t qw1[HM_I40E_LOOK_AHEAD];
+
+		for (nb_dd = 0; nb_dd < HM_I40E_LOOK_AHEAD; nb_dd++) {
+			qw1[nb_dd] = hm_i40e_rx_desc_qw1_load(desc_at(rxq, tail + i + nb_dd));
+			if (!(qw1[nb_dd] & HM_I40E_RXD_DD))
+				break;
+		}
+		for (unsigned int j = 0; j < nb_dd; j++) {
+			struct hm_mbuf *m = rxep[i + j];
+			uint32_t len = hm_i40e_rxd_pbuf_len(qw1[j]);
+			enum drop_reason bad = bad_desc(rxq, qw1[j], len);
+
+			scanned[i + j] = m;
+			if (HM_UNLIKELY(bad != DROP_NONE)) {
+				why[nd] = (uint8_t)bad;
+				drop[nd++] = m;
+				continue;
+			}
+			uint64_t qw0 = hm_i40e_rx_desc_qw_get(desc_at(rxq, tail + i + j), 0);
+			m->pkt_len = len;
+			m->data_len = (uint16_t)len;
+			fill_offloads(rxq, m, qw0, qw1[j]);
+			rxq->rx_stage[nb_stage++] = m;
+		}
+		nb_scan += nb_dd;
+		if (nb_dd != HM_I40E_LOOK_AHEAD)
+			break;
+	}
+	for (unsigned int i = 0; i < nb_scan; i++)
+		rxep[i] = NULL;
+	rxq->rx_nb_avail = (uint16_t)nb_stage;
+	rxq->rx_next_avail = 0;
+	*nb_drop = nd;
+	return nb_scan;
+}
+
+/* Count the drops of a committed scan and return their mbufs. */
+static void
+commit_drops(struct hm_i40e_rxq *rxq, struct hm_mbuf **drop, const uint8_t *why, unsigned int nd)
+{
+	if (HM_LIKELY(nd == 0))
+		return;
+	for (unsigned int i = 0; i < nd; i++)
+		count_drop(rxq, (enum drop_reason)why[i]);
+	hm_mempool_put_bulk(rxq->mp, (void *const *)drop, nd);
+}
+
+static inline int
+alloc_bufs(struct hm_i40e_rxq *rxq)
+{
+	uint16_t alloc_idx = (uint16_t)(rxq->rx_free_trigger - (rxq->rx_free_thresh - 1));
+	struct hm_mbuf **rxep = &rxq->sw_ring[alloc_idx];
+
+	if (HM_UNLIKELY(hm_mempool_get_bulk(rxq->mp, (void **)rxep, rxq->rx_free_thresh) < 0)) {
+		/* a failed get may have written part of the range */
+		memset(rxep, 0, sizeof(*rxep) * rxq->rx_free_thresh);
+		return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < rxq->rx_free_thresh; i++) {
+		struct hm_mbuf *m = rxep[i];
+		m->rearm_data = rxq->mbuf_init;
+		arm(rxq, alloc_idx + i, m);
+	}
+	tail_write(rxq, rxq->rx_free_trigger);
+	rxq->rx_free_trigger = (uint16_t)(rxq->rx_free_trigger + rxq->rx_free_thresh);
+	if (rxq->rx_free_trigger >= rxq->nb_desc)
+		rxq->rx_free_trigger = (uint16_t)(rxq->rx_free_thresh - 1);
+	return 0;
+}
+
+static inline uint16_t
+stage_out(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
+{
+	struct hm_mbuf **stage = &rxq->rx_stage[rxq->rx_next_avail];
+	uint16_t k = n < rxq->rx_nb_avail ? n : rxq->rx_nb_avail;
+
+	for (uint16_t i = 0; i < k; i++) {
+		pkts[i] = stage[i];
+		rxq->st.bytes += stage[i]->pkt_len;
+	}
+	rxq->rx_nb_avail = (uint16_t)(rxq->rx_nb_avail - k);
+	rxq->rx_next_avail = (uint16_t)(rxq->rx_next_avail + k);
+	rxq->st.packets += k;
+	return k;
+}
+
+static uint16_t
+rx_recv_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
+{
+	struct hm_mbuf *scanned[HM_I40E_RX_MAX_BURST], *drop[HM_I40E_RX_MAX_BURST];
+	uint8_t why[HM_I40E_RX_MAX_BURST];
+	unsigned int nb_scan, nd;
+	uint16_t old_tail;
+
+	if (rxq->rx_nb_avail > 0)
+		return stage_out(rxq, pkts, n);
+	old_tail = rxq->rx_tail;
+	nb_scan = scan_hw_ring(rxq, scanned, drop, why, &nd);
+	if (nb_scan == 0)
+		return 0;
+	rxq->rx_tail = (uint16_t)(rxq->rx_tail + nb_scan);
+	if (rxq->rx_tail > rxq->rx_free_trigger) {
+		if (HM_UNLIKELY(alloc_bufs(rxq) < 0)) {
+			/* un-stage: everything back where it was, packets stay on the ring */
+			rxq->st.rx_nombuf += rxq->rx_free_thresh;
+			rxq->rx_tail = old_tail;
+			rxq->rx_nb_avail = 0;
+			rxq->rx_next_avail = 0;
+			for (unsigned int i = 0; i < nb_scan; i++)
+				rxq->sw_ring[old_tail + i] = scanned[i];
+			return 0;
+		}
+	}
+	commit_drops(rxq, drop, why, nd);
+	if (rxq->rx_tail >= rxq->nb_desc)
+		rxq->rx_tail = 0;
+	if (rxq->rx_nb_avail == 0)
+		return 0;
+	return stage_out(rxq, pkts, n);
+}
+
+uint16_t
+hm_i40e_recv_pkts_bulk_alloc(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
+{
+	uint16_t nb_rx = 0;
+
+	if (HM_UNLIKELY(rxq == NULL || pkts == NULL || !rxq->started ||
+			rxq->path != HM_I40E_RX_BULK))
+		return 0;
+	while (nb_rx < n) {
+		uint16_t want = (uint16_t)(n - nb_rx);
+		if (want > HM_I40E_RX_MAX_BURST)
+			want = HM_I40E_RX_MAX_BURST;
+		uint16_t got = rx_recv_pkts(rxq, pkts + nb_rx, want);
+		nb_rx = (uint16_t)(nb_rx + got);
+		if (got < want)
+			break;
+	}
+	return nb_rx;
+}
+
+uint16_t
+hm_i40e_rx_burst(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
+{
+	if (HM_UNLIKELY(rxq == NULL))
+		return 0;
+	switch (rxq->path) {
+	case HM_I40E_RX_BULK:
+		return hm_i40e_recv_pkts_bulk_alloc(rxq, pkts, n);
+	case HM_I40E_RX_SCATTERED:
+		return hm_i40e_recv_scattered_pkts(rxq, pkts, n);
+	default:
+		return hm_i40e_recv_pkts(rxq, pkts, n);
+	}
+}
+
+/* ---- setup, start, stop, release ---- */
+
+void
+hm_i40e_rxq_conf_init(struct hm_i40e_rxq_conf *c)
+{
+	if (c == NULL)
+		return;
+	memset(c, 0, sizeof(*c));
+	c->nb_desc = 1024;
+	c->rx_free_thresh = HM_I40E_DEFAULT_RX_FREE_THRESH;
+	c->path = HM_I40E_RX_AUTO;
+	c->desc_size = 32;
+}
+
+static bool
+bulk_ok(unsigned int nb_desc, unsigned int thresh)
+{
+	return thresh >= HM_I40E_RX_MAX_BURST && thresh < nb_desc && nb_desc % thresh == 0;
+}
+
+static int
+mem_node(const void *va)
+{
+	const struct hm_memseg *ms = hm_mem_virt2memseg(va, NULL);
+	return ms != NULL ? ms->socket_id : -1;
+}
+
+struct hm_i40e_rxq *
+hm_i40e_rxq_setup(struct hm_nic *nic, unsigned int queue, struct hm_mempool *mp,
+		  const struct hm_i40e_rxq_conf *c)
+{
+	unsigned int data_room, buf_size, max_pkt, dshift, nq, ring_size;
+	enum hm_i40e_rx_path path;
+	struct hm_i40e_rxq *rxq;
+	char name[HM_MEMZONE_NAMESIZE];
+	int node;
+
+	if (nic == NULL || mp == NULL || c == NULL)
+		return hm_fail_ptr(EINVAL, "i40e rxq setup: NULL device, pool or configuration");
+	nq = (unsigned int)hm_nic_nb_queues(nic);
+	if (queue >= nq)
+		return hm_fail_ptr(EINVAL, "i40e rxq setup: queue %u, the device has %u", queue, nq);
+	if (c->nb_desc < HM_I40E_MIN_RING_DESC || c->nb_desc > HM_I40E_MAX_RING_DESC ||
+	    c->nb_desc % HM_I40E_ALIGN_RING_DESC != 0)
+		return hm_fail_ptr(EINVAL, "i40e rxq setup: nb_desc %u is not a multiple of %u in "
+				   "%u..%u", c->nb_desc, HM_I40E_ALIGN_RING_DESC,
+				   HM_I40E_MIN_RING_DESC, HM_I40E_MAX_RING_DESC);
+	if (c->rx_free_thresh == 0 || c->rx_free_thresh >= c->nb_desc)
+		return hm_fail_ptr(EINVAL, "i40e rxq setup: rx_free_thresh %u outside 1..%u",
+				   c->rx_free_thresh, c->nb_desc - 1);
+	if (c->desc_size != 32 && c->desc_size != 16)
+		return hm_fail_ptr(EINVAL, "i40e rxq setup: descriptor size %u (16 or 32)",
+				   c->desc_size);
+	if (c->max_pkt_len != 0 && (c->max_pkt_len < 64 || c->max_pkt_len > HM_I40E_FRAME_SIZE_MAX))
+		return hm_fail_ptr(EINVAL, "i40e rxq setup: max_pkt_len %u outside 64..%u",
+				   c->max_pkt_len, HM_I40E_FRAME_SIZE_MAX);
+	if ((unsigned int)c->path > HM_I40E_RX_SCATTERED)
+		return hm_fail_ptr(EINVAL, "i40e rxq setup: unknown RX path %d", (int)c->path);
+	data_room = hm_pktmbuf_data_room_size(mp);
+	if (data_room < HM_PKTMBUF_HEADROOM + 128)
+		return hm_fail_ptr(EINVAL, "i40e rxq setup: pool %p is not a pktmbuf pool with a "
+				   "data room of at least %u bytes (has %u)", (void *)mp,
+				   HM_PKTMBUF_HEADROOM + 128, data_room);
+	buf_size = (data_room - HM_PKTMBUF_HEADROOM) & ~(HM_NIC_BUF_UNIT - 1);
+	if (buf_size > HM_NIC_BUF_MAX)
+		buf_size = HM_NIC_BUF_MAX;
+	max_pkt = c->max_pkt_len != 0 ? c->max_pkt_len : buf_size;
+	if (max_pkt > HM_NIC_CHAIN_MAX * buf_size)
+		max_pkt = HM_NIC_CHAIN_MAX * buf_size;
+	path = c->path;
+	if (path == HM_I40E_RX_AUTO)
+		path = max_pkt > buf_size ? HM_I40E_RX_SCATTERED
+		       : bulk_ok(c->nb_desc, c->rx_free_thresh) ? HM_I40E_RX_BULK
+								 : HM_I40E_RX_SCALAR;
+	if (path != HM_I40E_RX_SCATTERED && max_pkt > buf_size)
+		return hm_fail_ptr(EINVAL, "i40e rxq setup: max_pkt_len %u needs the scattered path "
+				   "(buffers of %u bytes)", max_pkt, buf_size);
+	if (path == HM_I40E_RX_BULK && !bulk_ok(c->nb_desc, c->rx_free_thresh))
+		return hm_fail_ptr(EINVAL, "i40e rxq setup: bulk path needs rx_free_thresh >= %u, "
+				   "< nb_desc and dividing nb_desc (%u, %u)", HM_I40E_RX_MAX_BURST,
+				   c->rx_free_thresh, c->nb_desc);
+	node = hm_nic_numa_node(nic);
+	dshift = c->desc_size == 32 ? 5 : 4;
+
+	rxq = hm_zmalloc_socket("i40e_rxq", sizeof(*rxq), HM_CACHE_LINE_SIZE, node);
+	if (rxq == NULL)
+		return hm_fail_ptr(ENOMEM, "i40e rxq setup: no memory for the queue on node %d",
+				   node);
+	rxq->sw_ring = hm_zmalloc_socket("i40e_sw_ring",
+					 sizeof(struct hm_mbuf *) * (c->nb_desc + HM_I40E_RX_MAX_BURST),
+					 HM_CACHE_LINE_SIZE, node);
+	if (rxq->sw_ring == NULL) {
+		hm_free(rxq);
+		return hm_fail_ptr(ENOMEM, "i40e rxq setup: no memory for the software ring on "
+				   "node %d", node);
+	}
+	ring_size = ((HM_I40E_MAX_RING_DESC + HM_I40E_RX_MAX_BURST) << dshift);
+	ring_size = (ring_size + HM_I40E_DMA_MEM_ALIGN - 1) & ~(HM_I40E_DMA_MEM_ALIGN - 1);
+	snprintf(name, sizeof(name), "eth_p%u_q%u_rx_ring", c->port, queue);
+	rxq->mz = hm_memzone_reserve_aligned(name, ring_size, node, HM_MEMZONE_IOVA_CONTIG,
+					     HM_I40E_RING_BASE_ALIGN);
+	if (rxq->mz == NULL) {
+		int err = hm_errno;
+		hm_free(rxq->sw_ring);
+		hm_free(rxq);
+		return hm_fail_ptr(err, "i40e rxq setup: descriptor ring %s (%u bytes on node %d): %s",
+				   name, ring_size, node, hm_strerror(err));
+	}
+	memset(rxq->mz->addr, 0, ring_size);
+	rxq->ring = rxq->mz->addr;
+	rxq->mp = mp;
+	rxq->nic = nic;
+	rxq->queue = queue;
+	rxq->node = node;
+	rxq->nb_desc = (uint16_t)c->nb_desc;
+	rxq->rx_free_thresh = (uint16_t)c->rx_free_thresh;
+	rxq->port = c->port;
+	rxq->dshift = (uint8_t)dshift;
+	rxq->path = (uint8_t)path;
+	rxq->buf_size = buf_size;
+	rxq->max_pkt_len = max_pkt;
+	rxq->ptype_tbl = i40e_ptype_tbl;
+	rxq->tail_reg = hm_nic_tail_reg(nic, queue);
+	{
+		struct hm_mbuf t;
+		t.data_off = HM_PKTMBUF_HEADROOM;
+		t.refcnt = 1;
+		t.nb_segs = 1;
+		t.port = c->port;
+		rxq->mbuf_init = t.rearm_data;
+	}
+	for (unsigned int i = 0; i < HM_I40E_RX_MAX_BURST; i++)
+		rxq->sw_ring[rxq->nb_desc + i] = &rxq->fake_mbuf;
+	return rxq;
+}
+
+/* Reset the software state (i40e_reset_rx_queue); the ring is zeroed. */
+static void
+reset_queue(struct hm_i40e_rxq *rxq)
+{
+	memset(rxq->ring, 0, (size_t)(rxq->nb_desc + HM_I40E_RX_MAX_BURST) << rxq->dshift);
+	rxq->rx_nb_avail = 0;
+	rxq->rx_next_avail = 0;
+	rxq->rx_free_trigger = (uint16_t)(rxq->rx_free_thresh - 1);
+	rxq->rx_tail = 0;
+	rxq->nb_rx_hold = 0;
+	rxq->pkt_first_seg = NULL;
+	rxq->pkt_last_seg = NULL;
+}
+
+/* Give back every mbuf the queue holds. */
+static void
+release_mbufs(struct hm_i40e_rxq *rxq)
+{
+	for (unsigned int i = 0; i < rxq->nb_desc; i++) {
+		if (rxq->sw_ring[i] != NULL) {
+			hm_mbuf_raw_free(rxq->sw_ring[i]);
+			rxq->sw_ring[i] = NULL;
+		}
+	}
+	for (unsigned int i = 0; i < rxq->rx_nb_avail; i++)
+		hm_pktmbuf_free(rxq->rx_stage[rxq->rx_next_avail + i]);
+	rxq->rx_nb_avail = 0;
+	drop_chain(rxq);
+}
+
+int
+hm_i40e_rxq_start(struct hm_i40e_rxq *rxq)
+{
+	struct hm_nic_queue_conf qc;
+	int rc;
+
+	if (rxq == NULL)
+		return hm_fail(EINVAL, "i40e rxq start: NULL queue");
+	if (rxq->started)
+		return hm_fail(EALREADY, "i40e rxq start: queue %u already started", rxq->queue);
+	reset_queue(rxq);
+	qc.ring_iova = rxq->mz->iova;
+	qc.nb_desc = rxq->nb_desc;
+	qc.buf_size = rxq->buf_size;
+	qc.desc_size = 1u << rxq->dshift;
+	rc = hm_nic_queue_setup(rxq->nic, rxq->queue, &qc);
+	if (rc < 0)
+		return hm_fail(-rc, "i40e rxq start: the NIC refused queue %u: %s", rxq->queue,
+			       hm_strerror(-rc));
+	if (hm_mempool_get_bulk(rxq->mp, (void **)rxq->sw_ring, rxq->nb_desc) < 0) {
+		memset(rxq->sw_ring, 0, sizeof(*rxq->sw_ring) * rxq->nb_desc);
+		rxq->st.rx_nombuf += rxq->nb_desc;
+		hm_nic_queue_release(rxq->nic, rxq->queue);
+		return hm_fail(ENOMEM, "i40e rxq start: pool has fewer than %u mbufs to arm queue %u "
+			       "(size the pool for every ring plus bursts in flight)",
+			       rxq->nb_desc, rxq->queue);
+	}
+	for (unsigned int i = 0; i < rxq->nb_desc; i++) {
+		struct hm_mbuf *m = rxq->sw_ring[i];
+		m->rearm_data = rxq->mbuf_init;
+		m->next = NULL;
+		arm(rxq, i, m);
+	}
+	rxq->started = 1;
+	tail_write(rxq, (uint32_t)rxq->nb_desc - 1);
+	return 0;
+}
+
+int
+hm_i40e_rxq_stop(struct hm_i40e_rxq *rxq)
+{
+	int rc;
+
+	if (rxq == NULL)
+		return hm_fail(EINVAL, "i40e rxq stop: NULL queue");
+	if (!rxq->started)
+		return 0;
+	rc = hm_nic_queue_release(rxq->nic, rxq->queue);
+	if (rc == -EBUSY)
+		return hm_fail(EBUSY, "i40e rxq stop: the device thread is running (hm_nic_stop "
+			       "first)");
+	release_mbufs(rxq);
+	reset_queue(rxq);
+	rxq->started = 0;
+	return 0;
+}
+
+void
+hm_i40e_rxq_release(struct hm_i40e_rxq *rxq)
+{
+	if (rxq == NULL)
+		return;
+	if (rxq->started && hm_i40e_rxq_stop(rxq) < 0) {
+		/* the device still DMAs into the ring: keep the memory, free the mbufs */
+		release_mbufs(rxq);
+		rxq->started = 0;
+		HM_LOG(WARNING, "i40e rxq release: queue %u released while the device runs; "
+		       "its ring is kept", rxq->queue);
+		return;
+	}
+	hm_memzone_free(rxq->mz);
+	hm_free(rxq->sw_ring);
+	hm_free(rxq);
+}
+
+/* ---- observability ---- */
+
+int
+hm_i40e_rxq_stats_get(const struct hm_i40e_rxq *rxq, struct hm_i40e_rxq_stats *st)
+{
+	if (rxq == NULL || st == NULL)
+		return hm_fail(EINVAL, "i40e rxq stats: NULL argument");
+	*st = rxq->st;
+	return 0;
+}
+
+static unsigned int
+held_count(const struct hm_i40e_rxq *rxq)
+{
+	unsigned int n = rxq->rx_nb_avail;
+
+	for (unsigned int i = 0; i < rxq->nb_desc; i++)
+		n += rxq->sw_ring[i] != NULL;
+	for (const struct hm_mbuf *m = rxq->pkt_first_seg; m != NULL; m = m->next)
+		n++;
+	return n;
+}
+
+int
+hm_i40e_rxq_info_get(const struct hm_i40e_rxq *rxq, struct hm_i40e_rxq_info *info)
+{
+	if (rxq == NULL || info == NULL)
+		return hm_fail(EINVAL, "i40e rxq info: NULL argument");
+	memset(info, 0, sizeof(*info));
+	info->path = (enum hm_i40e_rx_path)rxq->path;
+	info->nb_desc = rxq->nb_desc;
+	info->rx_free_thresh = rxq->rx_free_thresh;
+	info->buf_size = rxq->buf_size;
+	info->max_pkt_len = rxq->max_pkt_len;
+	info->desc_size = 1u << rxq->dshift;
+	info->started = rxq->started != 0;
+	info->held = held_count(rxq);
+	info->ring_mz = rxq->mz;
+	info->ring_node = mem_node(rxq->ring);
+	info->queue_node = mem_node(rxq);
+	info->sw_ring_node = mem_node(rxq->sw_ring);
+	return 0;
+}
+
+static const char *const path_names[] = {
+	[HM_I40E_RX_AUTO] = "auto",
+	[HM_I40E_RX_SCALAR] = "scalar",
+	[HM_I40E_RX_BULK] = "bulk",
+	[HM_I40E_RX_SCATTERED] = "scattered",
+};
+
+const char *
+hm_i40e_rx_path_name(enum hm_i40e_rx_path p)
+{
+	if ((unsigned int)p > HM_I40E_RX_SCATTERED)
+		return NULL;
+	return path_names[p];
+}
+
+int
+hm_i40e_rx_path_parse(const char *s, enum hm_i40e_rx_path *p)
+{
+	if (s == NULL || p == NULL)
+		return hm_fail(EINVAL, "i40e rx path: NULL argument");
+	for (unsigned int i = 0; i <= HM_I40E_RX_SCATTERED; i++)
+		if (strcmp(s, path_names[i]) == 0) {
+			*p = (enum hm_i40e_rx_path)i;
+			return 0;
+		}
+	return hm_fail(EINVAL, "i40e rx path: '%s' is not auto, scalar, bulk or scattered", s);
+}
+
+#define CHECK(cond, why)                 \
+	do {                             \
+		if (!(cond)) {           \
+			*reason = (why); \
+			return -EFAULT;  \
+		}                        \
+	} while (0)
+
+int
+hm_i40e_rxq_check(const struct hm_i40e_rxq *rxq, const char **reason)
+{
+	const char *dummy;
+
+	if (reason == NULL)
+		reason = &dummy;
+	*reason = NULL;
+	if (rxq == NULL)
+		return hm_fail(EINVAL, "i40e rxq check: NULL queue");
+	CHECK(rxq->path != HM_I40E_RX_AUTO && rxq->path <= HM_I40E_RX_SCATTERED, "bad path");
+	CHECK(rxq->rx_free_thresh > 0 && rxq->rx_free_thresh < rxq->nb_desc, "bad rx_free_thresh");
+	for (unsigned int i = 0; i < HM_I40E_RX_MAX_BURST; i++) {
+		const uint8_t *d = desc_at(rxq, rxq->nb_desc + i);
+		CHECK(rxq->sw_ring[rxq->nb_desc + i] == &rxq->fake_mbuf,
+		      "a spare sw_ring slot does not point at the fake mbuf");
+		CHECK(hm_i40e_rx_desc_qw_get(d, 0) == 0 && hm_i40e_rx_desc_qw_get(d, 1) == 0,
+		      "a spare descriptor is not zero");
+	}
+	if (!rxq->started) {
+		CHECK(held_count(rxq) == 0, "a stopped queue holds mbufs");
+		return 0;
+	}
+	CHECK(rxq->rx_tail < rxq->nb_desc, "rx_tail outside the ring");
+	CHECK(rxq->tail_written < rxq->nb_desc, "tail register outside the ring");
+	CHECK(__atomic_load_n(rxq->tail_reg, __ATOMIC_RELAXED) == rxq->tail_written,
+	      "the NIC's tail register differs from the last value written");
+	CHECK(rxq->tail_written != rxq->rx_tail,
+	      "tail register equals the next descriptor software examines");
+	CHECK(rxq->rx_nb_avail + rxq->rx_next_avail <= STAGE_MAX, "stage overflow");
+	CHECK((rxq->pkt_first_seg == NULL) == (rxq->pkt_last_seg == NULL),
+	      "partial chain pointers disagree");
+	if (rxq->path == HM_I40E_RX_BULK) {
+		CHECK(rxq->rx_free_trigger < rxq->nb_desc &&
+		      (rxq->rx_free_trigger + 1u) % rxq->rx_free_thresh == 0,
+		      "refill trigger not at the end of a refill block");
+		/* tail = the trigger of the last refill (nb_desc - 1 after start) */
+		CHECK(rxq->tail_written == ((uint32_t)rxq->rx_free_trigger + rxq->nb_desc -
+					    rxq->rx_free_thresh) % rxq->nb_desc,
+		      "bulk tail is not the last refilled descriptor");
+	} else {
+		CHECK(rxq->nb_rx_hold <= rxq->rx_free_thresh, "more descriptors held than the threshold");
+	}
+	for (unsigned int i = 0; i < rxq->nb_desc; i++) {
+		const struct hm_mbuf *m = rxq->sw_ring[i];
+		const uint8_t *d = desc_at(rxq, i);
+
+		if (m == NULL) {
+			CHECK(rxq->path == HM_I40E_RX_BULK, "an empty sw_ring slot outside the bulk path");
+			continue;
+		}
+		CHECK(m->pool == rxq->mp, "an armed mbuf from another pool");
+		if (hm_i40e_rx_desc_qw1_load(d) & HM_I40E_RXD_DD)
+			continue;
+		CHECK(hm_i40e_rx_desc_qw_get(d, 0) == m->buf_iova + HM_PKTMBUF_HEADROOM,
+		      "an armed descriptor's address is not its mbuf's data IOVA");
+	}
+	return 0;
+}
