@@ -38,6 +38,7 @@
 #define HUGEMEM_RING_CORE_H
 
 #include <errno.h>
+#include <sched.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -137,6 +138,18 @@ _Static_assert(sizeof(struct hm_ring) == 384, "ring header is 384 bytes (DPDK's)
 #else
 #define HM_RING__PAUSE() ((void)0)
 #endif
+
+/* A wait for another thread of the same side: spin briefly, then yield, so a
+ * preempted thread (more threads than CPUs, as on a 2-vCPU CI machine) gets to
+ * finish instead of every waiter burning its time slice. */
+static inline void
+hm_ring__wait(unsigned int *spins)
+{
+	if (++*spins < 256)
+		HM_RING__PAUSE();
+	else
+		sched_yield();
+}
 
 /* Copy units: may alias anything (the callers' tables hold pointers or structs)
  * and need only 4-byte alignment (an element table of esize 8 may be a table of
@@ -273,9 +286,11 @@ hm_ring__move_head(struct hm_ring *r, int is_prod, int is_st, uint32_t n,
 static inline void
 hm_ring__update_tail(struct hm_ring_headtail *ht, uint32_t old_head, uint32_t new_head, int is_st)
 {
+	unsigned int spins = 0;
+
 	if (!is_st)
 		while (__atomic_load_n(&ht->tail, __ATOMIC_ACQUIRE) != old_head)
-			HM_RING__PAUSE();
+			hm_ring__wait(&spins);
 	__atomic_store_n(&ht->tail, new_head, __ATOMIC_RELEASE);
 }
 
@@ -286,12 +301,13 @@ hm_ring__hts_move_head(struct hm_ring *r, int is_prod, uint32_t n, enum hm_ring_
 {
 	struct hm_ring_headtail *ht = is_prod ? &r->prod : &r->cons;
 	union hm_ring_hts_pos op, np;
+	unsigned int spins = 0;
 	uint32_t got;
 
 	op.raw = __atomic_load_n(&ht->hts.raw, __ATOMIC_ACQUIRE);
 	for (;;) {
 		while (op.pos.head != op.pos.tail) {
-			HM_RING__PAUSE();
+			hm_ring__wait(&spins);
 			op.raw = __atomic_load_n(&ht->hts.raw, __ATOMIC_ACQUIRE);
 		}
 		*room = hm_ring__room(r, is_prod, op.pos.head);
@@ -326,6 +342,7 @@ hm_ring__rts_move_head(struct hm_ring *r, int is_prod, uint32_t n, enum hm_ring_
 {
 	struct hm_ring_headtail *ht = is_prod ? &r->prod : &r->cons;
 	union hm_ring_poscnt oh, nh, t;
+	unsigned int spins = 0;
 	uint32_t got;
 
 	oh.raw = __atomic_load_n(&ht->rts_head.raw, __ATOMIC_ACQUIRE);
@@ -334,7 +351,7 @@ hm_ring__rts_move_head(struct hm_ring *r, int is_prod, uint32_t n, enum hm_ring_
 			t.raw = __atomic_load_n(&ht->rts_tail.raw, __ATOMIC_ACQUIRE);
 			if (oh.val.pos - t.val.pos <= __atomic_load_n(&ht->htd_max, __ATOMIC_RELAXED))
 				break;
-			HM_RING__PAUSE();
+			hm_ring__wait(&spins);
 			oh.raw = __atomic_load_n(&ht->rts_head.raw, __ATOMIC_ACQUIRE);
 		}
 		*room = hm_ring__room(r, is_prod, oh.val.pos);
