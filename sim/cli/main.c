@@ -15,7 +15,7 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{ "info", cmd_info, "print the topology, memseg lists and where test pages land" },
-	{ "rx", cmd_rx, "receive traffic through the fake NIC and the i40e driver (see docs/cli.md)" },
+	{ "rx", cmd_rx, "receive traffic through the fake NIC and the i40e driver (rx --help)" },
 	{ "doctor", cmd_doctor, "check what a backend needs here and print the fix for each problem" },
 };
 
