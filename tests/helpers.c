@@ -137,6 +137,16 @@ hm_test_quiet_log(void)
 	hm_log_set_hook(quiet, NULL);
 }
 
+/* true when @p topo has any `<size>=` item. */
+static bool
+topo_has_sizes(const char *topo)
+{
+	for (const char *p = topo; p != NULL; p = strchr(p, ';'), p = p != NULL ? p + 1 : NULL)
+		if (*p >= '0' && *p <= '9')
+			return true;
+	return false;
+}
+
 static bool
 is_hugetlbfs(void)
 {
@@ -170,7 +180,7 @@ hm_test_backend_ready(void)
 void
 hm_test_need_emu(const char *why)
 {
-	if (strcmp(hm_test_backend(), "emu") == 0)
+	if (hm_test_is_emu())
 		return;
 	printf("# SKIP on %s: %s\n", hm_test_backend(), why);
 	skip();
@@ -186,15 +196,245 @@ hm_test_pages_in_use(int node, uint64_t page_sz)
 	return hm_emu_pages_in_use(be, node, page_sz);
 }
 
+/* What the machine offers under the test mount; skips the test when unreadable. */
+static void
+machine(struct hm_hugetlbfs_info *info)
+{
+	const char *dir = getenv("HUGEMEM_TEST_HUGE_DIR");
+
+	if (hm_hugetlbfs_discover(NULL, dir != NULL && *dir != '\0' ? dir : NULL, info) < 0) {
+		printf("# SKIP on hugetlbfs: %s\n", hm_last_error());
+		skip();
+	}
+}
+
+static const char *
+size_name(uint64_t sz, char *buf, size_t len)
+{
+	static const char units[] = "KMGT";
+	int u = -1;
+
+	while (sz >= 1024 && sz % 1024 == 0 && u < 3) {
+		sz /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, len, "%" PRIu64, sz);
+	else
+		snprintf(buf, len, "%" PRIu64 "%c", sz, units[u]);
+	return buf;
+}
+
+unsigned int
+hm_test_nodes(void)
+{
+	struct hm_hugetlbfs_info info;
+
+	if (!is_hugetlbfs())
+		return HM_MAX_NUMA_NODES;
+	machine(&info);
+	return info.n_nodes;
+}
+
+void
+hm_test_need_nodes(unsigned int n)
+{
+	unsigned int have = hm_test_nodes();
+
+	if (have >= n)
+		return;
+	printf("# SKIP on %s: the test needs %u NUMA nodes; this machine has %u\n",
+	       hm_test_backend(), n, have);
+	skip();
+}
+
+int
+hm_test_node_b(void)
+{
+	return hm_test_nodes() > 1 ? 1 : 0;
+}
+
+bool
+hm_test_is_emu(void)
+{
+	return strcmp(hm_test_backend(), "emu") == 0;
+}
+
+bool
+hm_test_has_page_sz(uint64_t page_sz)
+{
+	struct hm_hugetlbfs_info info;
+
+	if (!is_hugetlbfs())
+		return true;
+	machine(&info);
+	for (unsigned int k = 0; k < info.n_sizes; k++) {
+		uint64_t free_pages = 0;
+		if (info.sizes[k].page_sz != page_sz || info.sizes[k].dir[0] == '\0')
+			continue;
+		for (unsigned int n = 0; n < info.n_nodes; n++)
+			free_pages += info.sizes[k].free_pages[n];
+		return free_pages > 0;
+	}
+	return false;
+}
+
+void
+hm_test_need_page_sz(uint64_t page_sz)
+{
+	struct hm_hugetlbfs_info info;
+	char b[32];
+
+	if (!is_hugetlbfs())
+		return;
+	machine(&info);
+	for (unsigned int k = 0; k < info.n_sizes; k++) {
+		uint64_t free_pages = 0;
+		if (info.sizes[k].page_sz != page_sz)
+			continue;
+		for (unsigned int n = 0; n < info.n_nodes; n++)
+			free_pages += info.sizes[k].free_pages[n];
+		if (info.sizes[k].dir[0] != '\0' && free_pages > 0)
+			return;
+		printf("# SKIP on hugetlbfs: the test needs %s pages; %s\n",
+		       size_name(page_sz, b, sizeof(b)),
+		       info.sizes[k].dir[0] == '\0' ? "no hugetlbfs mount serves that size"
+						     : "none are free");
+		skip();
+	}
+	printf("# SKIP on hugetlbfs: the test needs %s pages; the machine has no such hugepage "
+	       "size%s\n", size_name(page_sz, b, sizeof(b)),
+	       page_sz < (1ULL << 20) ? " (small pages as a second size are an emu model)" : "");
+	skip();
+}
+
+/* true when @p topo has the item `key=val` (val NULL: any value). */
+static bool
+topo_item(const char *topo, const char *key, const char *val)
+{
+	size_t kl = strlen(key), vl = val != NULL ? strlen(val) : 0;
+
+	for (const char *p = topo; p != NULL; p = strchr(p, ';'), p = p != NULL ? p + 1 : NULL) {
+		if (strncmp(p, key, kl) != 0 || p[kl] != '=')
+			continue;
+		if (val == NULL)
+			return true;
+		const char *v = p + kl + 1;
+		if (strncmp(v, val, vl) == 0 && (v[vl] == ';' || v[vl] == '\0'))
+			return true;
+	}
+	return false;
+}
+
+/* snprintf at @p *o into @p out of @p len bytes; *o grows past len on truncation. */
+static void __attribute__((format(printf, 4, 5)))
+append(char *out, size_t len, size_t *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*o >= len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(out + *o, len - *o, fmt, ap);
+	va_end(ap);
+	*o += n > 0 ? (size_t)n : 0;
+}
+
+/*
+ * The emu topology @p topo made into the caps the hugetlbfs backend takes on
+ * this machine (see helpers.h). Skips the test, with the reason, where the
+ * machine cannot offer what the topology asks for.
+ */
+static const char *
+adapt_topology(const char *topo, char *out, size_t len)
+{
+	struct hm_hugetlbfs_info info;
+	struct hm_emu_topology t;
+	unsigned int nodes, sizes = 0;
+	size_t o = 0;
+	char b[32];
+
+	if (topo == NULL || *topo == '\0')
+		return topo;
+	if (topo_item(topo, "iova", "contig") || topo_item(topo, "iova", "fragmented")) {
+		printf("# SKIP on hugetlbfs: topology '%s' asks for a synthetic IOVA layout (emu "
+		       "only: here physical addresses are the machine's)\n", topo);
+		skip();
+	}
+	if (hm_emu_topology_parse(topo, &t) < 0)
+		return topo; /* let init report the bad string */
+	machine(&info);
+	nodes = t.n_nodes < info.n_nodes ? t.n_nodes : info.n_nodes;
+	append(out, len, &o, "nodes=%u", nodes);
+	for (unsigned int i = 0; i < t.n_sizes; i++) {
+		const struct hm_hugetlbfs_size *hs = NULL;
+		bool any = false;
+
+		for (unsigned int k = 0; k < info.n_sizes; k++)
+			if (info.sizes[k].page_sz == t.sizes[i].page_sz && info.sizes[k].dir[0] != '\0')
+				hs = &info.sizes[k];
+		if (hs == NULL)
+			continue; /* a size the machine lacks: tests that use it said so */
+		for (unsigned int n = 0; n < nodes; n++) {
+			if (t.sizes[i].pages[n] > hs->free_pages[n]) {
+				printf("# SKIP on hugetlbfs: topology '%s' wants %u %s pages on node "
+				       "%u; %u are free (scripts/hugepages.sh reserves more)\n",
+				       topo, t.sizes[i].pages[n],
+				       size_name(t.sizes[i].page_sz, b, sizeof(b)), n,
+				       hs->free_pages[n]);
+				skip();
+			}
+			any |= t.sizes[i].pages[n] > 0;
+		}
+		if (!any)
+			continue;
+		append(out, len, &o, ";%s=", size_name(t.sizes[i].page_sz, b, sizeof(b)));
+		for (unsigned int n = 0; n < nodes; n++)
+			append(out, len, &o, "%s%u", n > 0 ? "," : "", t.sizes[i].pages[n]);
+		sizes++;
+	}
+	if (sizes == 0 && t.n_sizes > 0 && topo_has_sizes(topo)) {
+		printf("# SKIP on hugetlbfs: topology '%s' has no page size with free hugepages "
+		       "under a mount here\n", topo);
+		skip();
+	}
+	if (topo_item(topo, "lcores", NULL)) {
+		append(out, len, &o, ";lcores=");
+		for (unsigned int l = 0, first = 1; l < t.n_lcores; l++) {
+			unsigned int node = (unsigned int)t.lcore_node[l];
+			if (t.lcore_node[l] < 0)
+				continue;
+			/* lcores of nodes the machine lacks move to its last node */
+			append(out, len, &o, "%s%u@%u", first ? "" : ",", l,
+			       node < nodes ? node : nodes - 1);
+			first = 0;
+		}
+	}
+	if (o >= len) {
+		printf("# SKIP on hugetlbfs: topology '%s' is too long to adapt\n", topo);
+		skip();
+	}
+	return out;
+}
+
 int
 hm_test_init_cfg(struct hm_config *c)
 {
+	char adapted[HM_EMU_TOPOLOGY_STR_MAX];
+	const char *topo = c->topology;
 	int rc;
 
 	c->backend = hm_test_backend();
 	if (is_hugetlbfs() && c->huge_dir == NULL && !c->in_memory)
 		c->huge_dir = getenv("HUGEMEM_TEST_HUGE_DIR");
+	if (is_hugetlbfs()) {
+		c->topology = adapt_topology(topo, adapted, sizeof(adapted));
+		if (c->topology != topo && strcmp(c->topology, topo) != 0)
+			printf("# hugetlbfs topology: '%s' for '%s'\n", c->topology, topo);
+	}
 	rc = hm_init_config(c);
+	c->topology = topo;
 	if (rc == -ENOTSUP && is_hugetlbfs() &&
 	    strstr(hm_last_error(), "hugetlbfs: topology") != NULL) {
 		printf("# SKIP on hugetlbfs: %s\n", hm_last_error());

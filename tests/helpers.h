@@ -5,6 +5,7 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
@@ -67,9 +68,36 @@ void hm_test_need_emu(const char *why);
 /* Pages of @p page_sz the running backend has mapped on @p node (emu or hugetlbfs). */
 int hm_test_pages_in_use(int node, uint64_t page_sz);
 
-/* hm_init_config with the backend under test (hugetlbfs: the test mount as
- * --huge-dir; a topology it cannot offer here skips the test with the reason). */
+/*
+ * hm_init_config with the backend under test. On emu the topology is used as
+ * written. On hugetlbfs the test mount is the --huge-dir and the emu topology
+ * becomes caps on what this machine offers: seed= and iova=shuffled are dropped
+ * (a real machine promises no IOVA layout either), nodes= is cut to the
+ * machine's nodes (lcores of missing nodes move to the last one), sizes without
+ * a mount are dropped, and the per-node counts stay exact caps. The test is
+ * skipped with the reason when the topology asks for iova=contig|fragmented, or
+ * for more pages of a size on a node than are free, or only for sizes the
+ * machine lacks. A test that uses node >= 1 or a size the machine may lack says
+ * so first with hm_test_need_nodes() / hm_test_need_page_sz().
+ */
 int hm_test_init_cfg(struct hm_config *c);
+
+/* NUMA nodes the backend under test can offer (emu: HM_MAX_NUMA_NODES). */
+unsigned int hm_test_nodes(void);
+/* cmocka-skip the current test, with the reason, when the backend under test
+ * cannot offer @p n NUMA nodes here. */
+void hm_test_need_nodes(unsigned int n);
+/* The second node of a two-node test: 1 where the backend offers two, else 0,
+ * so that a test of "some node, not necessarily 0" runs on one-node machines. */
+int hm_test_node_b(void);
+/* The backend under test is emu. */
+bool hm_test_is_emu(void);
+/* The backend under test can offer pages of @p page_sz here (emu: any size). */
+bool hm_test_has_page_sz(uint64_t page_sz);
+/* cmocka-skip the current test, with the reason, when the backend under test
+ * cannot offer pages of @p page_sz here (hugetlbfs: a mounted size with free
+ * pages; 4K is never one). */
+void hm_test_need_page_sz(uint64_t page_sz);
 /* hm_init_config of the backend under test with just a topology. */
 int hm_test_init_topo(const char *topo);
 /* cmocka teardown: hm_cleanup if initialised, default log hook. */
