@@ -43,6 +43,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -214,28 +215,49 @@ node_at(struct htlb *h, void *va, int fallback)
 
 /* ================================ SIGBUS guard ================================ */
 
-/* Armed while this thread touches a new page. volatile: the stores around the
- * touch must not be merged or sunk past it (the optimiser sees no call there). */
+/*
+ * Armed while this thread touches a new page. volatile: the stores around the
+ * touch must not be merged or sunk past it (the optimiser sees no call there).
+ * One guarded touch at a time in the process (bus_lock): installing the
+ * handler, touching and restoring the previous handler are one critical
+ * section, so concurrent touches (several backend instances, direct callers)
+ * never restore each other's guard or leave bus_prev pointing at ourselves.
+ */
 static __thread sigjmp_buf *volatile bus_jmp;
-static struct sigaction bus_prev;      /* handler before the guard; calls are serialised */
+static __thread void *volatile bus_lo, *volatile bus_hi; /* the page being touched */
+static struct sigaction bus_prev;      /* handler before the guard; under bus_lock */
+static pthread_mutex_t bus_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void
 bus_handler(int sig, siginfo_t *si, void *uc)
 {
-	(void)si;
-	(void)uc;
-	if (bus_jmp != NULL)
+	/* Only a fault on the page this thread is touching is ours: a SIGBUS sent
+	 * with kill() (si_code <= 0) or a fault elsewhere is not an exhausted pool. */
+	if (bus_jmp != NULL && si != NULL && si->si_code > 0 &&
+	    (char *)si->si_addr >= (char *)bus_lo && (char *)si->si_addr < (char *)bus_hi)
 		siglongjmp(*bus_jmp, 1);
-	/* Not a guarded touch: give the fault back to whoever handled it before. */
-	sigaction(sig, &bus_prev, NULL);
+	/* Not ours: give it to whoever handled SIGBUS before. */
+	if ((bus_prev.sa_flags & SA_SIGINFO) && bus_prev.sa_sigaction != NULL) {
+		bus_prev.sa_sigaction(sig, si, uc);
+	} else if (bus_prev.sa_handler != SIG_IGN && bus_prev.sa_handler != SIG_DFL &&
+		   bus_prev.sa_handler != NULL) {
+		bus_prev.sa_handler(sig);
+	} else if (bus_prev.sa_handler != SIG_IGN) {
+		/* default action: restore it; a fault re-executes and dies with the
+		 * usual core, a sent signal is raised again once we return */
+		signal(sig, SIG_DFL);
+		if (si == NULL || si->si_code <= 0)
+			raise(sig);
+	}
 }
 
 /*
- * Read and write back the first word of a freshly mapped page. Hugetlb quotas
- * and cgroup limits fail at fault time with SIGBUS; turn that into -ENOMEM.
+ * Read and write back the first word of a freshly mapped page of @p len bytes.
+ * Hugetlb quotas and cgroup limits fail at fault time with SIGBUS; turn that
+ * into -ENOMEM.
  */
 static int
-touch_guarded(void *va)
+touch_guarded(void *va, size_t len)
 {
 	struct sigaction sa, old;
 	sigjmp_buf jb;
@@ -246,10 +268,15 @@ touch_guarded(void *va)
 	sa.sa_sigaction = bus_handler;
 	sa.sa_flags = SA_SIGINFO;
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGBUS, &sa, &old) != 0)
-		return hm_fail(errno, "hugetlbfs: cannot install the SIGBUS guard: %s",
-			       strerror(errno));
+	pthread_mutex_lock(&bus_lock);
+	if (sigaction(SIGBUS, &sa, &old) != 0) {
+		int e = errno;
+		pthread_mutex_unlock(&bus_lock);
+		return hm_fail(e, "hugetlbfs: cannot install the SIGBUS guard: %s", strerror(e));
+	}
 	bus_prev = old;
+	bus_lo = va;
+	bus_hi = (char *)va + len;
 	if (sigsetjmp(jb, 1) == 0) {
 		bus_jmp = &jb;
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
@@ -259,7 +286,9 @@ touch_guarded(void *va)
 		rc = -ENOMEM;
 	}
 	bus_jmp = NULL;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	sigaction(SIGBUS, &old, NULL);
+	pthread_mutex_unlock(&bus_lock);
 	return rc;
 }
 
@@ -1027,7 +1056,7 @@ htlb_page_map(struct hm_backend *be, struct hm_page *pg)
 		goto fail;
 	}
 	HM_ASSERT(p == pg->va);
-	rc = touch_guarded(pg->va);
+	rc = touch_guarded(pg->va, s->page_sz);
 	if (rc < 0) {
 		rc = hm_fail(ENOMEM, "hugetlbfs: SIGBUS on first touch of a %s page on node %u at "
 			     "%p: the hugepage pool or a hugetlb cgroup limit is exhausted", szs,
@@ -1068,7 +1097,9 @@ fail:
 		list_file_put(h, k, pg->list_idx);
 	} else if (own_fd && !h->in_memory) {
 		bool named = page_path(h, k, pg->list_idx, pg->seg_idx, path, sizeof(path)) == 0;
-		release_file(fd, named ? path : NULL, !dirty && h->unlink_mode != HM_HUGE_UNLINK_NEVER);
+		/* always mode unlinked the name already: unlinking it again could
+		 * remove another process's new file of that name */
+		release_file(fd, named ? path : NULL, !dirty && h->unlink_mode == HM_HUGE_UNLINK_EXISTING);
 	} else if (own_fd) {
 		close(fd);
 	}
