@@ -228,6 +228,34 @@ split(struct malloc_elem *e, char *at)
 	return n;
 }
 
+/* Cut FREE @p e at @p at: the part from @p at on becomes a new element that the
+ * caller makes BUSY at once (so no clean mark and no memset of its header: every
+ * field is written here or by set_busy). e keeps its list links; pre: the caller
+ * relinks e when its class changes. */
+static struct malloc_elem *
+carve_top(struct malloc_elem *e, char *at)
+{
+	struct malloc_elem *b = (struct malloc_elem *)at;
+	uint64_t front = (uint64_t)(at - (char *)e), ce = elem_clean_end(e);
+
+	b->heap = e->heap;
+	b->prev = e;
+	b->next = e->next;
+	b->size = e->size - front;
+	b->rsvd = 0;
+	b->msl_idx = e->msl_idx;
+	b->expansion = e->expansion;
+	b->cookie = cookie_of(b);
+	if (e->next != NULL)
+		e->next->prev = b;
+	else
+		e->heap->last = b;
+	e->next = b;
+	e->size = front;
+	set_clean_end(e, ce < front ? ce : front);
+	return b;
+}
+
 static inline bool
 joinable(const struct malloc_elem *a, const struct malloc_elem *b)
 {
@@ -457,21 +485,16 @@ heap_alloc(struct malloc_heap *h, const struct alloc_req *r)
 	if (front >= MIN_ELEM_SIZE && tail < MIN_ELEM_SIZE) {
 		/* The common case: carve the top off a larger free element. The lower
 		 * part stays where it is and changes lists only when its class does. */
-		unsigned int f0, s0, f1, s1;
 		uint64_t old = e->size;
+		bool relink = !same_class(old, front);
 
-		mapping(old, &f0, &s0);
-		b = split(e, hdr);
-		mapping(e->size, &f1, &s1);
-		if (f0 != f1 || s0 != s1) {
-			/* fl_remove finds the list by size; the clean mark is <= front */
-			e->size = old;
+		if (relink)
 			fl_remove(h, e);
-			e->size = front;
+		b = carve_top(e, hdr);
+		if (relink)
 			fl_insert(h, e);
-		} else {
+		else
 			h->free_bytes -= old - front;
-		}
 		goto busy;
 	}
 	fl_remove(h, e);
