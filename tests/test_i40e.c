@@ -256,6 +256,11 @@ test_i40e_invalid_args(void **state)
 	SETUP_FAILS(nic, 0, mp, &qc, EINVAL);
 	qc.rx_free_thresh = qc.nb_desc;
 	SETUP_FAILS(nic, 0, mp, &qc, EINVAL);
+	/* nb_desc - 1 (DPDK accepts it) would stall the queue after one ring of
+	 * packets: the tail moves only once more than rx_free_thresh are held
+	 * (found by fuzz_rx; fuzz/corpus/rx/crash-rx-free-thresh-stalls) */
+	qc.rx_free_thresh = qc.nb_desc - 1;
+	SETUP_FAILS(nic, 0, mp, &qc, EINVAL);
 	hm_i40e_rxq_conf_init(&qc);
 	qc.desc_size = 24;
 	SETUP_FAILS(nic, 0, mp, &qc, EINVAL);
@@ -377,12 +382,30 @@ integrity(enum hm_i40e_rx_path path, unsigned int desc_size, uint16_t burst)
 	rig_fini(&r);
 }
 
+/* The largest rx_free_thresh still moves the tail: no stall after a ring. */
+static void
+integrity_max_thresh(enum hm_i40e_rx_path path)
+{
+	struct hm_i40e_rxq_conf qc;
+	struct rig r;
+
+	hm_i40e_rxq_conf_init(&qc);
+	qc.nb_desc = 64;
+	qc.rx_free_thresh = qc.nb_desc - 2;
+	qc.path = path;
+	rig_init(&r, 256, HM_MBUF_DEFAULT_BUF_SIZE, &qc, 1);
+	/* one frame per step: with 62 held the device has one descriptor left */
+	run_integrity(&r, 1000, 1, 32, 64, 1518); /* ~15 ring wraps */
+	rig_fini(&r);
+}
+
 static void
 test_i40e_integrity_scalar(void **state)
 {
 	(void)state;
 	integrity(HM_I40E_RX_SCALAR, 32, 32);
 	integrity(HM_I40E_RX_SCALAR, 16, 7);
+	integrity_max_thresh(HM_I40E_RX_SCALAR);
 }
 
 static void

@@ -562,9 +562,13 @@ hm_i40e_rxq_setup(struct hm_nic *nic, unsigned int queue, struct hm_mempool *mp,
 		return hm_fail_ptr(EINVAL, "i40e rxq setup: nb_desc %u is not a multiple of %u in "
 				   "%u..%u", c->nb_desc, HM_I40E_ALIGN_RING_DESC,
 				   HM_I40E_MIN_RING_DESC, HM_I40E_MAX_RING_DESC);
-	if (c->rx_free_thresh == 0 || c->rx_free_thresh >= c->nb_desc)
-		return hm_fail_ptr(EINVAL, "i40e rxq setup: rx_free_thresh %u outside 1..%u",
-				   c->rx_free_thresh, c->nb_desc - 1);
+	/* The tail moves once more than rx_free_thresh descriptors are held, and
+	 * the device starts with nb_desc - 1: at nb_desc - 1 (which DPDK accepts)
+	 * the queue stalls for good after one ring of packets. */
+	if (c->rx_free_thresh == 0 || c->rx_free_thresh > c->nb_desc - 2)
+		return hm_fail_ptr(EINVAL, "i40e rxq setup: rx_free_thresh %u outside 1..%u "
+				   "(nb_desc - 2: the tail moves only once more than rx_free_thresh "
+				   "descriptors are held)", c->rx_free_thresh, c->nb_desc - 2);
 	if (c->desc_size != 32 && c->desc_size != 16)
 		return hm_fail_ptr(EINVAL, "i40e rxq setup: descriptor size %u (16 or 32)",
 				   c->desc_size);
