@@ -418,6 +418,32 @@ adapt_topology(const char *topo, char *out, size_t len)
 	return out;
 }
 
+const char *
+hm_test_topology(const char *topo, char *buf, size_t len)
+{
+	if (!is_hugetlbfs())
+		return topo;
+	return adapt_topology(topo, buf, len);
+}
+
+int
+hm_test_backend_args(char **argv)
+{
+	static char backend[64], dir[4096 + 16];
+	const char *d = getenv("HUGEMEM_TEST_HUGE_DIR");
+	int n = 0;
+
+	if (hm_test_is_emu())
+		return 0;
+	snprintf(backend, sizeof(backend), "--backend=%s", hm_test_backend());
+	argv[n++] = backend;
+	if (is_hugetlbfs() && d != NULL && *d != '\0') {
+		snprintf(dir, sizeof(dir), "--huge-dir=%s", d);
+		argv[n++] = dir;
+	}
+	return n;
+}
+
 int
 hm_test_init_cfg(struct hm_config *c)
 {

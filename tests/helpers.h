@@ -98,6 +98,19 @@ bool hm_test_has_page_sz(uint64_t page_sz);
  * cannot offer pages of @p page_sz here (hugetlbfs: a mounted size with free
  * pages; 4K is never one). */
 void hm_test_need_page_sz(uint64_t page_sz);
+/*
+ * The emu topology @p topo as the backend under test takes it, for tests that
+ * pass --topology on a command line: @p topo itself on emu, on hugetlbfs the
+ * caps hm_test_init_cfg would use (written to @p buf of @p len bytes). Skips the
+ * test, with the reason, where hm_test_init_cfg would.
+ */
+const char *hm_test_topology(const char *topo, char *buf, size_t len);
+/*
+ * Command-line options that select the backend under test: none on emu (its
+ * default), else --backend=NAME and, on hugetlbfs, --huge-dir=<the test mount>.
+ * Writes at most 2 pointers (to static strings) to @p argv; returns how many.
+ */
+int hm_test_backend_args(char **argv);
 /* hm_init_config of the backend under test with just a topology. */
 int hm_test_init_topo(const char *topo);
 /* cmocka teardown: hm_cleanup if initialised, default log hook. */

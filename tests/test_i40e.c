@@ -8,7 +8,9 @@
  * exhaustion with rx_nombuf and no loss, placement on node 1 of a 2-node
  * topology, a wrong IOVA caught as a DMA fault and dropped, and every hostile
  * write-back mode of the NIC with exact drop accounting.
- * Topologies are emu topology strings, so the program skips on other backends.
+ * Topologies are emu topology strings, which hm_test_init_cfg turns into caps on
+ * the machine under hugetlbfs; the NIC's node is hm_test_node_b() (node 1 where
+ * the backend offers two nodes, node 0 on one-node machines).
  */
 #include <errno.h>
 #include <sched.h>
@@ -32,10 +34,9 @@ setup_emu(void **state)
 	(void)state;
 
 	hm_config_init(&c);
-	c.backend = hm_test_backend();
 	c.file_prefix = "i40e";
 	c.topology = TOPO;
-	return hm_init_config(&c);
+	return hm_test_init_cfg(&c);
 }
 
 static void
@@ -66,7 +67,7 @@ segs_of(struct hm_mbuf **pkts, unsigned int n)
 	return k;
 }
 
-/* A NIC on node 1, a pool on node 1, one queue. */
+/* A NIC on the second node, a pool on it, one queue. */
 struct rig {
 	struct hm_nic *nic;
 	struct hm_mempool *mp;
@@ -82,12 +83,12 @@ rig_init(struct rig *r, unsigned int pool_n, uint16_t data_room, const struct hm
 
 	memset(r, 0, sizeof(*r));
 	hm_nic_conf_init(&nc);
-	nc.numa_node = 1;
+	nc.numa_node = hm_test_node_b();
 	nc.max_chain = max_chain;
 	r->nic = hm_nic_create(&nc);
 	assert_non_null(r->nic);
 	r->pool_n = pool_n;
-	r->mp = hm_pktmbuf_pool_create("rx_pool", pool_n, 0, 0, data_room, 1);
+	r->mp = hm_pktmbuf_pool_create("rx_pool", pool_n, 0, 0, data_room, hm_test_node_b());
 	assert_non_null(r->mp);
 	r->rxq = hm_i40e_rxq_setup(r->nic, 0, r->mp, qc);
 	assert_non_null(r->rxq);
@@ -447,10 +448,10 @@ test_i40e_placement_node1(void **state)
 	qc.nb_desc = 256;
 	rig_init(&r, 512, HM_MBUF_DEFAULT_BUF_SIZE, &qc, 1);
 	assert_int_equal(hm_i40e_rxq_info_get(r.rxq, &info), 0);
-	assert_int_equal(info.ring_node, 1);
-	assert_int_equal(info.queue_node, 1);
-	assert_int_equal(info.sw_ring_node, 1);
-	assert_int_equal(info.ring_mz->socket_id, 1);
+	assert_int_equal(info.ring_node, hm_test_node_b());
+	assert_int_equal(info.queue_node, hm_test_node_b());
+	assert_int_equal(info.sw_ring_node, hm_test_node_b());
+	assert_int_equal(info.ring_mz->socket_id, hm_test_node_b());
 	assert_int_equal(info.ring_mz->iova % HM_I40E_RING_BASE_ALIGN, 0);
 	assert_true(info.ring_mz->len >= (HM_I40E_MAX_RING_DESC + HM_I40E_RX_MAX_BURST) * 32);
 	struct hm_traffic_gen *g = gen_make(3, 64, 64);
@@ -459,7 +460,7 @@ test_i40e_placement_node1(void **state)
 	for (unsigned int i = 0; i < 32; i++) {
 		const struct hm_memseg *ms = hm_mem_virt2memseg(pkts[i], NULL);
 		assert_non_null(ms);
-		assert_int_equal(ms->socket_id, 1);
+		assert_int_equal(ms->socket_id, hm_test_node_b());
 	}
 	hm_pktmbuf_free_bulk(pkts, 32);
 	hm_traffic_gen_free(g);
@@ -754,12 +755,13 @@ threaded(enum hm_i40e_rx_path path)
 
 	memset(&r, 0, sizeof(r));
 	hm_nic_conf_init(&nc);
-	nc.numa_node = 1;
+	nc.numa_node = hm_test_node_b();
 	nc.backpressure = true;
 	r.nic = hm_nic_create(&nc);
 	assert_non_null(r.nic);
 	r.pool_n = 512;
-	r.mp = hm_pktmbuf_pool_create("rx_pool", r.pool_n, 0, 0, HM_MBUF_DEFAULT_BUF_SIZE, 1);
+	r.mp = hm_pktmbuf_pool_create("rx_pool", r.pool_n, 0, 0, HM_MBUF_DEFAULT_BUF_SIZE,
+				      hm_test_node_b());
 	assert_non_null(r.mp);
 	hm_i40e_rxq_conf_init(&qc);
 	qc.nb_desc = 256;
@@ -835,8 +837,6 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_i40e_device_thread, setup_emu,
 						hm_test_teardown),
 	};
-	if (strcmp(hm_test_backend(), "emu") != 0)
-		hm_test_skip_all("these tests use emu topology strings; backend %s has its own "
-				 "fixtures", hm_test_backend());
+	hm_test_backend_ready();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

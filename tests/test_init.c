@@ -3,6 +3,12 @@
  * Lifecycle and options: every rejected option names itself, a failed init
  * leaves nothing behind, init -> cleanup -> init 100 times leaks no fd, mapping
  * or file, a second primary on the same runtime dir is refused.
+ * Every init selects the backend under test (hm_test_backend_args: nothing on
+ * emu, --backend=hugetlbfs --huge-dir=<test mount> on hugetlbfs) and takes its
+ * topology through hm_test_topology, so the hugetlbfs suite runs the lifecycle
+ * on real pages; the page files checked are emu's page directory or the files
+ * in the hugetlbfs mount. Checks of emu-only behaviour (hugetlbfs options
+ * refused on emu, --fault specs, three emulated nodes) say so and run on emu.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -58,21 +64,48 @@ run_dir_files(const char *prefix)
 	return hm_test_count_files(p);
 }
 
-/* Parse + init from a NULL-terminated list of arguments. */
+/* TOPO2 as the backend under test takes it (may skip the test). */
+static const char *
+topo2(void)
+{
+	static char buf[HM_EMU_TOPOLOGY_STR_MAX];
+
+	return hm_test_topology(TOPO2, buf, sizeof(buf));
+}
+
+/* Files in the hugetlbfs test mount (the page files), 0 on other backends. */
+static int
+huge_dir_files(void)
+{
+	const char *d = getenv("HUGEMEM_TEST_HUGE_DIR");
+
+	if (hm_test_is_emu() || d == NULL || *d == '\0')
+		return 0;
+	return hm_test_count_files(d);
+}
+
+/*
+ * Parse + init from a NULL-terminated list of arguments, after the options that
+ * select the backend under test; returns hm_init's count less those options, so
+ * that the expectations read the same on every backend.
+ */
 static int
 init_args(const char *first, ...)
 {
 	char *argv[32];
-	int argc = 0;
+	int argc = 0, extra, rc;
 	va_list ap;
 
 	argv[argc++] = (char *)"test";
+	extra = hm_test_backend_args(argv + argc);
+	argc += extra;
 	va_start(ap, first);
 	for (const char *a = first; a != NULL && argc < 31; a = va_arg(ap, const char *))
 		argv[argc++] = (char *)a;
 	va_end(ap);
 	argv[argc] = NULL;
-	return hm_init(argc, argv);
+	rc = hm_init(argc, argv);
+	return rc > 0 ? rc - extra : rc;
 }
 
 #define EXPECT_FAIL(rc_expected, needle, ...)                                         \
@@ -94,6 +127,7 @@ test_init_invalid_args(void **state)
 {
 	struct hm_config c;
 	char *argv[] = { (char *)"prog", (char *)"--bogus", NULL };
+	char tb[HM_EMU_TOPOLOGY_STR_MAX], topo_opt[HM_EMU_TOPOLOGY_STR_MAX + 16];
 	(void)state;
 
 	hm_test_quiet_log();
@@ -129,7 +163,8 @@ test_init_invalid_args(void **state)
 
 	/* warm up libc (malloc arenas, lazily loaded state) so that the mapping
 	 * counts below see only what hugemem itself maps */
-	assert_int_equal(init_args("--file-prefix=inv", "--topology", "nodes=2;2M=4,4", "-m", "2",
+	assert_int_equal(init_args("--file-prefix=inv", "--topology",
+				   hm_test_topology("nodes=2;2M=4,4", tb, sizeof(tb)), "-m", "2",
 				   NULL), 5);
 	assert_int_equal(hm_cleanup(), 0);
 
@@ -145,11 +180,14 @@ test_init_invalid_args(void **state)
 	EXPECT_FAIL(-EINVAL, "page-aligned", "--file-prefix=inv", "--base-virtaddr=0x123");
 	EXPECT_FAIL(-EINVAL, "page-aligned", "--file-prefix=inv", "--base-virtaddr=zz");
 	if (hm_backend_lookup("hugetlbfs") != NULL) {
-		/* built: its options are refused on other backends */
-		EXPECT_FAIL(-EINVAL, "hugetlbfs backend only", "--file-prefix=inv",
-			    "--huge-dir=/mnt/huge");
-		EXPECT_FAIL(-EINVAL, "hugetlbfs backend only", "--file-prefix=inv",
-			    "--single-file-segments");
+		/* built: its options are refused on other backends (emu's default, so
+		 * only where emu is the backend under test) */
+		if (hm_test_is_emu()) {
+			EXPECT_FAIL(-EINVAL, "hugetlbfs backend only", "--file-prefix=inv",
+				    "--huge-dir=/mnt/huge");
+			EXPECT_FAIL(-EINVAL, "hugetlbfs backend only", "--file-prefix=inv",
+				    "--single-file-segments");
+		}
 		EXPECT_FAIL(-EINVAL, "absolute", "--file-prefix=inv", "--backend=hugetlbfs",
 			    "--huge-dir=rel/dir");
 		EXPECT_FAIL(-EINVAL, "huge-unlink=always", "--file-prefix=inv",
@@ -163,14 +201,18 @@ test_init_invalid_args(void **state)
 	EXPECT_FAIL(-EINVAL, "unknown backend 'nope'", "--file-prefix=inv", "--backend=nope");
 	EXPECT_FAIL(-EINVAL, "cannot be combined", "--file-prefix=inv", "-m", "4",
 		    "--socket-mem=4,4");
-	EXPECT_FAIL(-EINVAL, "node 2", "--file-prefix=inv", "--topology=nodes=2;2M=4,4",
-		    "--socket-mem=0,0,2");
+	snprintf(topo_opt, sizeof(topo_opt), "--topology=%s",
+		 hm_test_topology("nodes=2;2M=4,4", tb, sizeof(tb)));
+	EXPECT_FAIL(-EINVAL, "node 2", "--file-prefix=inv", topo_opt, "--socket-mem=0,0,2");
 	EXPECT_FAIL(-EINVAL, "nodez", "--file-prefix=inv", "--topology=nodez=2");
 	EXPECT_FAIL(-EINVAL, "file-prefix", "--file-prefix=a/b");
 	EXPECT_FAIL(-EINVAL, "file-prefix", "--file-prefix=");
 	EXPECT_FAIL(-EINVAL, "absolute", "--file-prefix=inv", "--runtime-dir=relative/dir");
 	EXPECT_FAIL(-ENOMEM, "offers only", "--file-prefix=inv", "--topology=2M=4", "-m", "10");
-	EXPECT_FAIL(-EINVAL, "bogus", "--file-prefix=inv", "--fault=bogus=1");
+	if (hm_test_is_emu())
+		EXPECT_FAIL(-EINVAL, "bogus", "--file-prefix=inv", "--fault=bogus=1");
+	else /* fault injection is an emu feature: refused before anything is mapped */
+		EXPECT_FAIL(-ENOTSUP, "fault injection", "--file-prefix=inv", "--fault=nth=1");
 	EXPECT_FAIL(-EINVAL, "--log-level", "--file-prefix=inv", "--log-level=9");
 	EXPECT_FAIL(-EINVAL, "--log-level", "--file-prefix=inv", "--log-level=0");
 	EXPECT_FAIL(-EINVAL, "file-prefix", "--file-prefix=..");
@@ -186,15 +228,24 @@ test_init_invalid_args(void **state)
 
 	/* struct-level validation */
 	hm_config_init(&c);
+	c.backend = hm_test_backend();
 	c.file_prefix = "inv";
 	c.iova_mode = (enum hm_iova_mode)9;
 	assert_int_equal(hm_init_config(&c), -EINVAL);
 	hm_config_init(&c);
+	c.backend = hm_test_backend();
 	c.file_prefix = "inv";
 	c.huge_dir = "/mnt";
-	assert_int_equal(hm_init_config(&c), -EINVAL);
-	assert_non_null(strstr(hm_last_error(), "hugetlbfs"));
+	if (hm_test_is_emu()) {
+		assert_int_equal(hm_init_config(&c), -EINVAL); /* a hugetlbfs option */
+		assert_non_null(strstr(hm_last_error(), "hugetlbfs"));
+	} else {
+		assert_int_equal(hm_init_config(&c), -ENOENT); /* not a hugetlbfs mount */
+		assert_non_null(strstr(hm_last_error(), "--huge-dir /mnt"));
+	}
+	assert_false(hm_initialized());
 	hm_config_init(&c);
+	c.backend = hm_test_backend();
 	c.file_prefix = "inv";
 	c.iova_mode = HM_IOVA_PA;
 	c.base_virtaddr = 0x1001;
@@ -260,7 +311,7 @@ static int
 touch_pages(void)
 {
 	struct hm_memseg *ms[3];
-	int n = hm_memseg_alloc_pages(ms, 3, MB2, 1, 0);
+	int n = hm_memseg_alloc_pages(ms, 3, MB2, hm_test_node_b(), 0);
 	if (n != 3)
 		return -1;
 	for (int i = 0; i < 3; i++)
@@ -268,44 +319,75 @@ touch_pages(void)
 	return hm_memseg_free_pages(ms, 2);
 }
 
+/*
+ * The arguments of one init of the cycle test in @p a (fresh each time: hm_init
+ * rewrites argv[n] as DPDK does): page files and -m 8, or --in-memory and
+ * --socket-mem 6 MiB (4,2 where the backend has two nodes). @return argc.
+ */
+static int
+cycle_argv(char **a, bool in_memory)
+{
+	int n = 0;
+
+	a[n++] = (char *)"t";
+	n += hm_test_backend_args(a + n);
+	a[n++] = (char *)"--file-prefix=cycle";
+	if (in_memory) {
+		a[n++] = (char *)"--in-memory";
+		a[n++] = (char *)(hm_test_node_b() == 1 ? "--socket-mem=4,2" : "--socket-mem=6");
+	} else {
+		a[n++] = (char *)"-m";
+		a[n++] = (char *)"8";
+	}
+	a[n++] = (char *)"--topology";
+	a[n++] = (char *)topo2();
+	a[n] = NULL;
+	return n;
+}
+
 static void
 test_init_cycles_leave_nothing(void **state)
 {
-	char *argv[] = { (char *)"t", (char *)"--file-prefix=cycle", (char *)"--topology", (char *)TOPO2,
-			 (char *)"-m", (char *)"8", NULL };
-	char *argv_mem[] = { (char *)"t", (char *)"--file-prefix=cycle", (char *)"--in-memory",
-			     (char *)"--socket-mem=4,2", (char *)"--topology", (char *)TOPO2, NULL };
-	int fds, maps;
+	char *a[16];
+	int fds, maps, n;
 	(void)state;
 
-	char *a[7];
-
-	/* warm up once (lazy libc state), then measure; hm_init rewrites argv[n] as
-	 * DPDK does, so every call gets a fresh copy */
-	memcpy(a, argv, sizeof(a));
-	assert_int_equal(hm_init(6, a), 5);
-	assert_ptr_equal(a[5], argv[0]); /* argv[n] = program name */
-	assert_int_equal(hm_cleanup(), 0);
+	/* warm up once in each mode (lazy libc and sanitizer state), then measure */
+	for (int m = 0; m < 2; m++) {
+		n = cycle_argv(a, m == 1);
+		assert_int_equal(hm_init(n, a), n - 1);
+		assert_string_equal(a[n - 1], "t"); /* argv[n] = program name */
+		assert_int_equal(touch_pages(), 0);
+		assert_int_equal(hm_cleanup(), 0);
+	}
 	fds = hm_test_count_fds();
 	maps = hm_test_count_maps();
 	for (int i = 0; i < 100; i++) {
-		char **src = (i % 3 == 2) ? argv_mem : argv;
-		char pagedir[PATH_MAX];
-		memcpy(a, src, sizeof(a));
-		assert_int_equal(hm_init(6, a), 5);
+		bool in_memory = i % 3 == 2;
+		char pagedir[PATH_MAX] = "";
+		n = cycle_argv(a, in_memory);
+		assert_int_equal(hm_init(n, a), n - 1);
 		assert_true(hm_initialized());
-		snprintf(pagedir, sizeof(pagedir), "%s", hm_emu_page_dir(hm_backend_get()));
-		assert_true((pagedir[0] == '\0') == (src == argv_mem));
+		if (hm_test_is_emu()) {
+			snprintf(pagedir, sizeof(pagedir), "%s", hm_emu_page_dir(hm_backend_get()));
+			assert_true((pagedir[0] == '\0') == in_memory);
+		}
 		assert_int_equal(touch_pages(), 0);
+		/* hugetlbfs: page files in the mount unless in memory (emu: 0) */
+		assert_true((huge_dir_files() > 0) == (!in_memory && !hm_test_is_emu()));
 		assert_int_equal(hm_memseg_check(NULL), 0);
 		assert_int_equal(hm_cleanup(), 0);
 		assert_false(hm_initialized());
 		assert_int_equal(hm_test_count_fds(), fds);
-		if (!HM_TEST_TSAN) /* TSan maps shadow lazily */
+		/* TSan maps shadow lazily; under ASan the hugetlbfs backend's allocations
+		 * cycle through the quarantine and its allocator maps new regions after
+		 * ~70 cycles (the debug and release builds check hugetlbfs) */
+		if (!HM_TEST_TSAN && (!HM_TEST_ASAN || hm_test_is_emu()))
 			assert_int_equal(hm_test_count_maps(), maps);
 		assert_true(run_dir_files("cycle") <= 0);
-		/* the emulated pages' directory is gone too */
+		/* the emulated pages' directory or the hugetlbfs page files are gone too */
 		assert_true(pagedir[0] == '\0' || access(pagedir, F_OK) == -1);
+		assert_int_equal(huge_dir_files(), 0);
 	}
 }
 
@@ -314,14 +396,15 @@ test_init_in_memory_creates_no_files(void **state)
 {
 	(void)state;
 	assert_true(run_dir_files("nofiles") <= 0);
-	assert_int_equal(init_args("--file-prefix=nofiles", "--in-memory", "--topology", TOPO2,
+	assert_int_equal(init_args("--file-prefix=nofiles", "--in-memory", "--topology", topo2(),
 				   "-m", "4", NULL), 6);
 	assert_int_equal(run_dir_files("nofiles"), -1); /* not even the directory */
 	assert_int_equal(touch_pages(), 0);
 	assert_int_equal(run_dir_files("nofiles"), -1);
+	assert_int_equal(huge_dir_files(), 0); /* hugetlbfs: memfds, no page files */
 	assert_int_equal(hm_cleanup(), 0);
 
-	/* --no-shconf: no config or fbarray files (emu page files still exist) */
+	/* --no-shconf: no config or fbarray files (page files still exist) */
 	assert_int_equal(init_args("--file-prefix=noshconf", "--no-shconf", NULL), 2);
 	char p[PATH_MAX];
 	snprintf(p, sizeof(p), "%s/noshconf/config", run_base);
@@ -344,7 +427,7 @@ test_init_files_and_leftovers(void **state)
 	fd = open(p, O_CREAT | O_RDWR, 0600);
 	assert_true(fd >= 0);
 	close(fd);
-	assert_int_equal(init_args("--file-prefix=left", "--topology", TOPO2, NULL), 3);
+	assert_int_equal(init_args("--file-prefix=left", "--topology", topo2(), NULL), 3);
 	assert_int_equal(access(p, F_OK), -1);
 	/* the config and one fbarray per list exist while running */
 	snprintf(p, sizeof(p), "%s/left/config", run_base);
@@ -365,7 +448,9 @@ test_init_files_and_leftovers(void **state)
 static void
 test_init_second_primary_is_refused(void **state)
 {
+	const char *topo = topo2();
 	int go[2], done[2];
+	int64_t mapped = 0;
 	pid_t pid;
 	char c;
 	(void)state;
@@ -379,15 +464,15 @@ test_init_second_primary_is_refused(void **state)
 		hm_test_quiet_log();
 		if (read(go[0], &c, 1) != 1)
 			_exit(10);
-		int rc = init_args("--file-prefix=twice", "--topology", TOPO2, NULL);
+		int rc = init_args("--file-prefix=twice", "--topology", topo, NULL);
 		int ok = rc == -EBUSY && strstr(hm_last_error(), "--file-prefix") != NULL &&
 			 !hm_initialized();
 		/* another prefix works side by side */
-		int rc2 = init_args("--file-prefix=twice-b", "--topology", TOPO2, "-m", "2", NULL);
+		int rc2 = init_args("--file-prefix=twice-b", "--topology", topo, "-m", "2", NULL);
 		ok = ok && rc2 == 5 && hm_cleanup() == 0;
 		_exit(ok ? 0 : 1);
 	}
-	int up = init_args("--file-prefix=twice", "--topology", TOPO2, "-m", "2", NULL);
+	int up = init_args("--file-prefix=twice", "--topology", topo, "-m", "2", NULL);
 	/* release the child whatever happened, so a failure cannot hang the test */
 	assert_int_equal(write(go[1], "x", 1), 1);
 	assert_int_equal(up, 5);
@@ -397,7 +482,10 @@ test_init_second_primary_is_refused(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 	/* the parent's state is intact */
 	assert_int_equal(hm_memseg_check(NULL), 0);
-	assert_true(hm_memseg_mapped_bytes(0) + hm_memseg_mapped_bytes(1) == (int64_t)(2 * MB2));
+	for (int n = 0; n <= hm_test_node_b(); n++)
+		mapped += hm_memseg_mapped_bytes(n);
+	/* -m 2 is split over the nodes by their lcores, each share a page at least */
+	assert_true(mapped == (int64_t)((unsigned int)(hm_test_node_b() + 1) * MB2));
 	assert_int_equal(hm_cleanup(), 0);
 	close(go[0]);
 	close(go[1]);
@@ -409,15 +497,27 @@ static void
 test_init_env_defaults_and_base_addr(void **state)
 {
 	(void)state;
-	setenv("HUGEMEM_TOPOLOGY", "nodes=3;2M=2,2,2", 1);
-	assert_int_equal(init_args("--file-prefix=env", "--in-memory", NULL), 2);
-	assert_int_equal(hm_socket_count(), 3);
-	assert_int_equal(hm_cleanup(), 0);
-	/* an explicit option wins over the environment */
-	assert_int_equal(init_args("--file-prefix=env", "--in-memory", "--topology=nodes=1", NULL), 3);
-	assert_int_equal(hm_socket_count(), 1);
+	if (hm_test_is_emu()) { /* three emulated nodes */
+		setenv("HUGEMEM_TOPOLOGY", "nodes=3;2M=2,2,2", 1);
+		assert_int_equal(init_args("--file-prefix=env", "--in-memory", NULL), 2);
+		assert_int_equal(hm_socket_count(), 3);
+		assert_int_equal(hm_cleanup(), 0);
+		/* an explicit option wins over the environment */
+		assert_int_equal(init_args("--file-prefix=env", "--in-memory", "--topology=nodes=1",
+					   NULL), 3);
+		assert_int_equal(hm_socket_count(), 1);
+		assert_int_equal(hm_cleanup(), 0);
+	}
+	/* every backend: the environment's page caps apply unless --topology is given */
+	hm_test_quiet_log();
+	setenv("HUGEMEM_TOPOLOGY", "2M=1", 1);
+	assert_int_equal(init_args("--file-prefix=env", "--in-memory", "-m", "4", NULL), -ENOMEM);
+	assert_non_null(strstr(hm_last_error(), "offers only"));
+	assert_int_equal(init_args("--file-prefix=env", "--in-memory", "-m", "4", "--topology=2M=2",
+				   NULL), 5);
 	assert_int_equal(hm_cleanup(), 0);
 	unsetenv("HUGEMEM_TOPOLOGY");
+	hm_log_set_hook(NULL, NULL);
 
 #if !HM_TEST_ASAN
 	/* the base hint is honoured when the range is free (ASan owns it otherwise) */
@@ -463,10 +563,17 @@ test_init_dirs_log_level_and_argv(void **state)
 	hm_log_set_level(old);
 
 	/* DPDK's argv convention: argv[n] becomes the program name */
-	char *argv[] = { (char *)"prog", (char *)"--in-memory", (char *)"--file-prefix=av",
-			 (char *)"--", (char *)"app1", NULL };
-	int n = hm_init(5, argv);
-	assert_int_equal(n, 3);
+	char *argv[8];
+	int k = 0;
+	argv[k++] = (char *)"prog";
+	k += hm_test_backend_args(argv + k);
+	argv[k++] = (char *)"--in-memory";
+	argv[k++] = (char *)"--file-prefix=av";
+	argv[k++] = (char *)"--";
+	argv[k++] = (char *)"app1";
+	argv[k] = NULL;
+	int n = hm_init(k, argv);
+	assert_int_equal(n, k - 2);
 	char **app = argv + n;
 	assert_string_equal(app[0], "prog");
 	assert_string_equal(app[1], "app1");

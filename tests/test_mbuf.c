@@ -5,7 +5,9 @@
  * and raw forms, segment chains freed without leaks, refcnt sharing (also across
  * threads), prepend / append / adj / trim bounds, hm_mbuf_check's reasons, the
  * free-mbuf invariant in hm_pktmbuf_pool_check, and the debug-build double free.
- * Topologies are emu topology strings, so the program skips on other backends.
+ * Topologies are emu topology strings, which hm_test_init_cfg turns into caps on
+ * the machine under hugetlbfs (iova=shuffled and seed= dropped: real pages bring
+ * their own physical layout).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -27,10 +29,9 @@ init_with(const char *topo)
 	struct hm_config c;
 
 	hm_config_init(&c);
-	c.backend = hm_test_backend();
 	c.file_prefix = "mbuf"; /* other test programs run in parallel in the same dir */
 	c.topology = topo;
-	return hm_init_config(&c);
+	return hm_test_init_cfg(&c);
 }
 
 static void
@@ -674,8 +675,6 @@ main(void)
 		cmocka_unit_test_teardown(test_mbuf_check_detects, hm_test_teardown),
 		cmocka_unit_test_teardown(test_mbuf_double_free_debug, hm_test_teardown),
 	};
-	if (strcmp(hm_test_backend(), "emu") != 0)
-		hm_test_skip_all("these tests use emu topology strings; backend %s has its own "
-				 "fixtures", hm_test_backend());
+	hm_test_backend_ready();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,8 +7,10 @@
  * handed out twice), population over shuffled-IOVA memory (page rule and IOVA
  * object by object), chunk fallback on a fragmented heap, lookup / walk / free
  * without leaks, stranded-object statistics, sizing messages, custom ops and the
- * debug-build double-put detection. Topologies are emu topology strings, so the
- * program skips on other backends.
+ * debug-build double-put detection. Topologies are emu topology strings, which
+ * hm_test_init_cfg turns into caps on the machine under hugetlbfs; the second
+ * node is hm_test_node_b() (node 0 on one-node machines). Synthetic IOVA
+ * layouts (iova=contig|fragmented) and 4K pages as a second size are emu-only.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -33,11 +35,10 @@ init_with(const char *topo, uint64_t memory)
 	struct hm_config c;
 
 	hm_config_init(&c);
-	c.backend = hm_test_backend();
 	c.file_prefix = "mempool"; /* other test programs run in parallel in the same dir */
 	c.topology = topo;
 	c.memory = memory;
-	return hm_init_config(&c);
+	return hm_test_init_cfg(&c);
 }
 
 static void
@@ -1023,6 +1024,8 @@ test_mempool_populate_small_pages(void **state)
 	struct hm_mempool *mp;
 	(void)state;
 
+	hm_test_need_emu("4K pages as a second page size, in runs of 1..4 IOVA-contiguous "
+			 "pages (iova=fragmented), are an emu model");
 	/* runs of 1..4 contiguous pages: objects bigger than a page fit in some */
 	assert_int_equal(init_with("nodes=1;4K=8192;2M=16;iova=fragmented;seed=9", 0), 0);
 	mp = hm_mempool_create("small", 3000, 1000, 0, 0, NULL, NULL, NULL, NULL, 0, 0);
@@ -1056,15 +1059,14 @@ count_chunks(struct hm_mempool *mp, void *arg, struct hm_mempool_memhdr *m, unsi
 
 /* A fragmented heap with no page left: the pool is built from smaller chunks. */
 static void
-test_mempool_chunk_fallback(void **state)
+chunk_fallback(const char *topo)
 {
 	const struct hm_memzone *z[64];
 	struct hm_mempool *mp;
 	unsigned int nz = 0, chunks = 0, mz0;
 	char name[32];
-	(void)state;
 
-	assert_int_equal(init_with("nodes=1;2M=8;iova=contig", 0), 0);
+	assert_int_equal(init_with(topo, 0), 0);
 	hm_test_quiet_log();
 	for (nz = 0; nz < 64; nz++) {
 		snprintf(name, sizeof(name), "frag%u", nz);
@@ -1104,6 +1106,19 @@ test_mempool_chunk_fallback(void **state)
 	for (unsigned int i = 1; i < nz; i += 2)
 		assert_int_equal(hm_memzone_free(z[i]), 0);
 	assert_int_equal(hm_malloc_leak_report(NULL), 0);
+	assert_int_equal(hm_cleanup(), 0);
+}
+
+static void
+test_mempool_chunk_fallback(void **state)
+{
+	(void)state;
+	/* emu: every run of pages IOVA-contiguous (its default layout); hugetlbfs:
+	 * the machine's physical layout */
+	chunk_fallback("nodes=1;2M=8");
+	/* emu only: the holes' pages scattered in IOVA, as real pages may be */
+	if (hm_test_is_emu())
+		chunk_fallback("nodes=1;2M=8;iova=shuffled;seed=5");
 }
 
 /* ---------------------------------------------------------------- lifecycle */
@@ -1189,7 +1204,8 @@ test_mempool_lookup_walk_free(void **state)
 	assert_int_equal(hm_malloc_leak_report(NULL), hm_memzone_count()); /* zones only */
 }
 
-/* Two nodes: the pool, its chunks and its ring on the asked node. */
+/* Two nodes: the pool, its chunks and its ring on the asked node (node 0 on
+ * one-node machines, where only the placement bookkeeping is checked). */
 static int
 zone_socket_cb(const struct hm_memzone *z, void *arg)
 {
@@ -1202,15 +1218,15 @@ static void
 test_mempool_socket(void **state)
 {
 	struct hm_mempool *mp;
-	int node = 1;
+	int node = hm_test_node_b();
 	(void)state;
 
 	assert_int_equal(init_with("nodes=2;2M=32,32;lcores=0@0,1@1", 0), 0);
-	mp = hm_mempool_create("node1", 2000, 500, 0, 0, NULL, NULL, NULL, NULL, 1, 0);
+	mp = hm_mempool_create("node1", 2000, 500, 0, 0, NULL, NULL, NULL, NULL, node, 0);
 	assert_non_null(mp);
 	assert_int_equal(hm_memzone_walk(zone_socket_cb, &node), 0);
 	for (struct hm_mempool_memhdr *m = mp->mem_head; m != NULL; m = m->next)
-		assert_int_equal(hm_mem_virt2memseg(m->addr, NULL)->socket_id, 1);
+		assert_int_equal(hm_mem_virt2memseg(m->addr, NULL)->socket_id, node);
 	assert_int_equal(hm_mempool_free(mp), 0);
 }
 
@@ -1501,8 +1517,6 @@ main(void)
 		cmocka_unit_test_teardown(test_mempool_check_detects_corruption, hm_test_teardown),
 		cmocka_unit_test_teardown(test_mempool_custom_ops, hm_test_teardown),
 	};
-	if (strcmp(hm_test_backend(), "emu") != 0)
-		hm_test_skip_all("these tests use emu topology strings; backend %s has its own "
-				 "fixtures", hm_test_backend());
+	hm_test_backend_ready();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
