@@ -35,6 +35,8 @@
 #define GB1 (1ULL << 30)
 #define SAMPLES 5
 
+#include "bench_common.h"
+
 static const char *dir;
 
 static double
@@ -44,20 +46,6 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int
-cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y ? 1 : 0;
-}
-
-static double
-median(double *v)
-{
-	qsort(v, SAMPLES, sizeof(double), cmp_d);
-	return v[SAMPLES / 2];
 }
 
 /* 1 GiB of fresh hugepages from the mount: map, memset, unmap. */

@@ -30,6 +30,8 @@
 #include "hugemem/sim/traffic.h"
 
 #define SAMPLES 7
+
+#include "bench_common.h"
 #define ROUNDS 20
 #define NB_DESC 1024u
 #define PER_ROUND 960u
@@ -54,13 +56,6 @@ now_s(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int
-cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
 }
 
 static struct hm_traffic_gen *

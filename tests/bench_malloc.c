@@ -45,6 +45,8 @@
 #endif
 
 #define SAMPLES 5
+
+#include "bench_common.h"
 #define PREALLOC_MB 1024
 
 #define MIX_SLOTS 4096
@@ -56,28 +58,6 @@
 #define MZ_LEN 256
 
 /* ---------------------------------------------------------------- helpers */
-
-static double
-now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int
-cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double
-median(double *v)
-{
-	qsort(v, SAMPLES, sizeof(*v), cmp_d);
-	return v[SAMPLES / 2];
-}
 
 static inline uint64_t
 xorshift(uint64_t *s)

@@ -41,32 +41,12 @@
 #endif
 
 #define SAMPLES 5
+
+#include "bench_common.h"
 #define OBJS_PER_SAMPLE (1u << 20)
 #define POOL_N 8191
 #define CACHE 256
 #define BURST 32
-
-static double
-now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int
-cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double
-median(double *v)
-{
-	qsort(v, SAMPLES, sizeof(*v), cmp_d);
-	return v[SAMPLES / 2];
-}
 
 static void
 broken(const char *who, const char *what)

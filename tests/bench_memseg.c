@@ -14,27 +14,7 @@
 
 #define SAMPLES 5
 
-static double
-now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int
-cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double
-median(double *v)
-{
-	qsort(v, SAMPLES, sizeof(*v), cmp_d);
-	return v[SAMPLES / 2];
-}
+#include "bench_common.h"
 
 static volatile uintptr_t sink;
 

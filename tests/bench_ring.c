@@ -43,34 +43,14 @@
 #endif
 
 #define SAMPLES 7
+
+#include "bench_common.h"
 #define RING_SLOTS 4096
 #define BURST 32
 #define ONE_ITERS (1u << 18)
 #define TWO_OBJS (1u << 21)
 
 static int cpu_a = -1, cpu_b = -1; /* the two CPUs we may run on */
-
-static double
-now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int
-cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double
-median(double *v)
-{
-	qsort(v, SAMPLES, sizeof(*v), cmp_d);
-	return v[SAMPLES / 2];
-}
 
 static void
 broken(const char *what)
