@@ -14,6 +14,7 @@
 
 #include "common_i.h" /* HM_DEBUG: the overrun guard exists in debug builds only */
 #include "helpers.h"
+#include "shadow_model.h"
 #include "hugemem/malloc.h"
 
 #define KB 1024ULL
@@ -37,17 +38,6 @@ assert_heap_ok(struct hm_heap *h)
 
 	if (hm_heap_check(h, &why) != 0)
 		fail_msg("hm_heap_check: %s", why != NULL ? why : "?");
-}
-
-/* 1 when all @p n bytes at @p p are @p c. */
-static int
-all_bytes(const void *p, size_t n, uint8_t c)
-{
-	const uint8_t *b = p;
-
-	if (n == 0)
-		return 1;
-	return b[0] == c && memcmp(b, b + 1, n - 1) == 0;
 }
 
 static void
@@ -273,69 +263,6 @@ test_heap_invalid_args(void **state)
 }
 
 /* ------------------------------------------------------------------ model */
-
-struct blk {
-	char *p;
-	size_t size, usable, align, bound;
-	uint8_t fill;
-};
-
-struct shadow {
-	struct blk *b; /* sorted by p */
-	size_t n, cap;
-};
-
-static size_t
-shadow_pos(const struct shadow *s, const char *p)
-{
-	size_t lo = 0, hi = s->n;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (s->b[mid].p < p)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/* Insert, failing the test if the usable range overlaps a live block. */
-static void
-shadow_insert(struct shadow *s, const struct blk *b)
-{
-	size_t i = shadow_pos(s, b->p);
-
-	if (i > 0 && s->b[i - 1].p + s->b[i - 1].usable > b->p)
-		fail_msg("block %p (+%zu) overlaps %p (+%zu)", (void *)b->p, b->usable,
-			 (void *)s->b[i - 1].p, s->b[i - 1].usable);
-	if (i < s->n && b->p + b->usable > s->b[i].p)
-		fail_msg("block %p (+%zu) overlaps %p (+%zu)", (void *)b->p, b->usable,
-			 (void *)s->b[i].p, s->b[i].usable);
-	if (s->n == s->cap) {
-		s->cap = s->cap != 0 ? s->cap * 2 : 256;
-		s->b = realloc(s->b, s->cap * sizeof(*s->b));
-		assert_non_null(s->b);
-	}
-	memmove(&s->b[i + 1], &s->b[i], (s->n - i) * sizeof(*s->b));
-	s->b[i] = *b;
-	s->n++;
-}
-
-static void
-shadow_remove(struct shadow *s, size_t i)
-{
-	memmove(&s->b[i], &s->b[i + 1], (s->n - i - 1) * sizeof(*s->b));
-	s->n--;
-}
-
-static void
-check_blk(const struct blk *b)
-{
-	if (!all_bytes(b->p, b->size, b->fill))
-		fail_msg("block %p (%zu bytes) lost its contents (fill 0x%02x)", (void *)b->p,
-			 b->size, b->fill);
-}
 
 static size_t
 rand_size(uint64_t *rs)
