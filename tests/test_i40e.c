@@ -435,6 +435,161 @@ test_i40e_scattered_reassembly(void **state)
 	rig_fini(&r);
 }
 
+/*
+ * A frame longer than max_pkt_len is dropped whole: once the chain overflows
+ * mid-frame, the frame's remaining descriptors (up to EOF) must not start a
+ * new packet (its tail would be delivered as a bogus short packet).
+ */
+static void
+test_i40e_scattered_oversize_dropped_whole(void **state)
+{
+	struct hm_traffic_gen *big, *small;
+	struct hm_i40e_rxq_conf qc;
+	struct hm_i40e_rxq_stats st;
+	struct hm_mbuf *pkts[32];
+	struct rig r;
+	uint16_t n;
+	(void)state;
+
+	hm_i40e_rxq_conf_init(&qc);
+	qc.nb_desc = 64;
+	qc.max_pkt_len = 1000;
+	qc.path = HM_I40E_RX_SCATTERED;
+	/* 512-byte buffers: a 1500-byte frame is 512 + 512 (over 1000) + 476 (EOF) */
+	rig_init(&r, 256, HM_PKTMBUF_HEADROOM + 512, &qc, 5);
+	big = gen_make(7, 1500, 1500);
+	small = gen_make(8, 800, 800);
+	assert_int_equal(hm_nic_step(r.nic, hm_traffic_gen_source(big), 4), 4);
+	n = hm_i40e_rx_burst(r.rxq, pkts, 32);
+	assert_rxq_valid(r.rxq);
+	assert_conserved(r.mp, r.rxq, segs_of(pkts, n), r.pool_n);
+	hm_pktmbuf_free_bulk(pkts, n);
+	assert_int_equal(n, 0);
+	assert_int_equal(hm_i40e_rxq_stats_get(r.rxq, &st), 0);
+	assert_int_equal(st.rx_bad_len, 4);
+	/* frames that fit still arrive intact afterwards */
+	assert_int_equal(hm_nic_step(r.nic, hm_traffic_gen_source(small), 3), 3);
+	n = hm_i40e_rx_burst(r.rxq, pkts, 32);
+	assert_rxq_valid(r.rxq);
+	assert_int_equal(n, 3);
+	for (uint16_t i = 0; i < n; i++) {
+		assert_int_equal(pkts[i]->pkt_len, 800);
+		assert_int_equal(pkts[i]->nb_segs, 2);
+	}
+	hm_pktmbuf_free_bulk(pkts, n);
+	assert_conserved(r.mp, r.rxq, 0, r.pool_n);
+	hm_traffic_gen_free(big);
+	hm_traffic_gen_free(small);
+	rig_fini(&r);
+}
+
+/*
+ * Scalar and bulk paths on a device that chains frames over several buffers
+ * (max_chain > 1, the NIC's default): a frame longer than one buffer is one
+ * dropped frame (rx_bad_len), and its tail never arrives as a packet.
+ */
+static void
+single_buffer_long_frame(enum hm_i40e_rx_path path)
+{
+	struct hm_traffic_gen *big, *small;
+	struct hm_i40e_rxq_conf qc;
+	struct hm_i40e_rxq_stats st;
+	struct hm_mbuf *pkts[32];
+	struct rig r;
+	uint16_t n;
+
+	hm_i40e_rxq_conf_init(&qc);
+	qc.nb_desc = 64;
+	qc.path = path;
+	/* 2048-byte buffers: a 3000-byte frame is 2048 (no EOF) + 952 (EOF) */
+	rig_init(&r, 256, HM_MBUF_DEFAULT_BUF_SIZE, &qc, 5);
+	big = gen_make(7, 3000, 3000);
+	small = gen_make(8, 200, 200);
+	for (unsigned int round = 0; round < 3; round++) {
+		assert_int_equal(hm_nic_step(r.nic, hm_traffic_gen_source(big), 5), 5);
+		assert_int_equal(hm_nic_step(r.nic, hm_traffic_gen_source(small), 3), 3);
+		n = hm_i40e_rx_burst(r.rxq, pkts, 32);
+		assert_rxq_valid(r.rxq);
+		assert_conserved(r.mp, r.rxq, segs_of(pkts, n), r.pool_n);
+		assert_int_equal(n, 3);
+		for (uint16_t i = 0; i < n; i++) {
+			assert_int_equal(pkts[i]->pkt_len, 200);
+			assert_int_equal(hm_traffic_verify(hm_pktmbuf_mtod(pkts[i], void *),
+							   pkts[i]->data_len, NULL), 0);
+		}
+		hm_pktmbuf_free_bulk(pkts, n);
+	}
+	assert_int_equal(hm_i40e_rxq_stats_get(r.rxq, &st), 0);
+	assert_int_equal(st.rx_bad_len, 15);
+	assert_int_equal(st.rx_errors + st.rx_no_eof, 0);
+	assert_int_equal(st.packets, 9);
+	assert_conserved(r.mp, r.rxq, 0, r.pool_n);
+	hm_traffic_gen_free(big);
+	hm_traffic_gen_free(small);
+	rig_fini(&r);
+}
+
+/*
+ * Bulk path: the skip state of a dropped frame is committed with its scan, so
+ * a refill failure (the scan undone) cannot make the rescan skip a good frame.
+ */
+static void
+bulk_long_frame_refill_fails(void)
+{
+	struct hm_traffic_gen *big, *small;
+	struct hm_i40e_rxq_conf qc;
+	struct hm_i40e_rxq_stats st;
+	struct hm_mbuf *pkts[64], *hold[40];
+	unsigned int got = 0;
+	struct rig r;
+
+	hm_i40e_rxq_conf_init(&qc);
+	qc.nb_desc = 64;
+	qc.path = HM_I40E_RX_BULK;
+	rig_init(&r, 64 + 40, HM_MBUF_DEFAULT_BUF_SIZE, &qc, 5);
+	big = gen_make(7, 3000, 3000);
+	small = gen_make(8, 200, 200);
+	/* descriptors 0..30 small, 31 + 32 one long frame, 33..35 small */
+	assert_int_equal(hm_nic_step(r.nic, hm_traffic_gen_source(small), 31), 31);
+	assert_int_equal(hm_nic_step(r.nic, hm_traffic_gen_source(big), 1), 1);
+	assert_int_equal(hm_nic_step(r.nic, hm_traffic_gen_source(small), 3), 3);
+	for (unsigned int i = 0; i < 40; i++)
+		assert_non_null(hold[i] = hm_pktmbuf_alloc(r.mp));
+	/* the scan of 0..31 ends inside the long frame; the refill fails */
+	assert_int_equal(hm_i40e_rx_burst(r.rxq, pkts, 32), 0);
+	assert_rxq_valid(r.rxq);
+	assert_int_equal(hm_i40e_rx_burst(r.rxq, pkts, 32), 0);
+	assert_int_equal(hm_i40e_rxq_stats_get(r.rxq, &st), 0);
+	assert_true(st.rx_nombuf > 0);
+	assert_int_equal(st.rx_bad_len, 0);
+	hm_pktmbuf_free_bulk(hold, 40);
+	for (int round = 0; round < 4; round++) {
+		uint16_t n = hm_i40e_rx_burst(r.rxq, pkts, 32);
+		assert_rxq_valid(r.rxq);
+		assert_conserved(r.mp, r.rxq, segs_of(pkts, n), r.pool_n);
+		for (uint16_t i = 0; i < n; i++)
+			assert_int_equal(pkts[i]->pkt_len, 200);
+		hm_pktmbuf_free_bulk(pkts, n);
+		got += n;
+	}
+	assert_int_equal(got, 34);
+	assert_int_equal(hm_i40e_rxq_stats_get(r.rxq, &st), 0);
+	assert_int_equal(st.rx_bad_len, 1);
+	assert_int_equal(st.packets, 34);
+	hm_traffic_gen_free(big);
+	hm_traffic_gen_free(small);
+	rig_fini(&r);
+}
+
+static void
+test_i40e_single_buffer_long_frame_dropped(void **state)
+{
+	(void)state;
+	single_buffer_long_frame(HM_I40E_RX_SCALAR);
+	single_buffer_long_frame(HM_I40E_RX_BULK);
+	bulk_long_frame_refill_fails();
+}
+
 static void
 test_i40e_placement_node1(void **state)
 {
@@ -562,6 +717,53 @@ test_i40e_dma_fault_dropped(void **state)
 	assert_int_equal(hm_i40e_rxq_stats_get(r.rxq, &st), 0);
 	assert_int_equal(st.rx_errors, 1);
 	assert_rxq_valid(r.rxq); /* re-armed with its mbuf's real address */
+	assert_conserved(r.mp, r.rxq, 0, r.pool_n);
+	hm_traffic_gen_free(g);
+	rig_fini(&r);
+}
+
+/*
+ * Scattered path: a DMA fault on a frame spanning two buffers (the NIC writes
+ * RXE, length 0, on both descriptors) is one dropped frame, counted once, as
+ * the NIC counts it, so delivered + dropped == frames written back holds.
+ */
+static void
+test_i40e_scattered_dma_fault_counted_once(void **state)
+{
+	struct hm_i40e_rxq_conf qc;
+	struct hm_i40e_rxq_info info;
+	struct hm_i40e_rxq_stats st;
+	struct hm_nic_stats ns;
+	struct hm_mbuf *pkts[8];
+	struct rig r;
+	uint16_t n;
+	(void)state;
+
+	hm_i40e_rxq_conf_init(&qc);
+	qc.nb_desc = 64;
+	qc.max_pkt_len = 2500;
+	qc.path = HM_I40E_RX_SCATTERED;
+	rig_init(&r, 256, HM_PKTMBUF_HEADROOM + 512, &qc, 5);
+	assert_int_equal(hm_i40e_rxq_info_get(r.rxq, &info), 0);
+	/* descriptor 0 (first buffer of the first frame) points nowhere */
+	hm_i40e_rx_desc_qw_set(info.ring_mz->addr, 0, 0x7ff000000000ULL);
+	struct hm_traffic_gen *g = gen_make(5, 1000, 1000);
+	assert_int_equal(hm_nic_step(r.nic, hm_traffic_gen_source(g), 4), 4);
+	n = hm_i40e_rx_burst(r.rxq, pkts, 8);
+	assert_rxq_valid(r.rxq);
+	assert_int_equal(n, 3);
+	for (unsigned int i = 0; i < n; i++) {
+		static uint8_t buf[HM_TRAFFIC_MAX_FRAME];
+		size_t l = flatten(pkts[i], buf, sizeof(buf));
+		assert_int_equal(l, 1000);
+		assert_int_equal(hm_traffic_verify(buf, l, NULL), 0);
+	}
+	hm_pktmbuf_free_bulk(pkts, n);
+	assert_int_equal(hm_nic_stats_get(r.nic, &ns), 0);
+	assert_int_equal(hm_i40e_rxq_stats_get(r.rxq, &st), 0);
+	assert_int_equal(st.rx_errors, 1);
+	assert_int_equal(n + st.rx_errors + st.rx_bad_len + st.rx_no_eof,
+			 ns.q[0].packets + ns.q[0].errors);
 	assert_conserved(r.mp, r.rxq, 0, r.pool_n);
 	hm_traffic_gen_free(g);
 	rig_fini(&r);
@@ -824,11 +1026,17 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_i40e_integrity_bulk, setup_emu, hm_test_teardown),
 		cmocka_unit_test_setup_teardown(test_i40e_scattered_reassembly, setup_emu,
 						hm_test_teardown),
+		cmocka_unit_test_setup_teardown(test_i40e_scattered_oversize_dropped_whole, setup_emu,
+						hm_test_teardown),
+		cmocka_unit_test_setup_teardown(test_i40e_single_buffer_long_frame_dropped, setup_emu,
+						hm_test_teardown),
 		cmocka_unit_test_setup_teardown(test_i40e_placement_node1, setup_emu,
 						hm_test_teardown),
 		cmocka_unit_test_setup_teardown(test_i40e_pool_exhaustion, setup_emu,
 						hm_test_teardown),
 		cmocka_unit_test_setup_teardown(test_i40e_dma_fault_dropped, setup_emu,
+						hm_test_teardown),
+		cmocka_unit_test_setup_teardown(test_i40e_scattered_dma_fault_counted_once, setup_emu,
 						hm_test_teardown),
 		cmocka_unit_test_setup_teardown(test_i40e_hostile_writebacks, setup_emu,
 						hm_test_teardown),

@@ -564,7 +564,27 @@ test_mbuf_check_detects(void **state)
 	CORRUPT(m->nb_segs = 1, "bad nb_segs");
 	CORRUPT(m->nb_segs = 3, "bad nb_segs");
 	CORRUPT(m->pkt_len = 29, "bad pkt_len");
+	/* DPDK's rte_mbuf_check: 0xffff is a refcnt decremented from 0 (double free) */
+	CORRUPT(m->refcnt = UINT16_MAX, "bad ref cnt");
 #undef CORRUPT
+	/* the chain's other segments get the generic checks too */
+	{
+		struct hm_mbuf ssaved = *s;
+#define CORRUPT_SEG(stmt, reason)                                                   \
+	do {                                                                        \
+		stmt;                                                               \
+		expect_reason(m, reason);                                           \
+		*s = ssaved;                                                        \
+		assert_mbuf_ok(m);                                                  \
+	} while (0)
+		CORRUPT_SEG(s->pool = NULL, "bad mbuf pool");
+		CORRUPT_SEG(s->buf_addr = NULL, "bad virt addr");
+		CORRUPT_SEG(s->refcnt = 0, "bad ref cnt");
+		CORRUPT_SEG(s->refcnt = UINT16_MAX, "bad ref cnt");
+		CORRUPT_SEG(s->buf_addr = (char *)s->buf_addr + 64,
+			    "buf_addr does not follow the header and private area");
+#undef CORRUPT_SEG
+	}
 	assert_int_equal(hm_mbuf_check(m, 0, NULL), 0);
 	hm_pktmbuf_free(m);
 	assert_pool_ok(mp);

@@ -243,31 +243,49 @@ hm_mbuf_raw_sanity_check(const struct hm_mbuf *m, struct hm_mempool *mp)
 	hm_panic(__FILE__, __LINE__, msg);
 }
 
+/* The checks every segment must pass (DPDK's "generic checks"). */
 static const char *
-check_mbuf(const struct hm_mbuf *m, int is_header)
+check_seg(const struct hm_mbuf *m)
 {
-	uint32_t pkt_len, nb_segs, seen = 0;
+	uint16_t cnt;
 
-	if (m == NULL)
-		return "mbuf is NULL";
 	if (m->pool == NULL)
 		return "bad mbuf pool";
 	if (m->buf_iova == 0)
 		return "bad IO addr";
 	if (m->buf_addr == NULL)
 		return "bad virt addr";
-	if (hm_mbuf_refcnt_read(m) == 0)
+	/* 0: freed; 0xffff: decremented from 0 (a double free), as DPDK rejects */
+	cnt = hm_mbuf_refcnt_read(m);
+	if (cnt == 0 || cnt == UINT16_MAX)
 		return "bad ref cnt";
 	if (!(m->ol_flags & (HM_MBUF_F_EXTERNAL | HM_MBUF_F_INDIRECT)) &&
 	    m->buf_addr != (const char *)m + MBUF_HDR + m->priv_size)
 		return "buf_addr does not follow the header and private area";
-	if (!is_header)
-		return NULL;
+	return NULL;
+}
+
+static const char *
+check_mbuf(const struct hm_mbuf *m, int is_header)
+{
+	uint32_t pkt_len, nb_segs, seen = 0;
+	const char *why;
+
+	if (m == NULL)
+		return "mbuf is NULL";
+	why = check_seg(m);
+	if (why != NULL || !is_header)
+		return why;
 	if (m->data_len > m->pkt_len)
 		return "bad data_len";
 	nb_segs = m->nb_segs;
 	pkt_len = m->pkt_len;
 	do {
+		/* the first segment passed above; the others are checked here
+		 * (DPDK checks only the first: a freed or foreign segment in a
+		 * chain would go unnoticed) */
+		if (seen > 0 && (why = check_seg(m)) != NULL)
+			return why;
 		if (m->data_off > m->buf_len)
 			return "data offset too big in mbuf segment";
 		if ((uint32_t)m->data_off + m->data_len > m->buf_len)

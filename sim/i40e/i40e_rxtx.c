@@ -44,6 +44,8 @@ struct hm_i40e_rxq {
 	uint8_t dshift;               /* log2 of the descriptor size */
 	uint8_t started;              /* 1 between start and stop */
 	uint8_t path;                 /* enum hm_i40e_rx_path, never AUTO */
+	uint8_t discard;              /* 1 while skipping the rest of a dropped frame, up
+	                               * to and including its EOF descriptor */
 	uint32_t buf_size;            /* bytes per buffer */
 	uint32_t max_pkt_len;         /* bytes; > buf_size only on the scattered path */
 	uint32_t tail_written;        /* last value written to the tail register */
@@ -150,6 +152,7 @@ enum drop_reason {
 	DROP_ERROR,   /* RXE */
 	DROP_LEN,     /* length 0 or above the buffer */
 	DROP_NO_EOF,  /* EOF missing */
+	DROP_SKIP,    /* the rest of a frame already dropped and counted */
 };
 
 static inline enum drop_reason
@@ -160,8 +163,21 @@ bad_desc(const struct hm_i40e_rxq *rxq, uint64_t qw1, uint32_t len)
 	if (HM_UNLIKELY(len == 0 || len > rxq->buf_size))
 		return DROP_LEN;
 	if (HM_UNLIKELY(!(qw1 & HM_I40E_RXD_EOF)))
-		return DROP_NO_EOF;
+		/* a full buffer without EOF: the device chained a frame longer
+		 * than one buffer; a short one: EOF is missing */
+		return len == rxq->buf_size ? DROP_LEN : DROP_NO_EOF;
 	return DROP_NONE;
+}
+
+/*
+ * 1 when a dropped descriptor is not its frame's last: no EOF, and the buffer
+ * is full or errored (a short buffer without EOF ended its frame). The frame's
+ * following descriptors, up to EOF, must then be skipped, not delivered.
+ */
+static inline int
+frame_goes_on(const struct hm_i40e_rxq *rxq, uint64_t qw1, uint32_t len)
+{
+	return !(qw1 & HM_I40E_RXD_EOF) && (len == rxq->buf_size || (qw1 & HM_I40E_RXD_ERR_RXE));
 }
 
 static void
@@ -171,7 +187,7 @@ count_drop(struct hm_i40e_rxq *rxq, enum drop_reason r)
 		rxq->st.rx_errors++;
 	else if (r == DROP_LEN)
 		rxq->st.rx_bad_len++;
-	else
+	else if (r == DROP_NO_EOF)
 		rxq->st.rx_no_eof++;
 }
 
@@ -210,6 +226,14 @@ hm_i40e_recv_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
 			break;
 		len = hm_i40e_rxd_pbuf_len(qw1);
 		bad = bad_desc(rxq, qw1, len);
+		if (HM_UNLIKELY(rxq->discard)) {
+			/* the rest of a frame already counted as dropped */
+			if (qw1 & HM_I40E_RXD_EOF)
+				rxq->discard = 0;
+			bad = DROP_SKIP;
+		} else if (HM_UNLIKELY(bad != DROP_NONE) && frame_goes_on(rxq, qw1, len)) {
+			rxq->discard = 1;
+		}
 		if (HM_UNLIKELY(bad != DROP_NONE)) {
 			/* drop: the descriptor keeps its buffer */
 			count_drop(rxq, bad);
@@ -279,6 +303,16 @@ hm_i40e_recv_scattered_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint
 
 		if (!(qw1 & HM_I40E_RXD_DD))
 			break;
+		if (HM_UNLIKELY(rxq->discard)) {
+			/* the rest of a frame already counted as dropped */
+			if (qw1 & HM_I40E_RXD_EOF)
+				rxq->discard = 0;
+			arm(rxq, rx_id, sw_ring[rx_id]);
+			nb_hold++;
+			if (++rx_id == rxq->nb_desc)
+				rx_id = 0;
+			continue;
+		}
 		len = hm_i40e_rxd_pbuf_len(qw1);
 		if (HM_UNLIKELY(qw1 & HM_I40E_RXD_ERR_RXE))
 			bad = &rxq->st.rx_errors;
@@ -288,8 +322,14 @@ hm_i40e_recv_scattered_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint
 		else if (HM_UNLIKELY(!(qw1 & HM_I40E_RXD_EOF) && len != rxq->buf_size))
 			bad = &rxq->st.rx_no_eof;
 		if (HM_UNLIKELY(bad != NULL)) {
-			/* drop the whole frame: the chain so far and this buffer */
+			/* drop the whole frame, counted once: the chain so far, this
+			 * buffer and, when the frame goes on (an errored or full
+			 * buffer without EOF), its descriptors up to EOF (else its
+			 * tail would arrive as a packet of its own). A short buffer
+			 * without EOF ended its frame: nothing more to skip. */
 			(*bad)++;
+			if (frame_goes_on(rxq, qw1, len))
+				rxq->discard = 1;
 			rxq->pkt_first_seg = first;
 			drop_chain(rxq);
 			first = last = NULL;
@@ -346,11 +386,13 @@ hm_i40e_recv_scattered_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint
  * Scan up to 32 written-back descriptors from rx_tail, in groups of 8 (the
  * contiguous DD prefix only), staging good packets and collecting bad ones.
  * The scanned sw_ring slots become NULL; @p scanned gets their mbufs in order
- * so a failed refill can put them back. @return descriptors scanned.
+ * so a failed refill can put them back. *discard (in/out): skipping the rest
+ * of a dropped frame; the caller commits it with the scan. @return descriptors
+ * scanned.
  */
 static inline unsigned int
 scan_hw_ring(struct hm_i40e_rxq *rxq, struct hm_mbuf **scanned, struct hm_mbuf **drop,
-	     uint8_t *why, unsigned int *nb_drop)
+	     uint8_t *why, unsigned int *nb_drop, uint8_t *discard)
 {
 	unsigned int nb_dd, nb_scan = 0, nb_stage = 0, nd = 0;
 	uint16_t tail = rxq->rx_tail;
@@ -372,6 +414,14 @@ scan_hw_ring(struct hm_i40e_rxq *rxq, struct hm_mbuf **scanned, struct hm_mbuf *
 			enum drop_reason bad = bad_desc(rxq, qw1[j], len);
 
 			scanned[i + j] = m;
+			if (HM_UNLIKELY(*discard)) {
+				/* the rest of a frame already counted as dropped */
+				if (qw1[j] & HM_I40E_RXD_EOF)
+					*discard = 0;
+				bad = DROP_SKIP;
+			} else if (HM_UNLIKELY(bad != DROP_NONE) && frame_goes_on(rxq, qw1[j], len)) {
+				*discard = 1;
+			}
 			if (HM_UNLIKELY(bad != DROP_NONE)) {
 				why[nd] = (uint8_t)bad;
 				drop[nd++] = m;
@@ -451,12 +501,13 @@ rx_recv_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
 	struct hm_mbuf *scanned[HM_I40E_RX_MAX_BURST], *drop[HM_I40E_RX_MAX_BURST];
 	uint8_t why[HM_I40E_RX_MAX_BURST];
 	unsigned int nb_scan, nd;
+	uint8_t discard = rxq->discard; /* committed with the scan */
 	uint16_t old_tail;
 
 	if (rxq->rx_nb_avail > 0)
 		return stage_out(rxq, pkts, n);
 	old_tail = rxq->rx_tail;
-	nb_scan = scan_hw_ring(rxq, scanned, drop, why, &nd);
+	nb_scan = scan_hw_ring(rxq, scanned, drop, why, &nd, &discard);
 	if (nb_scan == 0)
 		return 0;
 	rxq->rx_tail = (uint16_t)(rxq->rx_tail + nb_scan);
@@ -473,6 +524,7 @@ rx_recv_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
 		}
 	}
 	commit_drops(rxq, drop, why, nd);
+	rxq->discard = discard;
 	if (rxq->rx_tail >= rxq->nb_desc)
 		rxq->rx_tail = 0;
 	if (rxq->rx_nb_avail == 0)
@@ -667,6 +719,7 @@ reset_queue(struct hm_i40e_rxq *rxq)
 	rxq->nb_rx_hold = 0;
 	rxq->pkt_first_seg = NULL;
 	rxq->pkt_last_seg = NULL;
+	rxq->discard = 0;
 }
 
 /* Give back every mbuf the queue holds. */
@@ -872,6 +925,8 @@ hm_i40e_rxq_check(const struct hm_i40e_rxq *rxq, const char **reason)
 	CHECK(rxq->rx_nb_avail + rxq->rx_next_avail <= STAGE_MAX, "stage overflow");
 	CHECK((rxq->pkt_first_seg == NULL) == (rxq->pkt_last_seg == NULL),
 	      "partial chain pointers disagree");
+	CHECK(rxq->discard == 0 || rxq->pkt_first_seg == NULL,
+	      "discarding the rest of a frame while assembling one");
 	if (rxq->path == HM_I40E_RX_BULK) {
 		CHECK(rxq->rx_free_trigger < rxq->nb_desc &&
 		      (rxq->rx_free_trigger + 1u) % rxq->rx_free_thresh == 0,

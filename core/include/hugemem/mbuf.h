@@ -84,10 +84,12 @@ int hm_pktmbuf_chain(struct hm_mbuf *head, struct hm_mbuf *tail);
 int hm_pktmbuf_is_contiguous(const struct hm_mbuf *m);
 
 /**
- * DPDK's rte_mbuf_check: pool, buffer address and IOVA, refcnt; with
- * @p is_header also data_len <= pkt_len, every segment's data inside its buffer,
- * nb_segs and pkt_len matching the chain. Plus: a direct mbuf's buf_addr follows
- * its header and private area. @return 0, or -EFAULT with *reason.
+ * DPDK's rte_mbuf_check: pool, buffer address and IOVA, refcnt (not 0, not
+ * 0xffff); with @p is_header also data_len <= pkt_len, every segment's data
+ * inside its buffer, nb_segs and pkt_len matching the chain. Plus: a direct
+ * mbuf's buf_addr follows its header and private area, and with @p is_header
+ * every segment of the chain (not only the first) passes those per-segment
+ * checks. @return 0, or -EFAULT with *reason.
  */
 int hm_mbuf_check(const struct hm_mbuf *m, int is_header, const char **reason);
 /**

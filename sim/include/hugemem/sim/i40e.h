@@ -22,9 +22,14 @@
  * DD bit is set (loaded with acquire, the other words read after it); the bulk
  * scan counts only the contiguous prefix of DD bits, so a delayed write-back
  * stops it. A descriptor with RXE, a length of 0 or above the buffer size, or
- * (outside the scattered path) no EOF, is dropped and counted; the scattered
- * path also drops a chain whose non-last buffer is not full or whose length
- * passes max_pkt_len. A dropped buffer is re-armed or returned to the pool:
+ * (outside the scattered path) no EOF, is dropped and counted; a full buffer
+ * without EOF there (a frame the device chained over several buffers) counts
+ * as rx_bad_len. The scattered path also drops a chain whose non-last buffer
+ * is not full or whose length passes max_pkt_len. Every path counts a dropped
+ * frame once: when the dropped buffer is not the frame's last (no EOF, and
+ * full or RXE), the frame's remaining descriptors up to EOF are given back
+ * without delivering or counting anything, so a frame's tail never arrives as
+ * a packet of its own. A dropped buffer is re-armed or returned to the pool:
  * nothing leaks. An mbuf shortage counts rx_nombuf and leaves the packets on
  * the ring (no loss).
  *
@@ -86,7 +91,9 @@ struct hm_i40e_rxq_stats {
 	uint64_t bytes;              /* their pkt_len sum */
 	uint64_t rx_nombuf;          /* mbuf allocations that failed (bulk: rx_free_thresh each) */
 	uint64_t rx_errors;          /* packets dropped: RXE set (e.g. DMA fault) */
-	uint64_t rx_bad_len;         /* packets dropped: length 0, > buffer, or > max_pkt_len */
+	uint64_t rx_bad_len;         /* packets dropped: length 0, > buffer (also a frame
+	                              * chained over buffers outside the scattered path),
+	                              * or > max_pkt_len */
 	uint64_t rx_no_eof;          /* packets dropped: EOF missing (or a short non-last buffer) */
 	uint64_t tail_writes;        /* tail register updates */
 };
