@@ -367,6 +367,13 @@ test_mbuf_chains(void **state)
 	assert_int_equal(b->pkt_len, 20);
 	assert_ptr_equal(hm_pktmbuf_lastseg(a), c);
 	assert_mbuf_ok(a);
+	/* a segment already in the chain, either way round, would make a cycle */
+	assert_int_equal(hm_pktmbuf_chain(a, c), -EINVAL);
+	assert_int_equal(hm_pktmbuf_chain(a, b), -EINVAL);
+	assert_int_equal(hm_pktmbuf_chain(c, a), -EINVAL);
+	assert_null(c->next);
+	assert_int_equal(a->nb_segs, 3);
+	assert_int_equal(a->pkt_len, 60);
 	/* overflow */
 	a->nb_segs = HM_MBUF_MAX_NB_SEGS;
 	struct hm_mbuf *d = hm_pktmbuf_alloc(mp);

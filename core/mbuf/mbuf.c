@@ -205,7 +205,19 @@ hm_pktmbuf_chain(struct hm_mbuf *head, struct hm_mbuf *tail)
 	if ((uint32_t)head->nb_segs + tail->nb_segs > HM_MBUF_MAX_NB_SEGS)
 		return hm_fail(EOVERFLOW, "pktmbuf chain: %u + %u segments exceed %u",
 			       head->nb_segs, tail->nb_segs, HM_MBUF_MAX_NB_SEGS);
-	last = hm_pktmbuf_lastseg(head);
+	/* a tail already in head's chain (or head in tail's) would make a cycle
+	 * that lastseg and free never leave: O(segments), as lastseg is anyway */
+	last = head;
+	for (struct hm_mbuf *s = head; s != NULL; s = s->next) {
+		if (s == tail)
+			return hm_fail(EINVAL, "pktmbuf chain: the tail is already a segment of "
+				       "the head's chain");
+		last = s;
+	}
+	for (const struct hm_mbuf *s = tail; s != NULL; s = s->next)
+		if (s == head)
+			return hm_fail(EINVAL, "pktmbuf chain: the head is a segment of the "
+				       "tail's chain");
 	last->next = tail;
 	head->nb_segs = (uint16_t)(head->nb_segs + tail->nb_segs);
 	head->pkt_len += tail->pkt_len;

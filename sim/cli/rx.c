@@ -83,7 +83,8 @@ static const char rx_usage[] =
 	"  --descs=N               descriptors per queue, multiple of 32 in [64, 4096] (1024)\n"
 	"  --burst=N               packets per rx_burst call (32, max 512)\n"
 	"  --rx-path=P             auto | scalar | bulk | scattered (auto)\n"
-	"  --packets=N             stop after N frames (default 100000 unless --duration)\n"
+	"  --packets=N             stop after N >= 1 frames (default 100000 unless --duration;\n"
+	"                          with both, whichever comes first)\n"
 	"  --duration=S            stop after S seconds\n"
 	"  --pcap-in=FILE          replay FILE instead of generating traffic\n"
 	"  --pcap-out=FILE         capture what was received into FILE\n"
@@ -137,7 +138,7 @@ parse_opts(int argc, char **argv, struct rx_opts *o, int *nargc, char **nargv)
 		else if (KEY("--pool-size"))
 			bad = parse_u(v, 1u << 24, &x) || x == 0 || ((o->pool_size = (unsigned)x), 0);
 		else if (KEY("--packets"))
-			bad = parse_u(v, UINT64_MAX, &x) || ((o->packets = x), 0);
+			bad = parse_u(v, UINT64_MAX, &x) || x == 0 || ((o->packets = x), 0);
 		else if (KEY("--seed"))
 			bad = parse_u(v, UINT64_MAX, &x) || ((o->seed = x), 0);
 		else if (KEY("--duration")) {
@@ -250,7 +251,7 @@ cmd_rx(int argc, char **argv)
 		struct hm_traffic_gen_conf gc;
 		hm_traffic_gen_conf_init(&gc);
 		gc.seed = o.seed;
-		gc.count = o.duration > 0 ? 0 : o.packets;
+		gc.count = o.packets; /* 0 with --duration alone: unlimited */
 		gc.flows = 256;
 		gc.proto = HM_TRAFFIC_MIXED;
 		gc.size_mode = o.path == HM_I40E_RX_SCATTERED ? HM_TRAFFIC_SIZE_RANDOM

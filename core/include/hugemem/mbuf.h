@@ -77,7 +77,8 @@ char *hm_pktmbuf_adj(struct hm_mbuf *m, uint16_t len);
 int hm_pktmbuf_trim(struct hm_mbuf *m, uint16_t len);
 /**
  * Append chain @p tail to chain @p head (head's pkt_len and nb_segs grow).
- * @return 0; -EINVAL (NULL, same mbuf); -EOVERFLOW (more than 65535 segments).
+ * @return 0; -EINVAL (NULL, same mbuf, or one already a segment of the other's chain:
+ * that would make a cycle); -EOVERFLOW (more than 65535 segments).
  */
 int hm_pktmbuf_chain(struct hm_mbuf *head, struct hm_mbuf *tail);
 /** 1 when the packet is one segment. */
