@@ -114,6 +114,33 @@ arm(struct hm_i40e_rxq *rxq, unsigned int i, struct hm_mbuf *m)
 	hm_i40e_rx_desc_qw_set(d, 1, 0);
 }
 
+/* The slot after @p i. */
+static inline uint16_t
+next_slot(const struct hm_i40e_rxq *rxq, uint16_t i)
+{
+	return ++i == rxq->nb_desc ? 0 : i;
+}
+
+/* A dropped descriptor: slot @p i keeps its buffer and goes back to the device.
+ * @return the next slot. */
+static inline uint16_t
+rearm_same(struct hm_i40e_rxq *rxq, uint16_t i)
+{
+	arm(rxq, i, rxq->sw_ring[i]);
+	return next_slot(rxq, i);
+}
+
+/* Put @p nmb in slot @p i and arm it; @return the mbuf it replaces (the packet). */
+static inline struct hm_mbuf *
+swap_in(struct hm_i40e_rxq *rxq, uint16_t i, struct hm_mbuf *nmb)
+{
+	struct hm_mbuf *old = rxq->sw_ring[i];
+
+	rxq->sw_ring[i] = nmb;
+	arm(rxq, i, nmb);
+	return old;
+}
+
 /* ol_flags, vlan and hash of @p m from a written-back descriptor. */
 static inline void
 fill_offloads(const struct hm_i40e_rxq *rxq, struct hm_mbuf *m, uint64_t qw0, uint64_t qw1)
@@ -208,13 +235,11 @@ uint16_t
 hm_i40e_recv_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
 {
 	uint16_t rx_id, nb_rx = 0, nb_hold = 0;
-	struct hm_mbuf **sw_ring;
 
 	if (HM_UNLIKELY(rxq == NULL || pkts == NULL || !rxq->started ||
 			rxq->path != HM_I40E_RX_SCALAR))
 		return 0;
 	rx_id = rxq->rx_tail;
-	sw_ring = rxq->sw_ring;
 	while (nb_rx < n) {
 		uint8_t *d = desc_at(rxq, rx_id);
 		uint64_t qw1 = hm_i40e_rx_desc_qw1_load(d);
@@ -237,10 +262,8 @@ hm_i40e_recv_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
 		if (HM_UNLIKELY(bad != DROP_NONE)) {
 			/* drop: the descriptor keeps its buffer */
 			count_drop(rxq, bad);
-			arm(rxq, rx_id, sw_ring[rx_id]);
+			rx_id = rearm_same(rxq, rx_id);
 			nb_hold++;
-			if (++rx_id == rxq->nb_desc)
-				rx_id = 0;
 			continue;
 		}
 		nmb = hm_mbuf_raw_alloc(rxq->mp);
@@ -250,12 +273,9 @@ hm_i40e_recv_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
 		}
 		uint64_t qw0 = hm_i40e_rx_desc_qw_get(d, 0);
 		nb_hold++;
-		rxm = sw_ring[rx_id];
-		sw_ring[rx_id] = nmb;
-		arm(rxq, rx_id, nmb);
-		if (++rx_id == rxq->nb_desc)
-			rx_id = 0;
-		__builtin_prefetch(sw_ring[rx_id]);
+		rxm = swap_in(rxq, rx_id, nmb);
+		rx_id = next_slot(rxq, rx_id);
+		__builtin_prefetch(rxq->sw_ring[rx_id]);
 
 		rxm->rearm_data = rxq->mbuf_init;
 		rxm->next = NULL;
@@ -285,13 +305,12 @@ uint16_t
 hm_i40e_recv_scattered_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
 {
 	uint16_t rx_id, nb_rx = 0, nb_hold = 0;
-	struct hm_mbuf **sw_ring, *first, *last;
+	struct hm_mbuf *first, *last;
 
 	if (HM_UNLIKELY(rxq == NULL || pkts == NULL || !rxq->started ||
 			rxq->path != HM_I40E_RX_SCATTERED))
 		return 0;
 	rx_id = rxq->rx_tail;
-	sw_ring = rxq->sw_ring;
 	first = rxq->pkt_first_seg;
 	last = rxq->pkt_last_seg;
 	while (nb_rx < n) {
@@ -307,10 +326,8 @@ hm_i40e_recv_scattered_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint
 			/* the rest of a frame already counted as dropped */
 			if (qw1 & HM_I40E_RXD_EOF)
 				rxq->discard = 0;
-			arm(rxq, rx_id, sw_ring[rx_id]);
+			rx_id = rearm_same(rxq, rx_id);
 			nb_hold++;
-			if (++rx_id == rxq->nb_desc)
-				rx_id = 0;
 			continue;
 		}
 		len = hm_i40e_rxd_pbuf_len(qw1);
@@ -333,10 +350,8 @@ hm_i40e_recv_scattered_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint
 			rxq->pkt_first_seg = first;
 			drop_chain(rxq);
 			first = last = NULL;
-			arm(rxq, rx_id, sw_ring[rx_id]);
+			rx_id = rearm_same(rxq, rx_id);
 			nb_hold++;
-			if (++rx_id == rxq->nb_desc)
-				rx_id = 0;
 			continue;
 		}
 		nmb = hm_mbuf_raw_alloc(rxq->mp);
@@ -346,11 +361,8 @@ hm_i40e_recv_scattered_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint
 		}
 		uint64_t qw0 = hm_i40e_rx_desc_qw_get(d, 0);
 		nb_hold++;
-		rxm = sw_ring[rx_id];
-		sw_ring[rx_id] = nmb;
-		arm(rxq, rx_id, nmb);
-		if (++rx_id == rxq->nb_desc)
-			rx_id = 0;
+		rxm = swap_in(rxq, rx_id, nmb);
+		rx_id = next_slot(rxq, rx_id);
 
 		rxm->rearm_data = rxq->mbuf_init;
 		rxm->next = NULL;
