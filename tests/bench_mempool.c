@@ -193,25 +193,6 @@ compare(const char *what, run_fn hf, void *hp, run_fn rf, void *rp)
 	printf("%-44s hugemem %6.2f ns\n", what, h);
 }
 
-static int
-pin_self(void)
-{
-	cpu_set_t set;
-
-	if (sched_getaffinity(0, sizeof(set), &set) != 0)
-		return -1;
-	for (int c = 0; c < CPU_SETSIZE; c++) {
-		if (!CPU_ISSET(c, &set))
-			continue;
-		CPU_ZERO(&set);
-		CPU_SET(c, &set);
-		if (sched_setaffinity(0, sizeof(set), &set) != 0)
-			return -1;
-		return c;
-	}
-	return -1;
-}
-
 #ifdef HM_BENCH_DPDK
 static void
 dpdk_start(int cpu)
