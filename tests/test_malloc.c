@@ -38,6 +38,23 @@ static const char *const TOPO2 = "nodes=2;2M=64,64;4K=256,256;lcores=0@0,1@1;iov
 
 /* ------------------------------------------------------------------ helpers */
 
+/* These tests state the heap's own rules (LIFO reuse, page release, exact
+ * stats), so they run with the lcore malloc caches off; the model test runs a
+ * second time with them on (test_malloc_model_cached), and test_malloc_cache.c
+ * covers the caches themselves. */
+static bool with_cache;
+
+static int
+init_topo(const char *topo)
+{
+	struct hm_config c;
+
+	hm_config_init(&c);
+	c.topology = topo;
+	c.no_malloc_cache = !with_cache;
+	return hm_test_init_cfg(&c);
+}
+
 /* Warnings (and worse) the library logged: a test that expects none checks this. */
 static struct {
 	int warnings;
@@ -145,6 +162,7 @@ heap_of_node(int node)
 	assert_int_equal(e->state, ELEM_BUSY);
 	h = e->heap;
 	assert_int_equal(hm_free(p), 0);
+	assert_true(hm_malloc_cache_flush() >= 0); /* the probe's page goes back */
 	return h;
 }
 
@@ -266,7 +284,7 @@ test_malloc_invalid_args(void **state)
 	assert_int_equal(hm_malloc_heap_get_socket("ext"), -ENODEV);
 	assert_int_equal(hm_malloc_heap_socket_is_external(HM_MALLOC_EXT_SOCKET_BASE), -ENODEV);
 
-	assert_int_equal(hm_test_init_topo(TOPO2), 0);
+	assert_int_equal(init_topo(TOPO2), 0);
 	hm_malloc_dump_stats(NULL);
 	hm_malloc_dump_heaps(NULL);
 	assert_valid();
@@ -582,7 +600,7 @@ test_malloc_model(void **state)
 	snprintf(topo, sizeof(topo),
 		 "nodes=2;2M=256,256;4K=512,512;lcores=0@0,1@1;iova=shuffled;seed=%" PRIu64,
 		 m.rs);
-	assert_int_equal(hm_test_init_topo(topo), 0);
+	assert_int_equal(init_topo(topo), 0);
 	for (int n = 0; n <= nb; n++) {
 		heaps[n] = heap_of_node(n);
 		st0[n] = stats_of(n);
@@ -703,9 +721,17 @@ test_malloc_model(void **state)
 		m.s.n--;
 	}
 	assert_valid();
+	/* cached blocks count as free already; flushing gives their pages back */
+	if (with_cache) {
+		assert_true(hm_malloc_cache_flush() > 0);
+		assert_valid();
+	}
 	for (int n = 0; n <= nb; n++) {
 		struct hm_malloc_socket_stats st = stats_of(n);
-		stats_equal(&st0[n], &st);
+		if (!with_cache) /* the caches change which elements are free, not how much */
+			stats_equal(&st0[n], &st);
+		else
+			assert_int_equal(st.alloc_count, 0);
 		assert_int_equal(hm_memseg_mapped_bytes(n), mapped0[n]);
 		assert_int_equal(pages_in_use(n, MB2), 0);
 		if (hm_test_has_page_sz(KB4))
@@ -726,6 +752,22 @@ expect_corrupt(const char *what)
 	assert_non_null(why);
 }
 
+/* The same with the main lcore's malloc cache on: every small free and most
+ * small mallocs go through it. */
+static void
+test_malloc_model_cached(void **state)
+{
+	with_cache = true;
+	test_malloc_model(state);
+}
+
+static int
+teardown_cached(void **state)
+{
+	with_cache = false;
+	return hm_test_teardown(state);
+}
+
 static void
 test_malloc_check_detects_corruption(void **state)
 {
@@ -733,7 +775,7 @@ test_malloc_check_detects_corruption(void **state)
 	(void)state;
 
 	log_start();
-	assert_int_equal(hm_test_init_topo(TOPO2), 0);
+	assert_int_equal(init_topo(TOPO2), 0);
 	struct malloc_heap *h = (struct malloc_heap *)heap_of_node(0);
 	a = hm_malloc("t", 1000, 0);
 	b = hm_malloc("t", 1000, 0);
@@ -800,7 +842,7 @@ test_malloc_lifo_and_top(void **state)
 	(void)state;
 
 	log_start();
-	assert_int_equal(hm_test_init_topo(TOPO2), 0);
+	assert_int_equal(init_topo(TOPO2), 0);
 	/* a fresh heap grows by one smallest page; the block is at its top */
 	a = hm_malloc("t", 1000, 0);
 	assert_non_null(a);
@@ -854,7 +896,7 @@ test_malloc_alignment(void **state)
 			continue;
 		}
 		log_start();
-		assert_int_equal(hm_test_init_topo(topos[t]), 0);
+		assert_int_equal(init_topo(topos[t]), 0);
 		for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 			for (uint64_t a = 64; a <= (t == 1 ? 16 * KB : MB2); a <<= 1) {
 				size_t sz;
@@ -922,7 +964,7 @@ test_malloc_bound(void **state)
 	(void)state;
 
 	log_start();
-	assert_int_equal(hm_test_init_topo(TOPO2), 0);
+	assert_int_equal(init_topo(TOPO2), 0);
 	buf = hm_malloc("buffer", len, 4096);
 	assert_non_null(buf);
 	h = hm_heap_init(buf, len, "inner");
@@ -960,7 +1002,7 @@ test_malloc_page_release(void **state)
 	(void)state;
 
 	log_start();
-	assert_int_equal(hm_test_init_topo(TOPO2), 0);
+	assert_int_equal(init_topo(TOPO2), 0);
 	int64_t m0 = hm_memseg_mapped_bytes(0);
 	bool has_4k = hm_test_has_page_sz(KB4);
 	int in2 = pages_in_use(0, MB2), in4 = has_4k ? pages_in_use(0, KB4) : 0;
@@ -1040,6 +1082,7 @@ test_malloc_prealloc_kept(void **state)
 	hm_config_init(&c);
 	c.topology = TOPO2;
 	c.memory = 16 * MB;
+	c.no_malloc_cache = !with_cache;
 	assert_int_equal(hm_test_init_cfg(&c), 0);
 	int nb = hm_test_node_b();
 	int64_t m0 = hm_memseg_mapped_bytes(0), m1 = nb != 0 ? hm_memseg_mapped_bytes(nb) : 0;
@@ -1097,6 +1140,7 @@ test_malloc_legacy_mem(void **state)
 	hm_config_init(&c);
 	c.topology = "nodes=2;2M=4,4;4K=16,16;lcores=0@0,1@1";
 	c.legacy_mem = true;
+	c.no_malloc_cache = !with_cache;
 	assert_int_equal(hm_test_init_cfg(&c), 0);
 	int64_t m0 = hm_memseg_mapped_bytes(0);
 	assert_int_equal(m0, 4 * MB2 + (hm_test_has_page_sz(KB4) ? 16 * KB4 : 0));
@@ -1178,7 +1222,7 @@ test_malloc_socket_fallback(void **state)
 	hm_test_need_nodes(2);
 	hm_test_need_emu("exhausts one node with the pool= fault (emu fault injection)");
 	log_start();
-	assert_int_equal(hm_test_init_topo("nodes=2;2M=8,8;4K=64,64;lcores=0@0,1@1"), 0);
+	assert_int_equal(init_topo("nodes=2;2M=8,8;4K=64,64;lcores=0@0,1@1"), 0);
 	/* the main lcore is on node 0 */
 	p = hm_malloc("t", 1000, 0);
 	assert_non_null(p);
@@ -1262,7 +1306,7 @@ test_malloc_free_in_walk(void **state)
 	(void)state;
 
 	log_start();
-	assert_int_equal(hm_test_init_topo(TOPO2), 0);
+	assert_int_equal(init_topo(TOPO2), 0);
 	memset(&w, 0, sizeof(w));
 	w.to_free = hm_malloc("walk", 3 * MB, 0);
 	assert_non_null(w.to_free);
@@ -1297,7 +1341,7 @@ test_malloc_exhaustion(void **state)
 	(void)state;
 
 	log_start();
-	assert_int_equal(hm_test_init_topo("nodes=1;2M=8;4K=16;lcores=0"), 0);
+	assert_int_equal(init_topo("nodes=1;2M=8;4K=16;lcores=0"), 0);
 	/* a request far beyond the machine: ENOMEM, nothing mapped, no rollback needed */
 	const size_t huge[] = { (1ULL << 44) + 2048, (1ULL << 45) + 4096, 1ULL << 46, 64 * MB };
 	for (size_t i = 0; i < sizeof(huge) / sizeof(huge[0]); i++) {
@@ -1362,7 +1406,7 @@ test_malloc_exhaustion_fault(void **state)
 
 	hm_test_need_emu("page maps fail by fault injection (every=, nth=)");
 	log_start();
-	assert_int_equal(hm_test_init_topo("nodes=1;2M=8;4K=16;lcores=0"), 0);
+	assert_int_equal(init_topo("nodes=1;2M=8;4K=16;lcores=0"), 0);
 	assert_int_equal(hm_backend_fault("every=1"), 0);
 	hm_errno = 0;
 	assert_null(hm_malloc("fault", 100, 0));
@@ -1407,7 +1451,7 @@ test_malloc_zero_is_lazy_and_precise(void **state)
 	(void)state;
 
 	log_start();
-	assert_int_equal(hm_test_init_topo("nodes=1;2M=16"), 0); /* one page holds all */
+	assert_int_equal(init_topo("nodes=1;2M=16"), 0); /* one page holds all */
 	const struct malloc_heap *h0 = heap_of_node(0);
 	char *keep = hm_malloc("keep", 64, 0); /* holds the page */
 	char *a = hm_malloc("a", 4096, 0);
@@ -1452,7 +1496,7 @@ test_malloc_zmalloc_after_dirty_free(void **state)
 	(void)state;
 
 	log_start();
-	assert_int_equal(hm_test_init_topo(TOPO2), 0);
+	assert_int_equal(init_topo(TOPO2), 0);
 	const struct malloc_heap *h0 = heap_of_node(0);
 	keep = hm_malloc("keep", 100, 0);
 	assert_non_null(keep);
@@ -1519,7 +1563,7 @@ test_malloc_stats(void **state)
 
 	int nb = hm_test_node_b();
 	log_start();
-	assert_int_equal(hm_test_init_topo(TOPO2), 0);
+	assert_int_equal(init_topo(TOPO2), 0);
 	st0 = stats_of(0);
 	assert_int_equal(st0.heap_totalsz_bytes, 0);
 	assert_int_equal(st0.alloc_count, 0);
@@ -1580,7 +1624,7 @@ test_malloc_realloc(void **state)
 	(void)state;
 
 	log_start();
-	assert_int_equal(hm_test_init_topo(TOPO2), 0);
+	assert_int_equal(init_topo(TOPO2), 0);
 	a = hm_malloc("t", 1000, 0); /* top of a fresh page */
 	b = hm_malloc("t", 1000, 0); /* below a */
 	c = hm_malloc("t", 1000, 0); /* below b */
@@ -1660,7 +1704,7 @@ test_malloc_usable_size(void **state)
 	(void)state;
 
 	log_start();
-	assert_int_equal(hm_test_init_topo(TOPO2), 0);
+	assert_int_equal(init_topo(TOPO2), 0);
 	for (int i = 0; i < 500; i++) {
 		size_t size = 1 + hm_test_rand(&rs) % (i % 2 == 0 ? 300 : 20000), usable;
 		unsigned int align = 0;
@@ -1702,7 +1746,7 @@ test_malloc_external_heap(void **state)
 	(void)state;
 
 	log_start();
-	assert_int_equal(hm_test_init_topo(TOPO2), 0);
+	assert_int_equal(init_topo(TOPO2), 0);
 	map = mmap(NULL, 3 * len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(map != MAP_FAILED);
 	ext = (char *)HM_ALIGN_CEIL((uintptr_t)map, MB2);
@@ -1831,7 +1875,7 @@ test_malloc_external_list_slots(void **state)
 	(void)state;
 
 	log_start();
-	assert_int_equal(hm_test_init_topo(TOPO2), 0);
+	assert_int_equal(init_topo(TOPO2), 0);
 	map = mmap(NULL, n_max * KB4, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(map != MAP_FAILED);
 	assert_int_equal(hm_malloc_heap_create("slots"), 0);
@@ -1877,7 +1921,7 @@ test_malloc_cleanup_with_live_blocks(void **state)
 	assert_true(map != MAP_FAILED);
 	for (int round = 0; round < 2; round++) {
 		log_start();
-		assert_int_equal(hm_test_init_topo(TOPO2), 0);
+		assert_int_equal(init_topo(TOPO2), 0);
 		assert_int_equal(hm_malloc_leak_report(NULL), 0);
 		assert_int_equal(hm_memseg_mapped_bytes(0), 0);
 		assert_int_equal(hm_memseg_mapped_bytes(hm_test_node_b()), 0);
@@ -1911,7 +1955,7 @@ test_malloc_leak_report(void **state)
 	(void)state;
 
 	log_start();
-	assert_int_equal(hm_test_init_topo(TOPO2), 0);
+	assert_int_equal(init_topo(TOPO2), 0);
 	assert_int_equal(hm_malloc_leak_report(NULL), 0);
 	ps[0] = hm_malloc("alpha", 100, 0);
 	ps[1] = hm_malloc("alpha", 100, 0);
@@ -2011,7 +2055,7 @@ test_malloc_threads(void **state)
 	(void)state;
 
 	log_start();
-	assert_int_equal(hm_test_init_topo(TOPO2), 0);
+	assert_int_equal(init_topo(TOPO2), 0);
 	struct hm_malloc_socket_stats st0 = stats_of(0);
 	for (int i = 0; i < 2; i++) {
 		memset(&t[i], 0, sizeof(t[i]));
@@ -2082,7 +2126,7 @@ test_malloc_races(void **state)
 	(void)state;
 
 	hm_test_quiet_log();
-	assert_int_equal(hm_test_init_topo(TOPO2), 0);
+	assert_int_equal(init_topo(TOPO2), 0);
 	assert_int_equal(hm_malloc_heap_create("race"), 0);
 	for (int round = 0; round < 200; round++) {
 		int kind = round & 1;
@@ -2118,6 +2162,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_malloc_invalid_args, hm_test_teardown),
 		cmocka_unit_test_teardown(test_malloc_model, hm_test_teardown),
+		cmocka_unit_test_teardown(test_malloc_model_cached, teardown_cached),
 		cmocka_unit_test_teardown(test_malloc_check_detects_corruption, hm_test_teardown),
 		cmocka_unit_test_teardown(test_malloc_lifo_and_top, hm_test_teardown),
 		cmocka_unit_test_teardown(test_malloc_alignment, hm_test_teardown),

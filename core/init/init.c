@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "init_i.h"
+#include "hugemem/malloc.h"
 #include "lcore_i.h"
 #include "malloc_i.h"
 #include "memseg_i.h"
@@ -463,7 +464,9 @@ hm_init_config(const struct hm_config *cfg)
 	if (rc == 0)
 		rc = memseg_preallocate(bytes, &probe);
 	if (rc == 0)
-		rc = malloc_init(g.mcfg, mp.fbarray_dir);
+		rc = malloc_init(g.mcfg, mp.fbarray_dir,
+				 c.no_malloc_cache ? 0 :
+				 c.malloc_cache != 0 ? c.malloc_cache : HM_MALLOC_CACHE_DEFAULT);
 	if (rc == 0)
 		rc = memzone_init(g.mcfg, mp.fbarray_dir, c.max_memzones);
 	if (rc < 0)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "init_i.h"
+#include "hugemem/malloc.h"
 
 enum {
 	OPT_MEMORY = 'm',
@@ -29,6 +30,7 @@ enum {
 	OPT_HUGE_DIR,
 	OPT_HUGE_UNLINK,
 	OPT_SINGLE_FILE_SEGMENTS,
+	OPT_MALLOC_CACHE,
 };
 
 static const struct option long_opts[] = {
@@ -49,6 +51,7 @@ static const struct option long_opts[] = {
 	{ "huge-dir", required_argument, NULL, OPT_HUGE_DIR },
 	{ "huge-unlink", optional_argument, NULL, OPT_HUGE_UNLINK },
 	{ "single-file-segments", no_argument, NULL, OPT_SINGLE_FILE_SEGMENTS },
+	{ "malloc-cache", required_argument, NULL, OPT_MALLOC_CACHE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -69,6 +72,8 @@ static const char usage[] =
 	"  --iova-mode=pa|va       device addresses are (synthetic) physical or virtual\n"
 	"  --legacy-mem            map all memory at init, sorted by IOVA; no growth or free\n"
 	"  --log-level=LEVEL       emerg|alert|crit|err|warning|notice|info|debug or 1..8\n"
+	"  --malloc-cache=N        small blocks per size class each lcore keeps for reuse\n"
+	"                          (even, 2..512, default 32; 0: off, frees go to the heap)\n"
 	"  --huge-dir=DIR          hugetlbfs backend: hugetlbfs mount or directory to use\n"
 	"  --huge-unlink[=existing|always|never]  hugetlbfs backend: page file lifetime\n"
 	"  --single-file-segments  hugetlbfs backend: one file per memseg list\n";
@@ -243,6 +248,18 @@ parse_one(struct hm_config *c, int opt, const char *arg, const char *bad)
 				       "always, never)", arg);
 		c->huge_unlink_set = true;
 		return need_backend("--huge-unlink", "hugetlbfs");
+	case OPT_MALLOC_CACHE: {
+		char *end;
+		errno = 0;
+		unsigned long n = strtoul(arg, &end, 10);
+		if (errno != 0 || *end != '\0' || arg[0] < '0' || arg[0] > '9' ||
+		    (n != 0 && (n < 2 || n > HM_MALLOC_CACHE_MAX || n % 2 != 0)))
+			return hm_fail(EINVAL, "--malloc-cache: '%s' is not 0 (off) or an even "
+				       "number of blocks from 2 to %u", arg, HM_MALLOC_CACHE_MAX);
+		c->no_malloc_cache = n == 0;
+		c->malloc_cache = (unsigned int)n;
+		return 0;
+	}
 	case OPT_SINGLE_FILE_SEGMENTS:
 		c->single_file_segments = true;
 		return need_backend("--single-file-segments", "hugetlbfs");

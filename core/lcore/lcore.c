@@ -20,6 +20,7 @@ static struct {
 } lc = { .main_lcore = HM_LCORE_ID_ANY };
 
 static uint32_t next_gen = 1;
+static void (*release_hook)(unsigned int lcore_id);
 /* Table generation, 0 = not initialised; and the calling thread's id tagged with
  * the generation it was taken in. Exported for the inline hm_lcore_id(). */
 uint32_t hm_lcore__gen;
@@ -121,6 +122,23 @@ hm_lcore_is_enabled(unsigned int lcore_id)
 	return hm_lcore__gen != 0 && lcore_id < lc.n_lcores && lc.node[lcore_id] >= 0;
 }
 
+bool
+lcore_others_registered(void)
+{
+	unsigned int self = self_id();
+
+	for (unsigned int i = 0; hm_lcore__gen != 0 && i < lc.n_lcores; i++)
+		if (i != self && __atomic_load_n(&lc.taken[i], __ATOMIC_ACQUIRE))
+			return true;
+	return false;
+}
+
+void
+lcore_on_release(void (*fn)(unsigned int lcore_id))
+{
+	release_hook = fn;
+}
+
 int
 hm_thread_register(void)
 {
@@ -150,6 +168,8 @@ hm_thread_unregister(void)
 
 	if (id == HM_LCORE_ID_ANY || id == lc.main_lcore)
 		return; /* the main lcore stays with the thread that called hm_init */
+	if (release_hook != NULL)
+		release_hook(id);
 	__atomic_store_n(&lc.taken[id], 0, __ATOMIC_RELEASE);
 	hm_lcore__self.gen = 0;
 	hm_lcore__self.id = HM_LCORE_ID_ANY;

@@ -11,5 +11,10 @@ HM_INTERNAL int lcore_init(const struct hm_probe *probe);
 HM_INTERNAL void lcore_fini(void);
 /* Number of lcores on @p node. */
 HM_INTERNAL unsigned int lcore_count_on(int node);
+/* Whether a thread other than the caller holds an lcore id right now. */
+HM_INTERNAL bool lcore_others_registered(void);
+/* @p fn (NULL: none) runs in a thread that unregisters, with its lcore id, just
+ * before the id is given up: later modules (malloc's lcore caches) hook in here. */
+HM_INTERNAL void lcore_on_release(void (*fn)(unsigned int lcore_id));
 
 #endif

@@ -318,11 +318,11 @@ heap_add_memory(struct malloc_heap *h, void *start, uint64_t len, uint16_t msl_i
 	else
 		h->last = e;
 	h->total_size += len;
-	if (n != NULL && n->state == ELEM_FREE && joinable(e, n)) {
+	if (n != NULL && elem_state(n) == ELEM_FREE && joinable(e, n)) {
 		fl_remove(h, n);
 		absorb_next(h, e, n);
 	}
-	if (p != NULL && p->state == ELEM_FREE && joinable(p, e)) {
+	if (p != NULL && elem_state(p) == ELEM_FREE && joinable(p, e)) {
 		fl_remove(h, p);
 		absorb_next(h, p, e);
 		e = p;
@@ -448,13 +448,71 @@ set_busy(struct malloc_elem *e, const char *type, uint64_t req, uint32_t pad)
 {
 	char t[sizeof(e->busy.type)] = { 0 }; /* two stores, then two more below */
 
-	e->state = ELEM_BUSY;
+	elem_set_state(e, ELEM_BUSY);
 	e->pad = pad;
 	if (type != NULL)
 		for (unsigned int i = 0; i < sizeof(t) && type[i] != '\0'; i++)
 			t[i] = type[i];
 	memcpy(e->busy.type, t, sizeof(t));
 	set_req(e, req);
+}
+
+void
+heap_mark_busy(struct malloc_elem *e, const char *type, uint64_t req)
+{
+	set_busy(e, type, req, 0);
+}
+
+void
+heap_split_cached(struct malloc_elem *b, uint64_t esz, unsigned int n, struct malloc_elem **out)
+{
+	struct malloc_heap *h = b->heap;
+	struct malloc_elem *after = b->next, *prev = b;
+	char *p = (char *)b;
+	uint64_t left = b->size;
+
+	HM_ASSERT(b->pad == 0 && n >= 1 && left >= esz * n);
+	for (unsigned int i = 0; i < n; i++, p += esz, left -= esz) {
+		struct malloc_elem *e = (struct malloc_elem *)p;
+		if (i > 0) {
+			/* every field a CACHED element has; set_busy writes the rest */
+			e->heap = h;
+			e->prev = prev;
+			prev->next = e;
+			e->rsvd = 0;
+			e->msl_idx = b->msl_idx;
+			e->expansion = b->expansion;
+			e->cookie = cookie_of(e);
+		}
+		e->size = i + 1 < n ? esz : left;
+		e->pad = 0;
+		elem_set_state(e, ELEM_CACHED);
+		out[i] = e;
+		prev = e;
+	}
+	prev->next = after;
+	if (after != NULL)
+		after->prev = prev;
+	else
+		h->last = prev;
+	h->alloc_count += n - 1;
+}
+
+bool
+heap_join_cached(struct malloc_elem *a, struct malloc_elem *b)
+{
+	if (a->next != b || !joinable(a, b))
+		return false;
+	a->size += b->size;
+	a->next = b->next;
+	if (b->next != NULL)
+		b->next->prev = a;
+	else
+		a->heap->last = a;
+	/* what is left of b's header reads as freed: a later free of it is a double free */
+	elem_set_state(b, ELEM_FREE);
+	a->heap->alloc_count--;
+	return true;
 }
 
 /* Requested size of a BUSY element. */
@@ -532,15 +590,16 @@ elem_from_data(const void *ptr)
 	e = (struct malloc_elem *)((char *)ptr - ELEM_HEADER_LEN);
 	if (e->cookie != cookie_of(e))
 		return hm_fail_ptr(EINVAL, "%p was not returned by hugemem malloc (no header)", ptr);
-	if (e->state == ELEM_PAD) {
+	uint8_t st = elem_state(e);
+	if (st == ELEM_PAD) {
 		struct malloc_elem *real = (struct malloc_elem *)((char *)e - e->pad);
 		if (e->pad == 0 || e->pad >= MIN_ELEM_SIZE || real->cookie != cookie_of(real) ||
-		    real->state != ELEM_BUSY || real->pad != e->pad)
+		    elem_state(real) != ELEM_BUSY || real->pad != e->pad)
 			return hm_fail_ptr(EINVAL, "%p: corrupt padding header", ptr);
 		e = real;
-	} else if (e->state == ELEM_FREE) {
+	} else if (st == ELEM_FREE || st == ELEM_CACHED) {
 		return hm_fail_ptr(EINVAL, "double free of %p (or a pointer into freed memory)", ptr);
-	} else if (e->state != ELEM_BUSY || e->pad != 0) {
+	} else if (st != ELEM_BUSY || e->pad != 0) {
 		/* pad != 0 on a BUSY header here means ptr is not its data pointer */
 		return hm_fail_ptr(EINVAL, "%p is not the start of an allocation", ptr);
 	}
@@ -571,11 +630,11 @@ heap_free_elem(struct malloc_elem *e)
 	/* catch use after free: the data (and any PAD header) reads as poison */
 	memset((char *)e + ELEM_HEADER_LEN, MALLOC_POISON, e->size - ELEM_HEADER_LEN);
 #endif
-	bool jn = n != NULL && n->state == ELEM_FREE && joinable(e, n);
-	bool jp = p != NULL && p->state == ELEM_FREE && joinable(p, e);
+	bool jn = n != NULL && elem_state(n) == ELEM_FREE && joinable(e, n);
+	bool jp = p != NULL && elem_state(p) == ELEM_FREE && joinable(p, e);
 	uint64_t added = e->size;
 
-	e->state = ELEM_FREE;
+	elem_set_state(e, ELEM_FREE);
 	set_clean_end(e, 0); /* not zeroed: hm_zmalloc zeroes what it hands out */
 	h->alloc_count--;
 	/* A free neighbour whose class does not change keeps (or hands over) its
@@ -671,7 +730,7 @@ heap_resize_in_place(struct malloc_elem *e, uint64_t size, uint64_t req)
 	uint64_t n_ce = 0;
 
 	if (size > usable) {
-		if (n == NULL || n->state != ELEM_FREE || !joinable(e, n) ||
+		if (n == NULL || elem_state(n) != ELEM_FREE || !joinable(e, n) ||
 		    usable + n->size < size)
 			return false;
 		n_ce = elem_clean_end(n);
@@ -694,7 +753,7 @@ heap_resize_in_place(struct malloc_elem *e, uint64_t size, uint64_t req)
 			memset((char *)t + ELEM_HEADER_LEN, MALLOC_POISON,
 			       t->size - ELEM_HEADER_LEN);
 #endif
-		if (tn != NULL && tn->state == ELEM_FREE && joinable(t, tn)) {
+		if (tn != NULL && elem_state(tn) == ELEM_FREE && joinable(t, tn)) {
 			fl_remove(h, tn);
 			absorb_next(h, t, tn);
 		}
@@ -774,15 +833,16 @@ all_zero(const char *p, const char *end)
 }
 
 int
-heap_check(struct malloc_heap *h, const char **why)
+heap_check(struct malloc_heap *h, const char **why, uint64_t *n_cached)
 {
-	uint64_t total = 0, free_b = 0, free_n = 0, busy = 0, listed = 0;
+	uint64_t total = 0, free_b = 0, free_n = 0, busy = 0, listed = 0, cached = 0;
 	const struct malloc_elem *prev = NULL;
 
 	*why = NULL;
 	if ((h->first == NULL) != (h->last == NULL))
 		*why = "first/last not NULL together";
 	for (const struct malloc_elem *e = h->first; e != NULL && *why == NULL; e = e->next) {
+		uint8_t st = elem_state(e);
 		if (e->cookie != cookie_of(e))
 			*why = "element header cookie is wrong";
 		else if (e->heap != h)
@@ -795,32 +855,37 @@ heap_check(struct malloc_heap *h, const char **why)
 			*why = "elements overlap";
 		else if (((uintptr_t)e | e->size) & (MALLOC_ALIGN - 1))
 			*why = "element address or size not a multiple of 64";
-		else if (e->size < MIN_ELEM_SIZE && e->state == ELEM_FREE)
+		else if (e->size < MIN_ELEM_SIZE && st == ELEM_FREE)
 			*why = "free element smaller than the minimum";
-		else if (e->state != ELEM_FREE && e->state != ELEM_BUSY)
-			*why = "element in the address list is neither FREE nor BUSY";
-		else if (e->state == ELEM_FREE && prev != NULL && prev->state == ELEM_FREE &&
+		else if (st != ELEM_FREE && st != ELEM_BUSY && st != ELEM_CACHED)
+			*why = "element in the address list is neither FREE, BUSY nor CACHED";
+		else if (st == ELEM_CACHED &&
+			 (h->kind != HEAP_NATIVE || e->pad != 0 || e->size < MIN_ELEM_SIZE ||
+			  e->size - ELEM_OVERHEAD > SMALL_LIMIT + MIN_ELEM_SIZE))
+			*why = "CACHED element that no lcore cache could hold";
+		else if (st == ELEM_FREE && prev != NULL && elem_state(prev) == ELEM_FREE &&
 			 joinable(prev, e))
 			*why = "two adjacent free elements in one memseg list";
-		else if (e->state == ELEM_BUSY && e->pad != 0 &&
+		else if (st == ELEM_BUSY && e->pad != 0 &&
 			 (e->pad >= MIN_ELEM_SIZE || e->pad % MALLOC_ALIGN != 0 ||
 			  ((const struct malloc_elem *)((const char *)e + e->pad))->state != ELEM_PAD ||
 			  ((const struct malloc_elem *)((const char *)e + e->pad))->pad != e->pad))
 			*why = "BUSY element with a broken PAD header";
-		else if (e->state == ELEM_FREE &&
+		else if (st == ELEM_FREE &&
 			 (e->clean == 0 || (uint64_t)e->clean * MALLOC_ALIGN > e->size ||
 			  e->rsvd != 0))
 			*why = "free element with a clean mark outside [header, size]";
-		else if (e->state == ELEM_FREE && HM_DEBUG >= 3 &&
+		else if (st == ELEM_FREE && HM_DEBUG >= 3 &&
 			 !all_zero((const char *)e + ELEM_HEADER_LEN,
 				   (const char *)e + elem_clean_end(e)))
 			*why = "free element holds non-zero data below its clean mark";
 		total += e->size;
-		if (e->state == ELEM_FREE) {
+		if (st == ELEM_FREE) {
 			free_b += e->size;
 			free_n++;
 		} else {
 			busy++;
+			cached += st == ELEM_CACHED;
 		}
 		if (e->next == NULL && h->last != e)
 			*why = "last element is not heap->last";
@@ -858,7 +923,9 @@ heap_check(struct malloc_heap *h, const char **why)
 	if (*why == NULL && free_n != h->free_count)
 		*why = "heap->free_count != number of free elements";
 	if (*why == NULL && busy != h->alloc_count)
-		*why = "heap->alloc_count != number of BUSY elements";
+		*why = "heap->alloc_count != number of BUSY and CACHED elements";
+	if (n_cached != NULL)
+		*n_cached = cached;
 	return *why == NULL ? 0 : -EFAULT;
 }
 
@@ -875,9 +942,13 @@ heap_dump(struct malloc_heap *h, FILE *f, bool elems)
 	if (!elems)
 		return;
 	for (const struct malloc_elem *e = h->first; e != NULL; e = e->next) {
-		if (e->state == ELEM_BUSY)
+		uint8_t es = elem_state(e);
+		if (es == ELEM_BUSY)
 			fprintf(f, "  %p %10" PRIu64 " BUSY  data %p usable %" PRIu64 " type '%.12s'\n",
 				(const void *)e, e->size, elem_data(e), elem_usable(e), e->busy.type);
+		else if (es == ELEM_CACHED)
+			fprintf(f, "  %p %10" PRIu64 " CACHED in an lcore's malloc cache\n",
+				(const void *)e, e->size);
 		else
 			fprintf(f, "  %p %10" PRIu64 " FREE  zero below +%" PRIu64 "\n",
 				(const void *)e, e->size, elem_clean_end(e));

@@ -23,6 +23,7 @@
 #include "memseg_i.h"
 #include "hugemem/lcore.h"
 #include "hugemem/memzone.h"
+#include "lcore_i.h"
 
 static struct {
 	struct hm_mem_config *mcfg; /* NULL when not initialised */
@@ -137,8 +138,11 @@ adopt_pages(struct malloc_heap *h, char *va, uint64_t len, unsigned int li)
 	return heap_add_memory(h, va, len, (uint16_t)li, dirty);
 }
 
+static int mc_init(unsigned int cap);
+static void mc_fini(void);
+
 int
-malloc_init(struct hm_mem_config *mcfg, const char *dir)
+malloc_init(struct hm_mem_config *mcfg, const char *dir, unsigned int cache_blocks)
 {
 	int rc;
 
@@ -173,7 +177,12 @@ malloc_init(struct hm_mem_config *mcfg, const char *dir)
 			i += n;
 		}
 	}
-	return 0;
+	rc = mc_init(cache_blocks);
+	if (rc < 0) {
+		hm_fbarray_destroy(&mcfg->heaps);
+		memset(&ms_st, 0, sizeof(ms_st));
+	}
+	return rc;
 }
 
 void
@@ -183,6 +192,7 @@ malloc_fini(void)
 
 	if (mcfg == NULL)
 		return;
+	mc_fini(); /* cached blocks are not leaks */
 	if (hm_malloc_leak_report(NULL) > 0) {
 		HM_LOG(WARNING, "hm_cleanup: allocations still live (leak report follows)");
 		hm_malloc_leak_report(stderr);
@@ -298,9 +308,9 @@ grow_and_alloc(struct malloc_heap *h, const struct alloc_req *r)
 			/* whole pages of the new memory that the block does not use go
 			 * straight back (alignment slack): no free element keeps one */
 			const struct malloc_elem *b = elem_of_live(p);
-			if (b->next != NULL && b->next->state == ELEM_FREE)
+			if (b->next != NULL && elem_state(b->next) == ELEM_FREE)
 				release_pages(h, b->next, va, va + len);
-			if (b->prev != NULL && b->prev->state == ELEM_FREE)
+			if (b->prev != NULL && elem_state(b->prev) == ELEM_FREE)
 				release_pages(h, b->prev, va, va + len);
 			free(ms);
 			return p;
@@ -410,6 +420,379 @@ release_pages(struct malloc_heap *h, struct malloc_elem *e, char *wlo, char *whi
 	}
 }
 
+/* ---------------------------------------------------------------- lcore caches */
+
+/*
+ * Per-lcore malloc caches (process-local, like DPDK's mempool caches): small
+ * blocks freed by an lcore wait in its cache, one LIFO stack per 64-byte size
+ * class up to SMALL_LIMIT, and its next mallocs of that class take them back
+ * without the heap lock. Only the lcore's own node heap is cached, only blocks
+ * without alignment padding, and only for hm_malloc/hm_zmalloc/hm_calloc/
+ * hm_free on lcore threads; everything else goes straight to the heap.
+ *
+ * A cached element stays in the heap's address list in state CACHED: the heap
+ * neither joins it nor hands it out; a second free of it is a double free. An
+ * empty class refills with a run of cap/2 elements carved from one heap
+ * allocation; a full class gives its older half back under one lock, sorted by
+ * address and with adjacent elements joined first, so freeing in allocation
+ * order costs one heap free per run. Stats count cached blocks as free.
+ * Cached memory goes back to the heap on hm_malloc_cache_flush(), when an
+ * allocation would otherwise fail with ENOMEM, when the lcore's thread
+ * unregisters, and at hm_cleanup.
+ */
+#define MC_CLASSES (SMALL_LIMIT / MALLOC_ALIGN) /* 16: data sizes 64, 128, ..., 1024 */
+
+struct mcache {
+	struct malloc_heap *heap;   /* the lcore's node heap; NULL: lcore has no cache */
+	struct malloc_elem **objs;  /* MC_CLASSES x mc.cap, allocated at first use */
+	uint32_t len[MC_CLASSES];
+	uint64_t count, bytes;      /* blocks cached and their element bytes (relaxed:
+				       stats of other threads read them) */
+} __attribute__((aligned(64)));
+
+static struct {
+	struct mcache *c;   /* HM_MAX_LCORE entries; NULL: caches off */
+	unsigned int cap;   /* blocks per class, even, >= 2 */
+} mc;
+
+static inline void
+mc_account(struct mcache *c, int64_t n, int64_t bytes)
+{
+	__atomic_store_n(&c->count, c->count + (uint64_t)n, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->bytes, c->bytes + (uint64_t)bytes, __ATOMIC_RELAXED);
+}
+
+/* The calling lcore's cache, or NULL (caches off, no lcore, no node heap). */
+static inline struct mcache *
+mc_self(void)
+{
+	unsigned int lc;
+
+	if (mc.c == NULL || (lc = hm_lcore_id()) >= HM_MAX_LCORE || mc.c[lc].heap == NULL)
+		return NULL;
+	return &mc.c[lc];
+}
+
+static int
+cmp_ptr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)*(void *const *)a, y = (uintptr_t)*(void *const *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Give @p n CACHED elements back to @p c's heap: sorted, runs joined, one lock. */
+static void
+mc_give_back(struct mcache *c, struct malloc_elem **v, unsigned int n)
+{
+	struct malloc_heap *h = c->heap;
+	uint64_t bytes = 0;
+
+	for (unsigned int i = 1; i < n; i++) { /* insertion sort: usually sorted already */
+		struct malloc_elem *x = v[i];
+		unsigned int j = i;
+		for (; j > 0 && (uintptr_t)v[j - 1] > (uintptr_t)x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		bytes += v[i]->size;
+	/* stats first: a reader may briefly count them as allocated, never twice as free */
+	mc_account(c, -(int64_t)n, -(int64_t)bytes);
+	hm_spinlock_lock(&h->lock);
+	for (unsigned int i = 0; i < n;) {
+		struct malloc_elem *a = v[i++];
+		while (i < n && heap_join_cached(a, v[i]))
+			i++;
+		char *lo = (char *)a, *hi = lo + a->size;
+		release_pages(h, heap_free_elem(a), lo, hi);
+	}
+	hm_spinlock_unlock(&h->lock);
+}
+
+/* Return all of @p c's blocks to its heap. @return how many. Owner thread only. */
+static unsigned int
+mc_flush(struct mcache *c)
+{
+	unsigned int total = 0;
+
+	if (c->objs == NULL)
+		return 0;
+	for (unsigned int k = 0; k < MC_CLASSES; k++) {
+		if (c->len[k] == 0)
+			continue;
+		mc_give_back(c, &c->objs[k * mc.cap], c->len[k]);
+		total += c->len[k];
+		c->len[k] = 0;
+	}
+	return total;
+}
+
+static bool
+mc_objs(struct mcache *c)
+{
+	if (c->objs == NULL)
+		c->objs = calloc((size_t)MC_CLASSES * mc.cap, sizeof(c->objs[0]));
+	return c->objs != NULL;
+}
+
+/* Refill class @p k with a run of cap/2 elements from one heap allocation. */
+static bool
+mc_refill(struct mcache *c, unsigned int k)
+{
+	struct malloc_heap *h = c->heap;
+	unsigned int n = mc.cap / 2;
+	uint64_t esz = ELEM_OVERHEAD + (uint64_t)(k + 1) * MALLOC_ALIGN, bytes = 0;
+	struct alloc_req r = { .size = esz * n - ELEM_OVERHEAD, .align = MALLOC_ALIGN };
+	struct malloc_elem **out = &c->objs[k * mc.cap];
+	void *p;
+
+	r.req = r.size;
+	hm_spinlock_lock(&h->lock);
+	p = heap_alloc(h, &r);
+	if (p == NULL)
+		p = grow_and_alloc(h, &r);
+	if (p != NULL)
+		heap_split_cached((struct malloc_elem *)((char *)p - ELEM_HEADER_LEN), esz, n, out);
+	hm_spinlock_unlock(&h->lock);
+	if (p == NULL)
+		return false;
+	/* hand out the lowest address first (the stack pops from the top) */
+	for (unsigned int i = 0; i < n / 2; i++) {
+		struct malloc_elem *t = out[i];
+		out[i] = out[n - 1 - i];
+		out[n - 1 - i] = t;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		bytes += out[i]->size;
+	c->len[k] = n;
+	mc_account(c, n, (int64_t)bytes);
+	return true;
+}
+
+/* A block of @p size (1..SMALL_LIMIT) bytes from the calling lcore's cache, or
+ * NULL: no cache here, another node asked for, or the refill failed (the caller
+ * then takes the heap path, which reports the error). */
+static inline void *
+mc_alloc(const char *type, size_t size, int socket)
+{
+	struct mcache *c = mc_self();
+	struct malloc_elem *e;
+	unsigned int k;
+
+	if (c == NULL || (socket != HM_SOCKET_ID_ANY && socket != c->heap->socket_id) ||
+	    memseg_in_walk() || !mc_objs(c))
+		return NULL;
+	k = (unsigned int)((size - 1) / MALLOC_ALIGN);
+	if (c->len[k] == 0 && !mc_refill(c, k))
+		return NULL;
+	e = c->objs[k * mc.cap + --c->len[k]];
+	mc_account(c, -1, -(int64_t)e->size);
+	heap_mark_busy(e, type, size);
+	return (char *)e + ELEM_HEADER_LEN;
+}
+
+/* Free @p ptr into the calling lcore's cache. @return true when it did; false
+ * when the block is not for the cache (or is bad: the heap path then says why). */
+static inline bool
+mc_free(void *ptr)
+{
+	struct mcache *c = mc_self();
+	const struct hm_memseg_list *msl;
+	struct malloc_elem *e;
+	const char *hdr = (const char *)ptr - ELEM_HEADER_LEN;
+	uint64_t usable;
+	unsigned int k;
+
+	if (c == NULL || ((uintptr_t)ptr & (MALLOC_ALIGN - 1)) != 0 ||
+	    (uintptr_t)ptr < ELEM_HEADER_LEN || memseg_in_walk())
+		return false;
+	/* the block's page must be mapped before its header is read: true of any
+	 * live block (a free racing with another free of the same block is the
+	 * caller's data race, as with any allocator) */
+	if ((msl = hm_mem_virt2memseg_list(hdr)) == NULL || msl->external ||
+	    msl->socket_id != c->heap->socket_id || memseg_of(msl, hdr) == NULL)
+		return false;
+	e = (struct malloc_elem *)hdr;
+	if (e->cookie != (ELEM_COOKIE ^ (uint32_t)(uintptr_t)e) || elem_state(e) != ELEM_BUSY ||
+	    e->pad != 0 || e->heap != c->heap ||
+	    (usable = e->size - ELEM_OVERHEAD) > SMALL_LIMIT || !mc_objs(c))
+		return false;
+#if MALLOC_DEBUG
+	if (elem_from_data(ptr) == NULL) /* the overrun guard */
+		return false;
+#endif
+	k = (unsigned int)(usable / MALLOC_ALIGN - 1);
+#if MALLOC_DEBUG
+	memset((char *)e + ELEM_HEADER_LEN, MALLOC_POISON, e->size - ELEM_HEADER_LEN);
+#endif
+	elem_set_state(e, ELEM_CACHED);
+	if (c->len[k] == mc.cap) {
+		/* give the older half back, keep the recently freed (warm) half */
+		unsigned int half = mc.cap / 2;
+		struct malloc_elem **v = &c->objs[k * mc.cap];
+		mc_give_back(c, v, half);
+		memmove(v, v + half, (mc.cap - half) * sizeof(v[0]));
+		c->len[k] -= half;
+	}
+	c->objs[k * mc.cap + c->len[k]++] = e;
+	mc_account(c, 1, (int64_t)e->size);
+	return true;
+}
+
+/* Cached blocks and bytes of heap @p h, over every lcore of this process. */
+static void
+mc_totals(const struct malloc_heap *h, uint64_t *n, uint64_t *bytes)
+{
+	*n = *bytes = 0;
+	if (mc.c == NULL)
+		return;
+	for (unsigned int i = 0; i < HM_MAX_LCORE; i++) {
+		if (mc.c[i].heap != h)
+			continue;
+		*n += __atomic_load_n(&mc.c[i].count, __ATOMIC_RELAXED);
+		*bytes += __atomic_load_n(&mc.c[i].bytes, __ATOMIC_RELAXED);
+	}
+}
+
+/* Stats of @p h as users see them: cached blocks are free. */
+static void
+stats_with_caches(struct malloc_heap *h, struct hm_malloc_socket_stats *s)
+{
+	uint64_t n, bytes;
+
+	heap_stats(h, s);
+	mc_totals(h, &n, &bytes);
+	if (n > s->alloc_count || bytes > s->heap_allocsz_bytes)
+		return; /* a refill or give-back is half done: report the heap's view */
+	s->alloc_count -= (unsigned int)n;
+	s->free_count += (unsigned int)n;
+	s->heap_freesz_bytes += bytes;
+	s->heap_allocsz_bytes -= bytes;
+}
+
+/*
+ * Cross-check the caches against heap @p h, which holds @p walked CACHED
+ * elements: every cached pointer is a CACHED element of h of its class, none
+ * twice, and the counts agree. Exact only while no other lcore thread runs (the
+ * owners change their caches without a lock), so then only; otherwise only the
+ * calling lcore's cache is checked entry by entry. pre: h's lock held.
+ */
+static const char *
+mc_check(struct malloc_heap *h, uint64_t walked)
+{
+	struct mcache *self = mc_self();
+	bool all = !lcore_others_registered();
+	uint64_t n = 0;
+
+	if (mc.c == NULL)
+		return walked == 0 ? NULL : "CACHED elements while the malloc caches are off";
+	for (unsigned int i = 0; i < HM_MAX_LCORE; i++) {
+		struct mcache *c = &mc.c[i];
+		if (c->heap != h || (!all && c != self) || c->objs == NULL)
+			continue;
+		uint64_t bytes = 0, cnt = 0;
+		for (unsigned int k = 0; k < MC_CLASSES; k++) {
+			if (c->len[k] > mc.cap)
+				return "an lcore cache class holds more than its capacity";
+			for (unsigned int j = 0; j < c->len[k]; j++) {
+				const struct malloc_elem *e = c->objs[k * mc.cap + j];
+				if (e == NULL || e->cookie != (ELEM_COOKIE ^ (uint32_t)(uintptr_t)e) ||
+				    elem_state(e) != ELEM_CACHED || e->heap != h)
+					return "an lcore cache holds something that is not a CACHED "
+					       "element of its heap";
+				if (e->size - ELEM_OVERHEAD < (uint64_t)(k + 1) * MALLOC_ALIGN)
+					return "an lcore cache holds an element too small for its class";
+				bytes += e->size;
+				cnt++;
+			}
+		}
+		if (cnt != c->count || bytes != c->bytes)
+			return "an lcore cache's counters disagree with its contents";
+		n += cnt;
+	}
+	if (all && n != walked)
+		return "CACHED elements in the heap != blocks in the lcore caches";
+	if (all && n > 1) {
+		/* no element in two places */
+		struct malloc_elem **v = malloc(n * sizeof(*v));
+		const char *why = NULL;
+		uint64_t m = 0;
+		if (v == NULL)
+			return NULL;
+		for (unsigned int i = 0; i < HM_MAX_LCORE; i++)
+			if (mc.c[i].heap == h && mc.c[i].objs != NULL)
+				for (unsigned int k = 0; k < MC_CLASSES; k++)
+					for (unsigned int j = 0; j < mc.c[i].len[k]; j++)
+						v[m++] = mc.c[i].objs[k * mc.cap + j];
+		qsort(v, m, sizeof(*v), cmp_ptr);
+		for (uint64_t j = 1; j < m && why == NULL; j++)
+			if (v[j] == v[j - 1])
+				why = "an element sits twice in the lcore caches";
+		free(v);
+		return why;
+	}
+	return NULL;
+}
+
+/* lcore hook: a thread gives its lcore id up; its cached blocks go back. */
+static void
+mc_lcore_release(unsigned int lcore_id)
+{
+	if (mc.c != NULL && lcore_id < HM_MAX_LCORE && mc.c[lcore_id].heap != NULL &&
+	    !memseg_in_walk())
+		mc_flush(&mc.c[lcore_id]);
+}
+
+static int
+mc_init(unsigned int cap)
+{
+	memset(&mc, 0, sizeof(mc));
+	if (cap == 0)
+		return 0;
+	mc.c = aligned_alloc(64, sizeof(struct mcache) * HM_MAX_LCORE);
+	if (mc.c == NULL)
+		return hm_fail(ENOMEM, "malloc: no memory for the lcore caches");
+	memset(mc.c, 0, sizeof(struct mcache) * HM_MAX_LCORE);
+	mc.cap = cap;
+	for (unsigned int i = 0; i < HM_MAX_LCORE; i++) {
+		int node = hm_lcore_to_socket_id(i);
+		if (node >= 0 && (unsigned int)node < ms_st.n_nodes)
+			mc.c[i].heap = &ms_st.heaps[node];
+	}
+	lcore_on_release(mc_lcore_release);
+	return 0;
+}
+
+static void
+mc_fini(void)
+{
+	if (mc.c == NULL)
+		return;
+	lcore_on_release(NULL);
+	for (unsigned int i = 0; i < HM_MAX_LCORE; i++) {
+		if (mc.c[i].heap != NULL)
+			mc_flush(&mc.c[i]);
+		free(mc.c[i].objs);
+	}
+	free(mc.c);
+	memset(&mc, 0, sizeof(mc));
+}
+
+int
+hm_malloc_cache_flush(void)
+{
+	struct mcache *c;
+
+	if (ms_st.mcfg == NULL)
+		return hm_fail(ENODEV, "hugemem is not initialised");
+	if (memseg_in_walk())
+		return hm_fail(EDEADLK, "hugemem malloc cannot be used from a memseg walk "
+			       "callback");
+	c = mc_self();
+	return c != NULL ? (int)mc_flush(c) : 0;
+}
+
 /* ---------------------------------------------------------------- API */
 
 static int
@@ -451,7 +834,7 @@ alloc_on(struct malloc_heap *h, const struct alloc_req *r)
 /* Socket policy: ANY = the caller's node (the main lcore's for threads without
  * one), then every other node; an explicit node or external heap only itself. */
 static void *
-alloc_socket(const struct alloc_req *r, int socket)
+alloc_socket_once(const struct alloc_req *r, int socket)
 {
 	struct malloc_heap *h = NULL;
 	void *p;
@@ -489,11 +872,35 @@ alloc_socket(const struct alloc_req *r, int socket)
 	return p;
 }
 
+/* ... and when that finds no room, once more after the calling lcore's cache
+ * gave its blocks back (they may be what is missing). */
+static void *
+alloc_socket(const struct alloc_req *r, int socket)
+{
+	void *p = alloc_socket_once(r, socket);
+	struct mcache *c;
+
+	if (p == NULL && hm_errno == ENOMEM && (c = mc_self()) != NULL && c->count != 0 &&
+	    !memseg_in_walk() && mc_flush(c) > 0)
+		p = alloc_socket_once(r, socket);
+	return p;
+}
+
+/* Requests the lcore cache can serve: small, no alignment beyond the default. */
+static inline bool
+cacheable(size_t size, unsigned int align)
+{
+	return size - 1 < SMALL_LIMIT && align <= MALLOC_ALIGN && (align & (align - 1)) == 0;
+}
+
 void *
 hm_malloc_socket(const char *type, size_t size, unsigned int align, int socket)
 {
 	struct alloc_req r;
+	void *p;
 
+	if (cacheable(size, align) && (p = mc_alloc(type, size, socket)) != NULL)
+		return p;
 	if (make_req(&r, type, size, align, 0) < 0)
 		return NULL;
 	return alloc_socket(&r, socket);
@@ -588,7 +995,10 @@ hm_zmalloc_socket(const char *type, size_t size, unsigned int align, int socket)
 {
 	struct alloc_req r;
 	uint64_t zero_from = 0;
+	void *p;
 
+	if (cacheable(size, align) && (p = mc_alloc(type, size, socket)) != NULL)
+		return memset(p, 0, size); /* cached blocks are dirty */
 	if (make_req(&r, type, size, align, 0) < 0)
 		return NULL;
 	r.zero_from = &zero_from;
@@ -685,7 +1095,7 @@ elem_of_live(const void *p)
 }
 
 int
-hm_free(void *ptr)
+malloc_free_direct(void *ptr)
 {
 	struct malloc_heap *h = NULL;
 	struct malloc_elem *e;
@@ -702,6 +1112,14 @@ hm_free(void *ptr)
 	release_pages(h, e, lo, hi);
 	hm_spinlock_unlock(&h->lock);
 	return 0;
+}
+
+int
+hm_free(void *ptr)
+{
+	if (ptr == NULL || mc_free(ptr))
+		return 0;
+	return malloc_free_direct(ptr);
 }
 
 int
@@ -740,7 +1158,7 @@ hm_realloc_socket(void *ptr, size_t size, unsigned int align, int socket)
 			/* a shrink gives its tail back: whole pages in it go to the
 			 * backend; a growth only changed the free neighbour's start */
 			char *new_end = (char *)e + e->size;
-			if (e->next != NULL && e->next->state == ELEM_FREE)
+			if (e->next != NULL && elem_state(e->next) == ELEM_FREE)
 				release_pages(h, e->next, new_end,
 					      old_end > new_end ? old_end : new_end + 1);
 			hm_spinlock_unlock(&h->lock);
@@ -793,7 +1211,7 @@ hm_malloc_get_socket_stats(int socket, struct hm_malloc_socket_stats *stats)
 	if (h == NULL)
 		return hm_fail(EINVAL, "malloc stats: no heap for socket %d", socket);
 	hm_spinlock_lock(&h->lock);
-	heap_stats(h, stats);
+	stats_with_caches(h, stats);
 	hm_spinlock_unlock(&h->lock);
 	return 0;
 }
@@ -811,9 +1229,14 @@ dump_all(FILE *f, bool elems)
 		struct malloc_heap *h = &ms_st.heaps[i];
 		if (h->kind == HEAP_UNUSED)
 			continue;
+		uint64_t n, bytes;
 		hm_spinlock_lock(&h->lock);
 		heap_dump(h, f, elems);
 		hm_spinlock_unlock(&h->lock);
+		mc_totals(h, &n, &bytes);
+		if (n != 0)
+			fprintf(f, "  of its allocated: %" PRIu64 " block(s), %" PRIu64 " bytes wait "
+				"in lcore malloc caches (free for the stats)\n", n, bytes);
 	}
 }
 
@@ -860,7 +1283,7 @@ holds_releasable_page(const struct malloc_heap *h)
 		return false;
 	for (const struct malloc_elem *e = h->first; e != NULL; e = e->next) {
 		const struct hm_memseg_list *msl;
-		if (e->state != ELEM_FREE || (msl = memseg_list_at(e->msl_idx)) == NULL ||
+		if (elem_state(e) != ELEM_FREE || (msl = memseg_list_at(e->msl_idx)) == NULL ||
 		    e->size < msl->page_sz)
 			continue;
 		uint64_t pg = msl->page_sz;
@@ -890,8 +1313,13 @@ hm_malloc_check(const char **reason)
 		struct malloc_heap *h = &ms_st.heaps[i];
 		if (h->kind == HEAP_UNUSED)
 			continue;
+		uint64_t cached = 0;
 		hm_spinlock_lock(&h->lock);
-		heap_check(h, &why);
+		heap_check(h, &why, &cached);
+		if (why == NULL && h->kind == HEAP_NATIVE)
+			why = mc_check(h, cached);
+		else if (why == NULL && cached != 0)
+			why = "CACHED elements in a heap that is not a node's";
 		if (why == NULL && h->kind == HEAP_NATIVE &&
 		    h->total_size != heap_pages_bytes(h->socket_id))
 			why = "native heap size != bytes of its pages (a page no element covers)";
@@ -925,7 +1353,7 @@ hm_malloc_leak_report(FILE *f)
 		hm_spinlock_lock(&h->lock);
 		for (const struct malloc_elem *e = h->first; e != NULL; e = e->next) {
 			unsigned int k;
-			if (e->state != ELEM_BUSY)
+			if (elem_state(e) != ELEM_BUSY)
 				continue;
 			total++;
 			for (k = 0; k < n_types; k++)
@@ -1324,7 +1752,7 @@ hm_heap_check(struct hm_heap *heap, const char **reason)
 	if (!buf_heap_ok(heap))
 		return hm_fail(EINVAL, "heap check: not a heap");
 	hm_spinlock_lock(&BUF_HEAP(heap)->lock);
-	rc = heap_check(BUF_HEAP(heap), &why);
+	rc = heap_check(BUF_HEAP(heap), &why, NULL);
 	hm_spinlock_unlock(&BUF_HEAP(heap)->lock);
 	if (rc < 0) {
 		if (reason != NULL)

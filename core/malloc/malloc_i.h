@@ -76,6 +76,8 @@ enum elem_state {
 	ELEM_FREE = 0,
 	ELEM_BUSY = 1,
 	ELEM_PAD = 2,
+	ELEM_CACHED = 3, /* freed into an lcore's malloc cache: not free for the heap
+			    (never joined, counted in alloc_count), not live for the user */
 };
 
 struct malloc_heap;
@@ -109,6 +111,21 @@ struct malloc_elem {
 	uint32_t cookie;           /* ELEM_COOKIE ^ (uint32_t)(uintptr_t)this */
 };
 _Static_assert(sizeof(struct malloc_elem) == ELEM_HEADER_LEN, "element header is 64 bytes");
+
+/* The owner of a BUSY or CACHED element flips its state without the heap lock
+ * (lcore caches), while a thread holding the lock may read it as a neighbour's
+ * state; both sides use these (plain moves on x86). */
+static inline uint8_t
+elem_state(const struct malloc_elem *e)
+{
+	return __atomic_load_n(&e->state, __ATOMIC_RELAXED);
+}
+
+static inline void
+elem_set_state(struct malloc_elem *e, uint8_t st)
+{
+	__atomic_store_n(&e->state, st, __ATOMIC_RELAXED);
+}
 
 enum heap_kind {
 	HEAP_UNUSED = 0,
@@ -177,14 +194,26 @@ elem_clean_end(const struct malloc_elem *e)
 HM_INTERNAL void heap_hide_region(struct malloc_heap *h, struct malloc_elem *e, char *a, char *b);
 /* Try to grow or shrink a BUSY element in place (realloc). pre: lock held. */
 HM_INTERNAL bool heap_resize_in_place(struct malloc_elem *e, uint64_t size, uint64_t req);
+/* Cut the BUSY element @p b (pad 0, size >= n * esz) into @p n CACHED elements
+ * of @p esz bytes each (the last one keeps any slack), written to out[0..n) in
+ * address order. pre: lock held. */
+HM_INTERNAL void heap_split_cached(struct malloc_elem *b, uint64_t esz, unsigned int n,
+				   struct malloc_elem **out);
+/* Join CACHED @p b into CACHED @p a when b directly follows a in memory and in
+ * the same msl; @return whether it did. pre: lock held. */
+HM_INTERNAL bool heap_join_cached(struct malloc_elem *a, struct malloc_elem *b);
+/* Make a CACHED element (pad 0) BUSY for a new owner: tag, requested size and,
+ * in debug builds, the trailer guard. No lock: the caller owns @p e. */
+HM_INTERNAL void heap_mark_busy(struct malloc_elem *e, const char *type, uint64_t req);
 /* Usable bytes of a BUSY element. */
 HM_INTERNAL uint64_t elem_usable(const struct malloc_elem *e);
 /* Data pointer of a BUSY element. */
 HM_INTERNAL void *elem_data(const struct malloc_elem *e);
 /* Stats under the lock. */
 HM_INTERNAL void heap_stats(struct malloc_heap *h, struct hm_malloc_socket_stats *s);
-/* Validator; pre: lock held. @return 0 or -EFAULT with *why. */
-HM_INTERNAL int heap_check(struct malloc_heap *h, const char **why);
+/* Validator; pre: lock held. @return 0 or -EFAULT with *why; *n_cached (may be
+ * NULL): CACHED elements seen. */
+HM_INTERNAL int heap_check(struct malloc_heap *h, const char **why, uint64_t *n_cached);
 HM_INTERNAL void heap_dump(struct malloc_heap *h, FILE *f, bool elems);
 /* Largest data block an element could give with @p align, and that element. */
 /* ... among elements on pages of the sizes @p pg_flags names (0: any). */
@@ -204,7 +233,8 @@ HM_INTERNAL bool malloc_pgsz_match(uint16_t msl_idx, uint32_t flags);
 struct hm_mem_config;
 /* Create the heap table (fbarray in @p dir, NULL: anonymous) and give the pages
  * mapped at init to their nodes' heaps. */
-HM_INTERNAL int malloc_init(struct hm_mem_config *mcfg, const char *dir);
+HM_INTERNAL int malloc_init(struct hm_mem_config *mcfg, const char *dir,
+			     unsigned int cache_blocks);
 /* Report leaks, forget external memory, destroy the heap table. */
 HM_INTERNAL void malloc_fini(void);
 /* Allocation with memzone's knobs: page-size @p flags (HM_MEMZONE_*), bound, IOVA
@@ -215,6 +245,9 @@ HM_INTERNAL void *malloc_alloc_ex(const char *type, size_t size, int socket, uin
  * length in *len. NULL + hm_errno ENOMEM when nothing is free. */
 HM_INTERNAL void *malloc_alloc_biggest(const char *type, int socket, uint32_t flags,
 				       size_t align, bool contig, size_t *len);
+/* hm_free without the lcore cache: the memory goes back to the heap (and whole
+ * pages to the backend) at once. For memzones. */
+HM_INTERNAL int malloc_free_direct(void *ptr);
 /* Element of a pointer just returned by a heap (no validation). */
 HM_INTERNAL const struct malloc_elem *elem_of_live(const void *p);
 

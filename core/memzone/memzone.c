@@ -296,7 +296,7 @@ memzone_fini(void)
 
 		memset(z, 0, sizeof(*z));
 		hm_fbarray_set_free(st.table, (unsigned int)i);
-		rc = hm_free(addr);
+		rc = malloc_free_direct(addr);
 		if (rc < 0)
 			HM_LOG(WARNING, "hm_cleanup: memzone slot %d at %p: %s", i, addr,
 			       hm_last_error());
@@ -486,7 +486,7 @@ hm_memzone_free(const struct hm_memzone *zone)
 		st.hdr->free_hint = (uint32_t)idx;
 	hm_rwlock_write_unlock(&st.hdr->lock);
 
-	rc = hm_free(addr);
+	rc = malloc_free_direct(addr);
 	if (rc < 0) {
 		char why[256];
 		snprintf(why, sizeof(why), "%s", hm_last_error());

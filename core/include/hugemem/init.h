@@ -73,6 +73,10 @@ struct hm_config {
 	/* list sizing caps; zeros mean DPDK's defaults */
 	struct hm_memseg_limits limits;
 	unsigned int max_memzones; /* memzone table capacity; 0: HM_MEMZONE_MAX_DEFAULT (2560) */
+	/* blocks per size class in each lcore's malloc cache (--malloc-cache):
+	 * 0: HM_MALLOC_CACHE_DEFAULT; else even, 2..HM_MALLOC_CACHE_MAX */
+	unsigned int malloc_cache;
+	bool no_malloc_cache;      /* --malloc-cache=0: every free goes to the heap */
 };
 
 /** Defaults: everything zero / NULL, log_level -1. */

@@ -6,8 +6,19 @@
  * Native heaps grow by mapping exactly the pages a request needs on the heap's
  * node (smallest allowed page size first) and give whole free pages back to the
  * backend on free (never pages preallocated at init). Memory handed out is
- * 64-byte aligned at least; free memory is kept zeroed, so hm_zmalloc only
- * clears memory that came from a dirty page.
+ * 64-byte aligned at least. Free does not clear memory; each free element
+ * remembers how much of it is still zero, and hm_zmalloc clears only the rest.
+ *
+ * lcore caches: on an lcore thread, hm_free of a small block (up to
+ * HM_MALLOC_CACHE_SIZE_MAX usable bytes, no alignment padding, from the lcore's
+ * node heap) parks it in the lcore's cache, and that lcore's next hm_malloc /
+ * hm_zmalloc / hm_calloc of a size in the same 64-byte class takes it back: no
+ * lock, no heap search. Each class keeps up to --malloc-cache blocks (default
+ * HM_MALLOC_CACHE_DEFAULT) and gives its older half back to the heap, under one
+ * lock, when it is full. Stats count cached blocks as free; their pages stay
+ * mapped until hm_malloc_cache_flush(), an allocation that would otherwise fail
+ * with ENOMEM, hm_thread_unregister() or hm_cleanup() returns them.
+ * --malloc-cache=0 turns the caches off.
  *
  * Socket policy: HM_SOCKET_ID_ANY means the calling lcore's node (the main lcore's
  * for threads without one), then every other node in order. An explicit node
@@ -37,6 +48,11 @@ extern "C" {
 
 #define HM_MAX_HEAPS 32
 #define HM_MALLOC_HEAP_NAME_LEN 32
+/** Blocks per size class in an lcore's malloc cache: default and largest. */
+#define HM_MALLOC_CACHE_DEFAULT 32
+#define HM_MALLOC_CACHE_MAX 512
+/** Largest usable size the lcore caches hold. */
+#define HM_MALLOC_CACHE_SIZE_MAX 1024
 /** External heaps get socket ids from here upward. */
 #define HM_MALLOC_EXT_SOCKET_BASE 256
 
@@ -83,6 +99,13 @@ void *hm_realloc_socket(void *ptr, size_t size, unsigned int align, int socket);
  *   freed and the message names its type tag), -EDEADLK, -ENODEV.
  */
 int hm_free(void *ptr);
+
+/**
+ * Give the calling lcore's cached blocks back to its heap (whole free pages go
+ * back to the backend). A no-op on threads without an lcore or with caches off.
+ * @return blocks given back (>= 0), -ENODEV, -EDEADLK (from a memseg walk).
+ */
+int hm_malloc_cache_flush(void);
 
 /**
  * Check @p ptr is a live allocation and report its usable size in *@p size (may be NULL).
