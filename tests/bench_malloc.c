@@ -99,6 +99,7 @@ struct ops {
 	void *(*alloc)(size_t size, unsigned int align);
 	void (*free)(void *p);
 	void (*stats)(struct frag *f);
+	int (*flush)(void); /* give per-thread caches back (NULL: none) */
 	const void *(*mz_reserve)(const char *name, size_t len);
 	const void *(*mz_lookup)(const char *name);
 	int (*mz_free)(const void *mz);
@@ -156,8 +157,8 @@ hm_error_w(void)
 }
 
 static const struct ops hm_ops = {
-	"hugemem", hm_alloc_w, hm_free_w, hm_stats_w, hm_mz_reserve_w, hm_mz_lookup_w,
-	hm_mz_free_w, hm_error_w,
+	"hugemem", hm_alloc_w, hm_free_w, hm_stats_w, hm_malloc_cache_flush, hm_mz_reserve_w,
+	hm_mz_lookup_w, hm_mz_free_w, hm_error_w,
 };
 
 #ifdef HM_BENCH_DPDK
@@ -215,7 +216,7 @@ rte_error_w(void)
 }
 
 static const struct ops dpdk_ops = {
-	"dpdk", rte_alloc_w, rte_free_w, rte_stats_w, rte_mz_reserve_w, rte_mz_lookup_w,
+	"dpdk", rte_alloc_w, rte_free_w, rte_stats_w, NULL, rte_mz_reserve_w, rte_mz_lookup_w,
 	rte_mz_free_w, rte_error_w,
 };
 #endif
@@ -302,6 +303,11 @@ mix_clear(const struct ops *o, void **slot)
 			o->free(slot[k]);
 		slot[k] = NULL;
 	}
+	/* every sample starts from an empty heap: hugemem's lcore cache included,
+	 * or blocks it kept from an earlier workload would be handed out wherever
+	 * that workload left them */
+	if (o->flush != NULL)
+		o->flush();
 }
 
 /* Memzones: reserve all, look up in @p order, free all (reserve order). */
@@ -434,10 +440,12 @@ bench_mix(void)
 {
 	void **slot = xcalloc(MIX_SLOTS, sizeof(*slot));
 	double t[2][SAMPLES] = { { 0 } };
-	struct frag fr[2];
+	struct frag fr[2], flushed;
+	bool have_flushed = false;
 	char label[64];
 
 	for (unsigned int i = 0; i < n_sides; i++) {
+		mix_clear(sides[i]->o, slot); /* empties the cache the sizes workloads left */
 		sides[i]->mix(slot, 0x9e3779b97f4a7c15ULL);
 		sides[i]->mix_clear(slot);
 	}
@@ -445,8 +453,13 @@ bench_mix(void)
 		for (unsigned int j = 0; j < n_sides; j++) {
 			unsigned int i = turn(s, j);
 			t[i][s] = sides[i]->mix(slot, 0x2545f4914f6cdd1dULL);
-			if (s == SAMPLES - 1)
+			if (s == SAMPLES - 1) {
 				sides[i]->o->stats(&fr[i]);
+				if (sides[i]->o->flush != NULL && sides[i]->o->flush() >= 0) {
+					sides[i]->o->stats(&flushed);
+					have_flushed = true;
+				}
+			}
 			sides[i]->mix_clear(slot);
 		}
 	free(slot);
@@ -454,6 +467,8 @@ bench_mix(void)
 	print_pair(label, median(t[0]), median(t[1]), "ns");
 	for (unsigned int i = 0; i < n_sides; i++)
 		print_frag(sides[i]->o->name, &fr[i]);
+	if (have_flushed)
+		print_frag("hm flushed", &flushed); /* after hm_malloc_cache_flush() */
 }
 
 static void

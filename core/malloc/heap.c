@@ -446,14 +446,24 @@ set_req(struct malloc_elem *e, uint64_t req)
 static void
 set_busy(struct malloc_elem *e, const char *type, uint64_t req, uint32_t pad)
 {
-	char t[sizeof(e->busy.type)] = { 0 }; /* two stores, then two more below */
+	/* The tag is gathered in two registers and stored as a word and a half:
+	 * byte stores read back as a word would stall store forwarding. */
+	uint64_t lo = 0;
+	uint32_t hi = 0;
+	_Static_assert(sizeof(e->busy.type) == 12, "type tag is 12 bytes");
 
 	elem_set_state(e, ELEM_BUSY);
 	e->pad = pad;
-	if (type != NULL)
-		for (unsigned int i = 0; i < sizeof(t) && type[i] != '\0'; i++)
-			t[i] = type[i];
-	memcpy(e->busy.type, t, sizeof(t));
+	if (type != NULL) {
+		unsigned int i = 0;
+		for (; i < 8 && type[i] != '\0'; i++)
+			lo |= (uint64_t)(uint8_t)type[i] << (8 * i);
+		if (i == 8)
+			for (; i < 12 && type[i] != '\0'; i++)
+				hi |= (uint32_t)(uint8_t)type[i] << (8 * (i - 8));
+	}
+	memcpy(e->busy.type, &lo, sizeof(lo));
+	memcpy(e->busy.type + sizeof(lo), &hi, sizeof(hi));
 	set_req(e, req);
 }
 
@@ -463,15 +473,18 @@ heap_mark_busy(struct malloc_elem *e, const char *type, uint64_t req)
 	set_busy(e, type, req, 0);
 }
 
-void
+uint64_t
 heap_split_cached(struct malloc_elem *b, uint64_t esz, unsigned int n, struct malloc_elem **out)
 {
 	struct malloc_heap *h = b->heap;
 	struct malloc_elem *after = b->next, *prev = b;
 	char *p = (char *)b;
-	uint64_t left = b->size;
+	uint64_t left = b->size, total = b->size;
 
-	HM_ASSERT(b->pad == 0 && n >= 1 && left >= esz * n);
+	HM_ASSERT(n >= 1 && left >= esz * n);
+	b->pad = 0; /* a PAD gap before b's data becomes part of the first element */
+	for (unsigned int i = 1; i < n; i++) /* the headers' lines are likely cold */
+		__builtin_prefetch(p + i * esz, 1);
 	for (unsigned int i = 0; i < n; i++, p += esz, left -= esz) {
 		struct malloc_elem *e = (struct malloc_elem *)p;
 		if (i > 0) {
@@ -496,6 +509,7 @@ heap_split_cached(struct malloc_elem *b, uint64_t esz, unsigned int n, struct ma
 	else
 		h->last = prev;
 	h->alloc_count += n - 1;
+	return total;
 }
 
 bool

@@ -444,6 +444,7 @@ release_pages(struct malloc_heap *h, struct malloc_elem *e, char *wlo, char *whi
 
 struct mcache {
 	struct malloc_heap *heap;   /* the lcore's node heap; NULL: lcore has no cache */
+	const struct hm_memseg_list *msl; /* the heap's list this lcore freed into last */
 	struct malloc_elem **objs;  /* MC_CLASSES x mc.cap, allocated at first use */
 	uint32_t len[MC_CLASSES];
 	uint64_t count, bytes;      /* blocks cached and their element bytes (relaxed:
@@ -488,12 +489,19 @@ mc_give_back(struct mcache *c, struct malloc_elem **v, unsigned int n)
 	struct malloc_heap *h = c->heap;
 	uint64_t bytes = 0;
 
-	for (unsigned int i = 1; i < n; i++) { /* insertion sort: usually sorted already */
-		struct malloc_elem *x = v[i];
-		unsigned int j = i;
-		for (; j > 0 && (uintptr_t)v[j - 1] > (uintptr_t)x; j--)
-			v[j] = v[j - 1];
-		v[j] = x;
+	/* into address order: blocks are usually freed in (or against) the order
+	 * they were handed out, which is one direction through memory */
+	unsigned int down = 0;
+	for (unsigned int i = 1; i < n; i++)
+		down += (uintptr_t)v[i] < (uintptr_t)v[i - 1];
+	if (down == n - 1) {
+		for (unsigned int i = 0; i < n / 2; i++) {
+			struct malloc_elem *t = v[i];
+			v[i] = v[n - 1 - i];
+			v[n - 1 - i] = t;
+		}
+	} else if (down != 0) {
+		qsort(v, n, sizeof(*v), cmp_ptr);
 	}
 	for (unsigned int i = 0; i < n; i++)
 		bytes += v[i]->size;
@@ -553,18 +561,13 @@ mc_refill(struct mcache *c, unsigned int k)
 	if (p == NULL)
 		p = grow_and_alloc(h, &r);
 	if (p != NULL)
-		heap_split_cached((struct malloc_elem *)((char *)p - ELEM_HEADER_LEN), esz, n, out);
+		bytes = heap_split_cached((struct malloc_elem *)elem_of_live(p), esz, n, out);
 	hm_spinlock_unlock(&h->lock);
 	if (p == NULL)
 		return false;
-	/* hand out the lowest address first (the stack pops from the top) */
-	for (unsigned int i = 0; i < n / 2; i++) {
-		struct malloc_elem *t = out[i];
-		out[i] = out[n - 1 - i];
-		out[n - 1 - i] = t;
-	}
-	for (unsigned int i = 0; i < n; i++)
-		bytes += out[i]->size;
+	/* the stack pops the highest address first: runs are carved from the top
+	 * of free memory downwards, so a burst of mallocs walks memory in one
+	 * direction, which the hardware prefetchers follow */
 	c->len[k] = n;
 	mc_account(c, n, (int64_t)bytes);
 	return true;
@@ -610,8 +613,15 @@ mc_free(void *ptr)
 	/* the block's page must be mapped before its header is read: true of any
 	 * live block (a free racing with another free of the same block is the
 	 * caller's data race, as with any allocator) */
-	if ((msl = hm_mem_virt2memseg_list(hdr)) == NULL || msl->external ||
-	    msl->socket_id != c->heap->socket_id || memseg_of(msl, hdr) == NULL)
+	msl = c->msl;
+	if (msl == NULL || (uintptr_t)hdr - (uintptr_t)msl->base_va >= msl->len ||
+	    (uintptr_t)hdr < (uintptr_t)msl->base_va) {
+		if ((msl = hm_mem_virt2memseg_list(hdr)) == NULL || msl->external ||
+		    msl->socket_id != c->heap->socket_id)
+			return false;
+		c->msl = msl; /* a node's lists live as long as hugemem does */
+	}
+	if (memseg_of(msl, hdr) == NULL)
 		return false;
 	e = (struct malloc_elem *)hdr;
 	if (e->cookie != (ELEM_COOKIE ^ (uint32_t)(uintptr_t)e) || elem_state(e) != ELEM_BUSY ||
@@ -1117,6 +1127,8 @@ malloc_free_direct(void *ptr)
 int
 hm_free(void *ptr)
 {
+	/* start the header's (likely) cache miss now; prefetches never fault */
+	__builtin_prefetch((const char *)ptr - ELEM_HEADER_LEN, 1);
 	if (ptr == NULL || mc_free(ptr))
 		return 0;
 	return malloc_free_direct(ptr);

@@ -194,11 +194,11 @@ elem_clean_end(const struct malloc_elem *e)
 HM_INTERNAL void heap_hide_region(struct malloc_heap *h, struct malloc_elem *e, char *a, char *b);
 /* Try to grow or shrink a BUSY element in place (realloc). pre: lock held. */
 HM_INTERNAL bool heap_resize_in_place(struct malloc_elem *e, uint64_t size, uint64_t req);
-/* Cut the BUSY element @p b (pad 0, size >= n * esz) into @p n CACHED elements
- * of @p esz bytes each (the last one keeps any slack), written to out[0..n) in
- * address order. pre: lock held. */
-HM_INTERNAL void heap_split_cached(struct malloc_elem *b, uint64_t esz, unsigned int n,
-				   struct malloc_elem **out);
+/* Cut the BUSY element @p b (size >= n * esz; a PAD gap before its data is
+ * dropped) into @p n CACHED elements of @p esz bytes each, the last one taking
+ * whatever is left over, written to out[0..n) in address order. @return the bytes of all n (b's size). pre: lock held. */
+HM_INTERNAL uint64_t heap_split_cached(struct malloc_elem *b, uint64_t esz, unsigned int n,
+				       struct malloc_elem **out);
 /* Join CACHED @p b into CACHED @p a when b directly follows a in memory and in
  * the same msl; @return whether it did. pre: lock held. */
 HM_INTERNAL bool heap_join_cached(struct malloc_elem *a, struct malloc_elem *b);

@@ -41,7 +41,8 @@ static struct {
  * lock again, so a queued writer cannot deadlock them), but may not map or unmap
  * pages (-EDEADLK instead of a self-deadlock).
  */
-static _Thread_local unsigned int rd_depth;
+_Thread_local unsigned int memseg_rd_depth; /* see memseg_in_walk() */
+#define rd_depth memseg_rd_depth
 
 static void
 hp_read_lock(struct hm_mem_config *m)
@@ -57,11 +58,6 @@ hp_read_unlock(struct hm_mem_config *m)
 		hm_rwlock_read_unlock(&m->memory_hotplug_lock);
 }
 
-bool
-memseg_in_walk(void)
-{
-	return rd_depth != 0;
-}
 
 int
 memseg_write_lock(void)

@@ -65,8 +65,14 @@ memseg_of(const struct hm_memseg_list *msl, const void *va)
 	return ms->len != 0 ? ms : NULL;
 }
 
-/* This thread holds the hotplug read lock (it is inside a walk callback). */
-HM_INTERNAL bool memseg_in_walk(void);
+/* This thread holds the hotplug read lock (it is inside a walk callback).
+ * Inline: malloc's lcore-cache fast paths ask on every call. */
+HM_INTERNAL extern _Thread_local unsigned int memseg_rd_depth;
+static inline bool
+memseg_in_walk(void)
+{
+	return memseg_rd_depth != 0;
+}
 /* The hotplug write lock; -EDEADLK when this thread is inside a walk. */
 HM_INTERNAL int memseg_write_lock(void);
 HM_INTERNAL void memseg_write_unlock(void);
