@@ -572,8 +572,12 @@ main(void)
 	if (dpdk != NULL)
 		sides[n_sides++] = &rte_side;
 #endif
-	printf("hugemem: emu backend, -m %d --in-memory; pinned to cpu %d; median of %d samples, "
-	       "ns per call\n", PREALLOC_MB, cpu, SAMPLES);
+	{
+		const char *be = getenv("HUGEMEM_BACKEND");
+		printf("hugemem: %s backend ($HUGEMEM_BACKEND), -m %d --in-memory; pinned to cpu %d; "
+		       "median of %d samples, ns per call\n", be != NULL && *be != '\0' ? be : "emu",
+		       PREALLOC_MB, cpu, SAMPLES);
+	}
 
 	bench_sizes();
 	bench_mix();
