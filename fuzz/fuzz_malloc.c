@@ -48,6 +48,7 @@ start(void)
 	c.topology = "nodes=2;2M=64,64;4K=256,256;lcores=0@0,1@1;iova=shuffled;seed=5";
 	c.in_memory = true;
 	c.max_memzones = 64;
+	c.malloc_cache = 4; /* tiny lcore cache: refills and give-backs every few ops */
 	if (hm_init_config(&c) != 0)
 		abort();
 	if (hm_malloc_heap_create("ext") != 0)

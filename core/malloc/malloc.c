@@ -446,7 +446,7 @@ struct mcache {
 	struct malloc_heap *heap;   /* the lcore's node heap; NULL: lcore has no cache */
 	const struct hm_memseg_list *msl; /* the heap's list this lcore freed into last */
 	const struct malloc_elem *last_free; /* the block this lcore freed last (a hint) */
-	intptr_t last_stride;       /* last_free minus the block freed before it */
+	uintptr_t last_stride;      /* last_free minus the block freed before it (mod 2^64) */
 	struct malloc_elem **objs;  /* MC_CLASSES x mc.cap, allocated at first use */
 	uint32_t len[MC_CLASSES];
 	uint64_t count, bytes;      /* blocks cached and their element bytes (relaxed:
@@ -576,7 +576,7 @@ mc_refill(struct mcache *c, unsigned int k)
 	 * this one (allocation takes the top of a free element): start fetching
 	 * its header lines now, while this run is handed out (prefetches never fault) */
 	for (unsigned int i = 0; i < n; i++)
-		__builtin_prefetch((char *)out[0] - (uint64_t)(n - i) * esz, 1);
+		__builtin_prefetch((const void *)((uintptr_t)out[0] - (n - i) * esz), 1);
 	return true;
 }
 
@@ -610,13 +610,14 @@ mc_free(void *ptr)
 	struct mcache *c = mc_self();
 	const struct hm_memseg_list *msl;
 	struct malloc_elem *e;
-	const char *hdr = (const char *)ptr - ELEM_HEADER_LEN;
+	const char *hdr;
 	uint64_t usable;
 	unsigned int k;
 
 	if (c == NULL || ((uintptr_t)ptr & (MALLOC_ALIGN - 1)) != 0 ||
 	    (uintptr_t)ptr < ELEM_HEADER_LEN || memseg_in_walk())
 		return false;
+	hdr = (const char *)ptr - ELEM_HEADER_LEN;
 	/* the block's page must be mapped before its header is read: true of any
 	 * live block (a free racing with another free of the same block is the
 	 * caller's data race, as with any allocator) */
@@ -643,9 +644,9 @@ mc_free(void *ptr)
 	/* blocks are often freed in (or against) the order they were handed out,
 	 * one stride apart: after two equal strides, fetch the header eight frees
 	 * ahead on it (a software stride prefetcher; prefetches never fault) */
-	intptr_t stride = (char *)e - (char *)c->last_free;
+	uintptr_t stride = (uintptr_t)e - (uintptr_t)c->last_free; /* integers: no UB */
 	if (stride == c->last_stride && stride != 0)
-		__builtin_prefetch((char *)e + 8 * stride, 1);
+		__builtin_prefetch((const void *)((uintptr_t)e + 8 * stride), 1);
 	c->last_stride = stride;
 	c->last_free = e;
 	/* BUSY -> CACHED by one thread only: of two threads freeing one block at
@@ -1147,8 +1148,6 @@ malloc_free_direct(void *ptr)
 int
 hm_free(void *ptr)
 {
-	/* start the header's (likely) cache miss now; prefetches never fault */
-	__builtin_prefetch((const char *)ptr - ELEM_HEADER_LEN, 1);
 	if (ptr == NULL || mc_free(ptr))
 		return 0;
 	return malloc_free_direct(ptr);
