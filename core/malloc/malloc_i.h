@@ -19,7 +19,9 @@
  *   every FREE element is on exactly the free list of class(e->size)
  *   class bitmaps: bit set <=> that list is non-empty
  *   no two adjacent FREE elements share an msl (they are always joined)
- *   heap->alloc_count == number of BUSY elements
+ *   heap->alloc_count == number of BUSY and CACHED elements
+ *   CACHED: native heap, pad 0, usable <= SMALL_LIMIT (+ a run's slack); the
+ *           lcore caches hold exactly the CACHED elements (malloc.c, mc_check)
  *   heap->free_bytes  == sum of FREE element sizes
  *   heap->total_size  == sum of all element sizes
  *   every size and address is a multiple of 64
