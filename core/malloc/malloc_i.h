@@ -43,6 +43,8 @@
 #ifndef HUGEMEM_MALLOC_I_H
 #define HUGEMEM_MALLOC_I_H
 
+#include <string.h>
+
 #include "common_i.h"
 #include "hugemem/lock.h"
 #include "hugemem/malloc.h"
@@ -127,6 +129,24 @@ static inline void
 elem_set_state(struct malloc_elem *e, uint8_t st)
 {
 	__atomic_store_n(&e->state, st, __ATOMIC_RELAXED);
+}
+
+/* A BUSY element's type tag (NUL-terminated into @p out) and busy.req, for
+ * readers under the heap lock (dumps, leak report): an lcore retags the blocks
+ * it takes from its cache without the lock, with the same word-sized relaxed
+ * atomics (plain moves on x86). */
+static inline void
+elem_tag_load(const struct malloc_elem *e, char out[13], uint32_t *req_slack)
+{
+	uint64_t lo = __atomic_load_n((const uint64_t *)(const void *)e->busy.type, __ATOMIC_RELAXED);
+	uint32_t hi = __atomic_load_n((const uint32_t *)(const void *)(e->busy.type + 8),
+				      __ATOMIC_RELAXED);
+
+	memcpy(out, &lo, sizeof(lo));
+	memcpy(out + 8, &hi, sizeof(hi));
+	out[12] = '\0';
+	if (req_slack != NULL)
+		*req_slack = __atomic_load_n(&e->busy.req, __ATOMIC_RELAXED);
 }
 
 enum heap_kind {
