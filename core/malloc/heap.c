@@ -437,7 +437,7 @@ write_trailer(struct malloc_elem *e, uint32_t req)
 static void
 set_req(struct malloc_elem *e, uint64_t req)
 {
-	e->busy.req = (uint32_t)(elem_usable(e) - req);
+	__atomic_store_n(&e->tag.req, (uint32_t)(elem_usable(e) - req), __ATOMIC_RELAXED);
 #if MALLOC_DEBUG
 	write_trailer(e, (uint32_t)req);
 #endif
@@ -453,7 +453,10 @@ set_busy(struct malloc_elem *e, const char *type, uint64_t req, uint32_t pad)
 	_Static_assert(sizeof(e->busy.type) == 12, "type tag is 12 bytes");
 
 	elem_set_state(e, ELEM_BUSY);
-	e->pad = pad;
+	/* a CACHED element has pad 0 already: no store for a lock holder's
+	 * heap_check to race with (heap_mark_busy runs without the lock) */
+	if (e->pad != pad)
+		e->pad = pad;
 	if (type != NULL) {
 		unsigned int i = 0;
 		for (; i < 8 && type[i] != '\0'; i++)
@@ -462,8 +465,8 @@ set_busy(struct malloc_elem *e, const char *type, uint64_t req, uint32_t pad)
 			for (; i < 12 && type[i] != '\0'; i++)
 				hi |= (uint32_t)(uint8_t)type[i] << (8 * (i - 8));
 	}
-	memcpy(e->busy.type, &lo, sizeof(lo));
-	memcpy(e->busy.type + sizeof(lo), &hi, sizeof(hi));
+	__atomic_store_n(&e->tag.type_lo, lo, __ATOMIC_RELAXED); /* see elem_tag */
+	__atomic_store_n(&e->tag.type_hi, hi, __ATOMIC_RELAXED);
 	set_req(e, req);
 }
 
@@ -958,10 +961,12 @@ heap_dump(struct malloc_heap *h, FILE *f, bool elems)
 		return;
 	for (const struct malloc_elem *e = h->first; e != NULL; e = e->next) {
 		uint8_t es = elem_state(e);
-		if (es == ELEM_BUSY)
-			fprintf(f, "  %p %10" PRIu64 " BUSY  data %p usable %" PRIu64 " type '%.12s'\n",
-				(const void *)e, e->size, elem_data(e), elem_usable(e), e->busy.type);
-		else if (es == ELEM_CACHED)
+		if (es == ELEM_BUSY) {
+			char type[sizeof(e->busy.type) + 1];
+			elem_tag(e, type, NULL);
+			fprintf(f, "  %p %10" PRIu64 " BUSY  data %p usable %" PRIu64 " type '%s'\n",
+				(const void *)e, e->size, elem_data(e), elem_usable(e), type);
+		} else if (es == ELEM_CACHED)
 			fprintf(f, "  %p %10" PRIu64 " CACHED in an lcore's malloc cache\n",
 				(const void *)e, e->size);
 		else

@@ -706,14 +706,14 @@ stats_with_caches(struct malloc_heap *h, struct hm_malloc_socket_stats *s)
  * Cross-check the caches against heap @p h, which holds @p walked CACHED
  * elements: every cached pointer is a CACHED element of h of its class, none
  * twice, and the counts agree. Exact only while no other lcore thread runs (the
- * owners change their caches without a lock), so then only; otherwise only the
- * calling lcore's cache is checked entry by entry. pre: h's lock held.
+ * owners change their caches without a lock), so then only (@p all; the caller
+ * holds registrations off); otherwise only the calling lcore's cache is checked
+ * entry by entry. pre: h's lock held.
  */
 static const char *
-mc_check(struct malloc_heap *h, uint64_t walked)
+mc_check_caches(struct malloc_heap *h, uint64_t walked, bool all)
 {
 	struct mcache *self = mc_self();
-	bool all = !lcore_others_registered();
 	uint64_t n = 0;
 
 	if (mc.c == NULL)
@@ -764,6 +764,17 @@ mc_check(struct malloc_heap *h, uint64_t walked)
 		return why;
 	}
 	return NULL;
+}
+
+static const char *
+mc_check(struct malloc_heap *h, uint64_t walked)
+{
+	/* a thread registering meanwhile would write a cache being read */
+	bool all = !lcore_freeze();
+	const char *why = mc_check_caches(h, walked, all);
+
+	lcore_thaw();
+	return why;
 }
 
 /* lcore hook: a thread gives its lcore id up; its cached blocks go back. */
@@ -1383,23 +1394,25 @@ hm_malloc_leak_report(FILE *f)
 			continue;
 		hm_spinlock_lock(&h->lock);
 		for (const struct malloc_elem *e = h->first; e != NULL; e = e->next) {
+			char type[sizeof(e->busy.type) + 1];
+			uint32_t slack;
 			unsigned int k;
 			if (elem_state(e) != ELEM_BUSY)
 				continue;
 			total++;
+			elem_tag(e, type, &slack); /* a cached block's owner may be writing it */
 			for (k = 0; k < n_types; k++)
-				if (strncmp(t[k].type, e->busy.type, sizeof(e->busy.type)) == 0)
+				if (strcmp(t[k].type, type) == 0)
 					break;
 			if (k == n_types && n_types < 32) {
-				memcpy(t[k].type, e->busy.type, sizeof(e->busy.type));
-				t[k].type[sizeof(e->busy.type)] = '\0';
+				memcpy(t[k].type, type, sizeof(type));
 				t[k].n = 0;
 				t[k].bytes = 0;
 				n_types++;
 			}
 			if (k < n_types) {
 				t[k].n++;
-				t[k].bytes += elem_usable(e) - e->busy.req;
+				t[k].bytes += elem_usable(e) - slack;
 			}
 		}
 		hm_spinlock_unlock(&h->lock);

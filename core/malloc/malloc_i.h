@@ -41,6 +41,8 @@
 #ifndef HUGEMEM_MALLOC_I_H
 #define HUGEMEM_MALLOC_I_H
 
+#include <string.h>
+
 #include "common_i.h"
 #include "hugemem/lock.h"
 #include "hugemem/malloc.h"
@@ -97,6 +99,12 @@ struct malloc_elem {
 			char type[12];
 			uint32_t req;      /* bytes asked for; UINT32_MAX when larger */
 		} busy;
+		struct {           /* BUSY, the same as words: an lcore cache's owner
+				      writes them without the heap lock (elem_tag) */
+			uint64_t type_lo;
+			uint32_t type_hi;
+			uint32_t req;
+		} tag;
 	};
 	union {
 		uint32_t pad;      /* BUSY: bytes from the element to its PAD header (0: none);
@@ -125,6 +133,23 @@ static inline void
 elem_set_state(struct malloc_elem *e, uint8_t st)
 {
 	__atomic_store_n(&e->state, st, __ATOMIC_RELAXED);
+}
+
+/* A BUSY element's type tag (into out[13], NUL-terminated) and busy.req, as a
+ * thread reads them that does not own the element (dumps, leak report): the
+ * owner of a block from an lcore cache writes them without the heap lock, with
+ * the same relaxed atomics. */
+static inline void
+elem_tag(const struct malloc_elem *e, char out[13], uint32_t *req)
+{
+	uint64_t lo = __atomic_load_n(&e->tag.type_lo, __ATOMIC_RELAXED);
+	uint32_t hi = __atomic_load_n(&e->tag.type_hi, __ATOMIC_RELAXED);
+
+	memcpy(out, &lo, sizeof(lo));
+	memcpy(out + sizeof(lo), &hi, sizeof(hi));
+	out[sizeof(lo) + sizeof(hi)] = '\0';
+	if (req != NULL)
+		*req = __atomic_load_n(&e->tag.req, __ATOMIC_RELAXED);
 }
 
 enum heap_kind {
