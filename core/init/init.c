@@ -244,13 +244,16 @@ validate(const struct hm_config *c, const struct hm_backend_ops **ops)
 	if (c->iova_mode > HM_IOVA_VA)
 		return hm_fail(EINVAL, "iova_mode %d is not one of HM_IOVA_DC, _PA, _VA",
 			       (int)c->iova_mode);
+	if (c->log_level > HM_LOG_DEBUG)
+		return hm_fail(EINVAL, "log_level %d is above HM_LOG_DEBUG (7)", c->log_level);
+	/* the caches give back half a class when it is full: cap 1 would give back
+	 * nothing and push past the class's slots */
 	if (!c->no_malloc_cache && c->malloc_cache != 0 &&
 	    (c->malloc_cache < 2 || c->malloc_cache > HM_MALLOC_CACHE_MAX ||
 	     c->malloc_cache % 2 != 0))
-		return hm_fail(EINVAL, "malloc_cache %u is not 0 (default) or an even number of "
-			       "blocks from 2 to %u", c->malloc_cache, HM_MALLOC_CACHE_MAX);
-	if (c->log_level > HM_LOG_DEBUG)
-		return hm_fail(EINVAL, "log_level %d is above HM_LOG_DEBUG (7)", c->log_level);
+		return hm_fail(EINVAL, "--malloc-cache: malloc_cache %u is not 0 (default) or an "
+			       "even number of blocks from 2 to %u", c->malloc_cache,
+			       HM_MALLOC_CACHE_MAX);
 	return 0;
 }
 

@@ -437,14 +437,15 @@ write_trailer(struct malloc_elem *e, uint32_t req)
 static void
 set_req(struct malloc_elem *e, uint64_t req)
 {
-	__atomic_store_n(&e->tag.req, (uint32_t)(elem_usable(e) - req), __ATOMIC_RELAXED);
+	__atomic_store_n(&e->busy.req, (uint32_t)(elem_usable(e) - req), __ATOMIC_RELAXED);
 #if MALLOC_DEBUG
 	write_trailer(e, (uint32_t)req);
 #endif
 }
 
+/* Type tag and requested size of an element becoming BUSY. */
 static void
-set_busy(struct malloc_elem *e, const char *type, uint64_t req, uint32_t pad)
+set_tag(struct malloc_elem *e, const char *type, uint64_t req)
 {
 	/* The tag is gathered in two registers and stored as a word and a half:
 	 * byte stores read back as a word would stall store forwarding. */
@@ -452,11 +453,6 @@ set_busy(struct malloc_elem *e, const char *type, uint64_t req, uint32_t pad)
 	uint32_t hi = 0;
 	_Static_assert(sizeof(e->busy.type) == 12, "type tag is 12 bytes");
 
-	elem_set_state(e, ELEM_BUSY);
-	/* a CACHED element has pad 0 already: no store for a lock holder's
-	 * heap_check to race with (heap_mark_busy runs without the lock) */
-	if (e->pad != pad)
-		e->pad = pad;
 	if (type != NULL) {
 		unsigned int i = 0;
 		for (; i < 8 && type[i] != '\0'; i++)
@@ -465,15 +461,30 @@ set_busy(struct malloc_elem *e, const char *type, uint64_t req, uint32_t pad)
 			for (; i < 12 && type[i] != '\0'; i++)
 				hi |= (uint32_t)(uint8_t)type[i] << (8 * (i - 8));
 	}
-	__atomic_store_n(&e->tag.type_lo, lo, __ATOMIC_RELAXED); /* see elem_tag */
-	__atomic_store_n(&e->tag.type_hi, hi, __ATOMIC_RELAXED);
+	/* word stores (elem_tag_load): dumps may read the tag of a cached block
+	 * its lcore is handing out */
+	__atomic_store_n((uint64_t *)(void *)e->busy.type, lo, __ATOMIC_RELAXED);
+	__atomic_store_n((uint32_t *)(void *)(e->busy.type + sizeof(lo)), hi, __ATOMIC_RELAXED);
 	set_req(e, req);
+}
+
+static void
+set_busy(struct malloc_elem *e, const char *type, uint64_t req, uint32_t pad)
+{
+	elem_set_state(e, ELEM_BUSY);
+	e->pad = pad;
+	set_tag(e, type, req);
 }
 
 void
 heap_mark_busy(struct malloc_elem *e, const char *type, uint64_t req)
 {
-	set_busy(e, type, req, 0);
+	/* No lock is held here: pad is left alone (a CACHED element's is 0
+	 * already), because heap_check and dumps read it under the heap lock while
+	 * the owner turns its cached blocks BUSY. */
+	HM_ASSERT(e->pad == 0);
+	elem_set_state(e, ELEM_BUSY);
+	set_tag(e, type, req);
 }
 
 uint64_t
@@ -961,12 +972,13 @@ heap_dump(struct malloc_heap *h, FILE *f, bool elems)
 		return;
 	for (const struct malloc_elem *e = h->first; e != NULL; e = e->next) {
 		uint8_t es = elem_state(e);
+		char tag[13];
 		if (es == ELEM_BUSY) {
-			char type[sizeof(e->busy.type) + 1];
-			elem_tag(e, type, NULL);
+			elem_tag_load(e, tag, NULL);
 			fprintf(f, "  %p %10" PRIu64 " BUSY  data %p usable %" PRIu64 " type '%s'\n",
-				(const void *)e, e->size, elem_data(e), elem_usable(e), type);
-		} else if (es == ELEM_CACHED)
+				(const void *)e, e->size, elem_data(e), elem_usable(e), tag);
+		}
+		else if (es == ELEM_CACHED)
 			fprintf(f, "  %p %10" PRIu64 " CACHED in an lcore's malloc cache\n",
 				(const void *)e, e->size);
 		else

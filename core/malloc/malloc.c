@@ -617,7 +617,8 @@ mc_free(void *ptr)
 	if (c == NULL || ((uintptr_t)ptr & (MALLOC_ALIGN - 1)) != 0 ||
 	    (uintptr_t)ptr < ELEM_HEADER_LEN || memseg_in_walk())
 		return false;
-	hdr = (const char *)ptr - ELEM_HEADER_LEN;
+	/* an integer subtraction: ptr may be any value (64 gives NULL) */
+	hdr = (const char *)((uintptr_t)ptr - ELEM_HEADER_LEN);
 	/* the block's page must be mapped before its header is read: true of any
 	 * live block (a free racing with another free of the same block is the
 	 * caller's data race, as with any allocator) */
@@ -1092,7 +1093,7 @@ lookup_lock(const void *ptr, struct malloc_heap **hp)
 	/* a 64-byte aligned ptr has its header in the same page */
 	if ((uintptr_t)ptr < ELEM_HEADER_LEN || ((uintptr_t)ptr & (MALLOC_ALIGN - 1)) != 0)
 		return hm_fail_ptr(EINVAL, "%p was not allocated by hugemem malloc", ptr);
-	hdr = (const char *)ptr - ELEM_HEADER_LEN;
+	hdr = (const char *)((uintptr_t)ptr - ELEM_HEADER_LEN); /* ptr may be any value */
 	if ((msl = hm_mem_virt2memseg_list(hdr)) == NULL)
 		return hm_fail_ptr(EINVAL, "%p was not allocated by hugemem malloc", ptr);
 	h = msl->external ? heap_by_socket(msl->socket_id) : &ms_st.heaps[msl->socket_id];
@@ -1394,18 +1395,18 @@ hm_malloc_leak_report(FILE *f)
 			continue;
 		hm_spinlock_lock(&h->lock);
 		for (const struct malloc_elem *e = h->first; e != NULL; e = e->next) {
-			char type[sizeof(e->busy.type) + 1];
-			uint32_t slack;
 			unsigned int k;
+			char tag[13];
+			uint32_t slack;
 			if (elem_state(e) != ELEM_BUSY)
 				continue;
 			total++;
-			elem_tag(e, type, &slack); /* a cached block's owner may be writing it */
+			elem_tag_load(e, tag, &slack); /* an lcore may be retagging it */
 			for (k = 0; k < n_types; k++)
-				if (strcmp(t[k].type, type) == 0)
+				if (strncmp(t[k].type, tag, sizeof(e->busy.type)) == 0)
 					break;
 			if (k == n_types && n_types < 32) {
-				memcpy(t[k].type, type, sizeof(type));
+				memcpy(t[k].type, tag, sizeof(tag));
 				t[k].n = 0;
 				t[k].bytes = 0;
 				n_types++;

@@ -19,7 +19,9 @@
  *   every FREE element is on exactly the free list of class(e->size)
  *   class bitmaps: bit set <=> that list is non-empty
  *   no two adjacent FREE elements share an msl (they are always joined)
- *   heap->alloc_count == number of BUSY elements
+ *   heap->alloc_count == number of BUSY and CACHED elements
+ *   CACHED: native heap, pad 0, usable <= SMALL_LIMIT (+ a run's slack); the
+ *           lcore caches hold exactly the CACHED elements (malloc.c, mc_check)
  *   heap->free_bytes  == sum of FREE element sizes
  *   heap->total_size  == sum of all element sizes
  *   every size and address is a multiple of 64
@@ -99,12 +101,6 @@ struct malloc_elem {
 			char type[12];
 			uint32_t req;      /* bytes asked for; UINT32_MAX when larger */
 		} busy;
-		struct {           /* BUSY, the same as words: an lcore cache's owner
-				      writes them without the heap lock (elem_tag) */
-			uint64_t type_lo;
-			uint32_t type_hi;
-			uint32_t req;
-		} tag;
 	};
 	union {
 		uint32_t pad;      /* BUSY: bytes from the element to its PAD header (0: none);
@@ -135,21 +131,22 @@ elem_set_state(struct malloc_elem *e, uint8_t st)
 	__atomic_store_n(&e->state, st, __ATOMIC_RELAXED);
 }
 
-/* A BUSY element's type tag (into out[13], NUL-terminated) and busy.req, as a
- * thread reads them that does not own the element (dumps, leak report): the
- * owner of a block from an lcore cache writes them without the heap lock, with
- * the same relaxed atomics. */
+/* A BUSY element's type tag (NUL-terminated into @p out) and busy.req, for
+ * readers under the heap lock (dumps, leak report): an lcore retags the blocks
+ * it takes from its cache without the lock, with the same word-sized relaxed
+ * atomics (plain moves on x86). */
 static inline void
-elem_tag(const struct malloc_elem *e, char out[13], uint32_t *req)
+elem_tag_load(const struct malloc_elem *e, char out[13], uint32_t *req_slack)
 {
-	uint64_t lo = __atomic_load_n(&e->tag.type_lo, __ATOMIC_RELAXED);
-	uint32_t hi = __atomic_load_n(&e->tag.type_hi, __ATOMIC_RELAXED);
+	uint64_t lo = __atomic_load_n((const uint64_t *)(const void *)e->busy.type, __ATOMIC_RELAXED);
+	uint32_t hi = __atomic_load_n((const uint32_t *)(const void *)(e->busy.type + 8),
+				      __ATOMIC_RELAXED);
 
 	memcpy(out, &lo, sizeof(lo));
-	memcpy(out + sizeof(lo), &hi, sizeof(hi));
-	out[sizeof(lo) + sizeof(hi)] = '\0';
-	if (req != NULL)
-		*req = __atomic_load_n(&e->tag.req, __ATOMIC_RELAXED);
+	memcpy(out + 8, &hi, sizeof(hi));
+	out[12] = '\0';
+	if (req_slack != NULL)
+		*req_slack = __atomic_load_n(&e->busy.req, __ATOMIC_RELAXED);
 }
 
 enum heap_kind {
