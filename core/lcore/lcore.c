@@ -10,6 +10,7 @@
 
 #include "lcore_i.h"
 #include "hugemem/lcore.h"
+#include "hugemem/lock.h"
 
 static struct {
 	unsigned int n_lcores;
@@ -21,6 +22,8 @@ static struct {
 
 static uint32_t next_gen = 1;
 static void (*release_hook)(unsigned int lcore_id);
+/* Held by hm_thread_register while it takes an id, and by lcore_freeze. */
+static hm_spinlock_t reg_lock = HM_SPINLOCK_INITIALIZER;
 /* Table generation, 0 = not initialised; and the calling thread's id tagged with
  * the generation it was taken in. Exported for the inline hm_lcore_id(). */
 uint32_t hm_lcore__gen;
@@ -133,6 +136,19 @@ lcore_others_registered(void)
 	return false;
 }
 
+bool
+lcore_freeze(void)
+{
+	hm_spinlock_lock(&reg_lock);
+	return lcore_others_registered();
+}
+
+void
+lcore_thaw(void)
+{
+	hm_spinlock_unlock(&reg_lock);
+}
+
 void
 lcore_on_release(void (*fn)(unsigned int lcore_id))
 {
@@ -146,6 +162,7 @@ hm_thread_register(void)
 		return hm_fail(ENODEV, "hugemem is not initialised");
 	if (self_id() != HM_LCORE_ID_ANY)
 		return hm_fail(EALREADY, "this thread already is lcore %u", hm_lcore__self.id);
+	hm_spinlock_lock(&reg_lock);
 	for (unsigned int i = 0; i < lc.n_lcores; i++) {
 		uint8_t exp = 0;
 		if (lc.node[i] < 0)
@@ -154,9 +171,11 @@ hm_thread_register(void)
 						__ATOMIC_RELAXED)) {
 			hm_lcore__self.gen = hm_lcore__gen;
 			hm_lcore__self.id = i;
+			hm_spinlock_unlock(&reg_lock);
 			return (int)i;
 		}
 	}
+	hm_spinlock_unlock(&reg_lock);
 	return hm_fail(ENOSPC, "all %u lcores of the topology are taken (add lcores= to "
 		       "the topology)", hm_lcore_count());
 }

@@ -13,6 +13,11 @@ HM_INTERNAL void lcore_fini(void);
 HM_INTERNAL unsigned int lcore_count_on(int node);
 /* Whether a thread other than the caller holds an lcore id right now. */
 HM_INTERNAL bool lcore_others_registered(void);
+/* Hold off hm_thread_register until lcore_thaw() and say whether a thread other
+ * than the caller holds an lcore id: when none does, no thread can start using
+ * an lcore's per-lcore state (malloc caches) in between. */
+HM_INTERNAL bool lcore_freeze(void);
+HM_INTERNAL void lcore_thaw(void);
 /* @p fn (NULL: none) runs in a thread that unregisters, with its lcore id, just
  * before the id is given up: later modules (malloc's lcore caches) hook in here. */
 HM_INTERNAL void lcore_on_release(void (*fn)(unsigned int lcore_id));

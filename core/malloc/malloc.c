@@ -707,14 +707,14 @@ stats_with_caches(struct malloc_heap *h, struct hm_malloc_socket_stats *s)
  * Cross-check the caches against heap @p h, which holds @p walked CACHED
  * elements: every cached pointer is a CACHED element of h of its class, none
  * twice, and the counts agree. Exact only while no other lcore thread runs (the
- * owners change their caches without a lock), so then only; otherwise only the
- * calling lcore's cache is checked entry by entry. pre: h's lock held.
+ * owners change their caches without a lock), so then only (@p all; the caller
+ * holds registrations off); otherwise only the calling lcore's cache is checked
+ * entry by entry. pre: h's lock held.
  */
 static const char *
-mc_check(struct malloc_heap *h, uint64_t walked)
+mc_check_caches(struct malloc_heap *h, uint64_t walked, bool all)
 {
 	struct mcache *self = mc_self();
-	bool all = !lcore_others_registered();
 	uint64_t n = 0;
 
 	if (mc.c == NULL)
@@ -765,6 +765,17 @@ mc_check(struct malloc_heap *h, uint64_t walked)
 		return why;
 	}
 	return NULL;
+}
+
+static const char *
+mc_check(struct malloc_heap *h, uint64_t walked)
+{
+	/* a thread registering meanwhile would write a cache being read */
+	bool all = !lcore_freeze();
+	const char *why = mc_check_caches(h, walked, all);
+
+	lcore_thaw();
+	return why;
 }
 
 /* lcore hook: a thread gives its lcore id up; its cached blocks go back. */
