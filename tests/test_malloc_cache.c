@@ -980,6 +980,63 @@ test_malloc_cache_refill_pad_gap(void **state)
 	assert_no_warnings();
 }
 
+/*
+ * Fragmented memory: the only free element holds two elements of the 1 KiB
+ * class but not a full run (cap 8: four). The refill takes a two-element run
+ * from it instead of growing the heap for four.
+ */
+static void
+test_malloc_cache_refill_short_run(void **state)
+{
+	const uint64_t esz = ELEM_OVERHEAD + 1024, pg = 4096;
+	(void)state;
+
+	log_start();
+	assert_int_equal(init_cache("nodes=1;4K=64;lcores=0@0", 8), 0);
+	struct malloc_heap *h0 = heap_of_node(0);
+	/* three fresh pages, one element; shrinking it leaves a free tail of
+	 * exactly two elements (less than a page: it stays) */
+	char *big = hm_malloc_socket("big", 3 * pg - ELEM_OVERHEAD, 0, 0);
+	assert_non_null(big);
+	assert_ptr_equal(hm_realloc(big, 3 * pg - 2 * esz - ELEM_OVERHEAD, 0), big);
+	assert_heaps_valid();
+	const struct malloc_elem *tail = NULL;
+	unsigned int n_free = 0;
+	for (const struct malloc_elem *e = h0->first; e != NULL; e = e->next)
+		if (elem_state(e) == ELEM_FREE) {
+			tail = e;
+			n_free++;
+		}
+	assert_int_equal(n_free, 1);
+	assert_non_null(tail);
+	assert_int_equal(tail->size, 2 * esz);
+	int64_t mapped = hm_memseg_mapped_bytes(0);
+	char *p = hm_malloc("t", 1024, 0);
+	assert_non_null(p);
+	assert_heaps_valid();
+	/* from the tail, no page mapped, the run's other element cached */
+	assert_true(p > (const char *)tail && p < (const char *)tail + 2 * esz);
+	assert_int_equal(hm_memseg_mapped_bytes(0), mapped);
+	assert_int_equal(cached_in(h0), 1);
+	/* the next two: the cached one, then a refill that has to grow */
+	char *q = hm_malloc("t", 1024, 0);
+	assert_non_null(q);
+	assert_true(q > (const char *)tail && q < (const char *)tail + 2 * esz);
+	assert_int_equal(hm_memseg_mapped_bytes(0), mapped);
+	char *r = hm_malloc("t", 1024, 0);
+	assert_non_null(r);
+	assert_true(hm_memseg_mapped_bytes(0) > mapped);
+	assert_heaps_valid();
+	assert_int_equal(hm_free(p), 0);
+	assert_int_equal(hm_free(q), 0);
+	assert_int_equal(hm_free(r), 0);
+	assert_int_equal(hm_free(big), 0);
+	assert_true(hm_malloc_cache_flush() > 0);
+	assert_heaps_valid();
+	assert_int_equal(hm_memseg_mapped_bytes(0), 0);
+	assert_no_warnings();
+}
+
 /* ------------------------------------------------------------------ flush, ENOMEM */
 
 static void
@@ -1699,6 +1756,7 @@ main(void)
 		cmocka_unit_test_teardown(test_malloc_cache_refill_and_give_back, hm_test_teardown),
 		cmocka_unit_test_teardown(test_malloc_cache_give_back_scattered, hm_test_teardown),
 		cmocka_unit_test_teardown(test_malloc_cache_refill_pad_gap, hm_test_teardown),
+		cmocka_unit_test_teardown(test_malloc_cache_refill_short_run, hm_test_teardown),
 		cmocka_unit_test_teardown(test_malloc_cache_flush_returns_pages, hm_test_teardown),
 		cmocka_unit_test_teardown(test_malloc_cache_enomem_flushes, hm_test_teardown),
 		cmocka_unit_test_teardown(test_malloc_cache_unregister_flushes, hm_test_teardown),

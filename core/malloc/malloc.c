@@ -546,22 +546,29 @@ mc_objs(struct mcache *c)
 	return c->objs != NULL;
 }
 
-/* Refill class @p k with a run of cap/2 elements from one heap allocation. */
+/* Refill class @p k with a run of cap/2 elements from one heap allocation; in
+ * free memory too fragmented for that, a shorter run (down to one element)
+ * before the heap grows for the full one. */
 static bool
 mc_refill(struct mcache *c, unsigned int k)
 {
 	struct malloc_heap *h = c->heap;
 	unsigned int n = mc.cap / 2;
 	uint64_t esz = ELEM_OVERHEAD + (uint64_t)(k + 1) * MALLOC_ALIGN, bytes = 0;
-	struct alloc_req r = { .size = esz * n - ELEM_OVERHEAD, .align = MALLOC_ALIGN };
+	struct alloc_req r = { .align = MALLOC_ALIGN };
 	struct malloc_elem **out = &c->objs[k * mc.cap];
-	void *p;
+	void *p = NULL;
 
-	r.req = r.size;
 	hm_spinlock_lock(&h->lock);
-	p = heap_alloc(h, &r);
-	if (p == NULL)
+	for (unsigned int m = n; p == NULL && m >= 1; m /= 2) {
+		r.size = r.req = esz * m - ELEM_OVERHEAD;
+		if ((p = heap_alloc(h, &r)) != NULL)
+			n = m;
+	}
+	if (p == NULL) {
+		r.size = r.req = esz * n - ELEM_OVERHEAD;
 		p = grow_and_alloc(h, &r);
+	}
 	if (p != NULL)
 		bytes = heap_split_cached((struct malloc_elem *)elem_of_live(p), esz, n, out);
 	hm_spinlock_unlock(&h->lock);
@@ -799,7 +806,7 @@ mc_init(unsigned int cap)
 	memset(mc.c, 0, sizeof(struct mcache) * HM_MAX_LCORE);
 	mc.cap = cap;
 	for (unsigned int i = 0; i < HM_MAX_LCORE; i++) {
-		int node = hm_lcore_to_socket_id(i);
+		int node = hm_lcore_is_enabled(i) ? hm_lcore_to_socket_id(i) : -1;
 		if (node >= 0 && (unsigned int)node < ms_st.n_nodes)
 			mc.c[i].heap = &ms_st.heaps[node];
 	}
