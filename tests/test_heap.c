@@ -14,6 +14,7 @@
 
 #include "common_i.h" /* HM_DEBUG: the overrun guard exists in debug builds only */
 #include "helpers.h"
+#include "malloc_checks.h"
 #include "shadow_model.h"
 #include "hugemem/malloc.h"
 
@@ -38,17 +39,6 @@ assert_heap_ok(struct hm_heap *h)
 
 	if (hm_heap_check(h, &why) != 0)
 		fail_msg("hm_heap_check: %s", why != NULL ? why : "?");
-}
-
-static void
-stats_equal(const struct hm_malloc_socket_stats *a, const struct hm_malloc_socket_stats *b)
-{
-	assert_int_equal(a->heap_totalsz_bytes, b->heap_totalsz_bytes);
-	assert_int_equal(a->heap_freesz_bytes, b->heap_freesz_bytes);
-	assert_int_equal(a->greatest_free_size, b->greatest_free_size);
-	assert_int_equal(a->free_count, b->free_count);
-	assert_int_equal(a->alloc_count, b->alloc_count);
-	assert_int_equal(a->heap_allocsz_bytes, b->heap_allocsz_bytes);
 }
 
 static void

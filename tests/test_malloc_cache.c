@@ -25,6 +25,7 @@
 #include <sys/mman.h>
 
 #include "helpers.h"
+#include "malloc_checks.h"
 #include "shadow_model.h"
 #include "hugemem/hugemem.h"
 #include "hugemem/emu.h"
@@ -53,67 +54,6 @@ init_cache(const char *topo, unsigned int cap)
 	else
 		c.malloc_cache = cap;
 	return hm_test_init_cfg(&c);
-}
-
-/* Warnings (and worse) the library logged. */
-static struct {
-	int warnings;
-	char last[512];
-} logc;
-
-static void
-log_collect(enum hm_log_level level, const char *msg, void *arg)
-{
-	(void)arg;
-	if (level <= HM_LOG_WARNING) {
-		__atomic_fetch_add(&logc.warnings, 1, __ATOMIC_RELAXED);
-		snprintf(logc.last, sizeof(logc.last), "%s", msg);
-	}
-}
-
-static void
-log_start(void)
-{
-	memset(&logc, 0, sizeof(logc));
-	hm_log_set_hook(log_collect, NULL);
-}
-
-static void
-assert_no_warnings(void)
-{
-	if (logc.warnings != 0)
-		fail_msg("%d warning(s) logged, the last: %s", logc.warnings, logc.last);
-}
-
-static void
-assert_heaps_valid(void)
-{
-	const char *why = NULL;
-
-	if (hm_malloc_check(&why) != 0)
-		fail_msg("malloc check: %s (%s)", why != NULL ? why : "?", hm_last_error());
-}
-
-static struct hm_malloc_socket_stats
-stats_of(int socket)
-{
-	struct hm_malloc_socket_stats st;
-
-	assert_int_equal(hm_malloc_get_socket_stats(socket, &st), 0);
-	assert_int_equal(st.heap_freesz_bytes + st.heap_allocsz_bytes, st.heap_totalsz_bytes);
-	assert_true(st.greatest_free_size <= st.heap_freesz_bytes);
-	return st;
-}
-
-static void
-stats_equal(const struct hm_malloc_socket_stats *a, const struct hm_malloc_socket_stats *b)
-{
-	assert_int_equal(a->heap_totalsz_bytes, b->heap_totalsz_bytes);
-	assert_int_equal(a->heap_freesz_bytes, b->heap_freesz_bytes);
-	assert_int_equal(a->greatest_free_size, b->greatest_free_size);
-	assert_int_equal(a->free_count, b->free_count);
-	assert_int_equal(a->alloc_count, b->alloc_count);
-	assert_int_equal(a->heap_allocsz_bytes, b->heap_allocsz_bytes);
 }
 
 static struct malloc_elem *

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "helpers.h"
+#include "malloc_checks.h"
 #include "hugemem/hugemem.h"
 #include "malloc_i.h" /* ELEM_* layout constants */
 
@@ -40,15 +41,6 @@ init_cache(const char *topo, unsigned int cap)
 	c.topology = topo;
 	c.malloc_cache = cap;
 	return hm_test_init_cfg(&c);
-}
-
-static void
-assert_heaps_valid(void)
-{
-	const char *why = NULL;
-
-	if (hm_malloc_check(&why) != 0)
-		fail_msg("malloc check: %s (%s)", why != NULL ? why : "?", hm_last_error());
 }
 
 /* A cache size the option parser refuses is refused by hm_init_config too: a
