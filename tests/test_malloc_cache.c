@@ -92,6 +92,20 @@ cached_in(const struct malloc_heap *h)
 	return n;
 }
 
+/* Free the blocks of @p keep[0..n) still set, flush the cache: node 0's heap
+ * is valid and empty (every page back), and nothing was logged. */
+static void
+free_all_empty_node0(void **keep, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (keep[i] != NULL)
+			assert_int_equal(hm_free(keep[i]), 0);
+	assert_true(hm_malloc_cache_flush() >= 0);
+	assert_heaps_valid();
+	assert_int_equal(hm_memseg_mapped_bytes(0), 0);
+	assert_no_warnings();
+}
+
 /* Usable bytes of the element behind @p p (header, trailer excluded). */
 static uint64_t
 usable_of(const void *p)
@@ -662,13 +676,7 @@ test_malloc_cache_padded_block(void **state)
 	assert_int_equal(cached_in(h0), nc);
 	assert_int_equal(elem_state(real), ELEM_FREE);
 	assert_heaps_valid();
-	for (unsigned int i = 0; i < n2; i++)
-		if (keep[i] != NULL)
-			assert_int_equal(hm_free(keep[i]), 0);
-	assert_true(hm_malloc_cache_flush() >= 0);
-	assert_heaps_valid();
-	assert_int_equal(hm_memseg_mapped_bytes(0), 0);
-	assert_no_warnings();
+	free_all_empty_node0(keep, n2);
 }
 
 /* ------------------------------------------------------------------ runs */
@@ -911,13 +919,7 @@ test_malloc_cache_refill_pad_gap(void **state)
 	assert_heaps_valid();
 	assert_int_equal(elem_state(he), ELEM_FREE);
 	assert_int_equal(he->size, hole);
-	for (unsigned int i = 0; i < m; i++)
-		if (keep[i] != NULL)
-			assert_int_equal(hm_free(keep[i]), 0);
-	assert_true(hm_malloc_cache_flush() >= 0);
-	assert_heaps_valid();
-	assert_int_equal(hm_memseg_mapped_bytes(0), 0);
-	assert_no_warnings();
+	free_all_empty_node0(keep, m);
 }
 
 /*
