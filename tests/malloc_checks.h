@@ -2,8 +2,8 @@
 /*
  * Assertions the malloc tests share (test_malloc.c, test_malloc_cache.c,
  * test_malloc_cache_review.c, test_heap.c): warnings the library logged, the
- * heap validator, and heap stats read and compared. Include after helpers.h
- * (cmocka) and hugemem/hugemem.h.
+ * heap validator, heap stats read and compared, and a new block checked and
+ * recorded in a shadow map. Include after helpers.h (cmocka).
  */
 #ifndef HUGEMEM_TEST_MALLOC_CHECKS_H
 #define HUGEMEM_TEST_MALLOC_CHECKS_H
@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "helpers.h"
+#include "shadow_model.h"
 #include "hugemem/hugemem.h"
 
 /* Warnings (and worse) the library logged since log_start(): a test that
@@ -79,6 +80,39 @@ stats_equal(const struct hm_malloc_socket_stats *a, const struct hm_malloc_socke
 	assert_int_equal(a->free_count, b->free_count);
 	assert_int_equal(a->alloc_count, b->alloc_count);
 	assert_int_equal(a->heap_allocsz_bytes, b->heap_allocsz_bytes);
+}
+
+/* Node of the page under @p p. */
+static inline int
+node_of(const void *p)
+{
+	const struct hm_memseg *ms = hm_mem_virt2memseg(p, NULL);
+
+	assert_non_null(ms);
+	return ms->socket_id;
+}
+
+/*
+ * A block hm_malloc & co just returned, checked (aligned to max(@p align, 64),
+ * live with at least @p size usable bytes, on @p node unless that is -1, zero
+ * when @p zeroed), then filled with a random byte and recorded in @p s.
+ */
+static inline void
+shadow_add_new(struct shadow *s, uint64_t *rs, char *p, size_t size, unsigned int align,
+	       int node, bool zeroed, bool big)
+{
+	struct blk b = { .p = p, .size = size, .big = big };
+
+	assert_int_equal((uintptr_t)p % (align > 64 ? align : 64), 0);
+	assert_int_equal(hm_malloc_validate(p, &b.usable), 0);
+	assert_true(b.usable >= size);
+	if (node >= 0 && node_of(p) != node)
+		fail_msg("block %p asked on node %d is on node %d", (void *)p, node, node_of(p));
+	if (zeroed && !all_bytes(p, size, 0))
+		fail_msg("zeroed block %p (%zu bytes) holds non-zero bytes", (void *)p, size);
+	b.fill = (uint8_t)(1 + hm_test_rand(rs) % 255);
+	memset(p, b.fill, size);
+	shadow_insert(s, &b);
 }
 
 #endif

@@ -113,15 +113,6 @@ usable_of(const void *p)
 	return elem_of(p)->size - ELEM_OVERHEAD;
 }
 
-static int
-node_of(const void *p)
-{
-	const struct hm_memseg *ms = hm_mem_virt2memseg(p, NULL);
-
-	assert_non_null(ms);
-	return ms->socket_id;
-}
-
 /* Allocate blocks of @p size / @p align on node 0 until ENOMEM; @return how many. */
 static unsigned int
 fill(void **keep, unsigned int max, size_t size, unsigned int align)
@@ -1366,18 +1357,7 @@ model_align(struct model *m)
 static void
 model_add(struct model *m, char *p, size_t size, unsigned int align, int node, bool zeroed)
 {
-	struct blk b = { .p = p, .size = size };
-
-	assert_int_equal((uintptr_t)p % (align > 64 ? align : 64), 0);
-	assert_int_equal(hm_malloc_validate(p, &b.usable), 0);
-	assert_true(b.usable >= size);
-	if (node >= 0 && node_of(p) != node)
-		fail_msg("block %p asked on node %d is on node %d", (void *)p, node, node_of(p));
-	if (zeroed && !all_bytes(p, size, 0))
-		fail_msg("zeroed block %p (%zu bytes) holds non-zero bytes", (void *)p, size);
-	b.fill = (uint8_t)(1 + hm_test_rand(&m->rs) % 255);
-	memset(p, b.fill, size);
-	shadow_insert(&m->s, &b);
+	shadow_add_new(&m->s, &m->rs, p, size, align, node, zeroed, false);
 }
 
 static void
