@@ -125,8 +125,9 @@ hm_lcore_is_enabled(unsigned int lcore_id)
 	return hm_lcore__gen != 0 && lcore_id < lc.n_lcores && lc.node[lcore_id] >= 0;
 }
 
-bool
-lcore_others_registered(void)
+/* Whether a thread other than the caller holds an lcore id right now. */
+static bool
+others_registered(void)
 {
 	unsigned int self = self_id();
 
@@ -140,7 +141,7 @@ bool
 lcore_freeze(void)
 {
 	hm_spinlock_lock(&reg_lock);
-	return lcore_others_registered();
+	return others_registered();
 }
 
 void

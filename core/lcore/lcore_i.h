@@ -11,8 +11,6 @@ HM_INTERNAL int lcore_init(const struct hm_probe *probe);
 HM_INTERNAL void lcore_fini(void);
 /* Number of lcores on @p node. */
 HM_INTERNAL unsigned int lcore_count_on(int node);
-/* Whether a thread other than the caller holds an lcore id right now. */
-HM_INTERNAL bool lcore_others_registered(void);
 /* Hold off hm_thread_register until lcore_thaw() and say whether a thread other
  * than the caller holds an lcore id: when none does, no thread can start using
  * an lcore's per-lcore state (malloc caches) in between. */
