@@ -37,6 +37,9 @@ init_with(const char *topo, uint64_t memory)
 	hm_config_init(&c);
 	c.file_prefix = "mempool"; /* other test programs run in parallel in the same dir */
 	c.topology = topo;
+	/* every pool checks its cookies, whatever the build (the consumer test covers off) */
+	c.mempool_debug_set = true;
+	c.mempool_debug = true;
 	c.memory = memory;
 	return hm_test_init_cfg(&c);
 }
@@ -1352,7 +1355,6 @@ test_mempool_custom_ops(void **state)
 
 /* ---------------------------------------------------------------- debug cookies */
 
-#if HM_MEMPOOL_DEBUG
 /* Run @p fn in a child: it must abort. */
 static void
 expect_abort(void (*fn)(struct hm_mempool *a, struct hm_mempool *b), struct hm_mempool *a,
@@ -1412,13 +1414,11 @@ corrupt_audit(struct hm_mempool *a, struct hm_mempool *b)
 	hm_mempool_default_cache(a, hm_lcore_id())->len = 5000;
 	hm_mempool_audit(a);
 }
-#endif
 
 static void
 test_mempool_debug_double_put(void **state)
 {
 	(void)state;
-#if HM_MEMPOOL_DEBUG
 	struct hm_mempool *a, *b;
 	const char *why = NULL;
 	void *o;
@@ -1451,9 +1451,62 @@ test_mempool_debug_double_put(void **state)
 	assert_pool_valid(a);
 	assert_int_equal(hm_mempool_free(a), 0);
 	assert_int_equal(hm_mempool_free(b), 0);
-#else
-	skip();
-#endif
+}
+
+/* The debug cookies are a runtime property of a pool (never of a macro): asked
+ * for by HM_MEMPOOL_F_DEBUG or given to every new pool by --mempool-debug. */
+static void
+test_mempool_debug_flag(void **state)
+{
+	static const struct { const char *opt; int want; } runs[] = {
+		{ "--mempool-debug=off", 0 }, { "--mempool-debug=on", 1 },
+		{ "--mempool-debug", 1 }, { "--mempool-debug=0", 0 },
+	};
+	struct hm_config c;
+	(void)state;
+
+	for (unsigned int i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+		char *argv[] = { (char *)"t", (char *)runs[i].opt, NULL };
+		struct hm_mempool *plain, *asked;
+		void *o;
+
+		hm_config_init(&c);
+		assert_int_equal(hm_config_parse(&c, 2, argv), 1);
+		assert_true(c.mempool_debug_set);
+		assert_int_equal(c.mempool_debug, runs[i].want);
+		c.file_prefix = "mempool";
+		c.topology = TOPO;
+		assert_int_equal(hm_test_init_cfg(&c), 0);
+		plain = hm_mempool_create("dbg_plain", 64, 32, 0, 0, NULL, NULL, NULL, NULL, 0, 0);
+		asked = hm_mempool_create("dbg_asked", 64, 32, 0, 0, NULL, NULL, NULL, NULL, 0,
+					  HM_MEMPOOL_F_DEBUG);
+		assert_non_null(plain);
+		assert_non_null(asked);
+		assert_int_equal(hm_mempool_debug(plain), runs[i].want);
+		assert_int_equal(hm_mempool_debug(asked), 1);
+		/* cookies follow the objects in a debug pool only */
+		assert_int_equal(hm_mempool_get(asked, &o), 0);
+		assert_true(hm_mempool_get_header(o)->cookie == HM_MEMPOOL_COOKIE_OUT);
+		hm_mempool_put(asked, o);
+		assert_true(hm_mempool_get_header(o)->cookie == HM_MEMPOOL_COOKIE_IN);
+		assert_int_equal(hm_mempool_get(plain, &o), 0);
+		assert_true(hm_mempool_get_header(o)->cookie ==
+			    (runs[i].want ? HM_MEMPOOL_COOKIE_OUT : HM_MEMPOOL_COOKIE_IN));
+		hm_mempool_put(plain, o);
+		assert_pool_valid(plain);
+		assert_pool_valid(asked);
+		assert_int_equal(hm_mempool_free(plain), 0);
+		assert_int_equal(hm_mempool_free(asked), 0);
+		assert_int_equal(hm_cleanup(), 0);
+	}
+	/* bad values are refused with the valid ones named, the config untouched */
+	{
+		char *argv[] = { (char *)"t", (char *)"--mempool-debug=yes", NULL };
+		hm_config_init(&c);
+		assert_int_equal(hm_config_parse(&c, 2, argv), -EINVAL);
+		assert_non_null(strstr(hm_last_error(), "--mempool-debug: 'yes' is not valid (on, off)"));
+		assert_false(c.mempool_debug_set);
+	}
 }
 
 /* The validator catches what it promises. */
@@ -1514,6 +1567,7 @@ main(void)
 		cmocka_unit_test_teardown(test_mempool_lookup_walk_free, hm_test_teardown),
 		cmocka_unit_test_teardown(test_mempool_socket, hm_test_teardown),
 		cmocka_unit_test_teardown(test_mempool_debug_double_put, hm_test_teardown),
+		cmocka_unit_test_teardown(test_mempool_debug_flag, hm_test_teardown),
 		cmocka_unit_test_teardown(test_mempool_check_detects_corruption, hm_test_teardown),
 		cmocka_unit_test_teardown(test_mempool_custom_ops, hm_test_teardown),
 	};

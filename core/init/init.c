@@ -480,6 +480,7 @@ hm_init_config(const struct hm_config *cfg)
 	if (rc < 0)
 		goto fail_log;
 
+	g.mcfg->mempool_debug = c.mempool_debug_set ? c.mempool_debug : HM_DEBUG >= 1;
 	__atomic_store_n(&g.mcfg->magic, HM_MCFG_MAGIC, __ATOMIC_RELEASE);
 	mcfg_set(g.mcfg);
 	g.up = true;

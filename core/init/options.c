@@ -31,6 +31,7 @@ enum {
 	OPT_HUGE_UNLINK,
 	OPT_SINGLE_FILE_SEGMENTS,
 	OPT_MALLOC_CACHE,
+	OPT_MEMPOOL_DEBUG,
 };
 
 static const struct option long_opts[] = {
@@ -52,6 +53,7 @@ static const struct option long_opts[] = {
 	{ "huge-unlink", optional_argument, NULL, OPT_HUGE_UNLINK },
 	{ "single-file-segments", no_argument, NULL, OPT_SINGLE_FILE_SEGMENTS },
 	{ "malloc-cache", required_argument, NULL, OPT_MALLOC_CACHE },
+	{ "mempool-debug", optional_argument, NULL, OPT_MEMPOOL_DEBUG },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -74,6 +76,8 @@ static const char usage[] =
 	"  --log-level=LEVEL       emerg|alert|crit|err|warning|notice|info|debug or 1..8\n"
 	"  --malloc-cache=N        small blocks per size class each lcore keeps for reuse\n"
 	"                          (even, 2..512, default 32; 0: off, frees go to the heap)\n"
+	"  --mempool-debug[=on|off] check every mempool get/put for double puts and foreign\n"
+	"                          objects (default: on in debug builds of the library)\n"
 	"  --huge-dir=DIR          hugetlbfs backend: hugetlbfs mount or directory to use\n"
 	"  --huge-unlink[=existing|always|never]  hugetlbfs backend: page file lifetime\n"
 	"  --single-file-segments  hugetlbfs backend: one file per memseg list\n";
@@ -260,6 +264,15 @@ parse_one(struct hm_config *c, int opt, const char *arg, const char *bad)
 		c->malloc_cache = (unsigned int)n;
 		return 0;
 	}
+	case OPT_MEMPOOL_DEBUG:
+		if (arg == NULL || strcmp(arg, "on") == 0 || strcmp(arg, "1") == 0)
+			c->mempool_debug = true;
+		else if (strcmp(arg, "off") == 0 || strcmp(arg, "0") == 0)
+			c->mempool_debug = false;
+		else
+			return hm_fail(EINVAL, "--mempool-debug: '%s' is not valid (on, off)", arg);
+		c->mempool_debug_set = true;
+		return 0;
 	case OPT_SINGLE_FILE_SEGMENTS:
 		c->single_file_segments = true;
 		return need_backend("--single-file-segments", "hugetlbfs");

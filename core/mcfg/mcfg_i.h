@@ -18,7 +18,7 @@
 #include "hugemem/memseg.h"
 
 #define HM_MCFG_MAGIC 0x68756765u /* "huge": written when init completes */
-#define HM_MCFG_VERSION 2u        /* layout version; bump on any change */
+#define HM_MCFG_VERSION 3u        /* layout version; bump on any change */
 
 struct hm_mem_config {
 	volatile uint32_t magic;        /* HM_MCFG_MAGIC once the primary finished init */
@@ -33,6 +33,7 @@ struct hm_mem_config {
 	char backend[32];               /* backend name */
 	int64_t mapped_bytes[HM_MAX_NUMA_NODES]; /* bytes of mapped pages per node */
 	uint32_t next_ext_socket;       /* socket id of the next external heap */
+	uint32_t mempool_debug;         /* 1: new pools get HM_MEMPOOL_F_DEBUG (--mempool-debug) */
 	struct hm_fbarray heaps;        /* struct malloc_heap[HM_MAX_HEAPS] (core/malloc) */
 	struct hm_fbarray memzones;     /* struct hm_memzone[] (core/memzone) */
 	struct hm_fbarray memzone_index; /* name hash index of the memzones */

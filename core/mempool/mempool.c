@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "mempool_i.h"
+#include "mcfg_i.h"
 #include "hugemem/init.h"
 #include "hugemem/malloc.h"
 #include "hugemem/memseg.h"
@@ -35,7 +36,7 @@ _Static_assert(offsetof(struct hm_mempool_cache, objs) == HM_CACHE_LINE_SIZE,
 
 #define MP_USER_FLAGS                                                               \
 	(HM_MEMPOOL_F_NO_SPREAD | HM_MEMPOOL_F_NO_CACHE_ALIGN | HM_MEMPOOL_F_SP_PUT |  \
-	 HM_MEMPOOL_F_SC_GET | HM_MEMPOOL_F_NO_IOVA_CONTIG)
+	 HM_MEMPOOL_F_SC_GET | HM_MEMPOOL_F_NO_IOVA_CONTIG | HM_MEMPOOL_F_DEBUG)
 #define MP_MAX_N 0x3fffffffu            /* the ring needs align32pow2(n + 1) <= 2^30 */
 #define MP_MZ_FLAGS (HM_MEMZONE_1GB | HM_MEMZONE_SIZE_HINT_ONLY)
 #define MEMHDR_SPACE HM_CACHE_LINE_SIZE /* struct hm_mempool_memhdr at a chunk's end */
@@ -238,6 +239,8 @@ hm_mempool_create_empty(const char *name, unsigned int n, unsigned int elt_size,
 	memcpy(mp->name, name, nlen + 1);
 	mp->mz = mz;
 	mp->flags = flags | HM_MEMPOOL_F_NON_IO;
+	if (mcfg_get() != NULL && mcfg_get()->mempool_debug)
+		mp->flags |= HM_MEMPOOL_F_DEBUG;
 	mp->socket_id = socket_id;
 	mp->size = n;
 	mp->cache_size = cache_size;
@@ -956,7 +959,7 @@ check_pool(const struct hm_mempool *mp)
 		return "object list length != populated_size";
 	if (chunks != mp->nb_mem_chunks)
 		return "chunk list length != nb_mem_chunks";
-	if (HM_MEMPOOL_DEBUG && in < backend + cached)
+	if (hm_mempool_debug(mp) && in < backend + cached)
 		return "fewer objects marked free than the backend and caches hold";
 	return NULL;
 }

@@ -20,6 +20,7 @@
  *   --iova-mode=pa|va     IOVA as (synthetic or real) PA, or as VA
  *   --legacy-mem          map all memory at init, sorted by IOVA; no growth
  *   --log-level=LEVEL     emerg..debug, or DPDK's numbers 1..8
+ *   --mempool-debug[=on|off]  object cookies checked on every get/put of new pools
  *   --huge-dir, --huge-unlink, --single-file-segments: hugetlbfs backend only
  */
 #ifndef HUGEMEM_INIT_H
@@ -77,6 +78,10 @@ struct hm_config {
 	 * 0: HM_MALLOC_CACHE_DEFAULT; else even, 2..HM_MALLOC_CACHE_MAX */
 	unsigned int malloc_cache;
 	bool no_malloc_cache;      /* --malloc-cache=0: every free goes to the heap */
+	/* --mempool-debug: new pools keep and check object cookies (HM_MEMPOOL_F_DEBUG).
+	 * Unset: on when the library is a debug build, off in release builds. */
+	bool mempool_debug_set;
+	bool mempool_debug;
 };
 
 /** Defaults: everything zero / NULL, log_level -1. */

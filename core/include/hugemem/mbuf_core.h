@@ -205,9 +205,8 @@ hm_mbuf_raw_alloc(struct hm_mempool *mp)
 
 	if (hm_mempool_get(mp, &o) < 0)
 		return NULL;
-#if HM_MEMPOOL_DEBUG
-	hm_mbuf_raw_sanity_check((struct hm_mbuf *)o, mp);
-#endif
+	if (hm_mempool_debug(mp))
+		hm_mbuf_raw_sanity_check((struct hm_mbuf *)o, mp);
 	return (struct hm_mbuf *)o;
 }
 
@@ -215,9 +214,8 @@ hm_mbuf_raw_alloc(struct hm_mempool *mp)
 static inline void
 hm_mbuf_raw_free(struct hm_mbuf *m)
 {
-#if HM_MEMPOOL_DEBUG
-	hm_mbuf_raw_sanity_check(m, NULL);
-#endif
+	if (hm_mempool_debug(m->pool))
+		hm_mbuf_raw_sanity_check(m, NULL);
 	hm_mempool_put(m->pool, m);
 }
 
@@ -258,9 +256,8 @@ hm_pktmbuf_alloc_bulk(struct hm_mempool *mp, struct hm_mbuf **mbufs, unsigned in
 	if (HM_UNLIKELY(rc < 0))
 		return rc;
 	for (unsigned int i = 0; i < n; i++) {
-#if HM_MEMPOOL_DEBUG
-		hm_mbuf_raw_sanity_check(mbufs[i], mp);
-#endif
+		if (hm_mempool_debug(mp))
+			hm_mbuf_raw_sanity_check(mbufs[i], mp);
 		hm_pktmbuf_reset(mbufs[i]);
 	}
 	return 0;
@@ -325,9 +322,8 @@ hm_pktmbuf_free_bulk(struct hm_mbuf **mbufs, unsigned int n)
 			struct hm_mbuf *next = m->next;
 			m = hm_pktmbuf_prefree_seg(m);
 			if (m != NULL) {
-#if HM_MEMPOOL_DEBUG
-				hm_mbuf_raw_sanity_check(m, NULL);
-#endif
+				if (hm_mempool_debug(m->pool))
+					hm_mbuf_raw_sanity_check(m, NULL);
 				if (np == 64 || (np > 0 && m->pool != pool)) {
 					hm_mempool_put_bulk(pool, pending, np);
 					np = 0;

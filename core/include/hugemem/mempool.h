@@ -27,7 +27,7 @@
  *   every cache: len <= flushthresh == size * 3 / 2, size == cache_size
  *   obj_iter visits populated_size distinct objects, each with header mp == pool,
  *     inside a chunk, not crossing a pg_sz boundary, iova == its chunk's IOVA
- *     translation; debug builds: cookie IN or OUT, IN count >= backend + caches
+ *     translation; debug pools: cookie IN or OUT, IN count >= backend + caches
  */
 #ifndef HUGEMEM_MEMPOOL_H
 #define HUGEMEM_MEMPOOL_H
@@ -192,7 +192,7 @@ int hm_mempool_cache_free(struct hm_mempool_cache *cache);
 int hm_mempool_cache_flush(struct hm_mempool_cache *cache, struct hm_mempool *mp);
 
 /**
- * Audit: every cache within its bounds; debug builds: every object's cookie and
+ * Audit: every cache within its bounds; debug pools: every object's cookie and
  * owner. Aborts (as DPDK's rte_mempool_audit) naming the problem.
  */
 void hm_mempool_audit(struct hm_mempool *mp);

@@ -22,10 +22,14 @@
  * cache: its gets and puts go straight to the backend. hm_thread_register() gives
  * it one.
  *
- * Debug builds (HM_DEBUG >= 1 in both the library and the application: the
- * project builds them together) keep a cookie in every object header: "in the
- * pool" or "handed out". A put of an object that is not handed out (double put)
- * or that belongs to another pool aborts with a message naming both.
+ * Debug pools (HM_MEMPOOL_F_DEBUG, a runtime flag in the pool: asked for at
+ * creation, or given to every pool by --mempool-debug, which is on by default
+ * when the library is a debug build) keep a cookie in every object header: "in
+ * the pool" or "handed out". A put of an object that is not handed out (double
+ * put) or that belongs to another pool aborts with a message naming both. The
+ * inline paths test the flag, never a macro, so an application built with any
+ * flags works with any build of the library, and every process attached to a
+ * pool checks it the same way.
  */
 #ifndef HUGEMEM_MEMPOOL_CORE_H
 #define HUGEMEM_MEMPOOL_CORE_H
@@ -49,11 +53,9 @@ extern "C" {
 #define HM_MEMPOOL_COOKIE_OUT 0xbadbadbadadd2e55ULL /* handed out to the application */
 #define HM_MEMPOOL_COOKIE_IN 0xf2eef2eedadd2e55ULL  /* in the backend or a cache */
 
-#if defined(HM_DEBUG) && HM_DEBUG >= 1
-#define HM_MEMPOOL_DEBUG 1
-#else
-#define HM_MEMPOOL_DEBUG 0
-#endif
+/* Creation flag (hugemem's own; DPDK has none at this value): keep and check the
+ * debug cookies of this pool's objects on every get and put. */
+#define HM_MEMPOOL_F_DEBUG 0x1000u
 
 struct hm_mempool;
 
@@ -72,7 +74,7 @@ struct hm_mempool_objhdr {
 	struct hm_mempool_objhdr *next; /* next object in population order; NULL: last */
 	struct hm_mempool *mp;          /* owner; never changes */
 	hm_iova_t iova;                 /* IOVA of the object (not the header); HM_BAD_IOVA: none */
-	uint64_t cookie;                /* HM_MEMPOOL_COOKIE_IN / _OUT (maintained in debug builds) */
+	uint64_t cookie;                /* HM_MEMPOOL_COOKIE_IN / _OUT (maintained in debug pools) */
 };
 
 /** One memory chunk of a pool (a memzone). */
@@ -138,10 +140,17 @@ struct hm_mempool_ops_table {
 
 extern struct hm_mempool_ops_table hm_mempool_ops_table;
 
-/* Debug builds: verify (and flip) the cookies of @p n objects about to be put
+/* Debug pools: verify (and flip) the cookies of @p n objects about to be put
  * (@p put = 1) or just taken (@p put = 0); aborts naming the problem. */
 void hm_mempool_check_cookies(const struct hm_mempool *mp, void *const *objs, unsigned int n,
 			      int put);
+
+/** 1 when @p mp checks object cookies (HM_MEMPOOL_F_DEBUG). */
+static inline int
+hm_mempool_debug(const struct hm_mempool *mp)
+{
+	return HM_UNLIKELY((mp->flags & HM_MEMPOOL_F_DEBUG) != 0);
+}
 
 static inline struct hm_mempool_objhdr *
 hm_mempool_get_header(const void *obj)
@@ -260,9 +269,8 @@ static inline void
 hm_mempool_generic_put(struct hm_mempool *mp, void *const *objs, unsigned int n,
 		       struct hm_mempool_cache *cache)
 {
-#if HM_MEMPOOL_DEBUG
-	hm_mempool_check_cookies(mp, objs, n, 1);
-#endif
+	if (hm_mempool_debug(mp))
+		hm_mempool_check_cookies(mp, objs, n, 1);
 	hm_mempool_do_put(mp, objs, n, cache);
 }
 
@@ -275,10 +283,8 @@ hm_mempool_generic_get(struct hm_mempool *mp, void **objs, unsigned int n,
 		       struct hm_mempool_cache *cache)
 {
 	int rc = hm_mempool_do_get(mp, objs, n, cache);
-#if HM_MEMPOOL_DEBUG
-	if (rc == 0)
+	if (rc == 0 && hm_mempool_debug(mp))
 		hm_mempool_check_cookies(mp, objs, n, 0);
-#endif
 	return rc;
 }
 
