@@ -91,6 +91,7 @@ void
 pcap_count_record(struct hm_pcap_reader *r, const struct hm_pcap_rec *rec)
 {
 	r->records++;
+	r->last = *rec;
 	if (rec->caplen < rec->origlen) {
 		if (r->truncated++ == 0)
 			r->first_truncated = r->records;
@@ -369,6 +370,17 @@ uint64_t
 hm_pcap_offset(const struct hm_pcap_reader *r)
 {
 	return r != NULL ? r->offset : 0;
+}
+
+int
+hm_pcap_last_rec(const struct hm_pcap_reader *r, struct hm_pcap_rec *rec)
+{
+	if (r == NULL || rec == NULL)
+		return hm_fail(EINVAL, "pcap last record: NULL reader or output");
+	if (r->records == 0)
+		return hm_fail(ENOENT, "pcap last record: no record read yet");
+	*rec = r->last;
+	return 0;
 }
 
 int

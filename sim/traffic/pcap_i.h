@@ -34,6 +34,7 @@ struct hm_pcap_reader {
 	uint64_t offset;         /* bytes consumed */
 	uint64_t acct;           /* bytes of whole headers, records and blocks consumed */
 	uint64_t records;        /* records returned */
+	struct hm_pcap_rec last; /* the last one (valid when records > 0) */
 	uint32_t snaplen;        /* pcap: from the header, 0 read as the maximum */
 	uint32_t linktype;       /* pcap: from the header; pcapng: first interface's */
 	bool linktype_set;       /* pcapng: an interface was described */

@@ -160,6 +160,12 @@ bool hm_pcap_is_swapped(const struct hm_pcap_reader *r);
 uint64_t hm_pcap_records(const struct hm_pcap_reader *r);
 /** Bytes consumed so far (file header included). */
 uint64_t hm_pcap_offset(const struct hm_pcap_reader *r);
+/**
+ * The header of the last record returned (by hm_pcap_next or the replay
+ * source): what a replay needs beside the frame (origlen, record number
+ * hm_pcap_records, offset). @return 0, -ENOENT (none yet), -EINVAL (NULL).
+ */
+int hm_pcap_last_rec(const struct hm_pcap_reader *r, struct hm_pcap_rec *rec);
 /** Counters (see struct hm_pcap_stats). @return 0, -EINVAL (NULL). */
 int hm_pcap_stats(const struct hm_pcap_reader *r, struct hm_pcap_stats *st);
 /**
