@@ -204,6 +204,9 @@ craft_link_record(uint32_t linktype, const uint8_t *eth, size_t len, uint8_t *ou
 	uint32_t fam = et == 0x86dd ? 10 : 2;
 
 	switch (linktype) {
+	case 1: /* Ethernet: as it is */
+		memcpy(out, eth, len);
+		return len;
 	case 0: /* NULL: family in the capturing host's order */
 	case 108: /* LOOP: network order */
 		for (int i = 0; i < 4; i++)

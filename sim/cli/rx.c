@@ -16,7 +16,8 @@
  * queue delivers in order, and holds at most nb_desc frames in flight).
  *
  * SIGINT, SIGTERM and SIGHUP end the loop at the next frame: the summary so
- * far is printed, everything torn down (hm_cleanup), exit 1.
+ * far is printed, everything torn down (hm_cleanup), exit 1. A signal the
+ * caller left ignored (nohup, background jobs of a script) stays ignored.
  *
  * Exit status (cli.h): 0 ok; 1 the run failed (rx_report says why); 2 usage.
  */
@@ -53,8 +54,12 @@ signals_catch(struct sigaction *old)
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	rx_signal = 0;
-	for (size_t i = 0; i < sizeof(rx_signals) / sizeof(rx_signals[0]); i++)
-		sigaction(rx_signals[i], &sa, &old[i]);
+	for (size_t i = 0; i < sizeof(rx_signals) / sizeof(rx_signals[0]); i++) {
+		sigaction(rx_signals[i], NULL, &old[i]);
+		/* a signal the caller ignores (nohup, a shell's background job) stays ignored */
+		if (old[i].sa_handler != SIG_IGN)
+			sigaction(rx_signals[i], &sa, NULL);
+	}
 }
 
 static void
@@ -568,7 +573,8 @@ cmd_rx(int argc, char **argv)
 	if (r->out_err[0] != '\0')
 		fprintf(stderr, "hugemem rx: --pcap-out=%s: %s\n", o.pcap_out, r->out_err);
 	if (r->signal != 0)
-		fprintf(stderr, "hugemem rx: interrupted by signal %d: summary so far\n", r->signal);
+		fprintf(stderr, "hugemem rx: interrupted (%s): the summary so far follows\n",
+			strsignal(r->signal));
 	rx_report(&o, &g, r);
 	ret = r->ok ? HM_EXIT_OK : HM_EXIT_FAIL;
 	if (stdout_check() != HM_EXIT_OK)
