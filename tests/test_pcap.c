@@ -204,6 +204,25 @@ test_pcap_linktypes(void **state)
 			}
 			assert_int_equal(hm_traffic_src_next(src, out, sizeof(out), NULL), 0);
 			assert_int_equal(got, n);
+			/* short buffers: the full length, and exactly the first cap bytes */
+			static const size_t caps[] = { 1, 13, 14, 15, 16, 21, 40 };
+			for (size_t ci = 0; ci < sizeof(caps) / sizeof(caps[0]) && v == 0; ci++) {
+				struct hm_pcap_reader *r2 = hm_pcap_open_mem(img, c.len);
+				for (int i = 0; i < NF; i++) {
+					bool v6 = frames[i][12] == 0x86;
+					if ((cases[k].v6_only && !v6) || (cases[k].v4_only && v6))
+						continue;
+					memset(out, 0xee, sizeof(out));
+					int len = hm_traffic_src_next(hm_pcap_source(r2), out, caps[ci],
+								      NULL);
+					size_t wl = craft_wrapped(frames[i], flen[i], want);
+					assert_int_equal(len, (int)wl);
+					assert_memory_equal(out, want, caps[ci]);
+					assert_int_equal(out[caps[ci]], 0xee); /* nothing beyond cap */
+				}
+				assert_valid(r2);
+				hm_pcap_close(r2);
+			}
 			struct hm_pcap_stats st;
 			assert_int_equal(hm_pcap_stats(r, &st), 0);
 			assert_int_equal(st.records, (uint64_t)n);

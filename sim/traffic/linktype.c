@@ -86,21 +86,7 @@ hm_pcap_linktype_name(uint32_t lt)
 bool
 hm_pcap_linktype_supported(uint32_t lt)
 {
-	switch (lt) {
-	case HM_PCAP_LINKTYPE_ETHERNET:
-	case HM_PCAP_LINKTYPE_NULL:
-	case HM_PCAP_LINKTYPE_LOOP:
-	case HM_PCAP_LINKTYPE_LINUX_SLL:
-	case HM_PCAP_LINKTYPE_LINUX_SLL2:
-	case HM_PCAP_LINKTYPE_RAW:
-	case 12:
-	case 14:
-	case HM_PCAP_LINKTYPE_IPV4:
-	case HM_PCAP_LINKTYPE_IPV6:
-		return true;
-	default:
-		return false;
-	}
+	return linktype_hlen(lt) >= 0;
 }
 
 /* Ethertype of an IP packet by its version nibble; @p other when neither. */
@@ -141,79 +127,97 @@ by_family(const uint8_t *h, const uint8_t *ip, size_t len)
 }
 
 int
-hm_pcap_to_ether(uint32_t lt, const void *rec, size_t len, void *out, size_t cap)
+linktype_hlen(uint32_t lt)
+{
+	switch (lt) {
+	case HM_PCAP_LINKTYPE_ETHERNET:
+	case HM_PCAP_LINKTYPE_RAW:
+	case 12:
+	case 14:
+	case HM_PCAP_LINKTYPE_IPV4:
+	case HM_PCAP_LINKTYPE_IPV6:
+		return 0;
+	case HM_PCAP_LINKTYPE_NULL:
+	case HM_PCAP_LINKTYPE_LOOP:
+		return LOOP_HLEN;
+	case HM_PCAP_LINKTYPE_LINUX_SLL:
+		return SLL_HLEN;
+	case HM_PCAP_LINKTYPE_LINUX_SLL2:
+		return SLL2_HLEN;
+	default:
+		return -1;
+	}
+}
+
+int
+linktype_ethertype(uint32_t lt, const uint8_t *p, size_t n)
+{
+	size_t hl = (size_t)linktype_hlen(lt);
+	uint16_t et;
+
+	HM_ASSERT(linktype_hlen(lt) >= 0 && n >= hl);
+	switch (lt) {
+	case HM_PCAP_LINKTYPE_NULL:
+	case HM_PCAP_LINKTYPE_LOOP:
+		return by_family(p, p + hl, n - hl);
+	case HM_PCAP_LINKTYPE_LINUX_SLL:
+		return get_be16(p + 14);
+	case HM_PCAP_LINKTYPE_LINUX_SLL2:
+		return get_be16(p);
+	case HM_PCAP_LINKTYPE_IPV4:
+		return ETHERTYPE_IPV4;
+	case HM_PCAP_LINKTYPE_IPV6:
+		return ETHERTYPE_IPV6;
+	default: /* RAW, 12, 14 */
+		et = by_version(p, n, 0);
+		return et != 0 ? et : -EBADMSG;
+	}
+}
+
+void
+linktype_eth_header(uint8_t *out, size_t cap, uint16_t et)
 {
 	static const uint8_t dst[6] = HM_PCAP_WRAP_DST_MAC, src[6] = HM_PCAP_WRAP_SRC_MAC;
-	const uint8_t *p = rec;
 	uint8_t h[ETH_HLEN];
-	size_t hl = 0;
-	uint16_t et = 0;
+
+	memcpy(h, dst, 6);
+	memcpy(h + 6, src, 6);
+	put_be16(h + 12, et);
+	memcpy(out, h, cap < ETH_HLEN ? cap : ETH_HLEN);
+}
+
+int
+hm_pcap_to_ether(uint32_t lt, const void *rec, size_t len, void *out, size_t cap)
+{
+	const uint8_t *p = rec;
+	uint8_t *o = out;
+	int hl, et;
 
 	if (rec == NULL || (out == NULL && cap > 0))
 		return hm_fail(EINVAL, "pcap to ether: NULL record, or NULL output with cap > 0");
 	if (len > HM_PCAP_MAX_SNAPLEN)
 		return hm_fail(EINVAL, "pcap to ether: %zu bytes is above the largest record (%u)",
 			       len, HM_PCAP_MAX_SNAPLEN);
-	switch (lt) {
-	case HM_PCAP_LINKTYPE_ETHERNET:
-		if (cap > 0)
-			memcpy(out, rec, len < cap ? len : cap);
-		return (int)len;
-	case HM_PCAP_LINKTYPE_NULL:
-	case HM_PCAP_LINKTYPE_LOOP:
-		hl = LOOP_HLEN;
-		if (len < hl)
-			break;
-		et = by_family(p, p + hl, len - hl);
-		break;
-	case HM_PCAP_LINKTYPE_LINUX_SLL:
-		hl = SLL_HLEN;
-		if (len < hl)
-			break;
-		et = get_be16(p + 14);
-		break;
-	case HM_PCAP_LINKTYPE_LINUX_SLL2:
-		hl = SLL2_HLEN;
-		if (len < hl)
-			break;
-		et = get_be16(p);
-		break;
-	case HM_PCAP_LINKTYPE_RAW:
-	case 12:
-	case 14:
-		hl = 0;
-		et = by_version(p, len, 0);
-		if (et == 0)
-			return hm_fail(EBADMSG, "pcap to ether: a RAW record that is neither IPv4 "
-				       "nor IPv6 (first byte 0x%02x)", len > 0 ? p[0] : 0);
-		break;
-	case HM_PCAP_LINKTYPE_IPV4:
-		hl = 0;
-		et = ETHERTYPE_IPV4;
-		break;
-	case HM_PCAP_LINKTYPE_IPV6:
-		hl = 0;
-		et = ETHERTYPE_IPV6;
-		break;
-	default:
+	hl = linktype_hlen(lt);
+	if (hl < 0)
 		return hm_fail(EPROTONOSUPPORT, "pcap to ether: link type %u (%s) is not supported",
 			       lt, hm_pcap_linktype_name(lt) != NULL ? hm_pcap_linktype_name(lt)
 								     : "unknown");
+	if (lt == HM_PCAP_LINKTYPE_ETHERNET) {
+		if (cap > 0)
+			memcpy(out, rec, len < cap ? len : cap);
+		return (int)len;
 	}
-	if (len < hl)
-		return hm_fail(EBADMSG, "pcap to ether: %zu bytes is shorter than the %zu-byte %s "
+	if (len < (size_t)hl)
+		return hm_fail(EBADMSG, "pcap to ether: %zu bytes is shorter than the %d-byte %s "
 			       "header", len, hl, hm_pcap_linktype_name(lt));
-	memcpy(h, dst, 6);
-	memcpy(h + 6, src, 6);
-	put_be16(h + 12, et);
-	size_t flen = len - hl + ETH_HLEN;
-	uint8_t *o = out;
-	if (cap > 0) {
-		memcpy(o, h, cap < ETH_HLEN ? cap : ETH_HLEN);
-		if (cap > ETH_HLEN) {
-			size_t k = flen < cap ? flen - ETH_HLEN : cap - ETH_HLEN;
-			memcpy(o + ETH_HLEN, p + hl, k);
-		}
-	}
+	et = linktype_ethertype(lt, p, len);
+	if (et < 0)
+		return hm_fail(EBADMSG, "pcap to ether: a %s record that is neither IPv4 nor IPv6 "
+			       "(first byte 0x%02x)", hm_pcap_linktype_name(lt), len > 0 ? p[0] : 0);
+	size_t flen = len - (size_t)hl + ETH_HLEN;
+	linktype_eth_header(o, cap, (uint16_t)et);
+	if (cap > ETH_HLEN)
+		memcpy(o + ETH_HLEN, p + hl, (flen < cap ? flen : cap) - ETH_HLEN);
 	return (int)flen;
 }

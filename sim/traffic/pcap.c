@@ -257,8 +257,52 @@ hm_pcap_close(struct hm_pcap_reader *r)
 	if (r->f != NULL)
 		fclose(r->f);
 	free(r->ifs);
-	free(r->raw);
 	free(r);
+}
+
+int
+pcap_read_data(struct hm_pcap_reader *r, uint64_t at, void *buf, size_t cap, uint32_t caplen,
+	       uint32_t lt)
+{
+	uint8_t *b = buf;
+	int hl;
+	ssize_t n;
+
+	r->lhdr_len = 0;
+	if (r->split && lt != HM_PCAP_LINKTYPE_ETHERNET && (hl = linktype_hlen(lt)) >= 0) {
+		uint32_t head = caplen < (uint32_t)hl + 1 ? caplen : (uint32_t)hl + 1;
+		n = pcap_rd(r, r->lhdr, head);
+		if (n < 0)
+			return pcap_rec_fail(r, EIO, at, "read error");
+		if ((uint32_t)n < head)
+			return pcap_rec_fail(r, EBADMSG, at, "record data cut short by the end of "
+					     "the input (%zd of %" PRIu32 " bytes)", n, caplen);
+		r->lhdr_len = head;
+		caplen -= head;
+		if (cap > ETH_HLEN && head == (uint32_t)hl + 1) {
+			b[ETH_HLEN] = r->lhdr[hl]; /* the payload's first byte, in its place */
+			b += ETH_HLEN + 1;
+			cap -= ETH_HLEN + 1;
+		} else {
+			b = NULL;
+			cap = 0;
+		}
+	}
+	size_t take = caplen < cap ? caplen : cap;
+	n = take > 0 ? pcap_rd(r, b, take) : 0;
+	if (n < 0)
+		return pcap_rec_fail(r, EIO, at, "read error");
+	if ((size_t)n == take && take < caplen) {
+		ssize_t m = pcap_rd(r, NULL, caplen - take); /* the part beyond the caller's cap */
+		if (m < 0)
+			return pcap_rec_fail(r, EIO, at, "read error");
+		n += m;
+	}
+	if ((size_t)n < caplen)
+		return pcap_rec_fail(r, EBADMSG, at, "record data cut short by the end of the "
+				     "input (%zd of %" PRIu32 " bytes)", n + (ssize_t)r->lhdr_len,
+				     caplen + r->lhdr_len);
+	return 0;
 }
 
 static int
@@ -292,19 +336,9 @@ classic_next(struct hm_pcap_reader *r, void *buf, size_t cap, struct hm_pcap_rec
 	if (frac >= (r->nsec ? 1000000000u : 1000000u))
 		return pcap_rec_fail(r, EBADMSG, at, "timestamp fraction %" PRIu32 " out of range",
 				     frac);
-	size_t take = caplen < cap ? caplen : cap;
-	n = pcap_rd(r, buf, take);
-	if (n < 0)
-		return pcap_rec_fail(r, EIO, at, "read error");
-	if ((size_t)n == take && take < caplen) {
-		ssize_t m = pcap_rd(r, NULL, caplen - take); /* the part beyond the caller's cap */
-		if (m < 0)
-			return pcap_rec_fail(r, EIO, at, "read error");
-		n += m;
-	}
-	if ((size_t)n < caplen)
-		return pcap_rec_fail(r, EBADMSG, at, "truncated record data (%zd of %" PRIu32
-				     " bytes)", n, caplen);
+	int rc = pcap_read_data(r, at, buf, cap, caplen, r->linktype);
+	if (rc < 0)
+		return rc;
 	rec->ts_ns = (uint64_t)sec * 1000000000u + (r->nsec ? frac : (uint64_t)frac * 1000u);
 	rec->caplen = caplen;
 	rec->origlen = origlen;
@@ -471,9 +505,12 @@ replay_fail(struct hm_pcap_reader *r, int err, const struct hm_pcap_rec *rec)
 			       "replayed as Ethernet (replayed: ETHERNET, NULL, LOOP, LINUX_SLL, "
 			       "LINUX_SLL2, RAW, IPV4, IPV6)", where, rec->offset, rec->linktype,
 			       name != NULL ? name : "unknown");
-	return hm_fail(err, "%s at offset %" PRIu64 ": %" PRIu32 " bytes is shorter than the %s "
-		       "link-layer header", where, rec->offset, rec->caplen,
-		       name != NULL ? name : "?");
+	if (rec->caplen < (uint32_t)linktype_hlen(rec->linktype))
+		return hm_fail(err, "%s at offset %" PRIu64 ": %" PRIu32 " bytes is shorter than the "
+			       "%s link-layer header", where, rec->offset, rec->caplen,
+			       name != NULL ? name : "?");
+	return hm_fail(err, "%s at offset %" PRIu64 ": a %s record that is neither IPv4 nor IPv6",
+		       where, rec->offset, name != NULL ? name : "?");
 }
 
 static int
@@ -481,34 +518,33 @@ pcap_src_next(void *ctx, void *buf, size_t cap, uint64_t *ts_ns)
 {
 	struct hm_pcap_reader *r = ctx;
 	struct hm_pcap_rec rec;
-	int rc;
+	int rc, hl, et;
 
 	for (;;) {
-		/* Ethernet pcap straight into the caller's buffer; the rest through raw */
-		bool direct = r->format == HM_PCAP_FORMAT_PCAP &&
-			      r->linktype == HM_PCAP_LINKTYPE_ETHERNET;
-		if (!direct && r->raw == NULL) {
-			r->raw = malloc(HM_PCAP_MAX_SNAPLEN);
-			if (r->raw == NULL)
-				return hm_fail(ENOMEM, "pcap: out of memory for the replay buffer");
-		}
-		rc = direct ? hm_pcap_next(r, buf, cap, &rec)
-			    : hm_pcap_next(r, r->raw, HM_PCAP_MAX_SNAPLEN, &rec);
+		/* Ethernet straight into the caller's buffer; other link types split */
+		r->split = true;
+		rc = hm_pcap_next(r, buf, cap, &rec);
+		r->split = false;
 		if (rc <= 0)
 			return rc;
 		if (rec.caplen == 0) {
 			r->empty++;
 			continue;
 		}
-		if (direct || rec.linktype == HM_PCAP_LINKTYPE_ETHERNET) {
-			if (!direct)
-				memcpy(buf, r->raw, rec.caplen < cap ? rec.caplen : cap);
+		if (rec.linktype == HM_PCAP_LINKTYPE_ETHERNET) {
 			rc = (int)rec.caplen;
 			break;
 		}
-		rc = hm_pcap_to_ether(rec.linktype, r->raw, rec.caplen, buf, cap);
-		if (rc < 0)
-			return replay_fail(r, -rc, &rec);
+		hl = linktype_hlen(rec.linktype);
+		if (hl < 0)
+			return replay_fail(r, EPROTONOSUPPORT, &rec);
+		if (rec.caplen < (uint32_t)hl)
+			return replay_fail(r, EBADMSG, &rec);
+		et = linktype_ethertype(rec.linktype, r->lhdr, r->lhdr_len);
+		if (et < 0)
+			return replay_fail(r, EBADMSG, &rec);
+		linktype_eth_header(buf, cap, (uint16_t)et);
+		rc = (int)(rec.caplen - (uint32_t)hl + ETH_HLEN);
 		if (r->wrapped++ == 0)
 			r->wrapped_lt = rec.linktype;
 		else if (rec.linktype != r->wrapped_lt)

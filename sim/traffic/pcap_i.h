@@ -14,6 +14,8 @@
 
 #include "hugemem/sim/pcap.h"
 
+#define LINK_HLEN_MAX 20u        /* LINUX_SLL2, the longest header we unwrap */
+
 /* One pcapng interface (Interface Description Block). */
 struct pcapng_if {
 	uint32_t linktype;
@@ -53,7 +55,10 @@ struct hm_pcap_reader {
 	uint32_t wrapped_lt;
 	bool wrapped_mixed;
 	struct hm_traffic_src src;
-	uint8_t *raw;            /* replay of non-Ethernet records: HM_PCAP_MAX_SNAPLEN bytes */
+	bool split;              /* replay read: the link-layer header of a record to be
+	                          * wrapped goes to lhdr, its payload to buf + 14 */
+	uint8_t lhdr[LINK_HLEN_MAX + 1]; /* split read: link header + first payload byte */
+	uint32_t lhdr_len;       /* bytes in lhdr of the last split read */
 	uint8_t scratch[256];    /* discard buffer for bytes beyond the caller's cap */
 };
 
@@ -65,6 +70,23 @@ int pcap_rec_fail(struct hm_pcap_reader *r, int err, uint64_t at, const char *fm
 	__attribute__((format(printf, 4, 5)));
 /* Count a record returned (truncation included). */
 void pcap_count_record(struct hm_pcap_reader *r, const struct hm_pcap_rec *rec);
+
+/* The @p caplen data bytes of a record of link type @p lt at @p at: into buf
+ * (min(caplen, cap) of them, the rest skipped), or in a split read (r->split)
+ * of a link type to be wrapped, its link-layer header and first payload byte
+ * into lhdr and the rest of the payload after buf + 14. */
+int pcap_read_data(struct hm_pcap_reader *r, uint64_t at, void *buf, size_t cap, uint32_t caplen,
+		   uint32_t lt);
+
+/* linktype.c: the link-layer header length of a link type we wrap (0 for
+ * Ethernet and raw IP), -1 for one we do not replay. */
+int linktype_hlen(uint32_t lt);
+/* The ethertype of a record of @p lt whose first @p n bytes are at @p p (its
+ * link-layer header, then at least the first payload byte when it has any).
+ * @return the ethertype, or -EBADMSG (raw IP that is neither v4 nor v6). */
+int linktype_ethertype(uint32_t lt, const uint8_t *p, size_t n);
+/* The 14-byte Ethernet header of a wrapped frame, min(14, cap) bytes of it. */
+void linktype_eth_header(uint8_t *out, size_t cap, uint16_t et);
 
 /* pcapng: the first Section Header Block (after the 4 type bytes were read
  * into @p first). @return 0 or -errno with hm_fail. */

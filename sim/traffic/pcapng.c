@@ -241,27 +241,6 @@ ts_to_ns(const struct pcapng_if *ifc, uint64_t ts)
 	return (uint64_t)s;
 }
 
-/* The packet bytes of a packet block: @p caplen of them into buf (cap). */
-static int
-read_data(struct hm_pcap_reader *r, uint64_t at, void *buf, size_t cap, uint32_t caplen)
-{
-	size_t take = caplen < cap ? caplen : cap;
-	ssize_t n = pcap_rd(r, buf, take);
-
-	if (n < 0)
-		return pcap_rec_fail(r, EIO, at, "read error");
-	if ((size_t)n == take && take < caplen) {
-		ssize_t m = pcap_rd(r, NULL, caplen - take);
-		if (m < 0)
-			return pcap_rec_fail(r, EIO, at, "read error");
-		n += m;
-	}
-	if ((size_t)n < caplen)
-		return pcap_rec_fail(r, EBADMSG, at, "packet data cut short by the end of the "
-				     "input (%zd of %" PRIu32 " bytes)", n, caplen);
-	return 0;
-}
-
 /* Enhanced (EPB) or obsolete (PB) Packet Block. */
 static int
 read_epb(struct hm_pcap_reader *r, uint64_t at, uint32_t type, uint32_t total, void *buf,
@@ -296,7 +275,7 @@ read_epb(struct hm_pcap_reader *r, uint64_t at, uint32_t type, uint32_t total, v
 	if (caplen > origlen)
 		return pcap_rec_fail(r, EBADMSG, at, "caplen %" PRIu32 " exceeds the original "
 				     "length %" PRIu32, caplen, origlen);
-	rc = read_data(r, at, buf, cap, caplen);
+	rc = pcap_read_data(r, at, buf, cap, caplen, r->ifs[ifid].linktype);
 	if (rc < 0)
 		return rc;
 	rc = block_end(r, at, total, 8 + sizeof(h) + (uint64_t)caplen);
@@ -338,7 +317,7 @@ read_spb(struct hm_pcap_reader *r, uint64_t at, uint32_t total, void *buf, size_
 		caplen = r->ifs[0].snaplen;
 	if (caplen > HM_PCAP_MAX_SNAPLEN)
 		caplen = HM_PCAP_MAX_SNAPLEN;
-	rc = read_data(r, at, buf, cap, caplen);
+	rc = pcap_read_data(r, at, buf, cap, caplen, r->ifs[0].linktype);
 	if (rc < 0)
 		return rc;
 	rc = block_end(r, at, total, 8 + sizeof(h) + (uint64_t)caplen);
