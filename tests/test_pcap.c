@@ -816,6 +816,48 @@ test_pcap_nic_step_error(void **state)
 	hm_nic_free(nic);
 }
 
+/* TSO/GRO-sized captured frames: the NIC takes them only in its large-frame mode. */
+static void
+test_pcap_nic_large_frames(void **state)
+{
+	static uint8_t big[HM_NIC_FRAME_MAX_LARGE + 1];
+	struct hm_nic_conf nc;
+	struct hm_nic_stats ns;
+	(void)state;
+
+	hm_test_quiet_log();
+	memcpy(big, frames[0], flen[0]);
+	assert_int_equal(hm_nic_max_frame(NULL), -EINVAL);
+	hm_nic_conf_init(&nc);
+	nc.max_frame = HM_NIC_FRAME_MAX + 1;
+	assert_null(hm_nic_create(&nc));
+	assert_int_equal(hm_errno, EINVAL);
+	assert_non_null(strstr(hm_last_error(), "large_frames"));
+	nc.large_frames = true;
+	nc.max_frame = HM_NIC_FRAME_MAX_LARGE + 1;
+	assert_null(hm_nic_create(&nc));
+	nc.max_frame = HM_NIC_FRAME_MAX_LARGE;
+	struct hm_nic *nic = hm_nic_create(&nc);
+	assert_non_null(nic);
+	assert_int_equal(hm_nic_max_frame(nic), HM_NIC_FRAME_MAX_LARGE);
+	/* no queue is set up: a frame the device takes counts as no_queue, not oversize */
+	assert_int_equal(hm_nic_rx_frame(nic, big, 60000), 0);
+	assert_int_equal(hm_nic_rx_frame(nic, big, HM_NIC_FRAME_MAX_LARGE), 0);
+	assert_int_equal(hm_nic_rx_frame(nic, big, HM_NIC_FRAME_MAX_LARGE + 1), 0);
+	hm_nic_stats_get(nic, &ns);
+	assert_int_equal(ns.no_queue, 2);
+	assert_int_equal(ns.oversize, 1);
+	assert_int_equal(hm_nic_check(nic, NULL), 0);
+	hm_nic_free(nic);
+	hm_nic_conf_init(&nc); /* the default: i40e's 9728 */
+	nic = hm_nic_create(&nc);
+	assert_int_equal(hm_nic_max_frame(nic), HM_NIC_FRAME_MAX);
+	assert_int_equal(hm_nic_rx_frame(nic, big, 60000), 0);
+	hm_nic_stats_get(nic, &ns);
+	assert_int_equal(ns.oversize, 1);
+	hm_nic_free(nic);
+}
+
 #if HM_HAVE_LIBPCAP
 /* libpcap reads our crafted pcapng as we do: lengths, bytes, timestamps. */
 static void
@@ -868,6 +910,7 @@ main(void)
 		cmocka_unit_test(test_pcapng_hostile),
 		cmocka_unit_test(test_pcap_writer),
 		cmocka_unit_test(test_pcap_nic_step_error),
+		cmocka_unit_test(test_pcap_nic_large_frames),
 #if HM_HAVE_LIBPCAP
 		cmocka_unit_test(test_pcapng_libpcap),
 #endif
