@@ -16,9 +16,10 @@
 #include "common_i.h"
 #include "hugemem/lock.h"
 #include "hugemem/memseg.h"
+#include "mp_layout.h"
 
 #define HM_MCFG_MAGIC 0x68756765u /* "huge": written when init completes */
-#define HM_MCFG_VERSION 3u        /* layout version; bump on any change */
+#define HM_MCFG_VERSION 4u        /* layout version; bump on any change */
 
 struct hm_mem_config {
 	volatile uint32_t magic;        /* HM_MCFG_MAGIC once the primary finished init */
@@ -38,6 +39,7 @@ struct hm_mem_config {
 	struct hm_fbarray memzones;     /* struct hm_memzone[] (core/memzone) */
 	struct hm_fbarray memzone_index; /* name hash index of the memzones */
 	struct hm_memseg_list memsegs[HM_MAX_MEMSEG_LISTS];
+	struct mp_shared mp;            /* process table, page sync, requests (core/mp) */
 };
 
 /*

@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 
 #include "memseg_i.h"
+#include "mp_i.h"
 
 /* A run of pages contiguous in both IOVA and VA, for iova2virt. */
 struct iova_run {
@@ -44,20 +45,42 @@ static struct {
 _Thread_local unsigned int memseg_rd_depth; /* see memseg_in_walk() */
 #define rd_depth memseg_rd_depth
 
-static void
+static int hotplug_repair(void *arg, const char **why);
+
+static const struct robust_recover hotplug_rec = {
+	"the memory map (memory hotplug lock)", hotplug_repair, NULL,
+};
+
+static int
 hp_read_lock(struct hm_mem_config *m)
 {
-	if (rd_depth++ == 0)
-		hm_rwlock_read_lock(&m->memory_hotplug_lock);
+	int rc = 0;
+
+	if (rd_depth == 0)
+		rc = robust_read_lock(&m->memory_hotplug_lock, ROBUST_RD_HOTPLUG, &hotplug_rec);
+	if (rc == 0)
+		rd_depth++;
+	return rc;
 }
 
 static void
 hp_read_unlock(struct hm_mem_config *m)
 {
 	if (--rd_depth == 0)
-		hm_rwlock_read_unlock(&m->memory_hotplug_lock);
+		robust_read_unlock(&m->memory_hotplug_lock, ROBUST_RD_HOTPLUG);
 }
 
+int
+memseg_read_lock(void)
+{
+	return hp_read_lock(st.mcfg);
+}
+
+void
+memseg_read_unlock(void)
+{
+	hp_read_unlock(st.mcfg);
+}
 
 int
 memseg_write_lock(void)
@@ -65,14 +88,42 @@ memseg_write_lock(void)
 	if (rd_depth != 0)
 		return hm_fail(EDEADLK, "pages cannot be mapped or unmapped from inside a "
 			       "memseg walk callback");
-	hm_rwlock_write_lock(&st.mcfg->memory_hotplug_lock);
-	return 0;
+	return robust_write_lock(&st.mcfg->memory_hotplug_lock, ROBUST_RD_HOTPLUG, &hotplug_rec);
 }
 
 void
 memseg_write_unlock(void)
 {
-	hm_rwlock_write_unlock(&st.mcfg->memory_hotplug_lock);
+	robust_write_unlock(&st.mcfg->memory_hotplug_lock);
+}
+
+void
+memseg_use(struct hm_mem_config *mcfg, struct hm_backend *be, const char *dir)
+{
+	st.mcfg = mcfg;
+	st.be = be;
+	st.fbarray_dir = dir;
+	memset(st.socket_limit, 0, sizeof(st.socket_limit));
+	st.idx_version = 0;
+}
+
+static void
+index_free(void)
+{
+	pthread_rwlock_wrlock(&st.idx_lock);
+	free(st.runs);
+	st.runs = NULL;
+	st.n_runs = st.cap_runs = 0;
+	st.idx_version = 0;
+	pthread_rwlock_unlock(&st.idx_lock);
+}
+
+void
+memseg_unuse(void)
+{
+	index_free();
+	st.mcfg = NULL;
+	st.be = NULL;
 }
 
 void
@@ -201,6 +252,7 @@ memseg_init(struct hm_mem_config *mcfg, struct hm_backend *be, const struct hm_p
 	st.mcfg = mcfg;
 	st.be = be;
 	st.fbarray_dir = p->fbarray_dir;
+	memseg_serve_requests();
 	memcpy(st.socket_limit, p->socket_limit, sizeof(st.socket_limit));
 	st.idx_version = 0;
 	return 0;
@@ -359,6 +411,109 @@ alloc_locked(struct hm_memseg *ms[], unsigned int n, uint64_t page_sz, int socke
 		       "slots in a row", page_sz, socket, n);
 }
 
+/*
+ * Every attached process maps the @p n new pages before the call returns; a
+ * process that does not answer in time makes the allocation fail (undone here
+ * and in everyone else). pre: hotplug write lock held, pages just mapped.
+ */
+static int
+publish_alloc(struct hm_memseg *ms[], unsigned int n)
+{
+	char why[512];
+	int32_t stuck;
+	int rc = mp_sync_all(&stuck);
+
+	if (rc == 0)
+		return (int)n;
+	snprintf(why, sizeof(why), "%s", hm_last_error());
+	for (unsigned int k = 0; k < n; k++) {
+		struct hm_memseg_list *msl = hm_mem_virt2memseg_list(ms[k]->addr);
+		unsigned int idx = (unsigned int)(((uintptr_t)ms[k]->addr - (uintptr_t)msl->base_va) /
+						  msl->page_sz);
+		unmap_one(msl, idx);
+		bump_versions(msl);
+	}
+	if (mp_sync_all(&stuck) < 0)
+		HM_LOG(WARNING, "undoing a page map change: %s", hm_last_error());
+	return hm_fail(-rc, "%s", why);
+}
+
+/* A secondary asks the primary to map pages (as DPDK: only the primary maps). */
+static int
+forward_alloc(struct hm_memseg *ms[], unsigned int n, uint64_t page_sz, int socket,
+	      unsigned int flags)
+{
+	uint64_t args[4] = { n, page_sz, (uint64_t)(int64_t)socket, flags }, out[MP_REQ_OUTS];
+	struct hm_memseg_list *msl;
+	int rc;
+
+	if (memseg_in_walk())
+		return hm_fail(EDEADLK, "pages cannot be mapped from inside a memseg walk callback");
+	rc = mp_request(MP_REQ_PAGES_ALLOC, args, 4, out);
+	if (rc < 0)
+		return rc;
+	msl = memseg_list_at((unsigned int)out[0]);
+	HM_VERIFY(msl != NULL && out[2] >= 1 && out[2] <= n &&
+		  out[1] + out[2] <= msl->memseg_arr.len);
+	for (unsigned int k = 0; k < out[2]; k++)
+		ms[k] = seg_at(msl, (unsigned int)(out[1] + k));
+	return (int)out[2];
+}
+
+static int
+serve_alloc(const uint64_t args[MP_REQ_ARGS], uint64_t out[MP_REQ_OUTS])
+{
+	struct hm_memseg **ms;
+	unsigned int n = (unsigned int)args[0];
+	int rc;
+
+	if (n == 0 || n > INT32_MAX)
+		return hm_fail(EINVAL, "alloc_pages: n must be in 1..INT32_MAX");
+	ms = malloc(sizeof(*ms) * n);
+	if (ms == NULL)
+		return hm_fail(ENOMEM, "alloc_pages: out of memory");
+	rc = hm_memseg_alloc_pages(ms, n, args[1], (int)(int64_t)args[2], (unsigned int)args[3]);
+	if (rc > 0) {
+		struct hm_memseg_list *msl = hm_mem_virt2memseg_list(ms[0]->addr);
+		out[0] = (uint64_t)(msl - st.mcfg->memsegs);
+		out[1] = ((uintptr_t)ms[0]->addr - (uintptr_t)msl->base_va) / msl->page_sz;
+		out[2] = (uint64_t)rc;
+		rc = 0;
+	}
+	free(ms);
+	return rc;
+}
+
+static int
+serve_free(const uint64_t args[MP_REQ_ARGS], uint64_t out[MP_REQ_OUTS])
+{
+	struct hm_memseg_list *msl = memseg_list_at((unsigned int)args[0]);
+	struct hm_memseg **ms;
+	uint64_t first = args[1], n = args[2];
+	int rc;
+
+	(void)out;
+	if (msl == NULL || n == 0 || first >= msl->memseg_arr.len ||
+	    n > msl->memseg_arr.len - first)
+		return hm_fail(EINVAL, "free_pages: list %" PRIu64 " slots %" PRIu64 "+%" PRIu64
+			       " are not pages of a list", args[0], first, n);
+	ms = malloc(sizeof(*ms) * n);
+	if (ms == NULL)
+		return hm_fail(ENOMEM, "free_pages: out of memory");
+	for (uint64_t k = 0; k < n; k++)
+		ms[k] = seg_at(msl, (unsigned int)(first + k));
+	rc = hm_memseg_free_pages(ms, (unsigned int)n);
+	free(ms);
+	return rc;
+}
+
+void
+memseg_serve_requests(void)
+{
+	mp_set_handler(MP_REQ_PAGES_ALLOC, serve_alloc);
+	mp_set_handler(MP_REQ_PAGES_FREE, serve_free);
+}
+
 int
 hm_memseg_alloc_pages(struct hm_memseg *ms[], unsigned int n, uint64_t page_sz, int socket,
 		      unsigned int flags)
@@ -380,10 +535,14 @@ hm_memseg_alloc_pages(struct hm_memseg *ms[], unsigned int n, uint64_t page_sz, 
 			       page_sz);
 	if (mcfg->legacy_mem)
 		return hm_fail(EPERM, "legacy memory mode: pages are fixed at init");
+	if (mp_type() == HM_PROC_SECONDARY)
+		return forward_alloc(ms, n, page_sz, socket, flags);
 	rc = memseg_write_lock();
 	if (rc < 0)
 		return rc;
 	rc = alloc_locked(ms, n, page_sz, socket, flags, 0);
+	if (rc > 0)
+		rc = publish_alloc(ms, (unsigned int)rc);
 	memseg_write_unlock();
 	return rc;
 }
@@ -428,6 +587,9 @@ hm_memseg_free_pages(struct hm_memseg *ms[], unsigned int n)
 		return hm_fail(EINVAL, "free_pages: ms must be non-NULL and n in 1..INT32_MAX");
 	if (mcfg->legacy_mem)
 		return hm_fail(EPERM, "legacy memory mode: pages are fixed at init");
+	if (mp_type() == HM_PROC_SECONDARY && memseg_in_walk())
+		return hm_fail(EDEADLK, "pages cannot be unmapped from inside a memseg walk "
+			       "callback");
 	if (n > 64) {
 		sorted = malloc(sizeof(*sorted) * n);
 		if (sorted == NULL)
@@ -467,6 +629,21 @@ hm_memseg_free_pages(struct hm_memseg *ms[], unsigned int n)
 				     (void *)sorted[i]);
 			goto out;
 		}
+	if (mp_type() == HM_PROC_SECONDARY) {
+		/* checked here; the primary unmaps (runs of slots of one list) */
+		memseg_write_unlock();
+		for (unsigned int i = 0; i < n && rc == 0;) {
+			struct hm_memseg_list *msl = NULL;
+			int idx = locate((struct hm_memseg *)sorted[i], &msl);
+			unsigned int run = 1;
+			while (i + run < n && sorted[i + run] == sorted[i] + run * sizeof(*ms[0]))
+				run++;
+			uint64_t args[3] = { (uint64_t)(msl - mcfg->memsegs), (uint64_t)idx, run };
+			rc = mp_request(MP_REQ_PAGES_FREE, args, 3, NULL);
+			i += run;
+		}
+		goto done;
+	}
 	for (unsigned int i = 0; i < n; i++) {
 		struct hm_memseg_list *msl = NULL;
 		int idx = locate((struct hm_memseg *)sorted[i], &msl);
@@ -474,8 +651,14 @@ hm_memseg_free_pages(struct hm_memseg *ms[], unsigned int n)
 		unmap_one(msl, (unsigned int)idx);
 		bump_versions(msl);
 	}
+	/* every attached process unmaps them too; one that does not answer keeps
+	 * them until it catches up (nobody else can reach them any more) */
+	int32_t stuck;
+	if (mp_sync_all(&stuck) < 0)
+		HM_LOG(WARNING, "free_pages: %s", hm_last_error());
 out:
 	memseg_write_unlock();
+done:
 	if (sorted != small)
 		free(sorted);
 	return rc;
@@ -622,7 +805,9 @@ memseg_preallocate(const uint64_t bytes[HM_MAX_NUMA_NODES], const struct hm_prob
 	struct hm_mem_config *mcfg = st.mcfg;
 	int rc = 0;
 
-	hm_rwlock_write_lock(&mcfg->memory_hotplug_lock);
+	rc = memseg_write_lock();
+	if (rc < 0)
+		return rc;
 	for (unsigned int n = 0; n < probe->n_nodes && rc == 0; n++)
 		if (bytes[n] > 0)
 			rc = prealloc_node((int)n, bytes[n], probe);
@@ -632,7 +817,7 @@ memseg_preallocate(const uint64_t bytes[HM_MAX_NUMA_NODES], const struct hm_prob
 			rc = sort_list_by_iova(msl, (unsigned int)msl->memseg_arr.count);
 		}
 	}
-	hm_rwlock_write_unlock(&mcfg->memory_hotplug_lock);
+	memseg_write_unlock();
 	return rc;
 }
 
@@ -643,7 +828,9 @@ memseg_fini(void)
 
 	if (mcfg == NULL)
 		return;
-	hm_rwlock_write_lock(&mcfg->memory_hotplug_lock);
+	/* a poisoned map is torn down all the same: this is the last process */
+	bool locked = robust_write_lock(&mcfg->memory_hotplug_lock, ROBUST_RD_HOTPLUG,
+					&hotplug_rec) == 0;
 	for (unsigned int i = 0; i < mcfg->n_lists; i++) {
 		struct hm_memseg_list *msl = &mcfg->memsegs[i];
 		int idx = -1;
@@ -657,15 +844,42 @@ memseg_fini(void)
 		}
 	}
 	destroy_lists(mcfg);
-	hm_rwlock_write_unlock(&mcfg->memory_hotplug_lock);
-	pthread_rwlock_wrlock(&st.idx_lock);
-	free(st.runs);
-	st.runs = NULL;
-	st.n_runs = st.cap_runs = 0;
-	st.idx_version = 0;
-	pthread_rwlock_unlock(&st.idx_lock);
-	st.mcfg = NULL;
-	st.be = NULL;
+	if (locked)
+		robust_write_unlock(&mcfg->memory_hotplug_lock);
+	memseg_unuse();
+}
+
+void
+memseg_fini_local(void)
+{
+	struct hm_mem_config *mcfg = st.mcfg;
+
+	if (mcfg == NULL)
+		return;
+	for (unsigned int i = 0; i < mcfg->n_lists; i++) {
+		struct hm_memseg_list *msl = &mcfg->memsegs[i];
+		int idx = -1;
+
+		if (msl->len == 0)
+			continue;
+		while (!msl->external && (unsigned int)(idx + 1) < msl->memseg_arr.len &&
+		       (idx = hm_fbarray_find_next_used(&msl->memseg_arr,
+							(unsigned int)(idx + 1))) >= 0) {
+			const struct hm_memseg *ms = seg_at(msl, (unsigned int)idx);
+			struct hm_page pg = {
+				.va = ms->addr, .page_sz = ms->page_sz, .node = ms->socket_id,
+				.list_idx = i, .seg_idx = (uint32_t)idx, .handle = ms->handle,
+				.iova = ms->iova,
+			};
+			st.be->ops->page_unmap(st.be, &pg);
+		}
+		if (!msl->external)
+			hm_va_release(msl->base_va, msl->len);
+		if (hm_fbarray_detach(&msl->memseg_arr) < 0)
+			HM_LOG(WARNING, "cleanup: list %s: %s", msl->memseg_arr.name,
+			       hm_last_error());
+	}
+	memseg_unuse();
 }
 
 /* ---------------------------------------------------------------- lookups */
@@ -774,8 +988,10 @@ rebuild_index(uint64_t version)
 {
 	struct hm_mem_config *mcfg = st.mcfg;
 	size_t n = 0;
+	int rc = hp_read_lock(mcfg);
 
-	hp_read_lock(mcfg);
+	if (rc < 0)
+		return rc;
 	for (unsigned int i = 0; i < mcfg->n_lists; i++)
 		n += mcfg->memsegs[i].memseg_arr.count;
 	if (n > st.cap_runs) {
@@ -886,7 +1102,9 @@ walk(hm_memseg_list_walk_t lfn, hm_memseg_walk_t sfn, hm_memseg_contig_walk_t cf
 
 	if (mcfg == NULL)
 		return hm_fail(ENODEV, "hugemem is not initialised");
-	hp_read_lock(mcfg);
+	ret = hp_read_lock(mcfg);
+	if (ret < 0)
+		return ret;
 	for (unsigned int i = 0; i < mcfg->n_lists && ret == 0; i++) {
 		struct hm_memseg_list *msl = &mcfg->memsegs[i];
 		struct hm_fbarray *arr = &msl->memseg_arr;
@@ -1064,7 +1282,10 @@ hm_memseg_dump(FILE *f)
 		fprintf(f, "memseg: not initialised\n");
 		return;
 	}
-	hp_read_lock(mcfg);
+	if (hp_read_lock(mcfg) < 0) {
+		fprintf(f, "memseg: %s\n", hm_last_error());
+		return;
+	}
 	fprintf(f, "memseg lists: %u (iova mode %s%s)\n", hm_memseg_list_count(),
 		mcfg->iova_va ? "va" : "pa", mcfg->legacy_mem ? ", legacy" : "");
 	for (unsigned int i = 0; i < mcfg->n_lists; i++) {
@@ -1108,16 +1329,12 @@ all_zero(const void *p, size_t n)
 	return true;
 }
 
-int
-hm_memseg_check(const char **reason)
+/* The validator's walk. pre: the hotplug lock is held (read or write). */
+static const char *
+check_locked(struct hm_mem_config *mcfg, int64_t mapped[HM_MAX_NUMA_NODES])
 {
-	struct hm_mem_config *mcfg = st.mcfg;
-	int64_t mapped[HM_MAX_NUMA_NODES] = { 0 };
 	const char *why = NULL;
 
-	if (mcfg == NULL)
-		return hm_fail(ENODEV, "hugemem is not initialised");
-	hp_read_lock(mcfg);
 	for (unsigned int i = 0; i < mcfg->n_lists && why == NULL; i++) {
 		struct hm_memseg_list *msl = &mcfg->memsegs[i];
 
@@ -1158,7 +1375,49 @@ hm_memseg_check(const char **reason)
 	for (unsigned int n = 0; n < mcfg->n_nodes && why == NULL; n++)
 		if (mapped[n] != mcfg->mapped_bytes[n])
 			why = "per-node mapped bytes != sum of used pages";
+	return why;
+}
+
+/*
+ * The writer that held the hotplug lock died (the primary, mid-change). A page
+ * it was mapping or unmapping can leave the per-node counters behind the
+ * tables: those are recomputed; anything else is reported.
+ */
+static int
+hotplug_repair(void *arg, const char **why)
+{
+	struct hm_mem_config *mcfg = st.mcfg;
+	int64_t mapped[HM_MAX_NUMA_NODES] = { 0 };
+
+	(void)arg;
+	if (mcfg == NULL)
+		return 0;
+	*why = check_locked(mcfg, mapped);
+	if (*why != NULL && strcmp(*why, "per-node mapped bytes != sum of used pages") == 0) {
+		for (unsigned int n = 0; n < mcfg->n_nodes; n++)
+			mcfg->mapped_bytes[n] = mapped[n];
+		*why = NULL;
+	}
+	return *why == NULL ? 0 : -EFAULT;
+}
+
+int
+hm_memseg_check(const char **reason)
+{
+	struct hm_mem_config *mcfg = st.mcfg;
+	int64_t mapped[HM_MAX_NUMA_NODES] = { 0 };
+	const char *why = NULL;
+	int rc;
+
+	if (mcfg == NULL)
+		return hm_fail(ENODEV, "hugemem is not initialised");
+	rc = hp_read_lock(mcfg);
+	if (rc < 0)
+		return rc;
+	why = check_locked(mcfg, mapped);
 	hp_read_unlock(mcfg);
+	if (why == NULL && mp_type() == HM_PROC_SECONDARY)
+		memseg_attach_check(&why);
 	if (why != NULL) {
 		if (reason != NULL)
 			*reason = why;

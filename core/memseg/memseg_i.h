@@ -79,5 +79,39 @@ HM_INTERNAL void memseg_write_unlock(void);
 
 /* Unmap every page (DO_NOT_FREE included), destroy lists, release VA. */
 HM_INTERNAL void memseg_fini(void);
+/*
+ * The primary leaves while secondaries run: unmap this process's pages (the
+ * backend returns them; they live on in the others' mappings), release the
+ * lists' VA and detach their fbarrays; the shared tables stay as they are.
+ */
+HM_INTERNAL void memseg_fini_local(void);
+
+/* The hotplug read lock (robust); 0 or -EOWNERDEAD. Not from inside a walk. */
+HM_INTERNAL int memseg_read_lock(void);
+HM_INTERNAL void memseg_read_unlock(void);
+/* Point memseg at an existing config (a secondary) / forget it. */
+HM_INTERNAL void memseg_use(struct hm_mem_config *mcfg, struct hm_backend *be, const char *dir);
+HM_INTERNAL void memseg_unuse(void);
+/* The primary serves secondaries' page alloc/free requests (core/mp). */
+HM_INTERNAL void memseg_serve_requests(void);
+
+/* ---- attach.c: the lists in a secondary ---- */
+
+/*
+ * Attach every list of @p mcfg (fbarrays in @p dir, VA at the primary's bases)
+ * and every mapped page, then mark this process LIVE in the process table.
+ * @return 0 or -errno (-EADDRNOTAVAIL: a list's range is taken here, the
+ *   message names --base-virtaddr); nothing is left behind on failure.
+ */
+HM_INTERNAL int memseg_attach(struct hm_mem_config *mcfg, struct hm_backend *be,
+			      const char *dir);
+/* The mp thread of a secondary: map and unmap what the primary did. 0 or -errno. */
+HM_INTERNAL int memseg_sync_local(void);
+/* Unmap everything memseg_attach mapped, detach the fbarrays. */
+HM_INTERNAL void memseg_detach(void);
+/* What this process maps matches the shared lists. 0 or -EFAULT with *reason. */
+HM_INTERNAL int memseg_attach_check(const char **reason);
+/* Pages this secondary maps. */
+HM_INTERNAL uint64_t memseg_attached_pages(void);
 
 #endif
