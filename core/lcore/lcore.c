@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "lcore_i.h"
+#include "mp_i.h"
 #include "hugemem/lcore.h"
 #include "hugemem/lock.h"
 
@@ -44,11 +45,22 @@ lcore_init(const struct hm_probe *probe)
 	lc.main_lcore = HM_LCORE_ID_ANY;
 	for (unsigned int i = 0; i < HM_MAX_LCORE; i++)
 		lc.node[i] = i < probe->n_lcores ? probe->lcore_node[i] : -1;
-	for (unsigned int i = 0; i < lc.n_lcores; i++)
-		if (lc.node[i] >= 0) {
+	/* attached processes share the ids: the lowest one no live process uses */
+	unsigned int busy = 0;
+	int32_t owner = 0;
+	for (unsigned int i = 0; i < lc.n_lcores; i++) {
+		if (lc.node[i] < 0)
+			continue;
+		if (mp_lcore_claim(i, &owner) == 0) {
 			lc.main_lcore = i;
 			break;
 		}
+		busy++;
+	}
+	if (lc.main_lcore == HM_LCORE_ID_ANY && busy > 0)
+		return hm_fail(ENOSPC, "all %u lcores of the topology are used by other processes "
+			       "of this instance (pid %d among them): add lcores to the primary's "
+			       "topology", busy, (int)owner);
 	if (lc.main_lcore == HM_LCORE_ID_ANY)
 		return hm_fail(EINVAL, "the topology defines no lcore");
 	/* the main lcore is taken before the table is published */
@@ -62,6 +74,9 @@ lcore_init(const struct hm_probe *probe)
 void
 lcore_fini(void)
 {
+	for (unsigned int i = 0; i < lc.n_lcores; i++)
+		if (lc.taken[i])
+			mp_lcore_release(i);
 	__atomic_store_n(&hm_lcore__gen, 0, __ATOMIC_RELEASE);
 	lc.n_lcores = 0;
 	lc.n_nodes = 0;
@@ -170,6 +185,12 @@ hm_thread_register(void)
 			continue;
 		if (__atomic_compare_exchange_n(&lc.taken[i], &exp, 1, 0, __ATOMIC_ACQ_REL,
 						__ATOMIC_RELAXED)) {
+			int32_t owner;
+			if (mp_lcore_claim(i, &owner) < 0) {
+				/* another process of the instance uses it */
+				__atomic_store_n(&lc.taken[i], 0, __ATOMIC_RELEASE);
+				continue;
+			}
 			hm_lcore__self.gen = hm_lcore__gen;
 			hm_lcore__self.id = i;
 			hm_spinlock_unlock(&reg_lock);
@@ -177,8 +198,8 @@ hm_thread_register(void)
 		}
 	}
 	hm_spinlock_unlock(&reg_lock);
-	return hm_fail(ENOSPC, "all %u lcores of the topology are taken (add lcores= to "
-		       "the topology)", hm_lcore_count());
+	return hm_fail(ENOSPC, "all %u lcores of the topology are taken by this or another "
+		       "process of the instance (add lcores= to the topology)", hm_lcore_count());
 }
 
 void
@@ -190,6 +211,7 @@ hm_thread_unregister(void)
 		return; /* the main lcore stays with the thread that called hm_init */
 	if (release_hook != NULL)
 		release_hook(id);
+	mp_lcore_release(id);
 	__atomic_store_n(&lc.taken[id], 0, __ATOMIC_RELEASE);
 	hm_lcore__self.gen = 0;
 	hm_lcore__self.id = HM_LCORE_ID_ANY;

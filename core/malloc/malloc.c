@@ -185,6 +185,36 @@ malloc_init(struct hm_mem_config *mcfg, const char *dir, unsigned int cache_bloc
 	return rc;
 }
 
+int
+malloc_attach(struct hm_mem_config *mcfg, const char *dir, unsigned int cache_blocks)
+{
+	int rc = hm_fbarray_attach(&mcfg->heaps, dir);
+
+	if (rc < 0)
+		return hm_fail(-rc, "cannot attach the heap table: %s", hm_last_error());
+	ms_st.mcfg = mcfg;
+	ms_st.heaps = mcfg->heaps.data;
+	ms_st.n_nodes = mcfg->n_nodes;
+	rc = mc_init(cache_blocks);
+	if (rc < 0) {
+		hm_fbarray_detach(&mcfg->heaps);
+		memset(&ms_st, 0, sizeof(ms_st));
+	}
+	return rc;
+}
+
+void
+malloc_detach(void)
+{
+	struct hm_mem_config *mcfg = ms_st.mcfg;
+
+	if (mcfg == NULL)
+		return;
+	mc_fini(); /* this process's cached blocks go back to the shared heaps */
+	hm_fbarray_detach(&mcfg->heaps);
+	memset(&ms_st, 0, sizeof(ms_st));
+}
+
 void
 malloc_fini(void)
 {

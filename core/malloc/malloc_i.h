@@ -259,6 +259,11 @@ HM_INTERNAL int malloc_init(struct hm_mem_config *mcfg, const char *dir,
 			     unsigned int cache_blocks);
 /* Report leaks, forget external memory, destroy the heap table. */
 HM_INTERNAL void malloc_fini(void);
+/* A secondary (or a primary leaving first): map the heap table / flush this
+ * process's lcore caches and unmap it, the heaps staying as they are. */
+HM_INTERNAL int malloc_attach(struct hm_mem_config *mcfg, const char *dir,
+			      unsigned int cache_blocks);
+HM_INTERNAL void malloc_detach(void);
 /* Allocation with memzone's knobs: page-size @p flags (HM_MEMZONE_*), bound, IOVA
  * contiguity. Socket policy as hm_malloc_socket. NULL + hm_errno. */
 HM_INTERNAL void *malloc_alloc_ex(const char *type, size_t size, int socket, uint32_t flags,

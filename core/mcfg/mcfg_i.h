@@ -49,6 +49,27 @@ struct hm_mem_config {
 HM_INTERNAL struct hm_mem_config *mcfg_create(const char *dir);
 /* Unmap, unlink the file and drop the lock. NULL is a no-op. */
 HM_INTERNAL void mcfg_destroy(struct hm_mem_config *mcfg);
+/* The primary leaves while secondaries run: unmap and drop the lock, keep the file. */
+HM_INTERNAL void mcfg_release(struct hm_mem_config *mcfg);
+
+/* ---- attach.c: the secondary side ---- */
+
+/*
+ * Map <dir>/config of a running primary at its address, after waiting up to
+ * @p timeout_ms for its init. NULL with hm_errno: ENODEV (no primary / no config
+ * file), ETIMEDOUT, EPROTO (layout version), EADDRNOTAVAIL (address taken here),
+ * EPERM (not a private file of ours).
+ */
+HM_INTERNAL struct hm_mem_config *mcfg_attach(const char *dir, unsigned int timeout_ms);
+/* Unmap an attached config (nothing else). */
+HM_INTERNAL void mcfg_detach(struct hm_mem_config *m);
+/* Delete <dir>/config (the last process out). */
+HM_INTERNAL void mcfg_remove(const char *dir);
+/* 1 when a live primary holds <dir>/config's lock (*pid: its pid), 0 when none. */
+HM_INTERNAL int mcfg_primary_running(const char *dir, int32_t *pid);
+/* Copy the process table of a complete <dir>/config into @p out. 0 or -errno. */
+HM_INTERNAL int mcfg_read_table(const char *dir, struct mp_shared *out);
+
 /* The current process's config, or NULL before init / after cleanup. */
 HM_INTERNAL struct hm_mem_config *mcfg_get(void);
 HM_INTERNAL void mcfg_set(struct hm_mem_config *mcfg);

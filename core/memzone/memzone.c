@@ -311,6 +311,48 @@ memzone_fini(void)
 	memset(&st, 0, sizeof(st));
 }
 
+int
+memzone_attach(struct hm_mem_config *mcfg, const char *dir)
+{
+	int rc;
+
+	if (st.mcfg != NULL)
+		return hm_fail(EALREADY, "memzone table already initialised");
+	rc = hm_fbarray_attach(&mcfg->memzones, dir);
+	if (rc < 0)
+		return hm_fail(-rc, "cannot attach the memzone table: %s", hm_last_error());
+	rc = hm_fbarray_attach(&mcfg->memzone_index, dir);
+	if (rc < 0) {
+		char why[256];
+		snprintf(why, sizeof(why), "%s", hm_last_error());
+		hm_fbarray_detach(&mcfg->memzones);
+		return hm_fail(-rc, "cannot attach the memzone index: %s", why);
+	}
+	st.index = &mcfg->memzone_index;
+	st.hdr = st.index->data;
+	st.bk = (struct mz_ent *)st.index->data + IDX_HDR_ELTS;
+	if (__atomic_load_n(&st.hdr->magic, __ATOMIC_ACQUIRE) != IDX_MAGIC) {
+		hm_fbarray_detach(&mcfg->memzone_index);
+		hm_fbarray_detach(&mcfg->memzones);
+		memset(&st, 0, sizeof(st));
+		return hm_fail(EPROTO, "the primary's memzone index is not initialised");
+	}
+	st.table = &mcfg->memzones;
+	st.zones = mcfg->memzones.data;
+	st.mcfg = mcfg;
+	return 0;
+}
+
+void
+memzone_detach(void)
+{
+	if (st.mcfg == NULL)
+		return;
+	hm_fbarray_detach(st.index);
+	hm_fbarray_detach(st.table);
+	memset(&st, 0, sizeof(st));
+}
+
 /* ---------------------------------------------------------------- reserve */
 
 /* The zone's memory: biggest block, or @p req bytes. NULL + hm_errno. */

@@ -62,6 +62,12 @@ HM_INTERNAL int mp_secondary_start(struct mp_shared *sh);
 /* The claimed slot becomes LIVE with synced = @p seq (page syncs now wait for it). */
 HM_INTERNAL void mp_set_live(uint32_t seq);
 /*
+ * Before the primary's cleanup: when no other process is attached, mark the
+ * instance closing (no process attaches any more) and return true (tear it all
+ * down); else false (leave the shared state to the others).
+ */
+HM_INTERNAL bool mp_begin_close(void);
+/*
  * Give up this process's slot and lcore ids. @return true when no other process
  * is attached any more: the instance is marked closing and the caller removes
  * the shared files.

@@ -483,6 +483,24 @@ mp_set_live(uint32_t seq)
 }
 
 bool
+mp_begin_close(void)
+{
+	struct mp_shared *sh = mp.sh;
+	bool alone = true;
+
+	if (sh == NULL)
+		return true;
+	table_lock(sh);
+	for (unsigned int s = 0; s < MP_MAX_PROCS; s++)
+		if (s != mp.slot && slot_alive(&sh->procs[s]))
+			alone = false;
+	if (alone)
+		__atomic_store_n(&sh->closing, 1, __ATOMIC_RELEASE);
+	table_unlock(sh);
+	return alone;
+}
+
+bool
 mp_leave(void)
 {
 	struct mp_shared *sh = mp.sh;

@@ -21,6 +21,9 @@
  *   --legacy-mem          map all memory at init, sorted by IOVA; no growth
  *   --log-level=LEVEL     emerg..debug, or DPDK's numbers 1..8
  *   --mempool-debug[=on|off]  object cookies checked on every get/put of new pools
+ *   --proc-type=primary|secondary|auto  create the instance (default) or attach
+ *                         to a running primary's (hugemem/mp.h)
+ *   --mp-timeout=MS       multi-process waits (default 5000)
  *   --huge-dir, --huge-unlink, --single-file-segments: hugetlbfs backend only
  */
 #ifndef HUGEMEM_INIT_H
@@ -31,6 +34,7 @@
 
 #include "hugemem/common.h"
 #include "hugemem/memseg.h"
+#include "hugemem/mp.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -82,6 +86,11 @@ struct hm_config {
 	 * Unset: on when the library is a debug build, off in release builds. */
 	bool mempool_debug_set;
 	bool mempool_debug;
+	/* --proc-type: HM_PROC_PRIMARY (0, default), _SECONDARY or _AUTO */
+	enum hm_proc_type proc_type;
+	/* --mp-timeout: ms a secondary waits for its primary's init and a page map
+	 * change waits for every process; 0: 5000 */
+	unsigned int mp_timeout_ms;
 };
 
 /** Defaults: everything zero / NULL, log_level -1. */

@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mp_peer: the other process of the multiprocess tests. test_multiprocess
+ * fork+execs it (a fresh image, ASLR on: nothing is inherited but the
+ * environment), so everything it uses it reaches by attaching.
+ *
+ *   mp_peer [hugemem options] -- STEP...
+ *
+ * Steps run in order; the first that fails prints "FAIL <step>: <why>" on
+ * stderr and exits 1; success exits 0. Steps before "init" run before hm_init.
+ *   occupy=ADDR:LEN         map [ADDR, ADDR+LEN) before init (an address the
+ *                           primary uses, taken here)
+ *   expect-fail=ERRNO:TEXT  hm_init must fail with -ERRNO and a message holding
+ *                           TEXT, leaving no fd, mapping or file behind; ends
+ *   init                    hm_init with the options (hm_proc_type printed)
+ *   zone-check=NAME:SEED    the memzone holds pattern SEED
+ *   zone-fill=NAME:SEED     write pattern SEED into it
+ *   zone-new=NAME:SIZE:SEED reserve it here and fill it
+ *   zone-free=NAME          free it
+ *   churn=N:SEED            N random malloc/free rounds, every block checked
+ *   check                   hm_memseg/malloc/memzone/mp checks
+ *   lcore                   print "lcore <id>"
+ *   touch=PATH / wait=PATH  create a file / wait (10 s) for it: sync with the test
+ *   sleep=MS
+ *   cleanup                 hm_cleanup (also done at exit when not given)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hugemem/hugemem.h"
+#include "mp_peer.h"
+
+static const char *step;
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "FAIL %s: ", step);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static int
+count_dir(const char *path)
+{
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "%s", path);
+	return mp_peer_count_entries(cmd);
+}
+
+static void
+sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000 };
+	nanosleep(&ts, NULL);
+}
+
+static const struct hm_memzone *
+zone(const char *name)
+{
+	const struct hm_memzone *z = hm_memzone_lookup(name);
+	if (z == NULL)
+		fail("no memzone %s: %s", name, hm_last_error());
+	return z;
+}
+
+static void
+run_churn(unsigned int n, uint64_t seed)
+{
+	void *blk[64] = { 0 };
+	size_t len[64] = { 0 };
+	uint64_t s = seed | 1;
+
+	for (unsigned int i = 0; i < n; i++) {
+		unsigned int k = (unsigned int)(mp_peer_rand(&s) % 64);
+		if (blk[k] != NULL) {
+			if (!mp_peer_pattern_ok(blk[k], len[k], (uint64_t)(uintptr_t)blk[k]))
+				fail("block %p (%zu bytes) was overwritten", blk[k], len[k]);
+			hm_free(blk[k]);
+			blk[k] = NULL;
+			continue;
+		}
+		len[k] = 1 + (size_t)(mp_peer_rand(&s) % (mp_peer_rand(&s) % 8 == 0 ? 3u << 20 : 4096));
+		blk[k] = hm_malloc("peer", len[k], 0);
+		if (blk[k] == NULL)
+			fail("hm_malloc(%zu): %s", len[k], hm_last_error());
+		mp_peer_pattern_fill(blk[k], len[k], (uint64_t)(uintptr_t)blk[k]);
+	}
+	for (unsigned int k = 0; k < 64; k++) {
+		if (blk[k] != NULL && !mp_peer_pattern_ok(blk[k], len[k], (uint64_t)(uintptr_t)blk[k]))
+			fail("block %p was overwritten", blk[k]);
+		hm_free(blk[k]);
+	}
+}
+
+static void
+run_checks(void)
+{
+	const char *why = NULL;
+
+	if (hm_memseg_check(&why) < 0)
+		fail("hm_memseg_check: %s", hm_last_error());
+	if (hm_malloc_check(&why) < 0)
+		fail("hm_malloc_check: %s", hm_last_error());
+	if (hm_memzone_check(&why) < 0)
+		fail("hm_memzone_check: %s", hm_last_error());
+	if (hm_mp_check(&why) < 0)
+		fail("hm_mp_check: %s", hm_last_error());
+}
+
+int
+main(int argc, char **argv)
+{
+	int first = 1, opt_end = argc, rc;
+	bool up = false;
+
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0) {
+			opt_end = i;
+			break;
+		}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (int i = opt_end + 1; i < argc; i++) {
+		char *a = argv[i], *v = strchr(a, '=');
+		step = a;
+		if (v != NULL)
+			v++;
+		if (strncmp(a, "occupy=", 7) == 0) {
+			unsigned long long addr = strtoull(v, &v, 0), len = strtoull(v + 1, NULL, 0);
+			void *p = mmap((void *)(uintptr_t)addr, len, PROT_NONE,
+				       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+			if (p == MAP_FAILED)
+				fail("cannot map %#llx: %s", addr, strerror(errno));
+		} else if (strncmp(a, "expect-fail=", 12) == 0) {
+			int want = atoi(v);
+			const char *text = strchr(v, ':') != NULL ? strchr(v, ':') + 1 : "";
+			const char *rd = getenv("MP_PEER_RUN_DIR");
+			int fds = mp_peer_count_fds(), maps = mp_peer_count_maps();
+			int files = rd != NULL ? count_dir(rd) : 0;
+			char **av = calloc((size_t)opt_end + 1, sizeof(*av));
+			memcpy(av, argv, sizeof(*av) * (size_t)opt_end);
+			hm_log_set_level(HM_LOG_EMERG);
+			rc = hm_init(opt_end, av);
+			free(av);
+			if (rc >= 0)
+				fail("hm_init succeeded; expected -%d (%s)", want, text);
+			if (rc != -want)
+				fail("hm_init returned %d (%s); expected -%d", rc, hm_last_error(), want);
+			if (strstr(hm_last_error(), text) == NULL)
+				fail("message '%s' lacks '%s'", hm_last_error(), text);
+			if (mp_peer_count_fds() != fds)
+				fail("fds: %d before, %d after the failed init", fds,
+				     mp_peer_count_fds());
+			if (!mp_peer_sanitized() && mp_peer_count_maps() != maps)
+				fail("mappings: %d before, %d after the failed init", maps,
+				     mp_peer_count_maps());
+			if (rd != NULL && count_dir(rd) != files)
+				fail("%s: %d entries before, %d after the failed init", rd, files,
+				     count_dir(rd));
+			if (hm_proc_type() != HM_PROC_INVALID)
+				fail("hm_proc_type() is %d after a failed init", (int)hm_proc_type());
+			printf("refused: %s\n", hm_last_error());
+			return 0;
+		} else if (strcmp(a, "init") == 0) {
+			char **av = calloc((size_t)opt_end + 1, sizeof(*av));
+			memcpy(av, argv, sizeof(*av) * (size_t)opt_end);
+			rc = hm_init(opt_end, av);
+			free(av);
+			if (rc < 0)
+				fail("hm_init: %s", hm_last_error());
+			up = true;
+			printf("proc-type %s pid %d\n",
+			       hm_proc_type() == HM_PROC_SECONDARY ? "secondary" :
+			       hm_proc_type() == HM_PROC_PRIMARY ? "primary" : "invalid",
+			       (int)getpid());
+		} else if (strncmp(a, "zone-check=", 11) == 0) {
+			char name[64];
+			uint64_t seed;
+			if (sscanf(v, "%63[^:]:%" SCNu64, name, &seed) != 2)
+				fail("bad step");
+			const struct hm_memzone *z = zone(name);
+			if (!mp_peer_pattern_ok(z->addr, z->len, seed))
+				fail("memzone %s at %p does not hold pattern %" PRIu64, name, z->addr,
+				     seed);
+		} else if (strncmp(a, "zone-fill=", 10) == 0) {
+			char name[64];
+			uint64_t seed;
+			if (sscanf(v, "%63[^:]:%" SCNu64, name, &seed) != 2)
+				fail("bad step");
+			const struct hm_memzone *z = zone(name);
+			mp_peer_pattern_fill(z->addr, z->len, seed);
+		} else if (strncmp(a, "zone-new=", 9) == 0) {
+			char name[64];
+			uint64_t size, seed;
+			if (sscanf(v, "%63[^:]:%" SCNu64 ":%" SCNu64, name, &size, &seed) != 3)
+				fail("bad step");
+			const struct hm_memzone *z = hm_memzone_reserve(name, size, HM_SOCKET_ID_ANY, 0);
+			if (z == NULL)
+				fail("hm_memzone_reserve(%s, %" PRIu64 "): %s", name, size,
+				     hm_last_error());
+			mp_peer_pattern_fill(z->addr, z->len, seed);
+		} else if (strncmp(a, "zone-free=", 10) == 0) {
+			if (hm_memzone_free(zone(v)) < 0)
+				fail("hm_memzone_free(%s): %s", v, hm_last_error());
+		} else if (strncmp(a, "churn=", 6) == 0) {
+			unsigned int n = (unsigned int)strtoul(v, &v, 10);
+			run_churn(n, strtoull(v + 1, NULL, 10));
+		} else if (strcmp(a, "check") == 0) {
+			run_checks();
+		} else if (strcmp(a, "lcore") == 0) {
+			printf("lcore %u\n", hm_lcore_id());
+		} else if (strncmp(a, "touch=", 6) == 0) {
+			int fd = open(v, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+			if (fd < 0)
+				fail("%s: %s", v, strerror(errno));
+			close(fd);
+		} else if (strncmp(a, "wait=", 5) == 0) {
+			struct stat st;
+			unsigned int ms = 0;
+			while (stat(v, &st) != 0) {
+				if (ms++ > 10000)
+					fail("%s did not appear within 10 s", v);
+				sleep_ms(1);
+			}
+		} else if (strncmp(a, "sleep=", 6) == 0) {
+			sleep_ms((unsigned int)atoi(v));
+		} else if (strcmp(a, "cleanup") == 0) {
+			if (hm_cleanup() < 0)
+				fail("hm_cleanup: %s", hm_last_error());
+			up = false;
+		} else {
+			fail("unknown step");
+		}
+	}
+	(void)first;
+	if (up && hm_cleanup() < 0) {
+		step = "cleanup at exit";
+		fail("%s", hm_last_error());
+	}
+	return 0;
+}

@@ -1,0 +1,511 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Multi-process: this program is the primary; its secondaries are real
+ * processes, tests/mp_peer (argv[1]) started with fork+exec (a fresh image
+ * with ASLR: nothing is inherited but the environment). Runs on each backend
+ * (suite multiprocess-<backend>).
+ *
+ * What is asserted: a secondary sees the primary's zones and pages at the same
+ * addresses and the primary sees its writes; every refusal (no primary, a
+ * --no-shconf / --in-memory primary, layout version, backend, memory mode,
+ * address taken, a primary that never completes its init) fails with its
+ * message and leaves no fd, mapping or file; a page mapped by the primary is
+ * mapped in the secondary before the mapping call returns, and a freed page is
+ * unmapped there before the free returns (read from /proc/<pid>/maps).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "mcfg_i.h"
+#include "mp_peer.h"
+#include "hugemem/hugemem.h"
+
+#define TOPO "nodes=1;2M=256;lcores=0-15@0"
+#define OUT_MAX 8192
+
+static const char *peer;
+static char run_base[512];
+static char prefix[64];
+static char run_dir[600];
+static unsigned int test_no;
+
+struct peer_run {
+	pid_t pid;
+	char out_path[700];
+	char err_path[700];
+	int status;
+	char out[OUT_MAX];
+	char err[OUT_MAX];
+};
+
+static void
+slurp(const char *path, char *buf, size_t cap)
+{
+	FILE *f = fopen(path, "rb");
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (f == NULL)
+		return;
+	n = fread(buf, 1, cap - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+/*
+ * Start mp_peer with hugemem options @p opts (NULL-terminated; the backend's
+ * and --file-prefix are added) and steps @p steps (NULL-terminated).
+ */
+static void
+peer_start(struct peer_run *r, const char *const *opts, const char *const *steps)
+{
+	const char *argv[64];
+	char *be[2];
+	char pfx[100];
+	int n = 0, nb;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->out_path, sizeof(r->out_path), "%s/peer-%d-%u.out", run_base, (int)getpid(),
+		 test_no);
+	snprintf(r->err_path, sizeof(r->err_path), "%s/peer-%d-%u.err", run_base, (int)getpid(),
+		 test_no);
+	snprintf(pfx, sizeof(pfx), "--file-prefix=%s", prefix);
+	argv[n++] = peer;
+	nb = hm_test_backend_args(be);
+	for (int i = 0; i < nb; i++)
+		argv[n++] = be[i];
+	argv[n++] = pfx;
+	for (; opts != NULL && *opts != NULL; opts++)
+		argv[n++] = *opts;
+	argv[n++] = "--";
+	for (; *steps != NULL; steps++)
+		argv[n++] = *steps;
+	argv[n] = NULL;
+	r->pid = fork();
+	assert_true(r->pid >= 0);
+	if (r->pid == 0) {
+		int fo = open(r->out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		int fe = open(r->err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fo < 0 || fe < 0)
+			_exit(126);
+		dup2(fo, 1);
+		dup2(fe, 2);
+		setenv("MP_PEER_RUN_DIR", run_dir, 1);
+		execv(peer, (char *const *)argv);
+		_exit(127);
+	}
+}
+
+static int
+peer_wait(struct peer_run *r)
+{
+	int st = 0;
+
+	assert_int_equal(waitpid(r->pid, &st, 0), r->pid);
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	slurp(r->out_path, r->out, sizeof(r->out));
+	slurp(r->err_path, r->err, sizeof(r->err));
+	unlink(r->out_path);
+	unlink(r->err_path);
+	if (r->status != 0)
+		printf("# peer exit %d\n# stdout: %s\n# stderr: %s\n", r->status, r->out, r->err);
+	return r->status;
+}
+
+static int
+peer_run(struct peer_run *r, const char *const *opts, const char *const *steps)
+{
+	peer_start(r, opts, steps);
+	return peer_wait(r);
+}
+
+/* A file in the run base, for touch/wait steps. */
+static const char *
+sync_file(char *buf, size_t len, const char *name)
+{
+	snprintf(buf, len, "%s/%s-%d-%u", run_base, name, (int)getpid(), test_no);
+	return buf;
+}
+
+static void
+wait_file(const char *path)
+{
+	struct stat st;
+	for (int ms = 0; stat(path, &st) != 0; ms++) {
+		assert_true(ms < 20000);
+		usleep(1000);
+	}
+}
+
+static void
+touch(const char *path)
+{
+	int fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	test_no++;
+	snprintf(prefix, sizeof(prefix), "mp%d-%u", (int)getpid(), test_no);
+	snprintf(run_dir, sizeof(run_dir), "%s/%s", run_base, prefix);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	hm_test_teardown(state);
+	/* the runtime dir goes with the last process */
+	assert_int_equal(mp_peer_count_entries(run_dir), -1);
+	return 0;
+}
+
+static int
+primary_init(const char *topo, struct hm_config *cfg)
+{
+	struct hm_config c;
+
+	if (cfg == NULL) {
+		hm_config_init(&c);
+		cfg = &c;
+	}
+	cfg->topology = topo;
+	cfg->file_prefix = prefix;
+	return hm_test_init_cfg(cfg);
+}
+
+/* ---------------------------------------------------------------- (a) */
+
+static void
+test_multiprocess_invalid_args(void **state)
+{
+	struct hm_config c;
+	struct hm_mp_proc_info info[4];
+	char *bad[] = { "t", "--proc-type=bogus" }, *bad2[] = { "t", "--mp-timeout=0" };
+	(void)state;
+
+	hm_test_quiet_log();
+	assert_int_equal(hm_proc_type(), HM_PROC_INVALID);
+	assert_int_equal(hm_mp_procs(NULL, 0), -ENODEV);
+	assert_int_equal(hm_mp_check(NULL), -ENODEV);
+	hm_config_init(&c);
+	assert_int_equal(hm_config_parse(&c, 2, bad), -EINVAL);
+	assert_non_null(strstr(hm_last_error(), "--proc-type: 'bogus'"));
+	assert_int_equal(hm_config_parse(&c, 2, bad2), -EINVAL);
+	assert_non_null(strstr(hm_last_error(), "--mp-timeout"));
+	assert_int_equal(c.proc_type, HM_PROC_PRIMARY);
+
+	hm_config_init(&c);
+	c.proc_type = (enum hm_proc_type)7;
+	assert_int_equal(primary_init(TOPO, &c), -EINVAL);
+	assert_non_null(strstr(hm_last_error(), "proc_type 7"));
+	hm_config_init(&c);
+	c.proc_type = HM_PROC_SECONDARY;
+	c.in_memory = true;
+	assert_int_equal(primary_init(TOPO, &c), -EINVAL);
+	assert_non_null(strstr(hm_last_error(), "--in-memory"));
+	hm_config_init(&c);
+	c.proc_type = HM_PROC_AUTO;
+	c.no_shconf = true;
+	assert_int_equal(primary_init(TOPO, &c), -EINVAL);
+	assert_non_null(strstr(hm_last_error(), "--no-shconf"));
+	assert_int_equal(hm_proc_type(), HM_PROC_INVALID);
+
+	/* a single process without shared config has no table */
+	hm_config_init(&c);
+	c.in_memory = true;
+	assert_int_equal(primary_init(TOPO, &c), 0);
+	assert_int_equal(hm_proc_type(), HM_PROC_PRIMARY);
+	assert_int_equal(hm_mp_procs(info, 4), -ENOTSUP);
+	assert_int_equal(hm_mp_check(NULL), 0);
+	assert_int_equal(hm_cleanup(), 0);
+
+	assert_int_equal(primary_init(TOPO, NULL), 0);
+	assert_int_equal(hm_mp_procs(NULL, 4), -EINVAL);
+	assert_int_equal(hm_mp_procs(NULL, 0), 1);
+	assert_int_equal(hm_mp_procs(info, 4), 1);
+	assert_int_equal(info[0].pid, getpid());
+	assert_int_equal(info[0].type, HM_PROC_PRIMARY);
+	assert_int_equal(info[0].self, 1);
+	assert_int_equal(info[0].n_lcores, 1);
+	assert_int_equal(hm_mp_check(NULL), 0);
+	assert_int_equal(hm_cleanup(), 0);
+	assert_int_equal(hm_proc_type(), HM_PROC_INVALID);
+}
+
+static void
+test_multiprocess_attach_shares_zones(void **state)
+{
+	struct peer_run r;
+	char f1[700], f2[700], w1[720], w2[720];
+	struct hm_mp_proc_info info[4];
+	const struct hm_memzone *a, *b;
+	(void)state;
+
+	assert_int_equal(primary_init(TOPO, NULL), 0);
+	a = hm_memzone_reserve("mp-a", 4096, 0, 0);
+	b = hm_memzone_reserve("mp-b", 6 << 20, 0, 0); /* the heap grows: new pages */
+	assert_non_null(a);
+	assert_non_null(b);
+	mp_peer_pattern_fill(a->addr, a->len, 11);
+	mp_peer_pattern_fill(b->addr, b->len, 12);
+	sync_file(f1, sizeof(f1), "attached");
+	sync_file(f2, sizeof(f2), "go");
+	snprintf(w1, sizeof(w1), "touch=%s", f1);
+	snprintf(w2, sizeof(w2), "wait=%s", f2);
+	const char *opts[] = { "--proc-type=secondary", NULL };
+	const char *steps[] = { "init", "lcore", "zone-check=mp-a:11", "zone-check=mp-b:12",
+				"check", w1, w2, "zone-fill=mp-a:21", "zone-new=mp-c:100000:31",
+				"check", "cleanup", NULL };
+	peer_start(&r, opts, steps);
+	wait_file(f1);
+	assert_int_equal(hm_mp_procs(info, 4), 2);
+	assert_int_equal(info[0].type + info[1].type, HM_PROC_PRIMARY + HM_PROC_SECONDARY);
+	touch(f2);
+	assert_int_equal(peer_wait(&r), 0);
+	assert_non_null(strstr(r.out, "proc-type secondary"));
+	/* a secondary's main lcore is one no live process uses (the primary has 0) */
+	assert_non_null(strstr(r.out, "lcore 1\n"));
+	assert_true(mp_peer_pattern_ok(a->addr, a->len, 21));
+	assert_true(mp_peer_pattern_ok(b->addr, b->len, 12));
+	const struct hm_memzone *c = hm_memzone_lookup("mp-c");
+	assert_non_null(c);
+	assert_true(mp_peer_pattern_ok(c->addr, c->len, 31));
+	assert_int_equal(hm_mp_procs(info, 4), 1);
+	assert_int_equal(hm_memzone_check(NULL), 0);
+	assert_int_equal(hm_malloc_check(NULL), 0);
+	assert_int_equal(hm_memseg_check(NULL), 0);
+	assert_int_equal(hm_mp_check(NULL), 0);
+	unlink(f1);
+	unlink(f2);
+}
+
+static void
+test_multiprocess_auto(void **state)
+{
+	struct peer_run r;
+	const char *opts[] = { "--proc-type=auto", NULL };
+	const char *steps[] = { "init", "check", NULL };
+	(void)state;
+
+	/* no primary: auto becomes one (and cleans up after itself) */
+	assert_int_equal(peer_run(&r, opts, steps), 0);
+	assert_non_null(strstr(r.out, "proc-type primary"));
+	assert_int_equal(mp_peer_count_entries(run_dir), -1);
+	/* a primary runs: auto attaches */
+	assert_int_equal(primary_init(TOPO, NULL), 0);
+	assert_int_equal(peer_run(&r, opts, steps), 0);
+	assert_non_null(strstr(r.out, "proc-type secondary"));
+}
+
+/* Refusals: the peer asserts errno, message and that nothing is left behind. */
+static void
+refused(const char *const *opts, int err, const char *text)
+{
+	struct peer_run r;
+	char step[300];
+	int before = mp_peer_count_entries(run_dir);
+
+	snprintf(step, sizeof(step), "expect-fail=%d:%s", err, text);
+	const char *steps[] = { step, NULL };
+	assert_int_equal(peer_run(&r, opts, steps), 0);
+	assert_int_equal(mp_peer_count_entries(run_dir), before);
+}
+
+static void
+test_multiprocess_refusals(void **state)
+{
+	const char *sec[] = { "--proc-type=secondary", NULL };
+	const char *sec_fast[] = { "--proc-type=secondary", "--mp-timeout=150", NULL };
+	struct hm_config c;
+	(void)state;
+
+	/* no primary at all */
+	refused(sec, ENODEV, "no primary process is running with --file-prefix=");
+	/* primaries that cannot be attached */
+	hm_config_init(&c);
+	c.no_shconf = true;
+	assert_int_equal(primary_init(TOPO, &c), 0);
+	refused(sec, ENODEV, "a primary started with --no-shconf or --in-memory creates no config");
+	assert_int_equal(hm_cleanup(), 0);
+	hm_config_init(&c);
+	c.in_memory = true;
+	assert_int_equal(primary_init(TOPO, &c), 0);
+	refused(sec, ENODEV, "no primary process is running");
+	assert_int_equal(hm_cleanup(), 0);
+
+	assert_int_equal(primary_init(TOPO, NULL), 0);
+	/* secondary-only misuse */
+	const char *inmem[] = { "--proc-type=secondary", "--in-memory", NULL };
+	refused(inmem, EINVAL, "cannot be combined with --in-memory");
+	/* memory mode, topology and IOVA mode name both sides */
+	const char *legacy[] = { "--proc-type=secondary", "--legacy-mem", NULL };
+	refused(legacy, EINVAL, "this secondary asks for --legacy-mem, the primary (pid");
+	const char *topo[] = { "--proc-type=secondary", "--topology=nodes=1;2M=8", NULL };
+	refused(topo, EINVAL, "topology mismatch: this secondary asks for --topology=nodes=1;2M=8");
+	const char *iova[] = { "--proc-type=secondary", hm_memseg_iova_is_va() == 1 ?
+			       "--iova-mode=pa" : "--iova-mode=va", NULL };
+	refused(iova, EINVAL, "IOVA mode mismatch");
+	/* backend: another built one, or an unknown name */
+	const char *be[] = { "--proc-type=secondary",
+			     strcmp(hm_test_backend(), "emu") == 0 ? "--backend=hugetlbfs" :
+			     "--backend=emu", NULL };
+	if (hm_backend_lookup("hugetlbfs") != NULL && hm_backend_lookup("emu") != NULL)
+		refused(be, EINVAL, "backend mismatch: this secondary asks for --backend=");
+	/* layout version */
+	struct hm_mem_config *m = mcfg_get();
+	uint32_t v = m->version;
+	m->version = v + 7;
+	refused(sec_fast, EPROTO, "version mismatch: the primary's shared config");
+	m->version = v;
+	/* the config's address is taken in the secondary */
+	char occupy[80];
+	snprintf(occupy, sizeof(occupy), "occupy=%#" PRIx64 ":4096", m->mem_cfg_addr);
+	const char *occ_steps[] = { occupy, "expect-fail=99:x", NULL };
+	(void)occ_steps;
+	{
+		struct peer_run r;
+		char step[200];
+		snprintf(step, sizeof(step), "expect-fail=%d:%s", EADDRNOTAVAIL,
+			 "--base-virtaddr");
+		const char *steps[] = { occupy, step, NULL };
+		assert_int_equal(peer_run(&r, sec, steps), 0);
+	}
+	/* a memseg list's range is taken in the secondary */
+	{
+		struct hm_memseg_list *msl = &m->memsegs[0];
+		struct peer_run r;
+		char step[200];
+		snprintf(occupy, sizeof(occupy), "occupy=%#" PRIx64 ":4096",
+			 (uint64_t)(uintptr_t)msl->base_va + msl->len - 4096);
+		snprintf(step, sizeof(step), "expect-fail=%d:%s", EADDRNOTAVAIL,
+			 "start the primary with --base-virtaddr");
+		const char *steps[] = { occupy, step, NULL };
+		assert_int_equal(peer_run(&r, sec, steps), 0);
+	}
+	assert_int_equal(hm_cleanup(), 0);
+
+	/* a primary that never completes its init: a config without magic, locked */
+	assert_int_equal(mkdir(run_dir, 0700), 0);
+	char path[700];
+	snprintf(path, sizeof(path), "%s/config", run_dir);
+	int fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)HM_ALIGN_CEIL(sizeof(struct hm_mem_config),
+							   (size_t)sysconf(_SC_PAGESIZE))), 0);
+	uint32_t ver = HM_MCFG_VERSION;
+	assert_int_equal(pwrite(fd, &ver, sizeof(ver), offsetof(struct hm_mem_config, version)),
+			 (ssize_t)sizeof(ver));
+	struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	assert_int_equal(fcntl(fd, F_SETLK, &lk), 0);
+	refused(sec_fast, ETIMEDOUT, "did not complete its init within 150 ms");
+	/* the same file with nobody holding it: a dead primary's leftover */
+	lk.l_type = F_UNLCK;
+	assert_int_equal(fcntl(fd, F_SETLK, &lk), 0);
+	refused(sec_fast, ENODEV, "left over from a primary that died before its init");
+	close(fd);
+	unlink(path);
+	rmdir(run_dir);
+}
+
+/* ---------------------------------------------------------------- (b) */
+
+/* Permissions of the mapping covering @p va in process @p pid ("rw-s"), or "". */
+static void
+maps_perm(pid_t pid, const void *va, char out[8])
+{
+	char path[64], line[512];
+	FILE *f;
+
+	out[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		unsigned long lo, hi;
+		char perm[8];
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perm) == 3 &&
+		    (uintptr_t)va >= lo && (uintptr_t)va < hi) {
+			snprintf(out, 8, "%s", perm);
+			break;
+		}
+	}
+	fclose(f);
+}
+
+static void
+test_multiprocess_page_sync(void **state)
+{
+	struct peer_run r;
+	char f1[700], f2[700], w1[720], w2[720];
+	struct hm_mp_proc_info info[4];
+	char perm[8];
+	(void)state;
+
+	assert_int_equal(primary_init(TOPO, NULL), 0);
+	sync_file(f1, sizeof(f1), "attached");
+	sync_file(f2, sizeof(f2), "go");
+	snprintf(w1, sizeof(w1), "touch=%s", f1);
+	snprintf(w2, sizeof(w2), "wait=%s", f2);
+	const char *opts[] = { "--proc-type=secondary", NULL };
+	const char *steps[] = { "init", w1, w2, "check", NULL };
+	peer_start(&r, opts, steps);
+	wait_file(f1);
+	for (int round = 0; round < 4; round++) {
+		/* 4 MiB from an empty heap: fresh pages */
+		void *p = hm_malloc("sync", 4 << 20, 0);
+		assert_non_null(p);
+		/* mapped in the secondary before hm_malloc returned */
+		maps_perm(r.pid, p, perm);
+		assert_string_equal(perm, "rw-s");
+		assert_int_equal(hm_mp_procs(info, 4), 2);
+		assert_int_equal(info[0].synced, info[1].synced);
+		hm_free(p); /* whole pages go back: unmapped everywhere before return */
+		maps_perm(r.pid, p, perm);
+		assert_string_equal(perm, "---p");
+	}
+	touch(f2);
+	assert_int_equal(peer_wait(&r), 0);
+	unlink(f1);
+	unlink(f2);
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_multiprocess_invalid_args, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_multiprocess_attach_shares_zones, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_multiprocess_auto, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_multiprocess_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_multiprocess_page_sync, setup, teardown),
+	};
+	const char *rb = getenv("HUGEMEM_RUNTIME_DIR");
+
+	if (argc < 2)
+		hm_test_skip_all("usage: %s <path of mp_peer>", argv[0]);
+	peer = argv[1];
+	if (rb == NULL)
+		hm_test_skip_all("HUGEMEM_RUNTIME_DIR is not set");
+	snprintf(run_base, sizeof(run_base), "%s", rb);
+	mkdir(run_base, 0700);
+	hm_test_backend_ready();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
