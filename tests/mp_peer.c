@@ -18,6 +18,16 @@
  *   zone-new=NAME:SIZE:SEED reserve it here and fill it
  *   zone-free=NAME          free it
  *   churn=N:SEED            N random malloc/free rounds, every block checked
+ *   ops=ALIAS@BASE,...      register copies of built-in mempool ops under other
+ *                           names (before init: this process's order; after: shared)
+ *   pool-new=NAME:N:CACHE:OPS  a mempool of N 256-byte objects
+ *   pool-use=NAME:ROUNDS:SEED  get/fill/check/put bursts; the count is as before
+ *   pool-missing=NAME:TEXT  a get from the pool fails with -ENOTSUP and TEXT
+ *   pool-count=NAME:N       the pool's available count is N
+ *   pool-free=NAME / ring-free=NAME
+ *   ring-new=NAME:COUNT     an SP/SC ring
+ *   mbuf-send=RING:POOL:N:SEED  N mbufs with numbered payloads into the ring
+ *   mbuf-recv=RING:N:SEED   N mbufs out of the ring (10 s), payloads checked, freed
  *   check                   hm_memseg/malloc/memzone/mp checks
  *   lcore                   print "lcore <id>"
  *   touch=PATH / wait=PATH  create a file / wait (10 s) for it: sync with the test
@@ -103,6 +113,107 @@ run_churn(unsigned int n, uint64_t seed)
 		if (blk[k] != NULL && !mp_peer_pattern_ok(blk[k], len[k], (uint64_t)(uintptr_t)blk[k]))
 			fail("block %p was overwritten", blk[k]);
 		hm_free(blk[k]);
+	}
+}
+
+static void
+register_ops(char *list)
+{
+	char *save = NULL;
+
+	for (char *tok = strtok_r(list, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		char *at = strchr(tok, '@');
+		if (at == NULL)
+			fail("ops: '%s' is not ALIAS@BASE", tok);
+		*at = '\0';
+		int base = hm_mempool_ops_lookup(at + 1);
+		if (base < 0)
+			fail("no ops %s", at + 1);
+		struct hm_mempool_ops o = hm_mempool_ops_table.ops[base];
+		snprintf(o.name, sizeof(o.name), "%s", tok);
+		if (hm_mempool_ops_register(&o) < 0)
+			fail("register %s: %s", tok, hm_last_error());
+	}
+}
+
+static struct hm_mempool *
+pool(const char *name)
+{
+	struct hm_mempool *mp = hm_mempool_lookup(name);
+	if (mp == NULL)
+		fail("no mempool %s: %s", name, hm_last_error());
+	return mp;
+}
+
+static void
+pool_use(struct hm_mempool *mp, unsigned int rounds, uint64_t seed)
+{
+	unsigned int before = hm_mempool_avail_count(mp);
+	void *objs[32];
+	uint64_t s = seed | 1;
+
+	for (unsigned int r = 0; r < rounds; r++) {
+		unsigned int n = 1 + (unsigned int)(mp_peer_rand(&s) % 32);
+		if (hm_mempool_get_bulk(mp, objs, n) < 0)
+			fail("get of %u from %s: %s", n, mp->name, hm_last_error());
+		for (unsigned int i = 0; i < n; i++)
+			mp_peer_pattern_fill(objs[i], mp->elt_size, (uint64_t)(uintptr_t)objs[i] ^ seed);
+		for (unsigned int i = 0; i < n; i++)
+			if (!mp_peer_pattern_ok(objs[i], mp->elt_size,
+						(uint64_t)(uintptr_t)objs[i] ^ seed))
+				fail("object %p of %s changed under us", objs[i], mp->name);
+		hm_mempool_put_bulk(mp, objs, n);
+	}
+	if (hm_mempool_avail_count(mp) != before)
+		fail("%s: %u available before, %u after", mp->name, before,
+		     hm_mempool_avail_count(mp));
+}
+
+static struct hm_ring *
+ring(const char *name)
+{
+	struct hm_ring *r = hm_ring_lookup(name);
+	if (r == NULL)
+		fail("no ring %s: %s", name, hm_last_error());
+	return r;
+}
+
+static void
+mbuf_send(struct hm_ring *r, struct hm_mempool *mp, uint64_t n, uint64_t seed)
+{
+	for (uint64_t seq = 0; seq < n;) {
+		struct hm_mbuf *m = hm_pktmbuf_alloc(mp);
+		if (m == NULL) {
+			sleep_ms(1); /* the other side still holds them */
+			continue;
+		}
+		if (mp_peer_mbuf_fill(m, seq, seed) < 0)
+			fail("append: %s", hm_last_error());
+		while (hm_ring_enqueue(r, m) != 0)
+			sleep_ms(1);
+		seq++;
+	}
+}
+
+static void
+mbuf_recv(struct hm_ring *r, uint64_t n, uint64_t seed)
+{
+	unsigned int idle = 0;
+
+	for (uint64_t seq = 0; seq < n;) {
+		void *obj;
+		if (hm_ring_dequeue(r, &obj) != 0) {
+			if (idle++ > 10000)
+				fail("ring %s: %" PRIu64 " of %" PRIu64 " received", r->name, seq, n);
+			sleep_ms(1);
+			continue;
+		}
+		idle = 0;
+		struct hm_mbuf *m = obj;
+		if (!mp_peer_mbuf_ok(m, seq, seed))
+			fail("mbuf %" PRIu64 " (%u bytes): payload differs", seq, m->data_len);
+		hm_pktmbuf_free(m);
+		seq++;
 	}
 }
 
@@ -218,6 +329,68 @@ main(int argc, char **argv)
 		} else if (strncmp(a, "churn=", 6) == 0) {
 			unsigned int n = (unsigned int)strtoul(v, &v, 10);
 			run_churn(n, strtoull(v + 1, NULL, 10));
+		} else if (strncmp(a, "ops=", 4) == 0) {
+			register_ops(v);
+		} else if (strncmp(a, "pool-new=", 9) == 0) {
+			char name[64], ops[64];
+			unsigned int n, cache;
+			if (sscanf(v, "%63[^:]:%u:%u:%63s", name, &n, &cache, ops) != 4)
+				fail("bad step");
+			struct hm_mempool *mp = hm_mempool_create_empty(name, n, 256, cache, 0,
+									HM_SOCKET_ID_ANY, 0);
+			if (mp == NULL || hm_mempool_set_ops_byname(mp, ops, NULL) < 0 ||
+			    hm_mempool_populate_default(mp) < 0)
+				fail("pool %s with ops %s: %s", name, ops, hm_last_error());
+		} else if (strncmp(a, "pool-use=", 9) == 0) {
+			char name[64];
+			unsigned int rounds;
+			uint64_t seed;
+			if (sscanf(v, "%63[^:]:%u:%" SCNu64, name, &rounds, &seed) != 3)
+				fail("bad step");
+			pool_use(pool(name), rounds, seed);
+		} else if (strncmp(a, "pool-missing=", 13) == 0) {
+			char name[64];
+			void *obj;
+			if (sscanf(v, "%63[^:]", name) != 1)
+				fail("bad step");
+			const char *text = strchr(v, ':') != NULL ? strchr(v, ':') + 1 : "";
+			rc = hm_mempool_get(pool(name), &obj);
+			if (rc != -ENOTSUP || strstr(hm_last_error(), text) == NULL)
+				fail("get from %s: %d (%s), expected -ENOTSUP with '%s'", name, rc,
+				     hm_last_error(), text);
+		} else if (strncmp(a, "pool-count=", 11) == 0) {
+			char name[64];
+			unsigned int n;
+			if (sscanf(v, "%63[^:]:%u", name, &n) != 2)
+				fail("bad step");
+			if (hm_mempool_avail_count(pool(name)) != n)
+				fail("%s: %u available, expected %u", name,
+				     hm_mempool_avail_count(pool(name)), n);
+		} else if (strncmp(a, "pool-free=", 10) == 0) {
+			if (hm_mempool_free(pool(v)) < 0)
+				fail("free %s: %s", v, hm_last_error());
+		} else if (strncmp(a, "ring-free=", 10) == 0) {
+			hm_ring_free(ring(v));
+		} else if (strncmp(a, "ring-new=", 9) == 0) {
+			char name[64];
+			unsigned int n;
+			if (sscanf(v, "%63[^:]:%u", name, &n) != 2)
+				fail("bad step");
+			if (hm_ring_create(name, n, HM_SOCKET_ID_ANY,
+					   HM_RING_F_SP_ENQ | HM_RING_F_SC_DEQ) == NULL)
+				fail("ring %s: %s", name, hm_last_error());
+		} else if (strncmp(a, "mbuf-send=", 10) == 0) {
+			char rn[64], pn[64];
+			uint64_t n, seed;
+			if (sscanf(v, "%63[^:]:%63[^:]:%" SCNu64 ":%" SCNu64, rn, pn, &n, &seed) != 4)
+				fail("bad step");
+			mbuf_send(ring(rn), pool(pn), n, seed);
+		} else if (strncmp(a, "mbuf-recv=", 10) == 0) {
+			char rn[64];
+			uint64_t n, seed;
+			if (sscanf(v, "%63[^:]:%" SCNu64 ":%" SCNu64, rn, &n, &seed) != 3)
+				fail("bad step");
+			mbuf_recv(ring(rn), n, seed);
 		} else if (strcmp(a, "check") == 0) {
 			run_checks();
 		} else if (strcmp(a, "lcore") == 0) {

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hugemem/hugemem.h"
+
 static inline uint64_t
 mp_peer_rand(uint64_t *s)
 {
@@ -41,6 +43,51 @@ mp_peer_pattern_ok(const void *p, size_t len, uint64_t seed)
 	for (size_t i = 0; i < len; i += 8) {
 		uint64_t v = mp_peer_rand(&s);
 		if (memcmp(c + i, &v, len - i < 8 ? len - i : 8) != 0)
+			return false;
+	}
+	return true;
+}
+
+/* Packet number @p seq of stream @p seed: its length and bytes follow from both;
+ * the first 8 bytes are seq itself. */
+static inline uint16_t
+mp_peer_payload_len(uint64_t seed, uint64_t seq)
+{
+	return (uint16_t)(60 + (seed * 31 + seq * 7) % 1400);
+}
+
+static inline int
+mp_peer_mbuf_fill(struct hm_mbuf *m, uint64_t seq, uint64_t seed)
+{
+	uint16_t len = mp_peer_payload_len(seed, seq);
+	char *d = hm_pktmbuf_append(m, len);
+
+	if (d == NULL)
+		return -1;
+	mp_peer_pattern_fill(d, len, seed ^ (seq << 20));
+	memcpy(d, &seq, sizeof(seq));
+	return 0;
+}
+
+static inline bool
+mp_peer_mbuf_ok(const struct hm_mbuf *m, uint64_t seq, uint64_t seed)
+{
+	uint16_t len = mp_peer_payload_len(seed, seq);
+	const char *d = hm_pktmbuf_mtod(m, const char *);
+	uint64_t got;
+
+	if (m->data_len != len || m->pkt_len != len)
+		return false;
+	memcpy(&got, d, sizeof(got));
+	if (got != seq)
+		return false;
+	/* the pattern after the number */
+	uint64_t s = (seed ^ (seq << 20)) * 0x9e3779b97f4a7c15ull + 1;
+	for (size_t i = 0; i < len; i += 8) {
+		uint64_t v = mp_peer_rand(&s);
+		if (i == 0)
+			continue;
+		if (memcmp(d + i, &v, len - i < 8 ? len - i : 8) != 0)
 			return false;
 	}
 	return true;

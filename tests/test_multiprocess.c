@@ -486,6 +486,141 @@ test_multiprocess_page_sync(void **state)
 	unlink(f2);
 }
 
+/* ---------------------------------------------------------------- (c) */
+
+static void
+ops_alias(const char *alias, const char *base)
+{
+	struct hm_mempool_ops o;
+	int b;
+
+	if (hm_mempool_ops_lookup(alias) >= 0)
+		return;
+	b = hm_mempool_ops_lookup(base);
+	assert_true(b >= 0);
+	o = hm_mempool_ops_table.ops[b];
+	snprintf(o.name, sizeof(o.name), "%s", alias);
+	assert_true(hm_mempool_ops_register(&o) >= 0);
+}
+
+static struct hm_mempool *
+pool_with_ops(const char *name, const char *ops)
+{
+	struct hm_mempool *mp = hm_mempool_create_empty(name, 512, 256, 32, 0, 0, 0);
+
+	assert_non_null(mp);
+	assert_int_equal(hm_mempool_set_ops_byname(mp, ops, NULL), 0);
+	assert_true(hm_mempool_populate_default(mp) > 0);
+	return mp;
+}
+
+/* Exchange @p n mbufs each way with a peer: send on @p to, receive on @p from. */
+static void
+exchange(struct hm_ring *to, struct hm_ring *from, struct hm_mempool *pkt, uint64_t n,
+	 uint64_t seed_out, uint64_t seed_in)
+{
+	uint64_t sent = 0, got = 0;
+	unsigned int idle = 0;
+
+	while (sent < n || got < n) {
+		bool progress = false;
+		if (sent < n) {
+			struct hm_mbuf *m = hm_pktmbuf_alloc(pkt);
+			if (m != NULL) {
+				assert_int_equal(mp_peer_mbuf_fill(m, sent, seed_out), 0);
+				if (hm_ring_enqueue(to, m) == 0) {
+					sent++;
+					progress = true;
+				} else {
+					hm_pktmbuf_free(m);
+				}
+			}
+		}
+		void *obj;
+		if (got < n && hm_ring_dequeue(from, &obj) == 0) {
+			assert_true(mp_peer_mbuf_ok(obj, got, seed_in));
+			hm_pktmbuf_free(obj);
+			got++;
+			progress = true;
+		}
+		if (!progress) {
+			assert_true(idle++ < 20000);
+			usleep(500);
+		} else {
+			idle = 0;
+		}
+	}
+}
+
+static void
+test_multiprocess_objects(void **state)
+{
+	struct peer_run r;
+	char f1[700], f2[700], w1[720], w2[720];
+	void *obj;
+	(void)state;
+
+	/* this process registers alpha, beta, gamma; the peer beta then alpha */
+	ops_alias("alpha", "stack");
+	ops_alias("beta", "ring_mp_mc");
+	ops_alias("gamma", "ring_sp_sc");
+	assert_int_equal(primary_init(TOPO, NULL), 0);
+	struct hm_mempool *pa = pool_with_ops("pa", "alpha");
+	struct hm_mempool *pb = pool_with_ops("pb", "beta");
+	struct hm_mempool *pg = pool_with_ops("pg", "gamma");
+	struct hm_mempool *pkt = hm_pktmbuf_pool_create("pkt", 1023, 32, 0, 2048, 0);
+	struct hm_ring *to = hm_ring_create("to-peer", 1024, 0, HM_RING_F_SP_ENQ | HM_RING_F_SC_DEQ);
+	struct hm_ring *from = hm_ring_create("from-peer", 1024, 0,
+					      HM_RING_F_SP_ENQ | HM_RING_F_SC_DEQ);
+	assert_non_null(pkt);
+	assert_non_null(to);
+	assert_non_null(from);
+	sync_file(f1, sizeof(f1), "made");
+	sync_file(f2, sizeof(f2), "go");
+	snprintf(w1, sizeof(w1), "touch=%s", f1);
+	snprintf(w2, sizeof(w2), "wait=%s", f2);
+	const char *opts[] = { "--proc-type=secondary", NULL };
+	const char *steps[] = { "ops=beta@ring_mp_mc,alpha@stack", "init",
+				"pool-use=pa:300:1", "pool-use=pb:300:2",
+				"pool-missing=pg:ops 'gamma' are not registered in this process",
+				"mbuf-recv=to-peer:3000:5", "mbuf-send=from-peer:pkt:3000:6",
+				"ops=delta@stack", "pool-new=peer-d:256:0:delta",
+				"pool-use=peer-d:50:3", "ring-new=peer-ring:64", "check", w1, w2,
+				"pool-free=peer-d", "ring-free=peer-ring", "check", NULL };
+	peer_start(&r, opts, steps);
+	exchange(to, from, pkt, 3000, 5, 6);
+	wait_file(f1);
+	/* the peer's pool and ring, by name; its ops are unknown here */
+	struct hm_mempool *pd = hm_mempool_lookup("peer-d");
+	assert_non_null(pd);
+	assert_non_null(hm_ring_lookup("peer-ring"));
+	hm_test_quiet_log();
+	assert_int_equal(hm_mempool_get(pd, &obj), -ENOTSUP);
+	assert_non_null(strstr(hm_last_error(), "ops 'delta' are not registered"));
+	hm_log_set_hook(NULL, NULL);
+	touch(f2);
+	assert_int_equal(peer_wait(&r), 0);
+	assert_null(hm_mempool_lookup("peer-d"));
+	/* every object is back (caches included) */
+	assert_int_equal(hm_mempool_avail_count(pkt), 1023);
+	assert_int_equal(hm_mempool_avail_count(pa), 512);
+	assert_int_equal(hm_mempool_avail_count(pb), 512);
+	assert_int_equal(hm_mempool_check(pkt, NULL), 0);
+	assert_int_equal(hm_mempool_check(pa, NULL), 0);
+	assert_int_equal(hm_mempool_check(pb, NULL), 0);
+	assert_int_equal(hm_ring_count(to), 0);
+	assert_int_equal(hm_ring_count(from), 0);
+	assert_int_equal(hm_mempool_free(pa), 0);
+	assert_int_equal(hm_mempool_free(pb), 0);
+	assert_int_equal(hm_mempool_free(pg), 0);
+	assert_int_equal(hm_mempool_free(pkt), 0);
+	hm_ring_free(to);
+	hm_ring_free(from);
+	assert_int_equal(hm_malloc_check(NULL), 0);
+	unlink(f1);
+	unlink(f2);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -496,6 +631,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_multiprocess_auto, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_multiprocess_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_multiprocess_page_sync, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_multiprocess_objects, setup, teardown),
 	};
 	const char *rb = getenv("HUGEMEM_RUNTIME_DIR");
 

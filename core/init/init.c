@@ -27,6 +27,7 @@
 #include "malloc_i.h"
 #include "memseg_i.h"
 #include "memzone_i.h"
+#include "mempool_i.h"
 #include "mp_i.h"
 
 static struct {
@@ -325,6 +326,7 @@ teardown(void)
 {
 	mp_thread_stop();
 	/* others still attached: leave them the instance (files, tables, pages) */
+	mempool_ops_detach();
 	if (g.secondary || !mp_begin_close()) {
 		teardown_shared();
 		return;
@@ -543,6 +545,8 @@ hm_init_config(const struct hm_config *cfg)
 				 c.malloc_cache != 0 ? c.malloc_cache : HM_MALLOC_CACHE_DEFAULT);
 	if (rc == 0)
 		rc = memzone_init(g.mcfg, mp.fbarray_dir, c.max_memzones);
+	if (rc == 0)
+		rc = mempool_ops_attach(g.mcfg, true);
 	if (rc < 0)
 		goto fail_log;
 
@@ -794,7 +798,9 @@ init_secondary(const struct hm_config *c)
 	if (rc < 0)
 		goto fail;
 	stage = 7;
-	rc = mp_thread_start(memseg_sync_local);
+	rc = mempool_ops_attach(g.mcfg, false);
+	if (rc == 0)
+		rc = mp_thread_start(memseg_sync_local);
 	if (rc < 0)
 		goto fail;
 	mcfg_set(g.mcfg);
@@ -807,6 +813,7 @@ init_secondary(const struct hm_config *c)
 fail:;
 	char why[512];
 	snprintf(why, sizeof(why), "%s", hm_last_error());
+	mempool_ops_detach();
 	if (stage >= 7)
 		memzone_detach();
 	if (stage >= 6)

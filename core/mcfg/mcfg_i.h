@@ -39,6 +39,12 @@ struct hm_mem_config {
 	struct hm_fbarray memzones;     /* struct hm_memzone[] (core/memzone) */
 	struct hm_fbarray memzone_index; /* name hash index of the memzones */
 	struct hm_memseg_list memsegs[HM_MAX_MEMSEG_LISTS];
+	struct {                        /* mempool ops names: a pool's ops_index means
+					   names[ops_index] in every process (core/mempool) */
+		hm_spinlock_t lock;     /* robust */
+		uint32_t n;
+		char names[16][32];     /* HM_MEMPOOL_MAX_OPS_IDX x HM_MEMPOOL_OPS_NAMESIZE */
+	} mempool_ops;
 	struct mp_shared mp;            /* process table, page sync, requests (core/mp) */
 };
 

@@ -8,6 +8,16 @@
 /* 1 when @p mp points at a live pool header (a malloc allocation with the magic). */
 HM_INTERNAL int mempool_is_pool(const struct hm_mempool *mp);
 
+struct hm_mem_config;
+/*
+ * Arrange this process's ops table in the order of the instance's registry of
+ * names (the primary creates it from its own order; a secondary adds the names
+ * it has that the registry lacks). @return 0 or -errno (-ENOSPC: registry full).
+ */
+HM_INTERNAL int mempool_ops_attach(struct hm_mem_config *m, bool primary);
+/* Back to this process's own order (hm_cleanup). */
+HM_INTERNAL void mempool_ops_detach(void);
+
 /* Ring backends (mempool_ring.c). */
 HM_INTERNAL int mempool_ring_mp_mc_alloc(struct hm_mempool *mp);
 HM_INTERNAL int mempool_ring_sp_sc_alloc(struct hm_mempool *mp);
