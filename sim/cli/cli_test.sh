@@ -351,6 +351,59 @@ doctor-hugetlbfs-topology)
 	doctor --backend=hugetlbfs "--topology=2M=4"
 	expect 0
 	;;
+# ---- scripts: the skip listing of make test, hugepages.sh's modes
+test-skips)
+	mkdir -p "$tmp/b/meson-logs"
+	python3 - "$tmp/b/meson-logs/testlog.json" <<'EOF'
+import json, sys
+recs = [
+    {"name": "hugemem:hugetlbfs / memseg-hugetlbfs", "result": "SKIP", "returncode": 77,
+     "stdout": "SKIP: backend hugetlbfs: HUGEMEM_TEST_HUGE_DIR is not set\n"},
+    {"name": "hugemem:hugetlbfs / ring-hugetlbfs", "result": "SKIP", "returncode": 77,
+     "stdout": "SKIP: backend hugetlbfs: HUGEMEM_TEST_HUGE_DIR is not set\n"},
+    {"name": "hugemem:unit / quiet", "result": "SKIP", "returncode": 77, "stdout": ""},
+    {"name": "hugemem:emu / mempool-emu", "result": "OK", "returncode": 0,
+     "stdout": "[ RUN      ] test_a\n[       OK ] test_a\n[ RUN      ] test_b\n"
+               "# SKIP on emu: needs two nodes\n[  SKIPPED ] test_b\n"
+               "[ RUN      ] test_c\n# SKIP: pagemap unreadable\n[       OK ] test_c\n"
+               "[==========] 3 test(s) run.\n[  SKIPPED ] 1 test(s), listed below:\n"
+               "[  SKIPPED ] test_b\n"},
+]
+with open(sys.argv[1], "w") as f:
+    for r in recs:
+        f.write(json.dumps(r) + "\n")
+EOF
+	python3 "$fx/../../../scripts/test-skips.py" "$tmp/b" >"$out" 2>&1
+	rc=$?
+	expect 0
+	has "3 test program(s), 1 test function(s), and 1 that skipped a part"
+	has "SKIP memseg-hugetlbfs, ring-hugetlbfs: backend hugetlbfs: HUGEMEM_TEST_HUGE_DIR is not set"
+	has "SKIP quiet: (no reason printed)"
+	has "SKIP mempool-emu/test_b: on emu: needs two nodes"
+	has "PART mempool-emu/test_c: pagemap unreadable"
+	[ "$(grep -c test_b "$out")" = 1 ] || fail "test_b listed more than once"
+	rm "$tmp/b/meson-logs/testlog.json"
+	python3 "$fx/../../../scripts/test-skips.py" "$tmp/b" >"$out" 2>&1
+	rc=$?
+	expect 0
+	has "cannot read"
+	;;
+hugepages-script)
+	hp="$fx/../../../scripts/hugepages.sh"
+	bash "$hp" --help >"$out" 2>&1
+	rc=$?
+	expect 0
+	has "--use-mount DIR"
+	has "--no-reserve"
+	has "/tmp/hugemem-hugepages.lock"
+	bash "$hp" --frob >"$out" 2>&1
+	rc=$?
+	expect 2
+	bash "$hp" --use-mount "$tmp" build >"$out" 2>&1
+	rc=$?
+	expect 1
+	has "is not on a hugetlbfs mount"
+	;;
 *)
 	echo "cli_test.sh: unknown case '$case'"
 	exit 1
