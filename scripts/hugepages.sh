@@ -17,9 +17,9 @@
 # Every mode serialises with other runs on the lock /tmp/hugemem-hugepages.lock
 # (one pool of hugepages per machine): it takes the lock itself, or uses the one
 # its parent holds when started as `flock /tmp/hugemem-hugepages.lock scripts/...`.
-# Without root (default and --no-reserve modes), or when the kernel cannot
-# reserve 128 pages, it says why and exits 0: the suite's tests then skip
-# themselves. After the run it lists what the suite skipped and why
+# Without root (default and --no-reserve modes), when the kernel cannot reserve
+# 128 pages, or (--no-reserve, --use-mount) fewer than 128 are free, it says why
+# and exits 0. After the run it lists what the suite skipped and why
 # (scripts/test-skips.py); the exit status is the suite's.
 # 512 pages (1 GiB): the largest test topology caps 256 pages on a node (the
 # malloc model) and tests skip, saying so, when fewer are free than a topology
@@ -83,8 +83,21 @@ run_suite() {
 	return "$rc"
 }
 
+# Free 2 MiB pages nobody has reserved yet.
 free_pages() {
-	awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo
+	local d=/sys/kernel/mm/hugepages/hugepages-2048kB
+	echo $(( $(cat "$d/free_hugepages" 2>/dev/null || echo 0) - $(cat "$d/resv_hugepages" 2>/dev/null || echo 0) ))
+}
+
+# Without a reservation: skip (exit 0, as when reserving fails) below 128 free pages.
+enough_free() {
+	local f
+	f=$(free_pages)
+	if [ "$f" -lt 128 ]; then
+		echo "hugepages.sh: only $f free 2 MiB pages (the suite needs 128; reserve some or" \
+			"drop --no-reserve/--use-mount); skipped"
+		exit 0
+	fi
 }
 
 if [ "$mode" = use-mount ]; then
@@ -93,6 +106,7 @@ if [ "$mode" = use-mount ]; then
 		exit 1
 	fi
 	take_lock
+	enough_free
 	sub=$(mktemp -d "$use_dir/hugemem-test.XXXXXX")
 	trap 'rm -rf "$sub"' EXIT
 	echo "hugepages.sh: using $sub (in the existing mount; $(free_pages) hugepages free, nr_hugepages untouched)"
@@ -107,6 +121,7 @@ if [ "$(id -u)" -ne 0 ] || [ ! -w "$nr" ]; then
 	exit 0
 fi
 take_lock
+[ "$mode" = reserve ] || enough_free
 old=$(cat "$nr")
 mnt=$(mktemp -d /tmp/hugemem-hugetlbfs.XXXXXX)
 mounted=0
