@@ -186,6 +186,12 @@ doctor-emu-same-as-info)
 --topology=2M=4|--iova-mode=va
 --topology=2M=4|--fault=bogus
 --topology=1G=2;2M=2|-m|2050
+--topology=2M=4|-m|4|--socket-mem=4
+--topology=2M=4|--legacy-mem|--socket-limit=4
+--topology=2M=4|--legacy-mem
+--topology=4K=40000|--legacy-mem
+--topology=4K=40000|-m|100
+--topology=4K=40000|-m|200
 EOF
 	while IFS= read -r line; do
 		oldifs=$IFS

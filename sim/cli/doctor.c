@@ -258,6 +258,8 @@ emu_memory_fits(struct report *r, const struct hm_config *c, const struct hm_pro
 		total_offer += offer[n];
 	if (c->socket_mem_set) {
 		memcpy(bytes, c->socket_mem, sizeof(bytes));
+	} else if (c->memory == 0 && c->legacy_mem) {
+		memcpy(bytes, offer, sizeof(bytes)); /* legacy maps everything at init */
 	} else if (c->memory != 0) {
 		unsigned int lcn[HM_MAX_NUMA_NODES] = { 0 };
 		for (unsigned int l = 0; l < p->n_lcores; l++)
@@ -298,7 +300,8 @@ emu_memory_fits(struct report *r, const struct hm_config *c, const struct hm_pro
 			have < offer[n] ? " fit in its memseg lists" : " is all the topology offers there");
 		return;
 	}
-	ok("%" PRIu64 " MiB to preallocate fits the topology", mib_up(request(c)));
+	ok("%" PRIu64 " MiB to preallocate fits the topology",
+	   c->memory == 0 && !c->socket_mem_set ? total_offer >> 20 : mib_up(request(c)));
 }
 
 static void
@@ -318,13 +321,22 @@ check_emu(struct report *r, const struct hm_config *c)
 			"nodes=2;2M=512,512;lcores=0@0,1@1)", "--topology: %s", hm_last_error());
 		return;
 	}
+	/* what init's validation checks on the parts the dry start leaves out */
+	if (c->memory != 0 && c->socket_mem_set) {
+		problem(r, true, "give one of them", "-m/--memory and --socket-mem cannot be combined");
+		return;
+	}
+	if (c->legacy_mem && c->socket_limit_set) {
+		problem(r, true, "drop one of them", "--socket-limit cannot be used with --legacy-mem "
+			"(legacy memory never grows)");
+		return;
+	}
 	/* A dry start: what hm_init would refuse, without mapping a page or a file. */
 	d.in_memory = true;
 	d.no_shconf = true;
 	d.memory = 0;
 	d.socket_mem_set = false;
 	memset(d.socket_mem, 0, sizeof(d.socket_mem));
-	d.socket_limit_set = c->socket_limit_set && !c->legacy_mem;
 	d.legacy_mem = false;
 	d.log_level = -1;
 	lvl = hm_log_get_level();
