@@ -472,7 +472,7 @@ mount_fix(char *fix, size_t len, const char *base, const char *szs, const char *
 
 /* The page dir's files named *map_*, sorted by who they belong to. */
 struct files {
-	unsigned int ours_free, ours_held, foreign, foreign_held, odd, unreadable;
+	unsigned int ours_free, ours_held, foreign, foreign_held, foreign_closed, odd, unreadable;
 	uid_t foreign_uid;
 	bool many_uids;
 	char odd_name[NAME_MAX + 1];
@@ -533,6 +533,7 @@ scan_files(int dfd, DIR *d, struct files *f)
 			else if (f->foreign_uid != st.st_uid)
 				f->many_uids = true;
 			f->foreign_held += fd >= 0 && held(fd);
+			f->foreign_closed += fd < 0; /* not ours to open: cannot tell */
 		} else if (fd < 0) {
 			f->unreadable++;
 		} else if (held(fd)) {
@@ -566,11 +567,19 @@ check_files(struct report *r, const char *dir, uint64_t page_sz)
 	if (f.ours_held > 0)
 		note("%u %s page file(s) of yours in %s are in use by live processes", f.ours_held,
 		     szs, dir);
-	if (f.foreign > 0)
-		note("%u %s page file(s) in %s belong to %s%u%s (%u in use by another process): "
-		     "not yours and not leftovers of yours; hugemem neither uses nor removes them",
-		     f.foreign, szs, dir, f.many_uids ? "several users, e.g. uid " : "uid ",
-		     (unsigned int)f.foreign_uid, f.many_uids ? "" : "", f.foreign_held);
+	if (f.foreign > 0) {
+		char use[96];
+		if (f.foreign_closed == f.foreign)
+			snprintf(use, sizeof(use), "whether a process uses them cannot be checked "
+				 "without opening them");
+		else
+			snprintf(use, sizeof(use), "%u in use by another process%s", f.foreign_held,
+				 f.foreign_closed > 0 ? ", some not checked" : "");
+		note("%u %s page file(s) in %s belong to %s%u (%s): not yours and not leftovers "
+		     "of yours; hugemem neither uses nor removes them", f.foreign, szs, dir,
+		     f.many_uids ? "several users, e.g. uid " : "uid ", (unsigned int)f.foreign_uid,
+		     use);
+	}
 	if (f.odd > 0)
 		note("%u entr%s named *map_* in %s %s not a regular file (%s '%s' of uid %u): not a "
 		     "page file; doctor did not open it", f.odd, f.odd == 1 ? "y" : "ies", dir,
