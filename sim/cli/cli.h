@@ -35,6 +35,13 @@ struct hm_config;
 int cli_parse_options(const char *cmd, const char *usage, int argc, char **argv,
 		      struct hm_config *cfg, int *code);
 
+/*
+ * Flush stdout; when anything printed could not be written, say so on stderr
+ * ("hugemem CMD: cannot write the output: ...") and turn @p rc == HM_EXIT_OK into
+ * HM_EXIT_FAIL. @return the exit status.
+ */
+int cli_output_status(const char *cmd, int rc);
+
 struct hm_probe;
 
 /*

@@ -1030,5 +1030,5 @@ cmd_doctor(int argc, char **argv)
 	check_common(&r, root);
 	printf("%s: %u problem(s), %u warning(s)\n",
 	       r.fails > 0 ? "cannot run" : "can run", r.fails, r.warns);
-	return r.fails > 0 ? HM_EXIT_FAIL : HM_EXIT_OK;
+	return cli_output_status("doctor", r.fails > 0 ? HM_EXIT_FAIL : HM_EXIT_OK);
 }

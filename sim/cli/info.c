@@ -240,5 +240,6 @@ cmd_info(int argc, char **argv)
 		       "not be tested (NOT TESTED above)\n", v.tested, v.untested);
 	else
 		printf("OK: every page landed on its node and its IOVA maps back to it\n");
-	return v.bad == 0 && v.untested == 0 && v.tested > 0 ? HM_EXIT_OK : HM_EXIT_FAIL;
+	return cli_output_status("info", v.bad == 0 && v.untested == 0 && v.tested > 0 ?
+				       HM_EXIT_OK : HM_EXIT_FAIL);
 }

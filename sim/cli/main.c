@@ -46,19 +46,26 @@ usage(FILE *f)
  * Everything the command printed must have reached stdout: a full disk or
  * `> /dev/full` is a failed run (exit 1, with a message), not a silent success.
  */
-static int
-finish(int rc)
+int
+cli_output_status(const char *cmd, int rc)
 {
 	int err = 0;
 
 	if (fflush(stdout) != 0)
 		err = errno;
 	if (err != 0 || ferror(stdout)) {
-		fprintf(stderr, "hugemem: cannot write the output: %s\n",
-			err != 0 ? strerror(err) : "write error");
+		fprintf(stderr, "hugemem%s%s: cannot write the output: %s\n", cmd != NULL ? " " : "",
+			cmd != NULL ? cmd : "", strerror(err != 0 ? err : EIO));
 		return rc == HM_EXIT_OK ? HM_EXIT_FAIL : rc;
 	}
 	return rc;
+}
+
+/* After a command: one that failed has said why (rx reports its own write errors). */
+static int
+finish(int rc)
+{
+	return rc == HM_EXIT_OK ? cli_output_status(NULL, rc) : rc;
 }
 
 int
