@@ -17,7 +17,8 @@
  *   zone-fill=NAME:SEED     write pattern SEED into it
  *   zone-new=NAME:SIZE:SEED reserve it here and fill it
  *   zone-free=NAME          free it
- *   churn=N:SEED            N random malloc/free rounds, every block checked
+ *   churn=N:SEED[:MAX]      N random malloc/free rounds (sizes up to MAX, default
+ *                           3 MiB), every block checked
  *   ops=ALIAS@BASE,...      register copies of built-in mempool ops under other
  *                           names (before init: this process's order; after: shared)
  *   pool-new=NAME:N:CACHE:OPS  a mempool of N 256-byte objects
@@ -28,6 +29,10 @@
  *   ring-new=NAME:COUNT     an SP/SC ring
  *   mbuf-send=RING:POOL:N:SEED  N mbufs with numbered payloads into the ring
  *   mbuf-recv=RING:N:SEED   N mbufs out of the ring (10 s), payloads checked, freed
+ *   malloc-fail=SIZE:ERRNO:TEXT  hm_malloc(SIZE) fails with ERRNO and TEXT
+ *   small=N                 N small hm_malloc/hm_free pairs (they stay in this lcore's
+ *                           malloc cache until hm_cleanup flushes it)
+ *   procs=N                 hm_mp_procs counts N attached processes
  *   check                   hm_memseg/malloc/memzone/mp checks
  *   lcore                   print "lcore <id>"
  *   touch=PATH / wait=PATH  create a file / wait (10 s) for it: sync with the test
@@ -88,7 +93,7 @@ zone(const char *name)
 }
 
 static void
-run_churn(unsigned int n, uint64_t seed)
+run_churn(unsigned int n, uint64_t seed, uint64_t max)
 {
 	void *blk[64] = { 0 };
 	size_t len[64] = { 0 };
@@ -103,7 +108,7 @@ run_churn(unsigned int n, uint64_t seed)
 			blk[k] = NULL;
 			continue;
 		}
-		len[k] = 1 + (size_t)(mp_peer_rand(&s) % (mp_peer_rand(&s) % 8 == 0 ? 3u << 20 : 4096));
+		len[k] = 1 + (size_t)(mp_peer_rand(&s) % (mp_peer_rand(&s) % 8 == 0 ? max : 4096));
 		blk[k] = hm_malloc("peer", len[k], 0);
 		if (blk[k] == NULL)
 			fail("hm_malloc(%zu): %s", len[k], hm_last_error());
@@ -328,7 +333,8 @@ main(int argc, char **argv)
 				fail("hm_memzone_free(%s): %s", v, hm_last_error());
 		} else if (strncmp(a, "churn=", 6) == 0) {
 			unsigned int n = (unsigned int)strtoul(v, &v, 10);
-			run_churn(n, strtoull(v + 1, NULL, 10));
+			uint64_t seed = strtoull(v + 1, &v, 10);
+			run_churn(n, seed, *v == ':' ? strtoull(v + 1, NULL, 0) : 3u << 20);
 		} else if (strncmp(a, "ops=", 4) == 0) {
 			register_ops(v);
 		} else if (strncmp(a, "pool-new=", 9) == 0) {
@@ -391,6 +397,30 @@ main(int argc, char **argv)
 			if (sscanf(v, "%63[^:]:%" SCNu64 ":%" SCNu64, rn, &n, &seed) != 3)
 				fail("bad step");
 			mbuf_recv(ring(rn), n, seed);
+		} else if (strncmp(a, "malloc-fail=", 12) == 0) {
+			unsigned long long size = strtoull(v, &v, 0);
+			int want = atoi(v + 1);
+			const char *text = strchr(v + 1, ':') != NULL ? strchr(v + 1, ':') + 1 : "";
+			void *p = hm_malloc("peer", (size_t)size, 0);
+			if (p != NULL)
+				fail("hm_malloc(%llu) succeeded", size);
+			if (hm_errno != want || strstr(hm_last_error(), text) == NULL)
+				fail("hm_malloc(%llu): errno %d (%s), expected %d with '%s'", size,
+				     hm_errno, hm_last_error(), want, text);
+		} else if (strncmp(a, "small=", 6) == 0) {
+			unsigned int n = (unsigned int)atoi(v);
+			for (unsigned int k = 0; k < n; k++) {
+				void *p = hm_malloc("small", 64 + (k % 8) * 64, 0);
+				if (p == NULL)
+					fail("hm_malloc: %s", hm_last_error());
+				memset(p, 0x5a, 64);
+				hm_free(p);
+			}
+		} else if (strncmp(a, "procs=", 6) == 0) {
+			int n = hm_mp_procs(NULL, 0);
+			if (n != atoi(v))
+				fail("hm_mp_procs: %d attached, expected %s (%s)", n, v,
+				     n < 0 ? hm_last_error() : "");
 		} else if (strcmp(a, "check") == 0) {
 			run_checks();
 		} else if (strcmp(a, "lcore") == 0) {

@@ -76,11 +76,14 @@ peer_start(struct peer_run *r, const char *const *opts, const char *const *steps
 	char pfx[100];
 	int n = 0, nb;
 
+	static unsigned int spawned;
+
 	memset(r, 0, sizeof(*r));
+	spawned++;
 	snprintf(r->out_path, sizeof(r->out_path), "%s/peer-%d-%u.out", run_base, (int)getpid(),
-		 test_no);
+		 spawned);
 	snprintf(r->err_path, sizeof(r->err_path), "%s/peer-%d-%u.err", run_base, (int)getpid(),
-		 test_no);
+		 spawned);
 	snprintf(pfx, sizeof(pfx), "--file-prefix=%s", prefix);
 	argv[n++] = peer;
 	nb = hm_test_backend_args(be);
@@ -621,6 +624,111 @@ test_multiprocess_objects(void **state)
 	unlink(f2);
 }
 
+/* ---------------------------------------------------------------- (d) */
+
+static void
+test_multiprocess_lcores_unique(void **state)
+{
+	struct peer_run r[3], x;
+	char f2[700], w1[3][720], w2[720], f1[3][700];
+	char name[16];
+	bool seen[16] = { false };
+	(void)state;
+
+	assert_int_equal(primary_init("nodes=1;2M=128;lcores=0-3@0", NULL), 0);
+	assert_int_equal(hm_lcore_id(), 0u);
+	sync_file(f2, sizeof(f2), "go");
+	snprintf(w2, sizeof(w2), "wait=%s", f2);
+	const char *opts[] = { "--proc-type=secondary", NULL };
+	for (int i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "up%d", i);
+		sync_file(f1[i], sizeof(f1[i]), name);
+		snprintf(w1[i], sizeof(w1[i]), "touch=%s", f1[i]);
+		const char *steps[] = { "init", "lcore", "small=500", w1[i], w2, "check", NULL };
+		peer_start(&r[i], opts, steps);
+		wait_file(f1[i]);
+	}
+	/* lcores 0-3 all in use: a fifth process is refused, leaving nothing */
+	refused(opts, ENOSPC, "all 4 lcores of the topology are used by other processes");
+	assert_int_equal(hm_mp_procs(NULL, 0), 4);
+	touch(f2);
+	seen[0] = true;
+	for (int i = 0; i < 3; i++) {
+		unsigned int id;
+		assert_int_equal(peer_wait(&r[i]), 0);
+		assert_non_null(strstr(r[i].out, "lcore "));
+		id = (unsigned int)atoi(strstr(r[i].out, "lcore ") + 6);
+		assert_true(id < 4);
+		assert_false(seen[id]);
+		seen[id] = true;
+	}
+	/* their malloc caches went back to the heap when they left */
+	struct hm_malloc_socket_stats st;
+	assert_int_equal(hm_malloc_get_socket_stats(0, &st), 0);
+	assert_int_equal(st.alloc_count, 0);
+	assert_int_equal(hm_malloc_check(NULL), 0);
+	/* the ids are free again: the next secondary gets the lowest */
+	const char *steps[] = { "init", "lcore", NULL };
+	assert_int_equal(peer_run(&x, opts, steps), 0);
+	assert_non_null(strstr(x.out, "lcore 1\n"));
+	unlink(f2);
+	for (int i = 0; i < 3; i++)
+		unlink(f1[i]);
+}
+
+/* The primary leaves first: the secondary keeps what it has, maps nothing new,
+ * and as the last one out removes the instance (teardown checks the dir). */
+static void
+test_multiprocess_primary_leaves_first(void **state)
+{
+	struct peer_run r, x;
+	char f1[700], f2[700], w1[720], w2[720], nomem[200];
+	int32_t pid = getpid();
+	struct hm_mempool *pkt;
+	struct hm_ring *ring;
+	(void)state;
+
+	assert_int_equal(primary_init(TOPO, NULL), 0);
+	const struct hm_memzone *z = hm_memzone_reserve("keep", 3 << 20, 0, 0);
+	assert_non_null(z);
+	mp_peer_pattern_fill(z->addr, z->len, 44);
+	pkt = hm_pktmbuf_pool_create("pkt", 511, 0, 0, 2048, 0);
+	ring = hm_ring_create("loop", 512, 0, 0);
+	assert_non_null(pkt);
+	assert_non_null(ring);
+	void *spare = hm_malloc("spare", 1 << 20, 0); /* a free megabyte in the heap later */
+	assert_non_null(spare);
+	hm_free(spare);
+	sync_file(f1, sizeof(f1), "up");
+	sync_file(f2, sizeof(f2), "go");
+	snprintf(w1, sizeof(w1), "touch=%s", f1);
+	snprintf(w2, sizeof(w2), "wait=%s", f2);
+	snprintf(nomem, sizeof(nomem), "malloc-fail=%d:%d:the primary (pid %d) has exited: "
+		 "secondaries cannot map new pages", 64 << 20, ENODEV, (int)pid);
+	const char *opts[] = { "--proc-type=secondary", NULL };
+	const char *steps[] = { "init", w1, w2, "procs=1", "zone-check=keep:44",
+				"mbuf-send=loop:pkt:400:9", "mbuf-recv=loop:400:9",
+				"pool-count=pkt:511", "churn=300:3:65536", nomem, "check", NULL };
+	peer_start(&r, opts, steps);
+	wait_file(f1);
+	/* leaves while the secondary runs: the files stay for it */
+	assert_int_equal(hm_cleanup(), 0);
+	assert_true(mp_peer_count_entries(run_dir) > 0);
+	/* no new secondary without a primary, no new primary over the old secondary */
+	refused(opts, ENODEV, "has exited: a secondary attaches only while its primary runs");
+	struct hm_config c;
+	hm_config_init(&c);
+	hm_test_quiet_log();
+	assert_int_equal(primary_init(TOPO, &c), -EBUSY);
+	assert_non_null(strstr(hm_last_error(), "of a previous primary still run on"));
+	hm_log_set_hook(NULL, NULL);
+	touch(f2);
+	assert_int_equal(peer_wait(&r), 0);
+	(void)x;
+	unlink(f1);
+	unlink(f2);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -632,6 +740,9 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_multiprocess_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_multiprocess_page_sync, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_multiprocess_objects, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_multiprocess_lcores_unique, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_multiprocess_primary_leaves_first, setup,
+						teardown),
 	};
 	const char *rb = getenv("HUGEMEM_RUNTIME_DIR");
 
