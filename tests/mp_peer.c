@@ -30,6 +30,7 @@
  *   mbuf-send=RING:POOL:N:SEED  N mbufs with numbered payloads into the ring
  *   mbuf-recv=RING:N:SEED   N mbufs out of the ring (10 s), payloads checked, freed
  *   malloc-fail=SIZE:ERRNO:TEXT  hm_malloc(SIZE) fails with ERRNO and TEXT
+ *   pages-fail=ERRNO:TEXT   hm_memseg_alloc_pages of one page fails with -ERRNO and TEXT
  *   small=N                 N small hm_malloc/hm_free pairs (they stay in this lcore's
  *                           malloc cache until hm_cleanup flushes it)
  *   procs=N                 hm_mp_procs counts N attached processes
@@ -407,6 +408,14 @@ main(int argc, char **argv)
 			if (hm_errno != want || strstr(hm_last_error(), text) == NULL)
 				fail("hm_malloc(%llu): errno %d (%s), expected %d with '%s'", size,
 				     hm_errno, hm_last_error(), want, text);
+		} else if (strncmp(a, "pages-fail=", 11) == 0) {
+			struct hm_memseg *ms[1];
+			int want = atoi(v);
+			const char *text = strchr(v, ':') != NULL ? strchr(v, ':') + 1 : "";
+			rc = hm_memseg_alloc_pages(ms, 1, 2u << 20, 0, 0);
+			if (rc != -want || strstr(hm_last_error(), text) == NULL)
+				fail("alloc_pages: %d (%s), expected -%d with '%s'", rc,
+				     hm_last_error(), want, text);
 		} else if (strncmp(a, "small=", 6) == 0) {
 			unsigned int n = (unsigned int)atoi(v);
 			for (unsigned int k = 0; k < n; k++) {

@@ -703,12 +703,13 @@ test_multiprocess_primary_leaves_first(void **state)
 	sync_file(f2, sizeof(f2), "go");
 	snprintf(w1, sizeof(w1), "touch=%s", f1);
 	snprintf(w2, sizeof(w2), "wait=%s", f2);
-	snprintf(nomem, sizeof(nomem), "malloc-fail=%d:%d:the primary (pid %d) has exited: "
-		 "secondaries cannot map new pages", 64 << 20, ENODEV, (int)pid);
+	snprintf(nomem, sizeof(nomem), "pages-fail=%d:the primary (pid %d) has exited: "
+		 "secondaries cannot map new pages", ENODEV, (int)pid);
 	const char *opts[] = { "--proc-type=secondary", NULL };
 	const char *steps[] = { "init", w1, w2, "procs=1", "zone-check=keep:44",
 				"mbuf-send=loop:pkt:400:9", "mbuf-recv=loop:400:9",
-				"pool-count=pkt:511", "churn=300:3:65536", nomem, "check", NULL };
+				"pool-count=pkt:511", "churn=300:3:65536", nomem, "malloc-fail=67108864:12:",
+				"check", NULL };
 	peer_start(&r, opts, steps);
 	wait_file(f1);
 	/* leaves while the secondary runs: the files stay for it */
