@@ -39,7 +39,8 @@ rx_account(const struct rx_opts *o, struct rx_result *r)
 	r->unaccounted = r->ns.frames_in > accounted ? r->ns.frames_in - accounted
 						     : accounted - r->ns.frames_in;
 	r->ok = r->mismatch == 0 && r->unaccounted == 0 && r->lost <= o->max_drops &&
-		r->src_err[0] == '\0' && r->out_err[0] == '\0' && r->signal == 0;
+		r->src_err[0] == '\0' && r->out_err[0] == '\0' && r->signal == 0 &&
+		(r->serve == NULL || serve_ok(r->serve));
 }
 
 /* A JSON string (quotes included), or null for NULL. */
@@ -154,6 +155,8 @@ report_json(const struct rx_opts *o, const struct rx_geom *g, const struct rx_re
 	       r->mismatch, r->from_pcap ? "false" : "true", r->unaccounted,
 	       r->signal != 0 ? "true" : "false");
 	json_str(r->signal != 0 ? sig_name(r->signal) : NULL);
+	if (r->serve != NULL)
+		serve_report(r->serve, true);
 	printf(", \"ok\": %s}\n", r->ok ? "true" : "false");
 }
 
@@ -287,6 +290,8 @@ report_text(const struct rx_opts *o, const struct rx_geom *g, const struct rx_re
 		       "the input was not read to its end\n");
 	else
 		printf("accounting: every frame delivered or counted as a drop\n");
+	if (r->serve != NULL)
+		serve_report(r->serve, false);
 	if (r->signal != 0)
 		printf("verdict: interrupted by %s\n", sig_name(r->signal));
 	else
