@@ -34,6 +34,10 @@
  *   small=N                 N small hm_malloc/hm_free pairs (they stay in this lcore's
  *                           malloc cache until hm_cleanup flushes it)
  *   procs=N                 hm_mp_procs counts N attached processes
+ *   hammer=MS:SEED[:POOL]   random mallocs/frees (some needing new pages), memzone
+ *                           reserves/frees, ring creates/frees, gets/puts on mempool
+ *                           POOL, every block and zone checked, for MS ms (0: until
+ *                           killed); what it holds at the end it gives back
  *   check                   hm_memseg/malloc/memzone/mp checks
  *   lcore                   print "lcore <id>"
  *   touch=PATH / wait=PATH  create a file / wait (10 s) for it: sync with the test
@@ -221,6 +225,102 @@ mbuf_recv(struct hm_ring *r, uint64_t n, uint64_t seed)
 		hm_pktmbuf_free(m);
 		seq++;
 	}
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* The kill test's workload: every shared structure with a lock, in a loop. */
+static void
+hammer(uint64_t ms, uint64_t seed, const char *pool_name)
+{
+	enum { BLKS = 32, ZONES = 8, OBJS = 64 };
+	void *blk[BLKS] = { 0 };
+	size_t len[BLKS] = { 0 };
+	const struct hm_memzone *zn[ZONES] = { 0 };
+	void *objs[OBJS];
+	unsigned int n_objs = 0, zseq = 0;
+	struct hm_mempool *mp = pool_name != NULL ? pool(pool_name) : NULL;
+	uint64_t s = seed | 1, end = ms != 0 ? now_ms() + ms : UINT64_MAX, ops = 0;
+	char name[HM_MEMZONE_NAMESIZE];
+
+	while (now_ms() < end) {
+		uint64_t r = mp_peer_rand(&s), k = (r >> 8) % 64;
+		switch (r % 8) {
+		case 0: case 1: case 2: case 3: {
+			unsigned int b = (unsigned int)(k % BLKS);
+			if (blk[b] != NULL) {
+				if (!mp_peer_pattern_ok(blk[b], len[b], (uint64_t)(uintptr_t)blk[b]))
+					fail("block %p (%zu bytes) was overwritten", blk[b], len[b]);
+				hm_free(blk[b]);
+				blk[b] = NULL;
+				break;
+			}
+			len[b] = 1 + (size_t)(mp_peer_rand(&s) % (r % 64 == 0 ? 3u << 20 : 8192));
+			blk[b] = hm_malloc("hammer", len[b], 0);
+			if (blk[b] == NULL)
+				fail("hm_malloc(%zu): %s", len[b], hm_last_error());
+			mp_peer_pattern_fill(blk[b], len[b], (uint64_t)(uintptr_t)blk[b]);
+			break;
+		}
+		case 4: case 5: {
+			unsigned int z = (unsigned int)(k % ZONES);
+			if (zn[z] != NULL) {
+				if (!mp_peer_pattern_ok(zn[z]->addr, zn[z]->len, (uint64_t)(uintptr_t)zn[z]))
+					fail("zone %s was overwritten", zn[z]->name);
+				if (hm_memzone_free(zn[z]) < 0)
+					fail("free zone: %s", hm_last_error());
+				zn[z] = NULL;
+				break;
+			}
+			snprintf(name, sizeof(name), "h%d-%u", (int)getpid(), zseq++);
+			zn[z] = hm_memzone_reserve(name, 4096 + (mp_peer_rand(&s) % 65536),
+						   HM_SOCKET_ID_ANY, 0);
+			if (zn[z] == NULL)
+				fail("reserve %s: %s", name, hm_last_error());
+			mp_peer_pattern_fill(zn[z]->addr, zn[z]->len, (uint64_t)(uintptr_t)zn[z]);
+			break;
+		}
+		case 6: {
+			if (mp == NULL)
+				break;
+			if (n_objs > 0 && (r & 256)) {
+				unsigned int n = 1 + (unsigned int)(k % n_objs);
+				n_objs -= n;
+				hm_mempool_put_bulk(mp, &objs[n_objs], n);
+			} else if (n_objs < OBJS) {
+				unsigned int n = 1 + (unsigned int)(k % (OBJS - n_objs));
+				if (n > 16)
+					n = 16;
+				if (hm_mempool_get_bulk(mp, &objs[n_objs], n) == 0)
+					n_objs += n;
+			}
+			break;
+		}
+		default: {
+			snprintf(name, sizeof(name), "hr%d", (int)getpid());
+			struct hm_ring *rg = hm_ring_create(name, 64, HM_SOCKET_ID_ANY, 0);
+			if (rg == NULL)
+				fail("ring %s: %s", name, hm_last_error());
+			hm_ring_free(rg);
+			break;
+		}
+		}
+		ops++;
+	}
+	for (unsigned int b = 0; b < BLKS; b++)
+		hm_free(blk[b]);
+	for (unsigned int z = 0; z < ZONES; z++)
+		if (zn[z] != NULL && hm_memzone_free(zn[z]) < 0)
+			fail("free zone: %s", hm_last_error());
+	if (n_objs > 0)
+		hm_mempool_put_bulk(mp, objs, n_objs);
+	printf("hammer %" PRIu64 " ops\n", ops);
 }
 
 static void
@@ -430,6 +530,14 @@ main(int argc, char **argv)
 			if (n != atoi(v))
 				fail("hm_mp_procs: %d attached, expected %s (%s)", n, v,
 				     n < 0 ? hm_last_error() : "");
+		} else if (strncmp(a, "hammer=", 7) == 0) {
+			uint64_t ms = strtoull(v, &v, 10), seed = 1;
+			char pn[64] = "";
+			if (*v == ':')
+				seed = strtoull(v + 1, &v, 10);
+			if (*v == ':')
+				snprintf(pn, sizeof(pn), "%s", v + 1);
+			hammer(ms, seed, pn[0] != '\0' ? pn : NULL);
 		} else if (strcmp(a, "check") == 0) {
 			run_checks();
 		} else if (strcmp(a, "lcore") == 0) {

@@ -509,7 +509,7 @@ ops_alias(const char *alias, const char *base)
 static struct hm_mempool *
 pool_with_ops(const char *name, const char *ops)
 {
-	struct hm_mempool *mp = hm_mempool_create_empty(name, 512, 256, 32, 0, 0, 0);
+	struct hm_mempool *mp = hm_mempool_create_empty(name, 1024, 256, 32, 0, 0, 0);
 
 	assert_non_null(mp);
 	assert_int_equal(hm_mempool_set_ops_byname(mp, ops, NULL), 0);
@@ -606,8 +606,8 @@ test_multiprocess_objects(void **state)
 	assert_null(hm_mempool_lookup("peer-d"));
 	/* every object is back (caches included) */
 	assert_int_equal(hm_mempool_avail_count(pkt), 1023);
-	assert_int_equal(hm_mempool_avail_count(pa), 512);
-	assert_int_equal(hm_mempool_avail_count(pb), 512);
+	assert_int_equal(hm_mempool_avail_count(pa), 1024);
+	assert_int_equal(hm_mempool_avail_count(pb), 1024);
 	assert_int_equal(hm_mempool_check(pkt, NULL), 0);
 	assert_int_equal(hm_mempool_check(pa, NULL), 0);
 	assert_int_equal(hm_mempool_check(pb, NULL), 0);
@@ -730,6 +730,127 @@ test_multiprocess_primary_leaves_first(void **state)
 	unlink(f2);
 }
 
+/* ---------------------------------------------------------------- (e) */
+
+static unsigned int
+env_uint(const char *name, unsigned int def)
+{
+	const char *v = getenv(name);
+	return v != NULL && *v != '\0' ? (unsigned int)strtoul(v, NULL, 10) : def;
+}
+
+/*
+ * SIGKILL a secondary at random points (seeded) while it hammers every locked
+ * shared structure, HUGEMEM_MP_KILLS times (100): the primary and another
+ * secondary keep working through it (locks a victim held are taken over and
+ * the structure checked or rebuilt), what they hold stays intact, validators
+ * pass after every few kills, and the victims' slots and lcore ids are reaped.
+ */
+/* Every validator of the instance, each failure printed with its reason. */
+static void
+check_all(unsigned int when)
+{
+	int rc[4] = { hm_malloc_check(NULL), 0, 0, 0 };
+	if (rc[0] != 0)
+		printf("# after kill %u: %s\n", when, hm_last_error());
+	rc[1] = hm_memzone_check(NULL);
+	if (rc[1] != 0)
+		printf("# after kill %u: %s\n", when, hm_last_error());
+	rc[2] = hm_memseg_check(NULL);
+	if (rc[2] != 0)
+		printf("# after kill %u: %s\n", when, hm_last_error());
+	rc[3] = hm_mp_check(NULL);
+	if (rc[3] != 0)
+		printf("# after kill %u: %s\n", when, hm_last_error());
+	for (int k = 0; k < 4; k++)
+		assert_int_equal(rc[k], 0);
+}
+
+static void
+test_multiprocess_sigkill(void **state)
+{
+	unsigned int kills = env_uint("HUGEMEM_MP_KILLS", 100);
+	uint64_t seed = hm_test_seed(), rs = seed | 1;
+	struct peer_run survivor, victim;
+	char f1[700], w1[720], hm[80], hv[80];
+	void *mine[16];
+	(void)state;
+
+	printf("# %u kills, seed %" PRIu64 "\n", kills, seed);
+	assert_int_equal(primary_init("nodes=1;2M=512;lcores=0-7@0", NULL), 0);
+	struct hm_mempool *kp = hm_mempool_create_empty("kpool", 4096, 64, 32, 0, 0, 0);
+	assert_non_null(kp);
+	assert_int_equal(hm_mempool_set_ops_byname(kp, "stack", NULL), 0);
+	assert_true(hm_mempool_populate_default(kp) > 0);
+	for (unsigned int i = 0; i < 16; i++) {
+		mine[i] = hm_malloc("mine", 1000 + i * 4096, 0);
+		assert_non_null(mine[i]);
+		mp_peer_pattern_fill(mine[i], 1000 + i * 4096, 77 + i);
+	}
+	const struct hm_memzone *mz = hm_memzone_reserve("mine-zone", 100000, 0, 0);
+	assert_non_null(mz);
+	mp_peer_pattern_fill(mz->addr, mz->len, 99);
+
+	const char *opts[] = { "--proc-type=secondary", NULL };
+	/* the other secondary: hammers for the whole run, and must finish clean */
+	snprintf(hm, sizeof(hm), "hammer=%u:%" PRIu64 ":kpool", 3000 + kills * 40, seed + 1);
+	const char *s_steps[] = { "init", hm, "check", NULL };
+	peer_start(&survivor, opts, s_steps);
+	sync_file(f1, sizeof(f1), "victim-up");
+	for (unsigned int i = 0; i < kills; i++) {
+		unlink(f1);
+		snprintf(w1, sizeof(w1), "touch=%s", f1);
+		snprintf(hv, sizeof(hv), "hammer=0:%" PRIu64 ":kpool", seed + 2 + i);
+		const char *v_steps[] = { "init", w1, hv, NULL };
+		peer_start(&victim, opts, v_steps);
+		/* most kills land in the hammer loop, some in the middle of an attach */
+		uint64_t r = mp_peer_rand(&rs);
+		if (r % 4 != 0)
+			wait_file(f1);
+		usleep((useconds_t)(r >> 16) % 20000);
+		kill(victim.pid, SIGKILL);
+		int st;
+		assert_int_equal(waitpid(victim.pid, &st, 0), victim.pid);
+		unlink(victim.out_path);
+		unlink(victim.err_path);
+		/* this process keeps working on the same structures */
+		void *p = hm_malloc("between", 1 + (size_t)(r % 100000), 0);
+		if (p == NULL) {
+			struct hm_memseg *ms[1];
+			printf("# kill %u: hm_malloc: %s\n", i, hm_last_error());
+			int rc = hm_memseg_alloc_pages(ms, 1, 2 << 20, 0, 0);
+			printf("# alloc_pages: %d %s\n", rc, hm_last_error());
+			hm_malloc_dump_stats(stdout);
+			hm_mp_dump(stdout);
+		}
+		assert_non_null(p);
+		hm_free(p);
+		char zn[32];
+		snprintf(zn, sizeof(zn), "between-%u", i);
+		const struct hm_memzone *z = hm_memzone_reserve(zn, 8192, 0, 0);
+		assert_non_null(z);
+		assert_int_equal(hm_memzone_free(z), 0);
+		if (i % 10 == 9)
+			check_all(i);
+	}
+	assert_int_equal(peer_wait(&survivor), 0);
+	/* what this process holds is intact */
+	for (unsigned int i = 0; i < 16; i++) {
+		assert_true(mp_peer_pattern_ok(mine[i], 1000 + i * 4096, 77 + i));
+		hm_free(mine[i]);
+	}
+	assert_true(mp_peer_pattern_ok(mz->addr, mz->len, 99));
+	assert_int_equal(hm_memzone_free(mz), 0);
+	assert_int_equal(hm_malloc_check(NULL), 0);
+	assert_int_equal(hm_memzone_check(NULL), 0);
+	assert_int_equal(hm_memseg_check(NULL), 0);
+	assert_int_equal(hm_mempool_check(kp, NULL), 0);
+	assert_int_equal(hm_mp_check(NULL), 0);
+	/* the victims are gone from the table: only this process is attached */
+	assert_int_equal(hm_mp_procs(NULL, 0), 1);
+	unlink(f1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -744,6 +865,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_multiprocess_lcores_unique, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_multiprocess_primary_leaves_first, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_multiprocess_sigkill, setup, teardown),
 	};
 	const char *rb = getenv("HUGEMEM_RUNTIME_DIR");
 

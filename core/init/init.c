@@ -324,9 +324,12 @@ split_memory(uint64_t total, const struct hm_probe *p, uint64_t out[HM_MAX_NUMA_
 static void
 teardown(void)
 {
-	mp_thread_stop();
-	/* others still attached: leave them the instance (files, tables, pages) */
+	/* a secondary's mp thread keeps applying the primary's page changes while
+	 * its caches go back to the heaps (teardown_shared stops it) */
+	if (!g.secondary)
+		mp_thread_stop();
 	mempool_ops_detach();
+	/* others still attached: leave them the instance (files, tables, pages) */
 	if (g.secondary || !mp_begin_close()) {
 		teardown_shared();
 		return;
@@ -891,6 +894,10 @@ teardown_shared(void)
 
 	malloc_detach();
 	memzone_detach();
+	/* no page change waits for this process any more; then its mp thread goes
+	 * and nothing of the shared memory is touched again */
+	mp_set_leaving();
+	mp_thread_stop();
 	if (g.secondary)
 		memseg_detach();
 	else

@@ -23,6 +23,8 @@ static struct {
 
 static uint32_t next_gen = 1;
 static void (*release_hook)(unsigned int lcore_id);
+static void (*adopt_hook)(unsigned int lcore_id);
+static uint8_t adopt_pending[HM_MAX_LCORE]; /* claimed at init, before the hook existed */
 /* Held by hm_thread_register while it takes an id, and by lcore_freeze. */
 static hm_spinlock_t reg_lock = HM_SPINLOCK_INITIALIZER;
 /* Table generation, 0 = not initialised; and the calling thread's id tagged with
@@ -51,8 +53,10 @@ lcore_init(const struct hm_probe *probe)
 	for (unsigned int i = 0; i < lc.n_lcores; i++) {
 		if (lc.node[i] < 0)
 			continue;
-		if (mp_lcore_claim(i, &owner) == 0) {
+		int c = mp_lcore_claim(i, &owner);
+		if (c >= 0) {
 			lc.main_lcore = i;
+			adopt_pending[i] = c == 1;
 			break;
 		}
 		busy++;
@@ -77,6 +81,7 @@ lcore_fini(void)
 	for (unsigned int i = 0; i < lc.n_lcores; i++)
 		if (lc.taken[i])
 			mp_lcore_release(i);
+	memset(adopt_pending, 0, sizeof(adopt_pending));
 	__atomic_store_n(&hm_lcore__gen, 0, __ATOMIC_RELEASE);
 	lc.n_lcores = 0;
 	lc.n_nodes = 0;
@@ -171,6 +176,17 @@ lcore_on_release(void (*fn)(unsigned int lcore_id))
 	release_hook = fn;
 }
 
+void
+lcore_on_adopt(void (*fn)(unsigned int lcore_id))
+{
+	adopt_hook = fn;
+	for (unsigned int i = 0; fn != NULL && i < HM_MAX_LCORE; i++)
+		if (adopt_pending[i]) {
+			adopt_pending[i] = 0;
+			fn(i);
+		}
+}
+
 int
 hm_thread_register(void)
 {
@@ -186,11 +202,14 @@ hm_thread_register(void)
 		if (__atomic_compare_exchange_n(&lc.taken[i], &exp, 1, 0, __ATOMIC_ACQ_REL,
 						__ATOMIC_RELAXED)) {
 			int32_t owner;
-			if (mp_lcore_claim(i, &owner) < 0) {
+			int c = mp_lcore_claim(i, &owner);
+			if (c < 0) {
 				/* another process of the instance uses it */
 				__atomic_store_n(&lc.taken[i], 0, __ATOMIC_RELEASE);
 				continue;
 			}
+			if (c == 1 && adopt_hook != NULL)
+				adopt_hook(i);
 			hm_lcore__self.gen = hm_lcore__gen;
 			hm_lcore__self.id = i;
 			hm_spinlock_unlock(&reg_lock);

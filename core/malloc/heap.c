@@ -986,3 +986,105 @@ heap_dump(struct malloc_heap *h, FILE *f, bool elems)
 				(const void *)e, e->size, elem_clean_end(e));
 	}
 }
+
+/* ---------------------------------------------------------------- rebuild */
+
+/*
+ * The process holding the heap's lock died (core/common/robust_i.h): put the
+ * heap back together from its memory. The address-ordered list is walked by
+ * size (e + e->size is the next element wherever that is a valid header of
+ * this heap in memory @p readable says is mapped), falling back on e->next
+ * across gaps between regions; prev/next links, free lists, bitmaps and
+ * counters are then rebuilt from the element states, adjacent free elements
+ * joined, and the free elements' clean marks reset to their headers (nothing
+ * known to be zero). Why the walk by size: every change of the list (split,
+ * carve, join) writes the sizes on the one side and the links on the other, so
+ * a walk by size always sees either the change or none of it -- an element the
+ * dead process was carving out (for itself) goes back to its free neighbour, or
+ * is freed when its header was written but not yet its state; a block it was
+ * freeing and had marked FREE is free, one still BUSY stays lost with the
+ * process. @return 0 or -EFAULT with *why (the walk found no valid
+ * next element).
+ */
+int
+heap_rebuild(struct malloc_heap *h, bool (*readable)(const void *p, uint64_t len),
+	     const char **why)
+{
+	struct malloc_elem *e = h->first, *prev = NULL;
+	uint64_t total = 0, busy = 0;
+
+	*why = NULL;
+#define VALID(x)                                                                          \
+	((x) != NULL && ((uintptr_t)(x) & (MALLOC_ALIGN - 1)) == 0 &&                     \
+	 readable((x), ELEM_HEADER_LEN) && (x)->cookie == cookie_of(x) && (x)->heap == h && \
+	 (x)->size >= ELEM_HEADER_LEN && ((x)->size & (MALLOC_ALIGN - 1)) == 0 &&        \
+	 readable((x), (x)->size))
+	if (e != NULL && !VALID(e)) {
+		*why = "the heap's first element is not a valid header";
+		return -EFAULT;
+	}
+	memset(h->free_head, 0, sizeof(h->free_head));
+	memset(h->sl_map, 0, sizeof(h->sl_map));
+	h->fl_map = 0;
+	h->free_count = 0;
+	h->free_bytes = 0;
+	while (e != NULL) {
+		struct malloc_elem *cand = (struct malloc_elem *)((char *)e + e->size), *n = NULL;
+		uint8_t st = elem_state(e);
+
+		if (st == ELEM_PAD) {
+			*why = "the walk by size reached a PAD header";
+			return -EFAULT;
+		}
+		if (st != ELEM_FREE && st != ELEM_BUSY && st != ELEM_CACHED) {
+			/* carved out for the dead process, never marked BUSY: free */
+			elem_set_state(e, ELEM_FREE);
+			e->pad = 0;
+		}
+		if (elem_state(e) == ELEM_BUSY && e->pad != 0) {
+			const struct malloc_elem *pad = (const struct malloc_elem *)((char *)e + e->pad);
+			/* state is written before pad: a block the dead process was
+			 * taking and never got */
+			if (e->pad >= MIN_ELEM_SIZE || e->pad % MALLOC_ALIGN != 0 ||
+			    pad->state != ELEM_PAD || pad->pad != e->pad) {
+				elem_set_state(e, ELEM_FREE);
+				e->pad = 0;
+			}
+		}
+		if (VALID(cand))
+			n = cand;
+		else if (e->next != NULL && (char *)e->next >= (char *)cand && VALID(e->next))
+			n = e->next;
+		else if (e->next != NULL) {
+			*why = "no valid element follows one of the heap's";
+			return -EFAULT;
+		}
+		e->prev = prev;
+		e->next = n;
+		prev = e;
+		e = n;
+	}
+	h->last = prev;
+	/* joins and lists, now that the chain holds */
+	for (e = h->first; e != NULL; e = e->next) {
+		if (elem_state(e) == ELEM_FREE) {
+			while (e->next != NULL && elem_state(e->next) == ELEM_FREE &&
+			       joinable(e, e->next))
+				absorb_next(h, e, e->next);
+			set_clean_end(e, ELEM_HEADER_LEN);
+			e->rsvd = 0;
+			if (e->size < MIN_ELEM_SIZE) {
+				*why = "a free element is smaller than the minimum";
+				return -EFAULT;
+			}
+			fl_insert(h, e);
+		} else {
+			busy++;
+		}
+		total += e->size;
+	}
+	h->total_size = total;
+	h->alloc_count = busy;
+#undef VALID
+	return 0;
+}

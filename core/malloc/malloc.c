@@ -20,6 +20,7 @@
 
 #include "malloc_i.h"
 #include "mp_i.h"
+#include "robust_i.h"
 #include "mcfg_i.h"
 #include "memseg_i.h"
 #include "hugemem/lcore.h"
@@ -137,6 +138,98 @@ adopt_pages(struct malloc_heap *h, char *va, uint64_t len, unsigned int li)
 		off += ms->len;
 	}
 	return heap_add_memory(h, va, len, (uint16_t)li, dirty);
+}
+
+/* ---------------------------------------------------------------- robust heap locks */
+
+/* Memory of a memseg list this process maps (heap_rebuild reads only that). */
+static bool
+heap_readable(const void *p, uint64_t len)
+{
+	for (uint64_t off = 0; off < len;) {
+		const struct hm_memseg *ms = hm_mem_virt2memseg((const char *)p + off, NULL);
+		if (ms == NULL)
+			return false;
+		off += ms->len - ((uintptr_t)p + off - (uintptr_t)ms->addr);
+	}
+	return true;
+}
+
+/*
+ * The pages of a native heap's node against its elements, after a lock holder
+ * died between mapping pages and adding them (or hiding a run and returning
+ * it): a page flagged HEAP that no element covers is no heap's any more: its
+ * flag goes and the page goes back (unless preallocated); a covered page gets
+ * the flag. pre: heap lock held.
+ */
+static void
+heap_reconcile_pages(struct malloc_heap *h)
+{
+	struct hm_mem_config *m = ms_st.mcfg;
+
+	for (unsigned int li = 0; li < m->n_lists; li++) {
+		struct hm_memseg_list *msl = &m->memsegs[li];
+		struct hm_fbarray *arr = &msl->memseg_arr;
+		const struct malloc_elem *e = h->first;
+		int i = 0;
+
+		if (msl->len == 0 || msl->external || msl->socket_id != h->socket_id)
+			continue;
+		while ((unsigned int)i < arr->len &&
+		       (i = hm_fbarray_find_next_used(arr, (unsigned int)i)) >= 0) {
+			struct hm_memseg *ms = (struct hm_memseg *)arr->data + i;
+			const char *a = ms->addr, *b = a + ms->len;
+			while (e != NULL && (const char *)e + e->size <= a)
+				e = e->next;
+			bool covered = e != NULL && (const char *)e < b;
+			if (covered && !(ms->flags & HM_MEMSEG_FLAG_HEAP)) {
+				ms->flags |= HM_MEMSEG_FLAG_HEAP;
+			} else if (!covered && (ms->flags & HM_MEMSEG_FLAG_HEAP)) {
+				ms->flags &= ~HM_MEMSEG_FLAG_HEAP;
+				if (!(ms->flags & HM_MEMSEG_FLAG_DO_NOT_FREE) &&
+				    hm_memseg_free_pages(&ms, 1) < 0)
+					HM_LOG(WARNING, "heap %s: page %p left by a dead process: %s",
+					       h->name, (void *)a, hm_last_error());
+			}
+			i++;
+		}
+	}
+}
+
+/*
+ * A process died holding a heap's lock (robust_i.h): if the heap does not check
+ * out, rebuild it from its memory (heap_rebuild) and check again; then put the
+ * node's page flags in line with what the heap covers.
+ */
+static int
+heap_repair(void *arg, const char **why)
+{
+	struct malloc_heap *h = arg;
+
+	if (heap_check(h, why, NULL) != 0) {
+		hm_log(HM_LOG_WARNING, "heap %s: %s after its lock holder died: rebuilding it",
+		       h->name, *why);
+		if (heap_rebuild(h, heap_readable, why) < 0 || heap_check(h, why, NULL) < 0)
+			return -EFAULT;
+	}
+	if (h->kind == HEAP_NATIVE && !ms_st.mcfg->legacy_mem)
+		heap_reconcile_pages(h);
+	return 0;
+}
+
+/* The lock of a shared heap. 0, or -EOWNERDEAD (a dead holder left it broken). */
+static int
+heap_lock(struct malloc_heap *h)
+{
+	struct robust_recover rec = { h->name, heap_repair, h };
+
+	return robust_lock(&h->lock, &rec);
+}
+
+static void
+heap_unlock(struct malloc_heap *h)
+{
+	robust_unlock(&h->lock);
 }
 
 static int mc_init(unsigned int cap);
@@ -540,7 +633,10 @@ mc_give_back(struct mcache *c, struct malloc_elem **v, unsigned int n)
 		bytes += v[i]->size;
 	/* stats first: a reader may briefly count them as allocated, never twice as free */
 	mc_account(c, -(int64_t)n, -(int64_t)bytes);
-	hm_spinlock_lock(&h->lock);
+	if (heap_lock(h) < 0) {
+		HM_LOG(ERR, "malloc cache: %u block(s) cannot go back: %s", n, hm_last_error());
+		return;
+	}
 	for (unsigned int i = 0; i < n;) {
 		struct malloc_elem *a = v[i++];
 		while (i < n && heap_join_cached(a, v[i]))
@@ -548,7 +644,7 @@ mc_give_back(struct mcache *c, struct malloc_elem **v, unsigned int n)
 		char *lo = (char *)a, *hi = lo + a->size;
 		release_pages(h, heap_free_elem(a), lo, hi);
 	}
-	hm_spinlock_unlock(&h->lock);
+	heap_unlock(h);
 }
 
 /* Return all of @p c's blocks to its heap. @return how many. Owner thread only. */
@@ -590,7 +686,8 @@ mc_refill(struct mcache *c, unsigned int k)
 	struct malloc_elem **out = &c->objs[k * mc.cap];
 	void *p = NULL;
 
-	hm_spinlock_lock(&h->lock);
+	if (heap_lock(h) < 0)
+		return false;
 	for (unsigned int m = n; p == NULL && m >= 1; m /= 2) {
 		r.size = r.req = esz * m - ELEM_OVERHEAD;
 		if ((p = heap_alloc(h, &r)) != NULL)
@@ -602,7 +699,7 @@ mc_refill(struct mcache *c, unsigned int k)
 	}
 	if (p != NULL)
 		bytes = heap_split_cached((struct malloc_elem *)elem_of_live(p), esz, n, out);
-	hm_spinlock_unlock(&h->lock);
+	heap_unlock(h);
 	if (p == NULL)
 		return false;
 	/* the stack pops the highest address first: runs are carved from the top
@@ -905,11 +1002,12 @@ alloc_on(struct malloc_heap *h, const struct alloc_req *r)
 {
 	void *p;
 
-	hm_spinlock_lock(&h->lock);
+	if (heap_lock(h) < 0)
+		return NULL;
 	p = heap_alloc(h, r);
 	if (p == NULL && h->kind == HEAP_NATIVE)
 		p = grow_and_alloc(h, r);
-	hm_spinlock_unlock(&h->lock);
+	heap_unlock(h);
 	return p;
 }
 
@@ -1039,13 +1137,14 @@ malloc_alloc_biggest(const char *type, int socket, uint32_t flags, size_t align,
 			    (socket != HM_SOCKET_ID_ANY ? h->socket_id != socket :
 			     h->kind != HEAP_NATIVE))
 				continue;
-			hm_spinlock_lock(&h->lock);
+			if (heap_lock(h) < 0)
+				continue;
 			if (heap_find_biggest(h, align, contig, want, &l) != NULL && l > best_len) {
 				best_len = l;
 				best = h;
 				best_pg = want;
 			}
-			hm_spinlock_unlock(&h->lock);
+			heap_unlock(h);
 		}
 	}
 	if (best != NULL) {
@@ -1055,9 +1154,10 @@ malloc_alloc_biggest(const char *type, int socket, uint32_t flags, size_t align,
 		r.contig = contig;
 		r.pg_flags = best_pg;
 		r.zero_from = &zero_from;
-		hm_spinlock_lock(&best->lock);
+		if (heap_lock(best) < 0)
+			return NULL;
 		p = heap_alloc(best, &r);
-		hm_spinlock_unlock(&best->lock);
+		heap_unlock(best);
 		zero_tail(p, zero_from, best_len);
 	}
 	if (p == NULL)
@@ -1138,9 +1238,10 @@ lookup_lock(const void *ptr, struct malloc_heap **hp)
 	h = msl->external ? heap_by_socket(msl->socket_id) : &ms_st.heaps[msl->socket_id];
 	if (h == NULL || h->kind == HEAP_UNUSED)
 		return hm_fail_ptr(EINVAL, "%p was not allocated by hugemem malloc", ptr);
-	hm_spinlock_lock(&h->lock);
+	if (heap_lock(h) < 0)
+		return NULL;
 	if (memseg_of(msl, hdr) == NULL) {
-		hm_spinlock_unlock(&h->lock);
+		heap_unlock(h);
 		return hm_fail_ptr(EINVAL, "%p was not allocated by hugemem malloc (or was "
 				   "freed and its page returned)", ptr);
 	}
@@ -1150,7 +1251,7 @@ lookup_lock(const void *ptr, struct malloc_heap **hp)
 		hm_fail_ptr(EINVAL, "%p: its header names another heap", ptr);
 	}
 	if (e == NULL) {
-		hm_spinlock_unlock(&h->lock);
+		heap_unlock(h);
 		return NULL;
 	}
 	*hp = h;
@@ -1192,7 +1293,7 @@ malloc_free_direct(void *ptr)
 	hi = lo + e->size;
 	e = heap_free_elem(e);
 	release_pages(h, e, lo, hi);
-	hm_spinlock_unlock(&h->lock);
+	heap_unlock(h);
 	return 0;
 }
 
@@ -1214,7 +1315,7 @@ hm_malloc_validate(const void *ptr, size_t *size)
 		return -hm_errno;
 	if (size != NULL)
 		*size = elem_user_size(e);
-	hm_spinlock_unlock(&h->lock);
+	heap_unlock(h);
 	return 0;
 }
 
@@ -1243,7 +1344,7 @@ hm_realloc_socket(void *ptr, size_t size, unsigned int align, int socket)
 			if (e->next != NULL && elem_state(e->next) == ELEM_FREE)
 				release_pages(h, e->next, new_end,
 					      old_end > new_end ? old_end : new_end + 1);
-			hm_spinlock_unlock(&h->lock);
+			heap_unlock(h);
 			return ptr;
 		}
 	}
@@ -1253,7 +1354,7 @@ hm_realloc_socket(void *ptr, size_t size, unsigned int align, int socket)
 	uint64_t old = elem_user_size(e);
 	int target = socket != HM_SOCKET_ID_ANY ? socket :
 		     (h->kind == HEAP_EXTERNAL ? h->socket_id : HM_SOCKET_ID_ANY);
-	hm_spinlock_unlock(&h->lock);
+	heap_unlock(h);
 	n = hm_malloc_socket(type, size, align, target);
 	if (n == NULL)
 		return NULL;
@@ -1292,9 +1393,11 @@ hm_malloc_get_socket_stats(int socket, struct hm_malloc_socket_stats *stats)
 	h = heap_by_socket(socket);
 	if (h == NULL)
 		return hm_fail(EINVAL, "malloc stats: no heap for socket %d", socket);
-	hm_spinlock_lock(&h->lock);
+	int rc = heap_lock(h);
+	if (rc < 0)
+		return rc;
 	stats_with_caches(h, stats);
-	hm_spinlock_unlock(&h->lock);
+	heap_unlock(h);
 	return 0;
 }
 
@@ -1312,9 +1415,12 @@ dump_all(FILE *f, bool elems)
 		if (h->kind == HEAP_UNUSED)
 			continue;
 		uint64_t n, bytes;
-		hm_spinlock_lock(&h->lock);
+		if (heap_lock(h) < 0) {
+			fprintf(f, "heap %s: %s\n", h->name, hm_last_error());
+			continue;
+		}
 		heap_dump(h, f, elems);
-		hm_spinlock_unlock(&h->lock);
+		heap_unlock(h);
 		mc_totals(h, &n, &bytes);
 		if (n != 0)
 			fprintf(f, "  of its allocated: %" PRIu64 " block(s), %" PRIu64 " bytes wait "
@@ -1396,7 +1502,10 @@ hm_malloc_check(const char **reason)
 		if (h->kind == HEAP_UNUSED)
 			continue;
 		uint64_t cached = 0;
-		hm_spinlock_lock(&h->lock);
+		if (heap_lock(h) < 0) {
+			why = "a process died holding its lock and left it inconsistent";
+			break;
+		}
 		heap_check(h, &why, &cached);
 		if (why == NULL && h->kind == HEAP_NATIVE)
 			why = mc_check(h, cached);
@@ -1410,7 +1519,7 @@ hm_malloc_check(const char **reason)
 		for (const struct malloc_elem *e = h->first; e != NULL && why == NULL; e = e->next)
 			if (h->kind != HEAP_BUFFER && memseg_list_at(e->msl_idx) == NULL)
 				why = "element in memory no memseg list holds";
-		hm_spinlock_unlock(&h->lock);
+		heap_unlock(h);
 	}
 	if (why != NULL) {
 		if (reason != NULL)
@@ -1432,7 +1541,8 @@ hm_malloc_leak_report(FILE *f)
 		struct malloc_heap *h = &ms_st.heaps[i];
 		if (h->kind == HEAP_UNUSED)
 			continue;
-		hm_spinlock_lock(&h->lock);
+		if (heap_lock(h) < 0)
+			continue;
 		for (const struct malloc_elem *e = h->first; e != NULL; e = e->next) {
 			unsigned int k;
 			char tag[13];
@@ -1455,7 +1565,7 @@ hm_malloc_leak_report(FILE *f)
 				t[k].bytes += elem_usable(e) - slack;
 			}
 		}
-		hm_spinlock_unlock(&h->lock);
+		heap_unlock(h);
 	}
 	if (f != NULL)
 		for (unsigned int k = 0; k < n_types; k++)
@@ -1550,9 +1660,11 @@ hm_malloc_heap_destroy(const char *name)
 	h = ext_heap(name, &rc);
 	if (h == NULL)
 		goto out;
-	hm_spinlock_lock(&h->lock);
+	rc = heap_lock(h);
+	if (rc < 0)
+		goto out;
 	if (h->total_size != 0) {
-		hm_spinlock_unlock(&h->lock);
+		heap_unlock(h);
 		rc = hm_fail(EBUSY, "heap '%s' still holds memory: remove it first", name);
 		goto out;
 	}
@@ -1591,10 +1703,14 @@ hm_malloc_heap_memory_add(const char *name, void *va, size_t len, const hm_iova_
 		rc = li;
 		goto out;
 	}
-	hm_spinlock_lock(&h->lock);
+	rc = heap_lock(h);
+	if (rc < 0) {
+		memseg_external_remove((unsigned int)li);
+		goto out;
+	}
 	/* user memory: its content is unknown, so it is dirty */
 	heap_add_memory(h, va, len, (uint16_t)li, true);
-	hm_spinlock_unlock(&h->lock);
+	heap_unlock(h);
 	rc = 0;
 out:
 	memseg_write_unlock();
@@ -1623,18 +1739,20 @@ hm_malloc_heap_memory_remove(const char *name, void *va, size_t len)
 		rc = hm_fail(ENOENT, "heap '%s' has no memory region %p (+%zu)", name, va, len);
 		goto out;
 	}
-	hm_spinlock_lock(&h->lock);
+	rc = heap_lock(h);
+	if (rc < 0)
+		goto out;
 	/* the whole region must be one free element: nothing allocated in it */
 	e = (struct malloc_elem *)va;
 	if (e->cookie != (ELEM_COOKIE ^ (uint32_t)(uintptr_t)e) || e->state != ELEM_FREE ||
 	    e->size != len) {
-		hm_spinlock_unlock(&h->lock);
+		heap_unlock(h);
 		rc = hm_fail(EBUSY, "heap '%s': memory %p still has allocations", name, va);
 		goto out;
 	}
 	heap_hide_region(h, e, va, (char *)va + len);
 	memset(e, 0, sizeof(*e)); /* the user's memory again: no header left behind */
-	hm_spinlock_unlock(&h->lock);
+	heap_unlock(h);
 	memseg_external_remove((unsigned int)(msl - ms_st.mcfg->memsegs));
 	rc = 0;
 out:

@@ -236,6 +236,10 @@ HM_INTERNAL void heap_stats(struct malloc_heap *h, struct hm_malloc_socket_stats
 /* Validator; pre: lock held. @return 0 or -EFAULT with *why; *n_cached (may be
  * NULL): CACHED elements seen. */
 HM_INTERNAL int heap_check(struct malloc_heap *h, const char **why, uint64_t *n_cached);
+/* Rebuild links, free lists and counters after a lock holder died (heap.c).
+ * @p readable says whether memory may be read. 0 or -EFAULT with *why. */
+HM_INTERNAL int heap_rebuild(struct malloc_heap *h, bool (*readable)(const void *p, uint64_t len),
+			     const char **why);
 HM_INTERNAL void heap_dump(struct malloc_heap *h, FILE *f, bool elems);
 /* Largest data block an element could give with @p align, and that element. */
 /* ... among elements on pages of the sizes @p pg_flags names (0: any). */

@@ -17,6 +17,10 @@ struct hm_mem_config;
 HM_INTERNAL int mempool_ops_attach(struct hm_mem_config *m, bool primary);
 /* Back to this process's own order (hm_cleanup). */
 HM_INTERNAL void mempool_ops_detach(void);
+/* An lcore id taken over from a process that died: empty its cache in every
+ * pool (the dead process may have stopped between copying objects out of a
+ * cache and lowering its count: those objects would be handed out twice). */
+HM_INTERNAL void mempool_lcore_adopt(unsigned int lcore_id);
 
 /* Ring backends (mempool_ring.c). */
 HM_INTERNAL int mempool_ring_mp_mc_alloc(struct hm_mempool *mp);

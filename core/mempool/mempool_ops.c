@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "mempool_i.h"
+#include "lcore_i.h"
 #include "mcfg_i.h"
 #include "robust_i.h"
 #include "hugemem/memzone.h"
@@ -342,6 +343,8 @@ mempool_ops_attach(struct hm_mem_config *m, bool primary)
 	reg.mcfg = m;
 out:
 	hm_spinlock_unlock(&t->lock);
+	if (rc == 0)
+		lcore_on_adopt(mempool_lcore_adopt);
 	return rc;
 }
 
@@ -352,6 +355,7 @@ mempool_ops_detach(void)
 
 	if (reg.mcfg == NULL)
 		return;
+	lcore_on_adopt(NULL);
 	hm_spinlock_lock(&t->lock);
 	/* what this process registered meanwhile stays registered */
 	for (uint32_t i = 0; i < t->num_ops; i++) {

@@ -61,6 +61,8 @@ HM_INTERNAL int mp_primary_start(struct mp_shared *sh, const struct mp_params *p
 HM_INTERNAL int mp_secondary_start(struct mp_shared *sh);
 /* The claimed slot becomes LIVE with synced = @p seq (page syncs now wait for it). */
 HM_INTERNAL void mp_set_live(uint32_t seq);
+/* Leaving: page syncs stop waiting for this process (it unmaps everything next). */
+HM_INTERNAL void mp_set_leaving(void);
 /*
  * Before the primary's cleanup: when no other process is attached, mark the
  * instance closing (no process attaches any more) and return true (tear it all
@@ -97,8 +99,10 @@ HM_INTERNAL bool mp_proc_alive(int32_t pid, uint64_t start);
 HM_INTERNAL unsigned int mp_table_live(const struct mp_shared *sh, int32_t *pids,
 				       unsigned int max);
 
-/* lcore ids: claim @p id for this process. 0, -EBUSY (a live process has it:
- * *owner its pid). Dead owners' ids are reaped first. */
+/* lcore ids: claim @p id for this process. 0; 1 when the id's last owner died
+ * (the caller resets that lcore's shared per-lcore state: mempool caches);
+ * -EBUSY (a live process has it: *owner its pid). Dead owners' ids are reaped
+ * first. */
 HM_INTERNAL int mp_lcore_claim(unsigned int id, int32_t *owner);
 HM_INTERNAL void mp_lcore_release(unsigned int id);
 

@@ -97,6 +97,9 @@ struct mp_shared {
 	uint32_t pad;
 	struct mp_params params;
 	uint32_t lcore_owner[HM_MAX_LCORE]; /* tag of the process using the id, 0 free */
+	volatile uint8_t lcore_dead[HM_MAX_LCORE]; /* 1: last held by a process that died:
+						    * its per-lcore shared state (mempool
+						    * caches) is reset by the next claimer */
 	struct mp_proc procs[MP_MAX_PROCS];
 };
 

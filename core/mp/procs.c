@@ -234,6 +234,8 @@ reap_locked(struct mp_shared *sh, unsigned int s, uint32_t *lc, unsigned int *n)
 	*n = 0;
 	for (unsigned int i = 0; i < HM_MAX_LCORE; i++) {
 		uint32_t exp = tag;
+		if (__atomic_load_n(&sh->lcore_owner[i], __ATOMIC_ACQUIRE) == tag)
+			__atomic_store_n(&sh->lcore_dead[i], 1, __ATOMIC_RELEASE);
 		if (__atomic_compare_exchange_n(&sh->lcore_owner[i], &exp, 0, 0, __ATOMIC_ACQ_REL,
 						__ATOMIC_RELAXED))
 			lc[(*n)++] = i;
@@ -482,6 +484,15 @@ mp_set_live(uint32_t seq)
 	__atomic_store_n(&p->state, MP_SLOT_LIVE, __ATOMIC_RELEASE);
 }
 
+void
+mp_set_leaving(void)
+{
+	struct mp_proc *p = mp_self();
+
+	if (p != NULL)
+		__atomic_store_n(&p->state, MP_SLOT_CLAIMED, __ATOMIC_RELEASE);
+}
+
 bool
 mp_begin_close(void)
 {
@@ -565,7 +576,8 @@ mp_lcore_claim(unsigned int id, int32_t *owner)
 		if (__atomic_compare_exchange_n(&sh->lcore_owner[id], &exp, mp.tag, 0,
 						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 			__atomic_fetch_add(&sh->procs[mp.slot].n_lcores, 1, __ATOMIC_RELAXED);
-			return 0;
+			/* 1: the caller resets what a dead process left in the id's state */
+			return __atomic_exchange_n(&sh->lcore_dead[id], 0, __ATOMIC_ACQ_REL) ? 1 : 0;
 		}
 		if (exp == mp.tag)
 			return -EBUSY; /* another thread of ours */
@@ -576,8 +588,9 @@ mp_lcore_claim(unsigned int id, int32_t *owner)
 		}
 		/* the owner is gone: its reap freed the id (or will, on our next try) */
 		uint32_t dead = exp;
-		__atomic_compare_exchange_n(&sh->lcore_owner[id], &dead, 0, 0, __ATOMIC_ACQ_REL,
-					    __ATOMIC_RELAXED);
+		if (__atomic_compare_exchange_n(&sh->lcore_owner[id], &dead, 0, 0, __ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED))
+			__atomic_store_n(&sh->lcore_dead[id], 1, __ATOMIC_RELEASE);
 	}
 	return -EBUSY;
 }
