@@ -27,6 +27,7 @@
 #endif
 
 #include <rte_eal.h>
+#include <rte_hugemem.h>
 #include <rte_lcore.h>
 #include <rte_memory.h>
 #include <rte_vect.h>
@@ -35,7 +36,9 @@
 #include "dpdk_i.h"
 #include "hugemem/init.h"
 #include "hugemem/lcore.h"
+#include "hugemem/malloc.h"
 #include "hugemem/memseg.h"
+#include "hugemem/memzone.h"
 
 struct eal_state eal = {
 	.main_lcore = LCORE_ID_ANY,
@@ -609,9 +612,8 @@ rte_eal_init(int argc, char **argv)
 	eal.base_virtaddr = cfg.base_virtaddr != 0 ? cfg.base_virtaddr : 0x100000000ULL;
 
 	eal_log_attach();
-	rc = hm_init_config(&cfg);
+	rc = hm_init_config(&cfg); /* logs why it failed */
 	if (rc < 0) {
-		RTE_LOG(ERR, EAL, "cannot start hugemem: %s\n", hm_last_error());
 		rte_errno = -rc;
 		goto fail_log;
 	}
@@ -955,4 +957,62 @@ rte_eal_parse_coremask(const char *coremask, int *cores)
 	for (unsigned int i = 0; i < RTE_MAX_LCORE; i++)
 		cores[i] = tmp[i] < 0 ? -1 : n++;
 	return 0;
+}
+
+/* ---------------------------------------------------------------- validator */
+
+int
+hm_dpdk_check(const char **reason)
+{
+	const char *why = NULL;
+	unsigned int n_rte = 0;
+	int rc;
+
+	if (!eal.up) {
+		if (reason != NULL)
+			*reason = "the EAL is not initialised";
+		return -ENODEV;
+	}
+	if (!hm_initialized())
+		why = "the EAL is up but hugemem is not";
+	else if (eal.main_lcore >= RTE_MAX_LCORE || eal.lc[eal.main_lcore].role != ROLE_RTE)
+		why = "the main lcore is not an EAL lcore";
+	else if (eal.lc[eal.main_lcore].has_thread)
+		why = "the main lcore has a worker thread";
+	for (unsigned int i = 0; i < RTE_MAX_LCORE && why == NULL; i++) {
+		const struct eal_lcore *l = &eal.lc[i];
+
+		if (l->role == ROLE_RTE) {
+			n_rte++;
+			if (l->core_index < 0 || l->core_index >= RTE_MAX_LCORE)
+				why = "an EAL lcore has no index";
+			else if (i != eal.main_lcore && !l->has_thread)
+				why = "a worker lcore has no thread";
+			else if (!hm_lcore_is_enabled(i))
+				why = "an EAL lcore is not in hugemem's topology";
+		} else if (l->has_thread || l->core_index != -1) {
+			why = "an lcore that is not an EAL lcore has a thread or an index";
+		}
+		if (l->has_thread && l->state != WAIT && l->state != RUNNING)
+			why = "a worker is in no state";
+	}
+	/* indexes are 0..n-1, each once */
+	for (unsigned int k = 0; k < n_rte && why == NULL; k++) {
+		unsigned int hits = 0;
+		for (unsigned int i = 0; i < RTE_MAX_LCORE; i++)
+			hits += eal.lc[i].role == ROLE_RTE && eal.lc[i].core_index == (int)k;
+		if (hits != 1)
+			why = "EAL lcore indexes are not 0..n-1 each once";
+	}
+	if (why != NULL) {
+		if (reason != NULL)
+			*reason = why;
+		return -EFAULT;
+	}
+	rc = hm_memseg_check(reason);
+	if (rc == 0)
+		rc = hm_malloc_check(reason);
+	if (rc == 0)
+		rc = hm_memzone_check(reason);
+	return rc;
 }
