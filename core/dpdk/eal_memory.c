@@ -240,10 +240,16 @@ rte_mem_virt2phy(const void *virt)
 	const struct hm_memseg_list *msl = be != NULL ? hm_mem_virt2memseg_list(virt) : NULL;
 
 	if (msl != NULL && !msl->external) {
-		/* hugemem's memory: the backend knows its physical address */
-		if (hm_mem_virt2memseg(virt, msl) == NULL || be->ops->virt2iova == NULL)
+		/* hugemem's memory: the backend knows its physical address; in PA
+		 * mode it is the memseg's IOVA */
+		const struct hm_memseg *ms = hm_mem_virt2memseg(virt, msl);
+		if (ms == NULL)
 			return RTE_BAD_IOVA;
-		return be->ops->virt2iova(be, virt);
+		if (be->ops->virt2iova != NULL)
+			return be->ops->virt2iova(be, virt);
+		if (hm_memseg_iova_is_va() == 0)
+			return ms->iova + ((uintptr_t)virt - (uintptr_t)ms->addr);
+		return RTE_BAD_IOVA;
 	}
 	return pagemap_phys(virt);
 }
