@@ -973,6 +973,7 @@ hm_dpdk_check(const char **reason)
 			*reason = "the EAL is not initialised";
 		return -ENODEV;
 	}
+	pthread_rwlock_rdlock(&eal.lcore_lock); /* roles of non-EAL lcores */
 	if (!hm_initialized())
 		why = "the EAL is up but hugemem is not";
 	else if (eal.main_lcore >= RTE_MAX_LCORE || eal.lc[eal.main_lcore].role != ROLE_RTE)
@@ -1004,6 +1005,7 @@ hm_dpdk_check(const char **reason)
 		if (hits != 1)
 			why = "EAL lcore indexes are not 0..n-1 each once";
 	}
+	pthread_rwlock_unlock(&eal.lcore_lock);
 	if (why != NULL) {
 		if (reason != NULL)
 			*reason = why;

@@ -307,7 +307,8 @@ rte_eal_lcore_role(unsigned int lcore_id)
 {
 	if (!eal.up || lcore_id >= RTE_MAX_LCORE)
 		return ROLE_OFF;
-	return eal.lc[lcore_id].role;
+	/* non-EAL roles change while other threads read them */
+	return __atomic_load_n(&eal.lc[lcore_id].role, __ATOMIC_ACQUIRE);
 }
 
 int
@@ -330,7 +331,7 @@ rte_lcore_count(void)
 	unsigned int n = 0;
 
 	for (unsigned int i = 0; eal.up && i < RTE_MAX_LCORE; i++)
-		n += eal.lc[i].role == ROLE_RTE;
+		n += rte_eal_lcore_role(i) == ROLE_RTE;
 	return n;
 }
 
@@ -399,12 +400,14 @@ rte_lcore_to_cpu_id(int lcore_id)
 rte_cpuset_t
 rte_lcore_cpuset(unsigned int lcore_id)
 {
-	rte_cpuset_t none;
+	rte_cpuset_t cs;
 
-	if (eal.up && lcore_id < RTE_MAX_LCORE && eal.lc[lcore_id].role != ROLE_OFF)
-		return eal.lc[lcore_id].cpuset;
-	CPU_ZERO(&none);
-	return none;
+	CPU_ZERO(&cs);
+	pthread_rwlock_rdlock(&eal.lcore_lock);
+	if (rte_eal_lcore_role(lcore_id) != ROLE_OFF)
+		cs = eal.lc[lcore_id].cpuset;
+	pthread_rwlock_unlock(&eal.lcore_lock);
+	return cs;
 }
 
 int
@@ -592,7 +595,7 @@ rte_thread_register(void)
 		RTE_LOG(DEBUG, EAL, "rte_thread_register: no free lcore\n");
 		return eal_err(ENOMEM);
 	}
-	eal.lc[id].role = ROLE_NON_EAL;
+	__atomic_store_n(&eal.lc[id].role, ROLE_NON_EAL, __ATOMIC_RELEASE);
 	eal.lc[id].core_index = -1;
 	if (pthread_getaffinity_np(pthread_self(), sizeof(rte_cpuset_t), &eal.lc[id].cpuset) != 0)
 		CPU_ZERO(&eal.lc[id].cpuset);
@@ -604,7 +607,7 @@ rte_thread_register(void)
 	if (failed != NULL) {
 		for (cb = callbacks; cb != failed; cb = cb->next)
 			cb_uninit(cb, id);
-		eal.lc[id].role = ROLE_OFF;
+		__atomic_store_n(&eal.lc[id].role, ROLE_OFF, __ATOMIC_RELEASE);
 		pthread_rwlock_unlock(&eal.lcore_lock);
 		hm_thread_unregister();
 		RTE_LOG(DEBUG, EAL, "rte_thread_register: callback %s refused lcore %u\n",
@@ -629,7 +632,7 @@ rte_thread_unregister(void)
 	}
 	for (struct lcore_cb *cb = callbacks; cb != NULL; cb = cb->next)
 		cb_uninit(cb, id);
-	eal.lc[id].role = ROLE_OFF;
+	__atomic_store_n(&eal.lc[id].role, ROLE_OFF, __ATOMIC_RELEASE);
 	CPU_ZERO(&eal.lc[id].cpuset);
 	pthread_rwlock_unlock(&eal.lcore_lock);
 	hm_thread_unregister();

@@ -147,14 +147,16 @@ opt_matches(const struct level_opt *o, const char *name)
 int
 rte_openlog_stream(FILE *f)
 {
-	lg.stream = f;
+	__atomic_store_n(&lg.stream, f, __ATOMIC_RELEASE);
 	return 0;
 }
 
 FILE *
 rte_log_get_stream(void)
 {
-	return lg.stream != NULL ? lg.stream : stderr;
+	FILE *f = __atomic_load_n(&lg.stream, __ATOMIC_ACQUIRE);
+
+	return f != NULL ? f : stderr;
 }
 
 void

@@ -195,8 +195,10 @@ rte_thread_set_affinity(rte_cpuset_t *cpusetp)
 	if (cpusetp == NULL || pthread_setaffinity_np(pthread_self(), sizeof(*cpusetp), cpusetp) != 0)
 		return -1;
 	if (eal.up && id < RTE_MAX_LCORE) {
+		pthread_rwlock_wrlock(&eal.lcore_lock);
 		eal.lc[id].cpuset = *cpusetp;
 		eal.lc[id].pinned = true;
+		pthread_rwlock_unlock(&eal.lcore_lock);
 	}
 	return 0;
 }
@@ -346,7 +348,7 @@ rte_ctrl_thread_create(pthread_t *thread, const char *name, const pthread_attr_t
 		CPU_ZERO(&base);
 	cs.cpus = base;
 	for (unsigned int i = 0; eal.up && i < RTE_MAX_LCORE; i++)
-		if (eal.lc[i].role == ROLE_RTE && eal.lc[i].pinned)
+		if (rte_eal_lcore_role(i) == ROLE_RTE && eal.lc[i].pinned)
 			for (unsigned int c = 0; c < CPU_SETSIZE; c++)
 				if (CPU_ISSET(c, &eal.lc[i].cpuset))
 					CPU_CLR(c, &cs.cpus);
