@@ -203,7 +203,7 @@ static struct {
 	rte_spinlock_t sl;
 	rte_spinlock_recursive_t rsl;
 	rte_rwlock_t rw;
-	uint64_t plain;        /* guarded by sl, rsl or rw (write) */
+	uint64_t by_sl, by_rsl, by_rw; /* guarded by sl, rsl, rw (write) */
 	volatile uint32_t go;
 } sh;
 
@@ -217,15 +217,15 @@ hammer(void *arg)
 		rte_atomic32_add(&sh.a32, 2);
 		rte_atomic64_add_return(&sh.a64, 3);
 		rte_spinlock_lock(&sh.sl);
-		sh.plain++;
+		sh.by_sl++;
 		rte_spinlock_unlock(&sh.sl);
 		rte_spinlock_recursive_lock(&sh.rsl);
 		rte_spinlock_recursive_lock(&sh.rsl);
-		sh.plain++;
+		sh.by_rsl++;
 		rte_spinlock_recursive_unlock(&sh.rsl);
 		rte_spinlock_recursive_unlock(&sh.rsl);
 		rte_rwlock_write_lock(&sh.rw);
-		sh.plain++;
+		sh.by_rw++;
 		rte_rwlock_write_unlock(&sh.rw);
 		rte_rwlock_read_lock(&sh.rw);
 		rte_rwlock_read_unlock(&sh.rw);
@@ -341,7 +341,9 @@ test_dpdk_util_atomics_and_locks(void **state)
 	assert_int_equal(rte_atomic16_read(&sh.a16), (int16_t)(N_THREADS * N_ITER));
 	assert_int_equal(rte_atomic32_read(&sh.a32), 2 * N_THREADS * N_ITER);
 	assert_int_equal(rte_atomic64_read(&sh.a64), 3 * N_THREADS * N_ITER);
-	assert_int_equal(sh.plain, 3 * N_THREADS * N_ITER);
+	assert_int_equal(sh.by_sl, N_THREADS * N_ITER);
+	assert_int_equal(sh.by_rsl, N_THREADS * N_ITER);
+	assert_int_equal(sh.by_rw, N_THREADS * N_ITER);
 	{
 		volatile uint16_t v16 = 5;
 		volatile uint64_t v64 = 6;
@@ -690,6 +692,18 @@ thread_fn(void *arg)
 	return (uint32_t)(uintptr_t)arg * 2;
 }
 
+static volatile int thread_hold;
+
+/* Runs until released, so that its affinity and priority can be asked. */
+static uint32_t
+hold_fn(void *arg)
+{
+	(void)arg;
+	while (__atomic_load_n(&thread_hold, __ATOMIC_ACQUIRE))
+		sched_yield();
+	return 0;
+}
+
 static volatile int ctrl_hold;
 
 static void *
@@ -738,7 +752,8 @@ test_dpdk_util_threads(void **state)
 	assert_int_equal(rte_thread_attr_set_affinity(&attr, NULL), EINVAL);
 	assert_int_equal(rte_thread_attr_get_affinity(&attr, &got), 0);
 	assert_true(CPU_EQUAL(&cs, &got));
-	assert_int_equal(rte_thread_create(&t, &attr, thread_fn, (void *)1), 0);
+	__atomic_store_n(&thread_hold, 1, __ATOMIC_RELEASE);
+	assert_int_equal(rte_thread_create(&t, &attr, hold_fn, NULL), 0);
 	assert_int_equal(rte_thread_get_affinity_by_id(t, &got), 0);
 	assert_int_equal(rte_thread_set_affinity_by_id(t, &cs), 0);
 	assert_int_equal(rte_thread_set_affinity_by_id(t, NULL), EINVAL);
@@ -747,6 +762,7 @@ test_dpdk_util_threads(void **state)
 	assert_int_equal(rte_thread_get_priority(t, NULL), EINVAL);
 	assert_int_equal(rte_thread_set_priority(t, RTE_THREAD_PRIORITY_NORMAL), 0);
 	assert_int_equal(rte_thread_set_priority(t, (enum rte_thread_priority)9), EINVAL);
+	__atomic_store_n(&thread_hold, 0, __ATOMIC_RELEASE);
 	assert_int_equal(rte_thread_join(t, NULL), 0);
 	assert_int_equal(rte_thread_create(&t, NULL, thread_fn, NULL), 0);
 	assert_int_equal(rte_thread_detach(t), 0);

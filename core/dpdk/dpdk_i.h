@@ -13,6 +13,7 @@
 #define HUGEMEM_DPDK_I_H
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -41,6 +42,7 @@ struct eal_lcore {
 	bool quit;
 	void *stack;             /* --huge-worker-stack: hm_malloc'ed stack, else NULL */
 	int start_rc;            /* the worker's lcore registration, reported at start */
+	sem_t started;           /* posted once start_rc is set; destroyed after the join */
 };
 
 struct eal_state {

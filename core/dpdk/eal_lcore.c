@@ -39,23 +39,17 @@ static struct lcore_cb *callbacks; /* registration order; under eal.lcore_lock *
 
 /* ---------------------------------------------------------------- workers */
 
-struct worker_start {
-	struct eal_lcore *l;
-	sem_t started;
-};
-
 static void *
 worker_main(void *p)
 {
-	struct worker_start *ws = p;
-	struct eal_lcore *l = ws->l;
+	struct eal_lcore *l = p;
 	unsigned int id = (unsigned int)(l - eal.lc);
 	char name[RTE_MAX_THREAD_NAME_LEN];
 
 	l->start_rc = hm_thread_register_id(id);
 	snprintf(name, sizeof(name), "rte-worker-%u", id);
 	pthread_setname_np(pthread_self(), name);
-	sem_post(&ws->started); /* ws is the creator's: not touched after this */
+	sem_post(&l->started);
 	if (l->start_rc < 0)
 		return NULL;
 	pthread_mutex_lock(&l->mu);
@@ -91,6 +85,7 @@ stop_worker(struct eal_lcore *l)
 	pthread_cond_broadcast(&l->cv);
 	pthread_mutex_unlock(&l->mu);
 	pthread_join(l->thread, NULL);
+	sem_destroy(&l->started);
 	l->has_thread = false;
 	if (l->stack != NULL) {
 		hm_free(l->stack);
@@ -101,7 +96,6 @@ stop_worker(struct eal_lcore *l)
 static int
 start_worker(struct eal_lcore *l)
 {
-	struct worker_start ws = { .l = l };
 	pthread_attr_t at;
 	int rc;
 
@@ -111,7 +105,7 @@ start_worker(struct eal_lcore *l)
 	l->quit = false;
 	l->ret = 0;
 	l->f = NULL;
-	sem_init(&ws.started, 0, 0);
+	sem_init(&l->started, 0, 0);
 	pthread_attr_init(&at);
 	if (l->pinned)
 		pthread_attr_setaffinity_np(&at, sizeof(l->cpuset), &l->cpuset);
@@ -123,25 +117,24 @@ start_worker(struct eal_lcore *l)
 			RTE_LOG(ERR, EAL, "no hugepage memory for the stack of lcore %u\n",
 				(unsigned int)(l - eal.lc));
 			pthread_attr_destroy(&at);
-			sem_destroy(&ws.started);
+			sem_destroy(&l->started);
 			return eal_err(ENOMEM);
 		}
 		pthread_attr_setstack(&at, l->stack, eal.worker_stack);
 	}
-	rc = pthread_create(&l->thread, &at, worker_main, &ws);
+	rc = pthread_create(&l->thread, &at, worker_main, l);
 	pthread_attr_destroy(&at);
 	if (rc != 0) {
 		hm_free(l->stack);
 		l->stack = NULL;
-		sem_destroy(&ws.started);
+		sem_destroy(&l->started);
 		RTE_LOG(ERR, EAL, "cannot create the thread of lcore %u: %s\n",
 			(unsigned int)(l - eal.lc), strerror(rc));
 		return eal_err(rc);
 	}
 	l->has_thread = true;
-	while (sem_wait(&ws.started) != 0)
+	while (sem_wait(&l->started) != 0)
 		;
-	sem_destroy(&ws.started);
 	if (l->start_rc < 0) {
 		RTE_LOG(ERR, EAL, "lcore %u: %s\n", (unsigned int)(l - eal.lc), hm_strerror(l->start_rc));
 		stop_worker(l);

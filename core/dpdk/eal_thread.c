@@ -315,55 +315,54 @@ struct ctrl_start {
 	void *(*fn)(void *);
 	void *arg;
 	rte_cpuset_t cpus;
-	pthread_barrier_t started;
 };
 
 static void *
 ctrl_main(void *p)
 {
-	struct ctrl_start *cs = p;
-	void *(*fn)(void *) = cs->fn;
-	void *arg = cs->arg;
+	struct ctrl_start cs = *(struct ctrl_start *)p;
 
-	pthread_setaffinity_np(pthread_self(), sizeof(cs->cpus), &cs->cpus);
-	pthread_barrier_wait(&cs->started); /* cs belongs to the creator after this */
-	return fn(arg);
+	free(p); /* the new thread's: the creator does not wait for it */
+	pthread_setaffinity_np(pthread_self(), sizeof(cs.cpus), &cs.cpus);
+	return cs.fn(cs.arg);
 }
 
 int
 rte_ctrl_thread_create(pthread_t *thread, const char *name, const pthread_attr_t *attr,
 		       void *(*start_routine)(void *), void *arg)
 {
-	struct ctrl_start cs;
+	struct ctrl_start *cs;
 	rte_cpuset_t base;
 	int rc;
 
 	if (thread == NULL || name == NULL || start_routine == NULL)
 		return -EINVAL;
-	cs.fn = start_routine;
-	cs.arg = arg;
+	cs = malloc(sizeof(*cs));
+	if (cs == NULL)
+		return -ENOMEM;
+	cs->fn = start_routine;
+	cs->arg = arg;
 	/* the CPUs rte_eal_init found, minus those of the pinned EAL lcores */
-	base = eal.up ? eal.init_affinity : (rte_cpuset_t){ 0 };
-	if (!eal.up && pthread_getaffinity_np(pthread_self(), sizeof(base), &base) != 0)
+	CPU_ZERO(&base);
+	if (eal.up)
+		base = eal.init_affinity;
+	else if (pthread_getaffinity_np(pthread_self(), sizeof(base), &base) != 0)
 		CPU_ZERO(&base);
-	cs.cpus = base;
+	cs->cpus = base;
 	for (unsigned int i = 0; eal.up && i < RTE_MAX_LCORE; i++)
 		if (rte_eal_lcore_role(i) == ROLE_RTE && eal.lc[i].pinned)
 			for (unsigned int c = 0; c < CPU_SETSIZE; c++)
 				if (CPU_ISSET(c, &eal.lc[i].cpuset))
-					CPU_CLR(c, &cs.cpus);
-	if (CPU_COUNT(&cs.cpus) == 0)
-		cs.cpus = base;
-	if (CPU_COUNT(&cs.cpus) == 0)
-		CPU_SET(0, &cs.cpus);
-	pthread_barrier_init(&cs.started, NULL, 2);
-	rc = pthread_create(thread, attr, ctrl_main, &cs);
+					CPU_CLR(c, &cs->cpus);
+	if (CPU_COUNT(&cs->cpus) == 0)
+		cs->cpus = base;
+	if (CPU_COUNT(&cs->cpus) == 0)
+		CPU_SET(0, &cs->cpus);
+	rc = pthread_create(thread, attr, ctrl_main, cs);
 	if (rc != 0) {
-		pthread_barrier_destroy(&cs.started);
+		free(cs);
 		return -rc;
 	}
-	pthread_barrier_wait(&cs.started);
-	pthread_barrier_destroy(&cs.started);
 	rte_thread_setname(*thread, name);
 	return 0;
 }
