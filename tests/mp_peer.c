@@ -45,7 +45,9 @@
  *   cleanup                 hm_cleanup (also done at exit when not given)
  */
 #include <errno.h>
+#include <execinfo.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -338,6 +340,22 @@ run_checks(void)
 		fail("hm_mp_check: %s", hm_last_error());
 }
 
+/* A crash says so (and where) on stderr: the test prints the peer's stderr. */
+static void
+on_crash(int sig)
+{
+	void *frames[32];
+	int n = backtrace(frames, 32);
+	static const char msg[] = "CRASH: signal ";
+	char num[4] = { (char)('0' + sig / 10), (char)('0' + sig % 10), '\n', 0 };
+
+	(void)!write(2, msg, sizeof(msg) - 1);
+	(void)!write(2, num, 3);
+	backtrace_symbols_fd(frames, n, 2);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -350,6 +368,9 @@ main(int argc, char **argv)
 			break;
 		}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGSEGV, on_crash);
+	signal(SIGBUS, on_crash);
+	signal(SIGABRT, on_crash);
 	for (int i = opt_end + 1; i < argc; i++) {
 		char *a = argv[i], *v = strchr(a, '=');
 		step = a;

@@ -68,6 +68,10 @@ slurp(const char *path, char *buf, size_t cap)
  * Start mp_peer with hugemem options @p opts (NULL-terminated; the backend's
  * and --file-prefix are added) and steps @p steps (NULL-terminated).
  */
+/* Peers started and not yet waited for (wait_file watches them). */
+#define MAX_RUNNING 8
+static struct peer_run *running[MAX_RUNNING];
+
 static void
 peer_start(struct peer_run *r, const char *const *opts, const char *const *steps)
 {
@@ -98,6 +102,12 @@ peer_start(struct peer_run *r, const char *const *opts, const char *const *steps
 	argv[n] = NULL;
 	r->pid = fork();
 	assert_true(r->pid >= 0);
+	if (r->pid > 0)
+		for (unsigned int i = 0; i < MAX_RUNNING; i++)
+			if (running[i] == NULL) {
+				running[i] = r;
+				break;
+			}
 	if (r->pid == 0) {
 		int fo = open(r->out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		int fe = open(r->err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -111,11 +121,20 @@ peer_start(struct peer_run *r, const char *const *opts, const char *const *steps
 	}
 }
 
+static void
+peer_forget(struct peer_run *r)
+{
+	for (unsigned int i = 0; i < MAX_RUNNING; i++)
+		if (running[i] == r)
+			running[i] = NULL;
+}
+
 static int
 peer_wait(struct peer_run *r)
 {
 	int st = 0;
 
+	peer_forget(r);
 	assert_int_equal(waitpid(r->pid, &st, 0), r->pid);
 	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	slurp(r->out_path, r->out, sizeof(r->out));
@@ -142,11 +161,22 @@ sync_file(char *buf, size_t len, const char *name)
 	return buf;
 }
 
+/* Wait for @p path; a peer that fails meanwhile fails the test with its output. */
 static void
 wait_file(const char *path)
 {
 	struct stat st;
 	for (int ms = 0; stat(path, &st) != 0; ms++) {
+		for (unsigned int i = 0; i < MAX_RUNNING; i++) {
+			siginfo_t si = { 0 };
+			if (running[i] == NULL ||
+			    waitid(P_PID, (id_t)running[i]->pid, &si,
+				   WEXITED | WNOHANG | WNOWAIT) != 0 || si.si_pid == 0 ||
+			    (si.si_code == CLD_EXITED && si.si_status == 0))
+				continue;
+			printf("# a peer failed while the test waited for %s\n", path);
+			assert_int_equal(peer_wait(running[i]), 0);
+		}
 		assert_true(ms < 20000);
 		usleep(1000);
 	}
@@ -165,6 +195,7 @@ setup(void **state)
 {
 	(void)state;
 	test_no++;
+	memset(running, 0, sizeof(running));
 	snprintf(prefix, sizeof(prefix), "mp%d-%u", (int)getpid(), test_no);
 	snprintf(run_dir, sizeof(run_dir), "%s/%s", run_base, prefix);
 	return 0;
@@ -810,6 +841,7 @@ test_multiprocess_sigkill(void **state)
 		usleep((useconds_t)(r >> 16) % 20000);
 		kill(victim.pid, SIGKILL);
 		int st;
+		peer_forget(&victim);
 		assert_int_equal(waitpid(victim.pid, &st, 0), victim.pid);
 		unlink(victim.out_path);
 		unlink(victim.err_path);

@@ -53,6 +53,8 @@ HM_INTERNAL int hm_fail_log(int err, const char *fmt, ...) HM_PRINTF(2, 3);
 
 /* Default base hint: low addresses keep IOVA-as-VA under narrow DMA masks. */
 #define HM_VA_BASE_DEFAULT 0x100000000ULL
+/* Where reservations go when the default range is taken (sanitizer shadows). */
+#define HM_VA_BASE_ALT 0x200000000000ULL
 
 enum {
 	HM_VA_EXACT = 1 << 0, /* requested is an exact address, not a hint */

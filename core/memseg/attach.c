@@ -64,8 +64,10 @@ bit_set(uint64_t *b, uint32_t i, bool on)
 		b[i / 64] &= ~(1ull << (i % 64));
 }
 
+/* @p notify: memory event subscribers of this process hear of it first (a
+ * page the primary freed; not when this process detaches) */
 static void
-unmap_here(unsigned int li, uint32_t k)
+unmap_here(unsigned int li, uint32_t k, bool notify)
 {
 	struct lview *v = &at.lv[li];
 	struct hm_page pg = {
@@ -77,6 +79,8 @@ unmap_here(unsigned int li, uint32_t k)
 		.handle = v->handles[k],
 	};
 
+	if (notify)
+		mem_event_notify(HM_MEM_EVENT_FREE, pg.va, (size_t)pg.page_sz);
 	at.be->ops->page_unmap(at.be, &pg);
 	bit_set(v->bits, k, false);
 	v->handles[k] = 0;
@@ -84,7 +88,7 @@ unmap_here(unsigned int li, uint32_t k)
 }
 
 static int
-attach_here(unsigned int li, uint32_t k, const struct hm_memseg *ms)
+attach_here(unsigned int li, uint32_t k, const struct hm_memseg *ms, bool notify)
 {
 	struct lview *v = &at.lv[li];
 	struct hm_page pg = {
@@ -103,6 +107,8 @@ attach_here(unsigned int li, uint32_t k, const struct hm_memseg *ms)
 	bit_set(v->bits, k, true);
 	v->handles[k] = ms->handle;
 	at.attached++;
+	if (notify)
+		mem_event_notify(HM_MEM_EVENT_ALLOC, pg.va, (size_t)pg.page_sz);
 	return 0;
 }
 
@@ -116,7 +122,7 @@ drop_list(unsigned int li)
 		return;
 	for (uint32_t k = 0; k < v->n && !v->external; k++)
 		if (bit_get(v->bits, k))
-			unmap_here(li, k);
+			unmap_here(li, k, false);
 	if (v->va)
 		hm_va_release(v->base, (size_t)v->len);
 	/* the shared header may be gone (an external list the primary removed):
@@ -174,9 +180,11 @@ add_list(unsigned int li)
 	return 0;
 }
 
-/* Bring list @p li here in line with the shared one. pre: at.lock. */
+/* Bring list @p li here in line with the shared one; @p notify: memory event
+ * subscribers hear of the changes (after attach, DPDK's order: FREE before an
+ * unmap, ALLOC after a map). pre: at.lock. */
 static int
-sync_list(unsigned int li)
+sync_list(unsigned int li, bool notify)
 {
 	struct hm_memseg_list *msl = &at.mcfg->memsegs[li];
 	struct lview *v = &at.lv[li];
@@ -203,14 +211,14 @@ sync_list(unsigned int li)
 			continue;
 		const struct hm_memseg *ms = (const struct hm_memseg *)msl->memseg_arr.data + k;
 		if (ms->len == 0 || ms->handle != v->handles[k])
-			unmap_here(li, k);
+			unmap_here(li, k, notify);
 	}
 	next = hm_fbarray_find_next_used(&msl->memseg_arr, 0);
 	while (next >= 0) {
 		uint32_t k = (uint32_t)next;
 		const struct hm_memseg *ms = (const struct hm_memseg *)msl->memseg_arr.data + k;
 		if (!bit_get(v->bits, k) && ms->len != 0) {
-			rc = attach_here(li, k, ms);
+			rc = attach_here(li, k, ms, notify);
 			if (rc < 0)
 				return rc;
 		}
@@ -232,7 +240,7 @@ memseg_sync_local(void)
 	pthread_mutex_lock(&at.lock);
 	for (unsigned int li = 0; li < HM_MAX_MEMSEG_LISTS && rc == 0; li++)
 		if (li < at.mcfg->n_lists || at.lv[li].n != 0)
-			rc = sync_list(li);
+			rc = sync_list(li, true);
 	pthread_mutex_unlock(&at.lock);
 	return rc;
 }
@@ -264,14 +272,14 @@ memseg_attach(struct hm_mem_config *mcfg, struct hm_backend *be, const char *dir
 		if (mcfg->memsegs[li].len != 0)
 			rc = add_list(li);
 	if (rc == 0)
-		rc = memseg_read_lock();
+		rc = memseg_read_lock(mcfg);
 	if (rc == 0) {
 		for (unsigned int li = 0; li < mcfg->n_lists && rc == 0; li++)
-			rc = sync_list(li);
+			rc = sync_list(li, false);
 		/* from here every page-map change waits for this process */
 		if (rc == 0)
 			mp_set_live(__atomic_load_n(&mcfg->mp.sync_seq, __ATOMIC_ACQUIRE));
-		memseg_read_unlock();
+		memseg_read_unlock(mcfg);
 	}
 	if (rc < 0) {
 		char why[512];
@@ -295,6 +303,7 @@ memseg_detach(void)
 	pthread_mutex_lock(&at.lock);
 	detach_all();
 	memseg_unuse();
+	mem_event_fini();
 	at.mcfg = NULL;
 	at.be = NULL;
 	pthread_mutex_unlock(&at.lock);
