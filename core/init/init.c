@@ -424,6 +424,7 @@ hm_init_config(const struct hm_config *cfg)
 		.runtime_dir = g.run_dir,
 		.prefix = g.prefix,
 		.in_memory = c.in_memory,
+		.no_shconf = c.no_shconf,
 		.huge_dir = c.huge_dir,
 		.huge_unlink = (int)c.huge_unlink,
 		.single_file_segments = c.single_file_segments,
