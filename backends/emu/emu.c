@@ -204,6 +204,9 @@ pagedir_open(struct emu *e, const char *rd)
 	struct stat st;
 	int fd, err, rc;
 
+	/* someone else's directory under the name: say whose before trying to open it */
+	if (lstat(e->pagedir, &st) == 0 && (rc = hm_dir_check(e->pagedir, &st, true)) < 0)
+		goto taken;
 	if (mkdir(e->pagedir, 0700) != 0 && errno != EEXIST) {
 		err = errno;
 		return hm_fail(err, "emu: cannot create page directory %s: %s (runtime dir %s is "
@@ -221,15 +224,17 @@ pagedir_open(struct emu *e, const char *rd)
 	     hm_dir_check(e->pagedir, &st, true);
 	if (rc < 0) {
 		close(fd);
-		return hm_fail(-rc, "emu: page directory: %s. Another user may have taken the "
-			       "name: give hugemem a runtime dir on tmpfs (--runtime-dir or "
-			       "$HUGEMEM_RUNTIME_DIR, e.g. under $XDG_RUNTIME_DIR) and the pages go "
-			       "to <runtime dir>/<prefix>/pages, or use --in-memory", hm_last_error());
+		goto taken;
 	}
 	if (e->dir_fd >= 0)
 		close(e->dir_fd);
 	e->dir_fd = fd;
 	return 0;
+taken:
+	return hm_fail(-rc, "emu: page directory: %s. Another user may have taken the name: "
+		       "give hugemem a runtime dir on tmpfs (--runtime-dir or "
+		       "$HUGEMEM_RUNTIME_DIR, e.g. under $XDG_RUNTIME_DIR) and the pages go to "
+		       "<runtime dir>/<prefix>/pages, or use --in-memory", hm_last_error());
 }
 
 /* Remove a name that is not a page file of any live process (or a dead one's). */

@@ -171,6 +171,30 @@ check_level(const char *p, bool last, bool *saw_link)
 	return hm_dir_check(p, &st, last);
 }
 
+/* mkdir of the level @p p (its first @p len bytes) failed with @p err: say who
+ * owns the level above when that is why (another user took a shared name). */
+static int
+mkdir_failed(const char *p, size_t len, int err)
+{
+	char parent[PATH_MAX], who[96];
+	struct stat st;
+	char *slash;
+
+	snprintf(parent, sizeof(parent), "%.*s", (int)len, p);
+	slash = strrchr(parent, '/');
+	if ((err == EACCES || err == EPERM) && slash != NULL) {
+		if (slash == parent)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		if (stat(parent, &st) == 0)
+			return hm_fail(err, "cannot create %s: %s (%s is owned by %s, mode %04o)",
+				       p, strerror(err), parent, hm_uid_str(st.st_uid, who, sizeof(who)),
+				       (unsigned int)(st.st_mode & 07777));
+	}
+	return hm_fail(err, "cannot create %s: %s", p, strerror(err));
+}
+
 /* Walk the levels of absolute @p path; mkdir (0700) the missing ones when @p make. */
 static int
 walk(const char *path, bool make, size_t *made_len, bool *saw_link)
@@ -191,7 +215,7 @@ walk(const char *path, bool make, size_t *made_len, bool *saw_link)
 				*made_len = i;
 		} else if (make && errno != EEXIST) {
 			err = errno;
-			return hm_fail(err, "cannot create %s: %s", tmp, strerror(err));
+			return mkdir_failed(tmp, i, err);
 		} else {
 			rc = check_level(tmp, last, saw_link);
 			if (rc < 0)
