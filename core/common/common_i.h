@@ -142,6 +142,15 @@ HM_INTERNAL int hm_mkdirs_private(const char *path, size_t *made_len);
  */
 HM_INTERNAL int hm_rmdirs_made(const char *path, size_t made_len);
 
+/*
+ * Size the file of @p fd to @p size bytes. On tmpfs (runtime dirs under /run,
+ * $XDG_RUNTIME_DIR, /dev/shm) the blocks are allocated now, so a full tmpfs is
+ * -ENOMEM here and not a SIGBUS when the mapping is first written; elsewhere the
+ * file is sized sparse (allocating on a disk costs milliseconds per MiB).
+ * @return 0, -ENOMEM (no room), or the errno of fallocate/ftruncate.
+ */
+HM_INTERNAL int hm_file_size(int fd, uint64_t size);
+
 /* Copy absolute @p in to @p out, collapsing '//' and dropping a trailing '/';
  * '.' and '..' components are refused. @return 0, -EINVAL, -ENAMETOOLONG. */
 HM_INTERNAL int hm_path_normalize(const char *in, char *out, size_t len);

@@ -22,9 +22,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "common_i.h"
+
+#ifndef TMPFS_MAGIC
+#define TMPFS_MAGIC 0x01021994
+#endif
 
 const char *
 hm_uid_str(uid_t uid, char *buf, size_t len)
@@ -320,4 +325,19 @@ hm_path_normalize(const char *in, char *out, size_t len)
 	}
 	out[o] = '\0';
 	return 0;
+}
+
+int
+hm_file_size(int fd, uint64_t size)
+{
+	struct statfs sfs;
+	int err;
+
+	if (fstatfs(fd, &sfs) == 0 && sfs.f_type == TMPFS_MAGIC) {
+		do {
+			err = posix_fallocate(fd, 0, (off_t)size);
+		} while (err == EINTR);
+		return err == 0 ? 0 : -(err == ENOSPC ? ENOMEM : err);
+	}
+	return ftruncate(fd, (off_t)size) == 0 ? 0 : -errno;
 }

@@ -544,13 +544,12 @@ hm_fbarray_init(struct hm_fbarray *arr, const char *name, unsigned int len,
 			goto fail;
 		}
 		/* Truncating to 0 first discards old contents: the pages read as zeros.
-		 * The blocks are allocated now: a full file system is an error here,
+		 * On tmpfs the blocks are allocated now: a full tmpfs is an error here,
 		 * not a SIGBUS when an element is first written. */
-		if (ftruncate(fd, 0) != 0 ||
-		    (errno = posix_fallocate(fd, 0, (off_t)lo.size)) != 0) {
-			int err = errno == ENOSPC ? ENOMEM : errno;
-			rc = hm_fail(err, "fbarray init '%s': cannot allocate %zu bytes for %s: %s",
-				     name, lo.size, path, hm_strerror(errno));
+		if (ftruncate(fd, 0) != 0 || (rc = hm_file_size(fd, lo.size)) != 0) {
+			rc = hm_fail(rc < 0 ? -rc : errno, "fbarray init '%s': cannot size %s to "
+				     "%zu bytes: %s", name, path, lo.size,
+				     hm_strerror(rc < 0 ? rc : errno));
 			goto fail;
 		}
 		p = mmap(va, lo.size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);

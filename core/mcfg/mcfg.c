@@ -78,9 +78,14 @@ mcfg_create(const char *dir)
 				   "another primary process is running on %s: give this one its "
 				   "own --file-prefix", cfg_path);
 	}
-	/* blocks allocated now: a full file system fails here, not with a SIGBUS */
-	if (ftruncate(fd, 0) < 0 || (errno = posix_fallocate(fd, 0, (off_t)sz)) != 0)
+	/* on tmpfs the blocks are allocated now: a full one fails here, not with a SIGBUS */
+	if (ftruncate(fd, 0) < 0)
 		goto fail_errno;
+	err = hm_file_size(fd, sz);
+	if (err < 0) {
+		errno = -err;
+		goto fail_errno;
+	}
 	m = mmap(va, sz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
 	if (m == MAP_FAILED)
 		goto fail_errno;
