@@ -3,7 +3,8 @@
  * hm_init / hm_cleanup. Order (each step undone in reverse on failure and at
  * cleanup):
  *   1. resolve the config (environment defaults) and validate it;
- *   2. runtime dir <base>/<prefix> (not in --in-memory mode);
+ *   2. runtime dir <base>/<prefix> (not in --in-memory mode), private to the euid
+ *      (docs/security.md);
  *   3. shared config: file + primary lock, or anonymous (--no-shconf);
  *   4. remove leftover fbarray files of a dead run of the same prefix;
  *   5. backend instance, probe;
