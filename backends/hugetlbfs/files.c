@@ -184,8 +184,9 @@ htlb_clean_dir(struct htlb *h, struct size_state *s)
 /*
  * Deal with what sits at @p path before a new file of ours is made there (the
  * directory is locked shared): nothing; a file a live process maps (-EBUSY); under
- * never, a reusable leftover (*kept: its fd, locked exclusive); anything else is
- * removed, or -EPERM when it cannot be (someone else's file we may not delete).
+ * never, a reusable leftover (*kept: its fd, locked exclusive); anything else that
+ * is not a regular file, or that we could lock, is removed; -EPERM when it cannot
+ * be, or when we cannot open it to know whether it is live (another user's).
  */
 static int
 take_leftover(struct htlb *h, const char *path, const char *what, int *kept)
@@ -198,6 +199,17 @@ take_leftover(struct htlb *h, const char *path, const char *what, int *kept)
 	fd = htlb_open_page_file(AT_FDCWD, path, O_RDWR);
 	if (fd < 0 && errno == ENOENT)
 		return 0;
+	if (fd < 0 && errno != ELOOP) {
+		/* a file we cannot even open (another user's): whether a live process
+		 * maps it is unknown, so it is not ours to delete */
+		err = errno;
+		if (lstat(path, &st) != 0)
+			st.st_uid = (uid_t)-1;
+		return hm_fail(err == EACCES ? EPERM : err, "hugetlbfs: %s %s (owned by %s) is "
+			       "in the way and cannot be opened: %s; remove it or use another "
+			       "--file-prefix", what, path, hm_uid_str(st.st_uid, who, sizeof(who)),
+			       strerror(err));
+	}
 	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		close(fd);
 		return hm_fail(EBUSY, "hugetlbfs: %s %s is in use by another live process "

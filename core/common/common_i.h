@@ -117,12 +117,12 @@ HM_INTERNAL int hm_open_private(int dir_fd, const char *name, int flags, mode_t 
 				unsigned int checks, struct stat *st_out);
 
 /*
- * Check a directory's @p st (of @p path): @p private: owned by the euid and not
+ * Check a directory's @p st (of @p path): @p own: owned by the euid and not
  * writable by group/other; else a trusted ancestor: owned by root or the euid,
  * writable by group/other only with the sticky bit.
  * @return 0, -ENOTDIR or -EACCES with a message naming the owner or mode.
  */
-HM_INTERNAL int hm_dir_check(const char *path, const struct stat *st, bool private);
+HM_INTERNAL int hm_dir_check(const char *path, const struct stat *st, bool own);
 
 /*
  * mkdir -p @p path (absolute) with mode 0700, checking every level that already

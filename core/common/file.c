@@ -117,14 +117,14 @@ hm_open_private(int dir_fd, const char *name, int flags, mode_t mode, unsigned i
 }
 
 int
-hm_dir_check(const char *path, const struct stat *st, bool private)
+hm_dir_check(const char *path, const struct stat *st, bool own)
 {
 	char who[96], me[96];
 	uid_t eu = geteuid();
 
 	if (!S_ISDIR(st->st_mode))
 		return hm_fail(ENOTDIR, "%s is %s, not a directory", path, kind_str(st->st_mode));
-	if (private) {
+	if (own) {
 		if (st->st_uid != eu)
 			return hm_fail(EACCES, "%s is owned by %s, not by %s", path,
 				       hm_uid_str(st->st_uid, who, sizeof(who)),
