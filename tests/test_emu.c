@@ -1394,86 +1394,6 @@ test_emu_map_failure_path(void **state)
 	hm_va_release(va, K4);
 }
 
-/*
- * Issue 17 items 1, 2, 6 at the backend: in the page dir a symlink or FIFO under
- * a page name is removed by the cleaner, never followed or waited on; a page
- * file another live instance maps is neither deleted by a second primary's
- * cleaner nor taken over (-EBUSY), and a --no-shconf instance uses names of its
- * own; attach takes only a private file of ours; a page dir others can write is
- * refused. Before, the cleaner deleted the live instance's files and the second
- * instance replaced them.
- */
-static void
-test_emu_hostile_pagedir(void **state)
-{
-	struct hm_backend a, b, c = { .ops = &hm_emu_ops };
-	struct hm_backend_params p;
-	struct hm_page pa, pb, pc;
-	char victim[PATH_MAX], path[2 * PATH_MAX], fifo[2 * PATH_MAX];
-	char *va = reserve(3 * K4, K4);
-	struct stat st;
-
-	(void)state;
-	hm_test_quiet_log();
-	assert_true(mkdir(pagedir, 0700) == 0 || errno == EEXIST);
-	snprintf(victim, sizeof(victim), "%s/victim", rundir);
-	write_file(rundir, "victim", "precious");
-	snprintf(path, sizeof(path), "%s/" PREFIX "map_4k_0_0", pagedir);
-	assert_int_equal(symlink(victim, path), 0);
-	snprintf(fifo, sizeof(fifo), "%s/" PREFIX "map_4k_0_1", pagedir);
-	assert_int_equal(mkfifo(fifo, 0600), 0);
-	be_create(&a, "4K=4", NULL);
-	assert_int_equal(access(fifo, F_OK), -1);
-	assert_int_equal(lstat(path, &st), -1);
-	assert_int_equal(stat(victim, &st), 0);
-	assert_int_equal(st.st_size, 8);
-	/* a live page of a: a second primary leaves it alone and cannot take it */
-	assert_int_equal(map_page(&a, va, K4, 0, &pa), 0);
-	va[0] = 'a';
-	be_create(&b, "4K=4", NULL);
-	assert_true(file_exists(pagedir, PREFIX "map_4k_0_0"));
-	assert_err(map_page(&b, va + K4, K4, 0, &pb), -EBUSY, "mapped by another live process");
-	assert_reserved(va + K4, K4);
-	hm_emu_ops.destroy(&b);
-	assert_true(file_exists(pagedir, PREFIX "map_4k_0_0"));
-	/* a --no-shconf instance of the same prefix: its own names */
-	params_init(&p, "4K=4");
-	p.no_shconf = true;
-	assert_int_equal(hm_emu_ops.create(&c, &p), 0);
-	assert_int_equal(map_page(&c, va + 2 * K4, K4, 0, &pc), 0);
-	assert_int_equal(hm_test_count_files(pagedir), 2);
-	hm_emu_ops.destroy(&c);
-	assert_int_equal(hm_test_count_files(pagedir), 1);
-	assert_int_equal(va[0], 'a');
-	/* attach: only a private file of ours */
-	struct hm_backend s2 = { .ops = &hm_emu_ops };
-	params_init(&p, "4K=4");
-	p.secondary = true;
-	assert_int_equal(hm_emu_ops.create(&s2, &p), 0);
-	assert_int_equal(chmod(path, 0644), 0);
-	struct hm_page at = pa;
-	at.va = va + K4;
-	assert_err(hm_emu_ops.page_attach(&s2, &at), -EPERM, "mode 0644");
-	assert_int_equal(chmod(path, 0600), 0);
-	assert_int_equal(hm_emu_ops.page_attach(&s2, &at), 0);
-	assert_int_equal(va[K4], 'a');
-	hm_emu_ops.page_unmap(&s2, &at);
-	hm_emu_ops.destroy(&s2);
-	hm_emu_ops.page_unmap(&a, &pa);
-	hm_emu_ops.destroy(&a);
-	assert_int_equal(hm_test_count_files(pagedir), -1);
-	/* a page dir others can write in is not ours to use */
-	assert_int_equal(mkdir(pagedir, 0700), 0);
-	assert_int_equal(chmod(pagedir, 0777), 0);
-	params_init(&p, "4K=4");
-	assert_err(hm_emu_ops.create(&c, &p), -EACCES, "mode 0777");
-	assert_err(hm_emu_ops.create(&c, &p), -EACCES, "--in-memory");
-	assert_int_equal(rmdir(pagedir), 0);
-	unlink(victim);
-	hm_va_release(va, 3 * K4);
-	hm_log_set_hook(NULL, NULL);
-}
-
 static void
 test_emu_destroy_cleanup(void **state)
 {
@@ -1609,7 +1529,6 @@ main(void)
 		cmocka_unit_test(test_emu_map_failure_path),
 		cmocka_unit_test(test_emu_destroy_cleanup),
 		cmocka_unit_test(test_emu_probe),
-		cmocka_unit_test(test_emu_hostile_pagedir),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

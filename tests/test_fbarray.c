@@ -1243,73 +1243,6 @@ test_fbarray_dump(void **state)
 	assert_int_equal(hm_fbarray_destroy(&a), 0);
 }
 
-/*
- * Issue 17 item 1: whatever sits under an array's file name, init never follows
- * a symlink, never waits on a FIFO and never truncates a file that is not
- * privately ours (another name reaches it, or group/other may use it); attach
- * takes only a private regular file of ours. The victim keeps its bytes.
- * Before, init opened the name with O_CREAT|O_RDWR and truncated whatever it
- * reached: the victim behind the symlink became an empty array.
- */
-static void
-test_fbarray_hostile_files(void **state)
-{
-	struct hm_fbarray a, b;
-	char path[PATH_MAX], victim[PATH_MAX];
-	struct stat st;
-	int fd;
-
-	(void)state;
-	file_path(path, sizeof(path), "hostile");
-	snprintf(victim, sizeof(victim), "%s/victim", tdir);
-	fd = open(victim, O_CREAT | O_TRUNC | O_WRONLY, 0600);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, "precious", 8), 8);
-	close(fd);
-	/* a symlink */
-	assert_int_equal(symlink(victim, path), 0);
-	assert_int_equal(hm_fbarray_init(&a, "hostile", 100, 8, tdir), -ELOOP);
-	assert_non_null(strstr(hm_last_error(), "symlink"));
-	assert_int_equal(stat(victim, &st), 0);
-	assert_int_equal(st.st_size, 8);
-	assert_int_equal(unlink(path), 0);
-	/* a FIFO (a blocking open would never return) */
-	assert_int_equal(mkfifo(path, 0600), 0);
-	assert_int_equal(hm_fbarray_init(&a, "hostile", 100, 8, tdir), -ELOOP);
-	assert_non_null(strstr(hm_last_error(), "FIFO"));
-	assert_int_equal(unlink(path), 0);
-	/* a second hard link to the victim */
-	assert_int_equal(link(victim, path), 0);
-	assert_int_equal(hm_fbarray_init(&a, "hostile", 100, 8, tdir), -EPERM);
-	assert_non_null(strstr(hm_last_error(), "hard links"));
-	assert_int_equal(stat(victim, &st), 0);
-	assert_int_equal(st.st_size, 8);
-	assert_int_equal(unlink(path), 0);
-	/* a file others may read or write */
-	fd = open(path, O_CREAT | O_WRONLY, 0600);
-	assert_true(fd >= 0);
-	assert_int_equal(fchmod(fd, 0666), 0);
-	close(fd);
-	assert_int_equal(hm_fbarray_init(&a, "hostile", 100, 8, tdir), -EPERM);
-	assert_non_null(strstr(hm_last_error(), "mode 0666"));
-	assert_int_equal(unlink(path), 0);
-	/* attach refuses the same things once the array exists */
-	assert_int_equal(hm_fbarray_init(&a, "hostile", 100, 8, tdir), 0);
-	b = a;
-	assert_int_equal(hm_fbarray_detach(&a), 0);
-	assert_int_equal(chmod(path, 0644), 0);
-	assert_int_equal(hm_fbarray_attach(&b, tdir), -EPERM);
-	assert_int_equal(chmod(path, 0600), 0);
-	assert_int_equal(rename(path, victim), 0); /* the array's file is now "victim" */
-	assert_int_equal(symlink(victim, path), 0);
-	assert_int_equal(hm_fbarray_attach(&b, tdir), -ELOOP);
-	assert_int_equal(unlink(path), 0);
-	assert_int_equal(rename(victim, path), 0);
-	assert_int_equal(hm_fbarray_attach(&b, tdir), 0);
-	assert_int_equal(hm_fbarray_destroy(&b), 0);
-	assert_int_equal(stat(path, &st), -1);
-}
-
 int
 main(void)
 {
@@ -1325,7 +1258,6 @@ main(void)
 		cmocka_unit_test(test_fbarray_no_leaks),
 		cmocka_unit_test(test_fbarray_concurrent),
 		cmocka_unit_test(test_fbarray_dump),
-		cmocka_unit_test(test_fbarray_hostile_files),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

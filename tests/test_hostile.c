@@ -5,7 +5,8 @@
  * write, predictable shared paths taken by another user, a full tmpfs under the
  * page files, a --no-shconf run next to a live primary of the same prefix, a
  * runtime dir nested deeper than any fixed table and made unwritable while
- * running, and a topology of 96 pools of a million frames.
+ * running, a topology of 96 pools of a million frames; and, below the public
+ * init, fbarray files and the emu backend's page dir.
  *
  * Another local user: when run as root the tests drop to a spare uid (one with
  * no passwd entry, chosen per run) in a fork+exec'd child of this program;
@@ -25,6 +26,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -34,6 +37,7 @@
 #include "helpers.h"
 #include "hugemem/hugemem.h"
 #include "hugemem/emu.h"
+#include "hugemem/fbarray.h"
 
 #ifndef TMPFS_MAGIC
 #define TMPFS_MAGIC 0x01021994
@@ -766,6 +770,253 @@ test_hostile_huge_topology(void **state)
 	assert_int_equal(run_child(NULL, 120, "huge-topology", "files", NULL), 0);
 }
 
+/*
+ * Issue 17 item 1: whatever sits under an array's file name, init never follows
+ * a symlink, never waits on a FIFO and never truncates a file that is not
+ * privately ours (another name reaches it, or group/other may use it); attach
+ * takes only a private regular file of ours. The victim keeps its bytes.
+ * Before, init opened the name with O_CREAT|O_RDWR and truncated whatever it
+ * reached: the victim behind the symlink became an empty array.
+ */
+static void
+test_hostile_fbarray_files(void **state)
+{
+	struct hm_fbarray a, b;
+	char path[PATH_MAX + 32], victim[PATH_MAX + 32];
+	struct stat st;
+	int fd;
+
+	char tdir[PATH_MAX];
+
+	(void)state;
+	snprintf(tdir, sizeof(tdir), "%s/fbarray", base);
+	assert_int_equal(mkdir(tdir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/fbarray_hostile", tdir);
+	snprintf(victim, sizeof(victim), "%s/victim", tdir);
+	fd = open(victim, O_CREAT | O_TRUNC | O_WRONLY, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "precious", 8), 8);
+	close(fd);
+	/* a symlink */
+	assert_int_equal(symlink(victim, path), 0);
+	assert_int_equal(hm_fbarray_init(&a, "hostile", 100, 8, tdir), -ELOOP);
+	assert_non_null(strstr(hm_last_error(), "symlink"));
+	assert_int_equal(stat(victim, &st), 0);
+	assert_int_equal(st.st_size, 8);
+	assert_int_equal(unlink(path), 0);
+	/* a FIFO (a blocking open would never return) */
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(hm_fbarray_init(&a, "hostile", 100, 8, tdir), -ELOOP);
+	assert_non_null(strstr(hm_last_error(), "FIFO"));
+	assert_int_equal(unlink(path), 0);
+	/* a second hard link to the victim */
+	assert_int_equal(link(victim, path), 0);
+	assert_int_equal(hm_fbarray_init(&a, "hostile", 100, 8, tdir), -EPERM);
+	assert_non_null(strstr(hm_last_error(), "hard links"));
+	assert_int_equal(stat(victim, &st), 0);
+	assert_int_equal(st.st_size, 8);
+	assert_int_equal(unlink(path), 0);
+	/* a file others may read or write */
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(fchmod(fd, 0666), 0);
+	close(fd);
+	assert_int_equal(hm_fbarray_init(&a, "hostile", 100, 8, tdir), -EPERM);
+	assert_non_null(strstr(hm_last_error(), "mode 0666"));
+	assert_int_equal(unlink(path), 0);
+	/* attach refuses the same things once the array exists */
+	assert_int_equal(hm_fbarray_init(&a, "hostile", 100, 8, tdir), 0);
+	b = a;
+	assert_int_equal(hm_fbarray_detach(&a), 0);
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(hm_fbarray_attach(&b, tdir), -EPERM);
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(rename(path, victim), 0); /* the array's file is now "victim" */
+	assert_int_equal(symlink(victim, path), 0);
+	assert_int_equal(hm_fbarray_attach(&b, tdir), -ELOOP);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rename(victim, path), 0);
+	assert_int_equal(hm_fbarray_attach(&b, tdir), 0);
+	assert_int_equal(hm_fbarray_destroy(&b), 0);
+	assert_int_equal(stat(path, &st), -1);
+	unlink(victim);
+	assert_int_equal(rmdir(tdir), 0);
+}
+
+/* ---------------------------------------------- the emu backend, directly */
+
+#define K4 4096ULL
+#define PREFIX "hmtest"
+
+static char rundir[PATH_MAX + 16]; /* runtime dir of the emu backend tests */
+static char pagedir[PATH_MAX];     /* where emu puts its pages for rundir */
+
+#define assert_err(call, code, needle)                                                   \
+	do {                                                                             \
+		int rc_ = (call);                                                        \
+		if (rc_ != (code) || strstr(hm_last_error(), (needle)) == NULL)          \
+			fail_msg("%s: got %d '%s', want %d mentioning '%s'", #call, rc_,  \
+				 hm_last_error(), (code), (needle));                     \
+	} while (0)
+
+static void
+emu_dirs(void)
+{
+	struct statfs sfs;
+
+	snprintf(rundir, sizeof(rundir), "%s/emu", base);
+	assert_int_equal(mkdir(rundir, 0700), 0);
+	assert_int_equal(statfs(rundir, &sfs), 0);
+	if (sfs.f_type == TMPFS_MAGIC)
+		snprintf(pagedir, sizeof(pagedir), "%s/pages", rundir);
+	else
+		snprintf(pagedir, sizeof(pagedir), "/dev/shm/hugemem-%u-%016" PRIx64,
+			 (unsigned int)geteuid(), fnv1a(rundir));
+}
+
+static void
+params_init(struct hm_backend_params *p, const char *topo)
+{
+	memset(p, 0, sizeof(*p));
+	p->topology = topo;
+	p->runtime_dir = rundir;
+	p->prefix = PREFIX;
+}
+
+static void
+be_create(struct hm_backend *be, const char *topo, const char *fault)
+{
+	struct hm_backend_params p;
+
+	params_init(&p, topo);
+	p.fault = fault;
+	be->ops = &hm_emu_ops;
+	be->priv = NULL;
+	if (hm_emu_ops.create(be, &p) != 0)
+		fail_msg("create(%s): %s", topo, hm_last_error());
+}
+
+/* A PROT_NONE reservation of @p size bytes (page aligned). */
+static char *
+reserve(size_t size)
+{
+	void *va = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	assert_true(va != MAP_FAILED);
+	return va;
+}
+
+static int
+map_page(struct hm_backend *be, void *va, uint64_t sz, int node, struct hm_page *pg)
+{
+	memset(pg, 0, sizeof(*pg));
+	pg->va = va;
+	pg->page_sz = sz;
+	pg->node = node;
+	return be->ops->page_map(be, pg);
+}
+
+static bool
+file_exists(const char *dir, const char *name)
+{
+	char path[2 * PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return stat(path, &st) == 0;
+}
+
+static void
+write_file(const char *dir, const char *name, const char *data)
+{
+	char path[2 * PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	put_file(path, data, 0600);
+}
+
+/*
+ * Issue 17 items 1, 2, 6 at the backend: in the page dir a symlink or FIFO under
+ * a page name is removed by the cleaner, never followed or waited on; a page
+ * file another live instance maps is neither deleted by a second primary's
+ * cleaner nor taken over (-EBUSY), and a --no-shconf instance uses names of its
+ * own; attach takes only a private file of ours; a page dir others can write is
+ * refused. Before, the cleaner deleted the live instance's files and the second
+ * instance replaced them.
+ */
+static void
+test_hostile_emu_pagedir(void **state)
+{
+	struct hm_backend a, b, c = { .ops = &hm_emu_ops };
+	struct hm_backend_params p;
+	struct hm_page pa, pb, pc;
+	char victim[PATH_MAX], path[2 * PATH_MAX], fifo[2 * PATH_MAX];
+	char *va = reserve(3 * K4);
+	struct stat st;
+
+	(void)state;
+	hm_test_quiet_log();
+	emu_dirs();
+	assert_true(mkdir(pagedir, 0700) == 0 || errno == EEXIST);
+	snprintf(victim, sizeof(victim), "%s/victim", rundir);
+	write_file(rundir, "victim", "precious");
+	snprintf(path, sizeof(path), "%s/" PREFIX "map_4k_0_0", pagedir);
+	assert_int_equal(symlink(victim, path), 0);
+	snprintf(fifo, sizeof(fifo), "%s/" PREFIX "map_4k_0_1", pagedir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	be_create(&a, "4K=4", NULL);
+	assert_int_equal(access(fifo, F_OK), -1);
+	assert_int_equal(lstat(path, &st), -1);
+	assert_int_equal(stat(victim, &st), 0);
+	assert_int_equal(st.st_size, 8);
+	/* a live page of a: a second primary leaves it alone and cannot take it */
+	assert_int_equal(map_page(&a, va, K4, 0, &pa), 0);
+	va[0] = 'a';
+	be_create(&b, "4K=4", NULL);
+	assert_true(file_exists(pagedir, PREFIX "map_4k_0_0"));
+	assert_err(map_page(&b, va + K4, K4, 0, &pb), -EBUSY, "mapped by another live process");
+	assert_true(hm_test_va_mapped(va + K4, K4));
+	hm_emu_ops.destroy(&b);
+	assert_true(file_exists(pagedir, PREFIX "map_4k_0_0"));
+	/* a --no-shconf instance of the same prefix: its own names */
+	params_init(&p, "4K=4");
+	p.no_shconf = true;
+	assert_int_equal(hm_emu_ops.create(&c, &p), 0);
+	assert_int_equal(map_page(&c, va + 2 * K4, K4, 0, &pc), 0);
+	assert_int_equal(hm_test_count_files(pagedir), 2);
+	hm_emu_ops.destroy(&c);
+	assert_int_equal(hm_test_count_files(pagedir), 1);
+	assert_int_equal(va[0], 'a');
+	/* attach: only a private file of ours */
+	struct hm_backend s2 = { .ops = &hm_emu_ops };
+	params_init(&p, "4K=4");
+	p.secondary = true;
+	assert_int_equal(hm_emu_ops.create(&s2, &p), 0);
+	assert_int_equal(chmod(path, 0644), 0);
+	struct hm_page at = pa;
+	at.va = va + K4;
+	assert_err(hm_emu_ops.page_attach(&s2, &at), -EPERM, "mode 0644");
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(hm_emu_ops.page_attach(&s2, &at), 0);
+	assert_int_equal(va[K4], 'a');
+	hm_emu_ops.page_unmap(&s2, &at);
+	hm_emu_ops.destroy(&s2);
+	hm_emu_ops.page_unmap(&a, &pa);
+	hm_emu_ops.destroy(&a);
+	assert_int_equal(hm_test_count_files(pagedir), -1);
+	/* a page dir others can write in is not ours to use */
+	assert_int_equal(mkdir(pagedir, 0700), 0);
+	assert_int_equal(chmod(pagedir, 0777), 0);
+	params_init(&p, "4K=4");
+	assert_err(hm_emu_ops.create(&c, &p), -EACCES, "mode 0777");
+	assert_err(hm_emu_ops.create(&c, &p), -EACCES, "--in-memory");
+	assert_int_equal(rmdir(pagedir), 0);
+	unlink(victim);
+	munmap(va, 3 * K4);
+	assert_int_equal(rmdir(rundir), 0);
+	hm_log_set_hook(NULL, NULL);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -778,6 +1029,8 @@ main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_hostile_noshconf_keeps_primary, hm_test_teardown),
 		cmocka_unit_test_teardown(test_hostile_nested_and_unwritable, hm_test_teardown),
 		cmocka_unit_test_teardown(test_hostile_huge_topology, hm_test_teardown),
+		cmocka_unit_test_teardown(test_hostile_fbarray_files, hm_test_teardown),
+		cmocka_unit_test_teardown(test_hostile_emu_pagedir, hm_test_teardown),
 	};
 	const char *rd = getenv("HUGEMEM_RUNTIME_DIR");
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);

@@ -15,10 +15,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <pwd.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -41,131 +39,7 @@
 #include "hugemem/hugetlbfs.h"
 #include "hugetlbfs_i.h"
 
-#define M2 (2 * HM_MB)
-#define PREFIX "htlbt"
-
-static char root[PATH_MAX];  /* fixture sysfs/proc root */
-static char pages[PATH_MAX]; /* the fixture's "hugetlbfs mount" (a plain dir) */
-
-#define assert_err(call, code, needle)                                                   \
-	do {                                                                             \
-		int rc_ = (call);                                                        \
-		if (rc_ != (code) || strstr(hm_last_error(), (needle)) == NULL)          \
-			fail_msg("%s: got %d '%s', want %d mentioning '%s'", #call, rc_,  \
-				 hm_last_error(), (code), (needle));                     \
-	} while (0)
-
-/* ------------------------------------------------------------------ fixtures */
-
-static void
-put(const char *rel, const char *content)
-{
-	char path[PATH_MAX], dir[PATH_MAX], cmd[PATH_MAX + 32];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	snprintf(dir, sizeof(dir), "%s", path);
-	*strrchr(dir, '/') = '\0';
-	snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", dir);
-	assert_int_equal(system(cmd), 0);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(content, f);
-	fclose(f);
-}
-
-static void
-put_size(const char *kb, const char *nr, const char *fr, const char *resv, const char *surp,
-	 const char *over)
-{
-	char rel[256];
-	const char *names[] = { "nr_hugepages", "free_hugepages", "resv_hugepages",
-				"surplus_hugepages", "nr_overcommit_hugepages" };
-	const char *vals[] = { nr, fr, resv, surp, over };
-
-	for (int i = 0; i < 5; i++) {
-		snprintf(rel, sizeof(rel), "sys/kernel/mm/hugepages/hugepages-%skB/%s", kb, names[i]);
-		put(rel, vals[i]);
-	}
-}
-
-/* A one-node machine with 2M pages (64 free) "mounted" at pages/ (a plain dir). */
-static void
-fixture_simple(unsigned int free2m)
-{
-	char buf[PATH_MAX + 128], cmd[PATH_MAX + 32], n[16];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	assert_int_equal(system(cmd), 0);
-	snprintf(n, sizeof(n), "%u\n", free2m);
-	put_size("2048", n, n, "0\n", "0\n", "0\n");
-	put("sys/devices/system/node/node0/hugepages/hugepages-2048kB/free_hugepages", n);
-	put("sys/devices/system/node/node0/cpulist", "0-1\n");
-	put("proc/meminfo", "MemTotal: 1000 kB\nHugepagesize:       2048 kB\n");
-	snprintf(buf, sizeof(buf), "proc on /proc proc rw 0 0\nnodev %s hugetlbfs rw,pagesize=2M 0 0\n",
-		 pages);
-	put("proc/mounts", buf);
-	snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", pages);
-	assert_int_equal(system(cmd), 0);
-	setenv("HUGEMEM_SYSFS_ROOT", root, 1);
-}
-
-static int
-count_pages_files(void)
-{
-	return hm_test_count_files(pages);
-}
-
-static int
-init_fixture(const char *extra1, const char *extra2, const char *mem)
-{
-	struct hm_config c;
-
-	hm_config_init(&c);
-	c.backend = "hugetlbfs";
-	c.file_prefix = PREFIX;
-	c.huge_dir = pages;
-	if (mem != NULL)
-		c.memory = strtoull(mem, NULL, 0) << 20;
-	for (int i = 0; i < 2; i++) {
-		const char *e = i == 0 ? extra1 : extra2;
-		if (e == NULL)
-			continue;
-		if (strcmp(e, "sfs") == 0)
-			c.single_file_segments = true;
-		else if (strcmp(e, "never") == 0)
-			c.huge_unlink = HM_HUGE_UNLINK_NEVER, c.huge_unlink_set = true;
-		else if (strcmp(e, "always") == 0)
-			c.huge_unlink = HM_HUGE_UNLINK_ALWAYS, c.huge_unlink_set = true;
-		else if (strcmp(e, "legacy") == 0)
-			c.legacy_mem = true;
-		else if (strcmp(e, "pa") == 0)
-			c.iova_mode = HM_IOVA_PA;
-		else if (strcmp(e, "in-memory") == 0)
-			c.in_memory = true;
-		else
-			c.topology = e;
-	}
-	return hm_init_config(&c);
-}
-
-static int
-teardown(void **state)
-{
-	hm_test_teardown(state);
-	unsetenv("HUGEMEM_SYSFS_ROOT");
-	unsetenv("HUGEMEM_HUGETLBFS_NO_MEMFD");
-	return 0;
-}
-
-static void
-assert_valid(void)
-{
-	const char *why = NULL;
-
-	if (hm_memseg_check(&why) != 0)
-		fail_msg("memseg check: %s", why != NULL ? why : "?");
-}
+#include "hugetlbfs_fixture.h"
 
 /* ------------------------------------------------------------------ tests */
 
@@ -496,14 +370,6 @@ test_hugetlbfs_unlink_modes(void **state)
 }
 
 /* Walk callback: the first used segment. */
-static int
-first_seg(const struct hm_memseg_list *msl, const struct hm_memseg *ms, void *arg)
-{
-	(void)msl;
-	*(const struct hm_memseg **)arg = ms;
-	return 1;
-}
-
 static void
 test_hugetlbfs_reused_page_is_dirty(void **state)
 {
@@ -814,180 +680,6 @@ test_hugetlbfs_symlinked_page_file(void **state)
 	unlink(victim);
 }
 
-/* Plant @p name in the fixture's page dir: @p n pages of "old data", @p mode. */
-static void
-plant(const char *name, unsigned int n, mode_t mode)
-{
-	char path[PATH_MAX];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", pages, name);
-	fd = open(path, O_CREAT | O_TRUNC | O_RDWR, mode);
-	assert_true(fd >= 0);
-	assert_int_equal(ftruncate(fd, (off_t)(n * M2)), 0);
-	assert_int_equal(pwrite(fd, "old data", 8, 0), 8);
-	assert_int_equal(fchmod(fd, mode), 0);
-	close(fd);
-}
-
-/*
- * Issue 17 item 3: --huge-unlink=never reuses a leftover only when it is a
- * regular file of ours with no group/other access (and one link). A file with
- * mode 0644, another user's file (as root: chowned) or a second hard link is
- * replaced by a fresh page, never mapped with its old bytes. Before, any
- * leftover under the name was reused, so a user who planted one in a
- * world-writable mount read (and steered) the primary's heap.
- */
-static void
-test_hugetlbfs_never_mode_reuses_only_private_files(void **state)
-{
-	const struct hm_memseg *ms = NULL;
-	char path[PATH_MAX], other[PATH_MAX];
-	(void)state;
-
-	hm_test_quiet_log();
-	fixture_simple(64);
-	snprintf(other, sizeof(other), "%s/other-name", pages);
-	for (int variant = 0; variant < 3; variant++) {
-		for (int sfs = 0; sfs < 2; sfs++) {
-			const char *name = sfs ? PREFIX "map_0" : PREFIX "map_0_0";
-			snprintf(path, sizeof(path), "%s/%s", pages, name);
-			plant(name, sfs ? 4 : 1, variant == 0 ? 0644 : 0600);
-			if (variant == 1 && geteuid() != 0)
-				continue; /* chown needs root */
-			if (variant == 1)
-				assert_int_equal(chown(path, 65534, 65534), 0);
-			if (variant == 2)
-				assert_int_equal(link(path, other), 0);
-			assert_int_equal(init_fixture("never", sfs ? "sfs" : NULL, "2"), 0);
-			assert_int_equal(hm_memseg_walk(first_seg, &ms), 1);
-			assert_non_null(ms);
-			if ((ms->flags & HM_MEMSEG_FLAG_DIRTY) != 0 ||
-			    memcmp(ms->addr, "old data", 8) == 0)
-				fail_msg("variant %d%s: a leftover that is not privately ours was "
-					 "reused", variant, sfs ? " sfs" : "");
-			assert_int_equal(((char *)ms->addr)[0], 0);
-			assert_int_equal(hm_cleanup(), 0);
-			if (variant == 2) {
-				/* the other name still reaches the old bytes, untouched */
-				char buf[9] = { 0 };
-				int fd = open(other, O_RDONLY);
-				assert_true(fd >= 0);
-				assert_int_equal(pread(fd, buf, 8, 0), 8);
-				close(fd);
-				assert_string_equal(buf, "old data");
-				unlink(other);
-			}
-			unlink(path);
-		}
-	}
-	/* a private file of ours is still reused (and dirty) */
-	plant(PREFIX "map_0_0", 1, 0600);
-	assert_int_equal(init_fixture("never", NULL, "2"), 0);
-	assert_int_equal(hm_memseg_walk(first_seg, &ms), 1);
-	assert_true((ms->flags & HM_MEMSEG_FLAG_DIRTY) != 0);
-	assert_int_equal(hm_cleanup(), 0);
-	snprintf(path, sizeof(path), "%s/" PREFIX "map_0_0", pages);
-	unlink(path);
-}
-
-/* Child of the next test: as uid argv[1], map page (0, 0) in page dir argv[0]
- * under never; 0 when refused naming the owner, 1 when the planted file was used. */
-static int
-child_never_foreign(char **argv)
-{
-	struct hm_backend be = { .ops = &hm_hugetlbfs_ops };
-	struct hm_backend_params bp = { .prefix = PREFIX, .huge_dir = argv[0],
-					.huge_unlink = HM_HUGE_UNLINK_NEVER };
-	uid_t u = (uid_t)strtoul(argv[1], NULL, 10);
-	char *va;
-	int rc;
-
-	if (setgroups(0, NULL) != 0 || setgid((gid_t)u) != 0 || setuid(u) != 0)
-		return 10;
-	hm_test_quiet_log();
-	if (hm_hugetlbfs_ops.create(&be, &bp) != 0) {
-		fprintf(stderr, "child: create: %s\n", hm_last_error());
-		return 11;
-	}
-	va = mmap(NULL, 2 * M2, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	va = (char *)HM_ALIGN_CEIL((uintptr_t)va, M2);
-	struct hm_page pg = { .va = va, .page_sz = M2, .node = 0, .list_idx = 0, .seg_idx = 0 };
-	rc = be.ops->page_map(&be, &pg);
-	printf("page_map as uid %u: %d %s\n", (unsigned int)u, rc, rc < 0 ? hm_last_error() : "");
-	if (rc == 0) {
-		fprintf(stderr, "child: mapped the planted file: '%.8s'\n", va);
-		return 1;
-	}
-	if (rc != -EPERM || strstr(hm_last_error(), "owned by uid 0") == NULL)
-		return 12;
-	hm_hugetlbfs_ops.destroy(&be);
-	return 0;
-}
-
-static char self_exe[PATH_MAX];
-
-/*
- * Item 3, the other user's side: in a world-writable sticky page dir (as a
- * shared hugetlbfs mount may be), a user running with --huge-unlink=never meets
- * a file root planted under its page name, mode 0666. It cannot delete it
- * (sticky), so page_map is refused with the owner's name; before, it mapped the
- * planted file and used its bytes. Needs root (to plant as another user).
- */
-static void
-test_hugetlbfs_never_mode_foreign_leftover_refused(void **state)
-{
-	char saved_root[PATH_MAX], saved_pages[PATH_MAX], path[PATH_MAX], uid[16];
-	char troot[] = "/tmp/hm-htlb-root-XXXXXX", tpages[] = "/tmp/hm-htlb-pages-XXXXXX";
-	uid_t u;
-	pid_t pid;
-	int status;
-	(void)state;
-
-	if (geteuid() != 0) {
-		printf("# SKIP: needs root (to plant a file as another user)\n");
-		skip();
-	}
-	/* a fixture another user can read: under /tmp */
-	snprintf(saved_root, sizeof(saved_root), "%s", root);
-	snprintf(saved_pages, sizeof(saved_pages), "%s", pages);
-	assert_non_null(mkdtemp(troot));
-	assert_non_null(mkdtemp(tpages));
-	snprintf(root, sizeof(root), "%s", troot);
-	snprintf(pages, sizeof(pages), "%s", tpages);
-	fixture_simple(64);
-	assert_int_equal(chmod(root, 0755), 0);
-	assert_int_equal(chmod(pages, 01777), 0);
-	plant(PREFIX "map_0_0", 1, 0666);
-	for (u = 60000 + (uid_t)(getpid() % 4000); getpwuid(u) != NULL; u++)
-		;
-	snprintf(uid, sizeof(uid), "%u", (unsigned int)u);
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		char *av[] = { self_exe, (char *)"--child", pages, uid, NULL };
-		alarm(30);
-		execv(self_exe, av);
-		_exit(126);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	snprintf(path, sizeof(path), "%s/" PREFIX "map_0_0", pages);
-	char buf[9] = { 0 };
-	int fd = open(path, O_RDONLY);
-	assert_true(fd >= 0);
-	assert_int_equal(pread(fd, buf, 8, 0), 8);
-	close(fd);
-	char cmd[3 * PATH_MAX];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", root, pages);
-	assert_int_equal(system(cmd), 0);
-	snprintf(root, sizeof(root), "%s", saved_root);
-	snprintf(pages, sizeof(pages), "%s", saved_pages);
-	assert_string_equal(buf, "old data"); /* the planted file was not written */
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
-}
-
 /* Hostile sysfs/procfs numbers: per-node counts whose sum wraps, a default page
  * size whose byte count overflows. */
 static void
@@ -1168,34 +860,6 @@ test_hugetlbfs_mempolicy_eperm(void **state)
 
 /* ------------------------------------------------------ real hugepages */
 
-static const char *
-real_dir(void)
-{
-	const char *d = getenv("HUGEMEM_TEST_HUGE_DIR");
-
-	if (d == NULL || *d == '\0') {
-		printf("# SKIP: needs real hugepages: set HUGEMEM_TEST_HUGE_DIR to a hugetlbfs "
-		       "mount (scripts/hugepages.sh does, as root)\n");
-		skip();
-	}
-	return d;
-}
-
-static int
-init_real(const char *dir, bool in_memory, bool sfs, const char *mem)
-{
-	struct hm_config c;
-
-	hm_config_init(&c);
-	c.backend = "hugetlbfs";
-	c.file_prefix = PREFIX;
-	c.huge_dir = in_memory ? NULL : dir;
-	c.in_memory = in_memory;
-	c.single_file_segments = sfs;
-	c.memory = strtoull(mem, NULL, 0) << 20;
-	return hm_init_config(&c);
-}
-
 static void
 test_hugetlbfs_real_pages(void **state)
 {
@@ -1253,50 +917,8 @@ test_hugetlbfs_real_pages(void **state)
 	assert_int_equal(hm_test_count_files(dir), 0);
 }
 
-/*
- * Issue 17 item 16: a mount whose size= quota is used up while the pool still
- * has free pages says so ("the hugetlbfs mount <path> is at its size= quota
- * (4 MiB)"), not "no free hugepage of that size?". Needs root (to mount) and
- * real hugepages (at least 4 free).
- */
-static void
-test_hugetlbfs_quota_real(void **state)
-{
-	const char *dir = real_dir();
-	struct hm_hugetlbfs_info info;
-	char qmnt[] = "/tmp/hm-htlb-quota-XXXXXX";
-	unsigned int k = 0;
-	(void)state;
-
-	assert_int_equal(hm_hugetlbfs_discover(NULL, dir, &info), 0);
-	while (k < info.n_sizes && info.sizes[k].page_sz != M2)
-		k++;
-	if (k == info.n_sizes || info.sizes[k].free_pages[0] < 4) {
-		printf("# SKIP: needs 4 free 2M hugepages\n");
-		skip();
-	}
-	assert_non_null(mkdtemp(qmnt));
-	if (mount("nodev", qmnt, "hugetlbfs", 0, "pagesize=2M,size=4M") != 0) {
-		printf("# SKIP: cannot mount hugetlbfs with size= (%s; needs root)\n",
-		       strerror(errno));
-		rmdir(qmnt);
-		skip();
-	}
-	hm_test_quiet_log();
-	int rc = init_real(qmnt, false, false, "6");
-	char why[512];
-	snprintf(why, sizeof(why), "%s", hm_last_error());
-	int left = hm_test_count_files(qmnt);
-	assert_int_equal(umount2(qmnt, MNT_DETACH), 0);
-	assert_int_equal(rmdir(qmnt), 0);
-	assert_int_equal(rc, -ENOMEM);
-	if (strstr(why, "is at its size= quota (4 MiB)") == NULL)
-		fail_msg("the quota refusal does not name the quota: %s", why);
-	assert_int_equal(left, 0);
-}
-
 int
-main(int argc, char **argv)
+main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_hugetlbfs_invalid_args, teardown),
@@ -1318,21 +940,9 @@ main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_hugetlbfs_pagemap_fallback, teardown),
 		cmocka_unit_test_teardown(test_hugetlbfs_mempolicy_eperm, teardown),
 		cmocka_unit_test_teardown(test_hugetlbfs_real_pages, teardown),
-		cmocka_unit_test_teardown(test_hugetlbfs_never_mode_reuses_only_private_files,
-					  teardown),
-		cmocka_unit_test_teardown(test_hugetlbfs_never_mode_foreign_leftover_refused,
-					  teardown),
-		cmocka_unit_test_teardown(test_hugetlbfs_quota_real, teardown),
 	};
 	const char *rd = getenv("HUGEMEM_RUNTIME_DIR");
 	char cmd[PATH_MAX + 32];
-	ssize_t n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
-
-	if (n <= 0)
-		return 1;
-	self_exe[n] = '\0';
-	if (argc == 4 && strcmp(argv[1], "--child") == 0)
-		return child_never_foreign(argv + 2);
 
 	snprintf(root, sizeof(root), "%s/htlb-fixture-%d", rd != NULL ? rd : "/tmp", (int)getpid());
 	snprintf(pages, sizeof(pages), "%s/htlb-pages-%d", rd != NULL ? rd : "/tmp", (int)getpid());
