@@ -66,7 +66,7 @@ struct hm_config {
 	uint64_t socket_limit[HM_MAX_NUMA_NODES]; /* bytes per node; 0 = none */
 	bool socket_limit_set;
 	const char *file_prefix;  /* NULL: "hugemem" */
-	const char *runtime_dir;  /* NULL: $HUGEMEM_RUNTIME_DIR, $RUNTIME_DIRECTORY, /var/run (root), $XDG_RUNTIME_DIR, /tmp; + "/hugemem" */
+	const char *runtime_dir;  /* NULL: $HUGEMEM_RUNTIME_DIR, $RUNTIME_DIRECTORY/hugemem, /var/run/hugemem (root), $XDG_RUNTIME_DIR/hugemem, /tmp/hugemem-<euid> */
 	bool in_memory;
 	bool no_shconf;
 	bool legacy_mem;
