@@ -791,6 +791,50 @@ heap_resize_in_place(struct malloc_elem *e, uint64_t size, uint64_t req)
 	return true;
 }
 
+/* ---------------------------------------------------------------- requests, live blocks */
+
+int
+heap_make_req(struct alloc_req *r, const char *type, size_t size, size_t align, size_t bound)
+{
+	memset(r, 0, sizeof(*r));
+	if (size == 0)
+		return hm_fail(EINVAL, "malloc: size 0");
+	if (align == 0)
+		align = MALLOC_ALIGN;
+	if (!HM_IS_POWER_OF_2(align))
+		return hm_fail(EINVAL, "malloc: alignment %zu is not a power of two", align);
+	if (size > (1ULL << 46) || align > (1ULL << 46))
+		return hm_fail(ENOMEM, "malloc: %zu bytes is more than any heap can hold", size);
+	r->size = HM_ALIGN_CEIL((uint64_t)size, MALLOC_ALIGN);
+	r->align = align < MALLOC_ALIGN ? MALLOC_ALIGN : align;
+	if (bound != 0 && (!HM_IS_POWER_OF_2(bound) || bound < r->size))
+		return hm_fail(EINVAL, "malloc: bound %zu must be a power of two >= the size %zu",
+			       bound, size);
+	r->bound = bound;
+	r->req = size;
+	r->type = type;
+	return 0;
+}
+
+/*
+ * Bytes of a BUSY element its owner may use: what validate reports and realloc
+ * copies. Debug builds keep the overrun guard right after the requested bytes,
+ * so there that is the requested size; release builds give the whole element.
+ */
+uint64_t
+elem_user_size(const struct malloc_elem *e)
+{
+	return MALLOC_DEBUG ? elem_usable(e) - e->busy.req : elem_usable(e);
+}
+
+/* For callers that just got @p p from a heap. */
+const struct malloc_elem *
+elem_of_live(const void *p)
+{
+	const struct malloc_elem *e = (const struct malloc_elem *)((const char *)p - ELEM_HEADER_LEN);
+	return e->state == ELEM_PAD ? (const struct malloc_elem *)((const char *)e - e->pad) : e;
+}
+
 /* ---------------------------------------------------------------- reports */
 
 void
