@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include "malloc_i.h"
+#include "heap_i.h"
 
 #define BUF_HEAP(x) ((struct malloc_heap *)(void *)(x))
 

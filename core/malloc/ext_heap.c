@@ -216,3 +216,17 @@ hm_malloc_heap_socket_is_external(int socket)
 	h = lookup_by_socket(socket);
 	return h != NULL && h->kind == HEAP_EXTERNAL;
 }
+
+void
+ext_heap_forget_all(void)
+{
+	struct hm_mem_config *mcfg = malloc_st.mcfg;
+
+	/* external memory is the user's: forget its lists */
+	if (memseg_write_lock() == 0) {
+		for (unsigned int li = 0; li < mcfg->n_lists; li++)
+			if (mcfg->memsegs[li].len != 0 && mcfg->memsegs[li].external)
+				memseg_external_remove(li);
+		memseg_write_unlock();
+	}
+}

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Heap element algorithms: size classes, find, split, join, hide, resize,
- * validation. Nothing here knows where memory comes from; malloc.c grows and
- * shrinks native heaps and handles external and buffer heaps. See malloc_i.h for
- * the layout and the invariants.
+ * validation. Nothing here knows where memory comes from: what a request needs
+ * to know about pages (page size, IOVA contiguity, page-size flags) comes from
+ * the struct heap_pages it carries, so heap.c calls no other file of the
+ * module; grow.c grows and shrinks native heaps, ext_heap.c and buf_heap.c
+ * handle external and buffer heaps. See heap_i.h for the layout and the
+ * invariants.
  *
  * Finding a block: a request of `need` bytes (data + header + trailer, plus the
  * alignment slack) maps to the first class whose every element is >= need
@@ -16,7 +19,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "malloc_i.h"
+#include "heap_i.h"
 
 /* ---------------------------------------------------------------- classes */
 
@@ -361,9 +364,9 @@ start_pt(const struct malloc_elem *e, const struct alloc_req *r)
 		}
 		if (data < base + ELEM_HEADER_LEN)
 			return NULL;
-		if (r->contig && !malloc_iova_contig(e->msl_idx, (void *)data, r->size)) {
+		if (r->contig && !r->pages->iova_contig(e->msl_idx, (void *)data, r->size)) {
 			/* drop the last page the range touches and try below it */
-			uint64_t pg = malloc_msl_page_sz(e->msl_idx);
+			uint64_t pg = r->pages->page_sz(e->msl_idx);
 			uintptr_t last_pg = HM_ALIGN_FLOOR(data + r->size - 1, (uintptr_t)pg);
 			if (pg == 0 || last_pg <= base)
 				return NULL;
@@ -401,7 +404,7 @@ find(struct malloc_heap *h, const struct alloc_req *r, char **hdr)
 			char *p;
 			if (e->size < need || (p = start_pt(e, r)) == NULL)
 				continue;
-			if (r->pg_flags == 0 || malloc_pgsz_match(e->msl_idx, r->pg_flags)) {
+			if (r->pg_flags == 0 || r->pages->pgsz_match(e->msl_idx, r->pg_flags)) {
 				*hdr = p;
 				return e;
 			}
@@ -860,7 +863,7 @@ heap_stats(struct malloc_heap *h, struct hm_malloc_socket_stats *st)
 
 struct malloc_elem *
 heap_find_biggest(struct malloc_heap *h, uint64_t align, bool contig, uint32_t pg_flags,
-		  uint64_t *data_len)
+		  const struct heap_pages *pages, uint64_t *data_len)
 {
 	struct malloc_elem *best = NULL;
 	uint64_t best_len = 0;
@@ -868,7 +871,7 @@ heap_find_biggest(struct malloc_heap *h, uint64_t align, bool contig, uint32_t p
 	for (unsigned int f = 0; f < FL_COUNT; f++) {
 		for (unsigned int s = 0; s < SL_COUNT; s++) {
 			for (struct malloc_elem *e = h->free_head[f][s]; e != NULL; e = e->fl.next) {
-				if (pg_flags != 0 && !malloc_pgsz_match(e->msl_idx, pg_flags))
+				if (pg_flags != 0 && !pages->pgsz_match(e->msl_idx, pg_flags))
 					continue;
 				uintptr_t lo = HM_ALIGN_CEIL((uintptr_t)e + ELEM_HEADER_LEN, (uintptr_t)align);
 				uintptr_t hi = (uintptr_t)e + e->size - ELEM_TRAILER_LEN;
@@ -878,8 +881,8 @@ heap_find_biggest(struct malloc_heap *h, uint64_t align, bool contig, uint32_t p
 				len = HM_ALIGN_FLOOR(hi - lo, MALLOC_ALIGN);
 				if (contig) {
 					/* shrink to the IOVA-contiguous prefix, page by page */
-					uint64_t pg = malloc_msl_page_sz(e->msl_idx);
-					while (len > 0 && !malloc_iova_contig(e->msl_idx, (void *)lo, len)) {
+					uint64_t pg = pages->page_sz(e->msl_idx);
+					while (len > 0 && !pages->iova_contig(e->msl_idx, (void *)lo, len)) {
 						uintptr_t cut = HM_ALIGN_FLOOR(lo + len - 1, (uintptr_t)pg);
 						len = cut > lo ? HM_ALIGN_FLOOR(cut - lo, MALLOC_ALIGN) : 0;
 					}

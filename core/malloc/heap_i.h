@@ -48,7 +48,6 @@
 #include "common_i.h"
 #include "hugemem/lock.h"
 #include "hugemem/malloc.h"
-#include "hugemem/memzone.h"
 
 #define MALLOC_ALIGN 64u        /* every element address and size is a multiple */
 #define ELEM_HEADER_LEN 64u
@@ -173,14 +172,33 @@ struct malloc_heap {
 	uint64_t buf_start, buf_len;    /* HEAP_BUFFER: the managed range */
 };
 
+/*
+ * What the heap needs to know about the pages under its memory, handed in by
+ * whoever gave it the memory (pages.c: malloc_pages, for memory in memseg
+ * lists). The heap knows an element's memory only by its msl_idx, a number it
+ * passes back here; it never looks at pages itself, so it runs over any memory.
+ * Only requests that ask about pages (contig, pg_flags) call these.
+ */
+struct heap_pages {
+	/* page size under the memory of @p msl_idx (0: none) */
+	uint64_t (*page_sz)(uint16_t msl_idx);
+	/* 1 if [p, p+len) of the memory of @p msl_idx is IOVA-contiguous */
+	bool (*iova_contig)(uint16_t msl_idx, const void *p, uint64_t len);
+	/* 1 if the page size under @p msl_idx is one that page-size @p flags name */
+	bool (*pgsz_match)(uint16_t msl_idx, uint32_t flags);
+};
+
 /* What a search must satisfy. */
 struct alloc_req {
 	uint64_t size;     /* user bytes rounded up to MALLOC_ALIGN, > 0 */
 	uint64_t align;    /* power of two >= MALLOC_ALIGN */
 	uint64_t bound;    /* 0, or power of two >= size: data never crosses a multiple */
-	bool contig;       /* data must be IOVA-contiguous */
-	uint32_t pg_flags; /* HM_MEMZONE_* page-size flags (0: any) */
+	bool contig;       /* data must be IOVA-contiguous (pre: pages != NULL) */
+	uint32_t pg_flags; /* page-size flags, opaque to the heap: given to
+			      pages->pgsz_match (0: any page; else pre: pages != NULL) */
 	bool hint_only;    /* page-size flags are a preference */
+	const struct heap_pages *pages; /* the memory's page geometry; may be NULL
+					   when neither contig nor pg_flags is set */
 	uint64_t req;      /* bytes the caller asked for (<= size; places the guard) */
 	const char *type;  /* tag, may be NULL */
 	uint64_t *zero_from; /* out, may be NULL: data offset from which the new block
@@ -237,10 +255,13 @@ HM_INTERNAL void heap_stats(struct malloc_heap *h, struct hm_malloc_socket_stats
  * NULL): CACHED elements seen. */
 HM_INTERNAL int heap_check(struct malloc_heap *h, const char **why, uint64_t *n_cached);
 HM_INTERNAL void heap_dump(struct malloc_heap *h, FILE *f, bool elems);
-/* Largest data block an element could give with @p align, and that element. */
-/* ... among elements on pages of the sizes @p pg_flags names (0: any). */
+/* Largest data block an element could give with @p align (IOVA-contiguous when
+ * @p contig), among elements on pages @p pg_flags names (0: any), and that
+ * element; its length in *data_len. pre: lock held; @p pages != NULL when
+ * contig or pg_flags. */
 HM_INTERNAL struct malloc_elem *heap_find_biggest(struct malloc_heap *h, uint64_t align,
 						  bool contig, uint32_t pg_flags,
+						  const struct heap_pages *pages,
 						  uint64_t *data_len);
 
 /* Fill @p r from a public call's arguments (align 0 means 64). @return 0, or

@@ -78,13 +78,7 @@ malloc_fini(void)
 		HM_LOG(WARNING, "hm_cleanup: allocations still live (leak report follows)");
 		hm_malloc_leak_report(stderr);
 	}
-	/* external memory is the user's: forget its lists */
-	if (memseg_write_lock() == 0) {
-		for (unsigned int li = 0; li < mcfg->n_lists; li++)
-			if (mcfg->memsegs[li].len != 0 && mcfg->memsegs[li].external)
-				memseg_external_remove(li);
-		memseg_write_unlock();
-	}
+	ext_heap_forget_all();
 	hm_fbarray_destroy(&mcfg->heaps);
 	memset(&malloc_st, 0, sizeof(malloc_st));
 }
@@ -198,6 +192,7 @@ malloc_alloc_ex(const char *type, size_t size, int socket, uint32_t flags, size_
 	if (heap_make_req(&r, type, size, align, bound) < 0)
 		return NULL;
 	r.contig = contig;
+	r.pages = &malloc_pages;
 	r.pg_flags = flags & ~(HM_MEMZONE_SIZE_HINT_ONLY | HM_MEMZONE_IOVA_CONTIG);
 	r.hint_only = (flags & HM_MEMZONE_SIZE_HINT_ONLY) != 0;
 	r.zero_from = &zero_from;
@@ -231,7 +226,8 @@ malloc_alloc_biggest(const char *type, int socket, uint32_t flags, size_t align,
 			     h->kind != HEAP_NATIVE))
 				continue;
 			hm_spinlock_lock(&h->lock);
-			if (heap_find_biggest(h, align, contig, want, &l) != NULL && l > best_len) {
+			if (heap_find_biggest(h, align, contig, want, &malloc_pages, &l) != NULL &&
+			    l > best_len) {
 				best_len = l;
 				best = h;
 				best_pg = want;
@@ -244,6 +240,7 @@ malloc_alloc_biggest(const char *type, int socket, uint32_t flags, size_t align,
 		uint64_t zero_from = 0;
 		heap_make_req(&r, type, best_len, align, 0);
 		r.contig = contig;
+		r.pages = &malloc_pages;
 		r.pg_flags = best_pg;
 		r.zero_from = &zero_from;
 		hm_spinlock_lock(&best->lock);

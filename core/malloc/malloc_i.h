@@ -33,6 +33,8 @@ HM_INTERNAL uint64_t malloc_msl_page_sz(uint16_t msl_idx);
 HM_INTERNAL bool malloc_pgsz_match(uint16_t msl_idx, uint32_t flags);
 /* 1 if the HM_MEMZONE_ page-size @p flags name @p page_sz. */
 HM_INTERNAL bool malloc_flags_allow(uint32_t flags, uint64_t page_sz);
+/* The three above, for requests on heaps over memseg memory (struct alloc_req). */
+HM_INTERNAL extern const struct heap_pages malloc_pages;
 
 /* ---- lookup.c: the heap table ---- */
 
@@ -69,6 +71,11 @@ HM_INTERNAL void *grow_and_alloc(struct malloc_heap *h, const struct alloc_req *
  * pre: heap lock held; @p e is on its free list. */
 HM_INTERNAL void grow_release_pages(struct malloc_heap *h, struct malloc_elem *e, char *wlo,
 				    char *whi);
+
+/* ---- ext_heap.c ---- */
+
+/* At fini: forget every external memory region (the memory stays the user's). */
+HM_INTERNAL void ext_heap_forget_all(void);
 
 /* ---- report.c ---- */
 

@@ -3,8 +3,9 @@
  * Page geometry of the memory native and external heaps manage, read from the
  * memseg lists: the page size under an element, whether a range is IOVA-
  * contiguous, whether a page size is one the HM_MEMZONE_ page-size flags name.
- * The heap algorithms (heap.c) learn these through the callbacks in
- * struct alloc_req; growth (grow.c) uses them directly.
+ * The heap algorithms (heap.c) learn these through malloc_pages, the
+ * struct heap_pages that requests on native and external heaps carry; growth
+ * (grow.c) uses them directly.
  */
 #include "malloc_i.h"
 #include "memseg_i.h"
@@ -27,7 +28,7 @@ malloc_iova_contig(uint16_t msl_idx, const void *p, uint64_t len)
 	msl = memseg_list_at(msl_idx);
 	if (msl == NULL)
 		return false;
-	if (malloc_st.mcfg->iova_va && !msl->external)
+	if (!msl->external && hm_memseg_iova_is_va() == 1)
 		return true;
 	/* external memory without IOVAs is never contiguous */
 	const struct hm_memseg *ms = hm_mem_virt2memseg(p, msl);
@@ -60,3 +61,9 @@ malloc_pgsz_match(uint16_t msl_idx, uint32_t flags)
 {
 	return malloc_flags_allow(flags, malloc_msl_page_sz(msl_idx));
 }
+
+const struct heap_pages malloc_pages = {
+	.page_sz = malloc_msl_page_sz,
+	.iova_contig = malloc_iova_contig,
+	.pgsz_match = malloc_pgsz_match,
+};
