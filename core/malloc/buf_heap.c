@@ -189,6 +189,6 @@ hm_heap_dump(struct hm_heap *heap, FILE *f)
 	if (!buf_heap_ok(heap) || f == NULL)
 		return;
 	hm_spinlock_lock(&BUF_HEAP(heap)->lock);
-	heap_dump(BUF_HEAP(heap), f, true);
+	heap_dump(BUF_HEAP(heap), f, true, NULL);
 	hm_spinlock_unlock(&BUF_HEAP(heap)->lock);
 }

@@ -1006,15 +1006,20 @@ heap_check(struct malloc_heap *h, const char **why, uint64_t *n_cached)
 }
 
 void
-heap_dump(struct malloc_heap *h, FILE *f, bool elems)
+heap_dump(struct malloc_heap *h, FILE *f, bool elems, const struct hm_malloc_socket_stats *user)
 {
-	struct hm_malloc_socket_stats st;
+	struct hm_malloc_socket_stats own, st;
 
-	heap_stats(h, &st);
-	fprintf(f, "heap %s (socket %d): total %zu, free %zu in %u element(s), greatest free %zu, "
-		"allocated %zu in %u allocation(s)\n", h->name, h->socket_id, st.heap_totalsz_bytes,
+	heap_stats(h, &own);
+	st = user != NULL ? *user : own;
+	fprintf(f, "heap %s (socket %d): total %zu, free %zu in %u block(s), greatest free %zu, "
+		"allocated %zu in %u allocation(s)", h->name, h->socket_id, st.heap_totalsz_bytes,
 		st.heap_freesz_bytes, st.free_count, st.greatest_free_size, st.heap_allocsz_bytes,
 		st.alloc_count);
+	if (user != NULL)
+		fprintf(f, "; of the free, in lcore caches: %zu in %u block(s)", st.cached_bytes,
+			st.cached_count);
+	fputc('\n', f);
 	if (!elems)
 		return;
 	for (const struct malloc_elem *e = h->first; e != NULL; e = e->next) {

@@ -254,7 +254,11 @@ HM_INTERNAL void heap_stats(struct malloc_heap *h, struct hm_malloc_socket_stats
 /* Validator; pre: lock held. @return 0 or -EFAULT with *why; *n_cached (may be
  * NULL): CACHED elements seen. */
 HM_INTERNAL int heap_check(struct malloc_heap *h, const char **why, uint64_t *n_cached);
-HM_INTERNAL void heap_dump(struct malloc_heap *h, FILE *f, bool elems);
+/* Print @p h's stats line (@p user: the stats to print instead of the heap's
+ * own, with their lcore-cache part; NULL: the heap's) and, with @p elems, every
+ * element. pre: lock held. */
+HM_INTERNAL void heap_dump(struct malloc_heap *h, FILE *f, bool elems,
+			   const struct hm_malloc_socket_stats *user);
 /* Largest data block an element could give with @p align (IOVA-contiguous when
  * @p contig), among elements on pages @p pg_flags names (0: any), and that
  * element; its length in *data_len. pre: lock held; @p pages != NULL when

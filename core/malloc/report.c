@@ -27,6 +27,8 @@ stats_with_caches(struct malloc_heap *h, struct hm_malloc_socket_stats *s)
 	s->free_count += (unsigned int)n;
 	s->heap_freesz_bytes += bytes;
 	s->heap_allocsz_bytes -= bytes;
+	s->cached_count = (unsigned int)n;
+	s->cached_bytes = bytes;
 }
 
 int
@@ -60,14 +62,11 @@ dump_all(FILE *f, bool elems)
 		struct malloc_heap *h = &malloc_st.heaps[i];
 		if (h->kind == HEAP_UNUSED)
 			continue;
-		uint64_t n, bytes;
+		struct hm_malloc_socket_stats st;
 		hm_spinlock_lock(&h->lock);
-		heap_dump(h, f, elems);
+		stats_with_caches(h, &st);
+		heap_dump(h, f, elems, h->kind == HEAP_NATIVE ? &st : NULL);
 		hm_spinlock_unlock(&h->lock);
-		mc_totals(h, &n, &bytes);
-		if (n != 0)
-			fprintf(f, "  of its allocated: %" PRIu64 " block(s), %" PRIu64 " bytes wait "
-				"in lcore malloc caches (free for the stats)\n", n, bytes);
 	}
 }
 

@@ -56,14 +56,26 @@ extern "C" {
 /** External heaps get socket ids from here upward. */
 #define HM_MALLOC_EXT_SOCKET_BASE 256
 
-/** Statistics of one heap (DPDK's rte_malloc_socket_stats). */
+/**
+ * Statistics of one heap. The first six fields are DPDK's rte_malloc_socket_stats,
+ * at its offsets. Blocks waiting in this process's lcore malloc caches count as
+ * free (in heap_freesz_bytes and free_count, not in alloc_count); the last two
+ * fields say how much of that free memory is such blocks, which only their lcore
+ * can hand out again and whose pages stay mapped until they go back to the heap.
+ *
+ * ABI: cached_bytes and cached_count were appended in hugemem 0.2 (the struct
+ * grew from 40 to 56 bytes on LP64); a program built against an older header
+ * passes a smaller struct and must be rebuilt.
+ */
 struct hm_malloc_socket_stats {
 	size_t heap_totalsz_bytes; /* memory in the heap */
-	size_t heap_freesz_bytes;  /* in free elements (headers included) */
-	size_t greatest_free_size; /* largest free element (header included) */
-	unsigned int free_count;   /* free elements */
+	size_t heap_freesz_bytes;  /* in free elements (headers included), lcore-cached blocks too */
+	size_t greatest_free_size; /* largest free element (header included); never a cached block */
+	unsigned int free_count;   /* free elements + lcore-cached blocks */
 	unsigned int alloc_count;  /* allocations */
 	size_t heap_allocsz_bytes; /* total - free */
+	size_t cached_bytes;       /* of heap_freesz_bytes: blocks in lcore caches (headers included) */
+	unsigned int cached_count; /* of free_count: blocks in lcore caches */
 };
 
 /* ---- allocation ---- */
