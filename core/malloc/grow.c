@@ -11,7 +11,9 @@
  * the pages it mapped and never a page no element covers.
  */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "malloc_i.h"
 #include "mcfg_i.h"
@@ -97,39 +99,68 @@ max_run_pages(int node, uint64_t pg)
 	return most;
 }
 
+/* Append "@p what: @p msg" to the causes in @p why (len bytes, "; " between). */
+static void HM_PRINTF(3, 4)
+add_cause(char *why, size_t len, const char *fmt, ...)
+{
+	size_t used = strlen(why);
+	va_list ap;
+
+	if (used + 3 >= len)
+		return;
+	if (used > 0) {
+		memcpy(why + used, "; ", 3);
+		used += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(why + used, len - used, fmt, ap);
+	va_end(ap);
+}
+
 void *
 grow_and_alloc(struct malloc_heap *h, const struct alloc_req *r)
 {
 	uint64_t sizes[HM_MAX_PAGE_SIZES * 2];
 	unsigned int n_sizes = grow_sizes(h->socket_id, r, sizes);
 	int err = ENOMEM;
+	char why[400] = "", sz[16];
+	/* Worst case on fresh pages: aligning the data down from the top loses up
+	 * to align - 64 bytes, and a placement that crosses a bound line moves
+	 * down by less than the size. */
+	uint64_t bytes = r->size + ELEM_OVERHEAD;
 
-	for (unsigned int i = 0; i < n_sizes; i++) {
-		uint64_t pg = sizes[i];
-		/* Worst case on fresh pages: aligning the data down from the top
-		 * loses up to align - 64 bytes, and a placement that crosses a bound
-		 * line moves down by less than the size. */
-		uint64_t bytes = r->size + ELEM_OVERHEAD;
+	if (r->align > MALLOC_ALIGN)
+		bytes += r->align - MALLOC_ALIGN;
+	if (r->bound != 0)
+		bytes += r->size;
+	if (n_sizes == 0)
+		add_cause(why, sizeof(why), "node %d has no memory of %s", h->socket_id,
+			  r->pg_flags != 0 ? "the page sizes the flags name" : "any page size");
+	for (unsigned int i = 0; i < n_sizes && bytes <= (1ULL << 46); i++) {
+		uint64_t pg = sizes[i], most = max_run_pages(h->socket_id, pg);
 		struct hm_memseg **ms;
 		int n, got;
 
-		if (r->align > MALLOC_ALIGN)
-			bytes += r->align - MALLOC_ALIGN;
-		if (r->bound != 0)
-			bytes += r->size;
-		if (bytes > (1ULL << 46))
-			break;
+		hm_size_str(pg, sz, sizeof(sz));
 		/* more pages than a list holds cannot be one run (and would not fit n) */
-		if (HM_ALIGN_CEIL(bytes, pg) / pg > max_run_pages(h->socket_id, pg))
+		if (HM_ALIGN_CEIL(bytes, pg) / pg > most) {
+			add_cause(why, sizeof(why), "%s pages: %" PRIu64 " bytes need more than "
+				  "the %" PRIu64 " pages a list holds", sz, bytes, most);
 			continue;
+		}
 		n = (int)(HM_ALIGN_CEIL(bytes, pg) / pg);
 		ms = malloc(sizeof(*ms) * (size_t)n);
-		if (ms == NULL)
+		if (ms == NULL) {
+			add_cause(why, sizeof(why), "out of process memory");
 			break;
+		}
 		got = hm_memseg_alloc_pages(ms, (unsigned int)n, pg, h->socket_id,
 					    r->contig ? HM_MEMSEG_ALLOC_IOVA_CONTIG : 0);
 		if (got < 0) {
+			/* the real cause: memseg's or the backend's message and errno */
 			err = -got;
+			add_cause(why, sizeof(why), "%d x %s on node %d: %s (%s)", n, sz,
+				  h->socket_id, hm_last_error(), hm_strerror(err));
 			free(ms);
 			continue;
 		}
@@ -157,9 +188,11 @@ grow_and_alloc(struct malloc_heap *h, const struct alloc_req *r)
 		grow_flag_pages(va, len, false);
 		hm_memseg_free_pages(ms, (unsigned int)n);
 		free(ms);
+		add_cause(why, sizeof(why), "%s pages: the grown heap still did not fit", sz);
 	}
-	hm_errno = err == EPERM || err == ENOSPC ? ENOMEM : err;
-	return NULL;
+	if (bytes > (1ULL << 46))
+		add_cause(why, sizeof(why), "%" PRIu64 " bytes is more than a heap grows by", bytes);
+	return hm_fail_ptr(err == EPERM || err == ENOSPC ? ENOMEM : err, "growth failed: %s", why);
 }
 
 /* ---------------------------------------------------------------- release */

@@ -245,7 +245,6 @@ carve_top(struct malloc_elem *e, char *at)
 	b->prev = e;
 	b->next = e->next;
 	b->size = e->size - front;
-	b->rsvd = 0;
 	b->msl_idx = e->msl_idx;
 	b->expansion = e->expansion;
 	b->cookie = cookie_of(b);
@@ -472,11 +471,12 @@ set_tag(struct malloc_elem *e, const char *type, uint64_t req)
 }
 
 static void
-set_busy(struct malloc_elem *e, const char *type, uint64_t req, uint32_t pad)
+set_busy(struct malloc_elem *e, const struct alloc_req *r, uint32_t pad)
 {
 	elem_set_state(e, ELEM_BUSY);
 	e->pad = pad;
-	set_tag(e, type, req);
+	e->owner = r->owner;
+	set_tag(e, r->type, r->req);
 }
 
 void
@@ -509,7 +509,7 @@ heap_split_cached(struct malloc_elem *b, uint64_t esz, unsigned int n, struct ma
 			e->heap = h;
 			e->prev = prev;
 			prev->next = e;
-			e->rsvd = 0;
+			e->owner = ELEM_OWNER_USER;
 			e->msl_idx = b->msl_idx;
 			e->expansion = b->expansion;
 			e->cookie = cookie_of(e);
@@ -606,7 +606,7 @@ heap_alloc(struct malloc_heap *h, const struct alloc_req *r)
 		}
 	}
 busy:
-	set_busy(b, r->type, r->req, b == e ? (uint32_t)front : 0);
+	set_busy(b, r, b == e ? (uint32_t)front : 0);
 	h->alloc_count++;
 	return elem_data(b);
 }
@@ -666,6 +666,7 @@ heap_free_elem(struct malloc_elem *e)
 	uint64_t added = e->size;
 
 	elem_set_state(e, ELEM_FREE);
+	e->owner = ELEM_OWNER_USER;
 	set_clean_end(e, 0); /* not zeroed: hm_zmalloc zeroes what it hands out */
 	h->alloc_count--;
 	/* A free neighbour whose class does not change keeps (or hands over) its
@@ -949,8 +950,12 @@ heap_check(struct malloc_heap *h, const char **why, uint64_t *n_cached)
 			*why = "BUSY element with a broken PAD header";
 		else if (st == ELEM_FREE &&
 			 (e->clean == 0 || (uint64_t)e->clean * MALLOC_ALIGN > e->size ||
-			  e->rsvd != 0))
-			*why = "free element with a clean mark outside [header, size]";
+			  e->owner != ELEM_OWNER_USER))
+			*why = "free element with a clean mark outside [header, size], or an owner";
+		else if (st == ELEM_BUSY && e->owner > ELEM_OWNER_MEMZONE)
+			*why = "BUSY element with an unknown owner";
+		else if (st == ELEM_CACHED && e->owner != ELEM_OWNER_USER)
+			*why = "CACHED element owned by a memzone";
 		else if (st == ELEM_FREE && HM_DEBUG >= 3 &&
 			 !all_zero((const char *)e + ELEM_HEADER_LEN,
 				   (const char *)e + elem_clean_end(e)))

@@ -20,6 +20,7 @@
  *   class bitmaps: bit set <=> that list is non-empty
  *   no two adjacent FREE elements share an msl (they are always joined)
  *   heap->alloc_count == number of BUSY and CACHED elements
+ *   owner is ELEM_OWNER_USER or ELEM_OWNER_MEMZONE for BUSY, USER otherwise
  *   CACHED: native heap, pad 0, usable <= SMALL_LIMIT (+ a run's slack); the
  *           lcore caches hold exactly the CACHED elements (malloc.c, mc_check)
  *   heap->free_bytes  == sum of FREE element sizes
@@ -83,6 +84,14 @@ enum elem_state {
 			    (never joined, counted in alloc_count), not live for the user */
 };
 
+/* Who may free a BUSY element. A memzone's block is refused by hm_free,
+ * hm_realloc and hm_malloc_validate (it would hand the memory out again while
+ * the zone is still listed); only the memzone's own free releases it. */
+enum elem_owner {
+	ELEM_OWNER_USER = 0,    /* hm_malloc and friends, buffer heaps, lcore caches */
+	ELEM_OWNER_MEMZONE = 1, /* a memzone (rings and mempools live in memzones) */
+};
+
 struct malloc_heap;
 
 /* 64 bytes. */
@@ -108,7 +117,7 @@ struct malloc_elem {
 				      the data is zero (see elem_clean_end); >= 1 */
 	};
 	uint8_t state;             /* enum elem_state */
-	uint8_t rsvd;              /* 0 */
+	uint8_t owner;             /* BUSY: enum elem_owner; 0 in every other state */
 	uint16_t msl_idx;          /* memseg list of the memory, or MSL_NONE */
 	uint32_t expansion;        /* id of the memory addition this element came from */
 	uint32_t cookie;           /* ELEM_COOKIE ^ (uint32_t)(uintptr_t)this */
@@ -201,6 +210,7 @@ struct alloc_req {
 					   when neither contig nor pg_flags is set */
 	uint64_t req;      /* bytes the caller asked for (<= size; places the guard) */
 	const char *type;  /* tag, may be NULL */
+	uint8_t owner;     /* enum elem_owner of the new block */
 	uint64_t *zero_from; /* out, may be NULL: data offset from which the new block
 				may hold non-zero bytes (>= size: all of it is zero) */
 };

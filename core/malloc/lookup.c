@@ -9,6 +9,7 @@
 
 #include "malloc_i.h"
 #include "memseg_i.h"
+#include "hugemem/memzone.h"
 
 struct malloc_state malloc_st;
 
@@ -35,6 +36,34 @@ lookup_by_name(const char *name)
 	return NULL;
 }
 
+/* Names the memzone of a block (memzone.c registers it): NULL while no
+ * memzone table exists. Process-local. */
+static bool (*zone_namer)(const void *addr, char *name, size_t len);
+
+void
+malloc_set_zone_namer(bool (*fn)(const void *addr, char *name, size_t len))
+{
+	zone_namer = fn;
+}
+
+/* The failure of a lookup that found a live block of another owner than asked
+ * for. No heap lock may be held: naming the zone takes the memzone lock, which
+ * comes before heap locks. */
+static struct malloc_elem *
+wrong_owner(const void *ptr, enum elem_owner was)
+{
+	char name[HM_MEMZONE_NAMESIZE];
+
+	if (was != ELEM_OWNER_MEMZONE)
+		return hm_fail_ptr(EINVAL, "%p is not a memzone's block", ptr);
+	if (zone_namer == NULL || !zone_namer(ptr, name, sizeof(name)))
+		snprintf(name, sizeof(name), "(gone)");
+	return hm_fail_ptr(EINVAL, "%p belongs to memzone '%s': hm_free, hm_realloc and "
+			   "hm_malloc_validate refuse a memzone's memory (rings and mempools "
+			   "live in memzones); free it with hm_memzone_free or the free of the "
+			   "object that owns it. Nothing was changed", ptr, name);
+}
+
 /*
  * Element of a pointer some heap of ours handed out, returned with its heap's
  * lock held. The heap is found from the memseg list the pointer lies in (a
@@ -42,10 +71,11 @@ lookup_by_name(const char *name)
  * header is read only under that lock: pages leave a heap only under its lock,
  * so two threads freeing one block cannot make either read unmapped memory.
  * NULL with hm_errno: ENODEV, EDEADLK (inside a memseg walk), EINVAL (not ours,
- * interior, double free), EFAULT (debug: guard bytes overwritten).
+ * interior, double free, or not of @p owner), EFAULT (debug: guard bytes
+ * overwritten).
  */
 struct malloc_elem *
-lookup_lock(const void *ptr, struct malloc_heap **hp)
+lookup_lock(const void *ptr, struct malloc_heap **hp, enum elem_owner owner)
 {
 	const struct hm_memseg_list *msl;
 	struct malloc_heap *h = NULL;
@@ -80,6 +110,11 @@ lookup_lock(const void *ptr, struct malloc_heap **hp)
 	if (e == NULL) {
 		hm_spinlock_unlock(&h->lock);
 		return NULL;
+	}
+	if (e->owner != owner) {
+		enum elem_owner was = (enum elem_owner)e->owner;
+		hm_spinlock_unlock(&h->lock);
+		return wrong_owner(ptr, was);
 	}
 	*hp = h;
 	return e;

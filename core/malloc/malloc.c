@@ -73,11 +73,7 @@ malloc_fini(void)
 
 	if (mcfg == NULL)
 		return;
-	mc_fini(); /* cached blocks are not leaks */
-	if (hm_malloc_leak_report(NULL) > 0) {
-		HM_LOG(WARNING, "hm_cleanup: allocations still live (leak report follows)");
-		hm_malloc_leak_report(stderr);
-	}
+	mc_fini();
 	ext_heap_forget_all();
 	hm_fbarray_destroy(&mcfg->heaps);
 	memset(&malloc_st, 0, sizeof(malloc_st));
@@ -85,8 +81,11 @@ malloc_fini(void)
 
 /* ---------------------------------------------------------------- API */
 
+/* Allocate on @p h, growing a native heap. When that fails, the growth's cause
+ * (the errno and memseg's or the backend's message) is appended to @p why,
+ * after the heap's name when @p named. */
 static void *
-alloc_on(struct malloc_heap *h, const struct alloc_req *r)
+alloc_on(struct malloc_heap *h, const struct alloc_req *r, char *why, size_t len, bool named)
 {
 	void *p;
 
@@ -95,15 +94,24 @@ alloc_on(struct malloc_heap *h, const struct alloc_req *r)
 	if (p == NULL && h->kind == HEAP_NATIVE)
 		p = grow_and_alloc(h, r);
 	hm_spinlock_unlock(&h->lock);
+	if (p == NULL && h->kind == HEAP_NATIVE) {
+		size_t used = strlen(why);
+		snprintf(why + used, len - used, "%s%s%s%s", used > 0 ? "; " : "",
+			 named ? "heap " : "", named ? h->name : "", named ? ": " : "");
+		used = strlen(why);
+		snprintf(why + used, len - used, "%s", hm_last_error());
+	}
 	return p;
 }
 
 /* Socket policy: ANY = the caller's node (the main lcore's for threads without
- * one), then every other node; an explicit node or external heap only itself. */
+ * one), then every other node; an explicit node or external heap only itself.
+ * The ENOMEM message keeps each heap's growth failure. */
 static void *
 alloc_socket_once(const struct alloc_req *r, int socket)
 {
 	struct malloc_heap *h = NULL;
+	char why[480] = "";
 	void *p;
 
 	if (malloc_st.mcfg == NULL)
@@ -118,10 +126,11 @@ alloc_socket_once(const struct alloc_req *r, int socket)
 		if (h == NULL)
 			return hm_fail_ptr(EINVAL, "malloc: socket %d is neither a node (0..%u) nor "
 					   "an external heap", socket, malloc_st.n_nodes - 1);
-		p = alloc_on(h, r);
+		p = alloc_on(h, r, why, sizeof(why), false);
 		if (p == NULL)
 			return hm_fail_ptr(ENOMEM, "malloc: no %" PRIu64 " bytes (align %" PRIu64
-					   ") on heap %s", r->size, r->align, h->name);
+					   ") on heap %s%s%s", r->size, r->align, h->name,
+					   why[0] != '\0' ? ": " : "", why);
 		return p;
 	}
 	int first = hm_socket_id();
@@ -129,13 +138,13 @@ alloc_socket_once(const struct alloc_req *r, int socket)
 		first = hm_lcore_to_socket_id(hm_get_main_lcore());
 	if (first < 0 || (unsigned int)first >= malloc_st.n_nodes)
 		first = 0;
-	p = alloc_on(&malloc_st.heaps[first], r);
+	p = alloc_on(&malloc_st.heaps[first], r, why, sizeof(why), true);
 	for (unsigned int n = 0; p == NULL && n < malloc_st.n_nodes; n++)
 		if ((int)n != first)
-			p = alloc_on(&malloc_st.heaps[n], r);
+			p = alloc_on(&malloc_st.heaps[n], r, why, sizeof(why), true);
 	if (p == NULL)
 		return hm_fail_ptr(ENOMEM, "malloc: no %" PRIu64 " bytes (align %" PRIu64
-				   ") on any node", r->size, r->align);
+				   ") on any node: %s", r->size, r->align, why);
 	return p;
 }
 
@@ -183,8 +192,8 @@ zero_tail(void *p, uint64_t zero_from, size_t len)
 }
 
 void *
-malloc_alloc_ex(const char *type, size_t size, int socket, uint32_t flags, size_t align,
-		size_t bound, bool contig)
+malloc_zone_alloc(const char *type, size_t size, int socket, uint32_t flags, size_t align,
+		  size_t bound, bool contig)
 {
 	struct alloc_req r;
 	uint64_t zero_from = 0;
@@ -192,6 +201,7 @@ malloc_alloc_ex(const char *type, size_t size, int socket, uint32_t flags, size_
 	if (heap_make_req(&r, type, size, align, bound) < 0)
 		return NULL;
 	r.contig = contig;
+	r.owner = ELEM_OWNER_MEMZONE;
 	r.pages = &malloc_pages;
 	r.pg_flags = flags & ~(HM_MEMZONE_SIZE_HINT_ONLY | HM_MEMZONE_IOVA_CONTIG);
 	r.hint_only = (flags & HM_MEMZONE_SIZE_HINT_ONLY) != 0;
@@ -201,8 +211,8 @@ malloc_alloc_ex(const char *type, size_t size, int socket, uint32_t flags, size_
 }
 
 void *
-malloc_alloc_biggest(const char *type, int socket, uint32_t flags, size_t align, bool contig,
-		     size_t *len)
+malloc_zone_alloc_biggest(const char *type, int socket, uint32_t flags, size_t align, bool contig,
+			  size_t *len)
 {
 	uint32_t pg = flags & ~(HM_MEMZONE_SIZE_HINT_ONLY | HM_MEMZONE_IOVA_CONTIG);
 	bool hint = (flags & HM_MEMZONE_SIZE_HINT_ONLY) != 0;
@@ -240,6 +250,7 @@ malloc_alloc_biggest(const char *type, int socket, uint32_t flags, size_t align,
 		uint64_t zero_from = 0;
 		heap_make_req(&r, type, best_len, align, 0);
 		r.contig = contig;
+		r.owner = ELEM_OWNER_MEMZONE;
 		r.pages = &malloc_pages;
 		r.pg_flags = best_pg;
 		r.zero_from = &zero_from;
@@ -295,8 +306,10 @@ hm_calloc(const char *type, size_t num, size_t size, unsigned int align)
 	return hm_calloc_socket(type, num, size, align, HM_SOCKET_ID_ANY);
 }
 
-int
-malloc_free_direct(void *ptr)
+/* Free a block of @p owner without the lcore cache: the memory goes back to the
+ * heap (and whole pages to the backend) at once. */
+static int
+free_direct(void *ptr, enum elem_owner owner)
 {
 	struct malloc_heap *h = NULL;
 	struct malloc_elem *e;
@@ -304,7 +317,7 @@ malloc_free_direct(void *ptr)
 
 	if (ptr == NULL)
 		return 0;
-	e = lookup_lock(ptr, &h);
+	e = lookup_lock(ptr, &h, owner);
 	if (e == NULL)
 		return -hm_errno;
 	lo = (char *)e;
@@ -316,18 +329,24 @@ malloc_free_direct(void *ptr)
 }
 
 int
+malloc_zone_free(void *ptr)
+{
+	return free_direct(ptr, ELEM_OWNER_MEMZONE);
+}
+
+int
 hm_free(void *ptr)
 {
 	if (ptr == NULL || mc_free(ptr))
 		return 0;
-	return malloc_free_direct(ptr);
+	return free_direct(ptr, ELEM_OWNER_USER);
 }
 
-int
-hm_malloc_validate(const void *ptr, size_t *size)
+static int
+validate(const void *ptr, size_t *size, enum elem_owner owner)
 {
 	struct malloc_heap *h = NULL;
-	struct malloc_elem *e = lookup_lock(ptr, &h);
+	struct malloc_elem *e = lookup_lock(ptr, &h, owner);
 
 	if (e == NULL)
 		return -hm_errno;
@@ -335,6 +354,18 @@ hm_malloc_validate(const void *ptr, size_t *size)
 		*size = elem_user_size(e);
 	hm_spinlock_unlock(&h->lock);
 	return 0;
+}
+
+int
+hm_malloc_validate(const void *ptr, size_t *size)
+{
+	return validate(ptr, size, ELEM_OWNER_USER);
+}
+
+int
+malloc_zone_validate(const void *ptr, size_t *size)
+{
+	return validate(ptr, size, ELEM_OWNER_MEMZONE);
 }
 
 void *
@@ -349,7 +380,7 @@ hm_realloc_socket(void *ptr, size_t size, unsigned int align, int socket)
 	if (heap_make_req(&r, NULL, size, align, 0) < 0)
 		return NULL;
 	struct malloc_heap *h = NULL;
-	e = lookup_lock(ptr, &h);
+	e = lookup_lock(ptr, &h, ELEM_OWNER_USER);
 	if (e == NULL)
 		return NULL;
 	if (((uintptr_t)ptr & (r.align - 1)) == 0 &&

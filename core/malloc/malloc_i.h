@@ -51,11 +51,17 @@ HM_INTERNAL struct malloc_heap *lookup_by_socket(int socket);
 /* Heap named @p name (any kind), or NULL. */
 HM_INTERNAL struct malloc_heap *lookup_by_name(const char *name);
 /*
- * Element of a pointer some heap of ours handed out, returned with its heap's
- * lock held (*hp). NULL with hm_errno: ENODEV, EDEADLK (inside a memseg walk),
- * EINVAL (not ours, interior, double free), EFAULT (debug: guard bytes overwritten).
+ * Element of a pointer some heap of ours handed out to @p owner, returned with
+ * its heap's lock held (*hp). NULL with hm_errno: ENODEV, EDEADLK (inside a
+ * memseg walk), EINVAL (not ours, interior, double free, a block of another
+ * owner: the message names a memzone's), EFAULT (debug: guard bytes overwritten).
  */
-HM_INTERNAL struct malloc_elem *lookup_lock(const void *ptr, struct malloc_heap **hp);
+HM_INTERNAL struct malloc_elem *lookup_lock(const void *ptr, struct malloc_heap **hp,
+					    enum elem_owner owner);
+/* Register how to name the memzone of a block at @p addr (NULL: none): @p fn
+ * writes the name to @p name and returns whether it found one. It takes the
+ * memzone lock, so it is called with no heap lock held. */
+HM_INTERNAL void malloc_set_zone_namer(bool (*fn)(const void *addr, char *name, size_t len));
 
 /* ---- grow.c: native heaps grow and shrink through memseg ---- */
 
@@ -64,7 +70,9 @@ HM_INTERNAL void grow_flag_pages(char *start, uint64_t len, bool on);
 /* Add a run of pages [va, va+len) of list @p li to its node's heap. pre: lock. */
 HM_INTERNAL struct malloc_elem *grow_adopt_pages(struct malloc_heap *h, char *va, uint64_t len,
 						 unsigned int li);
-/* Map the pages @p r needs on @p h's node, add them, allocate. NULL + hm_errno.
+/* Map the pages @p r needs on @p h's node, add them, allocate. NULL + hm_errno
+ * (ENOMEM, or the memseg/backend errno) and a message "growth failed: <cause>"
+ * giving, per page size tried, memseg's or the backend's message and errno.
  * pre: heap lock. */
 HM_INTERNAL void *grow_and_alloc(struct malloc_heap *h, const struct alloc_req *r);
 /* Hand whole pages of FREE @p e near [wlo, whi) back to the backend.
@@ -79,24 +87,46 @@ HM_INTERNAL void ext_heap_forget_all(void);
 
 /* ---- report.c ---- */
 
+/* Live allocations of one type tag. */
+struct malloc_leak_type {
+	char type[13];       /* NUL-terminated tag, "" when untagged */
+	unsigned int n;      /* allocations */
+	uint64_t bytes;      /* bytes their owners asked for */
+};
+#define MALLOC_LEAK_TYPES 32 /* tags a report tells apart (the rest are counted only) */
+
+/* Count the live (BUSY) blocks of every heap, memzones' blocks only when
+ * @p zones, and sum them by type tag into t[0..*n_types) (at most @p max tags).
+ * @return the number of blocks. */
+HM_INTERNAL unsigned int malloc_leak_types(bool zones, struct malloc_leak_type *t,
+					   unsigned int max, unsigned int *n_types);
+
 /* ---- malloc.c: the heap table, for init and memzone ---- */
 
 /* Create the heap table (fbarray in @p dir, NULL: anonymous) and give the pages
  * mapped at init to their nodes' heaps. */
 HM_INTERNAL int malloc_init(struct hm_mem_config *mcfg, const char *dir,
 			     unsigned int cache_blocks);
-/* Report leaks, forget external memory, destroy the heap table. */
+/* Flush the lcore caches, forget external memory, destroy the heap table
+ * (hm_cleanup reported leaks before). */
 HM_INTERNAL void malloc_fini(void);
-/* Allocation with memzone's knobs: page-size @p flags (HM_MEMZONE_*), bound, IOVA
- * contiguity. Socket policy as hm_malloc_socket. NULL + hm_errno. */
-HM_INTERNAL void *malloc_alloc_ex(const char *type, size_t size, int socket, uint32_t flags,
-				  size_t align, size_t bound, bool contig);
-/* The largest block any candidate heap can give without growing; its usable
- * length in *len. NULL + hm_errno ENOMEM when nothing is free. */
-HM_INTERNAL void *malloc_alloc_biggest(const char *type, int socket, uint32_t flags,
-				       size_t align, bool contig, size_t *len);
-/* hm_free without the lcore cache: the memory goes back to the heap (and whole
- * pages to the backend) at once. For memzones. */
-HM_INTERNAL int malloc_free_direct(void *ptr);
+/*
+ * A memzone's block: page-size @p flags (HM_MEMZONE_*), bound, IOVA contiguity;
+ * socket policy as hm_malloc_socket; zeroed. The block is marked as a memzone's
+ * (ELEM_OWNER_MEMZONE): hm_free, hm_realloc and hm_malloc_validate refuse it,
+ * only malloc_zone_free releases it. NULL + hm_errno.
+ */
+HM_INTERNAL void *malloc_zone_alloc(const char *type, size_t size, int socket, uint32_t flags,
+				    size_t align, size_t bound, bool contig);
+/* The largest block any candidate heap can give without growing, as a memzone's
+ * block; its usable length in *len. NULL + hm_errno ENOMEM when nothing is free. */
+HM_INTERNAL void *malloc_zone_alloc_biggest(const char *type, int socket, uint32_t flags,
+					    size_t align, bool contig, size_t *len);
+/* Free a memzone's block, bypassing the lcore caches: the memory goes back to
+ * the heap (and whole pages to the backend) at once. @return 0, or -EINVAL
+ * (not a memzone's live block), -EFAULT, -EDEADLK, -ENODEV as hm_free. */
+HM_INTERNAL int malloc_zone_free(void *ptr);
+/* hm_malloc_validate for a memzone's block (refuses any other). */
+HM_INTERNAL int malloc_zone_validate(const void *ptr, size_t *size);
 
 #endif /* HUGEMEM_MALLOC_I_H */

@@ -129,7 +129,7 @@ mc_free(void *ptr)
 		return false;
 	e = (struct malloc_elem *)hdr;
 	if (e->cookie != (ELEM_COOKIE ^ (uint32_t)(uintptr_t)e) || elem_state(e) != ELEM_BUSY ||
-	    e->pad != 0 || e->heap != c->heap ||
+	    e->pad != 0 || e->owner != ELEM_OWNER_USER || e->heap != c->heap ||
 	    (usable = e->size - ELEM_OVERHEAD) > SMALL_LIMIT || !mc_objs(c))
 		return false;
 #if MALLOC_DEBUG

@@ -169,11 +169,12 @@ hm_malloc_check(const char **reason)
 }
 
 unsigned int
-hm_malloc_leak_report(FILE *f)
+malloc_leak_types(bool zones, struct malloc_leak_type *t, unsigned int max,
+		  unsigned int *n_types)
 {
-	struct { char type[13]; unsigned int n; uint64_t bytes; } t[32];
-	unsigned int n_types = 0, total = 0;
+	unsigned int total = 0;
 
+	*n_types = 0;
 	if (malloc_st.mcfg == NULL)
 		return 0;
 	for (unsigned int i = 0; i < HM_MAX_HEAPS; i++) {
@@ -185,26 +186,36 @@ hm_malloc_leak_report(FILE *f)
 			unsigned int k;
 			char tag[13];
 			uint32_t slack;
-			if (elem_state(e) != ELEM_BUSY)
+			if (elem_state(e) != ELEM_BUSY ||
+			    (!zones && e->owner == ELEM_OWNER_MEMZONE))
 				continue;
 			total++;
 			elem_tag_load(e, tag, &slack); /* an lcore may be retagging it */
-			for (k = 0; k < n_types; k++)
+			for (k = 0; k < *n_types; k++)
 				if (strncmp(t[k].type, tag, sizeof(e->busy.type)) == 0)
 					break;
-			if (k == n_types && n_types < 32) {
+			if (k == *n_types && *n_types < max) {
 				memcpy(t[k].type, tag, sizeof(tag));
 				t[k].n = 0;
 				t[k].bytes = 0;
-				n_types++;
+				(*n_types)++;
 			}
-			if (k < n_types) {
+			if (k < *n_types) {
 				t[k].n++;
 				t[k].bytes += elem_usable(e) - slack;
 			}
 		}
 		hm_spinlock_unlock(&h->lock);
 	}
+	return total;
+}
+
+unsigned int
+hm_malloc_leak_report(FILE *f)
+{
+	struct malloc_leak_type t[MALLOC_LEAK_TYPES];
+	unsigned int n_types, total = malloc_leak_types(true, t, MALLOC_LEAK_TYPES, &n_types);
+
 	if (f != NULL)
 		for (unsigned int k = 0; k < n_types; k++)
 			fprintf(f, "  leak: type '%s': %u allocation(s), %" PRIu64 " bytes\n",
