@@ -7,7 +7,9 @@
  * ENAMETOOLONG, duplicate -> EEXIST, bad alignment / length / bound / socket /
  * flags -> EINVAL, no memory -> ENOMEM); lookup and the duplicate check are O(1)
  * through a hash index instead of DPDK's linear scan. Pointer functions return
- * NULL and set hm_errno.
+ * NULL and set hm_errno. A zone's memory is the zone's: hm_free, hm_realloc and
+ * hm_malloc_validate refuse it (-EINVAL, naming the zone), where DPDK's rte_free
+ * would free it under a zone that stays listed.
  */
 #ifndef HUGEMEM_MEMZONE_H
 #define HUGEMEM_MEMZONE_H
