@@ -123,7 +123,7 @@ grow_and_alloc(struct malloc_heap *h, const struct alloc_req *r)
 	uint64_t sizes[HM_MAX_PAGE_SIZES * 2];
 	unsigned int n_sizes = grow_sizes(h->socket_id, r, sizes);
 	int err = ENOMEM;
-	char why[400] = "", sz[16];
+	char why[400], sz[16];
 	/* Worst case on fresh pages: aligning the data down from the top loses up
 	 * to align - 64 bytes, and a placement that crosses a bound line moves
 	 * down by less than the size. */
@@ -133,6 +133,7 @@ grow_and_alloc(struct malloc_heap *h, const struct alloc_req *r)
 		bytes += r->align - MALLOC_ALIGN;
 	if (r->bound != 0)
 		bytes += r->size;
+	why[0] = '\0'; /* not "= {0}": that clears all of it on every growth */
 	if (n_sizes == 0)
 		add_cause(why, sizeof(why), "node %d has no memory of %s", h->socket_id,
 			  r->pg_flags != 0 ? "the page sizes the flags name" : "any page size");

@@ -797,29 +797,6 @@ heap_resize_in_place(struct malloc_elem *e, uint64_t size, uint64_t req)
 
 /* ---------------------------------------------------------------- requests, live blocks */
 
-int
-heap_make_req(struct alloc_req *r, const char *type, size_t size, size_t align, size_t bound)
-{
-	memset(r, 0, sizeof(*r));
-	if (size == 0)
-		return hm_fail(EINVAL, "malloc: size 0");
-	if (align == 0)
-		align = MALLOC_ALIGN;
-	if (!HM_IS_POWER_OF_2(align))
-		return hm_fail(EINVAL, "malloc: alignment %zu is not a power of two", align);
-	if (size > (1ULL << 46) || align > (1ULL << 46))
-		return hm_fail(ENOMEM, "malloc: %zu bytes is more than any heap can hold", size);
-	r->size = HM_ALIGN_CEIL((uint64_t)size, MALLOC_ALIGN);
-	r->align = align < MALLOC_ALIGN ? MALLOC_ALIGN : align;
-	if (bound != 0 && (!HM_IS_POWER_OF_2(bound) || bound < r->size))
-		return hm_fail(EINVAL, "malloc: bound %zu must be a power of two >= the size %zu",
-			       bound, size);
-	r->bound = bound;
-	r->req = size;
-	r->type = type;
-	return 0;
-}
-
 /*
  * Bytes of a BUSY element its owner may use: what validate reports and realloc
  * copies. Debug builds keep the overrun guard right after the requested bytes,

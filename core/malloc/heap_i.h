@@ -280,9 +280,31 @@ HM_INTERNAL struct malloc_elem *heap_find_biggest(struct malloc_heap *h, uint64_
 
 /* Fill @p r from a public call's arguments (align 0 means 64). @return 0, or
  * -EINVAL (size 0, alignment or bound not a power of two, bound < size) or
- * -ENOMEM (larger than any heap can hold) with the message set. */
-HM_INTERNAL int heap_make_req(struct alloc_req *r, const char *type, size_t size, size_t align,
-			      size_t bound);
+ * -ENOMEM (larger than any heap can hold) with the message set. Inline: every
+ * malloc starts here. */
+static inline int
+heap_make_req(struct alloc_req *r, const char *type, size_t size, size_t align, size_t bound)
+{
+	memset(r, 0, sizeof(*r));
+	if (size == 0)
+		return hm_fail(EINVAL, "malloc: size 0");
+	if (align == 0)
+		align = MALLOC_ALIGN;
+	if (!HM_IS_POWER_OF_2(align))
+		return hm_fail(EINVAL, "malloc: alignment %zu is not a power of two", align);
+	if (size > (1ULL << 46) || align > (1ULL << 46))
+		return hm_fail(ENOMEM, "malloc: %zu bytes is more than any heap can hold", size);
+	r->size = HM_ALIGN_CEIL((uint64_t)size, MALLOC_ALIGN);
+	r->align = align < MALLOC_ALIGN ? MALLOC_ALIGN : align;
+	if (bound != 0 && (!HM_IS_POWER_OF_2(bound) || bound < r->size))
+		return hm_fail(EINVAL, "malloc: bound %zu must be a power of two >= the size %zu",
+			       bound, size);
+	r->bound = bound;
+	r->req = size;
+	r->type = type;
+	return 0;
+}
+
 /* Bytes of a BUSY element its owner may use (validate, realloc's copy). */
 HM_INTERNAL uint64_t elem_user_size(const struct malloc_elem *e);
 /* Element of a pointer just returned by a heap (no validation). */

@@ -81,26 +81,34 @@ malloc_fini(void)
 
 /* ---------------------------------------------------------------- API */
 
+/* Append heap @p h's growth failure (hm_last_error: the errno and memseg's or
+ * the backend's message) to @p why, after the heap's name when @p named. */
+static void __attribute__((noinline, cold))
+note_growth_failure(const struct malloc_heap *h, char *why, size_t len, bool named)
+{
+	size_t used = strlen(why);
+
+	snprintf(why + used, len - used, "%s%s%s%s", used > 0 ? "; " : "", named ? "heap " : "",
+		 named ? h->name : "", named ? ": " : "");
+	used = strlen(why);
+	snprintf(why + used, len - used, "%s", hm_last_error());
+}
+
 /* Allocate on @p h, growing a native heap. When that fails, the growth's cause
- * (the errno and memseg's or the backend's message) is appended to @p why,
- * after the heap's name when @p named. */
-static void *
+ * goes to @p why (note_growth_failure). */
+static inline void *
 alloc_on(struct malloc_heap *h, const struct alloc_req *r, char *why, size_t len, bool named)
 {
 	void *p;
 
 	hm_spinlock_lock(&h->lock);
 	p = heap_alloc(h, r);
-	if (p == NULL && h->kind == HEAP_NATIVE)
-		p = grow_and_alloc(h, r);
-	hm_spinlock_unlock(&h->lock);
 	if (p == NULL && h->kind == HEAP_NATIVE) {
-		size_t used = strlen(why);
-		snprintf(why + used, len - used, "%s%s%s%s", used > 0 ? "; " : "",
-			 named ? "heap " : "", named ? h->name : "", named ? ": " : "");
-		used = strlen(why);
-		snprintf(why + used, len - used, "%s", hm_last_error());
+		p = grow_and_alloc(h, r);
+		if (p == NULL)
+			note_growth_failure(h, why, len, named);
 	}
+	hm_spinlock_unlock(&h->lock);
 	return p;
 }
 
@@ -111,9 +119,10 @@ static void *
 alloc_socket_once(const struct alloc_req *r, int socket)
 {
 	struct malloc_heap *h = NULL;
-	char why[480] = "";
+	char why[480];
 	void *p;
 
+	why[0] = '\0'; /* not an initialiser: that would clear 480 bytes per malloc */
 	if (malloc_st.mcfg == NULL)
 		return hm_fail_ptr(ENODEV, "hugemem is not initialised");
 	/* a heap lock waited for under the hotplug read lock could deadlock
