@@ -24,6 +24,7 @@
 
 #include "init_i.h"
 #include "hugemem/malloc.h"
+#include "hugemem/memzone.h"
 #include "lcore_i.h"
 #include "malloc_i.h"
 #include "memseg_i.h"
@@ -38,6 +39,7 @@ static struct {
 	size_t made_len;           /* 0, or length of the outermost level of run_dir that
 				      init created (every deeper level was created too) */
 	char *topology, *fault, *prefix; /* copies handed to the backend */
+	bool allow_leaks;          /* hm_cleanup returns 0 when something leaked */
 } g;
 
 int
@@ -274,6 +276,9 @@ validate(const struct hm_config *c, const struct hm_backend_ops **ops)
 		return hm_fail(EINVAL, "--malloc-cache: malloc_cache %u is not 0 (default) or an "
 			       "even number of blocks from 2 to %u", c->malloc_cache,
 			       HM_MALLOC_CACHE_MAX);
+	if (c->max_memzones > HM_MEMZONE_MAX_LIMIT)
+		return hm_fail(EINVAL, "--max-memzones: max_memzones %u is more than %u "
+			       "(HM_MEMZONE_MAX_LIMIT)", c->max_memzones, HM_MEMZONE_MAX_LIMIT);
 	return 0;
 }
 
@@ -500,6 +505,7 @@ hm_init_config(const struct hm_config *cfg)
 		goto fail_log;
 
 	g.mcfg->mempool_debug = c.mempool_debug_set ? c.mempool_debug : HM_DEBUG >= 1;
+	g.allow_leaks = c.allow_leaks;
 	__atomic_store_n(&g.mcfg->magic, HM_MCFG_MAGIC, __ATOMIC_RELEASE);
 	mcfg_set(g.mcfg);
 	g.up = true;
@@ -546,8 +552,20 @@ hm_init(int argc, char **argv)
 int
 hm_cleanup(void)
 {
+	struct init_leaks lk;
+	bool allow;
+
 	if (!g.up)
 		return hm_fail(EALREADY, "hugemem is not initialised");
-	teardown();
+	init_leak_check(&lk); /* logs each leaked object */
+	allow = g.allow_leaks;
+	teardown(); /* releases the leaked objects too */
+	g.allow_leaks = false;
+	if (lk.total > 0 && !allow)
+		return hm_fail(EBUSY, "hm_cleanup: the application still held %u mempool(s), %u "
+			       "ring(s), %u memzone(s) and %u malloc block(s) (logged as \"leaked\"); "
+			       "hugemem released them and is shut down. --allow-leaks "
+			       "(hm_config.allow_leaks) makes this return 0", lk.pools, lk.rings,
+			       lk.zones, lk.blocks);
 	return 0;
 }
