@@ -11,6 +11,7 @@
 
 #include "init_i.h"
 #include "hugemem/malloc.h"
+#include "hugemem/memzone.h"
 
 enum {
 	OPT_MEMORY = 'm',
@@ -34,6 +35,8 @@ enum {
 	OPT_MEMPOOL_DEBUG,
 	OPT_PROC_TYPE,
 	OPT_MP_TIMEOUT,
+	OPT_MAX_MEMZONES,
+	OPT_ALLOW_LEAKS,
 };
 
 static const struct option long_opts[] = {
@@ -58,6 +61,8 @@ static const struct option long_opts[] = {
 	{ "mempool-debug", optional_argument, NULL, OPT_MEMPOOL_DEBUG },
 	{ "proc-type", required_argument, NULL, OPT_PROC_TYPE },
 	{ "mp-timeout", required_argument, NULL, OPT_MP_TIMEOUT },
+	{ "max-memzones", required_argument, NULL, OPT_MAX_MEMZONES },
+	{ "allow-leaks", no_argument, NULL, OPT_ALLOW_LEAKS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -86,6 +91,9 @@ static const char usage[] =
 	"                          running primary's, or secondary when a primary runs\n"
 	"  --mp-timeout=MS         multi-process waits: a secondary for its primary's init, a\n"
 	"                          page map change for every process (default 5000)\n"
+	"  --max-memzones=N        memzone table capacity, 1..1048576 (default 2560)\n"
+	"  --allow-leaks           hm_cleanup returns 0 even when objects are still live\n"
+	"                          (they are logged as leaked and released either way)\n"
 	"  --huge-dir=DIR          hugetlbfs backend: hugetlbfs mount or directory to use\n"
 	"  --huge-unlink[=existing|always|never]  hugetlbfs backend: page file lifetime\n"
 	"  --single-file-segments  hugetlbfs backend: one file per memseg list\n";
@@ -326,6 +334,15 @@ parse_one(struct hm_config *c, int opt, const char *arg, const char *bad)
 			return hm_fail(EINVAL, "--mp-timeout: '%s' is not a number of milliseconds "
 				       "from 1 to 3600000", arg);
 		c->mp_timeout_ms = (unsigned int)v;
+		return 0;
+	case OPT_MAX_MEMZONES:
+		if (hm_parse_u64(arg, HM_MEMZONE_MAX_LIMIT, &v) < 0 || v == 0)
+			return hm_fail(EINVAL, "--max-memzones: '%s' is not a number of zones from 1 "
+				       "to %u (HM_MEMZONE_MAX_LIMIT)", arg, HM_MEMZONE_MAX_LIMIT);
+		c->max_memzones = (unsigned int)v;
+		return 0;
+	case OPT_ALLOW_LEAKS:
+		c->allow_leaks = true;
 		return 0;
 	case OPT_SINGLE_FILE_SEGMENTS:
 		c->single_file_segments = true;

@@ -82,7 +82,8 @@ struct mp_params {
 	uint32_t legacy_mem;
 	uint32_t no_attach;             /* a reason code: MP_NO_ATTACH_* (mp_i.h) */
 	uint64_t base_virtaddr;         /* the primary's --base-virtaddr (0: default) */
-	uint32_t made_len;              /* runtime dir levels the primary created */
+	uint32_t made_len;              /* length of the outermost runtime dir level the
+					   primary created (0: none; hm_rmdirs_made) */
 	uint32_t pad;
 };
 
