@@ -51,6 +51,29 @@ HM_INTERNAL int hm_fail_log(int err, const char *fmt, ...) HM_PRINTF(2, 3);
 
 #define HM_LOG(level, ...) hm_log(HM_LOG_##level, __VA_ARGS__)
 
+/* ---- local epoch (robust.c) ---- */
+
+/*
+ * Orders, inside this process, what its mp thread mapped for another process's
+ * page-map change before this process's later use of those pages: the mp thread
+ * publishes after applying a change (and after serving a request), every
+ * shared-lock acquisition and every answer from the primary observes. The real
+ * chain (mp thread -> the other process -> a lock word or mailbox) is ordered
+ * already, through memory ThreadSanitizer does not see as one: this pair shows
+ * it within the process. One relaxed-cost load per lock.
+ */
+HM_INTERNAL extern uint32_t hm_local_epoch;
+static inline void
+hm_local_epoch_publish(void)
+{
+	__atomic_add_fetch(&hm_local_epoch, 1, __ATOMIC_RELEASE);
+}
+static inline void
+hm_local_epoch_observe(void)
+{
+	(void)__atomic_load_n(&hm_local_epoch, __ATOMIC_ACQUIRE);
+}
+
 /* ---- VA reservation (va.c) ---- */
 
 /* Default base hint: low addresses keep IOVA-as-VA under narrow DMA masks. */

@@ -171,6 +171,8 @@ robust_trylock(hm_spinlock_t *l)
 					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 
+uint32_t hm_local_epoch;
+
 int
 robust_lock(hm_spinlock_t *l, const struct robust_recover *rec)
 {
@@ -181,8 +183,10 @@ robust_lock(hm_spinlock_t *l, const struct robust_recover *rec)
 	for (;;) {
 		int32_t cur = 0;
 		if (__atomic_compare_exchange_n(&l->locked, &cur, me, 0, __ATOMIC_ACQUIRE,
-						__ATOMIC_RELAXED))
+						__ATOMIC_RELAXED)) {
+			hm_local_epoch_observe();
 			return 0;
+		}
 		if ((uint32_t)cur & ROBUST_POISON)
 			return poisoned(rec, (int32_t)((uint32_t)cur & ~ROBUST_POISON));
 		if (check_due(&w) && cur != me && (uint32_t)cur != ROBUST_TAG_ANON) {
@@ -190,6 +194,7 @@ robust_lock(hm_spinlock_t *l, const struct robust_recover *rec)
 			if (t->tag_dead((uint32_t)cur, &pid) &&
 			    __atomic_compare_exchange_n(&l->locked, &cur, me, 0, __ATOMIC_ACQUIRE,
 							__ATOMIC_RELAXED)) {
+				hm_local_epoch_observe();
 				int rc = repair(rec, pid);
 				if (rc < 0)
 					__atomic_store_n(&l->locked,
@@ -285,6 +290,7 @@ robust_write_lock(hm_rwlock_t *l, unsigned int rd_id, const struct robust_recove
 	if (rc < 0)
 		return rc;
 	wait_readers(t, rd_id);
+	hm_local_epoch_observe();
 	if (rc == 1) {
 		rc = repair(rec, pid);
 		if (rc < 0)
@@ -311,8 +317,10 @@ robust_read_lock(hm_rwlock_t *l, unsigned int rd_id, const struct robust_recover
 		int32_t cur;
 
 		__atomic_fetch_add(c, 1, __ATOMIC_SEQ_CST);
-		if (__atomic_load_n(&l->cnt, __ATOMIC_SEQ_CST) == 0)
+		if (__atomic_load_n(&l->cnt, __ATOMIC_SEQ_CST) == 0) {
+			hm_local_epoch_observe();
 			return 0;
+		}
 		__atomic_fetch_sub(c, 1, __ATOMIC_SEQ_CST);
 		while ((cur = __atomic_load_n(&l->cnt, __ATOMIC_ACQUIRE)) != 0) {
 			if (cur == INT32_MIN)

@@ -688,6 +688,8 @@ hm_mp_check(const char **reason)
 		return hm_fail(ENODEV, "hugemem is not initialised");
 	if (sh == NULL)
 		return 0; /* no table: nothing shared */
+	/* slots change under the table lock (a reap, a join): read a settled table */
+	table_lock(sh);
 	for (unsigned int s = 0; s < MP_MAX_PROCS && why == NULL; s++) {
 		const struct mp_proc *p = &sh->procs[s];
 		uint32_t st = __atomic_load_n(&p->state, __ATOMIC_ACQUIRE);
@@ -719,6 +721,7 @@ hm_mp_check(const char **reason)
 			 __atomic_load_n(&sh->lcore_owner[i], __ATOMIC_ACQUIRE) == t)
 			why = "lcore owner tag of a slot's old generation";
 	}
+	table_unlock(sh);
 	if (why != NULL) {
 		if (reason != NULL)
 			*reason = why;

@@ -185,6 +185,7 @@ mp_request(uint32_t type, const uint64_t *args, unsigned int n_args, uint64_t ou
 		}
 		mp_futex_wait(&r->state, st, 10000);
 	}
+	hm_local_epoch_observe(); /* our mp thread applied the change before the answer */
 	int rc = r->result;
 	if (rc < 0)
 		hm_fail(-rc, "%s", r->msg[0] != '\0' ? r->msg : hm_strerror(rc));

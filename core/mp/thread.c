@@ -34,6 +34,8 @@ mp_main(void *arg)
 			uint32_t seq = __atomic_load_n(&sh->req_seq, __ATOMIC_ACQUIRE);
 			if (mp_serve() == 0)
 				mp_futex_wait(&sh->req_seq, seq, 100000);
+			else
+				hm_local_epoch_publish(); /* pages it mapped for a request */
 			continue;
 		}
 		uint32_t seq = __atomic_load_n(&sh->sync_seq, __ATOMIC_ACQUIRE);
@@ -49,6 +51,7 @@ mp_main(void *arg)
 			mp_futex_wait(&sh->sync_seq, seq, 10000);
 			continue;
 		}
+		hm_local_epoch_publish();
 		__atomic_store_n(&self->synced, seq, __ATOMIC_RELEASE);
 		mp_futex_wake(&self->synced);
 	}
