@@ -86,7 +86,11 @@ test_hugetlbfs_invalid_args(void **state)
 	assert_int_equal(hm_hugetlbfs_ops.create(&be, &bp), -EINVAL);
 	bp.topology = NULL;
 	bp.huge_dir = "/not/a/mount";
-	assert_err(hm_hugetlbfs_ops.create(&be, &bp), -ENOENT, "not inside a hugetlbfs mount");
+	assert_err(hm_hugetlbfs_ops.create(&be, &bp), -ENOENT, "mount -t hugetlbfs -o pagesize=2M nodev /not/a/mount");
+	/* a non-empty directory: mounting on it would hide its files, never suggested (#17.16) */
+	bp.huge_dir = "/etc";
+	assert_err(hm_hugetlbfs_ops.create(&be, &bp), -ENOENT, "is not empty");
+	assert_null(strstr(hm_last_error(), "nodev /etc"));
 	bp.huge_dir = NULL;
 	assert_null(be.priv);
 
