@@ -18,7 +18,13 @@ for seed in "$@"; do
 		cat "$work/hugemem.$seed.out"; echo "FAIL: hugemem's run, seed $seed"; status=1; continue; }
 	"$dpdk" -l 0 --no-huge -m 512 --no-pci --no-telemetry --no-shconf --file-prefix="$prefix" \
 		--log-level=3 -- "$seed" "$work/dpdk.$seed" > "$work/dpdk.$seed.out" 2>&1 || {
-		cat "$work/dpdk.$seed.out"; echo "FAIL: DPDK's run, seed $seed"; status=1; continue; }
+		cat "$work/dpdk.$seed.out"
+		if grep -q '^rte_eal_init:' "$work/dpdk.$seed.out"; then
+			# the machine, not a disagreement: DPDK's EAL does not start here
+			echo "SKIP: DPDK's EAL does not start on this machine (see above)"
+			exit 77
+		fi
+		echo "FAIL: DPDK's run, seed $seed"; status=1; continue; }
 	if ! diff -u "$work/dpdk.$seed" "$work/hugemem.$seed" > "$work/diff.$seed"; then
 		head -40 "$work/diff.$seed"
 		echo "FAIL: seed $seed: traces differ (---: DPDK 22.11, +++: hugemem), $work/diff.$seed"
