@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
@@ -902,17 +903,24 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_multiprocess_lcores_unique, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_multiprocess_primary_leaves_first, setup,
 						teardown),
+	};
+	/* the SIGKILL soak alone: its own meson test in suite `soak`, which make
+	 * test and CI leave out (docs/multiprocess.md, "Known gaps") */
+	const struct CMUnitTest soak[] = {
 		cmocka_unit_test_setup_teardown(test_multiprocess_sigkill, setup, teardown),
 	};
 	const char *rb = getenv("HUGEMEM_RUNTIME_DIR");
+	bool run_soak = argc >= 3 && strcmp(argv[2], "sigkill") == 0;
 
-	if (argc < 2)
-		hm_test_skip_all("usage: %s <path of mp_peer>", argv[0]);
+	if (argc < 2 || (argc >= 3 && !run_soak))
+		hm_test_skip_all("usage: %s <path of mp_peer> [sigkill]", argv[0]);
 	peer = argv[1];
 	if (rb == NULL)
 		hm_test_skip_all("HUGEMEM_RUNTIME_DIR is not set");
 	snprintf(run_base, sizeof(run_base), "%s", rb);
 	mkdir(run_base, 0700);
 	hm_test_backend_ready();
+	if (run_soak)
+		return cmocka_run_group_tests_name("multiprocess-sigkill", soak, NULL, NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
