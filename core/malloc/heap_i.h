@@ -64,6 +64,12 @@
 #define MIN_ELEM_SIZE (ELEM_OVERHEAD + MIN_DATA_SIZE) /* smallest element a split makes */
 #define MALLOC_POISON 0x6b
 
+/* The heap's shared memory is written in an order that a process killed at
+ * any instruction leaves walkable by heap_rebuild (a new header whole before
+ * the size or link that makes it reachable). A release fence keeps those
+ * stores in order for the compiler and the CPU (on x86 it emits nothing). */
+#define ELEM_STORE_ORDER() __atomic_thread_fence(__ATOMIC_RELEASE)
+
 #define ELEM_COOKIE 0xe1e3c00du      /* header cookie, xor'ed with the address */
 #define TRAILER_COOKIE 0xadd2e55badbadbadULL
 
