@@ -87,8 +87,17 @@ heap_repair(void *arg, const char **why)
 		if (heap_rebuild(h, heap_readable, why) < 0 || heap_check(h, why, NULL) < 0)
 			return -EFAULT;
 	}
-	if (h->kind == HEAP_NATIVE && !malloc_st.mcfg->legacy_mem)
+	if (h->kind == HEAP_NATIVE && !malloc_st.mcfg->legacy_mem) {
+		/* A free the dead process was in (joined, pages not yet returned) or
+		 * the rebuild's joins can leave a free element holding whole pages:
+		 * they go back as the free would have given them (grow.c's invariant). */
+		for (struct malloc_elem *e = h->first, *n; e != NULL; e = n) {
+			n = e->next;
+			if (elem_state(e) == ELEM_FREE)
+				grow_release_pages(h, e, (char *)e, (char *)e + e->size);
+		}
 		heap_reconcile_pages(h);
+	}
 	return 0;
 }
 
