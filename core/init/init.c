@@ -11,7 +11,8 @@
  *   7. memseg lists and their VA;
  *   8. preallocation (-m / --socket-mem, or everything in legacy mode);
  *   9. malloc heaps (one per node) over the preallocated pages; the memzone table;
- *  10. magic written: init complete.
+ *  10. magic written: init complete;
+ *  11. the telemetry server (unless --no-telemetry); stopped first at cleanup.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -27,6 +28,7 @@
 #include "malloc_i.h"
 #include "memseg_i.h"
 #include "memzone_i.h"
+#include "telemetry_i.h"
 
 static struct {
 	bool up;
@@ -37,6 +39,9 @@ static struct {
 	char made[8][PATH_MAX];    /* directories init created, outermost first */
 	unsigned int n_made;
 	char *topology, *fault, *prefix; /* copies handed to the backend */
+	/* hm_init's arguments while it runs hm_init_config (for telemetry's /eal/params) */
+	int argc, n_opts;
+	char **argv;
 } g;
 
 int
@@ -312,6 +317,7 @@ split_memory(uint64_t total, const struct hm_probe *p, uint64_t out[HM_MAX_NUMA_
 static void
 teardown(void)
 {
+	telemetry_stop();
 	memzone_fini();
 	malloc_fini();
 	memseg_fini();
@@ -484,6 +490,19 @@ hm_init_config(const struct hm_config *cfg)
 	__atomic_store_n(&g.mcfg->magic, HM_MCFG_MAGIC, __ATOMIC_RELEASE);
 	mcfg_set(g.mcfg);
 	g.up = true;
+	if (!c.no_telemetry) {
+		struct tel_start_params tp = {
+			.prefix = c.file_prefix,
+			.runtime_dir = c.in_memory ? "" : g.run_dir,
+			.backend = &g.be,
+			.argc = g.argc,
+			.argv = g.argv,
+			.n_eal = g.n_opts,
+		};
+		rc = telemetry_start(&tp);
+		if (rc < 0)
+			goto fail_log;
+	}
 	if (c.log_level >= 0)
 		hm_log_set_level((enum hm_log_level)c.log_level);
 	return 0;
@@ -505,6 +524,7 @@ int
 hm_init(int argc, char **argv)
 {
 	struct hm_config cfg;
+	bool mine;
 	int n, rc;
 
 	hm_config_init(&cfg);
@@ -513,7 +533,17 @@ hm_init(int argc, char **argv)
 		HM_LOG(ERR, "%s", hm_last_error());
 		return n;
 	}
+	mine = !g.up;
+	if (mine) { /* for telemetry's /eal/params and /eal/app_params (it copies them) */
+		g.argc = argc;
+		g.argv = argv;
+		g.n_opts = n;
+	}
 	rc = hm_init_config(&cfg);
+	if (mine) {
+		g.argc = g.n_opts = 0;
+		g.argv = NULL;
+	}
 	if (rc < 0)
 		return rc;
 	/* DPDK's convention: argv[n] becomes the program name, so the caller can

@@ -32,6 +32,7 @@ enum {
 	OPT_SINGLE_FILE_SEGMENTS,
 	OPT_MALLOC_CACHE,
 	OPT_MEMPOOL_DEBUG,
+	OPT_NO_TELEMETRY,
 };
 
 static const struct option long_opts[] = {
@@ -54,6 +55,7 @@ static const struct option long_opts[] = {
 	{ "single-file-segments", no_argument, NULL, OPT_SINGLE_FILE_SEGMENTS },
 	{ "malloc-cache", required_argument, NULL, OPT_MALLOC_CACHE },
 	{ "mempool-debug", optional_argument, NULL, OPT_MEMPOOL_DEBUG },
+	{ "no-telemetry", no_argument, NULL, OPT_NO_TELEMETRY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -78,6 +80,7 @@ static const char usage[] =
 	"                          (even, 2..512, default 32; 0: off, frees go to the heap)\n"
 	"  --mempool-debug[=on|off] check every mempool get/put for double puts and foreign\n"
 	"                          objects (default: on in debug builds of the library)\n"
+	"  --no-telemetry          serve no telemetry socket (dpdk-telemetry.py -f PREFIX)\n"
 	"  --huge-dir=DIR          hugetlbfs backend: hugetlbfs mount or directory to use\n"
 	"  --huge-unlink[=existing|always|never]  hugetlbfs backend: page file lifetime\n"
 	"  --single-file-segments  hugetlbfs backend: one file per memseg list\n";
@@ -272,6 +275,9 @@ parse_one(struct hm_config *c, int opt, const char *arg, const char *bad)
 		else
 			return hm_fail(EINVAL, "--mempool-debug: '%s' is not valid (on, off)", arg);
 		c->mempool_debug_set = true;
+		return 0;
+	case OPT_NO_TELEMETRY:
+		c->no_telemetry = true;
 		return 0;
 	case OPT_SINGLE_FILE_SEGMENTS:
 		c->single_file_segments = true;

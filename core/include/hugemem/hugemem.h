@@ -14,6 +14,7 @@
 #include "hugemem/ring.h"
 #include "hugemem/mempool.h"
 #include "hugemem/mbuf.h"
+#include "hugemem/telemetry.h"
 #include "hugemem/init.h"
 
 #endif

@@ -21,6 +21,7 @@
  *   --legacy-mem          map all memory at init, sorted by IOVA; no growth
  *   --log-level=LEVEL     emerg..debug, or DPDK's numbers 1..8
  *   --mempool-debug[=on|off]  object cookies checked on every get/put of new pools
+ *   --no-telemetry        no telemetry server (hugemem/telemetry.h)
  *   --huge-dir, --huge-unlink, --single-file-segments: hugetlbfs backend only
  */
 #ifndef HUGEMEM_INIT_H
@@ -82,6 +83,9 @@ struct hm_config {
 	 * Unset: on when the library is a debug build, off in release builds. */
 	bool mempool_debug_set;
 	bool mempool_debug;
+	/* --no-telemetry: no telemetry server thread and socket (hugemem/telemetry.h);
+	 * by default hm_init starts one, as DPDK does */
+	bool no_telemetry;
 };
 
 /** Defaults: everything zero / NULL, log_level -1. */
