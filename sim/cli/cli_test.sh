@@ -128,6 +128,23 @@ info-ok)
 	expect 0
 	has "OK: every page landed"
 	;;
+info-env-defaults)
+	# info and doctor take the environment's defaults as hm_init does; argv wins
+	HUGEMEM_TOPOLOGY='nodes=2;2M=8,8;lcores=0@0,1@1' HUGEMEM_IN_MEMORY=1 \
+		HUGEMEM_SYSFS_ROOT=$tmp "$exe" info >"$out" 2>&1; rc=$?
+	expect 0
+	has "topology: 2 node(s)"
+	HUGEMEM_TOPOLOGY='nodes=2;2M=8,8;lcores=0@0,1@1' HUGEMEM_IN_MEMORY=1 \
+		"$exe" info "--topology=nodes=3;2M=4,4,4;lcores=0@0" >"$out" 2>&1; rc=$?
+	expect 0
+	has "topology: 3 node(s)"
+	HUGEMEM_MALLOC_CACHE=7 "$exe" info --in-memory >"$out" 2>&1; rc=$?
+	expect 2
+	has "HUGEMEM_MALLOC_CACHE"
+	HUGEMEM_MALLOC_CACHE=7 "$exe" doctor >"$out" 2>&1; rc=$?
+	expect 2
+	has "HUGEMEM_MALLOC_CACHE"
+	;;
 info-map-fails)
 	run info --in-memory "--topology=nodes=2;2M=8,8;lcores=0@0,1@1" --fault=node=1
 	expect 1

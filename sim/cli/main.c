@@ -123,6 +123,12 @@ cli_parse_options(const char *cmd, const char *text, int argc, char **argv,
 	int n;
 
 	hm_config_init(cfg);
+	/* the environment gives defaults ($HUGEMEM_<OPTION>, $HUGEMEM_OPTS), as in hm_init */
+	if (hm_config_from_env(cfg) < 0) {
+		fprintf(stderr, "hugemem %s: %s\n", cmd, hm_last_error());
+		*code = HM_EXIT_USAGE;
+		return -1;
+	}
 	n = hm_config_parse(cfg, argc, argv);
 	/* -h/--help anywhere among the options (getopt refuses them as unknown) */
 	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)

@@ -16,5 +16,6 @@
 #include "hugemem/mbuf.h"
 #include "hugemem/telemetry.h"
 #include "hugemem/init.h"
+#include "hugemem/testing.h"
 
 #endif
