@@ -12,7 +12,8 @@
  *   8. preallocation (-m / --socket-mem, or everything in legacy mode);
  *   9. malloc heaps (one per node) over the preallocated pages; the memzone table;
  *  10. magic written: init complete;
- *  11. the telemetry server (unless --no-telemetry); stopped first at cleanup.
+ *  11. the telemetry server (unless --no-telemetry; a failure to start it is a
+ *      warning, not a failed init); stopped first at cleanup.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -499,9 +500,12 @@ hm_init_config(const struct hm_config *cfg)
 			.argv = g.argv,
 			.n_eal = g.n_opts,
 		};
-		rc = telemetry_start(&tp);
-		if (rc < 0)
-			goto fail_log;
+		/* observability, not the data path: a server that cannot start (a
+		 * live DPDK process on this prefix, a directory not ours) is a
+		 * warning, and the process runs without it */
+		if (telemetry_start(&tp) < 0)
+			HM_LOG(WARNING, "%s; this process runs without telemetry "
+			       "(--no-telemetry silences this)", hm_last_error());
 	}
 	if (c.log_level >= 0)
 		hm_log_set_level((enum hm_log_level)c.log_level);

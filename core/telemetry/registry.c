@@ -306,6 +306,10 @@ tel_dispatch(const char *msg, size_t n, char *buf, size_t cap, int *outcome)
 	int at, rc;
 
 	*outcome = 3;
+	/* @p n may be the length of a message longer than what was read of it */
+	if (n > HM_TELEMETRY_MAX_MSG_LEN + 2)
+		return tel_error_reply(buf, cap, "request of %zu bytes is longer than %d", n,
+				       HM_TELEMETRY_MAX_MSG_LEN);
 	/* people type requests with socat or nc: forgive one line ending */
 	if (n > 0 && msg[n - 1] == '\n')
 		n -= n > 1 && msg[n - 2] == '\r' ? 2 : 1;

@@ -40,7 +40,7 @@
 #include "hm_config.h"
 #include "telemetry_i.h"
 
-#define STALL_MS 5000        /* a client that takes no reply for this long is closed */
+#define STALL_MS 2000        /* a client that takes no reply for this long is closed */
 #define PROBE_MS 1000        /* wait for a greeting when probing a bound name */
 #define ACCEPT_PAUSE_MS 100  /* out of fds: stop accepting for this long */
 
@@ -209,8 +209,8 @@ probe(const char *path)
 		unlink(path); /* a dead process's socket */
 		return 0;
 	}
-	if (fd == -ENOENT)
-		return 0; /* gone in between: try the name again */
+	if (fd == -ENOENT || fd == -ECONNRESET)
+		return 0; /* gone, or going (a server stopping): try the name again */
 	if (fd >= 0)
 		close(fd);
 	if (fd == -EBUSY && strstr(greet, "\"version\":\"hugemem ") != NULL)
@@ -602,12 +602,13 @@ telemetry_stop(void)
 	if (!srv.running)
 		return;
 	if (srv.pid == getpid()) {
-		(void)!write(srv.wake[1], "x", 1);
-		pthread_join(srv.thread, NULL);
-		/* remove the socket only if the name is still the one we bound */
+		/* the name first (only if it is still the one we bound), so that no
+		 * new client reaches a server about to go */
 		if (lstat(srv.path, &st) == 0 && st.st_ino == srv.path_ino &&
 		    st.st_dev == srv.path_dev)
 			unlink(srv.path);
+		(void)!write(srv.wake[1], "x", 1);
+		pthread_join(srv.thread, NULL);
 		close_fds();
 		remove_made();
 	} else {

@@ -90,7 +90,8 @@ HM_INTERNAL int tel_socket_name(unsigned int instance, char *buf, size_t len);
 /* "/", "/info", "/help" (once per process). @return 0 or -errno. */
 HM_INTERNAL int tel_register_core(void);
 
-/* The reply to request @p msg of @p n bytes, in @p buf (HM_TELEMETRY_MAX_OUTPUT_LEN
+/* The reply to request @p msg of @p n bytes (when @p n > HM_TELEMETRY_MAX_MSG_LEN
+ * + 2, only that many bytes need be readable: the rest was cut), in @p buf (HM_TELEMETRY_MAX_OUTPUT_LEN
  * bytes at least). Counts into *@p outcome: 0 answered, 1 unknown command,
  * 2 command failed, 3 refused (error reply). @return the reply's length. */
 HM_INTERNAL size_t tel_dispatch(const char *msg, size_t n, char *buf, size_t cap, int *outcome);
@@ -155,7 +156,8 @@ struct tel_start_params {
 
 /* Start the server for this instance. @return 0 or -errno with a message
  * (-EADDRINUSE: a live non-hugemem process serves the prefix; -EPERM/-EACCES:
- * the directory is not private). */
+ * the directory is not private; -EEXIST: a non-socket holds the name), and
+ * nothing left behind. */
 HM_INTERNAL int telemetry_start(const struct tel_start_params *p);
 /* Stop it: thread joined, socket and directories made removed. In a child
  * forked from the process that started it, only closes the inherited fds. */

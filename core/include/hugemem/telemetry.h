@@ -12,8 +12,12 @@
  * is a separate one, made 0700 and checked private.) When that name is taken by
  * another live hugemem process (an --in-memory run of the same prefix, a
  * secondary), the first free "dpdk_telemetry.v2:N" is used, as DPDK does
- * (`dpdk-telemetry.py -f <prefix> -i N`); when a live non-hugemem process (DPDK)
- * answers there, init is refused with a message naming it.
+ * (`dpdk-telemetry.py -f <prefix> -i N`). A live non-hugemem process (DPDK)
+ * answering there is never taken over: the server does not start and a warning
+ * names it. Any failure to start the server (that one, a directory that is not
+ * private, a path too long for a socket) is logged at WARNING and hm_init
+ * goes on without telemetry: it is observability, the data path never needs it
+ * (DPDK fails rte_eal_init instead).
  *
  * The protocol. On connect the server sends a greeting
  *   {"version":"hugemem 0.1.0","pid":1234,"max_output_len":16384}
