@@ -71,8 +71,8 @@ jw_end(struct jw *w)
  * Length of the UTF-8 sequence at @p s (n bytes available), 0 when it is not a
  * valid one (overlong, surrogate, beyond U+10FFFF, cut short).
  */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
+size_t
+tel_utf8_len(const unsigned char *s, size_t n)
 {
 	uint32_t cp;
 	size_t len;
@@ -107,7 +107,7 @@ tel_text_ok(const char *s, size_t n)
 	size_t i = 0;
 
 	while (i < n) {
-		size_t l = utf8_len(u + i, n - i);
+		size_t l = tel_utf8_len(u + i, n - i);
 		if (l == 0 || u[i] < 0x20 || u[i] == 0x7f)
 			break;
 		i += l;
@@ -128,7 +128,7 @@ jw_str(struct jw *w, const char *s, size_t n, bool cut)
 	w->buf[w->pos++] = '"';
 	for (size_t i = 0; i < n;) {
 		const char *out = esc;
-		size_t l = utf8_len(u + i, n - i), ol;
+		size_t l = tel_utf8_len(u + i, n - i), ol;
 
 		if (l == 0) {
 			out = "\\ufffd";

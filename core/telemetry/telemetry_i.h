@@ -74,6 +74,9 @@ HM_INTERNAL void jw_close(struct jw *w, char c);
 HM_INTERNAL bool jw_data(struct jw *w, const struct hm_telemetry_data *d);
 /* NUL-terminate and return the length. */
 HM_INTERNAL size_t jw_end(struct jw *w);
+/* Length of the valid UTF-8 sequence at @p s (@p n > 0 bytes there), 0 when
+ * none starts there (overlong, surrogate, beyond U+10FFFF, cut short). */
+HM_INTERNAL size_t tel_utf8_len(const unsigned char *s, size_t n);
 /* Length of the longest prefix of @p s (at most @p n bytes) that is valid
  * UTF-8 without control characters (bytes < 0x20 or 0x7f). */
 HM_INTERNAL size_t tel_text_ok(const char *s, size_t n);

@@ -15,6 +15,7 @@
 #include "hugemem/mempool.h"
 #include "hugemem/mbuf.h"
 #include "hugemem/telemetry.h"
+#include "hugemem/heapmap.h"
 #include "hugemem/init.h"
 #include "hugemem/testing.h"
 
