@@ -709,6 +709,36 @@ test_telemetry_protocol(void **state)
 	assert_int_equal(field_u64(val, "size"), hm_ring_get_size(r));
 	tj_free(v);
 
+	/* heaps: the list is the heaps holding memory, the info their stats */
+	v = ask(fd, "/eal/heap_list", &val);
+	{
+		uint32_t k = 0;
+		for (int node = 0; node < 2; node++) {
+			struct hm_malloc_socket_stats ms;
+			const struct tj *info;
+			struct tj *vi;
+			assert_int_equal(hm_malloc_get_socket_stats(node, &ms), 0);
+			if (ms.heap_totalsz_bytes == 0)
+				continue;
+			uint64_t id;
+			assert_true(k < val->n && tj_u64(&val->kids[k++], &id) && id == (uint64_t)node);
+			snprintf(cmd, sizeof(cmd), "/eal/heap_info,%d", node);
+			vi = ask(fd, cmd, &info);
+			assert_int_equal(field_u64(info, "Heap_id"), (uint64_t)node);
+			assert_string_equal(field_str(info, "Name"), node == 0 ? "socket_0" : "socket_1");
+			assert_int_equal(field_u64(info, "Heap_size"), ms.heap_totalsz_bytes);
+			assert_int_equal(field_u64(info, "Free_size"), ms.heap_freesz_bytes);
+			assert_int_equal(field_u64(info, "Alloc_size"), ms.heap_allocsz_bytes);
+			assert_int_equal(field_u64(info, "Greatest_free_size"), ms.greatest_free_size);
+			assert_int_equal(field_u64(info, "Alloc_count"), ms.alloc_count);
+			assert_int_equal(field_u64(info, "Free_count"), ms.free_count);
+			tj_free(vi);
+		}
+		assert_int_equal(k, val->n);
+		assert_true(k == 2); /* the ring on node 0, the pool on node 1 */
+	}
+	tj_free(v);
+
 	/* memseg lists and pages: the library's own counts */
 	v = ask(fd, "/hugemem/memseg_lists", &val);
 	assert_int_equal(val->n, hm_memseg_list_count());
@@ -749,6 +779,8 @@ test_telemetry_protocol(void **state)
 		"/eal/memzone_info", "/eal/memzone_info,x", "/eal/memzone_info,99999",
 		"/eal/memzone_info,-1", "/eal/memzone_info,1 ", "/mempool/info",
 		"/mempool/info,nope", "/hugemem/ring,nope", "/hugemem/memseg_list,999",
+		"/eal/heap_info", "/eal/heap_info,31", "/eal/heap_info,32", "/hugemem/heap_map,99",
+		"/hugemem/heap_map_elems,0", "/hugemem/heap_map_segs",
 		"/no/such/command",
 	};
 	for (size_t i = 0; i < sizeof(nulls) / sizeof(nulls[0]); i++) {

@@ -34,6 +34,7 @@ put_str(FILE *f, const char *s, size_t max)
 
 	jw_init(&w, buf, sizeof(buf));
 	jw_str(&w, s, strnlen(s, max), true);
+	jw_end(&w);
 	fputs(buf, f);
 }
 

@@ -101,7 +101,7 @@ static void
 header(struct out *o, const struct hm_heap_snapshot *s, const struct hm_heapmap_stats *st,
        const struct raster *r, const char *title, uint64_t rows)
 {
-	char a[32], b[32], c[32], d[32];
+	char a[32], b[32], c[32], d[32], e[32];
 	/* the legend: tags, three fixed entries, then the size classes */
 	uint64_t height = MAP_Y + rows * ROW_H + 30 + (HM_HEAPMAP_MAX_TAGS + 1 + 3) * 16 + 26 +
 		HM_HEAPMAP_CLASSES * 12 + 20;
@@ -113,7 +113,7 @@ header(struct out *o, const struct hm_heap_snapshot *s, const struct hm_heapmap_
 	put(o, "<style>");
 	for (unsigned int cl = CL_GAP; cl < CL_COUNT; cl++)
 		put(o, ".c%u{fill:%s}", cl, fill_of(cl));
-	put(o, ".pg{stroke:#000;stroke-opacity:.35;stroke-width:1}"
+	put(o, ".pg{stroke:#000;stroke-opacity:.8;stroke-width:1.5;fill:none}"
 	    ".rt{fill:#2a9d8f}.fx{fill:#8d99ae}.fl{fill:#e76f51}"
 	    ".big{fill:none;stroke:#e63946;stroke-width:1.5}</style>\n");
 	put(o, "<rect width=\"100%%\" height=\"100%%\" fill=\"#ffffff\"/>\n");
@@ -130,7 +130,7 @@ header(struct out *o, const struct hm_heap_snapshot *s, const struct hm_heapmap_
 	    heapmap_bytes(st->busy_bytes, a, sizeof(a)), st->n_busy,
 	    heapmap_bytes(st->pad_bytes, b, sizeof(b)), heapmap_bytes(st->memzone_bytes, c, sizeof(c)),
 	    heapmap_bytes(st->free_bytes, d, sizeof(d)), st->n_free,
-	    heapmap_bytes(st->cached_bytes, a, sizeof(a)), st->n_cached);
+	    heapmap_bytes(st->cached_bytes, e, sizeof(e)), st->n_cached);
 	put(o, "<text x=\"10\" y=\"72\">largest free block %s at 0x%" PRIx64 " (outlined); "
 	    "fragmentation %.3f (1 - largest free / free)</text>\n",
 	    heapmap_bytes(st->largest_free, a, sizeof(a)), st->largest_free_addr,
@@ -222,8 +222,10 @@ map(struct out *o, const struct hm_heap_snapshot *s, const struct hm_heapmap_sta
 		put(o, "<path class=\"pg\" d=\"");
 		for (uint32_t p = 0; p < sg->n_pages; p++) {
 			uint64_t c = raster_pos(r, s, g, sg->base + p * sg->page_sz) / r->bpc;
-			put(o, "M%" PRIu64 " %" PRIu64 "v3", MAP_X + (c % COLS) * CELL_W,
-			    MAP_Y + (c / COLS) * ROW_H);
+			/* a mark on the map and one in the margin */
+			put(o, "M%" PRIu64 " %" PRIu64 "v8M%d %" PRIu64 "h4",
+			    MAP_X + (c % COLS) * CELL_W, MAP_Y + (c / COLS) * ROW_H, MAP_X - 5,
+			    MAP_Y + (c / COLS) * ROW_H + 4);
 		}
 		put(o, "\"/>\n");
 	}

@@ -50,7 +50,7 @@ hm_heapmap_text(const struct hm_heap_snapshot *s, unsigned int cols, unsigned in
 {
 	struct hm_heapmap_stats st;
 	struct raster r;
-	char a[32], b[32], c[32], line[300];
+	char a[32], b[32], c[32], d[32], line[300];
 	uint64_t rows;
 	int rc, err = 0;
 
@@ -75,7 +75,7 @@ hm_heapmap_text(const struct hm_heap_snapshot *s, unsigned int cols, unsigned in
 		" blocks, cached %s in %" PRIu64 " blocks\n",
 		heapmap_bytes(st.busy_bytes, a, sizeof(a)), st.n_busy,
 		heapmap_bytes(st.pad_bytes, b, sizeof(b)), heapmap_bytes(st.free_bytes, c, sizeof(c)),
-		st.n_free, heapmap_bytes(st.cached_bytes, a, sizeof(a)), st.n_cached);
+		st.n_free, heapmap_bytes(st.cached_bytes, d, sizeof(d)), st.n_cached);
 	fprintf(f, "  largest free block %s at 0x%" PRIx64 ", fragmentation %.3f\n",
 		heapmap_bytes(st.largest_free, a, sizeof(a)), st.largest_free_addr, st.fragmentation);
 	fprintf(f, "  pages that could be returned %" PRIu64 ", free but preallocated %" PRIu64

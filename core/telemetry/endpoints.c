@@ -289,5 +289,7 @@ tel_endpoints_register(void)
 		rc = tel_register_builtin(eps[i].cmd, eps[i].fn, eps[i].help);
 	if (rc == 0)
 		rc = tel_hm_endpoints_register();
+	if (rc == 0)
+		rc = tel_heap_endpoints_register();
 	return rc;
 }

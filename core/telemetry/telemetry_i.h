@@ -122,8 +122,9 @@ struct tel_instance {
 
 /* Register every built-in command (idempotent). @return 0 or -errno. */
 HM_INTERNAL int tel_endpoints_register(void);
-/* The /hugemem/ ones (endpoints_hm.c). */
+/* The /hugemem/ ones (endpoints_hm.c), the heap ones (heap_ep.c). */
 HM_INTERNAL int tel_hm_endpoints_register(void);
+HM_INTERNAL int tel_heap_endpoints_register(void);
 /* A decimal parameter <= max, digits only. 0, or -1 (the command answers null). */
 HM_INTERNAL int tel_param_u64(const char *params, uint64_t max, uint64_t *out);
 /* "0x1a2b" */

@@ -208,7 +208,7 @@ enum hm_heap_elem_state {
 struct hm_heap_snapshot_elem {
 	uint64_t addr;      /* element start (its header); a multiple of 64 */
 	uint64_t size;      /* bytes incl. header, padding and trailer */
-	uint64_t req;       /* BUSY: bytes asked for (0: unknown, or more than 4 GiB) */
+	uint64_t req;       /* BUSY: bytes asked for (0: unknown) */
 	uint32_t pad;       /* BUSY: bytes from the element start to its padding header
 			       (alignment), 0 when none; < size */
 	uint8_t state;      /* enum hm_heap_elem_state */
