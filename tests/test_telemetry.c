@@ -766,9 +766,22 @@ test_telemetry_protocol(void **state)
 	v = ask(fd, "/hugemem/lcores", &val);
 	assert_int_equal(tj_get(val, "node_1")->n, 1);
 	tj_free(v);
+	/* the backend's counters: an injected fault is counted */
+	hm_test_quiet_log();
+	assert_int_equal(hm_backend_fault("nth=1"), 0);
+	assert_null(hm_malloc_socket("big", 8u << 20, 0, 0)); /* needs new pages: fails */
+	hm_log_set_hook(capture_log, NULL);
 	v = ask(fd, "/hugemem/backend", &val);
 	assert_string_equal(field_str(val, "name"), "emu");
-	assert_int_equal(tj_get(val, "counters")->type, TJ_OBJ);
+	{
+		const struct tj *c = tj_get(val, "counters");
+		assert_int_equal(c->type, TJ_OBJ);
+		assert_int_equal(field_u64(c, "faults_injected_nth"), 1);
+		assert_true(field_u64(c, "page_map_calls") >= 1);
+		assert_int_equal(field_u64(c, "pages_in_use_2M_node1"),
+				 (uint64_t)hm_test_pages_in_use(1, 2u << 20));
+		assert_int_equal(field_u64(c, "pages_total_2M_node0"), 64);
+	}
 	tj_free(v);
 	v = ask(fd, "/hugemem/telemetry", &val);
 	assert_int_equal(field_u64(val, "clients"), 1);

@@ -301,6 +301,23 @@ fault_dump(const struct fault *f, FILE *out, const struct hm_probe *shape)
 	fprintf(out, "\n");
 }
 
+/* Fault counters for telemetry (backend counters op). */
+static void
+fault_counters(const struct fault *f, void (*emit)(void *, const char *, uint64_t), void *arg)
+{
+	char name[32];
+
+	emit(arg, "page_map_calls", f->calls);
+	for (int i = 0; i < FAULT_KINDS; i++) {
+		snprintf(name, sizeof(name), "faults_injected_%s", fault_names[i]);
+		emit(arg, name, f->injected[i]);
+	}
+	emit(arg, "fault_nth_pending", f->nth != 0 ? f->nth_left : 0);
+	emit(arg, "fault_every", f->every);
+	emit(arg, "fault_node_mask", f->node_mask);
+	emit(arg, "fault_rate_permille", f->rate);
+}
+
 /* ================================ frame pools ================================ */
 
 struct pool {
@@ -975,6 +992,28 @@ emu_dump(struct hm_backend *be, FILE *f)
 	fault_dump(&e->fault, f, &shape);
 }
 
+static void
+emu_counters(struct hm_backend *be, void (*emit)(void *, const char *, uint64_t), void *arg)
+{
+	const struct emu *e;
+	char name[48], szs[16];
+
+	if (be == NULL || be->priv == NULL || emit == NULL)
+		return;
+	e = be->priv;
+	fault_counters(&e->fault, emit, arg);
+	for (unsigned int k = 0; k < e->topo.n_sizes; k++)
+		for (unsigned int n = 0; n < e->topo.n_nodes; n++) {
+			const struct pool *pool = &e->pools[k][n];
+			snprintf(name, sizeof(name), "pages_in_use_%s_node%u",
+				 hm_size_str(pool->page_sz, szs, sizeof(szs)), n);
+			emit(arg, name, pool->in_use);
+			snprintf(name, sizeof(name), "pages_total_%s_node%u",
+				 hm_size_str(pool->page_sz, szs, sizeof(szs)), n);
+			emit(arg, name, pool->total);
+		}
+}
+
 int
 hm_emu_pages_in_use(const struct hm_backend *be, int node, uint64_t page_sz)
 {
@@ -1017,4 +1056,5 @@ const struct hm_backend_ops hm_emu_ops = {
 	.node_of = NULL,
 	.fault = emu_fault,
 	.dump = emu_dump,
+	.counters = emu_counters,
 };

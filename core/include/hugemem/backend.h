@@ -140,7 +140,7 @@ struct hm_backend_ops {
 
 	/**
 	 * Report counters for telemetry (/hugemem/backend): call @p emit once per
-	 * counter with a stable name of [a-z0-9_] and its value (faults injected,
+	 * counter with a stable name of [A-Za-z0-9_] and its value (faults injected,
 	 * page_map calls, pages in use). Called under the hotplug read lock, so no
 	 * page_map / page_unmap / fault runs meanwhile. Optional.
 	 */
