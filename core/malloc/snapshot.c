@@ -94,6 +94,9 @@ copy_elem(struct hm_heap_snapshot_elem *x, const struct malloc_elem *e)
 		x->state = HM_HEAP_ELEM_BUSY;
 		x->pad = e->pad;
 		elem_tag_load(e, x->tag, &slack);
+		/* bytes after the NUL may be an older tag's: zeros, so that copies
+		 * compare equal byte for byte */
+		memset(x->tag + strlen(x->tag), 0, sizeof(x->tag) - strlen(x->tag));
 		usable = elem_usable(e);
 		x->req = slack <= usable ? usable - slack : 0;
 		x->flags = snapshot_elem_flags(e);

@@ -54,6 +54,8 @@ hm_heap_snapshot_check(const struct hm_heap_snapshot *s, const char **reason)
 		const struct hm_heap_snapshot_seg *g = &s->segs[i];
 		uint64_t end;
 
+		if (g->rsvd != 0)
+			BAD("a segment's reserved field is not 0");
 		if (g->len == 0 || g->base + g->len < g->base)
 			BAD("a segment is empty or wraps around the address space");
 		end = g->base + g->len;
@@ -94,6 +96,8 @@ hm_heap_snapshot_check(const struct hm_heap_snapshot *s, const char **reason)
 				BAD("a free or cached element has padding or flags");
 			if (x->pad >= x->size || (x->flags & ~HM_HEAP_ELEM_F_MEMZONE) != 0)
 				BAD("an element's padding or flags are impossible");
+			if (x->rsvd[0] | x->rsvd[1] | x->rsvd[2] | x->rsvd[3] | x->rsvd[4])
+				BAD("an element's reserved bytes are not 0");
 			if (!tag_ok(x->tag) || (x->state != HM_HEAP_ELEM_BUSY && x->tag[0] != '\0'))
 				BAD("an element's tag is not terminated, or tags a non-busy element");
 			if (x->state == HM_HEAP_ELEM_FREE)

@@ -214,6 +214,7 @@ struct hm_heap_snapshot_elem {
 	uint8_t state;      /* enum hm_heap_elem_state */
 	uint8_t flags;      /* HM_HEAP_ELEM_F_* */
 	char tag[HM_HEAP_SNAPSHOT_TAG_LEN]; /* BUSY: type tag, else "" */
+	uint8_t rsvd[5];    /* 0: no padding bytes anywhere (snapshots compare with memcmp) */
 };
 
 /** One page the heap's memory lies on. */
@@ -232,7 +233,12 @@ struct hm_heap_snapshot_seg {
 	int32_t msl;        /* memseg list index, -1 for a buffer heap */
 	uint32_t first_page; /* index of its first page in pages[] */
 	uint32_t n_pages;
+	uint32_t rsvd;      /* 0 */
 };
+
+HM_STATIC_ASSERT(sizeof(struct hm_heap_snapshot_elem) == 48, "no padding in a snapshot element");
+HM_STATIC_ASSERT(sizeof(struct hm_heap_snapshot_page) == 24, "no padding in a snapshot page");
+HM_STATIC_ASSERT(sizeof(struct hm_heap_snapshot_seg) == 40, "no padding in a snapshot segment");
 
 /**
  * A heap's layout at one moment, taken under its lock (hm_heap_snapshot) or read
