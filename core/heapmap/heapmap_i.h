@@ -4,11 +4,11 @@
  * draw (raster.c): the heap's bytes laid out as a stream of cells, segments in
  * address order, each cell classified by what holds most of its bytes.
  *
- * Layout: when the cells allow it, each segment starts on a cell of its own
- * after one gap cell (CL_GAP); with very many segments they are laid end to
- * end instead (segment starts are then only ticked). A byte at address a of
- * segment i sits at stream offset off[i] + (a - base_i), in cell
- * offset / bpc.
+ * Layout, the first that fits the cell budget: each segment on rows of its
+ * own (LAY_ROWS: few segments), or on cells of its own after one gap cell
+ * (LAY_GAPS, CL_GAP), or all laid end to end (LAY_STREAM: very many segments;
+ * their starts are then only ticked). A byte at address a of segment i sits at
+ * stream offset off[i] + (a - base_i), in cell offset / bpc.
  */
 #ifndef HUGEMEM_HEAPMAP_I_H
 #define HUGEMEM_HEAPMAP_I_H
@@ -30,20 +30,22 @@ enum cell_class {
 	CL_COUNT = CL_TAG0 + HM_HEAPMAP_MAX_TAGS,
 };
 
+enum layout { LAY_ROWS, LAY_GAPS, LAY_STREAM };
+
 struct raster {
 	uint64_t bpc;        /* bytes per cell: a power of two >= 64 */
 	uint64_t n_cells;
-	bool gaps;           /* segments start on their own cells after a gap */
+	uint64_t cols;       /* cells per row (LAY_ROWS aligns segments to rows) */
+	enum layout lay;
 	uint8_t *cls;        /* n_cells classes */
 	uint64_t *off;       /* per segment: stream offset of its base */
 };
 
 /* Class of busy tag @p tag: CL_TAG0 + k, or CL_OTHER. */
 HM_INTERNAL unsigned int heapmap_tag_class(const struct hm_heapmap_stats *st, const char *tag);
-/* Build the raster with at most @p max_cells cells (@p cols per row, to keep a
- * segment's start readable). 0 or -ENOMEM. */
+/* Build the raster with at most @p max_cells cells, @p cols per row. 0 or -ENOMEM. */
 HM_INTERNAL int raster_build(const struct hm_heap_snapshot *s, const struct hm_heapmap_stats *st,
-			     uint64_t max_cells, struct raster *r);
+			     uint64_t max_cells, uint64_t cols, struct raster *r);
 HM_INTERNAL void raster_free(struct raster *r);
 /* Stream offset of address @p a in segment @p seg. */
 static inline uint64_t

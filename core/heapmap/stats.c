@@ -231,19 +231,31 @@ raster_free(struct raster *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* Cells of segment @p g at @p bpc in layout @p lay (its gap or row padding included). */
+static uint64_t
+seg_cells(const struct hm_heap_snapshot_seg *g, uint64_t bpc, enum layout lay, uint64_t cols,
+	  bool first)
+{
+	uint64_t c = (g->len + bpc - 1) / bpc;
+
+	if (lay == LAY_ROWS)
+		return (c + cols - 1) / cols * cols;
+	return c + (lay == LAY_GAPS && !first);
+}
+
 /* Cells the layout needs at @p bpc. */
 static uint64_t
-cells_at(const struct hm_heap_snapshot *s, uint64_t bpc, bool gaps)
+cells_at(const struct hm_heap_snapshot *s, uint64_t bpc, enum layout lay, uint64_t cols)
 {
 	uint64_t n = 0, bytes = 0;
 
 	for (uint32_t i = 0; i < s->n_segs; i++) {
-		if (gaps)
-			n += (i > 0) + (s->segs[i].len + bpc - 1) / bpc;
-		else
+		if (lay == LAY_STREAM)
 			bytes += s->segs[i].len;
+		else
+			n += seg_cells(&s->segs[i], bpc, lay, cols, i == 0);
 	}
-	return gaps ? n : (bytes + bpc - 1) / bpc;
+	return lay == LAY_STREAM ? (bytes + bpc - 1) / bpc : n;
 }
 
 struct acc {
@@ -289,19 +301,22 @@ paint(struct raster *r, struct acc *a, unsigned int cl, uint64_t from, uint64_t 
 
 int
 raster_build(const struct hm_heap_snapshot *s, const struct hm_heapmap_stats *st,
-	     uint64_t max_cells, struct raster *r)
+	     uint64_t max_cells, uint64_t cols, struct raster *r)
 {
 	struct acc a = { .cell = UINT64_MAX };
 	uint64_t bpc = 64, stream = 0;
 	uint32_t seg = 0;
 
 	memset(r, 0, sizeof(*r));
-	/* segments on cells of their own, unless that alone passes the budget */
-	r->gaps = 2ULL * s->n_segs <= max_cells;
-	while (cells_at(s, bpc, r->gaps) > max_cells && bpc < (1ULL << 62))
+	r->cols = cols;
+	/* rows of their own for a few segments (at most a quarter of the budget
+	 * spent on row ends), cells of their own for more, one stream for many */
+	r->lay = (uint64_t)s->n_segs * cols * 4 <= max_cells ? LAY_ROWS :
+		2ULL * s->n_segs <= max_cells ? LAY_GAPS : LAY_STREAM;
+	while (cells_at(s, bpc, r->lay, cols) > max_cells && bpc < (1ULL << 62))
 		bpc <<= 1;
 	r->bpc = bpc;
-	r->n_cells = cells_at(s, bpc, r->gaps);
+	r->n_cells = cells_at(s, bpc, r->lay, cols);
 	r->cls = calloc(r->n_cells > 0 ? r->n_cells : 1, 1);
 	r->off = calloc(s->n_segs > 0 ? s->n_segs : 1, sizeof(r->off[0]));
 	if (r->cls == NULL || r->off == NULL) {
@@ -309,12 +324,13 @@ raster_build(const struct hm_heap_snapshot *s, const struct hm_heapmap_stats *st
 		return hm_fail(ENOMEM, "heap map: out of memory for %" PRIu64 " cells", r->n_cells);
 	}
 	for (uint32_t i = 0; i < s->n_segs; i++) {
-		if (r->gaps && i > 0) {
+		if (r->lay == LAY_GAPS && i > 0) {
 			r->cls[stream / bpc] = CL_GAP;
 			stream += bpc;
 		}
 		r->off[i] = stream;
-		stream += r->gaps ? (s->segs[i].len + bpc - 1) / bpc * bpc : s->segs[i].len;
+		stream += r->lay == LAY_STREAM ? s->segs[i].len :
+			(seg_cells(&s->segs[i], bpc, r->lay, cols, true)) * bpc;
 	}
 	for (uint32_t i = 0; i < s->n_elems; i++) {
 		const struct hm_heap_snapshot_elem *e = &s->elems[i];

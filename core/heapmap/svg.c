@@ -141,7 +141,8 @@ header(struct out *o, const struct hm_heap_snapshot *s, const struct hm_heapmap_
 	    " (<tspan class=\"fl\">orange</tspan>)</text>\n",
 	    st->pages_returnable, st->pages_fixed_free, st->pages_after_flush);
 	put(o, "<text x=\"10\" y=\"%d\" fill=\"#666\">each cell shows what holds most of its "
-	    "bytes; segments are separated by a dark cell; ticks mark page starts</text>\n",
+	    "bytes; each segment (a run of pages of one memseg list) starts a new row or follows "
+	    "a dark cell; ticks mark page starts</text>\n",
 	    MAP_Y - 14);
 }
 
@@ -212,6 +213,19 @@ map(struct out *o, const struct hm_heap_snapshot *s, const struct hm_heapmap_sta
 			c = e;
 		}
 		put(o, "</g>\n");
+	}
+	/* segments: a rule above each one after the first, and what it is on hover */
+	for (uint32_t g = 0; g < s->n_segs; g++) {
+		const struct hm_heap_snapshot_seg *sg = &s->segs[g];
+		uint64_t c = r->off[g] / r->bpc;
+		char psz[32];
+
+		put(o, "<rect class=\"c%d\" x=\"%d\" y=\"%" PRIu64 "\" width=\"%d\" height=\"1\">"
+		    "<title>segment %" PRIu32 ": 0x%" PRIx64 " + %s, memseg list %" PRId32 ", pages of %s"
+		    "</title></rect>\n", CL_GAP, MAP_X - 8, MAP_Y + (c / COLS) * ROW_H - 1,
+		    g == 0 ? 8 : COLS * CELL_W + 8, g, sg->base,
+		    heapmap_bytes(sg->len, psz, sizeof(psz)), sg->msl,
+		    sg->page_sz != 0 ? heapmap_bytes(sg->page_sz, psz, sizeof(psz)) : "(a buffer)");
 	}
 	/* page starts, when a page spans several cells */
 	for (uint32_t g = 0; g < s->n_segs; g++) {
@@ -324,7 +338,7 @@ hm_heapmap_svg(const struct hm_heap_snapshot *s, const char *title, FILE *f)
 		return hm_fail(EINVAL, "heap map: NULL snapshot or stream");
 	if ((rc = hm_heapmap_stats(s, &st)) < 0)
 		return rc;
-	if ((rc = raster_build(s, &st, HM_HEAPMAP_SVG_MAX_CELLS, &r)) < 0)
+	if ((rc = raster_build(s, &st, HM_HEAPMAP_SVG_MAX_CELLS, COLS, &r)) < 0)
 		return rc;
 	rows = (r.n_cells + COLS - 1) / COLS;
 	errno = 0;

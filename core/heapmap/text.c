@@ -65,7 +65,7 @@ hm_heapmap_text(const struct hm_heap_snapshot *s, unsigned int cols, unsigned in
 			       "too many)", cols, max_rows);
 	if ((rc = hm_heapmap_stats(s, &st)) < 0)
 		return rc;
-	if ((rc = raster_build(s, &st, (uint64_t)cols * max_rows, &r)) < 0)
+	if ((rc = raster_build(s, &st, (uint64_t)cols * max_rows, cols, &r)) < 0)
 		return rc;
 	errno = 0;
 	fprintf(f, "heap %s (socket %d, heap %d): %s in %" PRIu32 " segment(s), %" PRIu64
