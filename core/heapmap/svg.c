@@ -218,13 +218,13 @@ map(struct out *o, const struct hm_heap_snapshot *s, const struct hm_heapmap_sta
 	for (uint32_t g = 0; g < s->n_segs; g++) {
 		const struct hm_heap_snapshot_seg *sg = &s->segs[g];
 		uint64_t c = r->off[g] / r->bpc;
-		char psz[32];
+		char psz[32], len[32];
 
 		put(o, "<rect class=\"c%d\" x=\"%d\" y=\"%" PRIu64 "\" width=\"%d\" height=\"1\">"
 		    "<title>segment %" PRIu32 ": 0x%" PRIx64 " + %s, memseg list %" PRId32 ", pages of %s"
 		    "</title></rect>\n", CL_GAP, MAP_X - 8, MAP_Y + (c / COLS) * ROW_H - 1,
 		    g == 0 ? 8 : COLS * CELL_W + 8, g, sg->base,
-		    heapmap_bytes(sg->len, psz, sizeof(psz)), sg->msl,
+		    heapmap_bytes(sg->len, len, sizeof(len)), sg->msl,
 		    sg->page_sz != 0 ? heapmap_bytes(sg->page_sz, psz, sizeof(psz)) : "(a buffer)");
 	}
 	/* page starts, when a page spans several cells */
