@@ -29,7 +29,7 @@
 #include "hugemem/hugemem.h"
 #include "json_read.h"
 
-#define TOPO "nodes=2;2M=64,64;lcores=0@0,1@1"
+#define TOPO "nodes=2;2M=64,64;lcores=0-1@0,2-3@1"
 
 static char run_base[PATH_MAX];
 
@@ -764,7 +764,7 @@ test_telemetry_protocol(void **state)
 	assert_string_equal(field_str(val, "telemetry_socket"), path);
 	tj_free(v);
 	v = ask(fd, "/hugemem/lcores", &val);
-	assert_int_equal(tj_get(val, "node_1")->n, 1);
+	assert_int_equal(tj_get(val, "node_1")->n, 2);
 	tj_free(v);
 	/* the backend's counters: an injected fault is counted */
 	hm_test_quiet_log();
@@ -995,6 +995,116 @@ test_telemetry_hostile_clients(void **state)
 	hm_cleanup();
 }
 
+/*
+ * The data path running while a client asks everything: two lcore threads
+ * get and put mbuf-sized objects, move them through a ring and malloc/free
+ * small and large blocks (heap growth and lcore caches), while a client loops
+ * over every command, heap maps included. Under ThreadSanitizer (make
+ * test-tsan) this is the race check of every command; everywhere the
+ * validators pass and nothing is lost.
+ */
+struct worker {
+	struct hm_mempool *mp;
+	struct hm_ring *r;
+	volatile int *stop;
+	uint64_t ops;
+	int err;
+};
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	void *objs[32], *blocks[64] = { NULL };
+	uint64_t rng = 77 + (uintptr_t)w;
+
+	if (hm_thread_register() < 0) {
+		w->err = 1;
+		return NULL;
+	}
+	while (!__atomic_load_n(w->stop, __ATOMIC_RELAXED)) {
+		unsigned int k = (unsigned int)(hm_test_rand(&rng) % 64);
+		if (hm_mempool_get_bulk(w->mp, objs, 32) == 0) {
+			for (int i = 0; i < 32; i++)
+				if (hm_ring_enqueue(w->r, objs[i]) != 0)
+					hm_mempool_put(w->mp, objs[i]);
+			for (int i = 0; i < 32; i++) {
+				void *o;
+				if (hm_ring_dequeue(w->r, &o) == 0)
+					hm_mempool_put(w->mp, o);
+			}
+		}
+		if (blocks[k] != NULL) {
+			if (hm_free(blocks[k]) != 0)
+				w->err = 1;
+			blocks[k] = NULL;
+		} else {
+			size_t sz = k % 8 == 0 ? (1u << 20) + k * 4096 : 64 + k * 8;
+			blocks[k] = hm_malloc(k % 2 ? "w_odd" : "w_even", sz, 0);
+		}
+		w->ops++;
+	}
+	for (int k = 0; k < 64; k++)
+		if (blocks[k] != NULL && hm_free(blocks[k]) != 0)
+			w->err = 1;
+	hm_thread_unregister();
+	return NULL;
+}
+
+static void
+test_telemetry_with_data_path(void **state)
+{
+	static char reply[HM_TELEMETRY_MAX_OUTPUT_LEN + 1];
+	static const char *const cmds[] = {
+		"/", "/info", "/eal/params", "/eal/heap_list", "/eal/heap_info,0", "/eal/heap_info,1",
+		"/eal/memzone_list", "/eal/memzone_info,0", "/eal/memzone_info,1", "/mempool/list",
+		"/mempool/info,tdp", "/hugemem/info", "/hugemem/lcores", "/hugemem/memseg_lists",
+		"/hugemem/memseg_list,0", "/hugemem/pages", "/hugemem/backend", "/hugemem/rings",
+		"/hugemem/ring,tdp_ring", "/hugemem/telemetry", "/hugemem/heap_map,0",
+		"/hugemem/heap_map_segs,0", "/hugemem/heap_map_pages,0", "/hugemem/heap_map_elems,0",
+		"/hugemem/heap_map,1", "/hugemem/heap_map_elems,0",
+	};
+	volatile int stop = 0;
+	struct worker w[2];
+	pthread_t t[2];
+	const char *why;
+	int fd;
+
+	(void)state;
+	start("tdata", NULL);
+	struct hm_mempool *mp = hm_mempool_create("tdp", 4095, 192, 64, 0, NULL, NULL, NULL, NULL,
+						  HM_SOCKET_ID_ANY, 0);
+	struct hm_ring *r = hm_ring_create("tdp_ring", 1024, HM_SOCKET_ID_ANY, 0);
+	assert_non_null(mp);
+	assert_non_null(r);
+	for (int i = 0; i < 2; i++) {
+		w[i] = (struct worker){ .mp = mp, .r = r, .stop = &stop };
+		assert_int_equal(pthread_create(&t[i], NULL, worker_main, &w[i]), 0);
+	}
+	fd = hm_telemetry_connect(hm_telemetry_socket_path(), NULL, 0, 5000);
+	assert_true(fd >= 0);
+	for (int round = 0; round < (HM_TEST_TSAN ? 3 : 10); round++)
+		for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+			int n = hm_telemetry_query(fd, cmds[i], reply, sizeof(reply), 20000);
+			assert_true(n > 0);
+			tj_free(parse(reply));
+		}
+	close(fd);
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+	for (int i = 0; i < 2; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(w[i].err, 0);
+		assert_true(w[i].ops > 0);
+	}
+	assert_int_equal(hm_mempool_avail_count(mp), 4095);
+	assert_int_equal(hm_ring_count(r), 0);
+	assert_int_equal(hm_malloc_check(&why), 0);
+	assert_int_equal(hm_telemetry_check(&why), 0);
+	hm_ring_free(r);
+	hm_mempool_free(mp);
+	hm_cleanup();
+}
+
 /* ------------------------------------------------------------------ placement */
 
 struct fake {
@@ -1186,6 +1296,7 @@ main(void)
 		cmocka_unit_test_teardown(test_telemetry_protocol, teardown),
 		cmocka_unit_test_teardown(test_telemetry_bad_requests, teardown),
 		cmocka_unit_test_teardown(test_telemetry_hostile_clients, teardown),
+		cmocka_unit_test_teardown(test_telemetry_with_data_path, teardown),
 		cmocka_unit_test_teardown(test_telemetry_placement, teardown),
 	};
 
