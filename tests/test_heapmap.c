@@ -227,12 +227,16 @@ test_heapmap_snapshot_matches_heap(void **state)
 	struct hm_heapmap_stats st;
 	struct hm_heap_snapshot *s;
 	uint64_t rng = hm_test_seed(), busy = 0;
+	const struct hm_memzone *mz;
 	const char *why;
 	unsigned int n_live = 0;
 
 	(void)state;
 	start("hmsnap");
 	memset(live, 0, sizeof(live));
+	/* a memzone's block is told apart (HM_HEAP_ELEM_F_MEMZONE); hm_malloc's are not */
+	mz = hm_memzone_reserve("hmsnap_zone", 100000, 1, 0);
+	assert_non_null(mz);
 	for (int round = 0; round < 6; round++) {
 		for (int i = 0; i < 2000; i++) {
 			unsigned int k = (unsigned int)(hm_test_rand(&rng) % N);
@@ -268,16 +272,27 @@ test_heapmap_snapshot_matches_heap(void **state)
 			assert_int_equal(s->elems[e].req, lsize[k]);
 			assert_true(s->elems[e].size >= lsize[k] + 64 + s->elems[e].pad);
 		}
-		for (uint32_t i = 0; i < s->n_elems; i++)
-			busy += s->elems[i].state == HM_HEAP_ELEM_BUSY;
-		/* the main lcore's cache may hold blocks: they are CACHED, not busy */
-		assert_int_equal(busy, n_live);
+		for (unsigned int k = 0; k < N; k++)
+			if (live[k] != NULL)
+				assert_int_equal(s->elems[find_busy(s, live[k])].flags, 0);
+		for (uint32_t i = 0; i < s->n_elems; i++) {
+			const struct hm_heap_snapshot_elem *e = &s->elems[i];
+			bool zone = e->state == HM_HEAP_ELEM_BUSY && e->addr < mz->addr_64 &&
+				    mz->addr_64 + mz->len <= e->addr + e->size;
+			busy += e->state == HM_HEAP_ELEM_BUSY;
+			assert_int_equal(e->flags, zone ? HM_HEAP_ELEM_F_MEMZONE : 0);
+		}
+		/* the zone's block is busy too; the main lcore's cache may hold blocks:
+		 * they are CACHED, not busy */
+		assert_int_equal(busy, n_live + 1);
 		/* stats: the heap's own figures */
 		assert_int_equal(hm_malloc_get_socket_stats(1, &ms), 0);
 		assert_int_equal(s->total, ms.heap_totalsz_bytes);
+		assert_int_equal(s->cached_bytes, ms.cached_bytes);
 		assert_int_equal(s->free_bytes + s->cached_bytes, ms.heap_freesz_bytes);
 		assert_int_equal(hm_heapmap_stats(s, &st), 0);
-		assert_int_equal(st.n_busy, n_live);
+		assert_int_equal(st.n_busy, n_live + 1);
+		assert_int_equal(st.n_memzone, 1);
 		assert_int_equal(st.busy_bytes + st.free_bytes + st.cached_bytes, st.total);
 		assert_int_equal(st.largest_free, ms.greatest_free_size);
 		assert_int_equal(st.pages * (2u << 20), s->total);
@@ -292,6 +307,7 @@ test_heapmap_snapshot_matches_heap(void **state)
 		}
 		hm_heap_snapshot_free(s);
 	}
+	assert_int_equal(hm_memzone_free(mz), 0);
 	/* heaps without memory and beyond the table */
 	assert_null(hm_heap_snapshot(HM_MAX_HEAPS));
 	assert_int_equal(hm_errno, ENOENT);

@@ -713,6 +713,13 @@ test_telemetry_protocol(void **state)
 	v = ask(fd, "/eal/heap_list", &val);
 	{
 		uint32_t k = 0;
+		bool cached_seen = false;
+		void *small[8];
+		/* small blocks freed on this lcore stay in its cache: Cached_* */
+		for (int i = 0; i < 8; i++)
+			assert_non_null(small[i] = hm_malloc_socket("tcache", 200, 0, 0));
+		for (int i = 0; i < 8; i++)
+			hm_free(small[i]);
 		for (int node = 0; node < 2; node++) {
 			struct hm_malloc_socket_stats ms;
 			const struct tj *info;
@@ -732,8 +739,14 @@ test_telemetry_protocol(void **state)
 			assert_int_equal(field_u64(info, "Greatest_free_size"), ms.greatest_free_size);
 			assert_int_equal(field_u64(info, "Alloc_count"), ms.alloc_count);
 			assert_int_equal(field_u64(info, "Free_count"), ms.free_count);
+			assert_int_equal(field_u64(info, "Socket_id"), (uint64_t)node);
+			assert_int_equal(field_u64(info, "Cached_size"), ms.cached_bytes);
+			assert_int_equal(field_u64(info, "Cached_count"), ms.cached_count);
+			cached_seen |= node == 0 && ms.cached_count >= 8;
 			tj_free(vi);
 		}
+		assert_true(cached_seen);
+		assert_true(hm_malloc_cache_flush() >= 0);
 		assert_int_equal(k, val->n);
 		assert_true(k == 2); /* the ring on node 0, the pool on node 1 */
 	}

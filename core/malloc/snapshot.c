@@ -69,8 +69,7 @@ measure(const struct malloc_heap *h, struct sizes *n)
 static uint8_t
 snapshot_elem_flags(const struct malloc_elem *e)
 {
-	(void)e; /* memzone blocks are not told apart from others by this heap yet */
-	return 0;
+	return e->owner == ELEM_OWNER_MEMZONE ? HM_HEAP_ELEM_F_MEMZONE : 0;
 }
 
 static void

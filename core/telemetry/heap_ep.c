@@ -53,8 +53,11 @@ heap_info(const char *cmd, const char *params, struct hm_telemetry_data *d)
 	hm_telemetry_data_add_dict_u64(d, "Greatest_free_size", h.stats.greatest_free_size);
 	hm_telemetry_data_add_dict_u64(d, "Alloc_count", h.stats.alloc_count);
 	hm_telemetry_data_add_dict_u64(d, "Free_count", h.stats.free_count);
-	/* hugemem's addition */
+	/* hugemem's additions: the node, and the part of Free_size/Free_count that is
+	 * blocks in this process's lcore malloc caches */
 	hm_telemetry_data_add_dict_int(d, "Socket_id", h.socket_id);
+	hm_telemetry_data_add_dict_u64(d, "Cached_size", h.stats.cached_bytes);
+	hm_telemetry_data_add_dict_u64(d, "Cached_count", h.stats.cached_count);
 	return 0;
 }
 
