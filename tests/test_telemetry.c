@@ -746,7 +746,36 @@ test_telemetry_protocol(void **state)
 			tj_free(vi);
 		}
 		assert_true(cached_seen);
-		assert_true(hm_malloc_cache_flush() >= 0);
+		/* the same blocks by lcore: all of them in this (the main) lcore's cache */
+		{
+			struct hm_malloc_socket_stats m0;
+			const struct tj *me, *ci;
+			char nm[32];
+			struct tj *vc = ask(fd, "/hugemem/malloc_caches", &ci);
+			assert_int_equal(hm_malloc_get_socket_stats(0, &m0), 0);
+			assert_int_equal(field_u64(ci, "cap"), 32);
+			assert_int_equal(field_u64(ci, "classes"), 16);
+			assert_int_equal(field_u64(ci, "max_block"), 1024);
+			snprintf(nm, sizeof(nm), "lcore_%u", hm_lcore_id());
+			me = tj_get(ci, nm);
+			assert_non_null(me);
+			assert_int_equal(field_u64(me, "socket_id"), 0);
+			assert_int_equal(field_u64(me, "count"), m0.cached_count);
+			assert_int_equal(field_u64(me, "bytes"), m0.cached_bytes);
+			assert_int_equal(field_u64(ci, "count"), m0.cached_count);
+			assert_int_equal(field_u64(ci, "bytes"), m0.cached_bytes);
+			/* every enabled lcore with a node heap has one, and only those */
+			for (unsigned int l = 0; l < HM_MAX_LCORE; l++) {
+				snprintf(nm, sizeof(nm), "lcore_%u", l);
+				assert_true((tj_get(ci, nm) != NULL) == hm_lcore_is_enabled(l));
+			}
+			tj_free(vc);
+			assert_true(hm_malloc_cache_flush() >= 8);
+			vc = ask(fd, "/hugemem/malloc_caches", &ci);
+			assert_int_equal(field_u64(ci, "count"), 0);
+			assert_int_equal(field_u64(ci, "bytes"), 0);
+			tj_free(vc);
+		}
 		assert_int_equal(k, val->n);
 		assert_true(k == 2); /* the ring on node 0, the pool on node 1 */
 	}

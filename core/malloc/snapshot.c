@@ -15,6 +15,7 @@
  */
 #include <string.h>
 
+#include "mcache_i.h"
 #include "malloc_i.h"
 #include "memseg_i.h"
 #include "mcfg_i.h"
@@ -257,4 +258,27 @@ malloc_heap_describe(int heap_idx, struct malloc_heap_desc *d)
 	hm_spinlock_unlock(&h->lock);
 	/* the lcore-cached blocks counted as free, as the public stats do */
 	return hm_malloc_get_socket_stats(d->socket_id, &d->stats) < 0 ? -ENOENT : 0;
+}
+
+unsigned int
+malloc_cache_cap(unsigned int *classes, uint64_t *max_block)
+{
+	*classes = MC_CLASSES;
+	*max_block = SMALL_LIMIT;
+	return mc_st.c != NULL ? mc_st.cap : 0;
+}
+
+int
+malloc_cache_describe(unsigned int lcore_id, struct malloc_cache_desc *d)
+{
+	const struct mcache *c;
+
+	if (mc_st.c == NULL || lcore_id >= HM_MAX_LCORE || mc_st.c[lcore_id].heap == NULL)
+		return -ENOENT;
+	c = &mc_st.c[lcore_id];
+	d->socket_id = c->heap->socket_id;
+	/* the owner updates these with relaxed stores (mc_account) */
+	d->count = __atomic_load_n(&c->count, __ATOMIC_RELAXED);
+	d->bytes = __atomic_load_n(&c->bytes, __ATOMIC_RELAXED);
+	return 0;
 }

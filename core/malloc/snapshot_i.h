@@ -22,4 +22,19 @@ struct malloc_heap_desc {
 /* Describe heap @p heap_idx. @return 0, -ENODEV (not initialised), -ENOENT. */
 HM_INTERNAL int malloc_heap_describe(int heap_idx, struct malloc_heap_desc *d);
 
+/** One lcore's malloc cache in this process (its blocks count as free). */
+struct malloc_cache_desc {
+	int socket_id;       /* the node heap it caches */
+	uint64_t count;      /* blocks cached */
+	uint64_t bytes;      /* their element bytes (headers included) */
+};
+
+/* Blocks each size class of a cache holds at most; 0: caches off (or not
+ * initialised). Classes and the largest cached block in *classes, *max_block. */
+HM_INTERNAL unsigned int malloc_cache_cap(unsigned int *classes, uint64_t *max_block);
+/* The cache of lcore @p lcore_id (read without its owner's cooperation: the
+ * figures may be a moment old). @return 0, or -ENOENT: caches off, or that lcore
+ * has none (disabled, or no node heap). */
+HM_INTERNAL int malloc_cache_describe(unsigned int lcore_id, struct malloc_cache_desc *d);
+
 #endif

@@ -17,6 +17,7 @@
 
 #include "snapshot_i.h"
 #include "telemetry_i.h"
+#include "hugemem/init.h"
 
 /* ---- /eal/heap_list, /eal/heap_info ---- */
 
@@ -58,6 +59,48 @@ heap_info(const char *cmd, const char *params, struct hm_telemetry_data *d)
 	hm_telemetry_data_add_dict_int(d, "Socket_id", h.socket_id);
 	hm_telemetry_data_add_dict_u64(d, "Cached_size", h.stats.cached_bytes);
 	hm_telemetry_data_add_dict_u64(d, "Cached_count", h.stats.cached_count);
+	return 0;
+}
+
+/* ---- /hugemem/malloc_caches ---- */
+
+static int
+malloc_caches(const char *cmd, const char *params, struct hm_telemetry_data *d)
+{
+	uint64_t max_block, count = 0, bytes = 0;
+	unsigned int classes, cap;
+
+	(void)cmd;
+	(void)params;
+	if (!hm_initialized())
+		return -1;
+	cap = malloc_cache_cap(&classes, &max_block);
+	hm_telemetry_data_start_dict(d);
+	hm_telemetry_data_add_dict_u64(d, "cap", cap);
+	hm_telemetry_data_add_dict_u64(d, "classes", classes);
+	hm_telemetry_data_add_dict_u64(d, "max_block", max_block);
+	for (unsigned int l = 0; l < HM_MAX_LCORE && cap != 0; l++) {
+		struct malloc_cache_desc c;
+		struct hm_telemetry_data *x;
+		char name[32];
+
+		if (malloc_cache_describe(l, &c) < 0)
+			continue;
+		x = hm_telemetry_data_alloc();
+		if (x == NULL)
+			return -1;
+		hm_telemetry_data_start_dict(x);
+		hm_telemetry_data_add_dict_int(x, "socket_id", c.socket_id);
+		hm_telemetry_data_add_dict_u64(x, "count", c.count);
+		hm_telemetry_data_add_dict_u64(x, "bytes", c.bytes);
+		snprintf(name, sizeof(name), "lcore_%u", l);
+		if (hm_telemetry_data_add_dict_container(d, name, x, 0) < 0)
+			return -1;
+		count += c.count;
+		bytes += c.bytes;
+	}
+	hm_telemetry_data_add_dict_u64(d, "count", count);
+	hm_telemetry_data_add_dict_u64(d, "bytes", bytes);
 	return 0;
 }
 
@@ -218,6 +261,8 @@ tel_heap_endpoints_register(void)
 		  "no parameters" },
 		{ "/eal/heap_info", heap_info, "Returns a heap's name, sizes and counts. Parameters: "
 		  "int heap id" },
+		{ "/hugemem/malloc_caches", malloc_caches, "Returns the lcore malloc caches of "
+		  "this process: blocks and bytes per lcore. Takes no parameters" },
 		{ "/hugemem/heap_map", heap_map, "Snapshots a heap for this connection and returns "
 		  "its header (hugemem heapmap). Parameters: int heap id" },
 		{ "/hugemem/heap_map_segs", heap_map_part, "Returns segments of the snapshot from an "
