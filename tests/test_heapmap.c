@@ -704,6 +704,122 @@ test_heapmap_fetch(void **state)
 	hm_cleanup();
 }
 
+/* Contents of @p path contain @p needle. */
+static bool
+file_has(const char *path, const char *needle)
+{
+	FILE *f = fopen(path, "r");
+	static char buf[4 << 20];
+	size_t n;
+
+	if (f == NULL)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return strstr(buf, needle) != NULL;
+}
+
+static int
+init_leaky(const char *opt)
+{
+	char *argv[] = { (char *)"t", (char *)"--file-prefix=hmleak", (char *)"--in-memory",
+			 (char *)"--topology=" TOPO, (char *)"--allow-leaks", (char *)opt, NULL };
+
+	return hm_init(6, argv);
+}
+
+/* --leak-heapmap: hm_cleanup draws each heap holding leaked blocks, only then,
+ * never through a symlink; bad prefixes are refused at init. */
+static void
+test_heapmap_leak_map(void **state)
+{
+	char pfx[PATH_MAX], opt[PATH_MAX + 32], p0[PATH_MAX + 16], p1[PATH_MAX + 16];
+	char victim[PATH_MAX + 16];
+	struct hm_config c;
+	struct stat st;
+	void *p;
+
+	(void)state;
+	snprintf(pfx, sizeof(pfx), "%s/leak-", tmpdir);
+	snprintf(opt, sizeof(opt), "--leak-heapmap=%s", pfx);
+	snprintf(p0, sizeof(p0), "%s0.svg", pfx);
+	snprintf(p1, sizeof(p1), "%s1.svg", pfx);
+	snprintf(victim, sizeof(victim), "%s/victim.txt", tmpdir);
+	unlink(p0);
+	unlink(p1);
+
+	/* a block and a memzone leaked on node 1: heap 1 is drawn, heap 0 is not */
+	assert_true(init_leaky(opt) >= 0);
+	assert_non_null(hm_malloc_socket("leaky", 5000, 0, 1));
+	assert_non_null(hm_memzone_reserve("leakzone", 100000, 1, 0));
+	p = hm_malloc_socket("freed", 7000, 0, 1);
+	assert_non_null(p);
+	assert_int_equal(hm_free(p), 0);
+	assert_int_equal(hm_cleanup(), 0);
+	assert_int_equal(access(p0, F_OK), -1);
+	assert_int_equal(access(p1, F_OK), 0);
+	xml_ok(p1);
+	assert_true(file_has(p1, "leaky"));
+	assert_true(file_has(p1, "memzone"));
+	assert_true(file_has(p1, "2 leaked block(s) at hm_cleanup"));
+	assert_false(file_has(p1, "freed"));
+	/* an existing file of ours is replaced */
+	assert_true(init_leaky(opt) >= 0);
+	assert_non_null(hm_malloc_socket("leaky2", 3000, 0, 1));
+	assert_int_equal(hm_cleanup(), 0);
+	assert_true(file_has(p1, "leaky2"));
+	assert_false(file_has(p1, "leakzone"));
+
+	/* no leaks: nothing drawn */
+	assert_int_equal(unlink(p1), 0);
+	assert_true(init_leaky(opt) >= 0);
+	p = hm_malloc_socket("gone", 5000, 0, 1);
+	assert_non_null(p);
+	assert_int_equal(hm_free(p), 0);
+	assert_int_equal(hm_cleanup(), 0);
+	assert_int_equal(access(p1, F_OK), -1);
+
+	/* a symlink at the name is not followed: its target keeps its contents,
+	 * cleanup still releases everything (the failure is a warning) */
+	{
+		FILE *f = fopen(victim, "w");
+		assert_non_null(f);
+		fputs("keep me", f);
+		fclose(f);
+	}
+	assert_int_equal(symlink(victim, p1), 0);
+	assert_true(init_leaky(opt) >= 0);
+	assert_non_null(hm_malloc_socket("leaky", 5000, 0, 1));
+	assert_int_equal(hm_cleanup(), 0);
+	assert_false(hm_initialized());
+	assert_true(file_has(victim, "keep me"));
+	assert_false(file_has(victim, "svg"));
+	assert_int_equal(lstat(p1, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	unlink(p1);
+	unlink(victim);
+
+	/* bad prefixes: refused at init, nothing started */
+	assert_int_equal(init_leaky("--leak-heapmap="), -EINVAL);
+	assert_false(hm_initialized());
+	hm_config_init(&c);
+	c.topology = TOPO;
+	c.in_memory = true;
+	c.leak_heapmap = "";
+	assert_int_equal(hm_init_config(&c), -EINVAL);
+	assert_false(hm_initialized());
+	{
+		static char longp[PATH_MAX];
+		memset(longp, 'x', sizeof(longp) - 1);
+		longp[0] = '/';
+		longp[sizeof(longp) - 1] = '\0';
+		c.leak_heapmap = longp;
+		assert_int_equal(hm_init_config(&c), -EINVAL);
+		assert_false(hm_initialized());
+	}
+}
+
 int
 main(void)
 {
@@ -714,6 +830,7 @@ main(void)
 		cmocka_unit_test_teardown(test_heapmap_svg, teardown),
 		cmocka_unit_test(test_heapmap_svg_renders),
 		cmocka_unit_test_teardown(test_heapmap_fetch, teardown),
+		cmocka_unit_test_teardown(test_heapmap_leak_map, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, setup_all, NULL);

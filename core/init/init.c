@@ -42,6 +42,7 @@ static struct {
 	size_t made_len;           /* 0, or length of the outermost level of run_dir that
 				      init created (every deeper level was created too) */
 	char *topology, *fault, *prefix; /* copies handed to the backend */
+	char *leak_heapmap;        /* --leak-heapmap's prefix (a copy), or NULL */
 	bool allow_leaks;          /* hm_cleanup returns 0 when something leaked */
 	/* hm_init's arguments while it runs hm_init_config (for telemetry's /eal/params) */
 	int argc, n_opts;
@@ -231,6 +232,10 @@ validate(const struct hm_config *c, const struct hm_backend_ops **ops)
 	char built[128];
 	const char *name = c->backend;
 
+	if (c->leak_heapmap != NULL &&
+	    (c->leak_heapmap[0] == '\0' || strlen(c->leak_heapmap) > PATH_MAX - 32))
+		return hm_fail(EINVAL, "leak_heapmap: '%s' is not a file name prefix (non-empty, "
+			       "below PATH_MAX)", c->leak_heapmap);
 	*ops = hm_backend_lookup(name);
 	if (*ops == NULL) {
 		for (unsigned int i = 0; init_known_backends[i] != NULL; i++)
@@ -357,7 +362,8 @@ teardown(void)
 	free(g.topology);
 	free(g.fault);
 	free(g.prefix);
-	g.topology = g.fault = g.prefix = NULL;
+	free(g.leak_heapmap);
+	g.topology = g.fault = g.prefix = g.leak_heapmap = NULL;
 	hm_va_set_base(0);
 	g.up = false;
 }
@@ -411,6 +417,7 @@ hm_init_config(const struct hm_config *cfg)
 	g.topology = dup_or_null(c.topology, &rc);
 	g.fault = dup_or_null(c.fault, &rc);
 	g.prefix = dup_or_null(c.file_prefix, &rc);
+	g.leak_heapmap = dup_or_null(c.leak_heapmap, &rc);
 	if (rc < 0) {
 		hm_fail(ENOMEM, "out of memory");
 		goto fail;
@@ -592,6 +599,8 @@ hm_cleanup(void)
 	if (!g.up)
 		return hm_fail(EALREADY, "hugemem is not initialised");
 	init_leak_check(&lk); /* logs each leaked object */
+	if (lk.total > 0 && g.leak_heapmap != NULL)
+		init_leak_heapmaps(g.leak_heapmap); /* where they sit, before they go */
 	allow = g.allow_leaks;
 	teardown(); /* releases the leaked objects too */
 	g.allow_leaks = false;
