@@ -232,6 +232,7 @@ validate(const struct hm_config *c, const struct hm_backend_ops **ops)
 	char built[128];
 	const char *name = c->backend;
 
+	*ops = NULL;
 	if (c->leak_heapmap != NULL &&
 	    (c->leak_heapmap[0] == '\0' || strlen(c->leak_heapmap) > PATH_MAX - 32))
 		return hm_fail(EINVAL, "leak_heapmap: '%s' is not a file name prefix (non-empty, "
