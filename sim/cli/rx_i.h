@@ -31,6 +31,7 @@ struct rx_opts {
 	unsigned int max_chain;     /* buffers per frame; 0: chosen */
 	uint64_t max_drops;         /* lost frames accepted; UINT64_MAX: --allow-drops */
 	bool fix_checksums;
+	const char *heapmap;        /* --heapmap=FILE: the NIC node's heap map at the end */
 };
 
 /* What the options resolve to (rx_geometry). */

@@ -35,6 +35,7 @@
 #include "hugemem/memseg.h"
 #include "hugemem/sim/i40e_desc.h"
 #include "hugemem/sim/nic.h"
+#include "nic_i.h"
 
 #define PEND_MAX 32u       /* delayed write-backs held per queue */
 #define SEG_MAX 8u         /* pages one buffer may span */
@@ -297,6 +298,7 @@ hm_nic_create(const struct hm_nic_conf *c)
 	nic->rng = 0x853c49e6748fea9bULL;
 	for (unsigned int m = 0; m < HM_NIC_FAULT_COUNT; m++)
 		nic->faults[m].rng = 1;
+	nic_tel_add(nic); /* /hugemem/nic/stats (nic_telemetry.c) */
 	return nic;
 }
 
@@ -305,6 +307,7 @@ hm_nic_free(struct hm_nic *nic)
 {
 	if (nic == NULL)
 		return;
+	nic_tel_remove(nic);
 	if (nic->thread_on)
 		hm_nic_stop(nic);
 	free(nic);
