@@ -10,8 +10,9 @@ set -eu
 # build: compilers, meson/ninja, pkg-config; tests: cmocka; sanitizer and
 # libFuzzer runtimes for clang (gcc's come with gcc itself); libpcap only for
 # the tests that cross-check our pcap reader and writer; libnuma for the hugetlbfs
-# backend's NUMA placement (built without it, placement is left to the kernel).
-PKGS="gcc clang libclang-rt-14-dev meson ninja-build pkg-config libcmocka-dev libpcap-dev libnuma-dev"
+# backend's NUMA placement (built without it, placement is left to the kernel);
+# libfuse3-dev and fuse3 (fusermount3) for hugemem-fusefs, the fuse backend.
+PKGS="gcc clang libclang-rt-14-dev meson ninja-build pkg-config libcmocka-dev libpcap-dev libnuma-dev libfuse3-dev fuse3"
 mode=${1:-}
 if [ "$mode" = "--coverage" ]; then
 	PKGS="$PKGS lcov"
