@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "hm_config.h"
 #include "hugemem/emu.h"
+#include "hugemem/fusefs.h"
 #include "hugemem/hugetlbfs.h"
 
 #ifndef MAP_FIXED_NOREPLACE
@@ -153,6 +155,19 @@ is_hugetlbfs(void)
 	return strcmp(hm_test_backend(), "hugetlbfs") == 0;
 }
 
+static bool
+is_fuse(void)
+{
+	return strcmp(hm_test_backend(), "fuse") == 0;
+}
+
+/*
+ * fuse: the smallest page size the suite uses there. Each page map on the mount
+ * is about ten FUSE round trips, so small emulated sizes (4K, 64K: thousands of
+ * pages) would make the suite slow; like a real machine, it keeps to hugepages.
+ */
+#define FUSE_MIN_PAGE_SZ (2ULL << 20)
+
 void
 hm_test_backend_ready(void)
 {
@@ -160,6 +175,21 @@ hm_test_backend_ready(void)
 	const char *dir = getenv("HUGEMEM_TEST_HUGE_DIR");
 	uint64_t free_pages = 0;
 
+	if (strcmp(hm_test_backend(), "fuse") == 0) {
+		char *text = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+		if (f != NULL && hm_fusefs_doctor(f) > 0) {
+			fclose(f);
+			for (char *l = strtok(text, "\n"); l != NULL; l = strtok(NULL, "\n"))
+				if (strncmp(l, "FAIL  ", 6) == 0)
+					hm_test_skip_all("backend fuse: %s", l + 6);
+		} else if (f != NULL) {
+			fclose(f);
+		}
+		free(text);
+		return;
+	}
 	if (!is_hugetlbfs())
 		return;
 	if (dir == NULL || *dir == '\0')
@@ -186,6 +216,61 @@ hm_test_need_emu(const char *why)
 	skip();
 }
 
+void
+hm_test_need_emulated(const char *why)
+{
+	if (hm_test_is_emu() || is_fuse())
+		return;
+	printf("# SKIP on %s: %s\n", hm_test_backend(), why);
+	skip();
+}
+
+int
+hm_test_page_files(void)
+{
+	const char *d = getenv("HUGEMEM_TEST_HUGE_DIR");
+#ifdef HM_HAVE_FUSE
+	const struct hm_backend *be = hm_backend_get();
+
+	if (is_fuse()) {
+		char path[4096];
+		const char *mnt;
+		int n = 0;
+		if (be == NULL || (mnt = hm_fusefs_backend_mount(be)) == NULL)
+			return 0;
+		for (unsigned int k = 0; k < 64; k++) { /* the size dirs: 2M, 1G, ... */
+			static const char *const names[] = { "2M", "4M", "8M", "16M", "32M", "64M",
+							     "128M", "256M", "512M", "1G", "2G",
+							     "4G", "8G", "16G" };
+			int c;
+			if (k >= sizeof(names) / sizeof(names[0]))
+				break;
+			snprintf(path, sizeof(path), "%s/%s", mnt, names[k]);
+			c = count_dir(path);
+			n += c > 0 ? c : 0;
+		}
+		return n;
+	}
+#endif
+	if (hm_test_is_emu() || d == NULL || *d == '\0')
+		return 0;
+	return count_dir(d);
+}
+
+int
+hm_test_run_files(const char *dir)
+{
+	char mnt[4096];
+	int n = count_dir(dir), m;
+
+	if (n <= 0 || !is_fuse())
+		return n;
+	/* the fuse backend's mount is the emulated machine, not hugemem's files */
+	snprintf(mnt, sizeof(mnt), "%s/fusefs", dir);
+	m = count_dir(mnt);
+	return m >= 0 ? n - m - 1 : n;
+}
+
 int
 hm_test_pages_in_use(int node, uint64_t page_sz)
 {
@@ -193,6 +278,10 @@ hm_test_pages_in_use(int node, uint64_t page_sz)
 
 	if (be != NULL && strcmp(be->ops->name, "hugetlbfs") == 0)
 		return hm_hugetlbfs_pages_in_use(be, node, page_sz);
+#ifdef HM_HAVE_FUSE
+	if (be != NULL && strcmp(be->ops->name, "fuse") == 0)
+		return hm_fusefs_pages_in_use(be, node, page_sz);
+#endif
 	return hm_emu_pages_in_use(be, node, page_sz);
 }
 
@@ -254,6 +343,16 @@ hm_test_node_b(void)
 	return hm_test_nodes() > 1 ? 1 : 0;
 }
 
+unsigned int
+hm_test_ops(unsigned int n)
+{
+	const char *full = getenv("HUGEMEM_TEST_FULL");
+
+	if (!is_fuse() || (full != NULL && *full != '\0' && *full != '0'))
+		return n;
+	return n / 10 > 0 ? n / 10 : 1;
+}
+
 bool
 hm_test_is_emu(void)
 {
@@ -265,6 +364,8 @@ hm_test_has_page_sz(uint64_t page_sz)
 {
 	struct hm_hugetlbfs_info info;
 
+	if (is_fuse())
+		return page_sz >= FUSE_MIN_PAGE_SZ;
 	if (!is_hugetlbfs())
 		return true;
 	machine(&info);
@@ -285,6 +386,14 @@ hm_test_need_page_sz(uint64_t page_sz)
 	struct hm_hugetlbfs_info info;
 	char b[32];
 
+	if (is_fuse()) {
+		if (page_sz >= FUSE_MIN_PAGE_SZ)
+			return;
+		printf("# SKIP on fuse: the test needs %s pages; the fuse suite keeps to hugepage "
+		       "sizes (a page map is ~10 FUSE requests; thousands of small pages would "
+		       "make it slow), as a real machine does\n", size_name(page_sz, b, sizeof(b)));
+		skip();
+	}
 	if (!is_hugetlbfs())
 		return;
 	machine(&info);
@@ -418,9 +527,42 @@ adapt_topology(const char *topo, char *out, size_t len)
 	return out;
 }
 
+/*
+ * The emu topology @p topo for the fuse backend: the daemon emulates it as
+ * written, less the sizes below FUSE_MIN_PAGE_SZ. Skips the test when only such
+ * sizes are left.
+ */
+static const char *
+fuse_topology(const char *topo, char *out, size_t len)
+{
+	struct hm_emu_topology t;
+	unsigned int n = 0;
+
+	if (topo == NULL || *topo == '\0' || hm_emu_topology_parse(topo, &t) < 0)
+		return topo; /* default (2M), or let init report the bad string */
+	for (unsigned int i = 0; i < t.n_sizes; i++)
+		if (t.sizes[i].page_sz >= FUSE_MIN_PAGE_SZ)
+			t.sizes[n++] = t.sizes[i];
+	if (n == t.n_sizes)
+		return topo;
+	if (n == 0) {
+		printf("# SKIP on fuse: topology '%s' has only page sizes below 2M (the fuse "
+		       "suite keeps to hugepage sizes)\n", topo);
+		skip();
+	}
+	t.n_sizes = n;
+	if (hm_emu_topology_format(&t, out, len) < 0) {
+		printf("# SKIP on fuse: topology '%s' is too long to adapt\n", topo);
+		skip();
+	}
+	return out;
+}
+
 const char *
 hm_test_topology(const char *topo, char *buf, size_t len)
 {
+	if (is_fuse())
+		return fuse_topology(topo, buf, len);
 	if (!is_hugetlbfs())
 		return topo;
 	return adapt_topology(topo, buf, len);
@@ -454,6 +596,11 @@ hm_test_init_cfg(struct hm_config *c)
 	c->backend = hm_test_backend();
 	if (is_hugetlbfs() && c->huge_dir == NULL && !c->in_memory)
 		c->huge_dir = getenv("HUGEMEM_TEST_HUGE_DIR");
+	if (is_fuse()) {
+		c->topology = fuse_topology(topo, adapted, sizeof(adapted));
+		if (c->topology != topo)
+			printf("# fuse topology: '%s' for '%s'\n", c->topology, topo);
+	}
 	if (is_hugetlbfs()) {
 		c->topology = adapt_topology(topo, adapted, sizeof(adapted));
 		if (c->topology != topo && strcmp(c->topology, topo) != 0)

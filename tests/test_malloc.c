@@ -506,7 +506,7 @@ model_add(struct model *m, char *p, size_t size, unsigned int align, int node, b
 static void
 test_malloc_model(void **state)
 {
-	const unsigned int n_ops = 100000;
+	const unsigned int n_ops = hm_test_ops(100000); /* fuse: 10^4 */
 	struct model m = { .rs = hm_test_seed() };
 	struct hm_malloc_socket_stats st0[2];
 	const struct malloc_heap *heaps[2];
@@ -1324,7 +1324,7 @@ test_malloc_exhaustion_fault(void **state)
 {
 	(void)state;
 
-	hm_test_need_emu("page maps fail by fault injection (every=, nth=)");
+	hm_test_need_emulated("page maps fail by fault injection (every=, nth=)");
 	log_start();
 	assert_int_equal(init_topo("nodes=1;2M=8;4K=16;lcores=0"), 0);
 	assert_int_equal(hm_backend_fault("every=1"), 0);

@@ -282,7 +282,7 @@ test_malloc_cache_review_check_while_registering(void **state)
 	assert_int_equal(init_cache(TOPO, 8), 0);
 	assert_int_equal(pthread_create(&t, NULL, register_thread, &c), 0);
 	for (int i = 0; i < 200000 && bad == 0 &&
-	     __atomic_load_n(&c.rounds, __ATOMIC_RELAXED) < 20000; i++) {
+	     __atomic_load_n(&c.rounds, __ATOMIC_RELAXED) < hm_test_ops(20000); i++) {
 		if (hm_malloc_check(&why) != 0)
 			bad = i + 1;
 		sched_yield();

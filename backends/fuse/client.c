@@ -435,8 +435,8 @@ hm_fusefs_alive(const struct hm_fusefs *fs)
 
 	if (fs == NULL)
 		return false;
-	if (fs->pid > 0 && (fs->reaped || waitpid(fs->pid, NULL, WNOHANG) != 0))
-		return false; /* (a reaped pid is not ours any more; not recorded: const) */
+	if (fs->pid > 0) /* ours: its process says it, no request needed */
+		return !fs->reaped && waitpid(fs->pid, NULL, WNOHANG) == 0;
 	return statfs(fs->mnt, &sf) == 0 && sf.f_type == FUSE_SUPER_MAGIC;
 }
 

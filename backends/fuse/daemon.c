@@ -178,10 +178,14 @@ hm_fusefs_main(int argc, char **argv)
 			"more than one mount point", USAGE);
 		return 2;
 	}
-	if (realpath(argv[optind], mnt) == NULL) {
+	/* an absolute path stays as the user wrote it: proc/mounts must match their view */
+	if (argv[optind][0] == '/' ? hm_snprintf(mnt, sizeof(mnt), "%s", argv[optind]) < 0 :
+	    realpath(argv[optind], mnt) == NULL) {
 		say(w.client_fd, "error: mount point %s: %s\n", argv[optind], strerror(errno));
 		return 1;
 	}
+	for (size_t n = strlen(mnt); n > 1 && mnt[n - 1] == '/';)
+		mnt[--n] = '\0';
 	t = calloc(1, sizeof(*t));
 	if (t == NULL) {
 		say(w.client_fd, "error: out of memory\n");
@@ -194,6 +198,10 @@ hm_fusefs_main(int argc, char **argv)
 	}
 	t->m.die_now = false; /* "die" at start means nothing */
 	raise_nofile();
+	/* every request is some process waiting in a page fault or a file call:
+	 * serve it before batch work (root only; others keep their priority) */
+	if (geteuid() == 0 && setpriority(PRIO_PROCESS, 0, -10) != 0)
+		say(-1, "hugemem-fusefs: cannot raise the priority: %s\n", strerror(errno));
 	snprintf(opts, sizeof(opts), "fsname=hugemem-fusefs,subtype=hugemem,default_permissions%s",
 		 geteuid() == 0 ? ",allow_other" : "");
 	fargv[fargc++] = (char *)"hugemem-fusefs";

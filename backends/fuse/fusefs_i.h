@@ -69,6 +69,8 @@ struct fs_machine {
 	uint64_t calls;                   /* allocation attempts since start or clear */
 	uint64_t injected[FS_F_KINDS];    /* failures injected, by kind */
 	uint64_t exhausted;               /* allocations refused for an empty pool */
+	uint64_t refusals;                /* allocations refused, any reason */
+	char refusal[192];                /* why the last one was refused */
 	bool die_now;                     /* a die fault fired: the daemon must exit */
 };
 

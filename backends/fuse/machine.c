@@ -406,7 +406,7 @@ fs_frame_take(struct fs_machine *m, unsigned int k, int node, int *node_out, uin
 		snprintf(msg, sizeof(msg), "injected fault (%s=%" PRIu64 ") on allocation %" PRIu64,
 			 kind_names[kind], arg, m->calls);
 		*why = msg;
-		return -ENOSPC;
+		goto refused;
 	}
 	for (unsigned int i = 0; i < m->topo.n_nodes; i++) {
 		unsigned int n = (first + i) % m->topo.n_nodes;
@@ -418,7 +418,16 @@ fs_frame_take(struct fs_machine *m, unsigned int k, int node, int *node_out, uin
 		}
 	}
 	m->exhausted++;
-	*why = "pool empty";
+	snprintf(msg, sizeof(msg), "no free page in the pool%s (allocation %" PRIu64 ")",
+		 m->k.strict || m->topo.n_nodes == 1 ? "" : "s of every node", m->calls);
+	*why = msg;
+refused:
+	m->refusals++;
+	{
+		char szs[16];
+		snprintf(m->refusal, sizeof(m->refusal), "%s; a %s page for node %d", msg,
+			 hm_size_str(m->pools[k][0].page_sz, szs, sizeof(szs)), node);
+	}
 	return -ENOSPC;
 }
 
@@ -506,6 +515,8 @@ fs_machine_status(const struct fs_machine *m, char *buf, size_t len)
 	for (int i = 0; i < FS_F_KINDS; i++)
 		put(buf, len, &o, " %s %" PRIu64, kind_names[i], m->injected[i]);
 	put(buf, len, &o, "\n");
+	if (m->refusals > 0)
+		put(buf, len, &o, "refused: %" PRIu64 " %s\n", m->refusals, m->refusal);
 	return o;
 }
 

@@ -33,4 +33,27 @@ HM_INTERNAL int htlb_size_cmp(const void *a, const void *b);
  */
 HM_INTERNAL bool htlb_path_within(const char *mnt, const char *dir);
 
+/*
+ * The hook the fuse backend (backends/fuse/fuse.c) runs this backend through:
+ * on a hugemem-fusefs mount, discovery reads the mount as its sysfs/procfs root
+ * and the daemon, not set/get_mempolicy and /proc/self/pagemap, says where a
+ * page goes and where it landed. Everything else (files, locks, sizing, mmap,
+ * the SIGBUS guard, cleanup, attach) is this backend's own code.
+ */
+struct htlb_oracle {
+	const char *root; /* sysfs/procfs root, instead of htlb_root() */
+	void *ctx;        /* the fuse backend's state, passed back below */
+	/* before page file @p fd is sized for a page of @p node: 0 or -errno */
+	int (*place)(void *ctx, int fd, int node);
+	/* node and IOVA of the page at byte @p off of @p fd, just mapped: 0 or -errno */
+	int (*locate)(void *ctx, int fd, uint64_t off, uint64_t page_sz, int *node,
+		      hm_iova_t *iova);
+	/* in-memory mode: a nameless page file of @p page_sz (memfd_create's stand-in) */
+	int (*memfd)(void *ctx, uint64_t page_sz, const char *name);
+};
+
+/* hm_hugetlbfs_ops.create with an oracle (NULL: the real machine's). */
+HM_INTERNAL int htlb_create_with(struct hm_backend *be, const struct hm_backend_params *params,
+				 const struct htlb_oracle *oracle);
+
 #endif /* HUGEMEM_HUGETLBFS_I_H */
