@@ -435,8 +435,15 @@ hm_fusefs_alive(const struct hm_fusefs *fs)
 
 	if (fs == NULL)
 		return false;
-	if (fs->pid > 0) /* ours: its process says it, no request needed */
-		return !fs->reaped && waitpid(fs->pid, NULL, WNOHANG) == 0;
+	if (fs->pid > 0) { /* ours: its process says it, no request needed */
+		siginfo_t si;
+		if (fs->reaped)
+			return false;
+		si.si_pid = 0; /* WNOWAIT: look, leave the status to hm_fusefs_stop */
+		if (waitid(P_PID, (id_t)fs->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0)
+			return si.si_pid == 0;
+		/* not waitable (SIGCHLD ignored by the application): ask the mount */
+	}
 	return statfs(fs->mnt, &sf) == 0 && sf.f_type == FUSE_SUPER_MAGIC;
 }
 

@@ -19,5 +19,7 @@ int cmd_info(int argc, char **argv);
 int cmd_rx(int argc, char **argv);
 /* `hugemem doctor`: 0 can run, 2 the environment cannot, 1 bad options. */
 int cmd_doctor(int argc, char **argv);
+/* `hugemem fusefs`: hugemem-fusefs in the foreground (hm_fusefs_main). */
+int cmd_fusefs(int argc, char **argv);
 
 #endif

@@ -17,6 +17,7 @@ static const struct {
 	{ "info", cmd_info, "print the topology, memseg lists and where test pages land" },
 	{ "rx", cmd_rx, "receive traffic through the fake NIC and the i40e driver (rx --help)" },
 	{ "doctor", cmd_doctor, "check what a backend needs here and print the fix for each problem" },
+	{ "fusefs", cmd_fusefs, "run hugemem-fusefs (the fuse backend's emulated machine) on a mount point" },
 };
 
 static void
