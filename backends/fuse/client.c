@@ -435,15 +435,16 @@ hm_fusefs_alive(const struct hm_fusefs *fs)
 
 	if (fs == NULL)
 		return false;
-	if (fs->pid > 0) { /* ours: its process says it, no request needed */
+	if (fs->pid > 0) { /* ours: an exited process settles it without a request */
 		siginfo_t si;
 		if (fs->reaped)
 			return false;
 		si.si_pid = 0; /* WNOWAIT: look, leave the status to hm_fusefs_stop */
-		if (waitid(P_PID, (id_t)fs->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0)
-			return si.si_pid == 0;
-		/* not waitable (SIGCHLD ignored by the application): ask the mount */
+		if (waitid(P_PID, (id_t)fs->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+		    si.si_pid != 0)
+			return false;
 	}
+	/* a dying daemon closes its connection before it becomes a zombie: ask the mount */
 	return statfs(fs->mnt, &sf) == 0 && sf.f_type == FUSE_SUPER_MAGIC;
 }
 

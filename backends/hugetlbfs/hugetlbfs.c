@@ -397,30 +397,34 @@ htlb_memfd(struct htlb *h, const struct size_state *s, const char *name)
 	return memfd_create(name, MFD_CLOEXEC | MFD_HUGETLB | (s->shift << MFD_HUGE_SHIFT));
 }
 
-/* ftruncate(fd, len) after telling the oracle the node: 0, or -1 with errno. */
+/* Tell the oracle which node page file @p fd is sized for: 0, or -1 with errno. */
+static int
+oracle_place(struct htlb *h, int fd, int node)
+{
+	int rc;
+
+	if (!h->has_oracle || h->oracle.place == NULL)
+		return 0;
+	rc = h->oracle.place(h->oracle.ctx, fd, node);
+	if (rc < 0) {
+		errno = -rc;
+		return -1;
+	}
+	return 0;
+}
+
+/* ftruncate(fd, len), the oracle told first: 0, or -1 with errno. */
 static int
 htlb_size(struct htlb *h, int fd, int node, uint64_t len)
 {
-	int rc = h->has_oracle && h->oracle.place != NULL ? h->oracle.place(h->oracle.ctx, fd, node) : 0;
-
-	if (rc < 0) {
-		errno = -rc;
-		return -1;
-	}
-	return ftruncate(fd, (off_t)len);
+	return oracle_place(h, fd, node) != 0 ? -1 : ftruncate(fd, (off_t)len);
 }
 
-/* fallocate(fd, 0, off, len) after telling the oracle the node: 0, or -1 with errno. */
+/* fallocate(fd, 0, off, len), the oracle told first: 0, or -1 with errno. */
 static int
 htlb_grow(struct htlb *h, int fd, int node, off_t off, uint64_t len)
 {
-	int rc = h->has_oracle && h->oracle.place != NULL ? h->oracle.place(h->oracle.ctx, fd, node) : 0;
-
-	if (rc < 0) {
-		errno = -rc;
-		return -1;
-	}
-	return fallocate(fd, 0, off, (off_t)len);
+	return oracle_place(h, fd, node) != 0 ? -1 : fallocate(fd, 0, off, (off_t)len);
 }
 
 /* pg->node and pg->iova from the oracle, for the page at @p off of @p fd. */
