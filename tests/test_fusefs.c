@@ -29,6 +29,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "fusefs_checks.h"
 #include "fusefs_i.h"
 #include "helpers.h"
 #include "hm_config.h"
@@ -55,9 +56,6 @@
 	} while (0)
 
 static char self_exe[PATH_MAX];
-static char rundir[PATH_MAX];
-static char no_mount_reason[512]; /* "" when mounts can run here */
-static int mount_count;
 
 /* ============================== in-process tree ============================== */
 
@@ -450,88 +448,6 @@ test_fusefs_tree_layouts_match_emu(void **state)
 
 /* ================================ on a mount ================================ */
 
-static void
-need_mount(void)
-{
-	if (no_mount_reason[0] != '\0') {
-		printf("# SKIP: %s\n", no_mount_reason);
-		skip();
-	}
-}
-
-static struct hm_fusefs *cur;   /* the test's daemon, stopped by the teardown too */
-static char cur_tmp[PATH_MAX];  /* a mount point the test made itself */
-
-static struct hm_fusefs *
-start(const char *topo, const char *spec, char *mnt, size_t len)
-{
-	int rc;
-
-	snprintf(mnt, len, "%s/mnt%d", rundir, mount_count++);
-	rc = hm_fusefs_start(mnt, topo, spec, &cur);
-	if (rc != 0)
-		fail_msg("hm_fusefs_start(%s): %d %s", mnt, rc, hm_last_error());
-	return cur;
-}
-
-static void
-stop(void)
-{
-	hm_fusefs_stop(cur);
-	cur = NULL;
-}
-
-/* A failed test leaves no mount behind. */
-static int
-teardown(void **state)
-{
-	(void)state;
-	if (hm_initialized())
-		hm_cleanup();
-	unsetenv("HUGEMEM_FUSEFS_MOUNT");
-	hm_log_set_hook(NULL, NULL);
-	stop();
-	if (cur_tmp[0] != '\0')
-		rmdir(cur_tmp);
-	cur_tmp[0] = '\0';
-	return 0;
-}
-
-static uint64_t
-sysfs_u64(const char *mnt, const char *rel)
-{
-	char path[PATH_MAX], buf[64] = "";
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", mnt, rel);
-	f = fopen(path, "r");
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	if (fgets(buf, sizeof(buf), f) == NULL)
-		buf[0] = '\0';
-	fclose(f);
-	return strtoull(buf, NULL, 10);
-}
-
-static uint64_t
-node_free(const char *mnt, int node)
-{
-	char rel[128];
-
-	snprintf(rel, sizeof(rel), "sys/devices/system/node/node%d/hugepages/hugepages-2048kB/"
-		 "free_hugepages", node);
-	return sysfs_u64(mnt, rel);
-}
-
-/* Releases reach the daemon asynchronously: wait (bounded) for a free count. */
-static void
-await_free(const char *mnt, int node, uint64_t want)
-{
-	for (int i = 0; i < 2000 && node_free(mnt, node) != want; i++)
-		usleep(1000);
-	assert_int_equal(node_free(mnt, node), want);
-}
-
 /* Run this program in child mode; its exit status. */
 static int
 run_child(const char *mode, const char *arg)
@@ -912,188 +828,6 @@ test_fusefs_owner_death_unmounts(void **state)
 	rmdir(mnt);
 }
 
-/* ============================ the fuse backend ============================ */
-
-#ifdef HM_HAVE_FUSE
-static int
-init_fuse(const char *topo, uint64_t memory)
-{
-	struct hm_config c;
-
-	hm_config_init(&c);
-	c.backend = "fuse";
-	c.topology = topo;
-	c.memory = memory;
-	c.file_prefix = "fzbe";
-	return hm_init_config(&c);
-}
-
-/* Start, place pages by node with the daemon's addresses, stop; a failed init too. */
-static void
-test_fusefs_backend_lifecycle(void **state)
-{
-	static const char *const topo = "nodes=2;2M=4,4;lcores=0@0,1@1;iova=shuffled;seed=7";
-	struct hm_memseg *ms[3];
-	struct fs_machine m;
-	char mnt[PATH_MAX], want[PATH_MAX];
-	struct statfs sf;
-	FILE *f;
-	char *dump = NULL;
-	size_t dlen = 0;
-
-	(void)state;
-	need_mount();
-	assert_int_equal(init_fuse(topo, 0), 0);
-	snprintf(mnt, sizeof(mnt), "%s", hm_fusefs_backend_mount(hm_backend_get()));
-	snprintf(want, sizeof(want), "%s/fzbe/fusefs", rundir);
-	assert_string_equal(mnt, want);
-	assert_int_equal(statfs(mnt, &sf), 0);
-	assert_int_equal(sf.f_type, 0x65735546);
-	assert_int_equal(hm_memseg_alloc_pages(ms, 2, M2, 1, 0), 2);
-	assert_int_equal(hm_fusefs_pages_in_use(hm_backend_get(), 1, M2), 2);
-	assert_err(hm_fusefs_pages_in_use(hm_backend_get(), 2, M2), -EINVAL, "node");
-	/* the daemon's addresses: emu's layout for the same topology */
-	assert_int_equal(fs_machine_init(&m, topo, NULL), 0);
-	for (int i = 0; i < 2; i++) {
-		const char *why;
-		uint32_t frame;
-		int node;
-		assert_int_equal(fs_frame_take(&m, 0, 1, &node, &frame, &why), 0);
-		assert_int_equal(ms[i]->iova, m.pools[0][1].pa[frame]);
-		assert_int_equal(ms[i]->socket_id, 1);
-		assert_int_equal(hm_backend_get()->ops->node_of(hm_backend_get(), ms[i]->addr), 1);
-	}
-	fs_machine_fini(&m);
-	memset(ms[0]->addr, 0x5a, M2);
-	assert_int_equal(hm_memseg_free_pages(ms, 2), 0);
-	assert_int_equal(hm_fusefs_pages_in_use(hm_backend_get(), 1, M2), 0);
-	f = open_memstream(&dump, &dlen);
-	hm_backend_get()->ops->dump(hm_backend_get(), f);
-	fclose(f);
-	assert_non_null(strstr(dump, "hugemem-fusefs at"));
-	assert_non_null(strstr(dump, "IOVA from the hugemem-fusefs daemon"));
-	free(dump);
-	assert_int_equal(hm_cleanup(), 0);
-	assert_int_equal(access(mnt, F_OK), -1);
-	/* a failed init stops the daemon and removes the mount point */
-	hm_test_quiet_log();
-	assert_int_equal(init_fuse("nodes=1;2M=2", 8 * M2), -ENOMEM);
-	assert_false(hm_initialized());
-	assert_int_equal(access(mnt, F_OK), -1);
-	/* in-memory: nameless page files on a private mount */
-	{
-		struct hm_config c;
-		hm_config_init(&c);
-		c.backend = "fuse";
-		c.topology = "nodes=1;2M=4";
-		c.in_memory = true;
-		c.single_file_segments = true;
-		assert_int_equal(hm_init_config(&c), 0);
-		snprintf(mnt, sizeof(mnt), "%s", hm_fusefs_backend_mount(hm_backend_get()));
-		assert_null(strstr(mnt, rundir));
-		assert_int_equal(hm_memseg_alloc_pages(ms, 3, M2, 0, 0), 3);
-		snprintf(want, sizeof(want), "%s/2M", mnt);
-		assert_int_equal(hm_test_count_files(want), 0);
-		assert_int_equal(hm_memseg_free_pages(ms, 3), 0);
-		assert_int_equal(hm_cleanup(), 0);
-		assert_int_equal(access(mnt, F_OK), -1);
-	}
-}
-
-/* Knobs through hm_backend_fault: injected faults, SIGBUS on first touch, death. */
-static void
-test_fusefs_backend_faults(void **state)
-{
-	struct hm_memseg *ms[4];
-	char mnt[PATH_MAX];
-
-	(void)state;
-	need_mount();
-	hm_test_quiet_log();
-	assert_int_equal(init_fuse("nodes=1;2M=4", 0), 0);
-	snprintf(mnt, sizeof(mnt), "%s", hm_fusefs_backend_mount(hm_backend_get()));
-	assert_int_equal(hm_backend_fault("nth=2"), 0);
-	assert_int_equal(hm_memseg_alloc_pages(ms, 1, M2, 0, 0), 1);
-	assert_err(hm_memseg_alloc_pages(ms + 1, 1, M2, 0, 0), -ENOMEM, "injected fault (nth=2)");
-	assert_err(hm_backend_fault("bogus=1"), -EINVAL, "bogus");
-	/* a hugetlb cgroup limit: sizing passes, the first touch gets SIGBUS */
-	assert_int_equal(hm_backend_fault("sigbus=1;pool=0:2M:2"), 0);
-	assert_int_equal(hm_memseg_alloc_pages(ms + 1, 1, M2, 0, 0), 1);
-	assert_err(hm_memseg_alloc_pages(ms + 2, 1, M2, 0, 0), -ENOMEM, "SIGBUS on first touch");
-	assert_int_equal(hm_fusefs_pages_in_use(hm_backend_get(), 0, M2), 2);
-	assert_int_equal(hm_memseg_free_pages(ms, 2), 0);
-	await_free(mnt, 0, 2);
-	/* the daemon dies: a clear error at the next page operation, a clean cleanup */
-	assert_int_equal(hm_backend_fault("clear"), 0);
-	assert_int_equal(hm_memseg_alloc_pages(ms, 1, M2, 0, 0), 1);
-	memset(ms[0]->addr, 1, 4096);
-	assert_err(hm_backend_fault("die"), -ENOTCONN, "died");
-	assert_err(hm_memseg_alloc_pages(ms + 1, 1, M2, 0, 0), -ENOTCONN, "is gone");
-	assert_int_equal(((volatile char *)ms[0]->addr)[100], 1); /* in the page cache */
-	assert_int_equal(hm_cleanup(), 0);
-	assert_int_equal(access(mnt, F_OK), -1);
-}
-
-/* $HUGEMEM_FUSEFS_MOUNT: a running daemon is used, and left running. */
-static void
-test_fusefs_backend_named_daemon(void **state)
-{
-	struct hm_memseg *ms[2];
-	char mnt[PATH_MAX], dir[PATH_MAX];
-
-	(void)state;
-	need_mount();
-	start("nodes=1;2M=8", NULL, mnt, sizeof(mnt));
-	setenv("HUGEMEM_FUSEFS_MOUNT", mnt, 1);
-	assert_int_equal(init_fuse("nodes=1;2M=4", 0), 0); /* caps on the daemon's 8 */
-	assert_string_equal(hm_fusefs_backend_mount(hm_backend_get()), mnt);
-	assert_int_equal(hm_memseg_alloc_pages(ms, 2, M2, 0, 0), 2);
-	snprintf(dir, sizeof(dir), "%s/2M", mnt);
-	assert_int_equal(hm_test_count_files(dir), 2);
-	assert_int_equal(hm_cleanup(), 0);
-	unsetenv("HUGEMEM_FUSEFS_MOUNT");
-	assert_true(hm_fusefs_alive(cur));
-	assert_int_equal(hm_test_count_files(dir), 0);
-	await_free(mnt, 0, 8);
-	assert_int_equal(hm_fusefs_check(mnt), 0);
-	stop();
-}
-#endif
-
-static int
-setup_all(void)
-{
-	const char *d = getenv("HUGEMEM_RUNTIME_DIR");
-	char tmp[PATH_MAX];
-	FILE *doc;
-	char *text = NULL;
-	size_t len = 0;
-
-	snprintf(rundir, sizeof(rundir), "%s", d != NULL ? d : "/tmp/hugemem-test-fusefs");
-	snprintf(tmp, sizeof(tmp), "mkdir -p '%s'", rundir);
-	if (system(tmp) != 0)
-		return -1;
-	for (int i = 0; i < 64; i++) { /* what a crashed run left */
-		snprintf(tmp, sizeof(tmp), "%s/mnt%d", rundir, i);
-		umount2(tmp, MNT_DETACH);
-		rmdir(tmp);
-	}
-	doc = open_memstream(&text, &len);
-	if (doc != NULL && hm_fusefs_doctor(doc) > 0) {
-		fclose(doc);
-		for (char *l = strtok(text, "\n"); l != NULL; l = strtok(NULL, "\n"))
-			if (strncmp(l, "FAIL  ", 6) == 0) {
-				snprintf(no_mount_reason, sizeof(no_mount_reason), "mount tests need "
-					 "FUSE: %s", l + 6);
-				break;
-			}
-	} else if (doc != NULL) {
-		fclose(doc);
-	}
-	free(text);
-	return 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -1109,11 +843,6 @@ main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_fusefs_sigbus_on_first_touch, teardown),
 		cmocka_unit_test_teardown(test_fusefs_control_and_faults, teardown),
 		cmocka_unit_test_teardown(test_fusefs_owner_death_unmounts, teardown),
-#ifdef HM_HAVE_FUSE
-		cmocka_unit_test_teardown(test_fusefs_backend_lifecycle, teardown),
-		cmocka_unit_test_teardown(test_fusefs_backend_faults, teardown),
-		cmocka_unit_test_teardown(test_fusefs_backend_named_daemon, teardown),
-#endif
 	};
 
 	if (realpath("/proc/self/exe", self_exe) == NULL)
