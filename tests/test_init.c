@@ -359,7 +359,7 @@ test_init_cycles_leave_nothing(void **state)
 	}
 	fds = hm_test_count_fds();
 	maps = hm_test_count_maps();
-	for (int i = 0; i < 100; i++) {
+	for (int i = 0; i < (int)hm_test_ops(100); i++) { /* fuse: 10 (a daemon each) */
 		bool in_memory = i % 3 == 2;
 		char pagedir[PATH_MAX] = "";
 		n = cycle_argv(a, in_memory);

@@ -156,10 +156,10 @@ int hm_fusefs_page_info(int fd, uint64_t index, int *node, uint64_t *pa);
 int hm_fusefs_doctor(FILE *out);
 
 /**
- * The daemon: `hugemem-fusefs [--topology=T] [--fault=SPEC] [-f] [-d] MOUNTPOINT`
- * (`hugemem fusefs` calls this). Returns an exit status (0 clean unmount, 1
- * failure, 2 usage). Without -f it stays in the foreground too but detaches
- * from the terminal's signals only by the caller's choice; see --help.
+ * The daemon: `hugemem-fusefs [--topology=T] [--fault=SPEC] [-d] MOUNTPOINT`
+ * (`hugemem fusefs` calls this with argv[0] = "fusefs"). Mounts, serves in the
+ * foreground until SIGINT/SIGTERM/SIGHUP or an unmount, unmounts.
+ * @return an exit status: 0 after a clean unmount, 1 failure, 2 usage.
  */
 int hm_fusefs_main(int argc, char **argv);
 
