@@ -11,8 +11,13 @@ set -eu
 # libFuzzer runtimes for clang (gcc's come with gcc itself); libpcap only for
 # the tests that cross-check our pcap reader and writer; libnuma for the hugetlbfs
 # backend's NUMA placement (built without it, placement is left to the kernel);
-# libfuse3-dev and fuse3 (fusermount3) for hugemem-fusefs, the fuse backend.
-PKGS="gcc clang libclang-rt-14-dev meson ninja-build pkg-config libcmocka-dev libpcap-dev libnuma-dev libfuse3-dev fuse3"
+# g++ (clang++ comes with clang) and binutils (readelf, nm) for the package suite:
+# headers as C++, consumers of the installed library, its soname and exports.
+# dpdk-doc (and make) only for the test that builds DPDK's own example programs
+# unmodified against the DPDK layer (/usr/share/dpdk/examples). libdpdk-dev is
+# never needed: the layer has its own headers. libfuse3-dev and fuse3 (fusermount3)
+# for hugemem-fusefs, the fuse backend.
+PKGS="gcc g++ clang libclang-rt-14-dev binutils meson ninja-build pkg-config libcmocka-dev libpcap-dev libnuma-dev make dpdk-doc libfuse3-dev fuse3"
 mode=${1:-}
 if [ "$mode" = "--coverage" ]; then
 	PKGS="$PKGS lcov"
