@@ -7,17 +7,22 @@
  * hm_backend_fault (injected faults named in the error, SIGBUS on first touch, a
  * dying daemon), a named daemon left running, and the hugetlbfs paths on the
  * mount: leftover cleanup with a live holder, single-file segments and their
- * holes, never/always unlink and dirty reuse, legacy mode sorted by IOVA.
+ * holes, never/always unlink and dirty reuse, legacy mode sorted by IOVA; and its
+ * hostile-directory rules there (planted symlinks, FIFOs, directories, shared or
+ * hard-linked leftovers under never, another user's file in a sticky page dir).
  * Needs /dev/fuse (root, or fusermount3) and hugemem-fusefs; skips with the reason
  * otherwise. Multi-process checks fork and exec this program ("hold" mode).
  */
 #include <fcntl.h>
+#include <grp.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
@@ -346,6 +351,212 @@ test_fuse_backend_hugetlbfs_paths(void **state)
 	assert_int_equal(hm_fusefs_check(mnt), 0);
 	stop();
 }
+
+/*
+ * A file of @p n pages (mode @p mode) with "old data" at its start, written
+ * through a mapping (hugetlbfs, and so the mount, refuses write(2)); @p n = 0:
+ * an ordinary file off the mount with those 8 bytes.
+ */
+static void
+plant(const char *path, unsigned int n, mode_t mode)
+{
+	int fd = open(path, O_CREAT | O_TRUNC | O_RDWR, mode);
+	char *p;
+
+	assert_true(fd >= 0);
+	if (n == 0) {
+		assert_int_equal(write(fd, "old data", 8), 8);
+	} else {
+		assert_int_equal(ftruncate(fd, (off_t)(n * M2)), 0);
+		p = mmap(NULL, M2, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		assert_true(p != MAP_FAILED);
+		memcpy(p, "old data", 8);
+		munmap(p, M2);
+	}
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+static bool
+holds_old_data(const char *path)
+{
+	char buf[9] = { 0 };
+	int fd = open(path, O_RDONLY);
+	bool yes = fd >= 0 && pread(fd, buf, 8, 0) == 8 && strcmp(buf, "old data") == 0;
+
+	if (fd >= 0)
+		close(fd);
+	return yes;
+}
+
+/*
+ * The hostile-directory rules of the hugetlbfs backend (docs/security.md) hold on
+ * a hugemem-fusefs mount: a symlink, FIFO or directory planted under a page name
+ * is removed, never followed or waited on (at init's cleaning and at page_map);
+ * under --huge-unlink=never only a private, singly linked file of ours is reused
+ * (a 0644 file and a hard-linked one are replaced, their bytes never mapped).
+ */
+static void
+test_fuse_backend_hostile_files(void **state)
+{
+	struct hm_memseg *ms[3];
+	char mnt[PATH_MAX], dir[PATH_MAX], target[PATH_MAX], link2[PATH_MAX];
+	char p0[PATH_MAX], p1[PATH_MAX], p2[PATH_MAX];
+	struct stat st;
+	int dirty = 0;
+
+	(void)state;
+	need_mount();
+	hm_test_quiet_log();
+	start("nodes=1;2M=16", NULL, mnt, sizeof(mnt));
+	setenv("HUGEMEM_FUSEFS_MOUNT", mnt, 1);
+	snprintf(dir, sizeof(dir), "%s/2M", mnt);
+	snprintf(p0, sizeof(p0), "%s/fzbemap_0_0", dir);
+	snprintf(p1, sizeof(p1), "%s/fzbemap_0_1", dir);
+	snprintf(p2, sizeof(p2), "%s/fzbemap_0_2", dir);
+	snprintf(target, sizeof(target), "%s/fzbe-target", rundir); /* off the mount */
+	plant(target, 0, 0600);
+	/* at init: the cleaner removes what is no regular file, follows nothing */
+	assert_int_equal(symlink(target, p0), 0);
+	assert_int_equal(mkfifo(p1, 0600), 0);
+	assert_int_equal(mkdir(p2, 0700), 0);
+	assert_int_equal(init_paths("nodes=1;2M=16", 0, false, -1, false), 0);
+	assert_int_equal(lstat(p0, &st), -1);
+	assert_int_equal(lstat(p1, &st), -1);
+	assert_int_equal(lstat(p2, &st), -1);
+	/* at page_map: planted after init, replaced by page files of ours */
+	assert_int_equal(symlink(target, p0), 0);
+	assert_int_equal(mkfifo(p1, 0600), 0);
+	assert_int_equal(hm_memseg_alloc_pages(ms, 2, M2, 0, 0), 2);
+	for (int i = 0; i < 2; i++)
+		memset(ms[i]->addr, 0x33, 64);
+	assert_int_equal(lstat(p0, &st), 0);
+	assert_true(S_ISREG(st.st_mode) && st.st_uid == geteuid() && st.st_nlink == 1);
+	assert_int_equal(lstat(p1, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(stat(target, &st), 0);
+	assert_int_equal(st.st_size, 8);
+	assert_true(holds_old_data(target));
+	assert_int_equal(hm_cleanup(), 0);
+	assert_int_equal(hm_test_count_files(dir), 0);
+	/* never: a 0644 file and a hard-linked one are not reused; a private one is */
+	plant(p0, 1, 0644);
+	plant(p1, 1, 0600);
+	snprintf(link2, sizeof(link2), "%s/other-name", dir);
+	assert_int_equal(link(p1, link2), 0);
+	plant(p2, 1, 0600);
+	assert_int_equal(init_paths("nodes=1;2M=16", 0, false, HM_HUGE_UNLINK_NEVER, false), 0);
+	assert_int_equal(hm_memseg_alloc_pages(ms, 3, M2, 0, 0), 3);
+	for (int i = 0; i < 3; i++) {
+		bool old = memcmp(ms[i]->addr, "old data", 8) == 0;
+		if ((ms[i]->flags & HM_MEMSEG_FLAG_DIRTY) != 0) {
+			dirty++;
+			assert_true(old); /* the reused file keeps its bytes */
+		} else {
+			assert_false(old);
+		}
+	}
+	assert_int_equal(dirty, 1);
+	assert_true(holds_old_data(link2)); /* the other name still has the old page */
+	assert_int_equal(hm_cleanup(), 0);
+	assert_int_equal(unlink(link2), 0);
+	assert_int_equal(init_paths("nodes=1;2M=16", 0, false, -1, false), 0); /* cleans */
+	assert_int_equal(hm_cleanup(), 0);
+	assert_int_equal(hm_test_count_files(dir), 0);
+	assert_int_equal(unlink(target), 0);
+	unsetenv("HUGEMEM_FUSEFS_MOUNT");
+	await_free(mnt, 0, 16);
+	assert_int_equal(hm_fusefs_check(mnt), 0);
+	stop();
+}
+
+/*
+ * The other user's side (run as a spare uid, fork+exec'd by the test below): on
+ * the named mount, with --huge-unlink=never, the page file root planted (0666) in
+ * the sticky page dir cannot be deleted, so page_map is refused naming its owner.
+ */
+static int
+child_foreign(const char *mnt, const char *uid)
+{
+	struct hm_backend be = { .ops = &hm_fusefs_ops };
+	struct hm_backend_params bp = { .prefix = "fzbe", .huge_unlink = HM_HUGE_UNLINK_NEVER };
+	uid_t u = (uid_t)strtoul(uid, NULL, 10);
+	char *va;
+	int rc;
+
+	if (setgroups(0, NULL) != 0 || setgid((gid_t)u) != 0 || setuid(u) != 0)
+		return 10;
+	setenv("HUGEMEM_FUSEFS_MOUNT", mnt, 1);
+	hm_test_quiet_log();
+	if (hm_fusefs_ops.create(&be, &bp) != 0) {
+		fprintf(stderr, "child: create: %s\n", hm_last_error());
+		return 11;
+	}
+	va = mmap(NULL, 2 * M2, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (va == MAP_FAILED)
+		return 13;
+	va = (char *)HM_ALIGN_CEIL((uintptr_t)va, M2);
+	struct hm_page pg = { .va = va, .page_sz = M2, .node = 0, .list_idx = 0, .seg_idx = 0 };
+	rc = be.ops->page_map(&be, &pg);
+	if (rc == 0) {
+		fprintf(stderr, "child: mapped the planted file: '%.8s'\n", va);
+		return 1;
+	}
+	if (rc != -EPERM || strstr(hm_last_error(), "owned by uid 0") == NULL) {
+		fprintf(stderr, "child: page_map: %d %s\n", rc, hm_last_error());
+		return 12;
+	}
+	hm_fusefs_ops.destroy(&be);
+	return 0;
+}
+
+static void
+test_fuse_backend_foreign_leftover_refused(void **state)
+{
+	char tmp[] = "/tmp/hm-fzbe-XXXXXX", mnt[PATH_MAX], dir[PATH_MAX], path[PATH_MAX];
+	char uid[16];
+	uid_t u;
+	pid_t pid;
+	int status, rc;
+
+	(void)state;
+	need_mount();
+	if (geteuid() != 0) {
+		printf("# SKIP: needs root (to plant a file as another user)\n");
+		skip();
+	}
+	/* a mount another user can reach: under /tmp */
+	assert_non_null(mkdtemp(tmp));
+	snprintf(cur_tmp, sizeof(cur_tmp), "%s", tmp);
+	assert_int_equal(chmod(tmp, 0755), 0);
+	snprintf(mnt, sizeof(mnt), "%s/mnt", tmp);
+	rc = hm_fusefs_start(mnt, "nodes=1;2M=4", NULL, &cur);
+	if (rc != 0)
+		fail_msg("hm_fusefs_start(%s): %d %s", mnt, rc, hm_last_error());
+	snprintf(dir, sizeof(dir), "%s/2M", mnt);
+	assert_int_equal(chmod(dir, 01777), 0);
+	snprintf(path, sizeof(path), "%s/fzbemap_0_0", dir);
+	plant(path, 1, 0666);
+	for (u = 60000 + (uid_t)(getpid() % 4000); getpwuid(u) != NULL; u++)
+		;
+	snprintf(uid, sizeof(uid), "%u", (unsigned int)u);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		alarm(30);
+		execl(self_exe, self_exe, "foreign", mnt, uid, (char *)NULL);
+		_exit(126);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(holds_old_data(path)); /* not written, not removed */
+	assert_int_equal(unlink(path), 0);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	await_free(mnt, 0, 4);
+	assert_int_equal(hm_fusefs_check(mnt), 0);
+	stop();
+}
 #endif
 
 int
@@ -358,6 +569,8 @@ main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_fuse_backend_faults, teardown),
 		cmocka_unit_test_teardown(test_fuse_backend_named_daemon, teardown),
 		cmocka_unit_test_teardown(test_fuse_backend_hugetlbfs_paths, teardown),
+		cmocka_unit_test_teardown(test_fuse_backend_hostile_files, teardown),
+		cmocka_unit_test_teardown(test_fuse_backend_foreign_leftover_refused, teardown),
 	};
 
 	if (argc == 3 && strcmp(argv[1], "hold") == 0) { /* a live process holding a file */
@@ -369,6 +582,8 @@ main(int argc, char **argv)
 		pause();
 		return 0;
 	}
+	if (argc == 4 && strcmp(argv[1], "foreign") == 0)
+		return child_foreign(argv[2], argv[3]);
 	if (realpath("/proc/self/exe", self_exe) == NULL || setup_all() != 0)
 		return 1;
 	hm_test_quiet_log();
