@@ -2056,7 +2056,8 @@ test_malloc_races(void **state)
 	hm_test_quiet_log();
 	assert_int_equal(init_topo(TOPO2), 0);
 	assert_int_equal(hm_malloc_heap_create("race"), 0);
-	for (int round = 0; round < 200; round++) {
+	/* fuse: 20 rounds (each maps and unmaps pages through the daemon) */
+	for (int round = 0; round < (int)hm_test_ops(200); round++) {
 		int kind = round & 1;
 		void *p = NULL;
 		if (kind == 0) {
