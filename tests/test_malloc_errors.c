@@ -213,7 +213,8 @@ test_malloc_errors_ring_and_mempool_refused(void **state)
 	assert_refused(mp->pool_data, "RG_MP_pp");
 	const struct hm_mempool_memhdr *mh = mp->mem_head;
 	assert_non_null(mh);
-	const struct hm_memzone *chunk = mh->mz;
+	/* a populate_default chunk: opaque is its memzone (DPDK: the chunk's free_cb argument) */
+	const struct hm_memzone *chunk = mh->opaque;
 	assert_refused(chunk->addr, chunk->name);
 	/* an object is inside a chunk: no block of its own */
 	assert_int_equal(hm_free(objs[0]), -EINVAL);

@@ -109,7 +109,8 @@ report_pool(struct hm_mempool *mp, void *arg)
 	unsigned int zones = claim(c, mp->mz);
 
 	for (const struct hm_mempool_memhdr *m = mp->mem_head; m != NULL; m = m->next)
-		zones += claim(c, m->mz);
+		/* a populate_default chunk's header sits at the end of its memzone */
+		zones += claim_holding(c, m);
 	if ((mp->flags & HM_MEMPOOL_F_POOL_CREATED) != 0)
 		zones += claim_holding(c, mp->pool_data);
 	emit(c, "mempool '%.*s': %" PRIu32 " objects of %" PRIu32 " bytes, %u in use, "
