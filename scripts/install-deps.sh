@@ -15,8 +15,9 @@ set -eu
 # headers as C++, consumers of the installed library, its soname and exports.
 # dpdk-doc (and make) only for the test that builds DPDK's own example programs
 # unmodified against the DPDK layer (/usr/share/dpdk/examples). libdpdk-dev is
-# never needed: the layer has its own headers.
-PKGS="gcc g++ clang libclang-rt-14-dev binutils meson ninja-build pkg-config libcmocka-dev libpcap-dev libnuma-dev make dpdk-doc"
+# never needed: the layer has its own headers. libfuse3-dev and fuse3 (fusermount3)
+# for hugemem-fusefs, the fuse backend.
+PKGS="gcc g++ clang libclang-rt-14-dev binutils meson ninja-build pkg-config libcmocka-dev libpcap-dev libnuma-dev make dpdk-doc libfuse3-dev fuse3"
 mode=${1:-}
 if [ "$mode" = "--coverage" ]; then
 	PKGS="$PKGS lcov"

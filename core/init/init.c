@@ -247,10 +247,11 @@ validate(const struct hm_config *c, const struct hm_backend_ops **ops)
 		return hm_fail(EINVAL, "unknown backend '%s' (built: %s)", name,
 			       init_built_backends(built, sizeof(built)));
 	}
-	if (strcmp(name, "hugetlbfs") != 0 &&
+	if (strcmp(name, "hugetlbfs") != 0 && strcmp(name, "fuse") != 0 &&
 	    (c->huge_dir != NULL || c->huge_unlink_set || c->single_file_segments))
 		return hm_fail(EINVAL, "--huge-dir, --huge-unlink and --single-file-segments "
-			       "apply to the hugetlbfs backend only, not '%s'", name);
+			       "apply to the hugetlbfs backend only (and fuse, which runs it), "
+			       "not '%s'", name);
 	if (c->huge_unlink > HM_HUGE_UNLINK_NEVER)
 		return hm_fail(EINVAL, "huge_unlink %d is not one of HM_HUGE_UNLINK_EXISTING, "
 			       "_ALWAYS, _NEVER", (int)c->huge_unlink);

@@ -44,6 +44,7 @@
 #include "cli.h"
 #include "common_i.h"
 #include "hugemem/emu.h"
+#include "hugemem/fusefs.h"
 #include "hugemem/hugemem.h"
 #include "hugemem/hugetlbfs.h"
 #include "hugetlbfs_i.h"
@@ -62,6 +63,8 @@ static const char doctor_usage[] =
 	"fit the topology. hugetlbfs: free pages per size and node, mounts and their size=\n"
 	"quota, hugetlb cgroup limits, leftover page files (yours, unused) versus files in\n"
 	"use or another user's, pagemap; -m / --socket-mem must fit pool, quota and cgroup.\n"
+	"fuse: /dev/fuse, fusermount3 (not root), the hugemem-fusefs program, a mount named\n"
+	"by HUGEMEM_FUSEFS_MOUNT; then the topology and memory as for emu.\n"
 	"\n"
 	"doctor options:\n"
 	"  -h, --help              this text\n"
@@ -304,8 +307,9 @@ emu_memory_fits(struct report *r, const struct hm_config *c, const struct hm_pro
 	   c->memory == 0 && !c->socket_mem_set ? total_offer >> 20 : mib_up(request(c)));
 }
 
+/* The topology and the memory request, by a dry start of emu on that topology. */
 static void
-check_emu(struct report *r, const struct hm_config *c)
+check_topology(struct report *r, const struct hm_config *c)
 {
 	const char *topo = c->topology != NULL ? c->topology : getenv("HUGEMEM_TOPOLOGY");
 	uint64_t room[HM_MAX_NUMA_NODES] = { 0 }, offer[HM_MAX_NUMA_NODES] = { 0 };
@@ -388,6 +392,12 @@ check_emu(struct report *r, const struct hm_config *c)
 	if (c->fault != NULL || getenv("HUGEMEM_FAULT") != NULL)
 		note("--fault / HUGEMEM_FAULT: the injected failures are not simulated here; "
 		     "preallocation may fail by design");
+}
+
+static void
+check_emu(struct report *r, const struct hm_config *c)
+{
+	check_topology(r, c);
 	if (c->in_memory || access("/dev/shm", W_OK) == 0)
 		ok("emu pages go to tmpfs (/dev/shm or the runtime dir) or memfd");
 	else
@@ -1000,6 +1010,31 @@ check_common(struct report *r, const char *root)
 		     "(modprobe fuse; in containers --device /dev/fuse)", strerror(errno));
 }
 
+/*
+ * fuse: what the backend needs here (hm_fusefs_doctor: /dev/fuse, fusermount3 for
+ * an ordinary user, the daemon program, a mount named by $HUGEMEM_FUSEFS_MOUNT),
+ * then the topology and the memory as for emu: the daemon is a machine of exactly
+ * that topology. The hugetlbfs options the fuse backend takes are left out of the
+ * emu dry start (emu refuses them).
+ */
+static void
+check_fuse(struct report *r, const struct hm_config *c)
+{
+	struct hm_config e = *c;
+	int n;
+
+	fflush(stdout);
+	n = hm_fusefs_doctor(stdout);
+	fflush(stdout);
+	if (n > 0)
+		r->fails += (unsigned int)n;
+	e.backend = "emu";
+	e.huge_dir = NULL;
+	e.single_file_segments = false;
+	e.huge_unlink_set = false;
+	check_topology(r, &e);
+}
+
 int
 cmd_doctor(int argc, char **argv)
 {
@@ -1026,6 +1061,8 @@ cmd_doctor(int argc, char **argv)
 		check_hugetlbfs(&r, root, &c);
 	} else if (strcmp(c.backend, "emu") == 0) {
 		check_emu(&r, &c);
+	} else if (strcmp(c.backend, "fuse") == 0) {
+		check_fuse(&r, &c);
 	}
 	check_common(&r, root);
 	printf("%s: %u problem(s), %u warning(s)\n",
