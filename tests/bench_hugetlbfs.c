@@ -1,17 +1,21 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Benchmark (meson test --benchmark) of the hugetlbfs backend on real 2 MiB
- * hugepages; skips (exit 77) unless $HUGEMEM_TEST_HUGE_DIR names a hugetlbfs
- * mount with at least 520 free pages.
+ * Benchmark (meson test --benchmark; scripts/bench-table.py for the table) of the
+ * hugetlbfs backend on real 2 MiB hugepages; skips (exit 77) unless
+ * $HUGEMEM_BENCH_HUGE_DIR (or $HUGEMEM_TEST_HUGE_DIR) names a hugetlbfs mount
+ * with at least 520 free pages.
  *
- *   1. init + cleanup with -m 1024 (wall time of a forked child doing just that);
+ *   1. init + cleanup with -m 1024 (a forked child doing just that);
  *   2. hm_malloc of 1 GiB + hm_free (no preallocation: the heap grows by 512
  *      pages and releases them);
  * each next to the zeroing floor measured in the same run (mmap of 1 GiB of
  * fresh hugepages from the same mount, memset, munmap) and, when built with
  * libdpdk (HM_BENCH_DPDK), DPDK 22.11 doing the same in a forked child
  * (rte_eal_init -m 1024 + rte_eal_cleanup; rte_malloc 1 GiB + rte_free).
- * Median of 5 samples; figures in docs/performance.md.
+ * Each figure is CPU time (user + system: the kernel's page zeroing is system
+ * time of the thread that faults): the floor this thread's, the children's
+ * their whole process's (every thread DPDK starts included). Median of 5
+ * samples.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,13 +43,21 @@
 
 static const char *dir;
 
+/* CPU time of the whole process (the children), ms. */
 static double
 now_ms(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* CPU time of this thread, ms. */
+static double
+thread_ms(void)
+{
+	return cpu_ns() / 1e6;
 }
 
 /* 1 GiB of fresh hugepages from the mount: map, memset, unmap. */
@@ -62,7 +74,7 @@ floor_ms(void)
 	if (fd < 0)
 		return -1;
 	unlink(path);
-	t0 = now_ms();
+	t0 = thread_ms();
 	p = mmap(NULL, GB1, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED || ftruncate(fd, (off_t)GB1) != 0) {
 		close(fd);
@@ -70,17 +82,17 @@ floor_ms(void)
 	}
 	memset(p, 0, GB1);
 	munmap(p, GB1);
-	t1 = now_ms();
+	t1 = thread_ms();
 	close(fd);
 	return t1 - t0;
 }
 
-/* Wall time of a child running @p fn; -1 if it failed. */
+/* A child runs @p fn, which measures itself; @return its figure, -1 if it failed. */
 static double
 child_ms(int (*fn)(double *inner), double *inner_out)
 {
 	int pipefd[2], status;
-	double t0 = now_ms(), t1, inner = -1;
+	double inner = -1;
 	pid_t pid;
 
 	if (pipe(pipefd) != 0)
@@ -98,12 +110,11 @@ child_ms(int (*fn)(double *inner), double *inner_out)
 		inner = -1;
 	close(pipefd[0]);
 	waitpid(pid, &status, 0);
-	t1 = now_ms();
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return -1;
 	if (inner_out != NULL)
 		*inner_out = inner;
-	return t1 - t0;
+	return inner;
 }
 
 static int
@@ -192,22 +203,13 @@ dpdk_malloc_1g(double *inner)
 int
 main(void)
 {
-	struct hm_hugetlbfs_info info;
 	double fl[SAMPLES], hi[SAMPLES], hm[SAMPLES], inner;
-	uint64_t free_pages = 0;
+	char why[256];
 
-	dir = getenv("HUGEMEM_TEST_HUGE_DIR");
-	if (dir == NULL || *dir == '\0') {
-		printf("SKIP: needs HUGEMEM_TEST_HUGE_DIR (a hugetlbfs mount with >= 520 free "
-		       "2 MiB pages)\n");
-		return 77;
-	}
-	if (hm_hugetlbfs_discover(NULL, dir, &info) == 0)
-		for (unsigned int k = 0; k < info.n_sizes; k++)
-			if (info.sizes[k].page_sz == 2 * HM_MB)
-				free_pages = info.sizes[k].free_pages[0];
-	if (free_pages < 520) {
-		printf("SKIP: only %" PRIu64 " free 2 MiB pages (need 520)\n", free_pages);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	dir = bench_huge_dir(520, why, sizeof(why));
+	if (dir == NULL) {
+		printf("SKIP: needs a hugetlbfs mount with >= 520 free 2 MiB pages: %s\n", why);
 		return 77;
 	}
 	for (int i = 0; i < SAMPLES; i++) {
@@ -219,28 +221,40 @@ main(void)
 			return 1;
 		hm[i] = inner;
 	}
-	double f = median(fl), a = median(hi), b = median(hm);
+	double f = median(fl), a = median(hi), b = median(hm), c = BENCH_NAN, d = BENCH_NAN;
 	printf("zeroing floor, 1 GiB of fresh 2M pages: %.1f ms\n", f);
 	printf("hugemem init+cleanup -m 1024: %.1f ms (%.2fx floor)\n", a, a / f);
 	printf("hugemem hm_malloc+hm_free 1 GiB: %.1f ms (%.2fx floor)\n", b, b / f);
+	bench_row("zeroing floor: mmap + memset + munmap of 1 GiB of fresh 2 MiB pages", f,
+		  BENCH_NAN, "ms", "hugetlbfs", "cpu");
 #ifdef HM_BENCH_DPDK
 	double di[SAMPLES], dm[SAMPLES];
 	for (int i = 0; i < SAMPLES; i++) {
+		if (bench_env_on("HM_BENCH_NO_DPDK")) {
+			bench_note("dpdk: skipped (HM_BENCH_NO_DPDK)");
+			goto rows;
+		}
 		if (child_ms(dpdk_init_cleanup, &inner) < 0) {
-			printf("DPDK: rte_eal_init failed; no comparison\n");
-			return 0;
+			bench_note("bench_hugetlbfs: DPDK not compared: rte_eal_init on %s failed",
+				   dir);
+			goto rows;
 		}
 		di[i] = inner;
 		if (child_ms(dpdk_malloc_1g, &inner) < 0) {
-			printf("DPDK: rte_malloc 1 GiB failed; no comparison\n");
-			return 0;
+			bench_note("bench_hugetlbfs: DPDK not compared: rte_malloc 1 GiB failed");
+			goto rows;
 		}
 		dm[i] = inner;
 	}
-	double c = median(di), d = median(dm);
+	c = median(di);
+	d = median(dm);
 	printf("DPDK rte_eal_init+cleanup -m 1024: %.1f ms (hugemem/DPDK %.2f)\n", c, a / c);
 	printf("DPDK rte_malloc+rte_free 1 GiB: %.1f ms (%.2fx floor; hugemem/DPDK %.2f)\n", d,
 	       d / f, b / d);
+rows:
 #endif
+	bench_row("init + cleanup, -m 1024 on 2 MiB hugepages", a, c, "ms", "hugetlbfs", "cpu");
+	bench_row("malloc + free of 1 GiB, heap growth and release", b, d, "ms", "hugetlbfs",
+		  "cpu");
 	return 0;
 }

@@ -1,28 +1,27 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Ring benchmarks (meson test --benchmark), side by side with DPDK's rte_ring in
- * the same process when built with -Ddpdk_compare (HM_BENCH_DPDK). Figures are
- * ns per object (not per burst); "ratio" = hugemem time / DPDK time (below 1:
- * hugemem is faster).
+ * Ring benchmarks (meson test --benchmark; scripts/bench-table.py for the table),
+ * side by side with DPDK's rte_ring in the same process when built with
+ * -Ddpdk_compare (HM_BENCH_DPDK). Figures are ns per object (not per burst);
+ * ratio = hugemem / DPDK (below 1: hugemem is faster).
  *
  *   1. one thread: bulk-32 enqueue then bulk-32 dequeue, 2^18 times per sample,
  *      ring of 4096 slots, SP/SC (hm_ring_sp_enqueue_bulk / sc_dequeue_bulk) and
  *      MP/MC (mp_enqueue_bulk / mc_dequeue_bulk) on rings made with those modes,
  *      and SP/SC through the default functions (hm_ring_enqueue_bulk, which picks
- *      the mode from the ring at run time, as the mempool does);
+ *      the mode from the ring at run time, as the mempool does); timed in this
+ *      thread's CPU time;
  *   2. two cores: a producer thread pinned to one CPU enqueues 2^21 objects in
  *      bulks of 32 while the consumer, pinned to the other CPU, dequeues them in
  *      bulks of 32 (each retries with a pause when the ring is full / empty);
- *      time from the start signal to the last dequeue, per object; SP/SC and
- *      MP/MC.
+ *      wall time from the start signal to the last dequeue, per object, with
+ *      the load average beside it; SP/SC and MP/MC.
  *
- * Method: threads pinned, one untimed warm-up sample per side and workload,
- * median of 7 samples, the two libraries' samples interleaved, alternating which
- * goes first, so noise from other jobs on the shared VM hits both columns. DPDK
- * runs its EAL with --no-huge (the machine may have no hugepages; a ring's
- * memory is touched once and stays in cache, so page size does not matter
- * here). Never fails on a number; exits 1 only when a ring operation returns a
- * wrong count or object. HM_BENCH_NO_DPDK=1 skips DPDK at run time.
+ * Method (bench_common.h): threads pinned, one untimed warm-up sample per side
+ * and workload, median of 7 samples, the two libraries' samples interleaved,
+ * alternating which goes first. DPDK runs on real 2 MiB hugepages
+ * ($HUGEMEM_BENCH_HUGE_DIR) or not at all. Never fails on a number; exits 1
+ * only when a ring operation returns a wrong count or object.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -36,10 +35,7 @@
 #include "hugemem/hugemem.h"
 
 #ifdef HM_BENCH_DPDK
-#include <rte_eal.h>
-#include <rte_errno.h>
 #include <rte_ring.h>
-#include <rte_version.h>
 #endif
 
 #define SAMPLES 7
@@ -88,14 +84,14 @@ pin(pthread_t t, int cpu)
 		double t0;                                                           \
 		for (unsigned int k = 0; k < BURST; k++)                             \
 			in[k] = (void *)(uintptr_t)(k + 1);                          \
-		t0 = now_ns();                                                       \
+		t0 = cpu_ns();                                                       \
 		for (unsigned int i = 0; i < ONE_ITERS; i++) {                       \
 			if (ENQ(r, in, BURST, NULL) != BURST)                        \
 				broken(#ENQ " did not take 32");                     \
 			if (DEQ(r, out, BURST, NULL) != BURST)                       \
 				broken(#DEQ " did not give 32");                     \
 		}                                                                    \
-		t0 = (now_ns() - t0) / ((double)ONE_ITERS * BURST);                  \
+		t0 = (cpu_ns() - t0) / ((double)ONE_ITERS * BURST);                  \
 		if (out[BURST - 1] != in[BURST - 1])                                 \
 			broken(#DEQ " gave a wrong object");                         \
 		return t0;                                                           \
@@ -133,7 +129,7 @@ struct two_arg {
 		if (pthread_create(&t, NULL, fn##_prod, &a) != 0)                    \
 			broken("pthread_create");                                    \
 		pin(t, cpu_b);                                                       \
-		t0 = now_ns();                                                       \
+		t0 = wall_ns();                                                      \
 		__atomic_store_n(&a.go, 1, __ATOMIC_RELEASE);                        \
 		for (unsigned int got = 0; got < TWO_OBJS;) {                        \
 			if (DEQ(r, out, BURST, NULL) == BURST) {                     \
@@ -144,7 +140,7 @@ struct two_arg {
 				PAUSE();                                             \
 			}                                                            \
 		}                                                                    \
-		t0 = (now_ns() - t0) / (double)TWO_OBJS;                             \
+		t0 = (wall_ns() - t0) / (double)TWO_OBJS;                            \
 		pthread_join(t, NULL);                                               \
 		return t0;                                                           \
 	}
@@ -181,11 +177,11 @@ struct workload {
 #endif
 
 static const struct workload workloads[] = {
-	W("bulk 32 enq+deq, one thread, SP/SC", 1, 0, hm_one_spsc, rte_one_spsc),
-	W("bulk 32 enq+deq, one thread, MP/MC", 0, 0, hm_one_mpmc, rte_one_mpmc),
-	W("same, SP/SC ring, default functions", 1, 0, hm_one_dflt, rte_one_dflt),
-	W("bulk 32, producer + consumer on 2 cores, SP/SC", 1, 1, hm_two_spsc, rte_two_spsc),
-	W("bulk 32, producer + consumer on 2 cores, MP/MC", 0, 1, hm_two_mpmc, rte_two_mpmc),
+	W("ring SP/SC bulk 32 enq+deq, 1 thread", 1, 0, hm_one_spsc, rte_one_spsc),
+	W("ring MP/MC bulk 32 enq+deq, 1 thread", 0, 0, hm_one_mpmc, rte_one_mpmc),
+	W("ring SP/SC bulk 32, default functions, 1 thread", 1, 0, hm_one_dflt, rte_one_dflt),
+	W("ring SP/SC bulk 32, 2 threads on 2 cores", 1, 1, hm_two_spsc, rte_two_spsc),
+	W("ring MP/MC bulk 32, 2 threads on 2 cores", 0, 1, hm_two_mpmc, rte_two_mpmc),
 };
 
 static int have_dpdk;
@@ -193,16 +189,22 @@ static int have_dpdk;
 static void
 run(const struct workload *w)
 {
-	double hs[SAMPLES], ds[SAMPLES];
+	double hs[SAMPLES] = {0}, ds[SAMPLES] = {0};
 	struct hm_ring *hr;
 	char name[32];
 #ifdef HM_BENCH_DPDK
 	struct rte_ring *dr = NULL;
+	int run_d = have_dpdk && bench_side(1);
+#else
+	int run_d = 0;
 #endif
+	int run_h = bench_side(0);
 	static int seq;
 
+	if (!bench_wanted(w->name))
+		return;
 	if (w->two && cpu_b < 0) {
-		printf("%-48s skipped: only one CPU available\n", w->name);
+		bench_note("%s: skipped, only one CPU available", w->name);
 		return;
 	}
 	snprintf(name, sizeof(name), "bench%d", seq++);
@@ -211,7 +213,7 @@ run(const struct workload *w)
 	if (hr == NULL)
 		broken(hm_last_error());
 #ifdef HM_BENCH_DPDK
-	if (have_dpdk) {
+	if (run_d) {
 		dr = rte_ring_create(name, RING_SLOTS, SOCKET_ID_ANY,
 				     w->st ? RING_F_SP_ENQ | RING_F_SC_DEQ : 0);
 		if (dr == NULL)
@@ -219,27 +221,31 @@ run(const struct workload *w)
 		(void)w->rte(dr); /* warm-up */
 	}
 #endif
-	(void)w->hm(hr);
+	if (run_h)
+		(void)w->hm(hr);
 	for (int s = 0; s < SAMPLES; s++) {
 #ifdef HM_BENCH_DPDK
-		if (have_dpdk && s % 2 == 1)
+		if (run_d && s % 2 == 1)
 			ds[s] = w->rte(dr);
 #endif
-		hs[s] = w->hm(hr);
+		if (run_h)
+			hs[s] = w->hm(hr);
 #ifdef HM_BENCH_DPDK
-		if (have_dpdk && s % 2 == 0)
+		if (run_d && s % 2 == 0)
 			ds[s] = w->rte(dr);
 #endif
 	}
-	if (getenv("HM_BENCH_VERBOSE") != NULL)
+	if (bench_env_on("HM_BENCH_VERBOSE"))
 		for (int s = 0; s < SAMPLES; s++)
 			printf("  sample %d: hugemem %.3f ns, dpdk %.3f ns\n", s, hs[s],
 			       have_dpdk ? ds[s] : 0.0);
-	if (have_dpdk) {
-		double h = median(hs), d = median(ds);
-		printf("%-48s hugemem %6.3f ns  dpdk %6.3f ns  ratio %.2f\n", w->name, h, d, h / d);
-	} else {
-		printf("%-48s hugemem %6.3f ns\n", w->name, median(hs));
+	{
+		double h = run_h ? median(hs) : BENCH_NAN, d = run_d ? median(ds) : BENCH_NAN;
+
+		if (w->two)
+			bench_row_wall(w->name, h, d, "ns/object", bench_backend());
+		else
+			bench_row(w->name, h, d, "ns/object", bench_backend(), "cpu");
 	}
 	hm_ring_free(hr);
 #ifdef HM_BENCH_DPDK
@@ -266,33 +272,6 @@ pick_cpus(void)
 	pin(pthread_self(), cpu_a);
 }
 
-#ifdef HM_BENCH_DPDK
-static void
-dpdk_start(void)
-{
-	char lcores[16];
-	char *argv[] = {
-		"bench_ring", "-l", lcores, "--no-pci", "--no-huge", "-m", "64",
-		"--file-prefix=hmbenchring", "--no-telemetry", "--log-level=error", NULL,
-	};
-	int argc = (int)(sizeof(argv) / sizeof(argv[0])) - 1;
-	const char *skip = getenv("HM_BENCH_NO_DPDK");
-
-	if (skip != NULL && *skip != '\0' && strcmp(skip, "0") != 0) {
-		printf("dpdk: skipped (HM_BENCH_NO_DPDK)\n");
-		return;
-	}
-	snprintf(lcores, sizeof(lcores), "%d", cpu_a < 0 ? 0 : cpu_a);
-	if (rte_eal_init(argc, argv) < 0) {
-		printf("dpdk: rte_eal_init failed (%s): running the hugemem side only\n",
-		       rte_strerror(rte_errno));
-		return;
-	}
-	have_dpdk = 1;
-	printf("dpdk: %s, EAL -l %s --no-pci --no-huge -m 64\n", rte_version(), lcores);
-}
-#endif
-
 int
 main(void)
 {
@@ -301,19 +280,18 @@ main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	pick_cpus();
 #ifdef HM_BENCH_DPDK
-	dpdk_start();
+	have_dpdk = bench_dpdk_start("bench_ring", cpu_a, 0, 16);
 #else
-	printf("dpdk: not built (configure with -Ddpdk_compare=enabled and libdpdk-dev)\n");
+	bench_note("dpdk: not built (configure with -Ddpdk_compare=enabled and libdpdk-dev)");
 #endif
-	hm_config_init(&c);
-	c.in_memory = true;
-	c.file_prefix = "hmbenchring";
+	bench_say_flags("bench_ring");
+	bench_hm_config(&c, "hmbenchring", 0, NULL, 8);
 	if (hm_init_config(&c) < 0) {
 		fprintf(stderr, "bench_ring: hm_init: %s\n", hm_last_error());
 		return 1;
 	}
-	printf("hugemem: emu backend --in-memory; cpus %d and %d; ring of %d slots; median of "
-	       "%d samples; ns per object\n", cpu_a, cpu_b, RING_SLOTS, SAMPLES);
+	printf("hugemem: %s backend --in-memory; cpus %d and %d; ring of %d slots; median of "
+	       "%d samples; ns per object\n", bench_backend(), cpu_a, cpu_b, RING_SLOTS, SAMPLES);
 	for (size_t i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++)
 		run(&workloads[i]);
 	hm_cleanup();
