@@ -154,6 +154,9 @@ def timing_text(tims):
         elif k == "wall":
             loads = [float(t.split("@")[1]) for t in tims if t.startswith("wall@")]
             out.append("wall, median; load %s" % span(loads))
+        elif k == "wall-min":
+            loads = [float(t.split("@")[1]) for t in tims if t.startswith("wall-min@")]
+            out.append("wall, min of short samples; load %s" % span(loads))
         else:
             out.append(k)
     return "; ".join(out)
