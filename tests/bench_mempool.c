@@ -12,7 +12,8 @@
  * $HUGEMEM_BENCH_BACKEND.
  *
  *   1. get_bulk(32) + put_bulk(32) through a per-lcore cache of 256 (pool 8191
- *      objects of 64 B, ring_mp_mc);
+ *      objects of 64 B, ring_mp_mc); the floor row runs the same loop on a bare
+ *      LIFO in plain C (below): the least a cache with these semantics costs;
  *   2. get(1) + put(1) through the same cache;
  *   3. get_bulk(32) + put_bulk(32) without a cache (the ring each time);
  *   4. pktmbuf alloc_bulk(32) + free_bulk(32), cache 256, default buffers;
@@ -21,6 +22,7 @@
  * Never fails on a number; exits 1 only when an operation fails.
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,6 +113,49 @@ hm_mbuf1(void *p)
 		if (m == NULL)
 			broken("hugemem", "pktmbuf_alloc");
 		hm_pktmbuf_free(m);
+	}
+	return (cpu_ns() - t0) / OBJS_PER_SAMPLE;
+}
+
+/*
+ * The floor of a cached bulk get+put: a LIFO of pointers (the cache's 22.11
+ * semantics: the get pops the top n, newest first; the put pushes n) with no
+ * pool, no lcore lookup, no debug test and no miss handling, compiled here with
+ * the same flags. Its length is read from memory on each call, as a cache's is.
+ */
+static struct {
+	uint32_t len;
+	void *objs[2 * CACHE] __attribute__((aligned(64)));
+} floor_cache;
+
+static double
+floor_bulk(void *p)
+{
+	void *objs[BURST];
+	double t0;
+
+	(void)p;
+	floor_cache.len = CACHE;
+	for (unsigned int k = 0; k < CACHE; k++)
+		floor_cache.objs[k] = &floor_cache.objs[k];
+	t0 = cpu_ns();
+	for (unsigned int i = 0; i < OBJS_PER_SAMPLE / BURST; i++) {
+		uint32_t len = floor_cache.len;
+
+		if (len < BURST)
+			broken("floor", "get");
+		{
+			void *const *restrict top = &floor_cache.objs[len];
+
+			for (unsigned int k = 0; k < BURST; k++)
+				objs[k] = top[-1 - (ptrdiff_t)k];
+		}
+		floor_cache.len = len - BURST;
+		__asm__ volatile("" : : "r"(objs) : "memory");
+		len = floor_cache.len;
+		memcpy(&floor_cache.objs[len], objs, sizeof(objs));
+		floor_cache.len = len + BURST;
+		__asm__ volatile("" : : "r"(objs) : "memory");
 	}
 	return (cpu_ns() - t0) / OBJS_PER_SAMPLE;
 }
@@ -273,12 +318,16 @@ main(void)
 
 #ifdef HM_BENCH_DPDK
 	compare("mempool get+put bulk 32, cache 256", hm_bulk, hc, rte_bulk, rc_);
+	compare("mempool get+put bulk 32, cache 256: floor (a bare LIFO in C, same flags)",
+		floor_bulk, NULL, rte_bulk, rc_);
 	compare("mempool get+put single, cache 256", hm_single, hc, rte_single, rc_);
 	compare("mempool get+put bulk 32, no cache", hm_bulk, hn, rte_bulk, rn_);
 	compare("pktmbuf alloc_bulk+free_bulk 32, cache 256", hm_mbuf, hmb, rte_mbuf, rmb_);
 	compare("pktmbuf alloc+free single, cache 256", hm_mbuf1, hmb, rte_mbuf1, rmb_);
 #else
 	compare("mempool get+put bulk 32, cache 256", hm_bulk, hc, NULL, NULL);
+	compare("mempool get+put bulk 32, cache 256: floor (a bare LIFO in C, same flags)",
+		floor_bulk, NULL, NULL, NULL);
 	compare("mempool get+put single, cache 256", hm_single, hc, NULL, NULL);
 	compare("mempool get+put bulk 32, no cache", hm_bulk, hn, NULL, NULL);
 	compare("pktmbuf alloc_bulk+free_bulk 32, cache 256", hm_mbuf, hmb, NULL, NULL);

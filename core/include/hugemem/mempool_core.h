@@ -179,7 +179,9 @@ hm_mempool_default_cache(struct hm_mempool *mp, unsigned int lcore_id)
 {
 	if (lcore_id >= mp->n_caches)
 		return NULL;
-	return &mp->local_cache[lcore_id];
+	/* local_cache == (mp + 1) whenever n_caches > 0 (hm_mempool_check): the
+	 * address is computed, not loaded, and is never NULL here */
+	return (struct hm_mempool_cache *)(void *)(mp + 1) + lcore_id;
 }
 
 static inline int
@@ -223,8 +225,10 @@ hm_mempool_do_put(struct hm_mempool *mp, void *const *objs, unsigned int n,
 		  struct hm_mempool_cache *cache)
 {
 	if (HM_LIKELY(cache != NULL && cache->len + n <= cache->flushthresh)) {
-		hm_mempool__push_copy(&cache->objs[cache->len], objs, n);
+		void **dst = &cache->objs[cache->len];
+
 		cache->len += n;
+		hm_mempool__push_copy(dst, objs, n);
 		return;
 	}
 	if (cache == NULL)
@@ -243,8 +247,8 @@ hm_mempool_do_get(struct hm_mempool *mp, void **objs, unsigned int n,
 	if (HM_LIKELY(cache != NULL && n <= cache->len)) {
 		unsigned int len = cache->len;
 
-		hm_mempool__pop_copy(objs, &cache->objs[len], n);
 		cache->len = len - n;
+		hm_mempool__pop_copy(objs, &cache->objs[len], n);
 		return 0;
 	}
 	if (cache == NULL) {
