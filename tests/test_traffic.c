@@ -326,6 +326,90 @@ test_traffic_checksums(void **state)
 	assert_true(bad_l4 > 450 && bad_l4 < 750);
 }
 
+/*
+ * --fix-checksums and the offload check: generated frames with wrong IP and
+ * L4 checksums are repaired to exactly what the generator would have sent;
+ * a frame holding only the pseudo-header sum (checksum offload on the
+ * capturing host) is recognised before and not after the repair; a UDP
+ * checksum of 0 ("none") and non-IPv4 frames are left alone.
+ */
+static void
+test_traffic_cksum_fix(void **state)
+{
+	static uint8_t f[HM_TRAFFIC_MAX_FRAME], good[HM_TRAFFIC_MAX_FRAME];
+	struct hm_traffic_gen_conf c;
+	struct hm_traffic_info in;
+	unsigned int fixed_ip = 0, fixed_l4 = 0, offl = 0;
+	(void)state;
+
+	for (int variant = 0; variant < 4; variant++) {
+		hm_traffic_gen_conf_init(&c);
+		c.seed = 31 + (uint64_t)variant;
+		c.size_mode = HM_TRAFFIC_SIZE_RANDOM;
+		c.proto = variant & 1 ? HM_TRAFFIC_TCP : HM_TRAFFIC_UDP;
+		c.vlan = variant & 2;
+		c.flows = 9;
+		c.bad_ip_ppm = 300000;
+		c.bad_l4_ppm = 300000;
+		struct hm_traffic_gen *g = hm_traffic_gen_create(&c);
+		hm_traffic_gen_conf_init(&c); /* the same frames with right checksums */
+		c.seed = 31 + (uint64_t)variant;
+		c.size_mode = HM_TRAFFIC_SIZE_RANDOM;
+		c.proto = variant & 1 ? HM_TRAFFIC_TCP : HM_TRAFFIC_UDP;
+		c.vlan = variant & 2;
+		c.flows = 9;
+		struct hm_traffic_gen *twin = hm_traffic_gen_create(&c);
+		assert_non_null(g);
+		assert_non_null(twin);
+		for (int i = 0; i < 500; i++) {
+			struct hm_traffic_meta m;
+			int len = hm_traffic_gen_next(g, f, sizeof(f), &m);
+			assert_int_equal(hm_traffic_gen_next(twin, good, sizeof(good), NULL), len);
+			int want = (m.bad_ip ? HM_TRAFFIC_FIXED_IP : 0) | (m.bad_l4 ? HM_TRAFFIC_FIXED_L4 : 0);
+			assert_int_equal(hm_traffic_cksum_offloaded(f, (size_t)len), 0);
+			assert_int_equal(hm_traffic_cksum_fix(f, (size_t)len), want);
+			assert_memory_equal(f, good, (size_t)len);
+			assert_int_equal(hm_traffic_cksum_fix(f, (size_t)len), 0); /* idempotent */
+			fixed_ip += m.bad_ip;
+			fixed_l4 += m.bad_l4;
+			/* what a sender with checksum offload hands its NIC */
+			hm_traffic_parse(f, (size_t)len, &in);
+			size_t l4len = (size_t)len - in.l4_off;
+			uint32_t ps = (in.src_ip >> 16) + (in.src_ip & 0xffff) + (in.dst_ip >> 16) +
+				      (in.dst_ip & 0xffff) + in.l4_proto + (uint32_t)l4len;
+			while (ps >> 16)
+				ps = (ps & 0xffff) + (ps >> 16);
+			uint8_t *ck = f + in.l4_off + (in.l4_proto == 17 ? 6 : 16);
+			ck[0] = (uint8_t)(ps >> 8);
+			ck[1] = (uint8_t)ps;
+			hm_traffic_parse(f, (size_t)len, &in);
+			if (!in.l4_cksum_ok) { /* (the partial sum may happen to be right) */
+				assert_int_equal(hm_traffic_cksum_offloaded(f, (size_t)len), 1);
+				assert_int_equal(hm_traffic_cksum_fix(f, (size_t)len), HM_TRAFFIC_FIXED_L4);
+				offl++;
+			}
+			assert_int_equal(hm_traffic_cksum_offloaded(f, (size_t)len), 0);
+			assert_memory_equal(f, good, (size_t)len);
+			/* UDP "no checksum" stays */
+			if (in.l4_proto == 17) {
+				ck[0] = ck[1] = 0;
+				assert_int_equal(hm_traffic_cksum_fix(f, (size_t)len), 0);
+				assert_int_equal(ck[0] | ck[1], 0);
+				assert_int_equal(hm_traffic_cksum_offloaded(f, (size_t)len), 0);
+			}
+		}
+		hm_traffic_gen_free(g);
+		hm_traffic_gen_free(twin);
+	}
+	assert_true(fixed_ip > 300 && fixed_l4 > 300 && offl > 1900);
+	/* not IPv4: nothing to fix */
+	memset(f, 0, 64);
+	f[12] = 0x86;
+	f[13] = 0xdd;
+	assert_int_equal(hm_traffic_cksum_fix(f, 64), 0);
+	assert_int_equal(hm_traffic_cksum_offloaded(f, 64), 0);
+}
+
 /* Known vectors for the checksum helpers. */
 static void
 test_traffic_cksum_known(void **state)
@@ -833,6 +917,7 @@ main(void)
 		cmocka_unit_test(test_traffic_deterministic),
 		cmocka_unit_test(test_traffic_checksums),
 		cmocka_unit_test(test_traffic_cksum_known),
+		cmocka_unit_test(test_traffic_cksum_fix),
 		cmocka_unit_test(test_traffic_sizes),
 		cmocka_unit_test(test_traffic_flows),
 		cmocka_unit_test(test_traffic_verify_corruption),

@@ -2,43 +2,72 @@
 /*
  * `hugemem rx`: the whole receive path. Start hugemem (backend, topology), put
  * a pktmbuf pool and the RX queues on the NIC's node, feed frames from the
- * seeded generator or a pcap file through the fake NIC (stepped, in this
- * thread), receive them with the i40e driver, verify every payload, and
- * report packets, Mpps, driver cycles per packet, drops by reason, per-queue
- * counts and where the rings and mbufs live.
+ * seeded generator or a capture (pcap or pcapng, non-Ethernet link types
+ * wrapped) through the fake NIC one at a time (stepped, in this thread),
+ * receive them with the i40e driver, verify every generated payload, count
+ * checksum verdicts and packet types, optionally capture what arrived, and
+ * report packets, Mpps, driver cycles per packet, losses by reason, per-queue
+ * counts and where the rings and mbufs live (rx_report.c).
  *
- * Exit status: 0 when every generated payload verified and every frame the
- * device was offered is either delivered or counted as a drop; 1 otherwise;
- * 2 for bad options or a setup failure.
+ * The feeding loop pulls each frame itself (not hm_nic_step) so that the end
+ * of the input and a source error are told apart, and so that a frame's
+ * timestamp follows it to --pcap-out: each frame the NIC delivers goes into
+ * its queue's FIFO of timestamps, which the receive side pops in order (a
+ * queue delivers in order, and holds at most nb_desc frames in flight).
+ *
+ * SIGINT, SIGTERM and SIGHUP end the loop at the next frame: the summary so
+ * far is printed, everything torn down (hm_cleanup), exit 1. A signal the
+ * caller left ignored (nohup, background jobs of a script) stays ignored.
+ *
+ * Exit status (cli.h): 0 ok; 1 the run failed (rx_report says why); 2 usage.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli.h"
 #include "hugemem/hugemem.h"
-#include "hugemem/sim/i40e.h"
-#include "hugemem/sim/nic.h"
-#include "hugemem/sim/pcap.h"
-#include "hugemem/sim/traffic.h"
+#include "rx_i.h"
 
-#define RX_MAX_QUEUES 16u
-#define RX_MAX_BURST 512u
+static volatile sig_atomic_t rx_signal;
 
-struct rx_opts {
-	int nic_node;
-	unsigned int queues, descs, burst, pool_size;
-	enum hm_i40e_rx_path path;
-	uint64_t packets;
-	double duration;
-	const char *pcap_in, *pcap_out;
-	bool json;
-	uint64_t seed;
-};
+static void
+on_signal(int sig)
+{
+	rx_signal = sig;
+}
+
+static const int rx_signals[] = { SIGINT, SIGTERM, SIGHUP };
+
+static void
+signals_catch(struct sigaction *old)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	rx_signal = 0;
+	for (size_t i = 0; i < sizeof(rx_signals) / sizeof(rx_signals[0]); i++) {
+		sigaction(rx_signals[i], NULL, &old[i]);
+		/* a signal the caller ignores (nohup, a shell's background job) stays ignored */
+		if (old[i].sa_handler != SIG_IGN)
+			sigaction(rx_signals[i], &sa, NULL);
+	}
+}
+
+static void
+signals_restore(const struct sigaction *old)
+{
+	for (size_t i = 0; i < sizeof(rx_signals) / sizeof(rx_signals[0]); i++)
+		sigaction(rx_signals[i], &old[i], NULL);
+}
 
 static uint64_t
 now_ns(void)
@@ -58,357 +87,506 @@ rdtsc(void)
 #endif
 }
 
-static int
-parse_u(const char *v, uint64_t max, uint64_t *out)
+/* Timestamps of the frames a queue holds, in delivery order. */
+struct ts_fifo {
+	uint64_t *ts;
+	uint32_t *cut;      /* bytes the capture's snaplen cut off the frame */
+	uint32_t head, n, cap;
+};
+
+static void
+fifo_push(struct ts_fifo *f, uint64_t ts, uint32_t cut)
 {
-	char *end;
-	errno = 0;
-	unsigned long long x = strtoull(v, &end, 10);
-	if (errno != 0 || end == v || *end != '\0' || x > max)
-		return -1;
-	*out = x;
-	return 0;
+	if (f->n == f->cap)
+		return; /* cannot happen: a queue holds at most nb_desc frames */
+	uint32_t i = (f->head + f->n) % f->cap;
+	f->ts[i] = ts;
+	f->cut[i] = cut;
+	f->n++;
 }
 
-/* Take our options out of argv; the rest goes to hm_init. @return 0 or 2. */
-static const char rx_usage[] =
-	"usage: hugemem rx [rx options] [hugemem options]\n"
-	"\n"
-	"Generated (or pcap) traffic through the fake NIC into the i40e RX driver,\n"
-	"on the NIC's node; every payload is verified.\n"
-	"\n"
-	"rx options:\n"
-	"  --nic-node=N            NUMA node of the NIC: rings, queues and mbufs go there (0)\n"
-	"  --queues=N              RX queues, RSS spreads flows over them (1, max 16)\n"
-	"  --descs=N               descriptors per queue, multiple of 32 in [64, 4096] (1024)\n"
-	"  --burst=N               packets per rx_burst call (32, max 512)\n"
-	"  --rx-path=P             auto | scalar | bulk | scattered (auto)\n"
-	"  --packets=N             stop after N >= 1 frames (default 100000 unless --duration;\n"
-	"                          with both, whichever comes first)\n"
-	"  --duration=S            stop after S seconds\n"
-	"  --pcap-in=FILE          replay FILE instead of generating traffic\n"
-	"  --pcap-out=FILE         capture what was received into FILE\n"
-	"  --pool-size=N           mbufs in the pool (sized from queues and descriptors)\n"
-	"  --seed=N                generator seed (1)\n"
-	"  --json                  print the summary as one JSON object\n"
-	"\n"
-	"hugemem options (--backend, --topology, -m, --in-memory, ...): see `hugemem help`.\n"
-	"Exit: 0 all verified and accounted for; 1 a payload mismatch or an unaccounted\n"
-	"frame; 2 bad options or setup failure.\n";
-
-static int
-parse_opts(int argc, char **argv, struct rx_opts *o, int *nargc, char **nargv)
+static void
+fifo_pop(struct ts_fifo *f, uint64_t *ts, uint32_t *cut)
 {
-	*nargc = 0;
-	nargv[(*nargc)++] = argv[0];
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = strchr(a, '=');
-		size_t kl = v != NULL ? (size_t)(v - a) : strlen(a);
-		uint64_t x;
-		int bad = 0;
+	*ts = 0;
+	*cut = 0;
+	if (f->n == 0)
+		return;
+	*ts = f->ts[f->head];
+	*cut = f->cut[f->head];
+	f->head = (f->head + 1) % f->cap;
+	f->n--;
+}
 
-		v = v != NULL ? v + 1 : NULL;
-#define KEY(k) (kl == strlen(k) && strncmp(a, k, kl) == 0)
-		if (KEY("--help") || KEY("-h")) {
-			fputs(rx_usage, stdout);
-			return 3; /* done: exit 0 */
+static enum rx_ptype
+ptype_class(uint32_t pt)
+{
+	uint32_t l3 = pt & HM_PTYPE_L3_MASK, l4 = pt & HM_PTYPE_L4_MASK;
+	int base;
+
+	if ((pt & HM_PTYPE_L2_MASK) == 0)
+		return PT_UNKNOWN;
+	if (l3 == 0)
+		return PT_L2;
+	if (l3 == HM_PTYPE_L3_IPV4 || l3 == HM_PTYPE_L3_IPV4_EXT ||
+	    l3 == HM_PTYPE_L3_IPV4_EXT_UNKNOWN)
+		base = PT_IPV4;
+	else if (l3 == HM_PTYPE_L3_IPV6 || l3 == HM_PTYPE_L3_IPV6_EXT_UNKNOWN || l3 == 0xc0u)
+		base = PT_IPV6;
+	else
+		return PT_UNKNOWN;
+	switch (l4) {
+	case HM_PTYPE_L4_TCP:
+		return (enum rx_ptype)(base + 1);
+	case HM_PTYPE_L4_UDP:
+		return (enum rx_ptype)(base + 2);
+	case HM_PTYPE_L4_ICMP:
+		return (enum rx_ptype)(base + 3);
+	case HM_PTYPE_L4_FRAG:
+		return (enum rx_ptype)(base + 4);
+	default:
+		return (enum rx_ptype)base;
+	}
+}
+
+static enum rx_ck
+ck_class(uint64_t flags, uint64_t mask, uint64_t good, uint64_t bad)
+{
+	uint64_t v = flags & mask;
+
+	if (v == good)
+		return CK_GOOD;
+	if (v == bad)
+		return CK_BAD;
+	return v == 0 ? CK_UNKNOWN : CK_NONE;
+}
+
+/* Everything the run holds, torn down by rx_teardown. */
+struct rx_run {
+	struct hm_i40e_rxq *rxq[RX_MAX_QUEUES];
+	struct hm_traffic_gen *gen;
+	struct hm_pcap_reader *pin;
+	struct hm_pcap_writer *pout;
+	struct hm_traffic_src *src;
+	struct hm_mempool *mp;
+	struct hm_nic *nic;
+	struct ts_fifo fifo[RX_MAX_QUEUES];
+	bool initialized;
+};
+
+static uint8_t frame_buf[HM_PCAP_MAX_SNAPLEN + 64]; /* a source's frame (wrapping adds 14) */
+static uint8_t flat[HM_NIC_FRAME_MAX_LARGE];         /* a received chain, flattened */
+static struct hm_mbuf *pkts[RX_MAX_BURST];
+
+/* One received packet: classify, verify, capture. */
+static void
+rx_packet(const struct rx_opts *o, struct rx_run *run, unsigned int q, struct hm_mbuf *m,
+	  struct rx_result *r)
+{
+	enum rx_ck l4 = ck_class(m->ol_flags, HM_MBUF_F_RX_L4_CKSUM_MASK,
+				 HM_MBUF_F_RX_L4_CKSUM_GOOD, HM_MBUF_F_RX_L4_CKSUM_BAD);
+	size_t len = 0;
+
+	r->ptype[ptype_class(m->packet_type)]++;
+	r->ip_ck[ck_class(m->ol_flags, HM_MBUF_F_RX_IP_CKSUM_MASK, HM_MBUF_F_RX_IP_CKSUM_GOOD,
+			  HM_MBUF_F_RX_IP_CKSUM_BAD)]++;
+	r->l4_ck[l4]++;
+	if (run->gen == NULL && run->pout == NULL && l4 != CK_BAD)
+		return;
+	for (struct hm_mbuf *s = m; s != NULL; s = s->next) {
+		size_t k = s->data_len;
+		if (len + k > sizeof(flat))
+			k = sizeof(flat) - len; /* cannot happen: chains are bounded by max_pkt */
+		memcpy(flat + len, hm_pktmbuf_mtod(s, void *), k);
+		len += k;
+	}
+	if (l4 == CK_BAD && len >= 14 && hm_traffic_cksum_offloaded(flat, len) == 1)
+		r->l4_offloaded++;
+	if (run->gen != NULL && hm_traffic_verify(flat, len, NULL) != 0)
+		r->mismatch++;
+	if (run->pout != NULL) {
+		uint64_t ts;
+		uint32_t cut;
+		fifo_pop(&run->fifo[q], &ts, &cut);
+		if (r->out_err[0] == '\0') {
+			if (hm_pcap_write_orig(run->pout, flat, len, len + cut, ts) < 0)
+				snprintf(r->out_err, sizeof(r->out_err), "%s", hm_last_error());
+			else
+				r->written++;
 		}
-		if (KEY("--json")) {
-			o->json = true;
-			continue;
+	}
+	(void)o;
+}
+
+/* Pull one frame and offer it to the NIC. @return 1 offered, 0 the input ended, -1 failed. */
+static int
+feed_one(const struct rx_opts *o, struct rx_run *run, struct rx_result *r, bool *warned)
+{
+	uint64_t ts = 0;
+	uint32_t cut = 0;
+	int n = hm_traffic_src_next(run->src, frame_buf, sizeof(frame_buf), &ts);
+
+	if (n < 0) {
+		snprintf(r->src_err, sizeof(r->src_err), "%s", hm_last_error());
+		return -1;
+	}
+	if (n == 0)
+		return 0;
+	if ((size_t)n > sizeof(frame_buf)) {
+		snprintf(r->src_err, sizeof(r->src_err), "a frame of %d bytes is longer than any "
+			 "capture record", n);
+		return -1;
+	}
+	if (run->pin != NULL) {
+		struct hm_pcap_rec rec;
+		if (hm_pcap_last_rec(run->pin, &rec) == 0 && rec.origlen > rec.caplen) {
+			cut = rec.origlen - rec.caplen;
+			if (!*warned) {
+				*warned = true;
+				fprintf(stderr, "hugemem rx: warning: record %" PRIu64 " of %s (offset %"
+					PRIu64 ") holds %" PRIu32 " of its %" PRIu32 " bytes: the "
+					"capture's snaplen cut it; truncated frames are replayed as "
+					"captured and counted in the summary\n",
+					hm_pcap_records(run->pin), o->pcap_in, rec.offset, rec.caplen,
+					rec.origlen);
+			}
 		}
-		if (!(KEY("--nic-node") || KEY("--queues") || KEY("--descs") || KEY("--burst") ||
-		      KEY("--rx-path") || KEY("--packets") || KEY("--duration") ||
-		      KEY("--pcap-in") || KEY("--pcap-out") || KEY("--pool-size") || KEY("--seed"))) {
-			nargv[(*nargc)++] = argv[i];
-			continue;
+	}
+	if (o->fix_checksums && n >= 14) {
+		int f = hm_traffic_cksum_fix(frame_buf, (size_t)n);
+		r->fixed_ip += (f & HM_TRAFFIC_FIXED_IP) != 0;
+		r->fixed_l4 += (f & HM_TRAFFIC_FIXED_L4) != 0;
+	}
+	r->offered++;
+	if (hm_nic_rx_frame(run->nic, frame_buf, (size_t)n) == 1 && run->pout != NULL) {
+		unsigned int q = 0;
+		uint32_t hash;
+		if (o->queues > 1 && hm_nic_rss(run->nic, frame_buf, (size_t)n, &hash, &q) < 0)
+			q = 0;
+		fifo_push(&run->fifo[q], ts, cut);
+	}
+	return 1;
+}
+
+/* The loop: the device takes a burst of frames, every queue drains. */
+static void
+rx_loop(const struct rx_opts *o, struct rx_run *run, struct rx_result *r)
+{
+	uint64_t last_progress, limit = o->packets != 0 ? o->packets : UINT64_MAX;
+	bool ended = false, warned = false;
+
+	r->t0 = now_ns();
+	last_progress = r->t0;
+	for (;;) {
+		if (!ended) {
+			for (unsigned int i = 0; i < o->burst && !ended; i++) {
+				if (r->offered >= limit || rx_signal != 0) {
+					ended = true;
+					break;
+				}
+				if (feed_one(o, run, r, &warned) <= 0)
+					ended = true;
+			}
+			if (o->duration > 0 && (double)(now_ns() - r->t0) / 1e9 >= o->duration)
+				ended = true;
+			if (r->out_err[0] != '\0' || rx_signal != 0)
+				ended = true;
+			if (ended)
+				hm_nic_flush(run->nic);
 		}
-		if (v == NULL) {
-			fprintf(stderr, "hugemem rx: option %s needs =VALUE\n", a);
-			return 2;
+		uint64_t got_round = 0;
+		for (unsigned int q = 0; q < o->queues; q++) {
+			uint16_t n;
+			do {
+				uint64_t c0 = rdtsc();
+				n = hm_i40e_rx_burst(run->rxq[q], pkts, (uint16_t)o->burst);
+				r->cycles += rdtsc() - c0;
+				for (uint16_t i = 0; i < n; i++)
+					rx_packet(o, run, q, pkts[i], r);
+				hm_pktmbuf_free_bulk(pkts, n);
+				r->delivered += n;
+				got_round += n;
+			} while (n == o->burst);
 		}
-		if (KEY("--nic-node"))
-			bad = parse_u(v, 63, &x) || ((o->nic_node = (int)x), 0);
-		else if (KEY("--queues"))
-			bad = parse_u(v, RX_MAX_QUEUES, &x) || x == 0 || ((o->queues = (unsigned)x), 0);
-		else if (KEY("--descs"))
-			bad = parse_u(v, HM_I40E_MAX_RING_DESC, &x) || ((o->descs = (unsigned)x), 0);
-		else if (KEY("--burst"))
-			bad = parse_u(v, RX_MAX_BURST, &x) || x == 0 || ((o->burst = (unsigned)x), 0);
-		else if (KEY("--pool-size"))
-			bad = parse_u(v, 1u << 24, &x) || x == 0 || ((o->pool_size = (unsigned)x), 0);
-		else if (KEY("--packets"))
-			bad = parse_u(v, UINT64_MAX, &x) || x == 0 || ((o->packets = x), 0);
-		else if (KEY("--seed"))
-			bad = parse_u(v, UINT64_MAX, &x) || ((o->seed = x), 0);
-		else if (KEY("--duration")) {
-			char *end;
-			o->duration = strtod(v, &end);
-			bad = end == v || *end != '\0' || !(o->duration > 0);
-		} else if (KEY("--rx-path"))
-			bad = hm_i40e_rx_path_parse(v, &o->path) < 0;
-		else if (KEY("--pcap-in"))
-			o->pcap_in = v;
-		else if (KEY("--pcap-out"))
-			o->pcap_out = v;
-#undef KEY
-		if (bad) {
-			fprintf(stderr, "hugemem rx: bad value in %s\n", a);
-			return 2;
+		if (ended && got_round == 0)
+			break;
+		if (!o->json && now_ns() - last_progress > 1000000000ull) {
+			last_progress = now_ns();
+			fprintf(stderr, "  ... %" PRIu64 " packets, %.1f s\n", r->delivered,
+				(double)(last_progress - r->t0) / 1e9);
+		}
+	}
+	r->t1 = now_ns();
+	r->signal = rx_signal;
+}
+
+/* NIC, pool, queues, source and sink. @return 0 or an exit status. */
+static int
+rx_setup(const struct rx_opts *o, const struct rx_geom *g, struct rx_run *run)
+{
+	struct hm_nic_conf nc;
+	struct hm_probe p;
+	struct hm_backend *be = hm_backend_get();
+
+	memset(&p, 0, sizeof(p));
+	if (be != NULL && be->ops->probe(be, &p) == 0 && (unsigned int)o->nic_node >= p.n_nodes) {
+		fprintf(stderr, "hugemem rx: --nic-node=%d: the topology has %u node(s)\n",
+			o->nic_node, p.n_nodes);
+		return HM_EXIT_USAGE;
+	}
+	hm_nic_conf_init(&nc);
+	nc.nb_queues = o->queues;
+	nc.numa_node = o->nic_node;
+	nc.max_chain = g->chain;
+	nc.large_frames = g->large;
+	nc.max_frame = g->max_pkt;
+	run->nic = hm_nic_create(&nc);
+	if (run->nic == NULL) {
+		fprintf(stderr, "hugemem rx: NIC: %s\n", hm_last_error());
+		return HM_EXIT_FAIL;
+	}
+	/* a per-lcore cache as DPDK applications use, when the pool is big enough for one */
+	run->mp = hm_pktmbuf_pool_create("rx_mbuf_pool", g->pool_size,
+					 g->pool_size >= 1024 ? 256 : 0, 0, (uint16_t)g->data_room,
+					 o->nic_node);
+	if (run->mp == NULL) {
+		fprintf(stderr, "hugemem rx: mbuf pool of %u x %u bytes on node %d: %s\n",
+			g->pool_size, g->data_room, o->nic_node, hm_last_error());
+		return HM_EXIT_FAIL;
+	}
+	for (unsigned int q = 0; q < o->queues; q++) {
+		struct hm_i40e_rxq_conf qc;
+		hm_i40e_rxq_conf_init(&qc);
+		qc.nb_desc = o->descs;
+		qc.path = g->scattered ? HM_I40E_RX_SCATTERED : o->path;
+		qc.max_pkt_len = g->max_pkt;
+		run->rxq[q] = hm_i40e_rxq_setup(run->nic, q, run->mp, &qc);
+		if (run->rxq[q] == NULL || hm_i40e_rxq_start(run->rxq[q]) < 0) {
+			fprintf(stderr, "hugemem rx: queue %u: %s\n", q, hm_last_error());
+			return HM_EXIT_FAIL;
+		}
+	}
+	if (run->pin != NULL) {
+		run->src = hm_pcap_source(run->pin);
+	} else {
+		struct hm_traffic_gen_conf gc;
+		hm_traffic_gen_conf_init(&gc);
+		gc.seed = o->seed;
+		gc.count = o->packets; /* 0 with --duration alone: unlimited */
+		gc.flows = 256;
+		gc.proto = HM_TRAFFIC_MIXED;
+		gc.size_mode = g->scattered ? HM_TRAFFIC_SIZE_RANDOM : HM_TRAFFIC_SIZE_FIXED;
+		gc.size_min = 64;
+		gc.size_max = !g->scattered ? 64
+			      : g->max_pkt < HM_TRAFFIC_MAX_FRAME ? g->max_pkt : HM_TRAFFIC_MAX_FRAME;
+		run->gen = hm_traffic_gen_create(&gc);
+		if (run->gen == NULL) {
+			fprintf(stderr, "hugemem rx: generator: %s\n", hm_last_error());
+			return HM_EXIT_FAIL;
+		}
+		run->src = hm_traffic_gen_source(run->gen);
+	}
+	if (o->pcap_out != NULL) {
+		struct hm_pcap_writer_conf wc;
+		hm_pcap_writer_conf_init(&wc);
+		wc.snaplen = HM_PCAP_MAX_SNAPLEN;
+		wc.nsec = run->pin == NULL || hm_pcap_is_nsec(run->pin);
+		wc.input = run->pin;
+		run->pout = hm_pcap_writer_open(o->pcap_out, &wc);
+		if (run->pout == NULL) {
+			fprintf(stderr, "hugemem rx: --pcap-out=%s: %s\n", o->pcap_out, hm_last_error());
+			return hm_errno == EEXIST ? HM_EXIT_USAGE : HM_EXIT_FAIL;
+		}
+		for (unsigned int q = 0; q < o->queues; q++) {
+			struct ts_fifo *f = &run->fifo[q];
+			f->cap = o->descs + 1;
+			f->ts = calloc(f->cap, sizeof(*f->ts));
+			f->cut = calloc(f->cap, sizeof(*f->cut));
+			if (f->ts == NULL || f->cut == NULL) {
+				fprintf(stderr, "hugemem rx: out of memory\n");
+				return HM_EXIT_FAIL;
+			}
 		}
 	}
 	return 0;
+}
+
+/* Counters, placement. */
+static void
+rx_collect(const struct rx_opts *o, struct rx_run *run, struct rx_result *r)
+{
+	struct hm_i40e_rxq_info qinfo;
+
+	/* close the capture now, so that a failure to write it is in the summary */
+	if (run->pout != NULL) {
+		if (hm_pcap_writer_close(run->pout) < 0 && r->out_err[0] == '\0')
+			snprintf(r->out_err, sizeof(r->out_err), "%s", hm_last_error());
+		run->pout = NULL;
+	}
+	hm_nic_stats_get(run->nic, &r->ns);
+	for (unsigned int q = 0; q < o->queues; q++)
+		hm_i40e_rxq_stats_get(run->rxq[q], &r->qst[q]);
+	if (run->pin != NULL) {
+		r->from_pcap = true;
+		r->in_format = hm_pcap_format(run->pin);
+		hm_pcap_stats(run->pin, &r->in);
+	}
+	hm_i40e_rxq_info_get(run->rxq[0], &qinfo);
+	r->path_name = hm_i40e_rx_path_name(qinfo.path);
+	r->ring_node = qinfo.ring_node;
+	r->queue_node = qinfo.queue_node;
+	r->mbuf_node = -1;
+	struct hm_mbuf *probe = hm_pktmbuf_alloc(run->mp);
+	if (probe != NULL) {
+		const struct hm_memseg *pms = hm_mem_virt2memseg(probe, NULL);
+		r->mbuf_node = pms != NULL ? pms->socket_id : -1;
+		hm_pktmbuf_free(probe);
+	}
+}
+
+/* Release everything; @return HM_EXIT_FAIL when data was lost on the way. */
+static int
+rx_teardown(struct rx_run *run)
+{
+	int ret = HM_EXIT_OK;
+
+	for (unsigned int q = 0; q < RX_MAX_QUEUES; q++) {
+		hm_i40e_rxq_release(run->rxq[q]);
+		free(run->fifo[q].ts);
+		free(run->fifo[q].cut);
+	}
+	hm_nic_free(run->nic);
+	if (run->mp != NULL)
+		hm_mempool_free(run->mp);
+	hm_traffic_gen_free(run->gen);
+	if (run->pout != NULL && hm_pcap_writer_close(run->pout) < 0) {
+		fprintf(stderr, "hugemem rx: --pcap-out: %s\n", hm_last_error());
+		ret = HM_EXIT_FAIL;
+	}
+	hm_pcap_close(run->pin);
+	if (run->initialized && hm_cleanup() < 0) {
+		fprintf(stderr, "hugemem rx: cleanup: %s\n", hm_last_error());
+		ret = HM_EXIT_FAIL;
+	}
+	return ret;
+}
+
+/* --pcap-in and --pcap-out name the same file (any path to it)? */
+static bool
+same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+/* Flush stdout; a summary that could not be written fails the run. */
+static int
+stdout_check(void)
+{
+	errno = 0;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		int e = errno != 0 ? errno : EIO;
+		fprintf(stderr, "hugemem rx: cannot write the summary to standard output: %s\n",
+			strerror(e));
+		return HM_EXIT_FAIL;
+	}
+	return HM_EXIT_OK;
 }
 
 int
 cmd_rx(int argc, char **argv)
 {
 	struct rx_opts o = { .nic_node = 0, .queues = 1, .descs = 1024, .burst = 32,
-			     .pool_size = 0, .path = HM_I40E_RX_AUTO, .packets = 0,
-			     .duration = 0, .seed = 1 };
-	static struct hm_mbuf *pkts[RX_MAX_BURST];
-	static uint8_t flat[HM_TRAFFIC_MAX_FRAME];
-	struct hm_i40e_rxq *rxq[RX_MAX_QUEUES] = { 0 };
-	struct hm_i40e_rxq_stats qst[RX_MAX_QUEUES];
-	struct hm_i40e_rxq_info qinfo;
-	struct hm_traffic_gen *gen = NULL;
-	struct hm_pcap_reader *pin = NULL;
-	struct hm_pcap_writer *pout = NULL;
-	struct hm_traffic_src *src;
-	struct hm_mempool *mp = NULL;
-	struct hm_nic *nic = NULL;
-	struct hm_nic_stats ns;
+			     .path = HM_I40E_RX_AUTO, .seed = 1 };
+	struct sigaction old[sizeof(rx_signals) / sizeof(rx_signals[0])];
+	struct rx_run run;
+	struct rx_geom g;
+	struct rx_result *r = NULL;
 	char **nargv;
-	int nargc, rc, ret = 2;
-	uint64_t delivered = 0, mismatch = 0, cycles = 0, t0, t1, last_progress;
-	unsigned int data_room = HM_MBUF_DEFAULT_BUF_SIZE;
-	bool ended = false;
+	int nargc, rc, ret;
 
+	memset(&run, 0, sizeof(run));
 	nargv = calloc((size_t)argc + 1, sizeof(*nargv));
 	if (nargv == NULL)
-		return 2;
-	int prc = parse_opts(argc, argv, &o, &nargc, nargv);
-	if (prc != 0) {
+		return HM_EXIT_FAIL;
+	rc = rx_parse_opts(argc, argv, &o, &nargc, nargv);
+	if (rc != 0) {
 		free(nargv);
-		return prc == 3 ? 0 : 2; /* 3: --help printed */
+		return rc == RX_HELP ? stdout_check() : rc;
 	}
 	if (o.packets == 0 && o.duration == 0 && o.pcap_in == NULL)
 		o.packets = 100000;
+	ret = HM_EXIT_USAGE; /* until the run starts, a refusal is a usage error */
+	if (o.pcap_in != NULL) {
+		if (o.pcap_out != NULL && same_file(o.pcap_in, o.pcap_out)) {
+			fprintf(stderr, "hugemem rx: --pcap-out=%s is the --pcap-in file %s (same "
+				"file); refusing to overwrite the capture being replayed\n",
+				o.pcap_out, o.pcap_in);
+			goto out;
+		}
+		run.pin = hm_pcap_open(o.pcap_in);
+		if (run.pin == NULL) {
+			fprintf(stderr, "hugemem rx: --pcap-in=%s: %s\n", o.pcap_in, hm_last_error());
+			goto out;
+		}
+		uint32_t lt = hm_pcap_linktype(run.pin);
+		if (hm_pcap_format(run.pin) == HM_PCAP_FORMAT_PCAP && !hm_pcap_linktype_supported(lt)) {
+			const char *name = hm_pcap_linktype_name(lt);
+			fprintf(stderr, "hugemem rx: --pcap-in=%s: link type %" PRIu32 " (%s) cannot "
+				"be replayed as Ethernet (replayed: ETHERNET, NULL, LOOP, LINUX_SLL, "
+				"LINUX_SLL2, RAW, IPV4, IPV6)\n", o.pcap_in, lt,
+				name != NULL ? name : "unknown");
+			goto out;
+		}
+	}
+	if (rx_geometry(&o, run.pin != NULL ? hm_pcap_snaplen(run.pin) : 0, &g) != 0)
+		goto out;
+	signals_catch(old);
 	rc = hm_init(nargc, nargv);
 	if (rc < 0) {
-		fprintf(stderr, "hugemem rx: init failed: %s (%s)\n", hm_strerror(-rc), hm_last_error());
-		free(nargv);
-		return 2;
+		fprintf(stderr, "hugemem rx: cannot start: %s (%s)\n", hm_strerror(-rc),
+			hm_last_error());
+		ret = rc == -EINVAL ? HM_EXIT_USAGE : HM_EXIT_FAIL;
+		goto out_signals;
 	}
+	run.initialized = true;
 	if (rc + 1 < nargc) {
 		fprintf(stderr, "hugemem rx: unexpected argument '%s'\n", nargv[rc + 1]);
-		goto out;
+		goto out_signals;
 	}
-	if (o.path == HM_I40E_RX_SCATTERED)
-		data_room = HM_PKTMBUF_HEADROOM + 512; /* frames chain over 512-byte buffers */
-	if (o.pool_size == 0)
-		o.pool_size = o.queues * (o.descs + 2 * o.burst + 64) * (o.path == HM_I40E_RX_SCATTERED ? 2 : 1);
-
-	struct hm_nic_conf nc;
-	hm_nic_conf_init(&nc);
-	nc.nb_queues = o.queues;
-	nc.numa_node = o.nic_node;
-	nc.max_chain = o.path == HM_I40E_RX_SCATTERED ? HM_NIC_CHAIN_MAX : 1;
-	nic = hm_nic_create(&nc);
-	if (nic == NULL) {
-		fprintf(stderr, "hugemem rx: NIC: %s\n", hm_last_error());
-		goto out;
+	ret = rx_setup(&o, &g, &run);
+	if (ret != 0)
+		goto out_signals;
+	r = calloc(1, sizeof(*r));
+	if (r == NULL) {
+		ret = HM_EXIT_FAIL;
+		goto out_signals;
 	}
-	/* a per-lcore cache as DPDK applications use, when the pool is big enough for one */
-	mp = hm_pktmbuf_pool_create("rx_mbuf_pool", o.pool_size, o.pool_size >= 1024 ? 256 : 0, 0,
-				    (uint16_t)data_room, o.nic_node);
-	if (mp == NULL) {
-		fprintf(stderr, "hugemem rx: mbuf pool of %u on node %d: %s\n", o.pool_size,
-			o.nic_node, hm_last_error());
-		goto out;
-	}
-	for (unsigned int q = 0; q < o.queues; q++) {
-		struct hm_i40e_rxq_conf qc;
-		hm_i40e_rxq_conf_init(&qc);
-		qc.nb_desc = o.descs;
-		qc.path = o.path;
-		if (o.path == HM_I40E_RX_SCATTERED)
-			qc.max_pkt_len = 2560;
-		rxq[q] = hm_i40e_rxq_setup(nic, q, mp, &qc);
-		if (rxq[q] == NULL || hm_i40e_rxq_start(rxq[q]) < 0) {
-			fprintf(stderr, "hugemem rx: queue %u: %s\n", q, hm_last_error());
-			goto out;
-		}
-	}
-	if (o.pcap_in != NULL) {
-		pin = hm_pcap_open(o.pcap_in);
-		if (pin == NULL) {
-			fprintf(stderr, "hugemem rx: %s: %s\n", o.pcap_in, hm_last_error());
-			goto out;
-		}
-		src = hm_pcap_source(pin);
-	} else {
-		struct hm_traffic_gen_conf gc;
-		hm_traffic_gen_conf_init(&gc);
-		gc.seed = o.seed;
-		gc.count = o.packets; /* 0 with --duration alone: unlimited */
-		gc.flows = 256;
-		gc.proto = HM_TRAFFIC_MIXED;
-		gc.size_mode = o.path == HM_I40E_RX_SCATTERED ? HM_TRAFFIC_SIZE_RANDOM
-							       : HM_TRAFFIC_SIZE_FIXED;
-		gc.size_min = 64;
-		gc.size_max = o.path == HM_I40E_RX_SCATTERED ? 2500 : 64;
-		gen = hm_traffic_gen_create(&gc);
-		if (gen == NULL) {
-			fprintf(stderr, "hugemem rx: generator: %s\n", hm_last_error());
-			goto out;
-		}
-		src = hm_traffic_gen_source(gen);
-	}
-	if (o.pcap_out != NULL) {
-		struct hm_pcap_writer_conf wc;
-		hm_pcap_writer_conf_init(&wc);
-		pout = hm_pcap_writer_open(o.pcap_out, &wc);
-		if (pout == NULL) {
-			fprintf(stderr, "hugemem rx: %s: %s\n", o.pcap_out, hm_last_error());
-			goto out;
-		}
-	}
-
-	/* the loop: the device delivers a burst, every queue drains */
-	t0 = now_ns();
-	last_progress = t0;
-	for (;;) {
-		if (!ended) {
-			unsigned int want = o.burst;
-			rc = hm_nic_step(nic, src, want);
-			if (rc < 0) {
-				fprintf(stderr, "hugemem rx: source: %s\n", hm_strerror(-rc));
-				goto out;
-			}
-			if ((unsigned int)rc < want)
-				ended = true;
-			if (o.duration > 0 && (double)(now_ns() - t0) / 1e9 >= o.duration)
-				ended = true;
-			if (ended)
-				hm_nic_flush(nic);
-		}
-		uint64_t got_round = 0;
-		for (unsigned int q = 0; q < o.queues; q++) {
-			uint16_t n;
-			do {
-				uint64_t c0 = rdtsc();
-				n = hm_i40e_rx_burst(rxq[q], pkts, (uint16_t)o.burst);
-				cycles += rdtsc() - c0;
-				for (uint16_t i = 0; i < n; i++) {
-					size_t len = 0;
-					for (struct hm_mbuf *s = pkts[i]; s != NULL; s = s->next) {
-						memcpy(flat + len, hm_pktmbuf_mtod(s, void *), s->data_len);
-						len += s->data_len;
-					}
-					if (gen != NULL && hm_traffic_verify(flat, len, NULL) != 0)
-						mismatch++;
-					if (pout != NULL)
-						hm_pcap_write(pout, flat, len, 0);
-				}
-				hm_pktmbuf_free_bulk(pkts, n);
-				delivered += n;
-				got_round += n;
-			} while (n == o.burst);
-		}
-		if (ended && got_round == 0)
-			break;
-		if (!o.json && now_ns() - last_progress > 1000000000ull) {
-			last_progress = now_ns();
-			fprintf(stderr, "  ... %" PRIu64 " packets, %.1f s\n", delivered,
-				(double)(last_progress - t0) / 1e9);
-		}
-	}
-	t1 = now_ns();
-
-	/* accounting */
-	uint64_t drv_drop = 0, nombuf = 0, errs = 0, badlen = 0, noeof = 0;
-	hm_nic_stats_get(nic, &ns);
-	for (unsigned int q = 0; q < o.queues; q++) {
-		hm_i40e_rxq_stats_get(rxq[q], &qst[q]);
-		nombuf += qst[q].rx_nombuf;
-		errs += qst[q].rx_errors;
-		badlen += qst[q].rx_bad_len;
-		noeof += qst[q].rx_no_eof;
-	}
-	drv_drop = errs + badlen + noeof;
-	uint64_t missed = 0, dma = 0, ringf = 0;
-	for (unsigned int q = 0; q < o.queues; q++) {
-		missed += ns.q[q].missed;
-		dma += ns.q[q].dma_faults;
-		ringf += ns.q[q].ring_faults;
-	}
-	uint64_t accounted = delivered + drv_drop + missed + ringf + ns.no_queue + ns.oversize;
-	uint64_t lost = ns.frames_in > accounted ? ns.frames_in - accounted : accounted - ns.frames_in;
-	double secs = (double)(t1 - t0) / 1e9;
-	double mpps = secs > 0 ? (double)delivered / secs / 1e6 : 0;
-	double cpp = delivered > 0 ? (double)cycles / (double)delivered : 0;
-	hm_i40e_rxq_info_get(rxq[0], &qinfo);
-	int pool_node = -1;
-	struct hm_mbuf *probe = hm_pktmbuf_alloc(mp);
-	if (probe != NULL) {
-		const struct hm_memseg *pms = hm_mem_virt2memseg(probe, NULL);
-		pool_node = pms != NULL ? pms->socket_id : -1;
-		hm_pktmbuf_free(probe);
-	}
-
-	if (o.json) {
-		printf("{\"packets\": %" PRIu64 ", \"offered\": %" PRIu64 ", \"seconds\": %.6f, "
-		       "\"mpps\": %.3f, \"cycles_per_packet\": %.1f, \"rx_path\": \"%s\", "
-		       "\"drops\": {\"rx_missed\": %" PRIu64 ", \"rx_nombuf\": %" PRIu64
-		       ", \"dma_faults\": %" PRIu64 ", \"rx_errors\": %" PRIu64
-		       ", \"rx_bad_len\": %" PRIu64 ", \"rx_no_eof\": %" PRIu64
-		       ", \"no_queue\": %" PRIu64 ", \"oversize\": %" PRIu64 "}, \"queues\": [",
-		       delivered, ns.frames_in, secs, mpps, cpp, hm_i40e_rx_path_name(qinfo.path),
-		       missed, nombuf, dma, errs, badlen, noeof, ns.no_queue, ns.oversize);
-		for (unsigned int q = 0; q < o.queues; q++)
-			printf("%s{\"queue\": %u, \"packets\": %" PRIu64 ", \"missed\": %" PRIu64 "}",
-			       q ? ", " : "", q, qst[q].packets, ns.q[q].missed);
-		printf("], \"placement\": {\"nic_node\": %d, \"ring_node\": %d, \"queue_node\": %d, "
-		       "\"mbuf_node\": %d}, \"payload_mismatches\": %" PRIu64
-		       ", \"payload_checked\": %s, \"unaccounted\": %" PRIu64 "}\n",
-		       o.nic_node, qinfo.ring_node, qinfo.queue_node, pool_node, mismatch,
-		       gen != NULL ? "true" : "false", lost);
-	} else {
-		printf("hugemem rx: %" PRIu64 " packets of %" PRIu64 " offered in %.3f s: %.2f Mpps, "
-		       "%.1f driver cycles/packet (%s path, burst %u, %u x %u descriptors)\n",
-		       delivered, ns.frames_in, secs, mpps, cpp, hm_i40e_rx_path_name(qinfo.path),
-		       o.burst, o.queues, o.descs);
-		printf("drops: rx_missed %" PRIu64 ", rx_nombuf %" PRIu64 " (retried, not lost), "
-		       "dma_faults %" PRIu64 ", rx_errors %" PRIu64 ", rx_bad_len %" PRIu64
-		       ", rx_no_eof %" PRIu64 ", no_queue %" PRIu64 ", oversize %" PRIu64 "\n",
-		       missed, nombuf, dma, errs, badlen, noeof, ns.no_queue, ns.oversize);
-		for (unsigned int q = 0; q < o.queues; q++)
-			printf("  queue %u: %" PRIu64 " packets, %" PRIu64 " missed\n", q,
-			       qst[q].packets, ns.q[q].missed);
-		printf("placement: NIC node %d, descriptor rings node %d, queue structs node %d, "
-		       "mbufs node %d\n", o.nic_node, qinfo.ring_node, qinfo.queue_node, pool_node);
-		if (gen != NULL)
-			printf("payloads: %s (%" PRIu64 " mismatched)\n",
-			       mismatch == 0 ? "every payload matched what was sent" : "MISMATCH",
-			       mismatch);
-		else
-			printf("payloads: not checked (pcap input)\n");
-		printf("accounting: %s\n", lost == 0 ? "every frame delivered or counted as a drop"
-						     : "FRAMES UNACCOUNTED FOR");
-	}
-	ret = (mismatch == 0 && lost == 0) ? 0 : 1;
+	rx_loop(&o, &run, r);
+	rx_collect(&o, &run, r);
+	rx_account(&o, r);
+	if (r->src_err[0] != '\0')
+		fprintf(stderr, "hugemem rx: --pcap-in=%s: %s\n", o.pcap_in != NULL ? o.pcap_in : "",
+			r->src_err);
+	if (r->out_err[0] != '\0')
+		fprintf(stderr, "hugemem rx: --pcap-out=%s: %s\n", o.pcap_out, r->out_err);
+	if (r->signal != 0)
+		fprintf(stderr, "hugemem rx: interrupted (%s): the summary so far follows\n",
+			strsignal(r->signal));
+	rx_report(&o, &g, r);
+	ret = r->ok ? HM_EXIT_OK : HM_EXIT_FAIL;
+	if (stdout_check() != HM_EXIT_OK)
+		ret = HM_EXIT_FAIL;
+out_signals:
+	if (rx_teardown(&run) != HM_EXIT_OK && ret == HM_EXIT_OK)
+		ret = HM_EXIT_FAIL;
+	run.pin = NULL;
+	signals_restore(old);
 out:
-	for (unsigned int q = 0; q < RX_MAX_QUEUES; q++)
-		hm_i40e_rxq_release(rxq[q]);
-	hm_nic_free(nic);
-	if (mp != NULL)
-		hm_mempool_free(mp);
-	hm_traffic_gen_free(gen);
-	hm_pcap_close(pin);
-	if (pout != NULL && hm_pcap_writer_close(pout) < 0 && ret == 0)
-		ret = 1;
-	hm_cleanup();
+	hm_pcap_close(run.pin);
+	free(r);
 	free(nargv);
 	return ret;
 }

@@ -569,9 +569,13 @@ hm_i40e_rxq_setup(struct hm_nic *nic, unsigned int queue, struct hm_mempool *mp,
 	if (c->desc_size != 32 && c->desc_size != 16)
 		return hm_fail_ptr(EINVAL, "i40e rxq setup: descriptor size %u (16 or 32)",
 				   c->desc_size);
-	if (c->max_pkt_len != 0 && (c->max_pkt_len < 64 || c->max_pkt_len > HM_I40E_FRAME_SIZE_MAX))
+	/* above the hardware's 9728 only on a device made for large frames (replays) */
+	unsigned int pkt_max = (unsigned int)hm_nic_max_frame(nic) > HM_I40E_FRAME_SIZE_MAX
+				       ? (unsigned int)hm_nic_max_frame(nic)
+				       : HM_I40E_FRAME_SIZE_MAX;
+	if (c->max_pkt_len != 0 && (c->max_pkt_len < 64 || c->max_pkt_len > pkt_max))
 		return hm_fail_ptr(EINVAL, "i40e rxq setup: max_pkt_len %u outside 64..%u",
-				   c->max_pkt_len, HM_I40E_FRAME_SIZE_MAX);
+				   c->max_pkt_len, pkt_max);
 	if ((unsigned int)c->path > HM_I40E_RX_VECTOR)
 		return hm_fail_ptr(EINVAL, "i40e rxq setup: unknown RX path %d", (int)c->path);
 	if ((unsigned int)c->vec_isa > HM_I40E_VEC_AVX2)

@@ -107,10 +107,11 @@ struct hm_nic {
 	int alive;                          /* atomic: the thread has not finished */
 	int stop;                           /* atomic: asked to stop */
 	int thread_rc;                      /* source error, read after join */
+	int step_err;                       /* source error after a partial step: next step's return */
 	pthread_t thread;
 	struct hm_traffic_src *thread_src;
-	uint8_t frame_buf[HM_NIC_FRAME_MAX];/* frames pulled from a source */
-	uint8_t strip_buf[HM_NIC_FRAME_MAX];/* frame with its VLAN tag removed */
+	uint8_t frame_buf[HM_NIC_FRAME_MAX_LARGE]; /* frames pulled from a source */
+	uint8_t strip_buf[HM_NIC_FRAME_MAX_LARGE]; /* frame with its VLAN tag removed */
 	struct nic_queue q[];               /* c.nb_queues */
 };
 
@@ -266,9 +267,11 @@ hm_nic_create(const struct hm_nic_conf *c)
 	if (c->rss_key != NULL && (c->rss_key_len < 16 || c->rss_key_len > HM_NIC_RSS_KEY_MAX))
 		return hm_fail_ptr(EINVAL, "nic: RSS key of %u bytes outside 16..%u", c->rss_key_len,
 				   HM_NIC_RSS_KEY_MAX);
-	if (c->max_frame < 64 || c->max_frame > HM_NIC_FRAME_MAX)
-		return hm_fail_ptr(EINVAL, "nic: max_frame %u outside 64..%u", c->max_frame,
-				   HM_NIC_FRAME_MAX);
+	if (c->max_frame < 64 ||
+	    c->max_frame > (c->large_frames ? HM_NIC_FRAME_MAX_LARGE : HM_NIC_FRAME_MAX))
+		return hm_fail_ptr(EINVAL, "nic: max_frame %u outside 64..%u%s", c->max_frame,
+				   c->large_frames ? HM_NIC_FRAME_MAX_LARGE : HM_NIC_FRAME_MAX,
+				   c->large_frames ? "" : " (large_frames allows more)");
 	if (c->max_chain == 0 || c->max_chain > HM_NIC_CHAIN_MAX)
 		return hm_fail_ptr(EINVAL, "nic: max_chain %u outside 1..%u", c->max_chain,
 				   HM_NIC_CHAIN_MAX);
@@ -321,6 +324,14 @@ hm_nic_nb_queues(const struct hm_nic *nic)
 	if (nic == NULL)
 		return hm_fail(EINVAL, "nic: NULL device");
 	return (int)nic->c.nb_queues;
+}
+
+int
+hm_nic_max_frame(const struct hm_nic *nic)
+{
+	if (nic == NULL)
+		return hm_fail(EINVAL, "nic: NULL device");
+	return (int)nic->c.max_frame;
 }
 
 static int
@@ -849,10 +860,19 @@ hm_nic_step(struct hm_nic *nic, struct hm_traffic_src *src, unsigned int max)
 		return hm_fail(EINVAL, "nic step: NULL device or source");
 	if (nic->thread_on)
 		return busy(nic, "step");
+	if (nic->step_err != 0) {
+		int e = nic->step_err;
+		nic->step_err = 0;
+		return e; /* hm_last_error() still holds the source's message */
+	}
 	while (n < max) {
 		int rc = src->next(src->ctx, nic->frame_buf, sizeof(nic->frame_buf), NULL);
-		if (rc < 0)
-			return n == 0 ? rc : (int)n;
+		if (rc < 0) {
+			if (n == 0)
+				return rc;
+			nic->step_err = rc; /* the frames taken count; the error comes next */
+			return (int)n;
+		}
 		if (rc == 0)
 			break;
 		deliver(nic, nic->frame_buf, (size_t)rc, false);

@@ -126,6 +126,83 @@ hm_traffic_parse(const void *frame, size_t len, struct hm_traffic_info *info)
 	return 0;
 }
 
+/* Folded (not inverted) sum of the IPv4 pseudo-header of @p in. */
+static uint16_t
+pseudo_sum(const struct hm_traffic_info *in, size_t l4len)
+{
+	uint32_t s = (in->src_ip >> 16) + (in->src_ip & 0xffff) + (in->dst_ip >> 16) +
+		     (in->dst_ip & 0xffff) + in->l4_proto + (uint32_t)l4len;
+
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/* Offset of the L4 checksum field from the L4 header. */
+static size_t
+l4_cksum_off(uint8_t proto)
+{
+	return proto == IPPROTO_UDP_ ? 6 : 16;
+}
+
+int
+hm_traffic_cksum_fix(void *frame, size_t len)
+{
+	struct hm_traffic_info in;
+	uint8_t *f = frame;
+	int fixed = 0;
+
+	if (frame == NULL || len < ETH_HLEN)
+		return hm_fail(EINVAL, "traffic cksum fix: NULL frame or %zu bytes (< 14)", len);
+	hm_traffic_parse(frame, len, &in);
+	if (in.l3 != HM_TRAFFIC_L3_IPV4)
+		return 0;
+	uint8_t *ip = f + in.l3_off;
+	size_t ihl = (size_t)(ip[0] & 0xf) * 4;
+	uint16_t old = get_be16(ip + 10);
+	put_be16(ip + 10, 0);
+	uint16_t c = (uint16_t)~hm_traffic_cksum_raw(ip, ihl, 0);
+	put_be16(ip + 10, c);
+	if (c != old)
+		fixed |= HM_TRAFFIC_FIXED_IP;
+	if (!in.l4_valid)
+		return fixed;
+	uint8_t *l4 = f + in.l4_off;
+	size_t l4len = get_be16(ip + 2) - ihl;
+	uint8_t *field = l4 + l4_cksum_off(in.l4_proto);
+	old = get_be16(field);
+	if (in.l4_proto == IPPROTO_UDP_ && old == 0)
+		return fixed; /* no checksum: stays */
+	put_be16(field, 0);
+	c = traffic_l4_cksum(in.src_ip, in.dst_ip, in.l4_proto, l4, l4len);
+	if (c == 0 && in.l4_proto == IPPROTO_UDP_)
+		c = 0xffff; /* 0 would mean "none" */
+	put_be16(field, c);
+	if (c != old)
+		fixed |= HM_TRAFFIC_FIXED_L4;
+	return fixed;
+}
+
+int
+hm_traffic_cksum_offloaded(const void *frame, size_t len)
+{
+	struct hm_traffic_info in;
+	const uint8_t *f = frame;
+
+	if (frame == NULL || len < ETH_HLEN)
+		return hm_fail(EINVAL, "traffic cksum offloaded: NULL frame or %zu bytes (< 14)",
+			       len);
+	hm_traffic_parse(frame, len, &in);
+	if (in.l3 != HM_TRAFFIC_L3_IPV4 || !in.l4_valid)
+		return 0;
+	const uint8_t *ip = f + in.l3_off;
+	size_t l4len = get_be16(ip + 2) - (size_t)(ip[0] & 0xf) * 4;
+	uint16_t field = get_be16(f + in.l4_off + l4_cksum_off(in.l4_proto));
+	if (in.l4_proto == IPPROTO_UDP_ && field == 0)
+		return 0;
+	return field == pseudo_sum(&in, l4len) && !in.l4_cksum_ok ? 1 : 0;
+}
+
 int
 hm_traffic_verify(const void *frame, size_t len, struct hm_traffic_meta *meta)
 {

@@ -96,7 +96,8 @@ struct hm_i40e_rxq_conf {
 	unsigned int nb_desc;        /* multiple of 32 in [64, 4096] (1024) */
 	unsigned int rx_free_thresh; /* descriptors, 1..nb_desc-2 (32) */
 	enum hm_i40e_rx_path path;   /* (AUTO) */
-	unsigned int max_pkt_len;    /* bytes, 64..9728; 0: one buffer (0) */
+	unsigned int max_pkt_len;    /* bytes, 64..9728, or up to the NIC's max_frame when
+	                              * it is larger (hm_nic_conf.large_frames); 0: one buffer (0) */
 	unsigned int desc_size;      /* 32 or 16 (32) */
 	uint16_t port;               /* mbuf port, and the ring's memzone name (0) */
 	enum hm_i40e_vec_isa vec_isa; /* vector path only (AUTO) */

@@ -70,6 +70,8 @@ extern "C" {
 #define HM_NIC_DESC_ALIGN 32u
 #define HM_NIC_FRAME_MAX 9728u       /* I40E_FRAME_SIZE_MAX */
 #define HM_NIC_CHAIN_MAX 5u          /* rx_buf_chain_len */
+/* max_frame with conf.large_frames: 5 buffers of the largest size (81280) */
+#define HM_NIC_FRAME_MAX_LARGE (HM_NIC_CHAIN_MAX * HM_NIC_BUF_MAX)
 
 /** The Microsoft/i40e default Toeplitz key (40 bytes) used unless one is given. */
 extern const uint8_t hm_nic_rss_default_key[HM_NIC_RSS_KEY_DEFAULT_LEN];
@@ -82,11 +84,15 @@ struct hm_nic_conf {
 	bool vlan_strip;             /* strip the outer 802.1Q tag into l2tag1 (false) */
 	const uint8_t *rss_key;      /* NULL: the default key; copied */
 	unsigned int rss_key_len;    /* bytes, 16..HM_NIC_RSS_KEY_MAX when rss_key != NULL */
-	unsigned int max_frame;      /* bytes, 64..HM_NIC_FRAME_MAX (HM_NIC_FRAME_MAX); longer: oversize */
+	unsigned int max_frame;      /* bytes, 64..HM_NIC_FRAME_MAX (HM_NIC_FRAME_MAX), or
+	                              * ..HM_NIC_FRAME_MAX_LARGE with large_frames; longer: oversize */
 	unsigned int max_chain;      /* descriptors per frame, 1..HM_NIC_CHAIN_MAX (5) */
 	uint64_t pps_limit;          /* device thread: frames per second, 0 = unlimited */
 	bool backpressure;           /* device thread: wait for descriptors instead of dropping */
 	unsigned int delay_frames;   /* delayed write-backs land after this many frames (4) */
+	bool large_frames;           /* accept max_frame up to HM_NIC_FRAME_MAX_LARGE, beyond
+	                              * i40e hardware: replays of TSO/GRO-sized captured
+	                              * frames (false) */
 };
 
 /** One queue's ring, as the driver programs it. */
@@ -147,6 +153,8 @@ void hm_nic_free(struct hm_nic *nic);
 int hm_nic_numa_node(const struct hm_nic *nic);
 /** Number of queues. @return the count or -EINVAL (NULL). */
 int hm_nic_nb_queues(const struct hm_nic *nic);
+/** The largest frame the device takes (conf.max_frame). @return bytes or -EINVAL (NULL). */
+int hm_nic_max_frame(const struct hm_nic *nic);
 
 /**
  * Program queue @p q (the queue context): the ring must be mapped and
@@ -208,9 +216,15 @@ int hm_nic_rss(const struct hm_nic *nic, const void *frame, size_t len, uint32_t
  */
 int hm_nic_rx_frame(struct hm_nic *nic, const void *frame, size_t len);
 /**
- * Pull up to @p max frames from @p src and deliver them.
- * @return frames taken from the source (fewer than max: the source ended), the
- *   source's -errno when it failed before any frame, -EINVAL, -EBUSY.
+ * Pull up to @p max frames from @p src and deliver them. A source that fails
+ * after some frames of the step were taken gets those frames delivered and
+ * counted; its error is kept and returned by the next step, before the source
+ * is asked again: so fewer than max means the source ended or failed, and the
+ * next call says which (0 or the -errno), even when the source itself would
+ * not fail twice.
+ * @return frames taken from the source (fewer than max: see above), the
+ *   source's -errno (failed before any frame of this step, or the error kept
+ *   from the previous step), -EINVAL, -EBUSY.
  */
 int hm_nic_step(struct hm_nic *nic, struct hm_traffic_src *src, unsigned int max);
 /**

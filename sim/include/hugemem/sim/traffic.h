@@ -178,6 +178,27 @@ int hm_traffic_parse(const void *frame, size_t len, struct hm_traffic_info *info
  */
 int hm_traffic_verify(const void *frame, size_t len, struct hm_traffic_meta *meta);
 
+#define HM_TRAFFIC_FIXED_IP 1          /* hm_traffic_cksum_fix changed the IPv4 header checksum */
+#define HM_TRAFFIC_FIXED_L4 2          /* ... the TCP or UDP checksum */
+
+/**
+ * Recompute, in place, the IPv4 header checksum and the TCP or UDP checksum
+ * of an Ethernet / [802.1Q] / IPv4 frame. The L4 checksum only for a whole,
+ * unfragmented datagram inside the frame; a UDP checksum of 0 ("none") stays.
+ * @return a mask of HM_TRAFFIC_FIXED_* (the checksums that changed; 0 when
+ *   they were right or there is nothing to fix), -EINVAL (NULL frame, len < 14).
+ */
+int hm_traffic_cksum_fix(void *frame, size_t len);
+
+/**
+ * Whether the frame's TCP or UDP checksum field holds only the folded sum of
+ * the pseudo-header: what a sender using checksum offload hands its NIC, so
+ * what a capture taken on that host records (the wire carried the right one).
+ * @return 1 yes, 0 no (or not a whole IPv4 TCP/UDP datagram), -EINVAL (NULL
+ *   frame, len < 14).
+ */
+int hm_traffic_cksum_offloaded(const void *frame, size_t len);
+
 /** Ones'-complement sum of @p len bytes, folded to 16 bits, not inverted. */
 uint16_t hm_traffic_cksum_raw(const void *data, size_t len, uint32_t init);
 
