@@ -13,7 +13,7 @@
  *      thread's CPU time;
  *      The floor rows run the same loop on a minimal ring in plain C (below):
  *      the least this protocol costs with these compiler flags;
- *   2. two cores: a producer thread pinned to one CPU enqueues 2^21 objects in
+ *   2. two cores: a producer thread pinned to one CPU enqueues 2^19 objects in
  *      bulks of 32 while the consumer, pinned to the other CPU, dequeues them in
  *      bulks of 32 (each retries with a pause when the ring is full / empty);
  *      wall time per 2^14 objects dequeued (a short sample: on a shared
@@ -47,7 +47,7 @@
 #define RING_SLOTS 4096
 #define BURST 32
 #define ONE_ITERS (1u << 18)
-#define TWO_OBJS (1u << 21)
+#define TWO_OBJS (1u << 19)
 #define TWO_CHUNK (1u << 14) /* objects per short sample of the two-core runs */
 
 static int cpu_a = -1, cpu_b = -1; /* the two CPUs we may run on */
