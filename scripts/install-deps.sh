@@ -13,8 +13,13 @@ set -eu
 # build: compilers, meson/ninja, pkg-config; tests: cmocka; sanitizer and
 # libFuzzer runtimes for clang (gcc's come with gcc itself); libpcap only for
 # the tests that cross-check our pcap reader and writer; libnuma for the hugetlbfs
-# backend's NUMA placement (built without it, placement is left to the kernel).
-PKGS="gcc clang libclang-rt-14-dev meson ninja-build pkg-config libcmocka-dev libpcap-dev libnuma-dev"
+# backend's NUMA placement (built without it, placement is left to the kernel);
+# g++ (clang++ comes with clang) and binutils (readelf, nm) for the package suite:
+# headers as C++, consumers of the installed library, its soname and exports.
+# dpdk-doc (and make) only for the test that builds DPDK's own example programs
+# unmodified against the DPDK layer (/usr/share/dpdk/examples). libdpdk-dev is
+# never needed: the layer has its own headers.
+PKGS="gcc g++ clang libclang-rt-14-dev binutils meson ninja-build pkg-config libcmocka-dev libpcap-dev libnuma-dev make dpdk-doc"
 mode=${1:-}
 if [ "$mode" = "--coverage" ]; then
 	PKGS="$PKGS lcov"

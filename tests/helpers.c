@@ -1,4 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * cmocka glue over the public test helpers (hugemem/testing.h): where those
+ * return HM_TESTING_SKIP, these skip the cmocka test (or the whole program,
+ * exit 77) with the reason. Plus what only hugemem's own tests use: resource
+ * counters and a seeded PRNG.
+ */
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -9,8 +15,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
-#include "hugemem/emu.h"
-#include "hugemem/hugetlbfs.h"
+#include "hugemem/testing.h"
 
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
@@ -19,21 +24,19 @@
 void
 hm_test_skip_all(const char *why, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	printf("SKIP: ");
 	va_start(ap, why);
-	vprintf(why, ap);
+	vsnprintf(msg, sizeof(msg), why, ap);
 	va_end(ap);
-	printf("\n");
-	exit(77);
+	hm_testing_skip_exit("%s", msg);
 }
 
 const char *
 hm_test_backend(void)
 {
-	const char *b = getenv("HUGEMEM_TEST_BACKEND");
-	return b != NULL && *b != '\0' ? b : "emu";
+	return hm_testing_backend();
 }
 
 uint64_t
@@ -137,44 +140,19 @@ hm_test_quiet_log(void)
 	hm_log_set_hook(quiet, NULL);
 }
 
-/* true when @p topo has any `<size>=` item. */
-static bool
-topo_has_sizes(const char *topo)
+/* cmocka-skip the current test with the reason of the last HM_TESTING_SKIP. */
+static void
+skip_test(void)
 {
-	for (const char *p = topo; p != NULL; p = strchr(p, ';'), p = p != NULL ? p + 1 : NULL)
-		if (*p >= '0' && *p <= '9')
-			return true;
-	return false;
-}
-
-static bool
-is_hugetlbfs(void)
-{
-	return strcmp(hm_test_backend(), "hugetlbfs") == 0;
+	printf("# SKIP on %s: %s\n", hm_testing_backend(), hm_testing_reason());
+	skip();
 }
 
 void
 hm_test_backend_ready(void)
 {
-	struct hm_hugetlbfs_info info;
-	const char *dir = getenv("HUGEMEM_TEST_HUGE_DIR");
-	uint64_t free_pages = 0;
-
-	if (!is_hugetlbfs())
-		return;
-	if (dir == NULL || *dir == '\0')
-		hm_test_skip_all("backend hugetlbfs: HUGEMEM_TEST_HUGE_DIR is not set (run "
-				 "scripts/hugepages.sh, which reserves 2 MiB pages and mounts "
-				 "hugetlbfs as root)");
-	if (hm_hugetlbfs_discover(NULL, dir, &info) < 0)
-		hm_test_skip_all("backend hugetlbfs: %s", hm_last_error());
-	for (unsigned int k = 0; k < info.n_sizes; k++)
-		for (unsigned int n = 0; n < info.n_nodes && info.sizes[k].dir[0] != '\0'; n++)
-			free_pages += info.sizes[k].free_pages[n];
-	if (free_pages < 128)
-		hm_test_skip_all("backend hugetlbfs: only %llu free hugepages under %s (the tests "
-				 "need 128; echo 256 > /proc/sys/vm/nr_hugepages)",
-				 (unsigned long long)free_pages, dir);
+	if (hm_testing_backend_ready(128) == HM_TESTING_SKIP)
+		hm_test_skip_all("%s", hm_testing_reason());
 }
 
 void
@@ -189,294 +167,85 @@ hm_test_need_emu(const char *why)
 int
 hm_test_pages_in_use(int node, uint64_t page_sz)
 {
-	const struct hm_backend *be = hm_backend_get();
-
-	if (be != NULL && strcmp(be->ops->name, "hugetlbfs") == 0)
-		return hm_hugetlbfs_pages_in_use(be, node, page_sz);
-	return hm_emu_pages_in_use(be, node, page_sz);
-}
-
-/* What the machine offers under the test mount; skips the test when unreadable. */
-static void
-machine(struct hm_hugetlbfs_info *info)
-{
-	const char *dir = getenv("HUGEMEM_TEST_HUGE_DIR");
-
-	if (hm_hugetlbfs_discover(NULL, dir != NULL && *dir != '\0' ? dir : NULL, info) < 0) {
-		printf("# SKIP on hugetlbfs: %s\n", hm_last_error());
-		skip();
-	}
-}
-
-static const char *
-size_name(uint64_t sz, char *buf, size_t len)
-{
-	static const char units[] = "KMGT";
-	int u = -1;
-
-	while (sz >= 1024 && sz % 1024 == 0 && u < 3) {
-		sz /= 1024;
-		u++;
-	}
-	if (u < 0)
-		snprintf(buf, len, "%" PRIu64, sz);
-	else
-		snprintf(buf, len, "%" PRIu64 "%c", sz, units[u]);
-	return buf;
+	return hm_testing_pages_in_use(node, page_sz);
 }
 
 unsigned int
 hm_test_nodes(void)
 {
-	struct hm_hugetlbfs_info info;
+	unsigned int n = hm_testing_nodes();
 
-	if (!is_hugetlbfs())
-		return HM_MAX_NUMA_NODES;
-	machine(&info);
-	return info.n_nodes;
+	if (n == 0)
+		skip_test();
+	return n;
 }
 
 void
 hm_test_need_nodes(unsigned int n)
 {
-	unsigned int have = hm_test_nodes();
-
-	if (have >= n)
-		return;
-	printf("# SKIP on %s: the test needs %u NUMA nodes; this machine has %u\n",
-	       hm_test_backend(), n, have);
-	skip();
+	if (hm_testing_need_nodes(n) == HM_TESTING_SKIP)
+		skip_test();
 }
 
 int
 hm_test_node_b(void)
 {
-	return hm_test_nodes() > 1 ? 1 : 0;
+	return hm_testing_node_b();
 }
 
 bool
 hm_test_is_emu(void)
 {
-	return strcmp(hm_test_backend(), "emu") == 0;
+	return hm_testing_is_emu();
 }
 
 bool
 hm_test_has_page_sz(uint64_t page_sz)
 {
-	struct hm_hugetlbfs_info info;
-
-	if (!is_hugetlbfs())
-		return true;
-	machine(&info);
-	for (unsigned int k = 0; k < info.n_sizes; k++) {
-		uint64_t free_pages = 0;
-		if (info.sizes[k].page_sz != page_sz || info.sizes[k].dir[0] == '\0')
-			continue;
-		for (unsigned int n = 0; n < info.n_nodes; n++)
-			free_pages += info.sizes[k].free_pages[n];
-		return free_pages > 0;
-	}
-	return false;
+	return hm_testing_has_page_sz(page_sz);
 }
 
 void
 hm_test_need_page_sz(uint64_t page_sz)
 {
-	struct hm_hugetlbfs_info info;
-	char b[32];
-
-	if (!is_hugetlbfs())
-		return;
-	machine(&info);
-	for (unsigned int k = 0; k < info.n_sizes; k++) {
-		uint64_t free_pages = 0;
-		if (info.sizes[k].page_sz != page_sz)
-			continue;
-		for (unsigned int n = 0; n < info.n_nodes; n++)
-			free_pages += info.sizes[k].free_pages[n];
-		if (info.sizes[k].dir[0] != '\0' && free_pages > 0)
-			return;
-		printf("# SKIP on hugetlbfs: the test needs %s pages; %s\n",
-		       size_name(page_sz, b, sizeof(b)),
-		       info.sizes[k].dir[0] == '\0' ? "no hugetlbfs mount serves that size"
-						     : "none are free");
-		skip();
-	}
-	printf("# SKIP on hugetlbfs: the test needs %s pages; the machine has no such hugepage "
-	       "size%s\n", size_name(page_sz, b, sizeof(b)),
-	       page_sz < (1ULL << 20) ? " (small pages as a second size are an emu model)" : "");
-	skip();
-}
-
-/* true when @p topo has the item `key=val` (val NULL: any value). */
-static bool
-topo_item(const char *topo, const char *key, const char *val)
-{
-	size_t kl = strlen(key), vl = val != NULL ? strlen(val) : 0;
-
-	for (const char *p = topo; p != NULL; p = strchr(p, ';'), p = p != NULL ? p + 1 : NULL) {
-		if (strncmp(p, key, kl) != 0 || p[kl] != '=')
-			continue;
-		if (val == NULL)
-			return true;
-		const char *v = p + kl + 1;
-		if (strncmp(v, val, vl) == 0 && (v[vl] == ';' || v[vl] == '\0'))
-			return true;
-	}
-	return false;
-}
-
-/* snprintf at @p *o into @p out of @p len bytes; *o grows past len on truncation. */
-static void __attribute__((format(printf, 4, 5)))
-append(char *out, size_t len, size_t *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (*o >= len)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(out + *o, len - *o, fmt, ap);
-	va_end(ap);
-	*o += n > 0 ? (size_t)n : 0;
-}
-
-/*
- * The emu topology @p topo made into the caps the hugetlbfs backend takes on
- * this machine (see helpers.h). Skips the test, with the reason, where the
- * machine cannot offer what the topology asks for.
- */
-static const char *
-adapt_topology(const char *topo, char *out, size_t len)
-{
-	struct hm_hugetlbfs_info info;
-	struct hm_emu_topology t;
-	unsigned int nodes, sizes = 0;
-	size_t o = 0;
-	char b[32];
-
-	if (topo == NULL || *topo == '\0')
-		return topo;
-	if (topo_item(topo, "iova", "contig") || topo_item(topo, "iova", "fragmented")) {
-		printf("# SKIP on hugetlbfs: topology '%s' asks for a synthetic IOVA layout (emu "
-		       "only: here physical addresses are the machine's)\n", topo);
-		skip();
-	}
-	if (hm_emu_topology_parse(topo, &t) < 0)
-		return topo; /* let init report the bad string */
-	machine(&info);
-	nodes = t.n_nodes < info.n_nodes ? t.n_nodes : info.n_nodes;
-	append(out, len, &o, "nodes=%u", nodes);
-	for (unsigned int i = 0; i < t.n_sizes; i++) {
-		const struct hm_hugetlbfs_size *hs = NULL;
-		bool any = false;
-
-		for (unsigned int k = 0; k < info.n_sizes; k++)
-			if (info.sizes[k].page_sz == t.sizes[i].page_sz && info.sizes[k].dir[0] != '\0')
-				hs = &info.sizes[k];
-		if (hs == NULL)
-			continue; /* a size the machine lacks: tests that use it said so */
-		for (unsigned int n = 0; n < nodes; n++) {
-			if (t.sizes[i].pages[n] > hs->free_pages[n]) {
-				printf("# SKIP on hugetlbfs: topology '%s' wants %u %s pages on node "
-				       "%u; %u are free (scripts/hugepages.sh reserves more)\n",
-				       topo, t.sizes[i].pages[n],
-				       size_name(t.sizes[i].page_sz, b, sizeof(b)), n,
-				       hs->free_pages[n]);
-				skip();
-			}
-			any |= t.sizes[i].pages[n] > 0;
-		}
-		if (!any)
-			continue;
-		append(out, len, &o, ";%s=", size_name(t.sizes[i].page_sz, b, sizeof(b)));
-		for (unsigned int n = 0; n < nodes; n++)
-			append(out, len, &o, "%s%u", n > 0 ? "," : "", t.sizes[i].pages[n]);
-		sizes++;
-	}
-	if (sizes == 0 && t.n_sizes > 0 && topo_has_sizes(topo)) {
-		printf("# SKIP on hugetlbfs: topology '%s' has no page size with free hugepages "
-		       "under a mount here\n", topo);
-		skip();
-	}
-	if (topo_item(topo, "lcores", NULL)) {
-		append(out, len, &o, ";lcores=");
-		for (unsigned int l = 0, first = 1; l < t.n_lcores; l++) {
-			unsigned int node = (unsigned int)t.lcore_node[l];
-			if (t.lcore_node[l] < 0)
-				continue;
-			/* lcores of nodes the machine lacks move to its last node */
-			append(out, len, &o, "%s%u@%u", first ? "" : ",", l,
-			       node < nodes ? node : nodes - 1);
-			first = 0;
-		}
-	}
-	if (o >= len) {
-		printf("# SKIP on hugetlbfs: topology '%s' is too long to adapt\n", topo);
-		skip();
-	}
-	return out;
+	if (hm_testing_need_page_sz(page_sz) == HM_TESTING_SKIP)
+		skip_test();
 }
 
 const char *
 hm_test_topology(const char *topo, char *buf, size_t len)
 {
-	if (!is_hugetlbfs())
-		return topo;
-	return adapt_topology(topo, buf, len);
+	const char *out = topo;
+
+	if (hm_testing_topology(topo, buf, len, &out) == HM_TESTING_SKIP)
+		skip_test();
+	return out;
 }
 
 int
 hm_test_backend_args(char **argv)
 {
-	static char backend[64], dir[4096 + 16];
-	const char *d = getenv("HUGEMEM_TEST_HUGE_DIR");
-	int n = 0;
-
-	if (hm_test_is_emu())
-		return 0;
-	snprintf(backend, sizeof(backend), "--backend=%s", hm_test_backend());
-	argv[n++] = backend;
-	if (is_hugetlbfs() && d != NULL && *d != '\0') {
-		snprintf(dir, sizeof(dir), "--huge-dir=%s", d);
-		argv[n++] = dir;
-	}
-	return n;
+	return hm_testing_backend_args(argv);
 }
 
 int
 hm_test_init_cfg(struct hm_config *c)
 {
-	char adapted[HM_EMU_TOPOLOGY_STR_MAX];
-	const char *topo = c->topology;
-	int rc;
+	int rc = hm_testing_init_cfg(c);
 
-	c->backend = hm_test_backend();
-	if (is_hugetlbfs() && c->huge_dir == NULL && !c->in_memory)
-		c->huge_dir = getenv("HUGEMEM_TEST_HUGE_DIR");
-	if (is_hugetlbfs()) {
-		c->topology = adapt_topology(topo, adapted, sizeof(adapted));
-		if (c->topology != topo && strcmp(c->topology, topo) != 0)
-			printf("# hugetlbfs topology: '%s' for '%s'\n", c->topology, topo);
-	}
-	rc = hm_init_config(c);
-	c->topology = topo;
-	if (rc == -ENOTSUP && is_hugetlbfs() &&
-	    strstr(hm_last_error(), "hugetlbfs: topology") != NULL) {
-		printf("# SKIP on hugetlbfs: %s\n", hm_last_error());
-		skip();
-	}
+	if (rc == HM_TESTING_SKIP)
+		skip_test();
 	return rc;
 }
 
 int
 hm_test_init_topo(const char *topo)
 {
-	struct hm_config c;
+	int rc = hm_testing_init_topo(topo);
 
-	hm_config_init(&c);
-	c.topology = topo;
-	return hm_test_init_cfg(&c);
+	if (rc == HM_TESTING_SKIP)
+		skip_test();
+	return rc;
 }
 
 int

@@ -505,10 +505,11 @@ int
 hm_init(int argc, char **argv)
 {
 	struct hm_config cfg;
+	char opts_words[4096]; /* $HUGEMEM_OPTS's words; cfg points into them */
 	int n, rc;
 
 	hm_config_init(&cfg);
-	n = hm_config_parse(&cfg, argc, argv);
+	n = init_parse_all(&cfg, argc, argv, opts_words, sizeof(opts_words));
 	if (n < 0) {
 		HM_LOG(ERR, "%s", hm_last_error());
 		return n;

@@ -12,5 +12,15 @@ HM_INTERNAL extern const char *const init_known_backends[];
 HM_INTERNAL const char *init_built_backends(char *buf, size_t len);
 /* Parse "512" (MiB) or "1G" (suffixed bytes). 0 or -EINVAL/-ERANGE. */
 HM_INTERNAL int init_parse_mem(const char *s, uint64_t *out);
+/* Split @p line into @p words (at most HM_INIT_LINE_MAX_WORDS) stored in @p buf of
+ * @p len bytes, as hm_config_parse_line does. @return the word count, or -errno
+ * with the reason recorded. */
+#define HM_INIT_LINE_MAX_WORDS 64
+HM_INTERNAL int init_split_line(const char *line, char *buf, size_t len, char **words);
+/* hm_init's parse: environment defaults ($HUGEMEM_<OPTION>, then $HUGEMEM_OPTS,
+ * whose words go to @p buf), then argv. @return options consumed from argv or
+ * -errno; @p cfg unchanged on failure. */
+HM_INTERNAL int init_parse_all(struct hm_config *cfg, int argc, char **argv, char *buf,
+			       size_t len);
 
 #endif

@@ -173,6 +173,35 @@ valid_options(char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * true when @p bad ("--abbrev" or "--abbrev=value") is the start of two or more
+ * long options and none of them exactly (getopt_long reports that as '?' too);
+ * "--huge-dir, --huge-unlink" goes to @p buf.
+ */
+static bool
+ambiguous(const char *bad, char *buf, size_t len)
+{
+	size_t n, off = 0;
+	unsigned int hits = 0;
+
+	if (strncmp(bad, "--", 2) != 0 || bad[2] == '\0')
+		return false;
+	bad += 2;
+	n = strcspn(bad, "=");
+	buf[0] = '\0';
+	for (const struct option *o = long_opts; o->name != NULL; o++) {
+		if (strncmp(o->name, bad, n) != 0)
+			continue;
+		if (o->name[n] == '\0')
+			return false; /* exact: not an abbreviation */
+		hits++;
+		if (off < len)
+			off += (size_t)snprintf(buf + off, len - off, "%s--%s",
+						hits > 1 ? ", " : "", o->name);
+	}
+	return hits > 1;
+}
+
 static int
 parse_one(struct hm_config *c, int opt, const char *arg, const char *bad)
 {
@@ -279,6 +308,9 @@ parse_one(struct hm_config *c, int opt, const char *arg, const char *bad)
 	case ':':
 		return hm_fail(EINVAL, "option %s needs a value", bad);
 	case '?':
+		if (ambiguous(bad, list, sizeof(list)))
+			return hm_fail(EINVAL, "ambiguous option '%.*s' (could be %s)",
+				       (int)strcspn(bad, "="), bad, list);
 		if (strchr(bad, '=') != NULL) {
 			/* a flag given a value, e.g. --in-memory=1 */
 			for (const struct option *o = long_opts; o->name != NULL; o++)
@@ -332,4 +364,263 @@ hm_config_parse(struct hm_config *cfg, int argc, char **argv)
 	if (rc >= 0)
 		*cfg = c;
 	return rc;
+}
+
+/* ------------------------------------------------------------ one-line options
+ * HUGEMEM_OPTS and hm_config_parse_line: a line split into words as a POSIX shell
+ * splits a command line without expansions: blanks (space, tab, newline)
+ * separate words; '...' keeps everything up to the next ' literally; "..."
+ * keeps blanks, and a backslash in it escapes " and \ (else it stays); a
+ * backslash outside quotes takes the next character literally (a backslash
+ * that ends the line stays). */
+
+#define LINE_MAX_WORDS HM_INIT_LINE_MAX_WORDS
+
+static bool
+is_blank(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
+}
+
+int
+init_split_line(const char *line, char *buf, size_t len, char **words)
+{
+	size_t o = 0;
+	int n = 0;
+	const char *p = line;
+
+	for (;;) {
+		while (is_blank(*p))
+			p++;
+		if (*p == '\0')
+			return n;
+		if (n == LINE_MAX_WORDS)
+			return hm_fail(E2BIG, "more than %d words", LINE_MAX_WORDS);
+		if (o >= len)
+			return hm_fail(ENOSPC, "the words do not fit in %zu bytes", len);
+		words[n++] = buf + o;
+		while (*p != '\0' && !is_blank(*p)) {
+			char ch = *p++;
+
+			if (ch == '\'') {
+				while (*p != '\0' && *p != '\'') {
+					if (o + 1 >= len)
+						return hm_fail(ENOSPC, "the words do not fit in %zu bytes", len);
+					buf[o++] = *p++;
+				}
+				if (*p++ != '\'')
+					return hm_fail(EINVAL, "unterminated ' quote");
+				continue;
+			}
+			if (ch == '"') {
+				while (*p != '\0' && *p != '"') {
+					if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
+						p++;
+					if (o + 1 >= len)
+						return hm_fail(ENOSPC, "the words do not fit in %zu bytes", len);
+					buf[o++] = *p++;
+				}
+				if (*p++ != '"')
+					return hm_fail(EINVAL, "unterminated \" quote");
+				continue;
+			}
+			if (ch == '\\' && *p != '\0') /* a last backslash stays, as in sh */
+				ch = *p++;
+			if (o + 1 >= len)
+				return hm_fail(ENOSPC, "the words do not fit in %zu bytes", len);
+			buf[o++] = ch;
+		}
+		buf[o++] = '\0';
+	}
+}
+
+int
+hm_config_parse_line(struct hm_config *cfg, const char *line, char *buf, size_t len)
+{
+	char *argv[LINE_MAX_WORDS + 2];
+	struct hm_config c;
+	int n, rc;
+
+	if (cfg == NULL || line == NULL || buf == NULL || len == 0)
+		return hm_fail(EINVAL, "config_parse_line: NULL config, line or buffer");
+	argv[0] = (char *)"hugemem";
+	n = init_split_line(line, buf, len, argv + 1);
+	if (n < 0)
+		return n;
+	argv[n + 1] = NULL;
+	c = *cfg;
+	rc = hm_config_parse(&c, n + 1, argv);
+	if (rc < 0)
+		return rc;
+	if (rc < n)
+		return hm_fail(EINVAL, "'%s' is not an option (a line of options holds only "
+			       "options)", argv[rc + 1]);
+	*cfg = c;
+	return n;
+}
+
+/* ------------------------------------------------------------- environment
+ * Every long option --NAME has the default $HUGEMEM_<NAME> (upper case, '-' as
+ * '_'), derived from long_opts, so an option added to the table gets its
+ * variable with no other change. Flags take 1/on/yes/true (set) or
+ * 0/off/no/false (not set). Then $HUGEMEM_OPTS, a line of options, is parsed over
+ * them; hm_init parses argv last, so the command line wins. */
+
+#define N_LONG_OPTS (sizeof(long_opts) / sizeof(long_opts[0]) - 1)
+HM_STATIC_ASSERT(sizeof(long_opts) / sizeof(long_opts[0]) - 1 <= 64, "env mask is 64 bits");
+
+static void
+env_name(const char *opt, char *buf, size_t len)
+{
+	size_t o = (size_t)snprintf(buf, len, "HUGEMEM_");
+
+	for (; *opt != '\0' && o + 1 < len; opt++)
+		buf[o++] = *opt == '-' ? '_' : (char)(*opt >= 'a' && *opt <= 'z' ? *opt - 32 : *opt);
+	buf[o < len ? o : len - 1] = '\0';
+}
+
+/* The backend an option belongs to (its need_backend), or NULL for all. */
+static const char *
+opt_backend(int val)
+{
+	return val == OPT_HUGE_DIR || val == OPT_HUGE_UNLINK || val == OPT_SINGLE_FILE_SEGMENTS ?
+		"hugetlbfs" : NULL;
+}
+
+/* Record "<var>='<value>': <the parser's message>" for a refused variable. */
+static int
+env_fail(int rc, const char *var, const char *val)
+{
+	char why[400];
+
+	snprintf(why, sizeof(why), "%s", hm_last_error());
+	return hm_fail(-rc, "environment variable %s='%s': %s", var, val, why);
+}
+
+static int
+flag_value(const char *v)
+{
+	static const char *const on[] = { "1", "on", "yes", "true" };
+	static const char *const off[] = { "0", "off", "no", "false" };
+
+	for (size_t i = 0; i < 4; i++) {
+		if (strcasecmp(v, on[i]) == 0)
+			return 1;
+		if (strcasecmp(v, off[i]) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/*
+ * Apply every $HUGEMEM_<NAME> and then $HUGEMEM_OPTS (words stored in @p buf)
+ * to @p c. Bit i of *@p from_vars is set when long_opts[i] came from its own
+ * variable. @return 0 or -errno naming the variable.
+ */
+static int
+apply_env(struct hm_config *c, char *buf, size_t len, uint64_t *from_vars)
+{
+	char var[64], opt[64];
+	const char *line;
+	int rc;
+
+	*from_vars = 0;
+	for (size_t i = 0; i < N_LONG_OPTS; i++) {
+		const struct option *o = &long_opts[i];
+		const char *v;
+
+		env_name(o->name, var, sizeof(var));
+		v = getenv(var);
+		if (v == NULL || *v == '\0')
+			continue;
+		snprintf(opt, sizeof(opt), "--%s", o->name);
+		if (o->has_arg == no_argument) {
+			int on = flag_value(v);
+			if (on < 0)
+				return hm_fail(EINVAL, "environment variable %s='%s': %s is a flag: "
+					       "1, on, yes, true (set it) or 0, off, no, false",
+					       var, v, opt);
+			if (on == 0)
+				continue;
+			v = NULL;
+		}
+		rc = parse_one(c, o->val, v, opt);
+		if (rc < 0)
+			return env_fail(rc, var, v != NULL ? v : "1");
+		*from_vars |= 1ULL << i;
+	}
+	line = getenv("HUGEMEM_OPTS");
+	if (line != NULL) {
+		rc = hm_config_parse_line(c, line, buf, len);
+		if (rc < 0)
+			return env_fail(rc, "HUGEMEM_OPTS", line);
+	}
+	return 0;
+}
+
+/*
+ * An option of one backend from the environment while another backend runs
+ * (e.g. HUGEMEM_HUGE_DIR exported, backend emu): refuse, naming the variable.
+ */
+static int
+env_backend_check(const struct hm_config *c, uint64_t from_vars)
+{
+	const char *be = c->backend;
+	char var[64];
+
+	if (be == NULL) {
+		be = getenv("HUGEMEM_BACKEND");
+		be = be != NULL && *be != '\0' ? be : "emu";
+	}
+	for (size_t i = 0; i < N_LONG_OPTS; i++) {
+		const char *own = opt_backend(long_opts[i].val);
+		if ((from_vars & (1ULL << i)) == 0 || own == NULL || strcmp(own, be) == 0)
+			continue;
+		env_name(long_opts[i].name, var, sizeof(var));
+		return hm_fail(EINVAL, "environment variable %s is set, but --%s belongs to the "
+			       "%s backend and the backend is '%s' (unset %s or select %s)", var,
+			       long_opts[i].name, own, be, var, own);
+	}
+	return 0;
+}
+
+int
+hm_config_from_env(struct hm_config *cfg)
+{
+	static char words[4096];
+	struct hm_config c;
+	uint64_t from_vars;
+	int rc;
+
+	if (cfg == NULL)
+		return hm_fail(EINVAL, "config_from_env: NULL config");
+	c = *cfg;
+	rc = apply_env(&c, words, sizeof(words), &from_vars);
+	if (rc == 0)
+		rc = env_backend_check(&c, from_vars);
+	if (rc == 0)
+		*cfg = c;
+	return rc;
+}
+
+int
+init_parse_all(struct hm_config *cfg, int argc, char **argv, char *buf, size_t len)
+{
+	struct hm_config c;
+	uint64_t from_vars;
+	int n;
+
+	if (cfg == NULL || argc < 0 || (argc > 0 && argv == NULL))
+		return hm_fail(EINVAL, "config_parse: NULL config or argv");
+	c = *cfg;
+	n = apply_env(&c, buf, len, &from_vars);
+	if (n < 0)
+		return n;
+	n = hm_config_parse(&c, argc, argv);
+	if (n < 0)
+		return n;
+	if (env_backend_check(&c, from_vars) < 0)
+		return -EINVAL;
+	*cfg = c;
+	return n;
 }

@@ -49,6 +49,45 @@ typedef uint64_t hm_iova_t;
 #define HM_UNLIKELY(x) (x)
 #endif
 
+/*
+ * Spellings that differ between C11 and C++ (every public header compiles as
+ * strict C11 and as C++17; tests/check-headers.sh proves it):
+ *   HM_THREAD_LOCAL     _Thread_local | thread_local
+ *   HM_STATIC_ASSERT    _Static_assert | static_assert (layout checks)
+ *   HM_ALIGNAS(n)       _Alignas(n) | alignas(n)
+ *   HM_RESTRICT         restrict | __restrict
+ *   HM_EXTENSION        __extension__: an anonymous struct inside a union is C11
+ *                       but a GNU extension in C++ (-pedantic would warn)
+ *   HM_ANON_BEGIN/END   around a struct holding such members: clang++ also warns
+ *                       that the anonymous struct's type is declared in an
+ *                       anonymous union (-Wnested-anon-types)
+ */
+#ifdef __cplusplus
+#define HM_THREAD_LOCAL thread_local
+#define HM_STATIC_ASSERT(cond, msg) static_assert(cond, msg)
+#define HM_ALIGNAS(n) alignas(n)
+#define HM_RESTRICT __restrict
+#else
+#define HM_THREAD_LOCAL _Thread_local
+#define HM_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
+#define HM_ALIGNAS(n) _Alignas(n)
+#define HM_RESTRICT restrict
+#endif
+#if defined(__GNUC__)
+#define HM_EXTENSION __extension__
+#else
+#define HM_EXTENSION
+#endif
+#if defined(__cplusplus) && defined(__clang__)
+#define HM_ANON_BEGIN                                                                  \
+	_Pragma("clang diagnostic push")                                               \
+	_Pragma("clang diagnostic ignored \"-Wnested-anon-types\"")
+#define HM_ANON_END _Pragma("clang diagnostic pop")
+#else
+#define HM_ANON_BEGIN
+#define HM_ANON_END
+#endif
+
 /** Round @p v up to a multiple of @p a (a power of two). */
 #define HM_ALIGN_CEIL(v, a) (((v) + ((__typeof__(v))(a)-1)) & ~((__typeof__(v))(a)-1))
 /** Round @p v down to a multiple of @p a (a power of two). */
@@ -56,7 +95,7 @@ typedef uint64_t hm_iova_t;
 #define HM_IS_POWER_OF_2(n) ((n) != 0 && (((n) & ((n)-1)) == 0))
 
 /** errno of the last failed pointer-returning call of this thread (positive). */
-extern _Thread_local int hm_errno;
+extern HM_THREAD_LOCAL int hm_errno;
 
 /**
  * Explain an error code. Accepts errno values with either sign.

@@ -15,5 +15,6 @@
 #include "hugemem/mempool.h"
 #include "hugemem/mbuf.h"
 #include "hugemem/init.h"
+#include "hugemem/testing.h"
 
 #endif

@@ -45,12 +45,20 @@
 extern "C" {
 #endif
 
+/** Bytes of the path fields below: Linux's PATH_MAX, spelled out so that the
+ * layout needs neither <limits.h> nor _GNU_SOURCE (the header compiles as
+ * strict C11 and C++). */
+#define HM_HUGETLBFS_PATH_MAX 4096
+#if defined(PATH_MAX)
+HM_STATIC_ASSERT(PATH_MAX == HM_HUGETLBFS_PATH_MAX, "PATH_MAX is 4096 on Linux");
+#endif
+
 /** Most hugetlbfs mounts discovery remembers (doctor lists them). */
 #define HM_HUGETLBFS_MAX_MOUNTS 16
 
 /** One hugetlbfs mount of <root>/proc/mounts. */
 struct hm_hugetlbfs_mount {
-	char path[PATH_MAX];  /* mount point, escapes decoded */
+	char path[HM_HUGETLBFS_PATH_MAX]; /* mount point, escapes decoded */
 	uint64_t page_sz;     /* bytes: pagesize= or the default size; 0 = unknown size */
 	bool has_pagesize;    /* pagesize= was given */
 };
@@ -58,8 +66,8 @@ struct hm_hugetlbfs_mount {
 /** One page size of the machine. */
 struct hm_hugetlbfs_size {
 	uint64_t page_sz;                       /* bytes, power of two */
-	char dir[PATH_MAX];                     /* where page files go; "" = no mount */
-	char mount[PATH_MAX];                   /* the mount that holds dir; "" = none */
+	char dir[HM_HUGETLBFS_PATH_MAX];        /* where page files go; "" = no mount */
+	char mount[HM_HUGETLBFS_PATH_MAX];      /* the mount that holds dir; "" = none */
 	uint32_t free_pages[HM_MAX_NUMA_NODES]; /* per node, as the backend counts them */
 	bool per_node;                          /* counts came from the per-node files */
 	uint32_t nr, free, resv, surplus, overcommit; /* global counters of the size */

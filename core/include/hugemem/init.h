@@ -22,11 +22,18 @@
  *   --log-level=LEVEL     emerg..debug, or DPDK's numbers 1..8
  *   --mempool-debug[=on|off]  object cookies checked on every get/put of new pools
  *   --huge-dir, --huge-unlink, --single-file-segments: hugetlbfs backend only
+ *
+ * Environment (hm_init, hm_config_from_env): every option --NAME has the default
+ * $HUGEMEM_<NAME> (upper case, '-' as '_': HUGEMEM_HUGE_DIR, HUGEMEM_FILE_PREFIX,
+ * HUGEMEM_MEMORY for -m; flags take 1/on/yes/true or 0/off/no/false), then
+ * $HUGEMEM_OPTS, one line of options split like a shell command line, is
+ * parsed over them, and argv last: the command line wins.
  */
 #ifndef HUGEMEM_INIT_H
 #define HUGEMEM_INIT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "hugemem/common.h"
@@ -98,6 +105,32 @@ void hm_config_init(struct hm_config *cfg);
 int hm_config_parse(struct hm_config *cfg, int argc, char **argv);
 
 /**
+ * Split @p line into words as a POSIX shell would without expansions (blanks
+ * separate words; '...' is literal; "..." keeps blanks and a backslash escapes
+ * " and \ in it; a backslash outside quotes escapes the next character) and
+ * parse them like hm_config_parse. Every word must be an option. The words are
+ * stored in @p buf, which @p cfg then points into: strlen(line) + 1 bytes always
+ * suffice, and @p buf must outlive the use of @p cfg.
+ * @return the number of words; -EINVAL (unterminated quote, a word that is not
+ *   an option, a bad option: hm_last_error() says which), -ENOTSUP (an option of
+ *   a backend that is not built), -ENOSPC (@p buf too small), -E2BIG (more than
+ *   64 words). @p cfg is unchanged on failure.
+ */
+int hm_config_parse_line(struct hm_config *cfg, const char *line, char *buf, size_t len);
+
+/**
+ * Apply the environment defaults hm_init applies before argv: $HUGEMEM_<NAME>
+ * for every option --NAME, then the options of $HUGEMEM_OPTS. For programs that
+ * build a config and call hm_config_parse / hm_init_config themselves.
+ * @p cfg then points into the environment and into a static buffer (the words
+ * of $HUGEMEM_OPTS) that the next call reuses; not thread-safe (as getopt).
+ * @return 0; -EINVAL / -ENOTSUP with hm_last_error() naming the variable (a bad
+ *   value, or an option of another backend than the selected one, e.g.
+ *   HUGEMEM_HUGE_DIR with the emu backend). @p cfg is unchanged on failure.
+ */
+int hm_config_from_env(struct hm_config *cfg);
+
+/**
  * Start hugemem: runtime dir, shared config, backend, lcores, memseg lists,
  * preallocation. On failure nothing is left behind.
  * @return 0; -EALREADY (already initialised), -EINVAL / -ENOTSUP (bad config,
@@ -107,7 +140,8 @@ int hm_config_parse(struct hm_config *cfg, int argc, char **argv);
 int hm_init_config(const struct hm_config *cfg);
 
 /**
- * hm_config_parse + hm_init_config, with DPDK's return convention: the number n
+ * hm_config_from_env + hm_config_parse + hm_init_config (the environment gives
+ * defaults, argv wins), with DPDK's return convention: the number n
  * of options consumed, and argv[n] is set to argv[0], so that after
  * `argc -= n; argv += n;` argv[0] is still the program name. -errno on failure.
  */

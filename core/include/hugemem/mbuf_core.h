@@ -79,13 +79,14 @@ extern "C" {
 #define HM_PTYPE_L4_MASK 0x00000f00u
 
 /** The packet buffer header. 128 bytes, two cache lines. */
+HM_ANON_BEGIN
 struct hm_mbuf {
 	/* first cache line: what RX touches */
 	void *buf_addr;          /* VA of the buffer start: (char *)m + 128 + priv_size */
 	hm_iova_t buf_iova;      /* IOVA of buf_addr (HM_BAD_IOVA: none) */
 	union {
 		uint64_t rearm_data;     /* the four fields below as one word (vector rearm) */
-		struct {
+		HM_EXTENSION struct {
 			uint16_t data_off;   /* offset of the data in the buffer (bytes) */
 			uint16_t refcnt;     /* references; atomic; 1 when free */
 			uint16_t nb_segs;    /* segments in the chain (valid in the first) */
@@ -101,7 +102,7 @@ struct hm_mbuf {
 		uint32_t rss;        /* RSS hash when HM_MBUF_F_RX_RSS_HASH */
 		struct {
 			union {
-				struct {
+				HM_EXTENSION struct {
 					uint16_t hash;
 					uint16_t id;
 				};
@@ -126,29 +127,30 @@ struct hm_mbuf {
 	uint16_t timesync;
 	uint32_t dynfield1[9];   /* application-defined */
 } __attribute__((aligned(HM_CACHE_LINE_SIZE)));
+HM_ANON_END
 
-_Static_assert(sizeof(struct hm_mbuf) == 128, "mbuf header is two cache lines");
-_Static_assert(offsetof(struct hm_mbuf, buf_iova) == 8, "buf_iova at 8 (DPDK IOVA_AS_PA)");
-_Static_assert(offsetof(struct hm_mbuf, rearm_data) == 16, "rearm_data at 16");
-_Static_assert(offsetof(struct hm_mbuf, data_off) == 16, "data_off at 16");
-_Static_assert(offsetof(struct hm_mbuf, refcnt) == 18, "refcnt at 18");
-_Static_assert(offsetof(struct hm_mbuf, nb_segs) == 20, "nb_segs at 20");
-_Static_assert(offsetof(struct hm_mbuf, port) == 22, "port at 22");
-_Static_assert(offsetof(struct hm_mbuf, ol_flags) == 24, "ol_flags at 24");
-_Static_assert(offsetof(struct hm_mbuf, packet_type) == 32, "packet_type at 32");
-_Static_assert(offsetof(struct hm_mbuf, pkt_len) == 36, "pkt_len at 36");
-_Static_assert(offsetof(struct hm_mbuf, data_len) == 40, "data_len at 40");
-_Static_assert(offsetof(struct hm_mbuf, vlan_tci) == 42, "vlan_tci at 42");
-_Static_assert(offsetof(struct hm_mbuf, hash) == 44, "hash at 44");
-_Static_assert(offsetof(struct hm_mbuf, vlan_tci_outer) == 52, "vlan_tci_outer at 52");
-_Static_assert(offsetof(struct hm_mbuf, buf_len) == 54, "buf_len at 54");
-_Static_assert(offsetof(struct hm_mbuf, pool) == 56, "pool at 56");
-_Static_assert(offsetof(struct hm_mbuf, next) == 64, "next at 64");
-_Static_assert(offsetof(struct hm_mbuf, tx_offload) == 72, "tx_offload at 72");
-_Static_assert(offsetof(struct hm_mbuf, shinfo) == 80, "shinfo at 80");
-_Static_assert(offsetof(struct hm_mbuf, priv_size) == 88, "priv_size at 88");
-_Static_assert(offsetof(struct hm_mbuf, timesync) == 90, "timesync at 90");
-_Static_assert(offsetof(struct hm_mbuf, dynfield1) == 92, "dynfield1 at 92");
+HM_STATIC_ASSERT(sizeof(struct hm_mbuf) == 128, "mbuf header is two cache lines");
+HM_STATIC_ASSERT(offsetof(struct hm_mbuf, buf_iova) == 8, "buf_iova at 8 (DPDK IOVA_AS_PA)");
+HM_STATIC_ASSERT(offsetof(struct hm_mbuf, rearm_data) == 16, "rearm_data at 16");
+HM_STATIC_ASSERT(offsetof(struct hm_mbuf, data_off) == 16, "data_off at 16");
+HM_STATIC_ASSERT(offsetof(struct hm_mbuf, refcnt) == 18, "refcnt at 18");
+HM_STATIC_ASSERT(offsetof(struct hm_mbuf, nb_segs) == 20, "nb_segs at 20");
+HM_STATIC_ASSERT(offsetof(struct hm_mbuf, port) == 22, "port at 22");
+HM_STATIC_ASSERT(offsetof(struct hm_mbuf, ol_flags) == 24, "ol_flags at 24");
+HM_STATIC_ASSERT(offsetof(struct hm_mbuf, packet_type) == 32, "packet_type at 32");
+HM_STATIC_ASSERT(offsetof(struct hm_mbuf, pkt_len) == 36, "pkt_len at 36");
+HM_STATIC_ASSERT(offsetof(struct hm_mbuf, data_len) == 40, "data_len at 40");
+HM_STATIC_ASSERT(offsetof(struct hm_mbuf, vlan_tci) == 42, "vlan_tci at 42");
+HM_STATIC_ASSERT(offsetof(struct hm_mbuf, hash) == 44, "hash at 44");
+HM_STATIC_ASSERT(offsetof(struct hm_mbuf, vlan_tci_outer) == 52, "vlan_tci_outer at 52");
+HM_STATIC_ASSERT(offsetof(struct hm_mbuf, buf_len) == 54, "buf_len at 54");
+HM_STATIC_ASSERT(offsetof(struct hm_mbuf, pool) == 56, "pool at 56");
+HM_STATIC_ASSERT(offsetof(struct hm_mbuf, next) == 64, "next at 64");
+HM_STATIC_ASSERT(offsetof(struct hm_mbuf, tx_offload) == 72, "tx_offload at 72");
+HM_STATIC_ASSERT(offsetof(struct hm_mbuf, shinfo) == 80, "shinfo at 80");
+HM_STATIC_ASSERT(offsetof(struct hm_mbuf, priv_size) == 88, "priv_size at 88");
+HM_STATIC_ASSERT(offsetof(struct hm_mbuf, timesync) == 90, "timesync at 90");
+HM_STATIC_ASSERT(offsetof(struct hm_mbuf, dynfield1) == 92, "dynfield1 at 92");
 
 /** Pointer to the data of @p m at byte @p o, as type @p t. */
 #define hm_pktmbuf_mtod_offset(m, t, o) ((t)(void *)((char *)(m)->buf_addr + (m)->data_off + (o)))

@@ -86,9 +86,10 @@ union hm_ring_hts_pos {
 };
 
 /** One side of the ring. 64 bytes, alone on its cache line. */
+HM_ANON_BEGIN
 struct hm_ring_headtail {
 	union {
-		struct {
+		HM_EXTENSION struct {
 			uint32_t head;         /* MT, ST: next index to reserve */
 			uint32_t tail;         /* MT, ST: indexes below it are published */
 		};
@@ -100,10 +101,11 @@ struct hm_ring_headtail {
 	union hm_ring_poscnt rts_head;         /* RTS: head {cnt, pos}; else 0 */
 	char pad[HM_CACHE_LINE_SIZE - 24];
 };
+HM_ANON_END
 
 /** A ring. Use the functions; the fields are here for the inline fast paths. */
 struct hm_ring {
-	_Alignas(HM_CACHE_LINE_SIZE) char name[HM_RING_NAMESIZE]; /* NUL-terminated */
+	HM_ALIGNAS(HM_CACHE_LINE_SIZE) char name[HM_RING_NAMESIZE]; /* NUL-terminated */
 	uint32_t flags;                     /* HM_RING_F_* given at init */
 	uint32_t esize;                     /* bytes per element: a multiple of 4 */
 	const struct hm_memzone *memzone;   /* "RG_<name>" from hm_ring_create; NULL for init */
@@ -111,21 +113,21 @@ struct hm_ring {
 	uint32_t mask;                      /* size - 1 */
 	uint32_t capacity;                  /* usable slots: size - 1, or the count (EXACT_SZ) */
 	uint32_t magic;                     /* HM_RING_MAGIC once initialised */
-	_Alignas(HM_CACHE_LINE_SIZE) char pad0[HM_CACHE_LINE_SIZE];
-	_Alignas(HM_CACHE_LINE_SIZE) struct hm_ring_headtail prod;
-	_Alignas(HM_CACHE_LINE_SIZE) char pad1[HM_CACHE_LINE_SIZE];
-	_Alignas(HM_CACHE_LINE_SIZE) struct hm_ring_headtail cons;
-	_Alignas(HM_CACHE_LINE_SIZE) char pad2[HM_CACHE_LINE_SIZE];
+	HM_ALIGNAS(HM_CACHE_LINE_SIZE) char pad0[HM_CACHE_LINE_SIZE];
+	HM_ALIGNAS(HM_CACHE_LINE_SIZE) struct hm_ring_headtail prod;
+	HM_ALIGNAS(HM_CACHE_LINE_SIZE) char pad1[HM_CACHE_LINE_SIZE];
+	HM_ALIGNAS(HM_CACHE_LINE_SIZE) struct hm_ring_headtail cons;
+	HM_ALIGNAS(HM_CACHE_LINE_SIZE) char pad2[HM_CACHE_LINE_SIZE];
 	/* the slots follow: size * esize bytes */
 };
 
 #define HM_RING_MAGIC 0x52494e47u /* "RING" */
 
-_Static_assert(sizeof(struct hm_ring_headtail) == HM_CACHE_LINE_SIZE, "one side is one line");
-_Static_assert(offsetof(struct hm_ring_headtail, tail) == 4, "MT tail at offset 4");
-_Static_assert(offsetof(struct hm_ring, prod) == 128, "producer side at byte 128");
-_Static_assert(offsetof(struct hm_ring, cons) == 256, "consumer side at byte 256");
-_Static_assert(sizeof(struct hm_ring) == 384, "ring header is 384 bytes (DPDK's)");
+HM_STATIC_ASSERT(sizeof(struct hm_ring_headtail) == HM_CACHE_LINE_SIZE, "one side is one line");
+HM_STATIC_ASSERT(offsetof(struct hm_ring_headtail, tail) == 4, "MT tail at offset 4");
+HM_STATIC_ASSERT(offsetof(struct hm_ring, prod) == 128, "producer side at byte 128");
+HM_STATIC_ASSERT(offsetof(struct hm_ring, cons) == 256, "consumer side at byte 256");
+HM_STATIC_ASSERT(sizeof(struct hm_ring) == 384, "ring header is 384 bytes (DPDK's)");
 
 /* ---------------------------------------------------------------- engine
  * hm_ring__* are the building blocks of the public inline functions below; they
@@ -187,7 +189,7 @@ hm_ring__clip(uint32_t n, uint32_t room, enum hm_ring_queue_behavior b)
 }
 
 static inline void
-hm_ring__cp64(hm_ring__u64 *restrict d, const hm_ring__u64 *restrict s, uint32_t n)
+hm_ring__cp64(hm_ring__u64 *HM_RESTRICT d, const hm_ring__u64 *HM_RESTRICT s, uint32_t n)
 {
 	uint32_t i = 0;
 
@@ -202,7 +204,7 @@ hm_ring__cp64(hm_ring__u64 *restrict d, const hm_ring__u64 *restrict s, uint32_t
 }
 
 static inline void
-hm_ring__cp32(hm_ring__u32 *restrict d, const hm_ring__u32 *restrict s, uint32_t n)
+hm_ring__cp32(hm_ring__u32 *HM_RESTRICT d, const hm_ring__u32 *HM_RESTRICT s, uint32_t n)
 {
 	uint32_t i = 0;
 

@@ -22,8 +22,9 @@
 #ifndef HUGEMEM_SIM_I40E_DESC_H
 #define HUGEMEM_SIM_I40E_DESC_H
 
-#include <endian.h>
 #include <stdint.h>
+
+#include "hugemem/common.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -57,8 +58,8 @@ union hm_i40e_rx_desc32 {
 	} wb;
 };
 
-_Static_assert(sizeof(union hm_i40e_rx_desc16) == 16, "16-byte i40e RX descriptor");
-_Static_assert(sizeof(union hm_i40e_rx_desc32) == 32, "32-byte i40e RX descriptor");
+HM_STATIC_ASSERT(sizeof(union hm_i40e_rx_desc16) == 16, "16-byte i40e RX descriptor");
+HM_STATIC_ASSERT(sizeof(union hm_i40e_rx_desc32) == 32, "32-byte i40e RX descriptor");
 
 /* qw1 status bits (shift) */
 #define HM_I40E_RXD_STATUS_DD_S 0
@@ -184,32 +185,44 @@ hm_i40e_rxd_make_qw0(uint16_t l2tag1, uint32_t rss)
 
 /* ---- memory accessors (little-endian words, atomic where the two sides race) ---- */
 
+/* Little-endian <-> host order (what <endian.h>'s le64toh does, without needing
+ * _DEFAULT_SOURCE: the header compiles as strict C11). Its own inverse. */
+static inline uint64_t
+hm_i40e__le64(uint64_t v)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return __builtin_bswap64(v);
+#else
+	return v;
+#endif
+}
+
 /** Host-order qw1 of the descriptor at @p desc (either size), acquire. */
 static inline uint64_t
 hm_i40e_rx_desc_qw1_load(const void *desc)
 {
-	return le64toh(__atomic_load_n(&((const uint64_t *)desc)[1], __ATOMIC_ACQUIRE));
+	return hm_i40e__le64(__atomic_load_n(&((const uint64_t *)desc)[1], __ATOMIC_ACQUIRE));
 }
 
 /** Host-order word @p i (0..3) of the descriptor at @p desc (plain load). */
 static inline uint64_t
 hm_i40e_rx_desc_qw_get(const void *desc, unsigned int i)
 {
-	return le64toh(__atomic_load_n(&((const uint64_t *)desc)[i], __ATOMIC_RELAXED));
+	return hm_i40e__le64(__atomic_load_n(&((const uint64_t *)desc)[i], __ATOMIC_RELAXED));
 }
 
 /** Store host-order @p v into word @p i (plain store; qw1 of an armed descriptor last). */
 static inline void
 hm_i40e_rx_desc_qw_set(void *desc, unsigned int i, uint64_t v)
 {
-	__atomic_store_n(&((uint64_t *)desc)[i], htole64(v), __ATOMIC_RELAXED);
+	__atomic_store_n(&((uint64_t *)desc)[i], hm_i40e__le64(v), __ATOMIC_RELAXED);
 }
 
 /** Store host-order @p v into qw1 with release (publishes the other words). */
 static inline void
 hm_i40e_rx_desc_qw1_store(void *desc, uint64_t v)
 {
-	__atomic_store_n(&((uint64_t *)desc)[1], htole64(v), __ATOMIC_RELEASE);
+	__atomic_store_n(&((uint64_t *)desc)[1], hm_i40e__le64(v), __ATOMIC_RELEASE);
 }
 
 /**
