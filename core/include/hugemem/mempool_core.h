@@ -206,14 +206,14 @@ int hm_mempool__get_slow(struct hm_mempool *mp, void **objs, unsigned int n,
 
 /* Copy @p n pointers from the top of a cache stack (src_end[-1] first). */
 static inline void
-hm_mempool__pop_copy(void **restrict dst, void *const *restrict src_end, unsigned int n)
+hm_mempool__pop_copy(void **HM_RESTRICT dst, void *const *HM_RESTRICT src_end, unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++)
 		dst[i] = src_end[-1 - (ptrdiff_t)i];
 }
 
 static inline void
-hm_mempool__push_copy(void **restrict dst, void *const *restrict src, unsigned int n)
+hm_mempool__push_copy(void **HM_RESTRICT dst, void *const *HM_RESTRICT src, unsigned int n)
 {
 	memcpy(dst, src, sizeof(void *) * n);
 }
