@@ -109,10 +109,10 @@ bench_pages(bool in_memory)
 		a[s] = (t1 - t0) / N;
 		f[s] = (t2 - t1) / N;
 	}
-	bench_row(in_memory ? "page map 2 MiB, emu memfd (untouched)"
+	bench_row(in_memory ? "page map 2 MiB, emu in-memory (untouched)"
 			    : "page map 2 MiB, emu tmpfs (untouched)",
 		  median(a) / 1000, BENCH_NAN, "µs/page", "emu", "cpu");
-	bench_row(in_memory ? "page unmap 2 MiB, emu memfd" : "page unmap 2 MiB, emu tmpfs",
+	bench_row(in_memory ? "page unmap 2 MiB, emu in-memory" : "page unmap 2 MiB, emu tmpfs",
 		  median(f) / 1000, BENCH_NAN, "µs/page", "emu", "cpu");
 	hm_cleanup();
 }

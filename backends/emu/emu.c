@@ -3,10 +3,14 @@
  * emu backend: hugepages emulated with ordinary shared memory.
  *
  * A page is a tmpfs file of page_sz bytes (`<pagedir>/<prefix>map_<KiB>k_<node>_<frame>`)
- * or, in in-memory mode, a memfd; page_map maps it MAP_SHARED|MAP_FIXED over the
- * core's PROT_NONE reservation and closes the fd, so nothing but the mapping (and
- * the file, for other processes) keeps the page alive. Nothing is prefaulted: an
- * emulated page costs memory only where it is touched.
+ * that page_map maps MAP_SHARED|MAP_FIXED over the core's PROT_NONE reservation and
+ * closes, so nothing but the mapping (and the file, for other processes) keeps the
+ * page alive; or, in in-memory mode (nothing to share), private anonymous memory
+ * mapped there. Nothing is prefaulted: an emulated page costs memory only where it
+ * is touched. Every page is madvised MADV_HUGEPAGE, so that where the kernel's
+ * policy allows (backing.c) a first touch faults a 2M transparent huge page rather
+ * than 512 base pages (anonymous THP is on by default on most distributions; shmem
+ * THP, for page files, mostly is not).
  *
  * Physical addresses are synthetic. Every (page size, node) pool owns `total`
  * frames with precomputed PAs inside its own range [base, end); pool k (sizes
@@ -318,7 +322,7 @@ struct emu {
 	struct hm_emu_topology topo;
 	struct pool pools[HM_MAX_PAGE_SIZES][HM_MAX_NUMA_NODES];
 	struct fault fault;
-	bool in_memory;           /* memfd pages, no page dir */
+	bool in_memory;           /* anonymous pages, no page dir */
 	bool secondary;           /* never delete files this process did not create */
 	const char *prefix;       /* page file prefix; params outlive the instance */
 	char pagedir[PATH_MAX];   /* "" in in-memory mode */
@@ -525,7 +529,7 @@ page_path(const struct emu *e, const struct pool *pool, unsigned int node, uint3
 	return 0;
 }
 
-/* A fresh fd of pool->page_sz zero bytes for frame; *path is "" for a memfd. */
+/* A fresh page file of pool->page_sz zero bytes for frame (file mode). */
 static int
 page_create(const struct emu *e, const struct pool *pool, unsigned int node, uint32_t frame,
 	    char *path, size_t len)
@@ -533,38 +537,27 @@ page_create(const struct emu *e, const struct pool *pool, unsigned int node, uin
 	int fd, err, rc;
 
 	path[0] = '\0';
-	if (e->in_memory) {
-		char name[250];
-		snprintf(name, sizeof(name), "%smap_%" PRIu64 "k_%u_%" PRIu32, e->prefix,
-			 pool->page_sz >> 10, node, frame);
-		fd = memfd_create(name, MFD_CLOEXEC);
-		if (fd < 0) {
+	rc = page_path(e, pool, node, frame, path, len);
+	if (rc < 0)
+		return rc;
+	fd = open(path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EEXIST && !e->secondary) {
+		/* A leftover of a dead primary (or of a crash between map and unlink). */
+		HM_LOG(DEBUG, "emu: removing leftover page file %s", path);
+		if (unlink(path) != 0 && errno != ENOENT) {
 			err = errno;
-			return hm_fail(err, "emu: memfd_create(%s): %s", name, strerror(err));
-		}
-	} else {
-		rc = page_path(e, pool, node, frame, path, len);
-		if (rc < 0)
+			rc = hm_fail(EEXIST, "emu: leftover page file %s cannot be removed: %s",
+				     path, strerror(err));
+			path[0] = '\0'; /* not ours: do not unlink it on the way out */
 			return rc;
+		}
 		fd = open(path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
-		if (fd < 0 && errno == EEXIST && !e->secondary) {
-			/* A leftover of a dead primary (or of a crash between map and unlink). */
-			HM_LOG(DEBUG, "emu: removing leftover page file %s", path);
-			if (unlink(path) != 0 && errno != ENOENT) {
-				err = errno;
-				rc = hm_fail(EEXIST, "emu: leftover page file %s cannot be removed: %s",
-					     path, strerror(err));
-				path[0] = '\0'; /* not ours: do not unlink it on the way out */
-				return rc;
-			}
-			fd = open(path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
-		}
-		if (fd < 0) {
-			err = errno;
-			rc = hm_fail(err, "emu: cannot create page file %s: %s", path, strerror(err));
-			path[0] = '\0';
-			return rc;
-		}
+	}
+	if (fd < 0) {
+		err = errno;
+		rc = hm_fail(err, "emu: cannot create page file %s: %s", path, strerror(err));
+		path[0] = '\0';
+		return rc;
 	}
 	if (ftruncate(fd, (off_t)pool->page_sz) != 0) {
 		err = errno;
@@ -794,14 +787,22 @@ emu_page_map(struct hm_backend *be, struct hm_page *pg)
 	f = pool_take(pool);
 	HM_ASSERT(f >= 0);
 	frame = (uint32_t)f;
-	fd = page_create(e, pool, node, frame, path, sizeof(path));
-	if (fd < 0) {
-		rc = fd;
-		goto fail;
+	if (e->in_memory) {
+		path[0] = '\0';
+		p = mmap(pg->va, pool->page_sz, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		err = errno;
+	} else {
+		fd = page_create(e, pool, node, frame, path, sizeof(path));
+		if (fd < 0) {
+			rc = fd;
+			goto fail;
+		}
+		p = mmap(pg->va, pool->page_sz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+			 fd, 0);
+		err = errno;
+		close(fd);
 	}
-	p = mmap(pg->va, pool->page_sz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
-	err = errno;
-	close(fd);
 	if (p == MAP_FAILED) {
 		hm_va_rereserve(pg->va, pool->page_sz); /* MAP_FIXED may have dropped it */
 		rc = hm_fail(err, "emu: cannot map a %s page at %p: %s",
@@ -809,6 +810,8 @@ emu_page_map(struct hm_backend *be, struct hm_page *pg)
 		goto fail;
 	}
 	HM_ASSERT(p == pg->va);
+	/* A request, not a requirement: without THP the page is base pages (backing.c). */
+	(void)madvise(pg->va, pool->page_sz, MADV_HUGEPAGE);
 	pool->va[frame] = pg->va;
 	pg->handle = handle_make(k, node, frame);
 	pg->iova = pool->pa[frame];
@@ -870,7 +873,7 @@ emu_page_move(struct hm_backend *be, struct hm_page *pg, void *new_va)
 	if (new_va == NULL || ((uintptr_t)new_va & (pg->page_sz - 1)) != 0)
 		return hm_fail(EINVAL, "emu: page_move to %p: not aligned to the page size",
 			       new_va);
-	/* mremap keeps the shared file/memfd mapping (same backing pages) */
+	/* mremap keeps the mapping (same backing pages, the madvise flag with them) */
 	if (mremap(pg->va, pg->page_sz, pg->page_sz, MREMAP_MAYMOVE | MREMAP_FIXED,
 		   new_va) == MAP_FAILED)
 		return hm_fail(errno, "emu: page_move %p -> %p: %s", pg->va, new_va,
@@ -959,7 +962,7 @@ emu_dump(struct hm_backend *be, FILE *f)
 	if (hm_emu_topology_format(&e->topo, topo, sizeof(topo)) < 0)
 		snprintf(topo, sizeof(topo), "?");
 	fprintf(f, "emu: topology %s\n", topo);
-	fprintf(f, "  pages: %s%s%s\n", e->in_memory ? "memfd (in-memory)" : e->pagedir,
+	fprintf(f, "  pages: %s%s%s\n", e->in_memory ? "anonymous (in-memory)" : e->pagedir,
 		e->in_memory ? "" : "/", e->in_memory ? "" : e->prefix);
 	for (unsigned int k = 0; k < e->topo.n_sizes; k++) {
 		for (unsigned int n = 0; n < e->topo.n_nodes; n++) {
@@ -970,6 +973,12 @@ emu_dump(struct hm_backend *be, FILE *f)
 				pool->in_use, fault_limit(&e->fault, k, n, pool->total),
 				pool->base, pool->end);
 		}
+	}
+	for (unsigned int k = 0; k < e->topo.n_sizes; k++) {
+		char why[512];
+		if (hm_emu_backing_page_size(e->in_memory, e->pagedir, e->topo.sizes[k].page_sz,
+					     why, sizeof(why)) >= 0)
+			fprintf(f, "  underneath: %s\n", why);
 	}
 	emu_shape(e, &shape, false);
 	fault_dump(&e->fault, f, &shape);
@@ -1004,7 +1013,7 @@ hm_emu_page_dir(const struct hm_backend *be)
 
 const struct hm_backend_ops hm_emu_ops = {
 	.name = "emu",
-	.description = "emulated hugepages on tmpfs/memfd with a declarative NUMA topology "
+	.description = "emulated hugepages on tmpfs or anonymous memory with a declarative NUMA topology "
 		       "and synthetic IOVAs",
 	.create = emu_create,
 	.destroy = emu_destroy,
