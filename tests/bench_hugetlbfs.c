@@ -234,7 +234,8 @@ touch_emu_files(double *inner)
 	return touch_after(4, argv, inner);
 }
 
-static char thp_tmpfs[64]; /* a tmpfs mounted huge=advise by this program (root), or "" */
+/* a tmpfs mounted huge=within_size by this program (root), or "" */
+static char thp_tmpfs[64];
 
 static int
 touch_emu_files_thp(double *inner)
@@ -247,7 +248,7 @@ touch_emu_files_thp(double *inner)
 	return touch_after(5, argv, inner);
 }
 
-/* Mount a tmpfs with huge=advise for the page-file THP row; "" when we cannot. */
+/* Mount a tmpfs with huge=within_size for the page-file THP row; "" when we cannot. */
 static void
 thp_tmpfs_mount(void)
 {
@@ -256,8 +257,8 @@ thp_tmpfs_mount(void)
 	thp_tmpfs[0] = '\0';
 	if (mkdtemp(d) == NULL)
 		return;
-	if (mount("tmpfs", d, "tmpfs", 0, "huge=advise,size=1200m,mode=0700") != 0) {
-		bench_note("bench_hugetlbfs: no row for emu page files on a huge=advise tmpfs: "
+	if (mount("tmpfs", d, "tmpfs", 0, "huge=within_size,size=1200m,mode=0700") != 0) {
+		bench_note("bench_hugetlbfs: no row for emu page files on a huge=within_size tmpfs: "
 			   "mount: %s (needs root)", strerror(errno));
 		rmdir(d);
 		return;
@@ -388,7 +389,7 @@ touch_rows(void)
 				    touch_emu_files_thp };
 	const char *be[4] = { "hugetlbfs", "emu", "emu page files", "emu page files" };
 	const char *what[4] = { "", ", emu --in-memory", ", emu page files on /dev/shm",
-				", emu page files on a tmpfs mounted huge=advise" };
+				", emu page files on a tmpfs mounted huge=within_size" };
 	int nk = 3;
 	char why[512];
 	bool dpdk_ok = false;

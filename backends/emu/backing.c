@@ -9,8 +9,9 @@
  *   - in-memory mode maps private anonymous memory: /sys/kernel/mm/
  *     transparent_hugepage/enabled must be [always] or [madvise];
  *   - page files live on tmpfs: shmem_enabled [force] gives them THP everywhere,
- *     [deny] nowhere, otherwise the mount's huge= option decides (always,
- *     within_size and advise give THP to a madvised page file of >= 2M).
+ *     [deny] nowhere, otherwise the mount's huge= option decides: always and
+ *     within_size give THP to a page file of >= 2M; advise does not, because
+ *     page_map allocates a file's blocks (posix_fallocate) before it maps it.
  * Emulated pages smaller than a THP are always base pages. The answer is the
  * policy: where memory is fragmented the kernel may still fall back to base pages
  * for a range (AnonHugePages / ShmemPmdMapped in /proc/meminfo show what it did).
@@ -160,8 +161,7 @@ hm_emu_backing_page_size(bool in_memory, const char *path, uint64_t page_sz, cha
 		return (int64_t)base;
 	}
 	tmpfs_huge(path, huge, sizeof(huge), mnt, sizeof(mnt));
-	if (strcmp(huge, "always") == 0 || strcmp(huge, "within_size") == 0 ||
-	    strcmp(huge, "advise") == 0) {
+	if (strcmp(huge, "always") == 0 || strcmp(huge, "within_size") == 0) {
 		snprintf(why, len, "%s pages are %s transparent huge pages underneath (tmpfs %s is "
 			 "mounted huge=%s; %s where memory is too fragmented)", a, c, mnt, huge, b);
 		return (int64_t)thp;
@@ -169,6 +169,10 @@ hm_emu_backing_page_size(bool in_memory, const char *path, uint64_t page_sz, cha
 	if (strcmp(huge, "-") == 0)
 		snprintf(why, len, "%s pages are %s pages underneath: %s is not on tmpfs", a, b,
 			 path);
+	else if (strcmp(huge, "advise") == 0)
+		snprintf(why, len, "%s pages are %s pages underneath: tmpfs %s is mounted "
+			 "huge=advise, which page files allocated before they are mapped do not "
+			 "get (huge=within_size does)", a, b, mnt);
 	else
 		snprintf(why, len, "%s pages are %s pages underneath: tmpfs %s is mounted %s%s", a,
 			 b, mnt, huge[0] != '\0' ? "huge=" : "without huge=", huge);

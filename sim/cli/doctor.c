@@ -342,7 +342,7 @@ check_emu_backing(struct report *r, const struct hm_config *c, const struct hm_p
 				  "transparent_hugepage/enabled (root)");
 	else
 		(void)hm_snprintf(fix, sizeof(fix), "--in-memory (its anonymous pages get transparent "
-				  "huge pages here), or mount -o remount,huge=advise on the tmpfs "
+				  "huge pages here), or mount -o remount,huge=within_size on the tmpfs "
 				  "holding %s (root; shmem_enabled must not be [deny])", dir);
 	problem(r, false, fix, "%s: a first touch faults and zeroes every base page on its own "
 		"(16-20x the cost of a 2M page)", why);

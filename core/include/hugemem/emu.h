@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The emu backend: hugepages emulated with tmpfs files (or anonymous memory in in-memory
- * mode), a declarative NUMA/page-size/lcore topology and synthetic, seeded
+ * The emu backend: hugepages emulated with tmpfs files (or anonymous memory in
+ * in-memory mode), a declarative NUMA/page-size/lcore topology and synthetic, seeded
  * physical addresses. It runs anywhere, without root or hugepages, and is the
  * default backend.
  *
@@ -53,13 +53,17 @@
  * Pages
  * -----
  * Each mapped page is a file `<pagedir>/<prefix>map_<size in KiB>k_<node>_<frame>`
- * (mode 0600, in a 0700 directory), mapped MAP_SHARED and not prefaulted: it costs
- * memory only where touched. pagedir is `<runtime_dir>/pages` when the runtime dir
- * is on tmpfs, else `/dev/shm/hugemem-<16 hex digits of FNV-1a(runtime_dir)>`. A
- * primary deletes leftover `<prefix>map_*` files at start; a secondary attaches
- * the primary's pages and deletes nothing. In in-memory mode pages are private
- * anonymous memory and cannot be attached. Every page is madvised MADV_HUGEPAGE
- * (hm_emu_backing_page_size says what the kernel puts underneath). Each (size, node) pool's synthetic physical addresses lie in
+ * (mode 0600, in a 0700 directory; `--no-shconf` instances put `p<pid>-<n>_` before
+ * the size), mapped MAP_SHARED with its blocks allocated at page_map (a full tmpfs
+ * is -ENOMEM there, not a SIGBUS later). pagedir is `<runtime_dir>/pages` when the
+ * runtime dir is on tmpfs, else `/dev/shm/hugemem-<euid>-<16 hex digits of
+ * FNV-1a(runtime_dir)>`, and must be a private directory of the euid. A primary
+ * deletes leftover `<prefix>map_*` files that no process maps (each mapping holds a
+ * shared flock on its file); a secondary attaches the primary's pages (private
+ * regular files of the euid only) and deletes nothing. In in-memory mode pages are
+ * private anonymous memory (populated at page_map) and cannot be attached. Every
+ * page is madvised MADV_HUGEPAGE (hm_emu_backing_page_size() says what the kernel
+ * puts underneath). Each (size, node) pool's synthetic physical addresses lie in
  * their own range, pool k (sizes largest first, then nodes) at (k+1) << 44 unless
  * an earlier pool spans more than 16 TiB; page_map takes the lowest free frame.
  *
@@ -156,9 +160,10 @@ const char *hm_emu_page_dir(const struct hm_backend *be);
  * (MADV_HUGEPAGE): in in-memory mode the pages are private anonymous memory and
  * get THP when /sys/kernel/mm/transparent_hugepage/enabled is [always] or
  * [madvise]; page files get them when shmem_enabled is [force], or (unless it is
- * [deny]) when their tmpfs is mounted huge=always, within_size or advise.
- * Emulated pages smaller than a THP are base pages. Without THP, first touch
- * faults and zeroes every base page on its own (about 16x the cost on 2M pages).
+ * [deny]) when their tmpfs is mounted huge=within_size or always (their blocks
+ * are allocated before they are mapped, so huge=advise does not apply). Emulated
+ * pages smaller than a THP are base pages. Without THP every base page is
+ * faulted and zeroed on its own (16x the cost of 2M pages and more).
  * @param in_memory  the instance's mode (hm_emu_page_dir() is "" in in-memory mode)
  * @param path       file mode: any absolute path on the page files' filesystem
  *                   (hm_emu_page_dir()); ignored in in-memory mode
