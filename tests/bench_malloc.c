@@ -17,9 +17,10 @@
  *   1. for 64 B and 1 KiB (200 000 live) and 4 KiB (100 000 live):
  *      - malloc all, then free all in allocation order: ns per malloc, per free;
  *      - malloc all, then free all in a fixed random order (the same permutation
- *        on both sides): ns per free; and its floor: malloc all, then a load and a
- *        store on each block's first word in that order (ns per block), the cache
- *        and TLB misses of the order itself;
+ *        on both sides): ns per free; and its floors: malloc all, then a load and a
+ *        store on each block's first word in that order (ns per block: the cache
+ *        and TLB misses of the order, overlapped), and a locked add on each
+ *        (the same misses one after another, as behind a free's lock or CAS);
  *      - zmalloc all (of memory the rounds before used and freed: recycled),
  *        free all in allocation order: ns per zmalloc, per zmalloc+free pair;
  *      - calloc(size / 8, 8) all, free all: ns per calloc;
@@ -293,8 +294,11 @@ enum kind { K_MALLOC, K_ZMALLOC, K_CALLOC };
 
 /* Floor rounds: instead of the random-order frees, a load and a store on each
  * block's first word in that order (timed), then the frees in allocation order
- * (untimed): the cache and TLB misses any in-band-header allocator's free pays. */
-static bool floor_mode;
+ * (untimed): the cache and TLB misses any in-band-header allocator's free pays.
+ * floor_mode 1: plain (the CPU overlaps the independent misses); 2: a locked
+ * add (lock xadd, as a free's lock or compare-and-swap does), which lets no
+ * later load start before it completes: one miss after another. */
+static int floor_mode;
 
 /* One round: n allocations of @p size (malloc, zmalloc or calloc(size / 8, 8)),
  * then n frees, in allocation order (@p perm NULL) or in the order of @p perm. */
@@ -318,11 +322,14 @@ sizes_round(const struct ops *o, enum kind k, void **p, unsigned int n, size_t s
 	else if (!floor_mode)
 		for (unsigned int i = 0; i < n; i++)
 			o->free(p[perm[i]]);
-	else
+	else if (floor_mode == 1)
 		for (unsigned int i = 0; i < n; i++) {
 			volatile uint64_t *q = p[perm[i]];
 			*q = *q + 1;
 		}
+	else
+		for (unsigned int i = 0; i < n; i++)
+			__atomic_fetch_add((uint64_t *)p[perm[i]], 1, __ATOMIC_SEQ_CST);
 	double t3 = cpu_ns();
 	if (perm != NULL && floor_mode)
 		for (unsigned int i = 0; i < n; i++)
@@ -485,7 +492,7 @@ permutation(unsigned int n, uint64_t seed)
 }
 
 /* What one sample of one size measures on one side. */
-enum { T_MALLOC, T_FREE, T_FREE_RAND, T_FLOOR, T_ZMALLOC, T_ZPAIR, T_CALLOC, T_N };
+enum { T_MALLOC, T_FREE, T_FREE_RAND, T_FLOOR, T_FLOOR_LOCK, T_ZMALLOC, T_ZPAIR, T_CALLOC, T_N };
 
 static void
 sizes_sample(const struct side *sd, void **p, unsigned int n, size_t size,
@@ -495,9 +502,11 @@ sizes_sample(const struct side *sd, void **p, unsigned int n, size_t size,
 
 	sd->sizes[K_MALLOC](p, n, size, NULL, &t[T_MALLOC], &t[T_FREE]);
 	sd->sizes[K_MALLOC](p, n, size, perm, &x, &t[T_FREE_RAND]);
-	floor_mode = true;
+	floor_mode = 1;
 	sd->sizes[K_MALLOC](p, n, size, perm, &x, &t[T_FLOOR]);
-	floor_mode = false;
+	floor_mode = 2;
+	sd->sizes[K_MALLOC](p, n, size, perm, &x, &t[T_FLOOR_LOCK]);
+	floor_mode = 0;
 	sd->sizes[K_ZMALLOC](p, n, size, NULL, &t[T_ZMALLOC], &zf);
 	t[T_ZPAIR] = t[T_ZMALLOC] + zf;
 	sd->sizes[K_CALLOC](p, n, size, NULL, &t[T_CALLOC], &x);
@@ -512,11 +521,12 @@ bench_sizes(void)
 		{ 4096, 100000, "4 KiB" },
 	};
 	static const char *const what[T_N] = {
-		"malloc", "free", "free", "free", "zmalloc", "zmalloc+free", "calloc",
+		"malloc", "free", "free", "free", "free", "zmalloc", "zmalloc+free", "calloc",
 	};
 	static const char *const how[T_N] = {
 		"", ", allocation order", ", random order",
 		", random order: floor (a load + store on each block, same order)",
+		", random order: serial floor (a locked add on each block, same order)",
 		", recycled memory", ", pair", "",
 	};
 	void **p = xcalloc(200000, sizeof(*p));
