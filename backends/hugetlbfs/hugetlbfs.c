@@ -471,6 +471,24 @@ open_dirs(struct htlb *h)
 	return 0;
 }
 
+
+/* true when @p dir is a directory with something in it (a mount on it would
+ * hide that); false when empty, missing or unreadable */
+static bool
+dir_has_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	bool any = false;
+
+	if (d == NULL)
+		return false;
+	while (!any && (de = readdir(d)) != NULL)
+		any = strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+	closedir(d);
+	return any;
+}
+
 static int
 htlb_create(struct hm_backend *be, const struct hm_backend_params *params)
 {
@@ -517,9 +535,17 @@ htlb_create(struct hm_backend *be, const struct hm_backend_params *params)
 	htlb_lcores(htlb_root(), h->n_nodes, &h->lcores);
 	rc = setup_sizes(h, info);
 	if (rc == 0 && h->n_sizes == 0) {
-		rc = params->huge_dir != NULL ?
+		rc = params->huge_dir != NULL && dir_has_entries(params->huge_dir) ?
+			/* a mount there would hide its files: never suggest that */
 			hm_fail(ENOENT, "hugetlbfs: --huge-dir %s is not inside a hugetlbfs mount "
-				"(mount -t hugetlbfs -o pagesize=2M nodev %s)", params->huge_dir,
+				"and is not empty (a mount on it would hide its files): mount "
+				"one on an empty directory (mkdir /mnt/huge && mount -t hugetlbfs "
+				"-o pagesize=2M nodev /mnt/huge) and pass --huge-dir=/mnt/huge; "
+				"`hugemem doctor` finds a free name", params->huge_dir) :
+			params->huge_dir != NULL ?
+			hm_fail(ENOENT, "hugetlbfs: --huge-dir %s is not inside a hugetlbfs mount "
+				"(it is empty or missing: mkdir -p %s && mount -t hugetlbfs -o "
+				"pagesize=2M nodev %s)", params->huge_dir, params->huge_dir,
 				params->huge_dir) :
 			hm_fail(ENOENT, "hugetlbfs: no hugetlbfs mount found in /proc/mounts (mount "
 				"-t hugetlbfs -o pagesize=2M nodev /dev/hugepages, or use "
