@@ -4,6 +4,9 @@
 # exact command to run and fails.
 #   scripts/install-deps.sh          build + test dependencies
 #   scripts/install-deps.sh --coverage       also lcov (make coverage)
+#   scripts/install-deps.sh --bench  also libdpdk-dev if it can (make bench: the
+#                                    DPDK column); optional, never needed to build
+#                                    or test: without root it only says how
 #   scripts/install-deps.sh --print  only print what is missing
 set -eu
 
@@ -22,6 +25,17 @@ mode=${1:-}
 if [ "$mode" = "--coverage" ]; then
 	PKGS="$PKGS lcov"
 	mode=""
+fi
+if [ "$mode" = "--bench" ]; then
+	mode=""
+	if ! dpkg-query -W -f='${Status}' libdpdk-dev 2>/dev/null | grep -q "install ok installed"; then
+		if [ "$(id -u)" -eq 0 ]; then
+			PKGS="$PKGS libdpdk-dev"
+		else
+			echo "make bench: without libdpdk-dev there is no DPDK column; as root:" \
+				"apt-get install -y --no-install-recommends libdpdk-dev" >&2
+		fi
+	fi
 fi
 
 missing=""

@@ -53,7 +53,7 @@ rdtsc(void)
 #if defined(__x86_64__) || defined(__i386__)
 	return __builtin_ia32_rdtsc();
 #else
-	return (uint64_t)now_ns();
+	return (uint64_t)wall_ns();
 #endif
 }
 

@@ -307,6 +307,50 @@ emu_memory_fits(struct report *r, const struct hm_config *c, const struct hm_pro
 	   c->memory == 0 && !c->socket_mem_set ? total_offer >> 20 : mib_up(request(c)));
 }
 
+/*
+ * What the kernel puts under the largest emulated page size: base pages make a
+ * first touch fault and zero every 4K page on its own (16-20x the cost of a 2M
+ * page, docs/performance.md). Called during the dry start (hm_runtime_dir set).
+ */
+static void
+check_emu_backing(struct report *r, const struct hm_config *c, const struct hm_probe *p)
+{
+	const char *rd = hm_runtime_dir(), *dir = "/dev/shm";
+	uint64_t big = 0;
+	struct statfs sfs;
+	char why[512], fix[600];
+	int64_t got;
+
+	for (unsigned int s = 0; s < p->n_sizes; s++)
+		big = p->sizes[s].page_sz > big ? p->sizes[s].page_sz : big;
+	if (rd != NULL && statfs(rd, &sfs) == 0 && sfs.f_type == 0x01021994 /* tmpfs */)
+		dir = rd;
+	got = hm_emu_backing_page_size(c->in_memory, dir, big, why, sizeof(why));
+	if (got < 0)
+		return;
+	if ((uint64_t)got == big || (uint64_t)got >= 2 * HM_MB ||
+	    hm_emu_backing_page_size(true, NULL, big, NULL, 0) == got) {
+		/* THP underneath, or pages too small for it, or no mode would get it */
+		if ((uint64_t)got < 2 * HM_MB && (uint64_t)got != big)
+			problem(r, false, "echo madvise > /sys/kernel/mm/transparent_hugepage/enabled "
+				"(root), then use --in-memory",
+				"%s: a first touch faults and zeroes every base page on its own "
+				"(16-20x the cost of a 2M page)", why);
+		else
+			ok("%s", why);
+		return;
+	}
+	if (c->in_memory)
+		(void)hm_snprintf(fix, sizeof(fix), "echo madvise > /sys/kernel/mm/"
+				  "transparent_hugepage/enabled (root)");
+	else
+		(void)hm_snprintf(fix, sizeof(fix), "--in-memory (its anonymous pages get transparent "
+				  "huge pages here), or mount -o remount,huge=within_size on the tmpfs "
+				  "holding %s (root; shmem_enabled must not be [deny])", dir);
+	problem(r, false, fix, "%s: a first touch faults and zeroes every base page on its own "
+		"(16-20x the cost of a 2M page)", why);
+}
+
 /* The topology and the memory request, by a dry start of emu on that topology. */
 static void
 check_topology(struct report *r, const struct hm_config *c)
@@ -388,6 +432,7 @@ check_topology(struct report *r, const struct hm_config *c)
 			     "and hugemem info reports the node NOT TESTED", n);
 	check_socket_nodes(r, c, p.n_nodes, "the topology");
 	emu_memory_fits(r, c, &p, room, offer);
+	check_emu_backing(r, c, &p);
 	hm_cleanup();
 	if (c->fault != NULL || getenv("HUGEMEM_FAULT") != NULL)
 		note("--fault / HUGEMEM_FAULT: the injected failures are not simulated here; "
@@ -399,7 +444,7 @@ check_emu(struct report *r, const struct hm_config *c)
 {
 	check_topology(r, c);
 	if (c->in_memory || access("/dev/shm", W_OK) == 0)
-		ok("emu pages go to tmpfs (/dev/shm or the runtime dir) or memfd");
+		ok("emu pages go to tmpfs (/dev/shm or the runtime dir) or anonymous memory");
 	else
 		problem(r, false, "mount -t tmpfs tmpfs /dev/shm, or use --in-memory",
 			"/dev/shm is not writable: page files need a tmpfs runtime dir");
