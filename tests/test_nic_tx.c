@@ -306,7 +306,7 @@ test_nic_tx_frames(void **state)
 		txr_kick(&r);
 		assert_int_equal(hm_nic_txq_step(nic, 0, 4), 1);
 		assert_int_equal(hm_nic_tx_head(nic, 0), (int)r.t);
-		uint32_t len;
+		uint32_t len = 0;
 		const uint8_t *got = tx_capture_next(&cap, &len);
 		assert_non_null(got);
 		assert_int_equal(len, total);
@@ -365,7 +365,7 @@ test_nic_tx_incomplete_and_context(void **state)
 	txr_kick(&r);
 	assert_int_equal(hm_nic_txq_step(nic, 0, 4), 1);
 	assert_int_equal(hm_nic_tx_head(nic, 0), 3);
-	uint32_t len;
+	uint32_t len = 0;
 	const uint8_t *got = tx_capture_next(&cap, &len);
 	assert_int_equal(len, sizeof(a) + sizeof(b));
 	assert_memory_equal(got, a, sizeof(a));
@@ -449,7 +449,7 @@ test_nic_tx_malformed(void **state)
 	assert_int_equal(st.malformed, expect);
 	assert_int_equal(st.packets, 2);
 	assert_int_equal(st.padded, 1); /* the 17-byte frame went out as 60 */
-	uint32_t len;
+	uint32_t len = 0;
 	const uint8_t *got = tx_capture_next(&cap, &len);
 	assert_int_equal(len, HM_NIC_TX_MIN_WIRE);
 	assert_memory_equal(got, p, 17);
@@ -708,7 +708,7 @@ test_nic_tx_offloads(void **state)
 		txr_put(&r, g + cut, (uint32_t)len - cut, cmd, off, 0x2abc);
 		txr_kick(&r);
 		assert_int_equal(hm_nic_txq_step(nic, 0, 2), 1);
-		uint32_t got_len;
+		uint32_t got_len = 0;
 		const uint8_t *got = tx_capture_next(&cap, &got_len);
 		assert_non_null(got);
 		if (vlan) {
@@ -735,7 +735,7 @@ test_nic_tx_offloads(void **state)
 			(uint32_t)(20 / 4) << HM_I40E_TX_DESC_LENGTH_IPLEN_S, 0);
 	txr_kick(&r);
 	assert_int_equal(hm_nic_txq_step(nic, 0, 1), 1);
-	uint32_t got_len;
+	uint32_t got_len = 0;
 	const uint8_t *got = tx_capture_next(&cap, &got_len);
 	assert_int_equal(got_len, HM_NIC_TX_MIN_WIRE);
 	assert_memory_equal(got, small, sizeof(small)); /* untouched, padded */
@@ -808,7 +808,7 @@ test_nic_tx_fault_modes(void **state)
 	assert_nic_valid(nic);
 	memset(txr_buf(&r, a), 0xee, 100); /* the driver "reused" the buffer */
 	assert_int_equal(hm_nic_tx_flush(nic), 1);
-	uint32_t len;
+	uint32_t len = 0;
 	const uint8_t *got = tx_capture_next(&cap, &len);
 	assert_int_equal(len, 100);
 	for (uint32_t k = 0; k < len; k++)
@@ -927,7 +927,7 @@ test_nic_tx_thread(void **state)
 	assert_int_equal(hm_nic_stop(nic), 0);
 	assert_int_equal(txst(nic, 0).packets, N);
 	for (unsigned int i = 0; i < N; i++) {
-		uint32_t len;
+		uint32_t len = 0;
 		const uint8_t *got = tx_capture_next(&cap, &len);
 		assert_non_null(got);
 		fill_pattern(p, 64 + i % 128, i);

@@ -551,7 +551,7 @@ simple_ok(uint64_t offloads, unsigned int rs)
 struct hm_i40e_txq *
 hm_i40e_txq_setup(struct hm_nic *nic, unsigned int queue, const struct hm_i40e_txq_conf *c)
 {
-	unsigned int nq, rs, fr, max_pkt, ring_size;
+	unsigned int nq, rs = 0, fr = 0, max_pkt, ring_size;
 	enum hm_i40e_tx_path path;
 	struct hm_i40e_txq *txq;
 	char name[HM_MEMZONE_NAMESIZE];
