@@ -13,7 +13,10 @@ set -eu
 # backend's NUMA placement (built without it, placement is left to the kernel);
 # g++ (clang++ comes with clang) and binutils (readelf, nm) for the package suite:
 # headers as C++, consumers of the installed library, its soname and exports.
-PKGS="gcc g++ clang libclang-rt-14-dev binutils meson ninja-build pkg-config libcmocka-dev libpcap-dev libnuma-dev"
+# dpdk-doc (and make) only for the test that builds DPDK's own example programs
+# unmodified against the DPDK layer (/usr/share/dpdk/examples). libdpdk-dev is
+# never needed: the layer has its own headers.
+PKGS="gcc g++ clang libclang-rt-14-dev binutils meson ninja-build pkg-config libcmocka-dev libpcap-dev libnuma-dev make dpdk-doc"
 mode=${1:-}
 if [ "$mode" = "--coverage" ]; then
 	PKGS="$PKGS lcov"

@@ -142,6 +142,107 @@ test_lcore_default_topology_and_reinit(void **state)
 	assert_int_equal(hm_cleanup(), 0);
 }
 
+struct by_id {
+	unsigned int want;
+	int got, again, node;
+};
+
+static void *
+by_id_thread(void *arg)
+{
+	struct by_id *b = arg;
+
+	b->got = hm_thread_register_id(b->want);
+	b->node = hm_socket_id();
+	b->again = hm_thread_register_id(b->want);
+	hm_thread_unregister();
+	return NULL;
+}
+
+static void
+test_lcore_register_id_and_set_main(void **state)
+{
+	struct by_id b;
+	pthread_t t;
+	(void)state;
+
+	hm_test_quiet_log();
+	assert_int_equal(hm_thread_register_id(0), -ENODEV);
+	assert_int_equal(hm_lcore_set_main(0), -ENODEV);
+	assert_int_equal(init_topo("nodes=2;2M=4,4;lcores=0@0,1@1,3@1"), 0);
+	/* the main thread holds lcore 0 */
+	assert_int_equal(hm_thread_register_id(1), -EALREADY);
+	assert_int_equal(hm_lcore_set_main(2), -EINVAL); /* no lcore 2 */
+	assert_int_equal(hm_lcore_set_main(HM_LCORE_ID_ANY), -EINVAL);
+	assert_int_equal(hm_lcore_set_main(0), 0);       /* already main: no change */
+	assert_int_equal(hm_get_main_lcore(), 0);
+
+	/* a thread takes exactly the id it asks for, and only a free one */
+	b = (struct by_id){ .want = 3 };
+	pthread_create(&t, NULL, by_id_thread, &b);
+	pthread_join(t, NULL);
+	assert_int_equal(b.got, 3);
+	assert_int_equal(b.node, 1);
+	assert_int_equal(b.again, -EALREADY);
+	b = (struct by_id){ .want = 0 };
+	pthread_create(&t, NULL, by_id_thread, &b);
+	pthread_join(t, NULL);
+	assert_int_equal(b.got, -EBUSY);
+	assert_int_equal(b.node, HM_SOCKET_ID_ANY);
+	b = (struct by_id){ .want = 2 };
+	pthread_create(&t, NULL, by_id_thread, &b);
+	pthread_join(t, NULL);
+	assert_int_equal(b.got, -EINVAL);
+
+	/* the main lcore moves to 3: the old id is free, the new one taken */
+	assert_int_equal(hm_lcore_set_main(3), 0);
+	assert_int_equal(hm_get_main_lcore(), 3);
+	assert_int_equal(hm_lcore_id(), 3);
+	assert_int_equal(hm_socket_id(), 1);
+	b = (struct by_id){ .want = 0 };
+	pthread_create(&t, NULL, by_id_thread, &b);
+	pthread_join(t, NULL);
+	assert_int_equal(b.got, 0);
+	assert_int_equal(b.node, 0);
+	hm_thread_unregister(); /* the main lcore stays */
+	assert_int_equal(hm_lcore_id(), 3);
+	/* a thread that is not the main lcore's cannot move it */
+	assert_int_equal(hm_cleanup(), 0);
+	assert_int_equal(init_topo("nodes=1;2M=4;lcores=0-2"), 0);
+	assert_int_equal(hm_lcore_id(), 0);
+	assert_int_equal(hm_cleanup(), 0);
+}
+
+static void *
+set_main_thread(void *arg)
+{
+	int *rc = arg;
+
+	rc[0] = hm_lcore_set_main(2);      /* not registered: not the main thread */
+	rc[1] = hm_thread_register_id(1);
+	rc[2] = hm_lcore_set_main(2);      /* registered, still not the main one */
+	hm_thread_unregister();
+	return NULL;
+}
+
+static void
+test_lcore_set_main_only_from_main(void **state)
+{
+	int rc[3];
+	pthread_t t;
+	(void)state;
+
+	hm_test_quiet_log();
+	assert_int_equal(init_topo("nodes=1;2M=4;lcores=0-2"), 0);
+	pthread_create(&t, NULL, set_main_thread, rc);
+	pthread_join(t, NULL);
+	assert_int_equal(rc[0], -EPERM);
+	assert_int_equal(rc[1], 1);
+	assert_int_equal(rc[2], -EPERM);
+	assert_int_equal(hm_get_main_lcore(), 0);
+	assert_int_equal(hm_cleanup(), 0);
+}
+
 int
 main(void)
 {
@@ -149,6 +250,8 @@ main(void)
 		cmocka_unit_test(test_lcore_invalid_args),
 		cmocka_unit_test(test_lcore_registration),
 		cmocka_unit_test(test_lcore_default_topology_and_reinit),
+		cmocka_unit_test(test_lcore_register_id_and_set_main),
+		cmocka_unit_test(test_lcore_set_main_only_from_main),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

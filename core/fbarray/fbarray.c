@@ -699,6 +699,11 @@ hm_fbarray_detach(struct hm_fbarray *arr)
 {
 	struct area *a;
 
+	/* what destroy leaves (or a header never initialised) maps nothing of
+	 * this process: ENOENT, as DPDK says for a second destroy */
+	if (arr != NULL && arr->data == NULL)
+		return hm_fail(ENOENT, "fbarray detach: fbarray %p maps nothing (destroyed or "
+			       "never initialised)", (const void *)arr);
 	if (!hdr_valid(arr))
 		return fail_hdr(arr, "fbarray detach");
 	pthread_mutex_lock(&area_lock);
@@ -723,6 +728,11 @@ hm_fbarray_destroy(struct hm_fbarray *arr)
 	struct area *a;
 	int rc;
 
+	/* what destroy leaves (or a header never initialised) maps nothing of
+	 * this process: ENOENT, as DPDK says for a second destroy */
+	if (arr != NULL && arr->data == NULL)
+		return hm_fail(ENOENT, "fbarray destroy: fbarray %p maps nothing (destroyed or "
+			       "never initialised)", (const void *)arr);
 	if (!hdr_valid(arr))
 		return fail_hdr(arr, "fbarray destroy");
 	pthread_mutex_lock(&area_lock);

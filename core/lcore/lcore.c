@@ -181,6 +181,64 @@ hm_thread_register(void)
 		       "the topology)", hm_lcore_count());
 }
 
+int
+hm_thread_register_id(unsigned int lcore_id)
+{
+	uint8_t exp = 0;
+
+	if (hm_lcore__gen == 0)
+		return hm_fail(ENODEV, "hugemem is not initialised");
+	if (lcore_id >= lc.n_lcores || lc.node[lcore_id] < 0)
+		return hm_fail(EINVAL, "lcore %u does not exist (topology has %u lcores)",
+			       lcore_id, lc.n_lcores);
+	if (self_id() != HM_LCORE_ID_ANY)
+		return hm_fail(EALREADY, "this thread already is lcore %u", hm_lcore__self.id);
+	hm_spinlock_lock(&reg_lock);
+	if (!__atomic_compare_exchange_n(&lc.taken[lcore_id], &exp, 1, 0, __ATOMIC_ACQ_REL,
+					 __ATOMIC_RELAXED)) {
+		hm_spinlock_unlock(&reg_lock);
+		return hm_fail(EBUSY, "lcore %u is held by another thread", lcore_id);
+	}
+	hm_lcore__self.gen = hm_lcore__gen;
+	hm_lcore__self.id = lcore_id;
+	hm_spinlock_unlock(&reg_lock);
+	return (int)lcore_id;
+}
+
+int
+hm_lcore_set_main(unsigned int lcore_id)
+{
+	unsigned int self = self_id();
+	uint8_t exp = 0;
+
+	if (hm_lcore__gen == 0)
+		return hm_fail(ENODEV, "hugemem is not initialised");
+	if (lcore_id >= lc.n_lcores || lc.node[lcore_id] < 0)
+		return hm_fail(EINVAL, "lcore %u does not exist (topology has %u lcores)",
+			       lcore_id, lc.n_lcores);
+	if (self != lc.main_lcore)
+		return hm_fail(EPERM, "only the main lcore's thread can move the main lcore");
+	if (lcore_id == self)
+		return 0;
+	if (__atomic_load_n(&lc.taken[lcore_id], __ATOMIC_ACQUIRE))
+		return hm_fail(EBUSY, "lcore %u is held by another thread", lcore_id);
+	/* the old id's per-lcore state (malloc cache) goes back before it is free;
+	 * only this thread fills that cache, so it stays empty until the swap */
+	if (release_hook != NULL)
+		release_hook(self);
+	hm_spinlock_lock(&reg_lock);
+	if (!__atomic_compare_exchange_n(&lc.taken[lcore_id], &exp, 1, 0, __ATOMIC_ACQ_REL,
+					 __ATOMIC_RELAXED)) {
+		hm_spinlock_unlock(&reg_lock);
+		return hm_fail(EBUSY, "lcore %u is held by another thread", lcore_id);
+	}
+	hm_lcore__self.id = lcore_id;
+	lc.main_lcore = lcore_id;
+	__atomic_store_n(&lc.taken[self], 0, __ATOMIC_RELEASE);
+	hm_spinlock_unlock(&reg_lock);
+	return 0;
+}
+
 void
 hm_thread_unregister(void)
 {

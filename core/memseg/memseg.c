@@ -44,18 +44,27 @@ static struct {
 _Thread_local unsigned int memseg_rd_depth; /* see memseg_in_walk() */
 #define rd_depth memseg_rd_depth
 
-static void
-hp_read_lock(struct hm_mem_config *m)
+void
+memseg_read_lock(struct hm_mem_config *m)
 {
 	if (rd_depth++ == 0)
 		hm_rwlock_read_lock(&m->memory_hotplug_lock);
 }
 
-static void
-hp_read_unlock(struct hm_mem_config *m)
+void
+memseg_read_unlock(struct hm_mem_config *m)
 {
 	if (--rd_depth == 0)
 		hm_rwlock_read_unlock(&m->memory_hotplug_lock);
+}
+
+#define hp_read_lock memseg_read_lock
+#define hp_read_unlock memseg_read_unlock
+
+struct hm_mem_config *
+memseg_mcfg(void)
+{
+	return st.mcfg;
 }
 
 
@@ -64,7 +73,7 @@ memseg_write_lock(void)
 {
 	if (rd_depth != 0)
 		return hm_fail(EDEADLK, "pages cannot be mapped or unmapped from inside a "
-			       "memseg walk callback");
+			       "memseg walk, memory event or alloc validator callback");
 	hm_rwlock_write_lock(&st.mcfg->memory_hotplug_lock);
 	return 0;
 }
@@ -100,11 +109,7 @@ min_u64(uint64_t a, uint64_t b)
 	return a < b ? a : b;
 }
 
-static inline struct hm_memseg *
-seg_at(const struct hm_memseg_list *msl, unsigned int idx)
-{
-	return (struct hm_memseg *)msl->memseg_arr.data + idx;
-}
+#define seg_at memseg_seg_at
 
 /* ---------------------------------------------------------------- lists */
 
@@ -131,6 +136,7 @@ create_list(struct hm_mem_config *mcfg, uint64_t page_sz, int node, unsigned int
 	msl->len = page_sz * n_segs;
 	msl->socket_id = node;
 	msl->version = 0;
+	msl->heap = 1;
 	mcfg->n_lists++;
 	return 0;
 }
@@ -312,6 +318,10 @@ alloc_locked(struct hm_memseg *ms[], unsigned int n, uint64_t page_sz, int socke
 			n = (unsigned int)(room / page_sz);
 		}
 	}
+	if (mem_alloc_validate(socket, (uint64_t)mcfg->mapped_bytes[socket] +
+				       (uint64_t)n * page_sz) < 0)
+		return hm_fail(ENOMEM, "an alloc validator refused %u more page(s) on node %d",
+			       n, socket);
 	for (unsigned int li = 0; li < mcfg->n_lists; li++) {
 		struct hm_memseg_list *msl = &mcfg->memsegs[li];
 		unsigned int want = n, done = 0;
@@ -353,6 +363,7 @@ alloc_locked(struct hm_memseg *ms[], unsigned int n, uint64_t page_sz, int socke
 		for (unsigned int k = 0; k < done; k++)
 			ms[k] = seg_at(msl, (unsigned int)idx + k);
 		bump_versions(msl);
+		mem_event_notify(HM_MEM_EVENT_ALLOC, ms[0]->addr, (size_t)done * page_sz);
 		return (int)done;
 	}
 	return hm_fail(ENOSPC, "no memseg list of %" PRIu64 "-byte pages on node %d has %u free "
@@ -467,6 +478,17 @@ hm_memseg_free_pages(struct hm_memseg *ms[], unsigned int n)
 				     (void *)sorted[i]);
 			goto out;
 		}
+	/* subscribers hear of every VA-contiguous run before any page goes */
+	for (unsigned int i = 0, run = 1; i < n; i += run) {
+		const struct hm_memseg *m0 = (const struct hm_memseg *)sorted[i];
+
+		for (run = 1; i + run < n; run++) {
+			const struct hm_memseg *m = (const struct hm_memseg *)sorted[i + run];
+			if ((const char *)m->addr != (const char *)m0->addr + run * m0->len)
+				break;
+		}
+		mem_event_notify(HM_MEM_EVENT_FREE, m0->addr, (size_t)run * m0->len);
+	}
 	for (unsigned int i = 0; i < n; i++) {
 		struct hm_memseg_list *msl = NULL;
 		int idx = locate((struct hm_memseg *)sorted[i], &msl);
@@ -666,6 +688,7 @@ memseg_fini(void)
 	pthread_rwlock_unlock(&st.idx_lock);
 	st.mcfg = NULL;
 	st.be = NULL;
+	mem_event_fini();
 }
 
 /* ---------------------------------------------------------------- lookups */
@@ -876,69 +899,6 @@ hm_memseg_is_iova_contig(const struct hm_memseg_list *msl, const void *start, si
 	return run_iova_contig(msl, first, last - first + 1);
 }
 
-/* ---------------------------------------------------------------- walks */
-
-static int
-walk(hm_memseg_list_walk_t lfn, hm_memseg_walk_t sfn, hm_memseg_contig_walk_t cfn, void *arg)
-{
-	struct hm_mem_config *mcfg = st.mcfg;
-	int ret = 0;
-
-	if (mcfg == NULL)
-		return hm_fail(ENODEV, "hugemem is not initialised");
-	hp_read_lock(mcfg);
-	for (unsigned int i = 0; i < mcfg->n_lists && ret == 0; i++) {
-		struct hm_memseg_list *msl = &mcfg->memsegs[i];
-		struct hm_fbarray *arr = &msl->memseg_arr;
-		int idx = 0;
-
-		if (msl->len == 0)
-			continue;
-		if (lfn != NULL) {
-			ret = lfn(msl, arg);
-			continue;
-		}
-		while (ret == 0 && (unsigned int)idx < arr->len &&
-		       (idx = hm_fbarray_find_next_used(arr, (unsigned int)idx)) >= 0) {
-			int n = hm_fbarray_find_contig_used(arr, (unsigned int)idx);
-			if (cfn != NULL) {
-				ret = cfn(msl, seg_at(msl, (unsigned int)idx),
-					  (size_t)n * msl->page_sz, arg);
-			} else {
-				for (int k = 0; k < n && ret == 0; k++)
-					ret = sfn(msl, seg_at(msl, (unsigned int)(idx + k)), arg);
-			}
-			idx += n;
-		}
-	}
-	hp_read_unlock(mcfg);
-	return ret;
-}
-
-int
-hm_memseg_list_walk(hm_memseg_list_walk_t fn, void *arg)
-{
-	if (fn == NULL)
-		return hm_fail(EINVAL, "memseg_list_walk: NULL callback");
-	return walk(fn, NULL, NULL, arg);
-}
-
-int
-hm_memseg_walk(hm_memseg_walk_t fn, void *arg)
-{
-	if (fn == NULL)
-		return hm_fail(EINVAL, "memseg_walk: NULL callback");
-	return walk(NULL, fn, NULL, arg);
-}
-
-int
-hm_memseg_contig_walk(hm_memseg_contig_walk_t fn, void *arg)
-{
-	if (fn == NULL)
-		return hm_fail(EINVAL, "memseg_contig_walk: NULL callback");
-	return walk(NULL, NULL, fn, arg);
-}
-
 /* ---------------------------------------------------------------- state */
 
 unsigned int
@@ -961,9 +921,10 @@ memseg_list_at(unsigned int idx)
 	return &st.mcfg->memsegs[idx];
 }
 
-int
-memseg_external_add(void *va, uint64_t len, uint64_t page_sz, const hm_iova_t *iova,
-		    int socket_id)
+/* pre: write lock held. */
+static int
+ext_add(void *va, uint64_t len, uint64_t page_sz, const hm_iova_t *iova, int socket_id,
+	bool heap)
 {
 	struct hm_mem_config *mcfg = st.mcfg;
 	uintptr_t a = (uintptr_t)va;
@@ -1012,11 +973,24 @@ memseg_external_add(void *va, uint64_t len, uint64_t page_sz, const hm_iova_t *i
 	msl->len = len;
 	msl->socket_id = socket_id;
 	msl->external = 1;
+	msl->heap = heap;
 	if (slot == mcfg->n_lists)
 		mcfg->n_lists++;
 	bump_versions(msl);
 	rc = (int)slot;
 out:
+	return rc;
+}
+
+int
+memseg_external_add(void *va, uint64_t len, uint64_t page_sz, const hm_iova_t *iova,
+		    int socket_id)
+{
+	int rc = ext_add(va, len, page_sz, iova, socket_id, true);
+
+	/* a heap got memory: subscribers hear of it as of pages a heap maps */
+	if (rc >= 0)
+		mem_event_notify(HM_MEM_EVENT_ALLOC, va, len);
 	return rc;
 }
 
@@ -1027,11 +1001,115 @@ memseg_external_remove(unsigned int idx)
 
 	if (msl == NULL || !msl->external)
 		return;
+	if (msl->heap)
+		mem_event_notify(HM_MEM_EVENT_FREE, msl->base_va, msl->len);
 	hm_fbarray_destroy(&msl->memseg_arr);
 	memset(msl, 0, sizeof(*msl));
 	while (st.mcfg->n_lists > 0 && st.mcfg->memsegs[st.mcfg->n_lists - 1].len == 0)
 		st.mcfg->n_lists--;
 	__atomic_fetch_add(&st.mcfg->mem_version, 1, __ATOMIC_RELEASE);
+}
+
+/* ---------------------------------------------------------------- extmem */
+
+static bool
+extmem_args_ok(const void *va, size_t len, size_t page_sz)
+{
+	return va != NULL && len != 0 && HM_IS_POWER_OF_2(page_sz) && page_sz >= 4096 &&
+	       ((uintptr_t)va & (page_sz - 1)) == 0 && (len & (page_sz - 1)) == 0 &&
+	       len / page_sz <= INT32_MAX && len <= (1ULL << 46);
+}
+
+int
+hm_extmem_register(void *va, size_t len, const hm_iova_t iova[], unsigned int n_pages,
+		   size_t page_sz)
+{
+	struct hm_mem_config *mcfg = st.mcfg;
+	int rc;
+
+	if (mcfg == NULL)
+		return hm_fail(ENODEV, "hugemem is not initialised");
+	if (!extmem_args_ok(va, len, page_sz) || (iova != NULL && n_pages != len / page_sz))
+		return hm_fail(EINVAL, "extmem register: va and len must be aligned to page_sz (a "
+			       "power of two >= 4K) and the IOVA table must have len/page_sz "
+			       "entries");
+	rc = memseg_write_lock();
+	if (rc < 0)
+		return rc;
+	if (mcfg->next_ext_socket > INT32_MAX) {
+		rc = hm_fail(ENOSPC, "extmem register: no socket id left");
+	} else {
+		rc = ext_add(va, len, page_sz, iova, (int)mcfg->next_ext_socket, false);
+		if (rc >= 0) {
+			mcfg->next_ext_socket++;
+			rc = 0;
+		}
+	}
+	memseg_write_unlock();
+	return rc;
+}
+
+/* The extmem (heap == 0) list that is exactly [va, va+len), or NULL. pre: a lock. */
+static struct hm_memseg_list *
+extmem_find(const void *va, size_t len)
+{
+	for (unsigned int i = 0; i < st.mcfg->n_lists; i++) {
+		struct hm_memseg_list *msl = &st.mcfg->memsegs[i];
+		if (msl->len != 0 && msl->external && !msl->heap && msl->base_va == va &&
+		    msl->len == len)
+			return msl;
+	}
+	return NULL;
+}
+
+int
+hm_extmem_unregister(void *va, size_t len)
+{
+	struct hm_memseg_list *msl;
+	int rc;
+
+	if (st.mcfg == NULL)
+		return hm_fail(ENODEV, "hugemem is not initialised");
+	if (va == NULL || len == 0)
+		return hm_fail(EINVAL, "extmem unregister: NULL va or zero length");
+	rc = memseg_write_lock();
+	if (rc < 0)
+		return rc;
+	msl = extmem_find(va, len);
+	if (msl == NULL)
+		rc = hm_fail(ENOENT, "extmem unregister: %p (+%zu) is not registered", va, len);
+	else
+		memseg_external_remove((unsigned int)(msl - st.mcfg->memsegs));
+	memseg_write_unlock();
+	return rc;
+}
+
+static int
+extmem_sync(void *va, size_t len, const char *what)
+{
+	int rc = 0;
+
+	if (st.mcfg == NULL)
+		return hm_fail(ENODEV, "hugemem is not initialised");
+	if (va == NULL || len == 0)
+		return hm_fail(EINVAL, "extmem %s: NULL va or zero length", what);
+	hp_read_lock(st.mcfg);
+	if (extmem_find(va, len) == NULL)
+		rc = hm_fail(ENOENT, "extmem %s: %p (+%zu) is not registered", what, va, len);
+	hp_read_unlock(st.mcfg);
+	return rc;
+}
+
+int
+hm_extmem_attach(void *va, size_t len)
+{
+	return extmem_sync(va, len, "attach");
+}
+
+int
+hm_extmem_detach(void *va, size_t len)
+{
+	return extmem_sync(va, len, "detach");
 }
 
 int64_t
@@ -1050,119 +1128,4 @@ hm_memseg_iova_is_va(void)
 	if (st.mcfg == NULL)
 		return hm_fail(ENODEV, "hugemem is not initialised");
 	return st.mcfg->iova_va != 0;
-}
-
-void
-hm_memseg_dump(FILE *f)
-{
-	struct hm_mem_config *mcfg = st.mcfg;
-	char b[32];
-
-	if (f == NULL)
-		return;
-	if (mcfg == NULL) {
-		fprintf(f, "memseg: not initialised\n");
-		return;
-	}
-	hp_read_lock(mcfg);
-	fprintf(f, "memseg lists: %u (iova mode %s%s)\n", hm_memseg_list_count(),
-		mcfg->iova_va ? "va" : "pa", mcfg->legacy_mem ? ", legacy" : "");
-	for (unsigned int i = 0; i < mcfg->n_lists; i++) {
-		struct hm_memseg_list *msl = &mcfg->memsegs[i];
-		struct hm_fbarray *arr = &msl->memseg_arr;
-
-		if (msl->len == 0)
-			continue;
-		fprintf(f, "  list %u %s%s: page %s node %d va %p-%p slots %u used %u version %u\n", i,
-			arr->name, msl->external ? " (external)" : "",
-			hm_size_str(msl->page_sz, b, sizeof(b)), msl->socket_id,
-			msl->base_va, (void *)((char *)msl->base_va + msl->len), arr->len,
-			arr->count, msl->version);
-		int idx = 0;
-		while ((unsigned int)idx < arr->len &&
-		       (idx = hm_fbarray_find_next_used(arr, (unsigned int)idx)) >= 0) {
-			int n = hm_fbarray_find_contig_used(arr, (unsigned int)idx);
-			for (int k = 0; k < n; k++) {
-				const struct hm_memseg *ms = seg_at(msl, (unsigned int)(idx + k));
-				fprintf(f, "    seg %u va %p iova 0x%" PRIx64 " node %d%s%s\n",
-					idx + k, ms->addr, ms->iova, ms->socket_id,
-					ms->flags & HM_MEMSEG_FLAG_DO_NOT_FREE ? " do-not-free" : "",
-					ms->flags & HM_MEMSEG_FLAG_DIRTY ? " dirty" : "");
-			}
-			idx += n;
-		}
-	}
-	for (unsigned int n = 0; n < mcfg->n_nodes; n++)
-		fprintf(f, "  node %u: %s mapped\n", n,
-			hm_size_str((uint64_t)mcfg->mapped_bytes[n], b, sizeof(b)));
-	hp_read_unlock(mcfg);
-}
-
-static bool
-all_zero(const void *p, size_t n)
-{
-	const unsigned char *c = p;
-	for (size_t i = 0; i < n; i++)
-		if (c[i] != 0)
-			return false;
-	return true;
-}
-
-int
-hm_memseg_check(const char **reason)
-{
-	struct hm_mem_config *mcfg = st.mcfg;
-	int64_t mapped[HM_MAX_NUMA_NODES] = { 0 };
-	const char *why = NULL;
-
-	if (mcfg == NULL)
-		return hm_fail(ENODEV, "hugemem is not initialised");
-	hp_read_lock(mcfg);
-	for (unsigned int i = 0; i < mcfg->n_lists && why == NULL; i++) {
-		struct hm_memseg_list *msl = &mcfg->memsegs[i];
-
-		if (msl->len == 0)
-			continue;
-		if (hm_fbarray_check(&msl->memseg_arr, &why) < 0)
-			break;
-		if (msl->memseg_arr.elt_sz != sizeof(struct hm_memseg) ||
-		    msl->len != msl->page_sz * msl->memseg_arr.len ||
-		    ((uintptr_t)msl->base_va & (msl->page_sz - 1)) != 0 ||
-		    (!msl->external && (msl->socket_id < 0 ||
-					(unsigned int)msl->socket_id >= mcfg->n_nodes))) {
-			why = "list header inconsistent (elt_sz, len, alignment or node)";
-			break;
-		}
-		for (unsigned int k = 0; k < msl->memseg_arr.len && why == NULL; k++) {
-			const struct hm_memseg *ms = seg_at(msl, k);
-			int used = hm_fbarray_is_used(&msl->memseg_arr, k);
-			if (!used) {
-				if (!all_zero(ms, sizeof(*ms)))
-					why = "free slot has a non-zero memseg";
-				continue;
-			}
-			if (ms->addr != (char *)msl->base_va + (uint64_t)k * msl->page_sz)
-				why = "used memseg: addr != base_va + idx*page_sz";
-			else if (ms->len != msl->page_sz || ms->page_sz != msl->page_sz)
-				why = "used memseg: len or page_sz differ from the list's";
-			else if (ms->socket_id != msl->socket_id)
-				why = "used memseg: node differs from the list's";
-			else if (ms->iova == HM_BAD_IOVA && !msl->external)
-				why = "used memseg: bad IOVA";
-			else if (mcfg->iova_va && ms->iova != (hm_iova_t)(uintptr_t)ms->addr)
-				why = "used memseg: IOVA != VA in IOVA-as-VA mode";
-			if (!msl->external)
-				mapped[msl->socket_id] += (int64_t)ms->len;
-		}
-	}
-	for (unsigned int n = 0; n < mcfg->n_nodes && why == NULL; n++)
-		if (mapped[n] != mcfg->mapped_bytes[n])
-			why = "per-node mapped bytes != sum of used pages";
-	hp_read_unlock(mcfg);
-	if (why != NULL) {
-		if (reason != NULL)
-			*reason = why;
-		return hm_fail(EFAULT, "memseg is corrupt: %s", why);
-	}
-	return 0;
 }

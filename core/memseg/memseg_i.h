@@ -77,6 +77,32 @@ memseg_in_walk(void)
 HM_INTERNAL int memseg_write_lock(void);
 HM_INTERNAL void memseg_write_unlock(void);
 
+/* The hotplug read lock, nesting per thread (walks, dump, validators). */
+HM_INTERNAL void memseg_read_lock(struct hm_mem_config *m);
+HM_INTERNAL void memseg_read_unlock(struct hm_mem_config *m);
+/* The config memseg works on (set before mcfg_set() makes it public), or NULL. */
+HM_INTERNAL struct hm_mem_config *memseg_mcfg(void);
+
+/* Slot @p idx of @p msl (used or free). */
+static inline struct hm_memseg *
+memseg_seg_at(const struct hm_memseg_list *msl, unsigned int idx)
+{
+	return (struct hm_memseg *)msl->memseg_arr.data + idx;
+}
+
+/* ---- memory events and alloc validators (mem_event.c) ---- */
+
+/* Callbacks and validators run as if inside a walk (memseg_rd_depth raised):
+ * they hold the write lock already, so reads take no lock, and mapping memory
+ * or allocating from a heap fails with -EDEADLK instead of waiting on itself. */
+/* Tell every event callback. pre: hotplug write lock held. */
+HM_INTERNAL void mem_event_notify(enum hm_mem_event ev, const void *addr, size_t len);
+/* Ask the validators of @p socket whether its mapped bytes may become @p new_len.
+ * @return 0 or -1 (refused). pre: hotplug write lock held. */
+HM_INTERNAL int mem_alloc_validate(int socket, uint64_t new_len);
+/* Forget every callback and validator (hm_cleanup). */
+HM_INTERNAL void mem_event_fini(void);
+
 /* Unmap every page (DO_NOT_FREE included), destroy lists, release VA. */
 HM_INTERNAL void memseg_fini(void);
 

@@ -319,15 +319,15 @@ zone_alloc(size_t req, int socket, unsigned int flags, unsigned int align, unsig
 	   size_t *len_out)
 {
 	bool contig = (flags & HM_MEMZONE_IOVA_CONTIG) != 0;
+	struct hm_malloc_socket_stats stats;
 	void *p;
 
+	/* a socket with no heap has no memory: ENOMEM, as DPDK (the arguments
+	 * themselves were valid; a negative id other than ANY was refused before) */
+	if (socket != HM_SOCKET_ID_ANY && hm_malloc_get_socket_stats(socket, &stats) < 0)
+		return hm_fail_ptr(ENOMEM, "memzone: socket %d is neither a node nor an "
+				   "external heap", socket);
 	if (req == 0) {
-		struct hm_malloc_socket_stats stats;
-		/* malloc_alloc_biggest skips unknown sockets silently: say EINVAL
-		 * as malloc_alloc_ex does */
-		if (socket != HM_SOCKET_ID_ANY && hm_malloc_get_socket_stats(socket, &stats) < 0)
-			return hm_fail_ptr(EINVAL, "memzone: socket %d is neither a node nor an "
-					   "external heap", socket);
 		p = malloc_alloc_biggest(MZ_TYPE, socket, flags & ~HM_MEMZONE_IOVA_CONTIG, align,
 					 contig, len_out);
 	} else {

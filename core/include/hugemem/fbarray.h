@@ -70,13 +70,15 @@ int hm_fbarray_attach(struct hm_fbarray *arr, const char *dir);
 
 /**
  * Unmap an attached or initialised array in this process; the file stays.
- * @return 0; -EINVAL (NULL or bad header), -ENOENT (not mapped by this process).
+ * @return 0; -EINVAL (NULL or bad header), -ENOENT (not mapped by this process,
+ *   data NULL included: a destroyed or zeroed header).
  */
 int hm_fbarray_detach(struct hm_fbarray *arr);
 
 /**
  * Unmap, delete the file and zero the header.
- * @return 0; -EINVAL, -ENOENT (not mapped by this process), -EBUSY (another
+ * @return 0; -EINVAL (NULL, bad geometry), -ENOENT (not mapped by this process,
+ *   e.g. destroyed already: the header is zeroed), -EBUSY (another
  *   process still has it attached; nothing changes).
  */
 int hm_fbarray_destroy(struct hm_fbarray *arr);

@@ -51,6 +51,20 @@ int hm_lcore_is_enabled(unsigned int lcore_id);
  *   -ENOSPC (every lcore is taken), -ENODEV (not initialised).
  */
 int hm_thread_register(void);
+/**
+ * Give the calling thread lcore @p lcore_id (worker threads of an EAL that
+ * assigns ids itself, as DPDK's -l does).
+ * @return lcore_id; -EALREADY (the thread has an id: nothing changes), -EBUSY
+ *   (another thread holds that id), -EINVAL (no such lcore), -ENODEV.
+ */
+int hm_thread_register_id(unsigned int lcore_id);
+/**
+ * Make @p lcore_id the main lcore: the calling thread, which must be the main
+ * lcore's, takes that id and gives its old one up (its malloc cache is flushed).
+ * @return 0; -EPERM (caller is not the main lcore's thread), -EBUSY (another
+ *   thread holds @p lcore_id), -EINVAL (no such lcore), -ENODEV.
+ */
+int hm_lcore_set_main(unsigned int lcore_id);
 /** Release the calling thread's lcore id; no-op for threads that have none and for the main lcore. */
 void hm_thread_unregister(void);
 

@@ -94,7 +94,7 @@ uint32_t hm_mempool_calc_obj_size(uint32_t elt_size, uint32_t flags, struct hm_m
  * Its ops are HM_MEMPOOL_DEFAULT_OPS (or ring_sp_* / ring_*_sc by SP_PUT / SC_GET).
  * @return the pool, or NULL with hm_errno ENODEV (not initialised), EINVAL (NULL
  *   or empty name, n 0 or >= 2^30, elt_size 0 or too big, cache_size too big,
- *   unknown flags, bad socket), ENAMETOOLONG (name over 25 characters), EEXIST,
+ *   unknown flags, negative socket other than ANY); ENOMEM (no memory, a socket with no heap included), ENAMETOOLONG (name over 25 characters), EEXIST,
  *   ENOMEM, ENOSPC (memzone table full).
  */
 struct hm_mempool *hm_mempool_create_empty(const char *name, unsigned int n, unsigned int elt_size,

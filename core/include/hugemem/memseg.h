@@ -38,7 +38,11 @@ extern "C" {
 #define HM_MEMSEG_FLAG_DIRTY (1u << 1)       /* may hold old data: not zeroed */
 #define HM_MEMSEG_FLAG_HEAP (1u << 2)        /* owned by a malloc heap */
 
-/** One mapped page. 48 bytes. */
+/**
+ * One mapped page. 56 bytes; the first 48 have the names' meanings, types and
+ * offsets of DPDK 22.11's struct rte_memseg (page_sz is its hugepage_sz), so the
+ * DPDK layer (core/dpdk) hands these out as they are.
+ */
 struct hm_memseg {
 	hm_iova_t iova;      /* device address of addr; valid when used */
 	union {
@@ -48,21 +52,27 @@ struct hm_memseg {
 	uint64_t len;        /* bytes; == page_sz when used, 0 when free */
 	uint64_t page_sz;    /* bytes */
 	int32_t socket_id;   /* node the page is on */
+	uint32_t nchannel;   /* memory channels (DPDK's field); 0: unknown */
+	uint32_t nrank;      /* memory ranks (DPDK's field); 0: unknown */
 	uint32_t flags;      /* HM_MEMSEG_FLAG_* */
 	uint64_t handle;     /* backend's page identity (opaque) */
 };
 
-/** One list: a VA range of `len` bytes cut into page_sz slots. */
+/**
+ * One list: a VA range of `len` bytes cut into page_sz slots. Field names,
+ * types and offsets are DPDK 22.11's struct rte_memseg_list.
+ */
 struct hm_memseg_list {
 	union {
 		void *base_va;
 		uint64_t base_va_64;
 	};
 	uint64_t page_sz;     /* bytes */
-	uint64_t len;         /* VA bytes == page_sz * memseg_arr.len */
 	int32_t socket_id;    /* node of every page in the list (external: the heap's id) */
 	volatile uint32_t version; /* bumped on every page alloc / free in this list */
-	uint32_t external;    /* 1: user memory added to an external heap (not ours to unmap) */
+	uint64_t len;         /* VA bytes == page_sz * memseg_arr.len */
+	uint32_t external;    /* 1: user memory (not ours to unmap) */
+	uint32_t heap;        /* 1: a malloc heap owns the memory (0: hm_extmem_register) */
 	struct hm_fbarray memseg_arr; /* of struct hm_memseg */
 };
 
@@ -152,6 +162,76 @@ int hm_memseg_list_walk(hm_memseg_list_walk_t fn, void *arg);
 int hm_memseg_walk(hm_memseg_walk_t fn, void *arg);
 /** Every maximal run of VA-contiguous mapped pages within a list. Same returns. */
 int hm_memseg_contig_walk(hm_memseg_contig_walk_t fn, void *arg);
+
+/* The same walks without the memory hotplug lock, for memory event callbacks
+ * and alloc validators (which run with the lock held for writing, where the
+ * locked walks fail with -EDEADLK), or while no thread can map or unmap pages. */
+int hm_memseg_list_walk_thread_unsafe(hm_memseg_list_walk_t fn, void *arg);
+int hm_memseg_walk_thread_unsafe(hm_memseg_walk_t fn, void *arg);
+int hm_memseg_contig_walk_thread_unsafe(hm_memseg_contig_walk_t fn, void *arg);
+
+/* ---- memory events and alloc validators (DPDK's rte_mem_event_callback_*,
+ * rte_mem_alloc_validator_*). Process-local; hm_cleanup forgets them. Not in
+ * legacy mode (-ENOTSUP: pages never change there). Callbacks run with the
+ * memory hotplug lock held for writing: they may call the thread_unsafe walks
+ * and lookups; mapping memory or a locked walk from them fails with -EDEADLK. ---- */
+
+#define HM_MEM_EVENT_NAME_LEN 64 /* names are at most 63 characters */
+
+enum hm_mem_event {
+	HM_MEM_EVENT_ALLOC = 0, /* [addr, addr+len) was just mapped */
+	HM_MEM_EVENT_FREE,      /* [addr, addr+len) is about to be unmapped */
+};
+typedef void (*hm_mem_event_fn)(enum hm_mem_event ev, const void *addr, size_t len,
+				void *arg);
+/**
+ * Run @p fn on every page mapping (one call per VA-contiguous run of pages that
+ * a heap maps or hm_memseg_alloc_pages returns, and for memory added to an
+ * external heap) and before every unmapping.
+ * @return 0; -EINVAL (NULL name or fn, empty name), -ENAMETOOLONG, -EEXIST (same
+ *   name and arg registered), -ENOTSUP (legacy mode), -ENOMEM, -ENODEV.
+ */
+int hm_mem_event_callback_register(const char *name, hm_mem_event_fn fn, void *arg);
+/** @return 0; -EINVAL (NULL name), -ENOENT (no such name and arg), -ENOTSUP, -ENODEV. */
+int hm_mem_event_callback_unregister(const char *name, void *arg);
+
+/** Return 0 to let the mapping go on, -1 to refuse it (the allocation fails with ENOMEM). */
+typedef int (*hm_mem_alloc_validator_fn)(int socket_id, size_t cur_limit, size_t new_len);
+/**
+ * Before pages are mapped on node @p socket_id, when the node's mapped bytes
+ * after the mapping (@p new_len) would reach @p limit, ask @p fn.
+ * @return 0; -EINVAL (NULL name or fn, empty name, socket not a node),
+ *   -ENAMETOOLONG, -EEXIST (name already watches that node), -ENOTSUP, -ENOMEM, -ENODEV.
+ */
+int hm_mem_alloc_validator_register(const char *name, hm_mem_alloc_validator_fn fn,
+				    int socket_id, size_t limit);
+/** @return 0; -EINVAL, -ENOENT (no such name on that node), -ENOTSUP, -ENODEV. */
+int hm_mem_alloc_validator_unregister(const char *name, int socket_id);
+
+/* ---- external memory outside any heap (DPDK's rte_extmem_*) ---- */
+
+/**
+ * Make user memory [va, va+len) known (lookups, walks, virt2iova) without giving
+ * it to a heap: an external list with heap == 0 and a socket id of its own.
+ * @p iova: NULL (no IOVAs: HM_BAD_IOVA) or @p n_pages == len/page_sz entries.
+ * pre: va and len aligned to page_sz, a power of two >= 4 KiB.
+ * @return 0; -EINVAL, -EEXIST (overlaps known memory), -ENOSPC (no list slot), -ENODEV.
+ */
+int hm_extmem_register(void *va, size_t len, const hm_iova_t iova[], unsigned int n_pages,
+		       size_t page_sz);
+/**
+ * Forget memory registered with hm_extmem_register (same va and len).
+ * @return 0; -EINVAL (NULL va, len 0), -ENOENT (no such region), -ENODEV.
+ */
+int hm_extmem_unregister(void *va, size_t len);
+/**
+ * Make registered memory usable in this process. Every process of a hugemem
+ * instance sees every list today, so this checks the region is registered.
+ * @return 0; -EINVAL, -ENOENT, -ENODEV.
+ */
+int hm_extmem_attach(void *va, size_t len);
+/** The counterpart of hm_extmem_attach. @return 0; -EINVAL, -ENOENT, -ENODEV. */
+int hm_extmem_detach(void *va, size_t len);
 
 /* ---- state ---- */
 

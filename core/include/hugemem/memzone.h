@@ -4,8 +4,9 @@
  * a name), visible to every process through the shared descriptor table.
  *
  * Reserve checks run in DPDK's order (table full -> ENOSPC, name too long ->
- * ENAMETOOLONG, duplicate -> EEXIST, bad alignment / length / bound / socket /
- * flags -> EINVAL, no memory -> ENOMEM); lookup and the duplicate check are O(1)
+ * ENAMETOOLONG, duplicate -> EEXIST, bad alignment / length / bound / flags /
+ * negative socket other than ANY -> EINVAL, no memory, a socket with no heap
+ * included -> ENOMEM); lookup and the duplicate check are O(1)
  * through a hash index instead of DPDK's linear scan. Pointer functions return
  * NULL and set hm_errno.
  */

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Memseg walks (locked and thread_unsafe), the dump and the validator: readers
+ * of the lists that memseg.c maintains. The locked forms hold the memory hotplug
+ * read lock for the whole walk; the thread_unsafe forms take nothing and are
+ * meant for memory event callbacks (which run under the write lock) and for
+ * code that knows no page can be mapped or unmapped meanwhile.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "memseg_i.h"
+
+#define seg_at memseg_seg_at
+
+/* ---------------------------------------------------------------- walks */
+
+static int
+walk(hm_memseg_list_walk_t lfn, hm_memseg_walk_t sfn, hm_memseg_contig_walk_t cfn, void *arg,
+     bool locked)
+{
+	struct hm_mem_config *mcfg = memseg_mcfg();
+	int ret = 0;
+
+	if (mcfg == NULL)
+		return hm_fail(ENODEV, "hugemem is not initialised");
+	if (locked)
+		memseg_read_lock(mcfg);
+	for (unsigned int i = 0; i < mcfg->n_lists && ret == 0; i++) {
+		struct hm_memseg_list *msl = &mcfg->memsegs[i];
+		struct hm_fbarray *arr = &msl->memseg_arr;
+		int idx = 0;
+
+		if (msl->len == 0)
+			continue;
+		if (lfn != NULL) {
+			ret = lfn(msl, arg);
+			continue;
+		}
+		while (ret == 0 && (unsigned int)idx < arr->len &&
+		       (idx = hm_fbarray_find_next_used(arr, (unsigned int)idx)) >= 0) {
+			int n = hm_fbarray_find_contig_used(arr, (unsigned int)idx);
+			if (cfn != NULL) {
+				ret = cfn(msl, seg_at(msl, (unsigned int)idx),
+					  (size_t)n * msl->page_sz, arg);
+			} else {
+				for (int k = 0; k < n && ret == 0; k++)
+					ret = sfn(msl, seg_at(msl, (unsigned int)(idx + k)), arg);
+			}
+			idx += n;
+		}
+	}
+	if (locked)
+		memseg_read_unlock(mcfg);
+	return ret;
+}
+
+int
+hm_memseg_list_walk(hm_memseg_list_walk_t fn, void *arg)
+{
+	if (fn == NULL)
+		return hm_fail(EINVAL, "memseg_list_walk: NULL callback");
+	return walk(fn, NULL, NULL, arg, true);
+}
+
+int
+hm_memseg_walk(hm_memseg_walk_t fn, void *arg)
+{
+	if (fn == NULL)
+		return hm_fail(EINVAL, "memseg_walk: NULL callback");
+	return walk(NULL, fn, NULL, arg, true);
+}
+
+int
+hm_memseg_contig_walk(hm_memseg_contig_walk_t fn, void *arg)
+{
+	if (fn == NULL)
+		return hm_fail(EINVAL, "memseg_contig_walk: NULL callback");
+	return walk(NULL, NULL, fn, arg, true);
+}
+
+int
+hm_memseg_list_walk_thread_unsafe(hm_memseg_list_walk_t fn, void *arg)
+{
+	if (fn == NULL)
+		return hm_fail(EINVAL, "memseg_list_walk_thread_unsafe: NULL callback");
+	return walk(fn, NULL, NULL, arg, false);
+}
+
+int
+hm_memseg_walk_thread_unsafe(hm_memseg_walk_t fn, void *arg)
+{
+	if (fn == NULL)
+		return hm_fail(EINVAL, "memseg_walk_thread_unsafe: NULL callback");
+	return walk(NULL, fn, NULL, arg, false);
+}
+
+int
+hm_memseg_contig_walk_thread_unsafe(hm_memseg_contig_walk_t fn, void *arg)
+{
+	if (fn == NULL)
+		return hm_fail(EINVAL, "memseg_contig_walk_thread_unsafe: NULL callback");
+	return walk(NULL, NULL, fn, arg, false);
+}
+
+void
+hm_memseg_dump(FILE *f)
+{
+	struct hm_mem_config *mcfg = memseg_mcfg();
+	char b[32];
+
+	if (f == NULL)
+		return;
+	if (mcfg == NULL) {
+		fprintf(f, "memseg: not initialised\n");
+		return;
+	}
+	memseg_read_lock(mcfg);
+	fprintf(f, "memseg lists: %u (iova mode %s%s)\n", hm_memseg_list_count(),
+		mcfg->iova_va ? "va" : "pa", mcfg->legacy_mem ? ", legacy" : "");
+	for (unsigned int i = 0; i < mcfg->n_lists; i++) {
+		struct hm_memseg_list *msl = &mcfg->memsegs[i];
+		struct hm_fbarray *arr = &msl->memseg_arr;
+
+		if (msl->len == 0)
+			continue;
+		fprintf(f, "  list %u %s%s: page %s node %d va %p-%p slots %u used %u version %u\n", i,
+			arr->name, msl->external ? " (external)" : "",
+			hm_size_str(msl->page_sz, b, sizeof(b)), msl->socket_id,
+			msl->base_va, (void *)((char *)msl->base_va + msl->len), arr->len,
+			arr->count, msl->version);
+		int idx = 0;
+		while ((unsigned int)idx < arr->len &&
+		       (idx = hm_fbarray_find_next_used(arr, (unsigned int)idx)) >= 0) {
+			int n = hm_fbarray_find_contig_used(arr, (unsigned int)idx);
+			for (int k = 0; k < n; k++) {
+				const struct hm_memseg *ms = seg_at(msl, (unsigned int)(idx + k));
+				fprintf(f, "    seg %u va %p iova 0x%" PRIx64 " node %d%s%s\n",
+					idx + k, ms->addr, ms->iova, ms->socket_id,
+					ms->flags & HM_MEMSEG_FLAG_DO_NOT_FREE ? " do-not-free" : "",
+					ms->flags & HM_MEMSEG_FLAG_DIRTY ? " dirty" : "");
+			}
+			idx += n;
+		}
+	}
+	for (unsigned int n = 0; n < mcfg->n_nodes; n++)
+		fprintf(f, "  node %u: %s mapped\n", n,
+			hm_size_str((uint64_t)mcfg->mapped_bytes[n], b, sizeof(b)));
+	memseg_read_unlock(mcfg);
+}
+
+static bool
+all_zero(const void *p, size_t n)
+{
+	const unsigned char *c = p;
+	for (size_t i = 0; i < n; i++)
+		if (c[i] != 0)
+			return false;
+	return true;
+}
+
+int
+hm_memseg_check(const char **reason)
+{
+	struct hm_mem_config *mcfg = memseg_mcfg();
+	int64_t mapped[HM_MAX_NUMA_NODES] = { 0 };
+	const char *why = NULL;
+
+	if (mcfg == NULL)
+		return hm_fail(ENODEV, "hugemem is not initialised");
+	memseg_read_lock(mcfg);
+	for (unsigned int i = 0; i < mcfg->n_lists && why == NULL; i++) {
+		struct hm_memseg_list *msl = &mcfg->memsegs[i];
+
+		if (msl->len == 0)
+			continue;
+		if (hm_fbarray_check(&msl->memseg_arr, &why) < 0)
+			break;
+		if (msl->memseg_arr.elt_sz != sizeof(struct hm_memseg) ||
+		    msl->len != msl->page_sz * msl->memseg_arr.len ||
+		    ((uintptr_t)msl->base_va & (msl->page_sz - 1)) != 0 ||
+		    (!msl->external && (msl->socket_id < 0 || !msl->heap ||
+					(unsigned int)msl->socket_id >= mcfg->n_nodes))) {
+			why = "list header inconsistent (elt_sz, len, alignment, node or heap flag)";
+			break;
+		}
+		for (unsigned int k = 0; k < msl->memseg_arr.len && why == NULL; k++) {
+			const struct hm_memseg *ms = seg_at(msl, k);
+			int used = hm_fbarray_is_used(&msl->memseg_arr, k);
+			if (!used) {
+				if (!all_zero(ms, sizeof(*ms)))
+					why = "free slot has a non-zero memseg";
+				continue;
+			}
+			if (ms->addr != (char *)msl->base_va + (uint64_t)k * msl->page_sz)
+				why = "used memseg: addr != base_va + idx*page_sz";
+			else if (ms->len != msl->page_sz || ms->page_sz != msl->page_sz)
+				why = "used memseg: len or page_sz differ from the list's";
+			else if (ms->socket_id != msl->socket_id)
+				why = "used memseg: node differs from the list's";
+			else if (ms->iova == HM_BAD_IOVA && !msl->external)
+				why = "used memseg: bad IOVA";
+			else if (mcfg->iova_va && ms->iova != (hm_iova_t)(uintptr_t)ms->addr)
+				why = "used memseg: IOVA != VA in IOVA-as-VA mode";
+			if (!msl->external)
+				mapped[msl->socket_id] += (int64_t)ms->len;
+		}
+	}
+	for (unsigned int n = 0; n < mcfg->n_nodes && why == NULL; n++)
+		if (mapped[n] != mcfg->mapped_bytes[n])
+			why = "per-node mapped bytes != sum of used pages";
+	memseg_read_unlock(mcfg);
+	if (why != NULL) {
+		if (reason != NULL)
+			*reason = why;
+		return hm_fail(EFAULT, "memseg is corrupt: %s", why);
+	}
+	return 0;
+}

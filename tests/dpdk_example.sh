@@ -1,0 +1,58 @@
+#!/bin/sh
+# Build one of DPDK's example programs, as Debian's dpdk-doc ships it in
+# /usr/share/dpdk/examples, UNMODIFIED with its own Makefile and hugemem's
+# drop-in libdpdk.pc, then run it and check its output.
+#   dpdk_example.sh PKGCONFIG_DIR CC EXAMPLE EXPECT_REGEX EXPECT_COUNT [ARGS...]
+# Skips (exit 77) with the reason when dpdk-doc, make or pkg-config is missing.
+set -eu
+pcdir=$1
+cc=$2
+example=$3
+expect=$4
+count=$5
+shift 5
+
+src=/usr/share/dpdk/examples/$example
+if [ ! -f "$src/Makefile" ]; then
+	echo "SKIP: $src/Makefile not found: install dpdk-doc (scripts/install-deps.sh does)"
+	exit 77
+fi
+for tool in make pkg-config; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		echo "SKIP: $tool is not installed"
+		exit 77
+	fi
+done
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/hm-dpdk-example.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cp -r "$src" "$work/$example"
+cd "$work/$example"
+
+# our libdpdk.pc must be the one found, also where DPDK itself is installed
+export PKG_CONFIG_PATH="$pcdir"
+pc=$(pkg-config --path libdpdk)
+case "$pc" in
+"$pcdir"/*) ;;
+*) echo "FAIL: pkg-config found $pc, not $pcdir/libdpdk.pc"; exit 1 ;;
+esac
+if ! make CC="$cc" >build.log 2>&1; then
+	cat build.log
+	echo "FAIL: $example does not build against $pc"
+	exit 1
+fi
+echo "built $example against $pc"
+
+status=0
+"./build/$example" "$@" >out.txt 2>&1 || status=$?
+cat out.txt
+if [ "$status" -ne 0 ]; then
+	echo "FAIL: ./build/$example $* exited with $status"
+	exit 1
+fi
+got=$(grep -cE "$expect" out.txt || true)
+if [ "$got" -ne "$count" ]; then
+	echo "FAIL: expected $count line(s) matching '$expect', got $got"
+	exit 1
+fi
+echo "OK: $count line(s) matching '$expect'"

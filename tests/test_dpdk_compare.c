@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Built only with -Ddpdk_compare (libdpdk installed), against DPDK's OWN
+ * headers, never hugemem's: the layout table of dpdk_layout.h, which the
+ * layer's test holds hugemem to, must be DPDK's. Exit 0 when every offset and
+ * size agrees; one line per disagreement otherwise.
+ */
+#include <stddef.h>
+#include <stdio.h>
+
+#include <rte_fbarray.h>
+#include <rte_malloc.h>
+#include <rte_memory.h>
+#include <rte_memzone.h>
+
+#include "dpdk_layout.h"
+
+static int bad;
+
+#define CMP_FIELD(s, f, off, dsz, hsz) \
+	if (offsetof(struct s, f) != (off) || sizeof(((struct s *)0)->f) != (dsz)) { \
+		printf("DPDK %s.%s: offset %zu size %zu; table: offset %d size %d\n", #s, #f, \
+		       offsetof(struct s, f), sizeof(((struct s *)0)->f), off, dsz); \
+		bad++; \
+	}
+#define CMP_SIZE(s, dsz, hsz) \
+	if (sizeof(struct s) != (dsz)) { \
+		printf("DPDK sizeof(struct %s) %zu; table %d\n", #s, sizeof(struct s), dsz); \
+		bad++; \
+	}
+
+int
+main(void)
+{
+	DPDK_LAYOUT(CMP_FIELD, CMP_SIZE)
+	if (bad == 0)
+		printf("dpdk_layout.h agrees with the installed DPDK's headers\n");
+	return bad != 0;
+}
