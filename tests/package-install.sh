@@ -38,6 +38,12 @@ soname=$(readelf -d "$real" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
 [ "$soname" = libhugemem.so.0 ] || fail "soname is '$soname', not libhugemem.so.0"
 leaks=$(nm -D --defined-only "$real" | awk '$3 != "" && $3 !~ /^hm_/ && $3 != "HUGEMEM_0" { print $3 }')
 [ -z "$leaks" ] || fail "libhugemem.so exports non-public names: $leaks"
+# the DPDK layer calls libhugemem, it never carries a second copy of the core
+# (a program linking both would have two hm_init states)
+if [ -e "$libdir/libhugemem_dpdk.a" ]; then
+	dup=$(nm --defined-only "$libdir/libhugemem_dpdk.a" 2>/dev/null | awk '$2 ~ /^[TDBR]$/ && $3 ~ /^hm_/ && $3 != "hm_dpdk_check" { print $3 }' | head -5)
+	[ -z "$dup" ] || fail "libhugemem_dpdk.a defines core names (a copy of the core): $dup"
+fi
 inc=$(find "$dest" -type d -path '*/include/hugemem' | head -1)
 for h in hugemem.h common.h testing.h mbuf_core.h sim/nic.h sim/i40e.h sim/traffic.h sim/pcap.h; do
 	[ -f "$inc/$h" ] || fail "header hugemem/$h is not installed"
