@@ -528,6 +528,32 @@ hm_nic_head(const struct hm_nic *nic, unsigned int qi)
 }
 
 int
+hm_nic_rss_key_set(struct hm_nic *nic, const uint8_t *key, unsigned int key_len)
+{
+	if (nic == NULL || key == NULL || key_len < 16 || key_len > HM_NIC_RSS_KEY_MAX)
+		return hm_fail(EINVAL, "nic RSS key: NULL argument or %u bytes outside 16..%u",
+			       key_len, HM_NIC_RSS_KEY_MAX);
+	if (nic->thread_on)
+		return busy(nic, "RSS key");
+	memset(nic->key, 0, sizeof(nic->key));
+	memcpy(nic->key, key, key_len);
+	nic->c.rss_key_len = key_len;
+	rss_table_build(nic);
+	return 0;
+}
+
+int
+hm_nic_vlan_strip_set(struct hm_nic *nic, bool on)
+{
+	if (nic == NULL)
+		return hm_fail(EINVAL, "nic VLAN strip: NULL device");
+	if (nic->thread_on)
+		return busy(nic, "VLAN strip");
+	nic->c.vlan_strip = on;
+	return 0;
+}
+
+int
 hm_nic_reta_set(struct hm_nic *nic, const uint16_t *reta, unsigned int n)
 {
 	if (nic == NULL || reta == NULL || n == 0 || n > HM_NIC_RETA_SIZE ||
