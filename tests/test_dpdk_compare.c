@@ -3,15 +3,24 @@
  * Built only with -Ddpdk_compare (libdpdk installed), against DPDK's OWN
  * headers, never hugemem's: the layout table of dpdk_layout.h, which the
  * layer's test holds hugemem to, must be DPDK's. Exit 0 when every offset and
- * size agrees; one line per disagreement otherwise.
+ * size and every constant agrees; one line per disagreement otherwise.
  */
 #include <stddef.h>
 #include <stdio.h>
 
+#include <rte_byteorder.h>
+#include <rte_ether.h>
 #include <rte_fbarray.h>
+#include <rte_ip.h>
 #include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_memory.h>
+#include <rte_mempool.h>
 #include <rte_memzone.h>
+#include <rte_ring.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
 
 #include "dpdk_layout.h"
 
@@ -29,10 +38,18 @@ static int bad;
 		bad++; \
 	}
 
+#define CMP_CONST(n, v) \
+	if ((unsigned long long)(n) != (v)) { \
+		printf("DPDK %s = %#llx; table %#llx\n", #n, (unsigned long long)(n), \
+		       (unsigned long long)(v)); \
+		bad++; \
+	}
+
 int
 main(void)
 {
 	DPDK_LAYOUT(CMP_FIELD, CMP_SIZE)
+	DPDK_CONSTANTS(CMP_CONST)
 	if (bad == 0)
 		printf("dpdk_layout.h agrees with the installed DPDK's headers\n");
 	return bad != 0;

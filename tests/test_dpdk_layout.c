@@ -1,21 +1,33 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Every field of the structs DPDK applications read directly (rte_memzone,
- * rte_memseg, rte_memseg_list, rte_fbarray, rte_malloc_socket_stats) sits at
- * DPDK 22.11's offset with DPDK's size in hugemem's DPDK layer: the table of
- * dpdk_layout.h, checked at build time (static asserts) and reported here.
- * Also the constants whose values applications compile in.
+ * rte_memseg, rte_memseg_list, rte_fbarray, rte_malloc_socket_stats, rte_ring
+ * and its head/tail variants, rte_mempool and its cache, object and chunk
+ * headers and ops table, rte_mbuf and its shared info, dynamic field/flag
+ * descriptors, the net headers) sits at DPDK 22.11's offset with DPDK's size in
+ * hugemem's DPDK layer: the table of dpdk_layout.h, checked at build time
+ * (static asserts) and reported here. Also the constants whose values
+ * applications compile in (DPDK_CONSTANTS: each equal to DPDK's value).
  */
 #include <stddef.h>
 #include <stdio.h>
 
+#include <rte_byteorder.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_memory.h>
+#include <rte_mempool.h>
 #include <rte_memzone.h>
+#include <rte_ring.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
 
 #include "dpdk_layout.h"
 #include "helpers.h"
@@ -35,6 +47,14 @@ struct row {
 	{ #s, #f, offsetof(struct s, f), off, sizeof(((struct s *)0)->f), hsz },
 #define ROW_SIZE(s, dsz, hsz) { #s, "sizeof", 0, 0, sizeof(struct s), hsz },
 static const struct row rows[] = { DPDK_LAYOUT(ROW_FIELD, ROW_SIZE) };
+
+struct constant {
+	const char *name;
+	unsigned long long value, want;
+};
+
+#define ROW_CONST(n, v) { #n, (unsigned long long)(n), v },
+static const struct constant constants[] = { DPDK_CONSTANTS(ROW_CONST) };
 
 static void
 test_dpdk_layout_offsets(void **state)
@@ -94,6 +114,14 @@ test_dpdk_layout_constants(void **state)
 	assert_int_equal(RTE_LOGTYPE_FIRST_EXT_ID, 32);
 	assert_int_equal(RTE_BAD_IOVA, UINT64_MAX);
 	assert_int_equal(RTE_PGSIZE_2M, 2u << 20);
+	int bad = 0;
+	for (size_t i = 0; i < sizeof(constants) / sizeof(constants[0]); i++)
+		if (constants[i].value != constants[i].want) {
+			print_error("%s = %#llx, DPDK 22.11: %#llx\n", constants[i].name,
+				    constants[i].value, constants[i].want);
+			bad++;
+		}
+	assert_int_equal(bad, 0);
 }
 
 int

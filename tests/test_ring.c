@@ -109,6 +109,9 @@ test_ring_invalid_args(void **state)
 	assert_int_equal(hm_ring_init(m, "r", 1u << 31, 0), -EINVAL);
 	assert_int_equal(hm_ring_init(m, "r", 0, HM_RING_F_EXACT_SZ), -EINVAL);
 	assert_int_equal(hm_ring_init(m, "r", 0x80000000u, HM_RING_F_EXACT_SZ), -EINVAL);
+	/* EXACT_SZ counts from 2^30 on would need a size of 2^31: refused, as DPDK */
+	assert_int_equal(hm_ring_init(m, "r", 1u << 30, HM_RING_F_EXACT_SZ), -EINVAL);
+	assert_int_equal(hm_ring_init(m, "r", 0x7fffffffu, HM_RING_F_EXACT_SZ), -EINVAL);
 	assert_int_equal(hm_ring_init_elem(m, "r", 0, 64, 0), -EINVAL);
 	assert_int_equal(hm_ring_init_elem(m, "r", 10, 64, 0), -EINVAL);
 	assert_int_equal(hm_ring_init(m, "r", 64, 0x80), -EINVAL);
@@ -165,6 +168,7 @@ test_ring_invalid_args(void **state)
 	assert_fails(hm_ring_create(NULL, 64, HM_SOCKET_ID_ANY, 0), EINVAL);
 	assert_fails(hm_ring_create("", 64, HM_SOCKET_ID_ANY, 0), EINVAL);
 	assert_fails(hm_ring_create("r", 0, HM_SOCKET_ID_ANY, 0), EINVAL);
+	assert_fails(hm_ring_create("r", 1u << 30, HM_SOCKET_ID_ANY, HM_RING_F_EXACT_SZ), EINVAL);
 	assert_fails(hm_ring_create("r", 1000, HM_SOCKET_ID_ANY, 0), EINVAL);
 	assert_fails(hm_ring_create_elem("r", 6, 64, HM_SOCKET_ID_ANY, 0), EINVAL);
 	assert_fails(hm_ring_create(N29, 64, HM_SOCKET_ID_ANY, 0), ENAMETOOLONG);

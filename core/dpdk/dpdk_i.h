@@ -104,4 +104,11 @@ EAL_INTERNAL const char *eal_fbarray_dir(void);
 /* --force-max-simd-bitwidth: fix the SIMD width (0: not forced). */
 EAL_INTERNAL void eal_vect_force(uint16_t bitwidth);
 
+/* ---- mempool_ops.c ---- */
+/* Bring rte_mempool_ops_table up to hugemem's ops table. */
+EAL_INTERNAL void mempool_ops_sync(void);
+struct rte_mempool;
+/* Run the mempool event callbacks (enum rte_mempool_event) for @p mp. */
+EAL_INTERNAL void mempool_event_invoke(int event, struct rte_mempool *mp);
+
 #endif /* HUGEMEM_DPDK_I_H */

@@ -349,7 +349,7 @@ check_obj(struct hm_mempool *mp, void *arg, void *obj, unsigned int idx)
 		 (m->buf_addr != (const char *)m + hdr ||
 		  m->buf_iova != (iova == HM_BAD_IOVA ? HM_BAD_IOVA : iova + hdr)))
 		c->why = "mbuf buf_addr / buf_iova do not match its place in the pool";
-	else if (hm_mempool_debug(mp) && hm_mempool_get_header(obj)->cookie == HM_MEMPOOL_COOKIE_IN &&
+	else if (hm_mempool_debug(mp) && *hm_mempool_get_cookie(mp, obj) == HM_MEMPOOL_COOKIE_IN &&
 		 (hm_mbuf_refcnt_read(m) != 1 || m->next != NULL || m->nb_segs != 1))
 		c->why = "a free mbuf does not have refcnt 1, next NULL and one segment";
 }

@@ -1,18 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Mempools: creation, population, lookup, iteration, statistics, validation and
- * freeing. The fast path (get/put through the caches) is inline in
- * hugemem/mempool_core.h; the layout and the invariants are described in
- * hugemem/mempool.h.
+ * Mempools: creation, lookup, iteration, statistics, validation and freeing
+ * (population is mempool_populate.c). The fast path (get/put through the
+ * caches) is inline in hugemem/mempool_core.h; the layout and the invariants
+ * are described in hugemem/mempool.h.
  *
  * Naming. Header memzone "MP_<name>" (found again by hm_mempool_lookup, from any
  * process); chunk memzones "MPC_<hex address of the header>_<k>", unique while the
  * pool lives whatever its name's length (DPDK's "MP_<name>_<k>" cannot hold a
  * 25-character name and collides with a pool named "<name>_<k>").
  *
- * Chunk layout: [object area, len rounded to 64][struct hm_mempool_memhdr], so a
- * pool owns nothing but memzones: hm_cleanup frees a pool the application forgot
- * with the memzone table, without a malloc leak report.
+ * Chunks and their headers: see mempool_populate.c.
  *
  * Locking: creation and free rely on the memzone table's lock for names; a pool
  * is populated and freed by one thread while no other uses it (as in DPDK).
@@ -27,8 +25,10 @@
 #include "hugemem/memseg.h"
 #include "hugemem/memzone.h"
 
-_Static_assert(sizeof(struct hm_mempool_objhdr) == 32, "object header is 32 bytes");
-_Static_assert(sizeof(struct hm_mempool_memhdr) <= HM_CACHE_LINE_SIZE, "memhdr fits a line");
+_Static_assert(sizeof(struct hm_mempool_objhdr) == 24, "object header is DPDK's 24 bytes");
+_Static_assert(offsetof(struct hm_mempool, elt_head) == 112 &&
+	       offsetof(struct hm_mempool, nb_mem_chunks) == 128 &&
+	       offsetof(struct hm_mempool, mem_head) == 136, "lists at DPDK's offsets");
 _Static_assert(sizeof(struct hm_mempool) % HM_CACHE_LINE_SIZE == 0, "header in whole lines");
 _Static_assert(sizeof(struct hm_mempool_cache) == 8256, "cache is DPDK's 8256 bytes");
 _Static_assert(offsetof(struct hm_mempool_cache, objs) == HM_CACHE_LINE_SIZE,
@@ -39,8 +39,7 @@ _Static_assert(offsetof(struct hm_mempool_cache, objs) == HM_CACHE_LINE_SIZE,
 	 HM_MEMPOOL_F_SC_GET | HM_MEMPOOL_F_NO_IOVA_CONTIG | HM_MEMPOOL_F_DEBUG)
 #define MP_MAX_N 0x3fffffffu            /* the ring needs align32pow2(n + 1) <= 2^30 */
 #define MP_MZ_FLAGS (HM_MEMZONE_1GB | HM_MEMZONE_SIZE_HINT_ONLY)
-#define MEMHDR_SPACE HM_CACHE_LINE_SIZE /* struct hm_mempool_memhdr at a chunk's end */
-#define ENQ_BATCH 64                    /* objects enqueued at once while populating */
+#define MP_CHANNELS 4                   /* memory channels x ranks objects spread over (DPDK's default) */
 
 static inline uint32_t
 flushthresh_of(uint32_t size)
@@ -89,20 +88,21 @@ hm_mempool_calc_obj_size(uint32_t elt_size, uint32_t flags, struct hm_mempool_ob
 		hm_fail(EINVAL, "mempool object size 0");
 		return 0;
 	}
-	if (flags & HM_MEMPOOL_F_NO_CACHE_ALIGN)
-		flags |= HM_MEMPOOL_F_NO_SPREAD;
+	/* DPDK's computation: the 24-byte header rounded up to a line unless
+	 * NO_CACHE_ALIGN, the element to 8, the trailer (debug pools: the cookie)
+	 * up to a line unless NO_CACHE_ALIGN, then to a number of lines coprime
+	 * with the channels unless NO_SPREAD (NO_CACHE_ALIGN implies NO_SPREAD at
+	 * creation, not here: DPDK's calc_obj_size spreads it) */
 	s.header_size = sizeof(struct hm_mempool_objhdr);
 	if (!(flags & HM_MEMPOOL_F_NO_CACHE_ALIGN))
 		s.header_size = HM_ALIGN_CEIL(s.header_size, (uint32_t)HM_CACHE_LINE_SIZE);
 	elt = HM_ALIGN_CEIL((uint64_t)elt_size, 8ull);
-	total = s.header_size + elt;
+	total = s.header_size + elt + ((flags & HM_MEMPOOL_F_DEBUG) ? sizeof(uint64_t) : 0);
 	if (!(flags & HM_MEMPOOL_F_NO_CACHE_ALIGN))
 		total = HM_ALIGN_CEIL(total, (uint64_t)HM_CACHE_LINE_SIZE);
 	if (!(flags & HM_MEMPOOL_F_NO_SPREAD)) {
-		/* spread objects over memory channels: an odd number of lines
-		 * (4 channels, 1 rank: gcd(lines, 4) == 1) */
-		uint64_t lines = total / HM_CACHE_LINE_SIZE;
-		while (gcd((unsigned int)(lines & 0xffffffffu), 4) != 1)
+		uint64_t lines = (total + HM_CACHE_LINE_SIZE - 1) / HM_CACHE_LINE_SIZE;
+		while (gcd((unsigned int)(lines & 0xffffffffu), MP_CHANNELS) != 1)
 			lines++;
 		total = lines * HM_CACHE_LINE_SIZE;
 	}
@@ -116,30 +116,6 @@ hm_mempool_calc_obj_size(uint32_t elt_size, uint32_t flags, struct hm_mempool_ob
 	if (sz != NULL)
 		*sz = s;
 	return s.total_size;
-}
-
-static inline size_t
-obj_total(const struct hm_mempool *mp)
-{
-	return (size_t)mp->header_size + mp->elt_size + mp->trailer_size;
-}
-
-/* Bytes of an area holding @p n objects that never cross a @p pg boundary
- * (pg 0: no rule), starting at any offset; *min_chunk: bytes for one object. */
-static size_t
-calc_mem_size(const struct hm_mempool *mp, uint32_t n, uint64_t pg, size_t *min_chunk)
-{
-	size_t total = obj_total(mp);
-
-	*min_chunk = total;
-	if (pg == 0)
-		return total * n;
-	size_t per_page = pg / total;
-	if (per_page == 0)
-		return HM_ALIGN_CEIL(total, (size_t)pg) * n;
-	size_t full = ((n - 1) / per_page) * pg;
-	size_t last = ((n - 1) % per_page + 1) * total;
-	return full + last + total - 1;
 }
 
 /* ---------------------------------------------------------------- create */
@@ -204,6 +180,10 @@ hm_mempool_create_empty(const char *name, unsigned int n, unsigned int elt_size,
 				   flags & ~MP_USER_FLAGS);
 	if (socket_id < 0 && socket_id != HM_SOCKET_ID_ANY)
 		return hm_fail_ptr(EINVAL, "mempool '%s': socket %d is invalid", name, socket_id);
+	if (flags & HM_MEMPOOL_F_NO_CACHE_ALIGN)
+		flags |= HM_MEMPOOL_F_NO_SPREAD; /* as DPDK: the pool's flags say so */
+	if (mcfg_get() != NULL && mcfg_get()->mempool_debug)
+		flags |= HM_MEMPOOL_F_DEBUG;
 	if (hm_mempool_calc_obj_size(elt_size, flags, &sz) == 0)
 		return hm_fail_ptr(EINVAL, "mempool '%s': object size %u must be 1..%u bytes",
 				   name, elt_size, UINT32_MAX / 2 - 2 * HM_CACHE_LINE_SIZE);
@@ -239,8 +219,6 @@ hm_mempool_create_empty(const char *name, unsigned int n, unsigned int elt_size,
 	memcpy(mp->name, name, nlen + 1);
 	mp->mz = mz;
 	mp->flags = flags | HM_MEMPOOL_F_NON_IO;
-	if (mcfg_get() != NULL && mcfg_get()->mempool_debug)
-		mp->flags |= HM_MEMPOOL_F_DEBUG;
 	mp->socket_id = socket_id;
 	mp->size = n;
 	mp->cache_size = cache_size;
@@ -314,276 +292,11 @@ hm_mempool_set_ops_byname(struct hm_mempool *mp, const char *name, void *pool_co
 		return hm_fail(EEXIST, "mempool '%s' is populated: its backend '%s' cannot change",
 			       mp->name, hm_mempool_ops_table.ops[mp->ops_index].name);
 	idx = hm_mempool_ops_lookup(name);
-	if (idx < 0)
-		return idx;
+	if (idx < 0) /* DPDK's answer for an unknown name */
+		return hm_fail(EINVAL, "mempool '%s': no mempool ops named '%.40s'", mp->name, name);
 	mp->ops_index = idx;
 	mp->pool_config = pool_config;
 	return 0;
-}
-
-/* ---------------------------------------------------------------- populate */
-
-struct smallest_pg {
-	int socket;
-	uint64_t pg;
-};
-
-static int
-smallest_pg_cb(const struct hm_memseg_list *msl, void *arg)
-{
-	struct smallest_pg *s = arg;
-
-	if ((msl->external != 0) != (s->socket >= HM_MALLOC_EXT_SOCKET_BASE))
-		return 0;
-	if (s->socket != HM_SOCKET_ID_ANY && msl->socket_id != s->socket)
-		return 0;
-	if (s->pg == 0 || msl->page_sz < s->pg)
-		s->pg = msl->page_sz;
-	return 0;
-}
-
-/* Page size objects must stay within: 0 with NO_IOVA_CONTIG, else the smallest
- * page size of the pool's node (any node for ANY), else the system page. */
-static uint64_t
-pool_page_size(const struct hm_mempool *mp)
-{
-	struct smallest_pg s = { .socket = mp->socket_id, .pg = 0 };
-
-	if (mp->flags & HM_MEMPOOL_F_NO_IOVA_CONTIG)
-		return 0;
-	hm_memseg_list_walk(smallest_pg_cb, &s);
-	return s.pg != 0 ? s.pg : hm_sys_page_size();
-}
-
-/* Objects being added: linked in, then enqueued in batches. */
-struct filler {
-	struct hm_mempool *mp;
-	struct hm_mempool_memhdr *chunk;
-	uint32_t max;           /* objects still wanted */
-	uint32_t n_batch;
-	void *batch[ENQ_BATCH];
-};
-
-static void
-flush_batch(struct filler *f)
-{
-	if (f->n_batch == 0)
-		return;
-	/* the backend holds size objects; the pool has fewer: cannot fail */
-	HM_VERIFY(hm_mempool_ops_enqueue(f->mp, f->batch, f->n_batch) == 0);
-	f->n_batch = 0;
-}
-
-static void
-add_elem(struct filler *f, void *obj, hm_iova_t iova)
-{
-	struct hm_mempool *mp = f->mp;
-	struct hm_mempool_objhdr *h = hm_mempool_get_header(obj);
-
-	h->next = NULL;
-	h->mp = mp;
-	h->iova = iova;
-	h->cookie = HM_MEMPOOL_COOKIE_IN;
-	if (mp->elt_tail == NULL)
-		mp->elt_head = h;
-	else
-		mp->elt_tail->next = h;
-	mp->elt_tail = h;
-	mp->populated_size++;
-	if (iova != HM_BAD_IOVA)
-		mp->flags &= ~HM_MEMPOOL_F_NON_IO;
-	f->chunk->n_objs++;
-	f->max--;
-	f->batch[f->n_batch++] = obj;
-	if (f->n_batch == ENQ_BATCH)
-		flush_batch(f);
-}
-
-/* 1 when every byte of [va, va+len) has IOVA iova + offset. */
-static int
-iova_contig(const uint8_t *va, size_t len, hm_iova_t iova)
-{
-	const uint8_t *p = va, *end = va + len;
-
-	while (p < end) {
-		const struct hm_memseg *ms = hm_mem_virt2memseg(p, NULL);
-		if (ms == NULL || hm_mem_virt2iova(p) != iova + (hm_iova_t)(p - va))
-			return 0;
-		p = (const uint8_t *)HM_ALIGN_FLOOR((uintptr_t)p, (uintptr_t)ms->page_sz) +
-			ms->page_sz;
-	}
-	return 1;
-}
-
-/*
- * Place objects in [va, va+len): never across a pg boundary when an object fits
- * in a page. iova: IOVA of va when the range is IOVA-contiguous; HM_BAD_IOVA
- * means look each object up (pg 0 pools: an object across a discontinuity
- * gets HM_BAD_IOVA).
- */
-static void
-fill_range(struct filler *f, uint8_t *va, size_t len, hm_iova_t iova, uint64_t pg)
-{
-	const struct hm_mempool *mp = f->mp;
-	size_t total = obj_total(mp), off = 0;
-
-	if (!(mp->flags & HM_MEMPOOL_F_NO_CACHE_ALIGN))
-		off = HM_ALIGN_CEIL((uintptr_t)va, (uintptr_t)HM_CACHE_LINE_SIZE) - (uintptr_t)va;
-	else
-		off = HM_ALIGN_CEIL((uintptr_t)va, (uintptr_t)8) - (uintptr_t)va;
-	while (f->max > 0) {
-		uintptr_t start = (uintptr_t)va + off;
-		if (pg != 0 && total <= pg && start / pg != (start + total - 1) / pg)
-			off += HM_ALIGN_CEIL(start, (uintptr_t)pg) - start;
-		if (off + total > len)
-			break;
-		uint8_t *obj = va + off + mp->header_size;
-		hm_iova_t oiova;
-		if (iova != HM_BAD_IOVA) {
-			oiova = iova + off + mp->header_size;
-		} else {
-			oiova = hm_mem_virt2iova(obj);
-			if (oiova != HM_BAD_IOVA && !iova_contig(obj, mp->elt_size, oiova))
-				oiova = HM_BAD_IOVA;
-		}
-		add_elem(f, obj, oiova);
-		off += total;
-	}
-}
-
-/* Fill a chunk that is not known to be IOVA-contiguous: run by IOVA-contiguous
- * run of pages, so objects bigger than a page are IOVA-contiguous too. */
-static void
-fill_virt(struct filler *f, uint8_t *va, size_t len, uint64_t pg)
-{
-	uint8_t *end = va + len, *run = va;
-
-	while (run < end && f->max > 0) {
-		hm_iova_t riova = hm_mem_virt2iova(run);
-		uint8_t *p = run;
-
-		/* extend the run page by page while the IOVA follows */
-		for (;;) {
-			const struct hm_memseg *ms = hm_mem_virt2memseg(p, NULL);
-			uint64_t step = ms != NULL ? ms->page_sz : pg;
-			uint8_t *next = (uint8_t *)HM_ALIGN_FLOOR((uintptr_t)p, (uintptr_t)step) + step;
-			if (next >= end) {
-				p = end;
-				break;
-			}
-			p = next;
-			if (riova == HM_BAD_IOVA ||
-			    hm_mem_virt2iova(p) != riova + (hm_iova_t)(p - run))
-				break;
-		}
-		fill_range(f, run, (size_t)(p - run), riova, pg);
-		run = p;
-	}
-}
-
-int
-hm_mempool_populate_default(struct hm_mempool *mp)
-{
-	size_t max_alloc = SIZE_MAX;
-	bool one_contig = false;
-	uint32_t added = 0;
-	uint64_t pg;
-	int rc;
-
-	if (!mempool_is_pool(mp))
-		return hm_fail(EINVAL, "mempool populate: %p is not a mempool", (void *)mp);
-	if (mp->populated_size >= mp->size)
-		return hm_fail(ENOSPC, "mempool '%s' is already full (%u objects)", mp->name,
-			       mp->size);
-	if (!(mp->flags & HM_MEMPOOL_F_POOL_CREATED)) {
-		rc = hm_mempool_ops_table.ops[mp->ops_index].alloc(mp);
-		if (rc < 0) {
-			char why[256];
-			snprintf(why, sizeof(why), "%s", hm_last_error());
-			return hm_fail(-rc, "mempool '%s': backend '%s': %s", mp->name,
-				       hm_mempool_ops_table.ops[mp->ops_index].name, why);
-		}
-		mp->flags |= HM_MEMPOOL_F_POOL_CREATED;
-	}
-	pg = pool_page_size(mp);
-	mp->pg_sz = pg;
-
-	while (mp->populated_size < mp->size) {
-		uint32_t want = mp->size - mp->populated_size;
-		char name[HM_MEMZONE_NAMESIZE];
-		const struct hm_memzone *mz = NULL;
-		unsigned int flags = MP_MZ_FLAGS;
-		size_t min_chunk, mem_size, area;
-		struct hm_mempool_memhdr *mh;
-		struct filler f;
-
-		mem_size = calc_mem_size(mp, want, pg, &min_chunk);
-		if (pg != 0 && min_chunk == mem_size)
-			flags |= HM_MEMZONE_IOVA_CONTIG;
-		if (one_contig) {
-			/* the last chunk had no IOVA-contiguous run long enough for
-			 * an object bigger than a page: ask for one object, contiguous */
-			flags |= HM_MEMZONE_IOVA_CONTIG;
-			mem_size = min_chunk;
-		}
-		snprintf(name, sizeof(name), "MPC_%" PRIxPTR "_%u", (uintptr_t)mp,
-			 mp->nb_mem_chunks);
-		do {
-			area = HM_ALIGN_CEIL(mem_size < max_alloc ? mem_size : max_alloc,
-					     (size_t)HM_CACHE_LINE_SIZE);
-			mz = hm_memzone_reserve_aligned(name, area + MEMHDR_SPACE, mp->socket_id,
-							flags, HM_CACHE_LINE_SIZE);
-			if (mz != NULL || hm_errno != ENOMEM)
-				break;
-			max_alloc = (mem_size < max_alloc ? mem_size : max_alloc) / 2;
-		} while (max_alloc >= min_chunk);
-		if (mz == NULL) {
-			int err = hm_errno == 0 ? ENOMEM : hm_errno;
-			char why[256];
-			snprintf(why, sizeof(why), "%s", hm_last_error());
-			return hm_fail(err, "mempool '%s': %u of %u objects placed, no memory for "
-				       "more (even one %zu-byte object): %s", mp->name,
-				       mp->populated_size, mp->size, min_chunk, why);
-		}
-
-		mh = (struct hm_mempool_memhdr *)((uint8_t *)mz->addr + area);
-		memset(mh, 0, sizeof(*mh));
-		mh->mp = mp;
-		mh->addr = mz->addr;
-		mh->len = area;
-		mh->mz = mz;
-		mh->iova = mz->iova != HM_BAD_IOVA && iova_contig(mz->addr, area, mz->iova) ?
-			mz->iova : HM_BAD_IOVA;
-
-		memset(&f, 0, sizeof(f));
-		f.mp = mp;
-		f.chunk = mh;
-		f.max = want;
-		if (mh->iova != HM_BAD_IOVA || pg == 0)
-			fill_range(&f, mz->addr, area, mh->iova, pg);
-		else
-			fill_virt(&f, mz->addr, area, pg);
-		flush_batch(&f);
-		if (mh->n_objs == 0) {
-			hm_memzone_free(mz);
-			if (!one_contig) {
-				one_contig = true;
-				continue;
-			}
-			return hm_fail(ENOMEM, "mempool '%s': no %zu-byte object fits in an "
-				       "IOVA-contiguous part of a %zu-byte chunk", mp->name,
-				       min_chunk, area);
-		}
-		if (mp->mem_tail == NULL)
-			mp->mem_head = mh;
-		else
-			mp->mem_tail->next = mh;
-		mp->mem_tail = mh;
-		mp->nb_mem_chunks++;
-		added += mh->n_objs;
-		one_contig = false;
-	}
-	return (int)added;
 }
 
 /* ---------------------------------------------------------------- free, lookup */
@@ -591,20 +304,14 @@ hm_mempool_populate_default(struct hm_mempool *mp)
 int
 hm_mempool_free(struct hm_mempool *mp)
 {
-	struct hm_mempool_memhdr *mh;
 	const struct hm_memzone *mz;
 
 	if (mp == NULL)
 		return 0;
 	if (!mempool_is_pool(mp))
 		return hm_fail(EINVAL, "mempool free: %p is not a mempool", (void *)mp);
+	mempool_free_chunks(mp);
 	__atomic_store_n(&mp->magic, 0, __ATOMIC_RELEASE);
-	mh = mp->mem_head;
-	while (mh != NULL) {
-		struct hm_mempool_memhdr *next = mh->next;
-		hm_memzone_free(mh->mz);
-		mh = next;
-	}
 	if (mp->flags & HM_MEMPOOL_F_POOL_CREATED)
 		hm_mempool_ops_table.ops[mp->ops_index].free(mp);
 	mz = mp->mz;
@@ -846,26 +553,27 @@ hm_mempool_check_cookies(const struct hm_mempool *mp, void *const *objs, unsigne
 			 int put)
 {
 	for (unsigned int i = 0; i < n; i++) {
-		struct hm_mempool_objhdr *h;
+		uint64_t *cookie;
 
 		if (objs[i] == NULL)
 			cookie_panic(mp, objs[i], put ? "put of a NULL object" : "got NULL");
-		h = hm_mempool_get_header(objs[i]);
-		if (h->mp != mp)
+		if (hm_mempool_get_header(objs[i])->mp != mp)
 			cookie_panic(mp, objs[i], put ? "put to the wrong pool (the object is not "
 				     "from this pool)" : "got an object of another pool");
+		cookie = hm_mempool_get_cookie(mp, objs[i]);
 		if (put) {
-			if (h->cookie == HM_MEMPOOL_COOKIE_IN)
+			if (*cookie == HM_MEMPOOL_COOKIE_IN)
 				cookie_panic(mp, objs[i], "double put (the object is already in the "
 					     "pool)");
-			if (h->cookie != HM_MEMPOOL_COOKIE_OUT)
-				cookie_panic(mp, objs[i], "put: header cookie is corrupt");
-			h->cookie = HM_MEMPOOL_COOKIE_IN;
+			if (*cookie != HM_MEMPOOL_COOKIE_OUT)
+				cookie_panic(mp, objs[i], "put: trailer cookie is corrupt (written "
+					     "past the object's end?)");
+			*cookie = HM_MEMPOOL_COOKIE_IN;
 		} else {
-			if (h->cookie != HM_MEMPOOL_COOKIE_IN)
+			if (*cookie != HM_MEMPOOL_COOKIE_IN)
 				cookie_panic(mp, objs[i], "get: the object is not free (cookie "
 					     "corrupt or handed out twice)");
-			h->cookie = HM_MEMPOOL_COOKIE_OUT;
+			*cookie = HM_MEMPOOL_COOKIE_OUT;
 		}
 	}
 }
@@ -877,7 +585,7 @@ check_pool(const struct hm_mempool *mp)
 {
 	const struct hm_mempool_objhdr *h = mp->elt_head;
 	uint64_t in = 0, backend, cached = 0;
-	size_t total = obj_total(mp);
+	size_t total = mempool_obj_total(mp);
 	uint32_t objs = 0, chunks = 0;
 
 	if (strnlen(mp->name, HM_MEMPOOL_NAMESIZE) == 0 ||
@@ -918,12 +626,15 @@ check_pool(const struct hm_mempool *mp)
 
 	for (const struct hm_mempool_memhdr *m = mp->mem_head; m != NULL; m = m->next) {
 		const uint8_t *lo = m->addr, *hi = lo + m->len, *prev = NULL;
-		const struct hm_memzone *mz = m->mz;
-		if (m->mp != mp || m->n_objs == 0 || mz == NULL || mz->addr != m->addr ||
-		    (const uint8_t *)m != hi)
-			return "chunk header inconsistent with its memzone";
-		if (m->iova != HM_BAD_IOVA && m->iova != mz->iova)
-			return "chunk IOVA differs from its memzone's";
+		if (m->mp != mp || m->n_objs == 0 || m->addr == NULL)
+			return "chunk header inconsistent (owner, object count, address)";
+		if (mempool_chunk_is_mz(m)) {
+			const struct hm_memzone *mz = m->opaque;
+			if (mz == NULL || mz->addr != m->addr || (const uint8_t *)m != hi)
+				return "chunk header inconsistent with its memzone";
+			if (m->iova != HM_BAD_IOVA && m->iova != mz->iova)
+				return "chunk IOVA differs from its memzone's";
+		}
 		for (uint32_t k = 0; k < m->n_objs; k++, h = h->next) {
 			const uint8_t *obj;
 			if (h == NULL)
@@ -940,14 +651,20 @@ check_pool(const struct hm_mempool *mp)
 				if (s / mp->pg_sz != (s + total - 1) / mp->pg_sz)
 					return "object crosses a page boundary";
 			}
-			if (h->iova != HM_BAD_IOVA && h->iova != hm_mem_virt2iova(obj))
+			/* populate_default's chunks are hugemem memory: each object's
+			 * IOVA is its address's translation */
+			if (mempool_chunk_is_mz(m) && h->iova != HM_BAD_IOVA &&
+			    h->iova != hm_mem_virt2iova(obj))
 				return "object IOVA differs from the translation of its address";
 			if (m->iova != HM_BAD_IOVA && h->iova != m->iova + (hm_iova_t)(obj - lo))
 				return "object IOVA differs from its chunk's";
-			if (h->cookie == HM_MEMPOOL_COOKIE_IN)
-				in++;
-			else if (h->cookie != HM_MEMPOOL_COOKIE_OUT)
-				return "object header cookie corrupt";
+			if (hm_mempool_debug(mp)) {
+				uint64_t c = *hm_mempool_get_cookie(mp, obj);
+				if (c == HM_MEMPOOL_COOKIE_IN)
+					in++;
+				else if (c != HM_MEMPOOL_COOKIE_OUT)
+					return "object trailer cookie corrupt";
+			}
 			prev = obj;
 			objs++;
 		}
@@ -1012,7 +729,7 @@ hm_mempool_dump(FILE *f, const struct hm_mempool *mp)
 		mp->pg_sz != 0 ? hm_size_str(mp->pg_sz, pg, sizeof(pg)) : "none");
 	fprintf(f, "  header_size=%u elt_size=%u trailer_size=%u total_obj_size=%zu "
 		"private_data_size=%u\n", mp->header_size, mp->elt_size, mp->trailer_size,
-		obj_total(mp), mp->private_data_size);
+		mempool_obj_total(mp), mp->private_data_size);
 	fprintf(f, "  avail=%u (backend %u + per-lcore caches %u) in_use=%u get_fail=%" PRIu64
 		"\n", st.backend + st.cached, st.backend, st.cached, st.in_use, st.get_fail);
 	fprintf(f, "  cache_size=%u caches=%u (can hold %u objects at worst)\n", mp->cache_size,
@@ -1022,8 +739,8 @@ hm_mempool_dump(FILE *f, const struct hm_mempool *mp)
 			fprintf(f, "    lcore %u: %u objects cached\n", i, st.cache_len[i]);
 	for (const struct hm_mempool_memhdr *m = mp->mem_head; m != NULL; m = m->next)
 		fprintf(f, "  chunk %s: addr=%p len=%zu iova=0x%" PRIx64 " objects=%u\n",
-			((const struct hm_memzone *)m->mz)->name, m->addr, m->len,
-			(uint64_t)m->iova, m->n_objs);
+			mempool_chunk_is_mz(m) ? ((const struct hm_memzone *)m->opaque)->name :
+			"(caller memory)", m->addr, m->len, (uint64_t)m->iova, m->n_objs);
 }
 
 static int

@@ -8,6 +8,19 @@
 /* 1 when @p mp points at a live pool header (a malloc allocation with the magic). */
 HM_INTERNAL int mempool_is_pool(const struct hm_mempool *mp);
 
+/* Bytes of one object with its header and trailer. */
+static inline size_t
+mempool_obj_total(const struct hm_mempool *mp)
+{
+	return (size_t)mp->header_size + mp->elt_size + mp->trailer_size;
+}
+
+/* mempool_populate.c: 1 when @p mh is a populate_default chunk (memzone in
+ * opaque, the memhdr at its end); free every chunk of @p mp after taking its
+ * objects back out of the backend (the pool is empty afterwards). */
+HM_INTERNAL int mempool_chunk_is_mz(const struct hm_mempool_memhdr *mh);
+HM_INTERNAL void mempool_free_chunks(struct hm_mempool *mp);
+
 /* Ring backends (mempool_ring.c). */
 HM_INTERNAL int mempool_ring_mp_mc_alloc(struct hm_mempool *mp);
 HM_INTERNAL int mempool_ring_sp_sc_alloc(struct hm_mempool *mp);

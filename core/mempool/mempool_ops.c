@@ -84,7 +84,7 @@ stack_dequeue(struct hm_mempool *mp, void **objs, unsigned int n)
 	len = s->len;
 	if (HM_UNLIKELY(n > len)) {
 		hm_spinlock_unlock(&s->lock);
-		return -ENOENT;
+		return -ENOBUFS; /* as DPDK's stack driver */
 	}
 	for (unsigned int i = 0; i < n; i++)
 		objs[i] = s->objs[--len];

@@ -13,7 +13,7 @@
  * Invariants (hm_ring_check), for a quiescent ring:
  *   magic == HM_RING_MAGIC, name NUL-terminated within HM_RING_NAMESIZE
  *   esize % 4 == 0 && esize != 0
- *   size is a power of two <= 2^31, mask == size - 1
+ *   size is a power of two <= 2^30, mask == size - 1
  *   EXACT_SZ ? size == align32pow2(capacity + 1) : capacity == mask
  *   sync_type of each side == the mode its flags ask for
  *   head == tail on both sides (RTS: head.cnt == tail.cnt too)
@@ -34,6 +34,7 @@
 #define RING_CONS_FLAGS (HM_RING_F_SC_DEQ | HM_RING_F_MC_RTS_DEQ | HM_RING_F_MC_HTS_DEQ)
 #define RING_ALL_FLAGS (RING_PROD_FLAGS | RING_CONS_FLAGS | HM_RING_F_EXACT_SZ)
 #define RING_HTD_DIV 8 /* default RTS htd_max = capacity / 8 (DPDK's) */
+#define RING_EXACT_MAX ((1u << 30) - 1) /* largest EXACT_SZ count: size 2^30 */
 
 _Static_assert(sizeof(HM_RING_MZ_PREFIX) - 1 + HM_RING_NAMESIZE <= HM_MEMZONE_NAMESIZE,
 	       "memzone RG_<name> must fit a memzone name");
@@ -103,8 +104,15 @@ ring_slots(unsigned int count, unsigned int flags, const char **why)
 		*why = "count above HM_RING_SZ_MASK (0x7fffffff)";
 		return 0;
 	}
-	if (flags & HM_RING_F_EXACT_SZ)
+	if (flags & HM_RING_F_EXACT_SZ) {
+		/* the size (the power of two above count) is at most 2^30, as without
+		 * EXACT_SZ (DPDK refuses larger counts too, but wraps 2^31 to size 0) */
+		if (count > RING_EXACT_MAX) {
+			*why = "EXACT_SZ count above 2^30 - 1";
+			return 0;
+		}
 		return align32pow2(count + 1);
+	}
 	if (!HM_IS_POWER_OF_2(count)) {
 		*why = "count not a power of two (use HM_RING_F_EXACT_SZ for any count)";
 		return 0;
@@ -532,8 +540,8 @@ hm_ring_check(const struct hm_ring *r, const char **reason)
 		FAIL("unknown flags");
 	if (r->esize == 0 || r->esize % 4 != 0)
 		FAIL("esize is not a non-zero multiple of 4");
-	if (!HM_IS_POWER_OF_2(r->size) || r->size > HM_RING_SZ_MASK + 1u)
-		FAIL("size is not a power of two <= 2^31");
+	if (!HM_IS_POWER_OF_2(r->size) || r->size > RING_EXACT_MAX + 1u)
+		FAIL("size is not a power of two <= 2^30");
 	if (r->mask != r->size - 1)
 		FAIL("mask != size - 1");
 	if (r->flags & HM_RING_F_EXACT_SZ) {

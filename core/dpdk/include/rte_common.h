@@ -136,6 +136,13 @@ rte_is_aligned(const void *const __rte_restrict ptr, const unsigned int align)
 #define __rte_cache_aligned __rte_aligned(RTE_CACHE_LINE_SIZE)
 #define __rte_cache_min_aligned __rte_aligned(RTE_CACHE_LINE_MIN_SIZE)
 
+/* ---- markers: zero-size fields naming a position in a struct ---- */
+__extension__ typedef void *RTE_MARKER[0];
+__extension__ typedef uint8_t RTE_MARKER8[0];
+__extension__ typedef uint16_t RTE_MARKER16[0];
+__extension__ typedef uint32_t RTE_MARKER32[0];
+__extension__ typedef uint64_t RTE_MARKER64[0];
+
 /* ---- addresses ---- */
 typedef uint64_t phys_addr_t;
 #define RTE_BAD_PHYS_ADDR ((phys_addr_t)-1)

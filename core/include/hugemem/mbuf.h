@@ -45,7 +45,7 @@ struct hm_pktmbuf_pool_private {
 struct hm_mempool *hm_pktmbuf_pool_create(const char *name, unsigned int n,
 					  unsigned int cache_size, uint16_t priv_size,
 					  uint16_t data_room_size, int socket_id);
-/** Same with the ops named @p ops_name (NULL: default). Also ENOENT (unknown ops). */
+/** Same with the ops named @p ops_name (NULL: default). Also EINVAL (unknown ops, as DPDK). */
 struct hm_mempool *hm_pktmbuf_pool_create_by_ops(const char *name, unsigned int n,
 						 unsigned int cache_size, uint16_t priv_size,
 						 uint16_t data_room_size, int socket_id,

@@ -119,7 +119,23 @@ struct hm_mbuf {
 		};
 	};
 	uint64_t ol_flags;       /* HM_MBUF_F_* */
-	uint32_t packet_type;    /* HM_PTYPE_* (L2 | L3 | L4) */
+	union {
+		uint32_t packet_type; /* HM_PTYPE_* (L2 | L3 | L4 | tunnel | inner) */
+		HM_EXTENSION struct {  /* the same, one 4-bit field per layer (DPDK's names) */
+			uint8_t l2_type:4;
+			uint8_t l3_type:4;
+			uint8_t l4_type:4;
+			uint8_t tun_type:4;
+			union {
+				uint8_t inner_esp_next_proto;
+				HM_EXTENSION struct {
+					uint8_t inner_l2_type:4;
+					uint8_t inner_l3_type:4;
+				};
+			};
+			uint8_t inner_l4_type:4;
+		};
+	};
 	uint32_t pkt_len;        /* bytes of the whole chain (valid in the first segment) */
 	uint16_t data_len;       /* bytes of data in this segment */
 	uint16_t vlan_tci;       /* VLAN TCI when HM_MBUF_F_RX_VLAN */
@@ -136,9 +152,16 @@ struct hm_mbuf {
 			uint32_t hi;
 		} fdir;
 		struct {
-			uint32_t lo;
-			uint32_t hi;
-		} sched;
+			uint32_t queue_id;     /* scheduler queue */
+			uint8_t traffic_class;
+			uint8_t color;
+			uint16_t reserved;
+		} sched;                 /* DPDK's struct rte_mbuf_sched */
+		struct {
+			uint32_t reserved1;
+			uint16_t reserved2;
+			uint16_t txq;          /* eventdev TX adapter queue */
+		} txadapter;
 		uint32_t usr;
 	} hash;                  /* 8 bytes at offset 44 */
 	uint16_t vlan_tci_outer; /* outer VLAN TCI (QinQ) */
@@ -146,7 +169,17 @@ struct hm_mbuf {
 	struct hm_mempool *pool; /* owning pool */
 	/* second cache line: chains, TX */
 	struct hm_mbuf *next;    /* next segment; NULL: last */
-	uint64_t tx_offload;     /* l2_len:7 l3_len:9 l4_len:8 tso_segsz:16 outer_l3:9 outer_l2:7 */
+	union {
+		uint64_t tx_offload; /* the six lengths below as one word */
+		HM_EXTENSION struct {
+			uint64_t l2_len:7;       /* (inner) L2 header bytes */
+			uint64_t l3_len:9;       /* (inner) L3 header bytes */
+			uint64_t l4_len:8;       /* (inner) L4 header bytes */
+			uint64_t tso_segsz:16;   /* TCP TSO segment size */
+			uint64_t outer_l3_len:9; /* outer L3 header bytes (tunnels) */
+			uint64_t outer_l2_len:7; /* outer L2 header bytes (tunnels) */
+		};
+	};
 	void *shinfo;            /* external buffer's shared info; NULL */
 	uint16_t priv_size;      /* bytes of the private area after the header */
 	uint16_t timesync;

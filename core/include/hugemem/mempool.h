@@ -6,10 +6,12 @@
  *
  * Memory. The header, the per-lcore caches and the private data live in memzone
  * "MP_<name>" (that name is also how hm_mempool_lookup finds a pool, from any
- * process). Objects live in chunk memzones "MPC_<header address>_<k>" reserved
- * by hm_mempool_populate_default; each chunk ends with its struct
- * hm_mempool_memhdr. An object is [header area][element][trailer]; the struct
- * hm_mempool_objhdr sits at the end of the header area, right before the element.
+ * process). Objects live in chunks: memzones "MPC_<header address>_<k>" reserved
+ * by hm_mempool_populate_default (each ends with its struct hm_mempool_memhdr),
+ * caller memory (hm_mempool_populate_iova / _virt) or an anonymous mapping
+ * (hm_mempool_populate_anon). An object is [header area][element][trailer]; the
+ * 24-byte struct hm_mempool_objhdr sits at the end of the header area, right
+ * before the element; a debug pool's cookie is the first 8 trailer bytes.
  * Unless the pool has HM_MEMPOOL_F_NO_IOVA_CONTIG, no object crosses a boundary of
  * the smallest page size of the pool's node (objects bigger than a page are placed
  * in IOVA-contiguous runs), so every object is IOVA-contiguous. A chunk that
@@ -27,7 +29,8 @@
  *   every cache: len <= flushthresh == size * 3 / 2, size == cache_size
  *   obj_iter visits populated_size distinct objects, each with header mp == pool,
  *     inside a chunk, not crossing a pg_sz boundary, iova == its chunk's IOVA
- *     translation; debug pools: cookie IN or OUT, IN count >= backend + caches
+ *     translation (populate_default chunks); debug pools: trailer cookie IN or OUT,
+ *     IN count >= backend + caches
  */
 #ifndef HUGEMEM_MEMPOOL_H
 #define HUGEMEM_MEMPOOL_H
@@ -44,7 +47,7 @@ extern "C" {
 
 /* Creation flags (DPDK's RTE_MEMPOOL_F_* values). */
 #define HM_MEMPOOL_F_NO_SPREAD 0x0001u      /* no channel-spread padding */
-#define HM_MEMPOOL_F_NO_CACHE_ALIGN 0x0002u /* objects 8-aligned only (implies NO_SPREAD) */
+#define HM_MEMPOOL_F_NO_CACHE_ALIGN 0x0002u /* objects 8-aligned only (adds NO_SPREAD at creation) */
 #define HM_MEMPOOL_F_SP_PUT 0x0004u         /* default ops: single producer */
 #define HM_MEMPOOL_F_SC_GET 0x0008u         /* default ops: single consumer */
 #define HM_MEMPOOL_F_POOL_CREATED 0x0010u   /* internal: the backend exists */
@@ -57,7 +60,7 @@ extern "C" {
 /** Object size split of hm_mempool_calc_obj_size. */
 struct hm_mempool_objsz {
 	uint32_t elt_size;     /* element, rounded up to 8 */
-	uint32_t header_size;  /* header area (64 unless NO_CACHE_ALIGN) */
+	uint32_t header_size;  /* header area (24, rounded up to 64 unless NO_CACHE_ALIGN) */
 	uint32_t trailer_size; /* padding after the element */
 	uint32_t total_size;   /* header + elt + trailer */
 };
@@ -82,7 +85,11 @@ typedef void(hm_mempool_mem_cb_t)(struct hm_mempool *mp, void *arg,
 				  struct hm_mempool_memhdr *memhdr, unsigned int idx);
 
 /**
- * Sizes of an object of @p elt_size bytes with @p flags, as populate lays them out.
+ * Sizes of an object of @p elt_size bytes with @p flags, as populate lays them
+ * out, computed as DPDK does: header 24 bytes (64 unless NO_CACHE_ALIGN),
+ * element rounded up to 8, trailer (8 cookie bytes with HM_MEMPOOL_F_DEBUG)
+ * padding the total to a line unless NO_CACHE_ALIGN, then to a number of lines
+ * coprime with 4 channels unless NO_SPREAD.
  * @return total_size; 0 with hm_errno EINVAL (elt_size 0 or too big).
  */
 uint32_t hm_mempool_calc_obj_size(uint32_t elt_size, uint32_t flags, struct hm_mempool_objsz *sz);
@@ -90,7 +97,8 @@ uint32_t hm_mempool_calc_obj_size(uint32_t elt_size, uint32_t flags, struct hm_m
 /**
  * An empty pool (no objects, no backend yet) named @p name for @p n objects of
  * @p elt_size bytes, per-lcore caches of @p cache_size, @p private_data_size bytes
- * of private data, on @p socket_id (HM_SOCKET_ID_ANY allowed), with @p flags.
+ * of private data, on @p socket_id (HM_SOCKET_ID_ANY allowed), with @p flags
+ * (NO_CACHE_ALIGN adds NO_SPREAD; --mempool-debug adds HM_MEMPOOL_F_DEBUG).
  * Its ops are HM_MEMPOOL_DEFAULT_OPS (or ring_sp_* / ring_*_sc by SP_PUT / SC_GET).
  * @return the pool, or NULL with hm_errno ENODEV (not initialised), EINVAL (NULL
  *   or empty name, n 0 or >= 2^30, elt_size 0 or too big, cache_size too big,
@@ -114,12 +122,49 @@ struct hm_mempool *hm_mempool_create(const char *name, unsigned int n, unsigned 
 				     int socket_id, unsigned int flags);
 
 /**
- * Create the backend (once) and fill the pool up to its size from memzones.
- * @return objects added; -EINVAL (NULL or not a pool), -ENOSPC (already full),
- *   -ENOMEM (no memory, even in one-object chunks; what was added stays), the
- *   backend's alloc error.
+ * Create the backend (once) and fill a pool without chunks up to its size from
+ * memzones.
+ * @return objects added; -EINVAL (NULL or not a pool), -EEXIST (the pool has
+ *   chunks already, as DPDK), -ENOMEM (no memory, even in one-object chunks:
+ *   what this call placed is given back), the backend's alloc error.
  */
 int hm_mempool_populate_default(struct hm_mempool *mp);
+
+/**
+ * Add the objects that fit in [@p vaddr, + @p len), IOVA @p iova
+ * (HM_BAD_IOVA: none), as one chunk; @p free_cb(memhdr, @p opaque) (may be
+ * NULL) gives the memory back when the pool is freed.
+ * @return objects added (0: none fits, the chunk is not kept), -EINVAL (NULL or
+ *   not a pool, NULL vaddr), -ENOSPC (full), -ENOMEM, the backend's alloc error.
+ */
+int hm_mempool_populate_iova(struct hm_mempool *mp, char *vaddr, hm_iova_t iova, size_t len,
+			     hm_mempool_memchunk_free_cb_t *free_cb, void *opaque);
+
+/**
+ * Add objects in [@p addr, + @p len), both multiples of @p pg_sz (a power of
+ * two), one chunk per run of IOVA-contiguous pages (IOVAs by
+ * hm_mem_virt2iova); @p free_cb goes with the first chunk that holds objects.
+ * @return objects added, -EINVAL, -ENOSPC (full), -ENOMEM (then every chunk
+ *   of the pool is given back, as DPDK does).
+ */
+int hm_mempool_populate_virt(struct hm_mempool *mp, char *addr, size_t len, size_t pg_sz,
+			     hm_mempool_memchunk_free_cb_t *free_cb, void *opaque);
+
+/**
+ * Fill a pool without chunks from one anonymous shared mapping (objects without
+ * IOVA), unmapped when the pool is freed.
+ * @return the pool's object count, -EINVAL (not a pool, or it has chunks),
+ *   -ENOMEM (mmap), the backend's alloc error.
+ */
+int hm_mempool_populate_anon(struct hm_mempool *mp);
+
+/**
+ * Page size objects of @p mp do not cross (DPDK's rte_mempool_get_page_size):
+ * the smallest page size of its node (any node for SOCKET_ID_ANY), the system
+ * page without hugemem memory there, 0 with HM_MEMPOOL_F_NO_IOVA_CONTIG.
+ * @return it; 0 with hm_errno EINVAL for a pointer that is not a pool.
+ */
+uint64_t hm_mempool_page_size(const struct hm_mempool *mp);
 
 /**
  * Free @p mp: backend, chunks, header. Objects still handed out become invalid.
@@ -139,8 +184,8 @@ int hm_mempool_walk(int (*fn)(struct hm_mempool *mp, void *arg), void *arg);
 
 /**
  * Select the backend by name before the pool is populated.
- * @return 0; -EINVAL (NULL, not a pool), -ENOENT (no such ops), -EEXIST (already
- *   populated: the backend exists).
+ * @return 0; -EINVAL (NULL, not a pool, no ops of that name: DPDK's errno),
+ *   -EEXIST (already populated: the backend exists).
  */
 int hm_mempool_set_ops_byname(struct hm_mempool *mp, const char *name, void *pool_config);
 

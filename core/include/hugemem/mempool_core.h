@@ -24,12 +24,14 @@
  *
  * Debug pools (HM_MEMPOOL_F_DEBUG, a runtime flag in the pool: asked for at
  * creation, or given to every pool by --mempool-debug, which is on by default
- * when the library is a debug build) keep a cookie in every object header: "in
- * the pool" or "handed out". A put of an object that is not handed out (double
- * put) or that belongs to another pool aborts with a message naming both. The
- * inline paths test the flag, never a macro, so an application built with any
- * flags works with any build of the library, and every process attached to a
- * pool checks it the same way.
+ * when the library is a debug build) keep a cookie in every object's trailer
+ * (the 8 bytes right after the element, hm_mempool_get_cookie, as DPDK's debug
+ * builds do): "in the pool" or "handed out". A put of an object that is not
+ * handed out (double put) or that belongs to another pool aborts with a message
+ * naming both. The object header stays DPDK's 24 bytes either way. The inline
+ * paths test the flag, never a macro, so an application built with any flags
+ * works with any build of the library, and every process attached to a pool
+ * checks it the same way.
  */
 #ifndef HUGEMEM_MEMPOOL_CORE_H
 #define HUGEMEM_MEMPOOL_CORE_H
@@ -69,27 +71,36 @@ struct hm_mempool_cache {
 	void *objs[HM_MEMPOOL_CACHE_MAX_SIZE * 2] __attribute__((aligned(HM_CACHE_LINE_SIZE)));
 };
 
-/** Header directly before every object (obj - sizeof(struct hm_mempool_objhdr)). 32 bytes. */
+/** Header directly before every object (obj - sizeof(struct hm_mempool_objhdr)).
+ * 24 bytes, DPDK's struct rte_mempool_objhdr. */
 struct hm_mempool_objhdr {
 	struct hm_mempool_objhdr *next; /* next object in population order; NULL: last */
 	struct hm_mempool *mp;          /* owner; never changes */
 	hm_iova_t iova;                 /* IOVA of the object (not the header); HM_BAD_IOVA: none */
-	uint64_t cookie;                /* HM_MEMPOOL_COOKIE_IN / _OUT (maintained in debug pools) */
 };
 
-/** One memory chunk of a pool (a memzone). */
+struct hm_mempool_memhdr;
+/** Gives a chunk's memory back when the pool is freed (or a populate is undone). */
+typedef void(hm_mempool_memchunk_free_cb_t)(struct hm_mempool_memhdr *memhdr, void *opaque);
+
+/** One memory chunk of a pool: a memzone of populate_default, or caller memory
+ * (populate_iova / populate_virt / populate_anon). The fields up to opaque are
+ * DPDK's struct rte_mempool_memhdr. */
 struct hm_mempool_memhdr {
 	struct hm_mempool_memhdr *next; /* next chunk; NULL: last */
 	struct hm_mempool *mp;          /* owner */
 	void *addr;                     /* start of the object area */
 	hm_iova_t iova;                 /* IOVA of addr when the area is IOVA-contiguous, else HM_BAD_IOVA */
 	size_t len;                     /* bytes of the object area */
-	const void *mz;                 /* the struct hm_memzone holding it */
+	hm_mempool_memchunk_free_cb_t *free_cb; /* called when the chunk is freed; may be NULL */
+	void *opaque;                   /* its argument (populate_default: the memzone) */
 	uint32_t n_objs;                /* objects placed in it */
 	uint32_t pad;
 };
 
-/** A pool. Lives at the start of memzone "MP_<name>", in shared memory. */
+/** A pool. Lives at the start of memzone "MP_<name>", in shared memory. Every
+ * field DPDK has sits at its offset in struct rte_mempool (elt_head / mem_head
+ * are the first pointers of its elt_list / mem_list). */
 struct hm_mempool {
 	char name[HM_MEMPOOL_NAMESIZE]; /* NUL-terminated */
 	uint16_t pad0;
@@ -109,8 +120,10 @@ struct hm_mempool {
 	uint32_t n_caches;              /* per-lcore caches (lcore ids below it have one); 0: no cache */
 	struct hm_mempool_cache *local_cache; /* n_caches caches right after this header; NULL when 0 */
 	uint32_t populated_size;        /* objects placed so far; <= size */
-	uint32_t nb_mem_chunks;         /* chunks in mem_list */
+	uint32_t pad1;
 	struct hm_mempool_objhdr *elt_head, *elt_tail; /* every object, population order */
+	uint32_t nb_mem_chunks;         /* chunks in mem_list */
+	uint32_t pad2;
 	struct hm_mempool_memhdr *mem_head, *mem_tail; /* every chunk, population order */
 	uint64_t pg_sz;                 /* page size objects were kept within (0: none); set by populate */
 	uint64_t get_fail;              /* failed gets (all or nothing) since creation; relaxed atomic */
@@ -144,6 +157,13 @@ extern struct hm_mempool_ops_table hm_mempool_ops_table;
  * (@p put = 1) or just taken (@p put = 0); aborts naming the problem. */
 void hm_mempool_check_cookies(const struct hm_mempool *mp, void *const *objs, unsigned int n,
 			      int put);
+
+/** The debug cookie of @p obj (debug pools only: the 8 trailer bytes after the element). */
+static inline uint64_t *
+hm_mempool_get_cookie(const struct hm_mempool *mp, const void *obj)
+{
+	return (uint64_t *)((uintptr_t)obj + mp->elt_size);
+}
 
 /** 1 when @p mp checks object cookies (HM_MEMPOOL_F_DEBUG). */
 static inline int
@@ -276,7 +296,7 @@ hm_mempool_generic_put(struct hm_mempool *mp, void *const *objs, unsigned int n,
 
 /**
  * Get @p n objects through @p cache (NULL: from the backend), all or nothing.
- * @return 0, or < 0 (-ENOBUFS / -ENOENT from the backend) with nothing taken.
+ * @return 0, or < 0 (-ENOBUFS from the ring and stack backends) with nothing taken.
  */
 static inline int
 hm_mempool_generic_get(struct hm_mempool *mp, void **objs, unsigned int n,

@@ -11,8 +11,8 @@
  *
  * Sizing: count must be a power of two no larger than HM_RING_SZ_MASK (so at
  * most 2^30), and the ring keeps one slot empty: capacity = count - 1. With
- * HM_RING_F_EXACT_SZ the count (1 .. HM_RING_SZ_MASK) is the capacity and the
- * size is the smallest power of two above it.
+ * HM_RING_F_EXACT_SZ the count (1 .. 2^30 - 1) is the capacity and the size is
+ * the smallest power of two above it (DPDK refuses larger counts too).
  * Elements are esize bytes, a multiple of 4 (the _elem functions); the plain
  * functions move void * values.
  *
@@ -126,7 +126,7 @@ void hm_ring_list_dump(FILE *f);
 /**
  * Validator, for a quiescent ring: magic, name NUL-terminated, flags known and
  * one mode per side matching sync_type, esize a multiple of 4, size a power of
- * two <= 2^31, mask == size - 1, capacity (size - 1, or with EXACT_SZ size ==
+ * two <= 2^30, mask == size - 1, capacity (size - 1, or with EXACT_SZ size ==
  * the power of two above capacity), head == tail on both sides (RTS: and cnt),
  * 0 <= prod.tail - cons.tail <= capacity, htd_max <= capacity (RTS), a created
  * ring's memzone starts at the ring.
