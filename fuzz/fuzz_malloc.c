@@ -3,11 +3,12 @@
  * Native heaps, external memory and memzones on a running hugemem (emu backend,
  * 2 nodes, in-memory, started once): bytes become malloc / zmalloc / calloc /
  * realloc / free on either node, external-heap memory add and remove, memzone
- * reserve and free, and invalid frees. After every operation hm_malloc_check and
- * hm_memzone_check must pass, zeroed allocations must read zero and live blocks
- * keep their contents. Small blocks go through the main lcore's malloc cache.
- * Every input ends with everything freed, the cache flushed and the heaps back
- * to their size before it (pages returned).
+ * reserve and free, and invalid frees (a memzone's memory among them). After
+ * every operation hm_malloc_check and hm_memzone_check must pass, zeroed
+ * allocations must read zero and live blocks keep their contents. Small blocks
+ * go through the main lcore's malloc cache. Every input ends with everything
+ * freed, the cache flushed and the heaps back to their size before it (pages
+ * returned).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -192,6 +193,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			/* misaligned, or not heap memory at all: never an allocation */
 			if (hm_free(ext_mem + 8) == 0 || hm_free(&live) == 0)
+				abort();
+			/* a memzone's memory is the zone's: refused, the zone stays */
+			if (l->mz != NULL &&
+			    (hm_free(l->mz->addr) != -22 /* EINVAL */ ||
+			     hm_malloc_validate(l->mz->addr, NULL) != -22 ||
+			     hm_realloc(l->mz->addr, sz, 0) != NULL ||
+			     hm_memzone_lookup(l->mz->name) != l->mz))
 				abort();
 			break;
 		}

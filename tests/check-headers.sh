@@ -4,6 +4,9 @@
 # compiler given: a one-line translation unit per header and language,
 #   C:   -std=c11 -pedantic -Wall -Wextra -Werror   (no _GNU_SOURCE)
 #   C++: -std=c++17 -pedantic -Wall -Wextra -Werror
+# hugemem's own headers (core/include, sim/include) and the DPDK layer's
+# rte_*.h (core/dpdk/include, with `-include rte_config.h` as libdpdk.pc
+# gives it: ring, mempool, mbuf, net included).
 # Usage: check-headers.sh SRCDIR WORKDIR CC|CXX:compiler ...
 #   e.g. check-headers.sh . /tmp/h C:gcc CXX:g++ C:clang CXX:clang++
 # Exit 0 when all compile, 1 otherwise (each failure printed), 77 when no
@@ -28,6 +31,20 @@ for h in "$src"/core/include/hugemem/*.h "$src"/sim/include/hugemem/sim/*.h; do
 		C) echo "$cc -std=c11 -pedantic -Wall -Wextra -Werror $inc -fsyntax-only $work/$name.c" ;;
 		CXX) echo "$cc -std=c++17 -pedantic -Wall -Wextra -Werror $inc -fsyntax-only $work/$name.cpp" ;;
 		*) echo "bad compiler spec $spec" >&2; exit 2 ;;
+		esac >> "$jobs"
+	done
+done
+dinc="$inc -I$src/core/dpdk/include -include rte_config.h"
+for h in "$src"/core/dpdk/include/rte_*.h; do
+	rel=${h##*/}
+	name=dpdk_$(echo "$rel" | tr '.' '_')
+	printf '#include <%s>\n' "$rel" > "$work/$name.c"
+	printf '#include <%s>\n' "$rel" > "$work/$name.cpp"
+	for spec in "$@"; do
+		lang=${spec%%:*} cc=${spec#*:}
+		case $lang in
+		C) echo "$cc -std=c11 -pedantic -Wall -Wextra -Werror $dinc -fsyntax-only $work/$name.c" ;;
+		CXX) echo "$cc -std=c++17 -pedantic -Wall -Wextra -Werror $dinc -fsyntax-only $work/$name.cpp" ;;
 		esac >> "$jobs"
 	done
 done

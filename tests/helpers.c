@@ -251,9 +251,28 @@ hm_test_init_topo(const char *topo)
 int
 hm_test_teardown(void **state)
 {
+	int rc = 0;
+
 	(void)state;
-	if (hm_initialized())
-		hm_cleanup();
+	if (hm_initialized() && hm_cleanup() == -EBUSY) {
+		/* a test that leaks on purpose inits with allow_leaks */
+		print_error("hm_cleanup found leaks: %s\n", hm_last_error());
+		rc = -1;
+	}
 	hm_log_set_hook(NULL, NULL);
-	return 0;
+	return rc;
+}
+
+char *
+hm_test_leak_report(unsigned int *n)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	*n = hm_leak_report(f);
+	fclose(f);
+	assert_non_null(buf);
+	return buf;
 }

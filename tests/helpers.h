@@ -113,8 +113,12 @@ const char *hm_test_topology(const char *topo, char *buf, size_t len);
 int hm_test_backend_args(char **argv);
 /* hm_init_config of the backend under test with just a topology. */
 int hm_test_init_topo(const char *topo);
-/* cmocka teardown: hm_cleanup if initialised, default log hook. */
+/* cmocka teardown: hm_cleanup if initialised, default log hook; fails the test
+ * when hm_cleanup found leaks (-EBUSY: a test that leaks on purpose inits with
+ * hm_config.allow_leaks). */
 int hm_test_teardown(void **state);
+/* hm_leak_report's text (malloc'ed: the caller frees it); its return in *@p n. */
+char *hm_test_leak_report(unsigned int *n);
 
 /* Quiet the library's log while a test deliberately fails calls. */
 void hm_test_quiet_log(void);

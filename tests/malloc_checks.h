@@ -68,6 +68,7 @@ stats_of(int socket)
 	assert_int_equal(hm_malloc_get_socket_stats(socket, &st), 0);
 	assert_int_equal(st.heap_freesz_bytes + st.heap_allocsz_bytes, st.heap_totalsz_bytes);
 	assert_true(st.greatest_free_size <= st.heap_freesz_bytes);
+	assert_true(st.cached_bytes <= st.heap_freesz_bytes && st.cached_count <= st.free_count);
 	return st;
 }
 
@@ -80,6 +81,8 @@ stats_equal(const struct hm_malloc_socket_stats *a, const struct hm_malloc_socke
 	assert_int_equal(a->free_count, b->free_count);
 	assert_int_equal(a->alloc_count, b->alloc_count);
 	assert_int_equal(a->heap_allocsz_bytes, b->heap_allocsz_bytes);
+	assert_int_equal(a->cached_bytes, b->cached_bytes);
+	assert_int_equal(a->cached_count, b->cached_count);
 }
 
 /* Node of the page under @p p. */

@@ -71,7 +71,8 @@ expected_pagedir(const char *rd, char *out, size_t len)
 	if (on_tmpfs(rd))
 		snprintf(out, len, "%s/pages", rd);
 	else
-		snprintf(out, len, "/dev/shm/hugemem-%016" PRIx64, fnv1a(rd));
+		snprintf(out, len, "/dev/shm/hugemem-%u-%016" PRIx64, (unsigned int)geteuid(),
+			 fnv1a(rd));
 }
 
 static void
@@ -1161,14 +1162,14 @@ test_emu_pagedir_choice(void **state)
 	bool tested_shm = false, tested_tmpfs = false;
 
 	(void)state;
-	/* runtime dir not on tmpfs: /dev/shm/hugemem-<fnv1a(rd)>, distinct per dir */
+	/* runtime dir not on tmpfs: /dev/shm/hugemem-<euid>-<fnv1a(rd)>, distinct per dir */
 	snprintf(rd, sizeof(rd), "/tmp/hm-emu-test-%d", (int)getpid());
 	if (!on_tmpfs("/tmp") && on_tmpfs("/dev/shm")) {
 		snprintf(other, sizeof(other), "%s-b", rd);
 		assert_int_equal(mkdir(rd, 0700), 0);
 		assert_int_equal(mkdir(other, 0700), 0);
-		snprintf(want, sizeof(want), "/dev/shm/hugemem-%016" PRIx64, fnv1a(rd));
-		snprintf(want2, sizeof(want2), "/dev/shm/hugemem-%016" PRIx64, fnv1a(other));
+		expected_pagedir(rd, want, sizeof(want));
+		expected_pagedir(other, want2, sizeof(want2));
 		assert_string_not_equal(want, want2);
 		check_pagedir_for(rd, want);
 		check_pagedir_for(other, want2);
@@ -1356,22 +1357,38 @@ test_emu_map_failure_path(void **state)
 
 	(void)state;
 	be_create(&be, "4K=2", NULL);
-	/* the page directory vanished: creating the file fails */
+	/* the page directory vanished (another instance of the same runtime dir
+	 * removed it once empty): the next page_map makes it again */
 	assert_int_equal(rmdir(pagedir), 0);
-	assert_err(map_page(&be, va, K4, 0, &pg), -ENOENT, "cannot create page file");
+	assert_int_equal(map_page(&be, va, K4, 0, &pg), 0);
+	assert_true(file_exists(pagedir, PREFIX "map_4k_0_0"));
+	hm_emu_ops.page_unmap(&be, &pg);
+	/* ... unless something else took its name: creating the file fails */
+	assert_int_equal(rmdir(pagedir), 0);
+	int fd = open(pagedir, O_CREAT | O_EXCL | O_RDWR, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_err(map_page(&be, va, K4, 0, &pg), -ENOTDIR, "page directory");
 	assert_int_equal(hm_emu_pages_in_use(&be, 0, K4), 0);
 	assert_reserved(va, K4);
-	assert_int_equal(mkdir(pagedir, 0700), 0);
+	assert_int_equal(unlink(pagedir), 0);
 	assert_int_equal(map_page(&be, va, K4, 0, &pg), 0);
 	assert_int_equal(pg.iova, 1ULL << 44); /* frame 0 was returned */
 	hm_emu_ops.page_unmap(&be, &pg);
-	/* a file in the way that cannot be removed (a directory) */
-	char path[2 * PATH_MAX];
+	/* an empty directory under the name is no page file: removed, then mapped */
+	char path[2 * PATH_MAX], inner[3 * PATH_MAX];
 	snprintf(path, sizeof(path), "%s/" PREFIX "map_4k_0_0", pagedir);
 	assert_int_equal(mkdir(path, 0700), 0);
+	assert_int_equal(map_page(&be, va, K4, 0, &pg), 0);
+	hm_emu_ops.page_unmap(&be, &pg);
+	/* one that cannot be removed (not empty) is in the way */
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(inner, sizeof(inner), "%s/x", path);
+	assert_int_equal(mkdir(inner, 0700), 0);
 	assert_err(map_page(&be, va, K4, 0, &pg), -EEXIST, PREFIX "map_4k_0_0");
 	assert_reserved(va, K4);
 	assert_int_equal(hm_emu_pages_in_use(&be, 0, K4), 0);
+	assert_int_equal(rmdir(inner), 0);
 	assert_int_equal(rmdir(path), 0);
 	hm_emu_ops.destroy(&be);
 	hm_va_release(va, K4);
@@ -1392,7 +1409,7 @@ test_emu_destroy_cleanup(void **state)
 	v4 = map_n(&be, K4, 0, 3, p4);
 	v2[0] = v4[0] = 1;
 	assert_int_equal(hm_test_count_files(pagedir), 5);
-	assert_int_equal(hm_test_count_fds(), fds);
+	assert_int_equal(hm_test_count_fds(), fds + 1); /* the page dir, no fd per page */
 	maps = hm_test_count_maps();
 	hm_emu_ops.destroy(&be);
 	assert_null(be.priv);

@@ -46,6 +46,9 @@ stats_sane(const struct hm_malloc_socket_stats *s)
 {
 	assert_int_equal(s->heap_freesz_bytes + s->heap_allocsz_bytes, s->heap_totalsz_bytes);
 	assert_true(s->greatest_free_size <= s->heap_freesz_bytes);
+	/* buffer heaps have no lcore caches */
+	assert_int_equal(s->cached_bytes, 0);
+	assert_int_equal(s->cached_count, 0);
 	assert_true((s->free_count == 0) == (s->heap_freesz_bytes == 0));
 }
 

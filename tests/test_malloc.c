@@ -44,6 +44,7 @@ static const char *const TOPO2 = "nodes=2;2M=64,64;4K=256,256;lcores=0@0,1@1;iov
  * second time with them on (test_malloc_model_cached), and test_malloc_cache.c
  * covers the caches themselves. */
 static bool with_cache;
+static bool allow_leaks; /* init_topo sets hm_config.allow_leaks */
 
 static int
 init_topo(const char *topo)
@@ -53,6 +54,7 @@ init_topo(const char *topo)
 	hm_config_init(&c);
 	c.topology = topo;
 	c.no_malloc_cache = !with_cache;
+	c.allow_leaks = allow_leaks;
 	return hm_test_init_cfg(&c);
 }
 
@@ -1830,7 +1832,8 @@ test_malloc_external_list_slots(void **state)
 	assert_no_warnings();
 }
 
-/* hm_cleanup with live blocks and external memory: a leak warning, then a clean slate. */
+/* hm_cleanup with live blocks and external memory: a leak warning per type tag,
+ * -EBUSY (0 with allow_leaks), then a clean slate. */
 static void
 test_malloc_cleanup_with_live_blocks(void **state)
 {
@@ -1841,7 +1844,9 @@ test_malloc_cleanup_with_live_blocks(void **state)
 	assert_true(map != MAP_FAILED);
 	for (int round = 0; round < 2; round++) {
 		log_start();
+		allow_leaks = round == 1;
 		assert_int_equal(init_topo(TOPO2), 0);
+		allow_leaks = false;
 		assert_int_equal(hm_malloc_leak_report(NULL), 0);
 		assert_int_equal(hm_memseg_mapped_bytes(0), 0);
 		assert_int_equal(hm_memseg_mapped_bytes(hm_test_node_b()), 0);
@@ -1855,9 +1860,12 @@ test_malloc_cleanup_with_live_blocks(void **state)
 		assert_non_null(hm_malloc_socket("leak", 3 * MB, 0, 0));
 		assert_non_null(hm_malloc_socket("leak", 100, 0, hm_test_node_b()));
 		assert_int_equal(hm_malloc_leak_report(NULL), 3);
+		assert_int_equal(hm_leak_report(NULL), 3);
 		assert_valid();
-		assert_int_equal(hm_cleanup(), 0);
-		assert_int_equal(logc.warnings, 1); /* the leaks were reported */
+		assert_int_equal(hm_cleanup(), round == 0 ? -EBUSY : 0);
+		assert_int_equal(logc.warnings, 1); /* the leaks were reported: one tag */
+		assert_non_null(strstr(logc.last, "hm_cleanup: leaked malloc: 3 block(s) of type "
+					 "'leak', 3146828 bytes"));
 		assert_false(hm_initialized());
 	}
 	munmap(map, len);

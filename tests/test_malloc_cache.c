@@ -92,6 +92,31 @@ cached_in(const struct malloc_heap *h)
 	return n;
 }
 
+/* Element bytes of the CACHED elements in @p h (callers as cached_in). */
+static uint64_t
+cached_bytes_in(const struct malloc_heap *h)
+{
+	uint64_t n = 0;
+
+	for (const struct malloc_elem *e = h->first; e != NULL; e = e->next)
+		n += elem_state(e) == ELEM_CACHED ? e->size : 0;
+	return n;
+}
+
+/* The stats' lcore-cache fields of node @p node agree with the CACHED elements
+ * of @p h; @return the stats. */
+static struct hm_malloc_socket_stats
+stats_cached_match(int node, const struct malloc_heap *h)
+{
+	struct hm_malloc_socket_stats st = stats_of(node);
+
+	assert_int_equal(st.cached_count, cached_in(h));
+	assert_int_equal(st.cached_bytes, cached_bytes_in(h));
+	assert_true(st.cached_bytes <= st.heap_freesz_bytes);
+	assert_true(st.cached_count <= st.free_count);
+	return st;
+}
+
 /* Free the blocks of @p keep[0..n) still set, flush the cache: node 0's heap
  * is valid and empty (every page back), and nothing was logged. */
 static void
@@ -700,8 +725,11 @@ test_malloc_cache_refill_and_give_back(void **state)
 	}
 	/* stats: cached blocks are free, so a run changes alloc_count by what the
 	 * user holds; heap bytes are whole pages */
-	struct hm_malloc_socket_stats st = stats_of(0);
+	struct hm_malloc_socket_stats st = stats_cached_match(0, h0);
 	assert_int_equal(st.alloc_count, cap / 2);
+	assert_int_equal(st.cached_count, 0);
+	assert_int_equal(st0.cached_count, 0);
+	assert_int_equal(st0.cached_bytes, 0);
 	/* the next malloc refills: another run */
 	v[cap / 2] = hm_malloc("t", 256, 0);
 	assert_non_null(v[cap / 2]);
@@ -710,9 +738,12 @@ test_malloc_cache_refill_and_give_back(void **state)
 
 	/* a free into the cache: alloc_count -1, free_count +1, free bytes + the
 	 * element, greatest free size unchanged */
-	struct hm_malloc_socket_stats a = stats_of(0), b;
+	struct hm_malloc_socket_stats a = stats_cached_match(0, h0), b;
+	assert_int_equal(a.cached_count, cap / 2 - 1);
 	assert_int_equal(hm_free(v[cap / 2]), 0);
-	b = stats_of(0);
+	b = stats_cached_match(0, h0);
+	assert_int_equal(b.cached_count, a.cached_count + 1);
+	assert_int_equal(b.cached_bytes, a.cached_bytes + esz);
 	assert_int_equal(b.alloc_count, a.alloc_count - 1);
 	assert_int_equal(b.free_count, a.free_count + 1);
 	assert_int_equal(b.heap_freesz_bytes, a.heap_freesz_bytes + esz);
@@ -737,6 +768,7 @@ test_malloc_cache_refill_and_give_back(void **state)
 	for (unsigned int i = 0; i < live; i++) {
 		assert_int_equal(hm_free(v[i]), 0);
 		assert_true(cached_in(h0) <= cap);
+		stats_cached_match(0, h0);
 		assert_heaps_valid();
 	}
 	assert_true(cached_in(h0) >= cap / 2);
@@ -750,7 +782,8 @@ test_malloc_cache_refill_and_give_back(void **state)
 	assert_int_equal(cached_in(h0), 0);
 	assert_heaps_valid();
 	assert_int_equal(hm_memseg_mapped_bytes(0), 0);
-	st = stats_of(0);
+	st = stats_cached_match(0, h0);
+	assert_int_equal(st.cached_count, 0);
 	stats_equal(&st0, &st);
 
 	/* exactly the older half goes back: cap + 1 live blocks, cache emptied,
@@ -1266,24 +1299,30 @@ test_malloc_cache_dumps(void **state)
 	log_start();
 	assert_int_equal(init_cache(TOPO2, 32), 0);
 	char *s = capture(hm_malloc_dump_stats);
-	assert_null(strstr(s, "wait in lcore malloc caches"));
+	assert_non_null(strstr(s, "of the free, in lcore caches: 0 in 0 block(s)"));
 	free(s);
 	char *p = hm_malloc("t", 100, 0), *q = hm_malloc("t", 100, 0);
 	assert_non_null(p);
 	assert_non_null(q);
 	assert_int_equal(hm_free(p), 0);
+	/* the dumps print what the stats say about the caches */
+	struct hm_malloc_socket_stats st = stats_of(0);
+	char want[128];
+	assert_true(st.cached_count > 0);
+	snprintf(want, sizeof(want), "of the free, in lcore caches: %zu in %u block(s)",
+		 st.cached_bytes, st.cached_count);
 	s = capture(hm_malloc_dump_stats);
-	assert_non_null(strstr(s, "wait in lcore malloc caches"));
+	assert_non_null(strstr(s, want));
 	assert_null(strstr(s, "CACHED"));
 	free(s);
 	s = capture(hm_malloc_dump_heaps);
-	assert_non_null(strstr(s, "wait in lcore malloc caches"));
+	assert_non_null(strstr(s, want));
 	assert_non_null(strstr(s, "CACHED"));
 	free(s);
 	assert_int_equal(hm_free(q), 0);
 	assert_true(hm_malloc_cache_flush() > 0);
 	s = capture(hm_malloc_dump_heaps);
-	assert_null(strstr(s, "wait in lcore malloc caches"));
+	assert_non_null(strstr(s, "of the free, in lcore caches: 0 in 0 block(s)"));
 	assert_null(strstr(s, "CACHED"));
 	free(s);
 	assert_no_warnings();
@@ -1307,7 +1346,9 @@ test_malloc_cache_off(void **state)
 	assert_int_equal(hm_free(p), 0);
 	/* back at once: the page went back to the backend */
 	assert_int_equal(cached_in(h0), 0);
-	struct hm_malloc_socket_stats st2 = stats_of(0);
+	struct hm_malloc_socket_stats st2 = stats_cached_match(0, h0);
+	assert_int_equal(st2.cached_count, 0);
+	assert_int_equal(st2.cached_bytes, 0);
 	stats_equal(&st0, &st2);
 	assert_int_equal(hm_memseg_mapped_bytes(0), 0);
 	assert_int_equal(hm_malloc_cache_flush(), 0);

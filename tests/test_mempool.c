@@ -1221,10 +1221,26 @@ test_mempool_lookup_walk_free(void **state)
 	}
 	assert_int_equal(hm_memzone_count(), mz0);
 	assert_int_equal(hm_malloc_leak_report(NULL), 0);
-	/* a pool left behind is freed by hm_cleanup with the memzones, no leak report */
+	/* a pool left behind is a leak: reported once, as the pool (its header,
+	 * chunk and ring zones are not listed as memzones), released by
+	 * hm_cleanup, which says so with -EBUSY */
 	mp = hm_mempool_create("left", 1000, 200, 32, 64, NULL, NULL, NULL, NULL, 0, 0);
 	assert_non_null(mp);
 	assert_int_equal(hm_malloc_leak_report(NULL), hm_memzone_count()); /* zones only */
+	unsigned int leaks = 0;
+	char *rep = hm_test_leak_report(&leaks);
+	assert_int_equal(leaks, 1);
+	char want[160];
+	snprintf(want, sizeof(want), "leak: mempool 'left': 1000 objects of 200 bytes, 0 in use, "
+		 "socket 0, in %u memzone(s)\n", hm_memzone_count());
+	if (strstr(rep, want) == NULL)
+		fail_msg("leak report '%s' lacks '%s'", rep, want);
+	assert_null(strstr(rep, "leak: memzone"));
+	assert_null(strstr(rep, "leak: ring"));
+	free(rep);
+	hm_test_quiet_log();
+	assert_int_equal(hm_cleanup(), -EBUSY);
+	assert_int_equal(hm_initialized(), 0);
 }
 
 /* Two nodes: the pool, its chunks and its ring on the asked node (node 0 on

@@ -17,11 +17,14 @@
 #include <string.h>
 
 #include "helpers.h"
+#include "malloc_i.h" /* malloc_zone_validate: hm_malloc_validate refuses zones */
 #include "hugemem/hugemem.h"
 
 #define MB2 (2ULL << 20)
 
 static const char *const TOPO2 = "nodes=2;2M=64,64;lcores=0@0,1@1";
+
+static bool allow_leaks; /* the next init_with sets hm_config.allow_leaks */
 
 static int
 init_with(const char *topo, uint64_t memory, unsigned int max)
@@ -29,11 +32,60 @@ init_with(const char *topo, uint64_t memory, unsigned int max)
 	struct hm_config c;
 
 	hm_config_init(&c);
+	c.allow_leaks = allow_leaks;
 	c.file_prefix = "memzone"; /* other test programs run in parallel in the same dir */
 	c.topology = topo;
 	c.memory = memory;
 	c.max_memzones = max;
 	return hm_test_init_cfg(&c);
+}
+
+static int
+collect_name(const struct hm_memzone *z, void *arg)
+{
+	char (*names)[HM_MEMZONE_NAMESIZE] = arg;
+	unsigned int i = 0;
+
+	while (names[i][0] != '\0')
+		i++;
+	memcpy(names[i], z->name, HM_MEMZONE_NAMESIZE);
+	return 0;
+}
+
+/* Free every zone still reserved (a test's zones are its fixtures): hm_cleanup
+ * then finds nothing leaked. */
+static void
+free_all_zones(void)
+{
+	unsigned int n = hm_memzone_count();
+	char (*names)[HM_MEMZONE_NAMESIZE] = calloc(n + 1, HM_MEMZONE_NAMESIZE);
+
+	assert_non_null(names);
+	assert_int_equal(hm_memzone_walk(collect_name, names), 0);
+	for (unsigned int i = 0; i < n; i++)
+		assert_int_equal(hm_memzone_free(hm_memzone_lookup(names[i])), 0);
+	free(names);
+	assert_int_equal(hm_memzone_count(), 0);
+}
+
+/* cmocka teardown: the test's zones go, then hm_cleanup must find no leak. */
+static int
+zones_teardown(void **state)
+{
+	if (hm_initialized())
+		free_all_zones();
+	allow_leaks = false;
+	return hm_test_teardown(state);
+}
+
+/* Usable bytes of @p z's block, which hm_malloc_validate refuses (-EINVAL). */
+static size_t
+zone_usable(const struct hm_memzone *z)
+{
+	size_t usable = 0;
+
+	assert_int_equal(malloc_zone_validate(z->addr, &usable), 0);
+	return usable;
 }
 
 static void
@@ -238,9 +290,7 @@ test_memzone_descriptor_fields(void **state)
 		struct hm_memseg *ms = hm_mem_virt2memseg(z->addr, NULL);
 		assert_non_null(ms);
 		assert_int_equal(ms->socket_id, sock);
-		size_t usable = 0;
-		assert_int_equal(hm_malloc_validate(z->addr, &usable), 0);
-		assert_true(usable >= z->len);
+		assert_true(zone_usable(z) >= z->len);
 		memset(z->addr, 0xa5, z->len); /* the whole zone is usable */
 		assert_ptr_equal(hm_memzone_lookup(name), z);
 	}
@@ -491,7 +541,6 @@ test_memzone_biggest(void **state)
 {
 	struct hm_malloc_socket_stats st;
 	const struct hm_memzone *z;
-	size_t usable = 0;
 	(void)state;
 
 	hm_test_quiet_log();
@@ -503,8 +552,7 @@ test_memzone_biggest(void **state)
 	       st.greatest_free_size);
 	assert_true(z->len > (15u << 20) && z->len <= (16u << 20));
 	assert_int_equal(z->len % 64, 0);
-	assert_int_equal(hm_malloc_validate(z->addr, &usable), 0);
-	assert_true(usable >= z->len);
+	assert_true(zone_usable(z) >= z->len);
 	assert_int_equal(z->socket_id, 0);
 	assert_int_equal(hm_mem_virt2memseg(z->addr, NULL)->socket_id, 0);
 	assert_valid();
@@ -642,6 +690,7 @@ test_memzone_configured_max(void **state)
 	assert_int_equal(hm_memzone_free(zs[3]), 0);
 	assert_non_null(hm_memzone_reserve("m10", 128, HM_SOCKET_ID_ANY, 0));
 	assert_unchanged(10);
+	free_all_zones();
 	assert_int_equal(hm_cleanup(), 0);
 
 	/* absurd sizes are refused, nothing is left behind */
@@ -654,6 +703,7 @@ test_memzone_configured_max(void **state)
 	assert_non_null(hm_memzone_reserve("x", 64, HM_SOCKET_ID_ANY, 0));
 	assert_ptr_equal(hm_memzone_lookup("x"), hm_memzone_lookup("x"));
 	assert_unchanged(1);
+	free_all_zones();
 	assert_int_equal(hm_cleanup(), 0);
 	/* a table of one */
 	assert_int_equal(init_with(TOPO2, 0, 1), 0);
@@ -662,6 +712,57 @@ test_memzone_configured_max(void **state)
 	assert_int_equal(hm_memzone_free(hm_memzone_lookup("only")), 0);
 	assert_non_null(hm_memzone_reserve("two", 64, HM_SOCKET_ID_ANY, 0));
 	assert_unchanged(1);
+}
+
+/* --max-memzones=N: parsed, validated (the message names the limit), applied. */
+static void
+test_memzone_max_option(void **state)
+{
+	static const char *const bad[] = { "--max-memzones=0", "--max-memzones=-1",
+					   "--max-memzones=abc", "--max-memzones=1048577",
+					   "--max-memzones=", "--max-memzones=10x",
+					   "--max-memzones=99999999999999999999" };
+	struct hm_config c, before;
+	char *argv[3] = { (char *)"prog", NULL, NULL };
+	(void)state;
+
+	hm_test_quiet_log();
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		hm_config_init(&c);
+		c.max_memzones = 7;
+		before = c;
+		argv[1] = (char *)bad[i];
+		assert_int_equal(hm_config_parse(&c, 2, argv), -EINVAL);
+		if (strstr(hm_last_error(), "--max-memzones") == NULL ||
+		    strstr(hm_last_error(), "1048576") == NULL)
+			fail_msg("'%s': the message does not name the option and its limit: %s",
+				 bad[i], hm_last_error());
+		assert_memory_equal(&c, &before, sizeof(c));
+	}
+	hm_config_init(&c);
+	argv[1] = (char *)"--max-memzones=1048576";
+	assert_int_equal(hm_config_parse(&c, 2, argv), 1);
+	assert_int_equal(c.max_memzones, HM_MEMZONE_MAX_LIMIT);
+	/* a struct beyond the limit: refused at init, naming it, nothing created */
+	c.max_memzones = HM_MEMZONE_MAX_LIMIT + 1;
+	c.topology = TOPO2;
+	assert_int_equal(hm_test_init_cfg(&c), -EINVAL);
+	assert_non_null(strstr(hm_last_error(), "HM_MEMZONE_MAX_LIMIT"));
+	assert_int_equal(hm_initialized(), 0);
+
+	/* applied: a table of 3 */
+	hm_config_init(&c);
+	argv[1] = (char *)"--max-memzones=3";
+	assert_int_equal(hm_config_parse(&c, 2, argv), 1);
+	c.topology = TOPO2;
+	assert_int_equal(hm_test_init_cfg(&c), 0);
+	assert_int_equal(hm_memzone_max_get(), 3);
+	assert_non_null(hm_memzone_reserve("a", 64, 0, 0));
+	assert_non_null(hm_memzone_reserve("b", 64, 0, 0));
+	assert_non_null(hm_memzone_reserve("c", 64, 0, 0));
+	assert_fails(hm_memzone_reserve("d", 64, 0, 0), ENOSPC);
+	assert_non_null(strstr(hm_last_error(), "3 zones"));
+	assert_unchanged(3);
 }
 
 struct walk_state {
@@ -872,14 +973,16 @@ count_warnings(enum hm_log_level level, const char *msg, void *arg)
 		warnings++;
 }
 
-/* hm_cleanup frees the zones still reserved (no leak report) and a new init
- * starts with an empty table. */
+/* Zones still reserved at hm_cleanup are leaks: each is logged by name, size and
+ * socket, released, and hm_cleanup returns -EBUSY (0 with allow_leaks); a new
+ * init starts with an empty table. */
 static void
 test_memzone_cleanup_and_reinit(void **state)
 {
 	(void)state;
 
 	for (int cycle = 0; cycle < 3; cycle++) {
+		allow_leaks = cycle == 1;
 		assert_int_equal(init_with(TOPO2, 0, 0), 0);
 		assert_int_equal(hm_memzone_count(), 0);
 		assert_fails(hm_memzone_lookup("keep"), ENOENT);
@@ -887,14 +990,18 @@ test_memzone_cleanup_and_reinit(void **state)
 		assert_non_null(hm_memzone_reserve("keep2", 100, hm_test_node_b(), 0));
 		assert_non_null(hm_memzone_reserve("keep3", 0, 0, 0));
 		assert_unchanged(3);
+		if (cycle == 2)
+			free_all_zones(); /* nothing left: no report */
 		warnings = 0;
 		hm_log_set_hook(count_warnings, NULL);
-		assert_int_equal(hm_cleanup(), 0);
+		assert_int_equal(hm_cleanup(), cycle == 0 ? -EBUSY : 0);
 		hm_log_set_hook(NULL, NULL);
-		assert_int_equal(warnings, 0);
+		assert_int_equal(warnings, cycle == 2 ? 0 : 3); /* one line a zone */
+		assert_int_equal(hm_initialized(), 0);
 		assert_int_equal(hm_memzone_count(), 0);
 		assert_fails(hm_memzone_lookup("keep"), ENODEV);
 	}
+	allow_leaks = false;
 }
 
 /* The validator notices a damaged descriptor. */
@@ -913,8 +1020,7 @@ test_memzone_check_detects_corruption(void **state)
 	assert_non_null(hm_memzone_reserve("three", 100, 0, 0));
 	assert_valid();
 
-	size_t usable = 0, len = z->len;
-	assert_int_equal(hm_malloc_validate(z->addr, &usable), 0);
+	size_t usable = zone_usable(z), len = z->len;
 	z->len = usable + 64;
 	why = NULL;
 	assert_int_equal(hm_memzone_check(&why), -EFAULT);
@@ -1022,7 +1128,7 @@ test_memzone_biggest_flags_and_bounded_growth(void **state)
 	assert_non_null(mz);
 	assert_true(mz->hugepage_sz == MB2);
 	assert_int_equal(hm_memzone_free(mz), 0);
-	hm_cleanup();
+	assert_int_equal(hm_cleanup(), 0);
 
 	/* no preallocation: the heap is empty, the bound is huge, the zone tiny */
 	assert_int_equal(init_with("nodes=1;2M=4", 0, 0), 0);
@@ -1038,27 +1144,28 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_memzone_invalid_args, hm_test_teardown),
-		cmocka_unit_test_teardown(test_memzone_descriptor_fields, hm_test_teardown),
-		cmocka_unit_test_teardown(test_memzone_alignment, hm_test_teardown),
-		cmocka_unit_test_teardown(test_memzone_bounded, hm_test_teardown),
-		cmocka_unit_test_teardown(test_memzone_iova_contig, hm_test_teardown),
-		cmocka_unit_test_teardown(test_memzone_iova_contig_multipage, hm_test_teardown),
-		cmocka_unit_test_teardown(test_memzone_page_size_flags, hm_test_teardown),
-		cmocka_unit_test_teardown(test_memzone_page_size_missing, hm_test_teardown),
-		cmocka_unit_test_teardown(test_memzone_socket_placement, hm_test_teardown),
-		cmocka_unit_test_teardown(test_memzone_biggest, hm_test_teardown),
+		cmocka_unit_test_teardown(test_memzone_invalid_args, zones_teardown),
+		cmocka_unit_test_teardown(test_memzone_descriptor_fields, zones_teardown),
+		cmocka_unit_test_teardown(test_memzone_alignment, zones_teardown),
+		cmocka_unit_test_teardown(test_memzone_bounded, zones_teardown),
+		cmocka_unit_test_teardown(test_memzone_iova_contig, zones_teardown),
+		cmocka_unit_test_teardown(test_memzone_iova_contig_multipage, zones_teardown),
+		cmocka_unit_test_teardown(test_memzone_page_size_flags, zones_teardown),
+		cmocka_unit_test_teardown(test_memzone_page_size_missing, zones_teardown),
+		cmocka_unit_test_teardown(test_memzone_socket_placement, zones_teardown),
+		cmocka_unit_test_teardown(test_memzone_biggest, zones_teardown),
 		cmocka_unit_test_teardown(test_memzone_biggest_flags_and_bounded_growth,
-					  hm_test_teardown),
-		cmocka_unit_test_teardown(test_memzone_lookup_free_reuse, hm_test_teardown),
-		cmocka_unit_test_teardown(test_memzone_table_full, hm_test_teardown),
-		cmocka_unit_test_teardown(test_memzone_configured_max, hm_test_teardown),
-		cmocka_unit_test_teardown(test_memzone_walk_and_dump, hm_test_teardown),
-		cmocka_unit_test_teardown(test_memzone_model, hm_test_teardown),
-		cmocka_unit_test_teardown(test_memzone_memory_returned, hm_test_teardown),
-		cmocka_unit_test_teardown(test_memzone_cleanup_and_reinit, hm_test_teardown),
-		cmocka_unit_test_teardown(test_memzone_check_detects_corruption, hm_test_teardown),
-		cmocka_unit_test_teardown(test_memzone_threads, hm_test_teardown),
+					  zones_teardown),
+		cmocka_unit_test_teardown(test_memzone_lookup_free_reuse, zones_teardown),
+		cmocka_unit_test_teardown(test_memzone_table_full, zones_teardown),
+		cmocka_unit_test_teardown(test_memzone_configured_max, zones_teardown),
+		cmocka_unit_test_teardown(test_memzone_max_option, zones_teardown),
+		cmocka_unit_test_teardown(test_memzone_walk_and_dump, zones_teardown),
+		cmocka_unit_test_teardown(test_memzone_model, zones_teardown),
+		cmocka_unit_test_teardown(test_memzone_memory_returned, zones_teardown),
+		cmocka_unit_test_teardown(test_memzone_cleanup_and_reinit, zones_teardown),
+		cmocka_unit_test_teardown(test_memzone_check_detects_corruption, zones_teardown),
+		cmocka_unit_test_teardown(test_memzone_threads, zones_teardown),
 	};
 	hm_test_backend_ready();
 	return cmocka_run_group_tests(tests, NULL, NULL);

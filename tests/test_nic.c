@@ -352,6 +352,12 @@ test_nic_invalid_args(void **state)
 	assert_int_equal(hm_nic_reta_set(nic, reta, 3), -EINVAL);   /* does not divide 512 */
 	assert_int_equal(hm_nic_reta_set(nic, reta, 1024), -EINVAL);
 	assert_int_equal(hm_nic_reta_set(nic, reta, 4), -EINVAL);   /* queues 2, 3 */
+	uint8_t rkey[HM_NIC_RSS_KEY_MAX + 1] = { 0 };
+	assert_int_equal(hm_nic_rss_key_set(NULL, rkey, 40), -EINVAL);
+	assert_int_equal(hm_nic_rss_key_set(nic, NULL, 40), -EINVAL);
+	assert_int_equal(hm_nic_rss_key_set(nic, rkey, 15), -EINVAL);
+	assert_int_equal(hm_nic_rss_key_set(nic, rkey, HM_NIC_RSS_KEY_MAX + 1), -EINVAL);
+	assert_int_equal(hm_nic_vlan_strip_set(NULL, true), -EINVAL);
 	assert_int_equal(hm_nic_fault_set(NULL, HM_NIC_FAULT_DELAY, 1, 0, 0), -EINVAL);
 	assert_int_equal(hm_nic_fault_set(nic, HM_NIC_FAULT_COUNT, 1, 0, 0), -EINVAL);
 	assert_int_equal(hm_nic_fault_set(nic, HM_NIC_FAULT_DELAY, 1, 1000001, 0), -EINVAL);
@@ -1109,6 +1115,8 @@ test_nic_thread(void **state)
 	assert_int_equal(hm_nic_check(nic, NULL), -EBUSY);
 	assert_int_equal(hm_nic_fault_clear(nic), -EBUSY);
 	assert_int_equal(hm_nic_queue_release(nic, 0), -EBUSY);
+	assert_int_equal(hm_nic_rss_key_set(nic, fr, 40), -EBUSY);
+	assert_int_equal(hm_nic_vlan_strip_set(nic, true), -EBUSY);
 	time_t t0 = time(NULL);
 	while (m.frames < N) {
 		if (drv_poll(&d, rx_expect, &m) == 0)

@@ -211,6 +211,7 @@ test_ring_invalid_args(void **state)
 	hm_ring_free(r);
 	assert_fails(hm_ring_lookup(N28), ENOENT);
 	assert_int_equal(hm_memzone_count(), 1);
+	assert_int_equal(hm_memzone_free(hm_memzone_lookup("RG_squat")), 0);
 	free(x);
 	free(m);
 }
@@ -688,8 +689,18 @@ test_ring_named(void **state)
 	hm_ring_free(b);
 	hm_ring_free(c);
 	assert_int_equal(hm_memzone_count(), 0);
-	/* a ring left behind is freed by hm_cleanup with the memzones */
+	/* a ring left behind is a leak: reported as the ring, not as its memzone,
+	 * and released by hm_cleanup, which says so with -EBUSY */
 	assert_non_null(hm_ring_create("left", 64, HM_SOCKET_ID_ANY, 0));
+	unsigned int n = 0;
+	buf = hm_test_leak_report(&n);
+	assert_int_equal(n, 1);
+	assert_non_null(strstr(buf, "leak: ring 'left': 0 of 63 slots used, socket "));
+	assert_null(strstr(buf, "memzone"));
+	free(buf);
+	hm_test_quiet_log();
+	assert_int_equal(hm_cleanup(), -EBUSY);
+	assert_int_equal(hm_initialized(), 0);
 }
 
 /* ------------------------------------------------------------------ threads */

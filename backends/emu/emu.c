@@ -2,37 +2,50 @@
 /*
  * emu backend: hugepages emulated with ordinary shared memory.
  *
- * A page is a tmpfs file of page_sz bytes (`<pagedir>/<prefix>map_<KiB>k_<node>_<frame>`)
- * or, in in-memory mode, a memfd; page_map maps it MAP_SHARED|MAP_FIXED over the
- * core's PROT_NONE reservation and closes the fd, so nothing but the mapping (and
- * the file, for other processes) keeps the page alive. Nothing is prefaulted: an
- * emulated page costs memory only where it is touched.
+ * A page is a tmpfs file of page_sz bytes
+ * (`<pagedir>/<prefix>map_<tag><KiB>k_<node>_<frame>`) or, in in-memory mode, a
+ * memfd; page_map allocates its blocks (posix_fallocate: a full tmpfs or memory
+ * cgroup is -ENOMEM there, never a SIGBUS on a later touch), maps it
+ * MAP_SHARED|MAP_FIXED over the core's PROT_NONE reservation and closes the fd,
+ * so nothing but the mapping (and the file, for other processes) keeps the page
+ * alive. A mapped page costs its whole size, as a hugepage does.
+ *
+ * Page files and other users (docs/security.md): the page dir is
+ * `<runtime_dir>/pages` when the runtime dir is on tmpfs, else
+ * `/dev/shm/hugemem-<euid>-<hash of runtime_dir>`; either must be a private
+ * directory (ours, 0700-like, not a symlink) or create fails naming its owner.
+ * Files are created O_EXCL|O_NOFOLLOW and locked shared (flock) before the
+ * directory's shared lock is dropped; the lock lives as long as any mapping of
+ * the file. A primary's cleaner (directory locked exclusive) deletes only
+ * `<prefix>map_*` files it can lock exclusive (nobody maps them) and anything
+ * under such a name that is not a regular file of ours. --no-shconf instances
+ * put a private tag `p<pid>-<n>_` in their names, so they never collide with
+ * (or delete) the files of a live primary of the same prefix.
  *
  * Physical addresses are synthetic. Every (page size, node) pool owns `total`
- * frames with precomputed PAs inside its own range [base, end); pool k (sizes
- * largest first, then nodes) starts at the first multiple of 2^44 past the end of
- * pool k-1, which is (k+1) << 44 for any pool smaller than 16 TiB. page_map takes
- * the lowest-index free frame, so the IOVA sequence is deterministic for a given
- * topology (layout and seed) and sequence of calls.
+ * frames with PAs inside its own range [base, end) (pool.c builds them a chunk at
+ * a time); pool k (sizes largest first, then nodes) starts at the first multiple
+ * of 2^44 past the end of pool k-1, which is (k+1) << 44 for any pool smaller than
+ * 16 TiB. page_map takes the lowest-index free frame, so the IOVA sequence is
+ * deterministic for a given topology (layout and seed) and sequence of calls.
  *
- * Invariants (pool_check(), asserted at HM_DEBUG >= 3 after every change):
- *   pool->in_use == number of clear bits in pool->free[] below pool->total
- *   pool->va[i] != NULL  <=>  bit i of pool->free[] is clear (frame i mapped here)
- *   no free bit is set at or above pool->total; no free bit below word pool->hint
- *   pool->base <= pool->pa[i] < pool->end, pool->pa[i] % page_sz == 0, all distinct
+ * Invariants (emu_pool_check(), asserted at HM_DEBUG >= 3 after every change;
+ * pool.c lists the per-pool ones):
  *   pool k's [base, end) lies below pool k+1's base (pools are disjoint)
- *   file mode, primary: a page file exists for frame i  <=>  pool->va[i] != NULL
+ *   file mode, primary: a page file exists for frame i  <=>  frame i's VA != NULL,
+ *   and this process holds a shared flock on it through the mapping
  *
  * Processes: the primary cleans leftover page files at create and owns every frame
  * it maps; a secondary (params->secondary) attaches the primary's pages by handle
- * and never deletes a file it did not create. Frame accounting is per process, as
- * in DPDK where secondaries ask the primary to allocate: only the primary maps.
+ * (only a regular file of ours with no group/other access) and never deletes a
+ * file it did not create. Frame accounting is per process, as in DPDK where
+ * secondaries ask the primary to allocate: only the primary maps.
  *
  * virt2iova and node_of are not provided: the core keeps every page's IOVA and
  * node in its memseg tables, and a VA-indexed lookup here would only duplicate them.
  *
- * The fault-injection section below is backend-neutral (it knows pools only as
- * (size index, node) pairs described by a struct hm_probe), so other backends can
+ * Fault injection (fault.c) is backend-neutral (it knows pools only as (size
+ * index, node) pairs described by a struct hm_probe), so other backends can
  * reuse it unchanged.
  */
 #include <dirent.h>
@@ -43,6 +56,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -57,263 +71,6 @@
 
 #define POOL_ALIGN (1ULL << 44) /* pool bases are multiples of this */
 
-/* splitmix64: tiny, seedable with any value (including 0), good enough here. */
-static uint64_t
-rng_next(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-/* ======================= fault injection (backend-neutral) ======================= */
-
-enum fault_kind { FAULT_NTH, FAULT_EVERY, FAULT_NODE, FAULT_POOL, FAULT_RATE, FAULT_KINDS };
-
-static const char *const fault_names[FAULT_KINDS] = { "nth", "every", "node", "pool", "rate" };
-
-#define FAULT_CTX "emu: fault spec"
-#define FAULT_VALID "nth=N, every=N, node=N, pool=NODE:SIZE:COUNT, rate=PERMILLE, clear"
-#define NO_LIMIT UINT32_MAX
-
-/* Fault settings and counters of one backend instance (lives in its priv). */
-struct fault {
-	uint64_t seed;            /* from the topology; restarts the rate PRNG */
-	uint64_t nth;             /* N of the pending nth= fault; 0 = none */
-	uint64_t nth_left;        /* calls until it fires (1 = the next call); valid if nth */
-	uint64_t every;           /* every= period; 0 = off */
-	uint64_t every_calls;     /* calls since every= was set; valid if every */
-	uint64_t node_mask;       /* bit n: every map on node n fails */
-	uint32_t rate;            /* permille, 0 = off */
-	uint64_t rng;             /* rate PRNG state; valid if rate */
-	uint32_t limit[HM_MAX_PAGE_SIZES][HM_MAX_NUMA_NODES]; /* frames; NO_LIMIT = none */
-	uint64_t calls;           /* page_map calls checked since create or clear */
-	uint64_t injected[FAULT_KINDS]; /* failures injected, by kind */
-};
-
-_Static_assert(HM_MAX_NUMA_NODES <= 64, "node_mask is 64 bits");
-
-static void
-fault_clear(struct fault *f, uint64_t seed)
-{
-	memset(f, 0, sizeof(*f));
-	f->seed = seed;
-	for (unsigned int k = 0; k < HM_MAX_PAGE_SIZES; k++)
-		for (unsigned int n = 0; n < HM_MAX_NUMA_NODES; n++)
-			f->limit[k][n] = NO_LIMIT;
-}
-
-static int
-shape_size_index(const struct hm_probe *shape, uint64_t page_sz)
-{
-	for (unsigned int k = 0; k < shape->n_sizes; k++)
-		if (shape->sizes[k].page_sz == page_sz)
-			return (int)k;
-	return -1;
-}
-
-/* "pool=NODE:SIZE:COUNT" into f->limit. */
-static int
-fault_parse_pool(struct fault *f, char *val, const struct hm_probe *shape)
-{
-	char *size = strchr(val, ':'), *count = size != NULL ? strchr(size + 1, ':') : NULL;
-	uint64_t node, sz, v;
-	int k, rc;
-
-	if (count == NULL)
-		return hm_fail(EINVAL, FAULT_CTX ": pool='%s' is not NODE:SIZE:COUNT", val);
-	*size++ = '\0';
-	*count++ = '\0';
-	rc = emu_parse_num(FAULT_CTX, "pool node", val, 0, shape->n_nodes - 1, &node);
-	if (rc < 0)
-		return rc;
-	k = emu_parse_page_size(size, &sz) == 0 ? shape_size_index(shape, sz) : -1;
-	if (k < 0)
-		return hm_fail(EINVAL, FAULT_CTX ": pool size '%s' is not a page size of this "
-			       "backend", size);
-	rc = emu_parse_num(FAULT_CTX, "pool count", count, 0, UINT32_MAX - 1, &v);
-	if (rc < 0)
-		return rc;
-	f->limit[k][node] = (uint32_t)v;
-	return 0;
-}
-
-/*
- * Apply @p spec on top of @p f, for a backend whose nodes and sizes @p shape
- * describes. All or nothing: on error @p f is unchanged.
- * @return 0 or -EINVAL naming the bad item.
- */
-static int
-fault_apply(struct fault *f, const char *spec, const struct hm_probe *shape)
-{
-	struct fault t = *f;
-	bool seen_nth = false, seen_every = false, seen_rate = false;
-	char *copy, *p, *item, *val;
-	uint64_t v;
-	int rc = 0;
-
-	if (spec == NULL)
-		return hm_fail(EINVAL, FAULT_CTX ": NULL spec (valid: " FAULT_VALID ")");
-	if (*spec == '\0')
-		return 0;
-	copy = strdup(spec);
-	if (copy == NULL)
-		return hm_fail(ENOMEM, FAULT_CTX ": out of memory");
-	for (p = copy; p != NULL && rc == 0;) {
-		item = p;
-		p = strchr(p, ';');
-		if (p != NULL)
-			*p++ = '\0';
-		if (*item == '\0') {
-			rc = hm_fail(EINVAL, FAULT_CTX ": empty item (doubled or trailing ';'; "
-				     "valid: " FAULT_VALID ")");
-			break;
-		}
-		if (strcmp(item, "clear") == 0) {
-			fault_clear(&t, t.seed);
-			continue;
-		}
-		val = strchr(item, '=');
-		if (val == NULL) {
-			rc = hm_fail(EINVAL, FAULT_CTX ": unknown item '%s' (valid: " FAULT_VALID ")",
-				     item);
-			break;
-		}
-		*val++ = '\0';
-		if (*val == '\0') {
-			rc = hm_fail(EINVAL, FAULT_CTX ": '%s' has an empty value (valid: "
-				     FAULT_VALID ")", item);
-		} else if (strcmp(item, "nth") == 0 || strcmp(item, "every") == 0) {
-			bool nth = item[0] == 'n';
-			bool *seen = nth ? &seen_nth : &seen_every;
-			if (*seen) {
-				rc = hm_fail(EINVAL, FAULT_CTX ": '%s' given twice", item);
-				break;
-			}
-			*seen = true;
-			rc = emu_parse_num(FAULT_CTX, item, val, 1, UINT64_MAX, &v);
-			if (rc == 0 && nth) {
-				t.nth = v;
-				t.nth_left = v;
-			} else if (rc == 0) {
-				t.every = v;
-				t.every_calls = 0;
-			}
-		} else if (strcmp(item, "node") == 0) {
-			rc = emu_parse_num(FAULT_CTX, "node", val, 0, shape->n_nodes - 1, &v);
-			if (rc == 0)
-				t.node_mask |= 1ULL << v;
-		} else if (strcmp(item, "pool") == 0) {
-			rc = fault_parse_pool(&t, val, shape);
-		} else if (strcmp(item, "rate") == 0) {
-			if (seen_rate) {
-				rc = hm_fail(EINVAL, FAULT_CTX ": 'rate' given twice");
-				break;
-			}
-			seen_rate = true;
-			rc = emu_parse_num(FAULT_CTX, "rate (permille)", val, 0, 1000, &v);
-			if (rc == 0) {
-				t.rate = (uint32_t)v;
-				t.rng = t.seed ^ 0x72617465ULL; /* "rate" */
-			}
-		} else {
-			rc = hm_fail(EINVAL, FAULT_CTX ": unknown key '%s' (valid: " FAULT_VALID ")",
-				     item);
-		}
-	}
-	free(copy);
-	if (rc == 0)
-		*f = t;
-	return rc;
-}
-
-/*
- * Account one page_map call of a @p page_sz page on @p node and decide whether it
- * fails. Every armed fault advances on every call, whichever one fires.
- * @return 0, or -ENOMEM with "emu: injected fault (<kind>=N) ...".
- */
-static int
-fault_on_map(struct fault *f, unsigned int node, uint64_t page_sz)
-{
-	int kind = -1;
-	uint64_t arg = 0;
-	char szs[16];
-
-	f->calls++;
-	if (f->nth != 0 && --f->nth_left == 0) {
-		kind = FAULT_NTH;
-		arg = f->nth;
-		f->nth = 0;
-	}
-	if (f->every != 0 && ++f->every_calls % f->every == 0 && kind < 0) {
-		kind = FAULT_EVERY;
-		arg = f->every;
-	}
-	if ((f->node_mask & (1ULL << node)) != 0 && kind < 0) {
-		kind = FAULT_NODE;
-		arg = node;
-	}
-	if (f->rate != 0 && rng_next(&f->rng) % 1000 < f->rate && kind < 0) {
-		kind = FAULT_RATE;
-		arg = f->rate;
-	}
-	if (kind < 0)
-		return 0;
-	f->injected[kind]++;
-	return hm_fail(ENOMEM, "emu: injected fault (%s=%" PRIu64 ") on page_map call %" PRIu64
-		       " of a %s page on node %u", fault_names[kind], arg, f->calls,
-		       hm_size_str(page_sz, szs, sizeof(szs)), node);
-}
-
-/* Frames pool (k, node) may have in use, given its @p total. */
-static uint32_t
-fault_limit(const struct fault *f, unsigned int k, unsigned int node, uint32_t total)
-{
-	return f->limit[k][node] < total ? f->limit[k][node] : total;
-}
-
-static void
-fault_dump(const struct fault *f, FILE *out, const struct hm_probe *shape)
-{
-	char szs[16];
-
-	fprintf(out, "  faults:");
-	if (f->nth != 0)
-		fprintf(out, " nth=%" PRIu64 " (fires in %" PRIu64 " calls)", f->nth, f->nth_left);
-	if (f->every != 0)
-		fprintf(out, " every=%" PRIu64, f->every);
-	for (unsigned int n = 0; n < shape->n_nodes; n++)
-		if ((f->node_mask & (1ULL << n)) != 0)
-			fprintf(out, " node=%u", n);
-	for (unsigned int k = 0; k < shape->n_sizes; k++)
-		for (unsigned int n = 0; n < shape->n_nodes; n++)
-			if (f->limit[k][n] != NO_LIMIT)
-				fprintf(out, " pool=%u:%s:%" PRIu32, n,
-					hm_size_str(shape->sizes[k].page_sz, szs, sizeof(szs)),
-					f->limit[k][n]);
-	if (f->rate != 0)
-		fprintf(out, " rate=%" PRIu32, f->rate);
-	fprintf(out, "\n  page_map calls %" PRIu64 ", injected failures", f->calls);
-	for (int i = 0; i < FAULT_KINDS; i++)
-		fprintf(out, " %s %" PRIu64, fault_names[i], f->injected[i]);
-	fprintf(out, "\n");
-}
-
-/* ================================ frame pools ================================ */
-
-struct pool {
-	uint64_t page_sz;   /* bytes */
-	uint32_t total;     /* frames, from the topology */
-	uint32_t in_use;    /* frames mapped by this process */
-	uint32_t hint;      /* no free bit below word hint */
-	uint64_t base, end; /* PA range holding every frame; [base, end) */
-	uint64_t *free;     /* bit i set: frame i free; NULL if total == 0 */
-	uint64_t *pa;       /* PA of frame i */
-	void **va;          /* VA of frame i while mapped here, else NULL */
-};
-
 struct emu {
 	struct hm_emu_topology topo;
 	struct pool pools[HM_MAX_PAGE_SIZES][HM_MAX_NUMA_NODES];
@@ -321,46 +78,11 @@ struct emu {
 	bool in_memory;           /* memfd pages, no page dir */
 	bool secondary;           /* never delete files this process did not create */
 	const char *prefix;       /* page file prefix; params outlive the instance */
+	char tag[32];             /* "" or, --no-shconf, "p<pid>-<n>_": names nobody else uses */
+	const char *runtime_dir;  /* params->runtime_dir (outlives the instance) */
 	char pagedir[PATH_MAX];   /* "" in in-memory mode */
+	int dir_fd;               /* pagedir, for openat and its flock; -1 in-memory */
 };
-
-/* Fill pool->pa per the layout, seeded per pool. pool->base is set. */
-static void
-pool_layout(struct pool *pool, enum hm_emu_iova_layout layout, uint64_t seed, unsigned int id)
-{
-	uint64_t rng = seed ^ ((uint64_t)(id + 1) << 32), P = pool->page_sz, off = 0;
-	uint32_t n = pool->total;
-
-	switch (layout) {
-	case HM_EMU_IOVA_CONTIG:
-		for (uint32_t i = 0; i < n; i++)
-			pool->pa[i] = (uint64_t)i;
-		off = n;
-		break;
-	case HM_EMU_IOVA_SHUFFLED:
-		for (uint32_t i = 0; i < n; i++)
-			pool->pa[i] = (uint64_t)i;
-		for (uint32_t i = n; i > 1; i--) { /* Fisher-Yates */
-			uint32_t j = (uint32_t)(rng_next(&rng) % i);
-			uint64_t tmp = pool->pa[i - 1];
-			pool->pa[i - 1] = pool->pa[j];
-			pool->pa[j] = tmp;
-		}
-		off = n;
-		break;
-	case HM_EMU_IOVA_FRAGMENTED:
-		for (uint32_t i = 0; i < n;) {
-			uint32_t run = 1 + (uint32_t)(rng_next(&rng) % 4);
-			for (uint32_t r = 0; r < run && i < n; r++)
-				pool->pa[i++] = off++;
-			off += 1 + rng_next(&rng) % 3; /* gap */
-		}
-		break;
-	}
-	for (uint32_t i = 0; i < n; i++)
-		pool->pa[i] = pool->base + pool->pa[i] * P;
-	pool->end = pool->base + (off > 0 ? off : 1) * P;
-}
 
 static int
 pools_create(struct emu *e)
@@ -368,28 +90,17 @@ pools_create(struct emu *e)
 	const struct hm_emu_topology *t = &e->topo;
 	uint64_t cursor = POOL_ALIGN;
 	unsigned int id = 0;
+	int rc;
 
 	for (unsigned int k = 0; k < t->n_sizes; k++) {
 		for (unsigned int n = 0; n < t->n_nodes; n++, id++) {
 			struct pool *pool = &e->pools[k][n];
-			uint32_t words = (t->sizes[k].pages[n] + 63) / 64;
 
-			pool->page_sz = t->sizes[k].page_sz;
-			pool->total = t->sizes[k].pages[n];
-			pool->base = cursor;
-			if (pool->total > 0) {
-				pool->free = malloc(words * sizeof(uint64_t));
-				pool->pa = malloc(pool->total * sizeof(uint64_t));
-				pool->va = calloc(pool->total, sizeof(void *));
-				if (pool->free == NULL || pool->pa == NULL || pool->va == NULL)
-					return hm_fail(ENOMEM, "emu: out of memory for %" PRIu32
-						       " frames", pool->total);
-				memset(pool->free, 0xff, words * sizeof(uint64_t));
-				if (pool->total % 64 != 0)
-					pool->free[words - 1] = (1ULL << (pool->total % 64)) - 1;
-			}
-			pool_layout(pool, t->iova, t->seed, id);
-			/* Worst case (16G pages, 2^20 frames, gaps) stays far below 2^64. */
+			rc = emu_pool_init(pool, t->sizes[k].page_sz, t->sizes[k].pages[n], id,
+					   t->iova, t->seed, cursor);
+			if (rc < 0)
+				return rc;
+			/* Worst case (16G pages, 2^20 frames, fragmented) stays far below 2^64. */
 			HM_ASSERT(pool->end > pool->base && pool->end < UINT64_MAX - POOL_ALIGN);
 			cursor = HM_ALIGN_CEIL(pool->end, POOL_ALIGN);
 		}
@@ -400,66 +111,9 @@ pools_create(struct emu *e)
 static void
 pools_free(struct emu *e)
 {
-	for (unsigned int k = 0; k < HM_MAX_PAGE_SIZES; k++) {
-		for (unsigned int n = 0; n < HM_MAX_NUMA_NODES; n++) {
-			free(e->pools[k][n].free);
-			free(e->pools[k][n].pa);
-			free(e->pools[k][n].va);
-		}
-	}
-}
-
-/* The pool invariants of the file comment; true when they hold. O(total). */
-static bool __attribute__((unused))
-pool_check(const struct pool *pool)
-{
-	uint32_t used = 0;
-
-	for (uint32_t i = 0; i < pool->total; i++) {
-		bool is_free = (pool->free[i / 64] >> (i % 64)) & 1;
-		if (is_free != (pool->va[i] == NULL))
-			return false;
-		if (is_free && i / 64 < pool->hint)
-			return false;
-		if (pool->pa[i] < pool->base || pool->pa[i] >= pool->end ||
-		    pool->pa[i] % pool->page_sz != 0)
-			return false;
-		used += !is_free;
-	}
-	if (pool->total % 64 != 0 && (pool->free[pool->total / 64] >> (pool->total % 64)) != 0)
-		return false;
-	return used == pool->in_use;
-}
-
-/* Lowest-index free frame, marked used; -1 if none. */
-static int64_t
-pool_take(struct pool *pool)
-{
-	uint32_t words = (pool->total + 63) / 64;
-
-	for (uint32_t w = pool->hint; w < words; w++) {
-		if (pool->free[w] != 0) {
-			unsigned int b = (unsigned int)__builtin_ctzll(pool->free[w]);
-			pool->free[w] &= ~(1ULL << b);
-			pool->hint = w;
-			pool->in_use++;
-			return (int64_t)w * 64 + b;
-		}
-	}
-	pool->hint = words;
-	return -1;
-}
-
-static void
-pool_put(struct pool *pool, uint32_t frame)
-{
-	HM_ASSERT(frame < pool->total && pool->in_use > 0);
-	HM_ASSERT(((pool->free[frame / 64] >> (frame % 64)) & 1) == 0 && "double free");
-	pool->free[frame / 64] |= 1ULL << (frame % 64);
-	pool->va[frame] = NULL;
-	pool->in_use--;
-	if (frame / 64 < pool->hint)
-		pool->hint = frame / 64;
+	for (unsigned int k = 0; k < HM_MAX_PAGE_SIZES; k++)
+		for (unsigned int n = 0; n < HM_MAX_NUMA_NODES; n++)
+			emu_pool_fini(&e->pools[k][n]);
 }
 
 /* The shape of the machine for the fault parser: sizes, nodes, frames per pool. */
@@ -475,7 +129,7 @@ emu_shape(const struct emu *e, struct hm_probe *out, bool limited)
 		out->sizes[k].page_sz = t->sizes[k].page_sz;
 		for (unsigned int n = 0; n < t->n_nodes; n++) {
 			uint32_t total = e->pools[k][n].total;
-			out->sizes[k].num_pages[n] = limited ? fault_limit(&e->fault, k, n, total) : total;
+			out->sizes[k].num_pages[n] = limited ? emu_fault_limit(&e->fault, k, n, total) : total;
 		}
 	}
 	out->n_lcores = t->n_lcores;
@@ -514,68 +168,19 @@ handle_pool(struct emu *e, uint64_t h, uint64_t page_sz, unsigned int *k, unsign
 	return pool;
 }
 
+/* ================================ page files ================================ */
+
+/* `<prefix>map_<tag><KiB>k_<node>_<frame>`: the file's name inside the page dir. */
 static int
-page_path(const struct emu *e, const struct pool *pool, unsigned int node, uint32_t frame,
+page_name(const struct emu *e, const struct pool *pool, unsigned int node, uint32_t frame,
 	  char *buf, size_t len)
 {
-	int rc = hm_snprintf(buf, len, "%s/%smap_%" PRIu64 "k_%u_%" PRIu32, e->pagedir, e->prefix,
+	int rc = hm_snprintf(buf, len, "%smap_%s%" PRIu64 "k_%u_%" PRIu32, e->prefix, e->tag,
 			     pool->page_sz >> 10, node, frame);
 	if (rc < 0)
 		return hm_fail(ENAMETOOLONG, "emu: page file name in %s is too long", e->pagedir);
 	return 0;
 }
-
-/* A fresh fd of pool->page_sz zero bytes for frame; *path is "" for a memfd. */
-static int
-page_create(const struct emu *e, const struct pool *pool, unsigned int node, uint32_t frame,
-	    char *path, size_t len)
-{
-	int fd, err, rc;
-
-	path[0] = '\0';
-	if (e->in_memory) {
-		char name[250];
-		snprintf(name, sizeof(name), "%smap_%" PRIu64 "k_%u_%" PRIu32, e->prefix,
-			 pool->page_sz >> 10, node, frame);
-		fd = memfd_create(name, MFD_CLOEXEC);
-		if (fd < 0) {
-			err = errno;
-			return hm_fail(err, "emu: memfd_create(%s): %s", name, strerror(err));
-		}
-	} else {
-		rc = page_path(e, pool, node, frame, path, len);
-		if (rc < 0)
-			return rc;
-		fd = open(path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
-		if (fd < 0 && errno == EEXIST && !e->secondary) {
-			/* A leftover of a dead primary (or of a crash between map and unlink). */
-			HM_LOG(DEBUG, "emu: removing leftover page file %s", path);
-			if (unlink(path) != 0 && errno != ENOENT) {
-				err = errno;
-				rc = hm_fail(EEXIST, "emu: leftover page file %s cannot be removed: %s",
-					     path, strerror(err));
-				path[0] = '\0'; /* not ours: do not unlink it on the way out */
-				return rc;
-			}
-			fd = open(path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
-		}
-		if (fd < 0) {
-			err = errno;
-			rc = hm_fail(err, "emu: cannot create page file %s: %s", path, strerror(err));
-			path[0] = '\0';
-			return rc;
-		}
-	}
-	if (ftruncate(fd, (off_t)pool->page_sz) != 0) {
-		err = errno;
-		close(fd);
-		return hm_fail(err, "emu: cannot size a %" PRIu64 "-byte page: %s", pool->page_sz,
-			       strerror(err));
-	}
-	return fd;
-}
-
-/* ================================== the ops ================================== */
 
 static uint64_t
 fnv1a(const char *s)
@@ -589,16 +194,124 @@ fnv1a(const char *s)
 	return h;
 }
 
-/* Choose, create and (primary) clean the page directory. */
+/*
+ * (Re)create and open the page directory: mode 0700, and it must be a private
+ * directory (ours, not a symlink, not writable by others) whoever made it.
+ */
+static int
+pagedir_open(struct emu *e, const char *rd)
+{
+	struct stat st;
+	int fd, err, rc;
+
+	/* someone else's directory under the name: say whose before trying to open it */
+	if (lstat(e->pagedir, &st) == 0 && (rc = hm_dir_check(e->pagedir, &st, true)) < 0)
+		goto taken;
+	if (mkdir(e->pagedir, 0700) != 0 && errno != EEXIST) {
+		err = errno;
+		return hm_fail(err, "emu: cannot create page directory %s: %s (runtime dir %s is "
+			       "not on tmpfs; without /dev/shm use in-memory mode)", e->pagedir,
+			       strerror(err), rd);
+	}
+	fd = open(e->pagedir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		err = errno;
+		return hm_fail(err, "emu: cannot open page directory %s: %s%s", e->pagedir,
+			       strerror(err), err == ELOOP ? " (a symlink: not followed)" : "");
+	}
+	rc = fstat(fd, &st) != 0 ? hm_fail(errno, "cannot stat %s: %s", e->pagedir,
+					    strerror(errno)) :
+	     hm_dir_check(e->pagedir, &st, true);
+	if (rc < 0) {
+		close(fd);
+		goto taken;
+	}
+	if (e->dir_fd >= 0)
+		close(e->dir_fd);
+	e->dir_fd = fd;
+	return 0;
+taken:
+	return hm_fail(-rc, "emu: page directory: %s. Another user may have taken the name: "
+		       "give hugemem a runtime dir on tmpfs (--runtime-dir or "
+		       "$HUGEMEM_RUNTIME_DIR, e.g. under $XDG_RUNTIME_DIR) and the pages go to "
+		       "<runtime dir>/<prefix>/pages, or use --in-memory", hm_last_error());
+}
+
+/* Remove a name that is not a page file of any live process (or a dead one's). */
+static void
+remove_entry(const struct emu *e, const char *name, const char *why)
+{
+	if (why != NULL)
+		HM_LOG(WARNING, "emu: %s/%s: %s; removed", e->pagedir, name, why);
+	if (unlinkat(e->dir_fd, name, 0) != 0 && errno != ENOENT &&
+	    unlinkat(e->dir_fd, name, AT_REMOVEDIR) != 0 && errno != ENOENT)
+		HM_LOG(WARNING, "emu: cannot remove %s/%s: %s", e->pagedir, name, strerror(errno));
+}
+
+/*
+ * Delete the `<prefix>map_*` files nobody maps (a dead run's), under an
+ * exclusive lock of the directory (page_create holds it shared from creating a
+ * file to locking it). A page file is locked shared for as long as any process
+ * maps it (the mapping keeps the lock after the fd is closed), so the files of
+ * a live process of the same prefix (a --no-shconf run next to a primary) stay.
+ */
+static void
+pagedir_clean(struct emu *e)
+{
+	size_t plen = strlen(e->prefix);
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	if (flock(e->dir_fd, LOCK_EX) != 0) {
+		HM_LOG(WARNING, "emu: cannot lock %s (%s): leftover page files stay", e->pagedir,
+		       strerror(errno));
+		return;
+	}
+	fd = dup(e->dir_fd);
+	d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (d == NULL) {
+		HM_LOG(WARNING, "emu: cannot read %s (%s): leftover page files stay", e->pagedir,
+		       strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		flock(e->dir_fd, LOCK_UN);
+		return;
+	}
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, e->prefix, plen) != 0 ||
+		    strncmp(de->d_name + plen, "map_", 4) != 0)
+			continue;
+		int f = hm_open_private(e->dir_fd, de->d_name, O_RDONLY, 0, 0, NULL);
+		if (f == -ELOOP || f == -EPERM) {
+			/* a symlink, FIFO, directory or another user's file under our name
+			 * is no page of ours: never followed or reused */
+			remove_entry(e, de->d_name, hm_last_error());
+			continue;
+		}
+		if (f < 0)
+			continue;
+		if (flock(f, LOCK_EX | LOCK_NB) == 0) {
+			HM_LOG(DEBUG, "emu: removing leftover page file %s/%s", e->pagedir,
+			       de->d_name);
+			remove_entry(e, de->d_name, NULL);
+		} else {
+			HM_LOG(INFO, "emu: %s/%s is mapped by a live process; left alone",
+			       e->pagedir, de->d_name);
+		}
+		close(f);
+	}
+	closedir(d);
+	flock(e->dir_fd, LOCK_UN);
+}
+
+/* Choose, create, check and (primary) clean the page directory. */
 static int
 pagedir_setup(struct emu *e, const struct hm_backend_params *params)
 {
 	const char *rd = params->runtime_dir;
-	size_t plen = strlen(e->prefix);
 	struct statfs sfs;
-	struct stat st;
-	struct dirent *de;
-	DIR *d;
 	int err, rc;
 
 	if (rd == NULL)
@@ -607,48 +320,170 @@ pagedir_setup(struct emu *e, const struct hm_backend_params *params)
 		err = errno;
 		return hm_fail(err, "emu: cannot statfs runtime dir %s: %s", rd, strerror(err));
 	}
+	/* off tmpfs, a per-user name under /dev/shm: another user's runs never share it */
 	if (sfs.f_type == TMPFS_MAGIC)
 		rc = hm_snprintf(e->pagedir, sizeof(e->pagedir), "%s/pages", rd);
 	else
-		rc = hm_snprintf(e->pagedir, sizeof(e->pagedir), "/dev/shm/hugemem-%016" PRIx64,
-				 fnv1a(rd));
+		rc = hm_snprintf(e->pagedir, sizeof(e->pagedir), "/dev/shm/hugemem-%u-%016" PRIx64,
+				 (unsigned int)geteuid(), fnv1a(rd));
 	if (rc < 0)
 		return hm_fail(ENAMETOOLONG, "emu: runtime dir path %s is too long", rd);
-	if (mkdir(e->pagedir, 0700) != 0 && errno != EEXIST) {
-		err = errno;
-		return hm_fail(err, "emu: cannot create page directory %s: %s (runtime dir %s is "
-			       "not on tmpfs; without /dev/shm use in-memory mode)", e->pagedir,
-			       strerror(err), rd);
-	}
-	if (lstat(e->pagedir, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
-		return hm_fail(EACCES, "emu: page directory %s is not a directory owned by uid %u",
-			       e->pagedir, (unsigned int)geteuid());
-	if (params->secondary)
-		return 0;
-	d = opendir(e->pagedir);
-	if (d == NULL) {
-		err = errno;
-		return hm_fail(err, "emu: cannot open page directory %s: %s", e->pagedir,
-			       strerror(err));
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (strncmp(de->d_name, e->prefix, plen) != 0 ||
-		    strncmp(de->d_name + plen, "map_", 4) != 0)
-			continue;
-		HM_LOG(DEBUG, "emu: removing leftover page file %s/%s", e->pagedir, de->d_name);
-		if (unlinkat(dirfd(d), de->d_name, 0) != 0 && errno != ENOENT)
-			HM_LOG(WARNING, "emu: cannot remove leftover page file %s/%s: %s",
-			       e->pagedir, de->d_name, strerror(errno));
-	}
-	closedir(d);
+	rc = pagedir_open(e, rd);
+	if (rc < 0)
+		return rc;
+	if (!params->secondary)
+		pagedir_clean(e);
 	return 0;
 }
+
+/*
+ * Allocate the blocks of a @p size-byte page file or memfd now, so that a full
+ * tmpfs (or memory cgroup) is -ENOMEM here and not SIGBUS on some later touch.
+ */
+static int
+page_commit(const struct emu *e, int fd, uint64_t size, const char *what)
+{
+	char szs[16];
+	int err;
+
+	do {
+		err = posix_fallocate(fd, 0, (off_t)size);
+	} while (err == EINTR);
+	if (err == 0)
+		return 0;
+	hm_size_str(size, szs, sizeof(szs));
+	if (err == ENOSPC || err == ENOMEM || err == EFBIG)
+		return hm_fail(ENOMEM, "emu: no room for a %s page in %s: %s (%s)", szs,
+			       e->in_memory ? "memory (memfd)" : e->pagedir, strerror(err),
+			       e->in_memory ? "memory or the memory cgroup is exhausted" :
+			       "the tmpfs holding the page directory is full");
+	return hm_fail(err, "emu: cannot allocate %s (%s): %s", what, szs, strerror(err));
+}
+
+/*
+ * Create the page file of a frame: O_EXCL|O_NOFOLLOW, so a planted name is
+ * never opened. A leftover under the name is removed only when nobody maps it;
+ * one a live process maps is -EBUSY. The new file is locked shared before the
+ * directory's shared lock is dropped, so no cleaner can take it in between.
+ * @return the fd (blocks allocated) or -errno; *created tells whether the name
+ * is ours to remove on failure.
+ */
+static int
+page_file_create(struct emu *e, const char *name, const char *rd, uint64_t size, bool *created)
+{
+	int fd = -1, err = 0, rc;
+
+	*created = false;
+	for (int attempt = 0; attempt < 4 && fd < 0; attempt++) {
+		if (flock(e->dir_fd, LOCK_SH) != 0) {
+			err = errno;
+			return hm_fail(err, "emu: cannot lock %s: %s", e->pagedir, strerror(err));
+		}
+		fd = openat(e->dir_fd, name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC | O_NOFOLLOW,
+			    0600);
+		err = errno;
+		if (fd >= 0) {
+			*created = true;
+			if (flock(fd, LOCK_SH | LOCK_NB) != 0) {
+				err = errno;
+				flock(e->dir_fd, LOCK_UN);
+				close(fd);
+				unlinkat(e->dir_fd, name, 0);
+				*created = false;
+				return hm_fail(err, "emu: cannot lock page file %s/%s: %s",
+					       e->pagedir, name, strerror(err));
+			}
+			flock(e->dir_fd, LOCK_UN);
+			break;
+		}
+		if (err == EEXIST && !e->secondary) {
+			int old = hm_open_private(e->dir_fd, name, O_RDONLY, 0, 0, NULL);
+			if (old >= 0 && flock(old, LOCK_EX | LOCK_NB) != 0) {
+				close(old);
+				flock(e->dir_fd, LOCK_UN);
+				return hm_fail(EBUSY, "emu: page file %s/%s is mapped by another live "
+					       "process (another primary with --file-prefix=%s?)",
+					       e->pagedir, name, e->prefix);
+			}
+			/* a dead run's file, or anything but a file of ours: replace it */
+			HM_LOG(DEBUG, "emu: replacing leftover %s/%s", e->pagedir, name);
+			remove_entry(e, name, NULL);
+			if (old >= 0)
+				close(old);
+		}
+		flock(e->dir_fd, LOCK_UN);
+		if (err == ENOENT) {
+			/* the directory went (another instance removed it once empty) */
+			rc = pagedir_open(e, rd);
+			if (rc < 0)
+				return rc;
+		} else if (err != EEXIST || e->secondary) {
+			break;
+		}
+	}
+	if (fd < 0)
+		return hm_fail(err, "emu: cannot create page file %s/%s: %s", e->pagedir, name,
+			       strerror(err));
+	rc = page_commit(e, fd, size, name);
+	if (rc < 0) {
+		unlinkat(e->dir_fd, name, 0);
+		*created = false;
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+/* A fresh fd of pool->page_sz zero bytes (blocks allocated) for frame; *created
+ * when a page file with the frame's name was made (remove it on failure). */
+static int
+page_create(struct emu *e, const struct pool *pool, unsigned int node, uint32_t frame,
+	    const char *rd, bool *created)
+{
+	char name[NAME_MAX + 1];
+	int fd, err, rc;
+
+	*created = false;
+	rc = page_name(e, pool, node, frame, name, sizeof(name));
+	if (rc < 0)
+		return rc;
+	if (!e->in_memory)
+		return page_file_create(e, name, rd, pool->page_sz, created);
+	fd = memfd_create(name, MFD_CLOEXEC);
+	if (fd < 0) {
+		err = errno;
+		return hm_fail(err, "emu: memfd_create(%s): %s", name, strerror(err));
+	}
+	rc = page_commit(e, fd, pool->page_sz, name);
+	if (rc < 0) {
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+/* Remove the page file of a frame this process maps (called before unmapping it:
+ * while our lock holds, the name is still ours). */
+static void
+page_remove(const struct emu *e, const struct pool *pool, unsigned int node, uint32_t frame)
+{
+	char name[NAME_MAX + 1];
+
+	if (e->in_memory || page_name(e, pool, node, frame, name, sizeof(name)) < 0)
+		return;
+	if (unlinkat(e->dir_fd, name, 0) != 0 && errno != ENOENT)
+		HM_LOG(WARNING, "emu: cannot remove page file %s/%s: %s", e->pagedir, name,
+		       strerror(errno));
+}
+
+/* ================================== the ops ================================== */
 
 static void emu_destroy(struct hm_backend *be);
 
 static int
 emu_create(struct hm_backend *be, const struct hm_backend_params *params)
 {
+	static unsigned int seq; /* instances of this process, for private names */
 	struct hm_backend tmp;
 	struct hm_probe shape;
 	struct emu *e;
@@ -661,16 +496,21 @@ emu_create(struct hm_backend *be, const struct hm_backend_params *params)
 		return hm_fail(ENOMEM, "emu: out of memory");
 	tmp.ops = be->ops;
 	tmp.priv = e;
+	e->dir_fd = -1;
 	e->in_memory = params->in_memory;
 	e->secondary = params->secondary;
 	e->prefix = params->prefix != NULL ? params->prefix : "";
+	if (params->no_shconf && !params->in_memory)
+		snprintf(e->tag, sizeof(e->tag), "p%ld-%u_", (long)getpid(),
+			 __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
+	e->runtime_dir = params->runtime_dir;
 	rc = hm_emu_topology_parse(params->topology, &e->topo);
 	if (rc == 0)
 		rc = pools_create(e);
-	fault_clear(&e->fault, e->topo.seed);
+	emu_fault_clear(&e->fault, e->topo.seed);
 	if (rc == 0 && params->fault != NULL) {
 		emu_shape(e, &shape, false);
-		rc = fault_apply(&e->fault, params->fault, &shape);
+		rc = emu_fault_apply(&e->fault, params->fault, &shape);
 	}
 	if (rc == 0 && !e->in_memory)
 		rc = pagedir_setup(e, params);
@@ -687,7 +527,6 @@ static void
 emu_destroy(struct hm_backend *be)
 {
 	struct emu *e;
-	char path[PATH_MAX];
 
 	if (be == NULL || be->priv == NULL)
 		return;
@@ -696,18 +535,28 @@ emu_destroy(struct hm_backend *be)
 		for (unsigned int n = 0; n < e->topo.n_nodes; n++) {
 			struct pool *pool = &e->pools[k][n];
 			for (uint32_t i = 0; pool->in_use > 0 && i < pool->total; i++) {
-				if (pool->va[i] == NULL)
+				void **va = emu_pool_va(pool, i);
+				if (va == NULL) {
+					i += EMU_CHUNK - 1 - i % EMU_CHUNK; /* chunk never built */
 					continue;
-				if (hm_va_rereserve(pool->va[i], pool->page_sz) < 0)
+				}
+				if (*va == NULL)
+					continue;
+				page_remove(e, pool, n, i);
+				if (hm_va_rereserve(*va, pool->page_sz) < 0)
 					HM_LOG(ERR, "%s", hm_last_error());
-				if (!e->in_memory && page_path(e, pool, n, i, path, sizeof(path)) == 0)
-					unlink(path);
-				pool_put(pool, i);
+				emu_pool_put(pool, i);
 			}
 		}
 	}
-	if (e->pagedir[0] != '\0' && !e->secondary)
-		rmdir(e->pagedir); /* fails harmlessly if another prefix still has files */
+	/* removed once empty: another instance's files keep it (it recreates it if
+	 * it goes in between) */
+	if (e->pagedir[0] != '\0' && !e->secondary && rmdir(e->pagedir) != 0 &&
+	    errno != ENOTEMPTY && errno != EEXIST && errno != ENOENT)
+		HM_LOG(WARNING, "emu: cleanup: cannot remove page directory %s: %s", e->pagedir,
+		       strerror(errno));
+	if (e->dir_fd >= 0)
+		close(e->dir_fd);
 	pools_free(e);
 	free(e);
 	be->priv = NULL;
@@ -764,9 +613,10 @@ emu_page_map(struct hm_backend *be, struct hm_page *pg)
 {
 	struct emu *e;
 	struct pool *pool;
-	char path[PATH_MAX], szs[16];
+	char szs[16];
 	unsigned int k = 0, node;
 	uint32_t frame, limit;
+	bool created = false;
 	int64_t f;
 	void *p;
 	int fd, err, rc;
@@ -776,10 +626,10 @@ emu_page_map(struct hm_backend *be, struct hm_page *pg)
 		return -hm_errno;
 	e = be->priv;
 	node = (unsigned int)pg->node;
-	rc = fault_on_map(&e->fault, node, pg->page_sz);
+	rc = emu_fault_on_map(&e->fault, node, pg->page_sz);
 	if (rc < 0)
 		return rc;
-	limit = fault_limit(&e->fault, k, node, pool->total);
+	limit = emu_fault_limit(&e->fault, k, node, pool->total);
 	if (pool->in_use >= limit) {
 		hm_size_str(pg->page_sz, szs, sizeof(szs));
 		if (pool->in_use < pool->total) {
@@ -791,17 +641,18 @@ emu_page_map(struct hm_backend *be, struct hm_page *pg)
 		return hm_fail(ENOMEM, "emu: no free %s page on node %u (all %" PRIu32 " in use)",
 			       szs, node, pool->total);
 	}
-	f = pool_take(pool);
-	HM_ASSERT(f >= 0);
+	f = emu_pool_take(pool);
+	if (f < 0)
+		return -ENOMEM; /* its chunk's table: the message is recorded */
 	frame = (uint32_t)f;
-	fd = page_create(e, pool, node, frame, path, sizeof(path));
+	fd = page_create(e, pool, node, frame, e->runtime_dir, &created);
 	if (fd < 0) {
 		rc = fd;
 		goto fail;
 	}
 	p = mmap(pg->va, pool->page_sz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
 	err = errno;
-	close(fd);
+	close(fd); /* the mapping keeps the file, and our shared lock on it */
 	if (p == MAP_FAILED) {
 		hm_va_rereserve(pg->va, pool->page_sz); /* MAP_FIXED may have dropped it */
 		rc = hm_fail(err, "emu: cannot map a %s page at %p: %s",
@@ -809,17 +660,18 @@ emu_page_map(struct hm_backend *be, struct hm_page *pg)
 		goto fail;
 	}
 	HM_ASSERT(p == pg->va);
-	pool->va[frame] = pg->va;
+	*emu_pool_va(pool, frame) = pg->va;
 	pg->handle = handle_make(k, node, frame);
-	pg->iova = pool->pa[frame];
+	rc = emu_pool_pa(pool, frame, &pg->iova);
+	HM_ASSERT(rc == 0); /* the frame's chunk is built */
 	pg->dirty = false;
-	HM_ASSERT_EXPENSIVE(pool_check(pool));
+	HM_ASSERT_EXPENSIVE(emu_pool_check(pool));
 	return 0;
 fail:
-	if (path[0] != '\0')
-		unlink(path);
-	pool_put(pool, frame);
-	HM_ASSERT_EXPENSIVE(pool_check(pool));
+	if (created)
+		page_remove(e, pool, node, frame);
+	emu_pool_put(pool, frame);
+	HM_ASSERT_EXPENSIVE(emu_pool_check(pool));
 	return rc;
 }
 
@@ -828,29 +680,32 @@ emu_page_unmap(struct hm_backend *be, const struct hm_page *pg)
 {
 	struct emu *e;
 	struct pool *pool;
-	char path[PATH_MAX];
 	unsigned int k, node;
 	uint32_t frame;
+	void **va;
 
 	HM_VERIFY(be != NULL && be->priv != NULL && pg != NULL);
 	e = be->priv;
-	if (hm_va_rereserve(pg->va, pg->page_sz) < 0)
-		HM_LOG(ERR, "%s", hm_last_error());
 	pool = handle_pool(e, pg->handle, pg->page_sz, &k, &node, &frame);
-	if (pool == NULL) {
-		HM_LOG(ERR, "emu: page_unmap of %p: foreign handle 0x%" PRIx64, pg->va, pg->handle);
-		return;
-	}
-	if (pool->va[frame] != pg->va) {
+	va = pool != NULL ? emu_pool_va(pool, frame) : NULL;
+	if (pool == NULL || va == NULL || *va != pg->va) {
+		if (hm_va_rereserve(pg->va, pg->page_sz) < 0)
+			HM_LOG(ERR, "%s", hm_last_error());
+		if (pool == NULL) {
+			HM_LOG(ERR, "emu: page_unmap of %p: foreign handle 0x%" PRIx64, pg->va,
+			       pg->handle);
+			return;
+		}
 		/* Attached, not mapped, by this (secondary) process: the owner frees it. */
 		HM_ASSERT(e->secondary && "page_unmap of a page this primary did not map");
 		return;
 	}
-	if (!e->in_memory && page_path(e, pool, node, frame, path, sizeof(path)) == 0 &&
-	    unlink(path) != 0)
-		HM_LOG(WARNING, "emu: cannot remove page file %s: %s", path, strerror(errno));
-	pool_put(pool, frame);
-	HM_ASSERT_EXPENSIVE(pool_check(pool));
+	/* the name goes first, while our mapping (and lock) still holds it */
+	page_remove(e, pool, node, frame);
+	if (hm_va_rereserve(pg->va, pg->page_sz) < 0)
+		HM_LOG(ERR, "%s", hm_last_error());
+	emu_pool_put(pool, frame);
+	HM_ASSERT_EXPENSIVE(emu_pool_check(pool));
 }
 
 static int
@@ -860,11 +715,13 @@ emu_page_move(struct hm_backend *be, struct hm_page *pg, void *new_va)
 	struct pool *pool;
 	unsigned int k, node;
 	uint32_t frame;
+	void **va;
 
 	HM_VERIFY(be != NULL && be->priv != NULL && pg != NULL);
 	e = be->priv;
 	pool = handle_pool(e, pg->handle, pg->page_sz, &k, &node, &frame);
-	if (pool == NULL || pool->va[frame] != pg->va)
+	va = pool != NULL ? emu_pool_va(pool, frame) : NULL;
+	if (va == NULL || *va != pg->va)
 		return hm_fail(EINVAL, "emu: page_move of %p: not a page this process mapped",
 			       pg->va);
 	if (new_va == NULL || ((uintptr_t)new_va & (pg->page_sz - 1)) != 0)
@@ -877,7 +734,7 @@ emu_page_move(struct hm_backend *be, struct hm_page *pg, void *new_va)
 			       strerror(errno));
 	if (hm_va_rereserve(pg->va, pg->page_sz) < 0)
 		HM_LOG(ERR, "%s", hm_last_error());
-	pool->va[frame] = new_va;
+	*va = new_va;
 	pg->va = new_va;
 	return 0;
 }
@@ -888,9 +745,10 @@ emu_page_attach(struct hm_backend *be, struct hm_page *pg)
 	struct emu *e;
 	struct pool *pool;
 	struct stat st;
-	char path[PATH_MAX], szs[16];
+	char name[NAME_MAX + 1], szs[16];
 	unsigned int k, node;
 	uint32_t frame;
+	uint64_t pa;
 	void *p;
 	int fd, err, rc;
 
@@ -905,30 +763,39 @@ emu_page_attach(struct hm_backend *be, struct hm_page *pg)
 		return hm_fail(EINVAL, "emu: page_attach: handle 0x%" PRIx64 " is not an emu page "
 			       "of size %s in this topology", pg->handle,
 			       hm_size_str(pg->page_sz, szs, sizeof(szs)));
-	rc = page_path(e, pool, node, frame, path, sizeof(path));
+	rc = page_name(e, pool, node, frame, name, sizeof(name));
 	if (rc < 0)
 		return rc;
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		err = errno;
-		return hm_fail(err, "emu: page_attach: cannot open page file %s: %s", path,
-			       strerror(err));
-	}
-	if (fstat(fd, &st) != 0 || (uint64_t)st.st_size != pool->page_sz) {
+	/* only a regular file of ours, mode 0600: never a planted one */
+	fd = hm_open_private(e->dir_fd, name, O_RDWR, 0, HM_PRIV_NOSHARE, &st);
+	if (fd < 0)
+		return hm_fail(-fd, "emu: page_attach: page file in %s: %s", e->pagedir,
+			       hm_last_error());
+	if ((uint64_t)st.st_size != pool->page_sz) {
 		close(fd);
-		return hm_fail(EIO, "emu: page_attach: page file %s is not %" PRIu64 " bytes",
-			       path, pool->page_sz);
+		return hm_fail(EIO, "emu: page_attach: page file %s/%s is not %" PRIu64 " bytes",
+			       e->pagedir, name, pool->page_sz);
+	}
+	if (flock(fd, LOCK_SH | LOCK_NB) != 0) {
+		close(fd);
+		return hm_fail(ENOENT, "emu: page_attach: page file %s/%s is being removed",
+			       e->pagedir, name);
+	}
+	rc = emu_pool_pa(pool, frame, &pa);
+	if (rc < 0) {
+		close(fd);
+		return rc;
 	}
 	p = mmap(pg->va, pool->page_sz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
 	err = errno;
 	close(fd);
 	if (p == MAP_FAILED) {
 		hm_va_rereserve(pg->va, pool->page_sz);
-		return hm_fail(err, "emu: page_attach: cannot map %s at %p: %s", path, pg->va,
-			       strerror(err));
+		return hm_fail(err, "emu: page_attach: cannot map %s/%s at %p: %s", e->pagedir,
+			       name, pg->va, strerror(err));
 	}
 	pg->node = (int)node;
-	pg->iova = pool->pa[frame];
+	pg->iova = pa;
 	pg->dirty = false;
 	return 0;
 }
@@ -943,7 +810,7 @@ emu_fault(struct hm_backend *be, const char *spec)
 		return hm_fail(EINVAL, "emu: fault needs a backend");
 	e = be->priv;
 	emu_shape(e, &shape, false);
-	return fault_apply(&e->fault, spec, &shape);
+	return emu_fault_apply(&e->fault, spec, &shape);
 }
 
 static void
@@ -967,12 +834,12 @@ emu_dump(struct hm_backend *be, FILE *f)
 			fprintf(f, "  pool %s node %u: total %" PRIu32 ", in use %" PRIu32
 				", limit %" PRIu32 ", pa [0x%" PRIx64 ", 0x%" PRIx64 ")\n",
 				hm_size_str(pool->page_sz, szs, sizeof(szs)), n, pool->total,
-				pool->in_use, fault_limit(&e->fault, k, n, pool->total),
+				pool->in_use, emu_fault_limit(&e->fault, k, n, pool->total),
 				pool->base, pool->end);
 		}
 	}
 	emu_shape(e, &shape, false);
-	fault_dump(&e->fault, f, &shape);
+	emu_fault_dump(&e->fault, f, &shape);
 }
 
 int

@@ -37,7 +37,9 @@
  *   files are new or reused under never (dirty); a list file is new, or kept under
  *   never (lists[l].reused: every page dirty); a page this process mapped from a
  *   list file is punched out when unmapped (secondaries too)
- *   page files are opened O_NOFOLLOW and must be regular files (no symlink games)
+ *   page files are opened O_NOFOLLOW and must be regular files (no symlink games);
+ *   a leftover is reused (--huge-unlink=never) or attached only when it is a
+ *   regular file of the euid with no group/other access (files.c)
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -87,59 +89,11 @@
 #define MPOL_F_ADDR (1 << 1)
 #endif
 
-#define NO_CAP UINT32_MAX
-#define MAX_SEG ((uint32_t)INT32_MAX) /* largest segment index: the slot table doubles up
-					 to 2^31 entries without wrapping */
 #define HANDLE_MAGIC 0xA7ULL
 #define PFN_MASK ((1ULL << 55) - 1)
 #define MASK_WORDS ((HM_MAX_NUMA_NODES + 63) / 64)
 
 _Static_assert(HM_MAX_MEMSEG_LISTS <= 0xffff, "list field of the handle is 16 bits");
-
-/* One page identity (list, seg) of this process. */
-struct slot {
-	void *va;     /* where it is mapped; NULL = not mapped here */
-	int fd;       /* per-page file or memfd kept open; -1 = none */
-	int node;     /* node it landed on; valid if va */
-	uint8_t k;    /* size index; valid if va */
-	bool attached; /* mapped by page_attach (another process owns it) */
-};
-
-struct list_files {
-	struct slot *slots; /* cap entries, indexed by seg */
-	uint32_t cap;
-	int fd;             /* single-file mode: the list's file; -1 = closed */
-	uint32_t count;     /* single-file mode: pages mapped from it */
-	bool reused;        /* single-file mode, fd >= 0: this process did not create the
-			       file and --huge-unlink=never kept it, so any page of it may
-			       hold old data */
-};
-
-struct size_state {
-	uint64_t page_sz;
-	char dir[PATH_MAX];              /* page file directory; "" in in-memory mode */
-	int dir_fd;                      /* O_RDONLY fd of dir for flock; -1 in-memory */
-	unsigned int shift;              /* log2(page_sz), for MFD/MAP_HUGE flags */
-	uint32_t avail[HM_MAX_NUMA_NODES]; /* free at create (+ reusable files) */
-	uint32_t cap[HM_MAX_NUMA_NODES];   /* topology cap; NO_CAP = none */
-	uint32_t in_use[HM_MAX_NUMA_NODES];
-	uint32_t reusable;               /* --huge-unlink=never: leftover pages kept */
-};
-
-struct htlb {
-	unsigned int n_nodes;            /* offered nodes */
-	unsigned int n_sizes;            /* offered sizes, largest first */
-	struct size_state sz[HM_MAX_PAGE_SIZES];
-	struct hm_probe lcores;          /* n_lcores, lcore_node */
-	char prefix[128];
-	int unlink_mode;                 /* enum hm_huge_unlink */
-	bool in_memory, secondary, sfs, legacy;
-	bool anon;                       /* in-memory without hugetlb memfd: MAP_HUGETLB */
-	bool pfn_ok;                     /* pagemap shows PFNs and IOVA is wanted as PA */
-	int pagemap_fd;                  /* -1 unless pfn_ok */
-	bool policy_warned;              /* EPERM from mempolicy reported once */
-	struct list_files lists[HM_MAX_MEMSEG_LISTS];
-};
 
 /* ============================= mempolicy wrappers ============================= */
 
@@ -335,55 +289,6 @@ slot_get(struct htlb *h, uint32_t list, uint32_t seg)
 	return &lf->slots[seg];
 }
 
-static int
-page_path(const struct htlb *h, unsigned int k, uint32_t list, uint32_t seg, char *buf,
-	  size_t len)
-{
-	int rc = h->sfs ? hm_snprintf(buf, len, "%s/%smap_%" PRIu32, h->sz[k].dir, h->prefix, list) :
-		hm_snprintf(buf, len, "%s/%smap_%" PRIu32 "_%" PRIu32, h->sz[k].dir, h->prefix,
-			    list, seg);
-	if (rc < 0)
-		return hm_fail(ENAMETOOLONG, "hugetlbfs: page file name in %s is too long",
-			       h->sz[k].dir);
-	return 0;
-}
-
-/*
- * Open an existing page file without following a symlink or blocking on a FIFO
- * planted under its name: -1 (errno ELOOP for anything but a regular file).
- */
-static int
-open_page_file(int dir_fd, const char *path, int flags)
-{
-	struct stat st;
-	int fd = openat(dir_fd, path, flags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		errno = ELOOP;
-		return -1;
-	}
-	return fd;
-}
-
-/* Drop our lock on a page file and delete it if nobody else maps it. */
-static void
-release_file(int fd, const char *path, bool may_unlink)
-{
-	if (may_unlink && path != NULL && flock(fd, LOCK_EX | LOCK_NB) == 0 && unlink(path) != 0 &&
-	    errno != ENOENT)
-		HM_LOG(WARNING, "hugetlbfs: cannot remove page file %s: %s", path, strerror(errno));
-	close(fd);
-}
-
-static bool
-may_unlink(const struct htlb *h)
-{
-	return !h->secondary && !h->in_memory && h->unlink_mode == HM_HUGE_UNLINK_EXISTING;
-}
-
 /* ========================= create: caps and cleaning ========================= */
 
 static bool
@@ -446,71 +351,6 @@ apply_topology(struct htlb *h, const char *topo, const struct hm_hugetlbfs_info 
 		h->lcores.n_lcores = t.n_lcores;
 		memcpy(h->lcores.lcore_node, t.lcore_node, sizeof(t.lcore_node));
 	}
-	return 0;
-}
-
-/*
- * Clean (or, never mode, count) leftover page files of size @p s under an
- * exclusive lock of the directory. Files a live process holds stay.
- */
-static int
-clean_dir(struct htlb *h, struct size_state *s)
-{
-	size_t plen = strlen(h->prefix);
-	struct dirent *de;
-	DIR *d;
-	int fd, err;
-
-	if (flock(s->dir_fd, LOCK_EX) != 0) {
-		err = errno;
-		return hm_fail(err, "hugetlbfs: cannot lock %s: %s", s->dir, strerror(err));
-	}
-	fd = dup(s->dir_fd);
-	d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (d == NULL) {
-		err = errno;
-		if (fd >= 0)
-			close(fd);
-		flock(s->dir_fd, LOCK_UN);
-		return hm_fail(err, "hugetlbfs: cannot read %s: %s", s->dir, strerror(err));
-	}
-	rewinddir(d);
-	while ((de = readdir(d)) != NULL) {
-		struct stat st;
-		int f;
-		if (strncmp(de->d_name, h->prefix, plen) != 0 ||
-		    strncmp(de->d_name + plen, "map_", 4) != 0)
-			continue;
-		f = open_page_file(s->dir_fd, de->d_name, O_RDONLY);
-		if (f < 0 && errno == ELOOP) {
-			/* a symlink, FIFO or directory under our name is no page file
-			 * of any process: remove it rather than follow it later */
-			HM_LOG(WARNING, "hugetlbfs: %s/%s is not a regular file; removed",
-			       s->dir, de->d_name);
-			if (unlinkat(s->dir_fd, de->d_name, 0) != 0 &&
-			    unlinkat(s->dir_fd, de->d_name, AT_REMOVEDIR) != 0 && errno != ENOENT)
-				HM_LOG(WARNING, "hugetlbfs: cannot remove %s/%s: %s", s->dir,
-				       de->d_name, strerror(errno));
-			continue;
-		}
-		if (f < 0)
-			continue;
-		if (flock(f, LOCK_EX | LOCK_NB) != 0) {
-			HM_LOG(INFO, "hugetlbfs: %s/%s is in use by a live process; left alone",
-			       s->dir, de->d_name);
-		} else if (h->unlink_mode == HM_HUGE_UNLINK_NEVER) {
-			if (fstat(f, &st) == 0)
-				s->reusable += (uint32_t)((uint64_t)st.st_size / s->page_sz);
-		} else {
-			HM_LOG(DEBUG, "hugetlbfs: removing leftover %s/%s", s->dir, de->d_name);
-			if (unlinkat(s->dir_fd, de->d_name, 0) != 0 && errno != ENOENT)
-				HM_LOG(WARNING, "hugetlbfs: cannot remove leftover %s/%s: %s",
-				       s->dir, de->d_name, strerror(errno));
-		}
-		close(f);
-	}
-	closedir(d);
-	flock(s->dir_fd, LOCK_UN);
 	return 0;
 }
 
@@ -622,13 +462,31 @@ open_dirs(struct htlb *h)
 				       "hugetlbfs mount, or pass the mount itself to --huge-dir)" : "");
 		}
 		if (!h->secondary) {
-			rc = clean_dir(h, s);
+			rc = htlb_clean_dir(h, s);
 			if (rc < 0)
 				return rc;
 			s->avail[0] += s->reusable;
 		}
 	}
 	return 0;
+}
+
+
+/* true when @p dir is a directory with something in it (a mount on it would
+ * hide that); false when empty, missing or unreadable */
+static bool
+dir_has_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	bool any = false;
+
+	if (d == NULL)
+		return false;
+	while (!any && (de = readdir(d)) != NULL)
+		any = strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+	closedir(d);
+	return any;
 }
 
 static int
@@ -677,9 +535,17 @@ htlb_create(struct hm_backend *be, const struct hm_backend_params *params)
 	htlb_lcores(htlb_root(), h->n_nodes, &h->lcores);
 	rc = setup_sizes(h, info);
 	if (rc == 0 && h->n_sizes == 0) {
-		rc = params->huge_dir != NULL ?
+		rc = params->huge_dir != NULL && dir_has_entries(params->huge_dir) ?
+			/* a mount there would hide its files: never suggest that */
 			hm_fail(ENOENT, "hugetlbfs: --huge-dir %s is not inside a hugetlbfs mount "
-				"(mount -t hugetlbfs -o pagesize=2M nodev %s)", params->huge_dir,
+				"and is not empty (a mount on it would hide its files): mount "
+				"one on an empty directory (mkdir /mnt/huge && mount -t hugetlbfs "
+				"-o pagesize=2M nodev /mnt/huge) and pass --huge-dir=/mnt/huge; "
+				"`hugemem doctor` finds a free name", params->huge_dir) :
+			params->huge_dir != NULL ?
+			hm_fail(ENOENT, "hugetlbfs: --huge-dir %s is not inside a hugetlbfs mount "
+				"(it is empty or missing: mkdir -p %s && mount -t hugetlbfs -o "
+				"pagesize=2M nodev %s)", params->huge_dir, params->huge_dir,
 				params->huge_dir) :
 			hm_fail(ENOENT, "hugetlbfs: no hugetlbfs mount found in /proc/mounts (mount "
 				"-t hugetlbfs -o pagesize=2M nodev /dev/hugepages, or use "
@@ -831,156 +697,13 @@ map_args(struct hm_backend *be, const struct hm_page *pg, const char *op, bool w
 	return 0;
 }
 
-/*
- * Per-page file of (k, list, seg), locked shared, sized: fd, *dirty when an old
- * file was reused (--huge-unlink=never). The directory is locked shared meanwhile.
- */
-static int
-file_open_page(struct htlb *h, unsigned int k, const struct hm_page *pg, bool *dirty)
-{
-	struct size_state *s = &h->sz[k];
-	char path[PATH_MAX];
-	int fd, err, rc;
-
-	rc = page_path(h, k, pg->list_idx, pg->seg_idx, path, sizeof(path));
-	if (rc < 0)
-		return rc;
-	if (flock(s->dir_fd, LOCK_SH) != 0) {
-		err = errno;
-		return hm_fail(err, "hugetlbfs: cannot lock %s: %s", s->dir, strerror(err));
-	}
-	*dirty = false;
-	fd = open_page_file(AT_FDCWD, path, O_RDWR);
-	if (fd >= 0) {
-		/* Ours to reuse or replace only if nobody maps it (a dead run's file). */
-		if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-			close(fd);
-			flock(s->dir_fd, LOCK_UN);
-			return hm_fail(EBUSY, "hugetlbfs: page file %s is in use by another live "
-				       "process (another primary with the same --file-prefix?)",
-				       path);
-		}
-		if (h->unlink_mode == HM_HUGE_UNLINK_NEVER) {
-			*dirty = true; /* kept: the shared lock below replaces this one */
-		} else {
-			unlink(path);
-			close(fd);
-			fd = -1;
-		}
-	}
-	if (fd < 0)
-		fd = open(path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		err = errno;
-		flock(s->dir_fd, LOCK_UN);
-		return hm_fail(err, "hugetlbfs: cannot create page file %s: %s", path,
-			       strerror(err));
-	}
-	if (flock(fd, LOCK_SH | LOCK_NB) != 0) {
-		err = errno;
-		close(fd);
-		flock(s->dir_fd, LOCK_UN);
-		return hm_fail(EBUSY, "hugetlbfs: cannot lock page file %s: %s", path,
-			       strerror(err));
-	}
-	flock(s->dir_fd, LOCK_UN);
-	if (ftruncate(fd, (off_t)s->page_sz) != 0) {
-		err = errno;
-		release_file(fd, path, !*dirty);
-		return hm_fail(err == EINVAL || err == ENOSPC ? ENOMEM : err, "hugetlbfs: cannot size "
-			       "page file %s: %s", path, strerror(err));
-	}
-	if (h->unlink_mode == HM_HUGE_UNLINK_ALWAYS)
-		unlink(path);
-	return fd;
-}
-
-/* The list's single file (or memfd), opened on its first page. */
-static int
-list_file(struct htlb *h, unsigned int k, uint32_t list, bool *dirty)
-{
-	struct list_files *lf = &h->lists[list];
-	struct size_state *s = &h->sz[k];
-	char path[PATH_MAX], name[256];
-	int fd, err, rc;
-
-	*dirty = lf->fd >= 0 && lf->reused;
-	if (lf->fd >= 0)
-		return lf->fd;
-	if (h->in_memory) {
-		snprintf(name, sizeof(name), "%sseg_%" PRIu32, h->prefix, list);
-		fd = memfd_create(name, MFD_CLOEXEC | MFD_HUGETLB | (s->shift << MFD_HUGE_SHIFT));
-		if (fd < 0) {
-			err = errno;
-			return hm_fail(err, "hugetlbfs: memfd_create(%s, MFD_HUGETLB): %s", name,
-				       strerror(err));
-		}
-		lf->fd = fd;
-		return fd;
-	}
-	rc = page_path(h, k, list, 0, path, sizeof(path));
-	if (rc < 0)
-		return rc;
-	if (flock(s->dir_fd, LOCK_SH) != 0) {
-		err = errno;
-		return hm_fail(err, "hugetlbfs: cannot lock %s: %s", s->dir, strerror(err));
-	}
-	fd = open_page_file(AT_FDCWD, path, O_RDWR);
-	if (fd >= 0) {
-		/* a dead run's file only: reused (never) or replaced */
-		if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-			close(fd);
-			flock(s->dir_fd, LOCK_UN);
-			return hm_fail(EBUSY, "hugetlbfs: list file %s is in use by another live "
-				       "process (another primary with the same --file-prefix?)",
-				       path);
-		}
-		if (h->unlink_mode != HM_HUGE_UNLINK_NEVER) {
-			unlink(path);
-			close(fd);
-			fd = -1;
-		}
-	}
-	*dirty = fd >= 0;
-	if (fd < 0)
-		fd = open(path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
-	if (fd < 0 || flock(fd, LOCK_SH | LOCK_NB) != 0) {
-		err = errno;
-		if (fd >= 0)
-			close(fd);
-		flock(s->dir_fd, LOCK_UN);
-		return hm_fail(err, "hugetlbfs: cannot open list file %s: %s", path, strerror(err));
-	}
-	flock(s->dir_fd, LOCK_UN);
-	lf->fd = fd;
-	lf->reused = *dirty; /* later pages of a kept file are as old as the first */
-	return fd;
-}
-
-/* Close the list file when its last page went; the primary deletes it. */
-static void
-list_file_put(struct htlb *h, unsigned int k, uint32_t list)
-{
-	struct list_files *lf = &h->lists[list];
-	char path[PATH_MAX];
-
-	if (lf->count > 0 || lf->fd < 0)
-		return;
-	if (!h->in_memory && page_path(h, k, list, 0, path, sizeof(path)) == 0)
-		release_file(lf->fd, path, may_unlink(h));
-	else
-		close(lf->fd);
-	lf->fd = -1;
-	lf->reused = false;
-}
-
 static int
 htlb_page_map(struct hm_backend *be, struct hm_page *pg)
 {
 	struct htlb *h;
 	struct size_state *s;
 	struct slot *slot;
-	char szs[16], path[PATH_MAX];
+	char szs[16], path[PATH_MAX], quota[PATH_MAX + 128];
 	unsigned long old_mask[MASK_WORDS] = { 0 };
 	int old_mode = MPOL_DEFAULT, policy_rc, fd = -1, err, rc, flags;
 	unsigned int k = 0, node;
@@ -1007,16 +730,17 @@ htlb_page_map(struct hm_backend *be, struct hm_page *pg)
 
 	flags = MAP_SHARED | MAP_FIXED | MAP_POPULATE;
 	if (h->sfs) {
-		fd = list_file(h, k, pg->list_idx, &dirty);
+		fd = htlb_list_file(h, k, pg->list_idx, &dirty);
 		if (fd < 0)
 			return fd;
 		off = (off_t)((uint64_t)pg->seg_idx * s->page_sz);
 		if (fallocate(fd, 0, off, (off_t)s->page_sz) != 0) {
 			err = errno;
-			list_file_put(h, k, pg->list_idx);
+			htlb_list_file_put(h, k, pg->list_idx);
 			return hm_fail(err == ENOSPC ? ENOMEM : err, "hugetlbfs: cannot grow list "
-				       "file of list %" PRIu32 " by a %s page: %s", pg->list_idx,
-				       szs, strerror(err));
+				       "file of list %" PRIu32 " by a %s page: %s%s%s", pg->list_idx,
+				       szs, strerror(err), htlb_quota_note(s, quota, sizeof(quota)) !=
+				       NULL ? ": " : "", quota);
 		}
 		h->lists[pg->list_idx].count++;
 	} else if (h->in_memory && h->anon) {
@@ -1040,7 +764,7 @@ htlb_page_map(struct hm_backend *be, struct hm_page *pg)
 				       strerror(err));
 		}
 	} else {
-		fd = file_open_page(h, k, pg, &dirty);
+		fd = htlb_file_open_page(h, k, pg, &dirty);
 		if (fd < 0)
 			return fd;
 		own_fd = true;
@@ -1050,17 +774,27 @@ htlb_page_map(struct hm_backend *be, struct hm_page *pg)
 	p = mmap(pg->va, s->page_sz, PROT_READ | PROT_WRITE, flags, fd, off);
 	err = errno;
 	if (p == MAP_FAILED) {
-		rc = hm_fail(err == EINVAL || err == ENOSPC ? ENOMEM : err,
-			     "hugetlbfs: cannot map a %s page on node %u at %p: %s (no free "
-			     "hugepage of that size?)", szs, node, pg->va, strerror(err));
+		/* a mount's size= quota refuses pages the pool still has: say so */
+		if (htlb_quota_note(s, quota, sizeof(quota)) != NULL)
+			rc = hm_fail(ENOMEM, "hugetlbfs: cannot map a %s page on node %u at %p: "
+				     "%s: %s", szs, node, pg->va, strerror(err), quota);
+		else
+			rc = hm_fail(err == EINVAL || err == ENOSPC ? ENOMEM : err,
+				     "hugetlbfs: cannot map a %s page on node %u at %p: %s (no "
+				     "free hugepage of that size?)", szs, node, pg->va,
+				     strerror(err));
 		goto fail;
 	}
 	HM_ASSERT(p == pg->va);
 	rc = touch_guarded(pg->va, s->page_sz);
 	if (rc < 0) {
-		rc = hm_fail(ENOMEM, "hugetlbfs: SIGBUS on first touch of a %s page on node %u at "
-			     "%p: the hugepage pool or a hugetlb cgroup limit is exhausted", szs,
-			     node, pg->va);
+		if (htlb_quota_note(s, quota, sizeof(quota)) != NULL)
+			rc = hm_fail(ENOMEM, "hugetlbfs: SIGBUS on first touch of a %s page on "
+				     "node %u at %p: %s", szs, node, pg->va, quota);
+		else
+			rc = hm_fail(ENOMEM, "hugetlbfs: SIGBUS on first touch of a %s page on "
+				     "node %u at %p: the hugepage pool or a hugetlb cgroup limit is "
+				     "exhausted", szs, node, pg->va);
 		goto fail;
 	}
 	pg->iova = h->pfn_ok ? pagemap_iova(h, pg->va) : (hm_iova_t)(uintptr_t)pg->va;
@@ -1094,12 +828,12 @@ fail:
 			HM_LOG(WARNING, "hugetlbfs: cannot punch the failed page out of list %"
 			       PRIu32 ": %s", pg->list_idx, strerror(errno));
 		h->lists[pg->list_idx].count--;
-		list_file_put(h, k, pg->list_idx);
+		htlb_list_file_put(h, k, pg->list_idx);
 	} else if (own_fd && !h->in_memory) {
-		bool named = page_path(h, k, pg->list_idx, pg->seg_idx, path, sizeof(path)) == 0;
+		bool named = htlb_page_path(h, k, pg->list_idx, pg->seg_idx, path, sizeof(path)) == 0;
 		/* always mode unlinked the name already: unlinking it again could
 		 * remove another process's new file of that name */
-		release_file(fd, named ? path : NULL, !dirty && h->unlink_mode == HM_HUGE_UNLINK_EXISTING);
+		htlb_release_file(fd, named ? path : NULL, !dirty && h->unlink_mode == HM_HUGE_UNLINK_EXISTING);
 	} else if (own_fd) {
 		close(fd);
 	}
@@ -1136,10 +870,10 @@ htlb_page_unmap(struct hm_backend *be, const struct hm_page *pg)
 			HM_LOG(WARNING, "hugetlbfs: cannot punch page %" PRIu32 " out of list %"
 			       PRIu32 ": %s", seg, list, strerror(errno));
 		lf->count--;
-		list_file_put(h, k, list);
+		htlb_list_file_put(h, k, list);
 	} else if (slot->fd >= 0) {
-		bool named = page_path(h, k, list, seg, path, sizeof(path)) == 0;
-		release_file(slot->fd, named ? path : NULL, may_unlink(h) && !slot->attached);
+		bool named = htlb_page_path(h, k, list, seg, path, sizeof(path)) == 0;
+		htlb_release_file(slot->fd, named ? path : NULL, htlb_may_unlink(h) && !slot->attached);
 	}
 	if (!slot->attached && slot->node >= 0 && (unsigned int)slot->node < h->n_nodes)
 		h->sz[k].in_use[slot->node]--;
@@ -1202,19 +936,27 @@ htlb_page_attach(struct hm_backend *be, struct hm_page *pg)
 	if (slot->va != NULL)
 		return hm_fail(EEXIST, "hugetlbfs: page_attach: list %" PRIu32 " seg %" PRIu32
 			       " is already mapped here", list, seg);
-	rc = page_path(h, k, list, seg, path, sizeof(path));
+	rc = htlb_page_path(h, k, list, seg, path, sizeof(path));
 	if (rc < 0)
 		return rc;
 	if (h->sfs && h->lists[list].fd >= 0) {
 		fd = h->lists[list].fd;
 	} else {
-		fd = open_page_file(AT_FDCWD, path, O_RDWR);
+		fd = htlb_open_page_file(AT_FDCWD, path, O_RDWR);
 		if (fd < 0 || flock(fd, LOCK_SH | LOCK_NB) != 0) {
 			err = errno;
 			if (fd >= 0)
 				close(fd);
 			return hm_fail(err == EWOULDBLOCK ? ENOENT : err, "hugetlbfs: page_attach: "
 				       "cannot open page file %s: %s", path, strerror(err));
+		}
+		/* only the primary's file: ours (same user), mode 0600 */
+		rc = fstat(fd, &st) != 0 ? hm_fail(errno, "cannot stat %s: %s", path,
+						    strerror(errno)) :
+		     hm_file_check(path, &st, HM_PRIV_NOSHARE);
+		if (rc < 0) {
+			close(fd);
+			return hm_fail(-rc, "hugetlbfs: page_attach: %s", hm_last_error());
 		}
 	}
 	if (h->sfs)

@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 
 #include "hugemem/common.h"
 
@@ -86,5 +88,71 @@ HM_INTERNAL int hm_parse_size(const char *s, uint64_t *out);
 HM_INTERNAL int hm_parse_u64(const char *s, uint64_t max, uint64_t *out);
 /* "2M", "1G", "4K" for a page size; @p buf of >= 16 bytes. */
 HM_INTERNAL const char *hm_size_str(uint64_t sz, char *buf, size_t len);
+
+/* ---- private files and directories (file.c; rules in its header comment) ---- */
+
+enum {
+	HM_PRIV_NOSHARE = 1 << 0, /* no group/other permission bits (mode & 077 == 0) */
+	HM_PRIV_ONELINK = 1 << 1, /* st_nlink == 1: no other name reaches the file */
+};
+
+/* "uid 1000 (alice)" (just "uid 1000" without a passwd entry), in @p buf. */
+HM_INTERNAL const char *hm_uid_str(uid_t uid, char *buf, size_t len);
+
+/*
+ * Whether @p st (of @p path, for the message) is a regular file owned by the
+ * euid, plus the HM_PRIV_* @p checks. @return 0, or -ELOOP (not a regular file),
+ * -EPERM (owner, mode, links) with a message naming what is wrong.
+ */
+HM_INTERNAL int hm_file_check(const char *path, const struct stat *st, unsigned int checks);
+
+/*
+ * openat(@p dir_fd, @p name, flags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, mode), then
+ * hm_file_check on the open fd (so nothing can be swapped in between) and
+ * O_NONBLOCK cleared. A symlink is never followed and a FIFO never blocks.
+ * @return the fd (its fstat in *st_out when not NULL), or -errno with a message
+ *   (-ELOOP symlink or not a regular file, -EPERM owner/mode/links, open's errno).
+ */
+HM_INTERNAL int hm_open_private(int dir_fd, const char *name, int flags, mode_t mode,
+				unsigned int checks, struct stat *st_out);
+
+/*
+ * Check a directory's @p st (of @p path): @p own: owned by the euid and not
+ * writable by group/other; else a trusted ancestor: owned by root or the euid,
+ * writable by group/other only with the sticky bit.
+ * @return 0, -ENOTDIR or -EACCES with a message naming the owner or mode.
+ */
+HM_INTERNAL int hm_dir_check(const char *path, const struct stat *st, bool own);
+
+/*
+ * mkdir -p @p path (absolute) with mode 0700, checking every level that already
+ * existed: the last must be a private directory, the others trusted ancestors
+ * (a symlink among them is checked, and so is every level of where it leads).
+ * *made_len: 0 when every level existed, else the length of the first level
+ * created (every level below it was created too). On failure what was created
+ * is removed again. @return 0 or -errno with a message.
+ */
+HM_INTERNAL int hm_mkdirs_private(const char *path, size_t *made_len);
+
+/*
+ * Remove the levels of @p path that hm_mkdirs_private created (length >= made_len),
+ * innermost first. A level that cannot be removed is reported through the log
+ * hook at WARNING with its path (an outer level that still holds another entry
+ * is not a failure). @return the number of failures.
+ */
+HM_INTERNAL int hm_rmdirs_made(const char *path, size_t made_len);
+
+/*
+ * Size the file of @p fd to @p size bytes. On tmpfs (runtime dirs under /run,
+ * $XDG_RUNTIME_DIR, /dev/shm) the blocks are allocated now, so a full tmpfs is
+ * -ENOMEM here and not a SIGBUS when the mapping is first written; elsewhere the
+ * file is sized sparse (allocating on a disk costs milliseconds per MiB).
+ * @return 0, -ENOMEM (no room), or the errno of fallocate/ftruncate.
+ */
+HM_INTERNAL int hm_file_size(int fd, uint64_t size);
+
+/* Copy absolute @p in to @p out, collapsing '//' and dropping a trailing '/';
+ * '.' and '..' components are refused. @return 0, -EINVAL, -ENAMETOOLONG. */
+HM_INTERNAL int hm_path_normalize(const char *in, char *out, size_t len);
 
 #endif /* HUGEMEM_COMMON_I_H */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * rte_malloc.h over hugemem's heaps. struct rte_malloc_socket_stats has the
- * fields of struct hm_malloc_socket_stats; the differences of argument
+ * rte_malloc.h over hugemem's heaps. struct rte_malloc_socket_stats is copied
+ * field by field from struct hm_malloc_socket_stats (which has more); the differences of argument
  * conventions (realloc to 0 frees; EPERM for the nodes' heaps; name errors are
  * EINVAL) are DPDK's, applied here.
  */
@@ -15,12 +15,6 @@
 #include "hugemem/init.h"
 #include "hugemem/malloc.h"
 #include "hugemem/memseg.h"
-
-_Static_assert(sizeof(struct rte_malloc_socket_stats) == sizeof(struct hm_malloc_socket_stats) &&
-	       offsetof(struct rte_malloc_socket_stats, heap_allocsz_bytes) ==
-	       offsetof(struct hm_malloc_socket_stats, heap_allocsz_bytes) &&
-	       offsetof(struct rte_malloc_socket_stats, free_count) ==
-	       offsetof(struct hm_malloc_socket_stats, free_count), "malloc stats layout");
 
 static void *
 ret_ptr(void *p)

@@ -520,10 +520,12 @@ hm_fbarray_init(struct hm_fbarray *arr, const char *name, unsigned int len,
 			goto fail;
 		}
 	} else {
-		fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+		/* no symlink followed, no FIFO waited on, nobody else's file truncated */
+		fd = hm_open_private(AT_FDCWD, path, O_CREAT | O_RDWR, 0600,
+				     HM_PRIV_NOSHARE | HM_PRIV_ONELINK, NULL);
 		if (fd < 0) {
-			rc = hm_fail(errno, "fbarray init '%s': cannot open %s: %s", name, path,
-				     hm_strerror(errno));
+			rc = hm_fail(-fd, "fbarray init '%s': %s", name, hm_last_error());
+			fd = -1;
 			goto fail;
 		}
 		if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -541,10 +543,13 @@ hm_fbarray_init(struct hm_fbarray *arr, const char *name, unsigned int len,
 			rc = hm_fail(err, "fbarray init '%s': lost the lock on %s", name, path);
 			goto fail;
 		}
-		/* Truncating to 0 first discards old contents: the pages read as zeros. */
-		if (ftruncate(fd, 0) != 0 || ftruncate(fd, (off_t)lo.size) != 0) {
-			rc = hm_fail(errno, "fbarray init '%s': cannot size %s to %zu bytes: %s",
-				     name, path, lo.size, hm_strerror(errno));
+		/* Truncating to 0 first discards old contents: the pages read as zeros.
+		 * On tmpfs the blocks are allocated now: a full tmpfs is an error here,
+		 * not a SIGBUS when an element is first written. */
+		if (ftruncate(fd, 0) != 0 || (rc = hm_file_size(fd, lo.size)) != 0) {
+			rc = hm_fail(rc < 0 ? -rc : errno, "fbarray init '%s': cannot size %s to "
+				     "%zu bytes: %s", name, path, lo.size,
+				     hm_strerror(rc < 0 ? rc : errno));
 			goto fail;
 		}
 		p = mmap(va, lo.size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
@@ -633,10 +638,10 @@ hm_fbarray_attach(struct hm_fbarray *arr, const char *dir)
 			       "%p: the range is in use in this process", arr->name, lo.size,
 			       arr->data);
 	}
-	fd = open(path, O_RDWR | O_CLOEXEC);
+	fd = hm_open_private(AT_FDCWD, path, O_RDWR, 0, HM_PRIV_NOSHARE, NULL);
 	if (fd < 0) {
-		rc = hm_fail(errno, "fbarray attach '%s': cannot open %s: %s", arr->name, path,
-			     hm_strerror(errno));
+		rc = hm_fail(-fd, "fbarray attach '%s': %s", arr->name, hm_last_error());
+		fd = -1;
 		goto fail;
 	}
 	if (flock(fd, LOCK_SH | LOCK_NB) != 0) {
@@ -749,15 +754,11 @@ hm_fbarray_destroy(struct hm_fbarray *arr)
 			return hm_fail(-rc, "fbarray destroy '%.63s': %s is still attached by "
 				       "another process", arr->name, a->path);
 		}
-		if (unlink(a->path) != 0) {
-			rc = hm_fail(errno, "fbarray destroy '%.63s': cannot remove %s: %s",
-				     arr->name, a->path, hm_strerror(errno));
-			if (flock(a->fd, LOCK_SH | LOCK_NB) != 0)
-				HM_LOG(WARNING, "fbarray: cannot restore the shared lock on %s",
-				       a->path);
-			pthread_mutex_unlock(&area_lock);
-			return rc;
-		}
+		/* A name that cannot go (the directory became unwritable) is no reason
+		 * to keep the mapping: say which file stays, and unmap anyway. */
+		if (unlink(a->path) != 0 && errno != ENOENT)
+			HM_LOG(WARNING, "fbarray destroy '%.63s': cannot remove %s: %s; the "
+			       "file stays", arr->name, a->path, hm_strerror(errno));
 		close(a->fd);
 	}
 	remove_area(a);

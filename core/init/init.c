@@ -3,7 +3,8 @@
  * hm_init / hm_cleanup. Order (each step undone in reverse on failure and at
  * cleanup):
  *   1. resolve the config (environment defaults) and validate it;
- *   2. runtime dir <base>/<prefix> (not in --in-memory mode);
+ *   2. runtime dir <base>/<prefix> (not in --in-memory mode), private to the euid
+ *      (docs/security.md);
  *   3. shared config: file + primary lock, or anonymous (--no-shconf);
  *   4. remove leftover fbarray files of a dead run of the same prefix;
  *   5. backend instance, probe;
@@ -23,6 +24,7 @@
 
 #include "init_i.h"
 #include "hugemem/malloc.h"
+#include "hugemem/memzone.h"
 #include "lcore_i.h"
 #include "malloc_i.h"
 #include "memseg_i.h"
@@ -34,9 +36,10 @@ static struct {
 	struct hm_mem_config *mcfg;
 	char run_base[PATH_MAX];   /* <base> */
 	char run_dir[PATH_MAX];    /* <base>/<prefix> */
-	char made[8][PATH_MAX];    /* directories init created, outermost first */
-	unsigned int n_made;
+	size_t made_len;           /* 0, or length of the outermost level of run_dir that
+				      init created (every deeper level was created too) */
 	char *topology, *fault, *prefix; /* copies handed to the backend */
+	bool allow_leaks;          /* hm_cleanup returns 0 when something leaked */
 } g;
 
 int
@@ -94,68 +97,69 @@ env_or(const char *v, const char *env, const char *def)
 	return e != NULL && *e != '\0' ? e : def;
 }
 
+/*
+ * The base runtime dir: --runtime-dir, $HUGEMEM_RUNTIME_DIR, $RUNTIME_DIRECTORY
+ * (systemd)/hugemem, /var/run/hugemem (root), $XDG_RUNTIME_DIR/hugemem, or
+ * /tmp/hugemem-<euid>: a per-user name, so that two users without
+ * XDG_RUNTIME_DIR never share (or block) one directory.
+ */
 static int
 pick_run_base(const char *explicit_dir, char *out, size_t len)
 {
 	const char *d = explicit_dir;
+	char tmp[PATH_MAX];
+	int rc;
 
 	if (d == NULL)
 		d = env_or(NULL, "HUGEMEM_RUNTIME_DIR", NULL);
 	if (d == NULL) {
 		const char *sd = env_or(NULL, "RUNTIME_DIRECTORY", NULL);
-		const char *base = sd != NULL ? sd : geteuid() == 0 ? "/var/run" :
-			env_or(NULL, "XDG_RUNTIME_DIR", "/tmp");
-		if (hm_snprintf(out, len, "%s/hugemem", base) < 0)
+		const char *xdg = env_or(NULL, "XDG_RUNTIME_DIR", NULL);
+		if (sd != NULL)
+			rc = hm_snprintf(tmp, sizeof(tmp), "%s/hugemem", sd);
+		else if (geteuid() == 0)
+			rc = hm_snprintf(tmp, sizeof(tmp), "/var/run/hugemem");
+		else if (xdg != NULL)
+			rc = hm_snprintf(tmp, sizeof(tmp), "%s/hugemem", xdg);
+		else
+			rc = hm_snprintf(tmp, sizeof(tmp), "/tmp/hugemem-%u",
+					 (unsigned int)geteuid());
+		if (rc < 0)
 			return hm_fail(ENAMETOOLONG, "runtime dir path too long");
-		return 0;
-	}
-	if (*d != '/')
+		d = tmp;
+	} else if (*d != '/') {
 		return hm_fail(EINVAL, "runtime dir '%s' must be an absolute path", d);
-	if (hm_snprintf(out, len, "%s", d) < 0)
-		return hm_fail(ENAMETOOLONG, "runtime dir path too long");
+	}
+	rc = hm_path_normalize(d, out, len);
+	if (rc < 0)
+		return hm_fail(-rc, "runtime dir: %s", hm_last_error());
 	return 0;
 }
 
+/*
+ * mkdir -p the runtime dir (mode 0700), refusing one that is not private
+ * (owned by the euid, not writable by group/other) or that lies below a level
+ * another user could swap (see hm_mkdirs_private). g.made_len records which
+ * levels were created, however many.
+ */
 static int
-make_one(const char *dir)
+make_run_dir(void)
 {
-	if (mkdir(dir, 0700) == 0) {
-		if (g.n_made == sizeof(g.made) / sizeof(g.made[0]))
-			return -ENAMETOOLONG; /* deeper than we can remember: refuse */
-		snprintf(g.made[g.n_made++], sizeof(g.made[0]), "%s", dir);
-		return 0;
-	}
-	return errno == EEXIST ? 0 : -errno;
+	int rc = hm_mkdirs_private(g.run_dir, &g.made_len);
+
+	if (rc < 0)
+		return hm_fail(-rc, "cannot use runtime dir %s: %s (pick another with "
+			       "--runtime-dir or $HUGEMEM_RUNTIME_DIR)", g.run_dir, hm_last_error());
+	return 0;
 }
 
-/* mkdir -p (mode 0700), remembering exactly which directories it created. */
-static int
-make_dirs(const char *path)
-{
-	char tmp[PATH_MAX];
-	int rc;
-
-	if (hm_snprintf(tmp, sizeof(tmp), "%s", path) < 0)
-		return -ENAMETOOLONG;
-	for (char *p = tmp + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		rc = make_one(tmp);
-		if (rc < 0)
-			return rc;
-		*p = '/';
-	}
-	return make_one(tmp);
-}
-
-/* Remove what make_dirs created, innermost first; a directory someone else
- * filled in the meantime stays. */
+/* Remove what make_run_dir created, innermost first; a directory that still
+ * holds something stays, with a warning through the log hook naming it. */
 static void
 remove_made_dirs(void)
 {
-	while (g.n_made > 0)
-		rmdir(g.made[--g.n_made]);
+	hm_rmdirs_made(g.run_dir, g.made_len);
+	g.made_len = 0;
 }
 
 /* Letters, digits, '_', '-', '.', not starting with '.': no path tricks. */
@@ -173,7 +177,11 @@ prefix_ok(const char *p)
 	return true;
 }
 
-/* Delete fbarray files no live process holds (a crashed run's leftovers). */
+/*
+ * Delete fbarray files no live process holds (a crashed run's leftovers).
+ * Opened without following a symlink or blocking on a FIFO; anything under an
+ * fbarray name that is not a regular file is no array of any process: removed.
+ */
 static void
 clean_runtime_dir(const char *dir)
 {
@@ -185,9 +193,23 @@ clean_runtime_dir(const char *dir)
 	while ((e = readdir(d)) != NULL) {
 		if (strncmp(e->d_name, "fbarray_", 8) != 0)
 			continue;
-		int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
+		int fd = hm_open_private(dirfd(d), e->d_name, O_RDONLY, 0, 0, NULL);
+		if (fd == -ELOOP) {
+			HM_LOG(WARNING, "%s/%s is not a regular file: removed", dir, e->d_name);
+			if (unlinkat(dirfd(d), e->d_name, 0) != 0 &&
+			    unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR) != 0 && errno != ENOENT)
+				HM_LOG(WARNING, "cannot remove %s/%s: %s", dir, e->d_name,
+				       strerror(errno));
 			continue;
+		}
+		if (fd < 0 && fd != -EPERM)
+			continue;
+		if (fd == -EPERM) {
+			/* another owner's file in our private dir: nobody of ours maps it */
+			HM_LOG(WARNING, "removing %s/%s: %s", dir, e->d_name, hm_last_error());
+			unlinkat(dirfd(d), e->d_name, 0);
+			continue;
+		}
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
 			HM_LOG(INFO, "removing leftover %s/%s", dir, e->d_name);
 			unlinkat(dirfd(d), e->d_name, 0);
@@ -254,6 +276,9 @@ validate(const struct hm_config *c, const struct hm_backend_ops **ops)
 		return hm_fail(EINVAL, "--malloc-cache: malloc_cache %u is not 0 (default) or an "
 			       "even number of blocks from 2 to %u", c->malloc_cache,
 			       HM_MALLOC_CACHE_MAX);
+	if (c->max_memzones > HM_MEMZONE_MAX_LIMIT)
+		return hm_fail(EINVAL, "--max-memzones: max_memzones %u is more than %u "
+			       "(HM_MEMZONE_MAX_LIMIT)", c->max_memzones, HM_MEMZONE_MAX_LIMIT);
 	return 0;
 }
 
@@ -371,7 +396,8 @@ hm_init_config(const struct hm_config *cfg)
 	rc = pick_run_base(c.runtime_dir, g.run_base, sizeof(g.run_base));
 	if (rc < 0)
 		goto fail_log;
-	if (hm_snprintf(g.run_dir, sizeof(g.run_dir), "%s/%s", g.run_base, c.file_prefix) < 0) {
+	if (hm_snprintf(g.run_dir, sizeof(g.run_dir), "%s/%s",
+			strcmp(g.run_base, "/") == 0 ? "" : g.run_base, c.file_prefix) < 0) {
 		rc = hm_fail(ENAMETOOLONG, "runtime dir path too long");
 		goto fail_log;
 	}
@@ -383,12 +409,9 @@ hm_init_config(const struct hm_config *cfg)
 		goto fail;
 	}
 	if (!c.in_memory) {
-		rc = make_dirs(g.run_dir);
-		if (rc < 0) {
-			rc = hm_fail(-rc, "cannot create runtime dir %s: %s", g.run_dir,
-				     hm_strerror(rc));
+		rc = make_run_dir();
+		if (rc < 0)
 			goto fail_log;
-		}
 	}
 	hm_va_set_base(c.base_virtaddr);
 
@@ -407,6 +430,7 @@ hm_init_config(const struct hm_config *cfg)
 		.runtime_dir = g.run_dir,
 		.prefix = g.prefix,
 		.in_memory = c.in_memory,
+		.no_shconf = c.no_shconf,
 		.huge_dir = c.huge_dir,
 		.huge_unlink = (int)c.huge_unlink,
 		.single_file_segments = c.single_file_segments,
@@ -481,6 +505,7 @@ hm_init_config(const struct hm_config *cfg)
 		goto fail_log;
 
 	g.mcfg->mempool_debug = c.mempool_debug_set ? c.mempool_debug : HM_DEBUG >= 1;
+	g.allow_leaks = c.allow_leaks;
 	__atomic_store_n(&g.mcfg->magic, HM_MCFG_MAGIC, __ATOMIC_RELEASE);
 	mcfg_set(g.mcfg);
 	g.up = true;
@@ -527,8 +552,20 @@ hm_init(int argc, char **argv)
 int
 hm_cleanup(void)
 {
+	struct init_leaks lk;
+	bool allow;
+
 	if (!g.up)
 		return hm_fail(EALREADY, "hugemem is not initialised");
-	teardown();
+	init_leak_check(&lk); /* logs each leaked object */
+	allow = g.allow_leaks;
+	teardown(); /* releases the leaked objects too */
+	g.allow_leaks = false;
+	if (lk.total > 0 && !allow)
+		return hm_fail(EBUSY, "hm_cleanup: the application still held %u mempool(s), %u "
+			       "ring(s), %u memzone(s) and %u malloc block(s) (logged as \"leaked\"); "
+			       "hugemem released them and is shut down. --allow-leaks "
+			       "(hm_config.allow_leaks) makes this return 0", lk.pools, lk.rings,
+			       lk.zones, lk.blocks);
 	return 0;
 }

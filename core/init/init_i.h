@@ -23,4 +23,15 @@ HM_INTERNAL int init_split_line(const char *line, char *buf, size_t len, char **
 HM_INTERNAL int init_parse_all(struct hm_config *cfg, int argc, char **argv, char *buf,
 			       size_t len);
 
+/* What the leak report found (core/init/leaks.c). */
+struct init_leaks {
+	unsigned int pools;  /* mempools (with their rings and memzones) */
+	unsigned int rings;  /* rings in their own memzones */
+	unsigned int zones;  /* other memzones */
+	unsigned int blocks; /* malloc blocks that are no memzone's */
+	unsigned int total;  /* the sum */
+};
+/* hm_cleanup's report: each leaked object logged at WARNING, counts in @p lk. */
+HM_INTERNAL void init_leak_check(struct init_leaks *lk);
+
 #endif

@@ -11,6 +11,7 @@
 
 #include "init_i.h"
 #include "hugemem/malloc.h"
+#include "hugemem/memzone.h"
 
 enum {
 	OPT_MEMORY = 'm',
@@ -32,6 +33,8 @@ enum {
 	OPT_SINGLE_FILE_SEGMENTS,
 	OPT_MALLOC_CACHE,
 	OPT_MEMPOOL_DEBUG,
+	OPT_MAX_MEMZONES,
+	OPT_ALLOW_LEAKS,
 };
 
 static const struct option long_opts[] = {
@@ -54,6 +57,8 @@ static const struct option long_opts[] = {
 	{ "single-file-segments", no_argument, NULL, OPT_SINGLE_FILE_SEGMENTS },
 	{ "malloc-cache", required_argument, NULL, OPT_MALLOC_CACHE },
 	{ "mempool-debug", optional_argument, NULL, OPT_MEMPOOL_DEBUG },
+	{ "max-memzones", required_argument, NULL, OPT_MAX_MEMZONES },
+	{ "allow-leaks", no_argument, NULL, OPT_ALLOW_LEAKS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -78,6 +83,9 @@ static const char usage[] =
 	"                          (even, 2..512, default 32; 0: off, frees go to the heap)\n"
 	"  --mempool-debug[=on|off] check every mempool get/put for double puts and foreign\n"
 	"                          objects (default: on in debug builds of the library)\n"
+	"  --max-memzones=N        memzone table capacity, 1..1048576 (default 2560)\n"
+	"  --allow-leaks           hm_cleanup returns 0 even when objects are still live\n"
+	"                          (they are logged as leaked and released either way)\n"
 	"  --huge-dir=DIR          hugetlbfs backend: hugetlbfs mount or directory to use\n"
 	"  --huge-unlink[=existing|always|never]  hugetlbfs backend: page file lifetime\n"
 	"  --single-file-segments  hugetlbfs backend: one file per memseg list\n";
@@ -301,6 +309,15 @@ parse_one(struct hm_config *c, int opt, const char *arg, const char *bad)
 		else
 			return hm_fail(EINVAL, "--mempool-debug: '%s' is not valid (on, off)", arg);
 		c->mempool_debug_set = true;
+		return 0;
+	case OPT_MAX_MEMZONES:
+		if (hm_parse_u64(arg, HM_MEMZONE_MAX_LIMIT, &v) < 0 || v == 0)
+			return hm_fail(EINVAL, "--max-memzones: '%s' is not a number of zones from 1 "
+				       "to %u (HM_MEMZONE_MAX_LIMIT)", arg, HM_MEMZONE_MAX_LIMIT);
+		c->max_memzones = (unsigned int)v;
+		return 0;
+	case OPT_ALLOW_LEAKS:
+		c->allow_leaks = true;
 		return 0;
 	case OPT_SINGLE_FILE_SEGMENTS:
 		c->single_file_segments = true;

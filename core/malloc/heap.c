@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Heap element algorithms: size classes, find, split, join, hide, resize,
- * validation. Nothing here knows where memory comes from; malloc.c grows and
- * shrinks native heaps and handles external and buffer heaps. See malloc_i.h for
- * the layout and the invariants.
+ * validation. Nothing here knows where memory comes from: what a request needs
+ * to know about pages (page size, IOVA contiguity, page-size flags) comes from
+ * the struct heap_pages it carries, so heap.c calls no other file of the
+ * module; grow.c grows and shrinks native heaps, ext_heap.c and buf_heap.c
+ * handle external and buffer heaps. See heap_i.h for the layout and the
+ * invariants.
  *
  * Finding a block: a request of `need` bytes (data + header + trailer, plus the
  * alignment slack) maps to the first class whose every element is >= need
@@ -16,7 +19,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "malloc_i.h"
+#include "heap_i.h"
 
 /* ---------------------------------------------------------------- classes */
 
@@ -242,7 +245,6 @@ carve_top(struct malloc_elem *e, char *at)
 	b->prev = e;
 	b->next = e->next;
 	b->size = e->size - front;
-	b->rsvd = 0;
 	b->msl_idx = e->msl_idx;
 	b->expansion = e->expansion;
 	b->cookie = cookie_of(b);
@@ -361,9 +363,9 @@ start_pt(const struct malloc_elem *e, const struct alloc_req *r)
 		}
 		if (data < base + ELEM_HEADER_LEN)
 			return NULL;
-		if (r->contig && !malloc_iova_contig(e->msl_idx, (void *)data, r->size)) {
+		if (r->contig && !r->pages->iova_contig(e->msl_idx, (void *)data, r->size)) {
 			/* drop the last page the range touches and try below it */
-			uint64_t pg = malloc_msl_page_sz(e->msl_idx);
+			uint64_t pg = r->pages->page_sz(e->msl_idx);
 			uintptr_t last_pg = HM_ALIGN_FLOOR(data + r->size - 1, (uintptr_t)pg);
 			if (pg == 0 || last_pg <= base)
 				return NULL;
@@ -401,7 +403,7 @@ find(struct malloc_heap *h, const struct alloc_req *r, char **hdr)
 			char *p;
 			if (e->size < need || (p = start_pt(e, r)) == NULL)
 				continue;
-			if (r->pg_flags == 0 || malloc_pgsz_match(e->msl_idx, r->pg_flags)) {
+			if (r->pg_flags == 0 || r->pages->pgsz_match(e->msl_idx, r->pg_flags)) {
 				*hdr = p;
 				return e;
 			}
@@ -469,11 +471,12 @@ set_tag(struct malloc_elem *e, const char *type, uint64_t req)
 }
 
 static void
-set_busy(struct malloc_elem *e, const char *type, uint64_t req, uint32_t pad)
+set_busy(struct malloc_elem *e, const struct alloc_req *r, uint32_t pad)
 {
 	elem_set_state(e, ELEM_BUSY);
 	e->pad = pad;
-	set_tag(e, type, req);
+	e->owner = r->owner;
+	set_tag(e, r->type, r->req);
 }
 
 void
@@ -506,7 +509,7 @@ heap_split_cached(struct malloc_elem *b, uint64_t esz, unsigned int n, struct ma
 			e->heap = h;
 			e->prev = prev;
 			prev->next = e;
-			e->rsvd = 0;
+			e->owner = ELEM_OWNER_USER;
 			e->msl_idx = b->msl_idx;
 			e->expansion = b->expansion;
 			e->cookie = cookie_of(e);
@@ -603,7 +606,7 @@ heap_alloc(struct malloc_heap *h, const struct alloc_req *r)
 		}
 	}
 busy:
-	set_busy(b, r->type, r->req, b == e ? (uint32_t)front : 0);
+	set_busy(b, r, b == e ? (uint32_t)front : 0);
 	h->alloc_count++;
 	return elem_data(b);
 }
@@ -663,6 +666,7 @@ heap_free_elem(struct malloc_elem *e)
 	uint64_t added = e->size;
 
 	elem_set_state(e, ELEM_FREE);
+	e->owner = ELEM_OWNER_USER;
 	set_clean_end(e, 0); /* not zeroed: hm_zmalloc zeroes what it hands out */
 	h->alloc_count--;
 	/* A free neighbour whose class does not change keeps (or hands over) its
@@ -791,6 +795,27 @@ heap_resize_in_place(struct malloc_elem *e, uint64_t size, uint64_t req)
 	return true;
 }
 
+/* ---------------------------------------------------------------- requests, live blocks */
+
+/*
+ * Bytes of a BUSY element its owner may use: what validate reports and realloc
+ * copies. Debug builds keep the overrun guard right after the requested bytes,
+ * so there that is the requested size; release builds give the whole element.
+ */
+uint64_t
+elem_user_size(const struct malloc_elem *e)
+{
+	return MALLOC_DEBUG ? elem_usable(e) - e->busy.req : elem_usable(e);
+}
+
+/* For callers that just got @p p from a heap. */
+const struct malloc_elem *
+elem_of_live(const void *p)
+{
+	const struct malloc_elem *e = (const struct malloc_elem *)((const char *)p - ELEM_HEADER_LEN);
+	return e->state == ELEM_PAD ? (const struct malloc_elem *)((const char *)e - e->pad) : e;
+}
+
 /* ---------------------------------------------------------------- reports */
 
 void
@@ -816,7 +841,7 @@ heap_stats(struct malloc_heap *h, struct hm_malloc_socket_stats *st)
 
 struct malloc_elem *
 heap_find_biggest(struct malloc_heap *h, uint64_t align, bool contig, uint32_t pg_flags,
-		  uint64_t *data_len)
+		  const struct heap_pages *pages, uint64_t *data_len)
 {
 	struct malloc_elem *best = NULL;
 	uint64_t best_len = 0;
@@ -824,7 +849,7 @@ heap_find_biggest(struct malloc_heap *h, uint64_t align, bool contig, uint32_t p
 	for (unsigned int f = 0; f < FL_COUNT; f++) {
 		for (unsigned int s = 0; s < SL_COUNT; s++) {
 			for (struct malloc_elem *e = h->free_head[f][s]; e != NULL; e = e->fl.next) {
-				if (pg_flags != 0 && !malloc_pgsz_match(e->msl_idx, pg_flags))
+				if (pg_flags != 0 && !pages->pgsz_match(e->msl_idx, pg_flags))
 					continue;
 				uintptr_t lo = HM_ALIGN_CEIL((uintptr_t)e + ELEM_HEADER_LEN, (uintptr_t)align);
 				uintptr_t hi = (uintptr_t)e + e->size - ELEM_TRAILER_LEN;
@@ -834,8 +859,8 @@ heap_find_biggest(struct malloc_heap *h, uint64_t align, bool contig, uint32_t p
 				len = HM_ALIGN_FLOOR(hi - lo, MALLOC_ALIGN);
 				if (contig) {
 					/* shrink to the IOVA-contiguous prefix, page by page */
-					uint64_t pg = malloc_msl_page_sz(e->msl_idx);
-					while (len > 0 && !malloc_iova_contig(e->msl_idx, (void *)lo, len)) {
+					uint64_t pg = pages->page_sz(e->msl_idx);
+					while (len > 0 && !pages->iova_contig(e->msl_idx, (void *)lo, len)) {
 						uintptr_t cut = HM_ALIGN_FLOOR(lo + len - 1, (uintptr_t)pg);
 						len = cut > lo ? HM_ALIGN_FLOOR(cut - lo, MALLOC_ALIGN) : 0;
 					}
@@ -902,8 +927,12 @@ heap_check(struct malloc_heap *h, const char **why, uint64_t *n_cached)
 			*why = "BUSY element with a broken PAD header";
 		else if (st == ELEM_FREE &&
 			 (e->clean == 0 || (uint64_t)e->clean * MALLOC_ALIGN > e->size ||
-			  e->rsvd != 0))
-			*why = "free element with a clean mark outside [header, size]";
+			  e->owner != ELEM_OWNER_USER))
+			*why = "free element with a clean mark outside [header, size], or an owner";
+		else if (st == ELEM_BUSY && e->owner > ELEM_OWNER_MEMZONE)
+			*why = "BUSY element with an unknown owner";
+		else if (st == ELEM_CACHED && e->owner != ELEM_OWNER_USER)
+			*why = "CACHED element owned by a memzone";
 		else if (st == ELEM_FREE && HM_DEBUG >= 3 &&
 			 !all_zero((const char *)e + ELEM_HEADER_LEN,
 				   (const char *)e + elem_clean_end(e)))
@@ -959,15 +988,20 @@ heap_check(struct malloc_heap *h, const char **why, uint64_t *n_cached)
 }
 
 void
-heap_dump(struct malloc_heap *h, FILE *f, bool elems)
+heap_dump(struct malloc_heap *h, FILE *f, bool elems, const struct hm_malloc_socket_stats *user)
 {
-	struct hm_malloc_socket_stats st;
+	struct hm_malloc_socket_stats own, st;
 
-	heap_stats(h, &st);
-	fprintf(f, "heap %s (socket %d): total %zu, free %zu in %u element(s), greatest free %zu, "
-		"allocated %zu in %u allocation(s)\n", h->name, h->socket_id, st.heap_totalsz_bytes,
+	heap_stats(h, &own);
+	st = user != NULL ? *user : own;
+	fprintf(f, "heap %s (socket %d): total %zu, free %zu in %u block(s), greatest free %zu, "
+		"allocated %zu in %u allocation(s)", h->name, h->socket_id, st.heap_totalsz_bytes,
 		st.heap_freesz_bytes, st.free_count, st.greatest_free_size, st.heap_allocsz_bytes,
 		st.alloc_count);
+	if (user != NULL)
+		fprintf(f, "; of the free, in lcore caches: %zu in %u block(s)", st.cached_bytes,
+			st.cached_count);
+	fputc('\n', f);
 	if (!elems)
 		return;
 	for (const struct malloc_elem *e = h->first; e != NULL; e = e->next) {

@@ -1,276 +1,132 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Malloc heap internals: elements and heaps.
+ * Malloc module internals across its files, and the internal API memzone and
+ * init use. The element heap itself is heap_i.h (heap.c); the files above it,
+ * each calling only those below (docs/architecture.md, "core/malloc"):
  *
- * A heap manages one or more address ranges ("expansions") tiled by elements.
- * Every element starts with a 64-byte header; its data follows the header (or,
- * when alignment left a gap too small to split off, a PAD header right before
- * the data points back to the real header). Elements of one heap form a doubly
- * linked list in address order. Free elements also sit in one of ~640
- * segregated size classes (TLSF-style: 16 linear classes of 64 B below 1 KiB,
- * then 16 classes per power of two), with a two-level bitmap of non-empty
- * classes, so finding a class that certainly fits is two ctz instructions.
- * Allocation takes the top of the chosen free element (DPDK's rule), so the
- * lower part stays a free element in place.
- *
- * Invariants (heap_check):
- *   elements tile each expansion: e->next == e + e->size when they are adjacent
- *   address list strictly increasing; first/last NULL together
- *   every FREE element is on exactly the free list of class(e->size)
- *   class bitmaps: bit set <=> that list is non-empty
- *   no two adjacent FREE elements share an msl (they are always joined)
- *   heap->alloc_count == number of BUSY and CACHED elements
- *   CACHED: native heap, pad 0, usable <= SMALL_LIMIT (+ a run's slack); the
- *           lcore caches hold exactly the CACHED elements (malloc.c, mc_check)
- *   heap->free_bytes  == sum of FREE element sizes
- *   heap->total_size  == sum of all element sizes
- *   every size and address is a multiple of 64
- *   FREE: ELEM_HEADER_LEN <= elem_clean_end(e) <= e->size, and the data in
- *         [e + ELEM_HEADER_LEN, e + elem_clean_end(e)) is all zeros (debug walk)
- *
- * Zeroing is lazy: free does not clear memory, it only lowers the freed range's
- * "clean" mark; hm_zmalloc (and memzones) zero just the part of the new block
- * above its free element's clean prefix. Allocation takes the top of a free
- * element and fresh pages join at its top or bottom, so a clean prefix plus a
- * dirty rest describes the common shapes exactly; elsewhere it over-approximates
- * (some zero bytes are zeroed again), never the other way.
- *
- * Heaps live in shared memory (an fbarray) except buffer heaps, which live at the
- * start of the caller's buffer; elements live in the memory they manage. Pointers
- * in both are plain VAs, valid in every process because all of it sits at the same
- * address everywhere.
+ *   pages.c    page geometry of memseg memory: page size of a list, IOVA
+ *              contiguity of a range, page-size flag match
+ *   heap.c     elements: classes, find, split, join, validate (heap_i.h)
+ *   lookup.c   the heap table (malloc_st): heap by socket or name, element of a
+ *              live pointer under its heap's lock
+ *   grow.c     growth of native heaps and page release, through memseg
+ *   ext_heap.c external heaps (user memory)
+ *   mcache.c   the per-lcore caches (mcache_i.h: the inline fast paths)
+ *   report.c   stats, dumps, check, leak report
+ *   malloc.c   the public allocation API, socket policy, init and fini
+ *   buf_heap.c heaps over a caller's buffer (heap.c only)
  */
 #ifndef HUGEMEM_MALLOC_I_H
 #define HUGEMEM_MALLOC_I_H
 
-#include <string.h>
+#include "heap_i.h"
 
-#include "common_i.h"
-#include "hugemem/lock.h"
-#include "hugemem/malloc.h"
-#include "hugemem/memzone.h"
+struct hm_mem_config;
 
-#define MALLOC_ALIGN 64u        /* every element address and size is a multiple */
-#define ELEM_HEADER_LEN 64u
-#if HM_DEBUG >= 1
-#define MALLOC_DEBUG 1
-#define ELEM_TRAILER_LEN 64u    /* holds the trailer cookie after the user's bytes */
-#else
-#define MALLOC_DEBUG 0
-#define ELEM_TRAILER_LEN 0u
-#endif
-#define ELEM_OVERHEAD (ELEM_HEADER_LEN + ELEM_TRAILER_LEN)
-#define MIN_DATA_SIZE 64u
-#define MIN_ELEM_SIZE (ELEM_OVERHEAD + MIN_DATA_SIZE) /* smallest element a split makes */
-#define MALLOC_POISON 0x6b
+/* ---- pages.c ---- */
 
-#define ELEM_COOKIE 0xe1e3c00du      /* header cookie, xor'ed with the address */
-#define TRAILER_COOKIE 0xadd2e55badbadbadULL
-
-#define MSL_NONE 0xffffu          /* element not in a memseg list (buffer heaps) */
-
-/* Size classes. */
-#define SL_BITS 4u
-#define SL_COUNT (1u << SL_BITS)              /* 16 subclasses per power of two */
-#define SMALL_LIMIT (MALLOC_ALIGN * SL_COUNT) /* 1024: below it, 64-byte classes */
-#define FL_SHIFT 10u                          /* log2(SMALL_LIMIT) */
-#define FL_COUNT 40u                          /* sizes up to 2^49 */
-
-enum elem_state {
-	ELEM_FREE = 0,
-	ELEM_BUSY = 1,
-	ELEM_PAD = 2,
-	ELEM_CACHED = 3, /* freed into an lcore's malloc cache: not free for the heap
-			    (never joined, counted in alloc_count), not live for the user */
-};
-
-struct malloc_heap;
-
-/* 64 bytes. */
-struct malloc_elem {
-	struct malloc_heap *heap;  /* owning heap; all states */
-	struct malloc_elem *prev;  /* previous element by address, NULL if first of the heap */
-	struct malloc_elem *next;  /* next element by address, NULL if last */
-	uint64_t size;             /* bytes incl. header, pad, trailer; FREE and BUSY */
-	union {
-		struct {           /* FREE: links of the size-class list */
-			struct malloc_elem *prev;
-			struct malloc_elem *next;
-		} fl;
-		struct {           /* BUSY: type tag and requested size */
-			char type[12];
-			uint32_t req;      /* bytes asked for; UINT32_MAX when larger */
-		} busy;
-	};
-	union {
-		uint32_t pad;      /* BUSY: bytes from the element to its PAD header (0: none);
-				      PAD: bytes back to the real header */
-		uint32_t clean;    /* FREE: 64-byte units from the element start below which
-				      the data is zero (see elem_clean_end); >= 1 */
-	};
-	uint8_t state;             /* enum elem_state */
-	uint8_t rsvd;              /* 0 */
-	uint16_t msl_idx;          /* memseg list of the memory, or MSL_NONE */
-	uint32_t expansion;        /* id of the memory addition this element came from */
-	uint32_t cookie;           /* ELEM_COOKIE ^ (uint32_t)(uintptr_t)this */
-};
-_Static_assert(sizeof(struct malloc_elem) == ELEM_HEADER_LEN, "element header is 64 bytes");
-
-/* The owner of a BUSY or CACHED element flips its state without the heap lock
- * (lcore caches), while a thread holding the lock may read it as a neighbour's
- * state; both sides use these (plain moves on x86). */
-static inline uint8_t
-elem_state(const struct malloc_elem *e)
-{
-	return __atomic_load_n(&e->state, __ATOMIC_RELAXED);
-}
-
-static inline void
-elem_set_state(struct malloc_elem *e, uint8_t st)
-{
-	__atomic_store_n(&e->state, st, __ATOMIC_RELAXED);
-}
-
-/* A BUSY element's type tag (NUL-terminated into @p out) and busy.req, for
- * readers under the heap lock (dumps, leak report): an lcore retags the blocks
- * it takes from its cache without the lock, with the same word-sized relaxed
- * atomics (plain moves on x86). */
-static inline void
-elem_tag_load(const struct malloc_elem *e, char out[13], uint32_t *req_slack)
-{
-	uint64_t lo = __atomic_load_n((const uint64_t *)(const void *)e->busy.type, __ATOMIC_RELAXED);
-	uint32_t hi = __atomic_load_n((const uint32_t *)(const void *)(e->busy.type + 8),
-				      __ATOMIC_RELAXED);
-
-	memcpy(out, &lo, sizeof(lo));
-	memcpy(out + 8, &hi, sizeof(hi));
-	out[12] = '\0';
-	if (req_slack != NULL)
-		*req_slack = __atomic_load_n(&e->busy.req, __ATOMIC_RELAXED);
-}
-
-enum heap_kind {
-	HEAP_UNUSED = 0,
-	HEAP_NATIVE,     /* one per node; grows and shrinks through memseg */
-	HEAP_EXTERNAL,   /* user memory added with a per-page IOVA table */
-	HEAP_BUFFER,     /* over a caller's buffer; no growth; no hm_init needed */
-};
-
-struct malloc_heap {
-	hm_spinlock_t lock;
-	uint32_t kind;                  /* enum heap_kind */
-	int32_t socket_id;              /* node, or >= HM_MALLOC_EXT_SOCKET_BASE */
-	uint32_t next_expansion;        /* id for the next memory addition */
-	char name[HM_MALLOC_HEAP_NAME_LEN];
-	uint64_t fl_map;                /* bit f: some class of first level f is non-empty */
-	uint32_t sl_map[FL_COUNT];      /* bit s of [f]: class (f, s) is non-empty */
-	struct malloc_elem *free_head[FL_COUNT][SL_COUNT];
-	struct malloc_elem *first, *last; /* address-ordered list of all elements */
-	uint64_t total_size;            /* bytes of memory in the heap */
-	uint64_t free_bytes;            /* sum of FREE element sizes */
-	uint64_t free_count;            /* FREE elements */
-	uint64_t alloc_count;           /* BUSY elements */
-	uint64_t buf_start, buf_len;    /* HEAP_BUFFER: the managed range */
-};
-
-/* What a search must satisfy. */
-struct alloc_req {
-	uint64_t size;     /* user bytes rounded up to MALLOC_ALIGN, > 0 */
-	uint64_t align;    /* power of two >= MALLOC_ALIGN */
-	uint64_t bound;    /* 0, or power of two >= size: data never crosses a multiple */
-	bool contig;       /* data must be IOVA-contiguous */
-	uint32_t pg_flags; /* HM_MEMZONE_* page-size flags (0: any) */
-	bool hint_only;    /* page-size flags are a preference */
-	uint64_t req;      /* bytes the caller asked for (<= size; places the guard) */
-	const char *type;  /* tag, may be NULL */
-	uint64_t *zero_from; /* out, may be NULL: data offset from which the new block
-				may hold non-zero bytes (>= size: all of it is zero) */
-};
-
-/* ---- heap.c: element algorithms, independent of where memory comes from ---- */
-
-HM_INTERNAL void heap_init(struct malloc_heap *h, enum heap_kind kind, int socket_id,
-			   const char *name);
-/* Add [start, start+len) (aligned, len >= MIN_ELEM_SIZE) as one FREE element,
- * joined with adjacent free neighbours of the same msl. pre: lock held. */
-HM_INTERNAL struct malloc_elem *heap_add_memory(struct malloc_heap *h, void *start,
-						uint64_t len, uint16_t msl_idx, bool dirty);
-/* Find and carve an element; returns the data pointer or NULL. pre: lock held. */
-HM_INTERNAL void *heap_alloc(struct malloc_heap *h, const struct alloc_req *r);
-/* Element of a data pointer handed out by this module, validated (cookie, state),
- * or NULL with hm_errno/hm_last_error saying why. @p ptr must be readable 64
- * bytes below (the caller checked it lies inside heap memory). */
-HM_INTERNAL struct malloc_elem *elem_from_data(const void *ptr);
-/* Free a BUSY element (debug builds poison its data), join it with free
- * neighbours and return the merged FREE element. pre: lock held. */
-HM_INTERNAL struct malloc_elem *heap_free_elem(struct malloc_elem *e);
-/* FREE @p e: offset from e below which its data is zero (>= ELEM_HEADER_LEN). */
-static inline uint64_t
-elem_clean_end(const struct malloc_elem *e)
-{
-	uint64_t c = (uint64_t)e->clean * MALLOC_ALIGN;
-	return c < e->size ? c : e->size;
-}
-/* Carve [a, b) (page aligned, inside FREE element e) out of the heap: head and
- * tail stay FREE elements, the middle leaves the address list. pre: lock held. */
-HM_INTERNAL void heap_hide_region(struct malloc_heap *h, struct malloc_elem *e, char *a, char *b);
-/* Try to grow or shrink a BUSY element in place (realloc). pre: lock held. */
-HM_INTERNAL bool heap_resize_in_place(struct malloc_elem *e, uint64_t size, uint64_t req);
-/* Cut the BUSY element @p b (size >= n * esz; a PAD gap before its data is
- * dropped) into @p n CACHED elements of @p esz bytes each, the last one taking
- * whatever is left over, written to out[0..n) in address order. @return the bytes of all n (b's size). pre: lock held. */
-HM_INTERNAL uint64_t heap_split_cached(struct malloc_elem *b, uint64_t esz, unsigned int n,
-				       struct malloc_elem **out);
-/* Join CACHED @p b into CACHED @p a when b directly follows a in memory and in
- * the same msl; @return whether it did. pre: lock held. */
-HM_INTERNAL bool heap_join_cached(struct malloc_elem *a, struct malloc_elem *b);
-/* Make a CACHED element (pad 0) BUSY for a new owner: tag, requested size and,
- * in debug builds, the trailer guard. No lock: the caller owns @p e. */
-HM_INTERNAL void heap_mark_busy(struct malloc_elem *e, const char *type, uint64_t req);
-/* Usable bytes of a BUSY element. */
-HM_INTERNAL uint64_t elem_usable(const struct malloc_elem *e);
-/* Data pointer of a BUSY element. */
-HM_INTERNAL void *elem_data(const struct malloc_elem *e);
-/* Stats under the lock. */
-HM_INTERNAL void heap_stats(struct malloc_heap *h, struct hm_malloc_socket_stats *s);
-/* Validator; pre: lock held. @return 0 or -EFAULT with *why; *n_cached (may be
- * NULL): CACHED elements seen. */
-HM_INTERNAL int heap_check(struct malloc_heap *h, const char **why, uint64_t *n_cached);
-HM_INTERNAL void heap_dump(struct malloc_heap *h, FILE *f, bool elems);
-/* Largest data block an element could give with @p align, and that element. */
-/* ... among elements on pages of the sizes @p pg_flags names (0: any). */
-HM_INTERNAL struct malloc_elem *heap_find_biggest(struct malloc_heap *h, uint64_t align,
-						  bool contig, uint32_t pg_flags,
-						  uint64_t *data_len);
 /* 1 if [p, p+len) of memory in @p msl_idx is IOVA-contiguous. */
 HM_INTERNAL bool malloc_iova_contig(uint16_t msl_idx, const void *p, uint64_t len);
 /* Page size of the memory under @p msl_idx (0 for buffer memory). */
 HM_INTERNAL uint64_t malloc_msl_page_sz(uint16_t msl_idx);
-
 /* 1 if the page size of @p msl_idx is one of those the HM_MEMZONE_ page-size @p flags name. */
 HM_INTERNAL bool malloc_pgsz_match(uint16_t msl_idx, uint32_t flags);
+/* 1 if the HM_MEMZONE_ page-size @p flags name @p page_sz. */
+HM_INTERNAL bool malloc_flags_allow(uint32_t flags, uint64_t page_sz);
+/* The three above, for requests on heaps over memseg memory (struct alloc_req). */
+HM_INTERNAL extern const struct heap_pages malloc_pages;
+
+/* ---- lookup.c: the heap table ---- */
+
+/* Process-local view of the heap table (the heaps themselves are shared). */
+struct malloc_state {
+	struct hm_mem_config *mcfg; /* NULL when not initialised */
+	struct malloc_heap *heaps;  /* HM_MAX_HEAPS entries, in mcfg->heaps */
+	unsigned int n_nodes;
+};
+HM_INTERNAL extern struct malloc_state malloc_st;
+
+/* Heap of @p socket (a node or an external heap's id), or NULL. */
+HM_INTERNAL struct malloc_heap *lookup_by_socket(int socket);
+/* Heap named @p name (any kind), or NULL. */
+HM_INTERNAL struct malloc_heap *lookup_by_name(const char *name);
+/*
+ * Element of a pointer some heap of ours handed out to @p owner, returned with
+ * its heap's lock held (*hp). NULL with hm_errno: ENODEV, EDEADLK (inside a
+ * memseg walk), EINVAL (not ours, interior, double free, a block of another
+ * owner: the message names a memzone's), EFAULT (debug: guard bytes overwritten).
+ */
+HM_INTERNAL struct malloc_elem *lookup_lock(const void *ptr, struct malloc_heap **hp,
+					    enum elem_owner owner);
+/* Register how to name the memzone of a block at @p addr (NULL: none): @p fn
+ * writes the name to @p name and returns whether it found one. It takes the
+ * memzone lock, so it is called with no heap lock held. */
+HM_INTERNAL void malloc_set_zone_namer(bool (*fn)(const void *addr, char *name, size_t len));
+
+/* ---- grow.c: native heaps grow and shrink through memseg ---- */
+
+/* Set or clear HM_MEMSEG_FLAG_HEAP on the pages of [start, start+len). */
+HM_INTERNAL void grow_flag_pages(char *start, uint64_t len, bool on);
+/* Add a run of pages [va, va+len) of list @p li to its node's heap. pre: lock. */
+HM_INTERNAL struct malloc_elem *grow_adopt_pages(struct malloc_heap *h, char *va, uint64_t len,
+						 unsigned int li);
+/* Map the pages @p r needs on @p h's node, add them, allocate. NULL + hm_errno
+ * (ENOMEM, or the memseg/backend errno) and a message "growth failed: <cause>"
+ * giving, per page size tried, memseg's or the backend's message and errno.
+ * pre: heap lock. */
+HM_INTERNAL void *grow_and_alloc(struct malloc_heap *h, const struct alloc_req *r);
+/* Hand whole pages of FREE @p e near [wlo, whi) back to the backend.
+ * pre: heap lock held; @p e is on its free list. */
+HM_INTERNAL void grow_release_pages(struct malloc_heap *h, struct malloc_elem *e, char *wlo,
+				    char *whi);
+
+/* ---- ext_heap.c ---- */
+
+/* At fini: forget every external memory region (the memory stays the user's). */
+HM_INTERNAL void ext_heap_forget_all(void);
+
+/* ---- report.c ---- */
+
+/* Live allocations of one type tag. */
+struct malloc_leak_type {
+	char type[13];       /* NUL-terminated tag, "" when untagged */
+	unsigned int n;      /* allocations */
+	uint64_t bytes;      /* bytes their owners asked for */
+};
+#define MALLOC_LEAK_TYPES 32 /* tags a report tells apart (the rest are counted only) */
+
+/* Count the live (BUSY) blocks of every heap, memzones' blocks only when
+ * @p zones, and sum them by type tag into t[0..*n_types) (at most @p max tags).
+ * @return the number of blocks. */
+HM_INTERNAL unsigned int malloc_leak_types(bool zones, struct malloc_leak_type *t,
+					   unsigned int max, unsigned int *n_types);
 
 /* ---- malloc.c: the heap table, for init and memzone ---- */
 
-struct hm_mem_config;
 /* Create the heap table (fbarray in @p dir, NULL: anonymous) and give the pages
  * mapped at init to their nodes' heaps. */
 HM_INTERNAL int malloc_init(struct hm_mem_config *mcfg, const char *dir,
 			     unsigned int cache_blocks);
-/* Report leaks, forget external memory, destroy the heap table. */
+/* Flush the lcore caches, forget external memory, destroy the heap table
+ * (hm_cleanup reported leaks before). */
 HM_INTERNAL void malloc_fini(void);
-/* Allocation with memzone's knobs: page-size @p flags (HM_MEMZONE_*), bound, IOVA
- * contiguity. Socket policy as hm_malloc_socket. NULL + hm_errno. */
-HM_INTERNAL void *malloc_alloc_ex(const char *type, size_t size, int socket, uint32_t flags,
-				  size_t align, size_t bound, bool contig);
-/* The largest block any candidate heap can give without growing; its usable
- * length in *len. NULL + hm_errno ENOMEM when nothing is free. */
-HM_INTERNAL void *malloc_alloc_biggest(const char *type, int socket, uint32_t flags,
-				       size_t align, bool contig, size_t *len);
-/* hm_free without the lcore cache: the memory goes back to the heap (and whole
- * pages to the backend) at once. For memzones. */
-HM_INTERNAL int malloc_free_direct(void *ptr);
-/* Element of a pointer just returned by a heap (no validation). */
-HM_INTERNAL const struct malloc_elem *elem_of_live(const void *p);
+/*
+ * A memzone's block: page-size @p flags (HM_MEMZONE_*), bound, IOVA contiguity;
+ * socket policy as hm_malloc_socket; zeroed. The block is marked as a memzone's
+ * (ELEM_OWNER_MEMZONE): hm_free, hm_realloc and hm_malloc_validate refuse it,
+ * only malloc_zone_free releases it. NULL + hm_errno.
+ */
+HM_INTERNAL void *malloc_zone_alloc(const char *type, size_t size, int socket, uint32_t flags,
+				    size_t align, size_t bound, bool contig);
+/* The largest block any candidate heap can give without growing, as a memzone's
+ * block; its usable length in *len. NULL + hm_errno ENOMEM when nothing is free. */
+HM_INTERNAL void *malloc_zone_alloc_biggest(const char *type, int socket, uint32_t flags,
+					    size_t align, bool contig, size_t *len);
+/* Free a memzone's block, bypassing the lcore caches: the memory goes back to
+ * the heap (and whole pages to the backend) at once. @return 0, or -EINVAL
+ * (not a memzone's live block), -EFAULT, -EDEADLK, -ENODEV as hm_free. */
+HM_INTERNAL int malloc_zone_free(void *ptr);
+/* hm_malloc_validate for a memzone's block (refuses any other). */
+HM_INTERNAL int malloc_zone_validate(const void *ptr, size_t *size);
 
 #endif /* HUGEMEM_MALLOC_I_H */

@@ -59,11 +59,13 @@ mcfg_create(const char *dir)
 		hm_va_release(va, sz);
 		return hm_fail_ptr(ENAMETOOLONG, "runtime dir path too long: %s", dir);
 	}
-	fd = open(cfg_path, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+	/* never through a symlink or into someone else's (or a shared) file: it is
+	 * truncated and mapped below */
+	fd = hm_open_private(AT_FDCWD, cfg_path, O_CREAT | O_RDWR, 0600,
+			     HM_PRIV_NOSHARE | HM_PRIV_ONELINK, NULL);
 	if (fd < 0) {
-		err = errno;
 		hm_va_release(va, sz);
-		return hm_fail_ptr(err, "cannot create %s: %s", cfg_path, strerror(err));
+		return hm_fail_ptr(-fd, "cannot use the shared config: %s", hm_last_error());
 	}
 	struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0 };
 	if (fcntl(fd, F_SETLK, &lk) < 0) {
@@ -76,8 +78,14 @@ mcfg_create(const char *dir)
 				   "another primary process is running on %s: give this one its "
 				   "own --file-prefix", cfg_path);
 	}
-	if (ftruncate(fd, 0) < 0 || ftruncate(fd, (off_t)sz) < 0)
+	/* on tmpfs the blocks are allocated now: a full one fails here, not with a SIGBUS */
+	if (ftruncate(fd, 0) < 0)
 		goto fail_errno;
+	err = hm_file_size(fd, sz);
+	if (err < 0) {
+		errno = -err;
+		goto fail_errno;
+	}
 	m = mmap(va, sz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
 	if (m == MAP_FAILED)
 		goto fail_errno;
@@ -105,7 +113,9 @@ mcfg_destroy(struct hm_mem_config *mcfg)
 		cur = NULL;
 	hm_va_release(mcfg, cfg_size());
 	if (cfg_fd >= 0) {
-		unlink(cfg_path); /* while still locked: nobody can take it half-gone */
+		/* while still locked: nobody can take it half-gone */
+		if (unlink(cfg_path) != 0 && errno != ENOENT)
+			HM_LOG(WARNING, "cleanup: cannot remove %s: %s", cfg_path, strerror(errno));
 		close(cfg_fd);
 		cfg_fd = -1;
 	}

@@ -20,6 +20,7 @@
 
 #include "mempool_i.h"
 #include "mcfg_i.h"
+#include "memzone_i.h"
 #include "hugemem/init.h"
 #include "hugemem/malloc.h"
 #include "hugemem/memseg.h"
@@ -60,7 +61,7 @@ mempool_is_pool(const struct hm_mempool *mp)
 {
 	if (mp == NULL || ((uintptr_t)mp & (HM_CACHE_LINE_SIZE - 1)) != 0)
 		return 0;
-	if (hm_malloc_validate(mp, NULL) != 0)
+	if (!memzone_addr_is_zone(mp)) /* a pool is the start of its memzone */
 		return 0;
 	return __atomic_load_n(&mp->magic, __ATOMIC_ACQUIRE) == HM_MEMPOOL_MAGIC;
 }

@@ -33,7 +33,8 @@
  *   free slot => its descriptor is all zeros
  *   every slot below hdr->free_hint is used
  *   used slot => name non-empty and NUL-terminated, flags == 0,
- *                addr % 64 == 0, hm_malloc_validate(addr, &usable) == 0,
+ *                addr % 64 == 0, malloc_zone_validate(addr, &usable) == 0
+ *                (a live block marked as a memzone's),
  *                len <= usable, the element's type tag is "memzone",
  *                probing the index for the name finds exactly this slot
  *   bucket non-empty => slot used, bucket hash == hash(slot's name),
@@ -52,7 +53,6 @@
 
 _Static_assert(sizeof(struct hm_memzone) == 72, "memzone descriptor is 72 bytes (DPDK's)");
 
-#define MZ_MAX_LIMIT (1u << 20)     /* largest table memzone_init accepts */
 #define MZ_ALIGN HM_CACHE_LINE_SIZE /* minimum alignment and length unit */
 #define MZ_TYPE "memzone"           /* malloc type tag */
 #define IDX_MAGIC 0x6d7a6978u       /* "mzix" */
@@ -233,6 +233,34 @@ index_remove(uint32_t i)
 
 /* ---------------------------------------------------------------- init / fini */
 
+/* For malloc's messages: the name of the zone whose memory starts at @p addr. */
+static bool
+zone_name_of(const void *addr, char *name, size_t len)
+{
+	bool found = false;
+	int i = 0;
+
+	if (st.mcfg == NULL)
+		return false;
+	rd_lock();
+	while (!found && (unsigned int)i < st.table->len &&
+	       (i = hm_fbarray_find_next_used(st.table, (unsigned int)i)) >= 0) {
+		if (st.zones[i].addr == addr) {
+			snprintf(name, len, "%.*s", HM_MEMZONE_NAMESIZE - 1, st.zones[i].name);
+			found = true;
+		}
+		i++;
+	}
+	rd_unlock();
+	return found;
+}
+
+bool
+memzone_addr_is_zone(const void *addr)
+{
+	return malloc_zone_validate(addr, NULL) == 0;
+}
+
 int
 memzone_init(struct hm_mem_config *mcfg, const char *dir, unsigned int max)
 {
@@ -245,8 +273,8 @@ memzone_init(struct hm_mem_config *mcfg, const char *dir, unsigned int max)
 		return hm_fail(EALREADY, "memzone table already initialised");
 	if (max == 0)
 		max = HM_MEMZONE_MAX_DEFAULT;
-	if (max > MZ_MAX_LIMIT)
-		return hm_fail(EINVAL, "max_memzones %u is more than %u", max, MZ_MAX_LIMIT);
+	if (max > HM_MEMZONE_MAX_LIMIT)
+		return hm_fail(EINVAL, "max_memzones %u is more than %u", max, HM_MEMZONE_MAX_LIMIT);
 	while (n_buckets < 2 * max)
 		n_buckets <<= 1;
 
@@ -276,6 +304,7 @@ memzone_init(struct hm_mem_config *mcfg, const char *dir, unsigned int max)
 	st.table = &mcfg->memzones;
 	st.zones = mcfg->memzones.data;
 	st.mcfg = mcfg;
+	malloc_set_zone_namer(zone_name_of);
 	return 0;
 }
 
@@ -287,7 +316,8 @@ memzone_fini(void)
 
 	if (st.mcfg == NULL)
 		return;
-	/* free what is still reserved, so malloc's leak report stays about malloc */
+	malloc_set_zone_namer(NULL);
+	/* free what is still reserved (hm_cleanup reported it already) */
 	while ((unsigned int)i < st.table->len &&
 	       (i = hm_fbarray_find_next_used(st.table, (unsigned int)i)) >= 0) {
 		struct hm_memzone *z = &st.zones[i];
@@ -296,7 +326,7 @@ memzone_fini(void)
 
 		memset(z, 0, sizeof(*z));
 		hm_fbarray_set_free(st.table, (unsigned int)i);
-		rc = malloc_free_direct(addr);
+		rc = malloc_zone_free(addr);
 		if (rc < 0)
 			HM_LOG(WARNING, "hm_cleanup: memzone slot %d at %p: %s", i, addr,
 			       hm_last_error());
@@ -328,11 +358,11 @@ zone_alloc(size_t req, int socket, unsigned int flags, unsigned int align, unsig
 		return hm_fail_ptr(ENOMEM, "memzone: socket %d is neither a node nor an "
 				   "external heap", socket);
 	if (req == 0) {
-		p = malloc_alloc_biggest(MZ_TYPE, socket, flags & ~HM_MEMZONE_IOVA_CONTIG, align,
-					 contig, len_out);
+		p = malloc_zone_alloc_biggest(MZ_TYPE, socket, flags & ~HM_MEMZONE_IOVA_CONTIG,
+					      align, contig, len_out);
 	} else {
-		p = malloc_alloc_ex(MZ_TYPE, req, socket, flags & ~HM_MEMZONE_IOVA_CONTIG, align,
-				    bound, contig);
+		p = malloc_zone_alloc(MZ_TYPE, req, socket, flags & ~HM_MEMZONE_IOVA_CONTIG, align,
+				      bound, contig);
 		*len_out = req;
 	}
 	if (p == NULL) {
@@ -486,7 +516,7 @@ hm_memzone_free(const struct hm_memzone *zone)
 		st.hdr->free_hint = (uint32_t)idx;
 	hm_rwlock_write_unlock(&st.hdr->lock);
 
-	rc = malloc_free_direct(addr);
+	rc = malloc_zone_free(addr);
 	if (rc < 0) {
 		char why[256];
 		snprintf(why, sizeof(why), "%s", hm_last_error());
@@ -655,8 +685,8 @@ check_locked(void)
 			return "zone flags != 0";
 		if (z->addr == NULL || (uintptr_t)z->addr % MZ_ALIGN != 0)
 			return "zone address NULL or not 64-byte aligned";
-		if (hm_malloc_validate(z->addr, &usable) != 0)
-			return "zone address is not a live malloc allocation";
+		if (malloc_zone_validate(z->addr, &usable) != 0)
+			return "zone address is not a live memzone block of a heap";
 		if (z->len > usable)
 			return "zone length exceeds its allocation";
 		if (strncmp(elem_of_live(z->addr)->busy.type, MZ_TYPE,

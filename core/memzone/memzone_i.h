@@ -15,5 +15,8 @@ HM_INTERNAL int memzone_init(struct hm_mem_config *mcfg, const char *dir, unsign
 /* Free every zone still reserved (their memory goes back to the heaps), destroy
  * the table. */
 HM_INTERNAL void memzone_fini(void);
+/* 1 if @p addr is the start of a live memzone's memory (mempool checks a pool
+ * pointer with it before reading the pool's header). */
+HM_INTERNAL bool memzone_addr_is_zone(const void *addr);
 
 #endif

@@ -637,13 +637,22 @@ rte_eth_tx_descriptor_status(uint16_t port_id, uint16_t queue_id, uint16_t offse
 
 typedef void (*buffer_tx_error_fn)(struct rte_mbuf **unsent, uint16_t count, void *userdata);
 
+#ifdef __cplusplus
+/* C++ has no flexible array member: a zero-length array, same layout (as RTE_MARKER) */
+__extension__ typedef struct rte_mbuf *rte_hm_eth_tx_buffer_pkts[0];
+#endif
+
 /** Packets held back until @p size are there (rte_eth_tx_buffer) or a flush. */
 struct rte_eth_dev_tx_buffer {
 	buffer_tx_error_fn error_callback;
 	void *error_userdata;
 	uint16_t size;
 	uint16_t length;
+#ifdef __cplusplus
+	rte_hm_eth_tx_buffer_pkts pkts;
+#else
 	struct rte_mbuf *pkts[];
+#endif
 };
 
 #define RTE_ETH_TX_BUFFER_SIZE(sz)                                                         \

@@ -60,9 +60,12 @@ rte_is_same_ether_addr(const struct rte_ether_addr *ea1, const struct rte_ether_
 static inline int
 rte_is_zero_ether_addr(const struct rte_ether_addr *ea)
 {
-	static const struct rte_ether_addr zero;
+	unsigned int i;
 
-	return rte_is_same_ether_addr(ea, &zero);
+	for (i = 0; i < RTE_ETHER_ADDR_LEN; i++)
+		if (ea->addr_bytes[i] != 0)
+			return 0;
+	return 1;
 }
 
 static inline int

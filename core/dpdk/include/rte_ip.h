@@ -54,8 +54,10 @@ struct rte_ipv4_hdr {
 } __rte_packed;
 
 /** a.b.c.d as a host-order 32-bit value. */
+/* each byte widened before its shift: DPDK shifts an int, undefined for a >= 128 */
 #define RTE_IPV4(a, b, c, d) \
-	((uint32_t)(((a) & 0xff) << 24) | (((b) & 0xff) << 16) | (((c) & 0xff) << 8) | ((d) & 0xff))
+	(((uint32_t)((a) & 0xff) << 24) | ((uint32_t)((b) & 0xff) << 16) | \
+	 ((uint32_t)((c) & 0xff) << 8) | (uint32_t)((d) & 0xff))
 #define RTE_IPV4_MAX_PKT_LEN 65535
 #define RTE_IPV4_HDR_IHL_MASK (0x0f)
 #define RTE_IPV4_IHL_MULTIPLIER (4)

@@ -133,6 +133,13 @@ enum {
 struct rte_mempool;
 struct rte_mbuf_ext_shared_info;
 
+/* g++ -pedantic refuses zero-length markers before the last member, even
+ * through __extension__ (C and clang++ accept them): C++ includers build
+ * with -pedantic -Werror too. */
+#if defined(__cplusplus) && defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpedantic"
+#endif
 /** A packet buffer header: 128 bytes, two cache lines. */
 struct rte_mbuf {
 	RTE_MARKER cacheline0;
@@ -221,6 +228,9 @@ struct rte_mbuf {
 	uint16_t timesync;       /* IEEE1588 */
 	uint32_t dynfield1[9];   /* dynamic fields (rte_mbuf_dyn.h) */
 } __rte_cache_aligned;
+#if defined(__cplusplus) && defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 /** Frees an external buffer when its last mbuf lets go of it. */
 typedef void (*rte_mbuf_extbuf_free_callback_t)(void *addr, void *opaque);

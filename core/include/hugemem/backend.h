@@ -47,6 +47,8 @@ struct hm_backend_params {
 	const char *prefix;       /* file prefix (page files are <prefix>map_*) */
 	bool in_memory;           /* no files anywhere: anonymous or memfd pages */
 	bool secondary;           /* another process (the primary) owns the pages: clean nothing */
+	bool no_shconf;           /* --no-shconf: no other process will attach these pages, so
+				     page files get names no primary of the same prefix uses */
 	/* Options of file-backed backends (hugetlbfs); others ignore them. */
 	const char *huge_dir;     /* --huge-dir; NULL = any mount */
 	int huge_unlink;          /* enum hm_huge_unlink (hugemem/init.h) */

@@ -53,12 +53,15 @@
  * Pages
  * -----
  * Each mapped page is a file `<pagedir>/<prefix>map_<size in KiB>k_<node>_<frame>`
- * (mode 0600, in a 0700 directory), mapped MAP_SHARED and not prefaulted: it costs
- * memory only where touched. pagedir is `<runtime_dir>/pages` when the runtime dir
- * is on tmpfs, else `/dev/shm/hugemem-<16 hex digits of FNV-1a(runtime_dir)>`. A
- * primary deletes leftover `<prefix>map_*` files at start; a secondary attaches
- * the primary's pages and deletes nothing. In in-memory mode pages are memfds and
- * cannot be attached. Each (size, node) pool's synthetic physical addresses lie in
+ * (mode 0600, in a 0700 directory; `--no-shconf` instances put `p<pid>-<n>_` before
+ * the size), mapped MAP_SHARED with its blocks allocated at page_map (a full tmpfs
+ * is -ENOMEM there, not a SIGBUS later). pagedir is `<runtime_dir>/pages` when the
+ * runtime dir is on tmpfs, else `/dev/shm/hugemem-<euid>-<16 hex digits of
+ * FNV-1a(runtime_dir)>`, and must be a private directory of the euid. A primary
+ * deletes leftover `<prefix>map_*` files that no process maps (each mapping holds a
+ * shared flock on its file); a secondary attaches the primary's pages (private
+ * regular files of the euid only) and deletes nothing. In in-memory mode pages are
+ * memfds and cannot be attached. Each (size, node) pool's synthetic physical addresses lie in
  * their own range, pool k (sizes largest first, then nodes) at (k+1) << 44 unless
  * an earlier pool spans more than 16 TiB; page_map takes the lowest free frame.
  *

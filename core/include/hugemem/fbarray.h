@@ -54,7 +54,10 @@ struct hm_fbarray {
  * pre: @p arr is caller storage; its previous contents are ignored.
  * @return 0; -EINVAL (NULL arr/name, elt_sz 0, len 0 or > INT_MAX, empty name),
  *   -ENAMETOOLONG (name of 64+ chars, path too long), -EBUSY (the file is live in
- *   some process, this one included), -ENOMEM, or the errno of open/ftruncate/mmap.
+ *   some process, this one included), -ELOOP (a symlink, FIFO or anything but a
+ *   regular file sits under the file's name: never followed), -EPERM (the file
+ *   is owned by another user, has group/other permissions or other hard links:
+ *   never truncated), -ENOMEM, or the errno of open/ftruncate/mmap.
  */
 int hm_fbarray_init(struct hm_fbarray *arr, const char *name, unsigned int len,
 		    unsigned int elt_sz, const char *dir);
@@ -64,7 +67,8 @@ int hm_fbarray_init(struct hm_fbarray *arr, const char *name, unsigned int len,
  * process (or this one), at the same address hdr->data. No zeroing.
  * @return 0; -EINVAL (NULL, bad header, anonymous array), -EEXIST (this process
  *   already maps that range), -EADDRNOTAVAIL (the VA is taken here), -ENOENT (no
- *   file), or the errno of open/flock/mmap.
+ *   file), -ELOOP / -EPERM (not a regular file of this user with mode 0600, as for
+ *   init), or the errno of open/flock/mmap.
  */
 int hm_fbarray_attach(struct hm_fbarray *arr, const char *dir);
 
@@ -76,7 +80,9 @@ int hm_fbarray_attach(struct hm_fbarray *arr, const char *dir);
 int hm_fbarray_detach(struct hm_fbarray *arr);
 
 /**
- * Unmap, delete the file and zero the header.
+ * Unmap, delete the file and zero the header. A file that cannot be deleted
+ * (its directory became unwritable) stays, reported through the log hook at
+ * WARNING with its path; the array is unmapped all the same.
  * @return 0; -EINVAL (NULL, bad geometry), -ENOENT (not mapped by this process,
  *   e.g. destroyed already: the header is zeroed), -EBUSY (another
  *   process still has it attached; nothing changes).

@@ -21,6 +21,8 @@
  *   --legacy-mem          map all memory at init, sorted by IOVA; no growth
  *   --log-level=LEVEL     emerg..debug, or DPDK's numbers 1..8
  *   --mempool-debug[=on|off]  object cookies checked on every get/put of new pools
+ *   --max-memzones=N      memzone table capacity (1..HM_MEMZONE_MAX_LIMIT)
+ *   --allow-leaks         hm_cleanup returns 0 even when objects were still live
  *   --huge-dir, --huge-unlink, --single-file-segments: hugetlbfs backend only
  *
  * Environment (hm_init, hm_config_from_env): every option --NAME has the default
@@ -35,6 +37,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "hugemem/common.h"
 #include "hugemem/memseg.h"
@@ -66,7 +69,7 @@ struct hm_config {
 	uint64_t socket_limit[HM_MAX_NUMA_NODES]; /* bytes per node; 0 = none */
 	bool socket_limit_set;
 	const char *file_prefix;  /* NULL: "hugemem" */
-	const char *runtime_dir;  /* NULL: $HUGEMEM_RUNTIME_DIR, $RUNTIME_DIRECTORY, /var/run (root), $XDG_RUNTIME_DIR, /tmp; + "/hugemem" */
+	const char *runtime_dir;  /* NULL: $HUGEMEM_RUNTIME_DIR, $RUNTIME_DIRECTORY/hugemem, /var/run/hugemem (root), $XDG_RUNTIME_DIR/hugemem, /tmp/hugemem-<euid> */
 	bool in_memory;
 	bool no_shconf;
 	bool legacy_mem;
@@ -80,7 +83,8 @@ struct hm_config {
 	bool single_file_segments;
 	/* list sizing caps; zeros mean DPDK's defaults */
 	struct hm_memseg_limits limits;
-	unsigned int max_memzones; /* memzone table capacity; 0: HM_MEMZONE_MAX_DEFAULT (2560) */
+	unsigned int max_memzones; /* --max-memzones: memzone table capacity; 0:
+				      HM_MEMZONE_MAX_DEFAULT (2560); at most HM_MEMZONE_MAX_LIMIT */
 	/* blocks per size class in each lcore's malloc cache (--malloc-cache):
 	 * 0: HM_MALLOC_CACHE_DEFAULT; else even, 2..HM_MALLOC_CACHE_MAX */
 	unsigned int malloc_cache;
@@ -89,6 +93,10 @@ struct hm_config {
 	 * Unset: on when the library is a debug build, off in release builds. */
 	bool mempool_debug_set;
 	bool mempool_debug;
+	/* --allow-leaks: hm_cleanup returns 0 even when mempools, rings, memzones or
+	 * malloc blocks were still live (they are logged and released either way).
+	 * Appended in hugemem 0.2. */
+	bool allow_leaks;
 };
 
 /** Defaults: everything zero / NULL, log_level -1. */
@@ -149,9 +157,26 @@ int hm_init(int argc, char **argv);
 
 /**
  * Release everything hm_init created: pages, lists, config, files, mappings.
- * @return 0, or -EALREADY when not initialised (nothing to do).
+ * What the application still holds is a leak: each mempool (with its ring and
+ * memzones), ring, memzone and malloc block still live is logged at WARNING
+ * ("hm_cleanup: leaked ...", as hm_leak_report lists them) and released too.
+ * Blocks waiting in lcore malloc caches are not leaks. hugemem is shut down
+ * whatever this returns.
+ * @return 0; -EBUSY when something leaked, unless hm_config.allow_leaks
+ *   (--allow-leaks) was set at init; -EALREADY when not initialised.
  */
 int hm_cleanup(void);
+
+/**
+ * What hm_cleanup would report as leaked if it ran now, one line per object on
+ * @p f (may be NULL): "  leak: mempool 'p': ...", "  leak: ring 'r': ...",
+ * "  leak: memzone 'z': <len> bytes, socket <n>", "  leak: malloc: <n> block(s)
+ * of type 't', <bytes> bytes". A mempool's or ring's own memzones are reported
+ * as that object, not as memzones.
+ * @return the number of leaked objects (a mempool, ring or memzone counts one,
+ *   each malloc block one); 0 when not initialised.
+ */
+unsigned int hm_leak_report(FILE *f);
 
 /** 1 between a successful hm_init and hm_cleanup. */
 int hm_initialized(void);

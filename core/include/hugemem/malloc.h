@@ -28,9 +28,13 @@
  * alignment not a power of two, bound smaller than the size or not a power of
  * two, unknown socket; ENOMEM: no memory, size too large; ENODEV: not
  * initialised; EDEADLK: called from a memseg walk callback, where taking a heap
- * lock could deadlock against a growing heap, as DPDK forbids it too). hm_free returns -EINVAL for a pointer no heap handed out or a
- * double free, -EFAULT when the allocation's guard bytes were overwritten (debug
- * builds); the heap is unchanged in all these cases.
+ * lock could deadlock against a growing heap, as DPDK forbids it too). An ENOMEM
+ * message keeps why each heap could not grow (memseg's or the backend's message
+ * and errno). hm_free returns -EINVAL for a pointer no heap handed out, a double
+ * free or memory a memzone owns (a zone's, a ring's, a mempool's: the message
+ * names the zone; DPDK's rte_free frees it under the zone), -EFAULT when the
+ * allocation's guard bytes were overwritten (debug builds); the heap is
+ * unchanged in all these cases.
  */
 #ifndef HUGEMEM_MALLOC_H
 #define HUGEMEM_MALLOC_H
@@ -56,14 +60,26 @@ extern "C" {
 /** External heaps get socket ids from here upward. */
 #define HM_MALLOC_EXT_SOCKET_BASE 256
 
-/** Statistics of one heap (DPDK's rte_malloc_socket_stats). */
+/**
+ * Statistics of one heap. The first six fields are DPDK's rte_malloc_socket_stats,
+ * at its offsets. Blocks waiting in this process's lcore malloc caches count as
+ * free (in heap_freesz_bytes and free_count, not in alloc_count); the last two
+ * fields say how much of that free memory is such blocks, which only their lcore
+ * can hand out again and whose pages stay mapped until they go back to the heap.
+ *
+ * ABI: cached_bytes and cached_count were appended in hugemem 0.2 (the struct
+ * grew from 40 to 56 bytes on LP64); a program built against an older header
+ * passes a smaller struct and must be rebuilt.
+ */
 struct hm_malloc_socket_stats {
 	size_t heap_totalsz_bytes; /* memory in the heap */
-	size_t heap_freesz_bytes;  /* in free elements (headers included) */
-	size_t greatest_free_size; /* largest free element (header included) */
-	unsigned int free_count;   /* free elements */
+	size_t heap_freesz_bytes;  /* in free elements (headers included), lcore-cached blocks too */
+	size_t greatest_free_size; /* largest free element (header included); never a cached block */
+	unsigned int free_count;   /* free elements + lcore-cached blocks */
 	unsigned int alloc_count;  /* allocations */
 	size_t heap_allocsz_bytes; /* total - free */
+	size_t cached_bytes;       /* of heap_freesz_bytes: blocks in lcore caches (headers included) */
+	unsigned int cached_count; /* of free_count: blocks in lcore caches */
 };
 
 /* ---- allocation ---- */
@@ -95,7 +111,8 @@ void *hm_realloc_socket(void *ptr, size_t size, unsigned int align, int socket);
  * Free. NULL is a no-op returning 0. Not from a memseg walk callback (-EDEADLK).
  * @return 0; -EINVAL (not a live allocation: foreign pointer, interior pointer,
  *   double free, also when two threads free one block at once: exactly one
- *   succeeds), -EFAULT (debug builds: guard bytes overwritten; the block is not
+ *   succeeds; or memory a memzone owns, named in the message: free it with
+ *   hm_memzone_free / hm_ring_free / hm_mempool_free), -EFAULT (debug builds: guard bytes overwritten; the block is not
  *   freed and the message names its type tag), -EDEADLK, -ENODEV.
  */
 int hm_free(void *ptr);
@@ -130,8 +147,10 @@ void hm_malloc_dump_heaps(FILE *f);
  */
 int hm_malloc_check(const char **reason);
 /**
- * Number of live allocations in all heaps, and a line per type tag on @p f
- * (may be NULL): "type: N allocation(s), B bytes".
+ * Number of live allocations in all heaps (memzones' blocks included, tagged
+ * "memzone"; blocks in lcore caches are not live), and a line per type tag on
+ * @p f (may be NULL): "  leak: type 'T': N allocation(s), B bytes".
+ * hm_leak_report (init.h) reports by object instead, as hm_cleanup does.
  */
 unsigned int hm_malloc_leak_report(FILE *f);
 

@@ -8,7 +8,9 @@
  * negative socket other than ANY -> EINVAL, no memory, a socket with no heap
  * included -> ENOMEM); lookup and the duplicate check are O(1)
  * through a hash index instead of DPDK's linear scan. Pointer functions return
- * NULL and set hm_errno.
+ * NULL and set hm_errno. A zone's memory is the zone's: hm_free, hm_realloc and
+ * hm_malloc_validate refuse it (-EINVAL, naming the zone), where DPDK's rte_free
+ * would free it under a zone that stays listed.
  */
 #ifndef HUGEMEM_MEMZONE_H
 #define HUGEMEM_MEMZONE_H
@@ -39,6 +41,8 @@ extern "C" {
 
 #define HM_MEMZONE_NAMESIZE 32     /* names are at most 31 characters */
 #define HM_MEMZONE_MAX_DEFAULT 2560
+/** Largest table --max-memzones (struct hm_config.max_memzones) accepts. */
+#define HM_MEMZONE_MAX_LIMIT (1u << 20)
 
 /** A reserved zone. 72 bytes, in the shared table. */
 struct hm_memzone {
@@ -86,7 +90,7 @@ const struct hm_memzone *hm_memzone_lookup(const char *name);
 int hm_memzone_walk(int (*fn)(const struct hm_memzone *mz, void *arg), void *arg);
 /** Number of reserved zones (0 when not initialised). */
 unsigned int hm_memzone_count(void);
-/** Capacity of the table (HM_MEMZONE_MAX_DEFAULT unless configured). */
+/** Capacity of the table (HM_MEMZONE_MAX_DEFAULT unless --max-memzones set it). */
 unsigned int hm_memzone_max_get(void);
 /** Print every zone. */
 void hm_memzone_dump(FILE *f);

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The heap table: native heaps (one per node, index = node) and external heaps
+ * live in the fbarray "malloc_heaps" (shared, same VA in every process);
+ * malloc_st is this process's view of it. Finding the heap and element of a
+ * pointer a heap handed out, under that heap's lock.
+ */
+#include <string.h>
+
+#include "malloc_i.h"
+#include "memseg_i.h"
+#include "hugemem/memzone.h"
+
+struct malloc_state malloc_st;
+
+struct malloc_heap *
+lookup_by_socket(int socket)
+{
+	if (socket >= 0 && (unsigned int)socket < malloc_st.n_nodes)
+		return &malloc_st.heaps[socket];
+	if (socket < HM_MALLOC_EXT_SOCKET_BASE)
+		return NULL;
+	for (unsigned int i = malloc_st.n_nodes; i < HM_MAX_HEAPS; i++)
+		if (malloc_st.heaps[i].kind == HEAP_EXTERNAL && malloc_st.heaps[i].socket_id == socket)
+			return &malloc_st.heaps[i];
+	return NULL;
+}
+
+struct malloc_heap *
+lookup_by_name(const char *name)
+{
+	for (unsigned int i = 0; i < HM_MAX_HEAPS; i++)
+		if (malloc_st.heaps[i].kind != HEAP_UNUSED &&
+		    strncmp(malloc_st.heaps[i].name, name, HM_MALLOC_HEAP_NAME_LEN) == 0)
+			return &malloc_st.heaps[i];
+	return NULL;
+}
+
+/* Names the memzone of a block (memzone.c registers it): NULL while no
+ * memzone table exists. Process-local. */
+static bool (*zone_namer)(const void *addr, char *name, size_t len);
+
+void
+malloc_set_zone_namer(bool (*fn)(const void *addr, char *name, size_t len))
+{
+	zone_namer = fn;
+}
+
+/* The failure of a lookup that found a live block of another owner than asked
+ * for. No heap lock may be held: naming the zone takes the memzone lock, which
+ * comes before heap locks. */
+static struct malloc_elem *
+wrong_owner(const void *ptr, enum elem_owner was)
+{
+	char name[HM_MEMZONE_NAMESIZE];
+
+	if (was != ELEM_OWNER_MEMZONE)
+		return hm_fail_ptr(EINVAL, "%p is not a memzone's block", ptr);
+	if (zone_namer == NULL || !zone_namer(ptr, name, sizeof(name)))
+		snprintf(name, sizeof(name), "(gone)");
+	return hm_fail_ptr(EINVAL, "%p belongs to memzone '%s': hm_free, hm_realloc and "
+			   "hm_malloc_validate refuse a memzone's memory (rings and mempools "
+			   "live in memzones); free it with hm_memzone_free or the free of the "
+			   "object that owns it. Nothing was changed", ptr, name);
+}
+
+/*
+ * Element of a pointer some heap of ours handed out, returned with its heap's
+ * lock held. The heap is found from the memseg list the pointer lies in (a
+ * node's lists belong to its native heap, an external list to its heap), and the
+ * header is read only under that lock: pages leave a heap only under its lock,
+ * so two threads freeing one block cannot make either read unmapped memory.
+ * NULL with hm_errno: ENODEV, EDEADLK (inside a memseg walk), EINVAL (not ours,
+ * interior, double free, or not of @p owner), EFAULT (debug: guard bytes
+ * overwritten).
+ */
+struct malloc_elem *
+lookup_lock(const void *ptr, struct malloc_heap **hp, enum elem_owner owner)
+{
+	const struct hm_memseg_list *msl;
+	struct malloc_heap *h = NULL;
+	struct malloc_elem *e;
+	const char *hdr;
+
+	if (malloc_st.mcfg == NULL)
+		return hm_fail_ptr(ENODEV, "hugemem is not initialised");
+	if (memseg_in_walk())
+		return hm_fail_ptr(EDEADLK, "hugemem malloc cannot be used from a memseg walk "
+				   "callback");
+	/* a 64-byte aligned ptr has its header in the same page */
+	if ((uintptr_t)ptr < ELEM_HEADER_LEN || ((uintptr_t)ptr & (MALLOC_ALIGN - 1)) != 0)
+		return hm_fail_ptr(EINVAL, "%p was not allocated by hugemem malloc", ptr);
+	hdr = (const char *)((uintptr_t)ptr - ELEM_HEADER_LEN); /* ptr may be any value */
+	if ((msl = hm_mem_virt2memseg_list(hdr)) == NULL)
+		return hm_fail_ptr(EINVAL, "%p was not allocated by hugemem malloc", ptr);
+	h = msl->external ? lookup_by_socket(msl->socket_id) : &malloc_st.heaps[msl->socket_id];
+	if (h == NULL || h->kind == HEAP_UNUSED)
+		return hm_fail_ptr(EINVAL, "%p was not allocated by hugemem malloc", ptr);
+	hm_spinlock_lock(&h->lock);
+	if (memseg_of(msl, hdr) == NULL) {
+		hm_spinlock_unlock(&h->lock);
+		return hm_fail_ptr(EINVAL, "%p was not allocated by hugemem malloc (or was "
+				   "freed and its page returned)", ptr);
+	}
+	e = elem_from_data(ptr);
+	if (e != NULL && e->heap != h) {
+		e = NULL;
+		hm_fail_ptr(EINVAL, "%p: its header names another heap", ptr);
+	}
+	if (e == NULL) {
+		hm_spinlock_unlock(&h->lock);
+		return NULL;
+	}
+	if (e->owner != owner) {
+		enum elem_owner was = (enum elem_owner)e->owner;
+		hm_spinlock_unlock(&h->lock);
+		return wrong_owner(ptr, was);
+	}
+	*hp = h;
+	return e;
+}

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Per-lcore malloc caches (process-local, like DPDK's mempool caches): small
+ * blocks freed by an lcore wait in its cache, one LIFO stack per 64-byte size
+ * class up to SMALL_LIMIT, and its next mallocs of that class take them back
+ * without the heap lock. Only the lcore's own node heap is cached, only blocks
+ * without alignment padding, and only for hm_malloc/hm_zmalloc/hm_calloc/
+ * hm_free on lcore threads; everything else goes straight to the heap.
+ *
+ * A cached element stays in the heap's address list in state CACHED: the heap
+ * neither joins it nor hands it out; a second free of it is a double free. An
+ * empty class refills with a run of cap/2 elements carved from one heap
+ * allocation; a full class gives its older half back under one lock, sorted by
+ * address and with adjacent elements joined first, so freeing in allocation
+ * order costs one heap free per run. Stats count cached blocks as free.
+ * Cached memory goes back to the heap on hm_malloc_cache_flush(), when an
+ * allocation would otherwise fail with ENOMEM, when the lcore's thread
+ * unregisters, and at hm_cleanup.
+ */
+#include <string.h>
+
+#include "lcore_i.h"
+#include "mcache_i.h"
+
+struct mcache_state mc_st;
+
+static int
+cmp_ptr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)*(void *const *)a, y = (uintptr_t)*(void *const *)b;
+
+	return (x > y) - (x < y);
+}
+
+void
+mc_give_back(struct mcache *c, struct malloc_elem **v, unsigned int n)
+{
+	struct malloc_heap *h = c->heap;
+	uint64_t bytes = 0;
+
+	/* into address order: blocks are usually freed in (or against) the order
+	 * they were handed out, which is one direction through memory */
+	unsigned int down = 0;
+	for (unsigned int i = 1; i < n; i++)
+		down += (uintptr_t)v[i] < (uintptr_t)v[i - 1];
+	if (down == n - 1) {
+		for (unsigned int i = 0; i < n / 2; i++) {
+			struct malloc_elem *t = v[i];
+			v[i] = v[n - 1 - i];
+			v[n - 1 - i] = t;
+		}
+	} else if (down != 0) {
+		qsort(v, n, sizeof(*v), cmp_ptr);
+	}
+	for (unsigned int i = 0; i < n; i++)
+		bytes += v[i]->size;
+	/* stats first: a reader may briefly count them as allocated, never twice as free */
+	mc_account(c, -(int64_t)n, -(int64_t)bytes);
+	hm_spinlock_lock(&h->lock);
+	for (unsigned int i = 0; i < n;) {
+		struct malloc_elem *a = v[i++];
+		while (i < n && heap_join_cached(a, v[i]))
+			i++;
+		char *lo = (char *)a, *hi = lo + a->size;
+		grow_release_pages(h, heap_free_elem(a), lo, hi);
+	}
+	hm_spinlock_unlock(&h->lock);
+}
+
+unsigned int
+mc_flush(struct mcache *c)
+{
+	unsigned int total = 0;
+
+	if (c->objs == NULL)
+		return 0;
+	for (unsigned int k = 0; k < MC_CLASSES; k++) {
+		if (c->len[k] == 0)
+			continue;
+		mc_give_back(c, &c->objs[k * mc_st.cap], c->len[k]);
+		total += c->len[k];
+		c->len[k] = 0;
+	}
+	return total;
+}
+
+/* Refill class @p k with a run of cap/2 elements from one heap allocation; in
+ * free memory too fragmented for that, a shorter run (down to one element)
+ * before the heap grows for the full one. */
+bool
+mc_refill(struct mcache *c, unsigned int k)
+{
+	struct malloc_heap *h = c->heap;
+	unsigned int n = mc_st.cap / 2;
+	uint64_t esz = ELEM_OVERHEAD + (uint64_t)(k + 1) * MALLOC_ALIGN, bytes = 0;
+	struct alloc_req r = { .align = MALLOC_ALIGN };
+	struct malloc_elem **out = &c->objs[k * mc_st.cap];
+	void *p = NULL;
+
+	hm_spinlock_lock(&h->lock);
+	for (unsigned int m = n; p == NULL && m >= 1; m /= 2) {
+		r.size = r.req = esz * m - ELEM_OVERHEAD;
+		if ((p = heap_alloc(h, &r)) != NULL)
+			n = m;
+	}
+	if (p == NULL) {
+		r.size = r.req = esz * n - ELEM_OVERHEAD;
+		p = grow_and_alloc(h, &r);
+	}
+	if (p != NULL)
+		bytes = heap_split_cached((struct malloc_elem *)elem_of_live(p), esz, n, out);
+	hm_spinlock_unlock(&h->lock);
+	if (p == NULL)
+		return false;
+	/* the stack pops the highest address first: runs are carved from the top
+	 * of free memory downwards, so a burst of mallocs walks memory in one
+	 * direction, which the hardware prefetchers follow */
+	c->len[k] = n;
+	mc_account(c, n, (int64_t)bytes);
+	/* the next refill of this class most likely carves the run right below
+	 * this one (allocation takes the top of a free element): start fetching
+	 * its header lines now, while this run is handed out (prefetches never fault) */
+	for (unsigned int i = 0; i < n; i++)
+		__builtin_prefetch((const void *)((uintptr_t)out[0] - (n - i) * esz), 1);
+	return true;
+}
+
+void
+mc_totals(const struct malloc_heap *h, uint64_t *n, uint64_t *bytes)
+{
+	*n = *bytes = 0;
+	if (mc_st.c == NULL)
+		return;
+	for (unsigned int i = 0; i < HM_MAX_LCORE; i++) {
+		if (mc_st.c[i].heap != h)
+			continue;
+		*n += __atomic_load_n(&mc_st.c[i].count, __ATOMIC_RELAXED);
+		*bytes += __atomic_load_n(&mc_st.c[i].bytes, __ATOMIC_RELAXED);
+	}
+}
+
+/*
+ * Cross-check the caches against heap @p h, which holds @p walked CACHED
+ * elements: every cached pointer is a CACHED element of h of its class, none
+ * twice, and the counts agree. Exact only while no other lcore thread runs (the
+ * owners change their caches without a lock), so then only (@p all; the caller
+ * holds registrations off); otherwise only the calling lcore's cache is checked
+ * entry by entry. pre: h's lock held.
+ */
+static const char *
+mc_check_caches(struct malloc_heap *h, uint64_t walked, bool all)
+{
+	struct mcache *self = mc_self();
+	uint64_t n = 0;
+
+	if (mc_st.c == NULL)
+		return walked == 0 ? NULL : "CACHED elements while the malloc caches are off";
+	for (unsigned int i = 0; i < HM_MAX_LCORE; i++) {
+		struct mcache *c = &mc_st.c[i];
+		if (c->heap != h || (!all && c != self) || c->objs == NULL)
+			continue;
+		uint64_t bytes = 0, cnt = 0;
+		for (unsigned int k = 0; k < MC_CLASSES; k++) {
+			if (c->len[k] > mc_st.cap)
+				return "an lcore cache class holds more than its capacity";
+			for (unsigned int j = 0; j < c->len[k]; j++) {
+				const struct malloc_elem *e = c->objs[k * mc_st.cap + j];
+				if (e == NULL || e->cookie != (ELEM_COOKIE ^ (uint32_t)(uintptr_t)e) ||
+				    elem_state(e) != ELEM_CACHED || e->heap != h)
+					return "an lcore cache holds something that is not a CACHED "
+					       "element of its heap";
+				if (e->size - ELEM_OVERHEAD < (uint64_t)(k + 1) * MALLOC_ALIGN)
+					return "an lcore cache holds an element too small for its class";
+				bytes += e->size;
+				cnt++;
+			}
+		}
+		if (cnt != c->count || bytes != c->bytes)
+			return "an lcore cache's counters disagree with its contents";
+		n += cnt;
+	}
+	if (all && n != walked)
+		return "CACHED elements in the heap != blocks in the lcore caches";
+	if (all && n > 1) {
+		/* no element in two places */
+		struct malloc_elem **v = malloc(n * sizeof(*v));
+		const char *why = NULL;
+		uint64_t m = 0;
+		if (v == NULL)
+			return NULL;
+		for (unsigned int i = 0; i < HM_MAX_LCORE; i++)
+			if (mc_st.c[i].heap == h && mc_st.c[i].objs != NULL)
+				for (unsigned int k = 0; k < MC_CLASSES; k++)
+					for (unsigned int j = 0; j < mc_st.c[i].len[k]; j++)
+						v[m++] = mc_st.c[i].objs[k * mc_st.cap + j];
+		qsort(v, m, sizeof(*v), cmp_ptr);
+		for (uint64_t j = 1; j < m && why == NULL; j++)
+			if (v[j] == v[j - 1])
+				why = "an element sits twice in the lcore caches";
+		free(v);
+		return why;
+	}
+	return NULL;
+}
+
+const char *
+mc_check(struct malloc_heap *h, uint64_t walked)
+{
+	/* a thread registering meanwhile would write a cache being read */
+	bool all = !lcore_freeze();
+	const char *why = mc_check_caches(h, walked, all);
+
+	lcore_thaw();
+	return why;
+}
+
+/* lcore hook: a thread gives its lcore id up; its cached blocks go back. */
+static void
+mc_lcore_release(unsigned int lcore_id)
+{
+	if (mc_st.c != NULL && lcore_id < HM_MAX_LCORE && mc_st.c[lcore_id].heap != NULL &&
+	    !memseg_in_walk())
+		mc_flush(&mc_st.c[lcore_id]);
+}
+
+int
+mc_init(unsigned int cap)
+{
+	memset(&mc_st, 0, sizeof(mc_st));
+	if (cap == 0)
+		return 0;
+	mc_st.c = aligned_alloc(64, sizeof(struct mcache) * HM_MAX_LCORE);
+	if (mc_st.c == NULL)
+		return hm_fail(ENOMEM, "malloc: no memory for the lcore caches");
+	memset(mc_st.c, 0, sizeof(struct mcache) * HM_MAX_LCORE);
+	mc_st.cap = cap;
+	for (unsigned int i = 0; i < HM_MAX_LCORE; i++) {
+		int node = hm_lcore_is_enabled(i) ? hm_lcore_to_socket_id(i) : -1;
+		if (node >= 0 && (unsigned int)node < malloc_st.n_nodes)
+			mc_st.c[i].heap = &malloc_st.heaps[node];
+	}
+	lcore_on_release(mc_lcore_release);
+	return 0;
+}
+
+void
+mc_fini(void)
+{
+	if (mc_st.c == NULL)
+		return;
+	lcore_on_release(NULL);
+	for (unsigned int i = 0; i < HM_MAX_LCORE; i++) {
+		if (mc_st.c[i].heap != NULL)
+			mc_flush(&mc_st.c[i]);
+		free(mc_st.c[i].objs);
+	}
+	free(mc_st.c);
+	memset(&mc_st, 0, sizeof(mc_st));
+}
+
+int
+hm_malloc_cache_flush(void)
+{
+	struct mcache *c;
+
+	if (malloc_st.mcfg == NULL)
+		return hm_fail(ENODEV, "hugemem is not initialised");
+	if (memseg_in_walk())
+		return hm_fail(EDEADLK, "hugemem malloc cannot be used from a memseg walk "
+			       "callback");
+	c = mc_self();
+	return c != NULL ? (int)mc_flush(c) : 0;
+}
