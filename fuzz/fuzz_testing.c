@@ -52,6 +52,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (unsigned int n = 0; n < 4 && p < size; n++)
 			m.sizes[k].free_pages[n] = data[p++] % 64;
 	}
+	if (size - p >= sizeof(topo)) /* the header took fewer bytes than the bound assumed */
+		return 0;
 	memcpy(topo, data + p, size - p);
 	topo[size - p] = '\0';
 
