@@ -381,9 +381,14 @@ test_init_cycles_leave_nothing(void **state)
 		assert_int_equal(hm_test_count_fds(), fds);
 		/* TSan maps shadow lazily; under ASan the hugetlbfs backend's allocations
 		 * cycle through the quarantine and its allocator maps new regions after
-		 * ~70 cycles (the debug and release builds check hugetlbfs) */
-		if (!HM_TEST_TSAN && (!HM_TEST_ASAN || hm_test_is_emu()))
+		 * ~70 cycles (the debug and release builds check hugetlbfs), and the
+		 * telemetry thread each init starts costs ASan's thread registry a page
+		 * of bookkeeping now and then (one more map after ~20 cycles): with emu,
+		 * ASan allows a few maps more, far fewer than one per cycle */
+		if (!HM_TEST_TSAN && !HM_TEST_ASAN)
 			assert_int_equal(hm_test_count_maps(), maps);
+		else if (!HM_TEST_TSAN && hm_test_is_emu())
+			assert_true(hm_test_count_maps() <= maps + 4);
 		assert_true(run_dir_files("cycle") <= 0);
 		/* the emulated pages' directory or the hugetlbfs page files are gone too */
 		assert_true(pagedir[0] == '\0' || access(pagedir, F_OK) == -1);

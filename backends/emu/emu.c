@@ -842,6 +842,28 @@ emu_dump(struct hm_backend *be, FILE *f)
 	emu_fault_dump(&e->fault, f, &shape);
 }
 
+static void
+emu_counters(struct hm_backend *be, void (*emit)(void *, const char *, uint64_t), void *arg)
+{
+	const struct emu *e;
+	char name[48], szs[16];
+
+	if (be == NULL || be->priv == NULL || emit == NULL)
+		return;
+	e = be->priv;
+	emu_fault_counters(&e->fault, emit, arg);
+	for (unsigned int k = 0; k < e->topo.n_sizes; k++)
+		for (unsigned int n = 0; n < e->topo.n_nodes; n++) {
+			const struct pool *pool = &e->pools[k][n];
+			snprintf(name, sizeof(name), "pages_in_use_%s_node%u",
+				 hm_size_str(pool->page_sz, szs, sizeof(szs)), n);
+			emit(arg, name, pool->in_use);
+			snprintf(name, sizeof(name), "pages_total_%s_node%u",
+				 hm_size_str(pool->page_sz, szs, sizeof(szs)), n);
+			emit(arg, name, pool->total);
+		}
+}
+
 int
 hm_emu_pages_in_use(const struct hm_backend *be, int node, uint64_t page_sz)
 {
@@ -884,4 +906,5 @@ const struct hm_backend_ops hm_emu_ops = {
 	.node_of = NULL,
 	.fault = emu_fault,
 	.dump = emu_dump,
+	.counters = emu_counters,
 };

@@ -100,7 +100,8 @@ static const struct opt_info opts[] = {
 	{ { "no-huge", no_argument, NULL, OPT_NO_HUGE }, NULL },
 	{ { "no-pci", no_argument, NULL, OPT_NO_PCI }, NULL },
 	{ { "no-hpet", no_argument, NULL, OPT_NOOP }, NULL },
-	{ { "no-telemetry", no_argument, NULL, OPT_NOOP }, NULL },
+	{ { "no-telemetry", no_argument, NULL, OPT_HM }, NULL },
+	{ { "telemetry", no_argument, NULL, OPT_NOOP }, NULL }, /* DPDK's default too */
 	{ { "proc-type", required_argument, NULL, OPT_PROC_TYPE }, NULL },
 	{ { "mbuf-pool-ops-name", required_argument, NULL, OPT_MBUF_POOL_OPS }, NULL },
 	{ { "force-max-simd-bitwidth", required_argument, NULL, OPT_SIMD }, NULL },
@@ -112,7 +113,6 @@ static const struct opt_info opts[] = {
 	{ { "vdev", required_argument, NULL, OPT_VDEV }, NULL },
 	{ { "syslog", optional_argument, NULL, OPT_REFUSED },
 	  "hugemem logs to the log stream only (rte_openlog_stream)" },
-	{ { "telemetry", no_argument, NULL, OPT_REFUSED }, "hugemem has no telemetry server yet" },
 	{ { "trace", required_argument, NULL, OPT_REFUSED }, "hugemem has no trace support" },
 	{ { "trace-dir", required_argument, NULL, OPT_REFUSED }, "hugemem has no trace support" },
 	{ { "trace-bufsz", required_argument, NULL, OPT_REFUSED }, "hugemem has no trace support" },
@@ -386,7 +386,8 @@ print_usage(const char *prg)
 	       "  --no-huge                          the emu backend (emulated hugepages)\n"
 	       "  --proc-type primary|auto           (no secondary processes yet)\n"
 	       "  --log-level LEVEL | TYPE:LEVEL     log levels\n"
-	       "  --no-pci, --no-hpet, --no-telemetry  accepted (nothing to switch off)\n"
+	       "  --no-pci, --no-hpet                accepted (nothing to switch off)\n"
+	       "  --telemetry, --no-telemetry        the telemetry socket (on by default)\n"
 	       "  --vdev net_hugemem<N>[,key=value...]  a port on the fake NIC (keys:\n"
 	       "                                     docs/dpdk-compat.md, \"Ports\")\n"
 	       "  --mbuf-pool-ops-name NAME, --force-max-simd-bitwidth N,\n"

@@ -12,7 +12,9 @@
  *   7. memseg lists and their VA;
  *   8. preallocation (-m / --socket-mem, or everything in legacy mode);
  *   9. malloc heaps (one per node) over the preallocated pages; the memzone table;
- *  10. magic written: init complete.
+ *  10. magic written: init complete;
+ *  11. the telemetry server (unless --no-telemetry; a failure to start it is a
+ *      warning, not a failed init); stopped first at cleanup.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -29,6 +31,7 @@
 #include "malloc_i.h"
 #include "memseg_i.h"
 #include "memzone_i.h"
+#include "telemetry_i.h"
 
 static struct {
 	bool up;
@@ -39,7 +42,11 @@ static struct {
 	size_t made_len;           /* 0, or length of the outermost level of run_dir that
 				      init created (every deeper level was created too) */
 	char *topology, *fault, *prefix; /* copies handed to the backend */
+	char *leak_heapmap;        /* --leak-heapmap's prefix (a copy), or NULL */
 	bool allow_leaks;          /* hm_cleanup returns 0 when something leaked */
+	/* hm_init's arguments while it runs hm_init_config (for telemetry's /eal/params) */
+	int argc, n_opts;
+	char **argv;
 } g;
 
 int
@@ -225,6 +232,11 @@ validate(const struct hm_config *c, const struct hm_backend_ops **ops)
 	char built[128];
 	const char *name = c->backend;
 
+	*ops = NULL;
+	if (c->leak_heapmap != NULL &&
+	    (c->leak_heapmap[0] == '\0' || strlen(c->leak_heapmap) > PATH_MAX - 32))
+		return hm_fail(EINVAL, "leak_heapmap: '%s' is not a file name prefix (non-empty, "
+			       "below PATH_MAX)", c->leak_heapmap);
 	*ops = hm_backend_lookup(name);
 	if (*ops == NULL) {
 		for (unsigned int i = 0; init_known_backends[i] != NULL; i++)
@@ -337,6 +349,7 @@ split_memory(uint64_t total, const struct hm_probe *p, uint64_t out[HM_MAX_NUMA_
 static void
 teardown(void)
 {
+	telemetry_stop();
 	memzone_fini();
 	malloc_fini();
 	memseg_fini();
@@ -350,7 +363,8 @@ teardown(void)
 	free(g.topology);
 	free(g.fault);
 	free(g.prefix);
-	g.topology = g.fault = g.prefix = NULL;
+	free(g.leak_heapmap);
+	g.topology = g.fault = g.prefix = g.leak_heapmap = NULL;
 	hm_va_set_base(0);
 	g.up = false;
 }
@@ -404,6 +418,7 @@ hm_init_config(const struct hm_config *cfg)
 	g.topology = dup_or_null(c.topology, &rc);
 	g.fault = dup_or_null(c.fault, &rc);
 	g.prefix = dup_or_null(c.file_prefix, &rc);
+	g.leak_heapmap = dup_or_null(c.leak_heapmap, &rc);
 	if (rc < 0) {
 		hm_fail(ENOMEM, "out of memory");
 		goto fail;
@@ -509,6 +524,22 @@ hm_init_config(const struct hm_config *cfg)
 	__atomic_store_n(&g.mcfg->magic, HM_MCFG_MAGIC, __ATOMIC_RELEASE);
 	mcfg_set(g.mcfg);
 	g.up = true;
+	if (!c.no_telemetry) {
+		struct tel_start_params tp = {
+			.prefix = c.file_prefix,
+			.runtime_dir = c.in_memory ? "" : g.run_dir,
+			.backend = &g.be,
+			.argc = g.argc,
+			.argv = g.argv,
+			.n_eal = g.n_opts,
+		};
+		/* observability, not the data path: a server that cannot start (a
+		 * live DPDK process on this prefix, a directory not ours) is a
+		 * warning, and the process runs without it */
+		if (telemetry_start(&tp) < 0)
+			HM_LOG(WARNING, "%s; this process runs without telemetry "
+			       "(--no-telemetry silences this)", hm_last_error());
+	}
 	if (c.log_level >= 0)
 		hm_log_set_level((enum hm_log_level)c.log_level);
 	return 0;
@@ -530,6 +561,7 @@ int
 hm_init(int argc, char **argv)
 {
 	struct hm_config cfg;
+	bool mine;
 	char opts_words[4096]; /* $HUGEMEM_OPTS's words; cfg points into them */
 	int n, rc;
 
@@ -539,7 +571,17 @@ hm_init(int argc, char **argv)
 		HM_LOG(ERR, "%s", hm_last_error());
 		return n;
 	}
+	mine = !g.up;
+	if (mine) { /* for telemetry's /eal/params and /eal/app_params (it copies them) */
+		g.argc = argc;
+		g.argv = argv;
+		g.n_opts = n;
+	}
 	rc = hm_init_config(&cfg);
+	if (mine) {
+		g.argc = g.n_opts = 0;
+		g.argv = NULL;
+	}
 	if (rc < 0)
 		return rc;
 	/* DPDK's convention: argv[n] becomes the program name, so the caller can
@@ -558,6 +600,8 @@ hm_cleanup(void)
 	if (!g.up)
 		return hm_fail(EALREADY, "hugemem is not initialised");
 	init_leak_check(&lk); /* logs each leaked object */
+	if (lk.total > 0 && g.leak_heapmap != NULL)
+		init_leak_heapmaps(g.leak_heapmap); /* where they sit, before they go */
 	allow = g.allow_leaks;
 	teardown(); /* releases the leaked objects too */
 	g.allow_leaks = false;

@@ -56,5 +56,7 @@ int cmd_info(int argc, char **argv);
 int cmd_rx(int argc, char **argv);
 /* `hugemem doctor`: 0 can run, 1 the environment cannot, 2 bad options. */
 int cmd_doctor(int argc, char **argv);
+/* `hugemem heapmap`: draw a heap from a running process or a snapshot file. */
+int cmd_heapmap(int argc, char **argv);
 
 #endif

@@ -21,6 +21,7 @@ static const struct {
 	{ "info", cmd_info, "print the topology, memseg lists and where test pages land" },
 	{ "rx", cmd_rx, "receive traffic through the fake NIC and the i40e driver" },
 	{ "doctor", cmd_doctor, "check what a backend needs here and print the fix for each problem" },
+	{ "heapmap", cmd_heapmap, "draw a heap (SVG, text) from a running process or a snapshot" },
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

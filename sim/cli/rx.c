@@ -462,6 +462,37 @@ rx_collect(const struct rx_opts *o, struct rx_run *run, struct rx_result *r)
 	}
 }
 
+/* --heapmap=FILE: the NIC node's heap as the run leaves it (pools still live). */
+static int
+rx_heapmap(const struct rx_opts *o)
+{
+	struct hm_heap_snapshot *s = hm_heap_snapshot(o->nic_node);
+	size_t n = strlen(o->heapmap);
+	bool json = n > 5 && strcmp(o->heapmap + n - 5, ".json") == 0;
+	FILE *f;
+	int rc;
+
+	if (s == NULL) {
+		fprintf(stderr, "hugemem rx: --heapmap: %s\n", hm_last_error());
+		return HM_EXIT_FAIL;
+	}
+	f = fopen(o->heapmap, "w");
+	if (f == NULL) {
+		fprintf(stderr, "hugemem rx: --heapmap=%s: %s\n", o->heapmap, strerror(errno));
+		hm_heap_snapshot_free(s);
+		return HM_EXIT_FAIL;
+	}
+	rc = json ? hm_heapmap_json_write(s, f) : hm_heapmap_svg(s, "hugemem rx", f);
+	if (fclose(f) != 0 && rc == 0)
+		rc = -errno;
+	hm_heap_snapshot_free(s);
+	if (rc < 0) {
+		fprintf(stderr, "hugemem rx: --heapmap=%s: %s\n", o->heapmap, hm_strerror(rc));
+		return HM_EXIT_FAIL;
+	}
+	return HM_EXIT_OK;
+}
+
 /* Release everything; @return HM_EXIT_FAIL when data was lost on the way. */
 static int
 rx_teardown(struct rx_run *run)
@@ -611,6 +642,8 @@ cmd_rx(int argc, char **argv)
 			strsignal(r->signal));
 	rx_report(&o, &g, r);
 	ret = r->ok ? HM_EXIT_OK : HM_EXIT_FAIL;
+	if (o.heapmap != NULL && rx_heapmap(&o) != HM_EXIT_OK)
+		ret = HM_EXIT_FAIL;
 	if (stdout_check() != HM_EXIT_OK)
 		ret = HM_EXIT_FAIL;
 out_signals:

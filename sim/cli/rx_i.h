@@ -38,6 +38,7 @@ struct rx_opts {
 	enum hm_i40e_tx_path tx_path;
 	unsigned int tx_descs;      /* 0: --descs */
 	const char *tx_out;         /* pcap of what the second port sent; NULL: discard */
+	const char *heapmap;        /* --heapmap=FILE: the NIC node's heap map at the end */
 };
 
 /* What the options resolve to (rx_geometry). */

@@ -51,6 +51,9 @@ static const char rx_options_text[] =
 	"  --tx-out=FILE           --forward: capture what port 1 sent into FILE (pcap,\n"
 	"                          timestamps 1 us apart); without it the frames are\n"
 	"                          checked and discarded\n"
+	"  --heapmap=FILE          at the end of the run, draw the NIC node's heap into FILE\n"
+	"                          (SVG; a .json FILE gets the snapshot, `hugemem heapmap\n"
+	"                          --from=FILE` draws it)\n"
 	"  --json                  print the summary as one JSON object\n";
 
 static const char rx_usage_head[] =
@@ -180,7 +183,7 @@ rx_parse_opts(int argc, char **argv, struct rx_opts *o, int *nargc, char **nargv
 		      KEY("--pcap-in") || KEY("--pcap-out") || KEY("--pool-size") || KEY("--seed") ||
 		      KEY("--data-room") || KEY("--max-pkt-len") || KEY("--max-chain") ||
 		      KEY("--max-drops") || KEY("--tx-path") || KEY("--tx-descs") ||
-		      KEY("--tx-out"))) {
+		      KEY("--tx-out") || KEY("--heapmap"))) {
 			/* hugemem's options (and their values) go to hm_init */
 			int known = a[0] == '-' && a[1] == '-' && a[2] != '\0' ? hugemem_option(a + 2, kl - 2)
 										 : 1;
@@ -270,6 +273,8 @@ rx_parse_opts(int argc, char **argv, struct rx_opts *o, int *nargc, char **nargv
 			o->pcap_in = v;
 		} else if (KEY("--pcap-out")) {
 			o->pcap_out = v;
+		} else if (KEY("--heapmap")) {
+			o->heapmap = v;
 		}
 #undef KEY
 		if (bad) {

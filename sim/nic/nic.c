@@ -288,6 +288,7 @@ hm_nic_create(const struct hm_nic_conf *c)
 	nic->rng = 0x853c49e6748fea9bULL;
 	for (unsigned int m = 0; m < HM_NIC_FAULT_COUNT; m++)
 		nic->faults[m].rng = 1;
+	nic_tel_add(nic); /* /hugemem/nic/stats (nic_telemetry.c) */
 	return nic;
 }
 
@@ -296,6 +297,7 @@ hm_nic_free(struct hm_nic *nic)
 {
 	if (nic == NULL)
 		return;
+	nic_tel_remove(nic);
 	if (nic->thread_on)
 		hm_nic_stop(nic);
 	nic_tx_free(nic->tx);

@@ -3,7 +3,9 @@
  * Private to the fake NIC: what its receive engine (nic.c) and its transmit
  * engine (nic_tx.c) share. nic.c owns struct hm_nic and the IOVA translation
  * (one-page caches validated by the memseg list's version); nic_tx.c owns
- * the TX state hanging off the device (struct nic_tx), created with it.
+ * the TX state hanging off the device (struct nic_tx), created with it;
+ * nic_telemetry.c serves the /hugemem/nic commands for the devices nic.c
+ * tells it about.
  */
 #ifndef HUGEMEM_NIC_I_H
 #define HUGEMEM_NIC_I_H
@@ -61,5 +63,11 @@ HM_INTERNAL void nic_tx_poll(struct hm_nic *nic);
 HM_INTERNAL bool nic_tx_loops(const struct hm_nic *nic);
 /* nic_tx.c: the TX invariants (nic_tx.h); NULL when they hold, else why. */
 HM_INTERNAL const char *nic_tx_check(const struct hm_nic *nic);
+
+/* nic_telemetry.c: make @p nic visible to the /hugemem/nic commands (registers
+ * the commands once). A process with more than 64 live devices shows the first 64. */
+HM_INTERNAL void nic_tel_add(const struct hm_nic *nic);
+/* nic_telemetry.c: forget @p nic; waits for a command reading it. */
+HM_INTERNAL void nic_tel_remove(const struct hm_nic *nic);
 
 #endif /* HUGEMEM_NIC_I_H */
