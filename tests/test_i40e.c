@@ -247,8 +247,16 @@ test_i40e_invalid_args(void **state)
 	/* a stopped queue receives nothing; wrong-path entry points receive nothing */
 	assert_int_equal(hm_i40e_rx_burst(rxq, pkts, 4), 0);
 	assert_int_equal(hm_i40e_rx_burst(NULL, pkts, 4), 0);
+	/* descriptor status: stopped, NULL, beyond the ring */
+	assert_int_equal(hm_i40e_rx_queue_count(NULL), -EINVAL);
+	assert_int_equal(hm_i40e_rx_queue_count(rxq), 0);
+	assert_int_equal(hm_i40e_rx_desc_status(NULL, 0), -EINVAL);
+	assert_int_equal(hm_i40e_rx_desc_status(rxq, 0), -ENODEV);
 	assert_int_equal(hm_i40e_rxq_start(NULL), -EINVAL);
 	assert_int_equal(hm_i40e_rxq_start(rxq), 0);
+	assert_int_equal(hm_i40e_rx_desc_status(rxq, 256), -EINVAL);
+	assert_int_equal(hm_i40e_rx_desc_status(rxq, 0), HM_I40E_RX_DESC_AVAIL);
+	assert_int_equal(hm_i40e_rx_queue_count(rxq), 0); /* nothing written back yet */
 	assert_int_equal(hm_i40e_rxq_start(rxq), -EALREADY);
 	assert_rxq_valid(rxq);
 	assert_int_equal(hm_i40e_recv_pkts(rxq, pkts, 4), 0);

@@ -353,6 +353,12 @@ test_nic_invalid_args(void **state)
 	assert_int_equal(hm_nic_reta_set(nic, reta, 3), -EINVAL);   /* does not divide 512 */
 	assert_int_equal(hm_nic_reta_set(nic, reta, 1024), -EINVAL);
 	assert_int_equal(hm_nic_reta_set(nic, reta, 4), -EINVAL);   /* queues 2, 3 */
+	uint8_t rkey[HM_NIC_RSS_KEY_MAX + 1] = { 0 };
+	assert_int_equal(hm_nic_rss_key_set(NULL, rkey, 40), -EINVAL);
+	assert_int_equal(hm_nic_rss_key_set(nic, NULL, 40), -EINVAL);
+	assert_int_equal(hm_nic_rss_key_set(nic, rkey, 15), -EINVAL);
+	assert_int_equal(hm_nic_rss_key_set(nic, rkey, HM_NIC_RSS_KEY_MAX + 1), -EINVAL);
+	assert_int_equal(hm_nic_vlan_strip_set(NULL, true), -EINVAL);
 	assert_int_equal(hm_nic_fault_set(NULL, HM_NIC_FAULT_DELAY, 1, 0, 0), -EINVAL);
 	assert_int_equal(hm_nic_fault_set(nic, HM_NIC_FAULT_COUNT, 1, 0, 0), -EINVAL);
 	assert_int_equal(hm_nic_fault_set(nic, HM_NIC_FAULT_DELAY, 1, 1000001, 0), -EINVAL);
@@ -599,6 +605,8 @@ test_nic_telemetry(void **state)
 	snprintf(want, sizeof(want), "\"queue_0\":{\"frames\":%" PRIu64 ",\"packets\":%" PRIu64,
 		 st.q[0].frames, st.q[0].packets);
 	assert_non_null(strstr(out, want));
+	/* nothing transmitted: the TX counters are there, at zero */
+	assert_non_null(strstr(out, "\"tx_packets\":0,\"tx_bytes\":0,\"tx_errors\":0,"));
 	hm_telemetry_exec("/hugemem/nic/stats,1", out, sizeof(out));
 	assert_string_equal(out, "{\"/hugemem/nic/stats\":null}");
 	hm_telemetry_exec("/hugemem/nic/stats,x", out, sizeof(out));
@@ -1158,6 +1166,8 @@ test_nic_thread(void **state)
 	assert_int_equal(hm_nic_check(nic, NULL), -EBUSY);
 	assert_int_equal(hm_nic_fault_clear(nic), -EBUSY);
 	assert_int_equal(hm_nic_queue_release(nic, 0), -EBUSY);
+	assert_int_equal(hm_nic_rss_key_set(nic, fr, 40), -EBUSY);
+	assert_int_equal(hm_nic_vlan_strip_set(nic, true), -EBUSY);
 	time_t t0 = time(NULL);
 	while (m.frames < N) {
 		if (drv_poll(&d, rx_expect, &m) == 0)

@@ -938,3 +938,44 @@ hm_i40e_rxq_check(const struct hm_i40e_rxq *rxq, const char **reason)
 	}
 	return 0;
 }
+
+/* ---- descriptor status (rte_eth_rx_queue_count, rte_eth_rx_descriptor_status) ---- */
+
+int
+hm_i40e_rx_queue_count(const struct hm_i40e_rxq *rxq)
+{
+	unsigned int n = 0, i;
+
+	if (rxq == NULL)
+		return hm_fail(EINVAL, "i40e rx queue count: NULL queue");
+	if (!rxq->started)
+		return 0;
+	/* every descriptor from rx_tail on that the device wrote back (DPDK counts in
+	 * steps of 4 and may overshoot by 3) */
+	for (i = rxq->rx_tail; n < rxq->nb_desc; n++) {
+		if (!(hm_i40e_rx_desc_qw1_load(desc_at(rxq, i)) & HM_I40E_RXD_DD))
+			break;
+		i = next_slot(rxq, (uint16_t)i);
+	}
+	return (int)n;
+}
+
+int
+hm_i40e_rx_desc_status(const struct hm_i40e_rxq *rxq, uint16_t offset)
+{
+	unsigned int held;
+
+	if (rxq == NULL || offset >= rxq->nb_desc)
+		return hm_fail(EINVAL, "i40e rx descriptor status: NULL queue or offset %u beyond "
+			       "the ring", offset);
+	if (!rxq->started)
+		return hm_fail(ENODEV, "i40e rx descriptor status: queue %u is stopped", rxq->queue);
+	/* processed by the driver, not yet given back to the device */
+	held = (rxq->rx_tail + rxq->nb_desc - rxq->tail_written - 1u) % rxq->nb_desc;
+	if (offset >= rxq->nb_desc - held)
+		return HM_I40E_RX_DESC_UNAVAIL;
+	if (hm_i40e_rx_desc_qw1_load(desc_at(rxq, (rxq->rx_tail + offset) % rxq->nb_desc)) &
+	    HM_I40E_RXD_DD)
+		return HM_I40E_RX_DESC_DONE;
+	return HM_I40E_RX_DESC_AVAIL;
+}

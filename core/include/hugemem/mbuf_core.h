@@ -55,6 +55,31 @@ extern "C" {
 #define HM_MBUF_F_RX_QINQ_STRIPPED (1ULL << 15)
 #define HM_MBUF_F_RX_LRO (1ULL << 16)
 #define HM_MBUF_F_RX_QINQ (1ULL << 20)
+/* ---- ol_flags, TX side (DPDK's RTE_MBUF_F_TX_* bit values): what the sender asks
+ * the NIC to do; lengths in tx_offload (l2_len bits 0..6, l3_len 7..15, l4_len
+ * 16..23) ---- */
+#define HM_MBUF_F_TX_QINQ (1ULL << 49)         /* insert an outer tag too */
+#define HM_MBUF_F_TX_TCP_SEG (1ULL << 50)      /* TSO */
+#define HM_MBUF_F_TX_IEEE1588_TMST (1ULL << 51)
+#define HM_MBUF_F_TX_L4_NO_CKSUM (0ULL << 52)
+#define HM_MBUF_F_TX_TCP_CKSUM (1ULL << 52)    /* the TCP checksum field holds the pseudo-header sum */
+#define HM_MBUF_F_TX_SCTP_CKSUM (2ULL << 52)
+#define HM_MBUF_F_TX_UDP_CKSUM (3ULL << 52)    /* the UDP checksum field holds the pseudo-header sum */
+#define HM_MBUF_F_TX_L4_MASK (3ULL << 52)
+#define HM_MBUF_F_TX_IP_CKSUM (1ULL << 54)     /* compute the IPv4 header checksum */
+#define HM_MBUF_F_TX_IPV4 (1ULL << 55)
+#define HM_MBUF_F_TX_IPV6 (1ULL << 56)
+#define HM_MBUF_F_TX_VLAN (1ULL << 57)         /* insert vlan_tci as an 802.1Q tag */
+#define HM_MBUF_F_TX_OUTER_IP_CKSUM (1ULL << 58)
+#define HM_MBUF_F_TX_OUTER_IPV4 (1ULL << 59)
+#define HM_MBUF_F_TX_OUTER_IPV6 (1ULL << 60)
+/* tx_offload fields */
+#define HM_MBUF_L2_LEN(tx_offload) ((unsigned int)((tx_offload) & 0x7F))
+#define HM_MBUF_L3_LEN(tx_offload) ((unsigned int)(((tx_offload) >> 7) & 0x1FF))
+#define HM_MBUF_L4_LEN(tx_offload) ((unsigned int)(((tx_offload) >> 16) & 0xFF))
+/** tx_offload from its three lengths (bytes). */
+#define HM_MBUF_TX_OFFLOAD(l2, l3, l4) \
+	((uint64_t)((l2) & 0x7F) | (uint64_t)((l3) & 0x1FF) << 7 | (uint64_t)((l4) & 0xFF) << 16)
 /* ---- ol_flags, buffer kind ---- */
 #define HM_MBUF_F_EXTERNAL (1ULL << 61) /* external buffer (kept by alloc's reset) */
 #define HM_MBUF_F_INDIRECT (1ULL << 62) /* attached to another mbuf's buffer */

@@ -180,6 +180,23 @@ uint16_t hm_i40e_recv_pkts_vec(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, u
 /** The path chosen at setup. */
 uint16_t hm_i40e_rx_burst(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n);
 
+/** Status of an RX descriptor (DPDK's RTE_ETH_RX_DESC_* values). */
+#define HM_I40E_RX_DESC_AVAIL 0   /* armed: the device may fill it */
+#define HM_I40E_RX_DESC_DONE 1    /* written back, not yet received */
+#define HM_I40E_RX_DESC_UNAVAIL 2 /* held by the driver */
+
+/**
+ * Descriptors written back and not yet received, from the next one the driver
+ * examines. @return the count (0 when stopped), -EINVAL (NULL).
+ */
+int hm_i40e_rx_queue_count(const struct hm_i40e_rxq *rxq);
+/**
+ * Status of the descriptor @p offset slots after the next one the driver
+ * examines. @return HM_I40E_RX_DESC_*, -EINVAL (NULL, offset >= nb_desc),
+ * -ENODEV (stopped).
+ */
+int hm_i40e_rx_desc_status(const struct hm_i40e_rxq *rxq, uint16_t offset);
+
 /** Counters. @return 0, -EINVAL (NULL). */
 int hm_i40e_rxq_stats_get(const struct hm_i40e_rxq *rxq, struct hm_i40e_rxq_stats *st);
 /** Placement and state. @return 0, -EINVAL (NULL). */
