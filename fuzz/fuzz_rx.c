@@ -5,8 +5,8 @@
  * whatever the bytes say (any status, error, ptype, length, RSS, VLAN and
  * reserved words; DD set or not; EOF or not), then lets the driver receive with
  * random burst sizes, starves the mbuf pool and gives mbufs back. The queue's
- * path (scalar, bulk-alloc, scattered), ring size, free threshold and descriptor
- * size come from the first bytes. After every operation: hm_i40e_rxq_check
+ * path (scalar, bulk-alloc, scattered, vector with SSE4.2 or AVX2), ring
+ * size, free threshold and descriptor size come from the first bytes. After every operation: hm_i40e_rxq_check
  * passes, every delivered mbuf chain passes hm_mbuf_check and is no longer than
  * the queue allows, and mbufs are conserved:
  *   pool available + held by the queue + held by the fuzzer == pool size.
@@ -108,11 +108,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	hm_i40e_rxq_conf_init(&qc);
 	uint64_t cfg = take(&in, 2);
-	qc.path = (enum hm_i40e_rx_path)(cfg % 4);
+	qc.path = (enum hm_i40e_rx_path)(cfg % 5);
 	qc.nb_desc = (cfg >> 2) & 1 ? 128 : 64;
 	qc.rx_free_thresh = (cfg >> 3) & 1 ? 32 : 1 + (unsigned int)((cfg >> 4) % 63);
 	qc.desc_size = (cfg >> 10) & 1 ? 16 : 32;
 	qc.max_pkt_len = qc.path == HM_I40E_RX_SCATTERED ? 64 + (unsigned int)((cfg >> 11) % 4096) : 0;
+	/* vector path: both instruction sets (one this CPU lacks is refused) */
+	qc.vec_isa = qc.path == HM_I40E_RX_VECTOR && (cfg >> 11) & 1 ? HM_I40E_VEC_AVX2
+								    : HM_I40E_VEC_SSE42;
 	q = hm_i40e_rxq_setup(nic, 0, mp, &qc);
 	if (q == NULL)
 		return 0; /* a refused configuration changes nothing */

@@ -4,6 +4,9 @@
 # exact command to run and fails.
 #   scripts/install-deps.sh          build + test dependencies
 #   scripts/install-deps.sh --coverage       also lcov (make coverage)
+#   scripts/install-deps.sh --bench  also libdpdk-dev if it can (make bench: the
+#                                    DPDK column); optional, never needed to build
+#                                    or test: without root it only says how
 #   scripts/install-deps.sh --print  only print what is missing
 set -eu
 
@@ -15,12 +18,24 @@ set -eu
 # headers as C++, consumers of the installed library, its soname and exports.
 # dpdk-doc (and make) only for the test that builds DPDK's own example programs
 # unmodified against the DPDK layer (/usr/share/dpdk/examples). libdpdk-dev is
-# never needed: the layer has its own headers.
-PKGS="gcc g++ clang libclang-rt-14-dev binutils meson ninja-build pkg-config libcmocka-dev libpcap-dev libnuma-dev make dpdk-doc"
+# never needed: the layer has its own headers. libfuse3-dev and fuse3 (fusermount3)
+# for hugemem-fusefs, the fuse backend.
+PKGS="gcc g++ clang libclang-rt-14-dev binutils meson ninja-build pkg-config libcmocka-dev libpcap-dev libnuma-dev make dpdk-doc libfuse3-dev fuse3"
 mode=${1:-}
 if [ "$mode" = "--coverage" ]; then
 	PKGS="$PKGS lcov"
 	mode=""
+fi
+if [ "$mode" = "--bench" ]; then
+	mode=""
+	if ! dpkg-query -W -f='${Status}' libdpdk-dev 2>/dev/null | grep -q "install ok installed"; then
+		if [ "$(id -u)" -eq 0 ]; then
+			PKGS="$PKGS libdpdk-dev"
+		else
+			echo "make bench: without libdpdk-dev there is no DPDK column; as root:" \
+				"apt-get install -y --no-install-recommends libdpdk-dev" >&2
+		fi
+	fi
 fi
 
 missing=""

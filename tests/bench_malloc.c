@@ -1,32 +1,44 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Benchmarks (meson test --benchmark) of the malloc heaps and memzones, side by
- * side with DPDK's rte_malloc / rte_memzone in the same process when built with
- * -Ddpdk_compare (HM_BENCH_DPDK). Figures are per object (per call), never per
- * burst. Method (docs/performance.md): the thread is pinned to one CPU, both
- * allocators preallocate 1 GiB (hugemem -m, DPDK -m) and one untimed warm-up
- * round per allocator touches the memory before timing; a sample times >= 2000
- * calls (>= 10^5 for malloc/free, 10^6 for the mix); the median of 5 samples is
- * printed. The samples of the two allocators are interleaved, alternating which
- * runs first.
+ * Benchmarks (meson test --benchmark; scripts/bench-table.py for the table) of
+ * the malloc heaps and memzones, side by side with DPDK's rte_malloc /
+ * rte_memzone in the same process when built with -Ddpdk_compare (HM_BENCH_DPDK).
+ * Figures are per object (per call), never per burst. Method (bench_common.h):
+ * the thread is pinned to one CPU, both allocators preallocate 1 GiB (hugemem
+ * -m, DPDK -m; DPDK on real 2 MiB hugepages or not at all) and one untimed
+ * warm-up round per allocator touches the memory before timing; every phase is
+ * timed in this thread's CPU time; a sample times >= 2000 calls (10^5 or more
+ * for malloc/free, 10^6 for the mix); the median of 5 samples is the figure.
+ * The samples of the two allocators are interleaved, alternating which runs
+ * first. Everything runs twice: with hugemem's lcore malloc caches (the default)
+ * and without them (--malloc-cache=0, the heap alone; hugemem re-initialised);
+ * DPDK, which has no such cache, is measured again beside each.
  *
- *   1. malloc+free of 64 B and 1 KiB (200 000 live) and 4 KiB (100 000 live):
- *      allocate all, then free all in allocation order; ns per malloc, per free.
+ *   1. for 64 B and 1 KiB (200 000 live) and 4 KiB (100 000 live):
+ *      - malloc all, then free all in allocation order: ns per malloc, per free;
+ *      - malloc all, then free all in a fixed random order (the same permutation
+ *        on both sides): ns per free; and its floors: malloc all, then a load and a
+ *        store on each block's first word in that order (ns per block: the cache
+ *        and TLB misses of the order, overlapped), and a locked add on each
+ *        (the same misses one after another, as behind a free's lock or CAS);
+ *      - zmalloc all (of memory the rounds before used and freed: recycled),
+ *        free all in allocation order: ns per zmalloc, per zmalloc+free pair;
+ *      - calloc(size / 8, 8) all, free all: ns per calloc;
  *   2. random mix: 4096 slots, 10^6 operations; a random slot is filled with a
  *      random size in [16 B, 16 KiB] (64-byte alignment asked half the time,
  *      default alignment otherwise) when empty, freed when full; ns per
- *      operation, then free bytes, largest free block and their ratio.
+ *      operation, then the heap's holes (free bytes outside the largest free
+ *      block) at the end of the last sample;
  *   3. memzones: reserve 2000 ("mz%d", 256 B), look them up in a random order,
- *      free them all; ns per call of each phase.
+ *      free them all; ns per call of each phase (with the caches only).
  *
- * Both allocators consume the same seeded xorshift sequence. Output: one line per
- * figure, "ratio" = hugemem time / DPDK time (below 1: hugemem is faster). Never
- * fails on a number; exits 1 only when an allocation or lookup is wrong. DPDK's
- * EAL needs hugepages: if rte_eal_init fails the reason is printed and only the
- * hugemem side runs. HM_BENCH_NO_DPDK=1 skips DPDK at run time.
+ * Both allocators consume the same seeded xorshift sequences. Never fails on a
+ * number; exits 1 only when an allocation or lookup is wrong. HM_BENCH_NO_DPDK=1
+ * skips DPDK.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,12 +48,10 @@
 #include "hugemem/hugemem.h"
 
 #ifdef HM_BENCH_DPDK
-#include <rte_eal.h>
-#include <rte_errno.h>
+#include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_memory.h>
 #include <rte_memzone.h>
-#include <rte_version.h>
 #endif
 
 #define SAMPLES 5
@@ -97,6 +107,8 @@ struct frag {
 struct ops {
 	const char *name;
 	void *(*alloc)(size_t size, unsigned int align);
+	void *(*zalloc)(size_t size, unsigned int align);
+	void *(*calloc)(size_t num, size_t size, unsigned int align);
 	void (*free)(void *p);
 	void (*stats)(struct frag *f);
 	int (*flush)(void); /* give per-thread caches back (NULL: none) */
@@ -110,6 +122,18 @@ static void *
 hm_alloc_w(size_t size, unsigned int align)
 {
 	return hm_malloc("bench", size, align);
+}
+
+static void *
+hm_zalloc_w(size_t size, unsigned int align)
+{
+	return hm_zmalloc("bench", size, align);
+}
+
+static void *
+hm_calloc_w(size_t num, size_t size, unsigned int align)
+{
+	return hm_calloc("bench", num, size, align);
 }
 
 static void
@@ -157,8 +181,8 @@ hm_error_w(void)
 }
 
 static const struct ops hm_ops = {
-	"hugemem", hm_alloc_w, hm_free_w, hm_stats_w, hm_malloc_cache_flush, hm_mz_reserve_w,
-	hm_mz_lookup_w, hm_mz_free_w, hm_error_w,
+	"hugemem", hm_alloc_w, hm_zalloc_w, hm_calloc_w, hm_free_w, hm_stats_w,
+	hm_malloc_cache_flush, hm_mz_reserve_w, hm_mz_lookup_w, hm_mz_free_w, hm_error_w,
 };
 
 #ifdef HM_BENCH_DPDK
@@ -166,6 +190,18 @@ static void *
 rte_alloc_w(size_t size, unsigned int align)
 {
 	return rte_malloc("bench", size, align);
+}
+
+static void *
+rte_zalloc_w(size_t size, unsigned int align)
+{
+	return rte_zmalloc("bench", size, align);
+}
+
+static void *
+rte_calloc_w(size_t num, size_t size, unsigned int align)
+{
+	return rte_calloc("bench", num, size, align);
 }
 
 static void
@@ -216,8 +252,8 @@ rte_error_w(void)
 }
 
 static const struct ops dpdk_ops = {
-	"dpdk", rte_alloc_w, rte_free_w, rte_stats_w, NULL, rte_mz_reserve_w, rte_mz_lookup_w,
-	rte_mz_free_w, rte_error_w,
+	"dpdk", rte_alloc_w, rte_zalloc_w, rte_calloc_w, rte_free_w, rte_stats_w, NULL,
+	rte_mz_reserve_w, rte_mz_lookup_w, rte_mz_free_w, rte_error_w,
 };
 #endif
 
@@ -226,15 +262,22 @@ static const struct ops *dpdk;
 
 /* ---------------------------------------------------------------- printing */
 
+/* " (lcore cache on)" / " (lcore cache off)": hugemem's mode of this pass. */
+static const char *mode_label = "";
+
 static void
-print_pair(const char *what, double hm, double dp, const char *unit)
+row_t(const char *what, double hm, double dp, const char *unit, const char *timing)
 {
-	if (dpdk != NULL)
-		printf("%-28s hugemem %9.1f %s  dpdk %9.1f %s  ratio %6.3f  (dpdk/hugemem %.1fx)\n",
-		       what, hm, unit, dp, unit, hm / dp, dp / hm);
-	else
-		printf("%-28s hugemem %9.1f %s  dpdk         - %s  ratio      -\n", what, hm, unit,
-		       unit);
+	char label[128];
+
+	snprintf(label, sizeof(label), "%s%s", what, mode_label);
+	bench_row(label, hm, dpdk != NULL ? dp : BENCH_NAN, unit, bench_backend(), timing);
+}
+
+static void
+row(const char *what, double hm, double dp, const char *unit)
+{
+	row_t(what, hm, dp, unit, "cpu");
 }
 
 /* ---------------------------------------------------------------- workloads */
@@ -247,22 +290,50 @@ print_pair(const char *what, double hm, double dp, const char *unit)
  * noise on the shared machine hits both columns rather than one.
  */
 
-/* One round: n mallocs of @p size, then n frees in allocation order. */
+enum kind { K_MALLOC, K_ZMALLOC, K_CALLOC };
+
+/* Floor rounds: instead of the random-order frees, a load and a store on each
+ * block's first word in that order (timed), then the frees in allocation order
+ * (untimed): the cache and TLB misses any in-band-header allocator's free pays.
+ * floor_mode 1: plain (the CPU overlaps the independent misses); 2: a locked
+ * add (lock xadd, as a free's lock or compare-and-swap does), which lets no
+ * later load start before it completes: one miss after another. */
+static int floor_mode;
+
+/* One round: n allocations of @p size (malloc, zmalloc or calloc(size / 8, 8)),
+ * then n frees, in allocation order (@p perm NULL) or in the order of @p perm. */
 static inline __attribute__((always_inline)) void
-sizes_round(const struct ops *o, void **p, unsigned int n, size_t size, double *t_alloc,
-	    double *t_free)
+sizes_round(const struct ops *o, enum kind k, void **p, unsigned int n, size_t size,
+	    const unsigned int *perm, double *t_alloc, double *t_free)
 {
-	double t0 = now_ns();
+	double t0 = cpu_ns();
 	for (unsigned int i = 0; i < n; i++)
-		p[i] = o->alloc(size, 0);
-	double t1 = now_ns();
+		p[i] = k == K_MALLOC    ? o->alloc(size, 0)
+		       : k == K_ZMALLOC ? o->zalloc(size, 0)
+					: o->calloc(size / 8, 8, 0);
+	double t1 = cpu_ns();
 	for (unsigned int i = 0; i < n; i++)
 		if (p[i] == NULL)
 			broken(o->name, "malloc", o->error());
-	double t2 = now_ns();
-	for (unsigned int i = 0; i < n; i++)
-		o->free(p[i]);
-	double t3 = now_ns();
+	double t2 = cpu_ns();
+	if (perm == NULL)
+		for (unsigned int i = 0; i < n; i++)
+			o->free(p[i]);
+	else if (!floor_mode)
+		for (unsigned int i = 0; i < n; i++)
+			o->free(p[perm[i]]);
+	else if (floor_mode == 1)
+		for (unsigned int i = 0; i < n; i++) {
+			volatile uint64_t *q = p[perm[i]];
+			*q = *q + 1;
+		}
+	else
+		for (unsigned int i = 0; i < n; i++)
+			__atomic_fetch_add((uint64_t *)p[perm[i]], 1, __ATOMIC_SEQ_CST);
+	double t3 = cpu_ns();
+	if (perm != NULL && floor_mode)
+		for (unsigned int i = 0; i < n; i++)
+			o->free(p[i]);
 	*t_alloc = (t1 - t0) / n;
 	*t_free = (t3 - t2) / n;
 }
@@ -275,7 +346,7 @@ mix_round(const struct ops *o, void **slot, uint64_t seed)
 	uint64_t rng = seed;
 	unsigned int failed = 0;
 
-	double t0 = now_ns();
+	double t0 = cpu_ns();
 	for (unsigned int i = 0; i < MIX_OPS; i++) {
 		uint64_t r = xorshift(&rng);
 		unsigned int k = (unsigned int)(r % MIX_SLOTS);
@@ -289,7 +360,7 @@ mix_round(const struct ops *o, void **slot, uint64_t seed)
 			slot[k] = NULL;
 		}
 	}
-	double t1 = now_ns();
+	double t1 = cpu_ns();
 	if (failed != 0)
 		broken(o->name, "mixed-workload malloc", o->error());
 	return (t1 - t0) / MIX_OPS;
@@ -315,34 +386,37 @@ static inline __attribute__((always_inline)) void
 mz_round(const struct ops *o, char (*names)[16], const unsigned int *order, const void **mz,
 	 const void **found, double *t_res, double *t_look, double *t_free)
 {
-	double t0 = now_ns();
+	double t0 = cpu_ns();
 	for (unsigned int i = 0; i < MZ_COUNT; i++)
 		mz[i] = o->mz_reserve(names[i], MZ_LEN);
-	double t1 = now_ns();
+	double t1 = cpu_ns();
 	for (unsigned int i = 0; i < MZ_COUNT; i++)
 		if (mz[i] == NULL)
 			broken(o->name, "memzone reserve", o->error());
-	double t2 = now_ns();
+	double t2 = cpu_ns();
 	for (unsigned int i = 0; i < MZ_COUNT; i++)
 		found[i] = o->mz_lookup(names[order[i]]);
-	double t3 = now_ns();
+	double t3 = cpu_ns();
 	for (unsigned int i = 0; i < MZ_COUNT; i++)
 		if (found[i] != mz[order[i]])
 			broken(o->name, "memzone lookup", "wrong zone");
-	double t4 = now_ns();
+	double t4 = cpu_ns();
 	for (unsigned int i = 0; i < MZ_COUNT; i++)
 		if (o->mz_free(mz[i]) != 0)
 			broken(o->name, "memzone free", o->error());
-	double t5 = now_ns();
+	double t5 = cpu_ns();
 	*t_res = (t1 - t0) / MZ_COUNT;
 	*t_look = (t3 - t2) / MZ_COUNT;
 	*t_free = (t5 - t4) / MZ_COUNT;
 }
 
+typedef void sizes_fn(void **p, unsigned int n, size_t size, const unsigned int *perm,
+		      double *ta, double *tf);
+
 /* An allocator and its instances of the rounds. */
 struct side {
 	const struct ops *o;
-	void (*sizes)(void **p, unsigned int n, size_t size, double *ta, double *tf);
+	sizes_fn *sizes[3]; /* by enum kind */
 	double (*mix)(void **slot, uint64_t seed);
 	void (*mix_clear)(void **slot);
 	void (*mz)(char (*names)[16], const unsigned int *order, const void **mz,
@@ -350,9 +424,20 @@ struct side {
 };
 
 #define SIDE(tag, OPS)                                                                      \
-	static void tag##_sizes(void **p, unsigned int n, size_t size, double *ta, double *tf) \
+	static void tag##_sizes_m(void **p, unsigned int n, size_t size,                    \
+				  const unsigned int *perm, double *ta, double *tf)         \
 	{                                                                                   \
-		sizes_round(OPS, p, n, size, ta, tf);                                       \
+		sizes_round(OPS, K_MALLOC, p, n, size, perm, ta, tf);                       \
+	}                                                                                   \
+	static void tag##_sizes_z(void **p, unsigned int n, size_t size,                    \
+				  const unsigned int *perm, double *ta, double *tf)         \
+	{                                                                                   \
+		sizes_round(OPS, K_ZMALLOC, p, n, size, perm, ta, tf);                      \
+	}                                                                                   \
+	static void tag##_sizes_c(void **p, unsigned int n, size_t size,                    \
+				  const unsigned int *perm, double *ta, double *tf)         \
+	{                                                                                   \
+		sizes_round(OPS, K_CALLOC, p, n, size, perm, ta, tf);                       \
 	}                                                                                   \
 	static double tag##_mix(void **slot, uint64_t seed)                                 \
 	{                                                                                   \
@@ -367,8 +452,10 @@ struct side {
 	{                                                                                   \
 		mz_round(OPS, names, order, mz, found, tr, tl, tf);                         \
 	}                                                                                   \
-	static const struct side tag##_side = { OPS, tag##_sizes, tag##_mix,               \
-						tag##_mix_clear, tag##_mz }
+	static const struct side tag##_side = { OPS,                                        \
+						{ tag##_sizes_m, tag##_sizes_z,             \
+						  tag##_sizes_c },                          \
+						tag##_mix, tag##_mix_clear, tag##_mz }
 
 SIDE(hm, &hm_ops);
 #ifdef HM_BENCH_DPDK
@@ -386,32 +473,89 @@ turn(int s, unsigned int k)
 	return n_sides == 2 ? (k + (unsigned int)s) % 2 : k;
 }
 
+/* A fixed random permutation of 0..n-1 (Fisher-Yates, seeded). */
+static unsigned int *
+permutation(unsigned int n, uint64_t seed)
+{
+	unsigned int *perm = xcalloc(n, sizeof(*perm));
+	uint64_t rng = seed;
+
+	for (unsigned int i = 0; i < n; i++)
+		perm[i] = i;
+	for (unsigned int i = n - 1; i > 0; i--) {
+		unsigned int j = (unsigned int)(xorshift(&rng) % (i + 1));
+		unsigned int t = perm[i];
+		perm[i] = perm[j];
+		perm[j] = t;
+	}
+	return perm;
+}
+
+/* What one sample of one size measures on one side. */
+enum { T_MALLOC, T_FREE, T_FREE_RAND, T_FLOOR, T_FLOOR_LOCK, T_ZMALLOC, T_ZPAIR, T_CALLOC, T_N };
+
+static void
+sizes_sample(const struct side *sd, void **p, unsigned int n, size_t size,
+	     const unsigned int *perm, double t[T_N])
+{
+	double x, zf;
+
+	sd->sizes[K_MALLOC](p, n, size, NULL, &t[T_MALLOC], &t[T_FREE]);
+	sd->sizes[K_MALLOC](p, n, size, perm, &x, &t[T_FREE_RAND]);
+	floor_mode = 1;
+	sd->sizes[K_MALLOC](p, n, size, perm, &x, &t[T_FLOOR]);
+	floor_mode = 2;
+	sd->sizes[K_MALLOC](p, n, size, perm, &x, &t[T_FLOOR_LOCK]);
+	floor_mode = 0;
+	sd->sizes[K_ZMALLOC](p, n, size, NULL, &t[T_ZMALLOC], &zf);
+	t[T_ZPAIR] = t[T_ZMALLOC] + zf;
+	sd->sizes[K_CALLOC](p, n, size, NULL, &t[T_CALLOC], &x);
+}
+
 static void
 bench_sizes(void)
 {
 	static const struct { size_t size; unsigned int n; const char *label; } w[] = {
-		{ 64, 200000, "64B x200000" },
-		{ 1024, 200000, "1KiB x200000" },
-		{ 4096, 100000, "4KiB x100000" },
+		{ 64, 200000, "64 B" },
+		{ 1024, 200000, "1 KiB" },
+		{ 4096, 100000, "4 KiB" },
+	};
+	static const char *const what[T_N] = {
+		"malloc", "free", "free", "free", "free", "zmalloc", "zmalloc+free", "calloc",
+	};
+	static const char *const how[T_N] = {
+		"", ", allocation order", ", random order",
+		", random order: floor (a load + store on each block, same order)",
+		", random order: serial floor (a locked add on each block, same order)",
+		", recycled memory", ", pair", "",
 	};
 	void **p = xcalloc(200000, sizeof(*p));
 
 	for (size_t k = 0; k < sizeof(w) / sizeof(w[0]); k++) {
-		double ta[2][SAMPLES] = { { 0 } }, tf[2][SAMPLES] = { { 0 } }, wa, wf;
-		char label[64];
+		double t[2][T_N][SAMPLES] = { { { 0 } } }, one[T_N];
+		unsigned int *perm = permutation(w[k].n, 0x5851f42d4c957f2dULL + k);
+		char label[96];
 
 		/* warm-up: faults in headers and data */
 		for (unsigned int i = 0; i < n_sides; i++)
-			sides[i]->sizes(p, w[k].n, w[k].size, &wa, &wf);
+			sizes_sample(sides[i], p, w[k].n, w[k].size, perm, one);
 		for (int s = 0; s < SAMPLES; s++)
 			for (unsigned int j = 0; j < n_sides; j++) {
 				unsigned int i = turn(s, j);
-				sides[i]->sizes(p, w[k].n, w[k].size, &ta[i][s], &tf[i][s]);
+				sizes_sample(sides[i], p, w[k].n, w[k].size, perm, one);
+				for (int m = 0; m < T_N; m++)
+					t[i][m][s] = one[m];
 			}
-		snprintf(label, sizeof(label), "malloc %s", w[k].label);
-		print_pair(label, median(ta[0]), median(ta[1]), "ns");
-		snprintf(label, sizeof(label), "free   %s", w[k].label);
-		print_pair(label, median(tf[0]), median(tf[1]), "ns");
+		for (int m = 0; m < T_N; m++) {
+			snprintf(label, sizeof(label), "%s %s%s, %uk live", what[m], w[k].label,
+				 how[m], w[k].n / 1000);
+			row(label, median(t[0][m]), median(t[1][m]), "ns/call");
+		}
+		free(perm);
+		/* the next size starts from an empty cache, as the mix does */
+		for (unsigned int i = 0; i < n_sides; i++)
+			if (sides[i]->o->flush != NULL)
+				sides[i]->o->flush();
 	}
 	free(p);
 }
@@ -433,6 +577,12 @@ print_frag(const char *who, const struct frag *f)
 	       holes, used ? (double)holes / (double)used : 0.0, used, f->alloc_count);
 }
 
+static double
+holes_mb(const struct frag *f)
+{
+	return (double)(f->free_bytes - f->largest) / 1e6;
+}
+
 /* Warm-up (another seed), then 5 samples from an empty heap each; the heap
  * figures are taken at the end of the last sample, before its blocks are freed. */
 static void
@@ -444,6 +594,7 @@ bench_mix(void)
 	bool have_flushed = false;
 	char label[64];
 
+	memset(fr, 0, sizeof(fr));
 	for (unsigned int i = 0; i < n_sides; i++) {
 		mix_clear(sides[i]->o, slot); /* empties the cache the sizes workloads left */
 		sides[i]->mix(slot, 0x9e3779b97f4a7c15ULL);
@@ -463,8 +614,10 @@ bench_mix(void)
 			sides[i]->mix_clear(slot);
 		}
 	free(slot);
-	snprintf(label, sizeof(label), "mixed 16B-16KiB %d ops", MIX_OPS);
-	print_pair(label, median(t[0]), median(t[1]), "ns");
+	snprintf(label, sizeof(label), "random mix 16 B-16 KiB, per operation");
+	row(label, median(t[0]), median(t[1]), "ns/op");
+	row_t("random mix: holes at the end (free bytes outside the largest block)",
+	      holes_mb(&fr[0]), holes_mb(&fr[1]), "MB", "heap");
 	for (unsigned int i = 0; i < n_sides; i++)
 		print_frag(sides[i]->o->name, &fr[i]);
 	if (have_flushed)
@@ -475,24 +628,15 @@ static void
 bench_memzone(void)
 {
 	char (*names)[16] = xcalloc(MZ_COUNT, sizeof(*names));
-	unsigned int *order = xcalloc(MZ_COUNT, sizeof(*order));
+	unsigned int *order = permutation(MZ_COUNT, 0x853c49e6748fea9bULL);
 	const void **mz = xcalloc(MZ_COUNT, sizeof(*mz));
 	const void **found = xcalloc(MZ_COUNT, sizeof(*found));
 	double tr[2][SAMPLES] = { { 0 } }, tl[2][SAMPLES] = { { 0 } }, tf[2][SAMPLES] = { { 0 } };
 	double wr, wl, wf;
-	uint64_t rng = 0x853c49e6748fea9bULL;
 	char label[64];
 
-	for (unsigned int i = 0; i < MZ_COUNT; i++) {
+	for (unsigned int i = 0; i < MZ_COUNT; i++)
 		snprintf(names[i], sizeof(names[i]), "mz%u", i);
-		order[i] = i;
-	}
-	for (unsigned int i = MZ_COUNT - 1; i > 0; i--) { /* Fisher-Yates */
-		unsigned int j = (unsigned int)(xorshift(&rng) % (i + 1));
-		unsigned int t = order[i];
-		order[i] = order[j];
-		order[j] = t;
-	}
 	for (unsigned int i = 0; i < n_sides; i++)
 		sides[i]->mz(names, order, mz, found, &wr, &wl, &wf);
 	for (int s = 0; s < SAMPLES; s++)
@@ -500,12 +644,12 @@ bench_memzone(void)
 			unsigned int i = turn(s, j);
 			sides[i]->mz(names, order, mz, found, &tr[i][s], &tl[i][s], &tf[i][s]);
 		}
-	snprintf(label, sizeof(label), "memzone reserve x%d", MZ_COUNT);
-	print_pair(label, median(tr[0]), median(tr[1]), "ns");
-	snprintf(label, sizeof(label), "memzone lookup  x%d random", MZ_COUNT);
-	print_pair(label, median(tl[0]), median(tl[1]), "ns");
-	snprintf(label, sizeof(label), "memzone free    x%d", MZ_COUNT);
-	print_pair(label, median(tf[0]), median(tf[1]), "ns");
+	snprintf(label, sizeof(label), "memzone reserve, %d zones", MZ_COUNT);
+	row(label, median(tr[0]), median(tr[1]), "ns/call");
+	snprintf(label, sizeof(label), "memzone lookup, %d zones, random order", MZ_COUNT);
+	row(label, median(tl[0]), median(tl[1]), "ns/call");
+	snprintf(label, sizeof(label), "memzone free, %d zones", MZ_COUNT);
+	row(label, median(tf[0]), median(tf[1]), "ns/call");
 	free(names);
 	free(order);
 	free(mz);
@@ -514,75 +658,52 @@ bench_memzone(void)
 
 /* ---------------------------------------------------------------- setup */
 
-#ifdef HM_BENCH_DPDK
 static void
-dpdk_start(int cpu)
+hm_start(bool cache)
 {
-	char lcores[16], mem[16];
-	char *argv[] = {
-		"bench_malloc", "-l", lcores, "--no-pci", "--in-memory", "--file-prefix=hmbench",
-		"-m", mem, "--no-telemetry", "--log-level=error", NULL,
-	};
-	int argc = (int)(sizeof(argv) / sizeof(argv[0])) - 1;
-	const char *skip = getenv("HM_BENCH_NO_DPDK");
+	struct hm_config c;
 
-	if (skip != NULL && *skip != '\0' && strcmp(skip, "0") != 0) {
-		printf("dpdk: skipped (HM_BENCH_NO_DPDK)\n");
-		return;
+	bench_hm_config(&c, "hmbench", (uint64_t)PREALLOC_MB << 20, NULL, PREALLOC_MB / 2 + 8);
+	c.no_malloc_cache = !cache;
+	if (hm_init_config(&c) < 0) {
+		fprintf(stderr, "bench_malloc: hm_init: %s\n", hm_last_error());
+		exit(1);
 	}
-	snprintf(lcores, sizeof(lcores), "%d", cpu < 0 ? 0 : cpu);
-	snprintf(mem, sizeof(mem), "%d", PREALLOC_MB);
-	if (rte_eal_init(argc, argv) < 0) {
-		printf("dpdk: rte_eal_init failed (%s): hugepages configured and mounted? "
-		       "running the hugemem side only\n", rte_strerror(rte_errno));
-		return;
-	}
-	dpdk = &dpdk_ops;
-	printf("dpdk: %s, EAL -l %s --no-pci --in-memory --file-prefix=hmbench -m %s, %" PRIu64
-	       " MiB hugepage memory\n",
-	       rte_version(), lcores, mem, rte_eal_get_physmem_size() >> 20);
+	mode_label = cache ? " (hm lcore cache on)" : " (hm lcore cache off)";
+	printf("hugemem: %s backend, -m %d --in-memory, lcore malloc cache %s\n", bench_backend(),
+	       PREALLOC_MB, cache ? "on" : "off (--malloc-cache=0)");
 }
-#endif
 
 int
 main(void)
 {
-	struct hm_config c;
-	int cpu, rc;
+	int cpu;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	cpu = pin_self();
 #ifdef HM_BENCH_DPDK
 	/* DPDK first: both want VA at 4 GiB, and hugemem falls back to another hint */
-	dpdk_start(cpu);
+	if (bench_dpdk_start("bench_malloc", cpu, PREALLOC_MB, PREALLOC_MB / 2 + 8))
+		dpdk = &dpdk_ops;
 #else
-	printf("dpdk: not built (configure with -Ddpdk_compare=enabled and libdpdk-dev)\n");
+	bench_note("dpdk: not built (configure with -Ddpdk_compare=enabled and libdpdk-dev)");
 #endif
-	hm_config_init(&c);
-	c.memory = (uint64_t)PREALLOC_MB << 20;
-	c.in_memory = true;
-	c.file_prefix = "hmbench";
-	rc = hm_init_config(&c);
-	if (rc < 0) {
-		fprintf(stderr, "bench_malloc: hm_init: %s\n", hm_last_error());
-		return 1;
-	}
+	bench_say_flags("bench_malloc");
+	printf("pinned to cpu %d; median of %d samples, ns per call, thread CPU time\n", cpu,
+	       SAMPLES);
 	sides[n_sides++] = &hm_side;
 #ifdef HM_BENCH_DPDK
 	if (dpdk != NULL)
 		sides[n_sides++] = &rte_side;
 #endif
-	{
-		const char *be = getenv("HUGEMEM_BACKEND");
-		printf("hugemem: %s backend ($HUGEMEM_BACKEND), -m %d --in-memory; pinned to cpu %d; "
-		       "median of %d samples, ns per call\n", be != NULL && *be != '\0' ? be : "emu",
-		       PREALLOC_MB, cpu, SAMPLES);
-	}
-
+	hm_start(true);
 	bench_sizes();
 	bench_mix();
 	bench_memzone();
-
+	hm_cleanup();
+	hm_start(false);
+	bench_sizes();
+	bench_mix();
 	hm_cleanup();
 #ifdef HM_BENCH_DPDK
 	if (dpdk != NULL)

@@ -1,28 +1,28 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Benchmarks (meson test --benchmark) of the mempool and mbuf fast paths, side
- * by side with DPDK 22.11's rte_mempool / rte_pktmbuf in the same process when
- * built with -Ddpdk_compare (HM_BENCH_DPDK). Figures are ns per object (per
- * mbuf), never per burst. Method (docs/performance.md): the thread is pinned to
- * one CPU and is lcore 0 of both libraries; each workload has one untimed
- * warm-up round; a sample times 2^20 objects; the median of 5 samples is
- * printed; the samples of the two libraries are interleaved, alternating which
- * runs first.
+ * Benchmarks (meson test --benchmark; scripts/bench-table.py for the table) of
+ * the mempool and mbuf fast paths, side by side with DPDK 22.11's rte_mempool /
+ * rte_pktmbuf in the same process when built with -Ddpdk_compare (HM_BENCH_DPDK).
+ * Figures are ns per object (per mbuf), never per burst. Method (bench_common.h):
+ * the thread is pinned to one CPU and is lcore 0 of both libraries; each workload
+ * has one untimed warm-up round; a sample times 2^20 objects in this thread's CPU
+ * time; the median of 7 samples is the figure; the samples of the two libraries
+ * are interleaved, alternating which runs first. DPDK runs on real 2 MiB
+ * hugepages ($HUGEMEM_BENCH_HUGE_DIR) or not at all; hugemem on the backend of
+ * $HUGEMEM_BENCH_BACKEND.
  *
  *   1. get_bulk(32) + put_bulk(32) through a per-lcore cache of 256 (pool 8191
- *      objects of 64 B, ring_mp_mc);
+ *      objects of 64 B, ring_mp_mc); the floor row runs the same loop on a bare
+ *      LIFO in plain C (below): the least a cache with these semantics costs;
  *   2. get(1) + put(1) through the same cache;
  *   3. get_bulk(32) + put_bulk(32) without a cache (the ring each time);
- *   4. pktmbuf alloc_bulk(32) + free_bulk(32), cache 256, default buffers.
+ *   4. pktmbuf alloc_bulk(32) + free_bulk(32), cache 256, default buffers;
+ *   5. pktmbuf alloc(1) + free(1), cache 256.
  *
- * Output: one line per figure, "ratio" = hugemem time / DPDK time (below 1:
- * hugemem is faster). Never fails on a number; exits 1 only when an operation
- * fails. DPDK runs with --no-huge (a pool's speed does not depend on the page
- * size and the machine may have no hugepages); if rte_eal_init still fails, the
- * reason is printed and only the hugemem side runs. HM_BENCH_NO_DPDK=1 skips
- * DPDK at run time.
+ * Never fails on a number; exits 1 only when an operation fails.
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,15 +32,12 @@
 #include "hugemem/hugemem.h"
 
 #ifdef HM_BENCH_DPDK
-#include <rte_eal.h>
-#include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
-#include <rte_version.h>
 #endif
 
-#define SAMPLES 5
+#define SAMPLES 7
 
 #include "bench_common.h"
 #define OBJS_PER_SAMPLE (1u << 20)
@@ -65,14 +62,14 @@ hm_bulk(void *p)
 {
 	struct hm_mempool *mp = p;
 	void *objs[BURST];
-	double t0 = now_ns();
+	double t0 = cpu_ns();
 
 	for (unsigned int i = 0; i < OBJS_PER_SAMPLE / BURST; i++) {
 		if (hm_mempool_get_bulk(mp, objs, BURST) != 0)
 			broken("hugemem", "get_bulk");
 		hm_mempool_put_bulk(mp, objs, BURST);
 	}
-	return (now_ns() - t0) / OBJS_PER_SAMPLE;
+	return (cpu_ns() - t0) / OBJS_PER_SAMPLE;
 }
 
 static double
@@ -80,14 +77,14 @@ hm_single(void *p)
 {
 	struct hm_mempool *mp = p;
 	void *obj;
-	double t0 = now_ns();
+	double t0 = cpu_ns();
 
 	for (unsigned int i = 0; i < OBJS_PER_SAMPLE; i++) {
 		if (hm_mempool_get(mp, &obj) != 0)
 			broken("hugemem", "get");
 		hm_mempool_put(mp, obj);
 	}
-	return (now_ns() - t0) / OBJS_PER_SAMPLE;
+	return (cpu_ns() - t0) / OBJS_PER_SAMPLE;
 }
 
 static double
@@ -95,14 +92,72 @@ hm_mbuf(void *p)
 {
 	struct hm_mempool *mp = p;
 	struct hm_mbuf *m[BURST];
-	double t0 = now_ns();
+	double t0 = cpu_ns();
 
 	for (unsigned int i = 0; i < OBJS_PER_SAMPLE / BURST; i++) {
 		if (hm_pktmbuf_alloc_bulk(mp, m, BURST) != 0)
 			broken("hugemem", "pktmbuf_alloc_bulk");
 		hm_pktmbuf_free_bulk(m, BURST);
 	}
-	return (now_ns() - t0) / OBJS_PER_SAMPLE;
+	return (cpu_ns() - t0) / OBJS_PER_SAMPLE;
+}
+
+static double
+hm_mbuf1(void *p)
+{
+	struct hm_mempool *mp = p;
+	double t0 = cpu_ns();
+
+	for (unsigned int i = 0; i < OBJS_PER_SAMPLE; i++) {
+		struct hm_mbuf *m = hm_pktmbuf_alloc(mp);
+		if (m == NULL)
+			broken("hugemem", "pktmbuf_alloc");
+		hm_pktmbuf_free(m);
+	}
+	return (cpu_ns() - t0) / OBJS_PER_SAMPLE;
+}
+
+/*
+ * The floor of a cached bulk get+put: a LIFO of pointers (the cache's 22.11
+ * semantics: the get pops the top n, newest first; the put pushes n) with no
+ * pool, no lcore lookup, no debug test and no miss handling, compiled here with
+ * the same flags. Its length is read from memory on each call, as a cache's is.
+ */
+static struct {
+	uint32_t len;
+	void *objs[2 * CACHE] __attribute__((aligned(64)));
+} floor_cache;
+
+static double
+floor_bulk(void *p)
+{
+	void *objs[BURST];
+	double t0;
+
+	(void)p;
+	floor_cache.len = CACHE;
+	for (unsigned int k = 0; k < CACHE; k++)
+		floor_cache.objs[k] = &floor_cache.objs[k];
+	t0 = cpu_ns();
+	for (unsigned int i = 0; i < OBJS_PER_SAMPLE / BURST; i++) {
+		uint32_t len = floor_cache.len;
+
+		if (len < BURST)
+			broken("floor", "get");
+		{
+			void *const *restrict top = &floor_cache.objs[len];
+
+			for (unsigned int k = 0; k < BURST; k++)
+				objs[k] = top[-1 - (ptrdiff_t)k];
+		}
+		floor_cache.len = len - BURST;
+		__asm__ volatile("" : : "r"(objs) : "memory");
+		len = floor_cache.len;
+		memcpy(&floor_cache.objs[len], objs, sizeof(objs));
+		floor_cache.len = len + BURST;
+		__asm__ volatile("" : : "r"(objs) : "memory");
+	}
+	return (cpu_ns() - t0) / OBJS_PER_SAMPLE;
 }
 
 /* ---------------------------------------------------------------- DPDK */
@@ -113,14 +168,14 @@ rte_bulk(void *p)
 {
 	struct rte_mempool *mp = p;
 	void *objs[BURST];
-	double t0 = now_ns();
+	double t0 = cpu_ns();
 
 	for (unsigned int i = 0; i < OBJS_PER_SAMPLE / BURST; i++) {
 		if (rte_mempool_get_bulk(mp, objs, BURST) != 0)
 			broken("dpdk", "get_bulk");
 		rte_mempool_put_bulk(mp, objs, BURST);
 	}
-	return (now_ns() - t0) / OBJS_PER_SAMPLE;
+	return (cpu_ns() - t0) / OBJS_PER_SAMPLE;
 }
 
 static double
@@ -128,14 +183,14 @@ rte_single(void *p)
 {
 	struct rte_mempool *mp = p;
 	void *obj;
-	double t0 = now_ns();
+	double t0 = cpu_ns();
 
 	for (unsigned int i = 0; i < OBJS_PER_SAMPLE; i++) {
 		if (rte_mempool_get(mp, &obj) != 0)
 			broken("dpdk", "get");
 		rte_mempool_put(mp, obj);
 	}
-	return (now_ns() - t0) / OBJS_PER_SAMPLE;
+	return (cpu_ns() - t0) / OBJS_PER_SAMPLE;
 }
 
 static double
@@ -143,83 +198,72 @@ rte_mbuf(void *p)
 {
 	struct rte_mempool *mp = p;
 	struct rte_mbuf *m[BURST];
-	double t0 = now_ns();
+	double t0 = cpu_ns();
 
 	for (unsigned int i = 0; i < OBJS_PER_SAMPLE / BURST; i++) {
 		if (rte_pktmbuf_alloc_bulk(mp, m, BURST) != 0)
 			broken("dpdk", "pktmbuf_alloc_bulk");
 		rte_pktmbuf_free_bulk(m, BURST);
 	}
-	return (now_ns() - t0) / OBJS_PER_SAMPLE;
+	return (cpu_ns() - t0) / OBJS_PER_SAMPLE;
 }
 
-static int have_dpdk;
+static double
+rte_mbuf1(void *p)
+{
+	struct rte_mempool *mp = p;
+	double t0 = cpu_ns();
+
+	for (unsigned int i = 0; i < OBJS_PER_SAMPLE; i++) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+		if (m == NULL)
+			broken("dpdk", "pktmbuf_alloc");
+		rte_pktmbuf_free(m);
+	}
+	return (cpu_ns() - t0) / OBJS_PER_SAMPLE;
+}
 #endif
+
+static int have_dpdk;
 
 /* ---------------------------------------------------------------- driver */
 
 static void
 compare(const char *what, run_fn hf, void *hp, run_fn rf, void *rp)
 {
-	double hs[SAMPLES], rs[SAMPLES];
+	double hs[SAMPLES] = {0}, rs[SAMPLES] = {0};
+
+	int run_h = bench_side(0), run_d = have_dpdk && bench_side(1);
 
 	(void)rf;
 	(void)rp;
-	hf(hp); /* warm-up */
+	if (!bench_wanted(what))
+		return;
+	if (run_h)
+		hf(hp); /* warm-up */
 #ifdef HM_BENCH_DPDK
-	if (have_dpdk)
+	if (run_d)
 		rf(rp);
 #endif
 	for (int s = 0; s < SAMPLES; s++) {
 #ifdef HM_BENCH_DPDK
-		if (have_dpdk && s % 2 == 1)
+		if (run_d && s % 2 == 1)
 			rs[s] = rf(rp);
 #endif
-		hs[s] = hf(hp);
+		if (run_h)
+			hs[s] = hf(hp);
 #ifdef HM_BENCH_DPDK
-		if (have_dpdk && s % 2 == 0)
+		if (run_d && s % 2 == 0)
 			rs[s] = rf(rp);
 #endif
 	}
-	double h = median(hs);
-#ifdef HM_BENCH_DPDK
-	if (have_dpdk) {
-		double r = median(rs);
-		printf("%-44s hugemem %6.2f ns  dpdk %6.2f ns  ratio %.2f\n", what, h, r, h / r);
-		return;
-	}
-#endif
-	(void)rs;
-	printf("%-44s hugemem %6.2f ns\n", what, h);
+	if (bench_env_on("HM_BENCH_VERBOSE"))
+		for (int s = 0; s < SAMPLES; s++)
+			printf("  sample %d: hugemem %.3f ns, dpdk %.3f ns\n", s, hs[s],
+			       have_dpdk ? rs[s] : 0.0);
+	bench_row(what, run_h ? median(hs) : BENCH_NAN, run_d ? median(rs) : BENCH_NAN,
+		  "ns/object", bench_backend(), "cpu");
 }
-
-#ifdef HM_BENCH_DPDK
-static void
-dpdk_start(int cpu)
-{
-	char lcores[16];
-	char *argv[] = {
-		"bench_mempool", "-l", lcores, "--no-pci", "--no-huge", "-m", "512",
-		"--file-prefix=hmbenchmp", "--no-telemetry", "--log-level=error", NULL,
-	};
-	int argc = (int)(sizeof(argv) / sizeof(argv[0])) - 1;
-	const char *skip = getenv("HM_BENCH_NO_DPDK");
-
-	if (skip != NULL && *skip != '\0' && strcmp(skip, "0") != 0) {
-		printf("dpdk: skipped (HM_BENCH_NO_DPDK)\n");
-		return;
-	}
-	snprintf(lcores, sizeof(lcores), "%d", cpu < 0 ? 0 : cpu);
-	if (rte_eal_init(argc, argv) < 0) {
-		printf("dpdk: rte_eal_init failed (%s): running the hugemem side only\n",
-		       rte_strerror(rte_errno));
-		return;
-	}
-	have_dpdk = 1;
-	printf("dpdk: %s, EAL -l %s --no-pci --no-huge -m 512, lcore %u\n", rte_version(),
-	       lcores, rte_lcore_id());
-}
-#endif
 
 int
 main(void)
@@ -232,7 +276,7 @@ main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	cpu = pin_self();
 #ifdef HM_BENCH_DPDK
-	dpdk_start(cpu);
+	have_dpdk = bench_dpdk_start("bench_mempool", cpu, 0, 64);
 	if (have_dpdk) {
 		rc_ = rte_mempool_create("bc", POOL_N, 64, CACHE, 0, NULL, NULL, NULL, NULL,
 					 SOCKET_ID_ANY, 0);
@@ -241,20 +285,18 @@ main(void)
 		rmb_ = rte_pktmbuf_pool_create("bm", POOL_N, CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 					       SOCKET_ID_ANY);
 		if (rc_ == NULL || rn_ == NULL || rmb_ == NULL) {
-			printf("dpdk: pool creation failed (%s): hugemem side only\n",
-			       rte_strerror(rte_errno));
+			bench_note("dpdk: not compared: pool creation failed (%s)",
+				   rte_strerror(rte_errno));
 			have_dpdk = 0;
 		} else {
 			printf("dpdk: ops %s\n", rte_mempool_get_ops(((struct rte_mempool *)rc_)->ops_index)->name);
 		}
 	}
 #else
-	printf("dpdk: not built (configure with -Ddpdk_compare=enabled and libdpdk-dev)\n");
+	bench_note("dpdk: not built (configure with -Ddpdk_compare=enabled and libdpdk-dev)");
 #endif
-	hm_config_init(&c);
-	c.memory = 256ULL << 20;
-	c.in_memory = true;
-	c.file_prefix = "hmbenchmp";
+	bench_say_flags("bench_mempool");
+	bench_hm_config(&c, "hmbenchmp", 0, NULL, 64);
 	if (hm_init_config(&c) < 0) {
 		fprintf(stderr, "bench_mempool: hm_init: %s\n", hm_last_error());
 		return 1;
@@ -270,20 +312,26 @@ main(void)
 		fprintf(stderr, "bench_mempool: pool creation: %s\n", hm_last_error());
 		return 1;
 	}
-	printf("hugemem: emu backend, -m 256 --in-memory, ops %s, lcore %u; pinned to cpu %d; "
-	       "median of %d samples of %u objects, ns per object\n", hm_mempool_ops_name(hc),
-	       hm_lcore_id(), cpu, SAMPLES, OBJS_PER_SAMPLE);
+	printf("hugemem: %s backend --in-memory, ops %s, lcore %u; pinned to cpu %d; "
+	       "median of %d samples of %u objects, ns per object\n", bench_backend(),
+	       hm_mempool_ops_name(hc), hm_lcore_id(), cpu, SAMPLES, OBJS_PER_SAMPLE);
 
 #ifdef HM_BENCH_DPDK
 	compare("mempool get+put bulk 32, cache 256", hm_bulk, hc, rte_bulk, rc_);
+	compare("mempool get+put bulk 32, cache 256: floor (a bare LIFO in C, same flags)",
+		floor_bulk, NULL, rte_bulk, rc_);
 	compare("mempool get+put single, cache 256", hm_single, hc, rte_single, rc_);
 	compare("mempool get+put bulk 32, no cache", hm_bulk, hn, rte_bulk, rn_);
 	compare("pktmbuf alloc_bulk+free_bulk 32, cache 256", hm_mbuf, hmb, rte_mbuf, rmb_);
+	compare("pktmbuf alloc+free single, cache 256", hm_mbuf1, hmb, rte_mbuf1, rmb_);
 #else
 	compare("mempool get+put bulk 32, cache 256", hm_bulk, hc, NULL, NULL);
+	compare("mempool get+put bulk 32, cache 256: floor (a bare LIFO in C, same flags)",
+		floor_bulk, NULL, NULL, NULL);
 	compare("mempool get+put single, cache 256", hm_single, hc, NULL, NULL);
 	compare("mempool get+put bulk 32, no cache", hm_bulk, hn, NULL, NULL);
 	compare("pktmbuf alloc_bulk+free_bulk 32, cache 256", hm_mbuf, hmb, NULL, NULL);
+	compare("pktmbuf alloc+free single, cache 256", hm_mbuf1, hmb, NULL, NULL);
 #endif
 	(void)rc_;
 	(void)rn_;

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Benchmarks (meson test --benchmark): memseg lookups, page map/unmap through the
- * emu backend, and init/cleanup cost. Median of 5 samples, each >= 10^4 operations
- * for the lookups. Prints one line per figure; never fails on a number.
+ * Benchmarks (meson test --benchmark; scripts/bench-table.py for the table):
+ * memseg lookups, page map/unmap through the emu backend, and init/cleanup cost.
+ * Timed in this thread's CPU time (system time included: mmap, ftruncate and
+ * page faults are the kernel's work on our behalf); median of 5 samples, each
+ * >= 10^4 operations for the lookups. Prints one line per figure; never fails
+ * on a number.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -56,29 +59,32 @@ bench_lookups(void)
 		iova[i] = ms[i]->iova + 1000;
 	}
 	for (int s = 0; s < SAMPLES; s++) {
-		double t0 = now_ns();
+		double t0 = cpu_ns();
 		for (int k = 0; k < OPS; k++) {
 			rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
 			sink += hm_mem_virt2iova(va[rng % PAGES]);
 		}
-		double t1 = now_ns();
+		double t1 = cpu_ns();
 		for (int k = 0; k < OPS; k++) {
 			rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
 			sink += (uintptr_t)hm_mem_iova2virt(iova[rng % PAGES]);
 		}
-		double t2 = now_ns();
+		double t2 = cpu_ns();
 		for (int k = 0; k < OPS; k++) {
 			rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
 			sink += (uintptr_t)hm_mem_virt2memseg(va[rng % PAGES], NULL);
 		}
-		double t3 = now_ns();
+		double t3 = cpu_ns();
 		t2i[s] = (t1 - t0) / OPS;
 		i2v[s] = (t2 - t1) / OPS;
 		v2m[s] = (t3 - t2) / OPS;
 	}
-	printf("virt2iova   (%d pages, 16 lists, random): %6.1f ns/op\n", PAGES, median(t2i));
-	printf("iova2virt   (%d pages, shuffled IOVA):   %6.1f ns/op\n", PAGES, median(i2v));
-	printf("virt2memseg (%d pages):                  %6.1f ns/op\n", PAGES, median(v2m));
+	bench_row("hm_mem_virt2iova, 256 pages in 16 lists, random", median(t2i), BENCH_NAN,
+		  "ns/call", "emu", "cpu");
+	bench_row("hm_mem_iova2virt, 256 pages, shuffled IOVAs", median(i2v), BENCH_NAN,
+		  "ns/call", "emu", "cpu");
+	bench_row("hm_mem_virt2memseg, 256 pages", median(v2m), BENCH_NAN, "ns/call", "emu",
+		  "cpu");
 	hm_cleanup();
 }
 
@@ -92,21 +98,22 @@ bench_pages(bool in_memory)
 	if (init_with("nodes=1;2M=512", 0, in_memory) < 0)
 		exit(1);
 	for (int s = 0; s < SAMPLES; s++) {
-		double t0 = now_ns();
+		double t0 = cpu_ns();
 		for (int i = 0; i < N; i++)
 			if (hm_memseg_alloc_pages(&ms[i], 1, 2 << 20, 0, 0) != 1)
 				exit(1);
-		double t1 = now_ns();
+		double t1 = cpu_ns();
 		for (int i = 0; i < N; i++)
 			hm_memseg_free_pages(&ms[i], 1);
-		double t2 = now_ns();
+		double t2 = cpu_ns();
 		a[s] = (t1 - t0) / N;
 		f[s] = (t2 - t1) / N;
 	}
-	printf("page map   2M emu %-9s: %7.1f us/page (untouched)\n",
-	       in_memory ? "memfd" : "tmpfs", median(a) / 1000);
-	printf("page unmap 2M emu %-9s: %7.1f us/page\n", in_memory ? "memfd" : "tmpfs",
-	       median(f) / 1000);
+	bench_row(in_memory ? "page map 2 MiB, emu in-memory (untouched)"
+			    : "page map 2 MiB, emu tmpfs (untouched)",
+		  median(a) / 1000, BENCH_NAN, "µs/page", "emu", "cpu");
+	bench_row(in_memory ? "page unmap 2 MiB, emu in-memory" : "page unmap 2 MiB, emu tmpfs",
+		  median(f) / 1000, BENCH_NAN, "µs/page", "emu", "cpu");
 	hm_cleanup();
 }
 
@@ -116,25 +123,29 @@ bench_init(const char *what, uint64_t memory, bool in_memory)
 	double t[SAMPLES];
 
 	for (int s = 0; s < SAMPLES; s++) {
-		double t0 = now_ns();
+		double t0 = cpu_ns();
 		if (init_with("nodes=2;2M=1024,1024;lcores=0@0,1@1", memory, in_memory) < 0) {
 			fprintf(stderr, "init: %s\n", hm_last_error());
 			exit(1);
 		}
 		hm_cleanup();
-		t[s] = now_ns() - t0;
+		t[s] = cpu_ns() - t0;
 	}
-	printf("init+cleanup %-28s: %7.2f ms\n", what, median(t) / 1e6);
+	char label[96];
+
+	snprintf(label, sizeof(label), "hm_init + hm_cleanup %s", what);
+	bench_row(label, median(t) / 1e6, BENCH_NAN, "ms", "emu", "cpu");
 }
 
 int
 main(void)
 {
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	bench_lookups();
 	bench_pages(false);
 	bench_pages(true);
-	bench_init("(no preallocation)", 0, false);
-	bench_init("-m 1024 (512 x 2M, tmpfs)", 1024ULL << 20, false);
-	bench_init("-m 1024 --in-memory", 1024ULL << 20, true);
+	bench_init("(emu, no preallocation)", 0, false);
+	bench_init("-m 1024 (emu, 512 x 2 MiB, tmpfs)", 1024ULL << 20, false);
+	bench_init("-m 1024 --in-memory (emu)", 1024ULL << 20, true);
 	return 0;
 }

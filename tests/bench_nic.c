@@ -5,7 +5,8 @@
  * verification, Toeplitz, DMA by IOVA, write-back; a minimal re-arm loop as
  * the driver), the device thread against a polling driver (end to end, the
  * two threads on the machine's two cores), and pcap write/read. Median of 5
- * samples; prints one line per figure; never fails on a number.
+ * samples, in this thread's CPU time, except the device thread's figure (wall
+ * time, load average beside it). Never fails on a number.
  */
 #include <inttypes.h>
 #include <sched.h>
@@ -60,13 +61,16 @@ bench_gen(const char *name, enum hm_traffic_size_mode mode, uint32_t size)
 	uint64_t bytes = 0;
 
 	for (int s = 0; s < SAMPLES; s++) {
-		double t0 = now_ns();
+		double t0 = cpu_ns();
 		for (int i = 0; i < N; i++)
 			bytes += (uint64_t)hm_traffic_gen_next(g, f, sizeof(f), NULL);
-		t[s] = (now_ns() - t0) / N;
+		t[s] = (cpu_ns() - t0) / N;
 	}
-	printf("traffic gen %-5s: %7.1f ns/frame (%.2f Mpps, %.0f B/frame)\n", name, median(t),
-	       1e3 / median(t), (double)bytes / ((double)N * SAMPLES));
+	char label[96];
+
+	snprintf(label, sizeof(label), "traffic generator, %s frames (%.0f B average)", name,
+		 (double)bytes / ((double)N * SAMPLES));
+	bench_row(label, median(t), BENCH_NAN, "ns/frame", "-", "cpu");
 	hm_traffic_gen_free(g);
 }
 
@@ -141,19 +145,25 @@ bench_stepped(const char *name, enum hm_traffic_size_mode mode, uint32_t size)
 	for (int i = 0; i < FR; i++)
 		lens[i] = hm_traffic_gen_next(g, frames[i], sizeof(frames[i]), NULL);
 	for (int s = -1; s < SAMPLES; s++) { /* sample -1 warms up (first touch) */
-		double t0 = now_ns();
+		double t0 = cpu_ns();
 		for (int i = 0; i < N; i += 32) {
 			for (int k = 0; k < 32; k++)
 				hm_nic_rx_frame(nic, frames[(i + k) % FR], (size_t)lens[(i + k) % FR]);
 			ring_poll(&r);
 		}
 		if (s >= 0)
-			t[s] = (now_ns() - t0) / N;
+			t[s] = (cpu_ns() - t0) / N;
 	}
 	struct hm_nic_stats st;
 	hm_nic_stats_get(nic, &st);
-	printf("nic stepped %-5s: %7.1f ns/frame (%.2f Mpps), device + minimal re-arm, missed %" PRIu64 "\n",
-	       name, median(t), 1e3 / median(t), st.q[0].missed);
+	char label[96];
+
+	snprintf(label, sizeof(label), "fake NIC stepped, %s frames, device + minimal re-arm",
+		 name);
+	bench_row(label, median(t), BENCH_NAN, "ns/frame", "emu", "cpu");
+	if (st.q[0].missed != 0)
+		bench_note("bench_nic: %s stepped: %" PRIu64 " frames missed", name,
+			   st.q[0].missed);
 	hm_memzone_free(r.ring);
 	hm_memzone_free(r.bufs);
 	hm_nic_free(nic);
@@ -177,7 +187,7 @@ bench_thread(const char *name, enum hm_traffic_size_mode mode, uint32_t size)
 	for (int s = 0; s < SAMPLES; s++) {
 		struct hm_traffic_gen *g = gen(mode, size, N);
 		uint64_t got = 0;
-		double t0 = now_ns();
+		double t0 = wall_ns();
 		if (hm_nic_start(nic, hm_traffic_gen_source(g)) < 0)
 			die("start");
 		while (got < N) {
@@ -186,12 +196,14 @@ bench_thread(const char *name, enum hm_traffic_size_mode mode, uint32_t size)
 			if (n == 0 && hm_nic_running(nic) == 0 && ring_poll(&r) == 0)
 				break;
 		}
-		t[s] = (now_ns() - t0) / (double)got;
+		t[s] = (wall_ns() - t0) / (double)got;
 		hm_nic_stop(nic);
 		hm_traffic_gen_free(g);
 	}
-	printf("nic thread  %-5s: %7.1f ns/frame (%.2f Mpps) end to end, generator in the device thread\n",
-	       name, median(t), 1e3 / median(t));
+	char label[96];
+
+	snprintf(label, sizeof(label), "fake NIC device thread + polling driver, %s frames", name);
+	bench_row_wall(label, median(t), BENCH_NAN, "ns/frame", "emu");
 	hm_memzone_free(r.ring);
 	hm_memzone_free(r.bufs);
 	hm_nic_free(nic);
@@ -211,21 +223,26 @@ bench_pcap(void)
 	struct hm_traffic_gen *g = gen(HM_TRAFFIC_SIZE_IMIX, 0, 0);
 	int len = hm_traffic_gen_next(g, f, sizeof(f), NULL);
 	for (int s = 0; s < SAMPLES; s++) {
-		double t0 = now_ns();
+		double t0 = cpu_ns();
 		struct hm_pcap_writer *w = hm_pcap_writer_open(path, NULL);
 		for (int i = 0; i < N; i++)
 			hm_pcap_write(w, f, (size_t)len, (uint64_t)i);
 		hm_pcap_writer_close(w);
-		tw[s] = (now_ns() - t0) / N;
-		t0 = now_ns();
+		tw[s] = (cpu_ns() - t0) / N;
+		t0 = cpu_ns();
 		struct hm_pcap_reader *r = hm_pcap_open(path);
 		struct hm_pcap_rec rec;
 		while (hm_pcap_next(r, f, sizeof(f), &rec) == 1)
 			;
 		hm_pcap_close(r);
-		tr[s] = (now_ns() - t0) / N;
+		tr[s] = (cpu_ns() - t0) / N;
 	}
-	printf("pcap write %d B: %6.1f ns/record; read: %6.1f ns/record\n", len, median(tw), median(tr));
+	char label[64];
+
+	snprintf(label, sizeof(label), "pcap write, %d B records", len);
+	bench_row(label, median(tw), BENCH_NAN, "ns/record", "-", "cpu");
+	snprintf(label, sizeof(label), "pcap read, %d B records", len);
+	bench_row(label, median(tr), BENCH_NAN, "ns/record", "-", "cpu");
 	unlink(path);
 	hm_traffic_gen_free(g);
 }
@@ -235,7 +252,8 @@ main(void)
 {
 	struct hm_config c;
 
-	bench_gen("64B", HM_TRAFFIC_SIZE_FIXED, 64);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	bench_gen("64 B", HM_TRAFFIC_SIZE_FIXED, 64);
 	bench_gen("IMIX", HM_TRAFFIC_SIZE_IMIX, 0);
 	bench_pcap();
 	hm_config_init(&c);
@@ -244,9 +262,9 @@ main(void)
 	c.in_memory = true;
 	if (hm_init_config(&c) < 0)
 		die("init");
-	bench_stepped("64B", HM_TRAFFIC_SIZE_FIXED, 64);
+	bench_stepped("64 B", HM_TRAFFIC_SIZE_FIXED, 64);
 	bench_stepped("IMIX", HM_TRAFFIC_SIZE_IMIX, 0);
-	bench_thread("64B", HM_TRAFFIC_SIZE_FIXED, 64);
+	bench_thread("64 B", HM_TRAFFIC_SIZE_FIXED, 64);
 	hm_cleanup();
 	return 0;
 }

@@ -1,28 +1,30 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Ring benchmarks (meson test --benchmark), side by side with DPDK's rte_ring in
- * the same process when built with -Ddpdk_compare (HM_BENCH_DPDK). Figures are
- * ns per object (not per burst); "ratio" = hugemem time / DPDK time (below 1:
- * hugemem is faster).
+ * Ring benchmarks (meson test --benchmark; scripts/bench-table.py for the table),
+ * side by side with DPDK's rte_ring in the same process when built with
+ * -Ddpdk_compare (HM_BENCH_DPDK). Figures are ns per object (not per burst);
+ * ratio = hugemem / DPDK (below 1: hugemem is faster).
  *
  *   1. one thread: bulk-32 enqueue then bulk-32 dequeue, 2^18 times per sample,
  *      ring of 4096 slots, SP/SC (hm_ring_sp_enqueue_bulk / sc_dequeue_bulk) and
  *      MP/MC (mp_enqueue_bulk / mc_dequeue_bulk) on rings made with those modes,
  *      and SP/SC through the default functions (hm_ring_enqueue_bulk, which picks
- *      the mode from the ring at run time, as the mempool does);
- *   2. two cores: a producer thread pinned to one CPU enqueues 2^21 objects in
+ *      the mode from the ring at run time, as the mempool does); timed in this
+ *      thread's CPU time;
+ *      The floor rows run the same loop on a minimal ring in plain C (below):
+ *      the least this protocol costs with these compiler flags;
+ *   2. two cores: a producer thread pinned to one CPU enqueues 2^19 objects in
  *      bulks of 32 while the consumer, pinned to the other CPU, dequeues them in
  *      bulks of 32 (each retries with a pause when the ring is full / empty);
- *      time from the start signal to the last dequeue, per object; SP/SC and
- *      MP/MC.
+ *      wall time per 2^14 objects dequeued (a short sample: on a shared
+ *      machine the longer ones are preempted), the minimum over the samples,
+ *      per object, with the load average beside it; SP/SC and MP/MC.
  *
- * Method: threads pinned, one untimed warm-up sample per side and workload,
- * median of 7 samples, the two libraries' samples interleaved, alternating which
- * goes first, so noise from other jobs on the shared VM hits both columns. DPDK
- * runs its EAL with --no-huge (the machine may have no hugepages; a ring's
- * memory is touched once and stays in cache, so page size does not matter
- * here). Never fails on a number; exits 1 only when a ring operation returns a
- * wrong count or object. HM_BENCH_NO_DPDK=1 skips DPDK at run time.
+ * Method (bench_common.h): threads pinned, one untimed warm-up sample per side
+ * and workload, median of 7 samples (two cores: minimum of the short ones), the two libraries' samples interleaved,
+ * alternating which goes first. DPDK runs on real 2 MiB hugepages
+ * ($HUGEMEM_BENCH_HUGE_DIR) or not at all. Never fails on a number; exits 1
+ * only when a ring operation returns a wrong count or object.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -36,10 +38,7 @@
 #include "hugemem/hugemem.h"
 
 #ifdef HM_BENCH_DPDK
-#include <rte_eal.h>
-#include <rte_errno.h>
 #include <rte_ring.h>
-#include <rte_version.h>
 #endif
 
 #define SAMPLES 7
@@ -48,7 +47,8 @@
 #define RING_SLOTS 4096
 #define BURST 32
 #define ONE_ITERS (1u << 18)
-#define TWO_OBJS (1u << 21)
+#define TWO_OBJS (1u << 19)
+#define TWO_CHUNK (1u << 14) /* objects per short sample of the two-core runs */
 
 static int cpu_a = -1, cpu_b = -1; /* the two CPUs we may run on */
 
@@ -88,14 +88,16 @@ pin(pthread_t t, int cpu)
 		double t0;                                                           \
 		for (unsigned int k = 0; k < BURST; k++)                             \
 			in[k] = (void *)(uintptr_t)(k + 1);                          \
-		t0 = now_ns();                                                       \
+		t0 = cpu_ns();                                                       \
 		for (unsigned int i = 0; i < ONE_ITERS; i++) {                       \
 			if (ENQ(r, in, BURST, NULL) != BURST)                        \
 				broken(#ENQ " did not take 32");                     \
 			if (DEQ(r, out, BURST, NULL) != BURST)                       \
 				broken(#DEQ " did not give 32");                     \
+			/* the objects are used: no copy may be left out */          \
+			__asm__ volatile("" : : "r"(out), "r"(in) : "memory");        \
 		}                                                                    \
-		t0 = (now_ns() - t0) / ((double)ONE_ITERS * BURST);                  \
+		t0 = (cpu_ns() - t0) / ((double)ONE_ITERS * BURST);                  \
 		if (out[BURST - 1] != in[BURST - 1])                                 \
 			broken(#DEQ " gave a wrong object");                         \
 		return t0;                                                           \
@@ -129,25 +131,141 @@ struct two_arg {
 		struct two_arg a = {r, 0};                                           \
 		void *out[BURST];                                                    \
 		pthread_t t;                                                         \
-		double t0;                                                           \
+		double t0, tc, best = -1;                                            \
 		if (pthread_create(&t, NULL, fn##_prod, &a) != 0)                    \
 			broken("pthread_create");                                    \
 		pin(t, cpu_b);                                                       \
-		t0 = now_ns();                                                       \
+		t0 = tc = wall_ns();                                                 \
 		__atomic_store_n(&a.go, 1, __ATOMIC_RELEASE);                        \
 		for (unsigned int got = 0; got < TWO_OBJS;) {                        \
 			if (DEQ(r, out, BURST, NULL) == BURST) {                     \
 				got += BURST;                                        \
 				if (out[7] != (void *)(uintptr_t)8)                  \
 					broken(#DEQ " gave a wrong object");         \
+				if (got % TWO_CHUNK == 0) {                          \
+					double now = wall_ns();                      \
+					if (got > TWO_CHUNK &&                       \
+					    (best < 0 || now - tc < best))           \
+						best = now - tc;                     \
+					tc = now;                                    \
+				}                                                    \
 			} else {                                                     \
 				PAUSE();                                             \
 			}                                                            \
 		}                                                                    \
-		t0 = (now_ns() - t0) / (double)TWO_OBJS;                             \
+		t0 = (wall_ns() - t0) / (double)TWO_OBJS;                            \
 		pthread_join(t, NULL);                                               \
-		return t0;                                                           \
+		if (bench_env_on("HM_BENCH_VERBOSE"))                                \
+			printf("  %s: whole sample %.3f ns/object\n", #fn, t0);      \
+		return best / TWO_CHUNK;                                             \
 	}
+
+/* The floor: the least a ring with this protocol can do, in plain C compiled
+ * with the same flags: SP/SC is a head load, the other side's tail (acquire), a
+ * head store, the copy, a tail store (release); MP/MC moves the head with a
+ * compare-and-swap and waits for its turn to publish. No sync modes, no
+ * free-space / available outputs, one element size. */
+struct floor_side {
+	_Alignas(64) uint32_t head;
+	uint32_t tail;
+	char pad[120];
+};
+
+struct floor_ring {
+	uint32_t size, mask, capacity; /* read from the ring, as a general ring must */
+	struct floor_side prod, cons;
+	void *slots[RING_SLOTS];
+};
+
+static struct floor_ring floor_r = {RING_SLOTS, RING_SLOTS - 1, RING_SLOTS - 1, {0}, {0}, {0}};
+
+/* Copy into or out of the slots from index @p h; in two runs at the wrap. */
+static inline void
+floor_copy(struct floor_ring *r, uint32_t h, void **obj, unsigned int n, int in)
+{
+	uint32_t idx = h & r->mask;
+	uint32_t first = r->size - idx;
+
+	if (HM_LIKELY(idx + n <= r->size)) {
+		if (in)
+			memcpy(&r->slots[idx], obj, n * sizeof(void *));
+		else
+			memcpy(obj, &r->slots[idx], n * sizeof(void *));
+	} else if (in) {
+		memcpy(&r->slots[idx], obj, first * sizeof(void *));
+		memcpy(&r->slots[0], obj + first, (n - first) * sizeof(void *));
+	} else {
+		memcpy(obj, &r->slots[idx], first * sizeof(void *));
+		memcpy(obj + first, &r->slots[0], (n - first) * sizeof(void *));
+	}
+}
+
+static inline unsigned int
+floor_enq(struct floor_ring *r, void *const *in, unsigned int n, unsigned int *unused, int mt)
+{
+	uint32_t h = __atomic_load_n(&r->prod.head, __ATOMIC_RELAXED);
+
+	(void)unused;
+	do {
+		if (r->capacity + __atomic_load_n(&r->cons.tail, __ATOMIC_ACQUIRE) - h < n)
+			return 0;
+		if (!mt) {
+			__atomic_store_n(&r->prod.head, h + n, __ATOMIC_RELAXED);
+			break;
+		}
+	} while (!__atomic_compare_exchange_n(&r->prod.head, &h, h + n, 0, __ATOMIC_ACQUIRE,
+					      __ATOMIC_RELAXED));
+	floor_copy(r, h, (void **)(uintptr_t)in, n, 1);
+	if (mt)
+		while (__atomic_load_n(&r->prod.tail, __ATOMIC_RELAXED) != h)
+			PAUSE();
+	__atomic_store_n(&r->prod.tail, h + n, __ATOMIC_RELEASE);
+	return n;
+}
+
+static inline unsigned int
+floor_deq(struct floor_ring *r, void **out, unsigned int n, unsigned int *unused, int mt)
+{
+	uint32_t h = __atomic_load_n(&r->cons.head, __ATOMIC_RELAXED);
+
+	(void)unused;
+	do {
+		if (__atomic_load_n(&r->prod.tail, __ATOMIC_ACQUIRE) - h < n)
+			return 0;
+		if (!mt) {
+			__atomic_store_n(&r->cons.head, h + n, __ATOMIC_RELAXED);
+			break;
+		}
+	} while (!__atomic_compare_exchange_n(&r->cons.head, &h, h + n, 0, __ATOMIC_ACQUIRE,
+					      __ATOMIC_RELAXED));
+	floor_copy(r, h, out, n, 0);
+	if (mt)
+		while (__atomic_load_n(&r->cons.tail, __ATOMIC_RELAXED) != h)
+			PAUSE();
+	__atomic_store_n(&r->cons.tail, h + n, __ATOMIC_RELEASE);
+	return n;
+}
+
+#define FLOOR_SP(r, o, n, f) floor_enq(r, o, n, f, 0)
+#define FLOOR_SC(r, o, n, f) floor_deq(r, o, n, f, 0)
+#define FLOOR_MP(r, o, n, f) floor_enq(r, o, n, f, 1)
+#define FLOOR_MC(r, o, n, f) floor_deq(r, o, n, f, 1)
+ONE_THREAD(floor_one_spsc, struct floor_ring, FLOOR_SP, FLOOR_SC)
+ONE_THREAD(floor_one_mpmc, struct floor_ring, FLOOR_MP, FLOOR_MC)
+
+static double
+floor_spsc(struct hm_ring *unused)
+{
+	(void)unused;
+	return floor_one_spsc(&floor_r);
+}
+
+static double
+floor_mpmc(struct hm_ring *unused)
+{
+	(void)unused;
+	return floor_one_mpmc(&floor_r);
+}
 
 ONE_THREAD(hm_one_spsc, struct hm_ring, hm_ring_sp_enqueue_bulk, hm_ring_sc_dequeue_bulk)
 ONE_THREAD(hm_one_mpmc, struct hm_ring, hm_ring_mp_enqueue_bulk, hm_ring_mc_dequeue_bulk)
@@ -181,11 +299,15 @@ struct workload {
 #endif
 
 static const struct workload workloads[] = {
-	W("bulk 32 enq+deq, one thread, SP/SC", 1, 0, hm_one_spsc, rte_one_spsc),
-	W("bulk 32 enq+deq, one thread, MP/MC", 0, 0, hm_one_mpmc, rte_one_mpmc),
-	W("same, SP/SC ring, default functions", 1, 0, hm_one_dflt, rte_one_dflt),
-	W("bulk 32, producer + consumer on 2 cores, SP/SC", 1, 1, hm_two_spsc, rte_two_spsc),
-	W("bulk 32, producer + consumer on 2 cores, MP/MC", 0, 1, hm_two_mpmc, rte_two_mpmc),
+	W("ring SP/SC bulk 32 enq+deq, 1 thread", 1, 0, hm_one_spsc, rte_one_spsc),
+	W("ring MP/MC bulk 32 enq+deq, 1 thread", 0, 0, hm_one_mpmc, rte_one_mpmc),
+	W("ring SP/SC bulk 32, default functions, 1 thread", 1, 0, hm_one_dflt, rte_one_dflt),
+	W("ring SP/SC bulk 32, 1 thread: floor (minimal C ring, same flags)", 1, 0, floor_spsc,
+	  rte_one_spsc),
+	W("ring MP/MC bulk 32, 1 thread: floor (minimal C ring, same flags)", 0, 0, floor_mpmc,
+	  rte_one_mpmc),
+	W("ring SP/SC bulk 32, 2 threads on 2 cores", 1, 1, hm_two_spsc, rte_two_spsc),
+	W("ring MP/MC bulk 32, 2 threads on 2 cores", 0, 1, hm_two_mpmc, rte_two_mpmc),
 };
 
 static int have_dpdk;
@@ -193,16 +315,22 @@ static int have_dpdk;
 static void
 run(const struct workload *w)
 {
-	double hs[SAMPLES], ds[SAMPLES];
+	double hs[SAMPLES] = {0}, ds[SAMPLES] = {0};
 	struct hm_ring *hr;
 	char name[32];
 #ifdef HM_BENCH_DPDK
 	struct rte_ring *dr = NULL;
+	int run_d = have_dpdk && bench_side(1);
+#else
+	int run_d = 0;
 #endif
+	int run_h = bench_side(0);
 	static int seq;
 
+	if (!bench_wanted(w->name))
+		return;
 	if (w->two && cpu_b < 0) {
-		printf("%-48s skipped: only one CPU available\n", w->name);
+		bench_note("%s: skipped, only one CPU available", w->name);
 		return;
 	}
 	snprintf(name, sizeof(name), "bench%d", seq++);
@@ -211,7 +339,7 @@ run(const struct workload *w)
 	if (hr == NULL)
 		broken(hm_last_error());
 #ifdef HM_BENCH_DPDK
-	if (have_dpdk) {
+	if (run_d) {
 		dr = rte_ring_create(name, RING_SLOTS, SOCKET_ID_ANY,
 				     w->st ? RING_F_SP_ENQ | RING_F_SC_DEQ : 0);
 		if (dr == NULL)
@@ -219,27 +347,35 @@ run(const struct workload *w)
 		(void)w->rte(dr); /* warm-up */
 	}
 #endif
-	(void)w->hm(hr);
+	if (run_h)
+		(void)w->hm(hr);
 	for (int s = 0; s < SAMPLES; s++) {
 #ifdef HM_BENCH_DPDK
-		if (have_dpdk && s % 2 == 1)
+		if (run_d && s % 2 == 1)
 			ds[s] = w->rte(dr);
 #endif
-		hs[s] = w->hm(hr);
+		if (run_h)
+			hs[s] = w->hm(hr);
 #ifdef HM_BENCH_DPDK
-		if (have_dpdk && s % 2 == 0)
+		if (run_d && s % 2 == 0)
 			ds[s] = w->rte(dr);
 #endif
 	}
-	if (getenv("HM_BENCH_VERBOSE") != NULL)
+	if (bench_env_on("HM_BENCH_VERBOSE"))
 		for (int s = 0; s < SAMPLES; s++)
 			printf("  sample %d: hugemem %.3f ns, dpdk %.3f ns\n", s, hs[s],
 			       have_dpdk ? ds[s] : 0.0);
-	if (have_dpdk) {
-		double h = median(hs), d = median(ds);
-		printf("%-48s hugemem %6.3f ns  dpdk %6.3f ns  ratio %.2f\n", w->name, h, d, h / d);
-	} else {
-		printf("%-48s hugemem %6.3f ns\n", w->name, median(hs));
+	{
+		double h = run_h ? median(hs) : BENCH_NAN, d = run_d ? median(ds) : BENCH_NAN;
+
+		if (w->two) {
+			char t[32];
+
+			snprintf(t, sizeof(t), "wall-min@%.2f", loadavg1());
+			bench_row(w->name, h, d, "ns/object", bench_backend(), t);
+		}
+		else
+			bench_row(w->name, h, d, "ns/object", bench_backend(), "cpu");
 	}
 	hm_ring_free(hr);
 #ifdef HM_BENCH_DPDK
@@ -266,33 +402,6 @@ pick_cpus(void)
 	pin(pthread_self(), cpu_a);
 }
 
-#ifdef HM_BENCH_DPDK
-static void
-dpdk_start(void)
-{
-	char lcores[16];
-	char *argv[] = {
-		"bench_ring", "-l", lcores, "--no-pci", "--no-huge", "-m", "64",
-		"--file-prefix=hmbenchring", "--no-telemetry", "--log-level=error", NULL,
-	};
-	int argc = (int)(sizeof(argv) / sizeof(argv[0])) - 1;
-	const char *skip = getenv("HM_BENCH_NO_DPDK");
-
-	if (skip != NULL && *skip != '\0' && strcmp(skip, "0") != 0) {
-		printf("dpdk: skipped (HM_BENCH_NO_DPDK)\n");
-		return;
-	}
-	snprintf(lcores, sizeof(lcores), "%d", cpu_a < 0 ? 0 : cpu_a);
-	if (rte_eal_init(argc, argv) < 0) {
-		printf("dpdk: rte_eal_init failed (%s): running the hugemem side only\n",
-		       rte_strerror(rte_errno));
-		return;
-	}
-	have_dpdk = 1;
-	printf("dpdk: %s, EAL -l %s --no-pci --no-huge -m 64\n", rte_version(), lcores);
-}
-#endif
-
 int
 main(void)
 {
@@ -301,19 +410,18 @@ main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	pick_cpus();
 #ifdef HM_BENCH_DPDK
-	dpdk_start();
+	have_dpdk = bench_dpdk_start("bench_ring", cpu_a, 0, 16);
 #else
-	printf("dpdk: not built (configure with -Ddpdk_compare=enabled and libdpdk-dev)\n");
+	bench_note("dpdk: not built (configure with -Ddpdk_compare=enabled and libdpdk-dev)");
 #endif
-	hm_config_init(&c);
-	c.in_memory = true;
-	c.file_prefix = "hmbenchring";
+	bench_say_flags("bench_ring");
+	bench_hm_config(&c, "hmbenchring", 0, NULL, 8);
 	if (hm_init_config(&c) < 0) {
 		fprintf(stderr, "bench_ring: hm_init: %s\n", hm_last_error());
 		return 1;
 	}
-	printf("hugemem: emu backend --in-memory; cpus %d and %d; ring of %d slots; median of "
-	       "%d samples; ns per object\n", cpu_a, cpu_b, RING_SLOTS, SAMPLES);
+	printf("hugemem: %s backend --in-memory; cpus %d and %d; ring of %d slots; median of "
+	       "%d samples; ns per object\n", bench_backend(), cpu_a, cpu_b, RING_SLOTS, SAMPLES);
 	for (size_t i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++)
 		run(&workloads[i]);
 	hm_cleanup();

@@ -274,6 +274,8 @@ ring_run(int id, unsigned int nops)
 		enum rte_ring_sync_type cst = rte_ring_get_cons_sync_type(r);
 		struct rte_ring_zc_data zcd;
 
+		memset(&zcd, 0, sizeof(zcd));
+
 		if ((kind == 8 || kind == 10) && !peekable(pst))
 			kind = 0;
 		if ((kind == 9 || kind == 11) && !peekable(cst))

@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "hm_config.h"
+#include "hugemem/fusefs.h"
 #include "hugemem/testing.h"
 
 #ifndef MAP_FIXED_NOREPLACE
@@ -162,6 +164,74 @@ hm_test_need_emu(const char *why)
 		return;
 	printf("# SKIP on %s: %s\n", hm_test_backend(), why);
 	skip();
+}
+
+static bool
+is_fuse(void)
+{
+	return strcmp(hm_test_backend(), "fuse") == 0;
+}
+
+void
+hm_test_need_emulated(const char *why)
+{
+	if (hm_test_is_emu() || is_fuse())
+		return;
+	printf("# SKIP on %s: %s\n", hm_test_backend(), why);
+	skip();
+}
+
+unsigned int
+hm_test_ops(unsigned int n)
+{
+	const char *full = getenv("HUGEMEM_TEST_FULL");
+
+	if (!is_fuse() || (full != NULL && *full != '\0' && *full != '0'))
+		return n;
+	return n / 10 > 0 ? n / 10 : 1;
+}
+
+int
+hm_test_page_files(void)
+{
+	const char *d = hm_testing_huge_dir();
+#ifdef HM_HAVE_FUSE
+	static const char *const sizes[] = { "2M", "4M", "8M", "16M", "32M", "64M", "128M",
+					     "256M", "512M", "1G", "2G", "4G", "8G", "16G" };
+	const struct hm_backend *be = hm_backend_get();
+
+	if (is_fuse()) {
+		char path[4096];
+		const char *mnt;
+		int n = 0;
+		if (be == NULL || (mnt = hm_fusefs_backend_mount(be)) == NULL)
+			return 0;
+		for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+			int c;
+			snprintf(path, sizeof(path), "%s/%s", mnt, sizes[k]);
+			c = count_dir(path);
+			n += c > 0 ? c : 0;
+		}
+		return n;
+	}
+#endif
+	if (hm_test_is_emu() || is_fuse() || d == NULL || *d == '\0')
+		return 0;
+	return count_dir(d);
+}
+
+int
+hm_test_run_files(const char *dir)
+{
+	char mnt[4096];
+	int n = count_dir(dir), m;
+
+	if (n <= 0 || !is_fuse())
+		return n;
+	/* the fuse backend's mount is the emulated machine, not hugemem's files */
+	snprintf(mnt, sizeof(mnt), "%s/fusefs", dir);
+	m = count_dir(mnt);
+	return m >= 0 ? n - m - 1 : n;
 }
 
 int

@@ -64,8 +64,21 @@ void hm_test_backend_ready(void);
 /* cmocka-skip the current test, with the reason, unless the backend is emu
  * (fault injection, synthetic IOVA layouts, emu pool counters). */
 void hm_test_need_emu(const char *why);
+/* The same, unless the backend emulates its machine: emu or fuse (the seeded IOVA
+ * layouts, and the fault items both share: nth=, every=, node=, pool=, rate=,
+ * clear; fuse counts page allocations of its daemon, one per page map). */
+void hm_test_need_emulated(const char *why);
 
-/* Pages of @p page_sz the running backend has mapped on @p node (emu or hugetlbfs). */
+/*
+ * Page files of the backend under test: hugetlbfs, those in the test mount
+ * ($HUGEMEM_TEST_HUGE_DIR); fuse, those in the running instance's mount (0 when
+ * not initialised); emu: 0 (its files live elsewhere).
+ */
+int hm_test_page_files(void);
+/* hm_test_count_files(@p dir) less the fuse backend's mount inside it. */
+int hm_test_run_files(const char *dir);
+
+/* Pages of @p page_sz the running backend has mapped on @p node (emu, hugetlbfs, fuse). */
 int hm_test_pages_in_use(int node, uint64_t page_sz);
 
 /*
@@ -77,7 +90,8 @@ int hm_test_pages_in_use(int node, uint64_t page_sz);
  * a mount are dropped, and the per-node counts stay exact caps. The test is
  * skipped with the reason when the topology asks for iova=contig|fragmented, or
  * for more pages of a size on a node than are free, or only for sizes the
- * machine lacks. A test that uses node >= 1 or a size the machine may lack says
+ * machine lacks. On fuse the hugemem-fusefs daemon emulates the topology as
+ * written, less page sizes below 2M (skipped when nothing else is left). A test that uses node >= 1 or a size the machine may lack says
  * so first with hm_test_need_nodes() / hm_test_need_page_sz().
  */
 int hm_test_init_cfg(struct hm_config *c);
@@ -90,9 +104,16 @@ void hm_test_need_nodes(unsigned int n);
 /* The second node of a two-node test: 1 where the backend offers two, else 0,
  * so that a test of "some node, not necessarily 0" runs on one-node machines. */
 int hm_test_node_b(void);
+/*
+ * Operations for a long model or stress loop that maps and unmaps pages: @p n,
+ * or n / 10 on fuse (a page map there is about ten FUSE requests, which keeps the
+ * fuse suite within its CI budget) unless $HUGEMEM_TEST_FULL=1.
+ */
+unsigned int hm_test_ops(unsigned int n);
 /* The backend under test is emu. */
 bool hm_test_is_emu(void);
-/* The backend under test can offer pages of @p page_sz here (emu: any size). */
+/* The backend under test can offer pages of @p page_sz here (emu: any size;
+ * fuse: hugepage sizes, 2M and up, which is what its suite uses). */
 bool hm_test_has_page_sz(uint64_t page_sz);
 /* cmocka-skip the current test, with the reason, when the backend under test
  * cannot offer pages of @p page_sz here (hugetlbfs: a mounted size with free

@@ -44,6 +44,12 @@ if [ -e "$libdir/libhugemem_dpdk.a" ]; then
 	dup=$(nm --defined-only "$libdir/libhugemem_dpdk.a" 2>/dev/null | awk '$2 ~ /^[TDBR]$/ && $3 ~ /^hm_/ && $3 != "hm_dpdk_check" { print $3 }' | head -5)
 	[ -z "$dup" ] || fail "libhugemem_dpdk.a defines core names (a copy of the core): $dup"
 fi
+# nor does the ethdev library (net_hugemem ports): only its own hm_eth* names
+ls "$libdir"/libhugemem_ethdev.* >/dev/null 2>&1 || fail "libhugemem_ethdev is not installed"
+if [ -e "$libdir/libhugemem_ethdev.a" ]; then
+	dup=$(nm --defined-only "$libdir/libhugemem_ethdev.a" 2>/dev/null | awk '$2 ~ /^[TDBR]$/ && $3 ~ /^hm_/ && $3 !~ /^hm_eth(dev)?_/ { print $3 }' | head -5)
+	[ -z "$dup" ] || fail "libhugemem_ethdev.a defines core or simulator names (a copy): $dup"
+fi
 inc=$(find "$dest" -type d -path '*/include/hugemem' | head -1)
 for h in hugemem.h common.h testing.h mbuf_core.h sim/nic.h sim/i40e.h sim/traffic.h sim/pcap.h; do
 	[ -f "$inc/$h" ] || fail "header hugemem/$h is not installed"

@@ -117,7 +117,6 @@ static const struct bad bad_opts[] = {
 	{ { "-a", "0000:00:01.0" }, ENOTSUP },
 	{ { "-b", "0000:00:01.0" }, ENOTSUP },
 	{ { "--syslog" }, ENOTSUP },
-	{ { "--telemetry" }, ENOTSUP },
 	{ { "--match-allocations" }, ENOTSUP },
 	{ { "-d", "librte_net_null.so" }, ENOTSUP },
 	{ { "-s", "0x2" }, ENOTSUP },

@@ -1262,7 +1262,7 @@ test_emu_in_memory(void **state)
 	assert_err(hm_emu_ops.page_attach(&be, &a), -ENOTSUP, "in-memory");
 	hm_emu_ops.page_unmap(&be, &pg[0]);
 	assert_int_equal(map_page(&be, va, M2, 1, &pg[0]), 0);
-	assert_int_equal(va[0], 0); /* a new memfd */
+	assert_int_equal(va[0], 0); /* fresh anonymous memory */
 	unmap_n(&be, va, 2, pg);
 	hm_emu_ops.destroy(&be);
 	assert_int_equal(hm_test_count_fds(), fds);

@@ -2,8 +2,8 @@
 /*
  * i40e RX driver conformance (sim/i40e over the stepped fake NIC): invalid
  * arguments, end-to-end integrity byte for byte against a twin generator over
- * many ring wraps on the scalar, bulk and scattered paths (32- and 16-byte
- * descriptors), the armed-address invariant and mbuf conservation after every
+ * many ring wraps on the scalar, bulk, vector (every instruction set the CPU
+ * has) and scattered paths (32- and 16-byte descriptors), the armed-address invariant and mbuf conservation after every
  * burst (pool available + held by the queue + delivered == pool size), pool
  * exhaustion with rx_nombuf and no loss, placement on node 1 of a 2-node
  * topology, a wrong IOVA caught as a DMA fault and dropped, and every hostile
@@ -20,6 +20,7 @@
 
 #include "helpers.h"
 #include "hugemem/hugemem.h"
+#include "i40e_rig.h"
 #include "hugemem/sim/i40e.h"
 #include "hugemem/sim/i40e_desc.h"
 #include "hugemem/sim/nic.h"
@@ -37,110 +38,6 @@ setup_emu(void **state)
 	c.file_prefix = "i40e";
 	c.topology = TOPO;
 	return hm_test_init_cfg(&c);
-}
-
-static void
-assert_rxq_valid(const struct hm_i40e_rxq *rxq)
-{
-	const char *why = NULL;
-	if (hm_i40e_rxq_check(rxq, &why) != 0)
-		fail_msg("rxq check: %s", why != NULL ? why : "?");
-}
-
-/* pool size == available + held by the queue + @p out delivered and not freed */
-static void
-assert_conserved(struct hm_mempool *mp, const struct hm_i40e_rxq *rxq, unsigned int out,
-		 unsigned int size)
-{
-	struct hm_i40e_rxq_info info;
-	assert_int_equal(hm_i40e_rxq_info_get(rxq, &info), 0);
-	assert_int_equal(hm_mempool_avail_count(mp) + info.held + out, size);
-}
-
-/* Segments of @p n packets. */
-static unsigned int
-segs_of(struct hm_mbuf **pkts, unsigned int n)
-{
-	unsigned int k = 0;
-	for (unsigned int i = 0; i < n; i++)
-		k += pkts[i]->nb_segs;
-	return k;
-}
-
-/* A NIC on the second node, a pool on it, one queue. */
-struct rig {
-	struct hm_nic *nic;
-	struct hm_mempool *mp;
-	struct hm_i40e_rxq *rxq;
-	unsigned int pool_n;
-};
-
-static void
-rig_init(struct rig *r, unsigned int pool_n, uint16_t data_room, const struct hm_i40e_rxq_conf *qc,
-	 unsigned int max_chain)
-{
-	struct hm_nic_conf nc;
-
-	memset(r, 0, sizeof(*r));
-	hm_nic_conf_init(&nc);
-	nc.numa_node = hm_test_node_b();
-	nc.max_chain = max_chain;
-	r->nic = hm_nic_create(&nc);
-	assert_non_null(r->nic);
-	r->pool_n = pool_n;
-	r->mp = hm_pktmbuf_pool_create("rx_pool", pool_n, 0, 0, data_room, hm_test_node_b());
-	assert_non_null(r->mp);
-	r->rxq = hm_i40e_rxq_setup(r->nic, 0, r->mp, qc);
-	assert_non_null(r->rxq);
-	assert_rxq_valid(r->rxq);
-	assert_int_equal(hm_i40e_rxq_start(r->rxq), 0);
-	assert_rxq_valid(r->rxq);
-	assert_conserved(r->mp, r->rxq, 0, pool_n);
-}
-
-static void
-rig_fini(struct rig *r)
-{
-	assert_int_equal(hm_i40e_rxq_stop(r->rxq), 0);
-	assert_rxq_valid(r->rxq);
-	assert_int_equal(hm_mempool_avail_count(r->mp), r->pool_n);
-	hm_i40e_rxq_release(r->rxq);
-	hm_nic_free(r->nic);
-	assert_int_equal(hm_mempool_free(r->mp), 0);
-}
-
-/* Copy a packet (any number of segments) into @p buf; @return its length. */
-static size_t
-flatten(const struct hm_mbuf *m, uint8_t *buf, size_t cap)
-{
-	size_t off = 0;
-	unsigned int segs = 0;
-
-	for (const struct hm_mbuf *s = m; s != NULL; s = s->next, segs++) {
-		assert_true(off + s->data_len <= cap);
-		memcpy(buf + off, hm_pktmbuf_mtod(s, const uint8_t *), s->data_len);
-		off += s->data_len;
-	}
-	assert_int_equal(segs, m->nb_segs);
-	assert_int_equal(off, m->pkt_len);
-	return off;
-}
-
-static struct hm_traffic_gen *
-gen_make(uint64_t seed, uint32_t min, uint32_t max)
-{
-	struct hm_traffic_gen_conf gc;
-
-	hm_traffic_gen_conf_init(&gc);
-	gc.seed = seed;
-	gc.size_mode = min == max ? HM_TRAFFIC_SIZE_FIXED : HM_TRAFFIC_SIZE_RANDOM;
-	gc.size_min = min;
-	gc.size_max = max;
-	gc.flows = 64;
-	gc.proto = HM_TRAFFIC_MIXED;
-	struct hm_traffic_gen *g = hm_traffic_gen_create(&gc);
-	assert_non_null(g);
-	return g;
 }
 
 /*
@@ -280,6 +177,34 @@ test_i40e_invalid_args(void **state)
 	SETUP_FAILS(nic, 0, mp, &qc, EINVAL);
 	qc.rx_free_thresh = 96;
 	SETUP_FAILS(nic, 0, mp, &qc, EINVAL);
+	/* the vector path has the same preconditions, and a known instruction set */
+	qc.path = HM_I40E_RX_VECTOR;
+	SETUP_FAILS(nic, 0, mp, &qc, EINVAL);
+	qc.rx_free_thresh = 16;
+	SETUP_FAILS(nic, 0, mp, &qc, EINVAL);
+	hm_i40e_rxq_conf_init(&qc);
+	qc.path = HM_I40E_RX_VECTOR;
+	qc.vec_isa = (enum hm_i40e_vec_isa)7;
+	SETUP_FAILS(nic, 0, mp, &qc, EINVAL);
+	qc.max_pkt_len = 4000;
+	qc.vec_isa = HM_I40E_VEC_AUTO;
+	SETUP_FAILS(nic, 0, mp, &qc, EINVAL);
+	for (int isa = HM_I40E_VEC_SSE42; isa <= HM_I40E_VEC_AVX2; isa++) {
+		hm_i40e_rxq_conf_init(&qc);
+		qc.path = HM_I40E_RX_VECTOR;
+		qc.vec_isa = (enum hm_i40e_vec_isa)isa;
+		if (!isa_ok(isa)) { /* a CPU without it: refused, said why */
+			SETUP_FAILS(nic, 0, mp, &qc, ENOTSUP);
+			continue;
+		}
+		rxq = hm_i40e_rxq_setup(nic, 0, mp, &qc);
+		assert_non_null(rxq);
+		assert_int_equal(hm_i40e_rxq_info_get(rxq, &info), 0);
+		assert_int_equal(info.path, HM_I40E_RX_VECTOR);
+		assert_int_equal(info.vec_isa, isa);
+		assert_rxq_valid(rxq);
+		hm_i40e_rxq_release(rxq);
+	}
 	/* one-buffer paths cannot take frames longer than a buffer */
 	hm_i40e_rxq_conf_init(&qc);
 	qc.path = HM_I40E_RX_SCALAR;
@@ -293,6 +218,7 @@ test_i40e_invalid_args(void **state)
 	assert_non_null(rxq);
 	assert_int_equal(hm_i40e_rxq_info_get(rxq, &info), 0);
 	assert_int_equal(info.path, HM_I40E_RX_BULK);
+	assert_int_equal(info.vec_isa, HM_I40E_VEC_AUTO);
 	assert_int_equal(info.buf_size, 2048);
 	/* the same port and queue twice: the ring's memzone exists */
 	SETUP_FAILS(nic, 0, mp, &qc, EEXIST);
@@ -321,21 +247,38 @@ test_i40e_invalid_args(void **state)
 	/* a stopped queue receives nothing; wrong-path entry points receive nothing */
 	assert_int_equal(hm_i40e_rx_burst(rxq, pkts, 4), 0);
 	assert_int_equal(hm_i40e_rx_burst(NULL, pkts, 4), 0);
+	/* descriptor status: stopped, NULL, beyond the ring */
+	assert_int_equal(hm_i40e_rx_queue_count(NULL), -EINVAL);
+	assert_int_equal(hm_i40e_rx_queue_count(rxq), 0);
+	assert_int_equal(hm_i40e_rx_desc_status(NULL, 0), -EINVAL);
+	assert_int_equal(hm_i40e_rx_desc_status(rxq, 0), -ENODEV);
 	assert_int_equal(hm_i40e_rxq_start(NULL), -EINVAL);
 	assert_int_equal(hm_i40e_rxq_start(rxq), 0);
+	assert_int_equal(hm_i40e_rx_desc_status(rxq, 256), -EINVAL);
+	assert_int_equal(hm_i40e_rx_desc_status(rxq, 0), HM_I40E_RX_DESC_AVAIL);
+	assert_int_equal(hm_i40e_rx_queue_count(rxq), 0); /* nothing written back yet */
 	assert_int_equal(hm_i40e_rxq_start(rxq), -EALREADY);
 	assert_rxq_valid(rxq);
 	assert_int_equal(hm_i40e_recv_pkts(rxq, pkts, 4), 0);
 	assert_int_equal(hm_i40e_recv_scattered_pkts(rxq, pkts, 4), 0);
 	assert_int_equal(hm_i40e_recv_pkts_bulk_alloc(rxq, NULL, 4), 0);
+	assert_int_equal(hm_i40e_recv_pkts_vec(rxq, pkts, 4), 0); /* a bulk queue */
+	assert_int_equal(hm_i40e_recv_pkts_vec(NULL, pkts, 4), 0);
 	assert_int_equal(hm_i40e_rxq_stop(NULL), -EINVAL);
 	assert_int_equal(hm_i40e_rxq_stats_get(NULL, &st), -EINVAL);
 	assert_int_equal(hm_i40e_rxq_stats_get(rxq, NULL), -EINVAL);
 	assert_int_equal(hm_i40e_rxq_info_get(NULL, &info), -EINVAL);
 	assert_int_equal(hm_i40e_rxq_info_get(rxq, NULL), -EINVAL);
 	assert_int_equal(hm_i40e_rxq_check(NULL, &why), -EINVAL);
-	assert_int_equal(hm_i40e_rx_path_parse("vector", &p), -EINVAL);
+	assert_int_equal(hm_i40e_rx_path_parse("simd", &p), -EINVAL);
 	assert_int_equal(hm_i40e_rx_path_parse(NULL, &p), -EINVAL);
+	assert_int_equal(hm_i40e_rx_path_parse("vector", &p), 0);
+	assert_int_equal(p, HM_I40E_RX_VECTOR);
+	assert_string_equal(hm_i40e_rx_path_name(HM_I40E_RX_VECTOR), "vector");
+	assert_string_equal(hm_i40e_vec_isa_name(HM_I40E_VEC_SSE42), "sse4.2");
+	assert_string_equal(hm_i40e_vec_isa_name(HM_I40E_VEC_AVX2), "avx2");
+	assert_string_equal(hm_i40e_vec_isa_name(HM_I40E_VEC_AUTO), "auto");
+	assert_null(hm_i40e_vec_isa_name((enum hm_i40e_vec_isa)3));
 	assert_int_equal(hm_i40e_rx_path_parse("scattered", &p), 0);
 	assert_int_equal(p, HM_I40E_RX_SCATTERED);
 	assert_null(hm_i40e_rx_path_name((enum hm_i40e_rx_path)7));
@@ -416,6 +359,19 @@ test_i40e_integrity_bulk(void **state)
 	integrity(HM_I40E_RX_BULK, 32, 32);
 	integrity(HM_I40E_RX_BULK, 16, 64);
 	integrity(HM_I40E_RX_BULK, 32, 5);
+}
+
+/* Bursts of 3 and 5 leave groups of four partly to the per-descriptor rules. */
+static void
+test_i40e_integrity_vector(void **state)
+{
+	(void)state;
+	FOR_EACH_VEC_ISA({
+		integrity(HM_I40E_RX_VECTOR, 32, 32);
+		integrity(HM_I40E_RX_VECTOR, 16, 64);
+		integrity(HM_I40E_RX_VECTOR, 32, 5);
+		integrity(HM_I40E_RX_VECTOR, 16, 3);
+	});
 }
 
 static void
@@ -530,11 +486,12 @@ single_buffer_long_frame(enum hm_i40e_rx_path path)
 }
 
 /*
- * Bulk path: the skip state of a dropped frame is committed with its scan, so
- * a refill failure (the scan undone) cannot make the rescan skip a good frame.
+ * Bulk and vector paths: the skip state of a dropped frame is committed with
+ * its scan, so a refill failure (the scan undone) cannot make the rescan skip
+ * a good frame.
  */
 static void
-bulk_long_frame_refill_fails(void)
+bulk_long_frame_refill_fails(enum hm_i40e_rx_path path)
 {
 	struct hm_traffic_gen *big, *small;
 	struct hm_i40e_rxq_conf qc;
@@ -545,7 +502,7 @@ bulk_long_frame_refill_fails(void)
 
 	hm_i40e_rxq_conf_init(&qc);
 	qc.nb_desc = 64;
-	qc.path = HM_I40E_RX_BULK;
+	qc.path = path;
 	rig_init(&r, 64 + 40, HM_MBUF_DEFAULT_BUF_SIZE, &qc, 5);
 	big = gen_make(7, 3000, 3000);
 	small = gen_make(8, 200, 200);
@@ -587,7 +544,11 @@ test_i40e_single_buffer_long_frame_dropped(void **state)
 	(void)state;
 	single_buffer_long_frame(HM_I40E_RX_SCALAR);
 	single_buffer_long_frame(HM_I40E_RX_BULK);
-	bulk_long_frame_refill_fails();
+	bulk_long_frame_refill_fails(HM_I40E_RX_BULK);
+	FOR_EACH_VEC_ISA({
+		single_buffer_long_frame(HM_I40E_RX_VECTOR);
+		bulk_long_frame_refill_fails(HM_I40E_RX_VECTOR);
+	});
 }
 
 static void
@@ -684,6 +645,7 @@ test_i40e_pool_exhaustion(void **state)
 	exhaustion(HM_I40E_RX_SCALAR);
 	exhaustion(HM_I40E_RX_BULK);
 	exhaustion(HM_I40E_RX_SCATTERED);
+	FOR_EACH_VEC_ISA(exhaustion(HM_I40E_RX_VECTOR));
 }
 
 /* A descriptor armed with a wrong IOVA: the NIC counts a DMA fault, the driver drops it. */
@@ -840,6 +802,7 @@ test_i40e_hostile_writebacks(void **state)
 		hostile(HM_I40E_RX_SCALAR, (enum hm_nic_fault)m);
 		hostile(HM_I40E_RX_BULK, (enum hm_nic_fault)m);
 		hostile(HM_I40E_RX_SCATTERED, (enum hm_nic_fault)m);
+		FOR_EACH_VEC_ISA(hostile(HM_I40E_RX_VECTOR, (enum hm_nic_fault)m));
 	}
 }
 
@@ -872,6 +835,7 @@ offloads(enum hm_i40e_rx_path path)
 	hm_i40e_rxq_conf_init(&qc);
 	qc.nb_desc = 128;
 	qc.path = path;
+	qc.vec_isa = path == HM_I40E_RX_VECTOR ? vec_isa : HM_I40E_VEC_AUTO;
 	qc.port = 3;
 	if (sc)
 		qc.max_pkt_len = 2500;
@@ -941,6 +905,7 @@ test_i40e_offload_flags(void **state)
 	offloads(HM_I40E_RX_SCALAR);
 	offloads(HM_I40E_RX_BULK);
 	offloads(HM_I40E_RX_SCATTERED);
+	FOR_EACH_VEC_ISA(offloads(HM_I40E_RX_VECTOR));
 }
 
 /* The device in its own thread (back-pressure), the driver here: in order, intact. */
@@ -968,6 +933,7 @@ threaded(enum hm_i40e_rx_path path)
 	hm_i40e_rxq_conf_init(&qc);
 	qc.nb_desc = 256;
 	qc.path = path;
+	qc.vec_isa = path == HM_I40E_RX_VECTOR ? vec_isa : HM_I40E_VEC_AUTO;
 	r.rxq = hm_i40e_rxq_setup(r.nic, 0, r.mp, &qc);
 	assert_non_null(r.rxq);
 	assert_int_equal(hm_i40e_rxq_start(r.rxq), 0);
@@ -1014,6 +980,7 @@ test_i40e_device_thread(void **state)
 	(void)state;
 	threaded(HM_I40E_RX_BULK);
 	threaded(HM_I40E_RX_SCALAR);
+	FOR_EACH_VEC_ISA(threaded(HM_I40E_RX_VECTOR));
 }
 
 int
@@ -1024,6 +991,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_i40e_integrity_scalar, setup_emu,
 						hm_test_teardown),
 		cmocka_unit_test_setup_teardown(test_i40e_integrity_bulk, setup_emu, hm_test_teardown),
+		cmocka_unit_test_setup_teardown(test_i40e_integrity_vector, setup_emu,
+						hm_test_teardown),
 		cmocka_unit_test_setup_teardown(test_i40e_scattered_reassembly, setup_emu,
 						hm_test_teardown),
 		cmocka_unit_test_setup_teardown(test_i40e_scattered_oversize_dropped_whole, setup_emu,

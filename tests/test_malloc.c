@@ -508,7 +508,7 @@ model_add(struct model *m, char *p, size_t size, unsigned int align, int node, b
 static void
 test_malloc_model(void **state)
 {
-	const unsigned int n_ops = 100000;
+	const unsigned int n_ops = hm_test_ops(100000); /* fuse: 10^4 */
 	struct model m = { .rs = hm_test_seed() };
 	struct hm_malloc_socket_stats st0[2];
 	const struct malloc_heap *heaps[2];
@@ -1326,7 +1326,7 @@ test_malloc_exhaustion_fault(void **state)
 {
 	(void)state;
 
-	hm_test_need_emu("page maps fail by fault injection (every=, nth=)");
+	hm_test_need_emulated("page maps fail by fault injection (every=, nth=)");
 	log_start();
 	assert_int_equal(init_topo("nodes=1;2M=8;4K=16;lcores=0"), 0);
 	assert_int_equal(hm_backend_fault("every=1"), 0);
@@ -2056,7 +2056,8 @@ test_malloc_races(void **state)
 	hm_test_quiet_log();
 	assert_int_equal(init_topo(TOPO2), 0);
 	assert_int_equal(hm_malloc_heap_create("race"), 0);
-	for (int round = 0; round < 200; round++) {
+	/* fuse: 20 rounds (each maps and unmaps pages through the daemon) */
+	for (int round = 0; round < (int)hm_test_ops(200); round++) {
 		int kind = round & 1;
 		void *p = NULL;
 		if (kind == 0) {

@@ -237,7 +237,7 @@ test_memseg_versions_fault(void **state)
 	struct hm_memseg *ms[4];
 	(void)state;
 
-	hm_test_need_emu("fault injection (hm_backend_fault) is an emu feature");
+	hm_test_need_emulated("fault injection (hm_backend_fault) is an emu and fuse feature");
 	hm_test_quiet_log();
 	assert_int_equal(hm_test_init_topo("nodes=1;2M=4;iova=fragmented;seed=3"), 0);
 	assert_int_equal(hm_memseg_alloc_pages(ms, 1, MB2, 0, 0), 1);
@@ -720,7 +720,7 @@ test_memseg_iova_layouts(void **state)
 	struct hm_memseg *ms[16];
 	(void)state;
 
-	hm_test_need_emu("iova=contig|fragmented are synthetic IOVA layouts");
+	hm_test_need_emulated("iova=contig|fragmented are synthetic IOVA layouts");
 	hm_test_quiet_log();
 	/* contig: consecutive frames are IOVA-contiguous */
 	assert_int_equal(hm_test_init_topo("nodes=1;2M=32;iova=contig"), 0);
@@ -916,7 +916,7 @@ test_memseg_model(void **state)
 
 	hm_test_quiet_log();
 	assert_int_equal(hm_test_init_topo("nodes=2;2M=48,48;4K=128,128;lcores=0@0,1@1;iova=shuffled;seed=5"), 0);
-	for (int op = 0; op < 3000; op++) {
+	for (int op = 0; op < (int)hm_test_ops(3000); op++) { /* fuse: 300 */
 		uint64_t r = hm_test_rand(&rng);
 		if ((r & 3) != 0 && n_live < 400) {
 			struct hm_memseg *ms[6];

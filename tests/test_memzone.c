@@ -444,8 +444,8 @@ static void
 test_memzone_iova_contig_multipage(void **state)
 {
 	(void)state;
-	hm_test_need_emu("iova=contig is a synthetic layout in which every run of pages is "
-			 "IOVA-contiguous");
+	hm_test_need_emulated("iova=contig is a synthetic layout in which every run of pages "
+			      "is IOVA-contiguous");
 	assert_int_equal(init_with("nodes=1;2M=64;iova=contig", 0, 0), 0);
 	const struct hm_memzone *z = hm_memzone_reserve("big", 10 << 20, 0, HM_MEMZONE_IOVA_CONTIG);
 	assert_non_null(z);

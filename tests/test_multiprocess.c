@@ -723,6 +723,13 @@ test_multiprocess_primary_leaves_first(void **state)
 	struct hm_ring *ring;
 	(void)state;
 
+	if (strcmp(hm_test_backend(), "fuse") == 0) {
+		/* docs/multiprocess.md, "Known gaps" */
+		printf("# SKIP on fuse: the hugemem-fusefs daemon is the primary's child and "
+		       "stops with it, so a secondary's pages go with the primary\n");
+		skip();
+	}
+
 	assert_int_equal(primary_init(TOPO, NULL), 0);
 	const struct hm_memzone *z = hm_memzone_reserve("keep", 3 << 20, 0, 0);
 	assert_non_null(z);

@@ -14,6 +14,7 @@
  * (node 0 on one-node machines).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -352,6 +353,12 @@ test_nic_invalid_args(void **state)
 	assert_int_equal(hm_nic_reta_set(nic, reta, 3), -EINVAL);   /* does not divide 512 */
 	assert_int_equal(hm_nic_reta_set(nic, reta, 1024), -EINVAL);
 	assert_int_equal(hm_nic_reta_set(nic, reta, 4), -EINVAL);   /* queues 2, 3 */
+	uint8_t rkey[HM_NIC_RSS_KEY_MAX + 1] = { 0 };
+	assert_int_equal(hm_nic_rss_key_set(NULL, rkey, 40), -EINVAL);
+	assert_int_equal(hm_nic_rss_key_set(nic, NULL, 40), -EINVAL);
+	assert_int_equal(hm_nic_rss_key_set(nic, rkey, 15), -EINVAL);
+	assert_int_equal(hm_nic_rss_key_set(nic, rkey, HM_NIC_RSS_KEY_MAX + 1), -EINVAL);
+	assert_int_equal(hm_nic_vlan_strip_set(NULL, true), -EINVAL);
 	assert_int_equal(hm_nic_fault_set(NULL, HM_NIC_FAULT_DELAY, 1, 0, 0), -EINVAL);
 	assert_int_equal(hm_nic_fault_set(nic, HM_NIC_FAULT_COUNT, 1, 0, 0), -EINVAL);
 	assert_int_equal(hm_nic_fault_set(nic, HM_NIC_FAULT_DELAY, 1, 1000001, 0), -EINVAL);
@@ -561,6 +568,56 @@ test_nic_missed_when_tail_stops(void **state)
 	hm_traffic_gen_free(m.twin);
 	drv_fini(&d);
 	hm_nic_free(nic);
+}
+
+/* Telemetry: /hugemem/nic/list names the live devices, /hugemem/nic/stats
+ * gives the drop counters hm_nic_stats_get has; a freed device is gone. */
+static void
+test_nic_telemetry(void **state)
+{
+	static char out[HM_TELEMETRY_MAX_OUTPUT_LEN];
+	static uint8_t f[HM_TRAFFIC_MAX_FRAME];
+	struct hm_nic_stats st;
+	struct drv d;
+	char want[128];
+	(void)state;
+
+	struct hm_nic *nic = nic_with(1, true);
+	drv_init(&d, nic, 0, 64, 512, 32, 0);
+	struct hm_traffic_gen *g = gen_conf(3, 0, HM_TRAFFIC_SIZE_FIXED, 200, 0, 4, false);
+	for (int i = 0; i < 70; i++) { /* 63 armed: 7 missed */
+		int len = hm_traffic_gen_next(g, f, sizeof(f), NULL);
+		hm_nic_rx_frame(nic, f, (size_t)len);
+	}
+	assert_int_equal(hm_nic_rx_frame(nic, f, 99999), 0); /* oversize */
+	assert_int_equal(hm_nic_stats_get(nic, &st), 0);
+	assert_true(hm_telemetry_exec("/hugemem/nic/list", out, sizeof(out)) > 0);
+	assert_string_equal(out, "{\"/hugemem/nic/list\":[0]}");
+	assert_true(hm_telemetry_exec("/hugemem/nic/stats,0", out, sizeof(out)) > 0);
+	snprintf(want, sizeof(want), "\"frames_in\":%" PRIu64 ",", st.frames_in);
+	assert_non_null(strstr(out, want));
+	snprintf(want, sizeof(want), "\"rx_missed\":%" PRIu64 ",", st.q[0].missed);
+	assert_non_null(strstr(out, want));
+	assert_int_equal(st.q[0].missed, 7);
+	snprintf(want, sizeof(want), "\"oversize\":%" PRIu64 ",", st.oversize);
+	assert_non_null(strstr(out, want));
+	assert_int_equal(st.oversize, 1);
+	snprintf(want, sizeof(want), "\"queue_0\":{\"frames\":%" PRIu64 ",\"packets\":%" PRIu64,
+		 st.q[0].frames, st.q[0].packets);
+	assert_non_null(strstr(out, want));
+	/* nothing transmitted: the TX counters are there, at zero */
+	assert_non_null(strstr(out, "\"tx_packets\":0,\"tx_bytes\":0,\"tx_errors\":0,"));
+	hm_telemetry_exec("/hugemem/nic/stats,1", out, sizeof(out));
+	assert_string_equal(out, "{\"/hugemem/nic/stats\":null}");
+	hm_telemetry_exec("/hugemem/nic/stats,x", out, sizeof(out));
+	assert_string_equal(out, "{\"/hugemem/nic/stats\":null}");
+	hm_traffic_gen_free(g);
+	drv_fini(&d);
+	hm_nic_free(nic);
+	hm_telemetry_exec("/hugemem/nic/list", out, sizeof(out));
+	assert_string_equal(out, "{\"/hugemem/nic/list\":[]}");
+	hm_telemetry_exec("/hugemem/nic/stats,0", out, sizeof(out));
+	assert_string_equal(out, "{\"/hugemem/nic/stats\":null}");
 }
 
 /* A wrong IOVA is a DMA fault: nothing written, the descriptor says RXE. */
@@ -1109,6 +1166,8 @@ test_nic_thread(void **state)
 	assert_int_equal(hm_nic_check(nic, NULL), -EBUSY);
 	assert_int_equal(hm_nic_fault_clear(nic), -EBUSY);
 	assert_int_equal(hm_nic_queue_release(nic, 0), -EBUSY);
+	assert_int_equal(hm_nic_rss_key_set(nic, fr, 40), -EBUSY);
+	assert_int_equal(hm_nic_vlan_strip_set(nic, true), -EBUSY);
 	time_t t0 = time(NULL);
 	while (m.frames < N) {
 		if (drv_poll(&d, rx_expect, &m) == 0)
@@ -1245,6 +1304,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_nic_multi_desc, setup_emu, hm_test_teardown),
 		cmocka_unit_test_setup_teardown(test_nic_missed_when_tail_stops, setup_emu,
 						hm_test_teardown),
+		cmocka_unit_test_setup_teardown(test_nic_telemetry, setup_emu, hm_test_teardown),
 		cmocka_unit_test_setup_teardown(test_nic_dma_fault, setup_emu, hm_test_teardown),
 		cmocka_unit_test_setup_teardown(test_nic_toeplitz_vectors, setup_emu, hm_test_teardown),
 		cmocka_unit_test_setup_teardown(test_nic_rss_distribution, setup_emu, hm_test_teardown),

@@ -177,9 +177,9 @@ static void
 strings_equal_then_clear(struct hm_config *a, struct hm_config *b)
 {
 	const char **fa[] = { &a->backend, &a->topology, &a->fault, &a->file_prefix,
-			      &a->runtime_dir, &a->huge_dir };
+			      &a->runtime_dir, &a->huge_dir, &a->leak_heapmap };
 	const char **fb[] = { &b->backend, &b->topology, &b->fault, &b->file_prefix,
-			      &b->runtime_dir, &b->huge_dir };
+			      &b->runtime_dir, &b->huge_dir, &b->leak_heapmap };
 
 	for (size_t i = 0; i < sizeof(fa) / sizeof(fa[0]); i++) {
 		if ((*fa[i] == NULL) != (*fb[i] == NULL))

@@ -735,8 +735,11 @@ test_pcap_writer(void **state)
 		assert_int_equal(hm_pcap_writer_close(w), -ENOSPC);
 		w = hm_pcap_writer_open("/dev/full", NULL);
 		assert_int_equal(hm_pcap_write(w, frames[1], 60, 0), 0); /* buffered */
+		assert_int_equal(hm_pcap_writer_flush(w), -ENOSPC);
+		assert_int_equal(hm_pcap_writer_flush(w), -ENOSPC); /* sticky */
 		assert_int_equal(hm_pcap_writer_close(w), -ENOSPC);
 	}
+	assert_int_equal(hm_pcap_writer_flush(NULL), -EINVAL);
 	/* an unwritable place says why */
 	assert_null(hm_pcap_writer_open("/nonexistent-dir/x.pcap", NULL));
 	assert_int_equal(hm_errno, ENOENT);

@@ -806,6 +806,87 @@ test_rx_cli_write_errors(void **state)
 	has(R.err, "No such file or directory");
 }
 
+/* --forward: a known capture in, port 1's capture out: every frame sent as it
+ * arrived (in order over one queue, as a multiset over four), none lost; the
+ * scattered path's chains go out whole; the TX options' refusals. */
+static void
+test_rx_cli_forward(void **state)
+{
+	char in[300], txo[300], out[300], opt[340];
+	(void)state;
+
+	gen_frames(300, 41, HM_TRAFFIC_MIXED);
+	path_of(in, sizeof(in), "fwd-in.pcap");
+	path_of(txo, sizeof(txo), "fwd-tx.pcap");
+	path_of(out, sizeof(out), "fwd-rx.pcap");
+	write_file(in, img, craft_capture(1, 300, 65535));
+	snprintf(opt, sizeof(opt), "--tx-out=%s", txo);
+	const char *shapes[][3] = {
+		{ "--queues=1", "--tx-path=simple", "--max-pkt-len=1514" },
+		{ "--queues=4", "--tx-path=scalar", "--rx-path=bulk" },
+		/* 640-byte mbufs: frames arrive as chains, leave as chains */
+		{ "--queues=2", "--max-pkt-len=2560", "--data-room=640" },
+	};
+	for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+		RUN("--in-memory", TOPO, in_opt(in), "--forward", opt, shapes[s][0], shapes[s][1],
+		    shapes[s][2], "--json");
+		expect(0, "forward a capture");
+		JEQ("forwarded", 300);
+		JEQ("sent", 300);
+		JEQ("given_up", 0);
+		JEQ("oerrors", 0);
+		has(R.out, "\"lost\": 0, \"payload_mismatches\": 0");
+		int n = read_capture(txo);
+		assert_int_equal(n, 300);
+		bool seen[300] = { false };
+		for (int i = 0; i < n; i++) {
+			int j = -1;
+			for (int k = 0; k < 300 && j < 0; k++)
+				if (!seen[k] && flen[k] == got[i].caplen &&
+				    memcmp(frames[k], got[i].data, flen[k]) == 0)
+					j = k;
+			if (j < 0)
+				fail_msg("shape %zu: frame %d sent by port 1 is not one of the input's", s,
+					 i);
+			seen[j] = true;
+			if (strcmp(shapes[s][0], "--queues=1") == 0)
+				assert_int_equal(j, i);
+		}
+	}
+	/* generated traffic: payloads checked on the way out, text summary */
+	RUN("--in-memory", TOPO, "--packets=5000", "--forward");
+	expect(0, "forward generated traffic");
+	has(R.out, "forward: 5000 of 5000 packets sent by port 1");
+	has(R.out, "every payload left port 1 as it arrived");
+	has(R.out, "forward lost: none");
+	/* refusals */
+	RUN("--in-memory", TOPO, opt);
+	expect(2, "--tx-out without --forward");
+	has(R.err, "needs --forward");
+	RUN("--in-memory", TOPO, "--tx-path=simple");
+	expect(2, "--tx-path without --forward");
+	RUN("--in-memory", TOPO, "--forward", "--tx-path=vector");
+	expect(2, "--tx-path=vector");
+	RUN("--in-memory", TOPO, "--forward", "--tx-descs=100");
+	expect(2, "--tx-descs=100");
+	RUN("--in-memory", TOPO, "--forward", "--forward=1");
+	expect(2, "--forward=1");
+	RUN("--in-memory", TOPO, in_opt(in), "--forward", "--data-room=640", "--max-pkt-len=2560",
+	    "--tx-path=simple");
+	expect(2, "the simple path cannot send chains");
+	has(R.err, "simple path");
+	char same[340];
+	snprintf(same, sizeof(same), "--tx-out=%s", in);
+	RUN("--in-memory", TOPO, in_opt(in), "--forward", same);
+	expect(2, "--tx-out is the --pcap-in file");
+	has(R.err, "same file");
+	RUN("--in-memory", TOPO, "--forward", opt, out_opt(txo));
+	expect(2, "--tx-out and --pcap-out the same");
+	RUN("--in-memory", TOPO, "--packets=10", "--forward", "--tx-out=/nonexistent/dir/x.pcap");
+	expect(1, "--tx-out in a missing directory");
+	has(R.err, "--tx-out=/nonexistent/dir/x.pcap");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -821,6 +902,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_rx_cli_checksums),
 		cmocka_unit_test(test_rx_cli_signals),
 		cmocka_unit_test(test_rx_cli_write_errors),
+		cmocka_unit_test(test_rx_cli_forward),
 	};
 
 	if (argc < 2) {

@@ -3,12 +3,19 @@
  * emu backend: hugepages emulated with ordinary shared memory.
  *
  * A page is a tmpfs file of page_sz bytes
- * (`<pagedir>/<prefix>map_<tag><KiB>k_<node>_<frame>`) or, in in-memory mode, a
- * memfd; page_map allocates its blocks (posix_fallocate: a full tmpfs or memory
- * cgroup is -ENOMEM there, never a SIGBUS on a later touch), maps it
- * MAP_SHARED|MAP_FIXED over the core's PROT_NONE reservation and closes the fd,
- * so nothing but the mapping (and the file, for other processes) keeps the page
- * alive. A mapped page costs its whole size, as a hugepage does.
+ * (`<pagedir>/<prefix>map_<tag><KiB>k_<node>_<frame>`): page_map allocates its
+ * blocks (posix_fallocate: a full tmpfs or memory cgroup is -ENOMEM there, never a
+ * SIGBUS on a later touch), maps it MAP_SHARED|MAP_FIXED over the core's PROT_NONE
+ * reservation and closes the fd, so nothing but the mapping (and the file, for
+ * other processes) keeps the page alive. In in-memory mode (nothing to share) a
+ * page is private anonymous memory mapped there and populated for writing
+ * (MADV_POPULATE_WRITE: -ENOMEM at page_map too). A mapped page costs its whole
+ * size, as a hugepage does. Every page is madvised MADV_HUGEPAGE (before it is
+ * populated), so that where the kernel's policy allows (backing.c) it is made of
+ * 2M transparent huge pages rather than 512 base pages each faulted and zeroed on
+ * its own: anonymous THP is on by default on most distributions; page files get
+ * them only from a tmpfs mounted huge=within_size or always (fallocate runs
+ * before any mapping, so huge=advise does not apply).
  *
  * Page files and other users (docs/security.md): the page dir is
  * `<runtime_dir>/pages` when the runtime dir is on tmpfs, else
@@ -75,7 +82,7 @@ struct emu {
 	struct hm_emu_topology topo;
 	struct pool pools[HM_MAX_PAGE_SIZES][HM_MAX_NUMA_NODES];
 	struct fault fault;
-	bool in_memory;           /* memfd pages, no page dir */
+	bool in_memory;           /* anonymous pages, no page dir */
 	bool secondary;           /* never delete files this process did not create */
 	const char *prefix;       /* page file prefix; params outlive the instance */
 	char tag[32];             /* "" or, --no-shconf, "p<pid>-<n>_": names nobody else uses */
@@ -337,7 +344,7 @@ pagedir_setup(struct emu *e, const struct hm_backend_params *params)
 }
 
 /*
- * Allocate the blocks of a @p size-byte page file or memfd now, so that a full
+ * Allocate the blocks of a @p size-byte page file now, so that a full
  * tmpfs (or memory cgroup) is -ENOMEM here and not SIGBUS on some later touch.
  */
 static int
@@ -354,8 +361,7 @@ page_commit(const struct emu *e, int fd, uint64_t size, const char *what)
 	hm_size_str(size, szs, sizeof(szs));
 	if (err == ENOSPC || err == ENOMEM || err == EFBIG)
 		return hm_fail(ENOMEM, "emu: no room for a %s page in %s: %s (%s)", szs,
-			       e->in_memory ? "memory (memfd)" : e->pagedir, strerror(err),
-			       e->in_memory ? "memory or the memory cgroup is exhausted" :
+			       e->pagedir, strerror(err),
 			       "the tmpfs holding the page directory is full");
 	return hm_fail(err, "emu: cannot allocate %s (%s): %s", what, szs, strerror(err));
 }
@@ -434,32 +440,60 @@ page_file_create(struct emu *e, const char *name, const char *rd, uint64_t size,
 	return fd;
 }
 
-/* A fresh fd of pool->page_sz zero bytes (blocks allocated) for frame; *created
- * when a page file with the frame's name was made (remove it on failure). */
+/* A fresh page file of pool->page_sz zero bytes (blocks allocated) for frame;
+ * *created when a page file with the frame's name was made (remove it on failure). */
 static int
 page_create(struct emu *e, const struct pool *pool, unsigned int node, uint32_t frame,
 	    const char *rd, bool *created)
 {
 	char name[NAME_MAX + 1];
-	int fd, err, rc;
+	int rc;
 
 	*created = false;
 	rc = page_name(e, pool, node, frame, name, sizeof(name));
 	if (rc < 0)
 		return rc;
-	if (!e->in_memory)
-		return page_file_create(e, name, rd, pool->page_sz, created);
-	fd = memfd_create(name, MFD_CLOEXEC);
-	if (fd < 0) {
+	return page_file_create(e, name, rd, pool->page_sz, created);
+}
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
+#endif
+
+/*
+ * In-memory mode: private anonymous memory at @p va, madvised MADV_HUGEPAGE, then
+ * populated, so that no memory (or memory cgroup) is -ENOMEM here, as a full
+ * tmpfs is for page files. A kernel without MADV_POPULATE_WRITE (EINVAL) leaves
+ * it to the first touch. @return 0 or -errno; on failure @p va is reserved again.
+ */
+static int
+page_anon_map(void *va, uint64_t size)
+{
+	char szs[16];
+	void *p;
+	int err;
+
+	p = mmap(va, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+		 -1, 0);
+	if (p == MAP_FAILED) {
 		err = errno;
-		return hm_fail(err, "emu: memfd_create(%s): %s", name, strerror(err));
+		hm_va_rereserve(va, size); /* MAP_FIXED may have dropped it */
+		return hm_fail(err, "emu: cannot map a %s page at %p: %s",
+			       hm_size_str(size, szs, sizeof(szs)), va, strerror(err));
 	}
-	rc = page_commit(e, fd, pool->page_sz, name);
-	if (rc < 0) {
-		close(fd);
-		return rc;
-	}
-	return fd;
+	HM_ASSERT(p == va);
+	(void)madvise(va, size, MADV_HUGEPAGE); /* a request: see backing.c */
+	do {
+		err = madvise(va, size, MADV_POPULATE_WRITE) == 0 ? 0 : errno;
+	} while (err == EINTR);
+	if (err == 0 || err == EINVAL)
+		return 0;
+	hm_va_rereserve(va, size);
+	hm_size_str(size, szs, sizeof(szs));
+	if (err == ENOMEM || err == EFAULT || err == EHWPOISON)
+		return hm_fail(ENOMEM, "emu: no room for a %s page in memory: %s (memory or the "
+			       "memory cgroup is exhausted)", szs, strerror(err));
+	return hm_fail(err, "emu: cannot populate a %s page: %s", szs, strerror(err));
 }
 
 /* Remove the page file of a frame this process maps (called before unmapping it:
@@ -645,21 +679,31 @@ emu_page_map(struct hm_backend *be, struct hm_page *pg)
 	if (f < 0)
 		return -ENOMEM; /* its chunk's table: the message is recorded */
 	frame = (uint32_t)f;
-	fd = page_create(e, pool, node, frame, e->runtime_dir, &created);
-	if (fd < 0) {
-		rc = fd;
-		goto fail;
+	if (e->in_memory) {
+		rc = page_anon_map(pg->va, pool->page_sz);
+		if (rc < 0)
+			goto fail;
+	} else {
+		fd = page_create(e, pool, node, frame, e->runtime_dir, &created);
+		if (fd < 0) {
+			rc = fd;
+			goto fail;
+		}
+		p = mmap(pg->va, pool->page_sz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+			 fd, 0);
+		err = errno;
+		close(fd); /* the mapping keeps the file, and our shared lock on it */
+		if (p == MAP_FAILED) {
+			hm_va_rereserve(pg->va, pool->page_sz); /* MAP_FIXED may have dropped it */
+			rc = hm_fail(err, "emu: cannot map a %s page at %p: %s",
+				     hm_size_str(pg->page_sz, szs, sizeof(szs)), pg->va,
+				     strerror(err));
+			goto fail;
+		}
+		HM_ASSERT(p == pg->va);
+		/* THP for a huge=within_size|always tmpfs's mapping (backing.c) */
+		(void)madvise(pg->va, pool->page_sz, MADV_HUGEPAGE);
 	}
-	p = mmap(pg->va, pool->page_sz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
-	err = errno;
-	close(fd); /* the mapping keeps the file, and our shared lock on it */
-	if (p == MAP_FAILED) {
-		hm_va_rereserve(pg->va, pool->page_sz); /* MAP_FIXED may have dropped it */
-		rc = hm_fail(err, "emu: cannot map a %s page at %p: %s",
-			     hm_size_str(pg->page_sz, szs, sizeof(szs)), pg->va, strerror(err));
-		goto fail;
-	}
-	HM_ASSERT(p == pg->va);
 	*emu_pool_va(pool, frame) = pg->va;
 	pg->handle = handle_make(k, node, frame);
 	rc = emu_pool_pa(pool, frame, &pg->iova);
@@ -727,7 +771,7 @@ emu_page_move(struct hm_backend *be, struct hm_page *pg, void *new_va)
 	if (new_va == NULL || ((uintptr_t)new_va & (pg->page_sz - 1)) != 0)
 		return hm_fail(EINVAL, "emu: page_move to %p: not aligned to the page size",
 			       new_va);
-	/* mremap keeps the shared file/memfd mapping (same backing pages) */
+	/* mremap keeps the mapping (same backing pages, the madvise flag with them) */
 	if (mremap(pg->va, pg->page_sz, pg->page_sz, MREMAP_MAYMOVE | MREMAP_FIXED,
 		   new_va) == MAP_FAILED)
 		return hm_fail(errno, "emu: page_move %p -> %p: %s", pg->va, new_va,
@@ -826,7 +870,7 @@ emu_dump(struct hm_backend *be, FILE *f)
 	if (hm_emu_topology_format(&e->topo, topo, sizeof(topo)) < 0)
 		snprintf(topo, sizeof(topo), "?");
 	fprintf(f, "emu: topology %s\n", topo);
-	fprintf(f, "  pages: %s%s%s\n", e->in_memory ? "memfd (in-memory)" : e->pagedir,
+	fprintf(f, "  pages: %s%s%s\n", e->in_memory ? "anonymous (in-memory)" : e->pagedir,
 		e->in_memory ? "" : "/", e->in_memory ? "" : e->prefix);
 	for (unsigned int k = 0; k < e->topo.n_sizes; k++) {
 		for (unsigned int n = 0; n < e->topo.n_nodes; n++) {
@@ -838,8 +882,36 @@ emu_dump(struct hm_backend *be, FILE *f)
 				pool->base, pool->end);
 		}
 	}
+	for (unsigned int k = 0; k < e->topo.n_sizes; k++) {
+		char why[512];
+		if (hm_emu_backing_page_size(e->in_memory, e->pagedir, e->topo.sizes[k].page_sz,
+					     why, sizeof(why)) >= 0)
+			fprintf(f, "  underneath: %s\n", why);
+	}
 	emu_shape(e, &shape, false);
 	emu_fault_dump(&e->fault, f, &shape);
+}
+
+static void
+emu_counters(struct hm_backend *be, void (*emit)(void *, const char *, uint64_t), void *arg)
+{
+	const struct emu *e;
+	char name[48], szs[16];
+
+	if (be == NULL || be->priv == NULL || emit == NULL)
+		return;
+	e = be->priv;
+	emu_fault_counters(&e->fault, emit, arg);
+	for (unsigned int k = 0; k < e->topo.n_sizes; k++)
+		for (unsigned int n = 0; n < e->topo.n_nodes; n++) {
+			const struct pool *pool = &e->pools[k][n];
+			snprintf(name, sizeof(name), "pages_in_use_%s_node%u",
+				 hm_size_str(pool->page_sz, szs, sizeof(szs)), n);
+			emit(arg, name, pool->in_use);
+			snprintf(name, sizeof(name), "pages_total_%s_node%u",
+				 hm_size_str(pool->page_sz, szs, sizeof(szs)), n);
+			emit(arg, name, pool->total);
+		}
 }
 
 int
@@ -871,7 +943,7 @@ hm_emu_page_dir(const struct hm_backend *be)
 
 const struct hm_backend_ops hm_emu_ops = {
 	.name = "emu",
-	.description = "emulated hugepages on tmpfs/memfd with a declarative NUMA topology "
+	.description = "emulated hugepages on tmpfs or anonymous memory with a declarative NUMA topology "
 		       "and synthetic IOVAs",
 	.create = emu_create,
 	.destroy = emu_destroy,
@@ -884,4 +956,5 @@ const struct hm_backend_ops hm_emu_ops = {
 	.node_of = NULL,
 	.fault = emu_fault,
 	.dump = emu_dump,
+	.counters = emu_counters,
 };

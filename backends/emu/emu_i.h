@@ -80,6 +80,9 @@ HM_INTERNAL int emu_fault_on_map(struct fault *f, unsigned int node, uint64_t pa
 HM_INTERNAL uint32_t emu_fault_limit(const struct fault *f, unsigned int k, unsigned int node,
 				     uint32_t total);
 HM_INTERNAL void emu_fault_dump(const struct fault *f, FILE *out, const struct hm_probe *shape);
+/* The fault counters for telemetry (the backend counters op), one emit() each. */
+HM_INTERNAL void emu_fault_counters(const struct fault *f,
+				    void (*emit)(void *, const char *, uint64_t), void *arg);
 
 /* ---- frame pools (pool.c) ---- */
 

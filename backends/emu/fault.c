@@ -224,3 +224,19 @@ emu_fault_dump(const struct fault *f, FILE *out, const struct hm_probe *shape)
 	fprintf(out, "\n");
 }
 
+
+void
+emu_fault_counters(const struct fault *f, void (*emit)(void *, const char *, uint64_t), void *arg)
+{
+	char name[32];
+
+	emit(arg, "page_map_calls", f->calls);
+	for (int i = 0; i < FAULT_KINDS; i++) {
+		snprintf(name, sizeof(name), "faults_injected_%s", fault_names[i]);
+		emit(arg, name, f->injected[i]);
+	}
+	emit(arg, "fault_nth_pending", f->nth != 0 ? f->nth_left : 0);
+	emit(arg, "fault_every", f->every);
+	emit(arg, "fault_node_mask", f->node_mask);
+	emit(arg, "fault_rate_permille", f->rate);
+}

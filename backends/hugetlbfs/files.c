@@ -38,6 +38,47 @@
 #define MFD_HUGE_SHIFT 26
 #endif
 
+/*
+ * The oracle hook (fuse backend): on a hugemem-fusefs mount the daemon is told
+ * which node a page file is sized for, and in-memory pages are nameless files of
+ * the mount instead of memfds.
+ */
+int
+htlb_memfd(struct htlb *h, const struct size_state *s, const char *name)
+{
+	if (h->has_oracle && h->oracle.memfd != NULL)
+		return h->oracle.memfd(h->oracle.ctx, s->page_sz, name);
+	return memfd_create(name, MFD_CLOEXEC | MFD_HUGETLB | (s->shift << MFD_HUGE_SHIFT));
+}
+
+/* Tell the oracle which node page file @p fd is sized for: 0, or -1 with errno. */
+static int
+oracle_place(struct htlb *h, int fd, int node)
+{
+	int rc;
+
+	if (!h->has_oracle || h->oracle.place == NULL)
+		return 0;
+	rc = h->oracle.place(h->oracle.ctx, fd, node);
+	if (rc < 0) {
+		errno = -rc;
+		return -1;
+	}
+	return 0;
+}
+
+int
+htlb_size(struct htlb *h, int fd, int node, uint64_t len)
+{
+	return oracle_place(h, fd, node) != 0 ? -1 : ftruncate(fd, (off_t)len);
+}
+
+int
+htlb_grow(struct htlb *h, int fd, int node, off_t off, uint64_t len)
+{
+	return oracle_place(h, fd, node) != 0 ? -1 : fallocate(fd, 0, off, (off_t)len);
+}
+
 int
 htlb_page_path(const struct htlb *h, unsigned int k, uint32_t list, uint32_t seg, char *buf,
 	       size_t len)
@@ -275,7 +316,7 @@ htlb_file_open_page(struct htlb *h, unsigned int k, const struct hm_page *pg, bo
 			       strerror(err));
 	}
 	flock(s->dir_fd, LOCK_UN);
-	if (ftruncate(fd, (off_t)s->page_sz) != 0) {
+	if (htlb_size(h, fd, pg->node, s->page_sz) != 0) {
 		err = errno;
 		htlb_release_file(fd, path, !*dirty);
 		return hm_fail(err == EINVAL || err == ENOSPC ? ENOMEM : err, "hugetlbfs: cannot size "
@@ -299,7 +340,7 @@ htlb_list_file(struct htlb *h, unsigned int k, uint32_t list, bool *dirty)
 		return lf->fd;
 	if (h->in_memory) {
 		snprintf(name, sizeof(name), "%sseg_%" PRIu32, h->prefix, list);
-		fd = memfd_create(name, MFD_CLOEXEC | MFD_HUGETLB | (s->shift << MFD_HUGE_SHIFT));
+		fd = htlb_memfd(h, s, name);
 		if (fd < 0) {
 			err = errno;
 			return hm_fail(err, "hugetlbfs: memfd_create(%s, MFD_HUGETLB): %s", name,

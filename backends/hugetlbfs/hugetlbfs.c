@@ -289,6 +289,43 @@ slot_get(struct htlb *h, uint32_t list, uint32_t seg)
 	return &lf->slots[seg];
 }
 
+/* ===================== the oracle hook (fuse backend only) ===================== */
+
+/* pg->node and pg->iova from the oracle, for the page at @p off of @p fd. */
+static int
+oracle_locate(struct htlb *h, int fd, off_t off, struct hm_page *pg)
+{
+	int node = -1, rc;
+	hm_iova_t iova = HM_BAD_IOVA;
+
+	rc = h->oracle.locate(h->oracle.ctx, fd, (uint64_t)off, pg->page_sz, &node, &iova);
+	if (rc < 0)
+		return rc;
+	pg->node = node;
+	pg->iova = iova;
+	return 0;
+}
+
+/* Node of the mapped page holding @p va, as the oracle reported it at map time. */
+static int
+oracle_node_of(const struct htlb *h, const void *va)
+{
+	for (uint32_t l = 0; l < HM_MAX_MEMSEG_LISTS; l++)
+		for (uint32_t i = 0; i < h->lists[l].cap; i++) {
+			const struct slot *sl = &h->lists[l].slots[i];
+			if (sl->va != NULL && (const char *)va >= (const char *)sl->va &&
+			    (const char *)va < (const char *)sl->va + h->sz[sl->k].page_sz)
+				return sl->node;
+		}
+	return hm_fail(EINVAL, "hugetlbfs: node_of(%p): not a page this process mapped", va);
+}
+
+static int
+htlb_create(struct hm_backend *be, const struct hm_backend_params *params)
+{
+	return htlb_create_with(be, params, NULL);
+}
+
 /* ========================= create: caps and cleaning ========================= */
 
 static bool
@@ -489,9 +526,11 @@ dir_has_entries(const char *dir)
 	return any;
 }
 
-static int
-htlb_create(struct hm_backend *be, const struct hm_backend_params *params)
+int
+htlb_create_with(struct hm_backend *be, const struct hm_backend_params *params,
+		 const struct htlb_oracle *oracle)
 {
+	const char *root = oracle != NULL && oracle->root != NULL ? oracle->root : htlb_root();
 	struct hm_hugetlbfs_info *info = NULL;
 	struct hm_backend tmp;
 	struct htlb *h;
@@ -528,11 +567,15 @@ htlb_create(struct hm_backend *be, const struct hm_backend_params *params)
 			     "hugepages (use the emu or fuse backend)");
 		goto fail;
 	}
-	rc = hm_hugetlbfs_discover(htlb_root(), params->huge_dir, info);
+	if (oracle != NULL) {
+		h->oracle = *oracle;
+		h->has_oracle = true;
+	}
+	rc = hm_hugetlbfs_discover(root, params->huge_dir, info);
 	if (rc < 0)
 		goto fail;
 	h->n_nodes = info->n_nodes > HM_MAX_NUMA_NODES ? HM_MAX_NUMA_NODES : info->n_nodes;
-	htlb_lcores(htlb_root(), h->n_nodes, &h->lcores);
+	htlb_lcores(root, h->n_nodes, &h->lcores);
 	rc = setup_sizes(h, info);
 	if (rc == 0 && h->n_sizes == 0) {
 		rc = params->huge_dir != NULL && dir_has_entries(params->huge_dir) ?
@@ -556,7 +599,7 @@ htlb_create(struct hm_backend *be, const struct hm_backend_params *params)
 	if (rc < 0)
 		goto fail;
 	if (h->in_memory) {
-		h->anon = !memfd_hugetlb_ok(&h->sz[h->n_sizes - 1]);
+		h->anon = !h->has_oracle && !memfd_hugetlb_ok(&h->sz[h->n_sizes - 1]);
 		if (h->anon && h->sfs) {
 			rc = hm_fail(ENOTSUP, "hugetlbfs: --single-file-segments with --in-memory "
 				     "needs memfd with MFD_HUGETLB, which this kernel refuses");
@@ -579,7 +622,7 @@ htlb_create(struct hm_backend *be, const struct hm_backend_params *params)
 			     "node/node*/hugepages)");
 		goto fail;
 	}
-	if (!params->want_va) {
+	if (!params->want_va && !h->has_oracle) {
 		h->pagemap_fd = pagemap_open(&h->pfn_ok);
 		if (!h->pfn_ok && params->want_pa) {
 			rc = hm_fail(EPERM, "hugetlbfs: --iova-mode=pa needs physical addresses, but "
@@ -659,7 +702,7 @@ htlb_probe(struct hm_backend *be, struct hm_probe *out)
 	for (unsigned int l = 0; l < out->n_lcores; l++)
 		if (out->lcore_node[l] >= (int)h->n_nodes)
 			out->lcore_node[l] = (int16_t)(out->lcore_node[l] % (int)h->n_nodes);
-	out->has_pa = h->pfn_ok;
+	out->has_pa = h->pfn_ok || h->has_oracle;
 	return 0;
 }
 
@@ -728,13 +771,13 @@ htlb_page_map(struct hm_backend *be, struct hm_page *pg)
 		return hm_fail(EEXIST, "hugetlbfs: page_map: list %" PRIu32 " seg %" PRIu32 " is "
 			       "already mapped at %p", pg->list_idx, pg->seg_idx, slot->va);
 
-	flags = MAP_SHARED | MAP_FIXED | MAP_POPULATE;
+	flags = MAP_SHARED | MAP_FIXED | (h->has_oracle ? 0 : MAP_POPULATE); /* FUSE: touch reads */
 	if (h->sfs) {
 		fd = htlb_list_file(h, k, pg->list_idx, &dirty);
 		if (fd < 0)
 			return fd;
 		off = (off_t)((uint64_t)pg->seg_idx * s->page_sz);
-		if (fallocate(fd, 0, off, (off_t)s->page_sz) != 0) {
+		if (htlb_grow(h, fd, (int)node, off, s->page_sz) != 0) {
 			err = errno;
 			htlb_list_file_put(h, k, pg->list_idx);
 			return hm_fail(err == ENOSPC ? ENOMEM : err, "hugetlbfs: cannot grow list "
@@ -750,14 +793,14 @@ htlb_page_map(struct hm_backend *be, struct hm_page *pg)
 		char name[256];
 		snprintf(name, sizeof(name), "%sseg_%" PRIu32 "-%" PRIu32, h->prefix, pg->list_idx,
 			 pg->seg_idx);
-		fd = memfd_create(name, MFD_CLOEXEC | MFD_HUGETLB | (s->shift << MFD_HUGE_SHIFT));
+		fd = htlb_memfd(h, s, name);
 		if (fd < 0) {
 			err = errno;
 			return hm_fail(err, "hugetlbfs: memfd_create(%s, MFD_HUGETLB): %s", name,
 				       strerror(err));
 		}
 		own_fd = true;
-		if (ftruncate(fd, (off_t)s->page_sz) != 0) {
+		if (htlb_size(h, fd, (int)node, s->page_sz) != 0) {
 			err = errno;
 			close(fd);
 			return hm_fail(err, "hugetlbfs: cannot size memfd %s: %s", name,
@@ -770,7 +813,7 @@ htlb_page_map(struct hm_backend *be, struct hm_page *pg)
 		own_fd = true;
 	}
 
-	policy_rc = policy_prefer(h, (int)node, &old_mode, old_mask);
+	policy_rc = h->has_oracle ? -1 : policy_prefer(h, (int)node, &old_mode, old_mask);
 	p = mmap(pg->va, s->page_sz, PROT_READ | PROT_WRITE, flags, fd, off);
 	err = errno;
 	if (p == MAP_FAILED) {
@@ -803,6 +846,8 @@ htlb_page_map(struct hm_backend *be, struct hm_page *pg)
 		goto fail;
 	}
 	pg->node = node_at(h, pg->va, (int)node);
+	if (h->has_oracle && (rc = oracle_locate(h, fd, off, pg)) < 0)
+		goto fail;
 	if (policy_rc == 0)
 		policy_restore(h, old_mode, old_mask);
 	pg->handle = handle_make(k, pg->list_idx, pg->seg_idx);
@@ -991,6 +1036,11 @@ htlb_page_attach(struct hm_backend *be, struct hm_page *pg)
 	slot->node = pg->node;
 	pg->iova = h->pfn_ok ? pagemap_iova(h, pg->va) : (hm_iova_t)(uintptr_t)pg->va;
 	pg->dirty = false;
+	if (h->has_oracle && (rc = oracle_locate(h, fd, off, pg)) < 0) {
+		htlb_page_unmap(be, pg);
+		return rc;
+	}
+	slot->node = pg->node;
 	return 0;
 }
 
@@ -1001,6 +1051,8 @@ htlb_node_of(struct hm_backend *be, const void *va)
 
 	if (be == NULL || be->priv == NULL || va == NULL)
 		return hm_fail(EINVAL, "hugetlbfs: node_of needs a backend and an address");
+	if (((struct htlb *)be->priv)->has_oracle)
+		return oracle_node_of(be->priv, va);
 	if (mp_get(&node, NULL, 0, (void *)(uintptr_t)va, MPOL_F_NODE | MPOL_F_ADDR) != 0)
 		return hm_fail(errno, "hugetlbfs: get_mempolicy(%p): %s", va, strerror(errno));
 	return node;
@@ -1019,7 +1071,8 @@ htlb_dump(struct hm_backend *be, FILE *f)
 	fprintf(f, "hugetlbfs: %u node(s), pages %s, --huge-unlink=%s%s%s, IOVA %s\n", h->n_nodes,
 		h->in_memory ? (h->anon ? "anonymous MAP_HUGETLB" : "memfd") : "in files",
 		unlink_names[h->unlink_mode], h->sfs ? ", single-file segments" : "",
-		h->legacy ? ", legacy" : "", h->pfn_ok ? "physical (pagemap)" : "= VA");
+		h->legacy ? ", legacy" : "", h->has_oracle ? "from the hugemem-fusefs daemon" :
+		h->pfn_ok ? "physical (pagemap)" : "= VA");
 	for (unsigned int k = 0; k < h->n_sizes; k++) {
 		const struct size_state *s = &h->sz[k];
 		fprintf(f, "  %s pages in %s%s%s\n", hm_size_str(s->page_sz, szs, sizeof(szs)),

@@ -9,6 +9,7 @@
 
 #include <limits.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "common_i.h"
 #include "hugemem/backend.h"
@@ -17,6 +18,25 @@
 #define NO_CAP UINT32_MAX
 #define MAX_SEG ((uint32_t)INT32_MAX) /* largest segment index: the slot table doubles up
 					 to 2^31 entries without wrapping */
+/*
+ * The hook the fuse backend (backends/fuse/fuse.c) runs this backend through:
+ * on a hugemem-fusefs mount, discovery reads the mount as its sysfs/procfs root
+ * and the daemon, not set/get_mempolicy and /proc/self/pagemap, says where a
+ * page goes and where it landed. Everything else (files, locks, sizing, mmap,
+ * the SIGBUS guard, cleanup, attach) is this backend's own code.
+ */
+struct htlb_oracle {
+	const char *root; /* sysfs/procfs root, instead of htlb_root() */
+	void *ctx;        /* the fuse backend's state, passed back below */
+	/* before page file @p fd is sized for a page of @p node: 0 or -errno */
+	int (*place)(void *ctx, int fd, int node);
+	/* node and IOVA of the page at byte @p off of @p fd, just mapped: 0 or -errno */
+	int (*locate)(void *ctx, int fd, uint64_t off, uint64_t page_sz, int *node,
+		      hm_iova_t *iova);
+	/* in-memory mode: a nameless page file of @p page_sz (memfd_create's stand-in) */
+	int (*memfd)(void *ctx, uint64_t page_sz, const char *name);
+};
+
 /* One page identity (list, seg) of this process. */
 struct slot {
 	void *va;     /* where it is mapped; NULL = not mapped here */
@@ -59,10 +79,19 @@ struct htlb {
 	bool pfn_ok;                     /* pagemap shows PFNs and IOVA is wanted as PA */
 	int pagemap_fd;                  /* -1 unless pfn_ok */
 	bool policy_warned;              /* EPERM from mempolicy reported once */
+	bool has_oracle;                 /* on a hugemem-fusefs mount (fuse backend) */
+	struct htlb_oracle oracle;       /* valid if has_oracle */
 	struct list_files lists[HM_MAX_MEMSEG_LISTS];
 };
 
 /* ---- page files (files.c) ---- */
+
+/* memfd_create of a page of size s, or, with an oracle, its nameless page file. */
+HM_INTERNAL int htlb_memfd(struct htlb *h, const struct size_state *s, const char *name);
+/* ftruncate(fd, len), an oracle told the node first: 0, or -1 with errno. */
+HM_INTERNAL int htlb_size(struct htlb *h, int fd, int node, uint64_t len);
+/* fallocate(fd, 0, off, len), an oracle told the node first: 0, or -1 with errno. */
+HM_INTERNAL int htlb_grow(struct htlb *h, int fd, int node, off_t off, uint64_t len);
 
 /* `<dir>/<prefix>map_<list>_<seg>` (single-file segments: `<prefix>map_<list>`). */
 HM_INTERNAL int htlb_page_path(const struct htlb *h, unsigned int k, uint32_t list,
@@ -116,5 +145,9 @@ HM_INTERNAL int htlb_size_cmp(const void *a, const void *b);
  * "/mnt/huge" and "/mnt/huge/a", not "/mnt/hugepages").
  */
 HM_INTERNAL bool htlb_path_within(const char *mnt, const char *dir);
+
+/* hm_hugetlbfs_ops.create with an oracle (NULL: the real machine's). */
+HM_INTERNAL int htlb_create_with(struct hm_backend *be, const struct hm_backend_params *params,
+				 const struct htlb_oracle *oracle);
 
 #endif /* HUGEMEM_HUGETLBFS_I_H */

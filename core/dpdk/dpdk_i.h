@@ -23,6 +23,14 @@
 #include <rte_lcore.h>
 #include <rte_log.h>
 
+/*
+ * hugemem's ethdev library (sim/ethdev), when the program links it: weak
+ * references, NULL otherwise. Probe one --vdev argument ("name,key=value,...";
+ * 0 or -errno) and release every port (stopped, queues and mbufs given back).
+ */
+int hm_ethdev_vdev_probe(const char *devargs) __attribute__((weak));
+void hm_ethdev_release_all(void) __attribute__((weak));
+
 #define EAL_INTERNAL __attribute__((visibility("hidden")))
 
 struct eal_lcore {

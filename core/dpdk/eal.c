@@ -64,6 +64,7 @@ enum {
 	OPT_SIMD,
 	OPT_WORKER_STACK,
 	OPT_HELP,
+	OPT_VDEV,                /* a virtual device: probed by hugemem's ethdev */
 	OPT_REFUSED,             /* a DPDK option hugemem cannot honour */
 };
 
@@ -100,7 +101,8 @@ static const struct opt_info opts[] = {
 	{ { "no-huge", no_argument, NULL, OPT_NO_HUGE }, NULL },
 	{ { "no-pci", no_argument, NULL, OPT_NO_PCI }, NULL },
 	{ { "no-hpet", no_argument, NULL, OPT_NOOP }, NULL },
-	{ { "no-telemetry", no_argument, NULL, OPT_NOOP }, NULL },
+	{ { "no-telemetry", no_argument, NULL, OPT_HM }, NULL },
+	{ { "telemetry", no_argument, NULL, OPT_NOOP }, NULL }, /* DPDK's default too */
 	{ { "proc-type", required_argument, NULL, OPT_PROC_TYPE }, NULL }, /* hm_config_parse's */
 	{ { "mbuf-pool-ops-name", required_argument, NULL, OPT_MBUF_POOL_OPS }, NULL },
 	{ { "force-max-simd-bitwidth", required_argument, NULL, OPT_SIMD }, NULL },
@@ -109,11 +111,9 @@ static const struct opt_info opts[] = {
 	/* DPDK options hugemem cannot honour */
 	{ { "allow", required_argument, NULL, OPT_REFUSED }, "hugemem has no PCI bus" },
 	{ { "block", required_argument, NULL, OPT_REFUSED }, "hugemem has no PCI bus" },
-	{ { "vdev", required_argument, NULL, OPT_REFUSED },
-	  "hugemem has no virtual devices yet (its ethdev comes with a later issue)" },
+	{ { "vdev", required_argument, NULL, OPT_VDEV }, NULL },
 	{ { "syslog", optional_argument, NULL, OPT_REFUSED },
 	  "hugemem logs to the log stream only (rte_openlog_stream)" },
-	{ { "telemetry", no_argument, NULL, OPT_REFUSED }, "hugemem has no telemetry server yet" },
 	{ { "trace", required_argument, NULL, OPT_REFUSED }, "hugemem has no trace support" },
 	{ { "trace-dir", required_argument, NULL, OPT_REFUSED }, "hugemem has no trace support" },
 	{ { "trace-bufsz", required_argument, NULL, OPT_REFUSED }, "hugemem has no trace support" },
@@ -157,6 +157,8 @@ struct eal_args {
 	char *mbuf_pool_ops;
 	uint16_t simd;
 	size_t worker_stack;
+	char *vdev[RTE_MAX_ETHPORTS]; /* --vdev arguments, in order (malloc'ed) */
+	unsigned int n_vdev;
 };
 
 static int
@@ -184,6 +186,9 @@ free_args(struct eal_args *a)
 	free(a->mbuf_pool_ops);
 	a->hm_argv = NULL;
 	a->mbuf_pool_ops = NULL;
+	for (unsigned int i = 0; i < a->n_vdev; i++)
+		free(a->vdev[i]);
+	a->n_vdev = 0;
 }
 
 static int __rte_format_printf(2, 3)
@@ -383,7 +388,10 @@ print_usage(const char *prg)
 	       "  --proc-type primary|secondary|auto  attach to a running primary's\n"
 	       "                                     memory (secondary; auto: when one runs)\n"
 	       "  --log-level LEVEL | TYPE:LEVEL     log levels\n"
-	       "  --no-pci, --no-hpet, --no-telemetry  accepted (nothing to switch off)\n"
+	       "  --no-pci, --no-hpet                accepted (nothing to switch off)\n"
+	       "  --telemetry, --no-telemetry        the telemetry socket (on by default)\n"
+	       "  --vdev net_hugemem<N>[,key=value...]  a port on the fake NIC (keys:\n"
+	       "                                     docs/dpdk-compat.md, \"Ports\")\n"
 	       "  --mbuf-pool-ops-name NAME, --force-max-simd-bitwidth N,\n"
 	       "  --huge-worker-stack[=KB], -v, -h\n\n"
 	       "hugemem options:\n%s\n",
@@ -520,6 +528,15 @@ parse_args(struct eal_args *a, int argc, char **argv)
 			} else {
 				a->worker_stack = (size_t)v << 10;
 			}
+			break;
+		case OPT_VDEV:
+			if (a->n_vdev == RTE_MAX_ETHPORTS)
+				return bad_opt(EINVAL, "option --vdev: more than %d devices",
+					       RTE_MAX_ETHPORTS);
+			a->vdev[a->n_vdev] = strdup(optarg);
+			if (a->vdev[a->n_vdev] == NULL)
+				return eal_err(ENOMEM);
+			a->n_vdev++;
 			break;
 		case 'h':
 		case OPT_HELP:
@@ -677,6 +694,24 @@ rte_eal_init(int argc, char **argv)
 	eal.mbuf_pool_ops = a.mbuf_pool_ops;
 	a.mbuf_pool_ops = NULL;
 	eal_vect_force(a.simd);
+	/* the virtual devices (DPDK probes its buses here): hugemem's ethdev library
+	 * when the program links it (a weak reference: a program without ports has none) */
+	for (unsigned int i = 0; i < a.n_vdev; i++) {
+		if (hm_ethdev_vdev_probe == NULL) {
+			RTE_LOG(ERR, EAL, "option --vdev=%s: no virtual device driver in this "
+				"program (net_hugemem is in hugemem's ethdev library, which `pkg-config "
+				"--libs libdpdk` links when the program uses rte_eth_*)\n", a.vdev[i]);
+			rte_errno = ENOTSUP;
+			goto fail_hm;
+		}
+		rc = hm_ethdev_vdev_probe(a.vdev[i]);
+		if (rc < 0) {
+			RTE_LOG(ERR, EAL, "failed to initialize %s device (%s)\n", a.vdev[i],
+				strerror(-rc));
+			rte_errno = -rc;
+			goto fail_hm;
+		}
+	}
 	if (eal_lcores_start(a.order, a.n_order, main_lcore, cpusets, want_pin) < 0)
 		goto fail_hm;
 	eal.up = true;
@@ -689,6 +724,8 @@ rte_eal_init(int argc, char **argv)
 
 fail_hm:
 	rc = rte_errno;
+	if (hm_ethdev_release_all != NULL)
+		hm_ethdev_release_all();
 	free(eal.mbuf_pool_ops);
 	eal.mbuf_pool_ops = NULL;
 	eal_vect_force(0);
@@ -713,6 +750,8 @@ rte_eal_cleanup(void)
 		return eal_err(EPERM);
 	}
 	eal_lcores_stop();
+	if (hm_ethdev_release_all != NULL)
+		hm_ethdev_release_all(); /* ports the application did not close */
 	hm_cleanup();
 	eal_memory_fini();
 	eal_log_detach();

@@ -14,6 +14,9 @@ extern const struct hm_backend_ops hm_emu_ops;
 #ifdef HM_HAVE_HUGETLBFS
 extern const struct hm_backend_ops hm_hugetlbfs_ops;
 #endif
+#ifdef HM_HAVE_FUSE
+extern const struct hm_backend_ops hm_fusefs_ops;
+#endif
 
 const struct hm_backend_ops *const hm_backends[] = {
 #ifdef HM_HAVE_EMU
@@ -21,6 +24,9 @@ const struct hm_backend_ops *const hm_backends[] = {
 #endif
 #ifdef HM_HAVE_HUGETLBFS
 	&hm_hugetlbfs_ops,
+#endif
+#ifdef HM_HAVE_FUSE
+	&hm_fusefs_ops,
 #endif
 	NULL,
 };

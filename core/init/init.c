@@ -12,7 +12,9 @@
  *   7. memseg lists and their VA;
  *   8. preallocation (-m / --socket-mem, or everything in legacy mode);
  *   9. malloc heaps (one per node) over the preallocated pages; the memzone table;
- *  10. magic written: init complete.
+ *  10. magic written: init complete;
+ *  11. the telemetry server (unless --no-telemetry; a failure to start it is a
+ *      warning, not a failed init); stopped first at cleanup.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -31,6 +33,7 @@
 #include "memzone_i.h"
 #include "mempool_i.h"
 #include "mp_i.h"
+#include "telemetry_i.h"
 
 static struct {
 	bool up;
@@ -43,7 +46,11 @@ static struct {
 	char *topology, *fault, *prefix; /* copies handed to the backend */
 	char *huge_dir;            /* a secondary's copy of the primary's --huge-dir */
 	bool secondary;            /* attached to another process's instance */
+	char *leak_heapmap;        /* --leak-heapmap's prefix (a copy), or NULL */
 	bool allow_leaks;          /* hm_cleanup returns 0 when something leaked */
+	/* hm_init's arguments while it runs hm_init_config (for telemetry's /eal/params) */
+	int argc, n_opts;
+	char **argv;
 } g;
 
 static int init_secondary(const struct hm_config *c);
@@ -237,6 +244,11 @@ validate(const struct hm_config *c, const struct hm_backend_ops **ops)
 	char built[128];
 	const char *name = c->backend;
 
+	*ops = NULL;
+	if (c->leak_heapmap != NULL &&
+	    (c->leak_heapmap[0] == '\0' || strlen(c->leak_heapmap) > PATH_MAX - 32))
+		return hm_fail(EINVAL, "leak_heapmap: '%s' is not a file name prefix (non-empty, "
+			       "below PATH_MAX)", c->leak_heapmap);
 	*ops = hm_backend_lookup(name);
 	if (*ops == NULL) {
 		for (unsigned int i = 0; init_known_backends[i] != NULL; i++)
@@ -247,10 +259,11 @@ validate(const struct hm_config *c, const struct hm_backend_ops **ops)
 		return hm_fail(EINVAL, "unknown backend '%s' (built: %s)", name,
 			       init_built_backends(built, sizeof(built)));
 	}
-	if (strcmp(name, "hugetlbfs") != 0 &&
+	if (strcmp(name, "hugetlbfs") != 0 && strcmp(name, "fuse") != 0 &&
 	    (c->huge_dir != NULL || c->huge_unlink_set || c->single_file_segments))
 		return hm_fail(EINVAL, "--huge-dir, --huge-unlink and --single-file-segments "
-			       "apply to the hugetlbfs backend only, not '%s'", name);
+			       "apply to the hugetlbfs backend only (and fuse, which runs it), "
+			       "not '%s'", name);
 	if (c->huge_unlink > HM_HUGE_UNLINK_NEVER)
 		return hm_fail(EINVAL, "huge_unlink %d is not one of HM_HUGE_UNLINK_EXISTING, "
 			       "_ALWAYS, _NEVER", (int)c->huge_unlink);
@@ -349,6 +362,7 @@ split_memory(uint64_t total, const struct hm_probe *p, uint64_t out[HM_MAX_NUMA_
 static void
 teardown(void)
 {
+	telemetry_stop();
 	/* a secondary's mp thread keeps applying the primary's page changes while
 	 * its caches go back to the heaps (teardown_shared stops it) */
 	if (!g.secondary)
@@ -373,7 +387,8 @@ teardown(void)
 	free(g.topology);
 	free(g.fault);
 	free(g.prefix);
-	g.topology = g.fault = g.prefix = NULL;
+	free(g.leak_heapmap);
+	g.topology = g.fault = g.prefix = g.leak_heapmap = NULL;
 	hm_va_set_base(0);
 	g.up = false;
 }
@@ -389,6 +404,28 @@ dup_or_null(const char *s, int *rc)
 	if (d == NULL)
 		*rc = -ENOMEM;
 	return d;
+}
+
+/* Step 11, in a primary and a secondary alike (a secondary's server takes the
+ * next instance name, as DPDK's does). Observability, not the data path: a
+ * server that cannot start (a live DPDK process on this prefix, a directory not
+ * ours) is a warning, and the process runs without it. */
+static void
+start_telemetry(const struct hm_config *c)
+{
+	if (c->no_telemetry)
+		return;
+	struct tel_start_params tp = {
+		.prefix = c->file_prefix,
+		.runtime_dir = c->in_memory ? "" : g.run_dir,
+		.backend = &g.be,
+		.argc = g.argc,
+		.argv = g.argv,
+		.n_eal = g.n_opts,
+	};
+	if (telemetry_start(&tp) < 0)
+		HM_LOG(WARNING, "%s; this process runs without telemetry "
+		       "(--no-telemetry silences this)", hm_last_error());
 }
 
 int
@@ -463,6 +500,7 @@ hm_init_config(const struct hm_config *cfg)
 	g.topology = dup_or_null(c.topology, &rc);
 	g.fault = dup_or_null(c.fault, &rc);
 	g.prefix = dup_or_null(c.file_prefix, &rc);
+	g.leak_heapmap = dup_or_null(c.leak_heapmap, &rc);
 	if (rc < 0) {
 		hm_fail(ENOMEM, "out of memory");
 		goto fail;
@@ -586,6 +624,7 @@ hm_init_config(const struct hm_config *cfg)
 	__atomic_store_n(&g.mcfg->magic, HM_MCFG_MAGIC, __ATOMIC_RELEASE);
 	mcfg_set(g.mcfg);
 	g.up = true;
+	start_telemetry(&c);
 	if (c.log_level >= 0)
 		hm_log_set_level((enum hm_log_level)c.log_level);
 	return 0;
@@ -607,6 +646,7 @@ int
 hm_init(int argc, char **argv)
 {
 	struct hm_config cfg;
+	bool mine;
 	char opts_words[4096]; /* $HUGEMEM_OPTS's words; cfg points into them */
 	int n, rc;
 
@@ -616,7 +656,17 @@ hm_init(int argc, char **argv)
 		HM_LOG(ERR, "%s", hm_last_error());
 		return n;
 	}
+	mine = !g.up;
+	if (mine) { /* for telemetry's /eal/params and /eal/app_params (it copies them) */
+		g.argc = argc;
+		g.argv = argv;
+		g.n_opts = n;
+	}
 	rc = hm_init_config(&cfg);
+	if (mine) {
+		g.argc = g.n_opts = 0;
+		g.argv = NULL;
+	}
 	if (rc < 0)
 		return rc;
 	/* DPDK's convention: argv[n] becomes the program name, so the caller can
@@ -641,6 +691,8 @@ hm_cleanup(void)
 		init_leak_check(&lk); /* logs each leaked object */
 	else
 		memset(&lk, 0, sizeof(lk));
+	if (lk.total > 0 && g.leak_heapmap != NULL)
+		init_leak_heapmaps(g.leak_heapmap); /* where they sit, before they go */
 	allow = g.allow_leaks;
 	teardown(); /* releases the leaked objects too */
 	g.allow_leaks = false;
@@ -779,7 +831,9 @@ init_secondary(const struct hm_config *c)
 	if (g.mcfg == NULL)
 		return -hm_errno;
 	stage = 1;
-	rc = check_against_primary(c, g.mcfg);
+	rc = mp_check_primary(&g.mcfg->mp);
+	if (rc == 0)
+		rc = check_against_primary(c, g.mcfg);
 	if (rc < 0)
 		goto fail;
 	ops = hm_backend_lookup(g.mcfg->backend);
@@ -853,6 +907,7 @@ init_secondary(const struct hm_config *c)
 	mcfg_set(g.mcfg);
 	g.secondary = true;
 	g.up = true;
+	start_telemetry(c);
 	if (c->log_level >= 0)
 		hm_log_set_level((enum hm_log_level)c->log_level);
 	return 0;
@@ -962,7 +1017,8 @@ teardown_shared(void)
 	free(g.fault);
 	free(g.prefix);
 	free(g.huge_dir);
-	g.topology = g.fault = g.prefix = g.huge_dir = NULL;
+	free(g.leak_heapmap);
+	g.topology = g.fault = g.prefix = g.huge_dir = g.leak_heapmap = NULL;
 	hm_va_set_base(0);
 	g.secondary = false;
 	g.up = false;

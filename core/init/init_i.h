@@ -33,5 +33,8 @@ struct init_leaks {
 };
 /* hm_cleanup's report: each leaked object logged at WARNING, counts in @p lk. */
 HM_INTERNAL void init_leak_check(struct init_leaks *lk);
+/* Draw each heap holding busy blocks (at cleanup: leaks) as <prefix><heap id>.svg;
+ * each file written or failure is logged at WARNING. @return files written. */
+HM_INTERNAL unsigned int init_leak_heapmaps(const char *prefix);
 
 #endif

@@ -16,12 +16,17 @@
  * tag summary), under their own locks.
  */
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "init_i.h"
 #include "malloc_i.h"
+#include "hugemem/heapmap.h"
 #include "hugemem/mempool.h"
 #include "hugemem/memzone.h"
 #include "hugemem/ring.h"
@@ -189,4 +194,65 @@ void
 init_leak_check(struct init_leaks *lk)
 {
 	report(NULL, true, lk);
+}
+
+/* Heap map of heap @p idx into @p path, when it holds busy blocks.
+ * @return 1 written, 0 nothing to draw, -errno (logged). */
+static int
+leak_heapmap(int idx, const char *path)
+{
+	struct hm_heap_snapshot *s = hm_heap_snapshot(idx);
+	uint64_t busy = 0;
+	char title[128];
+	FILE *f = NULL;
+	int fd, rc = 0;
+
+	if (s == NULL)
+		return 0; /* no such heap */
+	for (uint32_t i = 0; i < s->n_elems; i++)
+		busy += s->elems[i].state == HM_HEAP_ELEM_BUSY;
+	if (busy == 0)
+		goto out;
+	/* the user's path, perhaps in a shared directory: no symlink followed, an
+	 * existing file must be a regular file of ours, and only then truncated */
+	fd = hm_open_private(AT_FDCWD, path, O_WRONLY | O_CREAT, 0644, 0, NULL);
+	if (fd < 0 || ftruncate(fd, 0) != 0 || (f = fdopen(fd, "w")) == NULL) {
+		rc = fd < 0 ? fd : -errno;
+		if (fd >= 0) {
+			hm_fail(-rc, "cannot write %s: %s", path, strerror(-rc));
+			close(fd);
+		}
+		goto fail;
+	}
+	snprintf(title, sizeof(title), "%s: %" PRIu64 " leaked block(s) at hm_cleanup", s->name,
+		 busy);
+	rc = hm_heapmap_svg(s, title, f);
+	if (fclose(f) != 0 && rc == 0)
+		rc = hm_fail(EIO, "cannot write %s: %s", path, strerror(errno));
+	if (rc < 0)
+		goto fail;
+	HM_LOG(WARNING, "hm_cleanup: the %" PRIu64 " leaked block(s) of heap %d (%s) are drawn "
+	       "in %s", busy, idx, s->name, path);
+	rc = 1;
+	goto out;
+fail:
+	HM_LOG(WARNING, "hm_cleanup: no heap map of the leaks of heap %d: %s", idx,
+	       hm_last_error());
+out:
+	hm_heap_snapshot_free(s);
+	return rc;
+}
+
+unsigned int
+init_leak_heapmaps(const char *prefix)
+{
+	char path[PATH_MAX];
+	unsigned int n = 0;
+
+	for (int i = 0; i < HM_MAX_HEAPS; i++) {
+		if (hm_snprintf(path, sizeof(path), "%s%d.svg", prefix, i) < 0)
+			break; /* the prefix was checked at init to leave room */
+		n += leak_heapmap(i, path) > 0;
+	}
+	return n;
 }

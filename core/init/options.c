@@ -5,6 +5,7 @@
  * works on a copy and writes the caller's config only on success.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -37,6 +38,8 @@ enum {
 	OPT_MP_TIMEOUT,
 	OPT_MAX_MEMZONES,
 	OPT_ALLOW_LEAKS,
+	OPT_NO_TELEMETRY,
+	OPT_LEAK_HEAPMAP,
 };
 
 static const struct option long_opts[] = {
@@ -63,6 +66,8 @@ static const struct option long_opts[] = {
 	{ "mp-timeout", required_argument, NULL, OPT_MP_TIMEOUT },
 	{ "max-memzones", required_argument, NULL, OPT_MAX_MEMZONES },
 	{ "allow-leaks", no_argument, NULL, OPT_ALLOW_LEAKS },
+	{ "no-telemetry", no_argument, NULL, OPT_NO_TELEMETRY },
+	{ "leak-heapmap", required_argument, NULL, OPT_LEAK_HEAPMAP },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -94,6 +99,9 @@ static const char usage[] =
 	"  --max-memzones=N        memzone table capacity, 1..1048576 (default 2560)\n"
 	"  --allow-leaks           hm_cleanup returns 0 even when objects are still live\n"
 	"                          (they are logged as leaked and released either way)\n"
+	"  --no-telemetry          serve no telemetry socket (dpdk-telemetry.py -f PREFIX)\n"
+	"  --leak-heapmap=PREFIX   when hm_cleanup finds leaks, draw each heap holding\n"
+	"                          leaked blocks as PREFIX<heap id>.svg\n"
 	"  --huge-dir=DIR          hugetlbfs backend: hugetlbfs mount or directory to use\n"
 	"  --huge-unlink[=existing|always|never]  hugetlbfs backend: page file lifetime\n"
 	"  --single-file-segments  hugetlbfs backend: one file per memseg list\n";
@@ -343,6 +351,15 @@ parse_one(struct hm_config *c, int opt, const char *arg, const char *bad)
 		return 0;
 	case OPT_ALLOW_LEAKS:
 		c->allow_leaks = true;
+		return 0;
+	case OPT_NO_TELEMETRY:
+		c->no_telemetry = true;
+		return 0;
+	case OPT_LEAK_HEAPMAP:
+		if (arg[0] == '\0' || strlen(arg) > PATH_MAX - 32)
+			return hm_fail(EINVAL, "--leak-heapmap: '%s' is not a file name prefix "
+				       "(non-empty, below PATH_MAX)", arg);
+		c->leak_heapmap = arg;
 		return 0;
 	case OPT_SINGLE_FILE_SEGMENTS:
 		c->single_file_segments = true;

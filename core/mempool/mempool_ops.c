@@ -403,3 +403,70 @@ register_shared(const struct hm_mempool_ops *ops)
 		__atomic_store_n(&t->num_ops, k + 1, __ATOMIC_RELEASE);
 	return (int)k;
 }
+
+/* ---------------------------------------------------------------- cache misses
+ * The parts of hm_mempool_do_put / do_get (mempool_core.h) that reach the
+ * backend: 22.11's semantics, described there. */
+
+void
+hm_mempool__put_slow(struct hm_mempool *mp, void *const *objs, unsigned int n,
+		     struct hm_mempool_cache *cache)
+{
+	if (cache == NULL || n > cache->flushthresh) {
+		hm_mempool_ops_enqueue(mp, objs, n);
+		return;
+	}
+	if (cache->len + n <= cache->flushthresh) { /* room after all (a caller's own test) */
+		memcpy(&cache->objs[cache->len], objs, sizeof(void *) * n);
+		cache->len += n;
+		return;
+	}
+	/* the whole cache goes to the backend; the n objects become the cache */
+	hm_mempool_ops_enqueue(mp, cache->objs, cache->len);
+	memcpy(&cache->objs[0], objs, sizeof(void *) * n);
+	cache->len = n;
+}
+
+int
+hm_mempool__get_slow(struct hm_mempool *mp, void **objs, unsigned int n,
+		     struct hm_mempool_cache *cache)
+{
+	unsigned int take, rem = n, i;
+	void **src;
+	int rc;
+
+	if (cache == NULL)
+		goto backend;
+	if (n <= cache->len) { /* enough after all (a caller's own test) */
+		src = &cache->objs[cache->len];
+		cache->len -= n;
+		for (i = 0; i < n; i++)
+			objs[i] = *--src;
+		return 0;
+	}
+	take = cache->len;
+	src = &cache->objs[take];
+	for (i = 0; i < take; i++)
+		*objs++ = *--src;
+	cache->len = 0;
+	rem = n - take;
+	if (rem > HM_MEMPOOL_CACHE_MAX_SIZE)
+		goto backend;
+	rc = hm_mempool_ops_dequeue(mp, cache->objs, cache->size + rem);
+	if (rc < 0)
+		goto backend;
+	src = &cache->objs[cache->size + rem];
+	for (i = 0; i < rem; i++)
+		*objs++ = *--src;
+	cache->len = cache->size;
+	return 0;
+backend:
+	rc = hm_mempool_ops_dequeue(mp, objs, rem);
+	if (rc < 0) {
+		if (cache != NULL)
+			cache->len = n - rem; /* the objects are still in objs[] */
+		__atomic_fetch_add(&mp->get_fail, 1, __ATOMIC_RELAXED);
+		return rc;
+	}
+	return 0;
+}

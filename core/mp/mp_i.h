@@ -53,6 +53,11 @@ typedef int (*mp_handler_fn)(const uint64_t args[MP_REQ_ARGS], uint64_t out[MP_R
  * secondaries, install the robust-lock hooks. @return 0 or -errno.
  */
 HM_INTERNAL int mp_primary_start(struct mp_shared *sh, const struct mp_params *p);
+/* 0 when @p sh's primary is alive, else -ENODEV naming it ("has exited"). A
+ * secondary asks before it starts its backend (whose own refusal, e.g. the fuse
+ * mount gone with the primary, would hide the cause) and again under the table
+ * lock in mp_secondary_start. */
+HM_INTERNAL int mp_check_primary(const struct mp_shared *sh);
 /*
  * Join @p sh as a secondary: claim a slot in state CLAIMED. Refuses when the
  * primary has gone, the instance is closing, or the table is full.

@@ -432,11 +432,22 @@ mp_primary_alive(int32_t *pid)
 }
 
 int
+mp_check_primary(const struct mp_shared *sh)
+{
+	const struct mp_proc *pp = &sh->procs[sh->primary_slot % MP_MAX_PROCS];
+
+	if (__atomic_load_n(&sh->primary_gone, __ATOMIC_ACQUIRE) ||
+	    pp->type != HM_PROC_PRIMARY || !slot_alive(pp))
+		return hm_fail(ENODEV, "the primary (pid %d) has exited: a secondary attaches only "
+			       "while its primary runs", (int)sh->primary_pid);
+	return 0;
+}
+
+int
 mp_secondary_start(struct mp_shared *sh)
 {
 	uint32_t lc[HM_MAX_LCORE];
 	unsigned int n = 0;
-	int32_t ppid = sh->primary_pid;
 	int rc;
 
 	mp.sh = sh; /* the hooks below need it */
@@ -449,12 +460,9 @@ mp_secondary_start(struct mp_shared *sh)
 			     "a primary again");
 		goto fail;
 	}
-	const struct mp_proc *pp = &sh->procs[sh->primary_slot % MP_MAX_PROCS];
-	if (__atomic_load_n(&sh->primary_gone, __ATOMIC_ACQUIRE) ||
-	    pp->type != HM_PROC_PRIMARY || !slot_alive(pp)) {
+	rc = mp_check_primary(sh);
+	if (rc < 0) {
 		table_unlock(sh);
-		rc = hm_fail(ENODEV, "the primary (pid %d) has exited: a secondary attaches only "
-			     "while its primary runs", (int)ppid);
 		goto fail;
 	}
 	rc = claim_locked(sh, HM_PROC_SECONDARY, lc, &n);

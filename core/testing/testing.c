@@ -28,6 +28,16 @@
 #ifdef HM_HAVE_HUGETLBFS
 #include "hugetlbfs_i.h" /* htlb_root: $HUGEMEM_SYSFS_ROOT, as the backend reads it */
 #endif
+#ifdef HM_HAVE_FUSE
+#include "hugemem/fusefs.h"
+#endif
+
+/*
+ * fuse: the smallest page size offered to tests. The daemon emulates any size,
+ * but each page map on its mount is about ten FUSE requests: a suite of 4K pages
+ * would be slow, so, like a real machine, it keeps to hugepage sizes.
+ */
+#define FUSE_MIN_PAGE_SZ (2ULL << 20)
 
 static HM_THREAD_LOCAL char reason[512];
 
@@ -86,6 +96,12 @@ hm_testing_is_emu(void)
 }
 
 static bool
+is_fuse(void)
+{
+	return strcmp(hm_testing_backend(), "fuse") == 0;
+}
+
+static bool
 is_hugetlbfs(void)
 {
 	return strcmp(hm_testing_backend(), "hugetlbfs") == 0;
@@ -123,6 +139,25 @@ hm_testing_backend_ready(unsigned int min_pages)
 
 	if (hm_backend_lookup(be) == NULL)
 		return skip_because("backend %s is not built in this version of hugemem", be);
+#ifdef HM_HAVE_FUSE
+	if (is_fuse()) { /* /dev/fuse, fusermount3, the daemon: the doctor's first FAIL */
+		char *text = NULL, *l;
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+		int rc = 0;
+		if (f != NULL && hm_fusefs_doctor(f) > 0) {
+			fclose(f);
+			f = NULL;
+			for (l = strtok(text, "\n"); l != NULL && rc == 0; l = strtok(NULL, "\n"))
+				if (strncmp(l, "FAIL  ", 6) == 0)
+					rc = skip_because("backend fuse: %.480s", l + 6);
+		}
+		if (f != NULL)
+			fclose(f);
+		free(text);
+		return rc;
+	}
+#endif
 	if (!is_hugetlbfs())
 		return 0;
 	if (env("HUGEMEM_TEST_BACKEND") != NULL && env("HUGEMEM_TEST_HUGE_DIR") == NULL)
@@ -207,7 +242,14 @@ int
 hm_testing_need_page_sz(uint64_t page_sz)
 {
 	struct hm_hugetlbfs_info info;
+	char b[32];
 
+	if (is_fuse())
+		return page_sz >= FUSE_MIN_PAGE_SZ ? 0 :
+			skip_because("the test needs %s pages; the fuse suite keeps to hugepage "
+				     "sizes (a page map is ~10 FUSE requests; thousands of small "
+				     "pages would make it slow), as a real machine does",
+				     size_name(page_sz, b, sizeof(b)));
 	if (!is_hugetlbfs())
 		return 0;
 	if (machine(&info) != 0)
@@ -330,6 +372,33 @@ testing_adapt(const char *topo, const struct hm_hugetlbfs_info *m, char *out, si
 	return 0;
 }
 
+/*
+ * fuse: the daemon emulates @p topo as written, less the sizes below
+ * FUSE_MIN_PAGE_SZ; a skip when nothing else is left.
+ */
+static int
+fuse_adapt(const char *topo, char *out, size_t len, const char **res)
+{
+	struct hm_emu_topology t;
+	unsigned int n = 0;
+
+	if (hm_emu_topology_parse(topo, &t) < 0)
+		return 0; /* let init report the bad string */
+	for (unsigned int i = 0; i < t.n_sizes; i++)
+		if (t.sizes[i].page_sz >= FUSE_MIN_PAGE_SZ)
+			t.sizes[n++] = t.sizes[i];
+	if (n == t.n_sizes)
+		return 0;
+	if (n == 0)
+		return skip_because("topology '%.200s' has only page sizes below 2M (the fuse suite "
+				    "keeps to hugepage sizes)", topo);
+	t.n_sizes = n;
+	if (hm_emu_topology_format(&t, out, len) < 0)
+		return skip_because("topology '%.200s' is too long to adapt", topo);
+	*res = out;
+	return 0;
+}
+
 int
 hm_testing_topology(const char *topo, char *buf, size_t len, const char **out)
 {
@@ -338,6 +407,8 @@ hm_testing_topology(const char *topo, char *buf, size_t len, const char **out)
 	if (buf == NULL || out == NULL || len == 0)
 		return hm_fail(EINVAL, "testing_topology: NULL buffer or result");
 	*out = topo;
+	if (is_fuse() && topo != NULL && *topo != '\0')
+		return fuse_adapt(topo, buf, len, out);
 	if (!is_hugetlbfs() || topo == NULL || *topo == '\0')
 		return 0;
 	if (machine(&info) != 0)
@@ -411,6 +482,10 @@ hm_testing_pages_in_use(int node, uint64_t page_sz)
 #ifdef HM_HAVE_HUGETLBFS
 	if (strcmp(be->ops->name, "hugetlbfs") == 0)
 		return hm_hugetlbfs_pages_in_use(be, node, page_sz);
+#endif
+#ifdef HM_HAVE_FUSE
+	if (strcmp(be->ops->name, "fuse") == 0)
+		return hm_fusefs_pages_in_use(be, node, page_sz);
 #endif
 	return hm_emu_pages_in_use(be, node, page_sz);
 }

@@ -58,5 +58,9 @@ int cmd_rx(int argc, char **argv);
 int cmd_client(int argc, char **argv);
 /* `hugemem doctor`: 0 can run, 1 the environment cannot, 2 bad options. */
 int cmd_doctor(int argc, char **argv);
+/* `hugemem heapmap`: draw a heap from a running process or a snapshot file. */
+int cmd_heapmap(int argc, char **argv);
+/* `hugemem fusefs`: hugemem-fusefs in the foreground (hm_fusefs_main). */
+int cmd_fusefs(int argc, char **argv);
 
 #endif

@@ -229,6 +229,32 @@ doctor-emu-memory)
 	run doctor "--topology=2M=4" -m 8
 	expect 0
 	;;
+# ---- doctor on the fuse backend: hm_fusefs_doctor's checks, then the topology as emu
+doctor-fuse)
+	run doctor --backend=fuse "--topology=2M=4" -m 64
+	expect 1
+	has "the topology offers only 8M"
+	export HUGEMEM_FUSEFS_BIN="$tmp/none"
+	run doctor --backend=fuse "--topology=2M=4"
+	unset HUGEMEM_FUSEFS_BIN
+	expect 1
+	has "HUGEMEM_FUSEFS_BIN=$tmp/none is not executable"
+	has "fix: install libfuse3-dev and rebuild"
+	export HUGEMEM_FUSEFS_MOUNT="$mnt"
+	run doctor --backend=fuse "--topology=2M=4"
+	unset HUGEMEM_FUSEFS_MOUNT
+	expect 1
+	has "$mnt is not a FUSE mount"
+	has "fix: start one: hugemem fusefs <dir> &, or unset HUGEMEM_FUSEFS_MOUNT"
+	if [ -r /dev/fuse ] && [ -w /dev/fuse ] && [ "$(id -u)" -eq 0 ]; then
+		run doctor --backend=fuse "--topology=nodes=2;2M=4,4" -m 16 --single-file-segments
+		expect 0
+		has "ok    /dev/fuse is usable"
+		has "ok    daemon program"
+		has "16 MiB to preallocate fits the topology"
+		lacks "emu pages go to tmpfs"
+	fi
+	;;
 # ---- doctor on hugetlbfs fixtures
 doctor-ok)
 	use doctor-ok

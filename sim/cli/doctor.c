@@ -44,6 +44,7 @@
 #include "cli.h"
 #include "common_i.h"
 #include "hugemem/emu.h"
+#include "hugemem/fusefs.h"
 #include "hugemem/hugemem.h"
 #include "hugemem/hugetlbfs.h"
 #include "hugetlbfs_i.h"
@@ -62,6 +63,8 @@ static const char doctor_usage[] =
 	"fit the topology. hugetlbfs: free pages per size and node, mounts and their size=\n"
 	"quota, hugetlb cgroup limits, leftover page files (yours, unused) versus files in\n"
 	"use or another user's, pagemap; -m / --socket-mem must fit pool, quota and cgroup.\n"
+	"fuse: /dev/fuse, fusermount3 (not root), the hugemem-fusefs program, a mount named\n"
+	"by HUGEMEM_FUSEFS_MOUNT; then the topology and memory as for emu.\n"
 	"\n"
 	"doctor options:\n"
 	"  -h, --help              this text\n"
@@ -304,8 +307,53 @@ emu_memory_fits(struct report *r, const struct hm_config *c, const struct hm_pro
 	   c->memory == 0 && !c->socket_mem_set ? total_offer >> 20 : mib_up(request(c)));
 }
 
+/*
+ * What the kernel puts under the largest emulated page size: base pages make a
+ * first touch fault and zero every 4K page on its own (16-20x the cost of a 2M
+ * page, docs/performance.md). Called during the dry start (hm_runtime_dir set).
+ */
 static void
-check_emu(struct report *r, const struct hm_config *c)
+check_emu_backing(struct report *r, const struct hm_config *c, const struct hm_probe *p)
+{
+	const char *rd = hm_runtime_dir(), *dir = "/dev/shm";
+	uint64_t big = 0;
+	struct statfs sfs;
+	char why[512], fix[600];
+	int64_t got;
+
+	for (unsigned int s = 0; s < p->n_sizes; s++)
+		big = p->sizes[s].page_sz > big ? p->sizes[s].page_sz : big;
+	if (rd != NULL && statfs(rd, &sfs) == 0 && sfs.f_type == 0x01021994 /* tmpfs */)
+		dir = rd;
+	got = hm_emu_backing_page_size(c->in_memory, dir, big, why, sizeof(why));
+	if (got < 0)
+		return;
+	if ((uint64_t)got == big || (uint64_t)got >= 2 * HM_MB ||
+	    hm_emu_backing_page_size(true, NULL, big, NULL, 0) == got) {
+		/* THP underneath, or pages too small for it, or no mode would get it */
+		if ((uint64_t)got < 2 * HM_MB && (uint64_t)got != big)
+			problem(r, false, "echo madvise > /sys/kernel/mm/transparent_hugepage/enabled "
+				"(root), then use --in-memory",
+				"%s: a first touch faults and zeroes every base page on its own "
+				"(16-20x the cost of a 2M page)", why);
+		else
+			ok("%s", why);
+		return;
+	}
+	if (c->in_memory)
+		(void)hm_snprintf(fix, sizeof(fix), "echo madvise > /sys/kernel/mm/"
+				  "transparent_hugepage/enabled (root)");
+	else
+		(void)hm_snprintf(fix, sizeof(fix), "--in-memory (its anonymous pages get transparent "
+				  "huge pages here), or mount -o remount,huge=within_size on the tmpfs "
+				  "holding %s (root; shmem_enabled must not be [deny])", dir);
+	problem(r, false, fix, "%s: a first touch faults and zeroes every base page on its own "
+		"(16-20x the cost of a 2M page)", why);
+}
+
+/* The topology and the memory request, by a dry start of emu on that topology. */
+static void
+check_topology(struct report *r, const struct hm_config *c)
 {
 	const char *topo = c->topology != NULL ? c->topology : getenv("HUGEMEM_TOPOLOGY");
 	uint64_t room[HM_MAX_NUMA_NODES] = { 0 }, offer[HM_MAX_NUMA_NODES] = { 0 };
@@ -384,12 +432,19 @@ check_emu(struct report *r, const struct hm_config *c)
 			     "and hugemem info reports the node NOT TESTED", n);
 	check_socket_nodes(r, c, p.n_nodes, "the topology");
 	emu_memory_fits(r, c, &p, room, offer);
+	check_emu_backing(r, c, &p);
 	hm_cleanup();
 	if (c->fault != NULL || getenv("HUGEMEM_FAULT") != NULL)
 		note("--fault / HUGEMEM_FAULT: the injected failures are not simulated here; "
 		     "preallocation may fail by design");
+}
+
+static void
+check_emu(struct report *r, const struct hm_config *c)
+{
+	check_topology(r, c);
 	if (c->in_memory || access("/dev/shm", W_OK) == 0)
-		ok("emu pages go to tmpfs (/dev/shm or the runtime dir) or memfd");
+		ok("emu pages go to tmpfs (/dev/shm or the runtime dir) or anonymous memory");
 	else
 		problem(r, false, "mount -t tmpfs tmpfs /dev/shm, or use --in-memory",
 			"/dev/shm is not writable: page files need a tmpfs runtime dir");
@@ -1000,6 +1055,31 @@ check_common(struct report *r, const char *root)
 		     "(modprobe fuse; in containers --device /dev/fuse)", strerror(errno));
 }
 
+/*
+ * fuse: what the backend needs here (hm_fusefs_doctor: /dev/fuse, fusermount3 for
+ * an ordinary user, the daemon program, a mount named by $HUGEMEM_FUSEFS_MOUNT),
+ * then the topology and the memory as for emu: the daemon is a machine of exactly
+ * that topology. The hugetlbfs options the fuse backend takes are left out of the
+ * emu dry start (emu refuses them).
+ */
+static void
+check_fuse(struct report *r, const struct hm_config *c)
+{
+	struct hm_config e = *c;
+	int n;
+
+	fflush(stdout);
+	n = hm_fusefs_doctor(stdout);
+	fflush(stdout);
+	if (n > 0)
+		r->fails += (unsigned int)n;
+	e.backend = "emu";
+	e.huge_dir = NULL;
+	e.single_file_segments = false;
+	e.huge_unlink_set = false;
+	check_topology(r, &e);
+}
+
 int
 cmd_doctor(int argc, char **argv)
 {
@@ -1026,6 +1106,8 @@ cmd_doctor(int argc, char **argv)
 		check_hugetlbfs(&r, root, &c);
 	} else if (strcmp(c.backend, "emu") == 0) {
 		check_emu(&r, &c);
+	} else if (strcmp(c.backend, "fuse") == 0) {
+		check_fuse(&r, &c);
 	}
 	check_common(&r, root);
 	printf("%s: %u problem(s), %u warning(s)\n",

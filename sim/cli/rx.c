@@ -15,6 +15,9 @@
  * its queue's FIFO of timestamps, which the receive side pops in order (a
  * queue delivers in order, and holds at most nb_desc frames in flight).
  *
+ * With --forward every received packet is sent on a second port (rx_fwd.c)
+ * instead of being freed, and that port's figures join the summary.
+ *
  * SIGINT, SIGTERM and SIGHUP end the loop at the next frame: the summary so
  * far is printed, everything torn down (hm_cleanup), exit 1. A signal the
  * caller left ignored (nohup, background jobs of a script) stays ignored.
@@ -170,6 +173,7 @@ struct rx_run {
 	struct hm_traffic_src *src;
 	struct hm_mempool *mp;
 	struct hm_nic *nic;
+	struct rx_fwd *fwd;         /* --forward: port 1 */
 	struct ts_fifo fifo[RX_MAX_QUEUES];
 	struct serve_run *serve;    /* --serve: NULL otherwise */
 	bool initialized;
@@ -307,6 +311,8 @@ rx_loop(const struct rx_opts *o, struct rx_run *run, struct rx_result *r)
 					rx_packet(o, run, q, pkts[i], r);
 				if (run->serve != NULL)
 					serve_dispatch(run->serve, pkts, n);
+				else if (run->fwd != NULL)
+					rx_fwd_burst(run->fwd, q, pkts, n, r);
 				else
 					hm_pktmbuf_free_bulk(pkts, n);
 				r->delivered += n;
@@ -321,6 +327,8 @@ rx_loop(const struct rx_opts *o, struct rx_run *run, struct rx_result *r)
 				(double)(last_progress - r->t0) / 1e9);
 		}
 	}
+	if (run->fwd != NULL)
+		rx_fwd_drain(run->fwd);
 	r->t1 = now_ns();
 	r->signal = rx_signal;
 }
@@ -370,6 +378,13 @@ rx_setup(const struct rx_opts *o, const struct rx_geom *g, struct rx_run *run)
 			fprintf(stderr, "hugemem rx: queue %u: %s\n", q, hm_last_error());
 			return HM_EXIT_FAIL;
 		}
+	}
+	if (o->forward) {
+		int code;
+		run->fwd = rx_fwd_setup(o, g, run->pin == NULL,
+					run->pin == NULL || hm_pcap_is_nsec(run->pin), &code);
+		if (run->fwd == NULL)
+			return code;
 	}
 	if (run->pin != NULL) {
 		run->src = hm_pcap_source(run->pin);
@@ -448,6 +463,8 @@ rx_collect(const struct rx_opts *o, struct rx_run *run, struct rx_result *r)
 		run->pout = NULL;
 	}
 	hm_nic_stats_get(run->nic, &r->ns);
+	if (run->fwd != NULL)
+		rx_fwd_collect(run->fwd, o, r);
 	for (unsigned int q = 0; q < o->queues; q++)
 		hm_i40e_rxq_stats_get(run->rxq[q], &r->qst[q]);
 	if (run->pin != NULL) {
@@ -468,6 +485,37 @@ rx_collect(const struct rx_opts *o, struct rx_run *run, struct rx_result *r)
 	}
 }
 
+/* --heapmap=FILE: the NIC node's heap as the run leaves it (pools still live). */
+static int
+rx_heapmap(const struct rx_opts *o)
+{
+	struct hm_heap_snapshot *s = hm_heap_snapshot(o->nic_node);
+	size_t n = strlen(o->heapmap);
+	bool json = n > 5 && strcmp(o->heapmap + n - 5, ".json") == 0;
+	FILE *f;
+	int rc;
+
+	if (s == NULL) {
+		fprintf(stderr, "hugemem rx: --heapmap: %s\n", hm_last_error());
+		return HM_EXIT_FAIL;
+	}
+	f = fopen(o->heapmap, "w");
+	if (f == NULL) {
+		fprintf(stderr, "hugemem rx: --heapmap=%s: %s\n", o->heapmap, strerror(errno));
+		hm_heap_snapshot_free(s);
+		return HM_EXIT_FAIL;
+	}
+	rc = json ? hm_heapmap_json_write(s, f) : hm_heapmap_svg(s, "hugemem rx", f);
+	if (fclose(f) != 0 && rc == 0)
+		rc = -errno;
+	hm_heap_snapshot_free(s);
+	if (rc < 0) {
+		fprintf(stderr, "hugemem rx: --heapmap=%s: %s\n", o->heapmap, hm_strerror(rc));
+		return HM_EXIT_FAIL;
+	}
+	return HM_EXIT_OK;
+}
+
 /* Release everything; @return HM_EXIT_FAIL when data was lost on the way. */
 static int
 rx_teardown(struct rx_run *run)
@@ -485,6 +533,9 @@ rx_teardown(struct rx_run *run)
 		free(run->fifo[q].cut);
 	}
 	hm_nic_free(run->nic);
+	if (rx_fwd_teardown(run->fwd) < 0) /* before the pool: its rings hold mbufs */
+		ret = HM_EXIT_FAIL;
+	run->fwd = NULL;
 	if (run->mp != NULL)
 		hm_mempool_free(run->mp);
 	hm_traffic_gen_free(run->gen);
@@ -549,6 +600,12 @@ cmd_rx(int argc, char **argv)
 		o.packets = 100000;
 	ret = HM_EXIT_USAGE; /* until the run starts, a refusal is a usage error */
 	if (o.pcap_in != NULL) {
+		if (o.tx_out != NULL && same_file(o.pcap_in, o.tx_out)) {
+			fprintf(stderr, "hugemem rx: --tx-out=%s is the --pcap-in file %s (same "
+				"file); refusing to overwrite the capture being replayed\n",
+				o.tx_out, o.pcap_in);
+			goto out;
+		}
 		if (o.pcap_out != NULL && same_file(o.pcap_in, o.pcap_out)) {
 			fprintf(stderr, "hugemem rx: --pcap-out=%s is the --pcap-in file %s (same "
 				"file); refusing to overwrite the capture being replayed\n",
@@ -569,6 +626,11 @@ cmd_rx(int argc, char **argv)
 				name != NULL ? name : "unknown");
 			goto out;
 		}
+	}
+	if (o.tx_out != NULL && o.pcap_out != NULL && same_file(o.tx_out, o.pcap_out)) {
+		fprintf(stderr, "hugemem rx: --tx-out=%s and --pcap-out=%s are the same file\n",
+			o.tx_out, o.pcap_out);
+		goto out;
 	}
 	if (rx_geometry(&o, run.pin != NULL ? hm_pcap_snaplen(run.pin) : 0, &g) != 0)
 		goto out;
@@ -615,11 +677,15 @@ cmd_rx(int argc, char **argv)
 			r->src_err);
 	if (r->out_err[0] != '\0')
 		fprintf(stderr, "hugemem rx: --pcap-out=%s: %s\n", o.pcap_out, r->out_err);
+	if (r->fwd.out_err[0] != '\0')
+		fprintf(stderr, "hugemem rx: --tx-out=%s: %s\n", o.tx_out, r->fwd.out_err);
 	if (r->signal != 0)
 		fprintf(stderr, "hugemem rx: interrupted (%s): the summary so far follows\n",
 			strsignal(r->signal));
 	rx_report(&o, &g, r);
 	ret = r->ok ? HM_EXIT_OK : HM_EXIT_FAIL;
+	if (o.heapmap != NULL && rx_heapmap(&o) != HM_EXIT_OK)
+		ret = HM_EXIT_FAIL;
 	if (stdout_check() != HM_EXIT_OK)
 		ret = HM_EXIT_FAIL;
 out_signals:

@@ -10,7 +10,9 @@
 #include <stdint.h>
 
 #include "hugemem/sim/i40e.h"
+#include "hugemem/sim/i40e_tx.h"
 #include "hugemem/sim/nic.h"
+#include "hugemem/sim/nic_tx.h"
 #include "hugemem/sim/pcap.h"
 #include "serve_i.h"
 
@@ -34,6 +36,12 @@ struct rx_opts {
 	bool fix_checksums;
 	unsigned int serve;         /* --serve=N: hand packets to N client processes; 0 off */
 	double serve_wait;          /* seconds to wait for the clients (30) */
+	/* --forward: every received packet is sent on a second port (rx_fwd.c) */
+	bool forward;
+	enum hm_i40e_tx_path tx_path;
+	unsigned int tx_descs;      /* 0: --descs */
+	const char *tx_out;         /* pcap of what the second port sent; NULL: discard */
+	const char *heapmap;        /* --heapmap=FILE: the NIC node's heap map at the end */
 };
 
 /* What the options resolve to (rx_geometry). */
@@ -81,11 +89,44 @@ struct rx_result {
 	/* capture */
 	uint64_t written;
 	char out_err[512];          /* the --pcap-out failure; "" when none */
+	/* --forward */
+	struct rx_fwd_result {
+		const char *path_name;      /* the TX path in use */
+		uint64_t forwarded;         /* packets the TX driver took */
+		uint64_t given_up;          /* packets freed unsent: the TX ring stayed full */
+		uint64_t cycles;            /* TX driver cycles */
+		struct hm_i40e_txq_stats qst[RX_MAX_QUEUES];
+		struct hm_nic_txq_stats dst[RX_MAX_QUEUES];
+		uint64_t sent, bytes, tx_bad, oerrors, dma_errors, malformed, in_flight;
+		uint64_t mismatch;          /* generated payloads that left the port changed */
+		uint64_t written;           /* frames written to --tx-out */
+		uint64_t lost;              /* given_up + tx_bad + oerrors + dma_errors + malformed + in_flight */
+		int ring_node, queue_node;
+		char out_err[512];          /* the --tx-out failure; "" when none */
+	} fwd;
 	/* how it ended */
 	int signal;                 /* the signal that interrupted the run; 0: none */
 	const struct serve_run *serve; /* --serve: the clients' side; NULL otherwise */
 	bool ok;
 };
+
+struct rx_fwd;
+
+/* The second port: a NIC on the NIC's node, one TX queue per RX queue, its sink
+ * (verifying generated payloads when @p verify; --tx-out, nanosecond stamps when
+ * @p nsec). @return NULL with a message on stderr and *code the exit status. */
+struct rx_fwd *rx_fwd_setup(const struct rx_opts *o, const struct rx_geom *g, bool verify,
+			    bool nsec, int *code);
+/* Send @p n received packets of queue @p q (the device transmits as it goes);
+ * packets the ring cannot take after the device caught up are freed and counted. */
+void rx_fwd_burst(struct rx_fwd *f, unsigned int q, struct hm_mbuf **pkts, uint16_t n,
+		  struct rx_result *r);
+/* Let the device send what the rings hold, land late write-backs, clean up. */
+void rx_fwd_drain(struct rx_fwd *f);
+/* Counters and placement into r->fwd; closes --tx-out (its error lands in out_err). */
+void rx_fwd_collect(struct rx_fwd *f, const struct rx_opts *o, struct rx_result *r);
+/* Release everything (NULL accepted). @return 0, or -1 when --tx-out could not be closed. */
+int rx_fwd_teardown(struct rx_fwd *f);
 
 /* Parse argv: rx options into @p o, the rest into nargv. @return 0, RX_HELP or HM_EXIT_USAGE. */
 int rx_parse_opts(int argc, char **argv, struct rx_opts *o, int *nargc, char **nargv);

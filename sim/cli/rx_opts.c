@@ -19,8 +19,8 @@ static const char rx_options_text[] =
 	"  --queues=N              RX queues, RSS spreads flows over them (1, max 16)\n"
 	"  --descs=N               descriptors per queue: a multiple of 32 from 64 to 4096 (1024)\n"
 	"  --burst=N               packets per rx_burst call (32, max 512)\n"
-	"  --rx-path=P             auto | scalar | bulk | scattered (auto: scattered when a\n"
-	"                          frame of --max-pkt-len needs several buffers)\n"
+	"  --rx-path=P             auto | scalar | bulk | scattered | vector (auto: scattered\n"
+	"                          when a frame of --max-pkt-len needs several buffers)\n"
 	"  --packets=N             stop after N >= 1 frames (default 100000 generated unless\n"
 	"                          --duration; a capture is replayed whole; with both,\n"
 	"                          whichever comes first)\n"
@@ -48,6 +48,17 @@ static const char rx_options_text[] =
 	"                          start them with `hugemem client --id=K` (same\n"
 	"                          --file-prefix); they verify the payloads (1..16)\n"
 	"  --serve-wait=S          seconds to wait for the clients to attach and finish (30)\n"
+	"  --forward               send every received packet on a second port (port 1: a\n"
+	"                          second NIC on the same node, RX queue q -> TX queue q)\n"
+	"  --tx-path=P             --forward: auto | scalar | simple (auto: simple unless\n"
+	"                          frames chain over several buffers)\n"
+	"  --tx-descs=N            --forward: TX descriptors per queue (--descs)\n"
+	"  --tx-out=FILE           --forward: capture what port 1 sent into FILE (pcap,\n"
+	"                          timestamps 1 us apart); without it the frames are\n"
+	"                          checked and discarded\n"
+	"  --heapmap=FILE          at the end of the run, draw the NIC node's heap into FILE\n"
+	"                          (SVG; a .json FILE gets the snapshot, `hugemem heapmap\n"
+	"                          --from=FILE` draws it)\n"
 	"  --json                  print the summary as one JSON object\n";
 
 static const char rx_usage_head[] =
@@ -62,10 +73,11 @@ static const char rx_usage_tail[] =
 	"hugemem options (--backend, --topology, -m, --in-memory, ...): see `hugemem help`.\n"
 	"SIGINT / SIGTERM stop the run: the summary so far is printed, everything is\n"
 	"cleaned up, and the exit status is 1 (\"interrupted\").\n"
-	"Exit status: 0 every frame delivered (or lost within --max-drops), every\n"
-	"generated payload intact, the input read to its end; 1 the run failed (lost\n"
-	"frames, a payload mismatch, a corrupt capture, a --pcap-out or stdout write\n"
-	"error, setup failure, interrupted); 2 usage (a bad option or argument,\n"
+	"Exit status: 0 every frame delivered (with --forward: and sent on port 1) or\n"
+	"lost within --max-drops, every generated payload intact, the input read to its\n"
+	"end; 1 the run failed (lost frames, a payload mismatch, a corrupt capture, a\n"
+	"--pcap-out, --tx-out or stdout write error, setup failure, interrupted); 2 usage\n"
+	"(a bad option or argument,\n"
 	"nothing was run).\n";
 
 static void
@@ -141,6 +153,8 @@ bad_value(const char *a, const char *rule)
 int
 rx_parse_opts(int argc, char **argv, struct rx_opts *o, int *nargc, char **nargv)
 {
+	const char *tx_opt = NULL; /* a TX option seen (needs --forward) */
+
 	*nargc = 0;
 	nargv[(*nargc)++] = argv[0];
 	for (int i = 1; i < argc; i++) {
@@ -155,11 +169,14 @@ rx_parse_opts(int argc, char **argv, struct rx_opts *o, int *nargc, char **nargv
 			print_usage(stdout);
 			return RX_HELP;
 		}
-		if (KEY("--json") || KEY("--allow-drops") || KEY("--fix-checksums")) {
+		if (KEY("--json") || KEY("--allow-drops") || KEY("--fix-checksums") ||
+		    KEY("--forward")) {
 			if (v != NULL)
 				return bad_value(a, "takes no value");
 			if (KEY("--json"))
 				o->json = true;
+			else if (KEY("--forward"))
+				o->forward = true;
 			else if (KEY("--allow-drops"))
 				o->max_drops = UINT64_MAX;
 			else
@@ -170,7 +187,8 @@ rx_parse_opts(int argc, char **argv, struct rx_opts *o, int *nargc, char **nargv
 		      KEY("--rx-path") || KEY("--packets") || KEY("--duration") ||
 		      KEY("--pcap-in") || KEY("--pcap-out") || KEY("--pool-size") || KEY("--seed") ||
 		      KEY("--data-room") || KEY("--max-pkt-len") || KEY("--max-chain") ||
-		      KEY("--max-drops") || KEY("--serve") || KEY("--serve-wait"))) {
+		      KEY("--max-drops") || KEY("--serve") || KEY("--serve-wait") ||
+		      KEY("--tx-path") || KEY("--tx-descs") || KEY("--tx-out") || KEY("--heapmap"))) {
 			/* hugemem's options (and their values) go to hm_init */
 			int known = a[0] == '-' && a[1] == '-' && a[2] != '\0' ? hugemem_option(a + 2, kl - 2)
 										 : 1;
@@ -250,16 +268,47 @@ rx_parse_opts(int argc, char **argv, struct rx_opts *o, int *nargc, char **nargv
 			bad = end == v || *end != '\0' || !(o->duration > 0) || o->duration > 1e9;
 		} else if (KEY("--rx-path")) {
 			bad = hm_i40e_rx_path_parse(v, &o->path) < 0;
+		} else if (KEY("--tx-path")) {
+			if (hm_i40e_tx_path_parse(v, &o->tx_path) < 0)
+				return bad_value(a, "auto, scalar or simple");
+			tx_opt = a;
+		} else if (KEY("--tx-descs")) {
+			if (parse_u(v, HM_I40E_MAX_RING_DESC, &x) || x < HM_I40E_MIN_RING_DESC ||
+			    x % HM_I40E_ALIGN_RING_DESC != 0)
+				return bad_value(a, "the TX descriptors per queue must be a multiple of "
+						 "32 from 64 to 4096");
+			o->tx_descs = (unsigned int)x;
+			tx_opt = a;
+		} else if (KEY("--tx-out")) {
+			o->tx_out = v;
+			tx_opt = a;
 		} else if (KEY("--pcap-in")) {
 			o->pcap_in = v;
 		} else if (KEY("--pcap-out")) {
 			o->pcap_out = v;
+		} else if (KEY("--heapmap")) {
+			o->heapmap = v;
 		}
 #undef KEY
 		if (bad) {
 			fprintf(stderr, "hugemem rx: bad value in %s\n", a);
 			return HM_EXIT_USAGE;
 		}
+	}
+	if (tx_opt != NULL && !o->forward) {
+		fprintf(stderr, "hugemem rx: %s needs --forward (the TX side is port 1 of a "
+			"forwarding run)\n", tx_opt);
+		return HM_EXIT_USAGE;
+	}
+	if (o->serve != 0 && o->forward) {
+		fprintf(stderr, "hugemem rx: --serve and --forward both take the received "
+			"packets (to client processes, to port 1): give one of them\n");
+		return HM_EXIT_USAGE;
+	}
+	if (o->tx_out != NULL && o->pcap_out != NULL && strcmp(o->tx_out, o->pcap_out) == 0) {
+		fprintf(stderr, "hugemem rx: --tx-out and --pcap-out name the same file %s\n",
+			o->tx_out);
+		return HM_EXIT_USAGE;
 	}
 	return 0;
 }
@@ -318,9 +367,11 @@ rx_geometry(const struct rx_opts *o, uint32_t snaplen, struct rx_geom *g)
 		g->buf_size = buf_of(g->data_room);
 	}
 	g->large = g->max_pkt > HM_NIC_FRAME_MAX;
+	/* --forward: the TX rings hold mbufs too */
+	unsigned int tx_descs = o->forward ? (o->tx_descs != 0 ? o->tx_descs : o->descs) : 0;
 	g->pool_size = o->pool_size != 0
 			       ? o->pool_size
-			       : o->queues * (o->descs + 2 * o->burst * g->chain + 64) *
+			       : o->queues * (o->descs + tx_descs + 2 * o->burst * g->chain + 64) *
 					 (g->scattered && g->chain > 1 ? 2 : 1) +
 					 /* --serve: full client rings, and what each client holds */
 					 o->serve * (SERVE_RING_SIZE + 2 * RX_MAX_BURST) * g->chain;

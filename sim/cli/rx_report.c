@@ -41,6 +41,15 @@ rx_account(const struct rx_opts *o, struct rx_result *r)
 	r->ok = r->mismatch == 0 && r->unaccounted == 0 && r->lost <= o->max_drops &&
 		r->src_err[0] == '\0' && r->out_err[0] == '\0' && r->signal == 0 &&
 		(r->serve == NULL || serve_ok(r->serve));
+	if (o->forward) {
+		const struct rx_fwd_result *f = &r->fwd;
+		/* every delivered packet forwarded or given up; every forwarded one sent or
+		 * counted; losses on both ports share --max-drops */
+		r->ok = r->ok && f->forwarded + f->given_up == r->delivered &&
+			f->sent + f->lost - f->given_up == f->forwarded && f->mismatch == 0 &&
+			f->out_err[0] == '\0' &&
+			(o->max_drops == UINT64_MAX || r->lost + f->lost <= o->max_drops);
+	}
 }
 
 /* A JSON string (quotes included), or null for NULL. */
@@ -155,6 +164,37 @@ report_json(const struct rx_opts *o, const struct rx_geom *g, const struct rx_re
 	       r->mismatch, r->from_pcap ? "false" : "true", r->unaccounted,
 	       r->signal != 0 ? "true" : "false");
 	json_str(r->signal != 0 ? sig_name(r->signal) : NULL);
+	fputs(", \"forward\": ", stdout);
+	if (o->forward) {
+		const struct rx_fwd_result *f = &r->fwd;
+		printf("{\"tx_path\": \"%s\", \"forwarded\": %" PRIu64 ", \"sent\": %" PRIu64
+		       ", \"bytes\": %" PRIu64 ", \"tx_cycles_per_packet\": %.1f"
+		       ", \"rx_tx_cycles_per_packet\": %.1f, \"given_up\": %" PRIu64
+		       ", \"tx_bad\": %" PRIu64 ", \"oerrors\": %" PRIu64 ", \"dma_errors\": %" PRIu64
+		       ", \"malformed\": %" PRIu64 ", \"in_flight\": %" PRIu64 ", \"lost\": %" PRIu64
+		       ", \"payload_mismatches\": %" PRIu64 ", \"ring_node\": %d, \"queue_node\": %d"
+		       ", \"tx_out\": ", f->path_name, f->forwarded, f->sent, f->bytes,
+		       f->forwarded > 0 ? (double)f->cycles / (double)f->forwarded : 0,
+		       f->forwarded > 0 ? (double)(r->cycles + f->cycles) / (double)f->forwarded : 0,
+		       f->given_up, f->tx_bad, f->oerrors, f->dma_errors, f->malformed, f->in_flight,
+		       f->lost, f->mismatch, f->ring_node, f->queue_node);
+		if (o->tx_out != NULL) {
+			fputs("{\"file\": ", stdout);
+			json_str(o->tx_out);
+			printf(", \"frames\": %" PRIu64 ", \"error\": ", f->written);
+			json_str(f->out_err[0] != '\0' ? f->out_err : NULL);
+			putchar('}');
+		} else {
+			fputs("null", stdout);
+		}
+		fputs(", \"queues\": [", stdout);
+		for (unsigned int q = 0; q < o->queues; q++)
+			printf("%s{\"queue\": %u, \"sent\": %" PRIu64 "}", q ? ", " : "", q,
+			       f->dst[q].packets);
+		fputs("]}", stdout);
+	} else {
+		fputs("null", stdout);
+	}
 	if (r->serve != NULL)
 		serve_report(r->serve, true);
 	printf(", \"ok\": %s}\n", r->ok ? "true" : "false");
@@ -191,6 +231,46 @@ print_losses(const struct rx_geom *g, const struct rx_result *r)
 			printf("; rx_nombuf %" PRIu64 ": the pool ran dry", r->nombuf);
 		putchar(')');
 		sep = ", ";
+	}
+}
+
+/* The --forward lines: port 1's figures, losses, payloads, capture. */
+static void
+report_forward(const struct rx_opts *o, const struct rx_result *r)
+{
+	const struct rx_fwd_result *f = &r->fwd;
+	double tx_cpp = f->forwarded > 0 ? (double)f->cycles / (double)f->forwarded : 0;
+	double all_cpp = f->forwarded > 0 ? (double)(r->cycles + f->cycles) / (double)f->forwarded
+					  : 0;
+
+	printf("forward: %" PRIu64 " of %" PRIu64 " packets sent by port 1 (%s TX path, %u x %u "
+	       "descriptors): %.1f TX driver cycles/packet, %.1f RX+TX driver cycles/packet\n",
+	       f->sent, r->delivered, f->path_name, o->queues,
+	       o->tx_descs != 0 ? o->tx_descs : o->descs, tx_cpp, all_cpp);
+	printf("  port 1 placement: descriptor rings node %d, queue structs node %d\n",
+	       f->ring_node, f->queue_node);
+	if (o->queues > 1)
+		for (unsigned int q = 0; q < o->queues; q++)
+			printf("  tx queue %u: %" PRIu64 " packets\n", q, f->dst[q].packets);
+	if (f->lost == 0)
+		printf("  forward lost: none\n");
+	else
+		printf("  forward lost: %" PRIu64 " (given up on a full ring %" PRIu64 ", refused by "
+		       "the driver %" PRIu64 ", oerrors %" PRIu64 ", dma_errors %" PRIu64
+		       ", malformed %" PRIu64 ", never taken by the device %" PRIu64 ")\n",
+		       f->lost, f->given_up, f->tx_bad, f->oerrors, f->dma_errors, f->malformed,
+		       f->in_flight);
+	if (!r->from_pcap)
+		printf("  forwarded payloads: %s (%" PRIu64 " changed)\n",
+		       f->mismatch == 0 ? "every payload left port 1 as it arrived" : "MISMATCH",
+		       f->mismatch);
+	if (o->tx_out != NULL) {
+		if (f->out_err[0] != '\0')
+			printf("  tx capture: ERROR: %s (%" PRIu64 " frames written to %s)\n",
+			       f->out_err, f->written, o->tx_out);
+		else
+			printf("  tx capture: %" PRIu64 " frames written to %s\n", f->written,
+			       o->tx_out);
 	}
 }
 
@@ -283,6 +363,8 @@ report_text(const struct rx_opts *o, const struct rx_geom *g, const struct rx_re
 		else
 			printf("capture: %" PRIu64 " frames written to %s\n", r->written, o->pcap_out);
 	}
+	if (o->forward)
+		report_forward(o, r);
 	if (r->unaccounted != 0)
 		printf("accounting: %" PRIu64 " FRAMES UNACCOUNTED FOR\n", r->unaccounted);
 	else if (r->src_err[0] != '\0' || r->signal != 0)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * i40e-style RX queues over the fake NIC: setup, start (arm), the scalar,
- * bulk-alloc and scattered receive paths, stop and release. See
+ * bulk-alloc and scattered receive paths (the vector path is in
+ * i40e_rxtx_vec*.c), stop and release. See
  * hugemem/sim/i40e.h for the model and the invariants; reference §9 for the
  * DPDK code this follows step by step.
  *
@@ -9,7 +10,8 @@
  *   - armed (read format, DD clear, sw_ring[i] the mbuf at pkt_addr): the
  *     device's once the tail passes it;
  *   - written back (DD set): the driver's, sw_ring[i] still the mbuf;
- *   - bulk path only: scanned and not yet refilled: sw_ring[i] == NULL.
+ *   - bulk and vector paths only: scanned and not yet refilled: sw_ring[i] ==
+ *     NULL.
  * The tail register is only ever written with a slot the driver has already
  * processed (rx_tail - 1, or the refill trigger), never with rx_tail itself.
  */
@@ -21,46 +23,7 @@
 #include "common_i.h"
 #include "hugemem/malloc.h"
 #include "hugemem/memseg.h"
-#include "hugemem/sim/i40e.h"
-#include "hugemem/sim/i40e_desc.h"
-
-#define STAGE_MAX (2 * HM_I40E_RX_MAX_BURST)
-
-struct hm_i40e_rxq {
-	/* hot: read on every burst */
-	uint8_t *ring;                /* descriptor ring VA (nb_desc + 32 slots) */
-	struct hm_mbuf **sw_ring;     /* nb_desc + 32 entries */
-	struct hm_mempool *mp;        /* the pool refills come from */
-	uint32_t *tail_reg;           /* NIC tail register of this queue */
-	uint64_t mbuf_init;           /* rearm_data of a fresh mbuf: data_off 128, refcnt 1, nb_segs 1, port */
-	uint16_t nb_desc;             /* descriptors in use */
-	uint16_t rx_tail;             /* next descriptor to examine, < nb_desc */
-	uint16_t nb_rx_hold;          /* scalar/scattered: processed, not yet given back */
-	uint16_t rx_free_thresh;      /* descriptors */
-	uint16_t rx_free_trigger;     /* bulk: refill when rx_tail passes this */
-	uint16_t rx_nb_avail;         /* bulk: staged packets left */
-	uint16_t rx_next_avail;       /* bulk: index of the next staged packet */
-	uint16_t port;
-	uint8_t dshift;               /* log2 of the descriptor size */
-	uint8_t started;              /* 1 between start and stop */
-	uint8_t path;                 /* enum hm_i40e_rx_path, never AUTO */
-	uint8_t discard;              /* 1 while skipping the rest of a dropped frame, up
-	                               * to and including its EOF descriptor */
-	uint32_t buf_size;            /* bytes per buffer */
-	uint32_t max_pkt_len;         /* bytes; > buf_size only on the scattered path */
-	uint32_t tail_written;        /* last value written to the tail register */
-	struct hm_mbuf *pkt_first_seg; /* scattered: the chain being assembled, or NULL */
-	struct hm_mbuf *pkt_last_seg;
-	struct hm_i40e_rxq_stats st;
-	const uint32_t *ptype_tbl;
-	struct hm_mbuf *rx_stage[STAGE_MAX]; /* bulk: scanned packets */
-	/* cold */
-	struct hm_nic *nic;
-	unsigned int queue;
-	const struct hm_memzone *mz;  /* the ring */
-	int node;                     /* the NIC's node */
-	struct hm_mbuf fake_mbuf;     /* what the spare sw_ring slots point at */
-};
+#include "i40e_i.h"
 
 /* ---- packet types (i40e_get_default_pkt_type, the non-tunnelled entries) ---- */
 
@@ -89,30 +52,6 @@ static const uint32_t i40e_ptype_tbl[256] = {
 };
 
 /* ---- small helpers ---- */
-
-static inline uint8_t *
-desc_at(const struct hm_i40e_rxq *rxq, unsigned int i)
-{
-	return rxq->ring + ((size_t)i << rxq->dshift);
-}
-
-static inline void
-tail_write(struct hm_i40e_rxq *rxq, uint32_t t)
-{
-	rxq->tail_written = t;
-	rxq->st.tail_writes++;
-	hm_nic_tail_write(rxq->tail_reg, t);
-}
-
-/* Arm slot @p i with @p m (hdr_addr 0 clears DD). */
-static inline void
-arm(struct hm_i40e_rxq *rxq, unsigned int i, struct hm_mbuf *m)
-{
-	uint8_t *d = desc_at(rxq, i);
-
-	hm_i40e_rx_desc_qw_set(d, 0, m->buf_iova + HM_PKTMBUF_HEADROOM);
-	hm_i40e_rx_desc_qw_set(d, 1, 0);
-}
 
 /* The slot after @p i. */
 static inline uint16_t
@@ -173,42 +112,8 @@ fill_offloads(const struct hm_i40e_rxq *rxq, struct hm_mbuf *m, uint64_t qw0, ui
 	m->packet_type = rxq->ptype_tbl[hm_i40e_rxd_ptype(qw1)];
 }
 
-/* Why a written-back descriptor is dropped (single-buffer paths). */
-enum drop_reason {
-	DROP_NONE = 0,
-	DROP_ERROR,   /* RXE */
-	DROP_LEN,     /* length 0 or above the buffer */
-	DROP_NO_EOF,  /* EOF missing */
-	DROP_SKIP,    /* the rest of a frame already dropped and counted */
-};
-
-static inline enum drop_reason
-bad_desc(const struct hm_i40e_rxq *rxq, uint64_t qw1, uint32_t len)
-{
-	if (HM_UNLIKELY(qw1 & HM_I40E_RXD_ERR_RXE))
-		return DROP_ERROR;
-	if (HM_UNLIKELY(len == 0 || len > rxq->buf_size))
-		return DROP_LEN;
-	if (HM_UNLIKELY(!(qw1 & HM_I40E_RXD_EOF)))
-		/* a full buffer without EOF: the device chained a frame longer
-		 * than one buffer; a short one: EOF is missing */
-		return len == rxq->buf_size ? DROP_LEN : DROP_NO_EOF;
-	return DROP_NONE;
-}
-
-/*
- * 1 when a dropped descriptor is not its frame's last: no EOF, and the buffer
- * is full or errored (a short buffer without EOF ended its frame). The frame's
- * following descriptors, up to EOF, must then be skipped, not delivered.
- */
-static inline int
-frame_goes_on(const struct hm_i40e_rxq *rxq, uint64_t qw1, uint32_t len)
-{
-	return !(qw1 & HM_I40E_RXD_EOF) && (len == rxq->buf_size || (qw1 & HM_I40E_RXD_ERR_RXE));
-}
-
-static void
-count_drop(struct hm_i40e_rxq *rxq, enum drop_reason r)
+void
+i40e_count_drop(struct hm_i40e_rxq *rxq, enum drop_reason r)
 {
 	if (r == DROP_ERROR)
 		rxq->st.rx_errors++;
@@ -261,7 +166,7 @@ hm_i40e_recv_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
 		}
 		if (HM_UNLIKELY(bad != DROP_NONE)) {
 			/* drop: the descriptor keeps its buffer */
-			count_drop(rxq, bad);
+			i40e_count_drop(rxq, bad);
 			rx_id = rearm_same(rxq, rx_id);
 			nb_hold++;
 			continue;
@@ -275,10 +180,19 @@ hm_i40e_recv_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
 		nb_hold++;
 		rxm = swap_in(rxq, rx_id, nmb);
 		rx_id = next_slot(rxq, rx_id);
-		__builtin_prefetch(rxq->sw_ring[rx_id]);
+		{
+			/* the header of a packet I40E_PF_AHEAD on, and its descriptor */
+			unsigned int j = rx_id + I40E_PF_AHEAD;
 
+			if (j >= rxq->nb_desc)
+				j -= rxq->nb_desc;
+			__builtin_prefetch(rxq->sw_ring[j], 1, 3);
+			__builtin_prefetch(desc_at(rxq, j), 0, 3);
+		}
+
+		/* next is NULL already: the free-mbuf invariant of the pool it
+		 * came from, and nothing since has chained it */
 		rxm->rearm_data = rxq->mbuf_init;
-		rxm->next = NULL;
 		rxm->pkt_len = len;
 		rxm->data_len = (uint16_t)len;
 		fill_offloads(rxq, rxm, qw0, qw1);
@@ -363,9 +277,16 @@ hm_i40e_recv_scattered_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint
 		nb_hold++;
 		rxm = swap_in(rxq, rx_id, nmb);
 		rx_id = next_slot(rxq, rx_id);
+		{
+			unsigned int j = rx_id + I40E_PF_AHEAD;
 
-		rxm->rearm_data = rxq->mbuf_init;
-		rxm->next = NULL;
+			if (j >= rxq->nb_desc)
+				j -= rxq->nb_desc;
+			__builtin_prefetch(rxq->sw_ring[j], 1, 3);
+			__builtin_prefetch(desc_at(rxq, j), 0, 3);
+		}
+
+		rxm->rearm_data = rxq->mbuf_init; /* next: NULL already (free-mbuf invariant) */
 		rxm->data_len = (uint16_t)len;
 		if (first == NULL) {
 			first = rxm;
@@ -412,6 +333,8 @@ scan_hw_ring(struct hm_i40e_rxq *rxq, struct hm_mbuf **scanned, struct hm_mbuf *
 
 	if (!(hm_i40e_rx_desc_qw1_load(desc_at(rxq, tail)) & HM_I40E_RXD_DD))
 		return 0;
+	i40e_prefetch_burst(rxq, tail);
+	i40e_prefetch_burst(rxq, tail + HM_I40E_RX_MAX_BURST);
 	for (unsigned int i = 0; i < HM_I40E_RX_MAX_BURST; i += HM_I40E_LOOK_AHEAD) {
 		uint64_t qw1[HM_I40E_LOOK_AHEAD];
 
@@ -458,31 +381,38 @@ scan_hw_ring(struct hm_i40e_rxq *rxq, struct hm_mbuf **scanned, struct hm_mbuf *
 }
 
 /* Count the drops of a committed scan and return their mbufs. */
-static void
-commit_drops(struct hm_i40e_rxq *rxq, struct hm_mbuf **drop, const uint8_t *why, unsigned int nd)
+void
+i40e_commit_drops(struct hm_i40e_rxq *rxq, struct hm_mbuf **drop, const uint8_t *why,
+		  unsigned int nd)
 {
 	if (HM_LIKELY(nd == 0))
 		return;
 	for (unsigned int i = 0; i < nd; i++)
-		count_drop(rxq, (enum drop_reason)why[i]);
+		i40e_count_drop(rxq, (enum drop_reason)why[i]);
 	hm_mempool_put_bulk(rxq->mp, (void *const *)drop, nd);
 }
 
-static inline int
-alloc_bufs(struct hm_i40e_rxq *rxq)
+int
+i40e_alloc_bufs(struct hm_i40e_rxq *rxq, int set_rearm)
 {
 	uint16_t alloc_idx = (uint16_t)(rxq->rx_free_trigger - (rxq->rx_free_thresh - 1));
 	struct hm_mbuf **rxep = &rxq->sw_ring[alloc_idx];
+	const size_t dsz = (size_t)1 << rxq->dshift;
+	const uint64_t init = rxq->mbuf_init;
+	uint8_t *d = desc_at(rxq, alloc_idx);
 
 	if (HM_UNLIKELY(hm_mempool_get_bulk(rxq->mp, (void **)rxep, rxq->rx_free_thresh) < 0)) {
 		/* a failed get may have written part of the range */
 		memset(rxep, 0, sizeof(*rxep) * rxq->rx_free_thresh);
 		return -ENOMEM;
 	}
-	for (unsigned int i = 0; i < rxq->rx_free_thresh; i++) {
+	for (unsigned int i = 0; i < rxq->rx_free_thresh; i++, d += dsz) {
 		struct hm_mbuf *m = rxep[i];
-		m->rearm_data = rxq->mbuf_init;
-		arm(rxq, alloc_idx + i, m);
+
+		if (set_rearm)
+			m->rearm_data = init;
+		hm_i40e_rx_desc_qw_set(d, 0, m->buf_iova + HM_PKTMBUF_HEADROOM);
+		hm_i40e_rx_desc_qw_set(d, 1, 0);
 	}
 	tail_write(rxq, rxq->rx_free_trigger);
 	rxq->rx_free_trigger = (uint16_t)(rxq->rx_free_trigger + rxq->rx_free_thresh);
@@ -524,7 +454,7 @@ rx_recv_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
 		return 0;
 	rxq->rx_tail = (uint16_t)(rxq->rx_tail + nb_scan);
 	if (rxq->rx_tail > rxq->rx_free_trigger) {
-		if (HM_UNLIKELY(alloc_bufs(rxq) < 0)) {
+		if (HM_UNLIKELY(i40e_alloc_bufs(rxq, 1) < 0)) {
 			/* un-stage: everything back where it was, packets stay on the ring */
 			rxq->st.rx_nombuf += rxq->rx_free_thresh;
 			rxq->rx_tail = old_tail;
@@ -535,7 +465,7 @@ rx_recv_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
 			return 0;
 		}
 	}
-	commit_drops(rxq, drop, why, nd);
+	i40e_commit_drops(rxq, drop, why, nd);
 	rxq->discard = discard;
 	if (rxq->rx_tail >= rxq->nb_desc)
 		rxq->rx_tail = 0;
@@ -574,6 +504,8 @@ hm_i40e_rx_burst(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
 		return hm_i40e_recv_pkts_bulk_alloc(rxq, pkts, n);
 	case HM_I40E_RX_SCATTERED:
 		return hm_i40e_recv_scattered_pkts(rxq, pkts, n);
+	case HM_I40E_RX_VECTOR:
+		return hm_i40e_recv_pkts_vec(rxq, pkts, n);
 	default:
 		return hm_i40e_recv_pkts(rxq, pkts, n);
 	}
@@ -611,6 +543,7 @@ hm_i40e_rxq_setup(struct hm_nic *nic, unsigned int queue, struct hm_mempool *mp,
 		  const struct hm_i40e_rxq_conf *c)
 {
 	unsigned int data_room, buf_size, max_pkt, dshift, nq, ring_size;
+	enum hm_i40e_vec_isa isa = HM_I40E_VEC_AUTO;
 	enum hm_i40e_rx_path path;
 	struct hm_i40e_rxq *rxq;
 	char name[HM_MEMZONE_NAMESIZE];
@@ -643,8 +576,11 @@ hm_i40e_rxq_setup(struct hm_nic *nic, unsigned int queue, struct hm_mempool *mp,
 	if (c->max_pkt_len != 0 && (c->max_pkt_len < 64 || c->max_pkt_len > pkt_max))
 		return hm_fail_ptr(EINVAL, "i40e rxq setup: max_pkt_len %u outside 64..%u",
 				   c->max_pkt_len, pkt_max);
-	if ((unsigned int)c->path > HM_I40E_RX_SCATTERED)
+	if ((unsigned int)c->path > HM_I40E_RX_VECTOR)
 		return hm_fail_ptr(EINVAL, "i40e rxq setup: unknown RX path %d", (int)c->path);
+	if ((unsigned int)c->vec_isa > HM_I40E_VEC_AVX2)
+		return hm_fail_ptr(EINVAL, "i40e rxq setup: unknown vector instruction set %d",
+				   (int)c->vec_isa);
 	data_room = hm_pktmbuf_data_room_size(mp);
 	if (data_room < HM_PKTMBUF_HEADROOM + 128)
 		return hm_fail_ptr(EINVAL, "i40e rxq setup: pool %p is not a pktmbuf pool with a "
@@ -664,10 +600,19 @@ hm_i40e_rxq_setup(struct hm_nic *nic, unsigned int queue, struct hm_mempool *mp,
 	if (path != HM_I40E_RX_SCATTERED && max_pkt > buf_size)
 		return hm_fail_ptr(EINVAL, "i40e rxq setup: max_pkt_len %u needs the scattered path "
 				   "(buffers of %u bytes)", max_pkt, buf_size);
-	if (path == HM_I40E_RX_BULK && !bulk_ok(c->nb_desc, c->rx_free_thresh))
-		return hm_fail_ptr(EINVAL, "i40e rxq setup: bulk path needs rx_free_thresh >= %u, "
-				   "< nb_desc and dividing nb_desc (%u, %u)", HM_I40E_RX_MAX_BURST,
+	if ((path == HM_I40E_RX_BULK || path == HM_I40E_RX_VECTOR) &&
+	    !bulk_ok(c->nb_desc, c->rx_free_thresh))
+		return hm_fail_ptr(EINVAL, "i40e rxq setup: %s path needs rx_free_thresh >= %u, "
+				   "< nb_desc and dividing nb_desc (%u, %u)",
+				   path == HM_I40E_RX_BULK ? "bulk" : "vector", HM_I40E_RX_MAX_BURST,
 				   c->rx_free_thresh, c->nb_desc);
+	if (path == HM_I40E_RX_VECTOR) {
+		isa = i40e_vec_isa_pick(c->vec_isa);
+		if (isa == HM_I40E_VEC_AUTO)
+			return hm_fail_ptr(ENOTSUP, "i40e rxq setup: the vector path needs %s, which "
+					   "this CPU or build lacks", c->vec_isa == HM_I40E_VEC_AVX2
+					   ? "AVX2" : "SSE4.2 (x86)");
+	}
 	node = hm_nic_numa_node(nic);
 	dshift = c->desc_size == 32 ? 5 : 4;
 
@@ -706,6 +651,7 @@ hm_i40e_rxq_setup(struct hm_nic *nic, unsigned int queue, struct hm_mempool *mp,
 	rxq->port = c->port;
 	rxq->dshift = (uint8_t)dshift;
 	rxq->path = (uint8_t)path;
+	rxq->vec_isa = (uint8_t)isa;
 	rxq->buf_size = buf_size;
 	rxq->max_pkt_len = max_pkt;
 	rxq->ptype_tbl = i40e_ptype_tbl;
@@ -859,6 +805,7 @@ hm_i40e_rxq_info_get(const struct hm_i40e_rxq *rxq, struct hm_i40e_rxq_info *inf
 		return hm_fail(EINVAL, "i40e rxq info: NULL argument");
 	memset(info, 0, sizeof(*info));
 	info->path = (enum hm_i40e_rx_path)rxq->path;
+	info->vec_isa = (enum hm_i40e_vec_isa)rxq->vec_isa;
 	info->nb_desc = rxq->nb_desc;
 	info->rx_free_thresh = rxq->rx_free_thresh;
 	info->buf_size = rxq->buf_size;
@@ -878,14 +825,29 @@ static const char *const path_names[] = {
 	[HM_I40E_RX_SCALAR] = "scalar",
 	[HM_I40E_RX_BULK] = "bulk",
 	[HM_I40E_RX_SCATTERED] = "scattered",
+	[HM_I40E_RX_VECTOR] = "vector",
 };
 
 const char *
 hm_i40e_rx_path_name(enum hm_i40e_rx_path p)
 {
-	if ((unsigned int)p > HM_I40E_RX_SCATTERED)
+	if ((unsigned int)p > HM_I40E_RX_VECTOR)
 		return NULL;
 	return path_names[p];
+}
+
+const char *
+hm_i40e_vec_isa_name(enum hm_i40e_vec_isa isa)
+{
+	static const char *const names[] = {
+		[HM_I40E_VEC_AUTO] = "auto",
+		[HM_I40E_VEC_SSE42] = "sse4.2",
+		[HM_I40E_VEC_AVX2] = "avx2",
+	};
+
+	if ((unsigned int)isa > HM_I40E_VEC_AVX2)
+		return NULL;
+	return names[isa];
 }
 
 int
@@ -893,12 +855,13 @@ hm_i40e_rx_path_parse(const char *s, enum hm_i40e_rx_path *p)
 {
 	if (s == NULL || p == NULL)
 		return hm_fail(EINVAL, "i40e rx path: NULL argument");
-	for (unsigned int i = 0; i <= HM_I40E_RX_SCATTERED; i++)
+	for (unsigned int i = 0; i <= HM_I40E_RX_VECTOR; i++)
 		if (strcmp(s, path_names[i]) == 0) {
 			*p = (enum hm_i40e_rx_path)i;
 			return 0;
 		}
-	return hm_fail(EINVAL, "i40e rx path: '%s' is not auto, scalar, bulk or scattered", s);
+	return hm_fail(EINVAL, "i40e rx path: '%s' is not auto, scalar, bulk, scattered or vector",
+		       s);
 }
 
 #define CHECK(cond, why)                 \
@@ -919,7 +882,9 @@ hm_i40e_rxq_check(const struct hm_i40e_rxq *rxq, const char **reason)
 	*reason = NULL;
 	if (rxq == NULL)
 		return hm_fail(EINVAL, "i40e rxq check: NULL queue");
-	CHECK(rxq->path != HM_I40E_RX_AUTO && rxq->path <= HM_I40E_RX_SCATTERED, "bad path");
+	CHECK(rxq->path != HM_I40E_RX_AUTO && rxq->path <= HM_I40E_RX_VECTOR, "bad path");
+	CHECK((rxq->path == HM_I40E_RX_VECTOR) == (rxq->vec_isa != HM_I40E_VEC_AUTO),
+	      "vector instruction set without the vector path, or none with it");
 	CHECK(rxq->rx_free_thresh > 0 && rxq->rx_free_thresh < rxq->nb_desc, "bad rx_free_thresh");
 	for (unsigned int i = 0; i < HM_I40E_RX_MAX_BURST; i++) {
 		const uint8_t *d = desc_at(rxq, rxq->nb_desc + i);
@@ -943,7 +908,9 @@ hm_i40e_rxq_check(const struct hm_i40e_rxq *rxq, const char **reason)
 	      "partial chain pointers disagree");
 	CHECK(rxq->discard == 0 || rxq->pkt_first_seg == NULL,
 	      "discarding the rest of a frame while assembling one");
-	if (rxq->path == HM_I40E_RX_BULK) {
+	if (rxq->path == HM_I40E_RX_VECTOR)
+		CHECK(rxq->rx_nb_avail == 0, "the vector path staged packets");
+	if (rxq->path == HM_I40E_RX_BULK || rxq->path == HM_I40E_RX_VECTOR) {
 		CHECK(rxq->rx_free_trigger < rxq->nb_desc &&
 		      (rxq->rx_free_trigger + 1u) % rxq->rx_free_thresh == 0,
 		      "refill trigger not at the end of a refill block");
@@ -959,7 +926,8 @@ hm_i40e_rxq_check(const struct hm_i40e_rxq *rxq, const char **reason)
 		const uint8_t *d = desc_at(rxq, i);
 
 		if (m == NULL) {
-			CHECK(rxq->path == HM_I40E_RX_BULK, "an empty sw_ring slot outside the bulk path");
+			CHECK(rxq->path == HM_I40E_RX_BULK || rxq->path == HM_I40E_RX_VECTOR,
+			      "an empty sw_ring slot outside the bulk and vector paths");
 			continue;
 		}
 		CHECK(m->pool == rxq->mp, "an armed mbuf from another pool");
@@ -969,4 +937,45 @@ hm_i40e_rxq_check(const struct hm_i40e_rxq *rxq, const char **reason)
 		      "an armed descriptor's address is not its mbuf's data IOVA");
 	}
 	return 0;
+}
+
+/* ---- descriptor status (rte_eth_rx_queue_count, rte_eth_rx_descriptor_status) ---- */
+
+int
+hm_i40e_rx_queue_count(const struct hm_i40e_rxq *rxq)
+{
+	unsigned int n = 0, i;
+
+	if (rxq == NULL)
+		return hm_fail(EINVAL, "i40e rx queue count: NULL queue");
+	if (!rxq->started)
+		return 0;
+	/* every descriptor from rx_tail on that the device wrote back (DPDK counts in
+	 * steps of 4 and may overshoot by 3) */
+	for (i = rxq->rx_tail; n < rxq->nb_desc; n++) {
+		if (!(hm_i40e_rx_desc_qw1_load(desc_at(rxq, i)) & HM_I40E_RXD_DD))
+			break;
+		i = next_slot(rxq, (uint16_t)i);
+	}
+	return (int)n;
+}
+
+int
+hm_i40e_rx_desc_status(const struct hm_i40e_rxq *rxq, uint16_t offset)
+{
+	unsigned int held;
+
+	if (rxq == NULL || offset >= rxq->nb_desc)
+		return hm_fail(EINVAL, "i40e rx descriptor status: NULL queue or offset %u beyond "
+			       "the ring", offset);
+	if (!rxq->started)
+		return hm_fail(ENODEV, "i40e rx descriptor status: queue %u is stopped", rxq->queue);
+	/* processed by the driver, not yet given back to the device */
+	held = (rxq->rx_tail + rxq->nb_desc - rxq->tail_written - 1u) % rxq->nb_desc;
+	if (offset >= rxq->nb_desc - held)
+		return HM_I40E_RX_DESC_UNAVAIL;
+	if (hm_i40e_rx_desc_qw1_load(desc_at(rxq, (rxq->rx_tail + offset) % rxq->nb_desc)) &
+	    HM_I40E_RXD_DD)
+		return HM_I40E_RX_DESC_DONE;
+	return HM_I40E_RX_DESC_AVAIL;
 }

@@ -35,31 +35,16 @@
 #include "hugemem/memseg.h"
 #include "hugemem/sim/i40e_desc.h"
 #include "hugemem/sim/nic.h"
+#include "nic_i.h"
 
 #define PEND_MAX 32u       /* delayed write-backs held per queue */
-#define SEG_MAX 8u         /* pages one buffer may span */
 #define RSS_IN_MAX 12u     /* IPv4 5-tuple: src, dst, sport, dport */
-
-/* Relaxed single-writer counter update: race-free snapshots for readers. */
-#define ST_ADD(field, v) \
-	__atomic_store_n(&(field), __atomic_load_n(&(field), __ATOMIC_RELAXED) + (v), \
-			 __ATOMIC_RELAXED)
-#define ST_GET(field) __atomic_load_n(&(field), __ATOMIC_RELAXED)
 
 /* Microsoft's RSS verification key, also the i40e/ixgbe drivers' usual default. */
 const uint8_t hm_nic_rss_default_key[HM_NIC_RSS_KEY_DEFAULT_LEN] = {
 	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3,
 	0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3,
 	0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
-};
-
-/* One page-sized IOVA -> VA translation; valid while msl->version == version. */
-struct xlat {
-	hm_iova_t iova;                     /* IOVA of va; valid when len != 0 */
-	uint8_t *va;                        /* page start */
-	uint64_t len;                       /* bytes; 0 = empty */
-	const struct hm_memseg_list *msl;   /* list holding the page */
-	uint32_t version;                   /* msl->version when filled */
 };
 
 /* A held-back write-back of one frame (fault injection). */
@@ -112,6 +97,7 @@ struct hm_nic {
 	struct hm_traffic_src *thread_src;
 	uint8_t frame_buf[HM_NIC_FRAME_MAX_LARGE]; /* frames pulled from a source */
 	uint8_t strip_buf[HM_NIC_FRAME_MAX_LARGE]; /* frame with its VLAN tag removed */
+	struct nic_tx *tx;                  /* the transmit side (nic_tx.c) */
 	struct nic_queue q[];               /* c.nb_queues */
 };
 
@@ -283,6 +269,11 @@ hm_nic_create(const struct hm_nic_conf *c)
 	if (nic == NULL)
 		return hm_fail_ptr(ENOMEM, "nic: out of memory");
 	memset(nic, 0, sizeof(*nic) + c->nb_queues * sizeof(struct nic_queue));
+	nic->tx = nic_tx_create(c->nb_queues);
+	if (nic->tx == NULL) {
+		free(nic);
+		return hm_fail_ptr(ENOMEM, "nic: out of memory (TX queues)");
+	}
 	nic->c = *c;
 	if (c->rss_key != NULL) {
 		memcpy(nic->key, c->rss_key, c->rss_key_len);
@@ -297,6 +288,7 @@ hm_nic_create(const struct hm_nic_conf *c)
 	nic->rng = 0x853c49e6748fea9bULL;
 	for (unsigned int m = 0; m < HM_NIC_FAULT_COUNT; m++)
 		nic->faults[m].rng = 1;
+	nic_tel_add(nic); /* /hugemem/nic/stats (nic_telemetry.c) */
 	return nic;
 }
 
@@ -305,8 +297,10 @@ hm_nic_free(struct hm_nic *nic)
 {
 	if (nic == NULL)
 		return;
+	nic_tel_remove(nic);
 	if (nic->thread_on)
 		hm_nic_stop(nic);
+	nic_tx_free(nic->tx);
 	free(nic);
 }
 
@@ -377,11 +371,6 @@ xlat_fill(struct xlat *x, hm_iova_t iova)
 	return true;
 }
 
-struct seg {
-	uint8_t *va;
-	uint32_t len;
-};
-
 /*
  * Translate [iova, iova+len) into at most SEG_MAX page pieces in @p segs.
  * @return the number of pieces, or 0 when a byte of the range maps nowhere.
@@ -409,6 +398,30 @@ xlat_range(struct xlat *x, hm_iova_t iova, uint32_t len, struct seg *segs)
 		len -= k;
 	}
 	return n;
+}
+
+unsigned int
+nic_xlat_range(struct xlat *x, hm_iova_t iova, uint32_t len, struct seg *segs)
+{
+	return xlat_range(x, iova, len, segs);
+}
+
+struct nic_tx *
+nic_tx_of(const struct hm_nic *nic)
+{
+	return nic->tx;
+}
+
+bool
+nic_thread_on(const struct hm_nic *nic)
+{
+	return nic->thread_on;
+}
+
+unsigned int
+nic_delay_frames(const struct hm_nic *nic)
+{
+	return nic->c.delay_frames;
 }
 
 /* VA of descriptor @p idx of @p q, or NULL (ring memory gone). */
@@ -514,6 +527,32 @@ hm_nic_head(const struct hm_nic *nic, unsigned int qi)
 	if (nic == NULL || qi >= nic->c.nb_queues)
 		return hm_fail(EINVAL, "nic head: NULL device or queue %u out of range", qi);
 	return (int)__atomic_load_n(&nic->q[qi].head, __ATOMIC_ACQUIRE);
+}
+
+int
+hm_nic_rss_key_set(struct hm_nic *nic, const uint8_t *key, unsigned int key_len)
+{
+	if (nic == NULL || key == NULL || key_len < 16 || key_len > HM_NIC_RSS_KEY_MAX)
+		return hm_fail(EINVAL, "nic RSS key: NULL argument or %u bytes outside 16..%u",
+			       key_len, HM_NIC_RSS_KEY_MAX);
+	if (nic->thread_on)
+		return busy(nic, "RSS key");
+	memset(nic->key, 0, sizeof(nic->key));
+	memcpy(nic->key, key, key_len);
+	nic->c.rss_key_len = key_len;
+	rss_table_build(nic);
+	return 0;
+}
+
+int
+hm_nic_vlan_strip_set(struct hm_nic *nic, bool on)
+{
+	if (nic == NULL)
+		return hm_fail(EINVAL, "nic VLAN strip: NULL device");
+	if (nic->thread_on)
+		return busy(nic, "VLAN strip");
+	nic->c.vlan_strip = on;
+	return 0;
 }
 
 int
@@ -916,6 +955,7 @@ device_thread(void *arg)
 			if (sent >= due) {
 				struct timespec ts = { 0, 20000 };
 				pending_run(nic, true); /* idle: land what is held */
+				nic_tx_poll(nic);
 				nanosleep(&ts, NULL);
 				continue;
 			}
@@ -925,10 +965,12 @@ device_thread(void *arg)
 		if (rc <= 0)
 			break;
 		deliver(nic, nic->frame_buf, (size_t)rc, nic->c.backpressure);
+		nic_tx_poll(nic);
 		sent++;
 		rc = 0;
 	}
 	pending_run(nic, true);
+	nic_tx_poll(nic);
 	nic->thread_rc = rc < 0 ? rc : 0;
 	__atomic_store_n(&nic->alive, 0, __ATOMIC_RELEASE);
 	return NULL;
@@ -941,6 +983,9 @@ hm_nic_start(struct hm_nic *nic, struct hm_traffic_src *src)
 		return hm_fail(EINVAL, "nic start: NULL device or source");
 	if (nic->thread_on)
 		return busy(nic, "start");
+	if (nic_tx_loops(nic))
+		return hm_fail(EINVAL, "nic start: the TX sink loops back into a NIC, which the "
+			       "device thread cannot drive; step both devices instead");
 	nic->thread_src = src;
 	nic->thread_rc = 0;
 	__atomic_store_n(&nic->stop, 0, __ATOMIC_RELAXED);
@@ -1055,6 +1100,8 @@ hm_nic_check(const struct hm_nic *nic, const char **reason)
 	for (unsigned int i = 0; i < HM_NIC_RETA_SIZE && why == NULL; i++)
 		if (nic->reta[i] >= nic->c.nb_queues)
 			why = "RETA entry names a queue the device does not have";
+	if (why == NULL)
+		why = nic_tx_check(nic);
 	if (why != NULL) {
 		if (reason != NULL)
 			*reason = why;

@@ -718,6 +718,23 @@ hm_pcap_writer_records(const struct hm_pcap_writer *w)
 }
 
 int
+hm_pcap_writer_flush(struct hm_pcap_writer *w)
+{
+	if (w == NULL)
+		return hm_fail(EINVAL, "pcap writer: NULL writer");
+	if (w->err != 0)
+		return hm_fail(-w->err, "pcap writer: a write failed, data lost: %s",
+			       strerror(-w->err));
+	errno = 0;
+	if (fflush(w->f) != 0) {
+		w->err = -io_errno();
+		return hm_fail(-w->err, "pcap writer: flush failed, data lost: %s",
+			       strerror(-w->err));
+	}
+	return 0;
+}
+
+int
 hm_pcap_writer_close(struct hm_pcap_writer *w)
 {
 	int rc;

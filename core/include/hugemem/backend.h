@@ -139,6 +139,15 @@ struct hm_backend_ops {
 
 	/** Print backend state (pools, faults) for `hugemem info`. Optional. */
 	void (*dump)(struct hm_backend *be, FILE *f);
+
+	/**
+	 * Report counters for telemetry (/hugemem/backend): call @p emit once per
+	 * counter with a stable name of [A-Za-z0-9_] and its value (faults injected,
+	 * page_map calls, pages in use). Called under the hotplug read lock, so no
+	 * page_map / page_unmap / fault runs meanwhile. Optional.
+	 */
+	void (*counters)(struct hm_backend *be,
+			 void (*emit)(void *arg, const char *name, uint64_t value), void *arg);
 };
 
 /** A running backend instance (process-local). */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The emu backend: hugepages emulated with tmpfs files (or memfd in in-memory
- * mode), a declarative NUMA/page-size/lcore topology and synthetic, seeded
+ * The emu backend: hugepages emulated with tmpfs files (or anonymous memory in
+ * in-memory mode), a declarative NUMA/page-size/lcore topology and synthetic, seeded
  * physical addresses. It runs anywhere, without root or hugepages, and is the
  * default backend.
  *
@@ -61,7 +61,9 @@
  * deletes leftover `<prefix>map_*` files that no process maps (each mapping holds a
  * shared flock on its file); a secondary attaches the primary's pages (private
  * regular files of the euid only) and deletes nothing. In in-memory mode pages are
- * memfds and cannot be attached. Each (size, node) pool's synthetic physical addresses lie in
+ * private anonymous memory (populated at page_map) and cannot be attached. Every
+ * page is madvised MADV_HUGEPAGE (hm_emu_backing_page_size() says what the kernel
+ * puts underneath). Each (size, node) pool's synthetic physical addresses lie in
  * their own range, pool k (sizes largest first, then nodes) at (k+1) << 44 unless
  * an earlier pool spans more than 16 TiB; page_map takes the lowest free frame.
  *
@@ -72,6 +74,7 @@
 #ifndef HUGEMEM_EMU_H
 #define HUGEMEM_EMU_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -150,6 +153,28 @@ int hm_emu_pages_in_use(const struct hm_backend *be, int node, uint64_t page_sz)
  * @return the path, or NULL with hm_errno EINVAL for a NULL or non-emu backend.
  */
 const char *hm_emu_page_dir(const struct hm_backend *be);
+
+/**
+ * The size of the kernel pages underneath emulated pages of @p page_sz, by the
+ * kernel's transparent huge page (THP) policy. emu madvises every page it maps
+ * (MADV_HUGEPAGE): in in-memory mode the pages are private anonymous memory and
+ * get THP when /sys/kernel/mm/transparent_hugepage/enabled is [always] or
+ * [madvise]; page files get them when shmem_enabled is [force], or (unless it is
+ * [deny]) when their tmpfs is mounted huge=within_size or always (their blocks
+ * are allocated before they are mapped, so huge=advise does not apply). Emulated
+ * pages smaller than a THP are base pages. Without THP every base page is
+ * faulted and zeroed on its own (16x the cost of 2M pages and more).
+ * @param in_memory  the instance's mode (hm_emu_page_dir() is "" in in-memory mode)
+ * @param path       file mode: any absolute path on the page files' filesystem
+ *                   (hm_emu_page_dir()); ignored in in-memory mode
+ * @param why        receives one line saying what is underneath and why (may be
+ *                   NULL when @p len is 0)
+ * @return the size in bytes (the base page size or the THP size); -EINVAL (size
+ *   not a power of two in [4K, 16G], NULL buffer with a length, file mode
+ *   without an absolute path).
+ */
+int64_t hm_emu_backing_page_size(bool in_memory, const char *path, uint64_t page_sz,
+				 char *why, size_t len);
 
 /** The emu ops table (registered as "emu" in core/init/backends.c). */
 extern const struct hm_backend_ops hm_emu_ops;

@@ -14,6 +14,8 @@
 #include "hugemem/ring.h"
 #include "hugemem/mempool.h"
 #include "hugemem/mbuf.h"
+#include "hugemem/telemetry.h"
+#include "hugemem/heapmap.h"
 #include "hugemem/init.h"
 #include "hugemem/mp.h"
 #include "hugemem/testing.h"

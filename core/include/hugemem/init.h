@@ -26,6 +26,8 @@
  *   --mp-timeout=MS       multi-process waits (default 5000)
  *   --max-memzones=N      memzone table capacity (1..HM_MEMZONE_MAX_LIMIT)
  *   --allow-leaks         hm_cleanup returns 0 even when objects were still live
+ *   --no-telemetry        no telemetry server (hugemem/telemetry.h)
+ *   --leak-heapmap=PREFIX heap maps of the leaked blocks at hm_cleanup
  *   --huge-dir, --huge-unlink, --single-file-segments: hugetlbfs backend only
  *
  * Environment (hm_init, hm_config_from_env): every option --NAME has the default
@@ -101,7 +103,14 @@ struct hm_config {
 	 * malloc blocks were still live (they are logged and released either way).
 	 * Appended in hugemem 0.2. */
 	bool allow_leaks;
-	/* --proc-type (appended after allow_leaks): HM_PROC_PRIMARY (0, default), _SECONDARY or _AUTO */
+	/* --no-telemetry: no telemetry server thread and socket (hugemem/telemetry.h);
+	 * by default hm_init starts one, as DPDK does */
+	bool no_telemetry;
+	/* --leak-heapmap=PREFIX: when hm_cleanup finds leaks, each heap holding
+	 * busy blocks is drawn (hugemem/heapmap.h) as PREFIX<heap id>.svg; NULL:
+	 * none. Appended in hugemem 0.2. */
+	const char *leak_heapmap;
+	/* --proc-type (appended after leak_heapmap): HM_PROC_PRIMARY (0, default), _SECONDARY or _AUTO */
 	enum hm_proc_type proc_type;
 	/* --mp-timeout: ms a secondary waits for its primary's init and a page map
 	 * change waits for every process; 0: 5000 */
@@ -169,8 +178,11 @@ int hm_init(int argc, char **argv);
  * What the application still holds is a leak: each mempool (with its ring and
  * memzones), ring, memzone and malloc block still live is logged at WARNING
  * ("hm_cleanup: leaked ...", as hm_leak_report lists them) and released too.
- * Blocks waiting in lcore malloc caches are not leaks. hugemem is shut down
- * whatever this returns.
+ * Blocks waiting in lcore malloc caches are not leaks. With
+ * hm_config.leak_heapmap (--leak-heapmap=PREFIX), each heap holding leaked
+ * blocks is first drawn as PREFIX<heap id>.svg (a file that exists must be a
+ * regular file of ours: no symlink is followed; a failure is a WARNING).
+ * hugemem is shut down whatever this returns.
  * @return 0; -EBUSY when something leaked, unless hm_config.allow_leaks
  *   (--allow-leaks) was set at init; -EALREADY when not initialised.
  */

@@ -211,6 +211,88 @@ int hm_heap_stats(struct hm_heap *heap, struct hm_malloc_socket_stats *stats);
 int hm_heap_check(struct hm_heap *heap, const char **reason);
 void hm_heap_dump(struct hm_heap *heap, FILE *f);
 
+/* ---- heap snapshots (a consistent copy of a heap's layout, for heap maps) ---- */
+
+/** State of an element in a snapshot. */
+enum hm_heap_elem_state {
+	HM_HEAP_ELEM_FREE = 0,   /* free in the heap */
+	HM_HEAP_ELEM_BUSY = 1,   /* allocated (pad bytes of alignment before its data) */
+	HM_HEAP_ELEM_CACHED = 2, /* freed into an lcore's malloc cache */
+};
+
+#define HM_HEAP_ELEM_F_MEMZONE 0x1u /* BUSY: the block of a memzone (ring, mempool) */
+#define HM_HEAP_SNAPSHOT_TAG_LEN 13 /* type tags: 12 characters and a NUL */
+
+/** One element: a header and the bytes it manages. */
+struct hm_heap_snapshot_elem {
+	uint64_t addr;      /* element start (its header); a multiple of 64 */
+	uint64_t size;      /* bytes incl. header, padding and trailer */
+	uint64_t req;       /* BUSY: bytes asked for (0: unknown) */
+	uint32_t pad;       /* BUSY: bytes from the element start to its padding header
+			       (alignment), 0 when none; < size */
+	uint8_t state;      /* enum hm_heap_elem_state */
+	uint8_t flags;      /* HM_HEAP_ELEM_F_* */
+	char tag[HM_HEAP_SNAPSHOT_TAG_LEN]; /* BUSY: type tag, else "" */
+	uint8_t rsvd[5];    /* 0: no padding bytes anywhere (snapshots compare with memcmp) */
+};
+
+/** One page the heap's memory lies on. */
+struct hm_heap_snapshot_page {
+	uint64_t addr;      /* page start */
+	hm_iova_t iova;     /* HM_BAD_IOVA when none */
+	uint32_t flags;     /* HM_MEMSEG_FLAG_* (DO_NOT_FREE: preallocated, never returned) */
+	int32_t socket_id;  /* node the page is on */
+};
+
+/** A run of VA-contiguous pages of one memseg list; elements tile it exactly. */
+struct hm_heap_snapshot_seg {
+	uint64_t base;      /* first byte */
+	uint64_t len;       /* bytes: n_pages * page_sz */
+	uint64_t page_sz;   /* bytes; 0 for a buffer heap's range */
+	int32_t msl;        /* memseg list index, -1 for a buffer heap */
+	uint32_t first_page; /* index of its first page in pages[] */
+	uint32_t n_pages;
+	uint32_t rsvd;      /* 0 */
+};
+
+HM_STATIC_ASSERT(sizeof(struct hm_heap_snapshot_elem) == 48, "no padding in a snapshot element");
+HM_STATIC_ASSERT(sizeof(struct hm_heap_snapshot_page) == 24, "no padding in a snapshot page");
+HM_STATIC_ASSERT(sizeof(struct hm_heap_snapshot_seg) == 40, "no padding in a snapshot segment");
+
+/**
+ * A heap's layout at one moment, taken under its lock (hm_heap_snapshot) or read
+ * back from JSON (hm_heapmap_json_read). Invariants (hm_heap_snapshot_check):
+ * segs sorted, disjoint; pages[] holds each seg's pages in seg order, page_sz
+ * apart; elements sorted, each inside one seg, consecutive within a seg and
+ * covering it exactly (every byte accounted for); totals equal the sums.
+ */
+struct hm_heap_snapshot {
+	char name[HM_MALLOC_HEAP_NAME_LEN]; /* heap name ("socket_0", an external heap's) */
+	int32_t socket_id;  /* node, external heap id, or -1 (buffer heap) */
+	int32_t heap_idx;   /* index in the heap table (DPDK's heap id), -1 for a buffer heap */
+	uint64_t total;     /* bytes in the heap: sum of seg lengths == sum of element sizes */
+	uint64_t free_bytes;   /* sum of FREE element sizes */
+	uint64_t cached_bytes; /* sum of CACHED element sizes */
+	uint32_t n_segs, n_pages, n_elems;
+	struct hm_heap_snapshot_seg *segs;
+	struct hm_heap_snapshot_page *pages;
+	struct hm_heap_snapshot_elem *elems;
+};
+
+/**
+ * Copy the layout of heap @p heap_idx (an index in the heap table, as
+ * /eal/heap_list gives) under its lock. Libc memory; free with
+ * hm_heap_snapshot_free. NULL + hm_errno: ENODEV (not initialised), ENOENT (no
+ * such heap), ENOMEM, EDEADLK (from a memseg walk callback).
+ */
+struct hm_heap_snapshot *hm_heap_snapshot(int heap_idx);
+/** The same of a buffer heap (hm_heap_init). NULL + hm_errno EINVAL, ENOMEM. */
+struct hm_heap_snapshot *hm_heap_snapshot_buf(struct hm_heap *heap);
+/** NULL is a no-op. */
+void hm_heap_snapshot_free(struct hm_heap_snapshot *s);
+/** Validator of the invariants above. @return 0, -EINVAL (NULL), -EFAULT with *reason. */
+int hm_heap_snapshot_check(const struct hm_heap_snapshot *s, const char **reason);
+
 #ifdef __cplusplus
 }
 #endif

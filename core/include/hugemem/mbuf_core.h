@@ -55,6 +55,31 @@ extern "C" {
 #define HM_MBUF_F_RX_QINQ_STRIPPED (1ULL << 15)
 #define HM_MBUF_F_RX_LRO (1ULL << 16)
 #define HM_MBUF_F_RX_QINQ (1ULL << 20)
+/* ---- ol_flags, TX side (DPDK's RTE_MBUF_F_TX_* bit values): what the sender asks
+ * the NIC to do; lengths in tx_offload (l2_len bits 0..6, l3_len 7..15, l4_len
+ * 16..23) ---- */
+#define HM_MBUF_F_TX_QINQ (1ULL << 49)         /* insert an outer tag too */
+#define HM_MBUF_F_TX_TCP_SEG (1ULL << 50)      /* TSO */
+#define HM_MBUF_F_TX_IEEE1588_TMST (1ULL << 51)
+#define HM_MBUF_F_TX_L4_NO_CKSUM (0ULL << 52)
+#define HM_MBUF_F_TX_TCP_CKSUM (1ULL << 52)    /* the TCP checksum field holds the pseudo-header sum */
+#define HM_MBUF_F_TX_SCTP_CKSUM (2ULL << 52)
+#define HM_MBUF_F_TX_UDP_CKSUM (3ULL << 52)    /* the UDP checksum field holds the pseudo-header sum */
+#define HM_MBUF_F_TX_L4_MASK (3ULL << 52)
+#define HM_MBUF_F_TX_IP_CKSUM (1ULL << 54)     /* compute the IPv4 header checksum */
+#define HM_MBUF_F_TX_IPV4 (1ULL << 55)
+#define HM_MBUF_F_TX_IPV6 (1ULL << 56)
+#define HM_MBUF_F_TX_VLAN (1ULL << 57)         /* insert vlan_tci as an 802.1Q tag */
+#define HM_MBUF_F_TX_OUTER_IP_CKSUM (1ULL << 58)
+#define HM_MBUF_F_TX_OUTER_IPV4 (1ULL << 59)
+#define HM_MBUF_F_TX_OUTER_IPV6 (1ULL << 60)
+/* tx_offload fields */
+#define HM_MBUF_L2_LEN(tx_offload) ((unsigned int)((tx_offload) & 0x7F))
+#define HM_MBUF_L3_LEN(tx_offload) ((unsigned int)(((tx_offload) >> 7) & 0x1FF))
+#define HM_MBUF_L4_LEN(tx_offload) ((unsigned int)(((tx_offload) >> 16) & 0xFF))
+/** tx_offload from its three lengths (bytes). */
+#define HM_MBUF_TX_OFFLOAD(l2, l3, l4) \
+	((uint64_t)((l2) & 0x7F) | (uint64_t)((l3) & 0x1FF) << 7 | (uint64_t)((l4) & 0xFF) << 16)
 /* ---- ol_flags, buffer kind ---- */
 #define HM_MBUF_F_EXTERNAL (1ULL << 61) /* external buffer (kept by alloc's reset) */
 #define HM_MBUF_F_INDIRECT (1ULL << 62) /* attached to another mbuf's buffer */
@@ -271,6 +296,26 @@ hm_pktmbuf_reset(struct hm_mbuf *m)
 	m->data_len = 0;
 }
 
+/* Not API: what hm_pktmbuf_reset does, for an mbuf just taken from its pool
+ * (free-mbuf invariant: refcnt 1, so the four 16-bit fields of rearm_data are
+ * written as one word). */
+static inline void
+hm_pktmbuf__reset_fresh(struct hm_mbuf *m)
+{
+	uint64_t off = m->buf_len < HM_PKTMBUF_HEADROOM ? m->buf_len : HM_PKTMBUF_HEADROOM;
+
+	/* data_off, refcnt 1, nb_segs 1, port invalid (little-endian field order) */
+	m->rearm_data = off | 1ULL << 16 | 1ULL << 32 | (uint64_t)HM_MBUF_PORT_INVALID << 48;
+	m->ol_flags &= HM_MBUF_F_EXTERNAL;
+	m->packet_type = 0;
+	m->pkt_len = 0;
+	m->data_len = 0;
+	m->vlan_tci = 0;
+	m->vlan_tci_outer = 0;
+	m->next = NULL;
+	m->tx_offload = 0;
+}
+
 /** A reset mbuf from @p mp, or NULL when the pool is empty. */
 static inline struct hm_mbuf *
 hm_pktmbuf_alloc(struct hm_mempool *mp)
@@ -278,7 +323,7 @@ hm_pktmbuf_alloc(struct hm_mempool *mp)
 	struct hm_mbuf *m = hm_mbuf_raw_alloc(mp);
 
 	if (m != NULL)
-		hm_pktmbuf_reset(m);
+		hm_pktmbuf__reset_fresh(m);
 	return m;
 }
 
@@ -290,11 +335,11 @@ hm_pktmbuf_alloc_bulk(struct hm_mempool *mp, struct hm_mbuf **mbufs, unsigned in
 
 	if (HM_UNLIKELY(rc < 0))
 		return rc;
-	for (unsigned int i = 0; i < n; i++) {
-		if (hm_mempool_debug(mp))
+	if (hm_mempool_debug(mp))
+		for (unsigned int i = 0; i < n; i++)
 			hm_mbuf_raw_sanity_check(mbufs[i], mp);
-		hm_pktmbuf_reset(mbufs[i]);
-	}
+	for (unsigned int i = 0; i < n; i++)
+		hm_pktmbuf__reset_fresh(mbufs[i]);
 	return 0;
 }
 
@@ -343,6 +388,14 @@ hm_pktmbuf_free(struct hm_mbuf *m)
 	}
 }
 
+/* Not API: 1 when @p m can go straight back to its pool: a single segment with
+ * the only reference (prefree would change nothing). */
+static inline int
+hm_pktmbuf__plain(const struct hm_mbuf *m)
+{
+	return hm_mbuf_refcnt_read(m) == 1 && m->next == NULL && m->nb_segs == 1;
+}
+
 /** Free @p n chains (NULL entries skipped), putting segments back in bulk per pool. */
 static inline void
 hm_pktmbuf_free_bulk(struct hm_mbuf **mbufs, unsigned int n)
@@ -351,6 +404,30 @@ hm_pktmbuf_free_bulk(struct hm_mbuf **mbufs, unsigned int n)
 	struct hm_mempool *pool = NULL;
 	unsigned int np = 0;
 
+	/* Common case: n plain mbufs of one pool, room for all of them on this
+	 * lcore's cache: pushed there directly. Otherwise (nothing was changed:
+	 * the cache's length is only updated at the end) the general loop. */
+	if (n > 0 && mbufs[0] != NULL) {
+		struct hm_mempool *mp = mbufs[0]->pool;
+		struct hm_mempool_cache *c = hm_mempool_default_cache(mp, hm_lcore_id());
+
+		if (c != NULL && !hm_mempool_debug(mp) && c->len + n <= c->flushthresh) {
+			void **dst = &c->objs[c->len];
+			unsigned int i;
+
+			for (i = 0; i < n; i++) {
+				struct hm_mbuf *m = mbufs[i];
+
+				if (m == NULL || m->pool != mp || !hm_pktmbuf__plain(m))
+					break;
+				dst[i] = m;
+			}
+			if (HM_LIKELY(i == n)) {
+				c->len += n;
+				return;
+			}
+		}
+	}
 	for (unsigned int i = 0; i < n; i++) {
 		struct hm_mbuf *m = mbufs[i];
 		while (m != NULL) {

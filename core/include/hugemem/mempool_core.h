@@ -36,6 +36,7 @@
 #ifndef HUGEMEM_MEMPOOL_CORE_H
 #define HUGEMEM_MEMPOOL_CORE_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -198,7 +199,9 @@ hm_mempool_default_cache(struct hm_mempool *mp, unsigned int lcore_id)
 {
 	if (lcore_id >= mp->n_caches)
 		return NULL;
-	return &mp->local_cache[lcore_id];
+	/* local_cache == (mp + 1) whenever n_caches > 0 (hm_mempool_check): the
+	 * address is computed, not loaded, and is never NULL here */
+	return (struct hm_mempool_cache *)(void *)(mp + 1) + lcore_id;
 }
 
 static inline int
@@ -213,71 +216,69 @@ hm_mempool_ops_dequeue(struct hm_mempool *mp, void **objs, unsigned int n)
 	return hm_mempool_ops_table.ops[mp->ops_index].dequeue(mp, objs, n);
 }
 
-/* Put without the debug cookie check. */
+/* Not API: the cache misses of hm_mempool_do_put / do_get, out of line
+ * (mempool_ops.c): a flush or a put bypassing the cache, a refill or a get from
+ * the backend. Same contracts as the two functions below. */
+void hm_mempool__put_slow(struct hm_mempool *mp, void *const *objs, unsigned int n,
+			  struct hm_mempool_cache *cache);
+int hm_mempool__get_slow(struct hm_mempool *mp, void **objs, unsigned int n,
+			 struct hm_mempool_cache *cache);
+
+/* Copy @p n pointers from the top of a cache stack (src_end[-1] first). */
+static inline void
+hm_mempool__pop_copy(void **HM_RESTRICT dst, void *const *HM_RESTRICT src_end, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		dst[i] = src_end[-1 - (ptrdiff_t)i];
+}
+
+static inline void
+hm_mempool__push_copy(void **HM_RESTRICT dst, void *const *HM_RESTRICT src, unsigned int n)
+{
+	memcpy(dst, src, sizeof(void *) * n);
+}
+
+/* Put without the debug cookie check. Inline: room on the cache's stack, and
+ * no cache (the backend); a flush is hm_mempool__put_slow. */
 static inline void
 hm_mempool_do_put(struct hm_mempool *mp, void *const *objs, unsigned int n,
 		  struct hm_mempool_cache *cache)
 {
-	void **dst;
+	if (HM_LIKELY(cache != NULL && cache->len + n <= cache->flushthresh)) {
+		void **dst = &cache->objs[cache->len];
 
-	if (cache == NULL || HM_UNLIKELY(n > cache->flushthresh)) {
-		hm_mempool_ops_enqueue(mp, objs, n);
+		cache->len += n;
+		hm_mempool__push_copy(dst, objs, n);
 		return;
 	}
-	if (cache->len + n <= cache->flushthresh) {
-		dst = &cache->objs[cache->len];
-		cache->len += n;
-	} else {
-		dst = &cache->objs[0];
-		hm_mempool_ops_enqueue(mp, cache->objs, cache->len);
-		cache->len = n;
-	}
-	memcpy(dst, objs, sizeof(void *) * n);
+	if (cache == NULL)
+		hm_mempool_ops_enqueue(mp, objs, n);
+	else
+		hm_mempool__put_slow(mp, objs, n, cache);
 }
 
-/* Get without the debug cookie check. 0 or < 0 (nothing taken). */
+/* Get without the debug cookie check. 0 or < 0 (nothing taken). Inline: n
+ * objects on the cache's stack, and no cache (the backend); a refill is
+ * hm_mempool__get_slow. */
 static inline int
 hm_mempool_do_get(struct hm_mempool *mp, void **objs, unsigned int n,
 		  struct hm_mempool_cache *cache)
 {
-	unsigned int take, rem = n, i;
-	void **src;
-	int rc;
+	if (HM_LIKELY(cache != NULL && n <= cache->len)) {
+		unsigned int len = cache->len;
 
-	if (cache == NULL)
-		goto backend;
-	if (HM_LIKELY(n <= cache->len)) {
-		src = &cache->objs[cache->len];
-		cache->len -= n;
-		for (i = 0; i < n; i++)
-			objs[i] = *--src;
+		cache->len = len - n;
+		hm_mempool__pop_copy(objs, &cache->objs[len], n);
 		return 0;
 	}
-	take = cache->len;
-	src = &cache->objs[take];
-	for (i = 0; i < take; i++)
-		*objs++ = *--src;
-	cache->len = 0;
-	rem = n - take;
-	if (HM_UNLIKELY(rem > HM_MEMPOOL_CACHE_MAX_SIZE))
-		goto backend;
-	rc = hm_mempool_ops_dequeue(mp, cache->objs, cache->size + rem);
-	if (HM_UNLIKELY(rc < 0))
-		goto backend;
-	src = &cache->objs[cache->size + rem];
-	for (i = 0; i < rem; i++)
-		*objs++ = *--src;
-	cache->len = cache->size;
-	return 0;
-backend:
-	rc = hm_mempool_ops_dequeue(mp, objs, rem);
-	if (HM_UNLIKELY(rc < 0)) {
-		if (cache != NULL)
-			cache->len = n - rem; /* the objects are still in objs[] */
-		__atomic_fetch_add(&mp->get_fail, 1, __ATOMIC_RELAXED);
+	if (cache == NULL) {
+		int rc = hm_mempool_ops_dequeue(mp, objs, n);
+
+		if (HM_UNLIKELY(rc < 0))
+			__atomic_fetch_add(&mp->get_fail, 1, __ATOMIC_RELAXED);
 		return rc;
 	}
-	return 0;
+	return hm_mempool__get_slow(mp, objs, n, cache);
 }
 
 /**
@@ -315,10 +316,20 @@ hm_mempool_put_bulk(struct hm_mempool *mp, void *const *objs, unsigned int n)
 	hm_mempool_generic_put(mp, objs, n, hm_mempool_default_cache(mp, hm_lcore_id()));
 }
 
+/** One object: the cache's top when there is room (no address of @p obj taken
+ * on that path, so it stays in a register), else as put_bulk. */
 static inline void
 hm_mempool_put(struct hm_mempool *mp, void *obj)
 {
-	hm_mempool_put_bulk(mp, &obj, 1);
+	struct hm_mempool_cache *cache = hm_mempool_default_cache(mp, hm_lcore_id());
+	void *tmp;
+
+	if (HM_LIKELY(cache != NULL && cache->len < cache->flushthresh && !hm_mempool_debug(mp))) {
+		cache->objs[cache->len++] = obj;
+		return;
+	}
+	tmp = obj;
+	hm_mempool_generic_put(mp, &tmp, 1, cache);
 }
 
 /** Get through the calling lcore's cache. @return 0 or < 0 (nothing taken). */
@@ -328,10 +339,17 @@ hm_mempool_get_bulk(struct hm_mempool *mp, void **objs, unsigned int n)
 	return hm_mempool_generic_get(mp, objs, n, hm_mempool_default_cache(mp, hm_lcore_id()));
 }
 
+/** One object into *obj: the cache's top when it has one, else as get_bulk. */
 static inline int
 hm_mempool_get(struct hm_mempool *mp, void **obj)
 {
-	return hm_mempool_get_bulk(mp, obj, 1);
+	struct hm_mempool_cache *cache = hm_mempool_default_cache(mp, hm_lcore_id());
+
+	if (HM_LIKELY(cache != NULL && cache->len > 0 && !hm_mempool_debug(mp))) {
+		*obj = cache->objs[--cache->len];
+		return 0;
+	}
+	return hm_mempool_generic_get(mp, obj, 1, cache);
 }
 
 #ifdef __cplusplus

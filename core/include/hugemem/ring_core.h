@@ -188,6 +188,15 @@ hm_ring__clip(uint32_t n, uint32_t room, enum hm_ring_queue_behavior b)
 	return n;
 }
 
+/* gcc 12 at -O2/-O3 does not see that a wrapped copy's runs add up to the
+ * caller's n, and warns that the neighbours of a single element are read
+ * (hm_ring_enqueue(r, obj) copies &obj): they are not. The warning is off for
+ * the copy helpers, which move exactly the count they are given, so that code
+ * including this header builds with -Werror at any optimisation level. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 static inline void
 hm_ring__cp64(hm_ring__u64 *HM_RESTRICT d, const hm_ring__u64 *HM_RESTRICT s, uint32_t n)
 {
@@ -218,44 +227,55 @@ hm_ring__cp32(hm_ring__u32 *HM_RESTRICT d, const hm_ring__u32 *HM_RESTRICT s, ui
 		d[i] = s[i];
 }
 
-/* Copy @p n elements into (to_ring) or out of the slots starting at index @p head. */
+/* Copy @p n elements between @p obj and the slots starting at slot @p idx,
+ * without wrapping (idx + n <= size). */
+static inline void
+hm_ring__copy_run(struct hm_ring *r, uint32_t idx, void *obj, uint32_t esize, uint32_t n,
+		  int to_ring)
+{
+	if (esize % 8 == 0) {
+		const uint32_t s = esize / 8;
+		hm_ring__u64 *slot = (hm_ring__u64 *)(void *)(r + 1) + (size_t)idx * s;
+		hm_ring__u64 *o = (hm_ring__u64 *)obj;
+
+		if (to_ring)
+			hm_ring__cp64(slot, o, n * s);
+		else
+			hm_ring__cp64(o, slot, n * s);
+	} else {
+		const uint32_t s = esize / 4;
+		hm_ring__u32 *slot = (hm_ring__u32 *)(void *)(r + 1) + (size_t)idx * s;
+		hm_ring__u32 *o = (hm_ring__u32 *)obj;
+
+		if (to_ring)
+			hm_ring__cp32(slot, o, n * s);
+		else
+			hm_ring__cp32(o, slot, n * s);
+	}
+}
+
+/* Copy @p n elements into (to_ring) or out of the slots starting at index @p head.
+ * The common case (no wrap) is one run whose length is the caller's n: a constant
+ * after inlining a bulk call, so the copy unrolls completely. */
 static inline void
 hm_ring__copy(struct hm_ring *r, uint32_t head, void *obj, uint32_t esize, uint32_t n,
 	      int to_ring)
 {
 	const uint32_t idx = head & r->mask;
-	const uint32_t first = idx + n <= r->size ? n : r->size - idx;
+	uint32_t first;
 
-	if (esize % 8 == 0) {
-		const uint32_t s = esize / 8;
-		hm_ring__u64 *slots = (hm_ring__u64 *)(void *)(r + 1);
-		hm_ring__u64 *o = (hm_ring__u64 *)obj;
-
-		if (to_ring) {
-			hm_ring__cp64(slots + (size_t)idx * s, o, first * s);
-			if (first < n)
-				hm_ring__cp64(slots, o + (size_t)first * s, (n - first) * s);
-		} else {
-			hm_ring__cp64(o, slots + (size_t)idx * s, first * s);
-			if (first < n)
-				hm_ring__cp64(o + (size_t)first * s, slots, (n - first) * s);
-		}
-	} else {
-		const uint32_t s = esize / 4;
-		hm_ring__u32 *slots = (hm_ring__u32 *)(void *)(r + 1);
-		hm_ring__u32 *o = (hm_ring__u32 *)obj;
-
-		if (to_ring) {
-			hm_ring__cp32(slots + (size_t)idx * s, o, first * s);
-			if (first < n)
-				hm_ring__cp32(slots, o + (size_t)first * s, (n - first) * s);
-		} else {
-			hm_ring__cp32(o, slots + (size_t)idx * s, first * s);
-			if (first < n)
-				hm_ring__cp32(o + (size_t)first * s, slots, (n - first) * s);
-		}
+	if (HM_LIKELY(idx + n <= r->size)) {
+		hm_ring__copy_run(r, idx, obj, esize, n, to_ring);
+		return;
 	}
+	first = r->size - idx;
+	hm_ring__copy_run(r, idx, obj, esize, first, to_ring);
+	hm_ring__copy_run(r, 0, (char *)obj + (size_t)first * esize, esize, n - first, to_ring);
 }
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 /* MT / ST: reserve up to @p n slots; *old_head is where they start, *room the
  * room seen before reserving. @return the number reserved. */

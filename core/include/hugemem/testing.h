@@ -23,7 +23,9 @@
  * one), sizes without a mount are dropped, per-node counts stay exact caps; it
  * skips, with the reason, a topology that asks for iova=contig|fragmented, for
  * more free pages of a size on a node than there are, or only for sizes the
- * machine lacks.
+ * machine lacks. On fuse the hugemem-fusefs daemon is the machine: the topology
+ * is emulated as written, less page sizes below 2M (a page map there costs about
+ * ten FUSE requests), and a test that needs such a size skips.
  *
  * Not thread-safe (they read the environment and the machine); the reason is
  * per thread.
@@ -62,7 +64,8 @@ const char *hm_testing_reason(void);
 /**
  * Whether the backend under test can run here: emu always; hugetlbfs when its
  * mount is readable and holds at least @p min_pages free hugepages (of any size,
- * on all nodes); another backend when it is built.
+ * on all nodes); fuse when /dev/fuse, fusermount3 (non-root) and hugemem-fusefs
+ * are usable (hm_fusefs_doctor); another backend when it is built.
  * @return 0 or HM_TESTING_SKIP.
  */
 int hm_testing_backend_ready(unsigned int min_pages);
@@ -80,7 +83,7 @@ int hm_testing_need_nodes(unsigned int n);
 int hm_testing_node_b(void);
 
 /** The backend under test can offer pages of @p page_sz here (emu: any size;
- * hugetlbfs: a mounted size with free pages). */
+ * hugetlbfs: a mounted size with free pages; fuse: 2M and up). */
 bool hm_testing_has_page_sz(uint64_t page_sz);
 
 /** @return 0 when hm_testing_has_page_sz(@p page_sz), else HM_TESTING_SKIP with
@@ -119,7 +122,7 @@ int hm_testing_init_cfg(struct hm_config *c);
 /** hm_testing_init_cfg of a default config with topology @p topo. */
 int hm_testing_init_topo(const char *topo);
 
-/** Pages of @p page_sz the running backend (emu or hugetlbfs) has mapped on
+/** Pages of @p page_sz the running backend (emu, hugetlbfs or fuse) has mapped on
  * @p node. @return the count, or -EINVAL (not initialised, another backend,
  * node or size not offered). */
 int hm_testing_pages_in_use(int node, uint64_t page_sz);

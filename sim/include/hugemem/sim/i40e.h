@@ -16,7 +16,15 @@
  *    stage them, refill rx_free_thresh descriptors at a time with one bulk get;
  *    needs rx_free_thresh >= 32, < nb_desc and dividing nb_desc;
  *  - scattered: per-descriptor refill, frames chained over several
- *    descriptors until EOF.
+ *    descriptors until EOF;
+ *  - vector: the bulk path's ring (same refill blocks, same preconditions)
+ *    without its staging: descriptors checked four at a time with SIMD
+ *    compares and the mbuf fields written with two 16-byte stores each,
+ *    packets handed straight to the caller, the next burst's descriptors and
+ *    mbuf headers prefetched; anything unusual in a group of four (a
+ *    descriptor to drop, the rest of a dropped frame, no DD) goes through the
+ *    same per-descriptor rules as the bulk path. SSE4.2 or AVX2, chosen at
+ *    setup from what the CPU has (hm_i40e_rxq_conf.vec_isa), x86 only.
  *
  * Robustness against a hostile device: a descriptor is consumed only when its
  * DD bit is set (loaded with acquire, the other words read after it); the bulk
@@ -73,6 +81,14 @@ enum hm_i40e_rx_path {
 	HM_I40E_RX_SCALAR,
 	HM_I40E_RX_BULK,
 	HM_I40E_RX_SCATTERED,
+	HM_I40E_RX_VECTOR,        /* the bulk path's preconditions, and SSE4.2 */
+};
+
+/** Instruction set of the vector path. */
+enum hm_i40e_vec_isa {
+	HM_I40E_VEC_AUTO = 0,     /* AVX2 when the CPU has it, else SSE4.2 */
+	HM_I40E_VEC_SSE42,
+	HM_I40E_VEC_AVX2,
 };
 
 /** Queue configuration; start from hm_i40e_rxq_conf_init(). */
@@ -84,6 +100,7 @@ struct hm_i40e_rxq_conf {
 	                              * it is larger (hm_nic_conf.large_frames); 0: one buffer (0) */
 	unsigned int desc_size;      /* 32 or 16 (32) */
 	uint16_t port;               /* mbuf port, and the ring's memzone name (0) */
+	enum hm_i40e_vec_isa vec_isa; /* vector path only (AUTO) */
 };
 
 /** Counters of one queue. */
@@ -102,6 +119,7 @@ struct hm_i40e_rxq_stats {
 /** Where a queue lives and what it holds. */
 struct hm_i40e_rxq_info {
 	enum hm_i40e_rx_path path;   /* the path in use (never AUTO) */
+	enum hm_i40e_vec_isa vec_isa; /* vector path: the instruction set in use; else AUTO */
 	unsigned int nb_desc;
 	unsigned int rx_free_thresh;
 	unsigned int buf_size;       /* bytes per buffer programmed into the NIC */
@@ -126,8 +144,10 @@ void hm_i40e_rxq_conf_init(struct hm_i40e_rxq_conf *c);
  * lives on the NIC's node. The queue is stopped; hm_i40e_rxq_start arms it.
  * @return the queue, or NULL with hm_errno EINVAL (NULL argument, queue out of
  *   the NIC's range, nb_desc, rx_free_thresh, desc_size or max_pkt_len out of
- *   range, not a pktmbuf pool or data room too small, BULK asked without its
- *   preconditions, SCALAR/BULK with max_pkt_len above one buffer), EEXIST
+ *   range, not a pktmbuf pool or data room too small, BULK or VECTOR asked
+ *   without their preconditions, SCALAR/BULK/VECTOR with max_pkt_len above one
+ *   buffer, an unknown vec_isa), ENOTSUP (VECTOR on a CPU or build without the
+ *   instruction set asked for), EEXIST
  *   (the ring's memzone exists: same port and queue set up twice), ENOMEM.
  */
 struct hm_i40e_rxq *hm_i40e_rxq_setup(struct hm_nic *nic, unsigned int queue,
@@ -156,15 +176,35 @@ void hm_i40e_rxq_release(struct hm_i40e_rxq *rxq);
 uint16_t hm_i40e_recv_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n);
 uint16_t hm_i40e_recv_pkts_bulk_alloc(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n);
 uint16_t hm_i40e_recv_scattered_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n);
+uint16_t hm_i40e_recv_pkts_vec(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n);
 /** The path chosen at setup. */
 uint16_t hm_i40e_rx_burst(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n);
+
+/** Status of an RX descriptor (DPDK's RTE_ETH_RX_DESC_* values). */
+#define HM_I40E_RX_DESC_AVAIL 0   /* armed: the device may fill it */
+#define HM_I40E_RX_DESC_DONE 1    /* written back, not yet received */
+#define HM_I40E_RX_DESC_UNAVAIL 2 /* held by the driver */
+
+/**
+ * Descriptors written back and not yet received, from the next one the driver
+ * examines. @return the count (0 when stopped), -EINVAL (NULL).
+ */
+int hm_i40e_rx_queue_count(const struct hm_i40e_rxq *rxq);
+/**
+ * Status of the descriptor @p offset slots after the next one the driver
+ * examines. @return HM_I40E_RX_DESC_*, -EINVAL (NULL, offset >= nb_desc),
+ * -ENODEV (stopped).
+ */
+int hm_i40e_rx_desc_status(const struct hm_i40e_rxq *rxq, uint16_t offset);
 
 /** Counters. @return 0, -EINVAL (NULL). */
 int hm_i40e_rxq_stats_get(const struct hm_i40e_rxq *rxq, struct hm_i40e_rxq_stats *st);
 /** Placement and state. @return 0, -EINVAL (NULL). */
 int hm_i40e_rxq_info_get(const struct hm_i40e_rxq *rxq, struct hm_i40e_rxq_info *info);
-/** "scalar", "bulk", "scattered", "auto"; NULL for an unknown value. */
+/** "scalar", "bulk", "scattered", "vector", "auto"; NULL for an unknown value. */
 const char *hm_i40e_rx_path_name(enum hm_i40e_rx_path p);
+/** "sse4.2", "avx2", "auto"; NULL for an unknown value. */
+const char *hm_i40e_vec_isa_name(enum hm_i40e_vec_isa isa);
 /** Parse a path name. @return 0, -EINVAL. */
 int hm_i40e_rx_path_parse(const char *s, enum hm_i40e_rx_path *p);
 

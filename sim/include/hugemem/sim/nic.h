@@ -195,6 +195,14 @@ int hm_nic_head(const struct hm_nic *nic, unsigned int q);
 int hm_nic_reta_set(struct hm_nic *nic, const uint16_t *reta, unsigned int n);
 
 /**
+ * Replace the RSS key (as conf.rss_key at creation: copied, 16..HM_NIC_RSS_KEY_MAX bytes).
+ * @return 0, -EINVAL (NULL, length out of range), -EBUSY (device thread running).
+ */
+int hm_nic_rss_key_set(struct hm_nic *nic, const uint8_t *key, unsigned int key_len);
+/** Strip the outer 802.1Q tag or not (conf.vlan_strip). @return 0, -EINVAL, -EBUSY. */
+int hm_nic_vlan_strip_set(struct hm_nic *nic, bool on);
+
+/**
  * Toeplitz hash of @p len bytes of @p data with @p key (key_len >= len + 4).
  * @return the hash; 0 for NULL arguments or a short key.
  */

@@ -243,6 +243,12 @@ int hm_pcap_write_orig(struct hm_pcap_writer *w, const void *frame, size_t len, 
 		       uint64_t ts_ns);
 /** Records written so far. */
 uint64_t hm_pcap_writer_records(const struct hm_pcap_writer *w);
+/**
+ * Write what is buffered to the file now (the writer stays open), so another
+ * process can read every record so far.
+ * @return 0, -EINVAL (NULL), the -errno that lost data (sticky).
+ */
+int hm_pcap_writer_flush(struct hm_pcap_writer *w);
 /** Flush and close (NULL accepted). @return 0 or the -errno that lost data. */
 int hm_pcap_writer_close(struct hm_pcap_writer *w);
 

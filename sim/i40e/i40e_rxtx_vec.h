@@ -1,0 +1,393 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The vector receive path, written once and compiled once per instruction set:
+ * i40e_rxtx_vec_sse.c (-msse4.2) and i40e_rxtx_vec_avx2.c (-mavx2) define
+ * VEC_FN, the name of their entry point, and VEC_AVX2 for the 256-bit variant,
+ * then include this file. i40e_rxtx_vec.c picks one at setup.
+ *
+ * The ring is the bulk path's (i40e_rxtx.c): the scanned slots become NULL, a
+ * block of rx_free_thresh slots is refilled with one bulk get when rx_tail
+ * passes the trigger (vec_refill: a 16-byte store per descriptor), and a
+ * failed refill puts every scanned mbuf back where it was (the packets stay on
+ * the ring, rx_nombuf counts the block). What
+ * differs: nothing is staged (at most n descriptors are scanned and their
+ * packets go straight to the caller), four descriptors are checked at once
+ * (DD and EOF set, RXE clear, 0 < length <= buffer: SIMD compares of their
+ * status words, 64-bit lanes), and each mbuf gets two 16-byte stores:
+ * rearm_data + ol_flags at offset 16, and packet_type, pkt_len, data_len,
+ * vlan_tci, hash.rss at offset 32 (hash.rss is written whether or not
+ * HM_MBUF_F_RX_RSS_HASH says it is valid, as DPDK's vector paths do). A group
+ * with anything else in it, the rest of a dropped frame, and the last n % 4
+ * descriptors go through the bulk path's per-descriptor rules (bad_desc,
+ * frame_goes_on), with the same fields written.
+ *
+ * Descriptor words are read with the same atomic accessors as the other
+ * paths (qw1 with acquire, then qw0): a device thread writes them.
+ */
+#include <immintrin.h>
+#include <string.h>
+
+#include "hugemem/mbuf.h"
+#include "i40e_i.h"
+
+#ifndef VEC_FN
+#error "define VEC_FN before including i40e_rxtx_vec.h"
+#endif
+
+/* ol_flags by index bits: 0 L2TAG1P, 1 L3L4P, 2 RSS valid, 3 IPE, 4 L4E, 5 EIPE
+ * (fill_offloads' rules in i40e_rxtx.c: with L3L4P, a checksum is bad when its
+ * error bit is set and good otherwise; the other error bits change nothing). */
+#define VEC_OLF(i)                                                                        \
+	((((i) & 1) ? HM_MBUF_F_RX_VLAN | HM_MBUF_F_RX_VLAN_STRIPPED : 0) |               \
+	 (((i) & 2) ? (((i) & 8) ? HM_MBUF_F_RX_IP_CKSUM_BAD : HM_MBUF_F_RX_IP_CKSUM_GOOD) | \
+			      (((i) & 16) ? HM_MBUF_F_RX_L4_CKSUM_BAD                     \
+					  : HM_MBUF_F_RX_L4_CKSUM_GOOD) |                 \
+			      (((i) & 32) ? HM_MBUF_F_RX_OUTER_IP_CKSUM_BAD : 0)          \
+		    : 0) |                                                                \
+	 (((i) & 4) ? HM_MBUF_F_RX_RSS_HASH : 0))
+#define VEC_OLF4(i) VEC_OLF(i), VEC_OLF((i) + 1), VEC_OLF((i) + 2), VEC_OLF((i) + 3)
+#define VEC_OLF16(i) VEC_OLF4(i), VEC_OLF4((i) + 4), VEC_OLF4((i) + 8), VEC_OLF4((i) + 12)
+
+static const uint64_t vec_ol_tbl[64] = {
+	VEC_OLF16(0), VEC_OLF16(16), VEC_OLF16(32), VEC_OLF16(48),
+};
+
+#define VEC_LEN_MASK 0x3FFFULL
+#define VEC_OK_MASK (HM_I40E_RXD_DD | HM_I40E_RXD_EOF | HM_I40E_RXD_ERR_RXE)
+#define VEC_OK_VAL (HM_I40E_RXD_DD | HM_I40E_RXD_EOF)
+#define VEC_RSS_BITS 0xFFFFFFFF00000000ULL /* qw0's RSS hash, where hash.rss lands */
+#define VEC_VLAN_BITS 0x00000000FFFF0000ULL /* qw0's l2tag1, where vlan_tci lands */
+
+static inline unsigned int
+vec_ol_index(uint64_t qw1)
+{
+	return (unsigned int)((qw1 >> HM_I40E_RXD_STATUS_L2TAG1P_S) & 3) |
+	       (unsigned int)(hm_i40e_rxd_rss_valid(qw1) << 2) |
+	       (unsigned int)(((qw1 >> (HM_I40E_RXD_ERROR_S + 3)) & 7) << 3);
+}
+
+/* One descriptor's fields into @p m (the per-descriptor path). */
+static inline void
+vec_fill1(const struct hm_i40e_rxq *rxq, struct hm_mbuf *m, uint64_t qw0, uint64_t qw1)
+{
+	uint64_t len = hm_i40e_rxd_pbuf_len(qw1);
+	uint64_t vlan = (qw1 & HM_I40E_RXD_L2TAG1P) ? VEC_VLAN_BITS : 0;
+	uint64_t a = rxq->ptype_tbl[hm_i40e_rxd_ptype(qw1)] | len << 32;
+	uint64_t b = len | (qw0 & (VEC_RSS_BITS | vlan));
+	__m128i r = _mm_set_epi64x((long long)vec_ol_tbl[vec_ol_index(qw1)],
+				   (long long)rxq->mbuf_init);
+
+	_mm_storeu_si128((__m128i *)(void *)&m->rearm_data, r);
+	_mm_storeu_si128((__m128i *)(void *)&m->packet_type, _mm_set_epi64x((long long)b, (long long)a));
+}
+
+/*
+ * ol_flags of the descriptors whose status words are the 64-bit lanes of @p a
+ * (VEC_OLF's rules, computed lane by lane instead of looked up): VLAN and
+ * VLAN_STRIPPED with L2TAG1P, RSS_HASH with FLTSTAT == 3, and with L3L4P the
+ * IP checksum bad (bit 4) or good (bit 7) after IPE, the L4 one bad (bit 3) or
+ * good (bit 8) after L4E, OUTER_IP_CKSUM_BAD (bit 5) with EIPE.
+ */
+#ifdef VEC_AVX2
+#define VEC_T __m256i
+#define V_SET1(x) _mm256_set1_epi64x((long long)(x))
+#define V_AND _mm256_and_si256
+#define V_OR _mm256_or_si256
+#define V_XOR _mm256_xor_si256
+#define V_EQ _mm256_cmpeq_epi64
+#define V_SRL _mm256_srli_epi64
+#define V_SLL _mm256_slli_epi64
+#else
+#define VEC_T __m128i
+#define V_SET1(x) _mm_set1_epi64x((long long)(x))
+#define V_AND _mm_and_si128
+#define V_OR _mm_or_si128
+#define V_XOR _mm_xor_si128
+#define V_EQ _mm_cmpeq_epi64
+#define V_SRL _mm_srli_epi64
+#define V_SLL _mm_slli_epi64
+#endif
+
+static inline VEC_T
+vec_olflags(VEC_T a)
+{
+	const VEC_T one = V_SET1(1);
+	const VEC_T vlan = V_AND(V_EQ(V_AND(a, V_SET1(HM_I40E_RXD_L2TAG1P)), V_SET1(HM_I40E_RXD_L2TAG1P)),
+				 V_SET1(HM_MBUF_F_RX_VLAN | HM_MBUF_F_RX_VLAN_STRIPPED));
+	const VEC_T rss = V_AND(V_EQ(V_AND(a, V_SET1(HM_I40E_RXD_FLTSTAT_MASK)),
+				     V_SET1(HM_I40E_RXD_FLTSTAT_RSS)),
+				V_SET1(HM_MBUF_F_RX_RSS_HASH));
+	const VEC_T l34 = V_EQ(V_AND(a, V_SET1(HM_I40E_RXD_L3L4P)), V_SET1(HM_I40E_RXD_L3L4P));
+	const VEC_T ipe = V_AND(V_SRL(a, HM_I40E_RXD_ERROR_S + 3), one);  /* 1: IP bad */
+	const VEC_T l4e = V_AND(V_SRL(a, HM_I40E_RXD_ERROR_S + 4), one);  /* 1: L4 bad */
+	const VEC_T eipe = V_AND(V_SRL(a, HM_I40E_RXD_ERROR_S + 5), one); /* 1: outer bad */
+	VEC_T ck = V_OR(V_SLL(ipe, 4), V_SLL(V_XOR(ipe, one), 7));
+	ck = V_OR(ck, V_OR(V_SLL(l4e, 3), V_SLL(V_XOR(l4e, one), 8)));
+	ck = V_OR(ck, V_SLL(eipe, 5));
+	return V_OR(V_OR(vlan, rss), V_AND(ck, l34));
+}
+
+_Static_assert(HM_MBUF_F_RX_IP_CKSUM_BAD == 1u << 4 && HM_MBUF_F_RX_IP_CKSUM_GOOD == 1u << 7 &&
+		       HM_MBUF_F_RX_L4_CKSUM_BAD == 1u << 3 && HM_MBUF_F_RX_L4_CKSUM_GOOD == 1u << 8 &&
+		       HM_MBUF_F_RX_OUTER_IP_CKSUM_BAD == 1u << 5,
+	       "vec_olflags' shifts are DPDK's checksum flag bits");
+
+/* What a burst reads from the queue, in locals: the mbuf stores could alias
+ * the queue (the project builds with -fno-strict-aliasing), so fields read
+ * through rxq would be reloaded after each of them. */
+struct vec_ctx {
+	const uint32_t *pt;  /* ptype table */
+	uint64_t init;       /* rearm_data */
+	size_t dsz;          /* descriptor bytes */
+	long long buf_size;  /* bytes per buffer */
+};
+
+/*
+ * Four descriptors at @p d (their slots' mbufs at rxep[0..3]): when all four
+ * are good, fill the mbufs, hand them to pkts[0..3], clear the four slots, add
+ * their lengths to *bytes and @return 1; else @return 0 having changed
+ * nothing.
+ */
+static inline int
+vec_group4(const struct vec_ctx *c, const uint8_t *d, struct hm_mbuf **rxep,
+	   struct hm_mbuf **pkts, uint64_t *bytes)
+{
+	const size_t dsz = c->dsz;
+	struct hm_mbuf *m0, *m1, *m2, *m3;
+	const uint64_t q10 = hm_i40e_rx_desc_qw1_load(d);
+	const uint64_t q11 = hm_i40e_rx_desc_qw1_load(d + dsz);
+	const uint64_t q12 = hm_i40e_rx_desc_qw1_load(d + 2 * dsz);
+	const uint64_t q13 = hm_i40e_rx_desc_qw1_load(d + 3 * dsz);
+	const uint32_t *pt = c->pt;
+#ifdef VEC_AVX2
+	const __m256i a = _mm256_set_epi64x((long long)q13, (long long)q12, (long long)q11,
+					    (long long)q10);
+	const __m256i len = _mm256_and_si256(_mm256_srli_epi64(a, HM_I40E_RXD_LEN_PBUF_S),
+					     V_SET1(VEC_LEN_MASK));
+	__m256i ok = _mm256_cmpeq_epi64(_mm256_and_si256(a, V_SET1(VEC_OK_MASK)), V_SET1(VEC_OK_VAL));
+
+	ok = _mm256_and_si256(ok, _mm256_cmpgt_epi64(len, _mm256_setzero_si256()));
+	ok = _mm256_andnot_si256(_mm256_cmpgt_epi64(len, V_SET1(c->buf_size)), ok);
+	if (_mm256_movemask_pd(_mm256_castsi256_pd(ok)) != 0xF)
+		return 0;
+	{
+		/* all four are the driver's: their other words, then the fields */
+		const __m256i q0 = _mm256_set_epi64x(
+			(long long)hm_i40e_rx_desc_qw_get(d + 3 * dsz, 0),
+			(long long)hm_i40e_rx_desc_qw_get(d + 2 * dsz, 0),
+			(long long)hm_i40e_rx_desc_qw_get(d + dsz, 0), (long long)hm_i40e_rx_desc_qw_get(d, 0));
+		const __m256i ptv = _mm256_set_epi64x(pt[hm_i40e_rxd_ptype(q13)], pt[hm_i40e_rxd_ptype(q12)],
+						      pt[hm_i40e_rxd_ptype(q11)], pt[hm_i40e_rxd_ptype(q10)]);
+		/* vlan_tci only when the tag was stripped, hash.rss as written */
+		const __m256i keep = _mm256_or_si256(
+			_mm256_and_si256(V_EQ(V_AND(a, V_SET1(HM_I40E_RXD_L2TAG1P)),
+					      V_SET1(HM_I40E_RXD_L2TAG1P)),
+					 V_SET1(VEC_VLAN_BITS)),
+			V_SET1(VEC_RSS_BITS));
+		const __m256i lo = _mm256_or_si256(ptv, _mm256_slli_epi64(len, 32));
+		const __m256i hi = _mm256_or_si256(len, _mm256_and_si256(q0, keep));
+		const __m256i f02 = _mm256_unpacklo_epi64(lo, hi); /* mbufs 0 and 2 */
+		const __m256i f13 = _mm256_unpackhi_epi64(lo, hi); /* mbufs 1 and 3 */
+		const __m256i fl = vec_olflags(a);
+		const __m256i init = V_SET1(c->init);
+		const __m256i r02 = _mm256_unpacklo_epi64(init, fl);
+		const __m256i r13 = _mm256_unpackhi_epi64(init, fl);
+		const __m128i s = _mm_add_epi64(_mm256_castsi256_si128(len),
+						_mm256_extracti128_si256(len, 1));
+
+		m0 = rxep[0];
+		m1 = rxep[1];
+		m2 = rxep[2];
+		m3 = rxep[3];
+		_mm_storeu_si128((__m128i *)(void *)&m0->rearm_data, _mm256_castsi256_si128(r02));
+		_mm_storeu_si128((__m128i *)(void *)&m0->packet_type, _mm256_castsi256_si128(f02));
+		_mm_storeu_si128((__m128i *)(void *)&m1->rearm_data, _mm256_castsi256_si128(r13));
+		_mm_storeu_si128((__m128i *)(void *)&m1->packet_type, _mm256_castsi256_si128(f13));
+		_mm_storeu_si128((__m128i *)(void *)&m2->rearm_data, _mm256_extracti128_si256(r02, 1));
+		_mm_storeu_si128((__m128i *)(void *)&m2->packet_type, _mm256_extracti128_si256(f02, 1));
+		_mm_storeu_si128((__m128i *)(void *)&m3->rearm_data, _mm256_extracti128_si256(r13, 1));
+		_mm_storeu_si128((__m128i *)(void *)&m3->packet_type, _mm256_extracti128_si256(f13, 1));
+		*bytes += (uint64_t)_mm_cvtsi128_si64(_mm_add_epi64(s, _mm_unpackhi_epi64(s, s)));
+		_mm256_storeu_si256((__m256i *)(void *)pkts,
+				    _mm256_loadu_si256((const __m256i *)(const void *)rxep));
+		_mm256_storeu_si256((__m256i *)(void *)rxep, _mm256_setzero_si256());
+	}
+#else
+	const __m128i a01 = _mm_set_epi64x((long long)q11, (long long)q10);
+	const __m128i a23 = _mm_set_epi64x((long long)q13, (long long)q12);
+	const __m128i lmask = V_SET1(VEC_LEN_MASK), okm = V_SET1(VEC_OK_MASK);
+	const __m128i okv = V_SET1(VEC_OK_VAL), bsz = V_SET1(c->buf_size);
+	const __m128i zero = _mm_setzero_si128();
+	const __m128i len01 = _mm_and_si128(_mm_srli_epi64(a01, HM_I40E_RXD_LEN_PBUF_S), lmask);
+	const __m128i len23 = _mm_and_si128(_mm_srli_epi64(a23, HM_I40E_RXD_LEN_PBUF_S), lmask);
+	__m128i ok01 = _mm_cmpeq_epi64(_mm_and_si128(a01, okm), okv);
+	__m128i ok23 = _mm_cmpeq_epi64(_mm_and_si128(a23, okm), okv);
+
+	ok01 = _mm_andnot_si128(_mm_cmpgt_epi64(len01, bsz),
+				_mm_and_si128(ok01, _mm_cmpgt_epi64(len01, zero)));
+	ok23 = _mm_andnot_si128(_mm_cmpgt_epi64(len23, bsz),
+				_mm_and_si128(ok23, _mm_cmpgt_epi64(len23, zero)));
+	if (_mm_movemask_pd(_mm_castsi128_pd(_mm_and_si128(ok01, ok23))) != 0x3)
+		return 0;
+	{
+		/* all four are the driver's: their other words, then the fields */
+		const __m128i vl = V_SET1(HM_I40E_RXD_L2TAG1P), vb = V_SET1(VEC_VLAN_BITS);
+		const __m128i rb = V_SET1(VEC_RSS_BITS), init = V_SET1(c->init);
+		const __m128i q001 = _mm_set_epi64x((long long)hm_i40e_rx_desc_qw_get(d + dsz, 0),
+						    (long long)hm_i40e_rx_desc_qw_get(d, 0));
+		const __m128i q023 = _mm_set_epi64x((long long)hm_i40e_rx_desc_qw_get(d + 3 * dsz, 0),
+						    (long long)hm_i40e_rx_desc_qw_get(d + 2 * dsz, 0));
+		const __m128i k01 = _mm_or_si128(_mm_and_si128(V_EQ(V_AND(a01, vl), vl), vb), rb);
+		const __m128i k23 = _mm_or_si128(_mm_and_si128(V_EQ(V_AND(a23, vl), vl), vb), rb);
+		const __m128i lo01 = _mm_or_si128(_mm_set_epi64x(pt[hm_i40e_rxd_ptype(q11)],
+								 pt[hm_i40e_rxd_ptype(q10)]),
+						  _mm_slli_epi64(len01, 32));
+		const __m128i lo23 = _mm_or_si128(_mm_set_epi64x(pt[hm_i40e_rxd_ptype(q13)],
+								 pt[hm_i40e_rxd_ptype(q12)]),
+						  _mm_slli_epi64(len23, 32));
+		const __m128i hi01 = _mm_or_si128(len01, _mm_and_si128(q001, k01));
+		const __m128i hi23 = _mm_or_si128(len23, _mm_and_si128(q023, k23));
+		const __m128i fl01 = vec_olflags(a01), fl23 = vec_olflags(a23);
+		const __m128i s = _mm_add_epi64(len01, len23);
+
+		m0 = rxep[0];
+		m1 = rxep[1];
+		m2 = rxep[2];
+		m3 = rxep[3];
+		_mm_storeu_si128((__m128i *)(void *)&m0->rearm_data, _mm_unpacklo_epi64(init, fl01));
+		_mm_storeu_si128((__m128i *)(void *)&m0->packet_type, _mm_unpacklo_epi64(lo01, hi01));
+		_mm_storeu_si128((__m128i *)(void *)&m1->rearm_data, _mm_unpackhi_epi64(init, fl01));
+		_mm_storeu_si128((__m128i *)(void *)&m1->packet_type, _mm_unpackhi_epi64(lo01, hi01));
+		_mm_storeu_si128((__m128i *)(void *)&m2->rearm_data, _mm_unpacklo_epi64(init, fl23));
+		_mm_storeu_si128((__m128i *)(void *)&m2->packet_type, _mm_unpacklo_epi64(lo23, hi23));
+		_mm_storeu_si128((__m128i *)(void *)&m3->rearm_data, _mm_unpackhi_epi64(init, fl23));
+		_mm_storeu_si128((__m128i *)(void *)&m3->packet_type, _mm_unpackhi_epi64(lo23, hi23));
+		*bytes += (uint64_t)_mm_cvtsi128_si64(_mm_add_epi64(s, _mm_unpackhi_epi64(s, s)));
+		_mm_storeu_si128((__m128i *)(void *)pkts,
+				 _mm_loadu_si128((const __m128i *)(const void *)rxep));
+		_mm_storeu_si128((__m128i *)(void *)(pkts + 2),
+				 _mm_loadu_si128((const __m128i *)(const void *)(rxep + 2)));
+		_mm_storeu_si128((__m128i *)(void *)rxep, _mm_setzero_si128());
+		_mm_storeu_si128((__m128i *)(void *)(rxep + 2), _mm_setzero_si128());
+	}
+#endif
+	return 1;
+}
+
+/*
+ * i40e_alloc_bufs for this path: one bulk get for the rx_free_thresh slots
+ * ending at the trigger, each descriptor armed with one 16-byte store
+ * (pkt_addr, hdr_addr 0: DD clear), no rearm_data (written on receive). The
+ * device owns a descriptor only once the tail (a release store) passes it.
+ * @return 0, or -ENOMEM with the slots NULL.
+ */
+static inline int
+vec_refill(struct hm_i40e_rxq *rxq, size_t dsz)
+{
+	const uint16_t thresh = rxq->rx_free_thresh;
+	const uint16_t alloc_idx = (uint16_t)(rxq->rx_free_trigger - (thresh - 1));
+	struct hm_mbuf **rxep = &rxq->sw_ring[alloc_idx];
+	const __m128i hr = _mm_set_epi64x(0, HM_PKTMBUF_HEADROOM);
+	uint8_t *d = desc_at(rxq, alloc_idx);
+
+	if (HM_UNLIKELY(hm_mempool_get_bulk(rxq->mp, (void **)rxep, thresh) < 0)) {
+		memset(rxep, 0, sizeof(*rxep) * thresh); /* a failed get may have written some */
+		return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < thresh; i++, d += dsz) {
+		const __m128i iova = _mm_loadl_epi64((const __m128i *)(const void *)&rxep[i]->buf_iova);
+
+		_mm_storeu_si128((__m128i *)(void *)d, _mm_add_epi64(iova, hr));
+	}
+	tail_write(rxq, rxq->rx_free_trigger);
+	rxq->rx_free_trigger = (uint16_t)(rxq->rx_free_trigger + thresh);
+	if (rxq->rx_free_trigger >= rxq->nb_desc)
+		rxq->rx_free_trigger = (uint16_t)(thresh - 1);
+	return 0;
+}
+
+/* Receive at most @p n <= HM_I40E_RX_MAX_BURST packets. */
+HM_INTERNAL uint16_t
+VEC_FN(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
+{
+	struct hm_mbuf *drop[HM_I40E_RX_MAX_BURST];
+	uint8_t why[HM_I40E_RX_MAX_BURST];
+	const uint16_t old_tail = rxq->rx_tail;
+	struct hm_mbuf **rxep = &rxq->sw_ring[old_tail];
+	unsigned int nb_scan = 0, nb_rx = 0, nd = 0;
+	uint32_t dropped = 0; /* bit i: scanned descriptor i was dropped */
+	uint8_t discard = rxq->discard; /* committed with the scan */
+	uint64_t bytes = 0;
+
+	const struct vec_ctx c = {
+		rxq->ptype_tbl, rxq->mbuf_init, (size_t)1 << rxq->dshift, rxq->buf_size,
+	};
+	const uint8_t *d = desc_at(rxq, old_tail);
+
+	if (n > HM_I40E_RX_MAX_BURST)
+		n = HM_I40E_RX_MAX_BURST;
+	i40e_prefetch_burst(rxq, old_tail);
+	i40e_prefetch_burst(rxq, old_tail + HM_I40E_RX_MAX_BURST);
+	while (nb_scan < n) {
+		struct hm_mbuf *m;
+		enum drop_reason bad;
+		uint64_t q1;
+		uint32_t len;
+
+		if (!discard && nb_scan + 4 <= n &&
+		    vec_group4(&c, d, rxep + nb_scan, pkts + nb_rx, &bytes)) {
+			nb_scan += 4;
+			nb_rx += 4;
+			d += 4 * c.dsz;
+			continue;
+		}
+		/* one descriptor, by the bulk path's rules */
+		q1 = hm_i40e_rx_desc_qw1_load(d);
+		if (!(q1 & HM_I40E_RXD_DD))
+			break;
+		m = rxep[nb_scan];
+		rxep[nb_scan] = NULL; /* scanned: NULL until refilled */
+		len = hm_i40e_rxd_pbuf_len(q1);
+		bad = bad_desc(rxq, q1, len);
+		if (HM_UNLIKELY(discard)) {
+			/* the rest of a frame already counted as dropped */
+			if (q1 & HM_I40E_RXD_EOF)
+				discard = 0;
+			bad = DROP_SKIP;
+		} else if (HM_UNLIKELY(bad != DROP_NONE) && frame_goes_on(rxq, q1, len)) {
+			discard = 1;
+		}
+		if (HM_UNLIKELY(bad != DROP_NONE)) {
+			why[nd] = (uint8_t)bad;
+			drop[nd++] = m;
+			dropped |= 1u << nb_scan;
+		} else {
+			vec_fill1(rxq, m, hm_i40e_rx_desc_qw_get(d, 0), q1);
+			bytes += len;
+			pkts[nb_rx++] = m;
+		}
+		nb_scan++;
+		d += c.dsz;
+	}
+	if (nb_scan == 0)
+		return 0;
+	rxq->rx_tail = (uint16_t)(old_tail + nb_scan);
+	if (rxq->rx_tail > rxq->rx_free_trigger && HM_UNLIKELY(vec_refill(rxq, c.dsz) < 0)) {
+		/* every mbuf back in its slot: the packets stay on the ring */
+		unsigned int r = 0, k = 0;
+
+		rxq->st.rx_nombuf += rxq->rx_free_thresh;
+		rxq->rx_tail = old_tail;
+		for (unsigned int i = 0; i < nb_scan; i++)
+			rxep[i] = (dropped >> i) & 1 ? drop[k++] : pkts[r++];
+		return 0;
+	}
+	if (HM_UNLIKELY(nd != 0))
+		i40e_commit_drops(rxq, drop, why, nd);
+	rxq->discard = discard;
+	if (rxq->rx_tail >= rxq->nb_desc)
+		rxq->rx_tail = 0;
+	rxq->st.bytes += bytes;
+	rxq->st.packets += nb_rx;
+	return (uint16_t)nb_rx;
+}

@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What the emu backend puts underneath an emulated page: every page it maps is
+ * madvised MADV_HUGEPAGE (the "hg" flag of its mapping in /proc/self/smaps),
+ * in-memory pages are private anonymous memory (anonymous THP applies, no file
+ * behind them), and hm_emu_backing_page_size() reports the kernel's policy: it is
+ * compared here with the policy read straight from sysfs (the model), and its bad
+ * inputs are refused with -EINVAL. Whether the kernel then finds a free 2M block
+ * for a given fault is up to memory fragmentation, so no test depends on it.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common_i.h"
+#include "helpers.h"
+#include "hugemem/emu.h"
+
+#define M2 (2 * HM_MB)
+
+static char rundir[1024];
+
+/* The bracketed word of a sysfs THP policy file, "" if unreadable. */
+static void
+policy(const char *file, char *out, size_t len)
+{
+	char path[256], line[256], *a, *b;
+	FILE *f;
+
+	out[0] = '\0';
+	snprintf(path, sizeof(path), "/sys/kernel/mm/transparent_hugepage/%s", file);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return;
+	if (fgets(line, sizeof(line), f) != NULL && (a = strchr(line, '[')) != NULL &&
+	    (b = strchr(a, ']')) != NULL && (size_t)(b - a) <= len) {
+		memcpy(out, a + 1, (size_t)(b - a - 1));
+		out[b - a - 1] = '\0';
+	}
+	fclose(f);
+}
+
+static uint64_t
+thp_size(void)
+{
+	unsigned long long v = 0;
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", "r");
+
+	if (f != NULL) {
+		if (fscanf(f, "%llu", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v;
+}
+
+/* The smaps record of the mapping holding @p addr: its first line and VmFlags. */
+static bool
+smaps_of(const void *addr, char *first, size_t flen, char *flags, size_t glen)
+{
+	char line[1024];
+	unsigned long lo, hi;
+	bool in = false, found = false;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+			in = (uintptr_t)addr >= lo && (uintptr_t)addr < hi;
+			if (in)
+				snprintf(first, flen, "%s", line);
+			continue;
+		}
+		if (in && strncmp(line, "VmFlags:", 8) == 0) {
+			snprintf(flags, glen, "%s", line + 8);
+			found = true;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+static void
+test_backing_bad_input(void **state)
+{
+	char why[256];
+
+	(void)state;
+	strcpy(why, "untouched");
+	const uint64_t bad[] = { 0, 1, 3, 2048, 8193, 3 * HM_MB, 32 * HM_GB, UINT64_MAX };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(hm_emu_backing_page_size(true, NULL, bad[i], why, sizeof(why)),
+				 -EINVAL);
+		assert_non_null(strstr(hm_last_error(), "not an emulated page size"));
+	}
+	assert_int_equal(hm_emu_backing_page_size(true, NULL, M2, NULL, 16), -EINVAL);
+	assert_non_null(strstr(hm_last_error(), "NULL buffer"));
+	assert_int_equal(hm_emu_backing_page_size(false, NULL, M2, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(hm_last_error(), "absolute path"));
+	assert_int_equal(hm_emu_backing_page_size(false, "dev/shm", M2, why, sizeof(why)),
+			 -EINVAL);
+	assert_int_equal(hm_emu_backing_page_size(false, "", M2, why, sizeof(why)), -EINVAL);
+	assert_string_equal(why, "untouched"); /* nothing written on failure */
+}
+
+static void
+test_backing_policy_model(void **state)
+{
+	uint64_t base = (uint64_t)sysconf(_SC_PAGESIZE), thp = thp_size();
+	char why[512], anon[32], shmem[32];
+	int64_t got;
+
+	(void)state;
+	policy("enabled", anon, sizeof(anon));
+	policy("shmem_enabled", shmem, sizeof(shmem));
+	/* emulated pages smaller than a THP: base pages, in every mode */
+	assert_int_equal(hm_emu_backing_page_size(true, NULL, 4 * HM_KB, why, sizeof(why)),
+			 (int64_t)base);
+	assert_non_null(strstr(why, "4K pages are"));
+	assert_int_equal(hm_emu_backing_page_size(false, "/dev/shm", 64 * HM_KB, why,
+						  sizeof(why)), (int64_t)base);
+	/* in-memory: anonymous THP policy */
+	got = hm_emu_backing_page_size(true, NULL, M2, why, sizeof(why));
+	if (thp == 0 || thp > M2)
+		assert_int_equal(got, (int64_t)base);
+	else if (strcmp(anon, "always") == 0 || strcmp(anon, "madvise") == 0)
+		assert_int_equal(got, (int64_t)thp);
+	else
+		assert_int_equal(got, (int64_t)base);
+	assert_non_null(strstr(why, "2M pages are"));
+	if (thp != 0 && thp <= M2)
+		assert_non_null(strstr(why, anon[0] != '\0' ? anon : "unreadable"));
+	/* 1G emulated pages: THP-sized pieces when THP applies */
+	assert_int_equal(hm_emu_backing_page_size(true, NULL, HM_GB, NULL, 0), got);
+	/* file mode on a filesystem that is not tmpfs: base pages unless shmem is forced */
+	got = hm_emu_backing_page_size(false, "/proc/self", M2, why, sizeof(why));
+	if (thp != 0 && strcmp(shmem, "force") == 0)
+		assert_int_equal(got, (int64_t)thp);
+	else if (thp != 0 && thp <= M2 && strcmp(shmem, "deny") != 0)
+		assert_non_null(strstr(why, "not on tmpfs"));
+	if (thp != 0 && strcmp(shmem, "force") != 0)
+		assert_int_equal(got, (int64_t)base);
+	/* shmem deny wins over any mount option */
+	got = hm_emu_backing_page_size(false, "/dev/shm", M2, why, sizeof(why));
+	if (strcmp(shmem, "deny") == 0 || thp == 0)
+		assert_int_equal(got, (int64_t)base);
+	assert_true(got == (int64_t)base || got == (int64_t)thp);
+}
+
+/* Map one 2M page of an emu instance; the mapping's smaps record. */
+static void
+map_and_inspect(bool in_memory)
+{
+	struct hm_backend_params p;
+	struct hm_backend be = { .ops = &hm_emu_ops };
+	struct hm_page pg;
+	char first[1024], flags[512];
+	char *va;
+
+	memset(&p, 0, sizeof(p));
+	p.topology = "nodes=1;2M=2";
+	p.in_memory = in_memory;
+	p.runtime_dir = in_memory ? NULL : rundir;
+	p.prefix = "thptest";
+	assert_int_equal(hm_emu_ops.create(&be, &p), 0);
+	va = hm_va_reserve(NULL, M2, M2, 0);
+	assert_non_null(va);
+	memset(&pg, 0, sizeof(pg));
+	pg.va = va;
+	pg.page_sz = M2;
+	pg.node = 0;
+	assert_int_equal(hm_emu_ops.page_map(&be, &pg), 0);
+	va[0] = 1;
+	va[M2 - 1] = 2;
+	assert_true(smaps_of(va, first, sizeof(first), flags, sizeof(flags)));
+	assert_non_null(strstr(flags, " hg")); /* MADV_HUGEPAGE */
+	if (in_memory) {
+		/* private anonymous: "rw-p", no file behind it */
+		assert_non_null(strstr(first, " rw-p "));
+		assert_null(strchr(first, '/'));
+	} else {
+		assert_non_null(strstr(first, " rw-s "));
+		assert_non_null(strstr(first, "thptestmap_2048k_0_0"));
+	}
+	assert_int_equal(va[0] + va[M2 - 1], 3);
+	assert_int_equal(va[1], 0);
+	hm_emu_ops.page_unmap(&be, &pg);
+	hm_va_release(va, M2);
+	hm_emu_ops.destroy(&be);
+}
+
+static void
+test_in_memory_pages_are_anonymous_and_madvised(void **state)
+{
+	(void)state;
+	map_and_inspect(true);
+}
+
+static void
+test_page_files_are_madvised(void **state)
+{
+	(void)state;
+	map_and_inspect(false);
+}
+
+/* The dump (hugemem info prints it) says what is underneath every size. */
+static void
+test_dump_states_backing(void **state)
+{
+	struct hm_backend_params p;
+	struct hm_backend be = { .ops = &hm_emu_ops };
+	char buf[8192], why[512];
+	size_t n;
+	FILE *f;
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	p.topology = "nodes=1;1G=1;2M=2;4K=4";
+	p.in_memory = true;
+	assert_int_equal(hm_emu_ops.create(&be, &p), 0);
+	f = tmpfile();
+	assert_non_null(f);
+	hm_emu_ops.dump(&be, f);
+	rewind(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	const uint64_t sizes[] = { HM_GB, M2, 4 * HM_KB };
+	for (size_t i = 0; i < 3; i++) {
+		char line[600];
+		assert_true(hm_emu_backing_page_size(true, NULL, sizes[i], why, sizeof(why)) > 0);
+		snprintf(line, sizeof(line), "  underneath: %s\n", why);
+		if (strstr(buf, line) == NULL)
+			fail_msg("dump lacks '%s':\n%s", line, buf);
+	}
+	hm_emu_ops.destroy(&be);
+}
+
+static int
+setup(void **state)
+{
+	const char *base = getenv("HUGEMEM_RUNTIME_DIR");
+
+	(void)state;
+	if (base == NULL || *base == '\0')
+		base = "/tmp";
+	snprintf(rundir, sizeof(rundir), "%s/emu-thp-%d", base, (int)getpid());
+	for (char *s = rundir + 1; (s = strchr(s, '/')) != NULL; s++) { /* mkdir -p */
+		*s = '\0';
+		mkdir(rundir, 0700);
+		*s = '/';
+	}
+	if (mkdir(rundir, 0700) != 0)
+		return -1;
+	hm_test_quiet_log();
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[1200];
+
+	(void)state;
+	/* the page directory the backend made (and emptied) for rundir */
+	snprintf(cmd, sizeof(cmd), "%s/pages", rundir);
+	rmdir(cmd);
+	return rmdir(rundir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_backing_bad_input),
+		cmocka_unit_test(test_backing_policy_model),
+		cmocka_unit_test(test_in_memory_pages_are_anonymous_and_madvised),
+		cmocka_unit_test(test_page_files_are_madvised),
+		cmocka_unit_test(test_dump_states_backing),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
