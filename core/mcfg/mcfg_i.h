@@ -19,7 +19,7 @@
 #include "mp_layout.h"
 
 #define HM_MCFG_MAGIC 0x68756765u /* "huge": written when init completes */
-#define HM_MCFG_VERSION 4u        /* layout version; bump on any change */
+#define HM_MCFG_VERSION 5u        /* layout version; bump on any change */
 
 struct hm_mem_config {
 	volatile uint32_t magic;        /* HM_MCFG_MAGIC once the primary finished init */

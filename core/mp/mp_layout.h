@@ -57,7 +57,15 @@ struct mp_req {
 	char msg[MP_MSG_LEN];      /* the primary's hm_last_error() when result < 0 */
 };
 
-/* One attached process. */
+/*
+ * One attached process. The identity (gen, pid, type, start_time, last) is
+ * written under the table lock and read without it (liveness checks by lock
+ * waiters and page syncs): every access is __atomic; a writer stores it before
+ * the state that publishes it (release), and a reaper moves the state to
+ * REAPING before it clears it, so a reader that sees pid 0 or a stale
+ * start_time sees a process that is dead anyway.
+ */
+#define MP_LAST(gen, pid) ((uint64_t)(gen) << 32 | (uint32_t)(pid))
 struct mp_proc {
 	volatile uint32_t state;   /* enum mp_slot_state */
 	uint32_t gen;              /* bumped each time the slot is claimed (1..MP_GEN_MAX) */
@@ -65,9 +73,11 @@ struct mp_proc {
 	uint32_t type;             /* enum hm_proc_type */
 	uint64_t start_time;       /* clock ticks after boot (/proc/<pid>/stat field 22) */
 	volatile uint32_t synced;  /* futex word: the sync_seq this process has applied */
-	int32_t last_pid;          /* pid of the previous occupant (messages about old tags) */
-	uint32_t last_gen;         /* its gen */
 	uint32_t n_lcores;         /* lcore ids it holds */
+	/* MP_LAST(gen, pid) of the previous occupant (messages about old tags): one
+	 * word, so that a reader outside the table lock never pairs one occupant's
+	 * gen with another's pid */
+	uint64_t last;
 	volatile uint32_t rd[ROBUST_RD_IDS]; /* its read holds of the robust rwlocks */
 	uint32_t pad[2];
 	struct mp_req req;

@@ -67,6 +67,38 @@ mp_on_reap(void (*fn)(const uint32_t *lcores, unsigned int n))
 	mp.on_reap = fn;
 }
 
+/* ---------------------------------------------------------------- slots */
+
+/* A slot's pid, read outside the table lock. */
+static int32_t
+slot_pid(const struct mp_proc *p)
+{
+	return __atomic_load_n(&p->pid, __ATOMIC_RELAXED);
+}
+
+/* The previous occupant's pid when its gen is @p gen (0: any gen), else 0. */
+static int32_t
+last_pid_of(const struct mp_proc *p, uint32_t gen)
+{
+	uint64_t last = __atomic_load_n(&p->last, __ATOMIC_ACQUIRE);
+
+	if (gen != 0 && (uint32_t)(last >> 32) != gen)
+		return 0;
+	return (int32_t)(uint32_t)last;
+}
+
+/* pre: table lock, state REAPING or the slot our own. The occupant becomes the
+ * previous one (one atomic word) and the slot FREE. */
+static void
+slot_clear(struct mp_proc *p)
+{
+	__atomic_store_n(&p->last, MP_LAST(p->gen, p->pid), __ATOMIC_RELEASE);
+	__atomic_store_n(&p->pid, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->start_time, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->n_lcores, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->state, MP_SLOT_FREE, __ATOMIC_RELEASE);
+}
+
 /* ---------------------------------------------------------------- identity */
 
 int
@@ -145,7 +177,7 @@ slot_alive(const struct mp_proc *p)
 
 	if (st != MP_SLOT_LIVE && st != MP_SLOT_CLAIMED)
 		return false;
-	return mp_proc_alive(p->pid, p->start_time);
+	return mp_proc_alive(slot_pid(p), __atomic_load_n(&p->start_time, __ATOMIC_RELAXED));
 }
 
 unsigned int
@@ -155,10 +187,11 @@ mp_table_live(const struct mp_shared *sh, int32_t *pids, unsigned int max)
 
 	for (unsigned int s = 0; s < MP_MAX_PROCS; s++) {
 		const struct mp_proc *p = &sh->procs[s];
-		if (!slot_alive(p) || p->pid == getpid())
+		int32_t pid = slot_pid(p);
+		if (!slot_alive(p) || pid == getpid())
 			continue;
 		if (n < max)
-			pids[n] = p->pid;
+			pids[n] = pid;
 		n++;
 	}
 	return n;
@@ -245,12 +278,7 @@ reap_locked(struct mp_shared *sh, unsigned int s, uint32_t *lc, unsigned int *n)
 	__atomic_store_n(&p->req.state, MP_REQ_IDLE, __ATOMIC_RELEASE);
 	if (p->type == HM_PROC_PRIMARY)
 		__atomic_store_n(&sh->primary_gone, 1, __ATOMIC_RELEASE);
-	p->last_pid = p->pid;
-	p->last_gen = p->gen;
-	p->pid = 0;
-	p->start_time = 0;
-	p->n_lcores = 0;
-	__atomic_store_n(&p->state, MP_SLOT_FREE, __ATOMIC_RELEASE);
+	slot_clear(p);
 	mp_futex_wake(&p->synced);
 }
 
@@ -267,16 +295,16 @@ mp_reap_if_dead(unsigned int s, int32_t *pid)
 		return false;
 	struct mp_proc *p = &sh->procs[s];
 	if (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == MP_SLOT_FREE) {
-		*pid = p->last_pid;
+		*pid = last_pid_of(p, 0);
 		return true;
 	}
 	if (s == mp.slot || slot_alive(p))
 		return false;
 	table_lock(sh);
-	*pid = p->pid;
+	*pid = slot_pid(p);
 	freed = p->state == MP_SLOT_FREE;
 	if (!freed && (p->state == MP_SLOT_REAPING || !slot_alive(p))) {
-		int32_t dead = p->pid;
+		int32_t dead = slot_pid(p);
 		reap_locked(sh, s, lc, &n);
 		freed = true;
 		table_unlock(sh);
@@ -288,7 +316,7 @@ mp_reap_if_dead(unsigned int s, int32_t *pid)
 		return true;
 	}
 	if (freed)
-		*pid = p->last_pid;
+		*pid = last_pid_of(p, 0);
 	table_unlock(sh);
 	return freed;
 }
@@ -306,18 +334,21 @@ hook_tag_dead(uint32_t tag, int32_t *pid)
 		return 1; /* no process ever had that tag: a stale word */
 	p = &mp.sh->procs[s];
 	if (__atomic_load_n(&p->gen, __ATOMIC_ACQUIRE) != gen) {
-		*pid = p->last_gen == gen ? p->last_pid : 0;
+		*pid = last_pid_of(p, gen);
 		return 1;
 	}
 	if (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == MP_SLOT_FREE) {
-		*pid = p->last_pid;
+		*pid = last_pid_of(p, gen);
 		return 1;
 	}
-	*pid = p->pid;
+	*pid = slot_pid(p);
 	if (slot_alive(p))
 		return 0;
+	int32_t seen = *pid;
 	mp_reap_if_dead(s, pid);
-	*pid = p->last_gen == gen ? p->last_pid : *pid;
+	*pid = last_pid_of(p, gen);
+	if (*pid == 0)
+		*pid = seen;
 	return 1;
 }
 
@@ -373,10 +404,10 @@ claim_locked(struct mp_shared *sh, enum hm_proc_type type, uint32_t *lc, unsigne
 	struct mp_proc *p = &sh->procs[s];
 	uint32_t gen = p->gen >= MP_GEN_MAX ? 1 : p->gen + 1;
 	__atomic_store_n(&p->gen, gen, __ATOMIC_RELEASE);
-	p->pid = getpid();
-	p->type = (uint32_t)type;
-	p->start_time = start;
-	p->n_lcores = 0;
+	__atomic_store_n(&p->pid, (int32_t)getpid(), __ATOMIC_RELAXED);
+	__atomic_store_n(&p->type, (uint32_t)type, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->start_time, start, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->n_lcores, 0, __ATOMIC_RELAXED);
 	for (unsigned int k = 0; k < ROBUST_RD_IDS; k++)
 		p->rd[k] = 0;
 	memset(&p->req, 0, sizeof(p->req));
@@ -426,7 +457,7 @@ mp_primary_alive(int32_t *pid)
 	if (__atomic_load_n(&sh->primary_gone, __ATOMIC_ACQUIRE))
 		return false;
 	const struct mp_proc *p = &sh->procs[sh->primary_slot % MP_MAX_PROCS];
-	if (p->type != HM_PROC_PRIMARY || !slot_alive(p))
+	if (__atomic_load_n(&p->type, __ATOMIC_RELAXED) != HM_PROC_PRIMARY || !slot_alive(p))
 		return false;
 	return true;
 }
@@ -437,7 +468,7 @@ mp_check_primary(const struct mp_shared *sh)
 	const struct mp_proc *pp = &sh->procs[sh->primary_slot % MP_MAX_PROCS];
 
 	if (__atomic_load_n(&sh->primary_gone, __ATOMIC_ACQUIRE) ||
-	    pp->type != HM_PROC_PRIMARY || !slot_alive(pp))
+	    __atomic_load_n(&pp->type, __ATOMIC_RELAXED) != HM_PROC_PRIMARY || !slot_alive(pp))
 		return hm_fail(ENODEV, "the primary (pid %d) has exited: a secondary attaches only "
 			       "while its primary runs", (int)sh->primary_pid);
 	return 0;
@@ -538,12 +569,7 @@ mp_leave(void)
 	}
 	if (p->type == HM_PROC_PRIMARY)
 		__atomic_store_n(&sh->primary_gone, 1, __ATOMIC_RELEASE);
-	p->last_pid = p->pid;
-	p->last_gen = p->gen;
-	p->pid = 0;
-	p->start_time = 0;
-	p->n_lcores = 0;
-	__atomic_store_n(&p->state, MP_SLOT_FREE, __ATOMIC_RELEASE);
+	slot_clear(p);
 	mp_futex_wake(&p->synced);
 	for (unsigned int s = 0; s < MP_MAX_PROCS; s++)
 		if (s != mp.slot && slot_alive(&sh->procs[s]))
@@ -640,13 +666,14 @@ hm_mp_procs(struct hm_mp_proc_info *out, unsigned int max)
 			       "or --in-memory): no other process can attach");
 	for (unsigned int s = 0; s < MP_MAX_PROCS; s++) {
 		const struct mp_proc *p = &sh->procs[s];
+		int32_t pid = slot_pid(p);
 		if (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != MP_SLOT_LIVE ||
-		    !mp_proc_alive(p->pid, p->start_time))
+		    !mp_proc_alive(pid, __atomic_load_n(&p->start_time, __ATOMIC_RELAXED)))
 			continue;
 		if (n < max)
 			out[n] = (struct hm_mp_proc_info){
-				.pid = p->pid,
-				.type = (enum hm_proc_type)p->type,
+				.pid = pid,
+				.type = (enum hm_proc_type)__atomic_load_n(&p->type, __ATOMIC_RELAXED),
 				.n_lcores = __atomic_load_n(&p->n_lcores, __ATOMIC_RELAXED),
 				.synced = __atomic_load_n(&p->synced, __ATOMIC_RELAXED),
 				.self = s == mp.slot,
@@ -671,6 +698,7 @@ hm_mp_dump(FILE *f)
 	fprintf(f, "mp: this process is %s pid %d (slot %u); primary pid %d%s; sync seq %u\n",
 		type_name((uint32_t)mp.type), (int)getpid(), mp.slot, (int)sh->primary_pid,
 		sh->primary_gone ? " (exited)" : "", sh->sync_seq);
+	table_lock(sh); /* a settled table, as hm_mp_check reads it */
 	for (unsigned int s = 0; s < MP_MAX_PROCS; s++) {
 		const struct mp_proc *p = &sh->procs[s];
 		if (p->state == MP_SLOT_FREE)
@@ -683,6 +711,7 @@ hm_mp_dump(FILE *f)
 				fprintf(f, " %u", i);
 		fputc('\n', f);
 	}
+	table_unlock(sh);
 }
 
 int

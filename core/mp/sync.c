@@ -106,10 +106,10 @@ mp_sync_all(int32_t *stuck)
 				next_check = now + 10;
 			}
 			if (now >= deadline) {
-				*stuck = p->pid;
+				*stuck = __atomic_load_n(&p->pid, __ATOMIC_RELAXED);
 				return hm_fail(ETIMEDOUT, "process %d did not apply a page map change "
 					       "within %u ms (stopped or stuck?): the change is undone",
-					       (int)p->pid, timeout_ms);
+					       (int)*stuck, timeout_ms);
 			}
 			mp_futex_wait(&p->synced, got, 10000);
 		}
