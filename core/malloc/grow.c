@@ -267,7 +267,9 @@ grow_release_pages(struct malloc_heap *h, struct malloc_elem *e, char *wlo, char
 		heap_hide_region(h, e, a, b);
 		for (unsigned int k = 0; k < n; k++) {
 			ms[k] = memseg_of(msl, a + (uint64_t)k * pg);
-			ms[k]->flags &= ~HM_MEMSEG_FLAG_HEAP;
+			/* atomic: memseg walks (telemetry) read flags meanwhile */
+			__atomic_fetch_and(&ms[k]->flags, ~(uint32_t)HM_MEMSEG_FLAG_HEAP,
+					   __ATOMIC_RELAXED);
 		}
 		if (hm_memseg_free_pages(ms, n) != 0) {
 			/* -EDEADLK: hm_free from a memseg walk callback. Nothing was
