@@ -47,6 +47,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (p + 2 > size)
 			return 0;
 		m.sizes[k].page_sz = szs[data[p] % 8];
+		/* hm_hugetlbfs_discover lists each page size once */
+		for (unsigned int j = 0; j < k; j++)
+			if (m.sizes[j].page_sz == m.sizes[k].page_sz)
+				return 0;
 		if (data[p++] & 0x80)
 			strcpy(m.sizes[k].dir, "/mnt/huge");
 		for (unsigned int n = 0; n < 4 && p < size; n++)

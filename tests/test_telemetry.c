@@ -1161,7 +1161,7 @@ fake_main(void *arg)
 {
 	struct fake *f = arg;
 
-	while (!f->stop) {
+	while (!__atomic_load_n(&f->stop, __ATOMIC_ACQUIRE)) {
 		struct pollfd p = { .fd = f->fd, .events = POLLIN };
 		if (poll(&p, 1, 20) == 1) {
 			int c = accept(f->fd, NULL, NULL);
@@ -1191,7 +1191,7 @@ fake_start(struct fake *f, const char *path, const char *greeting)
 static void
 fake_stop(struct fake *f, const char *path)
 {
-	f->stop = 1;
+	__atomic_store_n(&f->stop, 1, __ATOMIC_RELEASE);
 	pthread_join(f->t, NULL);
 	close(f->fd);
 	unlink(path);

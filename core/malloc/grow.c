@@ -26,9 +26,9 @@ grow_flag_pages(char *start, uint64_t len, bool on)
 		struct hm_memseg *ms = hm_mem_virt2memseg(start + off, NULL);
 		HM_VERIFY(ms != NULL);
 		if (on)
-			ms->flags |= HM_MEMSEG_FLAG_HEAP;
+			__atomic_fetch_or(&ms->flags, (uint32_t)HM_MEMSEG_FLAG_HEAP, __ATOMIC_RELAXED);
 		else
-			ms->flags &= ~HM_MEMSEG_FLAG_HEAP;
+			__atomic_fetch_and(&ms->flags, ~(uint32_t)HM_MEMSEG_FLAG_HEAP, __ATOMIC_RELAXED);
 		off += ms->len;
 	}
 }
@@ -41,7 +41,7 @@ grow_adopt_pages(struct malloc_heap *h, char *va, uint64_t len, unsigned int li)
 	for (uint64_t off = 0; off < len;) {
 		struct hm_memseg *ms = hm_mem_virt2memseg(va + off, NULL);
 		dirty |= (ms->flags & HM_MEMSEG_FLAG_DIRTY) != 0;
-		ms->flags |= HM_MEMSEG_FLAG_HEAP;
+		__atomic_fetch_or(&ms->flags, (uint32_t)HM_MEMSEG_FLAG_HEAP, __ATOMIC_RELAXED);
 		off += ms->len;
 	}
 	return heap_add_memory(h, va, len, (uint16_t)li, dirty);
@@ -267,14 +267,16 @@ grow_release_pages(struct malloc_heap *h, struct malloc_elem *e, char *wlo, char
 		heap_hide_region(h, e, a, b);
 		for (unsigned int k = 0; k < n; k++) {
 			ms[k] = memseg_of(msl, a + (uint64_t)k * pg);
-			ms[k]->flags &= ~HM_MEMSEG_FLAG_HEAP;
+			/* atomic: memseg walks (telemetry) read flags meanwhile */
+			__atomic_fetch_and(&ms[k]->flags, ~(uint32_t)HM_MEMSEG_FLAG_HEAP,
+					   __ATOMIC_RELAXED);
 		}
 		if (hm_memseg_free_pages(ms, n) != 0) {
 			/* -EDEADLK: hm_free from a memseg walk callback. Nothing was
 			 * unmapped: the run goes back (content unknown: dirty) and
 			 * joins its neighbours again. */
 			for (unsigned int k = 0; k < n; k++)
-				ms[k]->flags |= HM_MEMSEG_FLAG_HEAP;
+				__atomic_fetch_or(&ms[k]->flags, (uint32_t)HM_MEMSEG_FLAG_HEAP, __ATOMIC_RELAXED);
 			heap_add_memory(h, a, (uint64_t)(b - a), msl_idx, true);
 			if (ms != small)
 				free(ms);

@@ -212,8 +212,11 @@ pages_cb(const struct hm_memseg_list *msl, const struct hm_memseg *ms, void *arg
 		pc->page_sz[pc->n_sizes++] = ms->page_sz;
 	}
 	pc->pages[ms->socket_id][k]++;
-	pc->heap[ms->socket_id][k] += (ms->flags & HM_MEMSEG_FLAG_HEAP) != 0;
-	pc->fixed[ms->socket_id][k] += (ms->flags & HM_MEMSEG_FLAG_DO_NOT_FREE) != 0;
+	/* the heap flag is cleared by a free that is releasing the page, before
+	 * it takes the hotplug lock: read it atomically (either answer is true) */
+	uint32_t fl = __atomic_load_n(&ms->flags, __ATOMIC_RELAXED);
+	pc->heap[ms->socket_id][k] += (fl & HM_MEMSEG_FLAG_HEAP) != 0;
+	pc->fixed[ms->socket_id][k] += (fl & HM_MEMSEG_FLAG_DO_NOT_FREE) != 0;
 	return 0;
 }
 
