@@ -18,7 +18,6 @@
 #include "hugemem/common.h"
 #include "hugemem/memzone.h"
 
-struct hm_eth_port hm_eth_ports[RTE_MAX_ETHPORTS];
 struct rte_hm_eth_fp rte_hm_eth_fp[RTE_MAX_ETHPORTS];
 
 /* ---------------------------------------------------------------- ports */
@@ -167,7 +166,8 @@ eth_fp_sync(struct hm_eth_port *p)
 		fp->rxq[q] = p->started && p->rxq[q].started ? (void *)p->rxq[q].q : NULL;
 		fp->txq[q] = p->started && p->txq[q].started ? (void *)p->txq[q].q : NULL;
 	}
-	fp->feed = p->src != NULL || hm_eth_idle_ms != 0;
+	/* the source is the primary's; a secondary's rx_burst only receives */
+	fp->feed = !eth_secondary() && (hm_eth_local[p->id].src != NULL || hm_eth_idle_ms != 0);
 	fp->kick = 1;
 }
 
@@ -248,6 +248,7 @@ rte_eth_dev_configure(uint16_t port_id, uint16_t nb_rx_q, uint16_t nb_tx_q,
 
 	if (p == NULL)
 		return -ENODEV;
+	ETH_PRIMARY_ONLY(port_id, "rte_eth_dev_configure");
 	if (c == NULL) {
 		ETH_LOG(ERR, "Cannot configure ethdev port %u from NULL config\n", port_id);
 		return -EINVAL;
@@ -425,6 +426,7 @@ rte_eth_rx_queue_setup(uint16_t port_id, uint16_t rx_queue_id, uint16_t nb_rx_de
 
 	if (p == NULL)
 		return -ENODEV;
+	ETH_PRIMARY_ONLY(port_id, "rte_eth_rx_queue_setup");
 	if (rx_queue_id >= p->nb_rxq) {
 		ETH_LOG(ERR, "Invalid Rx queue_id=%u of device port_id=%u (%u configured)\n",
 			rx_queue_id, port_id, p->nb_rxq);
@@ -510,6 +512,7 @@ rte_eth_tx_queue_setup(uint16_t port_id, uint16_t tx_queue_id, uint16_t nb_tx_de
 
 	if (p == NULL)
 		return -ENODEV;
+	ETH_PRIMARY_ONLY(port_id, "rte_eth_tx_queue_setup");
 	if (tx_queue_id >= p->nb_txq) {
 		ETH_LOG(ERR, "Invalid Tx queue_id=%u of device port_id=%u (%u configured)\n",
 			tx_queue_id, port_id, p->nb_txq);
@@ -634,6 +637,7 @@ rte_eth_dev_start(uint16_t port_id)
 
 	if (p == NULL)
 		return -ENODEV;
+	ETH_PRIMARY_ONLY(port_id, "rte_eth_dev_start");
 	if (!p->configured) {
 		ETH_LOG(INFO, "Device with port_id=%u is not configured.\n", port_id);
 		return -EINVAL;
@@ -680,6 +684,7 @@ rte_eth_dev_stop(uint16_t port_id)
 
 	if (p == NULL)
 		return -ENODEV;
+	ETH_PRIMARY_ONLY(port_id, "rte_eth_dev_stop");
 	if (!p->started) {
 		ETH_LOG(INFO, "Device with port_id=%u already stopped\n", port_id);
 		return 0;
@@ -691,7 +696,6 @@ rte_eth_dev_stop(uint16_t port_id)
 	int rc = eth_port_stop_all_queues(p);
 	hm_spinlock_unlock(&p->rx_lock);
 	hm_spinlock_unlock(&p->tx_lock);
-	eth_sink_flush(p);
 	return rc;
 }
 
@@ -702,6 +706,7 @@ rte_eth_dev_close(uint16_t port_id)
 
 	if (p == NULL)
 		return -ENODEV;
+	ETH_PRIMARY_ONLY(port_id, "rte_eth_dev_close");
 	if (p->started) {
 		ETH_LOG(ERR, "Cannot close started device (port %u)\n", port_id);
 		return -EINVAL;
@@ -716,6 +721,7 @@ queue_op_check(struct hm_eth_port *p, uint16_t port_id, uint16_t q, bool rx)
 {
 	if (p == NULL)
 		return -ENODEV;
+	ETH_PRIMARY_ONLY(port_id, rx ? "Rx queue start/stop" : "Tx queue start/stop");
 	if (!p->started) {
 		ETH_LOG(ERR, "Port %u must be started before start any queue\n", port_id);
 		return -EINVAL;
@@ -911,6 +917,7 @@ rte_eth_dev_set_link_up(uint16_t port_id)
 
 	if (p == NULL)
 		return -ENODEV;
+	ETH_PRIMARY_ONLY(port_id, "rte_eth_dev_set_link_up");
 	p->link_admin_up = true;
 	return 0;
 }
@@ -922,6 +929,7 @@ rte_eth_dev_set_link_down(uint16_t port_id)
 
 	if (p == NULL)
 		return -ENODEV;
+	ETH_PRIMARY_ONLY(port_id, "rte_eth_dev_set_link_down");
 	p->link_admin_up = false;
 	return 0;
 }
@@ -935,6 +943,7 @@ set_flag(uint16_t port_id, bool promisc, bool on)
 
 	if (p == NULL)
 		return -ENODEV;
+	ETH_PRIMARY_ONLY(port_id, promisc ? "promiscuous mode" : "all-multicast mode");
 	if (promisc)
 		p->promisc = on;
 	else
@@ -1000,6 +1009,7 @@ rte_eth_dev_default_mac_addr_set(uint16_t port_id, struct rte_ether_addr *mac_ad
 
 	if (p == NULL)
 		return -ENODEV;
+	ETH_PRIMARY_ONLY(port_id, "rte_eth_dev_default_mac_addr_set");
 	if (mac_addr == NULL || !rte_is_valid_assigned_ether_addr(mac_addr))
 		return -EINVAL;
 	p->mac = *mac_addr;
@@ -1026,6 +1036,7 @@ rte_eth_dev_set_mtu(uint16_t port_id, uint16_t mtu)
 
 	if (p == NULL)
 		return -ENODEV;
+	ETH_PRIMARY_ONLY(port_id, "rte_eth_dev_set_mtu");
 	if (mtu < RTE_ETHER_MIN_MTU || mtu > p->max_frame - ETH_OVERHEAD)
 		return -EINVAL;
 	if (p->started) {
@@ -1081,6 +1092,7 @@ rte_eth_dev_set_ptypes(uint16_t port_id, uint32_t ptype_mask, uint32_t *set_ptyp
 	(void)ptype_mask;
 	if (eth_port(port_id) == NULL)
 		return -ENODEV;
+	ETH_PRIMARY_ONLY(port_id, "rte_eth_dev_set_ptypes");
 	if (set_ptypes == NULL && num > 0)
 		return -EINVAL;
 	/* the device always classifies; as DPDK for a PMD that cannot switch it off */
@@ -1100,6 +1112,7 @@ rte_eth_dev_rss_reta_update(uint16_t port_id, struct rte_eth_rss_reta_entry64 *r
 
 	if (p == NULL)
 		return -ENODEV;
+	ETH_PRIMARY_ONLY(port_id, "rte_eth_dev_rss_reta_update");
 	if (reta_conf == NULL || reta_size != ETH_RETA) {
 		ETH_LOG(ERR, "The size of hash lookup table configured (%u) doesn't match the "
 			"number hardware can supported (%u)\n", reta_size, ETH_RETA);
@@ -1149,6 +1162,7 @@ rte_eth_dev_rss_hash_update(uint16_t port_id, struct rte_eth_rss_conf *rss_conf)
 
 	if (p == NULL)
 		return -ENODEV;
+	ETH_PRIMARY_ONLY(port_id, "rte_eth_dev_rss_hash_update");
 	if (rss_conf == NULL)
 		return -EINVAL;
 	if (rss_conf->rss_hf & ~(uint64_t)ETH_RSS_HF) {

@@ -535,7 +535,7 @@ eth_report(FILE *f, const char *why)
 			" packets, imissed %" PRIu64 ", ierrors %" PRIu64 ", oerrors %" PRIu64
 			", rx_nombuf %" PRIu64 ", filtered %" PRIu64 "%s\n", i, p->name, st.ipackets,
 			st.opackets, st.imissed, st.ierrors, st.oerrors, st.rx_nombuf, p->filtered,
-			p->src == NULL ? "" : p->src_ended ? ", input read to its end"
+			hm_eth_local[i].src == NULL ? "" : p->src_ended ? ", input read to its end"
 							   : ", input not read to its end");
 		for (unsigned int q = 0; q < ETH_MAX_Q; q++) {
 			struct hm_mempool *mp = p->rxq[q].mp;
