@@ -102,10 +102,17 @@ if ! wait_for server.txt "Finished Process Init" "$server"; then
 	echo "FAIL: mp_server did not come up"
 	exit 1
 fi
+# one after the other: two secondaries initialising at once can each hold, for a
+# moment, the lcore id the other asks for with -l (hugemem's EAL then refuses one)
 for k in 0 1; do
 	./mp_client/build/mp_client "$@" -l $((k + 1)) --proc-type=secondary \
 		--file-prefix=$prefix -- -n $k >client$k.txt 2>&1 &
 	clients="$clients $!"
+	if ! wait_for client$k.txt "Finished Process Init" $!; then
+		show
+		echo "FAIL: mp_client -n $k did not come up"
+		exit 1
+	fi
 done
 # the report from an idle spell after every frame went out on port 1
 if ! wait_for server.txt "port 1 (net_hugemem1): rx 0 packets, tx $frames packets" "$server"; then

@@ -7,6 +7,8 @@
  *
  *   test_ethdev_mp tx PREFIX MEMOPT        attach, look the ports up, transmit
  *                                           on TX queue 1 of port 0
+ *   test_ethdev_mp rx PREFIX MEMOPT        receive what port 1's RSS steered to
+ *                                           RX queue 1 (the primary fed the device)
  *   test_ethdev_mp refuse PREFIX MEMOPT    every control call -E_RTE_SECONDARY
  *   test_ethdev_mp fail PREFIX MEMOPT ERRNO [--vdev=...]
  *                                           rte_eal_init must fail with ERRNO
@@ -42,6 +44,7 @@
 #include "hugemem/testing.h"
 
 #define N_FRAMES 300u
+#define N_GEN 400u                   /* frames port 1's generator offers */
 #define FRAME_LEN 96u
 #define POOL_N 2047u
 #define POOL_NAME "ethmp_pool"
@@ -158,6 +161,37 @@ child_tx(const char *pfx, const char *mem)
 	if (send_frames(mp, 0, 1, 'S') != 0)
 		return child_fail("rte_eth_tx_burst on TX queue 1");
 	if (hm_ethdev_check(0, NULL) != 0)
+		return child_fail("hm_ethdev_check");
+	if (rte_eal_cleanup() != 0)
+		return child_fail("rte_eal_cleanup");
+	return 0;
+}
+
+/* What the device delivered to RX queue 1 of port 1: every frame whole, with
+ * its packet type (the driver's table is the secondary's own copy). */
+static int
+child_rx(const char *pfx, const char *mem)
+{
+	unsigned int got = 0, idle = 0;
+
+	if (child_attach(pfx, mem) != 0)
+		return 1;
+	while (idle < 200000) {
+		struct rte_mbuf *m[32];
+		uint16_t n = rte_eth_rx_burst(1, 1, m, 32);
+		for (uint16_t i = 0; i < n; i++) {
+			if (m[i]->pkt_len < 60 || m[i]->packet_type == RTE_PTYPE_UNKNOWN ||
+			    m[i]->port != 1)
+				return child_fail("a received frame without its length, type or port");
+			rte_pktmbuf_free(m[i]);
+		}
+		got += n;
+		idle = n == 0 ? idle + 1 : 0;
+		if (n == 0 && rte_eth_rx_queue_count(1, 1) == 0 && got > 0)
+			break;
+	}
+	printf("rx %u\n", got);
+	if (hm_ethdev_check(1, NULL) != 0)
 		return child_fail("hm_ethdev_check");
 	if (rte_eal_cleanup() != 0)
 		return child_fail("rte_eal_cleanup");
@@ -310,17 +344,21 @@ setup(void **state)
 	snprintf(out_path, sizeof(out_path), "%s/%s-out.pcap", base, prefix);
 	snprintf(vdev0, sizeof(vdev0), "--vdev=net_hugemem0,queues=2,tx_pcap=%s", out_path);
 	if (eal_init_v((const char *const[]){ mem_opt, "--file-prefix", prefix, "-l", "0", vdev0,
-					      "--vdev=net_hugemem1,tx=discard", NULL }) < 0)
+					      "--vdev=net_hugemem1,tx=discard,queues=2,gen=400",
+					      NULL }) < 0)
 		return -1;
 	pool = rte_pktmbuf_pool_create(POOL_NAME, POOL_N, 32, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	if (pool == NULL)
 		return -1;
 	memset(&conf, 0, sizeof(conf));
 	for (uint16_t port = 0; port < 2; port++) {
-		uint16_t ntx = port == 0 ? 2 : 1;
-		if (rte_eth_dev_configure(port, 1, ntx, &conf) != 0 ||
-		    rte_eth_rx_queue_setup(port, 0, 256, 0, NULL, pool) != 0)
+		uint16_t ntx = port == 0 ? 2 : 1, nrx = port == 0 ? 1 : 2;
+		conf.rxmode.mq_mode = port == 1 ? RTE_ETH_MQ_RX_RSS : RTE_ETH_MQ_RX_NONE;
+		if (rte_eth_dev_configure(port, nrx, ntx, &conf) != 0)
 			return -1;
+		for (uint16_t q = 0; q < nrx; q++)
+			if (rte_eth_rx_queue_setup(port, q, 512, 0, NULL, pool) != 0)
+				return -1;
 		for (uint16_t q = 0; q < ntx; q++)
 			if (rte_eth_tx_queue_setup(port, q, 256, 0, NULL) != 0)
 				return -1;
@@ -389,6 +427,45 @@ test_ethdev_mp_tx(void **state)
 	assert_int_equal(n, 2 * N_FRAMES);
 	assert_int_equal(next[0], N_FRAMES);
 	assert_int_equal(next[1], N_FRAMES);
+}
+
+/* The primary polls RX queue 0 of port 1 (its rx_burst feeds the device from
+ * the generator; RSS steers about half the frames to queue 1); a secondary
+ * receives queue 1's: together every frame. */
+static void
+test_ethdev_mp_rx(void **state)
+{
+	struct rte_eth_stats st;
+	struct child c;
+	unsigned int got0 = 0, rounds = 0;
+	int waiting = 0;
+	(void)state;
+
+	while (rounds++ < 2000000) {
+		struct rte_mbuf *m[32];
+		uint16_t n = rte_eth_rx_burst(1, 0, m, 32);
+		for (uint16_t i = 0; i < n; i++)
+			rte_pktmbuf_free(m[i]);
+		got0 += n;
+		waiting = rte_eth_rx_queue_count(1, 1);
+		assert_true(waiting >= 0);
+		if (n == 0 && got0 + (unsigned int)waiting == N_GEN)
+			break;
+	}
+	assert_int_equal(got0 + (unsigned int)waiting, N_GEN);
+	assert_true(waiting > 0 && got0 > 0); /* RSS used both queues */
+	run_child(&c, "rx", NULL, NULL);
+	assert_int_equal(c.status, 0);
+	char want[32];
+	snprintf(want, sizeof(want), "rx %d\n", waiting);
+	assert_string_equal(c.out, want);
+	assert_int_equal(rte_eth_stats_get(1, &st), 0);
+	assert_int_equal(st.ipackets, N_GEN);
+	assert_int_equal(st.q_ipackets[1], (uint64_t)waiting);
+	assert_int_equal(hm_ethdev_check(1, NULL), 0);
+	assert_int_equal(rte_eth_dev_stop(0), 0);
+	assert_int_equal(rte_eth_dev_stop(1), 0);
+	assert_int_equal(rte_mempool_avail_count(pool), POOL_N);
 }
 
 /* A secondary may not configure, start, stop or close a port. */
@@ -470,6 +547,7 @@ main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_ethdev_mp_tx, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ethdev_mp_rx, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ethdev_mp_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ethdev_mp_attach_refusals, setup, teardown),
 	};
@@ -479,6 +557,8 @@ main(int argc, char **argv)
 	rte_log_set_global_level(RTE_LOG_ERR);
 	if (argc == 4 && strcmp(argv[1], "tx") == 0)
 		return child_tx(argv[2], argv[3]);
+	if (argc == 4 && strcmp(argv[1], "rx") == 0)
+		return child_rx(argv[2], argv[3]);
 	if (argc == 4 && strcmp(argv[1], "refuse") == 0)
 		return child_refuse(argv[2], argv[3]);
 	if ((argc == 5 || argc == 6) && strcmp(argv[1], "fail") == 0)

@@ -27,6 +27,7 @@ rte_eth_find_next_owned_by(uint16_t port_id, const uint64_t owner_id)
 {
 	if (owner_id != RTE_ETH_DEV_NO_OWNER)
 		return RTE_MAX_ETHPORTS; /* hugemem's ports have no owners */
+	eth_secondary_sync();
 	while (port_id < RTE_MAX_ETHPORTS && hm_eth_ports[port_id].state != PORT_PROBED)
 		port_id++;
 	return port_id;
@@ -43,6 +44,7 @@ rte_eth_dev_count_avail(void)
 {
 	uint16_t n = 0;
 
+	eth_secondary_sync();
 	for (uint16_t i = 0; i < RTE_MAX_ETHPORTS; i++)
 		n = (uint16_t)(n + (hm_eth_ports[i].state == PORT_PROBED));
 	return n;
@@ -107,6 +109,7 @@ rte_eth_dev_info_get(uint16_t port_id, struct rte_eth_dev_info *di)
 {
 	struct hm_eth_port *p = eth_port(port_id);
 
+	eth_secondary_sync();
 	if (p == NULL)
 		return -ENODEV;
 	if (di == NULL)
@@ -169,6 +172,8 @@ eth_fp_sync(struct hm_eth_port *p)
 	/* the source is the primary's; a secondary's rx_burst only receives */
 	fp->feed = !eth_secondary() && (hm_eth_local[p->id].src != NULL || hm_eth_idle_ms != 0);
 	fp->kick = 1;
+	if (!eth_secondary())
+		__atomic_fetch_add(&hm_eth_sh->gen, 1, __ATOMIC_RELEASE); /* secondaries resync */
 }
 
 /* Release a queue; its counters are kept in the port's (stats never go back). */
@@ -865,12 +870,14 @@ link_fill(uint16_t port_id, struct rte_eth_link *link)
 int
 rte_eth_link_get(uint16_t port_id, struct rte_eth_link *link)
 {
+	eth_secondary_sync();
 	return link_fill(port_id, link);
 }
 
 int
 rte_eth_link_get_nowait(uint16_t port_id, struct rte_eth_link *link)
 {
+	eth_secondary_sync();
 	return link_fill(port_id, link);
 }
 

@@ -187,6 +187,7 @@ struct eth_shared {
 	uint64_t idle_ms;            /* idle report: 0 off */
 	uint64_t idle_last_ns;       /* last time a frame moved (relaxed atomic) */
 	int idle_reported;           /* relaxed atomic */
+	uint64_t gen;                /* bumped by the primary at each change of a fast path */
 	struct hm_eth_port ports[RTE_MAX_ETHPORTS];
 };
 
@@ -210,6 +211,7 @@ HM_INTERNAL_ETH int eth_refuse_secondary(uint16_t port_id, const char *what);
 HM_INTERNAL_ETH int eth_shared_get(void);
 HM_INTERNAL_ETH void eth_shared_put(void);
 HM_INTERNAL_ETH void eth_shared_put_if_empty(void);
+HM_INTERNAL_ETH void eth_secondary_sync(void);
 HM_INTERNAL_ETH void eth_tx_lock(struct hm_eth_port *p);
 HM_INTERNAL_ETH void eth_tx_unlock(struct hm_eth_port *p);
 HM_INTERNAL_ETH int eth_pcap_sink_open(struct hm_eth_port *p, const struct hm_pcap_reader *in);

@@ -577,6 +577,7 @@ hm_ethdev_check(uint16_t port_id, const char **reason)
 	*reason = NULL;
 	if (p == NULL)
 		return -ENODEV;
+	eth_secondary_sync();
 	fp = &rte_hm_eth_fp[port_id];
 	CHECK(p->id == port_id, "port id and slot disagree");
 	CHECK(!p->started || p->configured, "started but never configured");

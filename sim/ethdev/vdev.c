@@ -598,6 +598,7 @@ rte_hm_eth_kick(uint16_t port_id, uint16_t queue_id, uint16_t nb_pkts)
 	eth_tx_lock(p);
 	n = hm_nic_txq_step(p->nic, queue_id, (unsigned int)nb_pkts + 32u);
 	eth_tx_unlock(p);
+	eth_secondary_sync(); /* a queue the primary stopped leaves the fast path */
 	if (n > 0 && hm_eth_idle_ms != 0)
 		activity();
 }
