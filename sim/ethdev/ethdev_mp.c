@@ -43,7 +43,9 @@ struct eth_shared *hm_eth_sh = &eth_sh_own;
 struct eth_local hm_eth_local[RTE_MAX_ETHPORTS];
 static const struct hm_memzone *eth_mz;  /* the table's memzone, this process's view */
 static int32_t eth_pid;                  /* this process (sink_pid) */
-static uint64_t eth_gen;                 /* a secondary: the table's gen its fast path has */
+static uint64_t eth_gen;                 /* a secondary: the table's gen its fast path has
+                                          * (atomic: any lcore may sync) */
+static hm_spinlock_t eth_sync_lock = HM_SPINLOCK_INITIALIZER; /* one lcore syncs at a time */
 
 bool
 eth_secondary(void)
@@ -131,24 +133,29 @@ eth_secondary_sync(void)
 	if (hm_eth_sh == &eth_sh_own || !eth_secondary())
 		return;
 	gen = __atomic_load_n(&hm_eth_sh->gen, __ATOMIC_ACQUIRE);
-	if (gen == eth_gen)
+	if (gen == __atomic_load_n(&eth_gen, __ATOMIC_ACQUIRE))
 		return;
-	for (uint16_t i = 0; i < RTE_MAX_ETHPORTS; i++)
-		if (hm_eth_ports[i].state == PORT_PROBED)
-			eth_fp_sync(&hm_eth_ports[i]);
-		else
-			memset(&rte_hm_eth_fp[i], 0, sizeof(rte_hm_eth_fp[i]));
-	eth_gen = gen;
+	hm_spinlock_lock(&eth_sync_lock);
+	if (gen != __atomic_load_n(&eth_gen, __ATOMIC_RELAXED)) {
+		for (uint16_t i = 0; i < RTE_MAX_ETHPORTS; i++)
+			if (hm_eth_ports[i].state == PORT_PROBED)
+				eth_fp_sync(&hm_eth_ports[i]);
+			else
+				memset(&rte_hm_eth_fp[i], 0, sizeof(rte_hm_eth_fp[i]));
+		__atomic_store_n(&eth_gen, gen, __ATOMIC_RELEASE);
+	}
+	hm_spinlock_unlock(&eth_sync_lock);
 }
 
 uint16_t
 rte_hm_eth_rx_idle(uint16_t port_id, uint16_t queue_id, struct rte_mbuf **rx_pkts,
 		   uint16_t nb_pkts)
 {
-	uint64_t before = eth_gen;
+	uint64_t before = __atomic_load_n(&eth_gen, __ATOMIC_ACQUIRE);
 
 	eth_secondary_sync();
-	if (eth_gen == before || rte_hm_eth_fp[port_id].rxq[queue_id] == NULL)
+	if (__atomic_load_n(&eth_gen, __ATOMIC_ACQUIRE) == before ||
+	    rte_hm_eth_fp[port_id].rxq[queue_id] == NULL)
 		return 0;
 	return rte_eth_rx_burst(port_id, queue_id, rx_pkts, nb_pkts);
 }
@@ -157,10 +164,11 @@ uint16_t
 rte_hm_eth_tx_idle(uint16_t port_id, uint16_t queue_id, struct rte_mbuf **tx_pkts,
 		   uint16_t nb_pkts)
 {
-	uint64_t before = eth_gen;
+	uint64_t before = __atomic_load_n(&eth_gen, __ATOMIC_ACQUIRE);
 
 	eth_secondary_sync();
-	if (eth_gen == before || rte_hm_eth_fp[port_id].txq[queue_id] == NULL)
+	if (__atomic_load_n(&eth_gen, __ATOMIC_ACQUIRE) == before ||
+	    rte_hm_eth_fp[port_id].txq[queue_id] == NULL)
 		return 0;
 	return rte_eth_tx_burst(port_id, queue_id, tx_pkts, nb_pkts);
 }
@@ -333,7 +341,7 @@ hm_ethdev_attach(void)
 	}
 	hm_eth_sh = sh;
 	eth_mz = mz;
-	eth_gen = __atomic_load_n(&sh->gen, __ATOMIC_ACQUIRE);
+	__atomic_store_n(&eth_gen, __atomic_load_n(&sh->gen, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
 	for (uint16_t i = 0; i < RTE_MAX_ETHPORTS && rc == 0; i++) {
 		struct hm_eth_port *p = &hm_eth_ports[i];
 		if (p->state != PORT_PROBED)
