@@ -112,7 +112,6 @@ static const struct bad bad_opts[] = {
 	{ { "-r", "17" }, EINVAL },
 	{ { "--log-level", "lib.eal:nine" }, EINVAL },
 	{ { "--log-level", "9" }, EINVAL },
-	{ { "--proc-type", "secondary" }, ENOTSUP },
 	{ { "--proc-type", "tertiary" }, EINVAL },
 	{ { "--vdev", "net_null0" }, ENOTSUP },
 	{ { "-a", "0000:00:01.0" }, ENOTSUP },

@@ -93,6 +93,7 @@ static const struct opt_info opts[] = {
 	{ { "runtime-dir", required_argument, NULL, OPT_HM }, NULL },
 	{ { "malloc-cache", required_argument, NULL, OPT_HM }, NULL },
 	{ { "mempool-debug", optional_argument, NULL, OPT_HM }, NULL },
+	{ { "mp-timeout", required_argument, NULL, OPT_HM }, NULL },
 	/* the EAL's */
 	{ { "lcores", required_argument, NULL, OPT_LCORES }, NULL },
 	{ { "main-lcore", required_argument, NULL, OPT_MAIN_LCORE }, NULL },
@@ -102,7 +103,7 @@ static const struct opt_info opts[] = {
 	{ { "no-hpet", no_argument, NULL, OPT_NOOP }, NULL },
 	{ { "no-telemetry", no_argument, NULL, OPT_HM }, NULL },
 	{ { "telemetry", no_argument, NULL, OPT_NOOP }, NULL }, /* DPDK's default too */
-	{ { "proc-type", required_argument, NULL, OPT_PROC_TYPE }, NULL },
+	{ { "proc-type", required_argument, NULL, OPT_PROC_TYPE }, NULL }, /* hm_config_parse's */
 	{ { "mbuf-pool-ops-name", required_argument, NULL, OPT_MBUF_POOL_OPS }, NULL },
 	{ { "force-max-simd-bitwidth", required_argument, NULL, OPT_SIMD }, NULL },
 	{ { "huge-worker-stack", optional_argument, NULL, OPT_WORKER_STACK }, NULL },
@@ -384,7 +385,8 @@ print_usage(const char *prg)
 	       "  --no-shconf, --legacy-mem, --single-file-segments, --huge-unlink[=MODE],\n"
 	       "  --iova-mode pa|va, --base-virtaddr ADDR   as in DPDK (see below)\n"
 	       "  --no-huge                          the emu backend (emulated hugepages)\n"
-	       "  --proc-type primary|auto           (no secondary processes yet)\n"
+	       "  --proc-type primary|secondary|auto  attach to a running primary's\n"
+	       "                                     memory (secondary; auto: when one runs)\n"
 	       "  --log-level LEVEL | TYPE:LEVEL     log levels\n"
 	       "  --no-pci, --no-hpet                accepted (nothing to switch off)\n"
 	       "  --telemetry, --no-telemetry        the telemetry socket (on by default)\n"
@@ -490,13 +492,12 @@ parse_args(struct eal_args *a, int argc, char **argv)
 		case OPT_NOOP:
 			break;
 		case OPT_PROC_TYPE:
-			if (strcmp(optarg, "secondary") == 0)
-				return bad_opt(ENOTSUP, "option %s: %s", "--proc-type=secondary",
-					       "hugemem has no secondary processes yet (the "
-					       "multi-process issue adds them)");
-			if (strcmp(optarg, "primary") != 0 && strcmp(optarg, "auto") != 0)
+			if (strcmp(optarg, "primary") != 0 && strcmp(optarg, "secondary") != 0 &&
+			    strcmp(optarg, "auto") != 0)
 				return bad_opt(EINVAL, "option %s: '%s' is not primary, secondary "
 					       "or auto", "--proc-type", optarg);
+			if (add_hm_arg(a, "proc-type", optarg) < 0)
+				return -1;
 			break;
 		case OPT_MBUF_POOL_OPS:
 			free(a->mbuf_pool_ops);
@@ -767,7 +768,8 @@ rte_eal_cleanup(void)
 enum rte_proc_type_t
 rte_eal_process_type(void)
 {
-	return RTE_PROC_PRIMARY;
+	/* before rte_eal_init: primary, as DPDK's default configuration says */
+	return hm_proc_type() == HM_PROC_SECONDARY ? RTE_PROC_SECONDARY : RTE_PROC_PRIMARY;
 }
 
 int
@@ -805,7 +807,9 @@ rte_eal_primary_proc_alive(const char *config_file_path)
 bool
 rte_mp_disable(void)
 {
-	return true; /* no secondary process can attach to hugemem yet */
+	/* hugemem's page sync needs no IPC channel: "disabled" holds while no other
+	 * process is attached (it does not keep later secondaries out) */
+	return !eal.up || hm_mp_procs(NULL, 0) <= 1;
 }
 
 static int

@@ -33,7 +33,8 @@ enum rte_proc_type_t {
 	RTE_PROC_INVALID
 };
 
-/** RTE_PROC_PRIMARY (hugemem has no secondary processes yet). */
+/** RTE_PROC_SECONDARY in a process started with --proc-type=secondary (or auto
+ * next to a running primary), else RTE_PROC_PRIMARY. */
 enum rte_proc_type_t rte_eal_process_type(void);
 
 /** Raise the I/O privilege level (x86 iopl(3)). @return 0, or -1 (no permission). */
