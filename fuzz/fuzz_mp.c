@@ -123,8 +123,13 @@ stop(void)
 	peer_pid = 0;
 	if (hm_cleanup() < 0)
 		fprintf(stderr, "fuzz_mp: hm_cleanup: %s\n", hm_last_error());
-	if (rmdir(run_dir) != 0)
-		fprintf(stderr, "fuzz_mp: %s is not empty after the last process left\n", run_dir);
+	/* on tmpfs, the page files live in the runtime dir too: an empty dir means
+	 * nothing was left behind */
+	if (rmdir(run_dir) != 0) {
+		fprintf(stderr, "fuzz_mp: %s: %s after the last process left\n", run_dir,
+			strerror(errno));
+		_exit(1);
+	}
 }
 
 static void
@@ -140,7 +145,7 @@ start(void)
 	signal(SIGPIPE, SIG_IGN);
 	trace = getenv("FUZZ_MP_TRACE") != NULL;
 	hm_log_set_level(HM_LOG_EMERG);
-	snprintf(run_dir, sizeof(run_dir), "/tmp/hugemem-fuzz-mp-XXXXXX");
+	snprintf(run_dir, sizeof(run_dir), "/dev/shm/hugemem-fuzz-mp-XXXXXX");
 	if (mkdtemp(run_dir) == NULL)
 		die("mkdtemp: %s", strerror(errno));
 	hm_config_init(&c);
