@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Two processes, one operation stream. This process is the primary (emu
- * backend, started once, in a private runtime dir under /tmp); the secondary is
+ * backend, started once, in a private runtime dir under /dev/shm, which holds
+ * its page files too); the secondary is
  * fuzz_mp_peer, started once with fork+exec beside this binary (a fresh image:
  * it reaches everything by attaching) and fed ops through a pipe (fuzz/mp_ops.h).
  * Two attachments inside one process are not possible: hugemem's instance is
