@@ -337,7 +337,7 @@ test_multiprocess_stress_heap(void **state)
 
 	snap(&before);
 	for (unsigned int k = 0; k < N_SEC; k++) {
-		snprintf(steps[k], sizeof(steps[k]), "churn=%u:%u", mp_peer_sanitized() ? 800 : 2000,
+		snprintf(steps[k], sizeof(steps[k]), "churn=%u:%u", mp_peer_sanitized() ? 500 : 1000,
 			 7 + k);
 		const char *stp[] = { "init", steps[k], "check", NULL };
 		sec_start(&sec[k], k, stp);
