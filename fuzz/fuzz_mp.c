@@ -17,8 +17,9 @@
  * counts and the tokens match a FIFO model), mempool create / free / get / put
  * (objects taken in one process are put back in either; the available count is
  * the pool's size minus what the model holds), malloc cache flush. After every
- * op both processes run hm_malloc_check, hm_memzone_check, hm_memseg_check,
- * hm_mp_check and the ring's and pool's validators.
+ * op both processes run hm_malloc_check, hm_memzone_check, hm_mp_check and the
+ * ring's and pool's validators, and hm_memseg_check when the op changed the page
+ * map (heap 0's size changed) and at the end of every input.
  *
  * Every input ends with all of it freed and both processes' malloc caches
  * flushed; heap 0 then holds as many allocations as before the input. At exit
@@ -156,6 +157,10 @@ start(void)
 	c.file_prefix = "fzmp";
 	c.no_telemetry = true;
 	c.max_memzones = 64;
+	/* small memseg lists (the 128 pages fit twice): hm_memseg_check reads every
+	 * unused entry, 8192 per list by default */
+	c.limits.max_segs_per_list = 256;
+	c.limits.max_mem_per_list = 512ull << 20;
 	if (hm_init_config(&c) != 0)
 		die("hm_init: %s", hm_last_error());
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -429,8 +434,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		start();
 		started = true;
 	}
-	if (size > 4 * 512)
-		size = 4 * 512;
+	if (size > 4 * 128)
+		size = 4 * 128;
 	memset(&m, 0, sizeof(m));
 	for (size_t i = 0; i + 4 <= size; i += 4)
 		step(&m, data + i);
@@ -462,6 +467,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			expect(r.rc == 0, "free at the end", &o, side ^ (b & 1), &r);
 		}
 	o = (struct mp_op){ .code = MP_OP_FLUSH };
+	run(0, &o, &r);
+	run(1, &o, &r);
+	o = (struct mp_op){ .code = MP_OP_CHECK_ALL };
 	run(0, &o, &r);
 	run(1, &o, &r);
 	if (hm_malloc_get_socket_stats(0, &st) != 0 || st.alloc_count != base_allocs)
