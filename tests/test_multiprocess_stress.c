@@ -25,6 +25,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdbool.h>
@@ -53,6 +54,9 @@ struct sec {
 	pid_t pid;
 	char out_path[700];
 };
+
+/* Secondaries started and not yet reaped: a failed test kills them in teardown. */
+static struct sec *live_secs[N_SEC];
 
 static void
 sec_start(struct sec *s, unsigned int k, const char *const *steps)
@@ -86,6 +90,7 @@ sec_start(struct sec *s, unsigned int k, const char *const *steps)
 		execv(peer, (char *const *)argv);
 		_exit(127);
 	}
+	live_secs[k] = s;
 }
 
 /* 0 while running; else its exit status (a signal: 128 + it), its output printed
@@ -103,6 +108,9 @@ sec_poll(struct sec *s, bool block)
 		return 0;
 	assert_int_equal(w, s->pid);
 	s->pid = 0;
+	for (unsigned int k = 0; k < N_SEC; k++)
+		if (live_secs[k] == s)
+			live_secs[k] = NULL;
 	int rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	FILE *f = fopen(s->out_path, "r");
 	if (f != NULL) {
@@ -201,6 +209,14 @@ teardown(void **state)
 {
 	char dir[600];
 
+	/* after a failure: the secondaries still running go first */
+	for (unsigned int k = 0; k < N_SEC; k++)
+		if (live_secs[k] != NULL && live_secs[k]->pid > 0) {
+			kill(live_secs[k]->pid, SIGKILL);
+			waitpid(live_secs[k]->pid, NULL, 0);
+			unlink(live_secs[k]->out_path);
+			live_secs[k] = NULL;
+		}
 	assert_int_equal(hm_test_teardown(state), 0);
 	/* the runtime dir goes with the last process */
 	snprintf(dir, sizeof(dir), "%s/%s", run_base, prefix);
@@ -230,7 +246,7 @@ static void
 test_multiprocess_stress_mbufs(void **state)
 {
 	struct hm_ring *to[N_SEC], *from[N_SEC];
-	struct sec sec[N_SEC];
+	static struct sec sec[N_SEC]; /* static: teardown reaches them after a failure */
 	uint64_t total = stress_mbufs(), want[N_SEC], sent[N_SEC] = { 0 }, got[N_SEC] = { 0 };
 	struct snapshot before, after;
 	char steps[N_SEC][160], rn[32];
@@ -325,7 +341,7 @@ static void
 test_multiprocess_stress_heap(void **state)
 {
 	enum { BIG = 8, BIG_SZ = 8 << 20 };
-	struct sec sec[N_SEC];
+	static struct sec sec[N_SEC]; /* static: teardown reaches them after a failure */
 	struct snapshot before, after;
 	char steps[N_SEC][64];
 	void *big[BIG] = { 0 };
