@@ -92,13 +92,15 @@ mp_wire_decode(const uint8_t *buf, size_t len, unsigned int n_fds, const int *fd
 	if (h.num_fds < 0 || h.num_fds > RTE_MP_MAX_FD_NUM || (unsigned int)h.num_fds != n_fds)
 		return bad(why, "num_fds does not match the fds received");
 	memset(out, 0, sizeof(*out));
-	memcpy(out->name, h.name, sizeof(out->name));
+	/* up to the NUL: what follows it is not carried over */
+	memcpy(out->name, h.name, strlen(h.name));
 	out->len_param = h.len_param;
 	out->num_fds = h.num_fds;
 	memcpy(out->param, buf + sizeof(h), (size_t)h.len_param);
 	for (unsigned int i = 0; i < RTE_MP_MAX_FD_NUM; i++)
 		out->fds[i] = i < n_fds ? fds[i] : -1;
-	memcpy(sender, h.sender, MP_PEER_LEN);
+	memset(sender, 0, MP_PEER_LEN);
+	memcpy(sender, h.sender, strlen(h.sender));
 	*type = h.type;
 	return 0;
 }
