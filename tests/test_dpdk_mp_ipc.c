@@ -771,6 +771,39 @@ test_dpdk_mp_ipc_peer_killed(void **state)
 	quit_all(&peers[1], 1);
 }
 
+/* A runtime dir too long for a socket address: the sockets are reached
+ * through the directory's fd, both ways. */
+static void
+test_dpdk_mp_ipc_long_path(void **state)
+{
+	struct peer p;
+	struct rte_mp_msg m;
+	struct rte_mp_reply r;
+	struct timespec ts = { 20, 0 };
+	struct sockaddr_un sa;
+	bool seen = false;
+	(void)state;
+
+	/* the longest prefix hugemem takes (64 characters) */
+	snprintf(prefix, sizeof(prefix), "dmpi%d-%u-", (int)getpid(), test_no);
+	while (strlen(prefix) < 64)
+		strcat(prefix, "L");
+	primary_up();
+	if (strlen(rte_eal_get_runtime_dir()) + sizeof("/mp_socket_4194304") <=
+	    sizeof(sa.sun_path))
+		printf("# the runtime dir %s is short enough for a socket address: this "
+		       "test runs the ordinary path\n", rte_eal_get_runtime_dir());
+	spawn(&p, "1", "serve");
+	wait_ready(&p);
+	msg_init(&m, "echo", "long", 4);
+	assert_int_equal(rte_mp_request_sync(&m, &r, &ts), 0);
+	assert_int_equal(r.nb_sent, 1);
+	assert_int_equal(r.nb_received, 1);
+	check_echo(&r.msgs[0], &p, 1, &seen, "long");
+	free(r.msgs);
+	quit_all(&p, 1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -783,6 +816,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_dpdk_mp_ipc_fds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dpdk_mp_ipc_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dpdk_mp_ipc_peer_killed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dpdk_mp_ipc_long_path, setup, teardown),
 	};
 	const char *base = getenv("HUGEMEM_RUNTIME_DIR");
 	ssize_t n;
