@@ -176,9 +176,9 @@ check_channel(const char *fn)
 
 	if (eal.up && eal.no_shconf)
 		why = "IPC is disabled with --no-shconf / --in-memory";
-	else if (ipc.disabled)
+	else if (__atomic_load_n(&ipc.disabled, __ATOMIC_ACQUIRE))
 		why = "IPC was disabled by rte_mp_disable()";
-	else if (!ipc.up)
+	else if (!__atomic_load_n(&ipc.up, __ATOMIC_ACQUIRE))
 		why = "the EAL is not initialised";
 	if (why == NULL)
 		return 0;
@@ -746,7 +746,7 @@ eal_mp_start(void)
 	}
 	pthread_setname_np(ipc.tid, "rte_mp_handle");
 	pthread_mutex_lock(&ipc.lock);
-	ipc.up = true;
+	__atomic_store_n(&ipc.up, true, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&ipc.lock);
 	return 0;
 fail:
@@ -772,7 +772,7 @@ eal_mp_stop(void)
 		if (write(ipc.evfd, &one, sizeof(one)) < 0) { /* it polls with a timeout */ }
 		pthread_join(ipc.tid, NULL);
 		pthread_mutex_lock(&ipc.lock);
-		ipc.up = false;
+		__atomic_store_n(&ipc.up, false, __ATOMIC_RELEASE);
 		/* requests nobody will finish: dropped without their callbacks */
 		while ((p = ipc.pending) != NULL) {
 			unlink_pending(p);
@@ -792,7 +792,7 @@ eal_mp_stop(void)
 		ipc.actions = a->next;
 		free(a);
 	}
-	ipc.disabled = false;
+	__atomic_store_n(&ipc.disabled, false, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&ipc.lock);
 }
 
@@ -831,7 +831,7 @@ rte_mp_disable(void)
 		return false;
 	if (eal.up) {
 		pthread_mutex_lock(&ipc.lock);
-		ipc.disabled = true;
+		__atomic_store_n(&ipc.disabled, true, __ATOMIC_RELEASE);
 		pthread_mutex_unlock(&ipc.lock);
 	}
 	return true;
@@ -848,7 +848,7 @@ rte_mp_action_register(const char *name, rte_mp_t action)
 		RTE_LOG(ERR, EAL, "mp: action '%s' is NULL\n", name);
 		return eal_err(EINVAL);
 	}
-	if ((eal.up && eal.no_shconf) || ipc.disabled)
+	if ((eal.up && eal.no_shconf) || __atomic_load_n(&ipc.disabled, __ATOMIC_ACQUIRE))
 		return check_channel(__func__);
 	a = calloc(1, sizeof(*a));
 	if (a == NULL)
@@ -923,7 +923,7 @@ rte_mp_request_sync(struct rte_mp_msg *req, struct rte_mp_reply *reply,
 	memset(reply, 0, sizeof(*reply));
 	if (check_msg(req) < 0 || check_ts(ts) < 0 || check_channel(__func__) < 0)
 		return -1;
-	if (ipc.up && pthread_equal(pthread_self(), ipc.tid)) {
+	if (__atomic_load_n(&ipc.up, __ATOMIC_ACQUIRE) && pthread_equal(pthread_self(), ipc.tid)) {
 		RTE_LOG(ERR, EAL, "mp: rte_mp_request_sync from an IPC action or callback "
 			"would wait for itself (use rte_mp_request_async)\n");
 		return eal_err(EDEADLK);

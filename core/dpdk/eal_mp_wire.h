@@ -70,8 +70,8 @@ MP_WIRE_HIDDEN size_t mp_wire_encode(uint8_t *buf, uint16_t type, const char *se
  * (@p fds, copied into out->fds). @return 0 (*type, sender, *out filled; unused
  * fds slots are -1) or -EBADMSG with *why (static text).
  */
-MP_WIRE_HIDDEN int mp_wire_decode(const uint8_t *buf, size_t len, unsigned int n_fds, const int *fds,
-		   uint16_t *type, char sender[MP_PEER_LEN], struct rte_mp_msg *out,
-		   const char **why);
+MP_WIRE_HIDDEN int mp_wire_decode(const uint8_t *buf, size_t len, unsigned int n_fds,
+				  const int *fds, uint16_t *type, char sender[MP_PEER_LEN],
+				  struct rte_mp_msg *out, const char **why);
 
 #endif /* HUGEMEM_EAL_MP_WIRE_H */
