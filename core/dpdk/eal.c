@@ -717,6 +717,7 @@ rte_eal_init(int argc, char **argv)
 	if (eal_lcores_start(a.order, a.n_order, main_lcore, cpusets, want_pin) < 0)
 		goto fail_hm;
 	eal.up = true;
+	eal_mp_ready();
 	mempool_ops_sync(); /* rte_mempool_ops_table shows every backend from now on */
 	if (a.version)
 		RTE_LOG(INFO, EAL, "RTE Version: '%s'\n", rte_version());

@@ -84,6 +84,8 @@ static struct {
 	pthread_cond_t cv;        /* a sync request's wait changed state */
 	bool up;                  /* the channel runs (socket bound, thread started) */
 	bool disabled;            /* rte_mp_disable returned true: ENOTSUP until cleanup */
+	bool ready;               /* rte_eal_init has returned: a request with no action
+				     is the application's choice, no longer "not yet" */
 	int sock, evfd, dirfd;
 	char dir[PATH_MAX];
 	char self[MP_PEER_LEN];   /* this process's socket name */
@@ -570,9 +572,19 @@ on_message(uint16_t type, const char *sender, struct rte_mp_msg *m)
 			fn = a->fn;
 	pthread_mutex_unlock(&ipc.lock);
 	if (fn == NULL) {
+		close_fds(m);
+		if (type == MP_W_REQ && !__atomic_load_n(&ipc.ready, __ATOMIC_ACQUIRE)) {
+			/* still in rte_eal_init, its actions not registered yet: tell
+			 * the requester not to count on us (DPDK does the same) */
+			struct rte_mp_msg ign;
+
+			memset(&ign, 0, sizeof(ign));
+			memcpy(ign.name, m->name, sizeof(ign.name));
+			send_to(sender, MP_W_IGN, &ign);
+			return;
+		}
 		RTE_LOG(ERR, EAL, "mp: no action for %s '%s' from %s\n",
 			type == MP_W_REQ ? "request" : "message", m->name, sender);
-		close_fds(m);
 		return;
 	}
 	if (fn(m, sender) < 0)
@@ -773,8 +785,13 @@ eal_mp_stop(void)
 		pthread_join(ipc.tid, NULL);
 		pthread_mutex_lock(&ipc.lock);
 		__atomic_store_n(&ipc.up, false, __ATOMIC_RELEASE);
-		/* requests nobody will finish: dropped without their callbacks */
-		while ((p = ipc.pending) != NULL) {
+		/* async requests nobody will finish: dropped without their
+		 * callbacks (a sync one belongs to its waiting thread) */
+		for (struct mp_pending **pp = &ipc.pending; (p = *pp) != NULL;) {
+			if (p->clb == NULL) {
+				pp = &p->next;
+				continue;
+			}
 			unlink_pending(p);
 			free_pending(p);
 		}
@@ -793,7 +810,14 @@ eal_mp_stop(void)
 		free(a);
 	}
 	__atomic_store_n(&ipc.disabled, false, __ATOMIC_RELEASE);
+	__atomic_store_n(&ipc.ready, false, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&ipc.lock);
+}
+
+void
+eal_mp_ready(void)
+{
+	__atomic_store_n(&ipc.ready, true, __ATOMIC_RELEASE);
 }
 
 int
