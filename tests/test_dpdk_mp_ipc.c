@@ -768,6 +768,24 @@ test_dpdk_mp_ipc_peer_killed(void **state)
 	assert_int_equal(r.nb_received, 1);
 	free(r.msgs);
 	assert_int_equal(hm_dpdk_check(NULL), 0);
+
+	/* the same with an async request: the callback comes when the victim is
+	 * dead, with the survivor's reply */
+	spawn(&peers[0], "1", "mortal");
+	wait_ready(&peers[0]);
+	async_done = 0;
+	msg_init(&m, "die", "q", 1);
+	t0 = now_s();
+	assert_int_equal(rte_mp_request_async(&m, &ts, async_cb), 0);
+	assert_true(wait_async(60));
+	assert_true(now_s() - t0 < 60);
+	assert_int_equal(async_reply.nb_sent, 2);
+	assert_int_equal(async_reply.nb_received, 1);
+	seen[0] = true;
+	seen[1] = false;
+	check_echo(&async_first, peers, 2, seen, "q");
+	assert_int_equal(reap(&peers[0]), 128 + SIGKILL);
+	assert_int_equal(hm_dpdk_check(NULL), 0);
 	quit_all(&peers[1], 1);
 }
 
