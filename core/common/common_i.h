@@ -74,6 +74,42 @@ hm_local_epoch_observe(void)
 	(void)__atomic_load_n(&hm_local_epoch, __ATOMIC_ACQUIRE);
 }
 
+/*
+ * The other direction: what a thread of this process read of shared state
+ * before it released a shared lock (e.g. hm_free reading a page's memseg entry
+ * before its cache flush unlocks the heap) comes before the mp thread's later
+ * change of that state on another process's request (unmapping that page). The
+ * chain runs through the other process again; under ThreadSanitizer every
+ * shared-lock release publishes to the mp thread, which observes before it
+ * serves a request or applies a page change. Outside TSan builds this costs
+ * nothing (the real order needs no help), so no atomic is added to unlocks.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define HM_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define HM_TSAN 1
+#endif
+#endif
+#ifdef HM_TSAN
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+#endif
+static inline void
+hm_local_unlock_publish(void)
+{
+#ifdef HM_TSAN
+	__tsan_release(&hm_local_epoch);
+#endif
+}
+static inline void
+hm_local_unlock_observe(void)
+{
+#ifdef HM_TSAN
+	__tsan_acquire(&hm_local_epoch);
+#endif
+}
+
 /* ---- VA reservation (va.c) ---- */
 
 /* Default base hint: low addresses keep IOVA-as-VA under narrow DMA masks. */

@@ -211,6 +211,7 @@ robust_lock(hm_spinlock_t *l, const struct robust_recover *rec)
 void
 robust_unlock(hm_spinlock_t *l)
 {
+	hm_local_unlock_publish();
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
 }
 
@@ -303,6 +304,7 @@ robust_write_lock(hm_rwlock_t *l, unsigned int rd_id, const struct robust_recove
 void
 robust_write_unlock(hm_rwlock_t *l)
 {
+	hm_local_unlock_publish();
 	__atomic_store_n(&l->cnt, 0, __ATOMIC_RELEASE);
 }
 
@@ -354,5 +356,6 @@ robust_read_unlock(hm_rwlock_t *l, unsigned int rd_id)
 	const struct robust_table *t = table();
 
 	(void)l;
+	hm_local_unlock_publish();
 	__atomic_fetch_sub(&t->rd[(size_t)t->self * t->rd_stride + rd_id], 1, __ATOMIC_RELEASE);
 }

@@ -889,19 +889,25 @@ init_secondary(const struct hm_config *c)
 	if (rc < 0)
 		goto fail;
 	stage = 5;
+	/* the slot is live from memseg_attach on: page-map changes wait for this
+	 * process from there, so its mp thread must apply them from there (the
+	 * attach steps below take heap and memzone locks a changer may hold while
+	 * it waits: without the thread, a 5 s timeout) */
+	rc = mp_thread_start(memseg_sync_local);
+	if (rc < 0)
+		goto fail;
+	stage = 6;
 	rc = malloc_attach(g.mcfg, g.run_dir,
 			   c->no_malloc_cache ? 0 :
 			   c->malloc_cache != 0 ? c->malloc_cache : HM_MALLOC_CACHE_DEFAULT);
 	if (rc < 0)
 		goto fail;
-	stage = 6;
+	stage = 7;
 	rc = memzone_attach(g.mcfg, g.run_dir);
 	if (rc < 0)
 		goto fail;
-	stage = 7;
+	stage = 8;
 	rc = mempool_ops_attach(g.mcfg, false);
-	if (rc == 0)
-		rc = mp_thread_start(memseg_sync_local);
 	if (rc < 0)
 		goto fail;
 	mcfg_set(g.mcfg);
@@ -916,12 +922,16 @@ fail:;
 	char why[512];
 	snprintf(why, sizeof(why), "%s", hm_last_error());
 	mempool_ops_detach();
-	if (stage >= 7)
+	if (stage >= 8)
 		memzone_detach();
-	if (stage >= 6)
+	if (stage >= 7)
 		malloc_detach();
-	if (stage >= 5)
+	if (stage >= 5) {
+		/* as teardown_shared: no change waits for us, then the thread goes */
+		mp_set_leaving();
+		mp_thread_stop();
 		memseg_detach();
+	}
 	if (stage >= 4)
 		lcore_fini();
 	bool last = stage >= 3 ? mp_leave() : false;

@@ -82,6 +82,11 @@ HM_INTERNAL int memseg_read_lock(struct hm_mem_config *m);
 HM_INTERNAL void memseg_read_unlock(struct hm_mem_config *m);
 /* The config memseg works on (set before mcfg_set() makes it public), or NULL. */
 HM_INTERNAL struct hm_mem_config *memseg_mcfg(void);
+/* Where list fbarrays live (NULL: anonymous). */
+HM_INTERNAL const char *memseg_fbarray_dir(void);
+/* A list's pages changed: bump its version and the config's mem_version
+ * (readers rebuild what they derived). pre: write lock held. */
+HM_INTERNAL void memseg_bump_versions(struct hm_memseg_list *msl);
 
 /* Slot @p idx of @p msl (used or free). */
 static inline struct hm_memseg *

@@ -214,6 +214,7 @@ mp_serve(void)
 		if (!__atomic_compare_exchange_n(&r->state, &exp, MP_REQ_SERVING, 0,
 						 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 			continue;
+		hm_local_unlock_observe(); /* see common_i.h */
 		type = r->type;
 		seq = r->seq;
 		memcpy(args, r->args, sizeof(args));

@@ -43,6 +43,7 @@ mp_main(void *arg)
 			mp_futex_wait(&sh->sync_seq, seq, 100000);
 			continue;
 		}
+		hm_local_unlock_observe(); /* see common_i.h */
 		if (th.sync() < 0) {
 			/* not published: the changer times out naming us and undoes
 			 * its change; try again on the next round */
