@@ -202,6 +202,20 @@ wait_async(double max_s)
 	return __atomic_load_n(&async_done, __ATOMIC_ACQUIRE);
 }
 
+/* rte_eal_init must fail with EPERM (the primary called rte_mp_disable) and
+ * leave nothing initialised */
+static int
+child_refused(const char *pfx, const char *lcore)
+{
+	if (child_init(pfx, lcore) >= 0)
+		return child_fail("rte_eal_init succeeded");
+	if (rte_errno != EPERM)
+		return child_fail("rte_eal_init's rte_errno is not EPERM");
+	if (hm_initialized() || rte_lcore_count() != 0)
+		return child_fail("something was left initialised");
+	return 0;
+}
+
 /* asks the primary: sync "ping", a message "note", async "ping" */
 static int
 child_ask(const char *pfx, const char *lcore)
@@ -789,6 +803,41 @@ test_dpdk_mp_ipc_peer_killed(void **state)
 	quit_all(&peers[1], 1);
 }
 
+/* rte_mp_disable: false while a secondary is attached (nothing changes); once
+ * true, a secondary is refused and nothing of it stays in the table. */
+static void
+test_dpdk_mp_ipc_disable(void **state)
+{
+	struct peer p;
+	struct rte_mp_msg m;
+	struct rte_mp_reply r;
+	struct timespec ts = { 20, 0 };
+	char path[4200];
+	(void)state;
+
+	primary_up();
+	snprintf(path, sizeof(path), "%s/mp_disabled", rte_eal_get_runtime_dir());
+	spawn(&p, "1", "serve");
+	wait_ready(&p);
+	assert_false(rte_mp_disable());
+	assert_int_equal(access(path, F_OK), -1);
+	msg_init(&m, "echo", "d", 1);
+	assert_int_equal(rte_mp_request_sync(&m, &r, &ts), 0);
+	assert_int_equal(r.nb_received, 1);
+	free(r.msgs);
+	quit_all(&p, 1);
+
+	assert_true(rte_mp_disable());
+	assert_true(rte_mp_disable()); /* again: still true */
+	assert_int_equal(access(path, F_OK), 0);
+	spawn(&p, "1", "refused");
+	assert_int_equal(reap(&p), 0);
+	assert_int_equal(hm_mp_procs(NULL, 0), 1);
+	assert_int_equal(hm_dpdk_check(NULL), 0);
+	assert_int_equal(rte_eal_cleanup(), 0);
+	assert_int_equal(access(path, F_OK), -1);
+}
+
 /* A runtime dir too long for a socket address: the sockets are reached
  * through the directory's fd, both ways. */
 static void
@@ -835,6 +884,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_dpdk_mp_ipc_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dpdk_mp_ipc_peer_killed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dpdk_mp_ipc_long_path, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dpdk_mp_ipc_disable, setup, teardown),
 	};
 	const char *base = getenv("HUGEMEM_RUNTIME_DIR");
 	ssize_t n;
@@ -842,6 +892,8 @@ main(int argc, char **argv)
 	if (argc == 5 && strcmp(argv[1], "peer") == 0) {
 		if (strcmp(argv[4], "ask") == 0)
 			return child_ask(argv[2], argv[3]);
+		if (strcmp(argv[4], "refused") == 0)
+			return child_refused(argv[2], argv[3]);
 		mortal = strcmp(argv[4], "mortal") == 0;
 		return child_serve(argv[2], argv[3]);
 	}

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,6 +46,8 @@
 #define MP_SLICE_MS 20        /* liveness checks of the peers waited for */
 #define MP_SEND_RETRY_MS 1000 /* a peer's full receive queue: retry this long */
 #define MP_PROCS_MAX 128      /* > hugemem's process table */
+#define MP_DISABLED "mp_disabled" /* the primary's rte_mp_disable(): no secondary
+				     attaches while this file is in the runtime dir */
 
 enum {
 	W_OPEN,    /* sent, no answer yet */
@@ -738,8 +741,20 @@ eal_mp_start(void)
 	/* a file of our name is a leftover (the primary holds the config lock; a
 	 * secondary's name holds its live pid) */
 	unlinkat(ipc.dirfd, ipc.self, 0);
-	if (hm_proc_type() != HM_PROC_SECONDARY)
+	if (hm_proc_type() != HM_PROC_SECONDARY) {
 		remove_stale(false);
+		unlinkat(ipc.dirfd, MP_DISABLED, 0); /* a crashed primary's */
+	} else {
+		struct stat st;
+		/* after our slot went LIVE: a primary's rte_mp_disable either sees
+		 * us attached (and returns false) or made the file before this */
+		if (fstatat(ipc.dirfd, MP_DISABLED, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			RTE_LOG(ERR, EAL, "the primary process refused secondary attachment: "
+				"it called rte_mp_disable() (%s/%s)\n", dir, MP_DISABLED);
+			rc = EPERM;
+			goto fail;
+		}
+	}
 	if (bind(ipc.sock, (struct sockaddr *)&sa, peer_addr(ipc.self, &sa)) != 0) {
 		rc = errno;
 		RTE_LOG(ERR, EAL, "mp: cannot bind %s/%s: %s\n", dir, ipc.self, strerror(rc));
@@ -797,6 +812,9 @@ eal_mp_stop(void)
 		}
 		pthread_mutex_unlock(&ipc.lock);
 		unlinkat(ipc.dirfd, ipc.self, 0);
+		if (__atomic_load_n(&ipc.disabled, __ATOMIC_ACQUIRE) &&
+		    hm_proc_type() != HM_PROC_SECONDARY)
+			unlinkat(ipc.dirfd, MP_DISABLED, 0);
 		if (hm_mp_procs(NULL, 0) <= 1)
 			remove_stale(true); /* the last one out: the dir can go */
 		close(ipc.sock);
@@ -848,16 +866,30 @@ eal_mp_check(const char **why)
 bool
 rte_mp_disable(void)
 {
-	/* true while no other process is attached; this process's IPC then says
-	 * ENOTSUP until rte_eal_cleanup (later secondaries still attach: see
-	 * docs/dpdk-compat.md) */
-	if (eal.up && hm_mp_procs(NULL, 0) > 1)
-		return false;
-	if (eal.up) {
-		pthread_mutex_lock(&ipc.lock);
-		__atomic_store_n(&ipc.disabled, true, __ATOMIC_RELEASE);
-		pthread_mutex_unlock(&ipc.lock);
+	int fd;
+
+	/* before rte_eal_init: no process to keep in sync */
+	if (!eal.up || __atomic_load_n(&ipc.disabled, __ATOMIC_ACQUIRE))
+		return true;
+	if (hm_proc_type() == HM_PROC_SECONDARY)
+		return false; /* it is in use: by this process */
+	if (!eal.no_shconf) {
+		/* the file first, then the count (a secondary checks the other way
+		 * round, eal_mp_start): one of the two sees the other */
+		fd = openat(ipc.dirfd, MP_DISABLED, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+			    0600);
+		if (fd < 0) {
+			RTE_LOG(ERR, EAL, "rte_mp_disable: cannot create %s/%s: %s\n", ipc.dir,
+				MP_DISABLED, strerror(errno));
+			return false;
+		}
+		close(fd);
+		if (hm_mp_procs(NULL, 0) > 1) {
+			unlinkat(ipc.dirfd, MP_DISABLED, 0);
+			return false;
+		}
 	}
+	__atomic_store_n(&ipc.disabled, true, __ATOMIC_RELEASE);
 	return true;
 }
 

@@ -66,9 +66,10 @@ int rte_eal_cleanup(void);
 int rte_eal_primary_proc_alive(const char *config_file_path);
 
 /**
- * true when no other process is attached: this process's rte_mp_* calls then
- * fail with ENOTSUP until rte_eal_cleanup. false (nothing changes) while a
- * secondary is attached.
+ * Primary: true when no secondary is attached; later secondaries are then
+ * refused (their rte_eal_init fails with EPERM) and this process's rte_mp_*
+ * calls fail with ENOTSUP, until rte_eal_cleanup. false (nothing changes) while
+ * a secondary is attached, and in a secondary. true before rte_eal_init.
  */
 bool rte_mp_disable(void);
 
