@@ -76,7 +76,7 @@ msg_init(struct rte_mp_msg *m, const char *name, const void *param, int len)
 
 /* ------------------------------------------------------------ the secondaries */
 
-static volatile int quit_flag;
+static int quit_flag;
 static bool mortal;
 
 /* echo: the reply is this pid, then the request's bytes + 1 */
@@ -133,7 +133,7 @@ act_quit(const struct rte_mp_msg *msg, const void *peer)
 {
 	(void)msg;
 	(void)peer;
-	quit_flag = 1;
+	__atomic_store_n(&quit_flag, 1, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -164,16 +164,16 @@ child_serve(const char *pfx, const char *lcore)
 		return child_fail("rte_mp_action_register");
 	printf("ready %d\n", (int)getpid());
 	fflush(stdout);
-	for (int i = 0; i < 12000 && !quit_flag; i++)
+	for (int i = 0; i < 12000 && !__atomic_load_n(&quit_flag, __ATOMIC_ACQUIRE); i++)
 		usleep(10000);
-	if (!quit_flag)
+	if (!__atomic_load_n(&quit_flag, __ATOMIC_ACQUIRE))
 		return child_fail("no quit message within 120 s");
 	if (hm_dpdk_check(NULL) != 0)
 		return child_fail("hm_dpdk_check");
 	return rte_eal_cleanup() == 0 ? 0 : child_fail("rte_eal_cleanup");
 }
 
-static volatile int async_done;
+static int async_done;
 static struct rte_mp_reply async_reply;
 static struct rte_mp_msg async_first;
 static pthread_t async_thread;
@@ -315,7 +315,7 @@ quit_all(struct peer *peers, unsigned int n)
 		assert_int_equal(reap(&peers[i]), 0);
 }
 
-static volatile int notes;
+static int notes;
 static char note[16];
 
 static int
@@ -343,7 +343,7 @@ setup(void **state)
 {
 	(void)state;
 	snprintf(prefix, sizeof(prefix), "dmpi%d-%u", (int)getpid(), ++test_no);
-	async_done = 0;
+	__atomic_store_n(&async_done, 0, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -551,15 +551,14 @@ test_dpdk_mp_ipc_sync_from_secondary(void **state)
 	(void)state;
 
 	primary_up();
-	notes = 0;
-	memset(note, 0, sizeof(note));
+	/* notes and note start zero (static): only this test writes them */
 	assert_int_equal(rte_mp_action_register("ping", act_ping), 0);
 	assert_int_equal(rte_mp_action_register("note", act_note), 0);
 	spawn(&p, "1", "ask");
 	assert_int_equal(reap(&p), 0);
 	for (int i = 0; i < 2000 && __atomic_load_n(&notes, __ATOMIC_ACQUIRE) == 0; i++)
 		usleep(5000);
-	assert_int_equal(notes, 1);
+	assert_int_equal(__atomic_load_n(&notes, __ATOMIC_ACQUIRE), 1);
 	assert_string_equal(note, "hi");
 	assert_int_equal(hm_dpdk_check(NULL), 0);
 }
@@ -648,7 +647,7 @@ test_dpdk_mp_ipc_async(void **state)
 	check_echo(&async_first, peers, 2, seen, "as");
 
 	/* nobody answers "silent": the callback comes at the timeout, nothing received */
-	async_done = 0;
+	__atomic_store_n(&async_done, 0, __ATOMIC_RELEASE);
 	msg_init(&m, "silent", NULL, 0);
 	double t0 = now_s();
 	assert_int_equal(rte_mp_request_async(&m, &short_ts, async_cb), 0);
@@ -787,7 +786,7 @@ test_dpdk_mp_ipc_peer_killed(void **state)
 	 * dead, with the survivor's reply */
 	spawn(&peers[0], "1", "mortal");
 	wait_ready(&peers[0]);
-	async_done = 0;
+	__atomic_store_n(&async_done, 0, __ATOMIC_RELEASE);
 	msg_init(&m, "die", "q", 1);
 	t0 = now_s();
 	assert_int_equal(rte_mp_request_async(&m, &ts, async_cb), 0);
