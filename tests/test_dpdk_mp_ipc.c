@@ -35,6 +35,7 @@
 #include <rte_lcore.h>
 #include <rte_log.h>
 
+#include "eal_mp_wire.h" /* core/dpdk: to play a buggy or lying peer */
 #include "helpers.h"
 #include "hugemem/hugemem.h"
 
@@ -214,6 +215,33 @@ child_refused(const char *pfx, const char *lcore)
 	if (hm_initialized() || rte_lcore_count() != 0)
 		return child_fail("something was left initialised");
 	return 0;
+}
+
+/* The primary leaves first: once its socket is gone, a secondary's messages
+ * and requests fail with ECONNREFUSED. */
+static int
+child_orphan(const char *pfx, const char *lcore)
+{
+	struct rte_mp_msg m;
+	struct rte_mp_reply r;
+	struct timespec ts = { 5, 0 };
+	int rc = 0;
+
+	if (child_init(pfx, lcore) < 0)
+		return child_fail("rte_eal_init");
+	printf("ready %d\n", (int)getpid());
+	fflush(stdout);
+	msg_init(&m, "noop", NULL, 0);
+	for (int i = 0; i < 6000 && (rc = rte_mp_sendmsg(&m)) == 0; i++)
+		usleep(10000);
+	if (rc != -1 || rte_errno != ECONNREFUSED)
+		return child_fail("rte_mp_sendmsg to a primary that left");
+	if (rte_mp_request_sync(&m, &r, &ts) != -1 || rte_errno != ECONNREFUSED ||
+	    r.nb_sent != 0 || r.msgs != NULL)
+		return child_fail("rte_mp_request_sync to a primary that left");
+	if (rte_mp_request_async(&m, &ts, async_cb) != -1 || rte_errno != ECONNREFUSED)
+		return child_fail("rte_mp_request_async to a primary that left");
+	return rte_eal_cleanup() == 0 ? 0 : child_fail("rte_eal_cleanup");
 }
 
 /* asks the primary: sync "ping", a message "note", async "ping" */
@@ -837,6 +865,102 @@ test_dpdk_mp_ipc_disable(void **state)
 	assert_int_equal(access(path, F_OK), -1);
 }
 
+static int
+act_noop(const struct rte_mp_msg *msg, const void *peer)
+{
+	(void)msg;
+	(void)peer;
+	return 0;
+}
+
+/* The primary leaves while a secondary runs: the secondary's calls fail with
+ * ECONNREFUSED, not hang (child_orphan checks). */
+static void
+test_dpdk_mp_ipc_primary_gone(void **state)
+{
+	struct peer p;
+	(void)state;
+
+	primary_up();
+	assert_int_equal(rte_mp_action_register("noop", act_noop), 0);
+	spawn(&p, "1", "orphan");
+	wait_ready(&p);
+	assert_int_equal(rte_eal_cleanup(), 0);
+	assert_int_equal(reap(&p), 0);
+}
+
+struct liar {
+	char dir[4096];
+	char sender[MP_PEER_LEN];
+	uint16_t type;
+	const char *name;
+};
+
+/* Sends one well-formed datagram to the primary's socket, 100 ms from now,
+ * claiming to come from l->sender. */
+static void *
+liar_main(void *arg)
+{
+	const struct liar *l = arg;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	uint8_t buf[MP_WIRE_MAX];
+	struct rte_mp_msg m;
+	int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	usleep(100000);
+	msg_init(&m, l->name, NULL, 0);
+	size_t n = mp_wire_encode(buf, l->type, l->sender, &m);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", l->dir, MP_SOCK_PRIMARY);
+	if (sendto(s, buf, n, 0, (struct sockaddr *)&sa, sizeof(sa)) != (ssize_t)n)
+		perror("liar: sendto");
+	close(s);
+	return NULL;
+}
+
+/* An "ignore me" answer (what a secondary still in rte_eal_init sends) takes
+ * the peer out of nb_sent; a reply from a socket that was not asked is
+ * dropped. */
+static void
+test_dpdk_mp_ipc_ignore(void **state)
+{
+	struct peer p;
+	struct rte_mp_msg m;
+	struct rte_mp_reply r;
+	struct timespec ts = { 30, 0 }, short_ts = { 0, 500000000L };
+	struct liar l;
+	pthread_t t;
+	(void)state;
+
+	primary_up();
+	if (strlen(rte_eal_get_runtime_dir()) + 20 > sizeof(((struct sockaddr_un *)0)->sun_path))
+		skip();
+	spawn(&p, "1", "serve");
+	wait_ready(&p);
+	snprintf(l.dir, sizeof(l.dir), "%s", rte_eal_get_runtime_dir());
+	snprintf(l.sender, sizeof(l.sender), MP_SOCK_PRIMARY "_%d", (int)p.pid);
+	l.type = MP_W_IGN;
+	l.name = "silent";
+	assert_int_equal(pthread_create(&t, NULL, liar_main, &l), 0);
+	msg_init(&m, "silent", NULL, 0);
+	double t0 = now_s();
+	assert_int_equal(rte_mp_request_sync(&m, &r, &ts), 0);
+	assert_true(now_s() - t0 < 25);
+	assert_int_equal(r.nb_sent, 0);
+	assert_int_equal(r.nb_received, 0);
+	assert_null(r.msgs);
+	pthread_join(t, NULL);
+	/* a reply from a pid that was not asked: not taken */
+	snprintf(l.sender, sizeof(l.sender), MP_SOCK_PRIMARY "_%d", (int)p.pid + 1);
+	l.type = MP_W_REP;
+	assert_int_equal(pthread_create(&t, NULL, liar_main, &l), 0);
+	assert_int_equal(rte_mp_request_sync(&m, &r, &short_ts), -1);
+	assert_int_equal(rte_errno, ETIMEDOUT);
+	assert_int_equal(r.nb_sent, 1);
+	pthread_join(t, NULL);
+	assert_int_equal(hm_dpdk_check(NULL), 0);
+	quit_all(&p, 1);
+}
+
 /* A runtime dir too long for a socket address: the sockets are reached
  * through the directory's fd, both ways. */
 static void
@@ -884,6 +1008,8 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_dpdk_mp_ipc_peer_killed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dpdk_mp_ipc_long_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dpdk_mp_ipc_disable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dpdk_mp_ipc_primary_gone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dpdk_mp_ipc_ignore, setup, teardown),
 	};
 	const char *base = getenv("HUGEMEM_RUNTIME_DIR");
 	ssize_t n;
@@ -891,6 +1017,8 @@ main(int argc, char **argv)
 	if (argc == 5 && strcmp(argv[1], "peer") == 0) {
 		if (strcmp(argv[4], "ask") == 0)
 			return child_ask(argv[2], argv[3]);
+		if (strcmp(argv[4], "orphan") == 0)
+			return child_orphan(argv[2], argv[3]);
 		if (strcmp(argv[4], "refused") == 0)
 			return child_refused(argv[2], argv[3]);
 		mortal = strcmp(argv[4], "mortal") == 0;
