@@ -815,8 +815,11 @@ eal_mp_stop(void)
 		if (__atomic_load_n(&ipc.disabled, __ATOMIC_ACQUIRE) &&
 		    hm_proc_type() != HM_PROC_SECONDARY)
 			unlinkat(ipc.dirfd, MP_DISABLED, 0);
-		if (hm_mp_procs(NULL, 0) <= 1)
-			remove_stale(true); /* the last one out: the dir can go */
+		if (hm_mp_procs(NULL, 0) <= 1) {
+			/* the last one out: the dir can go */
+			remove_stale(true);
+			unlinkat(ipc.dirfd, MP_DISABLED, 0);
+		}
 		close(ipc.sock);
 		close(ipc.evfd);
 		close(ipc.dirfd);
