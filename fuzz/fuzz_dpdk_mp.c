@@ -8,14 +8,23 @@
  * eal_mp_wire.h and decodes to the same message after encoding it again; a
  * refused one says why.
  */
-#include <assert.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "eal_mp_wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* the oracle holds in every build (assert() is gone under NDEBUG) */
+#define CHECK(x)                                                               \
+	do {                                                                   \
+		if (!(x)) {                                                    \
+			fprintf(stderr, "fuzz_dpdk_mp: line %d: %s\n", __LINE__, #x); \
+			abort();                                               \
+		}                                                              \
+	} while (0)
 
 static void
 check_decoded(const uint8_t *buf, size_t len, unsigned int n_fds, const int *fds)
@@ -29,25 +38,25 @@ check_decoded(const uint8_t *buf, size_t len, unsigned int n_fds, const int *fds
 
 	memset(&m, 0xa5, sizeof(m));
 	if (mp_wire_decode(buf, len, n_fds, fds, &type, sender, &m, &why) != 0) {
-		assert(why != NULL && why[0] != '\0');
+		CHECK(why != NULL && why[0] != '\0');
 		return;
 	}
-	assert(type >= MP_W_MSG && type <= MP_W_IGN);
-	assert(mp_peer_name_ok(sender, &pid) && pid >= 0);
-	assert(m.name[0] != '\0' && strnlen(m.name, sizeof(m.name)) < sizeof(m.name));
-	assert(m.len_param >= 0 && m.len_param <= RTE_MP_MAX_PARAM_LEN);
-	assert(len == MP_WIRE_HDR_LEN + (size_t)m.len_param);
-	assert(m.num_fds >= 0 && (unsigned int)m.num_fds == n_fds);
+	CHECK(type >= MP_W_MSG && type <= MP_W_IGN);
+	CHECK(mp_peer_name_ok(sender, &pid) && pid >= 0);
+	CHECK(m.name[0] != '\0' && strnlen(m.name, sizeof(m.name)) < sizeof(m.name));
+	CHECK(m.len_param >= 0 && m.len_param <= RTE_MP_MAX_PARAM_LEN);
+	CHECK(len == MP_WIRE_HDR_LEN + (size_t)m.len_param);
+	CHECK(m.num_fds >= 0 && (unsigned int)m.num_fds == n_fds);
 	for (unsigned int i = 0; i < RTE_MP_MAX_FD_NUM; i++)
-		assert(m.fds[i] == (i < n_fds ? fds[i] : -1));
+		CHECK(m.fds[i] == (i < n_fds ? fds[i] : -1));
 	for (int i = m.len_param; i < RTE_MP_MAX_PARAM_LEN; i++)
-		assert(m.param[i] == 0);
+		CHECK(m.param[i] == 0);
 	/* the round trip */
 	size_t n = mp_wire_encode(again, type, sender, &m);
-	assert(n == len);
-	assert(mp_wire_decode(again, n, n_fds, fds, &type2, sender2, &m2, &why) == 0);
-	assert(type2 == type && strcmp(sender2, sender) == 0);
-	assert(memcmp(&m, &m2, sizeof(m)) == 0);
+	CHECK(n == len);
+	CHECK(mp_wire_decode(again, n, n_fds, fds, &type2, sender2, &m2, &why) == 0);
+	CHECK(type2 == type && strcmp(sender2, sender) == 0);
+	CHECK(memcmp(&m, &m2, sizeof(m)) == 0);
 }
 
 int

@@ -48,8 +48,9 @@ mp_wire_encode(uint8_t *buf, uint16_t type, const char *sender, const struct rte
 	h.magic = MP_WIRE_MAGIC;
 	h.version = MP_WIRE_VERSION;
 	h.type = type;
-	strncpy(h.sender, sender, sizeof(h.sender) - 1);
-	strncpy(h.name, msg->name, sizeof(h.name) - 1);
+	/* NUL-terminated, zero-padded (h is zeroed) */
+	memcpy(h.sender, sender, strnlen(sender, sizeof(h.sender) - 1));
+	memcpy(h.name, msg->name, strnlen(msg->name, sizeof(h.name) - 1));
 	h.len_param = msg->len_param;
 	h.num_fds = msg->num_fds;
 	memcpy(buf, &h, sizeof(h));
