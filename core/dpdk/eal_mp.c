@@ -990,11 +990,19 @@ rte_mp_request_sync(struct rte_mp_msg *req, struct rte_mp_reply *reply,
 	p = post(req, ts, NULL);
 	if (p == NULL)
 		return -1;
+	uint64_t checked = now_ms();
+
 	pthread_mutex_lock(&ipc.lock);
 	while (p->n_open > 0) {
 		uint64_t now = now_ms();
 		struct timespec until;
 
+		if (now - checked >= MP_SLICE_MS) {
+			/* however busy the channel is with other replies */
+			reap_dead(p);
+			checked = now;
+			continue;
+		}
 		if (now >= p->deadline_ms)
 			break;
 		clock_gettime(CLOCK_REALTIME, &until);
@@ -1003,8 +1011,7 @@ rte_mp_request_sync(struct rte_mp_msg *req, struct rte_mp_reply *reply,
 		until.tv_nsec += (long)(slice * 1000000u);
 		until.tv_sec += until.tv_nsec / 1000000000L;
 		until.tv_nsec %= 1000000000L;
-		if (pthread_cond_timedwait(&ipc.cv, &ipc.lock, &until) == ETIMEDOUT)
-			reap_dead(p);
+		pthread_cond_timedwait(&ipc.cv, &ipc.lock, &until);
 	}
 	timed_out = p->n_open > 0;
 	unlink_pending(p);
