@@ -890,9 +890,9 @@ init_secondary(const struct hm_config *c)
 		goto fail;
 	stage = 5;
 	/* the slot is live from memseg_attach on: page-map changes wait for this
-	 * process from there, so its mp thread must apply them from there (the
-	 * attach steps below take heap and memzone locks a changer may hold while
-	 * it waits: without the thread, a 5 s timeout) */
+	 * process from there, so its mp thread applies them from there (the attach
+	 * steps below can wait, e.g. on the shared mempool ops lock a killed
+	 * process held, while a changer times out on us) */
 	rc = mp_thread_start(memseg_sync_local);
 	if (rc < 0)
 		goto fail;
