@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,11 +42,11 @@
 
 #define MP(p) ((struct rte_mempool *)(void *)(p))
 #define CLIENT "/usr/bin/dpdk-telemetry.py"
-#define SERVE_PREFIX "tethtel_srv"
 #define N_FRAMES 3000u
 #define NQ 2
 
 static const char *self;
+static char serve_prefix[64]; /* tethtel_<pid of the test>: a run of its own */
 
 static int
 eal_init_v(const char *const *args)
@@ -560,17 +561,23 @@ on_term(int sig)
 	serve_stop = 1;
 }
 
-/* `test_ethdev_telemetry serve`: ports moving paced traffic until SIGTERM (at
- * most 60 s), for DPDK's client to read. */
+/* `test_ethdev_telemetry serve`: ports moving paced traffic until SIGTERM or
+ * the end of its standard input (the test closes the pipe; ThreadSanitizer
+ * delivers signals late to a loop that makes no system call), at most 60 s,
+ * for DPDK's client to read. */
 static int
 serve(void)
 {
+	struct pollfd in = { .fd = 0, .events = POLLIN };
 	struct rte_mbuf *pkts[32];
 	struct timespec t0, t;
 
 	signal(SIGTERM, on_term);
 	quiet();
-	if (EAL("-l", "0", "--no-huge", "--file-prefix=" SERVE_PREFIX,
+	char prefix_opt[96];
+
+	snprintf(prefix_opt, sizeof(prefix_opt), "--file-prefix=%s", serve_prefix);
+	if (EAL("-l", "0", "--no-huge", prefix_opt,
 		"--vdev=net_hugemem0,queues=2,gen=0,rate=20000,loopback=net_hugemem1",
 		"--vdev=net_hugemem1,queues=2,speed=25G",
 		"--vdev=net_hugemem2,queues=2,link=down") < 0)
@@ -595,6 +602,8 @@ serve(void)
 		}
 		if (moved == 0)
 			usleep(200);
+		if (poll(&in, 1, 0) > 0) /* readable or hung up: the test is done */
+			serve_stop = 1;
 		clock_gettime(CLOCK_MONOTONIC, &t);
 	} while (!serve_stop && t.tv_sec - t0.tv_sec < 60);
 	for (uint16_t p = 0; p < 3; p++) {
@@ -667,11 +676,11 @@ static void
 test_ethdev_telemetry_dpdk_client(void **state)
 {
 	static char out[1 << 18];
-	const char *args[] = { "-f", SERVE_PREFIX, NULL };
+	const char *args[] = { "-f", serve_prefix, NULL };
 	char path[PATH_MAX], *cur;
 	const struct tj *v;
 	struct tj *r;
-	int status, sfd = -1;
+	int status, sfd = -1, stop[2];
 	pid_t srv;
 	(void)state;
 
@@ -680,16 +689,20 @@ test_ethdev_telemetry_dpdk_client(void **state)
 		       "apt-get install dpdk-dev; not a test dependency)\n", CLIENT);
 		skip();
 	}
+	assert_int_equal(pipe(stop), 0);
 	srv = fork();
 	if (srv == 0) {
 		int nul = open("/dev/null", O_WRONLY);
+		dup2(stop[0], 0);
+		close(stop[1]);
 		dup2(nul, 1);
 		dup2(nul, 2);
-		execl(self, self, "serve", (char *)NULL);
+		execl(self, self, "serve", serve_prefix, (char *)NULL);
 		_exit(127);
 	}
 	assert_true(srv > 0);
-	assert_int_equal(hm_telemetry_path(SERVE_PREFIX, 0, path, sizeof(path)), 0);
+	close(stop[0]);
+	assert_int_equal(hm_telemetry_path(serve_prefix, 0, path, sizeof(path)), 0);
 	for (int i = 0; i < 500 && sfd < 0; i++) {
 		sfd = hm_telemetry_connect(path, NULL, 0, 1000);
 		if (sfd < 0)
@@ -702,7 +715,9 @@ test_ethdev_telemetry_dpdk_client(void **state)
 		static char reply[HM_TELEMETRY_MAX_OUTPUT_LEN + 1];
 		assert_true(hm_telemetry_query(sfd, "/ethdev/stats,1", reply, sizeof(reply), 5000) >
 			    0);
-		if (strstr(reply, "\"ipackets\":0,") == NULL)
+		/* null until the ports are up, then zero until frames arrived */
+		if (strstr(reply, "\"ipackets\":") != NULL &&
+		    strstr(reply, "\"ipackets\":0,") == NULL)
 			break;
 		usleep(20000);
 	}
@@ -757,7 +772,7 @@ test_ethdev_telemetry_dpdk_client(void **state)
 	assert_int_equal(v->type, TJ_NULL);
 	tj_free(r);
 
-	kill(srv, SIGTERM);
+	close(stop[1]); /* the server's stdin ends: it stops, cleans up and exits 0 */
 	assert_int_equal(waitpid(srv, &status, 0), srv);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
@@ -776,7 +791,10 @@ main(int argc, char **argv)
 	};
 
 	self = argv[0];
-	if (argc > 1 && strcmp(argv[1], "serve") == 0)
+	if (argc > 2 && strcmp(argv[1], "serve") == 0) {
+		snprintf(serve_prefix, sizeof(serve_prefix), "%s", argv[2]);
 		return serve();
+	}
+	snprintf(serve_prefix, sizeof(serve_prefix), "tethtel_%ld", (long)getpid());
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

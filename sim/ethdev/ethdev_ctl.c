@@ -10,7 +10,10 @@
  * port being destroyed. The burst functions never take it: they touch only
  * their started queues and counters that are relaxed atomics (sim/i40e,
  * sim/nic), which a reader under the lock may load at any time. Lock order:
- * this lock, then a port's tx_lock, then rx_locks (ethdev_i.h).
+ * the telemetry registry (a command runs under its read lock), this lock, a
+ * port's tx_lock, then rx_locks (ethdev_i.h). So nothing under this lock may
+ * register a telemetry command: the /ethdev and /hugemem/nic commands are
+ * registered at load (ethdev_telemetry.c), before any device is created.
  */
 #include <pthread.h>
 

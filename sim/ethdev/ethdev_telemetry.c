@@ -32,6 +32,7 @@
 #include <stdlib.h>
 
 #include "ethdev_i.h"
+#include "hugemem/sim/nic.h"
 #include "hugemem/telemetry.h"
 
 /*
@@ -186,6 +187,10 @@ tel_link_status(const char *cmd, const char *params, struct hm_telemetry_data *d
 static void
 register_cmds(void)
 {
+	/* the fake NICs' commands now, not at the first hm_nic_create, which runs
+	 * under the control lock: registering waits for running commands, and
+	 * ours take the control lock (a lock-order inversion) */
+	hm_nic_telemetry_register();
 	/* failures (a full table) leave the ports working, only not visible */
 	hm_telemetry_register_cmd("/ethdev/list", tel_list,
 				  "Returns list of available ethdev ports. Takes no parameters");
@@ -205,7 +210,8 @@ eth_tel_register(void)
 	pthread_once(&once, register_cmds);
 }
 
-/* At load, as DPDK's RTE_INIT(ethdev_init_telemetry); vdev.c calls it too. */
+/* At load, as DPDK's RTE_INIT(ethdev_init_telemetry); rte_vdev_init calls it
+ * too, before it takes the control lock. */
 __attribute__((constructor)) static void
 tel_init(void)
 {

@@ -647,7 +647,6 @@ vdev_create(const char *name, const char *args)
 	struct hm_eth_port *p = NULL;
 	int rc, id = -1;
 
-	eth_tel_register(); /* done at load already; this links it into static programs */
 	if (!hm_initialized()) {
 		ETH_LOG(ERR, "%s: the EAL is not initialised\n", name != NULL ? name : "(null)");
 		return -ENODEV;
@@ -787,6 +786,9 @@ rte_vdev_init(const char *name, const char *args)
 {
 	int rc;
 
+	/* done at load already (this links it into static programs); never under
+	 * the control lock: registering waits for running telemetry commands */
+	eth_tel_register();
 	eth_ctl_lock();
 	rc = vdev_create(name, args);
 	eth_ctl_unlock();
