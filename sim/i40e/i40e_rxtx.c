@@ -140,6 +140,7 @@ uint16_t
 hm_i40e_recv_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
 {
 	uint16_t rx_id, nb_rx = 0, nb_hold = 0;
+	uint64_t bytes = 0;
 
 	if (HM_UNLIKELY(rxq == NULL || pkts == NULL || !rxq->started ||
 			rxq->path != HM_I40E_RX_SCALAR))
@@ -197,10 +198,11 @@ hm_i40e_recv_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
 		rxm->data_len = (uint16_t)len;
 		fill_offloads(rxq, rxm, qw0, qw1);
 		pkts[nb_rx++] = rxm;
-		I40E_ST_ADD(rxq->st.bytes, len);
+		bytes += len;
 	}
 	rxq->rx_tail = rx_id;
 	rxq->nb_rx_hold = next_tail_hold(rxq, rx_id, nb_hold);
+	I40E_ST_ADD(rxq->st.bytes, bytes);
 	I40E_ST_ADD(rxq->st.packets, nb_rx);
 	return nb_rx;
 }
@@ -220,6 +222,7 @@ hm_i40e_recv_scattered_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint
 {
 	uint16_t rx_id, nb_rx = 0, nb_hold = 0;
 	struct hm_mbuf *first, *last;
+	uint64_t bytes = 0;
 
 	if (HM_UNLIKELY(rxq == NULL || pkts == NULL || !rxq->started ||
 			rxq->path != HM_I40E_RX_SCATTERED))
@@ -301,7 +304,7 @@ hm_i40e_recv_scattered_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint
 			continue;
 		}
 		fill_offloads(rxq, first, qw0, qw1);
-		I40E_ST_ADD(rxq->st.bytes, first->pkt_len);
+		bytes += first->pkt_len;
 		pkts[nb_rx++] = first;
 		first = last = NULL;
 	}
@@ -309,6 +312,7 @@ hm_i40e_recv_scattered_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint
 	rxq->pkt_last_seg = last;
 	rxq->rx_tail = rx_id;
 	rxq->nb_rx_hold = next_tail_hold(rxq, rx_id, nb_hold);
+	I40E_ST_ADD(rxq->st.bytes, bytes);
 	I40E_ST_ADD(rxq->st.packets, nb_rx);
 	return nb_rx;
 }
@@ -426,11 +430,13 @@ stage_out(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
 {
 	struct hm_mbuf **stage = &rxq->rx_stage[rxq->rx_next_avail];
 	uint16_t k = n < rxq->rx_nb_avail ? n : rxq->rx_nb_avail;
+	uint64_t bytes = 0;
 
 	for (uint16_t i = 0; i < k; i++) {
 		pkts[i] = stage[i];
-		I40E_ST_ADD(rxq->st.bytes, stage[i]->pkt_len);
+		bytes += stage[i]->pkt_len;
 	}
+	I40E_ST_ADD(rxq->st.bytes, bytes);
 	rxq->rx_nb_avail = (uint16_t)(rxq->rx_nb_avail - k);
 	rxq->rx_next_avail = (uint16_t)(rxq->rx_next_avail + k);
 	I40E_ST_ADD(rxq->st.packets, k);

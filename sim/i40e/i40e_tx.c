@@ -253,7 +253,8 @@ enable_checksum(uint64_t ol, uint64_t txo, uint32_t *cmd, uint32_t *off)
 uint16_t
 hm_i40e_xmit_pkts(struct hm_i40e_txq *txq, struct hm_mbuf **pkts, uint16_t n)
 {
-	uint16_t nb_tx, tx_id;
+	uint16_t nb_tx, tx_id, sent = 0;
+	uint64_t bytes = 0;
 
 	if (HM_UNLIKELY(txq == NULL || pkts == NULL || !txq->started ||
 			txq->path != HM_I40E_TX_SCALAR))
@@ -308,10 +309,12 @@ hm_i40e_xmit_pkts(struct hm_i40e_txq *txq, struct hm_mbuf **pkts, uint16_t n)
 			txq->nb_tx_used = 0;
 		}
 		hm_i40e_tx_desc_cmd_or(txd, end);
-		I40E_ST_ADD(txq->st.packets, 1);
-		I40E_ST_ADD(txq->st.bytes, m->pkt_len);
+		sent++;
+		bytes += m->pkt_len;
 	}
 end_of_tx:
+	I40E_ST_ADD(txq->st.packets, sent);
+	I40E_ST_ADD(txq->st.bytes, bytes);
 	if (tx_id != txq->tx_tail) {
 		txq->tx_tail = tx_id;
 		tail_write(txq, tx_id);
@@ -378,6 +381,7 @@ static uint16_t
 tx_xmit_simple(struct hm_i40e_txq *txq, struct hm_mbuf **pkts, uint16_t n)
 {
 	uint16_t i = 0, used = 0, t = txq->tx_tail;
+	uint64_t bytes = 0;
 
 	if (txq->nb_tx_free < txq->tx_free_thresh)
 		tx_free_bufs(txq);
@@ -404,7 +408,7 @@ tx_xmit_simple(struct hm_i40e_txq *txq, struct hm_mbuf **pkts, uint16_t n)
 				      hm_i40e_build_ctob(cmd, 0, m->data_len, 0));
 		txq->sw_ring[t].mbuf = m;
 		txq->sw_ring[t].last_id = t;
-		I40E_ST_ADD(txq->st.bytes, m->data_len);
+		bytes += m->data_len;
 		t = next_slot(txq, t);
 		used++;
 	}
@@ -412,6 +416,7 @@ tx_xmit_simple(struct hm_i40e_txq *txq, struct hm_mbuf **pkts, uint16_t n)
 		txq->nb_tx_free = (uint16_t)(txq->nb_tx_free - used);
 		txq->tx_tail = t;
 		I40E_ST_ADD(txq->st.packets, used);
+		I40E_ST_ADD(txq->st.bytes, bytes);
 		tail_write(txq, t);
 	}
 	return i;
