@@ -7,7 +7,9 @@
  * order follow DPDK 22.11's rte_ethdev.c (invalid port -ENODEV first, then
  * -EINVAL for arguments, -EBUSY for a started port); the driver's own refusals
  * come back as DPDK's i40e would give them, with -EINVAL where i40e returns its
- * I40E_ERR_PARAM (-5). See ethdev_i.h for the invariants.
+ * I40E_ERR_PARAM (-5). See ethdev_i.h for the invariants. The functions that
+ * configure, start, stop or close a port are eth_do_<name> here, called with
+ * the control lock held by rte_eth_<name> (ethdev_ctl.c).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -239,7 +241,7 @@ speed_of(uint32_t speeds, uint32_t dflt)
 
 int
 eth_do_dev_configure(uint16_t port_id, uint16_t nb_rx_q, uint16_t nb_tx_q,
-		      const struct rte_eth_conf *c)
+		     const struct rte_eth_conf *c)
 {
 	struct hm_eth_port *p = eth_port(port_id);
 	const struct rte_eth_rss_conf *rss;
@@ -414,8 +416,8 @@ rxq_create(struct hm_eth_port *p, uint16_t qid)
 
 int
 eth_do_rx_queue_setup(uint16_t port_id, uint16_t rx_queue_id, uint16_t nb_rx_desc,
-		       unsigned int socket_id, const struct rte_eth_rxconf *rx_conf,
-		       struct rte_mempool *mb_pool)
+		      unsigned int socket_id, const struct rte_eth_rxconf *rx_conf,
+		      struct rte_mempool *mb_pool)
 {
 	struct hm_eth_port *p = eth_port(port_id);
 	struct hm_mempool *mp = (struct hm_mempool *)(void *)mb_pool;
@@ -501,7 +503,7 @@ eth_do_rx_queue_setup(uint16_t port_id, uint16_t rx_queue_id, uint16_t nb_rx_des
 
 int
 eth_do_tx_queue_setup(uint16_t port_id, uint16_t tx_queue_id, uint16_t nb_tx_desc,
-		       unsigned int socket_id, const struct rte_eth_txconf *tx_conf)
+		      unsigned int socket_id, const struct rte_eth_txconf *tx_conf)
 {
 	struct hm_eth_port *p = eth_port(port_id);
 	struct rte_eth_txconf conf;

@@ -11,6 +11,8 @@
  * (sink full or failing, DMA errors, malformed frames) and from the TX driver
  * (packets it refused). Counters of a released queue are kept, so stats never
  * go back; rte_eth_stats_reset and rte_eth_xstats_reset remember a baseline.
+ * The stats and xstats functions are eth_do_<name> here, called with the
+ * control lock held by rte_eth_<name> (ethdev_ctl.c).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -280,7 +282,7 @@ xstats_now(const struct hm_eth_port *p, uint64_t *values, unsigned int cap)
 
 int
 eth_do_xstats_get_names(uint16_t port_id, struct rte_eth_xstat_name *xstats_names,
-			 unsigned int size)
+			unsigned int size)
 {
 	struct hm_eth_port *p = eth_port(port_id);
 	unsigned int n;
@@ -314,7 +316,7 @@ eth_do_xstats_get(uint16_t port_id, struct rte_eth_xstat *xstats, unsigned int n
 
 int
 eth_do_xstats_get_names_by_id(uint16_t port_id, struct rte_eth_xstat_name *xstats_names,
-			       unsigned int size, uint64_t *ids)
+			      unsigned int size, uint64_t *ids)
 {
 	struct hm_eth_port *p = eth_port(port_id);
 	struct rte_eth_xstat_name all[256];
@@ -337,7 +339,7 @@ eth_do_xstats_get_names_by_id(uint16_t port_id, struct rte_eth_xstat_name *xstat
 
 int
 eth_do_xstats_get_by_id(uint16_t port_id, const uint64_t *ids, uint64_t *values,
-			 unsigned int size)
+			unsigned int size)
 {
 	struct hm_eth_port *p = eth_port(port_id);
 	uint64_t v[256];
