@@ -29,6 +29,10 @@
  *   ring-new=NAME:COUNT     an SP/SC ring
  *   mbuf-send=RING:POOL:N:SEED  N mbufs with numbered payloads into the ring
  *   mbuf-recv=RING:N:SEED   N mbufs out of the ring (10 s), payloads checked, freed
+ *   relay=IN:OUT:POOL:N:SEED_IN:SEED_OUT  N mbufs out of IN (numbered payloads of
+ *                           SEED_IN, checked), each sent on OUT with the payload of
+ *                           SEED_OUT: odd ones rewritten in place, even ones freed
+ *                           and replaced by a fresh mbuf from POOL (stress test)
  *   malloc-fail=SIZE:ERRNO:TEXT  hm_malloc(SIZE) fails with ERRNO and TEXT
  *   pages-fail=ERRNO:TEXT   hm_memseg_alloc_pages of one page fails with -ERRNO and TEXT
  *   small=N                 N small hm_malloc/hm_free pairs (they stay in this lcore's
@@ -47,6 +51,7 @@
 #include <errno.h>
 #include <execinfo.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -226,6 +231,47 @@ mbuf_recv(struct hm_ring *r, uint64_t n, uint64_t seed)
 			fail("mbuf %" PRIu64 " (%u bytes): payload differs", seq, m->data_len);
 		hm_pktmbuf_free(m);
 		seq++;
+	}
+}
+
+static void
+relay(struct hm_ring *in, struct hm_ring *out, struct hm_mempool *mp, uint64_t n,
+      uint64_t seed_in, uint64_t seed_out)
+{
+	void *burst[32];
+	unsigned int idle = 0;
+
+	for (uint64_t seq = 0; seq < n;) {
+		unsigned int got = hm_ring_dequeue_burst(in, burst, 32, NULL);
+		if (got == 0) {
+			if (idle++ > 200000)
+				fail("ring %s: %" PRIu64 " of %" PRIu64 " relayed", in->name, seq, n);
+			struct timespec ts = { 0, 50000 };
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		idle = 0;
+		for (unsigned int i = 0; i < got; i++, seq++) {
+			struct hm_mbuf *m = burst[i];
+			if (!mp_peer_mbuf_ok(m, seq, seed_in))
+				fail("mbuf %" PRIu64 " (%u bytes) on %s: payload differs", seq,
+				     m->data_len, in->name);
+			if (seq % 2 == 0) {
+				hm_pktmbuf_free(m);
+				while ((m = hm_pktmbuf_alloc(mp)) == NULL)
+					sched_yield();
+			} else {
+				hm_pktmbuf_reset(m);
+			}
+			if (mp_peer_mbuf_fill(m, seq, seed_out) < 0)
+				fail("append: %s", hm_last_error());
+			burst[i] = m;
+		}
+		for (unsigned int done = 0; done < got;) {
+			done += hm_ring_enqueue_burst(out, &burst[done], got - done, NULL);
+			if (done < got)
+				sched_yield();
+		}
 	}
 }
 
@@ -519,6 +565,13 @@ main(int argc, char **argv)
 			if (sscanf(v, "%63[^:]:%" SCNu64 ":%" SCNu64, rn, &n, &seed) != 3)
 				fail("bad step");
 			mbuf_recv(ring(rn), n, seed);
+		} else if (strncmp(a, "relay=", 6) == 0) {
+			char in[64], out[64], pn[64];
+			uint64_t n, si, so;
+			if (sscanf(v, "%63[^:]:%63[^:]:%63[^:]:%" SCNu64 ":%" SCNu64 ":%" SCNu64, in,
+				   out, pn, &n, &si, &so) != 6)
+				fail("bad step");
+			relay(ring(in), ring(out), pool(pn), n, si, so);
 		} else if (strncmp(a, "malloc-fail=", 12) == 0) {
 			unsigned long long size = strtoull(v, &v, 0);
 			int want = atoi(v + 1);

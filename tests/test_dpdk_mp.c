@@ -226,7 +226,6 @@ test_dpdk_mp_secondary(void **state)
 	(void)state;
 
 	const struct rte_memzone *mine = primary_up();
-	assert_true(rte_mp_disable());
 	for (unsigned int i = 0; i < 2; i++) {
 		assert_int_equal(hm_dpdk_check(NULL), 0);
 		run_child(&c, "secondary", types[i], i == 0 ? "1" : "2-3");

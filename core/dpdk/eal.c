@@ -635,6 +635,8 @@ rte_eal_init(int argc, char **argv)
 		rte_errno = -rc;
 		goto fail_log;
 	}
+	if (eal_mp_start() < 0) /* the rte_mp_* channel (eal_mp.c) */
+		goto fail_hm;
 
 	/* the EAL lcores */
 	if (a.lcore_opt == NULL)
@@ -725,6 +727,7 @@ rte_eal_init(int argc, char **argv)
 	if (eal_lcores_start(a.order, a.n_order, main_lcore, cpusets, want_pin) < 0)
 		goto fail_hm;
 	eal.up = true;
+	eal_mp_ready();
 	mempool_ops_sync(); /* rte_mempool_ops_table shows every backend from now on */
 	if (a.version)
 		RTE_LOG(INFO, EAL, "RTE Version: '%s'\n", rte_version());
@@ -739,6 +742,7 @@ fail_hm:
 	free(eal.mbuf_pool_ops);
 	eal.mbuf_pool_ops = NULL;
 	eal_vect_force(0);
+	eal_mp_stop();
 	hm_cleanup();
 	rte_errno = rc;
 fail_log:
@@ -762,6 +766,7 @@ rte_eal_cleanup(void)
 	eal_lcores_stop();
 	if (hm_ethdev_release_all != NULL)
 		hm_ethdev_release_all(); /* ports the application did not close */
+	eal_mp_stop(); /* before hugemem: its socket goes before the runtime dir */
 	hm_cleanup();
 	eal_memory_fini();
 	eal_log_detach();
@@ -812,86 +817,6 @@ rte_eal_primary_proc_alive(const char *config_file_path)
 	rc = lockf(fd, F_TEST, 0);
 	close(fd);
 	return rc != 0;
-}
-
-bool
-rte_mp_disable(void)
-{
-	/* hugemem's page sync needs no IPC channel: "disabled" holds while no other
-	 * process is attached (it does not keep later secondaries out) */
-	return !eal.up || hm_mp_procs(NULL, 0) <= 1;
-}
-
-static int
-mp_name_ok(const char *name)
-{
-	return name != NULL && name[0] != '\0' && strnlen(name, RTE_MP_MAX_NAME_LEN) <
-	       RTE_MP_MAX_NAME_LEN;
-}
-
-static int
-mp_msg_ok(const struct rte_mp_msg *msg)
-{
-	return msg != NULL && mp_name_ok(msg->name) && msg->len_param >= 0 &&
-	       msg->len_param <= RTE_MP_MAX_PARAM_LEN && msg->num_fds >= 0 &&
-	       msg->num_fds <= RTE_MP_MAX_FD_NUM;
-}
-
-static int
-mp_unsupported(const char *fn)
-{
-	RTE_LOG(DEBUG, EAL, "%s: hugemem has no multi-process IPC channel yet\n", fn);
-	return eal_err(ENOTSUP);
-}
-
-int
-rte_mp_action_register(const char *name, rte_mp_t action)
-{
-	if (!mp_name_ok(name) || action == NULL)
-		return eal_err(EINVAL);
-	return mp_unsupported(__func__);
-}
-
-void
-rte_mp_action_unregister(const char *name)
-{
-	(void)name; /* nothing was ever registered */
-}
-
-int
-rte_mp_sendmsg(struct rte_mp_msg *msg)
-{
-	if (!mp_msg_ok(msg))
-		return eal_err(EINVAL);
-	return mp_unsupported(__func__);
-}
-
-int
-rte_mp_request_sync(struct rte_mp_msg *req, struct rte_mp_reply *reply,
-		    const struct timespec *ts)
-{
-	if (reply != NULL)
-		memset(reply, 0, sizeof(*reply));
-	if (!mp_msg_ok(req) || reply == NULL || ts == NULL)
-		return eal_err(EINVAL);
-	return mp_unsupported(__func__);
-}
-
-int
-rte_mp_request_async(struct rte_mp_msg *req, const struct timespec *ts,
-		     rte_mp_async_reply_t clb)
-{
-	if (!mp_msg_ok(req) || ts == NULL || clb == NULL)
-		return eal_err(EINVAL);
-	return mp_unsupported(__func__);
-}
-
-int
-rte_mp_reply(struct rte_mp_msg *msg, const char *peer)
-{
-	if (!mp_msg_ok(msg) || peer == NULL)
-		return eal_err(EINVAL);
-	return mp_unsupported(__func__);
 }
 
 rte_usage_hook_t
@@ -1064,6 +989,12 @@ hm_dpdk_check(const char **reason)
 		if (reason != NULL)
 			*reason = why;
 		return -EFAULT;
+	}
+	rc = eal_mp_check(&why);
+	if (rc < 0) {
+		if (reason != NULL)
+			*reason = why;
+		return rc;
 	}
 	rc = hm_memseg_check(reason);
 	if (rc == 0)
