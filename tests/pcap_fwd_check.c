@@ -8,7 +8,12 @@
  *   pcap_fwd_check cmp IN OUT LOOPS [DST_PORT]
  *       OUT holds exactly LOOPS times IN's frames, in order, each byte for byte
  *       as it went in; with DST_PORT (l2fwd's MAC rewrite), the destination MAC
- *       must be 02:00:00:00:00:DST_PORT and the source MAC is not compared.
+ *       must be 02:00:00:00:00:DST_PORT and the source MAC is not compared;
+ *   pcap_fwd_check merged IN OUT K
+ *       OUT holds IN's frames once each, byte for byte, as K senders forward
+ *       them: frame i went to sender i % K (DPDK's client_server_mp hands
+ *       frames to its clients round robin), each sender's frames are in OUT in
+ *       their order, the senders' streams interleaved in any way.
  * Exit status 0 when so, 1 with the first difference on stderr, 2 on usage.
  */
 #include <errno.h>
@@ -148,6 +153,51 @@ done:
 	return rc;
 }
 
+static int
+merged(const char *in_path, const char *out_path, unsigned long k)
+{
+	static uint32_t in_len[MAX_FRAMES], out_len[MAX_FRAMES];
+	unsigned long n_in, n_out, next[64];
+	uint8_t *in = load(in_path, in_len, &n_in), *out = load(out_path, out_len, &n_out);
+	int rc = 1;
+
+	if (in == NULL || out == NULL)
+		goto done;
+	if (n_out != n_in) {
+		fprintf(stderr, "pcap_fwd_check: %s has %lu frames, %s %lu\n", out_path, n_out,
+			in_path, n_in);
+		goto done;
+	}
+	for (unsigned long s = 0; s < k; s++)
+		next[s] = s; /* sender s's next frame of IN */
+	for (unsigned long i = 0; i < n_out; i++) {
+		const uint8_t *b = out + i * FRAME_CAP;
+		unsigned long s;
+		for (s = 0; s < k; s++) {
+			unsigned long j = next[s];
+			if (j < n_in && in_len[j] == out_len[i] &&
+			    memcmp(in + j * FRAME_CAP, b, out_len[i]) == 0)
+				break;
+		}
+		if (s == k) {
+			fprintf(stderr, "pcap_fwd_check: frame %lu of %s (%" PRIu32 " bytes) is no "
+				"sender's next frame:", i, out_path, out_len[i]);
+			for (s = 0; s < k; s++)
+				fprintf(stderr, " sender %lu expects frame %lu", s, next[s]);
+			fprintf(stderr, "\n");
+			goto done;
+		}
+		next[s] += k;
+	}
+	printf("pcap_fwd_check: %lu frames of %s through %lu senders, each once, in each "
+	       "sender's order, as they went in\n", n_in, in_path, k);
+	rc = 0;
+done:
+	free(in);
+	free(out);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -160,7 +210,10 @@ main(int argc, char **argv)
 	    parse_u(argv[4], 1000, &a) == 0 && a > 0 &&
 	    (argc == 5 || parse_u(argv[5], 255, &b) == 0))
 		return cmp(argv[2], argv[3], a, argc == 6 ? (long)b : -1);
+	if (argc == 5 && strcmp(argv[1], "merged") == 0 && parse_u(argv[4], 64, &a) == 0 && a > 0)
+		return merged(argv[2], argv[3], a);
 	fprintf(stderr, "usage: pcap_fwd_check gen FILE N SEED\n"
-			"       pcap_fwd_check cmp IN OUT LOOPS [DST_PORT]\n");
+			"       pcap_fwd_check cmp IN OUT LOOPS [DST_PORT]\n"
+			"       pcap_fwd_check merged IN OUT SENDERS\n");
 	return 2;
 }

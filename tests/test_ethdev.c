@@ -35,6 +35,7 @@
 #include "hugemem/sim/nic_tx.h"
 #include "hugemem/sim/pcap.h"
 #include "hugemem/sim/traffic.h"
+#include "hugemem/testing.h"
 
 #define MP(p) ((struct rte_mempool *)(void *)(p))
 #define MB(m) ((struct rte_mbuf **)(void *)(m))
@@ -53,6 +54,12 @@ eal_init_v(const char *const *args)
 }
 #define EAL(...) eal_init_v((const char *const[]){ __VA_ARGS__, NULL })
 
+/* The EAL's memory option for the backend under test ($HUGEMEM_TEST_BACKEND):
+ * emu's --no-huge, or --backend=NAME with the test's mount in $HUGEMEM_HUGE_DIR
+ * (main). */
+static const char *mem_opt = "--no-huge";
+static char mem_opt_buf[64];
+
 static void
 quiet(void)
 {
@@ -69,7 +76,7 @@ setup(void **state)
 {
 	(void)state;
 	quiet();
-	return EAL("-l", "0", "--no-huge") == 3 ? 0 : -1;
+	return EAL("-l", "0", mem_opt) == 3 ? 0 : -1;
 }
 
 static int
@@ -1030,12 +1037,12 @@ test_ethdev_eal_vdev(void **state)
 
 	rte_eal_cleanup(); /* this test starts the EAL itself */
 	rte_errno = 0;
-	assert_int_equal(EAL("-l", "0", "--no-huge", "--vdev=net_hugemem0,gen=10",
+	assert_int_equal(EAL("-l", "0", mem_opt, "--vdev=net_hugemem0,gen=10",
 			     "--vdev=net_hugemem7,frob=1"), -1);
 	assert_int_equal(rte_errno, EINVAL);
 	assert_int_equal(rte_eth_dev_count_avail(), 0);
-	assert_int_equal(EAL("-l", "0", "--no-huge", "--vdev=net_ring0"), -1);
-	assert_int_equal(EAL("-l", "0", "--no-huge", "--vdev", "net_hugemem0,queues=2",
+	assert_int_equal(EAL("-l", "0", mem_opt, "--vdev=net_ring0"), -1);
+	assert_int_equal(EAL("-l", "0", mem_opt, "--vdev", "net_hugemem0,queues=2",
 			     "--vdev=net_hugemem5,gen=5,loopback=net_hugemem0"), 6);
 	assert_int_equal(rte_eth_dev_count_avail(), 2);
 	uint16_t p, k = 0;
@@ -1078,5 +1085,13 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_ethdev_eal_vdev, setup, teardown),
 	};
+	if (strcmp(hm_test_backend(), "emu") != 0) {
+		const char *dir = hm_testing_huge_dir();
+		hm_test_backend_ready();
+		snprintf(mem_opt_buf, sizeof(mem_opt_buf), "--backend=%s", hm_test_backend());
+		mem_opt = mem_opt_buf;
+		if (dir != NULL)
+			setenv("HUGEMEM_HUGE_DIR", dir, 1);
+	}
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

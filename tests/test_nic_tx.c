@@ -972,11 +972,62 @@ test_nic_tx_check(void **state)
 	txr_fini(&r);
 }
 
+/* hm_nic_conf.shared: the device lives in hugemem memory on its node (so
+ * secondaries can step it), is stepped like a private one and is given back
+ * whole by hm_nic_free; without hugemem it cannot be created. */
+static void
+test_nic_shared(void **state)
+{
+	struct hm_malloc_socket_stats before, after;
+	struct hm_nic_conf c;
+	struct hm_nic *nic, *own;
+	size_t sz = 0;
+	(void)state;
+
+	hm_nic_conf_init(&c);
+	assert_false(c.shared);
+	c.nb_queues = 2;
+	own = hm_nic_create(&c);
+	assert_non_null(own);
+	assert_int_equal(hm_malloc_validate(own, NULL), -EINVAL); /* the process heap's */
+	assert_int_equal(hm_malloc_get_socket_stats(0, &before), 0);
+	c.shared = true;
+	nic = hm_nic_create(&c);
+	assert_non_null(nic);
+	assert_int_equal(hm_malloc_validate(nic, &sz), 0);
+	assert_true(sz > 0);
+	assert_int_equal(hm_nic_nb_queues(nic), 2);
+	assert_int_equal(hm_nic_check(nic, NULL), 0);
+	/* a frame with no queue armed: counted, as on a private device */
+	uint8_t f[64] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	hm_nic_rx_frame(nic, f, sizeof(f));
+	hm_nic_rx_frame(own, f, sizeof(f));
+	struct hm_nic_stats a, b;
+	assert_int_equal(hm_nic_stats_get(nic, &a), 0);
+	assert_int_equal(hm_nic_stats_get(own, &b), 0);
+	assert_int_equal(a.frames_in, 1);
+	assert_memory_equal(&a, &b, sizeof(a));
+	hm_nic_free(nic);
+	hm_nic_free(own);
+	assert_int_equal(hm_malloc_get_socket_stats(0, &after), 0);
+	assert_int_equal(after.heap_allocsz_bytes, before.heap_allocsz_bytes);
+	assert_int_equal(after.alloc_count, before.alloc_count);
+	/* no hugemem: a shared device cannot be made (a private one can) */
+	assert_int_equal(hm_cleanup(), 0);
+	assert_null(hm_nic_create(&c));
+	assert_int_equal(hm_errno, ENOMEM);
+	c.shared = false;
+	own = hm_nic_create(&c);
+	assert_non_null(own);
+	hm_nic_free(own);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_nic_tx_invalid_args, setup_emu, hm_test_teardown),
+		cmocka_unit_test_setup_teardown(test_nic_shared, setup_emu, hm_test_teardown),
 		cmocka_unit_test_setup_teardown(test_nic_tx_frames, setup_emu, hm_test_teardown),
 		cmocka_unit_test_setup_teardown(test_nic_tx_incomplete_and_context, setup_emu,
 						hm_test_teardown),

@@ -26,10 +26,12 @@
 /*
  * hugemem's ethdev library (sim/ethdev), when the program links it: weak
  * references, NULL otherwise. Probe one --vdev argument ("name,key=value,...";
- * 0 or -errno) and release every port (stopped, queues and mbufs given back).
+ * 0 or -errno), release every port (stopped, queues and mbufs given back), and
+ * in a secondary attach to the primary's ports (0 or -errno).
  */
 int hm_ethdev_vdev_probe(const char *devargs) __attribute__((weak));
 void hm_ethdev_release_all(void) __attribute__((weak));
+int hm_ethdev_attach(void) __attribute__((weak));
 
 #define EAL_INTERNAL __attribute__((visibility("hidden")))
 

@@ -709,7 +709,17 @@ rte_eal_init(int argc, char **argv)
 		rc = hm_ethdev_vdev_probe(a.vdev[i]);
 		if (rc < 0) {
 			RTE_LOG(ERR, EAL, "failed to initialize %s device (%s)\n", a.vdev[i],
-				strerror(-rc));
+				rte_strerror(-rc));
+			rte_errno = -rc;
+			goto fail_hm;
+		}
+	}
+	/* a secondary's ports: the primary's (hugemem's ethdev library, if linked) */
+	if (hm_ethdev_attach != NULL) {
+		rc = hm_ethdev_attach();
+		if (rc < 0) {
+			RTE_LOG(ERR, EAL, "cannot attach to the primary's ports (%s)\n",
+				rte_strerror(-rc));
 			rte_errno = -rc;
 			goto fail_hm;
 		}

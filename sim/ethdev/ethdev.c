@@ -20,7 +20,6 @@
 #include "hugemem/common.h"
 #include "hugemem/memzone.h"
 
-struct hm_eth_port hm_eth_ports[RTE_MAX_ETHPORTS];
 struct rte_hm_eth_fp rte_hm_eth_fp[RTE_MAX_ETHPORTS];
 
 /* ---------------------------------------------------------------- ports */
@@ -30,6 +29,7 @@ rte_eth_find_next_owned_by(uint16_t port_id, const uint64_t owner_id)
 {
 	if (owner_id != RTE_ETH_DEV_NO_OWNER)
 		return RTE_MAX_ETHPORTS; /* hugemem's ports have no owners */
+	eth_secondary_sync();
 	while (port_id < RTE_MAX_ETHPORTS && hm_eth_ports[port_id].state != PORT_PROBED)
 		port_id++;
 	return port_id;
@@ -46,6 +46,7 @@ rte_eth_dev_count_avail(void)
 {
 	uint16_t n = 0;
 
+	eth_secondary_sync();
 	for (uint16_t i = 0; i < RTE_MAX_ETHPORTS; i++)
 		n = (uint16_t)(n + (hm_eth_ports[i].state == PORT_PROBED));
 	return n;
@@ -110,6 +111,7 @@ rte_eth_dev_info_get(uint16_t port_id, struct rte_eth_dev_info *di)
 {
 	struct hm_eth_port *p = eth_port(port_id);
 
+	eth_secondary_sync();
 	if (p == NULL)
 		return -ENODEV;
 	if (di == NULL)
@@ -169,8 +171,11 @@ eth_fp_sync(struct hm_eth_port *p)
 		fp->rxq[q] = p->started && p->rxq[q].started ? (void *)p->rxq[q].q : NULL;
 		fp->txq[q] = p->started && p->txq[q].started ? (void *)p->txq[q].q : NULL;
 	}
-	fp->feed = p->src != NULL || hm_eth_idle_ms != 0;
+	/* the source is the primary's; a secondary's rx_burst only receives */
+	fp->feed = !eth_secondary() && (hm_eth_local[p->id].src != NULL || hm_eth_idle_ms != 0);
 	fp->kick = 1;
+	if (!eth_secondary())
+		__atomic_fetch_add(&hm_eth_sh->gen, 1, __ATOMIC_RELEASE); /* secondaries resync */
 }
 
 /* Release a queue; its counters are kept in the port's (stats never go back). */
@@ -250,6 +255,7 @@ eth_do_dev_configure(uint16_t port_id, uint16_t nb_rx_q, uint16_t nb_tx_q,
 
 	if (p == NULL)
 		return -ENODEV;
+	ETH_PRIMARY_ONLY(port_id, "rte_eth_dev_configure");
 	if (c == NULL) {
 		ETH_LOG(ERR, "Cannot configure ethdev port %u from NULL config\n", port_id);
 		return -EINVAL;
@@ -427,6 +433,7 @@ eth_do_rx_queue_setup(uint16_t port_id, uint16_t rx_queue_id, uint16_t nb_rx_des
 
 	if (p == NULL)
 		return -ENODEV;
+	ETH_PRIMARY_ONLY(port_id, "rte_eth_rx_queue_setup");
 	if (rx_queue_id >= p->nb_rxq) {
 		ETH_LOG(ERR, "Invalid Rx queue_id=%u of device port_id=%u (%u configured)\n",
 			rx_queue_id, port_id, p->nb_rxq);
@@ -512,6 +519,7 @@ eth_do_tx_queue_setup(uint16_t port_id, uint16_t tx_queue_id, uint16_t nb_tx_des
 
 	if (p == NULL)
 		return -ENODEV;
+	ETH_PRIMARY_ONLY(port_id, "rte_eth_tx_queue_setup");
 	if (tx_queue_id >= p->nb_txq) {
 		ETH_LOG(ERR, "Invalid Tx queue_id=%u of device port_id=%u (%u configured)\n",
 			tx_queue_id, port_id, p->nb_txq);
@@ -636,6 +644,7 @@ eth_do_dev_start(uint16_t port_id)
 
 	if (p == NULL)
 		return -ENODEV;
+	ETH_PRIMARY_ONLY(port_id, "rte_eth_dev_start");
 	if (!p->configured) {
 		ETH_LOG(INFO, "Device with port_id=%u is not configured.\n", port_id);
 		return -EINVAL;
@@ -682,6 +691,7 @@ eth_do_dev_stop(uint16_t port_id)
 
 	if (p == NULL)
 		return -ENODEV;
+	ETH_PRIMARY_ONLY(port_id, "rte_eth_dev_stop");
 	if (!p->started) {
 		ETH_LOG(INFO, "Device with port_id=%u already stopped\n", port_id);
 		return 0;
@@ -693,7 +703,6 @@ eth_do_dev_stop(uint16_t port_id)
 	int rc = eth_port_stop_all_queues(p);
 	hm_spinlock_unlock(&p->rx_lock);
 	hm_spinlock_unlock(&p->tx_lock);
-	eth_sink_flush(p);
 	return rc;
 }
 
@@ -704,6 +713,7 @@ eth_do_dev_close(uint16_t port_id)
 
 	if (p == NULL)
 		return -ENODEV;
+	ETH_PRIMARY_ONLY(port_id, "rte_eth_dev_close");
 	if (p->started) {
 		ETH_LOG(ERR, "Cannot close started device (port %u)\n", port_id);
 		return -EINVAL;
@@ -718,6 +728,7 @@ queue_op_check(struct hm_eth_port *p, uint16_t port_id, uint16_t q, bool rx)
 {
 	if (p == NULL)
 		return -ENODEV;
+	ETH_PRIMARY_ONLY(port_id, rx ? "Rx queue start/stop" : "Tx queue start/stop");
 	if (!p->started) {
 		ETH_LOG(ERR, "Port %u must be started before start any queue\n", port_id);
 		return -EINVAL;
@@ -861,12 +872,14 @@ link_fill(uint16_t port_id, struct rte_eth_link *link)
 int
 eth_do_link_get(uint16_t port_id, struct rte_eth_link *link)
 {
+	eth_secondary_sync();
 	return link_fill(port_id, link);
 }
 
 int
 eth_do_link_get_nowait(uint16_t port_id, struct rte_eth_link *link)
 {
+	eth_secondary_sync();
 	return link_fill(port_id, link);
 }
 
@@ -913,6 +926,7 @@ eth_do_dev_set_link_up(uint16_t port_id)
 
 	if (p == NULL)
 		return -ENODEV;
+	ETH_PRIMARY_ONLY(port_id, "rte_eth_dev_set_link_up");
 	p->link_admin_up = true;
 	return 0;
 }
@@ -924,6 +938,7 @@ eth_do_dev_set_link_down(uint16_t port_id)
 
 	if (p == NULL)
 		return -ENODEV;
+	ETH_PRIMARY_ONLY(port_id, "rte_eth_dev_set_link_down");
 	p->link_admin_up = false;
 	return 0;
 }
@@ -937,6 +952,7 @@ set_flag(uint16_t port_id, bool promisc, bool on)
 
 	if (p == NULL)
 		return -ENODEV;
+	ETH_PRIMARY_ONLY(port_id, promisc ? "promiscuous mode" : "all-multicast mode");
 	if (promisc)
 		p->promisc = on;
 	else
@@ -1002,6 +1018,7 @@ rte_eth_dev_default_mac_addr_set(uint16_t port_id, struct rte_ether_addr *mac_ad
 
 	if (p == NULL)
 		return -ENODEV;
+	ETH_PRIMARY_ONLY(port_id, "rte_eth_dev_default_mac_addr_set");
 	if (mac_addr == NULL || !rte_is_valid_assigned_ether_addr(mac_addr))
 		return -EINVAL;
 	p->mac = *mac_addr;
@@ -1028,6 +1045,7 @@ rte_eth_dev_set_mtu(uint16_t port_id, uint16_t mtu)
 
 	if (p == NULL)
 		return -ENODEV;
+	ETH_PRIMARY_ONLY(port_id, "rte_eth_dev_set_mtu");
 	if (mtu < RTE_ETHER_MIN_MTU || mtu > p->max_frame - ETH_OVERHEAD)
 		return -EINVAL;
 	if (p->started) {
@@ -1083,6 +1101,7 @@ rte_eth_dev_set_ptypes(uint16_t port_id, uint32_t ptype_mask, uint32_t *set_ptyp
 	(void)ptype_mask;
 	if (eth_port(port_id) == NULL)
 		return -ENODEV;
+	ETH_PRIMARY_ONLY(port_id, "rte_eth_dev_set_ptypes");
 	if (set_ptypes == NULL && num > 0)
 		return -EINVAL;
 	/* the device always classifies; as DPDK for a PMD that cannot switch it off */
@@ -1102,6 +1121,7 @@ rte_eth_dev_rss_reta_update(uint16_t port_id, struct rte_eth_rss_reta_entry64 *r
 
 	if (p == NULL)
 		return -ENODEV;
+	ETH_PRIMARY_ONLY(port_id, "rte_eth_dev_rss_reta_update");
 	if (reta_conf == NULL || reta_size != ETH_RETA) {
 		ETH_LOG(ERR, "The size of hash lookup table configured (%u) doesn't match the "
 			"number hardware can supported (%u)\n", reta_size, ETH_RETA);
@@ -1151,6 +1171,7 @@ rte_eth_dev_rss_hash_update(uint16_t port_id, struct rte_eth_rss_conf *rss_conf)
 
 	if (p == NULL)
 		return -ENODEV;
+	ETH_PRIMARY_ONLY(port_id, "rte_eth_dev_rss_hash_update");
 	if (rss_conf == NULL)
 		return -EINVAL;
 	if (rss_conf->rss_hf & ~(uint64_t)ETH_RSS_HF) {

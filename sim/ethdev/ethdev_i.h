@@ -7,6 +7,15 @@
  * the burst functions call, the idle report, the EAL's probe and cleanup),
  * ether.c the rte_ether.h functions.
  *
+ * Multi-process (ethdev_mp.c): the port table (struct eth_shared, a memzone
+ * the primary reserves with its first port) and each port's NIC live in
+ * hugemem memory, so a secondary sees the primary's ports with the same ids,
+ * their queues and counters. What cannot be shared stays per process in
+ * hm_eth_local: the traffic source (the primary's only), the TX capture's file
+ * descriptor, the sink callback installed in the NIC (eth_tx_lock installs this
+ * process's before it steps the device). A secondary may not configure, start,
+ * stop or close a port (-E_RTE_SECONDARY, DPDK's rule).
+ *
  * A port slot is UNUSED or PROBED (a device exists). The fast-path copy of a
  * port's started queues is rte_hm_eth_fp[port]; it is written only by the
  * control functions, with no lcore polling the port (DPDK's rule). Device
@@ -29,6 +38,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <rte_errno.h>
 #include <rte_ethdev.h>
@@ -135,25 +145,20 @@ struct hm_eth_port {
 	bool promisc, allmulti;
 	bool link_admin_up;          /* set_link_up/down; devargs link= */
 	uint32_t speed;
-	/* source (the feed) */
-	struct hm_traffic_gen *gen;
-	struct hm_pcap_reader *pin;
-	struct hm_traffic_src *src;
-	char *pcap_path;
-	uint64_t loop_left;          /* replays still to start; UINT64_MAX: forever */
+	/* source (the feed; the pointers are the primary's, in hm_eth_local) */
 	bool src_ended;
+	uint64_t loop_left;          /* replays still to start; UINT64_MAX: forever */
 	uint64_t rate, rate_t0, fed;
-	uint8_t *pend;               /* the frame waiting for room */
 	size_t pend_len;
 	bool pend_valid;
 	bool rx_drop;
 	bool flushed;                /* the device's held write-backs landed after the source ended */
 	/* sink */
 	int sink;                    /* enum sink_kind */
-	struct hm_pcap_writer *pout;
-	char *tx_pcap_path;
+	char tx_pcap_path[1024];     /* SINK_PCAP: every process appends to it */
 	char peer_name[RTE_ETH_NAME_MAX_LEN];
 	int peer;                    /* resolved loopback port; -1 */
+	int32_t sink_pid;            /* the process whose sink callback the NIC holds (tx_lock) */
 	/* counters outside the NIC and drivers */
 	uint64_t filtered;           /* frames the MAC filter kept out (not an error); atomic */
 	uint64_t sink_frames, sink_errors;
@@ -164,8 +169,35 @@ struct hm_eth_port {
 	hm_spinlock_t rx_lock, tx_lock;
 };
 
-HM_INTERNAL_ETH extern struct hm_eth_port hm_eth_ports[RTE_MAX_ETHPORTS];
-HM_INTERNAL_ETH extern uint64_t hm_eth_idle_ms; /* idle report: 0 off */
+/* What a process keeps of a port for itself. */
+struct eth_local {
+	struct hm_traffic_gen *gen;  /* the source: the primary's only */
+	struct hm_pcap_reader *pin;
+	struct hm_traffic_src *src;
+	char *pcap_path;
+	uint8_t *pend;               /* the frame waiting for room */
+	int sink_fd;                 /* SINK_PCAP: the O_APPEND descriptor + 1; 0: none */
+};
+
+#define ETH_SHARED_MAGIC 0x68657468706f7274ull /* "hethport" */
+#define ETH_SHARED_MZ "hm_ethdev_ports"
+
+/* The port table every process of the instance sees (ETH_SHARED_MZ), or the
+ * process's own empty one before the first port / without hugemem. */
+struct eth_shared {
+	uint64_t magic;              /* ETH_SHARED_MAGIC once written */
+	uint64_t size;               /* sizeof(struct eth_shared) of the writer */
+	uint64_t idle_ms;            /* idle report: 0 off */
+	uint64_t idle_last_ns;       /* last time a frame moved (relaxed atomic) */
+	int idle_reported;           /* relaxed atomic */
+	uint64_t gen;                /* bumped by the primary at each change of a fast path */
+	struct hm_eth_port ports[RTE_MAX_ETHPORTS];
+};
+
+HM_INTERNAL_ETH extern struct eth_shared *hm_eth_sh;
+HM_INTERNAL_ETH extern struct eth_local hm_eth_local[RTE_MAX_ETHPORTS];
+#define hm_eth_ports (hm_eth_sh->ports)
+#define hm_eth_idle_ms (hm_eth_sh->idle_ms)
 
 /* The port of a valid port id, or NULL. */
 static inline struct hm_eth_port *
@@ -176,6 +208,28 @@ eth_port(uint16_t port_id)
 	return &hm_eth_ports[port_id];
 }
 
+/* ethdev_mp.c */
+HM_INTERNAL_ETH bool eth_secondary(void);
+HM_INTERNAL_ETH int eth_refuse_secondary(uint16_t port_id, const char *what);
+HM_INTERNAL_ETH int eth_shared_get(void);
+HM_INTERNAL_ETH void eth_shared_put(void);
+HM_INTERNAL_ETH void eth_shared_put_if_empty(void);
+HM_INTERNAL_ETH void eth_secondary_sync(void);
+HM_INTERNAL_ETH void eth_tx_lock(struct hm_eth_port *p);
+HM_INTERNAL_ETH void eth_tx_unlock(struct hm_eth_port *p);
+HM_INTERNAL_ETH int eth_pcap_sink_open(struct hm_eth_port *p, const struct hm_pcap_reader *in);
+HM_INTERNAL_ETH int eth_pcap_sink_put(struct hm_eth_port *p, const void *frame, size_t len);
+HM_INTERNAL_ETH void eth_local_free(uint16_t id);
+/* vdev.c: the NIC's sink callback (installed by eth_tx_lock) */
+HM_INTERNAL_ETH int eth_port_sink(void *ctx, const void *frame, size_t len);
+
+/* A control function the primary alone may call: -E_RTE_SECONDARY in a secondary. */
+#define ETH_PRIMARY_ONLY(port_id, what)                                    \
+	do {                                                               \
+		if (eth_secondary())                                       \
+			return eth_refuse_secondary((port_id), (what));    \
+	} while (0)
+
 /* ethdev.c */
 HM_INTERNAL_ETH void eth_fp_sync(struct hm_eth_port *p);
 HM_INTERNAL_ETH int eth_port_stop_all_queues(struct hm_eth_port *p);
@@ -184,7 +238,6 @@ HM_INTERNAL_ETH int eth_reta_apply(struct hm_eth_port *p);
 /* vdev.c */
 HM_INTERNAL_ETH int eth_port_resolve_peer(struct hm_eth_port *p);
 HM_INTERNAL_ETH void eth_port_destroy(struct hm_eth_port *p);
-HM_INTERNAL_ETH void eth_sink_flush(struct hm_eth_port *p);
 HM_INTERNAL_ETH int eth_devargs_parse(const char *name, const char *args, struct eth_devargs *d);
 HM_INTERNAL_ETH void eth_devargs_free(struct eth_devargs *d);
 /* ethdev_ctl.c: the control lock (recursive); eth_do_* are the rte_eth_* functions

@@ -539,7 +539,7 @@ eth_report(FILE *f, const char *why)
 			", rx_nombuf %" PRIu64 ", filtered %" PRIu64 "%s\n", i, p->name, st.ipackets,
 			st.opackets, st.imissed, st.ierrors, st.oerrors, st.rx_nombuf,
 			__atomic_load_n(&p->filtered, __ATOMIC_RELAXED),
-			p->src == NULL ? "" : p->src_ended ? ", input read to its end"
+			hm_eth_local[i].src == NULL ? "" : p->src_ended ? ", input read to its end"
 							   : ", input not read to its end");
 		for (unsigned int q = 0; q < ETH_MAX_Q; q++) {
 			struct hm_mempool *mp = p->rxq[q].mp;
@@ -581,6 +581,7 @@ hm_ethdev_check(uint16_t port_id, const char **reason)
 	*reason = NULL;
 	if (p == NULL)
 		return -ENODEV;
+	eth_secondary_sync();
 	fp = &rte_hm_eth_fp[port_id];
 	CHECK(p->id == port_id, "port id and slot disagree");
 	CHECK(!p->started || p->configured, "started but never configured");

@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <rte_bus_vdev.h>
 
@@ -42,9 +43,6 @@
 #define PEND_CAP 16384u          /* the largest frame a port receives is 9728 */
 #define FEED_MAX 512u            /* frames one feed takes at most */
 
-uint64_t hm_eth_idle_ms;
-static uint64_t idle_last_ns;    /* last time a frame moved (relaxed atomic) */
-static int idle_reported;        /* relaxed atomic */
 
 static uint64_t
 now_ns(void)
@@ -350,22 +348,19 @@ mac_filter_pass(const struct hm_eth_port *p, const uint8_t *f, size_t len)
 }
 
 /* The device's sink: what the port's wire does with a transmitted frame. */
-static int
-port_sink(void *ctx, const void *frame, size_t len)
+int
+eth_port_sink(void *ctx, const void *frame, size_t len)
 {
 	struct hm_eth_port *p = ctx;
-	struct timespec ts;
 	int rc;
 
 	switch (p->sink) {
 	case SINK_PCAP:
-		clock_gettime(CLOCK_REALTIME, &ts);
-		rc = hm_pcap_write(p->pout, frame, len,
-				   (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec);
+		rc = eth_pcap_sink_put(p, frame, len);
 		if (rc < 0) {
 			if (p->sink_errors++ == 0)
 				ETH_LOG(ERR, "%s: tx_pcap=%s: %s\n", p->name, p->tx_pcap_path,
-					hm_last_error());
+					strerror(-rc));
 			return rc;
 		}
 		p->sink_frames++;
@@ -390,13 +385,6 @@ port_sink(void *ctx, const void *frame, size_t len)
 	}
 }
 
-void
-eth_sink_flush(struct hm_eth_port *p)
-{
-	if (p->pout != NULL && hm_pcap_writer_flush(p->pout) < 0)
-		ETH_LOG(ERR, "%s: tx_pcap=%s: %s\n", p->name, p->tx_pcap_path, hm_last_error());
-}
-
 int
 eth_port_resolve_peer(struct hm_eth_port *p)
 {
@@ -419,7 +407,8 @@ all_sources_ended(void)
 {
 	for (uint16_t i = 0; i < RTE_MAX_ETHPORTS; i++) {
 		const struct hm_eth_port *p = &hm_eth_ports[i];
-		if (p->state == PORT_PROBED && p->src != NULL && (!p->src_ended || p->pend_valid))
+		if (p->state == PORT_PROBED && hm_eth_local[i].src != NULL &&
+		    (!p->src_ended || p->pend_valid))
 			return false;
 	}
 	return true;
@@ -428,8 +417,8 @@ all_sources_ended(void)
 static void
 activity(void)
 {
-	__atomic_store_n(&idle_last_ns, now_ns(), __ATOMIC_RELAXED);
-	__atomic_store_n(&idle_reported, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&hm_eth_sh->idle_last_ns, now_ns(), __ATOMIC_RELAXED);
+	__atomic_store_n(&hm_eth_sh->idle_reported, 0, __ATOMIC_RELAXED);
 }
 
 /* The idle report, once per quiet spell. */
@@ -438,29 +427,28 @@ idle_check(void)
 {
 	uint64_t now, last;
 
-	if (__atomic_load_n(&idle_reported, __ATOMIC_RELAXED) || !all_sources_ended())
+	if (__atomic_load_n(&hm_eth_sh->idle_reported, __ATOMIC_RELAXED) || !all_sources_ended())
 		return;
 	now = now_ns();
-	last = __atomic_load_n(&idle_last_ns, __ATOMIC_RELAXED);
+	last = __atomic_load_n(&hm_eth_sh->idle_last_ns, __ATOMIC_RELAXED);
 	if (last == 0) {
-		__atomic_store_n(&idle_last_ns, now, __ATOMIC_RELAXED);
+		__atomic_store_n(&hm_eth_sh->idle_last_ns, now, __ATOMIC_RELAXED);
 		return;
 	}
 	if (now - last < hm_eth_idle_ms * 1000000ull)
 		return;
-	if (__atomic_exchange_n(&idle_reported, 1, __ATOMIC_ACQ_REL))
+	if (__atomic_exchange_n(&hm_eth_sh->idle_reported, 1, __ATOMIC_ACQ_REL))
 		return;
 	for (uint16_t i = 0; i < RTE_MAX_ETHPORTS; i++) {
 		struct hm_eth_port *p = &hm_eth_ports[i];
 		if (p->state != PORT_PROBED)
 			continue;
-		hm_spinlock_lock(&p->tx_lock);
+		eth_tx_lock(p);
 		hm_spinlock_lock(&p->rx_lock);
 		hm_nic_flush(p->nic);
 		hm_nic_tx_flush(p->nic);
 		hm_spinlock_unlock(&p->rx_lock);
-		hm_spinlock_unlock(&p->tx_lock);
-		eth_sink_flush(p);
+		eth_tx_unlock(p);
 	}
 	char why[96];
 	snprintf(why, sizeof(why), "idle for %" PRIu64 " ms, every input read to its end",
@@ -472,12 +460,14 @@ idle_check(void)
 static int
 source_rewind(struct hm_eth_port *p)
 {
-	hm_pcap_close(p->pin);
-	p->pin = hm_pcap_open(p->pcap_path);
-	p->src = p->pin != NULL ? hm_pcap_source(p->pin) : NULL;
-	if (p->src == NULL) {
+	struct eth_local *l = &hm_eth_local[p->id];
+
+	hm_pcap_close(l->pin);
+	l->pin = hm_pcap_open(l->pcap_path);
+	l->src = l->pin != NULL ? hm_pcap_source(l->pin) : NULL;
+	if (l->src == NULL) {
 		int e = hm_errno;
-		ETH_LOG(ERR, "%s: pcap=%s: %s\n", p->name, p->pcap_path, hm_last_error());
+		ETH_LOG(ERR, "%s: pcap=%s: %s\n", p->name, l->pcap_path, hm_last_error());
 		return -e;
 	}
 	return 0;
@@ -487,8 +477,10 @@ source_rewind(struct hm_eth_port *p)
 static int
 source_next(struct hm_eth_port *p)
 {
+	struct eth_local *l = &hm_eth_local[p->id];
+
 	for (;;) {
-		int rc = hm_traffic_src_next(p->src, p->pend, PEND_CAP, NULL);
+		int rc = hm_traffic_src_next(l->src, l->pend, PEND_CAP, NULL);
 		if (rc > 0) {
 			p->pend_len = (size_t)rc;
 			p->pend_valid = true;
@@ -498,7 +490,7 @@ source_next(struct hm_eth_port *p)
 			ETH_LOG(ERR, "%s: its traffic source failed: %s\n", p->name, hm_last_error());
 			return rc;
 		}
-		if (p->pin == NULL || p->loop_left == 0)
+		if (l->pin == NULL || p->loop_left == 0)
 			return 0;
 		if (p->loop_left != UINT64_MAX)
 			p->loop_left--;
@@ -525,14 +517,14 @@ armed(const struct hm_eth_port *p, unsigned int q)
 
 /* Room for the pending frame in the queue RSS steers it to (back-pressure). */
 static bool
-room_for(const struct hm_eth_port *p)
+room_for(const struct hm_eth_port *p, const uint8_t *pend)
 {
 	unsigned int q = 0;
 	uint32_t hash;
 
 	if (p->pend_len > p->max_frame || p->pend_len > PEND_CAP || p->pend_len < 14)
 		return true; /* the device drops it anyway (oversize) */
-	if (p->nb_rxq > 1 && hm_nic_rss(p->nic, p->pend, p->pend_len, &hash, &q) < 0)
+	if (p->nb_rxq > 1 && hm_nic_rss(p->nic, pend, p->pend_len, &hash, &q) < 0)
 		q = 0;
 	if (q >= ETH_MAX_Q || !p->rxq[q].started || p->rxq[q].buf_size == 0)
 		return true; /* a queue not started: the device counts it (imissed) */
@@ -545,10 +537,11 @@ void
 rte_hm_eth_feed(uint16_t port_id, uint16_t queue_id, uint16_t nb_pkts)
 {
 	struct hm_eth_port *p = &hm_eth_ports[port_id];
+	struct eth_local *l = &hm_eth_local[port_id];
 	unsigned int budget = nb_pkts == 0 ? 1 : nb_pkts, fed = 0;
 
 	(void)queue_id;
-	if (p->src != NULL && !(p->src_ended && !p->pend_valid) &&
+	if (l->src != NULL && !(p->src_ended && !p->pend_valid) &&
 	    hm_spinlock_trylock(&p->rx_lock)) {
 		if (budget > FEED_MAX)
 			budget = FEED_MAX;
@@ -569,14 +562,14 @@ rte_hm_eth_feed(uint16_t port_id, uint16_t queue_id, uint16_t nb_pkts)
 					break;
 				}
 			}
-			if (!mac_filter_pass(p, p->pend, p->pend_len)) {
+			if (!mac_filter_pass(p, l->pend, p->pend_len)) {
 				__atomic_fetch_add(&p->filtered, 1, __ATOMIC_RELAXED);
 				p->pend_valid = false;
 				continue;
 			}
-			if (!p->rx_drop && !room_for(p))
+			if (!p->rx_drop && !room_for(p, l->pend))
 				break;
-			hm_nic_rx_frame(p->nic, p->pend,
+			hm_nic_rx_frame(p->nic, l->pend,
 					p->pend_len > PEND_CAP ? p->max_frame + 1u : p->pend_len);
 			p->pend_valid = false;
 			p->fed++;
@@ -591,8 +584,8 @@ rte_hm_eth_feed(uint16_t port_id, uint16_t queue_id, uint16_t nb_pkts)
 	if (hm_eth_idle_ms != 0) {
 		if (fed > 0)
 			activity();
-		else
-			idle_check();
+		else if (!eth_secondary())
+			idle_check(); /* the report comes from the primary */
 	}
 }
 
@@ -602,9 +595,10 @@ rte_hm_eth_kick(uint16_t port_id, uint16_t queue_id, uint16_t nb_pkts)
 	struct hm_eth_port *p = &hm_eth_ports[port_id];
 	int n;
 
-	hm_spinlock_lock(&p->tx_lock);
+	eth_tx_lock(p);
 	n = hm_nic_txq_step(p->nic, queue_id, (unsigned int)nb_pkts + 32u);
-	hm_spinlock_unlock(&p->tx_lock);
+	eth_tx_unlock(p);
+	eth_secondary_sync(); /* a queue the primary stopped leaves the fast path */
 	if (n > 0 && hm_eth_idle_ms != 0)
 		activity();
 }
@@ -627,16 +621,11 @@ eth_port_destroy(struct hm_eth_port *p)
 
 	p->started = false;
 	hm_nic_free(p->nic);
-	hm_traffic_gen_free(p->gen);
-	hm_pcap_close(p->pin);
-	if (p->pout != NULL && hm_pcap_writer_close(p->pout) < 0)
-		ETH_LOG(ERR, "%s: tx_pcap=%s: %s\n", p->name, p->tx_pcap_path, hm_last_error());
-	free(p->pend);
-	free(p->pcap_path);
-	free(p->tx_pcap_path);
+	eth_local_free(id);
 	memset(p, 0, sizeof(*p));
 	p->id = id;
 	memset(&rte_hm_eth_fp[id], 0, sizeof(rte_hm_eth_fp[id]));
+	eth_shared_put_if_empty();
 }
 
 static int
@@ -645,15 +634,29 @@ vdev_create(const char *name, const char *args)
 	struct eth_devargs d;
 	struct hm_nic_conf nc;
 	struct hm_eth_port *p = NULL;
+	struct eth_local *l;
 	int rc, id = -1;
 
 	if (!hm_initialized()) {
 		ETH_LOG(ERR, "%s: the EAL is not initialised\n", name != NULL ? name : "(null)");
 		return -ENODEV;
 	}
+	if (eth_secondary()) {
+		ETH_LOG(ERR, "%s: a secondary process cannot create a port (it uses the "
+			"primary's: no --vdev in a secondary)\n", name != NULL ? name : "(null)");
+		rte_errno = E_RTE_SECONDARY;
+		return -E_RTE_SECONDARY;
+	}
 	rc = eth_devargs_parse(name, args, &d);
 	if (rc < 0)
 		return rc;
+	if (d.tx_pcap != NULL && strlen(d.tx_pcap) >= sizeof(p->tx_pcap_path)) {
+		rc = bad_arg(d.name, "tx_pcap", d.tx_pcap, "a path under 1024 characters");
+		goto fail_args;
+	}
+	rc = eth_shared_get();
+	if (rc < 0)
+		goto fail_args;
 	if (port_find(d.name) >= 0) {
 		ETH_LOG(ERR, "%s: a device of that name exists\n", d.name);
 		rc = -EEXIST;
@@ -668,6 +671,7 @@ vdev_create(const char *name, const char *args)
 		goto fail_args;
 	}
 	p = &hm_eth_ports[id];
+	l = &hm_eth_local[id];
 	memset(p, 0, sizeof(*p));
 	p->id = (uint16_t)id;
 	p->peer = -1;
@@ -675,9 +679,10 @@ vdev_create(const char *name, const char *args)
 	nc.nb_queues = d.queues;
 	nc.numa_node = d.node;
 	nc.max_frame = d.max_frame;
+	nc.shared = true; /* secondaries step it too */
 	p->nic = hm_nic_create(&nc);
-	p->pend = malloc(PEND_CAP);
-	if (p->nic == NULL || p->pend == NULL) {
+	l->pend = malloc(PEND_CAP);
+	if (p->nic == NULL || l->pend == NULL) {
 		ETH_LOG(ERR, "%s: %s\n", d.name, p->nic == NULL ? hm_last_error() : "out of memory");
 		rc = p->nic == NULL ? -hm_errno : -ENOMEM;
 		goto fail_port;
@@ -690,53 +695,45 @@ vdev_create(const char *name, const char *args)
 				    d.tx_fault[i].nth, 0, (uint64_t)id + 1);
 	/* the traffic arriving on the wire */
 	if (d.pcap != NULL) {
-		p->pcap_path = d.pcap;
+		l->pcap_path = d.pcap;
 		d.pcap = NULL;
 		p->loop_left = d.loop == 0 ? UINT64_MAX : d.loop;
-		p->pin = hm_pcap_open(p->pcap_path);
-		p->src = p->pin != NULL ? hm_pcap_source(p->pin) : NULL;
-		if (p->src == NULL) {
+		l->pin = hm_pcap_open(l->pcap_path);
+		l->src = l->pin != NULL ? hm_pcap_source(l->pin) : NULL;
+		if (l->src == NULL) {
 			rc = -hm_errno;
-			ETH_LOG(ERR, "%s: pcap=%s: %s\n", d.name, p->pcap_path, hm_last_error());
+			ETH_LOG(ERR, "%s: pcap=%s: %s\n", d.name, l->pcap_path, hm_last_error());
 			goto fail_port;
 		}
 	} else if (d.gen) {
-		p->gen = hm_traffic_gen_create(&d.gen_conf);
-		if (p->gen == NULL) {
+		l->gen = hm_traffic_gen_create(&d.gen_conf);
+		if (l->gen == NULL) {
 			rc = -hm_errno;
 			ETH_LOG(ERR, "%s: gen: %s\n", d.name, hm_last_error());
 			goto fail_port;
 		}
-		p->src = hm_traffic_gen_source(p->gen);
+		l->src = hm_traffic_gen_source(l->gen);
 	}
 	p->rate = d.rate;
 	p->rate_t0 = now_ns();
 	p->rx_drop = d.rx_drop;
 	/* where transmitted frames go */
+	snprintf(p->name, sizeof(p->name), "%s", d.name);
 	if (d.tx_pcap != NULL) {
-		struct hm_pcap_writer_conf wc;
-		hm_pcap_writer_conf_init(&wc);
-		wc.snaplen = HM_PCAP_MAX_SNAPLEN;
-		wc.nsec = true;
-		wc.input = p->pin;
-		p->tx_pcap_path = d.tx_pcap;
-		d.tx_pcap = NULL;
-		p->pout = hm_pcap_writer_open(p->tx_pcap_path, &wc);
-		if (p->pout == NULL) {
-			rc = -hm_errno;
-			ETH_LOG(ERR, "%s: tx_pcap=%s: %s\n", d.name, p->tx_pcap_path, hm_last_error());
+		snprintf(p->tx_pcap_path, sizeof(p->tx_pcap_path), "%s", d.tx_pcap);
+		rc = eth_pcap_sink_open(p, l->pin);
+		if (rc < 0)
 			goto fail_port;
-		}
 		p->sink = SINK_PCAP;
 	} else if (d.peer[0] != '\0') {
 		snprintf(p->peer_name, sizeof(p->peer_name), "%s", d.peer);
 		p->sink = SINK_LOOPBACK;
 	}
-	struct hm_nic_sink s = { .kind = HM_NIC_SINK_FUNC, .fn = port_sink, .ctx = p };
+	struct hm_nic_sink s = { .kind = HM_NIC_SINK_FUNC, .fn = eth_port_sink, .ctx = p };
 	rc = hm_nic_tx_sink_set(p->nic, &s);
 	if (rc < 0)
 		goto fail_port;
-	snprintf(p->name, sizeof(p->name), "%s", d.name);
+	p->sink_pid = (int32_t)getpid();
 	p->node = d.node;
 	p->max_queues = d.queues;
 	p->max_frame = d.max_frame;
@@ -766,6 +763,7 @@ fail_port:
 	eth_port_destroy(p);
 fail_args:
 	eth_devargs_free(&d);
+	eth_shared_put_if_empty();
 	return rc < 0 ? rc : -EINVAL;
 }
 
@@ -802,6 +800,11 @@ rte_vdev_uninit(const char *name)
 
 	if (name == NULL)
 		return -EINVAL;
+	if (eth_secondary()) {
+		ETH_LOG(ERR, "%s: a secondary process cannot remove a port\n", name);
+		rte_errno = E_RTE_SECONDARY;
+		return -E_RTE_SECONDARY;
+	}
 	eth_ctl_lock();
 	id = port_find(name);
 	if (id >= 0)
@@ -837,13 +840,15 @@ void
 hm_ethdev_release_all(void)
 {
 	eth_ctl_lock();
-	for (uint16_t i = 0; i < RTE_MAX_ETHPORTS; i++)
-		if (hm_eth_ports[i].state == PORT_PROBED)
-			port_remove(&hm_eth_ports[i]);
+	if (!eth_secondary())
+		for (uint16_t i = 0; i < RTE_MAX_ETHPORTS; i++)
+			if (hm_eth_ports[i].state == PORT_PROBED)
+				port_remove(&hm_eth_ports[i]);
 	eth_ctl_unlock();
+	eth_shared_put(); /* a secondary leaves the primary's ports as they are */
 	hm_eth_idle_ms = 0;
-	__atomic_store_n(&idle_last_ns, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&idle_reported, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&hm_eth_sh->idle_last_ns, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&hm_eth_sh->idle_reported, 0, __ATOMIC_RELAXED);
 }
 
 struct hm_nic *

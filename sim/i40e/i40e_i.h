@@ -50,7 +50,6 @@ struct hm_i40e_rxq {
 	struct hm_mbuf *pkt_first_seg; /* scattered: the chain being assembled, or NULL */
 	struct hm_mbuf *pkt_last_seg;
 	struct hm_i40e_rxq_stats st;
-	const uint32_t *ptype_tbl;
 	struct hm_mbuf *rx_stage[STAGE_MAX]; /* bulk: scanned packets */
 	/* cold */
 	struct hm_nic *nic;
@@ -58,6 +57,9 @@ struct hm_i40e_rxq {
 	const struct hm_memzone *mz;  /* the ring */
 	int node;                     /* the NIC's node */
 	struct hm_mbuf fake_mbuf;     /* what the spare sw_ring slots point at */
+	/* descriptor ptype -> mbuf packet_type: a copy, not a pointer to the library's
+	 * table (the queue is shared memory; a secondary's library sits elsewhere) */
+	uint32_t ptype_tbl[256];
 };
 
 /* ---- descriptor helpers ---- */

@@ -660,7 +660,7 @@ hm_i40e_rxq_setup(struct hm_nic *nic, unsigned int queue, struct hm_mempool *mp,
 	rxq->vec_isa = (uint8_t)isa;
 	rxq->buf_size = buf_size;
 	rxq->max_pkt_len = max_pkt;
-	rxq->ptype_tbl = i40e_ptype_tbl;
+	memcpy(rxq->ptype_tbl, i40e_ptype_tbl, sizeof(rxq->ptype_tbl));
 	rxq->tail_reg = hm_nic_tail_reg(nic, queue);
 	{
 		struct hm_mbuf t;

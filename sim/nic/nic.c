@@ -32,6 +32,7 @@
 #include <time.h>
 
 #include "common_i.h"
+#include "hugemem/malloc.h"
 #include "hugemem/memseg.h"
 #include "hugemem/sim/i40e_desc.h"
 #include "hugemem/sim/nic.h"
@@ -263,15 +264,22 @@ hm_nic_create(const struct hm_nic_conf *c)
 				   HM_NIC_CHAIN_MAX);
 	if (c->delay_frames == 0 || c->delay_frames > 1000000)
 		return hm_fail_ptr(EINVAL, "nic: delay_frames %u outside 1..1000000", c->delay_frames);
-	nic = aligned_alloc(HM_CACHE_LINE_SIZE,
-			    HM_ALIGN_CEIL(sizeof(*nic) + c->nb_queues * sizeof(struct nic_queue),
-					  (size_t)HM_CACHE_LINE_SIZE));
+	size_t sz = HM_ALIGN_CEIL(sizeof(*nic) + c->nb_queues * sizeof(struct nic_queue),
+				  (size_t)HM_CACHE_LINE_SIZE);
+	if (c->shared)
+		nic = hm_zmalloc_socket("hm_nic", sz, HM_CACHE_LINE_SIZE, c->numa_node);
+	else
+		nic = aligned_alloc(HM_CACHE_LINE_SIZE, sz);
 	if (nic == NULL)
-		return hm_fail_ptr(ENOMEM, "nic: out of memory");
-	memset(nic, 0, sizeof(*nic) + c->nb_queues * sizeof(struct nic_queue));
-	nic->tx = nic_tx_create(c->nb_queues);
+		return hm_fail_ptr(ENOMEM, "nic: out of memory%s", c->shared ? " (hugemem "
+				   "memory on the device's node)" : "");
+	memset(nic, 0, sz);
+	nic->tx = nic_tx_create(c->nb_queues, c->shared, c->numa_node);
 	if (nic->tx == NULL) {
-		free(nic);
+		if (c->shared)
+			hm_free(nic);
+		else
+			free(nic);
 		return hm_fail_ptr(ENOMEM, "nic: out of memory (TX queues)");
 	}
 	nic->c = *c;
@@ -300,8 +308,11 @@ hm_nic_free(struct hm_nic *nic)
 	nic_tel_remove(nic);
 	if (nic->thread_on)
 		hm_nic_stop(nic);
-	nic_tx_free(nic->tx);
-	free(nic);
+	nic_tx_free(nic->tx, nic->c.shared);
+	if (nic->c.shared)
+		hm_free(nic);
+	else
+		free(nic);
 }
 
 int

@@ -53,10 +53,11 @@ HM_INTERNAL bool nic_thread_on(const struct hm_nic *nic);
 /* nic.c: conf.delay_frames. */
 HM_INTERNAL unsigned int nic_delay_frames(const struct hm_nic *nic);
 
-/* nic_tx.c: TX state for @p nb_queues queues, or NULL (ENOMEM). */
-HM_INTERNAL struct nic_tx *nic_tx_create(unsigned int nb_queues);
-/* nic_tx.c: free (NULL accepted). */
-HM_INTERNAL void nic_tx_free(struct nic_tx *tx);
+/* nic_tx.c: TX state for @p nb_queues queues (in hugemem memory on @p node
+ * when @p shared), or NULL (ENOMEM). */
+HM_INTERNAL struct nic_tx *nic_tx_create(unsigned int nb_queues, bool shared, int node);
+/* nic_tx.c: free what nic_tx_create(.., @p shared, ..) gave (NULL accepted). */
+HM_INTERNAL void nic_tx_free(struct nic_tx *tx, bool shared);
 /* nic_tx.c: the device thread transmits what the TX queues hold (a burst each). */
 HM_INTERNAL void nic_tx_poll(struct hm_nic *nic);
 /* nic_tx.c: 1 when the TX sink loops back into a NIC (the device thread refuses). */

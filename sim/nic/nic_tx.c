@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "common_i.h"
+#include "hugemem/malloc.h"
 #include "hugemem/sim/i40e_tx_desc.h"
 #include "hugemem/sim/nic_tx.h"
 #include "hugemem/sim/traffic.h"
@@ -110,11 +111,12 @@ xs64(uint64_t *s)
 /* ------------------------------------------------------------ lifecycle */
 
 struct nic_tx *
-nic_tx_create(unsigned int nb_queues)
+nic_tx_create(unsigned int nb_queues, bool shared, int node)
 {
 	size_t sz = HM_ALIGN_CEIL(sizeof(struct nic_tx) + nb_queues * sizeof(struct nic_txq),
 				  (size_t)HM_CACHE_LINE_SIZE);
-	struct nic_tx *tx = aligned_alloc(HM_CACHE_LINE_SIZE, sz);
+	struct nic_tx *tx = shared ? hm_zmalloc_socket("hm_nic_tx", sz, HM_CACHE_LINE_SIZE, node)
+				   : aligned_alloc(HM_CACHE_LINE_SIZE, sz);
 
 	if (tx == NULL)
 		return NULL;
@@ -129,9 +131,12 @@ nic_tx_create(unsigned int nb_queues)
 }
 
 void
-nic_tx_free(struct nic_tx *tx)
+nic_tx_free(struct nic_tx *tx, bool shared)
 {
-	free(tx);
+	if (shared)
+		hm_free(tx);
+	else
+		free(tx);
 }
 
 bool

@@ -548,6 +548,13 @@ uint16_t hm_i40e_rx_burst(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16
 uint16_t hm_i40e_tx_burst(struct hm_i40e_txq *txq, struct hm_mbuf **pkts, uint16_t n);
 void rte_hm_eth_feed(uint16_t port_id, uint16_t queue_id, uint16_t nb_pkts);
 void rte_hm_eth_kick(uint16_t port_id, uint16_t queue_id, uint16_t nb_pkts);
+/* A burst on a queue that is not in the fast path: in a secondary process, the
+ * fast path is brought up to date with the primary's ports first (a queue
+ * started since it last looked is then used); otherwise 0 packets. */
+uint16_t rte_hm_eth_rx_idle(uint16_t port_id, uint16_t queue_id, struct rte_mbuf **rx_pkts,
+			    uint16_t nb_pkts);
+uint16_t rte_hm_eth_tx_idle(uint16_t port_id, uint16_t queue_id, struct rte_mbuf **tx_pkts,
+			    uint16_t nb_pkts);
 int rte_hm_eth_rx_queue_count(uint16_t port_id, uint16_t queue_id);
 int rte_hm_eth_rx_descriptor_status(uint16_t port_id, uint16_t queue_id, uint16_t offset);
 int rte_hm_eth_tx_descriptor_status(uint16_t port_id, uint16_t queue_id, uint16_t offset);
@@ -565,7 +572,7 @@ rte_eth_rx_burst(uint16_t port_id, uint16_t queue_id, struct rte_mbuf **rx_pkts,
 	fp = &rte_hm_eth_fp[port_id];
 	q = fp->rxq[queue_id];
 	if (unlikely(q == NULL))
-		return 0;
+		return rte_hm_eth_rx_idle(port_id, queue_id, rx_pkts, nb_pkts);
 	if (fp->feed)
 		rte_hm_eth_feed(port_id, queue_id, nb_pkts);
 	return hm_i40e_rx_burst((struct hm_i40e_rxq *)q, (struct hm_mbuf **)(void *)rx_pkts,
@@ -586,7 +593,7 @@ rte_eth_tx_burst(uint16_t port_id, uint16_t queue_id, struct rte_mbuf **tx_pkts,
 	fp = &rte_hm_eth_fp[port_id];
 	q = fp->txq[queue_id];
 	if (unlikely(q == NULL))
-		return 0;
+		return rte_hm_eth_tx_idle(port_id, queue_id, tx_pkts, nb_pkts);
 	n = hm_i40e_tx_burst((struct hm_i40e_txq *)q, (struct hm_mbuf **)(void *)tx_pkts,
 			     nb_pkts);
 	if (fp->kick && n > 0)

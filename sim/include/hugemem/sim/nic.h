@@ -93,6 +93,10 @@ struct hm_nic_conf {
 	bool large_frames;           /* accept max_frame up to HM_NIC_FRAME_MAX_LARGE, beyond
 	                              * i40e hardware: replays of TSO/GRO-sized captured
 	                              * frames (false) */
+	bool shared;                 /* the device's state in hugemem memory (hm_zmalloc_socket
+	                              * on numa_node) instead of the process heap, so every
+	                              * process of the instance can step it (false); needs
+	                              * hugemem initialised; the creating process frees it */
 };
 
 /** One queue's ring, as the driver programs it. */
