@@ -13,8 +13,9 @@
  * allocation; a full class gives its older half back under one lock: a half in
  * (or against, or mostly in) address order is sorted and its adjacent elements
  * joined first, so freeing in allocation order costs one heap free per run; a
- * half in no order goes back as it is; either way the lines the heap will
- * touch are prefetched for the whole batch first (mc_give_back). Stats count
+ * half in no order goes back as it is; unless the half was in (or against)
+ * address order, the lines the heap will touch are prefetched for the whole
+ * batch first (mc_give_back). Stats count
  * cached blocks as free. Cached memory goes back to the heap on
  * hm_malloc_cache_flush(), when an allocation would otherwise fail with ENOMEM,
  * when the lcore's thread unregisters, and at hm_cleanup.
@@ -91,6 +92,9 @@ mc_give_back(struct mcache *c, struct malloc_elem **v, unsigned int n)
 	unsigned int down = 0;
 	for (unsigned int i = 1; i < n; i++)
 		down += (uintptr_t)v[i] < (uintptr_t)v[i - 1];
+	/* a batch in (or against) address order is mostly runs of neighbours,
+	 * whose lines the frees that filled the cache just touched */
+	bool scattered = down != 0 && down != n - 1;
 	if (down > n / 2) {
 		for (unsigned int i = 0; i < n / 2; i++) {
 			struct malloc_elem *t = v[i];
@@ -115,7 +119,8 @@ mc_give_back(struct mcache *c, struct malloc_elem **v, unsigned int n)
 	/* stats first: a reader may briefly count them as allocated, never twice as free */
 	mc_account(c, -(int64_t)n, -(int64_t)bytes);
 	hm_spinlock_lock(&h->lock);
-	prefetch_neighbours(v, n);
+	if (scattered)
+		prefetch_neighbours(v, n);
 	for (unsigned int i = 0; i < n;) {
 		struct malloc_elem *a = v[i++];
 		while (i < n && heap_join_cached(a, v[i]))
