@@ -17,10 +17,12 @@
  *   1. for 64 B and 1 KiB (200 000 live) and 4 KiB (100 000 live):
  *      - malloc all, then free all in allocation order: ns per malloc, per free;
  *      - malloc all, then free all in a fixed random order (the same permutation
- *        on both sides): ns per free; and its floors: malloc all, then a load and a
- *        store on each block's first word in that order (ns per block: the cache
- *        and TLB misses of the order, overlapped), and a locked add on each
- *        (the same misses one after another, as behind a free's lock or CAS);
+ *        on both sides): ns per free; and its floors (see floor_mode): malloc
+ *        all, then in that order a load and a store on each block's first word
+ *        (the misses of the order, overlapped), a dependent load of each
+ *        header (one miss after another: the latency of one miss per free), and
+ *        the least a validating free into a per-thread cache does (header
+ *        load, compare, compare-and-swap, push);
  *      - zmalloc all (of memory the rounds before used and freed: recycled),
  *        free all in allocation order: ns per zmalloc, per zmalloc+free pair;
  *      - calloc(size / 8, 8) all, free all: ns per calloc;
@@ -268,7 +270,7 @@ static const char *mode_label = "";
 static void
 row_t(const char *what, double hm, double dp, const char *unit, const char *timing)
 {
-	char label[128];
+	char label[256];
 
 	snprintf(label, sizeof(label), "%s%s", what, mode_label);
 	bench_row(label, hm, dpdk != NULL ? dp : BENCH_NAN, unit, bench_backend(), timing);
@@ -292,13 +294,23 @@ row(const char *what, double hm, double dp, const char *unit)
 
 enum kind { K_MALLOC, K_ZMALLOC, K_CALLOC };
 
-/* Floor rounds: instead of the random-order frees, a load and a store on each
- * block's first word in that order (timed), then the frees in allocation order
- * (untimed): the cache and TLB misses any in-band-header allocator's free pays.
- * floor_mode 1: plain (the CPU overlaps the independent misses); 2: a locked
- * add (lock xadd, as a free's lock or compare-and-swap does), which lets no
- * later load start before it completes: one miss after another. */
+/* Floor rounds: instead of the random-order frees, the least memory work of a
+ * free on each block in that order (timed), then the frees in allocation order
+ * (untimed). Both allocators keep a 64-byte header right below the data, so
+ * the word 8 bytes below the data is in the header's line on both sides.
+ * floor_mode 1: a load and a store on the block's first word (independent
+ *   misses: the CPU overlaps many; a throughput floor);
+ * floor_mode 2: a dependent load of the header word: each address waits for
+ *   the previous load (the latency of one miss per free, nothing overlapped);
+ * floor_mode 3: what a validating free into a per-thread cache cannot avoid:
+ *   load the header word, compare it, compare-and-swap it (to itself: nothing
+ *   changes) and push the pointer on a stack; consecutive frees' misses may
+ *   overlap as far as the CPU's window reaches. */
 static int floor_mode;
+static volatile uint64_t floor_zero;  /* 0, unknown to the compiler */
+static volatile uint64_t floor_magic = 0x6b6b6b6b6b6b6b6bULL; /* never a header word */
+static void *floor_stack[64];
+static uint64_t floor_sink;
 
 /* One round: n allocations of @p size (malloc, zmalloc or calloc(size / 8, 8)),
  * then n frees, in allocation order (@p perm NULL) or in the order of @p perm. */
@@ -327,9 +339,23 @@ sizes_round(const struct ops *o, enum kind k, void **p, unsigned int n, size_t s
 			volatile uint64_t *q = p[perm[i]];
 			*q = *q + 1;
 		}
-	else
+	else if (floor_mode == 2) {
+		uint64_t z = floor_zero, dep = 0;
 		for (unsigned int i = 0; i < n; i++)
-			__atomic_fetch_add((uint64_t *)p[perm[i]], 1, __ATOMIC_SEQ_CST);
+			dep = *(const volatile uint64_t *)((uintptr_t)p[perm[i]] - 8 + dep) & z;
+		floor_sink += dep;
+	} else {
+		uint64_t magic = floor_magic;
+		for (unsigned int i = 0; i < n; i++) {
+			uint64_t *h = (uint64_t *)((uintptr_t)p[perm[i]] - 8);
+			uint64_t w = __atomic_load_n(h, __ATOMIC_RELAXED);
+			if (w == magic)
+				broken(o->name, "floor", "a header word reads as poison");
+			__atomic_compare_exchange_n(h, &w, w, false, __ATOMIC_RELAXED,
+						    __ATOMIC_RELAXED);
+			floor_stack[i & 63] = h;
+		}
+	}
 	double t3 = cpu_ns();
 	if (perm != NULL && floor_mode)
 		for (unsigned int i = 0; i < n; i++)
@@ -492,7 +518,8 @@ permutation(unsigned int n, uint64_t seed)
 }
 
 /* What one sample of one size measures on one side. */
-enum { T_MALLOC, T_FREE, T_FREE_RAND, T_FLOOR, T_FLOOR_LOCK, T_ZMALLOC, T_ZPAIR, T_CALLOC, T_N };
+enum { T_MALLOC, T_FREE, T_FREE_RAND, T_FLOOR, T_FLOOR_DEP, T_FLOOR_CACHE, T_ZMALLOC, T_ZPAIR,
+       T_CALLOC, T_N };
 
 static void
 sizes_sample(const struct side *sd, void **p, unsigned int n, size_t size,
@@ -505,7 +532,9 @@ sizes_sample(const struct side *sd, void **p, unsigned int n, size_t size,
 	floor_mode = 1;
 	sd->sizes[K_MALLOC](p, n, size, perm, &x, &t[T_FLOOR]);
 	floor_mode = 2;
-	sd->sizes[K_MALLOC](p, n, size, perm, &x, &t[T_FLOOR_LOCK]);
+	sd->sizes[K_MALLOC](p, n, size, perm, &x, &t[T_FLOOR_DEP]);
+	floor_mode = 3;
+	sd->sizes[K_MALLOC](p, n, size, perm, &x, &t[T_FLOOR_CACHE]);
 	floor_mode = 0;
 	sd->sizes[K_ZMALLOC](p, n, size, NULL, &t[T_ZMALLOC], &zf);
 	t[T_ZPAIR] = t[T_ZMALLOC] + zf;
@@ -521,12 +550,13 @@ bench_sizes(void)
 		{ 4096, 100000, "4 KiB" },
 	};
 	static const char *const what[T_N] = {
-		"malloc", "free", "free", "free", "free", "zmalloc", "zmalloc+free", "calloc",
+		"malloc", "free", "free", "free", "free", "free", "zmalloc", "zmalloc+free", "calloc",
 	};
 	static const char *const how[T_N] = {
 		"", ", allocation order", ", random order",
 		", random order: floor (a load + store on each block, same order)",
-		", random order: serial floor (a locked add on each block, same order)",
+		", random order: latency floor (a dependent load of each header, same order)",
+		", random order: cached-free floor (header load, compare, CAS, push; same order)",
 		", recycled memory", ", pair", "",
 	};
 	void **p = xcalloc(200000, sizeof(*p));
@@ -534,7 +564,7 @@ bench_sizes(void)
 	for (size_t k = 0; k < sizeof(w) / sizeof(w[0]); k++) {
 		double t[2][T_N][SAMPLES] = { { { 0 } } }, one[T_N];
 		unsigned int *perm = permutation(w[k].n, 0x5851f42d4c957f2dULL + k);
-		char label[96];
+		char label[192];
 
 		/* warm-up: faults in headers and data */
 		for (unsigned int i = 0; i < n_sides; i++)
