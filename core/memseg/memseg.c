@@ -67,6 +67,12 @@ memseg_mcfg(void)
 	return st.mcfg;
 }
 
+struct hm_backend *
+memseg_backend(void)
+{
+	return st.be;
+}
+
 
 int
 memseg_write_lock(void)

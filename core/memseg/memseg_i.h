@@ -82,6 +82,8 @@ HM_INTERNAL void memseg_read_lock(struct hm_mem_config *m);
 HM_INTERNAL void memseg_read_unlock(struct hm_mem_config *m);
 /* The config memseg works on (set before mcfg_set() makes it public), or NULL. */
 HM_INTERNAL struct hm_mem_config *memseg_mcfg(void);
+/* The running backend instance (NULL when not initialised). */
+HM_INTERNAL struct hm_backend *memseg_backend(void);
 
 /* Slot @p idx of @p msl (used or free). */
 static inline struct hm_memseg *
