@@ -104,6 +104,15 @@ EAL_INTERNAL const char *eal_fbarray_dir(void);
 /* --force-max-simd-bitwidth: fix the SIMD width (0: not forced). */
 EAL_INTERNAL void eal_vect_force(uint16_t bitwidth);
 
+/* ---- eal_tailq.c ---- */
+/* Heads for every registered tailq element (memzone of the instance).
+ * @return 0 or -1/rte_errno (ENOSPC: more elements than RTE_MAX_TAILQ heads). */
+EAL_INTERNAL int eal_tailqs_init(void);
+/* Elements lose their heads; the heads' memzone is freed. */
+EAL_INTERNAL void eal_tailqs_fini(void);
+/* NULL, or why the heads break an invariant (eal_tailq.c's header). */
+EAL_INTERNAL const char *eal_tailq_check(void);
+
 /* ---- mempool_ops.c ---- */
 /* Bring rte_mempool_ops_table up to hugemem's ops table. */
 EAL_INTERNAL void mempool_ops_sync(void);
