@@ -113,6 +113,12 @@ EAL_INTERNAL void eal_tailqs_fini(void);
 /* NULL, or why the heads break an invariant (eal_tailq.c's header). */
 EAL_INTERNAL const char *eal_tailq_check(void);
 
+/* ---- timer.c ---- */
+/* rte_timer_subsystem_finalize, at rte_eal_cleanup. */
+EAL_INTERNAL void eal_timer_fini(void);
+/* NULL, or why a timer list breaks an invariant (timer.c's header). */
+EAL_INTERNAL const char *eal_timer_check(void);
+
 /* ---- mempool_ops.c ---- */
 /* Bring rte_mempool_ops_table up to hugemem's ops table. */
 EAL_INTERNAL void mempool_ops_sync(void);

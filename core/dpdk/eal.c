@@ -754,6 +754,7 @@ rte_eal_cleanup(void)
 	eal_lcores_stop();
 	if (hm_ethdev_release_all != NULL)
 		hm_ethdev_release_all(); /* ports the application did not close */
+	eal_timer_fini();
 	eal_tailqs_fini();
 	hm_cleanup();
 	eal_memory_fini();
@@ -1052,6 +1053,8 @@ hm_dpdk_check(const char **reason)
 	pthread_rwlock_unlock(&eal.lcore_lock);
 	if (why == NULL)
 		why = eal_tailq_check();
+	if (why == NULL)
+		why = eal_timer_check();
 	if (why != NULL) {
 		if (reason != NULL)
 			*reason = why;
