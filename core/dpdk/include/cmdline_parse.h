@@ -55,7 +55,14 @@ struct cmdline_inst {
 	void (*f)(void *, struct cmdline *, void *);
 	void *data;
 	const char *help_str;
+#if defined(__cplusplus) && defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpedantic" /* a flexible array member, as DPDK's */
+#endif
 	cmdline_parse_token_hdr_t *tokens[]; /* NULL-terminated */
+#if defined(__cplusplus) && defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
 };
 typedef struct cmdline_inst cmdline_parse_inst_t;
 
