@@ -6,6 +6,15 @@
  * Rx and one Tx queue, started, forwards a few bursts to itself, stops and is
  * removed, and every mbuf of the pool is back. Keys that name files (pcap=,
  * tx_pcap=) or print (idle_report=) are not tried.
+ *
+ * What follows a first 0xff byte is the parameter of the ports' telemetry
+ * commands (/ethdev/stats, /ethdev/xstats, /ethdev/link_status, /ethdev/list),
+ * asked through hm_telemetry_exec while the port is started: each reply is
+ * valid JSON named after its command (or hugemem's {"error"} for a request
+ * with control or non-ASCII bytes), null exactly when DPDK 22.11's reading of
+ * the parameter (a leading digit; base 10 for stats, strtoul base 0 for the
+ * others; the rest ignored) does not name port 0, and otherwise the port's
+ * own counters and link.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -19,6 +28,9 @@
 #include <rte_hugemem_ethdev.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
+
+#include "hugemem/telemetry.h"
+#include "json_read.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -57,17 +69,89 @@ check(uint16_t port)
 	}
 }
 
+/* DPDK 22.11's reading of @p param: 1 when it names port 0. */
+static int
+names_port0(const char *param, int base)
+{
+	char *end;
+
+	if (param[0] < '0' || param[0] > '9')
+		return 0;
+	return strtoul(param, &end, base) == 0;
+}
+
+/* Ask the four commands with @p param; the oracle of the file comment. */
+static void
+ask_telemetry(const char *param)
+{
+	static const char *const cmds[] = { "/ethdev/stats", "/ethdev/xstats",
+					     "/ethdev/link_status", "/ethdev/list" };
+	static char reply[HM_TELEMETRY_MAX_OUTPUT_LEN + 1];
+	char msg[HM_TELEMETRY_MAX_MSG_LEN];
+	bool odd = false;
+
+	for (const char *c = param; *c != '\0'; c++)
+		odd |= (unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f;
+	for (unsigned int i = 0; i < 4; i++) {
+		struct rte_eth_stats st;
+		struct rte_eth_link link;
+		const struct tj *v;
+		struct tj *r;
+		int n;
+
+		snprintf(msg, sizeof(msg), "%s,%s", cmds[i], param);
+		n = hm_telemetry_exec(msg, reply, sizeof(reply));
+		r = n > 0 ? tj_parse(reply, (size_t)n, NULL, 0) : NULL;
+		if (r == NULL || r->type != TJ_OBJ || r->n != 1)
+			abort();
+		v = &r->kids[0];
+		if (strcmp(v->name, "error") == 0) {
+			if (!odd)
+				abort();
+		} else if (strcmp(v->name, cmds[i]) != 0) {
+			abort();
+		} else if (i == 3) {
+			if (v->type != TJ_ARR || v->n != 1) /* the parameter is ignored */
+				abort();
+		} else if (!names_port0(param, i == 0 ? 10 : 0)) {
+			if (v->type != TJ_NULL)
+				abort();
+		} else if (i == 0) {
+			uint64_t u;
+			if (rte_eth_stats_get(0, &st) != 0 || v->n != 13 ||
+			    !tj_u64(tj_get(v, "ipackets"), &u) || u != st.ipackets)
+				abort();
+		} else if (i == 1) {
+			if (v->type != TJ_OBJ || (int)v->n != rte_eth_xstats_get(0, NULL, 0))
+				abort();
+		} else {
+			const struct tj *s = tj_get(v, "status");
+			if (rte_eth_link_get_nowait(0, &link) != 0 || s == NULL || s->type != TJ_STR ||
+			    strcmp(s->str, link.link_status ? "UP" : "DOWN") != 0)
+				abort();
+		}
+		tj_free(r);
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char args[512];
+	const uint8_t *sep = memchr(data, 0xff, size);
+	char args[512], param[256];
 	struct rte_eth_conf conf;
 	struct rte_mbuf *pkts[32];
 
-	if (size >= sizeof(args) || eal_up() < 0)
+	size_t alen = sep != NULL ? (size_t)(sep - data) : size;
+	size_t plen = sep != NULL ? size - alen - 1 : 0;
+
+	if (alen >= sizeof(args) || plen >= sizeof(param) || eal_up() < 0)
 		return 0;
-	memcpy(args, data, size);
-	args[size] = '\0';
+	memcpy(args, data, alen);
+	args[alen] = '\0';
+	if (sep != NULL)
+		memcpy(param, sep + 1, plen);
+	param[plen] = '\0';
 	if (strstr(args, "pcap") != NULL || strstr(args, "idle_report") != NULL)
 		return 0;
 	int rc = rte_vdev_init("net_hugemem0", args);
@@ -91,6 +175,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				rte_pktmbuf_free(pkts[j]);
 			check(0);
 		}
+		if (sep != NULL)
+			ask_telemetry(param);
 		if (rte_eth_dev_stop(0) != 0)
 			abort();
 		check(0);

@@ -570,8 +570,9 @@ test_nic_missed_when_tail_stops(void **state)
 	hm_nic_free(nic);
 }
 
-/* Telemetry: /hugemem/nic/list names the live devices, /hugemem/nic/stats
- * gives the drop counters hm_nic_stats_get has; a freed device is gone. */
+/* Telemetry: hm_nic_telemetry_register, /hugemem/nic/list names the live
+ * devices, /hugemem/nic/stats gives the drop counters hm_nic_stats_get has; a
+ * freed device is gone. */
 static void
 test_nic_telemetry(void **state)
 {
@@ -582,6 +583,12 @@ test_nic_telemetry(void **state)
 	char want[128];
 	(void)state;
 
+	/* registered ahead of any device (as the ports layer does), idempotent:
+	 * the list is there, empty */
+	hm_nic_telemetry_register();
+	hm_nic_telemetry_register();
+	assert_true(hm_telemetry_exec("/hugemem/nic/list", out, sizeof(out)) > 0);
+	assert_string_equal(out, "{\"/hugemem/nic/list\":[]}");
 	struct hm_nic *nic = nic_with(1, true);
 	drv_init(&d, nic, 0, 64, 512, 32, 0);
 	struct hm_traffic_gen *g = gen_conf(3, 0, HM_TRAFFIC_SIZE_FIXED, 200, 0, 4, false);

@@ -223,6 +223,26 @@ htlb_clean_dir(struct htlb *h, struct size_state *s)
 }
 
 /*
+ * Lock @p fd exclusive, waiting a moment when it is taken: a page file this
+ * process freed while another process still mapped it stays (its release could
+ * not lock it to unlink it), and that process lets go a moment later (a leaving
+ * secondary between its last page sync and its detach, a killed one in its
+ * exit). A file still locked after ~2 s belongs to a live user.
+ */
+static bool
+lock_soon(int fd)
+{
+	for (unsigned int us = 100, waited = 0;; us = us < 50000 ? us * 2 : us) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return true;
+		if (errno != EWOULDBLOCK || waited >= 2000000)
+			return false;
+		usleep(us);
+		waited += us;
+	}
+}
+
+/*
  * Deal with what sits at @p path before a new file of ours is made there (the
  * directory is locked shared): nothing; a file a live process maps (-EBUSY); under
  * never, a reusable leftover (*kept: its fd, locked exclusive); anything else that
@@ -251,7 +271,7 @@ take_leftover(struct htlb *h, const char *path, const char *what, int *kept)
 			       "--file-prefix", what, path, hm_uid_str(st.st_uid, who, sizeof(who)),
 			       strerror(err));
 	}
-	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0) {
+	if (fd >= 0 && !lock_soon(fd)) {
 		close(fd);
 		return hm_fail(EBUSY, "hugetlbfs: %s %s is in use by another live process "
 			       "(another primary with the same --file-prefix?)", what, path);

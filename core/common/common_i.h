@@ -51,10 +51,71 @@ HM_INTERNAL int hm_fail_log(int err, const char *fmt, ...) HM_PRINTF(2, 3);
 
 #define HM_LOG(level, ...) hm_log(HM_LOG_##level, __VA_ARGS__)
 
+/* ---- local epoch (robust.c) ---- */
+
+/*
+ * Orders, inside this process, what its mp thread mapped for another process's
+ * page-map change before this process's later use of those pages: the mp thread
+ * publishes after applying a change (and after serving a request), every
+ * shared-lock acquisition and every answer from the primary observes. The real
+ * chain (mp thread -> the other process -> a lock word or mailbox) is ordered
+ * already, through memory ThreadSanitizer does not see as one: this pair shows
+ * it within the process. One relaxed-cost load per lock.
+ */
+HM_INTERNAL extern uint32_t hm_local_epoch;
+static inline void
+hm_local_epoch_publish(void)
+{
+	__atomic_add_fetch(&hm_local_epoch, 1, __ATOMIC_RELEASE);
+}
+static inline void
+hm_local_epoch_observe(void)
+{
+	(void)__atomic_load_n(&hm_local_epoch, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * The other direction: what a thread of this process read of shared state
+ * before it released a shared lock (e.g. hm_free reading a page's memseg entry
+ * before its cache flush unlocks the heap) comes before the mp thread's later
+ * change of that state on another process's request (unmapping that page). The
+ * chain runs through the other process again; under ThreadSanitizer every
+ * shared-lock release publishes to the mp thread, which observes before it
+ * serves a request or applies a page change. Outside TSan builds this costs
+ * nothing (the real order needs no help), so no atomic is added to unlocks.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define HM_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define HM_TSAN 1
+#endif
+#endif
+#ifdef HM_TSAN
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+#endif
+static inline void
+hm_local_unlock_publish(void)
+{
+#ifdef HM_TSAN
+	__tsan_release(&hm_local_epoch);
+#endif
+}
+static inline void
+hm_local_unlock_observe(void)
+{
+#ifdef HM_TSAN
+	__tsan_acquire(&hm_local_epoch);
+#endif
+}
+
 /* ---- VA reservation (va.c) ---- */
 
 /* Default base hint: low addresses keep IOVA-as-VA under narrow DMA masks. */
 #define HM_VA_BASE_DEFAULT 0x100000000ULL
+/* Where reservations go when the default range is taken (sanitizer shadows). */
+#define HM_VA_BASE_ALT 0x200000000000ULL
 
 enum {
 	HM_VA_EXACT = 1 << 0, /* requested is an exact address, not a hint */

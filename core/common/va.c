@@ -5,7 +5,10 @@
  * process can map the same objects at the same VA. Reservations start at a
  * process-wide running hint (4 GiB, or --base-virtaddr) and move upward; when the
  * kernel cannot honour the hint (ASan's shadow covers that range, or something is
- * already mapped there) we retry a few steps higher, then let the kernel pick.
+ * already mapped there) we retry a few steps higher, then at the alternate base
+ * (32 TiB: ASan's shadow owns the default range and leaves this one free in every
+ * ASan process, so that secondaries find the primary's range free too; TSan
+ * processes keep the default), then let the kernel pick.
  * An exact request (a secondary mapping a primary's object) never falls back.
  */
 #include <pthread.h>
@@ -96,19 +99,26 @@ hm_va_reserve(void *requested, size_t size, size_t align, unsigned int flags)
 
 	pthread_mutex_lock(&hint_lock);
 	uint64_t hint = requested != NULL ? (uint64_t)(uintptr_t)requested : next_base;
-	for (int i = 0; i < HINT_RETRIES; i++) {
-		uint64_t h = HM_ALIGN_CEIL(hint, (uint64_t)align);
-		p = map_none((void *)(uintptr_t)h, size, MAP_FIXED_NOREPLACE);
-		if (p == (void *)(uintptr_t)h) {
-			if (requested == NULL)
-				next_base = h + size;
-			goto done;
+	/* the running hint, then (not asked for a place) the alternate base */
+	for (int round = 0; round < (requested == NULL ? 2 : 1); round++) {
+		if (round == 1)
+			hint = next_base < HM_VA_BASE_ALT ? HM_VA_BASE_ALT : next_base;
+		for (int i = 0; i < HINT_RETRIES; i++) {
+			uint64_t h = HM_ALIGN_CEIL(hint, (uint64_t)align);
+			p = map_none((void *)(uintptr_t)h, size, MAP_FIXED_NOREPLACE);
+			if (p == (void *)(uintptr_t)h) {
+				if (requested == NULL)
+					next_base = h + size;
+				goto done;
+			}
+			if (p != NULL)
+				munmap(p, size);
+			hint = h + size; /* skip past whatever sits there */
 		}
-		if (p != NULL)
-			munmap(p, size);
-		hint = h + size; /* skip past whatever sits there */
+		if (round == 1 || requested != NULL)
+			break;
 	}
-	/* The kernel picks: ASan builds land here (its shadow owns the low range). */
+	/* The kernel picks (a secondary may then find the range taken). */
 	p = map_none(NULL, len, 0);
 	if (p != NULL)
 		p = trim(p, len, size, align);

@@ -100,6 +100,18 @@ EAL_INTERNAL void eal_memory_fini(void);
 /* The directory rte_fbarray_init uses: the runtime dir, or NULL (anonymous). */
 EAL_INTERNAL const char *eal_fbarray_dir(void);
 
+/* ---- eal_mp.c ---- */
+/* Open this process's rte_mp_* channel (nothing with --no-shconf / --in-memory).
+ * @return 0 or -1/rte_errno. */
+EAL_INTERNAL int eal_mp_start(void);
+/* rte_eal_init has succeeded: requests without an action are no longer
+ * answered "ignore me" (the application did not register one). */
+EAL_INTERNAL void eal_mp_ready(void);
+/* Close it: stop its thread, drop pending requests and the actions. */
+EAL_INTERNAL void eal_mp_stop(void);
+/* Validator of the channel's state. @return 0 or -EFAULT with *why. */
+EAL_INTERNAL int eal_mp_check(const char **why);
+
 /* ---- eal_misc.c ---- */
 /* --force-max-simd-bitwidth: fix the SIMD width (0: not forced). */
 EAL_INTERNAL void eal_vect_force(uint16_t bitwidth);

@@ -93,6 +93,7 @@ static const struct opt_info opts[] = {
 	{ { "runtime-dir", required_argument, NULL, OPT_HM }, NULL },
 	{ { "malloc-cache", required_argument, NULL, OPT_HM }, NULL },
 	{ { "mempool-debug", optional_argument, NULL, OPT_HM }, NULL },
+	{ { "mp-timeout", required_argument, NULL, OPT_HM }, NULL },
 	/* the EAL's */
 	{ { "lcores", required_argument, NULL, OPT_LCORES }, NULL },
 	{ { "main-lcore", required_argument, NULL, OPT_MAIN_LCORE }, NULL },
@@ -102,7 +103,7 @@ static const struct opt_info opts[] = {
 	{ { "no-hpet", no_argument, NULL, OPT_NOOP }, NULL },
 	{ { "no-telemetry", no_argument, NULL, OPT_HM }, NULL },
 	{ { "telemetry", no_argument, NULL, OPT_NOOP }, NULL }, /* DPDK's default too */
-	{ { "proc-type", required_argument, NULL, OPT_PROC_TYPE }, NULL },
+	{ { "proc-type", required_argument, NULL, OPT_PROC_TYPE }, NULL }, /* hm_config_parse's */
 	{ { "mbuf-pool-ops-name", required_argument, NULL, OPT_MBUF_POOL_OPS }, NULL },
 	{ { "force-max-simd-bitwidth", required_argument, NULL, OPT_SIMD }, NULL },
 	{ { "huge-worker-stack", optional_argument, NULL, OPT_WORKER_STACK }, NULL },
@@ -384,7 +385,8 @@ print_usage(const char *prg)
 	       "  --no-shconf, --legacy-mem, --single-file-segments, --huge-unlink[=MODE],\n"
 	       "  --iova-mode pa|va, --base-virtaddr ADDR   as in DPDK (see below)\n"
 	       "  --no-huge                          the emu backend (emulated hugepages)\n"
-	       "  --proc-type primary|auto           (no secondary processes yet)\n"
+	       "  --proc-type primary|secondary|auto  attach to a running primary's\n"
+	       "                                     memory (secondary; auto: when one runs)\n"
 	       "  --log-level LEVEL | TYPE:LEVEL     log levels\n"
 	       "  --no-pci, --no-hpet                accepted (nothing to switch off)\n"
 	       "  --telemetry, --no-telemetry        the telemetry socket (on by default)\n"
@@ -490,13 +492,12 @@ parse_args(struct eal_args *a, int argc, char **argv)
 		case OPT_NOOP:
 			break;
 		case OPT_PROC_TYPE:
-			if (strcmp(optarg, "secondary") == 0)
-				return bad_opt(ENOTSUP, "option %s: %s", "--proc-type=secondary",
-					       "hugemem has no secondary processes yet (the "
-					       "multi-process issue adds them)");
-			if (strcmp(optarg, "primary") != 0 && strcmp(optarg, "auto") != 0)
+			if (strcmp(optarg, "primary") != 0 && strcmp(optarg, "secondary") != 0 &&
+			    strcmp(optarg, "auto") != 0)
 				return bad_opt(EINVAL, "option %s: '%s' is not primary, secondary "
 					       "or auto", "--proc-type", optarg);
+			if (add_hm_arg(a, "proc-type", optarg) < 0)
+				return -1;
 			break;
 		case OPT_MBUF_POOL_OPS:
 			free(a->mbuf_pool_ops);
@@ -634,6 +635,8 @@ rte_eal_init(int argc, char **argv)
 		rte_errno = -rc;
 		goto fail_log;
 	}
+	if (eal_mp_start() < 0) /* the rte_mp_* channel (eal_mp.c) */
+		goto fail_hm;
 
 	/* the EAL lcores */
 	if (a.lcore_opt == NULL)
@@ -716,6 +719,7 @@ rte_eal_init(int argc, char **argv)
 	if (eal_lcores_start(a.order, a.n_order, main_lcore, cpusets, want_pin) < 0)
 		goto fail_hm;
 	eal.up = true;
+	eal_mp_ready();
 	mempool_ops_sync(); /* rte_mempool_ops_table shows every backend from now on */
 	if (a.version)
 		RTE_LOG(INFO, EAL, "RTE Version: '%s'\n", rte_version());
@@ -731,6 +735,7 @@ fail_hm:
 	free(eal.mbuf_pool_ops);
 	eal.mbuf_pool_ops = NULL;
 	eal_vect_force(0);
+	eal_mp_stop();
 	hm_cleanup();
 	rte_errno = rc;
 fail_log:
@@ -756,6 +761,7 @@ rte_eal_cleanup(void)
 		hm_ethdev_release_all(); /* ports the application did not close */
 	eal_timer_fini();
 	eal_tailqs_fini();
+	eal_mp_stop(); /* before hugemem: its socket goes before the runtime dir */
 	hm_cleanup();
 	eal_memory_fini();
 	eal_log_detach();
@@ -772,7 +778,8 @@ rte_eal_cleanup(void)
 enum rte_proc_type_t
 rte_eal_process_type(void)
 {
-	return RTE_PROC_PRIMARY;
+	/* before rte_eal_init: primary, as DPDK's default configuration says */
+	return hm_proc_type() == HM_PROC_SECONDARY ? RTE_PROC_SECONDARY : RTE_PROC_PRIMARY;
 }
 
 int
@@ -805,84 +812,6 @@ rte_eal_primary_proc_alive(const char *config_file_path)
 	rc = lockf(fd, F_TEST, 0);
 	close(fd);
 	return rc != 0;
-}
-
-bool
-rte_mp_disable(void)
-{
-	return true; /* no secondary process can attach to hugemem yet */
-}
-
-static int
-mp_name_ok(const char *name)
-{
-	return name != NULL && name[0] != '\0' && strnlen(name, RTE_MP_MAX_NAME_LEN) <
-	       RTE_MP_MAX_NAME_LEN;
-}
-
-static int
-mp_msg_ok(const struct rte_mp_msg *msg)
-{
-	return msg != NULL && mp_name_ok(msg->name) && msg->len_param >= 0 &&
-	       msg->len_param <= RTE_MP_MAX_PARAM_LEN && msg->num_fds >= 0 &&
-	       msg->num_fds <= RTE_MP_MAX_FD_NUM;
-}
-
-static int
-mp_unsupported(const char *fn)
-{
-	RTE_LOG(DEBUG, EAL, "%s: hugemem has no multi-process IPC channel yet\n", fn);
-	return eal_err(ENOTSUP);
-}
-
-int
-rte_mp_action_register(const char *name, rte_mp_t action)
-{
-	if (!mp_name_ok(name) || action == NULL)
-		return eal_err(EINVAL);
-	return mp_unsupported(__func__);
-}
-
-void
-rte_mp_action_unregister(const char *name)
-{
-	(void)name; /* nothing was ever registered */
-}
-
-int
-rte_mp_sendmsg(struct rte_mp_msg *msg)
-{
-	if (!mp_msg_ok(msg))
-		return eal_err(EINVAL);
-	return mp_unsupported(__func__);
-}
-
-int
-rte_mp_request_sync(struct rte_mp_msg *req, struct rte_mp_reply *reply,
-		    const struct timespec *ts)
-{
-	if (reply != NULL)
-		memset(reply, 0, sizeof(*reply));
-	if (!mp_msg_ok(req) || reply == NULL || ts == NULL)
-		return eal_err(EINVAL);
-	return mp_unsupported(__func__);
-}
-
-int
-rte_mp_request_async(struct rte_mp_msg *req, const struct timespec *ts,
-		     rte_mp_async_reply_t clb)
-{
-	if (!mp_msg_ok(req) || ts == NULL || clb == NULL)
-		return eal_err(EINVAL);
-	return mp_unsupported(__func__);
-}
-
-int
-rte_mp_reply(struct rte_mp_msg *msg, const char *peer)
-{
-	if (!mp_msg_ok(msg) || peer == NULL)
-		return eal_err(EINVAL);
-	return mp_unsupported(__func__);
 }
 
 rte_usage_hook_t
@@ -1059,6 +988,12 @@ hm_dpdk_check(const char **reason)
 		if (reason != NULL)
 			*reason = why;
 		return -EFAULT;
+	}
+	rc = eal_mp_check(&why);
+	if (rc < 0) {
+		if (reason != NULL)
+			*reason = why;
+		return rc;
 	}
 	rc = hm_memseg_check(reason);
 	if (rc == 0)

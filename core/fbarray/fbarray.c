@@ -22,10 +22,13 @@
  * LOCK_EX, both non-blocking, so either fails with EBUSY while someone else maps
  * the file).
  *
- * Locking: set_used / set_free take the header's write lock; is_used, count_used,
- * check, dump and the finders take the read lock exactly once and then use the
- * unlocked scan_* / measure_* helpers (the rwlock prefers writers, so a recursive
- * read lock could deadlock). get and find_idx are pure arithmetic and lock nothing.
+ * Locking: set_used / set_free, is_used, count_used, check, dump and the finders
+ * take the header's lock exactly once, exclusively (a robust lock: core/common/
+ * robust_i.h; every critical section is a few word operations, so readers lose
+ * nothing to sharing it), and then use the unlocked scan_* / measure_* helpers.
+ * A process killed inside one leaves at most count and one mask word out of
+ * step: whoever takes the lock over recomputes count from the mask (fb_repair).
+ * get and find_idx are pure arithmetic and lock nothing.
  *
  * Finders work one 64-bit word at a time: load_word() returns a word in which a
  * set bit means "element in the wanted state" (the used bits, or their
@@ -47,6 +50,7 @@
 #include "hugemem/fbarray.h"
 
 #include "common_i.h"
+#include "robust_i.h"
 
 /* hdr->flags */
 #define HM_FBARRAY_F_ANON (1u << 0) /* anonymous private mapping, no file */
@@ -125,6 +129,40 @@ static size_t
 count_words(uint32_t len)
 {
 	return ((size_t)len + WORD_BITS - 1) / WORD_BITS;
+}
+
+/* A holder died inside a critical section: count may be one off the mask. */
+static int
+fb_repair(void *arg, const char **why)
+{
+	struct hm_fbarray *arr = arg;
+	uint64_t *bits = get_bits(arr), pop = 0;
+	size_t nw = count_words(arr->len);
+
+	if (*get_n_masks(arr) != nw) {
+		*why = "n_masks != ceil(len / 64)";
+		return -EFAULT;
+	}
+	if (arr->len % WORD_BITS != 0)
+		bits[nw - 1] &= (1ULL << (arr->len % WORD_BITS)) - 1;
+	for (size_t w = 0; w < nw; w++)
+		pop += (uint64_t)__builtin_popcountll(bits[w]);
+	arr->count = (uint32_t)pop;
+	return 0;
+}
+
+static int
+fb_lock(struct hm_fbarray *arr)
+{
+	struct robust_recover rec = { "an fbarray", fb_repair, arr };
+
+	return robust_write_lock(&arr->rwlock, ROBUST_NO_READERS, &rec);
+}
+
+static void
+fb_unlock(struct hm_fbarray *arr)
+{
+	robust_write_unlock(&arr->rwlock);
 }
 
 /*
@@ -815,7 +853,9 @@ set_state(struct hm_fbarray *arr, unsigned int idx, bool used, const char *fn)
 			       arr->len);
 	word = &get_bits(arr)[idx / WORD_BITS];
 	bit = 1ULL << (idx % WORD_BITS);
-	hm_rwlock_write_lock(&arr->rwlock);
+	int rc = fb_lock(arr);
+	if (rc < 0)
+		return rc;
 	if (used && (*word & bit) == 0) {
 		HM_ASSERT(arr->count < arr->len && "count out of sync with the mask");
 		*word |= bit;
@@ -825,7 +865,7 @@ set_state(struct hm_fbarray *arr, unsigned int idx, bool used, const char *fn)
 		*word &= ~bit;
 		arr->count--;
 	}
-	hm_rwlock_write_unlock(&arr->rwlock);
+	fb_unlock(arr);
 	return 0;
 }
 
@@ -851,9 +891,11 @@ hm_fbarray_is_used(struct hm_fbarray *arr, unsigned int idx)
 	if (idx >= arr->len)
 		return hm_fail(EINVAL, "fbarray is_used '%.63s': index %u >= len %u", arr->name,
 			       idx, arr->len);
-	hm_rwlock_read_lock(&arr->rwlock);
+	r = fb_lock(arr);
+	if (r < 0)
+		return r;
 	r = (get_bits(arr)[idx / WORD_BITS] >> (idx % WORD_BITS)) & 1;
-	hm_rwlock_read_unlock(&arr->rwlock);
+	fb_unlock(arr);
 	return r;
 }
 
@@ -864,9 +906,11 @@ hm_fbarray_count_used(struct hm_fbarray *arr)
 
 	if (!hdr_valid(arr))
 		return fail_hdr(arr, "fbarray count_used");
-	hm_rwlock_read_lock(&arr->rwlock);
+	r = fb_lock(arr);
+	if (r < 0)
+		return r;
 	r = (int)arr->count;
-	hm_rwlock_read_unlock(&arr->rwlock);
+	fb_unlock(arr);
 	return r;
 }
 
@@ -946,7 +990,9 @@ find(struct hm_fbarray *arr, enum find_op op, unsigned int start, unsigned int n
 			goto not_found;
 	}
 
-	hm_rwlock_read_lock(&arr->rwlock);
+	r = fb_lock(arr);
+	if (r < 0)
+		return (int)r;
 	r = try_shortcut(arr, op, start, n, used);
 	if (r == -1) {
 		switch (op) {
@@ -978,7 +1024,7 @@ find(struct hm_fbarray *arr, enum find_op op, unsigned int start, unsigned int n
 		if (r == -1)
 			r = miss(used);
 	}
-	hm_rwlock_read_unlock(&arr->rwlock);
+	fb_unlock(arr);
 	if (r >= 0) {
 		HM_ASSERT(r <= arr->len);
 		return (int)r;
@@ -1099,7 +1145,10 @@ hm_fbarray_dump(struct hm_fbarray *arr, FILE *f)
 		fprintf(f, "fbarray %p: not initialised\n", (void *)arr);
 		return;
 	}
-	hm_rwlock_read_lock(&arr->rwlock);
+	if (fb_lock(arr) < 0) {
+		fprintf(f, "fbarray '%.63s': %s\n", arr->name, hm_last_error());
+		return;
+	}
 	fprintf(f, "fbarray '%.63s': len=%u elt_sz=%u count=%u data=%p%s\n", arr->name,
 		arr->len, arr->elt_sz, arr->count, arr->data,
 		(arr->flags & HM_FBARRAY_F_ANON) ? " anonymous" : "");
@@ -1113,7 +1162,7 @@ hm_fbarray_dump(struct hm_fbarray *arr, FILE *f)
 	if (arr->count == 0)
 		fprintf(f, " none");
 	fprintf(f, "\n");
-	hm_rwlock_read_unlock(&arr->rwlock);
+	fb_unlock(arr);
 }
 
 static int
@@ -1157,7 +1206,8 @@ hm_fbarray_check(struct hm_fbarray *arr, const char **reason)
 
 	nw = count_words(arr->len);
 	bits = get_bits(arr);
-	hm_rwlock_read_lock(&arr->rwlock);
+	if (fb_lock(arr) < 0)
+		return report(reason, "its lock was left by a dead process");
 	if (arr->count > arr->len) {
 		bad = "count > len";
 		goto out;
@@ -1175,6 +1225,6 @@ hm_fbarray_check(struct hm_fbarray *arr, const char **reason)
 	else if (pop != arr->count)
 		bad = "count != popcount(mask)";
 out:
-	hm_rwlock_read_unlock(&arr->rwlock);
+	fb_unlock(arr);
 	return bad != NULL ? report(reason, bad) : 0;
 }

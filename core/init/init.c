@@ -31,6 +31,8 @@
 #include "malloc_i.h"
 #include "memseg_i.h"
 #include "memzone_i.h"
+#include "mempool_i.h"
+#include "mp_i.h"
 #include "telemetry_i.h"
 
 static struct {
@@ -42,12 +44,22 @@ static struct {
 	size_t made_len;           /* 0, or length of the outermost level of run_dir that
 				      init created (every deeper level was created too) */
 	char *topology, *fault, *prefix; /* copies handed to the backend */
+	char *huge_dir;            /* a secondary's copy of the primary's --huge-dir */
+	bool secondary;            /* attached to another process's instance */
 	char *leak_heapmap;        /* --leak-heapmap's prefix (a copy), or NULL */
 	bool allow_leaks;          /* hm_cleanup returns 0 when something leaked */
 	/* hm_init's arguments while it runs hm_init_config (for telemetry's /eal/params) */
 	int argc, n_opts;
 	char **argv;
 } g;
+
+static int init_secondary(const struct hm_config *c);
+static void teardown_shared(void);
+static int refuse_live_leftovers(const char *dir);
+struct mp_params;
+static void primary_params(const struct hm_config *c, const struct hm_backend_ops *ops,
+			   struct mp_params *p);
+static void remove_instance(struct hm_mem_config *m);
 
 int
 hm_initialized(void)
@@ -351,6 +363,16 @@ static void
 teardown(void)
 {
 	telemetry_stop();
+	/* a secondary's mp thread keeps applying the primary's page changes while
+	 * its caches go back to the heaps (teardown_shared stops it) */
+	if (!g.secondary)
+		mp_thread_stop();
+	mempool_ops_detach();
+	/* others still attached: leave them the instance (files, tables, pages) */
+	if (g.secondary || !mp_begin_close()) {
+		teardown_shared();
+		return;
+	}
 	memzone_fini();
 	malloc_fini();
 	memseg_fini();
@@ -358,6 +380,7 @@ teardown(void)
 		g.be.ops->destroy(&g.be);
 	memset(&g.be, 0, sizeof(g.be));
 	lcore_fini();
+	mp_leave();
 	mcfg_destroy(g.mcfg);
 	g.mcfg = NULL;
 	remove_made_dirs();
@@ -383,6 +406,28 @@ dup_or_null(const char *s, int *rc)
 	return d;
 }
 
+/* Step 11, in a primary and a secondary alike (a secondary's server takes the
+ * next instance name, as DPDK's does). Observability, not the data path: a
+ * server that cannot start (a live DPDK process on this prefix, a directory not
+ * ours) is a warning, and the process runs without it. */
+static void
+start_telemetry(const struct hm_config *c)
+{
+	if (c->no_telemetry)
+		return;
+	struct tel_start_params tp = {
+		.prefix = c->file_prefix,
+		.runtime_dir = c->in_memory ? "" : g.run_dir,
+		.backend = &g.be,
+		.argc = g.argc,
+		.argv = g.argv,
+		.n_eal = g.n_opts,
+	};
+	if (telemetry_start(&tp) < 0)
+		HM_LOG(WARNING, "%s; this process runs without telemetry "
+		       "(--no-telemetry silences this)", hm_last_error());
+}
+
 int
 hm_init_config(const struct hm_config *cfg)
 {
@@ -404,6 +449,42 @@ hm_init_config(const struct hm_config *cfg)
 	c.file_prefix = env_or(c.file_prefix, NULL, "hugemem");
 	if (c.in_memory)
 		c.no_shconf = true;
+	if (c.proc_type < HM_PROC_AUTO || c.proc_type > HM_PROC_SECONDARY) {
+		rc = hm_fail(EINVAL, "proc_type %d is not one of HM_PROC_PRIMARY, _SECONDARY, "
+			     "_AUTO", (int)c.proc_type);
+		goto fail_log;
+	}
+	mp_set_timeout(c.mp_timeout_ms);
+	if (c.proc_type != HM_PROC_PRIMARY) {
+		int32_t ppid = 0;
+		if (c.no_shconf) {
+			rc = hm_fail(EINVAL, "--proc-type=%s cannot be combined with %s: a "
+				     "secondary attaches to a primary's shared files",
+				     c.proc_type == HM_PROC_AUTO ? "auto" : "secondary",
+				     c.in_memory ? "--in-memory" : "--no-shconf");
+			goto fail_log;
+		}
+		if (!prefix_ok(c.file_prefix)) {
+			rc = hm_fail(EINVAL, "--file-prefix '%s' must be 1..64 of [A-Za-z0-9_.-], "
+				     "not starting with '.'", c.file_prefix);
+			goto fail_log;
+		}
+		rc = pick_run_base(c.runtime_dir, g.run_base, sizeof(g.run_base));
+		if (rc == 0 && hm_snprintf(g.run_dir, sizeof(g.run_dir), "%s/%s", g.run_base,
+					   c.file_prefix) < 0)
+			rc = hm_fail(ENAMETOOLONG, "runtime dir path too long");
+		if (rc < 0)
+			goto fail_log;
+		if (c.proc_type == HM_PROC_AUTO)
+			c.proc_type = mcfg_primary_running(g.run_dir, &ppid) > 0 ?
+				HM_PROC_SECONDARY : HM_PROC_PRIMARY;
+		if (c.proc_type == HM_PROC_SECONDARY) {
+			rc = init_secondary(&c);
+			if (rc < 0)
+				goto fail_log;
+			return 0;
+		}
+	}
 	rc = validate(&c, &ops);
 	if (rc < 0)
 		goto fail_log;
@@ -431,6 +512,11 @@ hm_init_config(const struct hm_config *cfg)
 	}
 	hm_va_set_base(c.base_virtaddr);
 
+	if (!c.no_shconf) {
+		rc = refuse_live_leftovers(g.run_dir);
+		if (rc < 0)
+			goto fail_log;
+	}
 	g.mcfg = mcfg_create(c.no_shconf ? NULL : g.run_dir);
 	if (g.mcfg == NULL) {
 		rc = -hm_errno;
@@ -439,6 +525,13 @@ hm_init_config(const struct hm_config *cfg)
 	if (!c.no_shconf)
 		clean_runtime_dir(g.run_dir);
 	snprintf(g.mcfg->backend, sizeof(g.mcfg->backend), "%s", ops->name);
+	{
+		struct mp_params mpp;
+		primary_params(&c, ops, &mpp);
+		rc = mp_primary_start(c.no_shconf ? NULL : &g.mcfg->mp, &mpp);
+		if (rc < 0)
+			goto fail_log;
+	}
 
 	struct hm_backend_params bp = {
 		.topology = g.topology,
@@ -517,30 +610,21 @@ hm_init_config(const struct hm_config *cfg)
 				 c.malloc_cache != 0 ? c.malloc_cache : HM_MALLOC_CACHE_DEFAULT);
 	if (rc == 0)
 		rc = memzone_init(g.mcfg, mp.fbarray_dir, c.max_memzones);
+	if (rc == 0)
+		rc = mempool_ops_attach(g.mcfg, true);
 	if (rc < 0)
 		goto fail_log;
 
 	g.mcfg->mempool_debug = c.mempool_debug_set ? c.mempool_debug : HM_DEBUG >= 1;
+	/* serves the secondaries' requests (heap growth, pages) */
+	rc = mp_thread_start(NULL);
+	if (rc < 0)
+		goto fail_log;
 	g.allow_leaks = c.allow_leaks;
 	__atomic_store_n(&g.mcfg->magic, HM_MCFG_MAGIC, __ATOMIC_RELEASE);
 	mcfg_set(g.mcfg);
 	g.up = true;
-	if (!c.no_telemetry) {
-		struct tel_start_params tp = {
-			.prefix = c.file_prefix,
-			.runtime_dir = c.in_memory ? "" : g.run_dir,
-			.backend = &g.be,
-			.argc = g.argc,
-			.argv = g.argv,
-			.n_eal = g.n_opts,
-		};
-		/* observability, not the data path: a server that cannot start (a
-		 * live DPDK process on this prefix, a directory not ours) is a
-		 * warning, and the process runs without it */
-		if (telemetry_start(&tp) < 0)
-			HM_LOG(WARNING, "%s; this process runs without telemetry "
-			       "(--no-telemetry silences this)", hm_last_error());
-	}
+	start_telemetry(&c);
 	if (c.log_level >= 0)
 		hm_log_set_level((enum hm_log_level)c.log_level);
 	return 0;
@@ -600,7 +684,13 @@ hm_cleanup(void)
 
 	if (!g.up)
 		return hm_fail(EALREADY, "hugemem is not initialised");
-	init_leak_check(&lk); /* logs each leaked object */
+	/* a secondary, or a primary leaving first: the objects are the instance's,
+	 * the processes that stay use them; leaks are counted by the last one out
+	 * that is the primary (a secondary's own blocks are not told apart) */
+	if (!g.secondary && hm_mp_procs(NULL, 0) <= 1)
+		init_leak_check(&lk); /* logs each leaked object */
+	else
+		memset(&lk, 0, sizeof(lk));
 	if (lk.total > 0 && g.leak_heapmap != NULL)
 		init_leak_heapmaps(g.leak_heapmap); /* where they sit, before they go */
 	allow = g.allow_leaks;
@@ -613,4 +703,333 @@ hm_cleanup(void)
 			       "(hm_config.allow_leaks) makes this return 0", lk.pools, lk.rings,
 			       lk.zones, lk.blocks);
 	return 0;
+}
+
+/* ================================================================ multi-process */
+
+/*
+ * A config whose primary died while secondaries still run: a new primary would
+ * truncate what they map. Refused, naming them.
+ */
+static int
+refuse_live_leftovers(const char *dir)
+{
+	struct mp_shared *tbl = malloc(sizeof(*tbl));
+	int32_t pids[4];
+	unsigned int n;
+	int32_t ppid;
+
+	if (tbl == NULL)
+		return hm_fail(ENOMEM, "out of memory");
+	if (mcfg_primary_running(dir, &ppid) > 0 || mcfg_read_table(dir, tbl) < 0) {
+		free(tbl);
+		return 0; /* a live primary: mcfg_create says so; no table: nothing to do */
+	}
+	n = mp_table_live(tbl, pids, 4);
+	free(tbl);
+	if (n == 0)
+		return 0;
+	return hm_fail(EBUSY, "%u process(es) of a previous primary still run on %s (pid %d%s): "
+		       "stop them, or give this primary its own --file-prefix", n, dir,
+		       (int)pids[0], n > 1 ? " and others" : "");
+}
+
+/* What a secondary needs to know of this primary's start. */
+static void
+primary_params(const struct hm_config *c, const struct hm_backend_ops *ops, struct mp_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	if (c->topology != NULL && hm_snprintf(p->topology, sizeof(p->topology), "%s",
+					       c->topology) < 0)
+		p->no_attach = MP_NO_ATTACH_TOPOLOGY_LONG;
+	if (c->huge_dir != NULL && hm_snprintf(p->huge_dir, sizeof(p->huge_dir), "%s",
+					       c->huge_dir) < 0)
+		p->no_attach = MP_NO_ATTACH_HUGE_DIR_LONG;
+	if (c->huge_unlink == HM_HUGE_UNLINK_ALWAYS)
+		p->no_attach = MP_NO_ATTACH_UNLINK_ALWAYS;
+	if (ops->page_attach == NULL)
+		p->no_attach = MP_NO_ATTACH_NO_PAGE_ATTACH;
+	p->huge_unlink = (int32_t)c->huge_unlink;
+	p->single_file_segments = c->single_file_segments;
+	p->legacy_mem = c->legacy_mem;
+	p->base_virtaddr = c->base_virtaddr;
+	p->made_len = (uint32_t)g.made_len;
+}
+
+/* The secondary's options against the primary's instance: every mismatch
+ * names both sides. */
+static int
+check_against_primary(const struct hm_config *c, const struct hm_mem_config *m)
+{
+	const struct mp_params *p = &m->mp.params;
+	const char *be = c->backend != NULL ? c->backend : getenv("HUGEMEM_BACKEND");
+	const char *topo = c->topology != NULL ? c->topology : getenv("HUGEMEM_TOPOLOGY");
+	static const char *const why[] = {
+		[MP_NO_ATTACH_TOPOLOGY_LONG] = "its --topology is longer than a secondary can read",
+		[MP_NO_ATTACH_HUGE_DIR_LONG] = "its --huge-dir is longer than a secondary can read",
+		[MP_NO_ATTACH_UNLINK_ALWAYS] = "it runs with --huge-unlink=always: its page files "
+					       "are gone, so no other process can map its pages",
+		[MP_NO_ATTACH_NO_PAGE_ATTACH] = "its backend cannot share pages",
+	};
+
+	if (p->no_attach != MP_NO_ATTACH_OK)
+		return hm_fail(ENOTSUP, "the primary (pid %d) cannot be attached: %s",
+			       (int)m->mp.primary_pid,
+			       p->no_attach < sizeof(why) / sizeof(why[0]) && why[p->no_attach] ?
+			       why[p->no_attach] : "unknown reason");
+	if (be != NULL && *be != '\0' && strcmp(be, m->backend) != 0)
+		return hm_fail(EINVAL, "backend mismatch: this secondary asks for --backend=%s, the "
+			       "primary (pid %d) runs --backend=%s", be, (int)m->mp.primary_pid,
+			       m->backend);
+	if (topo != NULL && *topo != '\0' && strcmp(topo, p->topology) != 0)
+		return hm_fail(EINVAL, "topology mismatch: this secondary asks for --topology=%s, "
+			       "the primary (pid %d) runs --topology=%s", topo,
+			       (int)m->mp.primary_pid,
+			       p->topology[0] != '\0' ? p->topology : "(the backend's default)");
+	if (c->legacy_mem && !m->legacy_mem)
+		return hm_fail(EINVAL, "memory mode mismatch: this secondary asks for --legacy-mem, "
+			       "the primary (pid %d) runs dynamic memory", (int)m->mp.primary_pid);
+	if (c->single_file_segments && !p->single_file_segments)
+		return hm_fail(EINVAL, "memory mode mismatch: this secondary asks for "
+			       "--single-file-segments, the primary (pid %d) uses a file per page",
+			       (int)m->mp.primary_pid);
+	if ((c->iova_mode == HM_IOVA_PA && m->iova_va) || (c->iova_mode == HM_IOVA_VA && !m->iova_va))
+		return hm_fail(EINVAL, "IOVA mode mismatch: this secondary asks for --iova-mode=%s, "
+			       "the primary (pid %d) runs IOVA as %s",
+			       c->iova_mode == HM_IOVA_PA ? "pa" : "va", (int)m->mp.primary_pid,
+			       m->iova_va ? "VA" : "PA");
+	if (c->huge_dir != NULL && strcmp(c->huge_dir, p->huge_dir) != 0)
+		return hm_fail(EINVAL, "--huge-dir mismatch: this secondary asks for %s, the primary "
+			       "(pid %d) uses %s", c->huge_dir, (int)m->mp.primary_pid,
+			       p->huge_dir[0] != '\0' ? p->huge_dir : "any mount");
+	if (c->memory != 0 || c->socket_mem_set || c->socket_limit_set)
+		HM_LOG(NOTICE, "secondary: -m, --socket-mem and --socket-limit are the primary's "
+		       "(pid %d): ignored here", (int)m->mp.primary_pid);
+	return 0;
+}
+
+static char *
+dup_nonempty(const char *s, int *rc)
+{
+	return s[0] != '\0' ? dup_or_null(s, rc) : NULL;
+}
+
+/* Attach to the running primary of g.run_dir. On failure nothing is left. */
+static int
+init_secondary(const struct hm_config *c)
+{
+	const struct hm_backend_ops *ops;
+	struct hm_probe probe;
+	struct stat sb;
+	unsigned int stage = 0;
+	int rc = 0;
+
+	if (stat(g.run_dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+		return hm_fail(ENODEV, "no primary process is running with --file-prefix=%s: %s "
+			       "does not exist", c->file_prefix, g.run_dir);
+	g.mcfg = mcfg_attach(g.run_dir, mp_timeout());
+	if (g.mcfg == NULL)
+		return -hm_errno;
+	stage = 1;
+	rc = mp_check_primary(&g.mcfg->mp);
+	if (rc == 0)
+		rc = check_against_primary(c, g.mcfg);
+	if (rc < 0)
+		goto fail;
+	ops = hm_backend_lookup(g.mcfg->backend);
+	if (ops == NULL) {
+		char built[128];
+		rc = hm_fail(ENOTSUP, "the primary (pid %d) runs backend %s, which this build lacks "
+			     "(built: %s)", (int)g.mcfg->mp.primary_pid, g.mcfg->backend,
+			     init_built_backends(built, sizeof(built)));
+		goto fail;
+	}
+	g.topology = dup_nonempty(g.mcfg->mp.params.topology, &rc);
+	g.huge_dir = dup_nonempty(g.mcfg->mp.params.huge_dir, &rc);
+	g.prefix = dup_or_null(c->file_prefix, &rc);
+	if (rc < 0) {
+		rc = hm_fail(ENOMEM, "out of memory");
+		goto fail;
+	}
+	struct hm_backend_params bp = {
+		.topology = g.topology,
+		.runtime_dir = g.run_dir,
+		.prefix = g.prefix,
+		.secondary = true,
+		.huge_dir = g.huge_dir,
+		.huge_unlink = g.mcfg->mp.params.huge_unlink,
+		.single_file_segments = g.mcfg->mp.params.single_file_segments != 0,
+		.legacy = g.mcfg->legacy_mem != 0,
+	};
+	g.be.ops = ops;
+	rc = ops->create(&g.be, &bp);
+	if (rc < 0) {
+		g.be.ops = NULL;
+		goto fail;
+	}
+	stage = 2;
+	memset(&probe, 0, sizeof(probe));
+	rc = ops->probe(&g.be, &probe);
+	if (rc == 0)
+		rc = check_probe(&probe, ops->name);
+	if (rc == 0 && probe.n_nodes != g.mcfg->n_nodes)
+		rc = hm_fail(EINVAL, "the backend shows %u node(s) here, the primary (pid %d) saw %u",
+			     probe.n_nodes, (int)g.mcfg->mp.primary_pid, g.mcfg->n_nodes);
+	if (rc < 0)
+		goto fail;
+	rc = mp_secondary_start(&g.mcfg->mp);
+	if (rc < 0)
+		goto fail;
+	stage = 3;
+	rc = lcore_init(&probe);
+	if (rc < 0)
+		goto fail;
+	stage = 4;
+	rc = memseg_attach(g.mcfg, &g.be, g.run_dir);
+	if (rc < 0)
+		goto fail;
+	stage = 5;
+	/* the slot is live from memseg_attach on: page-map changes wait for this
+	 * process from there, so its mp thread applies them from there (the attach
+	 * steps below can wait, e.g. on the shared mempool ops lock a killed
+	 * process held, while a changer times out on us) */
+	rc = mp_thread_start(memseg_sync_local);
+	if (rc < 0)
+		goto fail;
+	stage = 6;
+	rc = malloc_attach(g.mcfg, g.run_dir,
+			   c->no_malloc_cache ? 0 :
+			   c->malloc_cache != 0 ? c->malloc_cache : HM_MALLOC_CACHE_DEFAULT);
+	if (rc < 0)
+		goto fail;
+	stage = 7;
+	rc = memzone_attach(g.mcfg, g.run_dir);
+	if (rc < 0)
+		goto fail;
+	stage = 8;
+	rc = mempool_ops_attach(g.mcfg, false);
+	if (rc < 0)
+		goto fail;
+	mcfg_set(g.mcfg);
+	g.secondary = true;
+	g.up = true;
+	start_telemetry(c);
+	if (c->log_level >= 0)
+		hm_log_set_level((enum hm_log_level)c->log_level);
+	return 0;
+
+fail:;
+	char why[512];
+	snprintf(why, sizeof(why), "%s", hm_last_error());
+	mempool_ops_detach();
+	if (stage >= 8)
+		memzone_detach();
+	if (stage >= 7)
+		malloc_detach();
+	if (stage >= 5) {
+		/* as teardown_shared: no change waits for us, then the thread goes */
+		mp_set_leaving();
+		mp_thread_stop();
+		memseg_detach();
+	}
+	if (stage >= 4)
+		lcore_fini();
+	bool last = stage >= 3 ? mp_leave() : false;
+	if (stage >= 2) {
+		ops->destroy(&g.be);
+		memset(&g.be, 0, sizeof(g.be));
+	}
+	if (last)
+		remove_instance(g.mcfg);
+	if (stage >= 1)
+		mcfg_detach(g.mcfg);
+	g.mcfg = NULL;
+	free(g.topology);
+	free(g.huge_dir);
+	free(g.prefix);
+	g.topology = g.huge_dir = g.prefix = NULL;
+	return hm_fail(-rc, "%s", why);
+}
+
+/*
+ * The last process out, the primary gone before it: remove what the primary
+ * would have removed at its exit. Fbarray files and the config go by name;
+ * page files through a primary-mode instance of the backend, whose create
+ * deletes the page files of the prefix that no process maps any more and whose
+ * destroy removes its page directory; then the runtime dir levels the primary
+ * created.
+ */
+static void
+remove_instance(struct hm_mem_config *m)
+{
+	const struct mp_params *p = &m->mp.params;
+	const struct hm_backend_ops *ops = hm_backend_lookup(m->backend);
+
+	clean_runtime_dir(g.run_dir);
+	if (ops != NULL) {
+		struct hm_backend tmp = { ops, NULL };
+		struct hm_backend_params bp = {
+			.topology = p->topology[0] != '\0' ? p->topology : NULL,
+			.runtime_dir = g.run_dir,
+			.prefix = g.prefix,
+			.huge_dir = p->huge_dir[0] != '\0' ? p->huge_dir : NULL,
+			.huge_unlink = p->huge_unlink,
+			.single_file_segments = p->single_file_segments != 0,
+			.legacy = p->legacy_mem != 0,
+		};
+		if (ops->create(&tmp, &bp) == 0)
+			ops->destroy(&tmp);
+		else
+			HM_LOG(WARNING, "cleanup: page files of %s may be left: %s", g.run_dir,
+			       hm_last_error());
+	}
+	mcfg_remove(g.run_dir);
+	if (!g.secondary)
+		remove_made_dirs();
+	else if (p->made_len > 0)
+		hm_rmdirs_made(g.run_dir, p->made_len);
+}
+
+/*
+ * hm_cleanup of a secondary, or of a primary while secondaries run: release
+ * what is this process's (its mappings, lcore ids, cached blocks, slot) and
+ * leave the instance to the others; the last one out removes it.
+ */
+static void
+teardown_shared(void)
+{
+	bool last;
+
+	malloc_detach();
+	memzone_detach();
+	/* no page change waits for this process any more; then its mp thread goes
+	 * and nothing of the shared memory is touched again */
+	mp_set_leaving();
+	mp_thread_stop();
+	if (g.secondary)
+		memseg_detach();
+	else
+		memseg_fini_local();
+	if (g.be.ops != NULL)
+		g.be.ops->destroy(&g.be);
+	memset(&g.be, 0, sizeof(g.be));
+	lcore_fini();
+	last = mp_leave();
+	if (last)
+		remove_instance(g.mcfg);
+	if (g.secondary)
+		mcfg_detach(g.mcfg);
+	else
+		mcfg_release(g.mcfg);
+	g.mcfg = NULL;
+	g.made_len = 0; /* the runtime dir is the others' now */
+	free(g.topology);
+	free(g.fault);
+	free(g.prefix);
+	free(g.huge_dir);
+	free(g.leak_heapmap);
+	g.topology = g.fault = g.prefix = g.huge_dir = g.leak_heapmap = NULL;
+	hm_va_set_base(0);
+	g.secondary = false;
+	g.up = false;
 }

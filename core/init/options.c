@@ -34,6 +34,8 @@ enum {
 	OPT_SINGLE_FILE_SEGMENTS,
 	OPT_MALLOC_CACHE,
 	OPT_MEMPOOL_DEBUG,
+	OPT_PROC_TYPE,
+	OPT_MP_TIMEOUT,
 	OPT_MAX_MEMZONES,
 	OPT_ALLOW_LEAKS,
 	OPT_NO_TELEMETRY,
@@ -60,6 +62,8 @@ static const struct option long_opts[] = {
 	{ "single-file-segments", no_argument, NULL, OPT_SINGLE_FILE_SEGMENTS },
 	{ "malloc-cache", required_argument, NULL, OPT_MALLOC_CACHE },
 	{ "mempool-debug", optional_argument, NULL, OPT_MEMPOOL_DEBUG },
+	{ "proc-type", required_argument, NULL, OPT_PROC_TYPE },
+	{ "mp-timeout", required_argument, NULL, OPT_MP_TIMEOUT },
 	{ "max-memzones", required_argument, NULL, OPT_MAX_MEMZONES },
 	{ "allow-leaks", no_argument, NULL, OPT_ALLOW_LEAKS },
 	{ "no-telemetry", no_argument, NULL, OPT_NO_TELEMETRY },
@@ -88,6 +92,10 @@ static const char usage[] =
 	"                          (even, 2..512, default 32; 0: off, frees go to the heap)\n"
 	"  --mempool-debug[=on|off] check every mempool get/put for double puts and foreign\n"
 	"                          objects (default: on in debug builds of the library)\n"
+	"  --proc-type=primary|secondary|auto  create the instance (default), attach to a\n"
+	"                          running primary's, or secondary when a primary runs\n"
+	"  --mp-timeout=MS         multi-process waits: a secondary for its primary's init, a\n"
+	"                          page map change for every process (default 5000)\n"
 	"  --max-memzones=N        memzone table capacity, 1..1048576 (default 2560)\n"
 	"  --allow-leaks           hm_cleanup returns 0 even when objects are still live\n"
 	"                          (they are logged as leaked and released either way)\n"
@@ -317,6 +325,23 @@ parse_one(struct hm_config *c, int opt, const char *arg, const char *bad)
 		else
 			return hm_fail(EINVAL, "--mempool-debug: '%s' is not valid (on, off)", arg);
 		c->mempool_debug_set = true;
+		return 0;
+	case OPT_PROC_TYPE:
+		if (strcmp(arg, "primary") == 0)
+			c->proc_type = HM_PROC_PRIMARY;
+		else if (strcmp(arg, "secondary") == 0)
+			c->proc_type = HM_PROC_SECONDARY;
+		else if (strcmp(arg, "auto") == 0)
+			c->proc_type = HM_PROC_AUTO;
+		else
+			return hm_fail(EINVAL, "--proc-type: '%s' is not valid (primary, secondary, "
+				       "auto)", arg);
+		return 0;
+	case OPT_MP_TIMEOUT:
+		if (hm_parse_u64(arg, 3600000, &v) < 0 || v == 0)
+			return hm_fail(EINVAL, "--mp-timeout: '%s' is not a number of milliseconds "
+				       "from 1 to 3600000", arg);
+		c->mp_timeout_ms = (unsigned int)v;
 		return 0;
 	case OPT_MAX_MEMZONES:
 		if (hm_parse_u64(arg, HM_MEMZONE_MAX_LIMIT, &v) < 0 || v == 0)

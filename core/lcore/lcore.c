@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "lcore_i.h"
+#include "mp_i.h"
 #include "hugemem/lcore.h"
 #include "hugemem/lock.h"
 
@@ -22,6 +23,8 @@ static struct {
 
 static uint32_t next_gen = 1;
 static void (*release_hook)(unsigned int lcore_id);
+static void (*adopt_hook)(unsigned int lcore_id);
+static uint8_t adopt_pending[HM_MAX_LCORE]; /* claimed at init, before the hook existed */
 /* Held by hm_thread_register while it takes an id, and by lcore_freeze. */
 static hm_spinlock_t reg_lock = HM_SPINLOCK_INITIALIZER;
 /* Table generation, 0 = not initialised; and the calling thread's id tagged with
@@ -44,11 +47,24 @@ lcore_init(const struct hm_probe *probe)
 	lc.main_lcore = HM_LCORE_ID_ANY;
 	for (unsigned int i = 0; i < HM_MAX_LCORE; i++)
 		lc.node[i] = i < probe->n_lcores ? probe->lcore_node[i] : -1;
-	for (unsigned int i = 0; i < lc.n_lcores; i++)
-		if (lc.node[i] >= 0) {
+	/* attached processes share the ids: the lowest one no live process uses */
+	unsigned int busy = 0;
+	int32_t owner = 0;
+	for (unsigned int i = 0; i < lc.n_lcores; i++) {
+		if (lc.node[i] < 0)
+			continue;
+		int c = mp_lcore_claim(i, &owner);
+		if (c >= 0) {
 			lc.main_lcore = i;
+			adopt_pending[i] = c == 1;
 			break;
 		}
+		busy++;
+	}
+	if (lc.main_lcore == HM_LCORE_ID_ANY && busy > 0)
+		return hm_fail(ENOSPC, "all %u lcores of the topology are used by other processes "
+			       "of this instance (pid %d among them): add lcores to the primary's "
+			       "topology", busy, (int)owner);
 	if (lc.main_lcore == HM_LCORE_ID_ANY)
 		return hm_fail(EINVAL, "the topology defines no lcore");
 	/* the main lcore is taken before the table is published */
@@ -62,6 +78,10 @@ lcore_init(const struct hm_probe *probe)
 void
 lcore_fini(void)
 {
+	for (unsigned int i = 0; i < lc.n_lcores; i++)
+		if (lc.taken[i])
+			mp_lcore_release(i);
+	memset(adopt_pending, 0, sizeof(adopt_pending));
 	__atomic_store_n(&hm_lcore__gen, 0, __ATOMIC_RELEASE);
 	lc.n_lcores = 0;
 	lc.n_nodes = 0;
@@ -156,6 +176,17 @@ lcore_on_release(void (*fn)(unsigned int lcore_id))
 	release_hook = fn;
 }
 
+void
+lcore_on_adopt(void (*fn)(unsigned int lcore_id))
+{
+	adopt_hook = fn;
+	for (unsigned int i = 0; fn != NULL && i < HM_MAX_LCORE; i++)
+		if (adopt_pending[i]) {
+			adopt_pending[i] = 0;
+			fn(i);
+		}
+}
+
 int
 hm_thread_register(void)
 {
@@ -170,6 +201,15 @@ hm_thread_register(void)
 			continue;
 		if (__atomic_compare_exchange_n(&lc.taken[i], &exp, 1, 0, __ATOMIC_ACQ_REL,
 						__ATOMIC_RELAXED)) {
+			int32_t owner;
+			int c = mp_lcore_claim(i, &owner);
+			if (c < 0) {
+				/* another process of the instance uses it */
+				__atomic_store_n(&lc.taken[i], 0, __ATOMIC_RELEASE);
+				continue;
+			}
+			if (c == 1 && adopt_hook != NULL)
+				adopt_hook(i);
 			hm_lcore__self.gen = hm_lcore__gen;
 			hm_lcore__self.id = i;
 			hm_spinlock_unlock(&reg_lock);
@@ -177,8 +217,8 @@ hm_thread_register(void)
 		}
 	}
 	hm_spinlock_unlock(&reg_lock);
-	return hm_fail(ENOSPC, "all %u lcores of the topology are taken (add lcores= to "
-		       "the topology)", hm_lcore_count());
+	return hm_fail(ENOSPC, "all %u lcores of the topology are taken by this or another "
+		       "process of the instance (add lcores= to the topology)", hm_lcore_count());
 }
 
 int
@@ -199,9 +239,19 @@ hm_thread_register_id(unsigned int lcore_id)
 		hm_spinlock_unlock(&reg_lock);
 		return hm_fail(EBUSY, "lcore %u is held by another thread", lcore_id);
 	}
+	int32_t owner;
+	int c = mp_lcore_claim(lcore_id, &owner);
+	if (c < 0) {
+		__atomic_store_n(&lc.taken[lcore_id], 0, __ATOMIC_RELEASE);
+		hm_spinlock_unlock(&reg_lock);
+		return hm_fail(EBUSY, "lcore %u is used by another process of the instance (pid %d)",
+			       lcore_id, (int)owner);
+	}
 	hm_lcore__self.gen = hm_lcore__gen;
 	hm_lcore__self.id = lcore_id;
 	hm_spinlock_unlock(&reg_lock);
+	if (c == 1 && adopt_hook != NULL)
+		adopt_hook(lcore_id);
 	return (int)lcore_id;
 }
 
@@ -232,10 +282,21 @@ hm_lcore_set_main(unsigned int lcore_id)
 		hm_spinlock_unlock(&reg_lock);
 		return hm_fail(EBUSY, "lcore %u is held by another thread", lcore_id);
 	}
+	int32_t owner;
+	int c = mp_lcore_claim(lcore_id, &owner);
+	if (c < 0) {
+		__atomic_store_n(&lc.taken[lcore_id], 0, __ATOMIC_RELEASE);
+		hm_spinlock_unlock(&reg_lock);
+		return hm_fail(EBUSY, "lcore %u is used by another process of the instance (pid %d)",
+			       lcore_id, (int)owner);
+	}
 	hm_lcore__self.id = lcore_id;
 	lc.main_lcore = lcore_id;
+	mp_lcore_release(self);
 	__atomic_store_n(&lc.taken[self], 0, __ATOMIC_RELEASE);
 	hm_spinlock_unlock(&reg_lock);
+	if (c == 1 && adopt_hook != NULL)
+		adopt_hook(lcore_id);
 	return 0;
 }
 
@@ -248,6 +309,7 @@ hm_thread_unregister(void)
 		return; /* the main lcore stays with the thread that called hm_init */
 	if (release_hook != NULL)
 		release_hook(id);
+	mp_lcore_release(id);
 	__atomic_store_n(&lc.taken[id], 0, __ATOMIC_RELEASE);
 	hm_lcore__self.gen = 0;
 	hm_lcore__self.id = HM_LCORE_ID_ANY;

@@ -19,5 +19,9 @@ HM_INTERNAL void lcore_thaw(void);
 /* @p fn (NULL: none) runs in a thread that unregisters, with its lcore id, just
  * before the id is given up: later modules (malloc's lcore caches) hook in here. */
 HM_INTERNAL void lcore_on_release(void (*fn)(unsigned int lcore_id));
+/* @p fn (NULL: none) runs for an lcore id this process took over from a process
+ * that died (multi-process): shared per-lcore state it left (mempool caches) is
+ * reset there. Ids taken at init before @p fn was set are handed to it now. */
+HM_INTERNAL void lcore_on_adopt(void (*fn)(unsigned int lcore_id));
 
 #endif

@@ -97,9 +97,11 @@ hm_malloc_heap_destroy(const char *name)
 	h = ext_heap(name, &rc);
 	if (h == NULL)
 		goto out;
-	hm_spinlock_lock(&h->lock);
+	rc = heap_lock(h);
+	if (rc < 0)
+		goto out;
 	if (h->total_size != 0) {
-		hm_spinlock_unlock(&h->lock);
+		heap_unlock(h);
 		rc = hm_fail(EBUSY, "heap '%s' still holds memory: remove it first", name);
 		goto out;
 	}
@@ -138,10 +140,14 @@ hm_malloc_heap_memory_add(const char *name, void *va, size_t len, const hm_iova_
 		rc = li;
 		goto out;
 	}
-	hm_spinlock_lock(&h->lock);
+	rc = heap_lock(h);
+	if (rc < 0) {
+		memseg_external_remove((unsigned int)li);
+		goto out;
+	}
 	/* user memory: its content is unknown, so it is dirty */
 	heap_add_memory(h, va, len, (uint16_t)li, true);
-	hm_spinlock_unlock(&h->lock);
+	heap_unlock(h);
 	rc = 0;
 out:
 	memseg_write_unlock();
@@ -170,18 +176,20 @@ hm_malloc_heap_memory_remove(const char *name, void *va, size_t len)
 		rc = hm_fail(ENOENT, "heap '%s' has no memory region %p (+%zu)", name, va, len);
 		goto out;
 	}
-	hm_spinlock_lock(&h->lock);
+	rc = heap_lock(h);
+	if (rc < 0)
+		goto out;
 	/* the whole region must be one free element: nothing allocated in it */
 	e = (struct malloc_elem *)va;
 	if (e->cookie != (ELEM_COOKIE ^ (uint32_t)(uintptr_t)e) || e->state != ELEM_FREE ||
 	    e->size != len) {
-		hm_spinlock_unlock(&h->lock);
+		heap_unlock(h);
 		rc = hm_fail(EBUSY, "heap '%s': memory %p still has allocations", name, va);
 		goto out;
 	}
 	heap_hide_region(h, e, va, (char *)va + len);
 	memset(e, 0, sizeof(*e)); /* the user's memory again: no header left behind */
-	hm_spinlock_unlock(&h->lock);
+	heap_unlock(h);
 	memseg_external_remove((unsigned int)(msl - malloc_st.mcfg->memsegs));
 	rc = 0;
 out:

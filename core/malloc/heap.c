@@ -220,6 +220,7 @@ split(struct malloc_elem *e, char *at)
 	if (is_free)
 		set_clean_end(e, elem_clean_end(e) < (uint64_t)(at - (char *)e) ?
 				 elem_clean_end(e) : (uint64_t)(at - (char *)e));
+	ELEM_STORE_ORDER(); /* n's header whole before e's size reaches it */
 	e->size = (uint64_t)(at - (char *)e);
 	n->prev = e;
 	n->next = e->next;
@@ -247,12 +248,17 @@ carve_top(struct malloc_elem *e, char *at)
 	b->size = e->size - front;
 	b->msl_idx = e->msl_idx;
 	b->expansion = e->expansion;
+	/* not a stale BUSY or CACHED state from the memory's earlier life: a
+	 * process killed before set_busy leaves b free (heap_rebuild joins it) */
+	elem_set_state(b, ELEM_FREE);
+	b->pad = 0;
 	b->cookie = cookie_of(b);
 	if (e->next != NULL)
 		e->next->prev = b;
 	else
 		e->heap->last = b;
 	e->next = b;
+	ELEM_STORE_ORDER(); /* b's header whole before e's size reaches it */
 	e->size = front;
 	set_clean_end(e, ce < front ? ce : front);
 	return b;
@@ -494,37 +500,47 @@ uint64_t
 heap_split_cached(struct malloc_elem *b, uint64_t esz, unsigned int n, struct malloc_elem **out)
 {
 	struct malloc_heap *h = b->heap;
-	struct malloc_elem *after = b->next, *prev = b;
-	char *p = (char *)b;
-	uint64_t left = b->size, total = b->size;
+	struct malloc_elem *after = b->next, *last = b;
+	uint64_t total = b->size;
 
-	HM_ASSERT(n >= 1 && left >= esz * n);
-	b->pad = 0; /* a PAD gap before b's data becomes part of the first element */
+	HM_ASSERT(n >= 1 && total >= esz * n);
+	/*
+	 * A process may die anywhere in here (heap_rebuild walks the list by size):
+	 * the headers of elements 1..n-1 are written whole (size included) first,
+	 * while b still spans all of them, and b shrinks last, so the walk sees
+	 * either b whole or every new element -- never a b that ends where no
+	 * header is yet (memory no element covers: the heap's size would no
+	 * longer match its pages).
+	 */
 	for (unsigned int i = 1; i < n; i++) /* the headers' lines are likely cold */
-		__builtin_prefetch(p + i * esz, 1);
-	for (unsigned int i = 0; i < n; i++, p += esz, left -= esz) {
-		struct malloc_elem *e = (struct malloc_elem *)p;
-		if (i > 0) {
-			/* every field a CACHED element has; set_busy writes the rest */
-			e->heap = h;
-			e->prev = prev;
-			prev->next = e;
-			e->owner = ELEM_OWNER_USER;
-			e->msl_idx = b->msl_idx;
-			e->expansion = b->expansion;
-			e->cookie = cookie_of(e);
-		}
-		e->size = i + 1 < n ? esz : left;
+		__builtin_prefetch((char *)b + i * esz, 1);
+	for (unsigned int i = 1; i < n; i++) {
+		struct malloc_elem *e = (struct malloc_elem *)((char *)b + i * esz);
+		/* every field a CACHED element has; set_busy writes the rest */
+		e->heap = h;
+		e->prev = (struct malloc_elem *)((char *)e - esz);
+		e->next = i + 1 < n ? (struct malloc_elem *)((char *)e + esz) : after;
+		e->owner = ELEM_OWNER_USER;
+		e->msl_idx = b->msl_idx;
+		e->expansion = b->expansion;
+		e->size = i + 1 < n ? esz : total - (uint64_t)i * esz;
 		e->pad = 0;
 		elem_set_state(e, ELEM_CACHED);
+		e->cookie = cookie_of(e);
 		out[i] = e;
-		prev = e;
+		last = e;
 	}
-	prev->next = after;
+	ELEM_STORE_ORDER(); /* the headers above before b's new size */
+	b->pad = 0; /* a PAD gap before b's data becomes part of the first element */
+	b->size = n > 1 ? esz : total;
+	elem_set_state(b, ELEM_CACHED);
+	out[0] = b;
+	if (n > 1)
+		b->next = out[1];
 	if (after != NULL)
-		after->prev = prev;
+		after->prev = last;
 	else
-		h->last = prev;
+		h->last = last;
 	h->alloc_count += n - 1;
 	return total;
 }
@@ -707,7 +723,8 @@ void
 heap_hide_region(struct malloc_heap *h, struct malloc_elem *e, char *a, char *b)
 {
 	char *start = (char *)e, *end = start + e->size;
-	struct malloc_elem *prev = e->prev, *next = e->next, *head = NULL, *tail = NULL;
+	struct malloc_elem *prev = e->prev, *next = e->next;
+	struct malloc_elem *head = a > start ? e : NULL, *tail = NULL;
 	uint16_t msl = e->msl_idx;
 	uint32_t exp = e->expansion;
 	uint64_t head_ce = elem_clean_end(e), tail_ce = clean_end_from(e, b);
@@ -716,30 +733,40 @@ heap_hide_region(struct malloc_heap *h, struct malloc_elem *e, char *a, char *b)
 	HM_ASSERT(a == start || a - start >= MIN_ELEM_SIZE);
 	HM_ASSERT(b == end || end - b >= MIN_ELEM_SIZE);
 	fl_remove(h, e);
-	if (a > start) {
-		head = e;
-		head->size = (uint64_t)(a - start);
-		set_clean_end(head, head_ce);
-	}
+	/*
+	 * The order of the stores is the one a process killed in here leaves
+	 * walkable (heap_rebuild walks by size and crosses gaps between regions by
+	 * the next links): the tail whole and linked to next first, then the link
+	 * to it, then the run's first header spoiled (a stale header there must
+	 * not be walked into), and the head's size last. The walk then sees e
+	 * whole, or the head, a gap and the tail -- never a head whose end no
+	 * header follows, which would lose the tail's memory in pages the heap
+	 * keeps.
+	 */
 	if (b < end) {
 		tail = (struct malloc_elem *)b;
 		elem_init(tail, h, (uint64_t)(end - b), msl, exp, true);
 		set_clean_end(tail, tail_ce);
+		tail->prev = head != NULL ? head : prev;
+		tail->next = next;
 	}
 	struct malloc_elem *first = head != NULL ? head : tail;
 	struct malloc_elem *last = tail != NULL ? tail : head;
-	if (head != NULL && tail != NULL) {
-		head->next = tail;
-		tail->prev = head;
+	ELEM_STORE_ORDER();
+	if (head != NULL) {
+		head->next = tail != NULL ? tail : next;
+		((struct malloc_elem *)a)->cookie = 0;
+		ELEM_STORE_ORDER();
+		head->size = (uint64_t)(a - start);
+		set_clean_end(head, head_ce);
+	} else {
+		if (prev != NULL)
+			prev->next = first != NULL ? first : next;
+		else
+			h->first = first != NULL ? first : next;
+		ELEM_STORE_ORDER();
+		e->cookie = 0; /* e's header lies in the hidden run now */
 	}
-	if (first != NULL) {
-		first->prev = prev;
-		last->next = next;
-	}
-	if (prev != NULL)
-		prev->next = first != NULL ? first : next;
-	else
-		h->first = first != NULL ? first : next;
 	if (next != NULL)
 		next->prev = last != NULL ? last : prev;
 	else
@@ -1019,4 +1046,109 @@ heap_dump(struct malloc_heap *h, FILE *f, bool elems, const struct hm_malloc_soc
 			fprintf(f, "  %p %10" PRIu64 " FREE  zero below +%" PRIu64 "\n",
 				(const void *)e, e->size, elem_clean_end(e));
 	}
+}
+
+/* ---------------------------------------------------------------- rebuild */
+
+/*
+ * The process holding the heap's lock died (core/common/robust_i.h): put the
+ * heap back together from its memory. The address-ordered list is walked by
+ * size (e + e->size is the next element wherever that is a valid header of
+ * this heap in memory @p readable says is mapped), falling back on e->next
+ * across gaps between regions; prev/next links, free lists, bitmaps and
+ * counters are then rebuilt from the element states, adjacent free elements
+ * joined, and the free elements' clean marks reset to their headers (nothing
+ * known to be zero). Why the walk by size: every change of the list (split,
+ * carve, join, the cached split, hiding a run) writes a new header whole before
+ * the size (or, across a hidden run, the link) that makes it reachable, with
+ * ELEM_STORE_ORDER between, so a walk by size always sees either the change or
+ * none of it -- never an element whose end no header follows, which would
+ * leave memory in the heap's pages that no element covers -- an element the
+ * dead process was carving out (for itself) goes back to its free neighbour, or
+ * is freed when its header was written but not yet its state; a block it was
+ * freeing and had marked FREE is free, one still BUSY stays lost with the
+ * process. @return 0 or -EFAULT with *why (the walk found no valid
+ * next element).
+ */
+int
+heap_rebuild(struct malloc_heap *h, bool (*readable)(const void *p, uint64_t len),
+	     const char **why)
+{
+	struct malloc_elem *e = h->first, *prev = NULL;
+	uint64_t total = 0, busy = 0;
+
+	*why = NULL;
+#define VALID(x)                                                                          \
+	((x) != NULL && ((uintptr_t)(x) & (MALLOC_ALIGN - 1)) == 0 &&                     \
+	 readable((x), ELEM_HEADER_LEN) && (x)->cookie == cookie_of(x) && (x)->heap == h && \
+	 (x)->size >= ELEM_HEADER_LEN && ((x)->size & (MALLOC_ALIGN - 1)) == 0 &&        \
+	 readable((x), (x)->size))
+	if (e != NULL && !VALID(e)) {
+		*why = "the heap's first element is not a valid header";
+		return -EFAULT;
+	}
+	memset(h->free_head, 0, sizeof(h->free_head));
+	memset(h->sl_map, 0, sizeof(h->sl_map));
+	h->fl_map = 0;
+	h->free_count = 0;
+	h->free_bytes = 0;
+	while (e != NULL) {
+		struct malloc_elem *cand = (struct malloc_elem *)((char *)e + e->size), *n = NULL;
+		uint8_t st = elem_state(e);
+
+		if (st == ELEM_PAD) {
+			*why = "the walk by size reached a PAD header";
+			return -EFAULT;
+		}
+		if (st != ELEM_FREE && st != ELEM_BUSY && st != ELEM_CACHED) {
+			/* carved out for the dead process, never marked BUSY: free */
+			elem_set_state(e, ELEM_FREE);
+			e->pad = 0;
+		}
+		if (elem_state(e) == ELEM_BUSY && e->pad != 0) {
+			const struct malloc_elem *pad = (const struct malloc_elem *)((char *)e + e->pad);
+			/* state is written before pad: a block the dead process was
+			 * taking and never got */
+			if (e->pad >= MIN_ELEM_SIZE || e->pad % MALLOC_ALIGN != 0 ||
+			    pad->state != ELEM_PAD || pad->pad != e->pad) {
+				elem_set_state(e, ELEM_FREE);
+				e->pad = 0;
+			}
+		}
+		if (VALID(cand))
+			n = cand;
+		else if (e->next != NULL && (char *)e->next >= (char *)cand && VALID(e->next))
+			n = e->next;
+		else if (e->next != NULL) {
+			*why = "no valid element follows one of the heap's";
+			return -EFAULT;
+		}
+		e->prev = prev;
+		e->next = n;
+		prev = e;
+		e = n;
+	}
+	h->last = prev;
+	/* joins and lists, now that the chain holds */
+	for (e = h->first; e != NULL; e = e->next) {
+		if (elem_state(e) == ELEM_FREE) {
+			while (e->next != NULL && elem_state(e->next) == ELEM_FREE &&
+			       joinable(e, e->next))
+				absorb_next(h, e, e->next);
+			set_clean_end(e, ELEM_HEADER_LEN);
+			e->owner = 0;
+			if (e->size < MIN_ELEM_SIZE) {
+				*why = "a free element is smaller than the minimum";
+				return -EFAULT;
+			}
+			fl_insert(h, e);
+		} else {
+			busy++;
+		}
+		total += e->size;
+	}
+	h->total_size = total;
+	h->alloc_count = busy;
+#undef VALID
+	return 0;
 }

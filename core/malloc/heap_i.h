@@ -64,6 +64,12 @@
 #define MIN_ELEM_SIZE (ELEM_OVERHEAD + MIN_DATA_SIZE) /* smallest element a split makes */
 #define MALLOC_POISON 0x6b
 
+/* The heap's shared memory is written in an order that a process killed at
+ * any instruction leaves walkable by heap_rebuild (a new header whole before
+ * the size or link that makes it reachable). A release fence keeps those
+ * stores in order for the compiler and the CPU (on x86 it emits nothing). */
+#define ELEM_STORE_ORDER() __atomic_thread_fence(__ATOMIC_RELEASE)
+
 #define ELEM_COOKIE 0xe1e3c00du      /* header cookie, xor'ed with the address */
 #define TRAILER_COOKIE 0xadd2e55badbadbadULL
 
@@ -264,6 +270,10 @@ HM_INTERNAL void heap_stats(struct malloc_heap *h, struct hm_malloc_socket_stats
 /* Validator; pre: lock held. @return 0 or -EFAULT with *why; *n_cached (may be
  * NULL): CACHED elements seen. */
 HM_INTERNAL int heap_check(struct malloc_heap *h, const char **why, uint64_t *n_cached);
+/* Rebuild links, free lists and counters after a lock holder died (heap.c).
+ * @p readable says whether memory may be read. 0 or -EFAULT with *why. */
+HM_INTERNAL int heap_rebuild(struct malloc_heap *h, bool (*readable)(const void *p, uint64_t len),
+			     const char **why);
 /* Print @p h's stats line (@p user: the stats to print instead of the heap's
  * own, with their lcore-cache part; NULL: the heap's) and, with @p elems, every
  * element. pre: lock held. */

@@ -2,16 +2,118 @@
 /*
  * The heap table: native heaps (one per node, index = node) and external heaps
  * live in the fbarray "malloc_heaps" (shared, same VA in every process);
- * malloc_st is this process's view of it. Finding the heap and element of a
- * pointer a heap handed out, under that heap's lock.
+ * malloc_st is this process's view of it. The heap locks (robust: a process
+ * that dies holding one does not block the others). Finding the heap and
+ * element of a pointer a heap handed out, under that heap's lock.
  */
 #include <string.h>
 
 #include "malloc_i.h"
 #include "memseg_i.h"
+#include "robust_i.h"
 #include "hugemem/memzone.h"
 
 struct malloc_state malloc_st;
+
+/* ---------------------------------------------------------------- robust heap locks */
+
+/* Memory of a memseg list this process maps (heap_rebuild reads only that). */
+static bool
+heap_readable(const void *p, uint64_t len)
+{
+	for (uint64_t off = 0; off < len;) {
+		const struct hm_memseg *ms = hm_mem_virt2memseg((const char *)p + off, NULL);
+		if (ms == NULL)
+			return false;
+		off += ms->len - ((uintptr_t)p + off - (uintptr_t)ms->addr);
+	}
+	return true;
+}
+
+/*
+ * The pages of a native heap's node against its elements, after a lock holder
+ * died between mapping pages and adding them (or hiding a run and returning
+ * it): a page flagged HEAP that no element covers is no heap's any more: its
+ * flag goes and the page goes back (unless preallocated); a covered page gets
+ * the flag. pre: heap lock held.
+ */
+static void
+heap_reconcile_pages(struct malloc_heap *h)
+{
+	struct hm_mem_config *m = malloc_st.mcfg;
+
+	for (unsigned int li = 0; li < m->n_lists; li++) {
+		struct hm_memseg_list *msl = &m->memsegs[li];
+		struct hm_fbarray *arr = &msl->memseg_arr;
+		const struct malloc_elem *e = h->first;
+		int i = 0;
+
+		if (msl->len == 0 || msl->external || msl->socket_id != h->socket_id)
+			continue;
+		while ((unsigned int)i < arr->len &&
+		       (i = hm_fbarray_find_next_used(arr, (unsigned int)i)) >= 0) {
+			struct hm_memseg *ms = (struct hm_memseg *)arr->data + i;
+			const char *a = ms->addr, *b = a + ms->len;
+			while (e != NULL && (const char *)e + e->size <= a)
+				e = e->next;
+			bool covered = e != NULL && (const char *)e < b;
+			if (covered && !(ms->flags & HM_MEMSEG_FLAG_HEAP)) {
+				ms->flags |= HM_MEMSEG_FLAG_HEAP;
+			} else if (!covered && (ms->flags & HM_MEMSEG_FLAG_HEAP)) {
+				ms->flags &= ~HM_MEMSEG_FLAG_HEAP;
+				if (!(ms->flags & HM_MEMSEG_FLAG_DO_NOT_FREE) &&
+				    hm_memseg_free_pages(&ms, 1) < 0)
+					HM_LOG(WARNING, "heap %s: page %p left by a dead process: %s",
+					       h->name, (void *)a, hm_last_error());
+			}
+			i++;
+		}
+	}
+}
+
+/*
+ * A process died holding a heap's lock (robust_i.h): if the heap does not check
+ * out, rebuild it from its memory (heap_rebuild) and check again; then put the
+ * node's page flags in line with what the heap covers.
+ */
+static int
+heap_repair(void *arg, const char **why)
+{
+	struct malloc_heap *h = arg;
+
+	if (heap_check(h, why, NULL) != 0) {
+		hm_log(HM_LOG_WARNING, "heap %s: %s after its lock holder died: rebuilding it",
+		       h->name, *why);
+		if (heap_rebuild(h, heap_readable, why) < 0 || heap_check(h, why, NULL) < 0)
+			return -EFAULT;
+	}
+	if (h->kind == HEAP_NATIVE && !malloc_st.mcfg->legacy_mem) {
+		/* A free the dead process was in (joined, pages not yet returned) or
+		 * the rebuild's joins can leave a free element holding whole pages:
+		 * they go back as the free would have given them (grow.c's invariant). */
+		for (struct malloc_elem *e = h->first, *n; e != NULL; e = n) {
+			n = e->next;
+			if (elem_state(e) == ELEM_FREE)
+				grow_release_pages(h, e, (char *)e, (char *)e + e->size);
+		}
+		heap_reconcile_pages(h);
+	}
+	return 0;
+}
+
+int
+heap_lock(struct malloc_heap *h)
+{
+	struct robust_recover rec = { h->name, heap_repair, h };
+
+	return robust_lock(&h->lock, &rec);
+}
+
+void
+heap_unlock(struct malloc_heap *h)
+{
+	robust_unlock(&h->lock);
+}
 
 struct malloc_heap *
 lookup_by_socket(int socket)
@@ -96,9 +198,10 @@ lookup_lock(const void *ptr, struct malloc_heap **hp, enum elem_owner owner)
 	h = msl->external ? lookup_by_socket(msl->socket_id) : &malloc_st.heaps[msl->socket_id];
 	if (h == NULL || h->kind == HEAP_UNUSED)
 		return hm_fail_ptr(EINVAL, "%p was not allocated by hugemem malloc", ptr);
-	hm_spinlock_lock(&h->lock);
+	if (heap_lock(h) < 0)
+		return NULL;
 	if (memseg_of(msl, hdr) == NULL) {
-		hm_spinlock_unlock(&h->lock);
+		heap_unlock(h);
 		return hm_fail_ptr(EINVAL, "%p was not allocated by hugemem malloc (or was "
 				   "freed and its page returned)", ptr);
 	}
@@ -108,12 +211,12 @@ lookup_lock(const void *ptr, struct malloc_heap **hp, enum elem_owner owner)
 		hm_fail_ptr(EINVAL, "%p: its header names another heap", ptr);
 	}
 	if (e == NULL) {
-		hm_spinlock_unlock(&h->lock);
+		heap_unlock(h);
 		return NULL;
 	}
 	if (e->owner != owner) {
 		enum elem_owner was = (enum elem_owner)e->owner;
-		hm_spinlock_unlock(&h->lock);
+		heap_unlock(h);
 		return wrong_owner(ptr, was);
 	}
 	*hp = h;

@@ -79,6 +79,36 @@ malloc_fini(void)
 	memset(&malloc_st, 0, sizeof(malloc_st));
 }
 
+int
+malloc_attach(struct hm_mem_config *mcfg, const char *dir, unsigned int cache_blocks)
+{
+	int rc = hm_fbarray_attach(&mcfg->heaps, dir);
+
+	if (rc < 0)
+		return hm_fail(-rc, "cannot attach the heap table: %s", hm_last_error());
+	malloc_st.mcfg = mcfg;
+	malloc_st.heaps = mcfg->heaps.data;
+	malloc_st.n_nodes = mcfg->n_nodes;
+	rc = mc_init(cache_blocks);
+	if (rc < 0) {
+		hm_fbarray_detach(&mcfg->heaps);
+		memset(&malloc_st, 0, sizeof(malloc_st));
+	}
+	return rc;
+}
+
+void
+malloc_detach(void)
+{
+	struct hm_mem_config *mcfg = malloc_st.mcfg;
+
+	if (mcfg == NULL)
+		return;
+	mc_fini(); /* this process's cached blocks go back to the shared heaps */
+	hm_fbarray_detach(&mcfg->heaps);
+	memset(&malloc_st, 0, sizeof(malloc_st));
+}
+
 /* ---------------------------------------------------------------- API */
 
 /* Append heap @p h's growth failure (hm_last_error: the errno and memseg's or
@@ -101,14 +131,17 @@ alloc_on(struct malloc_heap *h, const struct alloc_req *r, char *why, size_t len
 {
 	void *p;
 
-	hm_spinlock_lock(&h->lock);
+	if (heap_lock(h) < 0) {
+		note_growth_failure(h, why, len, named); /* the dead holder, named */
+		return NULL;
+	}
 	p = heap_alloc(h, r);
 	if (p == NULL && h->kind == HEAP_NATIVE) {
 		p = grow_and_alloc(h, r);
 		if (p == NULL)
 			note_growth_failure(h, why, len, named);
 	}
-	hm_spinlock_unlock(&h->lock);
+	heap_unlock(h);
 	return p;
 }
 
@@ -244,14 +277,15 @@ malloc_zone_alloc_biggest(const char *type, int socket, uint32_t flags, size_t a
 			    (socket != HM_SOCKET_ID_ANY ? h->socket_id != socket :
 			     h->kind != HEAP_NATIVE))
 				continue;
-			hm_spinlock_lock(&h->lock);
+			if (heap_lock(h) < 0)
+				continue;
 			if (heap_find_biggest(h, align, contig, want, &malloc_pages, &l) != NULL &&
 			    l > best_len) {
 				best_len = l;
 				best = h;
 				best_pg = want;
 			}
-			hm_spinlock_unlock(&h->lock);
+			heap_unlock(h);
 		}
 	}
 	if (best != NULL) {
@@ -263,9 +297,10 @@ malloc_zone_alloc_biggest(const char *type, int socket, uint32_t flags, size_t a
 		r.pages = &malloc_pages;
 		r.pg_flags = best_pg;
 		r.zero_from = &zero_from;
-		hm_spinlock_lock(&best->lock);
+		if (heap_lock(best) < 0)
+			return NULL;
 		p = heap_alloc(best, &r);
-		hm_spinlock_unlock(&best->lock);
+		heap_unlock(best);
 		zero_tail(p, zero_from, best_len);
 	}
 	if (p == NULL)
@@ -333,7 +368,7 @@ free_direct(void *ptr, enum elem_owner owner)
 	hi = lo + e->size;
 	e = heap_free_elem(e);
 	grow_release_pages(h, e, lo, hi);
-	hm_spinlock_unlock(&h->lock);
+	heap_unlock(h);
 	return 0;
 }
 
@@ -361,7 +396,7 @@ validate(const void *ptr, size_t *size, enum elem_owner owner)
 		return -hm_errno;
 	if (size != NULL)
 		*size = elem_user_size(e);
-	hm_spinlock_unlock(&h->lock);
+	heap_unlock(h);
 	return 0;
 }
 
@@ -402,7 +437,7 @@ hm_realloc_socket(void *ptr, size_t size, unsigned int align, int socket)
 			if (e->next != NULL && elem_state(e->next) == ELEM_FREE)
 				grow_release_pages(h, e->next, new_end,
 						   old_end > new_end ? old_end : new_end + 1);
-			hm_spinlock_unlock(&h->lock);
+			heap_unlock(h);
 			return ptr;
 		}
 	}
@@ -412,7 +447,7 @@ hm_realloc_socket(void *ptr, size_t size, unsigned int align, int socket)
 	uint64_t old = elem_user_size(e);
 	int target = socket != HM_SOCKET_ID_ANY ? socket :
 		     (h->kind == HEAP_EXTERNAL ? h->socket_id : HM_SOCKET_ID_ANY);
-	hm_spinlock_unlock(&h->lock);
+	heap_unlock(h);
 	n = hm_malloc_socket(type, size, align, target);
 	if (n == NULL)
 		return NULL;

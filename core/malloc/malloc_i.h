@@ -7,8 +7,8 @@
  *   pages.c    page geometry of memseg memory: page size of a list, IOVA
  *              contiguity of a range, page-size flag match
  *   heap.c     elements: classes, find, split, join, validate (heap_i.h)
- *   lookup.c   the heap table (malloc_st): heap by socket or name, element of a
- *              live pointer under its heap's lock
+ *   lookup.c   the heap table (malloc_st): robust heap locks, heap by socket or
+ *              name, element of a live pointer under its heap's lock
  *   grow.c     growth of native heaps and page release, through memseg
  *   ext_heap.c external heaps (user memory)
  *   mcache.c   the per-lcore caches (mcache_i.h: the inline fast paths)
@@ -46,6 +46,12 @@ struct malloc_state {
 };
 HM_INTERNAL extern struct malloc_state malloc_st;
 
+/* The lock of a shared heap (robust_i.h): 0, or -EOWNERDEAD with the message
+ * when a dead holder left the heap broken beyond repair. A dead holder's heap is
+ * checked, rebuilt from its memory when needed, and its node's page flags put
+ * in line with what it covers, before the caller gets the lock. */
+HM_INTERNAL int heap_lock(struct malloc_heap *h);
+HM_INTERNAL void heap_unlock(struct malloc_heap *h);
 /* Heap of @p socket (a node or an external heap's id), or NULL. */
 HM_INTERNAL struct malloc_heap *lookup_by_socket(int socket);
 /* Heap named @p name (any kind), or NULL. */
@@ -110,6 +116,11 @@ HM_INTERNAL int malloc_init(struct hm_mem_config *mcfg, const char *dir,
 /* Flush the lcore caches, forget external memory, destroy the heap table
  * (hm_cleanup reported leaks before). */
 HM_INTERNAL void malloc_fini(void);
+/* A secondary (or a primary leaving first): map the heap table / flush this
+ * process's lcore caches and unmap it, the heaps staying as they are. */
+HM_INTERNAL int malloc_attach(struct hm_mem_config *mcfg, const char *dir,
+			      unsigned int cache_blocks);
+HM_INTERNAL void malloc_detach(void);
 /*
  * A memzone's block: page-size @p flags (HM_MEMZONE_*), bound, IOVA contiguity;
  * socket policy as hm_malloc_socket; zeroed. The block is marked as a memzone's

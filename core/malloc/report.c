@@ -43,9 +43,11 @@ hm_malloc_get_socket_stats(int socket, struct hm_malloc_socket_stats *stats)
 	h = lookup_by_socket(socket);
 	if (h == NULL)
 		return hm_fail(EINVAL, "malloc stats: no heap for socket %d", socket);
-	hm_spinlock_lock(&h->lock);
+	int rc = heap_lock(h);
+	if (rc < 0)
+		return rc;
 	stats_with_caches(h, stats);
-	hm_spinlock_unlock(&h->lock);
+	heap_unlock(h);
 	return 0;
 }
 
@@ -63,10 +65,13 @@ dump_all(FILE *f, bool elems)
 		if (h->kind == HEAP_UNUSED)
 			continue;
 		struct hm_malloc_socket_stats st;
-		hm_spinlock_lock(&h->lock);
+		if (heap_lock(h) < 0) {
+			fprintf(f, "heap %s: %s\n", h->name, hm_last_error());
+			continue;
+		}
 		stats_with_caches(h, &st);
 		heap_dump(h, f, elems, h->kind == HEAP_NATIVE ? &st : NULL);
-		hm_spinlock_unlock(&h->lock);
+		heap_unlock(h);
 	}
 }
 
@@ -144,7 +149,10 @@ hm_malloc_check(const char **reason)
 		if (h->kind == HEAP_UNUSED)
 			continue;
 		uint64_t cached = 0;
-		hm_spinlock_lock(&h->lock);
+		if (heap_lock(h) < 0) {
+			why = "a process died holding its lock and left it inconsistent";
+			break;
+		}
 		heap_check(h, &why, &cached);
 		if (why == NULL && h->kind == HEAP_NATIVE)
 			why = mc_check(h, cached);
@@ -158,7 +166,7 @@ hm_malloc_check(const char **reason)
 		for (const struct malloc_elem *e = h->first; e != NULL && why == NULL; e = e->next)
 			if (h->kind != HEAP_BUFFER && memseg_list_at(e->msl_idx) == NULL)
 				why = "element in memory no memseg list holds";
-		hm_spinlock_unlock(&h->lock);
+		heap_unlock(h);
 	}
 	if (why != NULL) {
 		if (reason != NULL)
@@ -181,7 +189,8 @@ malloc_leak_types(bool zones, struct malloc_leak_type *t, unsigned int max,
 		struct malloc_heap *h = &malloc_st.heaps[i];
 		if (h->kind == HEAP_UNUSED)
 			continue;
-		hm_spinlock_lock(&h->lock);
+		if (heap_lock(h) < 0)
+			continue;
 		for (const struct malloc_elem *e = h->first; e != NULL; e = e->next) {
 			unsigned int k;
 			char tag[13];
@@ -205,7 +214,7 @@ malloc_leak_types(bool zones, struct malloc_leak_type *t, unsigned int max,
 				t[k].bytes += elem_usable(e) - slack;
 			}
 		}
-		hm_spinlock_unlock(&h->lock);
+		heap_unlock(h);
 	}
 	return total;
 }

@@ -11,7 +11,10 @@
  * first pass under the lock and filled in a second one; if the heap grew in
  * between, both passes run again.
  *
- * Lock order: the heap lock only (no memseg or memzone lock is taken).
+ * Lock order: the heap lock only (no memseg or memzone lock is taken). A
+ * shared heap's lock is the robust one (heap_lock: a dead holder's heap is
+ * repaired first, or the snapshot fails with -EOWNERDEAD); a buffer heap's is
+ * process-local, a plain spinlock as in buf_heap.c.
  */
 #include <string.h>
 
@@ -168,6 +171,26 @@ fill(const struct malloc_heap *h, struct hm_heap_snapshot *s, const struct sizes
 	return g == NULL || close_seg(s, g, end, cap->pages);
 }
 
+/* The heap's lock, as its other users take it: 0 or -errno (not held). */
+static int
+snap_lock(struct malloc_heap *h)
+{
+	if (h->kind == HEAP_BUFFER) {
+		hm_spinlock_lock(&h->lock);
+		return 0;
+	}
+	return heap_lock(h);
+}
+
+static void
+snap_unlock(struct malloc_heap *h)
+{
+	if (h->kind == HEAP_BUFFER)
+		hm_spinlock_unlock(&h->lock);
+	else
+		heap_unlock(h);
+}
+
 /* Snapshot of @p h (any kind). NULL + hm_errno ENOMEM. */
 static struct hm_heap_snapshot *
 take(struct malloc_heap *h, int heap_idx)
@@ -178,7 +201,10 @@ take(struct malloc_heap *h, int heap_idx)
 	if (s == NULL)
 		return hm_fail_ptr(ENOMEM, "heap snapshot: out of memory");
 	for (int tries = 0; tries < 16; tries++) {
-		hm_spinlock_lock(&h->lock);
+		if (snap_lock(h) < 0) {
+			hm_heap_snapshot_free(s);
+			return NULL; /* hm_errno: the dead holder's heap */
+		}
 		measure(h, &n);
 		if (n.segs <= cap.segs && n.pages <= cap.pages && n.elems <= cap.elems &&
 		    fill(h, s, &cap)) {
@@ -186,10 +212,10 @@ take(struct malloc_heap *h, int heap_idx)
 			s->name[sizeof(s->name) - 1] = '\0';
 			s->socket_id = h->kind == HEAP_BUFFER ? -1 : h->socket_id;
 			s->heap_idx = heap_idx;
-			hm_spinlock_unlock(&h->lock);
+			snap_unlock(h);
 			return s;
 		}
-		hm_spinlock_unlock(&h->lock);
+		snap_unlock(h);
 		/* room for what was seen and some growth, then again */
 		cap.segs = n.segs + n.segs / 4 + 4;
 		cap.pages = n.pages + n.pages / 4 + 16;
@@ -250,12 +276,13 @@ malloc_heap_describe(int heap_idx, struct malloc_heap_desc *d)
 	h = &((struct malloc_heap *)mcfg->heaps.data)[heap_idx];
 	if (__atomic_load_n(&h->kind, __ATOMIC_ACQUIRE) == HEAP_UNUSED)
 		return -ENOENT;
-	hm_spinlock_lock(&h->lock);
+	if (heap_lock(h) < 0)
+		return -ENOENT; /* a dead holder left it broken beyond repair */
 	memcpy(d->name, h->name, sizeof(d->name));
 	d->name[sizeof(d->name) - 1] = '\0';
 	d->socket_id = h->socket_id;
 	d->external = h->kind == HEAP_EXTERNAL;
-	hm_spinlock_unlock(&h->lock);
+	heap_unlock(h);
 	/* the lcore-cached blocks counted as free, as the public stats do */
 	return hm_malloc_get_socket_stats(d->socket_id, &d->stats) < 0 ? -ENOENT : 0;
 }

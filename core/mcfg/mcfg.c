@@ -105,6 +105,20 @@ fail_errno:
 }
 
 void
+mcfg_release(struct hm_mem_config *mcfg)
+{
+	if (mcfg == NULL)
+		return;
+	if (cur == mcfg)
+		cur = NULL;
+	hm_va_release(mcfg, cfg_size());
+	if (cfg_fd >= 0) {
+		close(cfg_fd);
+		cfg_fd = -1;
+	}
+}
+
+void
 mcfg_destroy(struct hm_mem_config *mcfg)
 {
 	if (mcfg == NULL)

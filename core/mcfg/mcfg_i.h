@@ -16,9 +16,10 @@
 #include "common_i.h"
 #include "hugemem/lock.h"
 #include "hugemem/memseg.h"
+#include "mp_layout.h"
 
 #define HM_MCFG_MAGIC 0x68756765u /* "huge": written when init completes */
-#define HM_MCFG_VERSION 4u        /* layout version; bump on any change */
+#define HM_MCFG_VERSION 5u        /* layout version; bump on any change */
 
 struct hm_mem_config {
 	volatile uint32_t magic;        /* HM_MCFG_MAGIC once the primary finished init */
@@ -38,6 +39,13 @@ struct hm_mem_config {
 	struct hm_fbarray memzones;     /* struct hm_memzone[] (core/memzone) */
 	struct hm_fbarray memzone_index; /* name hash index of the memzones */
 	struct hm_memseg_list memsegs[HM_MAX_MEMSEG_LISTS];
+	struct {                        /* mempool ops names: a pool's ops_index means
+					   names[ops_index] in every process (core/mempool) */
+		hm_spinlock_t lock;     /* robust */
+		uint32_t n;
+		char names[16][32];     /* HM_MEMPOOL_MAX_OPS_IDX x HM_MEMPOOL_OPS_NAMESIZE */
+	} mempool_ops;
+	struct mp_shared mp;            /* process table, page sync, requests (core/mp) */
 };
 
 /*
@@ -47,6 +55,27 @@ struct hm_mem_config {
 HM_INTERNAL struct hm_mem_config *mcfg_create(const char *dir);
 /* Unmap, unlink the file and drop the lock. NULL is a no-op. */
 HM_INTERNAL void mcfg_destroy(struct hm_mem_config *mcfg);
+/* The primary leaves while secondaries run: unmap and drop the lock, keep the file. */
+HM_INTERNAL void mcfg_release(struct hm_mem_config *mcfg);
+
+/* ---- attach.c: the secondary side ---- */
+
+/*
+ * Map <dir>/config of a running primary at its address, after waiting up to
+ * @p timeout_ms for its init. NULL with hm_errno: ENODEV (no primary / no config
+ * file), ETIMEDOUT, EPROTO (layout version), EADDRNOTAVAIL (address taken here),
+ * EPERM (not a private file of ours).
+ */
+HM_INTERNAL struct hm_mem_config *mcfg_attach(const char *dir, unsigned int timeout_ms);
+/* Unmap an attached config (nothing else). */
+HM_INTERNAL void mcfg_detach(struct hm_mem_config *m);
+/* Delete <dir>/config (the last process out). */
+HM_INTERNAL void mcfg_remove(const char *dir);
+/* 1 when a live primary holds <dir>/config's lock (*pid: its pid), 0 when none. */
+HM_INTERNAL int mcfg_primary_running(const char *dir, int32_t *pid);
+/* Copy the process table of a complete <dir>/config into @p out. 0 or -errno. */
+HM_INTERNAL int mcfg_read_table(const char *dir, struct mp_shared *out);
+
 /* The current process's config, or NULL before init / after cleanup. */
 HM_INTERNAL struct hm_mem_config *mcfg_get(void);
 HM_INTERNAL void mcfg_set(struct hm_mem_config *mcfg);

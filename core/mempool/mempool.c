@@ -363,6 +363,29 @@ walk_cb(const struct hm_memzone *z, void *arg)
 	return w->fn(mp, w->arg);
 }
 
+static int
+adopt_cb(struct hm_mempool *mp, void *arg)
+{
+	unsigned int id = *(unsigned int *)arg;
+	struct hm_mempool_cache *c = hm_mempool_default_cache(mp, id);
+
+	if (c != NULL && __atomic_load_n(&c->len, __ATOMIC_RELAXED) != 0) {
+		hm_log(HM_LOG_WARNING, "mempool %s: %u object(s) left in lcore %u's cache by a "
+		       "process that died are dropped", mp->name, c->len, id);
+		__atomic_store_n(&c->len, 0, __ATOMIC_RELEASE);
+	}
+	return 0;
+}
+
+void
+mempool_lcore_adopt(unsigned int lcore_id)
+{
+	struct walk_arg w = { adopt_cb, &lcore_id };
+
+	/* also during hm_init (a secondary's main lcore): no hm_initialized() check */
+	hm_memzone_walk(walk_cb, &w);
+}
+
 int
 hm_mempool_walk(int (*fn)(struct hm_mempool *mp, void *arg), void *arg)
 {

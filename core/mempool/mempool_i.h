@@ -8,6 +8,19 @@
 /* 1 when @p mp points at a live pool header (a malloc allocation with the magic). */
 HM_INTERNAL int mempool_is_pool(const struct hm_mempool *mp);
 
+struct hm_mem_config;
+/*
+ * Arrange this process's ops table in the order of the instance's registry of
+ * names (the primary creates it from its own order; a secondary adds the names
+ * it has that the registry lacks). @return 0 or -errno (-ENOSPC: registry full).
+ */
+HM_INTERNAL int mempool_ops_attach(struct hm_mem_config *m, bool primary);
+/* Back to this process's own order (hm_cleanup). */
+HM_INTERNAL void mempool_ops_detach(void);
+/* An lcore id taken over from a process that died: empty its cache in every
+ * pool (the dead process may have stopped between copying objects out of a
+ * cache and lowering its count: those objects would be handed out twice). */
+HM_INTERNAL void mempool_lcore_adopt(unsigned int lcore_id);
 /* Bytes of one object with its header and trailer. */
 static inline size_t
 mempool_obj_total(const struct hm_mempool *mp)

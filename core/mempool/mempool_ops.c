@@ -4,9 +4,16 @@
  *
  * The table is an explicit list of the built-in backends (no constructors),
  * followed by what hm_mempool_ops_register adds. A pool stores only its ops
- * index, so every process must register the same ops in the same order (as in
- * DPDK). Entries below num_ops never change: the fast path reads them without
- * a lock; registration publishes num_ops with a release store.
+ * index; in a shared instance that index names an entry of the config's ops
+ * name registry (mcfg->mempool_ops), and at hm_init every process arranges its
+ * table in the registry's order (mempool_ops_attach): ops[i] is the backend
+ * named names[i] in every process, whatever order each one registered them in.
+ * A name this process never registered gets a placeholder whose calls fail
+ * with -ENOTSUP and say which ops are missing: a pool is never run through
+ * another backend's functions, and never through a NULL pointer. Entries below
+ * num_ops never change after init but through registration (a placeholder
+ * replaced by the real ops): the fast path reads them without a lock;
+ * registration publishes num_ops with a release store.
  *
  * Built in: the four ring backends (mempool_ring.c), "ring_mp_mc" the default,
  * then "stack": a LIFO array of object pointers under a spinlock, in memzone
@@ -15,7 +22,20 @@
 #include <string.h>
 
 #include "mempool_i.h"
+#include "lcore_i.h"
+#include "mcfg_i.h"
+#include "robust_i.h"
 #include "hugemem/memzone.h"
+
+_Static_assert(sizeof(((struct hm_mem_config *)0)->mempool_ops.names) ==
+	       HM_MEMPOOL_MAX_OPS_IDX * HM_MEMPOOL_OPS_NAMESIZE, "ops registry geometry");
+
+static struct {
+	struct hm_mem_config *mcfg;              /* NULL: no shared registry */
+	struct hm_mempool_ops saved[HM_MEMPOOL_MAX_OPS_IDX]; /* the order before attach */
+	uint32_t saved_n;
+	char warned[HM_MEMPOOL_MAX_OPS_IDX];
+} reg;
 
 /* The stack backend's state (pool_data), at the start of its memzone. */
 struct mp_stack {
@@ -58,19 +78,37 @@ stack_free(struct hm_mempool *mp)
 	mp->pool_data = NULL;
 }
 
+/*
+ * A process killed inside the stack's lock leaves it consistent: len is stored
+ * once, after the copy (a push not published is lost with its process, a pop
+ * not published left the objects in place). Only len beyond size is corrupt.
+ */
+static int
+stack_repair(void *arg, const char **why)
+{
+	(void)arg;
+	(void)why;
+	return 0;
+}
+
+static const struct robust_recover stack_rec = { "a stack mempool", stack_repair, NULL };
+
 static int
 stack_enqueue(struct hm_mempool *mp, void *const *objs, unsigned int n)
 {
 	struct mp_stack *s = mp->pool_data;
 
-	hm_spinlock_lock(&s->lock);
+	int rc = robust_lock(&s->lock, &stack_rec);
+
+	if (rc < 0)
+		return rc;
 	if (HM_UNLIKELY(n > s->size - s->len)) {
-		hm_spinlock_unlock(&s->lock);
+		robust_unlock(&s->lock);
 		return -ENOBUFS;
 	}
 	memcpy(&s->objs[s->len], objs, sizeof(void *) * n);
 	__atomic_store_n(&s->len, s->len + n, __ATOMIC_RELAXED);
-	hm_spinlock_unlock(&s->lock);
+	robust_unlock(&s->lock);
 	return 0;
 }
 
@@ -79,17 +117,19 @@ stack_dequeue(struct hm_mempool *mp, void **objs, unsigned int n)
 {
 	struct mp_stack *s = mp->pool_data;
 	uint32_t len;
+	int rc = robust_lock(&s->lock, &stack_rec);
 
-	hm_spinlock_lock(&s->lock);
+	if (rc < 0)
+		return rc;
 	len = s->len;
 	if (HM_UNLIKELY(n > len)) {
-		hm_spinlock_unlock(&s->lock);
+		robust_unlock(&s->lock);
 		return -ENOBUFS; /* as DPDK's stack driver */
 	}
 	for (unsigned int i = 0; i < n; i++)
 		objs[i] = s->objs[--len];
 	__atomic_store_n(&s->len, len, __ATOMIC_RELAXED);
-	hm_spinlock_unlock(&s->lock);
+	robust_unlock(&s->lock);
 	return 0;
 }
 
@@ -134,6 +174,8 @@ hm_mempool_ops_lookup(const char *name)
 	return hm_fail(ENOENT, "no mempool ops named '%.40s'", name);
 }
 
+static int register_shared(const struct hm_mempool_ops *ops);
+
 int
 hm_mempool_ops_register(const struct hm_mempool_ops *ops)
 {
@@ -158,6 +200,11 @@ hm_mempool_ops_register(const struct hm_mempool_ops *ops)
 			hm_spinlock_unlock(&t->lock);
 			return hm_fail(EEXIST, "mempool ops '%s' are already registered", ops->name);
 		}
+	if (reg.mcfg != NULL) {
+		idx = register_shared(ops);
+		hm_spinlock_unlock(&t->lock);
+		return idx;
+	}
 	if (t->num_ops >= HM_MEMPOOL_MAX_OPS_IDX) {
 		hm_spinlock_unlock(&t->lock);
 		return hm_fail(ENOSPC, "mempool ops table is full (%d entries)",
@@ -168,6 +215,193 @@ hm_mempool_ops_register(const struct hm_mempool_ops *ops)
 	__atomic_store_n(&t->num_ops, t->num_ops + 1, __ATOMIC_RELEASE);
 	hm_spinlock_unlock(&t->lock);
 	return idx;
+}
+
+/* ---------------------------------------------------------------- registry */
+
+static int
+stub_alloc(struct hm_mempool *mp)
+{
+	return hm_fail(ENOTSUP, "mempool %s: its ops (index %d) are not registered in this "
+		       "process", mp->name, mp->ops_index);
+}
+
+static void
+stub_free(struct hm_mempool *mp)
+{
+	(void)mp;
+}
+
+static int
+stub_missing(const struct hm_mempool *mp)
+{
+	const char *name = reg.mcfg != NULL && mp->ops_index >= 0 &&
+		mp->ops_index < HM_MEMPOOL_MAX_OPS_IDX ?
+		reg.mcfg->mempool_ops.names[mp->ops_index] : "?";
+
+	if (mp->ops_index >= 0 && mp->ops_index < HM_MEMPOOL_MAX_OPS_IDX &&
+	    !__atomic_exchange_n(&reg.warned[mp->ops_index], 1, __ATOMIC_RELAXED))
+		hm_log(HM_LOG_ERR, "mempool %s uses ops '%.31s', which this process never "
+		       "registered (hm_mempool_ops_register before hm_init): its gets and puts "
+		       "fail here", mp->name, name);
+	return hm_fail(ENOTSUP, "mempool %s: ops '%.31s' are not registered in this process",
+		       mp->name, name);
+}
+
+static int
+stub_enqueue(struct hm_mempool *mp, void *const *objs, unsigned int n)
+{
+	(void)objs;
+	(void)n;
+	return stub_missing(mp);
+}
+
+static int
+stub_dequeue(struct hm_mempool *mp, void **objs, unsigned int n)
+{
+	(void)objs;
+	(void)n;
+	return stub_missing(mp);
+}
+
+static unsigned int
+stub_get_count(const struct hm_mempool *mp)
+{
+	(void)mp;
+	return 0;
+}
+
+static const struct hm_mempool_ops stub_ops = {
+	.name = "", .alloc = stub_alloc, .free = stub_free, .enqueue = stub_enqueue,
+	.dequeue = stub_dequeue, .get_count = stub_get_count,
+};
+
+static bool
+is_stub(const struct hm_mempool_ops *o)
+{
+	return o->alloc == stub_alloc || o->alloc == NULL;
+}
+
+int
+mempool_ops_attach(struct hm_mem_config *m, bool primary)
+{
+	struct hm_mempool_ops_table *t = &hm_mempool_ops_table;
+	struct hm_mempool_ops next[HM_MEMPOOL_MAX_OPS_IDX];
+	bool used[HM_MEMPOOL_MAX_OPS_IDX] = { false };
+	int rc = 0;
+
+	hm_spinlock_lock(&t->lock);
+	memcpy(reg.saved, t->ops, sizeof(reg.saved));
+	reg.saved_n = t->num_ops;
+	memset(reg.warned, 0, sizeof(reg.warned));
+	for (unsigned int i = 0; i < HM_MEMPOOL_MAX_OPS_IDX; i++)
+		next[i] = stub_ops;
+	if (primary) {
+		/* a fresh config: the registry is this process's order */
+		hm_spinlock_init(&m->mempool_ops.lock);
+		for (uint32_t i = 0; i < t->num_ops; i++) {
+			snprintf(m->mempool_ops.names[i], HM_MEMPOOL_OPS_NAMESIZE, "%s", t->ops[i].name);
+			next[i] = t->ops[i];
+		}
+		m->mempool_ops.n = t->num_ops;
+	} else {
+		rc = robust_lock(&m->mempool_ops.lock, NULL);
+		if (rc < 0)
+			goto out;
+		uint32_t n = m->mempool_ops.n < HM_MEMPOOL_MAX_OPS_IDX ? m->mempool_ops.n :
+			HM_MEMPOOL_MAX_OPS_IDX;
+		for (uint32_t i = 0; i < n; i++)
+			for (uint32_t j = 0; j < t->num_ops; j++)
+				if (!used[j] && strncmp(t->ops[j].name, m->mempool_ops.names[i],
+							HM_MEMPOOL_OPS_NAMESIZE) == 0) {
+					next[i] = t->ops[j];
+					used[j] = true;
+					break;
+				}
+		/* this process's own: appended to the registry for the others */
+		for (uint32_t j = 0; j < t->num_ops && rc == 0; j++) {
+			if (used[j])
+				continue;
+			if (n == HM_MEMPOOL_MAX_OPS_IDX) {
+				rc = hm_fail(ENOSPC, "mempool ops '%s': the instance's ops registry "
+					     "is full (%d names)", t->ops[j].name,
+					     HM_MEMPOOL_MAX_OPS_IDX);
+				break;
+			}
+			snprintf(m->mempool_ops.names[n], HM_MEMPOOL_OPS_NAMESIZE, "%s",
+				 t->ops[j].name);
+			next[n++] = t->ops[j];
+		}
+		if (rc == 0)
+			__atomic_store_n(&m->mempool_ops.n, n, __ATOMIC_RELEASE);
+		robust_unlock(&m->mempool_ops.lock);
+		if (rc < 0)
+			goto out;
+		t->num_ops = n;
+	}
+	memcpy(t->ops, next, sizeof(next));
+	reg.mcfg = m;
+out:
+	hm_spinlock_unlock(&t->lock);
+	if (rc == 0)
+		lcore_on_adopt(mempool_lcore_adopt);
+	return rc;
+}
+
+void
+mempool_ops_detach(void)
+{
+	struct hm_mempool_ops_table *t = &hm_mempool_ops_table;
+
+	if (reg.mcfg == NULL)
+		return;
+	lcore_on_adopt(NULL);
+	hm_spinlock_lock(&t->lock);
+	/* what this process registered meanwhile stays registered */
+	for (uint32_t i = 0; i < t->num_ops; i++) {
+		bool known = is_stub(&t->ops[i]);
+		for (uint32_t j = 0; j < reg.saved_n && !known; j++)
+			known = strcmp(reg.saved[j].name, t->ops[i].name) == 0;
+		if (!known && reg.saved_n < HM_MEMPOOL_MAX_OPS_IDX)
+			reg.saved[reg.saved_n++] = t->ops[i];
+	}
+	memcpy(t->ops, reg.saved, sizeof(reg.saved));
+	t->num_ops = reg.saved_n;
+	reg.mcfg = NULL;
+	hm_spinlock_unlock(&t->lock);
+}
+
+/* After init: the name's index in the shared registry (added when new) is its
+ * index here too. pre: the table's lock. */
+static int
+register_shared(const struct hm_mempool_ops *ops)
+{
+	struct hm_mempool_ops_table *t = &hm_mempool_ops_table;
+	struct hm_mem_config *m = reg.mcfg;
+	uint32_t n, k;
+	int rc = robust_lock(&m->mempool_ops.lock, NULL);
+
+	if (rc < 0)
+		return rc;
+	n = m->mempool_ops.n;
+	for (k = 0; k < n; k++)
+		if (strncmp(m->mempool_ops.names[k], ops->name, HM_MEMPOOL_OPS_NAMESIZE) == 0)
+			break;
+	if (k == n) {
+		if (n == HM_MEMPOOL_MAX_OPS_IDX) {
+			robust_unlock(&m->mempool_ops.lock);
+			return hm_fail(ENOSPC, "mempool ops '%s': the instance's ops registry is "
+				       "full (%d names)", ops->name, HM_MEMPOOL_MAX_OPS_IDX);
+		}
+		snprintf(m->mempool_ops.names[k], HM_MEMPOOL_OPS_NAMESIZE, "%s", ops->name);
+		__atomic_store_n(&m->mempool_ops.n, n + 1, __ATOMIC_RELEASE);
+	}
+	robust_unlock(&m->mempool_ops.lock);
+	HM_ASSERT(is_stub(&t->ops[k]));
+	t->ops[k] = *ops;
+	if (t->num_ops < k + 1)
+		__atomic_store_n(&t->num_ops, k + 1, __ATOMIC_RELEASE);
+	return (int)k;
 }
 
 /* ---------------------------------------------------------------- cache misses

@@ -248,6 +248,12 @@ chunk_link(struct hm_mempool *mp, struct hm_mempool_memhdr *mh)
 
 /* ---------------------------------------------------------------- freeing chunks */
 
+/* memhdr.pad of a populate_default chunk. Its free_cb points into the process
+ * that populated the pool (another process maps the library elsewhere), so every
+ * process recognises and frees such a chunk by this tag, never through that
+ * pointer (a secondary freeing a pool the primary made). */
+#define CHUNK_MZ_TAG 0x4d5a4348u
+
 /* free_cb of a populate_default chunk: its memzone (which holds the memhdr). */
 static void
 chunk_mz_free(struct hm_mempool_memhdr *mh, void *opaque)
@@ -259,7 +265,7 @@ chunk_mz_free(struct hm_mempool_memhdr *mh, void *opaque)
 int
 mempool_chunk_is_mz(const struct hm_mempool_memhdr *mh)
 {
-	return mh->free_cb == chunk_mz_free;
+	return mh->pad == CHUNK_MZ_TAG;
 }
 
 void
@@ -286,7 +292,9 @@ mempool_free_chunks(struct hm_mempool *mp)
 	while (mh != NULL) {
 		struct hm_mempool_memhdr *next = mh->next;
 		int embedded = mempool_chunk_is_mz(mh);
-		if (mh->free_cb != NULL)
+		if (embedded)
+			chunk_mz_free(mh, mh->opaque);
+		else if (mh->free_cb != NULL)
 			mh->free_cb(mh, mh->opaque);
 		if (!embedded)
 			hm_free(mh);
@@ -363,6 +371,7 @@ hm_mempool_populate_default(struct hm_mempool *mp)
 		mh->addr = mz->addr;
 		mh->len = area;
 		mh->free_cb = chunk_mz_free;
+		mh->pad = CHUNK_MZ_TAG;
 		mh->opaque = (void *)(uintptr_t)mz;
 		mh->iova = mz->iova != HM_BAD_IOVA && iova_contig(mz->addr, area, mz->iova) ?
 			mz->iova : HM_BAD_IOVA;

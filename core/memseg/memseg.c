@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Memseg lists: creation (DPDK's sizing rules), page allocation through the
- * backend, lookups in both directions and walks. See hugemem/memseg.h for the
+ * backend, lookups in both directions (walks: memseg_walk.c; external lists and
+ * extmem: extmem.c). See hugemem/memseg.h for the
  * invariants, asserted in hm_memseg_check().
  *
  * Concurrency: page alloc/free take mcfg->memory_hotplug_lock for writing, walks
@@ -16,6 +17,7 @@
 #include <sys/mman.h>
 
 #include "memseg_i.h"
+#include "mp_i.h"
 
 /* A run of pages contiguous in both IOVA and VA, for iova2virt. */
 struct iova_run {
@@ -44,18 +46,52 @@ static struct {
 _Thread_local unsigned int memseg_rd_depth; /* see memseg_in_walk() */
 #define rd_depth memseg_rd_depth
 
-void
+static int hotplug_repair(void *arg, const char **why);
+
+static const struct robust_recover hotplug_rec = {
+	"the memory map (memory hotplug lock)", hotplug_repair, NULL,
+};
+
+int
 memseg_read_lock(struct hm_mem_config *m)
 {
-	if (rd_depth++ == 0)
-		hm_rwlock_read_lock(&m->memory_hotplug_lock);
+	int rc = 0;
+
+	if (rd_depth == 0)
+		rc = robust_read_lock(&m->memory_hotplug_lock, ROBUST_RD_HOTPLUG, &hotplug_rec);
+	if (rc == 0)
+		rd_depth++;
+	return rc;
+}
+
+/*
+ * The writer that held the hotplug lock died (the primary, mid-change). A page
+ * it was mapping or unmapping can leave the per-node counters behind the
+ * tables: those are recomputed; anything else is reported.
+ */
+static int
+hotplug_repair(void *arg, const char **why)
+{
+	struct hm_mem_config *mcfg = st.mcfg;
+	int64_t mapped[HM_MAX_NUMA_NODES] = { 0 };
+
+	(void)arg;
+	if (mcfg == NULL)
+		return 0;
+	*why = memseg_check_locked(mcfg, mapped);
+	if (*why != NULL && strcmp(*why, "per-node mapped bytes != sum of used pages") == 0) {
+		for (unsigned int n = 0; n < mcfg->n_nodes; n++)
+			mcfg->mapped_bytes[n] = mapped[n];
+		*why = NULL;
+	}
+	return *why == NULL ? 0 : -EFAULT;
 }
 
 void
 memseg_read_unlock(struct hm_mem_config *m)
 {
 	if (--rd_depth == 0)
-		hm_rwlock_read_unlock(&m->memory_hotplug_lock);
+		robust_read_unlock(&m->memory_hotplug_lock, ROBUST_RD_HOTPLUG);
 }
 
 #define hp_read_lock memseg_read_lock
@@ -73,6 +109,11 @@ memseg_backend(void)
 	return st.be;
 }
 
+const char *
+memseg_fbarray_dir(void)
+{
+	return st.fbarray_dir;
+}
 
 int
 memseg_write_lock(void)
@@ -80,14 +121,42 @@ memseg_write_lock(void)
 	if (rd_depth != 0)
 		return hm_fail(EDEADLK, "pages cannot be mapped or unmapped from inside a "
 			       "memseg walk, memory event or alloc validator callback");
-	hm_rwlock_write_lock(&st.mcfg->memory_hotplug_lock);
-	return 0;
+	return robust_write_lock(&st.mcfg->memory_hotplug_lock, ROBUST_RD_HOTPLUG, &hotplug_rec);
 }
 
 void
 memseg_write_unlock(void)
 {
-	hm_rwlock_write_unlock(&st.mcfg->memory_hotplug_lock);
+	robust_write_unlock(&st.mcfg->memory_hotplug_lock);
+}
+
+void
+memseg_use(struct hm_mem_config *mcfg, struct hm_backend *be, const char *dir)
+{
+	st.mcfg = mcfg;
+	st.be = be;
+	st.fbarray_dir = dir;
+	memset(st.socket_limit, 0, sizeof(st.socket_limit));
+	st.idx_version = 0;
+}
+
+static void
+index_free(void)
+{
+	pthread_rwlock_wrlock(&st.idx_lock);
+	free(st.runs);
+	st.runs = NULL;
+	st.n_runs = st.cap_runs = 0;
+	st.idx_version = 0;
+	pthread_rwlock_unlock(&st.idx_lock);
+}
+
+void
+memseg_unuse(void)
+{
+	index_free();
+	st.mcfg = NULL;
+	st.be = NULL;
 }
 
 void
@@ -213,6 +282,7 @@ memseg_init(struct hm_mem_config *mcfg, struct hm_backend *be, const struct hm_p
 	st.mcfg = mcfg;
 	st.be = be;
 	st.fbarray_dir = p->fbarray_dir;
+	memseg_serve_requests();
 	memcpy(st.socket_limit, p->socket_limit, sizeof(st.socket_limit));
 	st.idx_version = 0;
 	return 0;
@@ -277,8 +347,8 @@ unmap_one(struct hm_memseg_list *msl, unsigned int idx)
 	memset(ms, 0, sizeof(*ms));
 }
 
-static void
-bump_versions(struct hm_memseg_list *msl)
+void
+memseg_bump_versions(struct hm_memseg_list *msl)
 {
 	__atomic_fetch_add(&msl->version, 1, __ATOMIC_RELEASE);
 	__atomic_fetch_add(&st.mcfg->mem_version, 1, __ATOMIC_RELEASE);
@@ -368,12 +438,116 @@ alloc_locked(struct hm_memseg *ms[], unsigned int n, uint64_t page_sz, int socke
 		}
 		for (unsigned int k = 0; k < done; k++)
 			ms[k] = seg_at(msl, (unsigned int)idx + k);
-		bump_versions(msl);
+		memseg_bump_versions(msl);
 		mem_event_notify(HM_MEM_EVENT_ALLOC, ms[0]->addr, (size_t)done * page_sz);
 		return (int)done;
 	}
 	return hm_fail(ENOSPC, "no memseg list of %" PRIu64 "-byte pages on node %d has %u free "
 		       "slots in a row", page_sz, socket, n);
+}
+
+/*
+ * Every attached process maps the @p n new pages before the call returns; a
+ * process that does not answer in time makes the allocation fail (undone here
+ * and in everyone else). pre: hotplug write lock held, pages just mapped.
+ */
+static int
+publish_alloc(struct hm_memseg *ms[], unsigned int n)
+{
+	char why[512];
+	int32_t stuck;
+	int rc = mp_sync_all(&stuck);
+
+	if (rc == 0)
+		return (int)n;
+	snprintf(why, sizeof(why), "%s", hm_last_error());
+	mem_event_notify(HM_MEM_EVENT_FREE, ms[0]->addr, (size_t)n * ms[0]->len);
+	for (unsigned int k = 0; k < n; k++) {
+		struct hm_memseg_list *msl = hm_mem_virt2memseg_list(ms[k]->addr);
+		unsigned int idx = (unsigned int)(((uintptr_t)ms[k]->addr - (uintptr_t)msl->base_va) /
+						  msl->page_sz);
+		unmap_one(msl, idx);
+		memseg_bump_versions(msl);
+	}
+	if (mp_sync_all(&stuck) < 0)
+		HM_LOG(WARNING, "undoing a page map change: %s", hm_last_error());
+	return hm_fail(-rc, "%s", why);
+}
+
+/* A secondary asks the primary to map pages (as DPDK: only the primary maps). */
+static int
+forward_alloc(struct hm_memseg *ms[], unsigned int n, uint64_t page_sz, int socket,
+	      unsigned int flags)
+{
+	uint64_t args[4] = { n, page_sz, (uint64_t)(int64_t)socket, flags }, out[MP_REQ_OUTS];
+	struct hm_memseg_list *msl;
+	int rc;
+
+	if (memseg_in_walk())
+		return hm_fail(EDEADLK, "pages cannot be mapped from inside a memseg walk callback");
+	rc = mp_request(MP_REQ_PAGES_ALLOC, args, 4, out);
+	if (rc < 0)
+		return rc;
+	msl = memseg_list_at((unsigned int)out[0]);
+	HM_VERIFY(msl != NULL && out[2] >= 1 && out[2] <= n &&
+		  out[1] + out[2] <= msl->memseg_arr.len);
+	for (unsigned int k = 0; k < out[2]; k++)
+		ms[k] = seg_at(msl, (unsigned int)(out[1] + k));
+	return (int)out[2];
+}
+
+static int
+serve_alloc(const uint64_t args[MP_REQ_ARGS], uint64_t out[MP_REQ_OUTS])
+{
+	struct hm_memseg **ms;
+	unsigned int n = (unsigned int)args[0];
+	int rc;
+
+	if (n == 0 || n > INT32_MAX)
+		return hm_fail(EINVAL, "alloc_pages: n must be in 1..INT32_MAX");
+	ms = malloc(sizeof(*ms) * n);
+	if (ms == NULL)
+		return hm_fail(ENOMEM, "alloc_pages: out of memory");
+	rc = hm_memseg_alloc_pages(ms, n, args[1], (int)(int64_t)args[2], (unsigned int)args[3]);
+	if (rc > 0) {
+		struct hm_memseg_list *msl = hm_mem_virt2memseg_list(ms[0]->addr);
+		out[0] = (uint64_t)(msl - st.mcfg->memsegs);
+		out[1] = ((uintptr_t)ms[0]->addr - (uintptr_t)msl->base_va) / msl->page_sz;
+		out[2] = (uint64_t)rc;
+		rc = 0;
+	}
+	free(ms);
+	return rc;
+}
+
+static int
+serve_free(const uint64_t args[MP_REQ_ARGS], uint64_t out[MP_REQ_OUTS])
+{
+	struct hm_memseg_list *msl = memseg_list_at((unsigned int)args[0]);
+	struct hm_memseg **ms;
+	uint64_t first = args[1], n = args[2];
+	int rc;
+
+	(void)out;
+	if (msl == NULL || n == 0 || first >= msl->memseg_arr.len ||
+	    n > msl->memseg_arr.len - first)
+		return hm_fail(EINVAL, "free_pages: list %" PRIu64 " slots %" PRIu64 "+%" PRIu64
+			       " are not pages of a list", args[0], first, n);
+	ms = malloc(sizeof(*ms) * n);
+	if (ms == NULL)
+		return hm_fail(ENOMEM, "free_pages: out of memory");
+	for (uint64_t k = 0; k < n; k++)
+		ms[k] = seg_at(msl, (unsigned int)(first + k));
+	rc = hm_memseg_free_pages(ms, (unsigned int)n);
+	free(ms);
+	return rc;
+}
+
+void
+memseg_serve_requests(void)
+{
+	mp_set_handler(MP_REQ_PAGES_ALLOC, serve_alloc);
+	mp_set_handler(MP_REQ_PAGES_FREE, serve_free);
 }
 
 int
@@ -397,10 +571,14 @@ hm_memseg_alloc_pages(struct hm_memseg *ms[], unsigned int n, uint64_t page_sz, 
 			       page_sz);
 	if (mcfg->legacy_mem)
 		return hm_fail(EPERM, "legacy memory mode: pages are fixed at init");
+	if (mp_type() == HM_PROC_SECONDARY)
+		return forward_alloc(ms, n, page_sz, socket, flags);
 	rc = memseg_write_lock();
 	if (rc < 0)
 		return rc;
 	rc = alloc_locked(ms, n, page_sz, socket, flags, 0);
+	if (rc > 0)
+		rc = publish_alloc(ms, (unsigned int)rc);
 	memseg_write_unlock();
 	return rc;
 }
@@ -445,6 +623,9 @@ hm_memseg_free_pages(struct hm_memseg *ms[], unsigned int n)
 		return hm_fail(EINVAL, "free_pages: ms must be non-NULL and n in 1..INT32_MAX");
 	if (mcfg->legacy_mem)
 		return hm_fail(EPERM, "legacy memory mode: pages are fixed at init");
+	if (mp_type() == HM_PROC_SECONDARY && memseg_in_walk())
+		return hm_fail(EDEADLK, "pages cannot be unmapped from inside a memseg walk "
+			       "callback");
 	if (n > 64) {
 		sorted = malloc(sizeof(*sorted) * n);
 		if (sorted == NULL)
@@ -484,6 +665,21 @@ hm_memseg_free_pages(struct hm_memseg *ms[], unsigned int n)
 				     (void *)sorted[i]);
 			goto out;
 		}
+	if (mp_type() == HM_PROC_SECONDARY) {
+		/* checked here; the primary unmaps (runs of slots of one list) */
+		memseg_write_unlock();
+		for (unsigned int i = 0; i < n && rc == 0;) {
+			struct hm_memseg_list *msl = NULL;
+			int idx = locate((struct hm_memseg *)sorted[i], &msl);
+			unsigned int run = 1;
+			while (i + run < n && sorted[i + run] == sorted[i] + run * sizeof(*ms[0]))
+				run++;
+			uint64_t args[3] = { (uint64_t)(msl - mcfg->memsegs), (uint64_t)idx, run };
+			rc = mp_request(MP_REQ_PAGES_FREE, args, 3, NULL);
+			i += run;
+		}
+		goto done;
+	}
 	/* subscribers hear of every VA-contiguous run before any page goes */
 	for (unsigned int i = 0, run = 1; i < n; i += run) {
 		const struct hm_memseg *m0 = (const struct hm_memseg *)sorted[i];
@@ -500,10 +696,16 @@ hm_memseg_free_pages(struct hm_memseg *ms[], unsigned int n)
 		int idx = locate((struct hm_memseg *)sorted[i], &msl);
 
 		unmap_one(msl, (unsigned int)idx);
-		bump_versions(msl);
+		memseg_bump_versions(msl);
 	}
+	/* every attached process unmaps them too; one that does not answer keeps
+	 * them until it catches up (nobody else can reach them any more) */
+	int32_t stuck;
+	if (mp_sync_all(&stuck) < 0)
+		HM_LOG(WARNING, "free_pages: %s", hm_last_error());
 out:
 	memseg_write_unlock();
+done:
 	if (sorted != small)
 		free(sorted);
 	return rc;
@@ -579,7 +781,7 @@ sort_list_by_iova(struct hm_memseg_list *msl, unsigned int k)
 		if (st.mcfg->iova_va)
 			ms->iova = (hm_iova_t)(uintptr_t)to;
 	}
-	bump_versions(msl);
+	memseg_bump_versions(msl);
 out:
 	if (scratch != NULL)
 		hm_va_release(scratch, (size_t)pg * k);
@@ -650,7 +852,9 @@ memseg_preallocate(const uint64_t bytes[HM_MAX_NUMA_NODES], const struct hm_prob
 	struct hm_mem_config *mcfg = st.mcfg;
 	int rc = 0;
 
-	hm_rwlock_write_lock(&mcfg->memory_hotplug_lock);
+	rc = memseg_write_lock();
+	if (rc < 0)
+		return rc;
 	for (unsigned int n = 0; n < probe->n_nodes && rc == 0; n++)
 		if (bytes[n] > 0)
 			rc = prealloc_node((int)n, bytes[n], probe);
@@ -660,7 +864,7 @@ memseg_preallocate(const uint64_t bytes[HM_MAX_NUMA_NODES], const struct hm_prob
 			rc = sort_list_by_iova(msl, (unsigned int)msl->memseg_arr.count);
 		}
 	}
-	hm_rwlock_write_unlock(&mcfg->memory_hotplug_lock);
+	memseg_write_unlock();
 	return rc;
 }
 
@@ -671,7 +875,9 @@ memseg_fini(void)
 
 	if (mcfg == NULL)
 		return;
-	hm_rwlock_write_lock(&mcfg->memory_hotplug_lock);
+	/* a poisoned map is torn down all the same: this is the last process */
+	bool locked = robust_write_lock(&mcfg->memory_hotplug_lock, ROBUST_RD_HOTPLUG,
+					&hotplug_rec) == 0;
 	for (unsigned int i = 0; i < mcfg->n_lists; i++) {
 		struct hm_memseg_list *msl = &mcfg->memsegs[i];
 		int idx = -1;
@@ -685,15 +891,43 @@ memseg_fini(void)
 		}
 	}
 	destroy_lists(mcfg);
-	hm_rwlock_write_unlock(&mcfg->memory_hotplug_lock);
-	pthread_rwlock_wrlock(&st.idx_lock);
-	free(st.runs);
-	st.runs = NULL;
-	st.n_runs = st.cap_runs = 0;
-	st.idx_version = 0;
-	pthread_rwlock_unlock(&st.idx_lock);
-	st.mcfg = NULL;
-	st.be = NULL;
+	if (locked)
+		robust_write_unlock(&mcfg->memory_hotplug_lock);
+	memseg_unuse();
+	mem_event_fini();
+}
+
+void
+memseg_fini_local(void)
+{
+	struct hm_mem_config *mcfg = st.mcfg;
+
+	if (mcfg == NULL)
+		return;
+	for (unsigned int i = 0; i < mcfg->n_lists; i++) {
+		struct hm_memseg_list *msl = &mcfg->memsegs[i];
+		int idx = -1;
+
+		if (msl->len == 0)
+			continue;
+		while (!msl->external && (unsigned int)(idx + 1) < msl->memseg_arr.len &&
+		       (idx = hm_fbarray_find_next_used(&msl->memseg_arr,
+							(unsigned int)(idx + 1))) >= 0) {
+			const struct hm_memseg *ms = seg_at(msl, (unsigned int)idx);
+			struct hm_page pg = {
+				.va = ms->addr, .page_sz = ms->page_sz, .node = ms->socket_id,
+				.list_idx = i, .seg_idx = (uint32_t)idx, .handle = ms->handle,
+				.iova = ms->iova,
+			};
+			st.be->ops->page_unmap(st.be, &pg);
+		}
+		if (!msl->external)
+			hm_va_release(msl->base_va, msl->len);
+		if (hm_fbarray_detach(&msl->memseg_arr) < 0)
+			HM_LOG(WARNING, "cleanup: list %s: %s", msl->memseg_arr.name,
+			       hm_last_error());
+	}
+	memseg_unuse();
 	mem_event_fini();
 }
 
@@ -803,8 +1037,10 @@ rebuild_index(uint64_t version)
 {
 	struct hm_mem_config *mcfg = st.mcfg;
 	size_t n = 0;
+	int rc = hp_read_lock(mcfg);
 
-	hp_read_lock(mcfg);
+	if (rc < 0)
+		return rc;
 	for (unsigned int i = 0; i < mcfg->n_lists; i++)
 		n += mcfg->memsegs[i].memseg_arr.count;
 	if (n > st.cap_runs) {
@@ -925,197 +1161,6 @@ memseg_list_at(unsigned int idx)
 	if (st.mcfg == NULL || idx >= st.mcfg->n_lists || st.mcfg->memsegs[idx].len == 0)
 		return NULL;
 	return &st.mcfg->memsegs[idx];
-}
-
-/* pre: write lock held. */
-static int
-ext_add(void *va, uint64_t len, uint64_t page_sz, const hm_iova_t *iova, int socket_id,
-	bool heap)
-{
-	struct hm_mem_config *mcfg = st.mcfg;
-	uintptr_t a = (uintptr_t)va;
-	unsigned int slot = HM_MAX_MEMSEG_LISTS, n = (unsigned int)(len / page_sz);
-	struct hm_memseg_list *msl;
-	char name[HM_FBARRAY_NAME_LEN];
-	int rc;
-
-	for (unsigned int i = 0; i < mcfg->n_lists; i++) {
-		struct hm_memseg_list *l = &mcfg->memsegs[i];
-		uintptr_t b = (uintptr_t)l->base_va;
-		if (l->len == 0) {
-			if (slot == HM_MAX_MEMSEG_LISTS)
-				slot = i;
-			continue;
-		}
-		if (a < b + l->len && b < a + len) {
-			rc = hm_fail(EEXIST, "memory %p (+%" PRIu64 ") overlaps memseg list %s", va,
-				     len, l->memseg_arr.name);
-			goto out;
-		}
-	}
-	if (slot == HM_MAX_MEMSEG_LISTS) {
-		if (mcfg->n_lists == HM_MAX_MEMSEG_LISTS) {
-			rc = hm_fail(ENOSPC, "all %d memseg lists are in use", HM_MAX_MEMSEG_LISTS);
-			goto out;
-		}
-		slot = mcfg->n_lists;
-	}
-	msl = &mcfg->memsegs[slot];
-	snprintf(name, sizeof(name), "memseg-ext-%u", slot);
-	rc = hm_fbarray_init(&msl->memseg_arr, name, n, sizeof(struct hm_memseg), st.fbarray_dir);
-	if (rc < 0)
-		goto out;
-	for (unsigned int i = 0; i < n; i++) {
-		struct hm_memseg *ms = seg_at(msl, i);
-		ms->addr = (char *)va + (uint64_t)i * page_sz;
-		ms->iova = iova != NULL ? iova[i] : HM_BAD_IOVA;
-		ms->len = page_sz;
-		ms->page_sz = page_sz;
-		ms->socket_id = socket_id;
-		hm_fbarray_set_used(&msl->memseg_arr, i);
-	}
-	msl->base_va = va;
-	msl->page_sz = page_sz;
-	msl->len = len;
-	msl->socket_id = socket_id;
-	msl->external = 1;
-	msl->heap = heap;
-	if (slot == mcfg->n_lists)
-		mcfg->n_lists++;
-	bump_versions(msl);
-	rc = (int)slot;
-out:
-	return rc;
-}
-
-int
-memseg_external_add(void *va, uint64_t len, uint64_t page_sz, const hm_iova_t *iova,
-		    int socket_id)
-{
-	int rc = ext_add(va, len, page_sz, iova, socket_id, true);
-
-	/* a heap got memory: subscribers hear of it as of pages a heap maps */
-	if (rc >= 0)
-		mem_event_notify(HM_MEM_EVENT_ALLOC, va, len);
-	return rc;
-}
-
-void
-memseg_external_remove(unsigned int idx)
-{
-	struct hm_memseg_list *msl = memseg_list_at(idx);
-
-	if (msl == NULL || !msl->external)
-		return;
-	if (msl->heap)
-		mem_event_notify(HM_MEM_EVENT_FREE, msl->base_va, msl->len);
-	hm_fbarray_destroy(&msl->memseg_arr);
-	memset(msl, 0, sizeof(*msl));
-	while (st.mcfg->n_lists > 0 && st.mcfg->memsegs[st.mcfg->n_lists - 1].len == 0)
-		st.mcfg->n_lists--;
-	__atomic_fetch_add(&st.mcfg->mem_version, 1, __ATOMIC_RELEASE);
-}
-
-/* ---------------------------------------------------------------- extmem */
-
-static bool
-extmem_args_ok(const void *va, size_t len, size_t page_sz)
-{
-	return va != NULL && len != 0 && HM_IS_POWER_OF_2(page_sz) && page_sz >= 4096 &&
-	       ((uintptr_t)va & (page_sz - 1)) == 0 && (len & (page_sz - 1)) == 0 &&
-	       len / page_sz <= INT32_MAX && len <= (1ULL << 46);
-}
-
-int
-hm_extmem_register(void *va, size_t len, const hm_iova_t iova[], unsigned int n_pages,
-		   size_t page_sz)
-{
-	struct hm_mem_config *mcfg = st.mcfg;
-	int rc;
-
-	if (mcfg == NULL)
-		return hm_fail(ENODEV, "hugemem is not initialised");
-	if (!extmem_args_ok(va, len, page_sz) || (iova != NULL && n_pages != len / page_sz))
-		return hm_fail(EINVAL, "extmem register: va and len must be aligned to page_sz (a "
-			       "power of two >= 4K) and the IOVA table must have len/page_sz "
-			       "entries");
-	rc = memseg_write_lock();
-	if (rc < 0)
-		return rc;
-	if (mcfg->next_ext_socket > INT32_MAX) {
-		rc = hm_fail(ENOSPC, "extmem register: no socket id left");
-	} else {
-		rc = ext_add(va, len, page_sz, iova, (int)mcfg->next_ext_socket, false);
-		if (rc >= 0) {
-			mcfg->next_ext_socket++;
-			rc = 0;
-		}
-	}
-	memseg_write_unlock();
-	return rc;
-}
-
-/* The extmem (heap == 0) list that is exactly [va, va+len), or NULL. pre: a lock. */
-static struct hm_memseg_list *
-extmem_find(const void *va, size_t len)
-{
-	for (unsigned int i = 0; i < st.mcfg->n_lists; i++) {
-		struct hm_memseg_list *msl = &st.mcfg->memsegs[i];
-		if (msl->len != 0 && msl->external && !msl->heap && msl->base_va == va &&
-		    msl->len == len)
-			return msl;
-	}
-	return NULL;
-}
-
-int
-hm_extmem_unregister(void *va, size_t len)
-{
-	struct hm_memseg_list *msl;
-	int rc;
-
-	if (st.mcfg == NULL)
-		return hm_fail(ENODEV, "hugemem is not initialised");
-	if (va == NULL || len == 0)
-		return hm_fail(EINVAL, "extmem unregister: NULL va or zero length");
-	rc = memseg_write_lock();
-	if (rc < 0)
-		return rc;
-	msl = extmem_find(va, len);
-	if (msl == NULL)
-		rc = hm_fail(ENOENT, "extmem unregister: %p (+%zu) is not registered", va, len);
-	else
-		memseg_external_remove((unsigned int)(msl - st.mcfg->memsegs));
-	memseg_write_unlock();
-	return rc;
-}
-
-static int
-extmem_sync(void *va, size_t len, const char *what)
-{
-	int rc = 0;
-
-	if (st.mcfg == NULL)
-		return hm_fail(ENODEV, "hugemem is not initialised");
-	if (va == NULL || len == 0)
-		return hm_fail(EINVAL, "extmem %s: NULL va or zero length", what);
-	hp_read_lock(st.mcfg);
-	if (extmem_find(va, len) == NULL)
-		rc = hm_fail(ENOENT, "extmem %s: %p (+%zu) is not registered", what, va, len);
-	hp_read_unlock(st.mcfg);
-	return rc;
-}
-
-int
-hm_extmem_attach(void *va, size_t len)
-{
-	return extmem_sync(va, len, "attach");
-}
-
-int
-hm_extmem_detach(void *va, size_t len)
-{
-	return extmem_sync(va, len, "detach");
 }
 
 int64_t

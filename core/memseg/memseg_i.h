@@ -78,10 +78,15 @@ HM_INTERNAL int memseg_write_lock(void);
 HM_INTERNAL void memseg_write_unlock(void);
 
 /* The hotplug read lock, nesting per thread (walks, dump, validators). */
-HM_INTERNAL void memseg_read_lock(struct hm_mem_config *m);
+HM_INTERNAL int memseg_read_lock(struct hm_mem_config *m);
 HM_INTERNAL void memseg_read_unlock(struct hm_mem_config *m);
 /* The config memseg works on (set before mcfg_set() makes it public), or NULL. */
 HM_INTERNAL struct hm_mem_config *memseg_mcfg(void);
+/* Where list fbarrays live (NULL: anonymous). */
+HM_INTERNAL const char *memseg_fbarray_dir(void);
+/* A list's pages changed: bump its version and the config's mem_version
+ * (readers rebuild what they derived). pre: write lock held. */
+HM_INTERNAL void memseg_bump_versions(struct hm_memseg_list *msl);
 /* The running backend instance (NULL when not initialised). */
 HM_INTERNAL struct hm_backend *memseg_backend(void);
 
@@ -107,5 +112,39 @@ HM_INTERNAL void mem_event_fini(void);
 
 /* Unmap every page (DO_NOT_FREE included), destroy lists, release VA. */
 HM_INTERNAL void memseg_fini(void);
+/*
+ * The primary leaves while secondaries run: unmap this process's pages (the
+ * backend returns them; they live on in the others' mappings), release the
+ * lists' VA and detach their fbarrays; the shared tables stay as they are.
+ */
+HM_INTERNAL void memseg_fini_local(void);
+
+/* The validator's walk (memseg_walk.c). pre: hotplug lock held. NULL or why. */
+HM_INTERNAL const char *memseg_check_locked(struct hm_mem_config *mcfg,
+					    int64_t mapped[HM_MAX_NUMA_NODES]);
+/* Point memseg at an existing config (a secondary) / forget it. */
+HM_INTERNAL void memseg_use(struct hm_mem_config *mcfg, struct hm_backend *be, const char *dir);
+HM_INTERNAL void memseg_unuse(void);
+/* The primary serves secondaries' page alloc/free requests (core/mp). */
+HM_INTERNAL void memseg_serve_requests(void);
+
+/* ---- attach.c: the lists in a secondary ---- */
+
+/*
+ * Attach every list of @p mcfg (fbarrays in @p dir, VA at the primary's bases)
+ * and every mapped page, then mark this process LIVE in the process table.
+ * @return 0 or -errno (-EADDRNOTAVAIL: a list's range is taken here, the
+ *   message names --base-virtaddr); nothing is left behind on failure.
+ */
+HM_INTERNAL int memseg_attach(struct hm_mem_config *mcfg, struct hm_backend *be,
+			      const char *dir);
+/* The mp thread of a secondary: map and unmap what the primary did. 0 or -errno. */
+HM_INTERNAL int memseg_sync_local(void);
+/* Unmap everything memseg_attach mapped, detach the fbarrays. */
+HM_INTERNAL void memseg_detach(void);
+/* What this process maps matches the shared lists. 0 or -EFAULT with *reason. */
+HM_INTERNAL int memseg_attach_check(const char **reason);
+/* Pages this secondary maps. */
+HM_INTERNAL uint64_t memseg_attached_pages(void);
 
 #endif

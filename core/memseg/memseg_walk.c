@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "memseg_i.h"
+#include "mp_i.h"
 
 #define seg_at memseg_seg_at
 
@@ -24,8 +25,8 @@ walk(hm_memseg_list_walk_t lfn, hm_memseg_walk_t sfn, hm_memseg_contig_walk_t cf
 
 	if (mcfg == NULL)
 		return hm_fail(ENODEV, "hugemem is not initialised");
-	if (locked)
-		memseg_read_lock(mcfg);
+	if (locked && (ret = memseg_read_lock(mcfg)) < 0)
+		return ret;
 	for (unsigned int i = 0; i < mcfg->n_lists && ret == 0; i++) {
 		struct hm_memseg_list *msl = &mcfg->memsegs[i];
 		struct hm_fbarray *arr = &msl->memseg_arr;
@@ -185,7 +186,10 @@ hm_memseg_dump(FILE *f)
 		fprintf(f, "memseg: not initialised\n");
 		return;
 	}
-	memseg_read_lock(mcfg);
+	if (memseg_read_lock(mcfg) < 0) {
+		fprintf(f, "memseg: %s\n", hm_last_error());
+		return;
+	}
 	fprintf(f, "memseg lists: %u (iova mode %s%s)\n", hm_memseg_list_count(),
 		mcfg->iova_va ? "va" : "pa", mcfg->legacy_mem ? ", legacy" : "");
 	for (unsigned int i = 0; i < mcfg->n_lists; i++) {
@@ -229,16 +233,12 @@ all_zero(const void *p, size_t n)
 	return true;
 }
 
-int
-hm_memseg_check(const char **reason)
+/* The validator's walk. pre: the hotplug lock is held (read or write). */
+const char *
+memseg_check_locked(struct hm_mem_config *mcfg, int64_t mapped[HM_MAX_NUMA_NODES])
 {
-	struct hm_mem_config *mcfg = memseg_mcfg();
-	int64_t mapped[HM_MAX_NUMA_NODES] = { 0 };
 	const char *why = NULL;
 
-	if (mcfg == NULL)
-		return hm_fail(ENODEV, "hugemem is not initialised");
-	memseg_read_lock(mcfg);
 	for (unsigned int i = 0; i < mcfg->n_lists && why == NULL; i++) {
 		struct hm_memseg_list *msl = &mcfg->memsegs[i];
 
@@ -279,7 +279,27 @@ hm_memseg_check(const char **reason)
 	for (unsigned int n = 0; n < mcfg->n_nodes && why == NULL; n++)
 		if (mapped[n] != mcfg->mapped_bytes[n])
 			why = "per-node mapped bytes != sum of used pages";
+	return why;
+}
+
+int
+hm_memseg_check(const char **reason)
+{
+	struct hm_mem_config *mcfg = memseg_mcfg();
+	int64_t mapped[HM_MAX_NUMA_NODES] = { 0 };
+	const char *why = NULL;
+	int rc;
+
+	if (mcfg == NULL)
+		return hm_fail(ENODEV, "hugemem is not initialised");
+	rc = memseg_read_lock(mcfg);
+	if (rc < 0)
+		return rc;
+	why = memseg_check_locked(mcfg, mapped);
 	memseg_read_unlock(mcfg);
+	/* a secondary: what it maps matches the shared lists */
+	if (why == NULL && mp_type() == HM_PROC_SECONDARY)
+		memseg_attach_check(&why);
 	if (why != NULL) {
 		if (reason != NULL)
 			*reason = why;

@@ -47,6 +47,7 @@
 
 #include "malloc_i.h"
 #include "memzone_i.h"
+#include "robust_i.h"
 #include "hugemem/fbarray.h"
 #include "hugemem/malloc.h"
 #include "hugemem/memseg.h"
@@ -126,18 +127,40 @@ name_hash(const char *name, size_t *len)
 	return h;
 }
 
-static void
+static int mz_repair(void *arg, const char **why);
+static const struct robust_recover mz_rec = { "the memzone table", mz_repair, NULL };
+
+/* The table lock is robust (core/common/robust_i.h): a process that dies
+ * holding it is taken over and the table repaired (mz_repair). */
+static int
 rd_lock(void)
 {
-	if (rd_depth++ == 0)
-		hm_rwlock_read_lock(&st.hdr->lock);
+	int rc = 0;
+
+	if (rd_depth == 0)
+		rc = robust_read_lock(&st.hdr->lock, ROBUST_RD_MEMZONE, &mz_rec);
+	if (rc == 0)
+		rd_depth++;
+	return rc;
 }
 
 static void
 rd_unlock(void)
 {
 	if (--rd_depth == 0)
-		hm_rwlock_read_unlock(&st.hdr->lock);
+		robust_read_unlock(&st.hdr->lock, ROBUST_RD_MEMZONE);
+}
+
+static int
+wr_lock(void)
+{
+	return robust_write_lock(&st.hdr->lock, ROBUST_RD_MEMZONE, &mz_rec);
+}
+
+static void
+wr_unlock(void)
+{
+	robust_write_unlock(&st.hdr->lock);
 }
 
 static inline uint32_t
@@ -341,6 +364,50 @@ memzone_fini(void)
 	memset(&st, 0, sizeof(st));
 }
 
+int
+memzone_attach(struct hm_mem_config *mcfg, const char *dir)
+{
+	int rc;
+
+	if (st.mcfg != NULL)
+		return hm_fail(EALREADY, "memzone table already initialised");
+	rc = hm_fbarray_attach(&mcfg->memzones, dir);
+	if (rc < 0)
+		return hm_fail(-rc, "cannot attach the memzone table: %s", hm_last_error());
+	rc = hm_fbarray_attach(&mcfg->memzone_index, dir);
+	if (rc < 0) {
+		char why[256];
+		snprintf(why, sizeof(why), "%s", hm_last_error());
+		hm_fbarray_detach(&mcfg->memzones);
+		return hm_fail(-rc, "cannot attach the memzone index: %s", why);
+	}
+	st.index = &mcfg->memzone_index;
+	st.hdr = st.index->data;
+	st.bk = (struct mz_ent *)st.index->data + IDX_HDR_ELTS;
+	if (__atomic_load_n(&st.hdr->magic, __ATOMIC_ACQUIRE) != IDX_MAGIC) {
+		hm_fbarray_detach(&mcfg->memzone_index);
+		hm_fbarray_detach(&mcfg->memzones);
+		memset(&st, 0, sizeof(st));
+		return hm_fail(EPROTO, "the primary's memzone index is not initialised");
+	}
+	st.table = &mcfg->memzones;
+	st.zones = mcfg->memzones.data;
+	st.mcfg = mcfg;
+	malloc_set_zone_namer(zone_name_of);
+	return 0;
+}
+
+void
+memzone_detach(void)
+{
+	if (st.mcfg == NULL)
+		return;
+	malloc_set_zone_namer(NULL);
+	hm_fbarray_detach(st.index);
+	hm_fbarray_detach(st.table);
+	memset(&st, 0, sizeof(st));
+}
+
 /* ---------------------------------------------------------------- reserve */
 
 /* The zone's memory: biggest block, or @p req bytes. NULL + hm_errno. */
@@ -457,9 +524,11 @@ hm_memzone_reserve_bounded(const char *name, size_t len, int socket_id, unsigned
 		return hm_fail_ptr(ENODEV, "hugemem is not initialised");
 	if (rd_depth != 0)
 		return hm_fail_ptr(EDEADLK, "memzone reserve from inside a memzone walk callback");
-	hm_rwlock_write_lock(&st.hdr->lock);
+	int rc = wr_lock();
+	if (rc < 0)
+		return hm_fail_ptr(-rc, "%s", hm_last_error());
 	z = reserve_locked(name, len, socket_id, flags, align, bound);
-	hm_rwlock_write_unlock(&st.hdr->lock);
+	wr_unlock();
 	return z;
 }
 
@@ -496,15 +565,17 @@ hm_memzone_free(const struct hm_memzone *zone)
 	if (idx < 0)
 		return hm_fail(EINVAL, "memzone free: %p is not a memzone descriptor",
 			       (const void *)zone);
-	hm_rwlock_write_lock(&st.hdr->lock);
+	rc = wr_lock();
+	if (rc < 0)
+		return rc;
 	if (hm_fbarray_is_used(st.table, (unsigned int)idx) != 1) {
-		hm_rwlock_write_unlock(&st.hdr->lock);
+		wr_unlock();
 		return hm_fail(EINVAL, "memzone free: slot %d is not reserved (double free?)", idx);
 	}
 	z = &st.zones[idx];
 	b = index_find_slot(name_hash(z->name, &nlen), (uint32_t)idx);
 	if (b < 0) {
-		hm_rwlock_write_unlock(&st.hdr->lock);
+		wr_unlock();
 		return hm_fail_log(EFAULT, "memzone index is corrupt: zone '%.31s' (slot %d) is "
 				   "not in it", z->name, idx);
 	}
@@ -514,7 +585,7 @@ hm_memzone_free(const struct hm_memzone *zone)
 	hm_fbarray_set_free(st.table, (unsigned int)idx);
 	if ((uint32_t)idx < st.hdr->free_hint)
 		st.hdr->free_hint = (uint32_t)idx;
-	hm_rwlock_write_unlock(&st.hdr->lock);
+	wr_unlock();
 
 	rc = malloc_zone_free(addr);
 	if (rc < 0) {
@@ -543,7 +614,8 @@ hm_memzone_lookup(const char *name)
 	h = name_hash(name, &nlen);
 	if (nlen == 0 || nlen >= HM_MEMZONE_NAMESIZE)
 		return hm_fail_ptr(ENOENT, "no memzone named '%.40s'", name);
-	rd_lock();
+	if (rd_lock() < 0)
+		return NULL;
 	b = index_find(name, h, NULL);
 	if (b >= 0)
 		z = &st.zones[st.bk[b].slot1 - 1];
@@ -562,7 +634,9 @@ hm_memzone_walk(int (*fn)(const struct hm_memzone *zone, void *arg), void *arg)
 		return hm_fail(ENODEV, "hugemem is not initialised");
 	if (fn == NULL)
 		return hm_fail(EINVAL, "memzone walk: NULL callback");
-	rd_lock();
+	rc = rd_lock();
+	if (rc < 0)
+		return rc;
 	while (rc == 0 && (unsigned int)i < st.table->len &&
 	       (i = hm_fbarray_find_next_used(st.table, (unsigned int)i)) >= 0)
 		rc = fn(&st.zones[i++], arg);
@@ -579,7 +653,8 @@ hm_memzone_count(void)
 		hm_errno = ENODEV;
 		return 0;
 	}
-	rd_lock();
+	if (rd_lock() < 0)
+		return 0;
 	n = st.table->count;
 	rd_unlock();
 	return n;
@@ -607,7 +682,10 @@ hm_memzone_dump(FILE *f)
 		fprintf(f, "memzone: not initialised\n");
 		return;
 	}
-	rd_lock();
+	if (rd_lock() < 0) {
+		fprintf(f, "memzone: %s\n", hm_last_error());
+		return;
+	}
 	/* longest cluster of non-empty buckets (probe length bound) */
 	for (uint32_t k = 0; k < 2 * st.hdr->n_buckets; k++) {
 		run = st.bk[k & bucket_mask()].slot1 != 0 ? run + 1 : 0;
@@ -734,6 +812,63 @@ check_locked(void)
 	return NULL;
 }
 
+/*
+ * A process died holding the table's write lock, in the middle of a reserve or
+ * a free. The descriptors and their used bits are the truth: a used slot whose
+ * descriptor was never completed (or already cleared) is freed, free slots are
+ * zeroed, the name index is rebuilt from the descriptors and free_hint
+ * recomputed; then the whole check runs. The memory of a half-made or
+ * half-freed zone stays allocated (the dead process's leak).
+ * pre: the write lock is held (taken over).
+ */
+static int
+mz_repair(void *arg, const char **why)
+{
+	struct hm_fbarray *t = st.table;
+	uint32_t first_free = UINT32_MAX;
+	size_t usable;
+
+	(void)arg;
+	for (uint32_t i = 0; i < t->len; i++) {
+		struct hm_memzone *z = &st.zones[i];
+		size_t nlen;
+		if (hm_fbarray_is_used(t, i) == 1) {
+			name_hash(z->name, &nlen);
+			if (nlen != 0 && nlen < HM_MEMZONE_NAMESIZE && z->addr != NULL &&
+			    malloc_zone_validate(z->addr, &usable) == 0 && z->len <= usable)
+				continue;
+			hm_fbarray_set_free(t, i);
+		}
+		if (!all_zero(z, sizeof(*z)))
+			memset(z, 0, sizeof(*z));
+		if (first_free == UINT32_MAX)
+			first_free = i;
+	}
+	for (uint32_t k = 0; k < st.hdr->n_buckets; k++) {
+		st.bk[k].hash = 0;
+		st.bk[k].slot1 = 0;
+		hm_fbarray_set_free(st.index, (unsigned int)(IDX_HDR_ELTS + k));
+	}
+	st.hdr->live = 0;
+	for (uint32_t i = 0; i < t->len; i++) {
+		uint32_t b = UINT32_MAX, h;
+		size_t nlen;
+		if (hm_fbarray_is_used(t, i) != 1)
+			continue;
+		h = name_hash(st.zones[i].name, &nlen);
+		if (index_find(st.zones[i].name, h, &b) >= 0 || b == UINT32_MAX) {
+			/* the same name twice cannot be: keep the first */
+			memset(&st.zones[i], 0, sizeof(st.zones[i]));
+			hm_fbarray_set_free(t, i);
+			continue;
+		}
+		index_insert(b, h, i);
+	}
+	st.hdr->free_hint = first_free == UINT32_MAX ? t->len : first_free;
+	*why = check_locked();
+	return *why == NULL ? 0 : -EFAULT;
+}
+
 int
 hm_memzone_check(const char **reason)
 {
@@ -741,7 +876,9 @@ hm_memzone_check(const char **reason)
 
 	if (st.mcfg == NULL)
 		return hm_fail(ENODEV, "hugemem is not initialised");
-	rd_lock();
+	int rc = rd_lock();
+	if (rc < 0)
+		return rc;
 	why = check_locked();
 	rd_unlock();
 	if (why != NULL) {

@@ -54,6 +54,8 @@ uint64_t cli_room_per_pair(const struct hm_probe *p);
 /* Each command gets argv with argv[0] = the command name; returns an exit code. */
 int cmd_info(int argc, char **argv);
 int cmd_rx(int argc, char **argv);
+/* `hugemem client --id=K`: a secondary of `hugemem rx --serve=N` (serve_i.h). */
+int cmd_client(int argc, char **argv);
 /* `hugemem doctor`: 0 can run, 1 the environment cannot, 2 bad options. */
 int cmd_doctor(int argc, char **argv);
 /* `hugemem heapmap`: draw a heap from a running process or a snapshot file. */

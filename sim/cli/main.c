@@ -20,6 +20,7 @@ static const struct {
 } commands[] = {
 	{ "info", cmd_info, "print the topology, memseg lists and where test pages land" },
 	{ "rx", cmd_rx, "receive traffic through the fake NIC and the i40e driver" },
+	{ "client", cmd_client, "a secondary process of `rx --serve`: verify and free its packets" },
 	{ "doctor", cmd_doctor, "check what a backend needs here and print the fix for each problem" },
 	{ "heapmap", cmd_heapmap, "draw a heap (SVG, text) from a running process or a snapshot" },
 	{ "fusefs", cmd_fusefs, "run hugemem-fusefs (the fuse backend's emulated machine) on a mount point" },

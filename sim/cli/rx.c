@@ -175,6 +175,7 @@ struct rx_run {
 	struct hm_nic *nic;
 	struct rx_fwd *fwd;         /* --forward: port 1 */
 	struct ts_fifo fifo[RX_MAX_QUEUES];
+	struct serve_run *serve;    /* --serve: NULL otherwise */
 	bool initialized;
 };
 
@@ -206,7 +207,8 @@ rx_packet(const struct rx_opts *o, struct rx_run *run, unsigned int q, struct hm
 	}
 	if (l4 == CK_BAD && len >= 14 && hm_traffic_cksum_offloaded(flat, len) == 1)
 		r->l4_offloaded++;
-	if (run->gen != NULL && hm_traffic_verify(flat, len, NULL) != 0)
+	/* --serve: the clients verify */
+	if (run->gen != NULL && run->serve == NULL && hm_traffic_verify(flat, len, NULL) != 0)
 		r->mismatch++;
 	if (run->pout != NULL) {
 		uint64_t ts;
@@ -307,7 +309,9 @@ rx_loop(const struct rx_opts *o, struct rx_run *run, struct rx_result *r)
 				r->cycles += rdtsc() - c0;
 				for (uint16_t i = 0; i < n; i++)
 					rx_packet(o, run, q, pkts[i], r);
-				if (run->fwd != NULL)
+				if (run->serve != NULL)
+					serve_dispatch(run->serve, pkts, n);
+				else if (run->fwd != NULL)
 					rx_fwd_burst(run->fwd, q, pkts, n, r);
 				else
 					hm_pktmbuf_free_bulk(pkts, n);
@@ -427,6 +431,25 @@ rx_setup(const struct rx_opts *o, const struct rx_geom *g, struct rx_run *run)
 	return 0;
 }
 
+/* --serve: the clients attach to this process's instance. */
+static int
+rx_serve_setup(const struct rx_opts *o, struct rx_run *run)
+{
+	const char *rd = hm_runtime_dir(), *prefix;
+
+	if (hm_mp_procs(NULL, 0) < 0) {
+		fprintf(stderr, "hugemem rx: --serve needs a shared config for the clients to attach "
+			"to: drop --in-memory / --no-shconf\n");
+		return HM_EXIT_USAGE;
+	}
+	prefix = rd != NULL && strrchr(rd, '/') != NULL ? strrchr(rd, '/') + 1 : "hugemem";
+	run->serve = calloc(1, sizeof(*run->serve));
+	if (run->serve == NULL)
+		return HM_EXIT_FAIL;
+	return serve_setup(run->serve, o->serve, o->serve_wait > 0 ? o->serve_wait : 30,
+			   run->mp, prefix);
+}
+
 /* Counters, placement. */
 static void
 rx_collect(const struct rx_opts *o, struct rx_run *run, struct rx_result *r)
@@ -499,6 +522,11 @@ rx_teardown(struct rx_run *run)
 {
 	int ret = HM_EXIT_OK;
 
+	if (run->serve != NULL) {
+		serve_teardown(run->serve);
+		free(run->serve);
+		run->serve = NULL;
+	}
 	for (unsigned int q = 0; q < RX_MAX_QUEUES; q++) {
 		hm_i40e_rxq_release(run->rxq[q]);
 		free(run->fifo[q].ts);
@@ -551,7 +579,7 @@ int
 cmd_rx(int argc, char **argv)
 {
 	struct rx_opts o = { .nic_node = 0, .queues = 1, .descs = 1024, .burst = 32,
-			     .path = HM_I40E_RX_AUTO, .seed = 1 };
+			     .path = HM_I40E_RX_AUTO, .seed = 1, .serve_wait = 30 };
 	struct sigaction old[sizeof(rx_signals) / sizeof(rx_signals[0])];
 	struct rx_run run;
 	struct rx_geom g;
@@ -620,6 +648,8 @@ cmd_rx(int argc, char **argv)
 		goto out_signals;
 	}
 	ret = rx_setup(&o, &g, &run);
+	if (ret == 0 && o.serve != 0)
+		ret = rx_serve_setup(&o, &run);
 	if (ret != 0)
 		goto out_signals;
 	r = calloc(1, sizeof(*r));
@@ -628,7 +658,19 @@ cmd_rx(int argc, char **argv)
 		goto out_signals;
 	}
 	rx_loop(&o, &run, r);
+	if (run.serve != NULL) {
+		serve_finish(run.serve, o.serve_wait, run.mp);
+		r->serve = run.serve;
+	}
 	rx_collect(&o, &run, r);
+	if (run.serve != NULL) {
+		/* the pool is whole again once the queues hand back what they hold */
+		for (unsigned int q = 0; q < RX_MAX_QUEUES; q++) {
+			hm_i40e_rxq_release(run.rxq[q]);
+			run.rxq[q] = NULL;
+		}
+		serve_count_pool(run.serve, run.mp);
+	}
 	rx_account(&o, r);
 	if (r->src_err[0] != '\0')
 		fprintf(stderr, "hugemem rx: --pcap-in=%s: %s\n", o.pcap_in != NULL ? o.pcap_in : "",

@@ -14,6 +14,7 @@
 #include "hugemem/sim/nic.h"
 #include "hugemem/sim/nic_tx.h"
 #include "hugemem/sim/pcap.h"
+#include "serve_i.h"
 
 #define RX_MAX_QUEUES 16u
 #define RX_MAX_BURST 512u
@@ -33,6 +34,8 @@ struct rx_opts {
 	unsigned int max_chain;     /* buffers per frame; 0: chosen */
 	uint64_t max_drops;         /* lost frames accepted; UINT64_MAX: --allow-drops */
 	bool fix_checksums;
+	unsigned int serve;         /* --serve=N: hand packets to N client processes; 0 off */
+	double serve_wait;          /* seconds to wait for the clients (30) */
 	/* --forward: every received packet is sent on a second port (rx_fwd.c) */
 	bool forward;
 	enum hm_i40e_tx_path tx_path;
@@ -103,6 +106,7 @@ struct rx_result {
 	} fwd;
 	/* how it ended */
 	int signal;                 /* the signal that interrupted the run; 0: none */
+	const struct serve_run *serve; /* --serve: the clients' side; NULL otherwise */
 	bool ok;
 };
 

@@ -43,6 +43,11 @@ static const char rx_options_text[] =
 	"                          the NIC sees it (captures taken with checksum offload)\n"
 	"  --pool-size=N           mbufs in the pool (sized from queues and descriptors)\n"
 	"  --seed=N                generator seed (1)\n"
+	"  --serve=N               hand every packet to one of N client processes (round\n"
+	"                          robin over rings hugemem_client_K) instead of freeing it;\n"
+	"                          start them with `hugemem client --id=K` (same\n"
+	"                          --file-prefix); they verify the payloads (1..16)\n"
+	"  --serve-wait=S          seconds to wait for the clients to attach and finish (30)\n"
 	"  --forward               send every received packet on a second port (port 1: a\n"
 	"                          second NIC on the same node, RX queue q -> TX queue q)\n"
 	"  --tx-path=P             --forward: auto | scalar | simple (auto: simple unless\n"
@@ -182,8 +187,8 @@ rx_parse_opts(int argc, char **argv, struct rx_opts *o, int *nargc, char **nargv
 		      KEY("--rx-path") || KEY("--packets") || KEY("--duration") ||
 		      KEY("--pcap-in") || KEY("--pcap-out") || KEY("--pool-size") || KEY("--seed") ||
 		      KEY("--data-room") || KEY("--max-pkt-len") || KEY("--max-chain") ||
-		      KEY("--max-drops") || KEY("--tx-path") || KEY("--tx-descs") ||
-		      KEY("--tx-out") || KEY("--heapmap"))) {
+		      KEY("--max-drops") || KEY("--serve") || KEY("--serve-wait") ||
+		      KEY("--tx-path") || KEY("--tx-descs") || KEY("--tx-out") || KEY("--heapmap"))) {
 			/* hugemem's options (and their values) go to hm_init */
 			int known = a[0] == '-' && a[1] == '-' && a[2] != '\0' ? hugemem_option(a + 2, kl - 2)
 										 : 1;
@@ -249,6 +254,14 @@ rx_parse_opts(int argc, char **argv, struct rx_opts *o, int *nargc, char **nargv
 			if (parse_u(v, HM_NIC_CHAIN_MAX, &x) || x == 0)
 				return bad_value(a, "buffers per frame, from 1 to 5");
 			o->max_chain = (unsigned int)x;
+		} else if (KEY("--serve")) {
+			if (parse_u(v, SERVE_MAX_CLIENTS, &x) || x == 0)
+				return bad_value(a, "from 1 to 16 clients");
+			o->serve = (unsigned int)x;
+		} else if (KEY("--serve-wait")) {
+			char *end;
+			o->serve_wait = strtod(v, &end);
+			bad = end == v || *end != '\0' || !(o->serve_wait > 0) || o->serve_wait > 86400;
 		} else if (KEY("--duration")) {
 			char *end;
 			o->duration = strtod(v, &end);
@@ -285,6 +298,11 @@ rx_parse_opts(int argc, char **argv, struct rx_opts *o, int *nargc, char **nargv
 	if (tx_opt != NULL && !o->forward) {
 		fprintf(stderr, "hugemem rx: %s needs --forward (the TX side is port 1 of a "
 			"forwarding run)\n", tx_opt);
+		return HM_EXIT_USAGE;
+	}
+	if (o->serve != 0 && o->forward) {
+		fprintf(stderr, "hugemem rx: --serve and --forward both take the received "
+			"packets (to client processes, to port 1): give one of them\n");
 		return HM_EXIT_USAGE;
 	}
 	if (o->tx_out != NULL && o->pcap_out != NULL && strcmp(o->tx_out, o->pcap_out) == 0) {
@@ -354,6 +372,8 @@ rx_geometry(const struct rx_opts *o, uint32_t snaplen, struct rx_geom *g)
 	g->pool_size = o->pool_size != 0
 			       ? o->pool_size
 			       : o->queues * (o->descs + tx_descs + 2 * o->burst * g->chain + 64) *
-					 (g->scattered && g->chain > 1 ? 2 : 1);
+					 (g->scattered && g->chain > 1 ? 2 : 1) +
+					 /* --serve: full client rings, and what each client holds */
+					 o->serve * (SERVE_RING_SIZE + 2 * RX_MAX_BURST) * g->chain;
 	return 0;
 }

@@ -39,7 +39,8 @@ rx_account(const struct rx_opts *o, struct rx_result *r)
 	r->unaccounted = r->ns.frames_in > accounted ? r->ns.frames_in - accounted
 						     : accounted - r->ns.frames_in;
 	r->ok = r->mismatch == 0 && r->unaccounted == 0 && r->lost <= o->max_drops &&
-		r->src_err[0] == '\0' && r->out_err[0] == '\0' && r->signal == 0;
+		r->src_err[0] == '\0' && r->out_err[0] == '\0' && r->signal == 0 &&
+		(r->serve == NULL || serve_ok(r->serve));
 	if (o->forward) {
 		const struct rx_fwd_result *f = &r->fwd;
 		/* every delivered packet forwarded or given up; every forwarded one sent or
@@ -194,6 +195,8 @@ report_json(const struct rx_opts *o, const struct rx_geom *g, const struct rx_re
 	} else {
 		fputs("null", stdout);
 	}
+	if (r->serve != NULL)
+		serve_report(r->serve, true);
 	printf(", \"ok\": %s}\n", r->ok ? "true" : "false");
 }
 
@@ -369,6 +372,8 @@ report_text(const struct rx_opts *o, const struct rx_geom *g, const struct rx_re
 		       "the input was not read to its end\n");
 	else
 		printf("accounting: every frame delivered or counted as a drop\n");
+	if (r->serve != NULL)
+		serve_report(r->serve, false);
 	if (r->signal != 0)
 		printf("verdict: interrupted by %s\n", sig_name(r->signal));
 	else

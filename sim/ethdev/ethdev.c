@@ -7,7 +7,9 @@
  * order follow DPDK 22.11's rte_ethdev.c (invalid port -ENODEV first, then
  * -EINVAL for arguments, -EBUSY for a started port); the driver's own refusals
  * come back as DPDK's i40e would give them, with -EINVAL where i40e returns its
- * I40E_ERR_PARAM (-5). See ethdev_i.h for the invariants.
+ * I40E_ERR_PARAM (-5). See ethdev_i.h for the invariants. The functions that
+ * configure, start, stop or close a port are eth_do_<name> here, called with
+ * the control lock held by rte_eth_<name> (ethdev_ctl.c).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -238,8 +240,8 @@ speed_of(uint32_t speeds, uint32_t dflt)
 }
 
 int
-rte_eth_dev_configure(uint16_t port_id, uint16_t nb_rx_q, uint16_t nb_tx_q,
-		      const struct rte_eth_conf *c)
+eth_do_dev_configure(uint16_t port_id, uint16_t nb_rx_q, uint16_t nb_tx_q,
+		     const struct rte_eth_conf *c)
 {
 	struct hm_eth_port *p = eth_port(port_id);
 	const struct rte_eth_rss_conf *rss;
@@ -413,9 +415,9 @@ rxq_create(struct hm_eth_port *p, uint16_t qid)
 }
 
 int
-rte_eth_rx_queue_setup(uint16_t port_id, uint16_t rx_queue_id, uint16_t nb_rx_desc,
-		       unsigned int socket_id, const struct rte_eth_rxconf *rx_conf,
-		       struct rte_mempool *mb_pool)
+eth_do_rx_queue_setup(uint16_t port_id, uint16_t rx_queue_id, uint16_t nb_rx_desc,
+		      unsigned int socket_id, const struct rte_eth_rxconf *rx_conf,
+		      struct rte_mempool *mb_pool)
 {
 	struct hm_eth_port *p = eth_port(port_id);
 	struct hm_mempool *mp = (struct hm_mempool *)(void *)mb_pool;
@@ -500,8 +502,8 @@ rte_eth_rx_queue_setup(uint16_t port_id, uint16_t rx_queue_id, uint16_t nb_rx_de
 }
 
 int
-rte_eth_tx_queue_setup(uint16_t port_id, uint16_t tx_queue_id, uint16_t nb_tx_desc,
-		       unsigned int socket_id, const struct rte_eth_txconf *tx_conf)
+eth_do_tx_queue_setup(uint16_t port_id, uint16_t tx_queue_id, uint16_t nb_tx_desc,
+		      unsigned int socket_id, const struct rte_eth_txconf *tx_conf)
 {
 	struct hm_eth_port *p = eth_port(port_id);
 	struct rte_eth_txconf conf;
@@ -627,7 +629,7 @@ eth_port_stop_all_queues(struct hm_eth_port *p)
 }
 
 int
-rte_eth_dev_start(uint16_t port_id)
+eth_do_dev_start(uint16_t port_id)
 {
 	struct hm_eth_port *p = eth_port(port_id);
 	int rc;
@@ -674,7 +676,7 @@ rte_eth_dev_start(uint16_t port_id)
 }
 
 int
-rte_eth_dev_stop(uint16_t port_id)
+eth_do_dev_stop(uint16_t port_id)
 {
 	struct hm_eth_port *p = eth_port(port_id);
 
@@ -696,7 +698,7 @@ rte_eth_dev_stop(uint16_t port_id)
 }
 
 int
-rte_eth_dev_close(uint16_t port_id)
+eth_do_dev_close(uint16_t port_id)
 {
 	struct hm_eth_port *p = eth_port(port_id);
 
@@ -728,7 +730,7 @@ queue_op_check(struct hm_eth_port *p, uint16_t port_id, uint16_t q, bool rx)
 }
 
 int
-rte_eth_dev_rx_queue_start(uint16_t port_id, uint16_t rx_queue_id)
+eth_do_dev_rx_queue_start(uint16_t port_id, uint16_t rx_queue_id)
 {
 	struct hm_eth_port *p = eth_port(port_id);
 	int rc = queue_op_check(p, port_id, rx_queue_id, true);
@@ -744,7 +746,7 @@ rte_eth_dev_rx_queue_start(uint16_t port_id, uint16_t rx_queue_id)
 }
 
 int
-rte_eth_dev_rx_queue_stop(uint16_t port_id, uint16_t rx_queue_id)
+eth_do_dev_rx_queue_stop(uint16_t port_id, uint16_t rx_queue_id)
 {
 	struct hm_eth_port *p = eth_port(port_id);
 	int rc = queue_op_check(p, port_id, rx_queue_id, true);
@@ -762,7 +764,7 @@ rte_eth_dev_rx_queue_stop(uint16_t port_id, uint16_t rx_queue_id)
 }
 
 int
-rte_eth_dev_tx_queue_start(uint16_t port_id, uint16_t tx_queue_id)
+eth_do_dev_tx_queue_start(uint16_t port_id, uint16_t tx_queue_id)
 {
 	struct hm_eth_port *p = eth_port(port_id);
 	int rc = queue_op_check(p, port_id, tx_queue_id, false);
@@ -778,7 +780,7 @@ rte_eth_dev_tx_queue_start(uint16_t port_id, uint16_t tx_queue_id)
 }
 
 int
-rte_eth_dev_tx_queue_stop(uint16_t port_id, uint16_t tx_queue_id)
+eth_do_dev_tx_queue_stop(uint16_t port_id, uint16_t tx_queue_id)
 {
 	struct hm_eth_port *p = eth_port(port_id);
 	int rc = queue_op_check(p, port_id, tx_queue_id, false);
@@ -857,13 +859,13 @@ link_fill(uint16_t port_id, struct rte_eth_link *link)
 }
 
 int
-rte_eth_link_get(uint16_t port_id, struct rte_eth_link *link)
+eth_do_link_get(uint16_t port_id, struct rte_eth_link *link)
 {
 	return link_fill(port_id, link);
 }
 
 int
-rte_eth_link_get_nowait(uint16_t port_id, struct rte_eth_link *link)
+eth_do_link_get_nowait(uint16_t port_id, struct rte_eth_link *link)
 {
 	return link_fill(port_id, link);
 }
@@ -905,7 +907,7 @@ rte_eth_link_to_str(char *str, size_t len, const struct rte_eth_link *eth_link)
 }
 
 int
-rte_eth_dev_set_link_up(uint16_t port_id)
+eth_do_dev_set_link_up(uint16_t port_id)
 {
 	struct hm_eth_port *p = eth_port(port_id);
 
@@ -916,7 +918,7 @@ rte_eth_dev_set_link_up(uint16_t port_id)
 }
 
 int
-rte_eth_dev_set_link_down(uint16_t port_id)
+eth_do_dev_set_link_down(uint16_t port_id)
 {
 	struct hm_eth_port *p = eth_port(port_id);
 

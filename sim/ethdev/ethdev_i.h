@@ -12,7 +12,10 @@
  * control functions, with no lcore polling the port (DPDK's rule). Device
  * steps are serialised per port: rx_lock around everything that delivers
  * frames into the NIC's receive engine (the feed, a peer's loopback sink),
- * tx_lock around its transmit engine (lock order: tx_lock, then any rx_lock).
+ * tx_lock around its transmit engine. The control functions and the readers
+ * of other threads (telemetry) hold the control lock (ethdev_ctl.c). Lock
+ * order: the control lock, tx_lock, then any rx_lock. Counters the burst
+ * functions bump (drivers, device, filtered) are relaxed atomics.
  *
  * Invariants (hm_ethdev_check):
  *   started => configured; every started queue is set up, and
@@ -152,7 +155,7 @@ struct hm_eth_port {
 	char peer_name[RTE_ETH_NAME_MAX_LEN];
 	int peer;                    /* resolved loopback port; -1 */
 	/* counters outside the NIC and drivers */
-	uint64_t filtered;           /* frames the MAC filter kept out (not an error) */
+	uint64_t filtered;           /* frames the MAC filter kept out (not an error); atomic */
 	uint64_t sink_frames, sink_errors;
 	struct hm_i40e_rxq_stats rx_gone[ETH_MAX_Q]; /* counters of released Rx queues */
 	struct hm_i40e_txq_stats tx_gone[ETH_MAX_Q];
@@ -184,6 +187,45 @@ HM_INTERNAL_ETH void eth_port_destroy(struct hm_eth_port *p);
 HM_INTERNAL_ETH void eth_sink_flush(struct hm_eth_port *p);
 HM_INTERNAL_ETH int eth_devargs_parse(const char *name, const char *args, struct eth_devargs *d);
 HM_INTERNAL_ETH void eth_devargs_free(struct eth_devargs *d);
+/* ethdev_ctl.c: the control lock (recursive); eth_do_* are the rte_eth_* functions
+ * of the same name without it (ethdev.c, ethdev_stats.c), called with it held */
+HM_INTERNAL_ETH void eth_ctl_lock(void);
+HM_INTERNAL_ETH void eth_ctl_unlock(void);
+HM_INTERNAL_ETH int eth_do_dev_configure(uint16_t port_id, uint16_t nb_rx_q, uint16_t nb_tx_q,
+			const struct rte_eth_conf *c);
+HM_INTERNAL_ETH int eth_do_rx_queue_setup(uint16_t port_id, uint16_t rx_queue_id,
+			uint16_t nb_rx_desc, unsigned int socket_id,
+			const struct rte_eth_rxconf *rx_conf, struct rte_mempool *mb_pool);
+HM_INTERNAL_ETH int eth_do_tx_queue_setup(uint16_t port_id, uint16_t tx_queue_id,
+			uint16_t nb_tx_desc, unsigned int socket_id,
+			const struct rte_eth_txconf *tx_conf);
+HM_INTERNAL_ETH int eth_do_dev_start(uint16_t port_id);
+HM_INTERNAL_ETH int eth_do_dev_stop(uint16_t port_id);
+HM_INTERNAL_ETH int eth_do_dev_close(uint16_t port_id);
+HM_INTERNAL_ETH int eth_do_dev_rx_queue_start(uint16_t port_id, uint16_t rx_queue_id);
+HM_INTERNAL_ETH int eth_do_dev_rx_queue_stop(uint16_t port_id, uint16_t rx_queue_id);
+HM_INTERNAL_ETH int eth_do_dev_tx_queue_start(uint16_t port_id, uint16_t tx_queue_id);
+HM_INTERNAL_ETH int eth_do_dev_tx_queue_stop(uint16_t port_id, uint16_t tx_queue_id);
+HM_INTERNAL_ETH int eth_do_dev_set_link_up(uint16_t port_id);
+HM_INTERNAL_ETH int eth_do_dev_set_link_down(uint16_t port_id);
+HM_INTERNAL_ETH int eth_do_link_get(uint16_t port_id, struct rte_eth_link *link);
+HM_INTERNAL_ETH int eth_do_link_get_nowait(uint16_t port_id, struct rte_eth_link *link);
+HM_INTERNAL_ETH int eth_do_stats_get(uint16_t port_id, struct rte_eth_stats *stats);
+HM_INTERNAL_ETH int eth_do_stats_reset(uint16_t port_id);
+HM_INTERNAL_ETH int eth_do_xstats_get_names(uint16_t port_id,
+			struct rte_eth_xstat_name *xstats_names, unsigned int size);
+HM_INTERNAL_ETH int eth_do_xstats_get(uint16_t port_id, struct rte_eth_xstat *xstats,
+			unsigned int n);
+HM_INTERNAL_ETH int eth_do_xstats_get_names_by_id(uint16_t port_id,
+			struct rte_eth_xstat_name *xstats_names, unsigned int size,
+			uint64_t *ids);
+HM_INTERNAL_ETH int eth_do_xstats_get_by_id(uint16_t port_id, const uint64_t *ids,
+			uint64_t *values, unsigned int size);
+HM_INTERNAL_ETH int eth_do_xstats_get_id_by_name(uint16_t port_id, const char *xstat_name,
+			uint64_t *id);
+HM_INTERNAL_ETH int eth_do_xstats_reset(uint16_t port_id);
+/* ethdev_telemetry.c: /ethdev/list, stats, xstats, link_status (once per process) */
+HM_INTERNAL_ETH void eth_tel_register(void);
 /* ethdev_stats.c */
 HM_INTERNAL_ETH void eth_stats_raw(const struct hm_eth_port *p, struct rte_eth_stats *st);
 HM_INTERNAL_ETH void eth_stats_keep_rxq(struct hm_eth_port *p, unsigned int q);

@@ -11,6 +11,8 @@
  * (sink full or failing, DMA errors, malformed frames) and from the TX driver
  * (packets it refused). Counters of a released queue are kept, so stats never
  * go back; rte_eth_stats_reset and rte_eth_xstats_reset remember a baseline.
+ * The stats and xstats functions are eth_do_<name> here, called with the
+ * control lock held by rte_eth_<name> (ethdev_ctl.c).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -125,7 +127,7 @@ minus(uint64_t a, uint64_t b)
 }
 
 int
-rte_eth_stats_get(uint16_t port_id, struct rte_eth_stats *stats)
+eth_do_stats_get(uint16_t port_id, struct rte_eth_stats *stats)
 {
 	struct hm_eth_port *p = eth_port(port_id);
 	const struct rte_eth_stats *b;
@@ -156,7 +158,7 @@ rte_eth_stats_get(uint16_t port_id, struct rte_eth_stats *stats)
 }
 
 int
-rte_eth_stats_reset(uint16_t port_id)
+eth_do_stats_reset(uint16_t port_id)
 {
 	struct hm_eth_port *p = eth_port(port_id);
 
@@ -182,6 +184,7 @@ xstats_all(const struct hm_eth_port *p, struct rte_eth_xstat_name *names, uint64
 	uint64_t dma_rx = 0, ringf = 0, rx_bad_len = 0, rx_no_eof = 0, rx_tail = 0;
 	uint64_t tx_dmaf = 0, tx_dmae = 0, tx_mal = 0, tx_full = 0, tx_serr = 0, tx_bad = 0;
 	uint64_t tx_ringfull = 0, tx_wb = 0, tx_skip = 0, tx_pad = 0, tx_tail = 0;
+	uint64_t filtered = __atomic_load_n(&p->filtered, __ATOMIC_RELAXED);
 
 #define PUT(v)                                                                             \
 	do {                                                                               \
@@ -248,7 +251,7 @@ xstats_all(const struct hm_eth_port *p, struct rte_eth_xstat_name *names, uint64
 	XS_NAME("%s", "rx_no_queue_drops"); PUT(ns.no_queue);
 	XS_NAME("%s", "rx_bad_length_errors"); PUT(rx_bad_len);
 	XS_NAME("%s", "rx_no_eof_errors"); PUT(rx_no_eof);
-	XS_NAME("%s", "rx_mac_filtered_packets"); PUT(p->filtered);
+	XS_NAME("%s", "rx_mac_filtered_packets"); PUT(filtered);
 	XS_NAME("%s", "rx_faults_injected"); PUT(ns.faults_injected);
 	XS_NAME("%s", "rx_tail_writes"); PUT(rx_tail);
 	XS_NAME("%s", "tx_dma_faults"); PUT(tx_dmaf);
@@ -278,8 +281,8 @@ xstats_now(const struct hm_eth_port *p, uint64_t *values, unsigned int cap)
 }
 
 int
-rte_eth_xstats_get_names(uint16_t port_id, struct rte_eth_xstat_name *xstats_names,
-			 unsigned int size)
+eth_do_xstats_get_names(uint16_t port_id, struct rte_eth_xstat_name *xstats_names,
+			unsigned int size)
 {
 	struct hm_eth_port *p = eth_port(port_id);
 	unsigned int n;
@@ -293,7 +296,7 @@ rte_eth_xstats_get_names(uint16_t port_id, struct rte_eth_xstat_name *xstats_nam
 }
 
 int
-rte_eth_xstats_get(uint16_t port_id, struct rte_eth_xstat *xstats, unsigned int n)
+eth_do_xstats_get(uint16_t port_id, struct rte_eth_xstat *xstats, unsigned int n)
 {
 	struct hm_eth_port *p = eth_port(port_id);
 	uint64_t v[256];
@@ -312,8 +315,8 @@ rte_eth_xstats_get(uint16_t port_id, struct rte_eth_xstat *xstats, unsigned int 
 }
 
 int
-rte_eth_xstats_get_names_by_id(uint16_t port_id, struct rte_eth_xstat_name *xstats_names,
-			       unsigned int size, uint64_t *ids)
+eth_do_xstats_get_names_by_id(uint16_t port_id, struct rte_eth_xstat_name *xstats_names,
+			      unsigned int size, uint64_t *ids)
 {
 	struct hm_eth_port *p = eth_port(port_id);
 	struct rte_eth_xstat_name all[256];
@@ -335,8 +338,8 @@ rte_eth_xstats_get_names_by_id(uint16_t port_id, struct rte_eth_xstat_name *xsta
 }
 
 int
-rte_eth_xstats_get_by_id(uint16_t port_id, const uint64_t *ids, uint64_t *values,
-			 unsigned int size)
+eth_do_xstats_get_by_id(uint16_t port_id, const uint64_t *ids, uint64_t *values,
+			unsigned int size)
 {
 	struct hm_eth_port *p = eth_port(port_id);
 	uint64_t v[256];
@@ -362,7 +365,7 @@ rte_eth_xstats_get_by_id(uint16_t port_id, const uint64_t *ids, uint64_t *values
 }
 
 int
-rte_eth_xstats_get_id_by_name(uint16_t port_id, const char *xstat_name, uint64_t *id)
+eth_do_xstats_get_id_by_name(uint16_t port_id, const char *xstat_name, uint64_t *id)
 {
 	struct hm_eth_port *p = eth_port(port_id);
 	struct rte_eth_xstat_name all[256];
@@ -382,7 +385,7 @@ rte_eth_xstats_get_id_by_name(uint16_t port_id, const char *xstat_name, uint64_t
 }
 
 int
-rte_eth_xstats_reset(uint16_t port_id)
+eth_do_xstats_reset(uint16_t port_id)
 {
 	struct hm_eth_port *p = eth_port(port_id);
 
@@ -534,7 +537,8 @@ eth_report(FILE *f, const char *why)
 		fprintf(f, "net_hugemem: port %u (%s): rx %" PRIu64 " packets, tx %" PRIu64
 			" packets, imissed %" PRIu64 ", ierrors %" PRIu64 ", oerrors %" PRIu64
 			", rx_nombuf %" PRIu64 ", filtered %" PRIu64 "%s\n", i, p->name, st.ipackets,
-			st.opackets, st.imissed, st.ierrors, st.oerrors, st.rx_nombuf, p->filtered,
+			st.opackets, st.imissed, st.ierrors, st.oerrors, st.rx_nombuf,
+			__atomic_load_n(&p->filtered, __ATOMIC_RELAXED),
 			p->src == NULL ? "" : p->src_ended ? ", input read to its end"
 							   : ", input not read to its end");
 		for (unsigned int q = 0; q < ETH_MAX_Q; q++) {

@@ -570,7 +570,7 @@ rte_hm_eth_feed(uint16_t port_id, uint16_t queue_id, uint16_t nb_pkts)
 				}
 			}
 			if (!mac_filter_pass(p, p->pend, p->pend_len)) {
-				p->filtered++;
+				__atomic_fetch_add(&p->filtered, 1, __ATOMIC_RELAXED);
 				p->pend_valid = false;
 				continue;
 			}
@@ -784,7 +784,15 @@ port_remove(struct hm_eth_port *p)
 int
 rte_vdev_init(const char *name, const char *args)
 {
-	return vdev_create(name, args);
+	int rc;
+
+	/* done at load already (this links it into static programs); never under
+	 * the control lock: registering waits for running telemetry commands */
+	eth_tel_register();
+	eth_ctl_lock();
+	rc = vdev_create(name, args);
+	eth_ctl_unlock();
+	return rc;
 }
 
 int
@@ -794,11 +802,12 @@ rte_vdev_uninit(const char *name)
 
 	if (name == NULL)
 		return -EINVAL;
+	eth_ctl_lock();
 	id = port_find(name);
-	if (id < 0)
-		return -ENOENT;
-	port_remove(&hm_eth_ports[id]);
-	return 0;
+	if (id >= 0)
+		port_remove(&hm_eth_ports[id]);
+	eth_ctl_unlock();
+	return id < 0 ? -ENOENT : 0;
 }
 
 int hm_ethdev_vdev_probe(const char *devargs);
@@ -821,15 +830,17 @@ hm_ethdev_vdev_probe(const char *devargs)
 	}
 	memcpy(name, devargs, n);
 	name[n] = '\0';
-	return vdev_create(name, comma != NULL ? comma + 1 : "");
+	return rte_vdev_init(name, comma != NULL ? comma + 1 : "");
 }
 
 void
 hm_ethdev_release_all(void)
 {
+	eth_ctl_lock();
 	for (uint16_t i = 0; i < RTE_MAX_ETHPORTS; i++)
 		if (hm_eth_ports[i].state == PORT_PROBED)
 			port_remove(&hm_eth_ports[i]);
+	eth_ctl_unlock();
 	hm_eth_idle_ms = 0;
 	__atomic_store_n(&idle_last_ns, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&idle_reported, 0, __ATOMIC_RELAXED);

@@ -15,6 +15,14 @@
 
 #define STAGE_MAX (2 * HM_I40E_RX_MAX_BURST)
 
+/* A queue's counters have one writer (the thread polling it) and are read by
+ * others (rte_eth_stats_get, telemetry) while it runs: relaxed atomic loads and
+ * stores, plain moves on x86-64 (no read-modify-write instruction). */
+#define I40E_ST_ADD(field, v)                                                              \
+	__atomic_store_n(&(field), __atomic_load_n(&(field), __ATOMIC_RELAXED) + (v),      \
+			 __ATOMIC_RELAXED)
+#define I40E_ST_GET(field) __atomic_load_n(&(field), __ATOMIC_RELAXED)
+
 struct hm_i40e_rxq {
 	/* hot: read on every burst */
 	uint8_t *ring;                /* descriptor ring VA (nb_desc + 32 slots) */
@@ -64,7 +72,7 @@ static inline void
 tail_write(struct hm_i40e_rxq *rxq, uint32_t t)
 {
 	rxq->tail_written = t;
-	rxq->st.tail_writes++;
+	I40E_ST_ADD(rxq->st.tail_writes, 1);
 	hm_nic_tail_write(rxq->tail_reg, t);
 }
 

@@ -116,11 +116,11 @@ void
 i40e_count_drop(struct hm_i40e_rxq *rxq, enum drop_reason r)
 {
 	if (r == DROP_ERROR)
-		rxq->st.rx_errors++;
+		I40E_ST_ADD(rxq->st.rx_errors, 1);
 	else if (r == DROP_LEN)
-		rxq->st.rx_bad_len++;
+		I40E_ST_ADD(rxq->st.rx_bad_len, 1);
 	else if (r == DROP_NO_EOF)
-		rxq->st.rx_no_eof++;
+		I40E_ST_ADD(rxq->st.rx_no_eof, 1);
 }
 
 static inline uint16_t
@@ -140,6 +140,7 @@ uint16_t
 hm_i40e_recv_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
 {
 	uint16_t rx_id, nb_rx = 0, nb_hold = 0;
+	uint64_t bytes = 0;
 
 	if (HM_UNLIKELY(rxq == NULL || pkts == NULL || !rxq->started ||
 			rxq->path != HM_I40E_RX_SCALAR))
@@ -173,7 +174,7 @@ hm_i40e_recv_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
 		}
 		nmb = hm_mbuf_raw_alloc(rxq->mp);
 		if (HM_UNLIKELY(nmb == NULL)) {
-			rxq->st.rx_nombuf++;
+			I40E_ST_ADD(rxq->st.rx_nombuf, 1);
 			break;
 		}
 		uint64_t qw0 = hm_i40e_rx_desc_qw_get(d, 0);
@@ -197,11 +198,12 @@ hm_i40e_recv_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
 		rxm->data_len = (uint16_t)len;
 		fill_offloads(rxq, rxm, qw0, qw1);
 		pkts[nb_rx++] = rxm;
-		rxq->st.bytes += len;
+		bytes += len;
 	}
 	rxq->rx_tail = rx_id;
 	rxq->nb_rx_hold = next_tail_hold(rxq, rx_id, nb_hold);
-	rxq->st.packets += nb_rx;
+	I40E_ST_ADD(rxq->st.bytes, bytes);
+	I40E_ST_ADD(rxq->st.packets, nb_rx);
 	return nb_rx;
 }
 
@@ -220,6 +222,7 @@ hm_i40e_recv_scattered_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint
 {
 	uint16_t rx_id, nb_rx = 0, nb_hold = 0;
 	struct hm_mbuf *first, *last;
+	uint64_t bytes = 0;
 
 	if (HM_UNLIKELY(rxq == NULL || pkts == NULL || !rxq->started ||
 			rxq->path != HM_I40E_RX_SCATTERED))
@@ -258,7 +261,7 @@ hm_i40e_recv_scattered_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint
 			 * buffer without EOF), its descriptors up to EOF (else its
 			 * tail would arrive as a packet of its own). A short buffer
 			 * without EOF ended its frame: nothing more to skip. */
-			(*bad)++;
+			I40E_ST_ADD(*bad, 1);
 			if (frame_goes_on(rxq, qw1, len))
 				rxq->discard = 1;
 			rxq->pkt_first_seg = first;
@@ -270,7 +273,7 @@ hm_i40e_recv_scattered_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint
 		}
 		nmb = hm_mbuf_raw_alloc(rxq->mp);
 		if (HM_UNLIKELY(nmb == NULL)) {
-			rxq->st.rx_nombuf++;
+			I40E_ST_ADD(rxq->st.rx_nombuf, 1);
 			break;
 		}
 		uint64_t qw0 = hm_i40e_rx_desc_qw_get(d, 0);
@@ -301,7 +304,7 @@ hm_i40e_recv_scattered_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint
 			continue;
 		}
 		fill_offloads(rxq, first, qw0, qw1);
-		rxq->st.bytes += first->pkt_len;
+		bytes += first->pkt_len;
 		pkts[nb_rx++] = first;
 		first = last = NULL;
 	}
@@ -309,7 +312,8 @@ hm_i40e_recv_scattered_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint
 	rxq->pkt_last_seg = last;
 	rxq->rx_tail = rx_id;
 	rxq->nb_rx_hold = next_tail_hold(rxq, rx_id, nb_hold);
-	rxq->st.packets += nb_rx;
+	I40E_ST_ADD(rxq->st.bytes, bytes);
+	I40E_ST_ADD(rxq->st.packets, nb_rx);
 	return nb_rx;
 }
 
@@ -426,14 +430,16 @@ stage_out(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
 {
 	struct hm_mbuf **stage = &rxq->rx_stage[rxq->rx_next_avail];
 	uint16_t k = n < rxq->rx_nb_avail ? n : rxq->rx_nb_avail;
+	uint64_t bytes = 0;
 
 	for (uint16_t i = 0; i < k; i++) {
 		pkts[i] = stage[i];
-		rxq->st.bytes += stage[i]->pkt_len;
+		bytes += stage[i]->pkt_len;
 	}
+	I40E_ST_ADD(rxq->st.bytes, bytes);
 	rxq->rx_nb_avail = (uint16_t)(rxq->rx_nb_avail - k);
 	rxq->rx_next_avail = (uint16_t)(rxq->rx_next_avail + k);
-	rxq->st.packets += k;
+	I40E_ST_ADD(rxq->st.packets, k);
 	return k;
 }
 
@@ -456,7 +462,7 @@ rx_recv_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
 	if (rxq->rx_tail > rxq->rx_free_trigger) {
 		if (HM_UNLIKELY(i40e_alloc_bufs(rxq, 1) < 0)) {
 			/* un-stage: everything back where it was, packets stay on the ring */
-			rxq->st.rx_nombuf += rxq->rx_free_thresh;
+			I40E_ST_ADD(rxq->st.rx_nombuf, rxq->rx_free_thresh);
 			rxq->rx_tail = old_tail;
 			rxq->rx_nb_avail = 0;
 			rxq->rx_next_avail = 0;
@@ -721,7 +727,7 @@ hm_i40e_rxq_start(struct hm_i40e_rxq *rxq)
 			       hm_strerror(-rc));
 	if (hm_mempool_get_bulk(rxq->mp, (void **)rxq->sw_ring, rxq->nb_desc) < 0) {
 		memset(rxq->sw_ring, 0, sizeof(*rxq->sw_ring) * rxq->nb_desc);
-		rxq->st.rx_nombuf += rxq->nb_desc;
+		I40E_ST_ADD(rxq->st.rx_nombuf, rxq->nb_desc);
 		hm_nic_queue_release(rxq->nic, rxq->queue);
 		return hm_fail(ENOMEM, "i40e rxq start: pool has fewer than %u mbufs to arm queue %u "
 			       "(size the pool for every ring plus bursts in flight)",
@@ -782,7 +788,13 @@ hm_i40e_rxq_stats_get(const struct hm_i40e_rxq *rxq, struct hm_i40e_rxq_stats *s
 {
 	if (rxq == NULL || st == NULL)
 		return hm_fail(EINVAL, "i40e rxq stats: NULL argument");
-	*st = rxq->st;
+	st->packets = I40E_ST_GET(rxq->st.packets);
+	st->bytes = I40E_ST_GET(rxq->st.bytes);
+	st->rx_nombuf = I40E_ST_GET(rxq->st.rx_nombuf);
+	st->rx_errors = I40E_ST_GET(rxq->st.rx_errors);
+	st->rx_bad_len = I40E_ST_GET(rxq->st.rx_bad_len);
+	st->rx_no_eof = I40E_ST_GET(rxq->st.rx_no_eof);
+	st->tail_writes = I40E_ST_GET(rxq->st.tail_writes);
 	return 0;
 }
 

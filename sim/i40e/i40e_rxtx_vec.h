@@ -376,7 +376,7 @@ VEC_FN(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
 		/* every mbuf back in its slot: the packets stay on the ring */
 		unsigned int r = 0, k = 0;
 
-		rxq->st.rx_nombuf += rxq->rx_free_thresh;
+		I40E_ST_ADD(rxq->st.rx_nombuf, rxq->rx_free_thresh);
 		rxq->rx_tail = old_tail;
 		for (unsigned int i = 0; i < nb_scan; i++)
 			rxep[i] = (dropped >> i) & 1 ? drop[k++] : pkts[r++];
@@ -387,7 +387,7 @@ VEC_FN(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
 	rxq->discard = discard;
 	if (rxq->rx_tail >= rxq->nb_desc)
 		rxq->rx_tail = 0;
-	rxq->st.bytes += bytes;
-	rxq->st.packets += nb_rx;
+	I40E_ST_ADD(rxq->st.bytes, bytes);
+	I40E_ST_ADD(rxq->st.packets, nb_rx);
 	return (uint16_t)nb_rx;
 }

@@ -26,6 +26,13 @@
 #include "hugemem/memseg.h"
 #include "hugemem/sim/i40e_tx.h"
 
+/* The counters: one writer (the thread sending on the queue), read by others
+ * while it runs (relaxed atomics, plain moves on x86-64). */
+#define I40E_ST_ADD(field, v)                                                              \
+	__atomic_store_n(&(field), __atomic_load_n(&(field), __ATOMIC_RELAXED) + (v),      \
+			 __ATOMIC_RELAXED)
+#define I40E_ST_GET(field) __atomic_load_n(&(field), __ATOMIC_RELAXED)
+
 /* ol_flags that ask for a checksum offload (i40e's I40E_TX_CKSUM_OFFLOAD_MASK) */
 #define TX_CKSUM_MASK                                                                      \
 	(HM_MBUF_F_TX_IP_CKSUM | HM_MBUF_F_TX_L4_MASK | HM_MBUF_F_TX_TCP_SEG |              \
@@ -76,7 +83,7 @@ next_slot(const struct hm_i40e_txq *txq, uint16_t i)
 static inline void
 tail_write(struct hm_i40e_txq *txq, uint16_t t)
 {
-	txq->st.tail_writes++;
+	I40E_ST_ADD(txq->st.tail_writes, 1);
 	hm_nic_tail_write(txq->tail_reg, t);
 }
 
@@ -111,7 +118,7 @@ free_slots(struct hm_i40e_txq *txq, uint16_t from, uint32_t count)
 		if (m == NULL)
 			continue;
 		txq->sw_ring[i].mbuf = NULL;
-		txq->st.freed++;
+		I40E_ST_ADD(txq->st.freed, 1);
 		pkts += txq->sw_ring[i].last_id == i;
 		m = hm_pktmbuf_prefree_seg(m);
 		if (m == NULL)
@@ -158,7 +165,7 @@ pkt_bad(const struct hm_i40e_txq *txq, const struct hm_mbuf *m, unsigned int *se
 static inline void
 drop_bad(struct hm_i40e_txq *txq, struct hm_mbuf *m)
 {
-	txq->st.tx_bad++;
+	I40E_ST_ADD(txq->st.tx_bad, 1);
 	hm_pktmbuf_free(m);
 }
 
@@ -198,7 +205,7 @@ xmit_cleanup(struct hm_i40e_txq *txq)
 			if (desc_done(txq, (uint16_t)to2))
 				break;
 		}
-		txq->st.wb_implied += skipped;
+		I40E_ST_ADD(txq->st.wb_implied, skipped);
 		to = to2;
 		d = d2;
 	}
@@ -206,7 +213,7 @@ xmit_cleanup(struct hm_i40e_txq *txq)
 	hm_i40e_tx_desc_qw1_store(&txq->ring[to], 0);
 	txq->last_desc_cleaned = (uint16_t)to;
 	txq->nb_tx_free = (uint16_t)(txq->nb_tx_free + d);
-	txq->st.cleanups++;
+	I40E_ST_ADD(txq->st.cleanups, 1);
 	return (int)pkts;
 }
 
@@ -246,7 +253,8 @@ enable_checksum(uint64_t ol, uint64_t txo, uint32_t *cmd, uint32_t *off)
 uint16_t
 hm_i40e_xmit_pkts(struct hm_i40e_txq *txq, struct hm_mbuf **pkts, uint16_t n)
 {
-	uint16_t nb_tx, tx_id;
+	uint16_t nb_tx, tx_id, sent = 0;
+	uint64_t bytes = 0;
 
 	if (HM_UNLIKELY(txq == NULL || pkts == NULL || !txq->started ||
 			txq->path != HM_I40E_TX_SCALAR))
@@ -268,7 +276,7 @@ hm_i40e_xmit_pkts(struct hm_i40e_txq *txq, struct hm_mbuf **pkts, uint16_t n)
 		}
 		while (nb_used > txq->nb_tx_free) {
 			if (xmit_cleanup(txq) < 0) {
-				txq->st.ring_full++;
+				I40E_ST_ADD(txq->st.ring_full, 1);
 				goto end_of_tx;
 			}
 		}
@@ -301,10 +309,12 @@ hm_i40e_xmit_pkts(struct hm_i40e_txq *txq, struct hm_mbuf **pkts, uint16_t n)
 			txq->nb_tx_used = 0;
 		}
 		hm_i40e_tx_desc_cmd_or(txd, end);
-		txq->st.packets++;
-		txq->st.bytes += m->pkt_len;
+		sent++;
+		bytes += m->pkt_len;
 	}
 end_of_tx:
+	I40E_ST_ADD(txq->st.packets, sent);
+	I40E_ST_ADD(txq->st.bytes, bytes);
 	if (tx_id != txq->tx_tail) {
 		txq->tx_tail = tx_id;
 		tail_write(txq, tx_id);
@@ -325,7 +335,7 @@ free_block(struct hm_i40e_txq *txq)
 	txq->tx_next_dd = (uint16_t)(txq->tx_next_dd + rs);
 	if (txq->tx_next_dd >= txq->nb_desc)
 		txq->tx_next_dd = (uint16_t)(rs - 1);
-	txq->st.cleanups++;
+	I40E_ST_ADD(txq->st.cleanups, 1);
 	return pkts;
 }
 
@@ -353,7 +363,7 @@ tx_free_bufs(struct hm_i40e_txq *txq)
 			if (desc_done(txq, (uint16_t)dd))
 				break;
 		}
-		txq->st.wb_implied += blocks - 1;
+		I40E_ST_ADD(txq->st.wb_implied, blocks - 1);
 		while (--blocks > 0)
 			pkts += free_block(txq);
 	}
@@ -371,6 +381,7 @@ static uint16_t
 tx_xmit_simple(struct hm_i40e_txq *txq, struct hm_mbuf **pkts, uint16_t n)
 {
 	uint16_t i = 0, used = 0, t = txq->tx_tail;
+	uint64_t bytes = 0;
 
 	if (txq->nb_tx_free < txq->tx_free_thresh)
 		tx_free_bufs(txq);
@@ -379,7 +390,7 @@ tx_xmit_simple(struct hm_i40e_txq *txq, struct hm_mbuf **pkts, uint16_t n)
 		uint32_t cmd = HM_I40E_TX_DESC_CMD_EOP | HM_I40E_TX_DESC_CMD_ICRC;
 
 		if (used == txq->nb_tx_free) {
-			txq->st.ring_full++;
+			I40E_ST_ADD(txq->st.ring_full, 1);
 			break;
 		}
 		m = pkts[i++];
@@ -397,14 +408,15 @@ tx_xmit_simple(struct hm_i40e_txq *txq, struct hm_mbuf **pkts, uint16_t n)
 				      hm_i40e_build_ctob(cmd, 0, m->data_len, 0));
 		txq->sw_ring[t].mbuf = m;
 		txq->sw_ring[t].last_id = t;
-		txq->st.bytes += m->data_len;
+		bytes += m->data_len;
 		t = next_slot(txq, t);
 		used++;
 	}
 	if (used > 0) {
 		txq->nb_tx_free = (uint16_t)(txq->nb_tx_free - used);
 		txq->tx_tail = t;
-		txq->st.packets += used;
+		I40E_ST_ADD(txq->st.packets, used);
+		I40E_ST_ADD(txq->st.bytes, bytes);
 		tail_write(txq, t);
 	}
 	return i;
@@ -718,7 +730,14 @@ hm_i40e_txq_stats_get(const struct hm_i40e_txq *txq, struct hm_i40e_txq_stats *s
 {
 	if (txq == NULL || st == NULL)
 		return hm_fail(EINVAL, "i40e txq stats: NULL argument");
-	*st = txq->st;
+	st->packets = I40E_ST_GET(txq->st.packets);
+	st->bytes = I40E_ST_GET(txq->st.bytes);
+	st->tx_bad = I40E_ST_GET(txq->st.tx_bad);
+	st->ring_full = I40E_ST_GET(txq->st.ring_full);
+	st->cleanups = I40E_ST_GET(txq->st.cleanups);
+	st->freed = I40E_ST_GET(txq->st.freed);
+	st->wb_implied = I40E_ST_GET(txq->st.wb_implied);
+	st->tail_writes = I40E_ST_GET(txq->st.tail_writes);
 	return 0;
 }
 

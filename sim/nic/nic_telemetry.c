@@ -162,11 +162,17 @@ register_once(void)
 }
 
 void
-nic_tel_add(const struct hm_nic *nic)
+hm_nic_telemetry_register(void)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 	pthread_once(&once, register_once);
+}
+
+void
+nic_tel_add(const struct hm_nic *nic)
+{
+	hm_nic_telemetry_register();
 	pthread_mutex_lock(&tab.lock);
 	for (int i = 0; i < MAX_NICS; i++)
 		if (tab.nics[i] == NULL) {

@@ -33,7 +33,8 @@ enum rte_proc_type_t {
 	RTE_PROC_INVALID
 };
 
-/** RTE_PROC_PRIMARY (hugemem has no secondary processes yet). */
+/** RTE_PROC_SECONDARY in a process started with --proc-type=secondary (or auto
+ * next to a running primary), else RTE_PROC_PRIMARY. */
 enum rte_proc_type_t rte_eal_process_type(void);
 
 /** Raise the I/O privilege level (x86 iopl(3)). @return 0, or -1 (no permission). */
@@ -64,7 +65,12 @@ int rte_eal_cleanup(void);
  */
 int rte_eal_primary_proc_alive(const char *config_file_path);
 
-/** true: there are no secondary processes to keep in sync. */
+/**
+ * Primary: true when no secondary is attached; later secondaries are then
+ * refused (their rte_eal_init fails with EPERM) and this process's rte_mp_*
+ * calls fail with ENOTSUP, until rte_eal_cleanup. false (nothing changes) while
+ * a secondary is attached, and in a secondary. true before rte_eal_init.
+ */
 bool rte_mp_disable(void);
 
 #define RTE_MP_MAX_FD_NUM 8
@@ -89,9 +95,24 @@ typedef int (*rte_mp_async_reply_t)(const struct rte_mp_msg *request,
 				    const struct rte_mp_reply *reply);
 
 /*
- * Multi-process IPC. hugemem has no IPC channel yet: after checking their
- * arguments (-1, rte_errno EINVAL), these fail with ENOTSUP, the answer DPDK
- * gives where IPC is unavailable (--in-memory, --no-shconf).
+ * Multi-process IPC (docs/multiprocess.md): unix datagram sockets in the
+ * runtime dir; the primary talks to every live secondary, a secondary to the
+ * primary; fds travel as SCM_RIGHTS. Actions and async callbacks run on the
+ * "rte_mp_handle" thread. Errors are -1 with rte_errno:
+ *   EINVAL  NULL/empty name or message, negative len_param/num_fds, NULL
+ *           action/reply/callback/peer, a timespec out of range, a peer that is
+ *           no socket of the instance
+ *   E2BIG   a name of RTE_MP_MAX_NAME_LEN or more, len_param > RTE_MP_MAX_PARAM_LEN,
+ *           num_fds > RTE_MP_MAX_FD_NUM
+ *   ENOTSUP --no-shconf / --in-memory, after rte_mp_disable(), before rte_eal_init
+ *           (rte_mp_action_register works before it; rte_mp_reply returns 0
+ *           under --no-shconf, as DPDK)
+ *   EEXIST  an action of that name is registered; a request of that name waits
+ *   ETIMEDOUT rte_mp_request_sync: a live peer did not answer in time (replies
+ *           dropped, nb_received 0; a peer that died is counted in nb_sent, not
+ *           in nb_received, and is not waited for)
+ *   EDEADLK rte_mp_request_sync from an action or async callback
+ *   ECONNREFUSED a secondary whose primary is gone; else the errno of sendmsg
  */
 int rte_mp_action_register(const char *name, rte_mp_t action);
 void rte_mp_action_unregister(const char *name);

@@ -19,8 +19,9 @@
  * open file descriptions), and destroy fails with EBUSY while another process is
  * attached.
  *
- * Locking: set_used / set_free take the header's write lock; is_used and the
- * finders take the read lock; get and find_idx take none.
+ * Locking: set_used / set_free, is_used and the finders take the header's lock
+ * (exclusively, and robust: a process that dies holding it is taken over and
+ * the count recomputed from the mask); get and find_idx take none.
  */
 #ifndef HUGEMEM_FBARRAY_H
 #define HUGEMEM_FBARRAY_H

@@ -17,6 +17,7 @@
 #include "hugemem/telemetry.h"
 #include "hugemem/heapmap.h"
 #include "hugemem/init.h"
+#include "hugemem/mp.h"
 #include "hugemem/testing.h"
 
 #endif

@@ -21,6 +21,9 @@
  *   --legacy-mem          map all memory at init, sorted by IOVA; no growth
  *   --log-level=LEVEL     emerg..debug, or DPDK's numbers 1..8
  *   --mempool-debug[=on|off]  object cookies checked on every get/put of new pools
+ *   --proc-type=primary|secondary|auto  create the instance (default) or attach
+ *                         to a running primary's (hugemem/mp.h)
+ *   --mp-timeout=MS       multi-process waits (default 5000)
  *   --max-memzones=N      memzone table capacity (1..HM_MEMZONE_MAX_LIMIT)
  *   --allow-leaks         hm_cleanup returns 0 even when objects were still live
  *   --no-telemetry        no telemetry server (hugemem/telemetry.h)
@@ -43,6 +46,7 @@
 
 #include "hugemem/common.h"
 #include "hugemem/memseg.h"
+#include "hugemem/mp.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -106,6 +110,11 @@ struct hm_config {
 	 * busy blocks is drawn (hugemem/heapmap.h) as PREFIX<heap id>.svg; NULL:
 	 * none. Appended in hugemem 0.2. */
 	const char *leak_heapmap;
+	/* --proc-type (appended after leak_heapmap): HM_PROC_PRIMARY (0, default), _SECONDARY or _AUTO */
+	enum hm_proc_type proc_type;
+	/* --mp-timeout: ms a secondary waits for its primary's init and a page map
+	 * change waits for every process; 0: 5000 */
+	unsigned int mp_timeout_ms;
 };
 
 /** Defaults: everything zero / NULL, log_level -1. */

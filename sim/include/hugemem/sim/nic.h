@@ -147,6 +147,13 @@ void hm_nic_conf_init(struct hm_nic_conf *c);
  *   of its documented range) or ENOMEM.
  */
 struct hm_nic *hm_nic_create(const struct hm_nic_conf *c);
+/**
+ * Register the fake NICs' telemetry commands (/hugemem/nic/list, /stats) now;
+ * the first hm_nic_create does it otherwise. For a program that creates
+ * devices while holding a lock that its own telemetry commands take (the
+ * ports layer): registering waits for running commands. Idempotent.
+ */
+void hm_nic_telemetry_register(void);
 /** Stop the device thread if running, then free (NULL accepted). */
 void hm_nic_free(struct hm_nic *nic);
 /** The device's NUMA node. @return the node or -EINVAL (NULL). */
