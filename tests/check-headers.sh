@@ -5,7 +5,7 @@
 #   C:   -std=c11 -pedantic -Wall -Wextra -Werror   (no _GNU_SOURCE)
 #   C++: -std=c++17 -pedantic -Wall -Wextra -Werror
 # hugemem's own headers (core/include, sim/include) and the DPDK layer's
-# rte_*.h (core/dpdk/include, with `-include rte_config.h` as libdpdk.pc
+# rte_*.h and cmdline*.h (core/dpdk/include, with `-include rte_config.h` as libdpdk.pc
 # gives it: ring, mempool, mbuf, net included).
 # Usage: check-headers.sh SRCDIR WORKDIR CC|CXX:compiler ...
 #   e.g. check-headers.sh . /tmp/h C:gcc CXX:g++ C:clang CXX:clang++
@@ -35,7 +35,7 @@ for h in "$src"/core/include/hugemem/*.h "$src"/sim/include/hugemem/sim/*.h; do
 	done
 done
 dinc="$inc -I$src/core/dpdk/include -include rte_config.h"
-for h in "$src"/core/dpdk/include/rte_*.h; do
+for h in "$src"/core/dpdk/include/rte_*.h "$src"/core/dpdk/include/cmdline*.h; do
 	rel=${h##*/}
 	name=dpdk_$(echo "$rel" | tr '.' '_')
 	printf '#include <%s>\n' "$rel" > "$work/$name.c"

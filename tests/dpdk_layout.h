@@ -232,7 +232,49 @@
 	FIELD(rte_udp_hdr, dst_port, 2, 2, 2) \
 	FIELD(rte_udp_hdr, dgram_len, 4, 2, 2) \
 	FIELD(rte_udp_hdr, dgram_cksum, 6, 2, 2) \
-	SIZE(rte_udp_hdr, 8, 8)
+	SIZE(rte_udp_hdr, 8, 8) \
+	FIELD(rte_timer, expire, 0, 8, 8) \
+	FIELD(rte_timer, sl_next, 8, 80, 80) \
+	FIELD(rte_timer, status, 88, 4, 4) \
+	FIELD(rte_timer, period, 96, 8, 8) \
+	FIELD(rte_timer, f, 104, 8, 8) \
+	FIELD(rte_timer, arg, 112, 8, 8) \
+	SIZE(rte_timer, 120, 120) \
+	FIELD(rte_tailq_head, tailq_head, 0, 16, 16) \
+	FIELD(rte_tailq_head, name, 16, 32, 32) \
+	SIZE(rte_tailq_head, 48, 48) \
+	FIELD(rte_tailq_elem, head, 0, 8, 8) \
+	FIELD(rte_tailq_elem, next, 8, 16, 16) \
+	FIELD(rte_tailq_elem, name, 24, 32, 32) \
+	SIZE(rte_tailq_elem, 56, 56) \
+	FIELD(rte_tailq_entry, next, 0, 16, 16) \
+	FIELD(rte_tailq_entry, data, 16, 8, 8) \
+	SIZE(rte_tailq_entry, 24, 24) \
+	FIELD(cmdline_token_hdr, ops, 0, 8, 8) \
+	FIELD(cmdline_token_hdr, offset, 8, 4, 4) \
+	SIZE(cmdline_token_hdr, 16, 16) \
+	FIELD(cmdline_token_ops, parse, 0, 8, 8) \
+	FIELD(cmdline_token_ops, complete_get_nb, 8, 8, 8) \
+	FIELD(cmdline_token_ops, complete_get_elt, 16, 8, 8) \
+	FIELD(cmdline_token_ops, get_help, 24, 8, 8) \
+	SIZE(cmdline_token_ops, 32, 32) \
+	FIELD(cmdline_inst, f, 0, 8, 8) \
+	FIELD(cmdline_inst, data, 8, 8, 8) \
+	FIELD(cmdline_inst, help_str, 16, 8, 8) \
+	SIZE(cmdline_inst, 24, 24) \
+	FIELD(cmdline_token_string, hdr, 0, 16, 16) \
+	FIELD(cmdline_token_string, string_data, 16, 8, 8) \
+	SIZE(cmdline_token_string, 24, 24) \
+	FIELD(cmdline_token_num, hdr, 0, 16, 16) \
+	FIELD(cmdline_token_num, num_data, 16, 4, 4) \
+	SIZE(cmdline_token_num, 24, 24) \
+	FIELD(cmdline_ipaddr, family, 0, 1, 1) \
+	FIELD(cmdline_ipaddr, addr, 4, 16, 16) \
+	FIELD(cmdline_ipaddr, prefixlen, 20, 4, 4) \
+	SIZE(cmdline_ipaddr, 24, 24) \
+	FIELD(cmdline_token_ipaddr, hdr, 0, 16, 16) \
+	FIELD(cmdline_token_ipaddr, ipaddr_data, 16, 1, 1) \
+	SIZE(cmdline_token_ipaddr, 24, 24)
 
 
 /*

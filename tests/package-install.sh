@@ -56,6 +56,10 @@ for h in hugemem.h common.h testing.h mbuf_core.h sim/nic.h sim/i40e.h sim/traff
 done
 cli=$(find "$dest" -type f -name hugemem -path '*/bin/*' | head -1)
 [ -n "$cli" ] && "$cli" version >/dev/null || fail "the installed hugemem command does not run"
+# the installed command names the installed drop-in libdpdk.pc (beside itself)
+dpc=$("$cli" --dpdk-pkgconfig-dir) || fail "hugemem --dpdk-pkgconfig-dir failed"
+[ "$dpc" = "$(readlink -f "$libdir/hugemem/dpdk/pkgconfig")" ] && [ -f "$dpc/libdpdk.pc" ] ||
+	fail "hugemem --dpdk-pkgconfig-dir printed '$dpc', not $libdir/hugemem/dpdk/pkgconfig"
 echo "installed: $(cd "$dest" && find . -type f | wc -l) files; $real (soname $soname, $(nm -D --defined-only "$real" | grep -c ' hm_') hm_* symbols)"
 
 # -- pkg-config only

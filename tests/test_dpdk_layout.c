@@ -12,6 +12,10 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include <cmdline_parse.h>
+#include <cmdline_parse_ipaddr.h>
+#include <cmdline_parse_num.h>
+#include <cmdline_parse_string.h>
 #include <rte_byteorder.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -28,6 +32,8 @@
 #include <rte_ring.h>
 #include <rte_tcp.h>
 #include <rte_udp.h>
+#include <rte_tailq.h>
+#include <rte_timer.h>
 
 #include "dpdk_layout.h"
 #include "helpers.h"

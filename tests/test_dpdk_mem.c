@@ -441,18 +441,33 @@ test_dpdk_mem_lookups_and_walks(void **state)
 	assert_fails(rte_memseg_contig_walk(NULL, NULL), EINVAL);
 	assert_fails(rte_memseg_list_walk(NULL, NULL), EINVAL);
 
-	/* segment fds: not shared by hugemem's backends */
-	size_t off;
+	/* segment fds: emu's page files, DPDK's errnos for the rest */
+	size_t off = 7;
 	assert_fails(rte_memseg_get_fd(NULL), EINVAL);
 	assert_fails(rte_memseg_get_fd((const struct rte_memseg *)&local), EINVAL);
 	assert_fails(rte_memseg_get_fd_offset(ms, NULL), EINVAL);
-	assert_fails(rte_memseg_get_fd(ms), ENOTSUP);
-	assert_fails(rte_memseg_get_fd_thread_unsafe(ms), ENOTSUP);
-	assert_fails(rte_memseg_get_fd_offset(ms, &off), ENOTSUP);
-	assert_fails(rte_memseg_get_fd_offset_thread_unsafe(ms, &off), ENOTSUP);
+	assert_fails(rte_memseg_get_fd_offset_thread_unsafe(NULL, &off), EINVAL);
+	int sfd = rte_memseg_get_fd(ms);
+	assert_true(sfd >= 0);
+	assert_int_equal(rte_memseg_get_fd_thread_unsafe(ms), sfd);
+	assert_int_equal(rte_memseg_get_fd_offset(ms, &off), 0);
+	assert_int_equal(off, 0); /* a file per page */
+	off = 7;
+	assert_int_equal(rte_memseg_get_fd_offset_thread_unsafe(ms, &off), 0);
+	assert_int_equal(off, 0);
+	{
+		unsigned char *m = mmap(NULL, MB2, PROT_READ, MAP_SHARED, sfd, 0);
+		assert_true(m != MAP_FAILED);
+		((volatile char *)ms->addr)[64] = 0x77;
+		assert_int_equal(m[64], 0x77); /* the fd is the page */
+		munmap(m, MB2);
+	}
 	int free_idx = rte_fbarray_find_next_free(&msl->memseg_arr, 0);
 	assert_true(free_idx >= 0);
 	assert_fails(rte_memseg_get_fd(rte_fbarray_get(&msl->memseg_arr, (unsigned int)free_idx)),
+		     ENOENT);
+	assert_fails(rte_memseg_get_fd_offset(rte_fbarray_get(&msl->memseg_arr,
+							      (unsigned int)free_idx), &off),
 		     ENOENT);
 
 	/* DMA masks: emu's IOVAs are above 2^40 */
@@ -506,6 +521,14 @@ test_dpdk_mem_extmem(void **state)
 	assert_int_equal(msl->external, 1);
 	assert_int_equal(msl->heap, 0);
 	assert_int_equal(rte_mem_virt2iova(mem + 3 * pg + 7), 0x40007);
+	/* no segment fds for external memory (DPDK's ENOTSUP) */
+	{
+		size_t off;
+		const struct rte_memseg *ems = rte_mem_virt2memseg(mem, msl);
+		assert_non_null(ems);
+		assert_fails(rte_memseg_get_fd(ems), ENOTSUP);
+		assert_fails(rte_memseg_get_fd_offset_thread_unsafe(ems, &off), ENOTSUP);
+	}
 	/* a heap cannot take it too */
 	assert_int_equal(rte_malloc_heap_create("ext"), 0);
 	assert_fails(rte_malloc_heap_memory_add("ext", mem, len, NULL, 0, pg), EEXIST);
@@ -518,6 +541,27 @@ test_dpdk_mem_extmem(void **state)
 	assert_null(rte_mem_virt2memseg_list(mem));
 	munmap(mem, len);
 	assert_check();
+}
+
+/* In-memory emu pages are anonymous memory: segment fds are not supported. */
+static void
+test_dpdk_mem_segment_fds_in_memory(void **state)
+{
+	size_t off = 3;
+	(void)state;
+
+	quiet();
+	assert_int_equal(EAL("-l", "0", "--no-huge", "--in-memory"), 4);
+	void *p = rte_malloc(NULL, 100, 0);
+	assert_non_null(p);
+	const struct rte_memseg *ms = rte_mem_virt2memseg(p, NULL);
+	assert_non_null(ms);
+	assert_fails(rte_memseg_get_fd(ms), ENOTSUP);
+	assert_fails(rte_memseg_get_fd_thread_unsafe(ms), ENOTSUP);
+	assert_fails(rte_memseg_get_fd_offset(ms, &off), ENOTSUP);
+	assert_int_equal(off, 3);
+	assert_fails(rte_memseg_get_fd_offset(ms, NULL), EINVAL);
+	rte_free(p);
 }
 
 /* ---------------------------------------------------------------- events */
@@ -715,6 +759,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_dpdk_mem_memzone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dpdk_mem_lookups_and_walks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dpdk_mem_extmem, setup, teardown),
+		cmocka_unit_test_teardown(test_dpdk_mem_segment_fds_in_memory, teardown),
 		cmocka_unit_test_setup_teardown(test_dpdk_mem_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dpdk_mem_fbarray, setup, teardown),
 	};

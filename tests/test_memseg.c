@@ -10,7 +10,10 @@
  * IOVA layouts are emu features (hm_test_need_emu).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -828,6 +831,113 @@ test_memseg_walks(void **state)
 	assert_int_equal(w.pages, 2);
 }
 
+
+/* ------------------------------------------------------------------ */
+
+/* One mode of page fds: the fd maps the very page (both ways), stays the same,
+ * is closed with the page; an unused entry is ENOENT afterwards. */
+static void
+page_fds_mode(bool in_memory, bool sfs)
+{
+	struct hm_config c;
+	struct hm_memseg *ms[2];
+	uint64_t off[2] = { 1, 1 }, off2 = 7;
+	int fd[2];
+	bool emu = hm_test_is_emu();
+
+	hm_config_init(&c);
+	c.topology = "nodes=1;2M=4";
+	c.in_memory = in_memory;
+	c.single_file_segments = sfs;
+	assert_int_equal(hm_test_init_cfg(&c), 0);
+	assert_int_equal(hm_memseg_alloc_pages(ms, 2, MB2, 0, 0), 2);
+	fd[0] = hm_memseg_get_fd(ms[0], &off[0]);
+	if (in_memory && (emu || fd[0] == -ENOTSUP)) {
+		/* emu's in-memory pages, hugetlbfs's MAP_HUGETLB ones: anonymous */
+		assert_int_equal(fd[0], -ENOTSUP);
+		assert_int_equal(off[0], 1);
+		assert_int_equal(hm_memseg_get_fd_thread_unsafe(ms[1], NULL), -ENOTSUP);
+		assert_int_equal(hm_memseg_free_pages(ms, 2), 0);
+		assert_int_equal(hm_cleanup(), 0);
+		return;
+	}
+	assert_true(fd[0] >= 0);
+	fd[1] = hm_memseg_get_fd_thread_unsafe(ms[1], &off[1]);
+	assert_true(fd[1] >= 0);
+	assert_int_equal(hm_memseg_get_fd(ms[0], &off2), fd[0]); /* the same fd again */
+	assert_int_equal(off2, off[0]);
+	assert_int_equal(hm_memseg_get_fd(ms[0], NULL), fd[0]);
+	if (sfs) { /* one file per list: same fd, offsets by slot */
+		assert_int_equal(fd[0], fd[1]);
+		assert_true(off[0] != off[1]);
+	} else {
+		assert_true(fd[0] != fd[1]);
+		assert_int_equal(off[0], 0);
+		assert_int_equal(off[1], 0);
+	}
+	for (int i = 0; i < 2; i++) {
+		struct stat st;
+		unsigned char *m;
+
+		assert_int_equal(fstat(fd[i], &st), 0);
+		assert_true((uint64_t)st.st_size >= off[i] + MB2);
+		m = mmap(NULL, MB2, PROT_READ | PROT_WRITE, MAP_SHARED, fd[i], (off_t)off[i]);
+		assert_true(m != MAP_FAILED);
+		memset(ms[i]->addr, 0x5a + i, 4096);
+		assert_int_equal(m[100], 0x5a + i);
+		m[MB2 - 1] = 0xc3;
+		assert_int_equal(((unsigned char *)ms[i]->addr)[MB2 - 1], 0xc3);
+		assert_int_equal(munmap(m, MB2), 0);
+	}
+	struct hm_memseg *gone = ms[1];
+	assert_int_equal(hm_memseg_free_pages(&ms[1], 1), 0);
+	assert_int_equal(hm_memseg_get_fd(gone, NULL), -ENOENT);
+	if (!sfs) /* a page's own fd is closed with it */
+		assert_int_equal(fcntl(fd[1], F_GETFD), -1);
+	assert_int_equal(hm_memseg_get_fd(ms[0], NULL), fd[0]);
+	assert_int_equal(hm_memseg_free_pages(ms, 1), 0);
+	assert_int_equal(hm_cleanup(), 0);
+	assert_int_equal(fcntl(fd[0], F_GETFD), -1); /* the backend closed it */
+}
+
+static void
+test_memseg_page_fds(void **state)
+{
+	static char local[128] __attribute__((aligned(8)));
+	struct hm_memseg *ms;
+	void *ext;
+	(void)state;
+
+	/* bad input, before and after init */
+	assert_int_equal(hm_memseg_get_fd(NULL, NULL), -EINVAL);
+	assert_int_equal(hm_memseg_get_fd((const struct hm_memseg *)(void *)local, NULL), -ENODEV);
+	assert_int_equal(hm_test_init_topo("nodes=1;2M=4"), 0);
+	assert_int_equal(hm_memseg_alloc_pages(&ms, 1, MB2, 0, 0), 1);
+	assert_int_equal(hm_memseg_get_fd(NULL, NULL), -EINVAL);
+	assert_int_equal(hm_memseg_get_fd_thread_unsafe(NULL, NULL), -EINVAL);
+	assert_int_equal(hm_memseg_get_fd((const struct hm_memseg *)(void *)local, NULL), -EINVAL);
+	/* inside a list's array but not at an entry */
+	assert_int_equal(hm_memseg_get_fd((const struct hm_memseg *)(void *)((char *)ms + 8), NULL),
+			 -EINVAL);
+	assert_int_equal(hm_memseg_get_fd(ms + 1, NULL), -ENOENT); /* the next slot is unused */
+	/* external memory has no segment fds */
+	ext = mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(ext != MAP_FAILED);
+	assert_int_equal(hm_extmem_register(ext, 4 * 4096, NULL, 0, 4096), 0);
+	struct hm_memseg *ems = hm_mem_virt2memseg(ext, NULL);
+	assert_non_null(ems);
+	assert_int_equal(hm_memseg_get_fd(ems, NULL), -ENOTSUP);
+	assert_int_equal(hm_extmem_unregister(ext, 4 * 4096), 0);
+	munmap(ext, 4 * 4096);
+	assert_int_equal(hm_memseg_free_pages(&ms, 1), 0);
+	assert_int_equal(hm_cleanup(), 0);
+
+	page_fds_mode(false, false);
+	if (!hm_test_is_emu()) /* emu has no single-file segments */
+		page_fds_mode(false, true);
+	page_fds_mode(true, false);
+}
+
 /* ------------------------------------------------------------------ */
 
 struct first_list {
@@ -1001,6 +1111,7 @@ main(void)
 		cmocka_unit_test_teardown(test_memseg_versions_fault, hm_test_teardown),
 		cmocka_unit_test_teardown(test_memseg_walk_callbacks_may_look_up, hm_test_teardown),
 		cmocka_unit_test_teardown(test_memseg_placement_rules, hm_test_teardown),
+		cmocka_unit_test_teardown(test_memseg_page_fds, hm_test_teardown),
 	};
 	hm_test_backend_ready();
 	return cmocka_run_group_tests(tests, NULL, NULL);

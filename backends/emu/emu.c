@@ -59,6 +59,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +90,12 @@ struct emu {
 	const char *runtime_dir;  /* params->runtime_dir (outlives the instance) */
 	char pagedir[PATH_MAX];   /* "" in in-memory mode */
 	int dir_fd;               /* pagedir, for openat and its flock; -1 in-memory */
+	/* page fds handed out by page_fd, opened on first request and closed when the
+	 * page is unmapped (the SPI contract); fd_lock guards them, since page_fd
+	 * runs under the memory hotplug read lock, concurrently with itself */
+	pthread_mutex_t fd_lock;
+	struct page_fd_ent { uint64_t handle; void *va; int fd; } *fds; /* n_fds used */
+	size_t n_fds, cap_fds;
 };
 
 static int
@@ -510,6 +517,102 @@ page_remove(const struct emu *e, const struct pool *pool, unsigned int node, uin
 		       strerror(errno));
 }
 
+/* ================================= page fds ================================= */
+
+/* Close the fd page_fd handed out for (handle, va), if any. */
+static void
+fd_forget(struct emu *e, uint64_t handle, const void *va)
+{
+	pthread_mutex_lock(&e->fd_lock);
+	for (size_t i = 0; i < e->n_fds; i++) {
+		if (e->fds[i].handle != handle || e->fds[i].va != va)
+			continue;
+		close(e->fds[i].fd);
+		e->fds[i] = e->fds[--e->n_fds];
+		break;
+	}
+	pthread_mutex_unlock(&e->fd_lock);
+}
+
+static void
+fd_forget_all(struct emu *e)
+{
+	for (size_t i = 0; i < e->n_fds; i++)
+		close(e->fds[i].fd);
+	free(e->fds);
+	e->fds = NULL;
+	e->n_fds = e->cap_fds = 0;
+}
+
+/*
+ * The page's file, reopened by name (page_map closed its fd so that a topology
+ * of many small pages does not run out of fds) and kept until page_unmap.
+ */
+static int
+emu_page_fd(struct hm_backend *be, const struct hm_page *pg, uint64_t *offset)
+{
+	struct emu *e;
+	struct pool *pool;
+	struct stat st;
+	char name[NAME_MAX + 1];
+	unsigned int k, node;
+	uint32_t frame;
+	void **va;
+	int fd = -1, rc;
+
+	if (be == NULL || be->priv == NULL || pg == NULL || offset == NULL)
+		return hm_fail(EINVAL, "emu: page_fd needs a backend, a page and an offset");
+	e = be->priv;
+	if (e->in_memory)
+		return hm_fail(ENOTSUP, "emu: in-memory pages are anonymous memory: no page fds");
+	pool = handle_pool(e, pg->handle, pg->page_sz, &k, &node, &frame);
+	if (pool == NULL)
+		return hm_fail(EINVAL, "emu: page_fd: handle 0x%" PRIx64 " is not an emu page",
+			       pg->handle);
+	va = emu_pool_va(pool, frame);
+	/* a primary's page: its frame maps there; a secondary's: attached by handle */
+	if (!e->secondary && (va == NULL || *va != pg->va))
+		return hm_fail(EINVAL, "emu: page_fd: %p is not a page this process mapped", pg->va);
+	pthread_mutex_lock(&e->fd_lock);
+	for (size_t i = 0; i < e->n_fds && fd < 0; i++)
+		if (e->fds[i].handle == pg->handle && e->fds[i].va == pg->va)
+			fd = e->fds[i].fd;
+	if (fd >= 0)
+		goto out;
+	if (e->n_fds == e->cap_fds) {
+		size_t cap = e->cap_fds != 0 ? e->cap_fds * 2 : 16;
+		struct page_fd_ent *n = realloc(e->fds, cap * sizeof(*n));
+		if (n == NULL) {
+			fd = hm_fail(ENOMEM, "emu: page_fd: out of memory");
+			goto out;
+		}
+		e->fds = n;
+		e->cap_fds = cap;
+	}
+	rc = page_name(e, pool, node, frame, name, sizeof(name));
+	if (rc < 0) {
+		fd = rc;
+		goto out;
+	}
+	fd = hm_open_private(e->dir_fd, name, O_RDWR, 0, HM_PRIV_NOSHARE, &st);
+	if (fd < 0) {
+		fd = hm_fail(-fd, "emu: page_fd: page file in %s: %s", e->pagedir, hm_last_error());
+		goto out;
+	}
+	if ((uint64_t)st.st_size != pool->page_sz) {
+		close(fd);
+		fd = hm_fail(EIO, "emu: page_fd: page file %s/%s is not %" PRIu64 " bytes",
+			     e->pagedir, name, pool->page_sz);
+		goto out;
+	}
+	e->fds[e->n_fds++] = (struct page_fd_ent){ pg->handle, pg->va, fd };
+out:
+	pthread_mutex_unlock(&e->fd_lock);
+	if (fd >= 0)
+		*offset = 0;
+	return fd;
+}
+
 /* ================================== the ops ================================== */
 
 static void emu_destroy(struct hm_backend *be);
@@ -531,6 +634,7 @@ emu_create(struct hm_backend *be, const struct hm_backend_params *params)
 	tmp.ops = be->ops;
 	tmp.priv = e;
 	e->dir_fd = -1;
+	pthread_mutex_init(&e->fd_lock, NULL);
 	e->in_memory = params->in_memory;
 	e->secondary = params->secondary;
 	e->prefix = params->prefix != NULL ? params->prefix : "";
@@ -565,6 +669,7 @@ emu_destroy(struct hm_backend *be)
 	if (be == NULL || be->priv == NULL)
 		return;
 	e = be->priv;
+	fd_forget_all(e);
 	for (unsigned int k = 0; k < e->topo.n_sizes; k++) {
 		for (unsigned int n = 0; n < e->topo.n_nodes; n++) {
 			struct pool *pool = &e->pools[k][n];
@@ -592,6 +697,7 @@ emu_destroy(struct hm_backend *be)
 	if (e->dir_fd >= 0)
 		close(e->dir_fd);
 	pools_free(e);
+	pthread_mutex_destroy(&e->fd_lock);
 	free(e);
 	be->priv = NULL;
 }
@@ -730,6 +836,7 @@ emu_page_unmap(struct hm_backend *be, const struct hm_page *pg)
 
 	HM_VERIFY(be != NULL && be->priv != NULL && pg != NULL);
 	e = be->priv;
+	fd_forget(e, pg->handle, pg->va);
 	pool = handle_pool(e, pg->handle, pg->page_sz, &k, &node, &frame);
 	va = pool != NULL ? emu_pool_va(pool, frame) : NULL;
 	if (pool == NULL || va == NULL || *va != pg->va) {
@@ -952,6 +1059,7 @@ const struct hm_backend_ops hm_emu_ops = {
 	.page_unmap = emu_page_unmap,
 	.page_attach = emu_page_attach,
 	.page_move = emu_page_move,
+	.page_fd = emu_page_fd,
 	.virt2iova = NULL,
 	.node_of = NULL,
 	.fault = emu_fault,

@@ -310,6 +310,14 @@ fz_page_attach(struct hm_backend *be, struct hm_page *pg)
 }
 
 static int
+fz_page_fd(struct hm_backend *be, const struct hm_page *pg, uint64_t *offset)
+{
+	if (be == NULL || be->priv == NULL)
+		return hm_fail(EINVAL, "fuse: page_fd needs a backend and a page");
+	return hm_hugetlbfs_ops.page_fd(&((struct fz *)be->priv)->inner, pg, offset);
+}
+
+static int
 fz_page_move(struct hm_backend *be, struct hm_page *pg, void *new_va)
 {
 	if (be == NULL || be->priv == NULL)
@@ -382,6 +390,7 @@ const struct hm_backend_ops hm_fusefs_ops = {
 	.page_unmap = fz_page_unmap,
 	.page_attach = fz_page_attach,
 	.page_move = fz_page_move,
+	.page_fd = fz_page_fd,
 	.virt2iova = NULL,
 	.node_of = fz_node_of,
 	.fault = fz_fault,

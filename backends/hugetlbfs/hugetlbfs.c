@@ -853,9 +853,7 @@ htlb_page_map(struct hm_backend *be, struct hm_page *pg)
 	pg->handle = handle_make(k, pg->list_idx, pg->seg_idx);
 	pg->dirty = dirty;
 	slot->va = pg->va;
-	slot->fd = own_fd && !(h->in_memory) ? fd : -1;
-	if (own_fd && h->in_memory)
-		close(fd); /* the mapping keeps the memfd's page */
+	slot->fd = own_fd ? fd : -1; /* in-memory: the memfd, kept for page_fd as DPDK does */
 	slot->node = pg->node;
 	slot->k = (uint8_t)k;
 	slot->attached = false;
@@ -923,6 +921,40 @@ htlb_page_unmap(struct hm_backend *be, const struct hm_page *pg)
 	if (!slot->attached && slot->node >= 0 && (unsigned int)slot->node < h->n_nodes)
 		h->sz[k].in_use[slot->node]--;
 	*slot = (struct slot){ .va = NULL, .fd = -1 };
+}
+
+/* The page's file: its own file or memfd, or the list's file in single-file mode. */
+static int
+htlb_page_fd(struct hm_backend *be, const struct hm_page *pg, uint64_t *offset)
+{
+	struct htlb *h;
+	const struct slot *slot;
+	unsigned int k = 0;
+	uint32_t list, seg;
+
+	if (be == NULL || be->priv == NULL || pg == NULL || offset == NULL)
+		return hm_fail(EINVAL, "hugetlbfs: page_fd needs a backend, a page and an offset");
+	h = be->priv;
+	if (h->in_memory && h->anon)
+		return hm_fail(ENOTSUP, "hugetlbfs: in-memory pages are anonymous (MAP_HUGETLB; "
+			       "no hugetlb memfd here): no page fds");
+	if (!handle_parse(h, pg->handle, pg->page_sz, &k, &list, &seg) ||
+	    seg >= h->lists[list].cap || h->lists[list].slots[seg].va != pg->va)
+		return hm_fail(EINVAL, "hugetlbfs: page_fd of %p: not a page this process mapped",
+			       pg->va);
+	slot = &h->lists[list].slots[seg];
+	if (h->sfs) {
+		if (h->lists[list].fd < 0)
+			return hm_fail(ENODEV, "hugetlbfs: page_fd: list %" PRIu32 " has no open file",
+				       list);
+		*offset = (uint64_t)seg * pg->page_sz;
+		return h->lists[list].fd;
+	}
+	if (slot->fd < 0)
+		return hm_fail(ENODEV, "hugetlbfs: page_fd: page %" PRIu32 " of list %" PRIu32
+			       " has no open file", seg, list);
+	*offset = 0;
+	return slot->fd;
 }
 
 static int
@@ -1131,6 +1163,7 @@ const struct hm_backend_ops hm_hugetlbfs_ops = {
 	.page_map = htlb_page_map,
 	.page_unmap = htlb_page_unmap,
 	.page_attach = htlb_page_attach,
+	.page_fd = htlb_page_fd,
 	.page_move = htlb_page_move,
 	.virt2iova = NULL,
 	.node_of = htlb_node_of,

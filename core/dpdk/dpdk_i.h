@@ -118,6 +118,21 @@ EAL_INTERNAL int eal_mp_check(const char **why);
 /* --force-max-simd-bitwidth: fix the SIMD width (0: not forced). */
 EAL_INTERNAL void eal_vect_force(uint16_t bitwidth);
 
+/* ---- eal_tailq.c ---- */
+/* Heads for every registered tailq element (memzone of the instance).
+ * @return 0 or -1/rte_errno (ENOSPC: more elements than RTE_MAX_TAILQ heads). */
+EAL_INTERNAL int eal_tailqs_init(void);
+/* Elements lose their heads; the heads' memzone is freed. */
+EAL_INTERNAL void eal_tailqs_fini(void);
+/* NULL, or why the heads break an invariant (eal_tailq.c's header). */
+EAL_INTERNAL const char *eal_tailq_check(void);
+
+/* ---- timer.c ---- */
+/* rte_timer_subsystem_finalize, at rte_eal_cleanup. */
+EAL_INTERNAL void eal_timer_fini(void);
+/* NULL, or why a timer list breaks an invariant (timer.c's header). */
+EAL_INTERNAL const char *eal_timer_check(void);
+
 /* ---- mempool_ops.c ---- */
 /* Bring rte_mempool_ops_table up to hugemem's ops table. */
 EAL_INTERNAL void mempool_ops_sync(void);

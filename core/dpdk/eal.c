@@ -696,6 +696,8 @@ rte_eal_init(int argc, char **argv)
 	eal.mbuf_pool_ops = a.mbuf_pool_ops;
 	a.mbuf_pool_ops = NULL;
 	eal_vect_force(a.simd);
+	if (eal_tailqs_init() < 0) /* heads of the tailqs registered so far */
+		goto fail_hm;
 	/* the virtual devices (DPDK probes its buses here): hugemem's ethdev library
 	 * when the program links it (a weak reference: a program without ports has none) */
 	for (unsigned int i = 0; i < a.n_vdev; i++) {
@@ -739,6 +741,7 @@ fail_hm:
 	rc = rte_errno;
 	if (hm_ethdev_release_all != NULL)
 		hm_ethdev_release_all();
+	eal_tailqs_fini();
 	free(eal.mbuf_pool_ops);
 	eal.mbuf_pool_ops = NULL;
 	eal_vect_force(0);
@@ -766,6 +769,8 @@ rte_eal_cleanup(void)
 	eal_lcores_stop();
 	if (hm_ethdev_release_all != NULL)
 		hm_ethdev_release_all(); /* ports the application did not close */
+	eal_timer_fini();
+	eal_tailqs_fini();
 	eal_mp_stop(); /* before hugemem: its socket goes before the runtime dir */
 	hm_cleanup();
 	eal_memory_fini();
@@ -985,6 +990,10 @@ hm_dpdk_check(const char **reason)
 			why = "EAL lcore indexes are not 0..n-1 each once";
 	}
 	pthread_rwlock_unlock(&eal.lcore_lock);
+	if (why == NULL)
+		why = eal_tailq_check();
+	if (why == NULL)
+		why = eal_timer_check();
 	if (why != NULL) {
 		if (reason != NULL)
 			*reason = why;

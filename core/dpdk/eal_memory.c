@@ -355,43 +355,24 @@ WALK(list_walk_thread_unsafe, list, list_tramp, rte_memseg_list_walk_t)
 
 /* ---------------------------------------------------------------- segment fds */
 
-struct fd_find {
-	const void *ms;
-	int state; /* -1 not an element of any list, 0 free slot, 1 used */
-};
-
-static int
-fd_find_list(const struct hm_memseg_list *msl, void *arg)
-{
-	struct fd_find *ff = arg;
-	const char *b = msl->memseg_arr.data, *p = ff->ms;
-	size_t span = (size_t)msl->memseg_arr.len * msl->memseg_arr.elt_sz;
-
-	if (p < b || p >= b + span || (size_t)(p - b) % msl->memseg_arr.elt_sz != 0)
-		return 0;
-	ff->state = ((const struct hm_memseg *)(const void *)p)->len != 0;
-	return 1;
-}
-
-/* hugemem's backends keep their page fds to themselves (the backend SPI has no
- * call for them): a valid used memseg gets ENOTSUP, DPDK's "segment fds are not
- * supported". */
+/* hugemem's hm_memseg_get_fd has DPDK's contract (EINVAL, ENOENT, ENOTSUP, ENODEV). */
 static int
 seg_fd(const struct rte_memseg *ms, size_t *offset, bool need_offset, bool locked)
 {
-	struct fd_find ff = { ms, -1 };
+	const void *raw = ms; /* rte_memseg is packed; an hm_memseg lies at the same address */
+	const struct hm_memseg *hms = raw;
+	uint64_t off = 0;
+	int rc;
 
-	if (ms == NULL || (need_offset && offset == NULL))
+	if (need_offset && offset == NULL)
 		return eal_err(EINVAL);
-	if (locked)
-		hm_memseg_list_walk(fd_find_list, &ff);
-	else
-		hm_memseg_list_walk_thread_unsafe(fd_find_list, &ff);
-	if (ff.state < 0)
-		return eal_err(EINVAL);
-	if (ff.state == 0)
-		return eal_err(ENOENT);
-	return eal_err(ENOTSUP);
+	rc = locked ? hm_memseg_get_fd(hms, &off) : hm_memseg_get_fd_thread_unsafe(hms, &off);
+	if (rc < 0)
+		return eal_err(-rc);
+	if (!need_offset)
+		return rc;
+	*offset = (size_t)off;
+	return 0;
 }
 
 int

@@ -103,6 +103,12 @@ memseg_mcfg(void)
 	return st.mcfg;
 }
 
+struct hm_backend *
+memseg_backend(void)
+{
+	return st.be;
+}
+
 const char *
 memseg_fbarray_dir(void)
 {

@@ -87,6 +87,8 @@ HM_INTERNAL const char *memseg_fbarray_dir(void);
 /* A list's pages changed: bump its version and the config's mem_version
  * (readers rebuild what they derived). pre: write lock held. */
 HM_INTERNAL void memseg_bump_versions(struct hm_memseg_list *msl);
+/* The running backend instance (NULL when not initialised). */
+HM_INTERNAL struct hm_backend *memseg_backend(void);
 
 /* Slot @p idx of @p msl (used or free). */
 static inline struct hm_memseg *

@@ -104,6 +104,76 @@ hm_memseg_contig_walk_thread_unsafe(hm_memseg_contig_walk_t fn, void *arg)
 	return walk(NULL, NULL, fn, arg, false);
 }
 
+/* ---------------------------------------------------------------- page fds */
+
+static int
+get_fd(const struct hm_memseg *ms, uint64_t *offset, bool locked)
+{
+	struct hm_mem_config *mcfg = memseg_mcfg();
+	struct hm_backend *be = memseg_backend();
+	uint64_t off = 0;
+	int rc = -EINVAL;
+	bool found = false;
+
+	if (ms == NULL)
+		return hm_fail(EINVAL, "memseg_get_fd: NULL memseg");
+	if (mcfg == NULL || be == NULL)
+		return hm_fail(ENODEV, "hugemem is not initialised");
+	if (locked)
+		memseg_read_lock(mcfg);
+	for (unsigned int i = 0; i < mcfg->n_lists && !found; i++) {
+		struct hm_memseg_list *msl = &mcfg->memsegs[i];
+		const char *b = msl->memseg_arr.data, *p = (const char *)ms;
+		size_t span = (size_t)msl->memseg_arr.len * msl->memseg_arr.elt_sz, idx;
+		struct hm_page pg;
+
+		if (msl->len == 0 || b == NULL || p < b || p >= b + span ||
+		    (size_t)(p - b) % msl->memseg_arr.elt_sz != 0)
+			continue;
+		found = true;
+		idx = (size_t)(p - b) / msl->memseg_arr.elt_sz;
+		if (hm_fbarray_is_used(&msl->memseg_arr, (unsigned int)idx) != 1) {
+			rc = hm_fail(ENOENT, "memseg_get_fd: entry %zu of list %u is unused", idx, i);
+			break;
+		}
+		if (msl->external) {
+			rc = hm_fail(ENOTSUP, "memseg_get_fd: list %u is external memory, which has "
+				     "no segment fds", i);
+			break;
+		}
+		if (be->ops->page_fd == NULL) {
+			rc = hm_fail(ENOTSUP, "memseg_get_fd: the %s backend has no page fds",
+				     be->ops->name);
+			break;
+		}
+		pg = (struct hm_page){ .va = ms->addr, .page_sz = ms->page_sz,
+				       .node = ms->socket_id, .list_idx = i,
+				       .seg_idx = (uint32_t)idx, .handle = ms->handle,
+				       .iova = ms->iova };
+		rc = be->ops->page_fd(be, &pg, &off);
+		if (rc >= 0 && offset != NULL)
+			*offset = off;
+	}
+	if (locked)
+		memseg_read_unlock(mcfg);
+	if (!found)
+		return hm_fail(EINVAL, "memseg_get_fd: %p is not an entry of a memseg list",
+			       (const void *)ms);
+	return rc;
+}
+
+int
+hm_memseg_get_fd(const struct hm_memseg *ms, uint64_t *offset)
+{
+	return get_fd(ms, offset, true);
+}
+
+int
+hm_memseg_get_fd_thread_unsafe(const struct hm_memseg *ms, uint64_t *offset)
+{
+	return get_fd(ms, offset, false);
+}
+
 void
 hm_memseg_dump(FILE *f)
 {

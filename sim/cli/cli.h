@@ -62,5 +62,7 @@ int cmd_doctor(int argc, char **argv);
 int cmd_heapmap(int argc, char **argv);
 /* `hugemem fusefs`: hugemem-fusefs in the foreground (hm_fusefs_main). */
 int cmd_fusefs(int argc, char **argv);
+/* `hugemem --dpdk-pkgconfig-dir` (dpdk_pc.c); argv[0] is the option itself. */
+int cmd_dpdk_pkgconfig_dir(int argc, char **argv);
 
 #endif

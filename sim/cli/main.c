@@ -35,6 +35,8 @@ list_commands(FILE *f)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
 	fprintf(f, "  %-10s %s\n  %-10s %s\n", "help [CMD]", "this text, or CMD --help",
 		"version", "print the version");
+	fprintf(f, "  --dpdk-pkgconfig-dir  print the directory of the drop-in libdpdk.pc "
+		"(PKG_CONFIG_PATH for DPDK programs)\n");
 }
 
 static void
@@ -105,6 +107,8 @@ main(int argc, char **argv)
 		printf("hugemem %s\n", HM_VERSION);
 		return finish(HM_EXIT_OK);
 	}
+	if (strcmp(argv[1], "--dpdk-pkgconfig-dir") == 0)
+		return finish(cmd_dpdk_pkgconfig_dir(argc - 1, argv + 1));
 	for (size_t i = 0; i < N_COMMANDS; i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return finish(commands[i].fn(argc - 1, argv + 1));

@@ -148,6 +148,20 @@ struct hm_backend_ops {
 	 */
 	void (*counters)(struct hm_backend *be,
 			 void (*emit)(void *arg, const char *name, uint64_t value), void *arg);
+
+	/**
+	 * The file descriptor behind a page this process mapped or attached, for
+	 * sharing it (vhost-user style): the backend keeps it open until the page is
+	 * unmapped or the backend destroyed; the caller must not close it. *offset
+	 * receives the page's byte offset in that file (0 for a file per page).
+	 * Optional: NULL means -ENOTSUP. (Last, so that the members before it keep
+	 * their offsets for backends built before it existed.)
+	 * pre: pg->{va, page_sz, node, handle, list_idx, seg_idx} as page_map left them.
+	 * @return the fd; -ENOTSUP (this backend instance never has page fds, e.g.
+	 *   anonymous memory), -ENODEV (no fd for this page), -EINVAL (not a page of
+	 *   this instance), or the errno of reopening the page's file.
+	 */
+	int (*page_fd)(struct hm_backend *be, const struct hm_page *pg, uint64_t *offset);
 };
 
 /** A running backend instance (process-local). */

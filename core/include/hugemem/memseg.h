@@ -233,6 +233,21 @@ int hm_extmem_attach(void *va, size_t len);
 /** The counterpart of hm_extmem_attach. @return 0; -EINVAL, -ENOENT, -ENODEV. */
 int hm_extmem_detach(void *va, size_t len);
 
+/* ---- page file descriptors (DPDK's rte_memseg_get_fd*) ---- */
+
+/**
+ * The file descriptor behind the page @p ms (an entry of a memseg list) and, if
+ * @p offset is not NULL, the page's byte offset in it. The fd belongs to the
+ * backend: valid until the page is unmapped; do not close it. Takes the memory
+ * hotplug read lock; the _thread_unsafe form does not (memory event callbacks).
+ * @return the fd; -EINVAL (NULL, not an entry of a list), -ENOENT (unused
+ *   entry), -ENOTSUP (external memory, or a backend or mode without page files:
+ *   emu in-memory, hugetlbfs anonymous), -ENODEV (not initialised, or no fd for
+ *   this page), or -errno of reopening the page's file.
+ */
+int hm_memseg_get_fd(const struct hm_memseg *ms, uint64_t *offset);
+int hm_memseg_get_fd_thread_unsafe(const struct hm_memseg *ms, uint64_t *offset);
+
 /* ---- state ---- */
 
 /** Number of lists; 0 when not initialised. */
