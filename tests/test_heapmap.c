@@ -208,6 +208,28 @@ test_heapmap_invalid_args(void **state)
 		assert_string_equal(p->elems[0].tag, "x");
 		assert_int_equal(p->elems[0].pad, 128);
 		hm_heap_snapshot_free(p);
+		/* the same with bytes that are not UTF-8 in the tag: refused (a stray
+		 * byte would not survive a write and read back, which writes U+FFFD;
+		 * found by fuzz_heapmap); valid UTF-8 goes through */
+		static const char *const tags[] = { "x\xa3", "\xc0\xaf", "\xed\xa0\x80", "\xe2\x82",
+						    "\xe2\x82\xac" };
+		char *t = strstr(buf, "\"tag\":[\"x\"");
+		assert_non_null(t);
+		t += strlen("\"tag\":[\"");
+		for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
+			char doc[4200];
+			snprintf(doc, sizeof(doc), "%.*s%s%s", (int)(t - buf), buf, tags[i], t + 1);
+			p = hm_heapmap_json_read(doc, strlen(doc));
+			if (i + 1 < sizeof(tags) / sizeof(tags[0])) {
+				assert_null(p);
+				assert_int_equal(hm_errno, EINVAL);
+				assert_non_null(strstr(hm_last_error(), "UTF-8"));
+			} else {
+				assert_non_null(p);
+				assert_string_equal(p->elems[0].tag, "\xe2\x82\xac");
+				hm_heap_snapshot_free(p);
+			}
+		}
 	}
 }
 

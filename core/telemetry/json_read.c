@@ -5,14 +5,15 @@
  * failure names the byte offset. Numbers keep their exact integer value when
  * they have no fraction or exponent (addresses and sizes are 64-bit), else a
  * double. Nesting is limited to TJ_MAX_DEPTH; strings are decoded (escapes,
- * surrogate pairs) into NUL-terminated UTF-8, and a string holding U+0000 is
- * refused (names and tags are C strings).
+ * surrogate pairs) into NUL-terminated UTF-8; a string holding U+0000 (names
+ * and tags are C strings) or bytes that are not UTF-8 is refused.
  */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "json_read.h"
+#include "telemetry_i.h"
 
 struct rd {
 	const char *s;
@@ -101,9 +102,17 @@ string(struct rd *r, char **out)
 
 	/* first pass: find the end, bound the decoded size by the raw size */
 	while (r->i < r->n && r->s[r->i] != '"') {
-		if ((unsigned char)r->s[r->i] < 0x20)
+		unsigned char c = (unsigned char)r->s[r->i];
+		size_t l = 1;
+
+		if (c < 0x20)
 			return fail(r, "a control character inside a string");
-		r->i += r->s[r->i] == '\\' ? 2 : 1;
+		/* RFC 8259 text is UTF-8: a stray byte would not survive a round
+		 * trip (a writer replaces it with U+FFFD) */
+		if (c >= 0x80 &&
+		    (l = tel_utf8_len((const unsigned char *)r->s + r->i, r->n - r->i)) == 0)
+			return fail(r, "a string is not valid UTF-8");
+		r->i += c == '\\' ? 2 : l;
 	}
 	if (r->i >= r->n)
 		return fail(r, "a string is not closed");
