@@ -142,4 +142,13 @@ fill(void **keep, unsigned int max, size_t size, unsigned int align)
 	return n;
 }
 
+/* main(): the backend under test ready; every test skipped off emu. */
+static inline void
+malloc_cache_backend_ready(void)
+{
+	hm_test_backend_ready();
+	if (!hm_test_is_emu())
+		hm_test_skip_all("white-box tests of the lcore caches on emu topologies");
+}
+
 #endif /* HUGEMEM_TEST_MALLOC_CACHE_TEST_COMMON_H */

@@ -4,8 +4,8 @@
  * a randomised model test against a shadow map of live blocks, the validator
  * against hand-made damage, and placement (LIFO reuse, allocation from the top
  * of an element, alignment and bound). Part 2 (test_malloc_growth.c): growth,
- * page release, sockets, exhaustion, zeroing; part 3 (test_malloc_api.c):
- * stats, realloc, external heaps, leak report, threads, the cached model run.
+ * page release, sockets, exhaustion, zeroing, the cached model run; part 3
+ * (test_malloc_api.c): stats, realloc, external heaps, leak report, threads.
  *
  * The tests use emu topology strings, which hm_test_init_cfg turns into caps on
  * the machine under hugetlbfs; a test that needs a second node uses node

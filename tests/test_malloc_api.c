@@ -2,9 +2,8 @@
 /*
  * Malloc heap conformance tests, part 3 (part 1: test_malloc.c): stats,
  * realloc, usable size, external heaps and their memseg list slots, hm_cleanup
- * with live blocks, the leak report, threads and races, and the model test of
- * part 1 once more with the main lcore's malloc cache on. The same backends
- * and topologies as part 1 (malloc_test_common.h).
+ * with live blocks, the leak report, threads and races. The same backends and
+ * topologies as part 1 (malloc_test_common.h).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -634,25 +633,6 @@ test_malloc_races(void **state)
 	assert_int_equal(hm_malloc_heap_destroy("race"), 0);
 }
 
-/* ------------------------------------------------------------------ model, cached */
-
-/* The same with the main lcore's malloc cache on: every small free and most
- * small mallocs go through it. */
-static void
-test_malloc_model_cached(void **state)
-{
-	with_cache = true;
-	(void)state;
-	malloc_model_run();
-}
-
-static int
-teardown_cached(void **state)
-{
-	with_cache = false;
-	return hm_test_teardown(state);
-}
-
 int
 main(void)
 {
@@ -666,7 +646,6 @@ main(void)
 		cmocka_unit_test_teardown(test_malloc_cleanup_with_live_blocks, hm_test_teardown),
 		cmocka_unit_test_teardown(test_malloc_threads, hm_test_teardown),
 		cmocka_unit_test_teardown(test_malloc_races, hm_test_teardown),
-		cmocka_unit_test_teardown(test_malloc_model_cached, teardown_cached),
 	};
 
 	hm_test_backend_ready();

@@ -580,8 +580,6 @@ main(void)
 		cmocka_unit_test_teardown(test_malloc_cache_padded_block, hm_test_teardown),
 	};
 
-	hm_test_backend_ready();
-	if (!hm_test_is_emu())
-		hm_test_skip_all("white-box tests of the lcore caches on emu topologies");
+	malloc_cache_backend_ready();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,9 @@
  * Malloc heap conformance tests, part 2 (part 1: test_malloc.c): growth by the
  * pages a request needs and release of whole free pages, preallocated pages
  * kept, legacy memory, socket policy and fallback, hm_free/hm_malloc from a
- * memseg walk, exhaustion (and emu fault injection), zeroed zmalloc. The same
+ * memseg walk, exhaustion (and emu fault injection), zeroed zmalloc, and the
+ * model test of part 1 once more with the main lcore's malloc cache on (here
+ * rather than in part 3 so the three programs take about as long). The same
  * backends and topologies as part 1 (malloc_test_common.h).
  */
 #include <errno.h>
@@ -573,6 +575,25 @@ test_malloc_zmalloc_after_dirty_free(void **state)
 	assert_no_warnings();
 }
 
+/* ------------------------------------------------------------------ model, cached */
+
+/* The same with the main lcore's malloc cache on: every small free and most
+ * small mallocs go through it. */
+static void
+test_malloc_model_cached(void **state)
+{
+	with_cache = true;
+	(void)state;
+	malloc_model_run();
+}
+
+static int
+teardown_cached(void **state)
+{
+	with_cache = false;
+	return hm_test_teardown(state);
+}
+
 int
 main(void)
 {
@@ -586,6 +607,7 @@ main(void)
 		cmocka_unit_test_teardown(test_malloc_exhaustion_fault, hm_test_teardown),
 		cmocka_unit_test_teardown(test_malloc_zmalloc_after_dirty_free, hm_test_teardown),
 		cmocka_unit_test_teardown(test_malloc_zero_is_lazy_and_precise, hm_test_teardown),
+		cmocka_unit_test_teardown(test_malloc_model_cached, teardown_cached),
 	};
 
 	hm_test_backend_ready();
