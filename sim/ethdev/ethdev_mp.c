@@ -13,7 +13,7 @@
  *
  * The device model runs where the driver rings the tail: a secondary's
  * rte_eth_tx_burst steps that TX queue itself, under the port's tx_lock (a
- * spinlock in the shared table: one process steps a port's TX engine at a
+ * shared lock in the shared table: one process steps a port's TX engine at a
  * time). The NIC's sink is a callback, and a callback is per process: under
  * the lock, eth_tx_lock installs this process's callback when another
  * process's is in place (sink_pid).
@@ -23,6 +23,15 @@
  * each record (16-byte header and frame) with one writev(2) on an O_APPEND
  * descriptor, under the port's tx_lock. Nothing is buffered, so a process
  * killed at any point leaves whole records behind.
+ *
+ * The port's tx_lock and rx_lock are shared locks (hugemem/lock.h): a process
+ * killed holding one does not stop the others. The next process that needs
+ * the lock takes it over once the process table says the holder is dead, after
+ * that side of the NIC passes hm_nic_tx_check / hm_nic_rx_check (the TX side
+ * also forgets the dead process's sink: sink_pid 0). A failed check poisons
+ * the lock: the port is out of service (eth_port_out): every process that meets
+ * the poisoned lock logs it once and empties its fast path of the port, and
+ * the control calls return -EOWNERDEAD; closing the port clears it.
  */
 #include <errno.h>
 #include <fcntl.h>
