@@ -168,6 +168,8 @@ struct hm_eth_port {
 	struct rte_eth_stats base;   /* what stats_reset left */
 	uint64_t xbase[256];         /* what xstats_reset left */
 	hm_spinlock_t rx_lock, tx_lock; /* shared locks (hugemem/lock.h), never hm_spinlock_* */
+	char rx_what[RTE_ETH_NAME_MAX_LEN + 16]; /* "port NAME rx": the locks' messages; */
+	char tx_what[RTE_ETH_NAME_MAX_LEN + 16]; /* written at probe */
 };
 
 /* What a process keeps of a port for itself. */
@@ -178,9 +180,8 @@ struct eth_local {
 	char *pcap_path;
 	uint8_t *pend;               /* the frame waiting for room */
 	int sink_fd;                 /* SINK_PCAP: the O_APPEND descriptor + 1; 0: none */
-	unsigned int rx_busy;        /* the feed's failed rx trylocks in a row */
-	bool dead_logged;            /* the port's out-of-service message was logged */
-	char rx_what[RTE_ETH_NAME_MAX_LEN + 16], tx_what[RTE_ETH_NAME_MAX_LEN + 16];
+	unsigned int rx_busy;        /* the feed's failed rx trylocks in a row (relaxed atomic) */
+	int dead_logged;             /* the port's out-of-service message was logged (atomic) */
 };
 
 #define ETH_RX_TRIES 256u

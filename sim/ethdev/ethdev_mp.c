@@ -231,24 +231,10 @@ port_dead(struct hm_eth_port *p, int rc)
 {
 	struct eth_local *l = &hm_eth_local[p->id];
 
-	if (!l->dead_logged) {
-		l->dead_logged = true;
+	if (__atomic_exchange_n(&l->dead_logged, 1, __ATOMIC_RELAXED) == 0)
 		ETH_LOG(ERR, "%s: out of service: %s\n", p->name, hm_last_error());
-	}
 	eth_fp_sync(p);
 	return rc;
-}
-
-/* What the repairs say of a side of the device: "net_hugemem0 tx". */
-static const char *
-lock_what(struct hm_eth_port *p, bool tx)
-{
-	struct eth_local *l = &hm_eth_local[p->id];
-	char *w = tx ? l->tx_what : l->rx_what;
-
-	if (w[0] == '\0')
-		snprintf(w, sizeof(l->rx_what), "port %s %s", p->name, tx ? "tx" : "rx");
-	return w;
 }
 
 /* Repairs, run with the lock taken over from a dead process: the side of the
@@ -281,7 +267,7 @@ tx_repair(void *arg, const char **why)
 int
 eth_rx_lock(struct hm_eth_port *p)
 {
-	int rc = hm_shared_lock(&p->rx_lock, lock_what(p, false), rx_repair, p);
+	int rc = hm_shared_lock(&p->rx_lock, p->rx_what, rx_repair, p);
 
 	return rc < 0 ? port_dead(p, rc) : 0;
 }
@@ -293,16 +279,17 @@ eth_rx_trylock(struct hm_eth_port *p)
 	int rc = hm_shared_trylock(&p->rx_lock);
 
 	if (rc == 1) {
-		l->rx_busy = 0;
+		if (__atomic_load_n(&l->rx_busy, __ATOMIC_RELAXED) != 0)
+			__atomic_store_n(&l->rx_busy, 0, __ATOMIC_RELAXED);
 		return 1;
 	}
-	if (rc == 0 && ++l->rx_busy < ETH_RX_TRIES)
+	if (rc == 0 && __atomic_add_fetch(&l->rx_busy, 1, __ATOMIC_RELAXED) < ETH_RX_TRIES)
 		return 0;
 	/* busy ETH_RX_TRIES times in a row: wait once, so that a dead holder is
 	 * found and its lock taken over */
-	l->rx_busy = 0;
+	__atomic_store_n(&l->rx_busy, 0, __ATOMIC_RELAXED);
 	if (rc == 0)
-		rc = hm_shared_lock(&p->rx_lock, lock_what(p, false), rx_repair, p);
+		rc = hm_shared_lock(&p->rx_lock, p->rx_what, rx_repair, p);
 	if (rc < 0)
 		return port_dead(p, rc);
 	return 1;
@@ -317,7 +304,7 @@ eth_rx_unlock(struct hm_eth_port *p)
 int
 eth_tx_lock(struct hm_eth_port *p)
 {
-	int rc = hm_shared_lock(&p->tx_lock, lock_what(p, true), tx_repair, p);
+	int rc = hm_shared_lock(&p->tx_lock, p->tx_what, tx_repair, p);
 
 	if (rc < 0)
 		return port_dead(p, rc);

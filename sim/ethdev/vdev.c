@@ -746,6 +746,8 @@ vdev_create(const char *name, const char *args)
 	memcpy(p->rss_key, hm_nic_rss_default_key, HM_NIC_RSS_KEY_DEFAULT_LEN);
 	p->rx_lock = (hm_spinlock_t)HM_SPINLOCK_INITIALIZER; /* free shared locks */
 	p->tx_lock = (hm_spinlock_t)HM_SPINLOCK_INITIALIZER;
+	snprintf(p->rx_what, sizeof(p->rx_what), "port %s rx", d.name);
+	snprintf(p->tx_what, sizeof(p->tx_what), "port %s tx", d.name);
 	if (d.idle_report_ms != 0)
 		hm_eth_idle_ms = d.idle_report_ms;
 	p->state = PORT_PROBED;
