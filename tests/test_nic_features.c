@@ -441,6 +441,8 @@ test_nic_thread(void **state)
 	assert_int_equal(hm_nic_step(nic, hm_traffic_gen_source(g), 1), -EBUSY);
 	assert_int_equal(hm_nic_flush(nic), -EBUSY);
 	assert_int_equal(hm_nic_check(nic, NULL), -EBUSY);
+	assert_int_equal(hm_nic_rx_check(nic, NULL), -EBUSY);
+	assert_int_equal(hm_nic_tx_check(nic, NULL), -EBUSY);
 	assert_int_equal(hm_nic_fault_clear(nic), -EBUSY);
 	assert_int_equal(hm_nic_queue_release(nic, 0), -EBUSY);
 	assert_int_equal(hm_nic_rss_key_set(nic, fr, 40), -EBUSY);
