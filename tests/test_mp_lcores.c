@@ -117,8 +117,8 @@ child_claim(const char *pfx, const char *lcores, int gate)
 	fflush(stdout);
 	while (read(0, &b, 1) > 0 || errno == EINTR)
 		;
-	if (hm_mp_check(NULL) != 0)
-		fprintf(stderr, "FAIL hm_mp_check: %s\n", hm_last_error());
+	if (hm_mp_check(NULL) != 0 || hm_lcore_check(NULL) != 0)
+		fprintf(stderr, "FAIL check: %s\n", hm_last_error());
 	return rte_eal_cleanup() == 0 ? 0 : 1;
 }
 
@@ -254,6 +254,7 @@ check_model(const pid_t *model)
 		assert_int_equal(got, want);
 	}
 	assert_int_equal(hm_mp_check(NULL), 0);
+	assert_int_equal(hm_lcore_check(NULL), 0);
 }
 
 static void
@@ -344,6 +345,7 @@ test_mp_lcores_invalid_args(void **state)
 	(void)state;
 
 	assert_int_equal(hm_mp_lcore_owner(0), -ENODEV);
+	assert_int_equal(hm_lcore_check(NULL), -ENODEV);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		hm_config_init(&cfg);
 		cfg.backend = "emu";
@@ -383,6 +385,7 @@ test_mp_lcores_invalid_args(void **state)
 	assert_int_equal(hm_init_config(&cfg), 0);
 	assert_int_equal(hm_mp_lcore_owner(1), -ENOTSUP);
 	assert_int_equal(hm_get_main_lcore(), 2);
+	assert_int_equal(hm_lcore_check(NULL), 0);
 	assert_int_equal(hm_cleanup(), 0);
 }
 
@@ -433,6 +436,7 @@ test_mp_lcores_native_set(void **state)
 	for (unsigned int i = 0; i < 8; i++)
 		assert_int_equal(hm_mp_lcore_owner(i), i <= 3 ? (int)getpid() : 0);
 	assert_int_equal(hm_mp_check(NULL), 0);
+	assert_int_equal(hm_lcore_check(NULL), 0);
 	assert_int_equal(hm_cleanup(), 0);
 }
 
@@ -474,6 +478,7 @@ test_mp_lcores_unregister(void **state)
 	assert_int_equal(b[0], 5);
 	assert_int_equal(b[1], 0); /* outside it: given back */
 	assert_int_equal(hm_mp_check(NULL), 0);
+	assert_int_equal(hm_lcore_check(NULL), 0);
 	assert_int_equal(hm_cleanup(), 0);
 }
 

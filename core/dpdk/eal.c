@@ -1038,7 +1038,9 @@ hm_dpdk_check(const char **reason)
 			*reason = why;
 		return rc;
 	}
-	rc = hm_memseg_check(reason);
+	rc = hm_lcore_check(reason);
+	if (rc == 0)
+		rc = hm_memseg_check(reason);
 	if (rc == 0)
 		rc = hm_malloc_check(reason);
 	if (rc == 0)

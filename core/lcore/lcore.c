@@ -457,8 +457,41 @@ hm_thread_unregister(void)
 		return; /* the main lcore stays with the thread that called hm_init */
 	if (release_hook != NULL)
 		release_hook(id);
+	hm_spinlock_lock(&reg_lock); /* hm_lcore_check sees both changes or neither */
 	release_shared(id);
 	__atomic_store_n(&lc.taken[id], 0, __ATOMIC_RELEASE);
+	hm_spinlock_unlock(&reg_lock);
 	hm_lcore__self.gen = 0;
 	hm_lcore__self.id = HM_LCORE_ID_ANY;
+}
+
+int
+hm_lcore_check(const char **reason)
+{
+	const char *why = NULL;
+
+	if (hm_lcore__gen == 0)
+		return hm_fail(ENODEV, "hugemem is not initialised");
+	hm_spinlock_lock(&reg_lock); /* registrations change taken[] and the table under it */
+	if (lc.main_lcore >= lc.n_lcores || lc.node[lc.main_lcore] < 0 ||
+	    !__atomic_load_n(&lc.taken[lc.main_lcore], __ATOMIC_ACQUIRE))
+		why = "the main lcore is not a taken lcore of the topology";
+	for (unsigned int i = 0; i < HM_MAX_LCORE && why == NULL; i++) {
+		/* held == taken[i] || in_set[i]; held <=> the process table gives it to us */
+		bool held = __atomic_load_n(&lc.taken[i], __ATOMIC_ACQUIRE) || lc.in_set[i];
+		int mine = mp_lcore_is_mine(i);
+		if (held && (i >= lc.n_lcores || lc.node[i] < 0))
+			why = "a held lcore is not in the topology";
+		else if (mine >= 0 && held && mine == 0)
+			why = "an lcore this process holds is another's in the process table";
+		else if (mine > 0 && !held)
+			why = "the process table gives this process an lcore it does not hold";
+	}
+	hm_spinlock_unlock(&reg_lock);
+	if (why != NULL) {
+		if (reason != NULL)
+			*reason = why;
+		return hm_fail(EFAULT, "lcore table is corrupt: %s", why);
+	}
+	return 0;
 }

@@ -120,6 +120,9 @@ HM_INTERNAL int mp_lcore_claim_set(const uint64_t set[MP_LCORE_SET_WORDS],
 				   uint8_t dead[HM_MAX_LCORE], unsigned int *busy,
 				   int32_t *owner);
 HM_INTERNAL void mp_lcore_release(unsigned int id);
+/* 1 when the table gives id @p id to this process, 0 when not, -1 without a
+ * table. Only this process changes its own ids while it lives. */
+HM_INTERNAL int mp_lcore_is_mine(unsigned int id);
 
 /* Reap slot @p s when its process is gone. @return true when the slot is free now. */
 HM_INTERNAL bool mp_reap_if_dead(unsigned int s, int32_t *pid);

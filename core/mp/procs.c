@@ -704,6 +704,14 @@ mp_lcore_claim(unsigned int id, int32_t *owner)
 	return rc < 0 ? rc : dead[id];
 }
 
+int
+mp_lcore_is_mine(unsigned int id)
+{
+	if (mp.sh == NULL || id >= HM_MAX_LCORE)
+		return -1;
+	return __atomic_load_n(&mp.sh->lcore_owner[id], __ATOMIC_ACQUIRE) == mp.tag;
+}
+
 void
 mp_lcore_release(unsigned int id)
 {

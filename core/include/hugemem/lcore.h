@@ -77,6 +77,13 @@ int hm_thread_register_id(unsigned int lcore_id);
 int hm_lcore_set_main(unsigned int lcore_id);
 /** Release the calling thread's lcore id; no-op for threads that have none and for the main lcore. */
 void hm_thread_unregister(void);
+/**
+ * Validator of this process's lcore table: the main lcore is taken, every held
+ * id (a thread's, or one of the init set) is in the topology, and with a shared
+ * process table an id is this process's there exactly when it holds it.
+ * @return 0, -ENODEV (not initialised), or -EFAULT with *reason (static, may be NULL).
+ */
+int hm_lcore_check(const char **reason);
 
 #ifdef __cplusplus
 }
