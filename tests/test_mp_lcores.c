@@ -487,7 +487,7 @@ test_mp_lcores_unregister(void **state)
 static void
 test_mp_lcores_disjoint(void **state)
 {
-	unsigned int rounds = HM_TEST_ASAN ? 10 : 20;
+	unsigned int rounds = HM_TEST_ASAN || HM_TEST_TSAN ? 10 : 20;
 	uint64_t rng = hm_test_seed();
 	pid_t model[MAX_ID];
 	struct kid kids[2];
@@ -525,7 +525,7 @@ test_mp_lcores_disjoint(void **state)
 static void
 test_mp_lcores_overlap(void **state)
 {
-	unsigned int rounds = HM_TEST_ASAN ? 3 : 6;
+	unsigned int rounds = HM_TEST_ASAN || HM_TEST_TSAN ? 3 : 6;
 	pid_t model[MAX_ID];
 	struct kid kids[2], third;
 	const uint32_t sets[2] = { 0xe /* 1-3 */, 0x38 /* 3-5 */ };
@@ -571,7 +571,7 @@ test_mp_lcores_overlap(void **state)
 static void
 test_mp_lcores_sigkill(void **state)
 {
-	unsigned int rounds = HM_TEST_ASAN ? 4 : 8;
+	unsigned int rounds = HM_TEST_ASAN || HM_TEST_TSAN ? 4 : 8;
 	uint64_t rng = hm_test_seed() ^ 0x5a5a;
 	pid_t model[MAX_ID];
 	struct kid k, next;
