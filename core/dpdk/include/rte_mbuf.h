@@ -469,24 +469,18 @@ rte_pktmbuf_prefree_seg(struct rte_mbuf *m)
 	return (struct rte_mbuf *)(void *)hm_pktmbuf_prefree_seg(RTE_MBUF_HM(m));
 }
 
-/** Free one segment (not the rest of its chain). */
+/** Free one segment (not the rest of its chain). hugemem's own. */
 static __rte_always_inline void
 rte_pktmbuf_free_seg(struct rte_mbuf *m)
 {
-	m = rte_pktmbuf_prefree_seg(m);
-	if (likely(m != NULL))
-		rte_mbuf_raw_free(m);
+	hm_pktmbuf_free_seg(RTE_MBUF_HM(m));
 }
 
-/** Free a whole chain. NULL does nothing. */
+/** Free a whole chain. NULL does nothing. hugemem's own. */
 static inline void
 rte_pktmbuf_free(struct rte_mbuf *m)
 {
-	while (m != NULL) {
-		struct rte_mbuf *m_next = m->next;
-		rte_pktmbuf_free_seg(m);
-		m = m_next;
-	}
+	hm_pktmbuf_free(RTE_MBUF_HM(m));
 }
 
 /** Free @p count chains (NULL entries skipped), segments back in bulk per pool. */
