@@ -382,6 +382,10 @@ test_nic_invalid_args(void **state)
 	assert_int_equal(hm_nic_stats_get(NULL, &st), -EINVAL);
 	assert_int_equal(hm_nic_stats_get(nic, NULL), -EINVAL);
 	assert_int_equal(hm_nic_check(NULL, NULL), -EINVAL);
+	assert_int_equal(hm_nic_rx_check(NULL, NULL), -EINVAL);
+	assert_int_equal(hm_nic_tx_check(NULL, NULL), -EINVAL);
+	assert_int_equal(hm_nic_rx_check(nic, NULL), 0);
+	assert_int_equal(hm_nic_tx_check(nic, NULL), 0);
 	assert_int_equal(hm_nic_rss(NULL, frame, 64, &h, &qo), -EINVAL);
 	assert_int_equal(hm_nic_rss(nic, NULL, 64, &h, &qo), -EINVAL);
 	assert_int_equal(hm_nic_rss(nic, frame, 13, &h, &qo), -EINVAL);
@@ -411,6 +415,13 @@ test_nic_invalid_args(void **state)
 	const char *why = NULL;
 	assert_int_equal(hm_nic_check(nic, &why), -EFAULT);
 	assert_non_null(strstr(why, "tail"));
+	/* an RX fault: the RX side's validator reports it, the TX side's does not */
+	why = NULL;
+	assert_int_equal(hm_nic_rx_check(nic, &why), -EFAULT);
+	assert_non_null(strstr(why, "tail"));
+	why = NULL;
+	assert_int_equal(hm_nic_tx_check(nic, &why), 0);
+	assert_null(why);
 	hm_nic_tail_write(d.tail, 63);
 	assert_nic_valid(nic);
 	assert_int_equal(hm_nic_queue_release(nic, 0), 0);
@@ -1171,6 +1182,8 @@ test_nic_thread(void **state)
 	assert_int_equal(hm_nic_step(nic, hm_traffic_gen_source(g), 1), -EBUSY);
 	assert_int_equal(hm_nic_flush(nic), -EBUSY);
 	assert_int_equal(hm_nic_check(nic, NULL), -EBUSY);
+	assert_int_equal(hm_nic_rx_check(nic, NULL), -EBUSY);
+	assert_int_equal(hm_nic_tx_check(nic, NULL), -EBUSY);
 	assert_int_equal(hm_nic_fault_clear(nic), -EBUSY);
 	assert_int_equal(hm_nic_queue_release(nic, 0), -EBUSY);
 	assert_int_equal(hm_nic_rss_key_set(nic, fr, 40), -EBUSY);

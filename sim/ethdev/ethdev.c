@@ -161,23 +161,6 @@ rte_eth_dev_info_get(uint16_t port_id, struct rte_eth_dev_info *di)
 
 /* ---------------------------------------------------------------- configure */
 
-/* The driver queues of started ones into the fast path (port stopped: none). */
-void
-eth_fp_sync(struct hm_eth_port *p)
-{
-	struct rte_hm_eth_fp *fp = &rte_hm_eth_fp[p->id];
-
-	for (unsigned int q = 0; q < ETH_MAX_Q; q++) {
-		fp->rxq[q] = p->started && p->rxq[q].started ? (void *)p->rxq[q].q : NULL;
-		fp->txq[q] = p->started && p->txq[q].started ? (void *)p->txq[q].q : NULL;
-	}
-	/* the source is the primary's; a secondary's rx_burst only receives */
-	fp->feed = !eth_secondary() && (hm_eth_local[p->id].src != NULL || hm_eth_idle_ms != 0);
-	fp->kick = 1;
-	if (!eth_secondary())
-		__atomic_fetch_add(&hm_eth_sh->gen, 1, __ATOMIC_RELEASE); /* secondaries resync */
-}
-
 /* Release a queue; its counters are kept in the port's (stats never go back). */
 static void
 release_rxq(struct hm_eth_port *p, unsigned int q)
@@ -645,6 +628,8 @@ eth_do_dev_start(uint16_t port_id)
 	if (p == NULL)
 		return -ENODEV;
 	ETH_PRIMARY_ONLY(port_id, "rte_eth_dev_start");
+	if (eth_port_out(p) < 0)
+		return -EOWNERDEAD;
 	if (!p->configured) {
 		ETH_LOG(INFO, "Device with port_id=%u is not configured.\n", port_id);
 		return -EINVAL;
@@ -698,11 +683,15 @@ eth_do_dev_stop(uint16_t port_id)
 	}
 	p->started = false;
 	eth_fp_sync(p);
-	hm_spinlock_lock(&p->tx_lock);
-	hm_spinlock_lock(&p->rx_lock);
-	int rc = eth_port_stop_all_queues(p);
-	hm_spinlock_unlock(&p->rx_lock);
-	hm_spinlock_unlock(&p->tx_lock);
+	int rc = eth_tx_lock(p);
+	if (rc < 0)
+		return rc;
+	rc = eth_rx_lock(p);
+	if (rc == 0) {
+		rc = eth_port_stop_all_queues(p);
+		eth_rx_unlock(p);
+	}
+	eth_tx_unlock(p);
 	return rc;
 }
 
@@ -729,6 +718,8 @@ queue_op_check(struct hm_eth_port *p, uint16_t port_id, uint16_t q, bool rx)
 	if (p == NULL)
 		return -ENODEV;
 	ETH_PRIMARY_ONLY(port_id, rx ? "Rx queue start/stop" : "Tx queue start/stop");
+	if (eth_port_out(p) < 0)
+		return -EOWNERDEAD;
 	if (!p->started) {
 		ETH_LOG(ERR, "Port %u must be started before start any queue\n", port_id);
 		return -EINVAL;
@@ -768,9 +759,11 @@ eth_do_dev_rx_queue_stop(uint16_t port_id, uint16_t rx_queue_id)
 		return 0;
 	p->rxq[rx_queue_id].started = false;
 	eth_fp_sync(p);
-	hm_spinlock_lock(&p->rx_lock);
+	rc = eth_rx_lock(p);
+	if (rc < 0)
+		return rc;
 	rc = hm_i40e_rxq_stop(p->rxq[rx_queue_id].q);
-	hm_spinlock_unlock(&p->rx_lock);
+	eth_rx_unlock(p);
 	return rc;
 }
 
@@ -802,9 +795,11 @@ eth_do_dev_tx_queue_stop(uint16_t port_id, uint16_t tx_queue_id)
 		return 0;
 	p->txq[tx_queue_id].started = false;
 	eth_fp_sync(p);
-	hm_spinlock_lock(&p->tx_lock);
+	rc = eth_tx_lock(p);
+	if (rc < 0)
+		return rc;
 	rc = hm_i40e_txq_stop(p->txq[tx_queue_id].q);
-	hm_spinlock_unlock(&p->tx_lock);
+	eth_tx_unlock(p);
 	return rc;
 }
 
