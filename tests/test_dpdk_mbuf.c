@@ -4,7 +4,8 @@
  * rte_mbuf_pool_ops.h, rte_mbuf_ptype.h): DPDK's errors for bad input, alloc
  * and free (pool counts come back exactly), data operations against a byte
  * model, clones and attach / detach (references and when buffers return),
- * external buffers and pinned external-buffer pools, copy / read /
+ * external buffers and pinned external-buffer pools, hugemem's own frees of
+ * attached mbufs against a refcount model, copy / read /
  * linearize across segments, the checks, dynamic fields and flags, pool ops
  * selection, offload flag and packet type names (the strings and list
  * layouts DPDK 22.11 prints), TX offload helpers and scheduler fields. Emu.
@@ -475,6 +476,205 @@ test_dpdk_mbuf_pinned_extbuf(void **state)
 	rte_free(mem);
 }
 
+/* ------------------------------------------- hugemem's free of attached mbufs */
+
+/*
+ * hm_pktmbuf_free / hm_pktmbuf_free_bulk free indirect and external-buffer
+ * mbufs exactly as rte_pktmbuf_free does (they are the same code): a seeded
+ * random sequence of chains, clones (into either pool), external buffers,
+ * extra references and frees through the four functions, checked after every
+ * step against a model of every segment's refcnt, each external buffer's
+ * refcnt and free callback, and both pools' counts.
+ */
+#define HF_HANDLES 24
+#define HF_EXT 64
+
+struct hf_handle {
+	struct rte_mbuf *m; /* NULL: slot free */
+	unsigned int refs;  /* references the test holds on every segment */
+};
+
+static int hf_ext_freed[HF_EXT];
+
+static void
+hf_ext_free(void *addr, void *opaque)
+{
+	hf_ext_freed[(uintptr_t)opaque]++;
+	rte_free(addr);
+}
+
+/* A segment the model knows: its own references and indirect segments on it. */
+struct hf_seg {
+	const struct rte_mbuf *m;
+	unsigned int own, nind;
+};
+
+static struct hf_seg *
+hf_seg_of(struct hf_seg *tab, unsigned int *n, const struct rte_mbuf *m)
+{
+	for (unsigned int i = 0; i < *n; i++)
+		if (tab[i].m == m)
+			return &tab[i];
+	tab[*n] = (struct hf_seg){ .m = m };
+	return &tab[(*n)++];
+}
+
+static void
+hf_check(const struct hf_handle *h, struct rte_mempool *a, struct rte_mempool *b,
+	 struct rte_mbuf_ext_shared_info **shinfo, unsigned int next_ext)
+{
+	struct hf_seg tab[4 * HF_HANDLES * 3];
+	unsigned int n = 0, n_ext[HF_EXT] = { 0 };
+
+	for (int i = 0; i < HF_HANDLES; i++) {
+		for (const struct rte_mbuf *s = h[i].m; s != NULL; s = s->next) {
+			hf_seg_of(tab, &n, s)->own += h[i].refs;
+			if (RTE_MBUF_CLONED(s))
+				hf_seg_of(tab, &n, rte_mbuf_from_indirect((struct rte_mbuf *)s))->nind++;
+			else if (RTE_MBUF_HAS_EXTBUF(s))
+				/* the newest buffer at that address (a freed one's
+				 * memory comes back from rte_malloc) */
+				for (unsigned int e = next_ext; e-- > 0;)
+					if (s->shinfo == shinfo[e]) {
+						n_ext[e]++;
+						break;
+					}
+		}
+	}
+	for (unsigned int i = 0; i < n; i++)
+		assert_int_equal(rte_mbuf_refcnt_read(tab[i].m), tab[i].own + tab[i].nind);
+	/* every segment alive is out of its pool, every other one back in it */
+	assert_int_equal(rte_mempool_in_use_count(a) + rte_mempool_in_use_count(b), n);
+	for (unsigned int e = 0; e < next_ext; e++) {
+		assert_int_equal(hf_ext_freed[e], n_ext[e] == 0 ? 1 : 0);
+		if (n_ext[e] > 0)
+			assert_int_equal(rte_mbuf_ext_refcnt_read(shinfo[e]), n_ext[e]);
+	}
+}
+
+static void
+test_dpdk_mbuf_hm_free_attached(void **state)
+{
+	struct rte_mempool *pools[2] = { pool("hfa", NB), pool("hfb", NB) };
+	struct rte_mbuf_ext_shared_info *shinfo[HF_EXT];
+	struct hf_handle h[HF_HANDLES] = { { NULL, 0 } };
+	unsigned int next_ext = 0, frees_by[4] = { 0 };
+	uint64_t seed = 0x9e3779b97f4a7c15ULL;
+	(void)state;
+
+	memset(hf_ext_freed, 0, sizeof(hf_ext_freed));
+	for (int step = 0; step < 3000; step++) {
+		unsigned int r, i, op;
+
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		r = (unsigned int)(seed >> 33);
+		i = r % HF_HANDLES;
+		op = (r >> 8) % 8;
+		if (h[i].m == NULL) {
+			struct rte_mempool *mp = pools[(r >> 12) & 1];
+			int src = (int)((i + 1 + (r >> 16) % (HF_HANDLES - 1)) % HF_HANDLES);
+
+			if (op < 3 && h[src].m != NULL) { /* a clone of another handle */
+				h[i].m = rte_pktmbuf_clone(h[src].m, mp);
+				assert_non_null(h[i].m);
+			} else if (op < 5 && next_ext < HF_EXT) { /* an external buffer */
+				uint16_t len = 1024;
+				char *buf = rte_malloc("hf_ext", len, 64);
+
+				assert_non_null(buf);
+				shinfo[next_ext] = rte_pktmbuf_ext_shinfo_init_helper(
+					buf, &len, hf_ext_free, (void *)(uintptr_t)next_ext);
+				assert_non_null(shinfo[next_ext]);
+				h[i].m = rte_pktmbuf_alloc(mp);
+				assert_non_null(h[i].m);
+				rte_pktmbuf_attach_extbuf(h[i].m, buf, rte_malloc_virt2iova(buf), len,
+							  shinfo[next_ext]);
+				rte_pktmbuf_reset_headroom(h[i].m);
+				assert_non_null(rte_pktmbuf_append(h[i].m, 10));
+				next_ext++;
+			} else { /* a direct chain of 1 to 3 segments */
+				h[i].m = chain_of(mp, 1 + (r >> 20) % 3, 20);
+			}
+			h[i].refs = 1;
+		} else if (op < 2) { /* one more reference on every segment */
+			rte_pktmbuf_refcnt_update(h[i].m, 1);
+			h[i].refs++;
+		} else {
+			/* drop one reference, through one of the four frees; the bulk
+			 * ones take the next live handles along */
+			struct rte_mbuf *batch[3];
+			unsigned int nb = 0, how = (r >> 4) % 4;
+
+			for (unsigned int k = 0; k < HF_HANDLES && nb < (how >= 2 ? 3u : 1u); k++) {
+				unsigned int j = (i + k) % HF_HANDLES;
+
+				if (h[j].m == NULL)
+					continue;
+				batch[nb++] = h[j].m;
+				if (--h[j].refs == 0)
+					h[j].m = NULL;
+			}
+			frees_by[how]++;
+			if (how == 0)
+				hm_pktmbuf_free((struct hm_mbuf *)(void *)batch[0]);
+			else if (how == 1)
+				rte_pktmbuf_free(batch[0]);
+			else if (how == 2)
+				hm_pktmbuf_free_bulk((struct hm_mbuf **)(void *)batch, nb);
+			else
+				rte_pktmbuf_free_bulk(batch, nb);
+		}
+		hf_check(h, pools[0], pools[1], shinfo, next_ext);
+	}
+	for (int k = 0; k < 4; k++)
+		assert_true(frees_by[k] > 100); /* every free function was exercised */
+	assert_true(next_ext > 20);
+	for (int i = 0; i < HF_HANDLES; i++) {
+		while (h[i].m != NULL) {
+			struct rte_mbuf *m = h[i].m;
+			if (--h[i].refs == 0)
+				h[i].m = NULL;
+			hm_pktmbuf_free((struct hm_mbuf *)(void *)m);
+		}
+	}
+	hf_check(h, pools[0], pools[1], shinfo, next_ext);
+	assert_int_equal(rte_mempool_avail_count(pools[0]), NB);
+	assert_int_equal(rte_mempool_avail_count(pools[1]), NB);
+	rte_mempool_free(pools[0]);
+	rte_mempool_free(pools[1]);
+}
+
+/* A corrupt attached mbuf (external flag without shared info, indirect whose
+ * buffer is no mbuf's) is reported and kept out of its pool, never freed into
+ * memory that is not its owner's. */
+static void
+test_dpdk_mbuf_hm_free_corrupt(void **state)
+{
+	struct rte_mempool *mp = pool("hfc", 8);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp), *x = rte_pktmbuf_alloc(mp);
+	(void)state;
+
+	assert_non_null(m);
+	assert_non_null(x);
+	m->ol_flags |= RTE_MBUF_F_EXTERNAL; /* shinfo stays NULL */
+	hm_pktmbuf_free((struct hm_mbuf *)(void *)m);
+	assert_int_equal(rte_mempool_in_use_count(mp), 2);
+	assert_non_null(strstr(hm_last_error(), "external buffer without shared info"));
+	x->ol_flags |= RTE_MBUF_F_INDIRECT; /* its buffer is its own: no direct mbuf owns it */
+	x->buf_addr = (char *)x->buf_addr + 64;
+	rte_pktmbuf_free(x);
+	assert_int_equal(rte_mempool_in_use_count(mp), 2);
+	assert_non_null(strstr(hm_last_error(), "is not a direct mbuf's"));
+	/* repaired, they go back */
+	m->ol_flags = 0;
+	x->ol_flags = 0;
+	x->buf_addr = (char *)x->buf_addr - 64;
+	hm_pktmbuf_free((struct hm_mbuf *)(void *)m);
+	rte_pktmbuf_free(x);
+	assert_int_equal(rte_mempool_avail_count(mp), 8);
+	rte_mempool_free(mp);
+}
+
 /* ---------------------------------------------------------------- copy, read, linearize */
 
 static void
@@ -896,6 +1096,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_dpdk_mbuf_extbuf, dpdk_test_setup_debug,
 						dpdk_test_teardown),
 		cmocka_unit_test_setup_teardown(test_dpdk_mbuf_pinned_extbuf, dpdk_test_setup_debug,
+						dpdk_test_teardown),
+		cmocka_unit_test_setup_teardown(test_dpdk_mbuf_hm_free_attached, dpdk_test_setup_debug,
+						dpdk_test_teardown),
+		cmocka_unit_test_setup_teardown(test_dpdk_mbuf_hm_free_corrupt, dpdk_test_setup_debug,
 						dpdk_test_teardown),
 		cmocka_unit_test_setup_teardown(test_dpdk_mbuf_copy_read_linearize,
 						dpdk_test_setup_debug, dpdk_test_teardown),

@@ -270,7 +270,7 @@ test_mbuf_alloc_free(void **state)
 	x->pkt_len = 99;
 	x->data_len = 99;
 	x->data_off = 3;
-	x->ol_flags = HM_MBUF_F_RX_VLAN | HM_MBUF_F_EXTERNAL;
+	x->ol_flags = HM_MBUF_F_RX_VLAN | HM_MBUF_F_RX_IP_CKSUM_BAD;
 	x->packet_type = HM_PTYPE_L3_IPV4;
 	x->port = 3;
 	x->vlan_tci = 7;

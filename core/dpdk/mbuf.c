@@ -55,6 +55,15 @@ _Static_assert(RTE_MBUF_F_EXTERNAL == HM_MBUF_F_EXTERNAL && RTE_MBUF_F_INDIRECT 
 	       RTE_MBUF_F_RX_L4_CKSUM_BAD == HM_MBUF_F_RX_L4_CKSUM_BAD &&
 	       RTE_PTYPE_L4_UDP == HM_PTYPE_L4_UDP && RTE_PKTMBUF_HEADROOM == HM_PKTMBUF_HEADROOM &&
 	       RTE_MBUF_PORT_INVALID == HM_MBUF_PORT_INVALID, "mbuf constants");
+_Static_assert(sizeof(struct rte_mbuf_ext_shared_info) == sizeof(struct hm_mbuf_ext_shared_info) &&
+	       offsetof(struct rte_mbuf_ext_shared_info, free_cb) ==
+	       offsetof(struct hm_mbuf_ext_shared_info, free_cb) &&
+	       offsetof(struct rte_mbuf_ext_shared_info, fcb_opaque) ==
+	       offsetof(struct hm_mbuf_ext_shared_info, fcb_opaque) &&
+	       offsetof(struct rte_mbuf_ext_shared_info, refcnt) ==
+	       offsetof(struct hm_mbuf_ext_shared_info, refcnt) &&
+	       RTE_PKTMBUF_POOL_F_PINNED_EXT_BUF == HM_PKTMBUF_POOL_F_PINNED_EXT_BUF,
+	       "external buffer shared info (core/mbuf detaches it)");
 
 /* ---------------------------------------------------------------- pools */
 
@@ -251,33 +260,15 @@ rte_pktmbuf_pool_create_extbuf(const char *name, unsigned int n, unsigned int ca
 
 /* ---------------------------------------------------------------- free, clone, copy */
 
+/* hugemem's own: the same prefree (attached mbufs included), segments back in
+ * bulk per pool, and a direct push onto the lcore cache when every mbuf is a
+ * plain one of one pool. */
 void
 rte_pktmbuf_free_bulk(struct rte_mbuf **mbufs, unsigned int count)
 {
-	void *pending[64];
-	struct rte_mempool *pool = NULL;
-	unsigned int np = 0;
-
 	if (mbufs == NULL)
 		return;
-	for (unsigned int i = 0; i < count; i++) {
-		struct rte_mbuf *m = mbufs[i];
-		while (m != NULL) {
-			struct rte_mbuf *next = m->next;
-			m = rte_pktmbuf_prefree_seg(m);
-			if (m != NULL) {
-				if (np == RTE_DIM(pending) || (np > 0 && m->pool != pool)) {
-					rte_mempool_put_bulk(pool, pending, np);
-					np = 0;
-				}
-				pool = m->pool;
-				pending[np++] = m;
-			}
-			m = next;
-		}
-	}
-	if (np > 0)
-		rte_mempool_put_bulk(pool, pending, np);
+	hm_pktmbuf_free_bulk((struct hm_mbuf **)(void *)mbufs, count);
 }
 
 struct rte_mbuf *

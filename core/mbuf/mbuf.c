@@ -53,6 +53,122 @@ hm_pktmbuf_init(struct hm_mempool *mp, void *opaque, void *obj, unsigned int idx
 	m->next = NULL;
 }
 
+/* ---------------------------------------------------------------- attached mbufs */
+
+/* Add @p v to an external buffer's refcnt (a plain store when this is the only
+ * reference, as hm_mbuf_refcnt_update does). @return the new value. */
+static uint16_t
+ext_refcnt_update(struct hm_mbuf_ext_shared_info *shinfo, int16_t v)
+{
+	if (__atomic_load_n(&shinfo->refcnt, __ATOMIC_RELAXED) == 1) {
+		uint16_t n = (uint16_t)(1 + v);
+		__atomic_store_n(&shinfo->refcnt, n, __ATOMIC_RELAXED);
+		return n;
+	}
+	return __atomic_add_fetch(&shinfo->refcnt, (uint16_t)v, __ATOMIC_ACQ_REL);
+}
+
+void
+hm_pktmbuf__detach(struct hm_mbuf *m)
+{
+	struct hm_mempool *mp = m->pool;
+	const struct hm_pktmbuf_pool_private *p = hm_mempool_get_priv(mp);
+	hm_iova_t iova;
+	uint32_t hdr;
+
+	if (m->ol_flags & HM_MBUF_F_EXTERNAL) {
+		struct hm_mbuf_ext_shared_info *shinfo = m->shinfo;
+
+		if (p->flags & HM_PKTMBUF_POOL_F_PINNED_EXT_BUF)
+			return; /* a pinned buffer stays with its mbuf */
+		if (ext_refcnt_update(shinfo, -1) == 0)
+			shinfo->free_cb(m->buf_addr, shinfo->fcb_opaque);
+	} else {
+		/* indirect: the direct mbuf owning the buffer sits before it */
+		struct hm_mbuf *md = (struct hm_mbuf *)(void *)((char *)m->buf_addr - MBUF_HDR -
+								m->priv_size);
+
+		if (hm_mbuf_refcnt_update(md, -1) == 0) {
+			md->next = NULL;
+			md->nb_segs = 1;
+			hm_mbuf_refcnt_set(md, 1);
+			hm_mbuf_raw_free(md);
+		}
+	}
+	hdr = MBUF_HDR + p->mbuf_priv_size;
+	m->priv_size = p->mbuf_priv_size;
+	m->buf_addr = (char *)m + hdr;
+	iova = hm_mempool_virt2iova(m);
+	m->buf_iova = iova == HM_BAD_IOVA ? HM_BAD_IOVA : iova + hdr;
+	m->buf_len = p->mbuf_data_room_size;
+	m->data_off = m->buf_len < HM_PKTMBUF_HEADROOM ? m->buf_len : HM_PKTMBUF_HEADROOM;
+	m->data_len = 0;
+	m->ol_flags = 0;
+}
+
+/* A pinned external buffer's mbuf is being freed: @return 1 when other mbufs
+ * still use the buffer (this one must not go back to its pool yet), else 0. */
+static int
+pinned_extbuf_decref(struct hm_mbuf *m)
+{
+	struct hm_mbuf_ext_shared_info *shinfo = m->shinfo;
+
+	m->ol_flags = HM_MBUF_F_EXTERNAL;
+	if (__atomic_load_n(&shinfo->refcnt, __ATOMIC_RELAXED) == 1)
+		return 0;
+	if (__atomic_add_fetch(&shinfo->refcnt, (uint16_t)-1, __ATOMIC_ACQ_REL) != 0)
+		return 1;
+	__atomic_store_n(&shinfo->refcnt, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* What the attached @p m must look like before its buffer's owner is touched:
+ * NULL or the reason it cannot be an attached mbuf. */
+static const char *
+attached_bad(const struct hm_mbuf *m)
+{
+	const struct hm_mbuf *md;
+
+	if (m->pool == NULL)
+		return "no pool";
+	if (m->ol_flags & HM_MBUF_F_EXTERNAL)
+		return m->shinfo == NULL ? "external buffer without shared info" : NULL;
+	md = (const struct hm_mbuf *)(const void *)((const char *)m->buf_addr - MBUF_HDR -
+						    m->priv_size);
+	if (m->buf_addr == NULL || md->buf_addr != m->buf_addr ||
+	    (md->ol_flags & HM_MBUF__F_ATTACHED) != 0 || hm_mbuf_refcnt_read(md) == 0)
+		return "indirect, but its buffer is not a direct mbuf's";
+	return NULL;
+}
+
+struct hm_mbuf *
+hm_pktmbuf__prefree_seg_attached(struct hm_mbuf *m)
+{
+	const char *why;
+
+	if (hm_mbuf_refcnt_read(m) != 1 &&
+	    __atomic_sub_fetch(&m->refcnt, 1, __ATOMIC_ACQ_REL) != 0)
+		return NULL; /* others still hold this segment */
+	why = attached_bad(m);
+	if (why != NULL) {
+		/* kept out of its pool (the leak report names the pool) rather than
+		 * freeing memory that may not be its buffer owner's */
+		hm_fail_log(EFAULT, "free of mbuf %p: %s; the segment is not freed", (void *)m,
+			    why);
+		return NULL;
+	}
+	hm_pktmbuf__detach(m);
+	if ((m->ol_flags & HM_MBUF_F_EXTERNAL) &&
+	    (((const struct hm_pktmbuf_pool_private *)hm_mempool_get_priv(m->pool))->flags &
+	     HM_PKTMBUF_POOL_F_PINNED_EXT_BUF) &&
+	    pinned_extbuf_decref(m))
+		return NULL;
+	m->next = NULL;
+	m->nb_segs = 1;
+	hm_mbuf_refcnt_set(m, 1);
+	return m;
+}
+
 static void
 pool_init(struct hm_mempool *mp, void *arg)
 {
@@ -247,6 +363,8 @@ hm_mbuf_raw_sanity_check(const struct hm_mbuf *m, struct hm_mempool *mp)
 		why = "next != NULL";
 	else if (m->nb_segs != 1)
 		why = "nb_segs != 1";
+	else if (m->ol_flags & HM_MBUF_F_INDIRECT)
+		why = "indirect (still attached to another mbuf's buffer)";
 	else if (mp != NULL && m->pool != mp)
 		why = "mbuf of another pool";
 	if (why == NULL)

@@ -4,10 +4,10 @@
  * (hugemem/mbuf.h). struct rte_mbuf (rte_mbuf_core.h) is struct hm_mbuf; a
  * pktmbuf pool is a mempool whose objects are [struct rte_mbuf][priv_size
  * bytes][data room] and whose private data is struct rte_pktmbuf_pool_private.
- * Allocation and the free of direct mbufs are hugemem's inline fast paths;
- * indirect mbufs (rte_pktmbuf_attach / clone) and external buffers
- * (rte_pktmbuf_attach_extbuf) are handled here as DPDK does: freeing one
- * detaches it, and the last reference frees the buffer's owner.
+ * Allocation and free are hugemem's inline fast paths (hugemem/mbuf_core.h),
+ * which also free indirect mbufs (rte_pktmbuf_attach / clone) and external
+ * buffers (rte_pktmbuf_attach_extbuf) as DPDK does: freeing one detaches it,
+ * and the last reference frees the buffer's owner.
  *
  * Invariant of a free mbuf: refcnt 1, next NULL, nb_segs 1, direct (or
  * EXTERNAL in a pool with pinned external buffers).
@@ -445,126 +445,42 @@ rte_pktmbuf_attach(struct rte_mbuf *mi, struct rte_mbuf *m)
 	__rte_mbuf_sanity_check(m, 0);
 }
 
-/* Drop @p m's reference to its external buffer; the last one frees it. */
-static inline void
-__rte_pktmbuf_free_extbuf(struct rte_mbuf *m)
-{
-	RTE_ASSERT(RTE_MBUF_HAS_EXTBUF(m));
-	RTE_ASSERT(m->shinfo != NULL);
-	if (rte_mbuf_ext_refcnt_update(m->shinfo, -1) == 0)
-		m->shinfo->free_cb(m->buf_addr, m->shinfo->fcb_opaque);
-}
-
-/* Drop indirect @p m's reference to the direct mbuf owning the buffer; the
- * last one puts that mbuf back in its pool. */
-static inline void
-__rte_pktmbuf_free_direct(struct rte_mbuf *m)
-{
-	struct rte_mbuf *md = rte_mbuf_from_indirect(m);
-
-	RTE_ASSERT(RTE_MBUF_CLONED(m));
-	if (rte_mbuf_refcnt_update(md, -1) == 0) {
-		md->next = NULL;
-		md->nb_segs = 1;
-		rte_mbuf_refcnt_set(md, 1);
-		rte_mbuf_raw_free(md);
-	}
-}
-
 /**
  * Give indirect or external-buffer mbuf @p m its own buffer back (a pinned
- * external buffer stays attached).
+ * external buffer stays attached): the buffer's owner loses a reference, and
+ * the last one frees it (the direct mbuf back to its pool, or the external
+ * buffer's free callback).
  */
 static inline void
 rte_pktmbuf_detach(struct rte_mbuf *m)
 {
-	struct rte_mempool *mp = m->pool;
-	uint32_t mbuf_size;
-	uint16_t priv_size;
-
-	if (RTE_MBUF_HAS_EXTBUF(m)) {
-		if (rte_pktmbuf_priv_flags(mp) & RTE_PKTMBUF_POOL_F_PINNED_EXT_BUF)
-			return;
-		__rte_pktmbuf_free_extbuf(m);
-	} else {
-		__rte_pktmbuf_free_direct(m);
-	}
-	priv_size = rte_pktmbuf_priv_size(mp);
-	mbuf_size = (uint32_t)(sizeof(struct rte_mbuf) + priv_size);
-	m->priv_size = priv_size;
-	m->buf_addr = (char *)m + mbuf_size;
-	rte_mbuf_iova_set(m, rte_mempool_virt2iova(m) == RTE_BAD_IOVA ? RTE_BAD_IOVA :
-			  rte_mempool_virt2iova(m) + mbuf_size);
-	m->buf_len = rte_pktmbuf_data_room_size(mp);
-	rte_pktmbuf_reset_headroom(m);
-	m->data_len = 0;
-	m->ol_flags = 0;
-}
-
-/* Pinned external buffer being freed: @return 1 when other mbufs still use
- * it (then this one must not go back to the pool yet), else 0. */
-static inline int
-__rte_pktmbuf_pinned_extbuf_decref(struct rte_mbuf *m)
-{
-	struct rte_mbuf_ext_shared_info *shinfo;
-
-	m->ol_flags = RTE_MBUF_F_EXTERNAL;
-	shinfo = m->shinfo;
-	if (likely(rte_mbuf_ext_refcnt_read(shinfo) == 1))
-		return 0;
-	if (likely(__atomic_add_fetch(&shinfo->refcnt, (uint16_t)-1, __ATOMIC_ACQ_REL) != 0))
-		return 1;
-	rte_mbuf_ext_refcnt_set(shinfo, 1);
-	return 0;
-}
-
-/* prefree of an indirect or external-buffer segment. */
-static inline struct rte_mbuf *
-__rte_pktmbuf_prefree_seg_attached(struct rte_mbuf *m)
-{
-	if (likely(rte_mbuf_refcnt_read(m) == 1) || __rte_mbuf_refcnt_update(m, -1) == 0) {
-		rte_pktmbuf_detach(m);
-		if (RTE_MBUF_HAS_EXTBUF(m) && RTE_MBUF_HAS_PINNED_EXTBUF(m) &&
-		    __rte_pktmbuf_pinned_extbuf_decref(m))
-			return NULL;
-		m->next = NULL;
-		m->nb_segs = 1;
-		rte_mbuf_refcnt_set(m, 1);
-		return m;
-	}
-	return NULL;
+	hm_pktmbuf__detach(RTE_MBUF_HM(m));
 }
 
 /**
  * Drop one reference to segment @p m. @return m when it must go back to its
  * pool (detached, with the free-mbuf invariant restored), NULL otherwise.
+ * hugemem's own hm_pktmbuf_prefree_seg: one test of ol_flags sends indirect and
+ * external-buffer segments out of line.
  */
 static __rte_always_inline struct rte_mbuf *
 rte_pktmbuf_prefree_seg(struct rte_mbuf *m)
 {
-	if (likely(RTE_MBUF_DIRECT(m)))
-		return (struct rte_mbuf *)(void *)hm_pktmbuf_prefree_seg(RTE_MBUF_HM(m));
-	return __rte_pktmbuf_prefree_seg_attached(m);
+	return (struct rte_mbuf *)(void *)hm_pktmbuf_prefree_seg(RTE_MBUF_HM(m));
 }
 
-/** Free one segment (not the rest of its chain). */
+/** Free one segment (not the rest of its chain). hugemem's own. */
 static __rte_always_inline void
 rte_pktmbuf_free_seg(struct rte_mbuf *m)
 {
-	m = rte_pktmbuf_prefree_seg(m);
-	if (likely(m != NULL))
-		rte_mbuf_raw_free(m);
+	hm_pktmbuf_free_seg(RTE_MBUF_HM(m));
 }
 
-/** Free a whole chain. NULL does nothing. */
+/** Free a whole chain. NULL does nothing. hugemem's own. */
 static inline void
 rte_pktmbuf_free(struct rte_mbuf *m)
 {
-	while (m != NULL) {
-		struct rte_mbuf *m_next = m->next;
-		rte_pktmbuf_free_seg(m);
-		m = m_next;
-	}
+	hm_pktmbuf_free(RTE_MBUF_HM(m));
 }
 
 /** Free @p count chains (NULL entries skipped), segments back in bulk per pool. */

@@ -31,7 +31,7 @@ extern "C" {
 struct hm_pktmbuf_pool_private {
 	uint16_t mbuf_data_room_size; /* buffer bytes per mbuf (headroom included) */
 	uint16_t mbuf_priv_size;      /* bytes between the header and the buffer */
-	uint32_t flags;               /* 0 */
+	uint32_t flags;               /* HM_PKTMBUF_POOL_F_*; 0 for hm_pktmbuf_pool_create's */
 };
 
 /**

@@ -10,8 +10,16 @@
  * (priv_size B)][buffer (buf_len B)]; buf_addr == (char *)m + 128 + priv_size.
  *
  * Invariant of a free mbuf (in its pool's backend or a cache): refcnt == 1,
- * next == NULL, nb_segs == 1. Every free path restores it before the put, and
- * alloc relies on it.
+ * next == NULL, nb_segs == 1, not indirect (ol_flags & HM_MBUF_F_INDIRECT == 0)
+ * and external only in a pool of pinned external buffers. Every free path
+ * restores it before the put, and alloc relies on it.
+ *
+ * Attached mbufs: the DPDK layer (rte_pktmbuf_attach, rte_pktmbuf_attach_extbuf,
+ * rte_pktmbuf_clone) makes indirect mbufs, which share another (direct) mbuf's
+ * buffer and hold a reference on it, and mbufs with an external buffer, whose
+ * struct hm_mbuf_ext_shared_info counts the mbufs using it. The free functions
+ * here handle both (hm_pktmbuf_prefree_seg: one test on ol_flags, the rest out
+ * of line in core/mbuf), so hugemem's free and DPDK's are the same code.
  */
 #ifndef HUGEMEM_MBUF_CORE_H
 #define HUGEMEM_MBUF_CORE_H
@@ -83,6 +91,20 @@ extern "C" {
 /* ---- ol_flags, buffer kind ---- */
 #define HM_MBUF_F_EXTERNAL (1ULL << 61) /* external buffer (kept by alloc's reset) */
 #define HM_MBUF_F_INDIRECT (1ULL << 62) /* attached to another mbuf's buffer */
+/* Not API: either kind of attached buffer (the free path's one test). */
+#define HM_MBUF__F_ATTACHED (HM_MBUF_F_EXTERNAL | HM_MBUF_F_INDIRECT)
+
+/** Pool private flag (hm_pktmbuf_pool_private.flags): the mbufs carry pinned
+ * external buffers (DPDK's RTE_PKTMBUF_POOL_F_PINNED_EXT_BUF). */
+#define HM_PKTMBUF_POOL_F_PINNED_EXT_BUF (1u << 0)
+
+/** What an mbuf's shinfo points to: the shared state of an external buffer
+ * (DPDK's struct rte_mbuf_ext_shared_info, same layout). */
+struct hm_mbuf_ext_shared_info {
+	void (*free_cb)(void *addr, void *opaque); /* called when refcnt drops to 0 */
+	void *fcb_opaque;                          /* free_cb's second argument */
+	uint16_t refcnt;                           /* mbufs attached (atomic) */
+};
 
 /* ---- packet_type (DPDK's RTE_PTYPE_* values) ---- */
 #define HM_PTYPE_UNKNOWN 0x00000000u
@@ -343,15 +365,33 @@ hm_pktmbuf_alloc_bulk(struct hm_mempool *mp, struct hm_mbuf **mbufs, unsigned in
 	return 0;
 }
 
+/* Not API: hm_pktmbuf_prefree_seg for an indirect or external-buffer segment
+ * (core/mbuf/mbuf.c): drop the reference; the last one detaches it (giving the
+ * buffer's owner its reference back) and restores the free-mbuf invariant.
+ * @return m when it must go back to its pool, NULL when not (yet). */
+struct hm_mbuf *hm_pktmbuf__prefree_seg_attached(struct hm_mbuf *m);
+/* Not API: give indirect or external-buffer mbuf @p m its own buffer back (the
+ * buffer's owner loses a reference; a pinned external buffer stays attached).
+ * DPDK's rte_pktmbuf_detach. pre: m is indirect or external. */
+void hm_pktmbuf__detach(struct hm_mbuf *m);
+
 /*
  * Drop one reference to segment @p m. @return m when it must go back to its pool
  * (with the free-mbuf invariant restored), NULL when others still hold it.
+ * Indirect and external-buffer segments are detached first (out of line).
  */
 static inline struct hm_mbuf *
 hm_pktmbuf_prefree_seg(struct hm_mbuf *m)
 {
+	/* read before the refcnt's atomic load, so that the compiler shares this
+	 * load with hm_pktmbuf_free's (it does not move loads across an atomic) */
+	struct hm_mbuf *next = m->next;
+
+	if (HM_UNLIKELY((m->ol_flags & HM_MBUF__F_ATTACHED) != 0))
+		return hm_pktmbuf__prefree_seg_attached(m);
 	if (HM_LIKELY(hm_mbuf_refcnt_read(m) == 1)) {
-		if (m->next != NULL)
+		/* sole owner: nobody else writes next */
+		if (next != NULL)
 			m->next = NULL;
 		if (m->nb_segs != 1)
 			m->nb_segs = 1;
@@ -388,12 +428,13 @@ hm_pktmbuf_free(struct hm_mbuf *m)
 	}
 }
 
-/* Not API: 1 when @p m can go straight back to its pool: a single segment with
- * the only reference (prefree would change nothing). */
+/* Not API: 1 when @p m can go straight back to its pool: a direct single
+ * segment with the only reference (prefree would change nothing). */
 static inline int
 hm_pktmbuf__plain(const struct hm_mbuf *m)
 {
-	return hm_mbuf_refcnt_read(m) == 1 && m->next == NULL && m->nb_segs == 1;
+	return hm_mbuf_refcnt_read(m) == 1 && m->next == NULL && m->nb_segs == 1 &&
+	       (m->ol_flags & HM_MBUF__F_ATTACHED) == 0;
 }
 
 /** Free @p n chains (NULL entries skipped), putting segments back in bulk per pool. */
