@@ -841,6 +841,70 @@ test_multiprocess_primary_leaves_first(void **state)
 	unlink(f2);
 }
 
+/* The primary leaves first, then one of its two secondaries is SIGKILLed:
+ * the other keeps working, and as the last one out removes the instance (on
+ * fuse: the daemon serves it to its end, then exits with its mount). */
+static void
+test_multiprocess_primary_leaves_then_secondary_killed(void **state)
+{
+	struct peer_run a, b;
+	char fa[700], fb[700], go[700], never[700], ta[720], tb[720], wgo[720], wnever[720];
+	(void)state;
+
+	assert_int_equal(primary_init(TOPO, NULL), 0);
+	fuse_daemon_note();
+	const struct hm_memzone *z = hm_memzone_reserve("keep", 3 << 20, 0, 0);
+	assert_non_null(z);
+	mp_peer_pattern_fill(z->addr, z->len, 45);
+	sync_file(fa, sizeof(fa), "a-up");
+	sync_file(fb, sizeof(fb), "b-up");
+	sync_file(go, sizeof(go), "go");
+	sync_file(never, sizeof(never), "never");
+	snprintf(ta, sizeof(ta), "touch=%s", fa);
+	snprintf(tb, sizeof(tb), "touch=%s", fb);
+	snprintf(wgo, sizeof(wgo), "wait=%s", go);
+	snprintf(wnever, sizeof(wnever), "wait=%s", never);
+	const char *opts[] = { "--proc-type=secondary", NULL };
+	const char *steps_a[] = { "init", "zone-check=keep:45", ta, wnever, NULL };
+	const char *steps_b[] = { "init", "zone-check=keep:45", tb, wgo, "procs=1",
+				  "zone-check=keep:45", "churn=200:3:65536", "check", NULL };
+	peer_start(&a, opts, steps_a);
+	peer_start(&b, opts, steps_b);
+	wait_file(fa);
+	wait_file(fb);
+	assert_int_equal(hm_cleanup(), 0);
+	if (fuse_pid > 0) { /* the daemon serves the two secondaries */
+		char st[4096];
+		assert_int_equal(kill(fuse_pid, 0), 0);
+		assert_true(mounted(fuse_mnt));
+		assert_true(hm_fusefs_status(fuse_mnt, st, sizeof(st)) > 0);
+		assert_non_null(strstr(st, "\nholds: 2 (its starter left: stops at 0)\n"));
+	}
+	assert_int_equal(kill(a.pid, SIGKILL), 0);
+	peer_forget(&a);
+	assert_int_equal(waitpid(a.pid, NULL, 0), a.pid);
+	unlink(a.out_path);
+	unlink(a.err_path);
+	if (fuse_pid > 0) { /* its hold went with it (FUSE release comes after the exit) */
+		char st[4096];
+		bool one = false;
+		for (int i = 0; i < 5000 && !one; i++) {
+			assert_true(hm_fusefs_status(fuse_mnt, st, sizeof(st)) > 0);
+			one = strstr(st, "\nholds: 1 (its starter left: stops at 0)\n") != NULL;
+			if (!one)
+				usleep(1000);
+		}
+		assert_true(one);
+		assert_int_equal(kill(fuse_pid, 0), 0);
+	}
+	touch(go);
+	assert_int_equal(peer_wait(&b), 0);
+	fuse_daemon_gone(); /* teardown: no runtime dir */
+	unlink(fa);
+	unlink(fb);
+	unlink(go);
+}
+
 /* ---------------------------------------------------------------- (e) */
 
 static unsigned int
@@ -979,6 +1043,8 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_multiprocess_lcores_unique, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_multiprocess_primary_leaves_first, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_multiprocess_primary_leaves_then_secondary_killed,
+						setup, teardown),
 	};
 	/* the SIGKILL soak alone: its own meson test in suite `soak`, which make
 	 * test and CI leave out (docs/multiprocess.md, "Known gaps") */
