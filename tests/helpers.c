@@ -35,6 +35,17 @@ hm_test_skip_all(const char *why, ...)
 	hm_testing_skip_exit("%s", msg);
 }
 
+/*
+ * stdout line by line: meson reads a test's output through a pipe, and a test
+ * it kills at its timeout would take a fully buffered cmocka failure message
+ * (the line that says why it hung) with it.
+ */
+__attribute__((constructor)) static void
+stdout_by_line(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
 const char *
 hm_test_backend(void)
 {

@@ -49,9 +49,15 @@ setup(void **state)
 	return rte_timer_subsystem_init() == 0 ? 0 : -1;
 }
 
+/* the two-lcore test's flags: a worker's loop and a blocking callback */
+static volatile int quit, inside, release;
+
 static int
 teardown(void **state)
 {
+	/* a failed assertion leaves lcore 1 in its loop (or in a callback): end both */
+	__atomic_store_n(&quit, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&release, 1, __ATOMIC_RELEASE);
 	if (rte_lcore_count() > 0) {
 		rte_eal_mp_wait_lcore();
 		rte_eal_cleanup();
@@ -99,10 +105,11 @@ static void
 count_cb(struct rte_timer *tim, void *arg)
 {
 	(void)tim;
-	__atomic_fetch_add(&calls, 1, __ATOMIC_RELAXED);
+	/* last_lcore and arg first: a waiter that sees `calls` move reads them */
 	__atomic_store_n(&last_lcore, rte_lcore_id(), __ATOMIC_RELAXED);
 	if (arg != NULL)
 		__atomic_fetch_add((int *)arg, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&calls, 1, __ATOMIC_RELEASE);
 }
 
 static void *
@@ -359,7 +366,6 @@ test_dpdk_timer_check_detects_corruption(void **state)
 
 /* ---------------------------------------------------------------- two lcores */
 
-static volatile int quit;
 
 static int
 manage_loop(void *arg)
@@ -372,7 +378,6 @@ manage_loop(void *arg)
 	return 0;
 }
 
-static volatile int inside, release;
 
 static void
 blocking_cb(struct rte_timer *tim, void *arg)
@@ -393,6 +398,29 @@ wait_calls(int n)
 	while (__atomic_load_n(&calls, __ATOMIC_ACQUIRE) < n && rte_get_timer_cycles() < end)
 		rte_pause();
 	assert_true(__atomic_load_n(&calls, __ATOMIC_ACQUIRE) >= n);
+}
+
+/*
+ * Reset @p t from here once lcore 1 has finished running it: a callback that
+ * bumped `calls` over there may not have returned yet, and until it has the
+ * timer is RUNNING on another lcore, which reset refuses (-1, as DPDK's does;
+ * an LCORE_ID_ANY reset that fails so has used its turn of the round robin,
+ * also as DPDK's: hence wait first, then one reset).
+ */
+static void
+reset_when_idle(struct rte_timer *t, unsigned int lcore, rte_timer_cb_t cb)
+{
+	uint64_t end = rte_get_timer_cycles() + 10 * rte_get_timer_hz();
+	union rte_timer_status st;
+
+	do {
+		st.u32 = __atomic_load_n(&t->status.u32, __ATOMIC_ACQUIRE);
+		if (st.state != RTE_TIMER_RUNNING)
+			break;
+		rte_pause();
+	} while (rte_get_timer_cycles() < end);
+	assert_int_not_equal(st.state, RTE_TIMER_RUNNING);
+	assert_int_equal(rte_timer_reset(t, 0, SINGLE, lcore, cb, NULL), 0);
 }
 
 static void
@@ -421,7 +449,7 @@ test_dpdk_timer_other_lcore(void **state)
 	assert_int_equal(__atomic_load_n(&calls, __ATOMIC_ACQUIRE), n); /* it stays stopped */
 	/* a timer running on lcore 1 refuses reset and stop from here */
 	inside = release = 0;
-	assert_int_equal(rte_timer_reset(&t, 0, SINGLE, 1, blocking_cb, NULL), 0);
+	reset_when_idle(&t, 1, blocking_cb);
 	while (!__atomic_load_n(&inside, __ATOMIC_ACQUIRE))
 		rte_pause();
 	assert_int_equal(t.status.state, RTE_TIMER_RUNNING);
@@ -444,7 +472,7 @@ test_dpdk_timer_other_lcore(void **state)
 	if (first == 0)
 		assert_int_equal(rte_timer_manage(), 0);
 	wait_calls(1);
-	assert_int_equal(rte_timer_reset(&t, 0, SINGLE, LCORE_ID_ANY, count_cb, NULL), 0);
+	reset_when_idle(&t, LCORE_ID_ANY, count_cb);
 	assert_int_equal((unsigned int)t.status.owner, 1 - first);
 	if (first == 1)
 		assert_int_equal(rte_timer_manage(), 0);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "hugemem/common.h"
 
@@ -52,6 +53,25 @@ HM_INTERNAL int hm_fail_log(int err, const char *fmt, ...) HM_PRINTF(2, 3);
 #define HM_LOG(level, ...) hm_log(HM_LOG_##level, __VA_ARGS__)
 
 /* ---- local epoch (robust.c) ---- */
+
+/*
+ * CLOCK_MONOTONIC in nanoseconds and milliseconds: every deadline, timeout and
+ * elapsed time in the library and the simulator (not the rte_timer cycles of
+ * core/dpdk, which count CLOCK_MONOTONIC_RAW).
+ */
+static inline uint64_t
+hm_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+static inline uint64_t
+hm_now_ms(void)
+{
+	return hm_now_ns() / 1000000u;
+}
 
 /*
  * Orders, inside this process, what its mp thread mapped for another process's

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common_i.h"
 #include "robust_i.h"
 
 static int
@@ -68,15 +69,6 @@ struct waiter {
 	uint64_t next;    /* ns of the next liveness check */
 };
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void
 wait_step(struct waiter *w)
 {
@@ -103,7 +95,7 @@ check_due(struct waiter *w)
 
 	if (w->n < 192)
 		return false;
-	t = now_ns();
+	t = hm_now_ns();
 	if (w->t0 == 0) {
 		w->t0 = t;
 		w->next = t + 2000000;

@@ -123,14 +123,6 @@ sleep_ms(unsigned int ms)
 	nanosleep(&ts, NULL);
 }
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 struct hm_mem_config *
 mcfg_attach(const char *dir, unsigned int timeout_ms)
 {
@@ -138,7 +130,7 @@ mcfg_attach(const char *dir, unsigned int timeout_ms)
 	size_t sz = cfg_size();
 	struct hm_mem_config *ro = NULL, *m;
 	struct stat st;
-	uint64_t deadline = now_ms() + timeout_ms;
+	uint64_t deadline = hm_now_ms() + timeout_ms;
 	int fd, err;
 	void *want;
 
@@ -179,7 +171,7 @@ mcfg_attach(const char *dir, unsigned int timeout_ms)
 					   "over from a primary that died before its init completed",
 					   path);
 		}
-		if (now_ms() >= deadline) {
+		if (hm_now_ms() >= deadline) {
 			if (ro != NULL)
 				munmap(ro, sz);
 			close(fd);

@@ -144,7 +144,6 @@ HM_INTERNAL unsigned int mp_serve(void);
 /* futex on a shared word (not PRIVATE: other processes wait on it too). */
 HM_INTERNAL int mp_futex_wait(volatile uint32_t *addr, uint32_t val, unsigned int timeout_us);
 HM_INTERNAL void mp_futex_wake(volatile uint32_t *addr);
-HM_INTERNAL uint64_t mp_now_ms(void);
 
 /* ---- thread.c ---- */
 

@@ -41,15 +41,6 @@ mp_timeout(void)
 	return timeout_ms;
 }
 
-uint64_t
-mp_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 int
 mp_futex_wait(volatile uint32_t *addr, uint32_t val, unsigned int timeout_us)
 {
@@ -83,10 +74,10 @@ mp_sync_all(int32_t *stuck)
 	seq = __atomic_add_fetch(&sh->sync_seq, 1, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&self->synced, seq, __ATOMIC_RELEASE);
 	mp_futex_wake(&sh->sync_seq);
-	deadline = mp_now_ms() + timeout_ms;
+	deadline = hm_now_ms() + timeout_ms;
 	for (unsigned int s = 0; s < MP_MAX_PROCS; s++) {
 		struct mp_proc *p = &sh->procs[s];
-		uint64_t next_check = mp_now_ms() + 10;
+		uint64_t next_check = hm_now_ms() + 10;
 
 		if (p == self)
 			continue;
@@ -99,7 +90,7 @@ mp_sync_all(int32_t *stuck)
 			 * changer's write lock excludes: they see the new map anyway */
 			if (st != MP_SLOT_LIVE || got == seq)
 				break;
-			uint64_t now = mp_now_ms();
+			uint64_t now = hm_now_ms();
 			if (now >= next_check) {
 				if (mp_reap_if_dead(s, &pid))
 					break;
@@ -163,12 +154,12 @@ mp_request(uint32_t type, const uint64_t *args, unsigned int n_args, uint64_t ou
 	__atomic_add_fetch(&sh->req_seq, 1, __ATOMIC_SEQ_CST);
 	mp_futex_wake(&sh->req_seq);
 	/* the primary may itself wait for a sync round: allow for it */
-	deadline = mp_now_ms() + 2ull * timeout_ms + 1000;
-	for (uint64_t next_check = mp_now_ms() + 10;;) {
+	deadline = hm_now_ms() + 2ull * timeout_ms + 1000;
+	for (uint64_t next_check = hm_now_ms() + 10;;) {
 		uint32_t st = __atomic_load_n(&r->state, __ATOMIC_ACQUIRE);
 		if (st == MP_REQ_DONE && r->done_seq == seq)
 			break;
-		uint64_t now = mp_now_ms();
+		uint64_t now = hm_now_ms();
 		if (now >= next_check) {
 			if (!mp_primary_alive(&ppid)) {
 				__atomic_store_n(&r->state, MP_REQ_IDLE, __ATOMIC_RELEASE);

@@ -58,25 +58,16 @@ hm_telemetry_path(const char *prefix, unsigned int instance, char *buf, size_t l
 	return 0;
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Receive one message into @p buf within @p timeout_ms. */
 static int
 recv_msg(int fd, char *buf, size_t len, int timeout_ms)
 {
-	int64_t end = now_ms() + (timeout_ms < 0 ? 0 : timeout_ms);
+	int64_t end = (int64_t)hm_now_ms() + (timeout_ms < 0 ? 0 : timeout_ms);
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	ssize_t n;
 
 	for (;;) {
-		int64_t left = end - now_ms();
+		int64_t left = end - (int64_t)hm_now_ms();
 		int rc = poll(&p, 1, left < 0 ? 0 : (int)left);
 		if (rc < 0 && errno == EINTR)
 			continue;

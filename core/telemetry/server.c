@@ -89,15 +89,6 @@ tel_conn_set(struct tel_conn *c, void *ctx, void (*ctx_free)(void *))
 	c->ctx_free = ctx_free;
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---------------------------------------------------------------- directories */
 
 static bool
@@ -318,7 +309,7 @@ client_send(struct client *c, const char *msg, size_t len)
 		return false;
 	memcpy(c->pending, msg, len);
 	c->pending_len = len;
-	c->pending_since = now_ms();
+	c->pending_since = (int64_t)hm_now_ms();
 	return true;
 }
 
@@ -357,7 +348,7 @@ accept_all(int64_t *pause_until)
 
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
-				*pause_until = now_ms() + ACCEPT_PAUSE_MS;
+				*pause_until = (int64_t)hm_now_ms() + ACCEPT_PAUSE_MS;
 			return; /* EAGAIN: all taken; others: the next poll tells */
 		}
 		for (unsigned int i = 0; i < HM_TELEMETRY_MAX_CLIENTS && c == NULL; i++)
@@ -419,7 +410,7 @@ flush_pending(struct client *c)
 	ssize_t n = send(c->fd, c->pending, c->pending_len, MSG_DONTWAIT | MSG_NOSIGNAL);
 
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-		if (now_ms() - c->pending_since > STALL_MS)
+		if ((int64_t)hm_now_ms() - c->pending_since > STALL_MS)
 			client_close(c, true);
 		return;
 	}
@@ -447,7 +438,7 @@ server_main(void *arg)
 		int timeout = -1;
 
 		pf[n++] = (struct pollfd){ .fd = srv.wake[0], .events = POLLIN };
-		if (now_ms() >= pause_until)
+		if ((int64_t)hm_now_ms() >= pause_until)
 			pf[n++] = (struct pollfd){ .fd = srv.listen_fd, .events = POLLIN };
 		else
 			timeout = ACCEPT_PAUSE_MS;

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common_i.h"
 #include "cli.h"
 #include "hugemem/sim/nic.h"
 #include "hugemem/sim/traffic.h"
@@ -43,14 +44,6 @@ static const char client_usage[] =
 	"Exit status: 0 every packet arrived intact; 1 a bad payload, a missing packet, the\n"
 	"server gone first, or no server to attach to; 2 usage.\n";
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void
 pause_us(unsigned int us)
 {
@@ -62,7 +55,7 @@ pause_us(unsigned int us)
 static int
 attach(int argc, char **argv, double wait_s)
 {
-	uint64_t deadline = now_ns() + (uint64_t)(wait_s * 1e9);
+	uint64_t deadline = hm_now_ns() + (uint64_t)(wait_s * 1e9);
 	int rc;
 
 	for (;;) {
@@ -74,7 +67,7 @@ attach(int argc, char **argv, double wait_s)
 		rc = hm_init(argc, av);
 		hm_log_set_level(HM_LOG_NOTICE);
 		free(av);
-		if (rc >= 0 || (rc != -ENODEV && rc != -ETIMEDOUT) || now_ns() >= deadline)
+		if (rc >= 0 || (rc != -ENODEV && rc != -ETIMEDOUT) || hm_now_ns() >= deadline)
 			return rc;
 		pause_us(20000);
 	}
@@ -174,12 +167,12 @@ cmd_client(int argc, char **argv)
 		goto out;
 	}
 	/* the server made its control block before it accepted clients */
-	for (uint64_t deadline = now_ns() + (uint64_t)(wait_s * 1e9);;) {
+	for (uint64_t deadline = hm_now_ns() + (uint64_t)(wait_s * 1e9);;) {
 		z = hm_memzone_lookup(SERVE_ZONE);
 		if (z != NULL && __atomic_load_n(&((struct serve_ctl *)z->addr)->magic,
 						 __ATOMIC_ACQUIRE) == SERVE_MAGIC)
 			break;
-		if (now_ns() >= deadline) {
+		if (hm_now_ns() >= deadline) {
 			fprintf(stderr, "hugemem client %ld: the primary is not `hugemem rx --serve` "
 				"(no %s memzone)\n", id, SERVE_ZONE);
 			goto out;
@@ -207,7 +200,7 @@ cmd_client(int argc, char **argv)
 			id, (int)zero, id);
 		goto out;
 	}
-	t0 = now_ns();
+	t0 = hm_now_ns();
 	for (;;) {
 		unsigned int n = hm_ring_dequeue_burst(ring, (void **)pkts, CLIENT_BURST, NULL);
 		for (unsigned int i = 0; i < n; i++) {
@@ -235,7 +228,7 @@ cmd_client(int argc, char **argv)
 		}
 		pause_us(50);
 	}
-	t1 = now_ns();
+	t1 = hm_now_ns();
 	uint64_t sent = __atomic_load_n(&me->sent, __ATOMIC_ACQUIRE);
 	__atomic_store_n(&me->verified, verified, __ATOMIC_RELEASE);
 	__atomic_store_n(&me->bad, bad, __ATOMIC_RELEASE);

@@ -34,6 +34,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "common_i.h"
 #include "cli.h"
 #include "hugemem/hugemem.h"
 #include "rx_i.h"
@@ -72,21 +73,13 @@ signals_restore(const struct sigaction *old)
 		sigaction(rx_signals[i], &old[i], NULL);
 }
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static inline uint64_t
 rdtsc(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
 	return __builtin_ia32_rdtsc();
 #else
-	return now_ns();
+	return hm_now_ns();
 #endif
 }
 
@@ -281,7 +274,7 @@ rx_loop(const struct rx_opts *o, struct rx_run *run, struct rx_result *r)
 	uint64_t last_progress, limit = o->packets != 0 ? o->packets : UINT64_MAX;
 	bool ended = false, warned = false;
 
-	r->t0 = now_ns();
+	r->t0 = hm_now_ns();
 	last_progress = r->t0;
 	for (;;) {
 		if (!ended) {
@@ -293,7 +286,7 @@ rx_loop(const struct rx_opts *o, struct rx_run *run, struct rx_result *r)
 				if (feed_one(o, run, r, &warned) <= 0)
 					ended = true;
 			}
-			if (o->duration > 0 && (double)(now_ns() - r->t0) / 1e9 >= o->duration)
+			if (o->duration > 0 && (double)(hm_now_ns() - r->t0) / 1e9 >= o->duration)
 				ended = true;
 			if (r->out_err[0] != '\0' || rx_signal != 0)
 				ended = true;
@@ -321,15 +314,15 @@ rx_loop(const struct rx_opts *o, struct rx_run *run, struct rx_result *r)
 		}
 		if (ended && got_round == 0)
 			break;
-		if (!o->json && now_ns() - last_progress > 1000000000ull) {
-			last_progress = now_ns();
+		if (!o->json && hm_now_ns() - last_progress > 1000000000ull) {
+			last_progress = hm_now_ns();
 			fprintf(stderr, "  ... %" PRIu64 " packets, %.1f s\n", r->delivered,
 				(double)(last_progress - r->t0) / 1e9);
 		}
 	}
 	if (run->fwd != NULL)
 		rx_fwd_drain(run->fwd);
-	r->t1 = now_ns();
+	r->t1 = hm_now_ns();
 	r->signal = rx_signal;
 }
 

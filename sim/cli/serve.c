@@ -15,16 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common_i.h"
 #include "cli.h"
 #include "serve_i.h"
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static void
 pause_us(unsigned int us)
@@ -72,14 +65,14 @@ serve_setup(struct serve_run *s, unsigned int n, double wait_s, struct hm_mempoo
 	__atomic_store_n(&s->ctl->magic, SERVE_MAGIC, __ATOMIC_RELEASE);
 	fprintf(stderr, "hugemem rx: serving %u client(s): waiting for `hugemem client --id=K "
 		"--file-prefix=%s` (K = 0..%u)\n", n, prefix, n - 1);
-	deadline = now_ms() + (uint64_t)(wait_s * 1000);
+	deadline = hm_now_ms() + (uint64_t)(wait_s * 1000);
 	for (;;) {
 		up = 0;
 		for (unsigned int k = 0; k < n; k++)
 			up += __atomic_load_n(&s->ctl->c[k].pid, __ATOMIC_ACQUIRE) != 0;
 		if (up == n)
 			break;
-		if (now_ms() >= deadline) {
+		if (hm_now_ms() >= deadline) {
 			fprintf(stderr, "hugemem rx: --serve=%u: only %u client(s) attached within %.0f "
 				"s (--serve-wait)\n", n, up, wait_s);
 			return HM_EXIT_FAIL;
@@ -140,7 +133,7 @@ serve_dispatch(struct serve_run *s, struct hm_mbuf **pkts, unsigned int n)
 void
 serve_finish(struct serve_run *s, double wait_s, struct hm_mempool *pool)
 {
-	uint64_t deadline = now_ms() + (uint64_t)(wait_s * 1000);
+	uint64_t deadline = hm_now_ms() + (uint64_t)(wait_s * 1000);
 
 	if (s->ctl == NULL)
 		return;
@@ -152,7 +145,7 @@ serve_finish(struct serve_run *s, double wait_s, struct hm_mempool *pool)
 				drop_client(s, k);
 				break;
 			}
-			if (now_ms() >= deadline) {
+			if (hm_now_ms() >= deadline) {
 				if (s->err[0] == '\0')
 					snprintf(s->err, sizeof(s->err), "client %u (pid %d) did not "
 						 "finish within %.0f s of the end", k, (int)c->pid, wait_s);

@@ -36,21 +36,13 @@
 
 #include <rte_bus_vdev.h>
 
+#include "common_i.h"
 #include "ethdev_i.h"
 #include "hugemem/init.h"
 #include "rte_hugemem_ethdev.h"
 
 #define PEND_CAP 16384u          /* the largest frame a port receives is 9728 */
 #define FEED_MAX 512u            /* frames one feed takes at most */
-
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* ---------------------------------------------------------------- devargs */
 
@@ -417,7 +409,7 @@ all_sources_ended(void)
 static void
 activity(void)
 {
-	__atomic_store_n(&hm_eth_sh->idle_last_ns, now_ns(), __ATOMIC_RELAXED);
+	__atomic_store_n(&hm_eth_sh->idle_last_ns, hm_now_ns(), __ATOMIC_RELAXED);
 	__atomic_store_n(&hm_eth_sh->idle_reported, 0, __ATOMIC_RELAXED);
 }
 
@@ -429,7 +421,7 @@ idle_check(void)
 
 	if (__atomic_load_n(&hm_eth_sh->idle_reported, __ATOMIC_RELAXED) || !all_sources_ended())
 		return;
-	now = now_ns();
+	now = hm_now_ns();
 	last = __atomic_load_n(&hm_eth_sh->idle_last_ns, __ATOMIC_RELAXED);
 	if (last == 0) {
 		__atomic_store_n(&hm_eth_sh->idle_last_ns, now, __ATOMIC_RELAXED);
@@ -546,7 +538,7 @@ rte_hm_eth_feed(uint16_t port_id, uint16_t queue_id, uint16_t nb_pkts)
 		if (budget > FEED_MAX)
 			budget = FEED_MAX;
 		if (p->rate != 0) {
-			uint64_t due = (uint64_t)((double)(now_ns() - p->rate_t0) * 1e-9 *
+			uint64_t due = (uint64_t)((double)(hm_now_ns() - p->rate_t0) * 1e-9 *
 						  (double)p->rate);
 			uint64_t allow = due > p->fed ? due - p->fed : 0;
 			if (allow < budget)
@@ -715,7 +707,7 @@ vdev_create(const char *name, const char *args)
 		l->src = hm_traffic_gen_source(l->gen);
 	}
 	p->rate = d.rate;
-	p->rate_t0 = now_ns();
+	p->rate_t0 = hm_now_ns();
 	p->rx_drop = d.rx_drop;
 	/* where transmitted frames go */
 	snprintf(p->name, sizeof(p->name), "%s", d.name);

@@ -943,25 +943,16 @@ hm_nic_flush(struct hm_nic *nic)
 
 /* ------------------------------------------------------------ thread */
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void *
 device_thread(void *arg)
 {
 	struct hm_nic *nic = arg;
-	uint64_t t0 = now_ns(), sent = 0;
+	uint64_t t0 = hm_now_ns(), sent = 0;
 	int rc = 0;
 
 	while (!__atomic_load_n(&nic->stop, __ATOMIC_ACQUIRE)) {
 		if (nic->c.pps_limit != 0) {
-			uint64_t due = (uint64_t)((double)(now_ns() - t0) * 1e-9 *
+			uint64_t due = (uint64_t)((double)(hm_now_ns() - t0) * 1e-9 *
 						  (double)nic->c.pps_limit);
 			if (sent >= due) {
 				struct timespec ts = { 0, 20000 };
