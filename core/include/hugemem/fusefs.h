@@ -23,6 +23,11 @@
  *   M/proc/mounts      one `hugetlbfs` line per size dir (pagesize=<size>)
  *   M/proc/meminfo     Hugepagesize: (the largest size)
  *   M/control          read: the machine's state; write: a knob spec (below)
+ *   M/hold             one O_RDWR open per process using the mount (0600, the
+ *                      daemon's user only); write "leave", read "holds=N
+ *                      stopping=0|1 pid=P". A daemon started by a process stops
+ *                      when that process left and no hold is left
+ *                      (docs/backends.md, "Who keeps the daemon serving")
  * So the hugetlbfs backend's discovery reads M as its sysfs/procfs root.
  *
  * Per page file, extended attributes are the oracle that replaces
