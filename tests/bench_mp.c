@@ -11,8 +11,12 @@
  *  - mbufs through an SP/SC ring, 2 processes vs 2 threads: the primary allocs
  *    bursts of 32 mbufs and enqueues them, the consumer (a secondary, or a
  *    registered thread of this process) dequeues and frees them into the pool
- *    (its own lcore cache); wall time of N mbufs, median of SAMPLES, load average
- *    beside it. The two cases alternate which goes first;
+ *    (its own lcore cache). Producer and consumer are pinned to two different
+ *    CPUs, the same two in both cases. RING_SAMPLES short samples of each case
+ *    (2^18 mbufs), in adjacent pairs whose order alternates: the rows are the
+ *    best sample of each (the least disturbed by the machine's other jobs) and
+ *    the median of the pairs' time ratios (processes / threads: each pair saw
+ *    about the same load), load average beside them;
  *  - malloc/free pair, cross-process vs same process: K blocks of 64 B malloc'ed
  *    here (thread CPU time), freed by the secondary (its thread CPU time) or
  *    here; ns per pair = (malloc + free) / K, median of SAMPLES.
@@ -37,7 +41,8 @@
 
 #include "bench_common.h"
 
-#define N_MBUFS 1000000u
+#define N_MBUFS (1u << 18)
+#define RING_SAMPLES 31
 #define K_BLOCKS 50000u
 #define BURST 32u
 
@@ -66,6 +71,26 @@ static void
 relax(void)
 {
 	sched_yield();
+}
+
+/* Pin the calling thread to the @p k-th CPU it may run on (0 or 1); false when
+ * there are not two. */
+static bool
+pin_kth(int k)
+{
+	cpu_set_t set;
+	int seen = 0;
+
+	if (sched_getaffinity(0, sizeof(set), &set) != 0 || CPU_COUNT(&set) < 2)
+		return false;
+	for (int c = 0; c < CPU_SETSIZE; c++) {
+		if (!CPU_ISSET(c, &set) || seen++ != k)
+			continue;
+		CPU_ZERO(&set);
+		CPU_SET(c, &set);
+		return sched_setaffinity(0, sizeof(set), &set) == 0;
+	}
+	return false;
 }
 
 /* ---------------------------------------------------------------- the peer */
@@ -104,6 +129,8 @@ peer_main(const char *role, int argc, char **argv)
 	struct ctl *c = mz->addr;
 	struct hm_ring *r = hm_ring_lookup("bench-mp-ring");
 	uint64_t round = 0;
+	if (strcmp(role, "ring") == 0)
+		pin_kth(1); /* the consumer's CPU, as the thread's */
 	atomic_store(&c->ready, 1);
 	for (;;) {
 		while (atomic_load(&c->go) == round && !atomic_load(&c->quit))
@@ -221,6 +248,7 @@ consumer_thread(void *arg)
 
 	if (hm_thread_register() < 0)
 		die("hm_thread_register");
+	pin_kth(1); /* the consumer's CPU, as the secondary's */
 	for (;;) {
 		while (atomic_load(&t->c->go) == round && !atomic_load(&t->c->quit))
 			relax();
@@ -261,7 +289,8 @@ ring_round(struct ctl *c, struct hm_ring *r, struct hm_mempool *mp)
 static void
 bench_ring(void)
 {
-	double tp[SAMPLES], tt[SAMPLES];
+	double tp[RING_SAMPLES], tt[RING_SAMPLES], ratio[RING_SAMPLES];
+	char timing[48];
 
 	start_primary(0);
 	struct ctl *c = make_ctl();
@@ -270,6 +299,10 @@ bench_ring(void)
 	struct hm_mempool *mp = hm_pktmbuf_pool_create("bench-mp-pool", 8191, 256, 0, 2048, 0);
 	if (r == NULL || mp == NULL)
 		die("ring/pool");
+	cpu_set_t was;
+	if (sched_getaffinity(0, sizeof(was), &was) != 0)
+		die("sched_getaffinity");
+	bool pinned = pin_kth(0); /* the producer: this thread */
 	pid_t pid = spawn("ring", -1);
 	while (!atomic_load(&c->ready))
 		relax();
@@ -278,7 +311,7 @@ bench_ring(void)
 	pthread_t tid;
 	if (tc == NULL || pthread_create(&tid, NULL, consumer_thread, &th) != 0)
 		die("thread");
-	for (int s = 0; s < SAMPLES; s++) {
+	for (int s = 0; s < RING_SAMPLES; s++) {
 		if (s % 2 == 0) {
 			tp[s] = ring_round(c, r, mp);
 			tt[s] = ring_round(tc, r, mp);
@@ -286,21 +319,31 @@ bench_ring(void)
 			tt[s] = ring_round(tc, r, mp);
 			tp[s] = ring_round(c, r, mp);
 		}
+		ratio[s] = tp[s] / tt[s];
 		if (bench_env_on("HM_BENCH_VERBOSE"))
-			printf("# sample %d: processes %.1f ms, threads %.1f ms\n", s, tp[s] / 1e6,
-			       tt[s] / 1e6);
+			printf("# sample %d: processes %.2f ms, threads %.2f ms, ratio %.3f\n", s,
+			       tp[s] / 1e6, tt[s] / 1e6, ratio[s]);
 	}
 	atomic_store(&c->quit, 1);
 	atomic_store(&tc->quit, 1);
 	reap(pid);
 	pthread_join(tid, NULL);
 	free(tc);
-	bench_row_wall("mbufs through an SP/SC ring (alloc+enq 32 / deq+free 32), 2 processes",
-		       N_MBUFS / (median(tp) / 1e9) / 1e6, BENCH_NAN, "Mmbuf/s", backend);
-	bench_row_wall("mbufs through an SP/SC ring (alloc+enq 32 / deq+free 32), 2 threads",
-		       N_MBUFS / (median(tt) / 1e9) / 1e6, BENCH_NAN, "Mmbuf/s", backend);
-	if (hm_mempool_avail_count(mp) != 8191)
-		fprintf(stderr, "bench_mp: the pool holds %u of 8191\n", hm_mempool_avail_count(mp));
+	sched_setaffinity(0, sizeof(was), &was);
+	qsort(ratio, RING_SAMPLES, sizeof(*ratio), cmp_d);
+	snprintf(timing, sizeof(timing), "wall-min@%.2f", loadavg1());
+	bench_row("mbufs through an SP/SC ring (alloc+enq 32 / deq+free 32), 2 processes",
+		  N_MBUFS / (minimum(tp, RING_SAMPLES) / 1e9) / 1e6, BENCH_NAN, "Mmbuf/s", backend,
+		  timing);
+	bench_row("mbufs through an SP/SC ring (alloc+enq 32 / deq+free 32), 2 threads",
+		  N_MBUFS / (minimum(tt, RING_SAMPLES) / 1e9) / 1e6, BENCH_NAN, "Mmbuf/s", backend,
+		  timing);
+	bench_row_wall("ring: time of 2 processes / 2 threads, median of adjacent pairs",
+		       ratio[RING_SAMPLES / 2], BENCH_NAN, "ratio", backend);
+	bench_note("ring, 2 processes vs 2 threads: %s; pair ratios %.3f (min) %.3f (median) "
+		   "%.3f (max) over %d pairs of 2^18 mbufs", pinned ? "producer and consumer "
+		   "pinned to two CPUs" : "not pinned (fewer than 2 CPUs allowed)", ratio[0],
+		   ratio[RING_SAMPLES / 2], ratio[RING_SAMPLES - 1], RING_SAMPLES);
 	hm_ring_free(r);
 	hm_mempool_free(mp);
 	hm_memzone_free(hm_memzone_lookup("bench-mp-ctl"));

@@ -959,6 +959,13 @@ test_nic_tx_check(void **state)
 	assert_int_equal(hm_nic_check(nic, &why), -EFAULT);
 	assert_non_null(why);
 	assert_non_null(strstr(why, "TX tail"));
+	/* a TX fault: the TX side's validator reports it, the RX side's does not */
+	why = NULL;
+	assert_int_equal(hm_nic_tx_check(nic, &why), -EFAULT);
+	assert_non_null(strstr(why, "TX tail"));
+	why = NULL;
+	assert_int_equal(hm_nic_rx_check(nic, &why), 0);
+	assert_null(why);
 	hm_nic_tail_write(r.tail, 0);
 	assert_nic_valid(nic);
 	assert_int_equal(hm_nic_tx_fault_set(nic, HM_NIC_TX_FAULT_DELAY, 1, 0, 1), 0);

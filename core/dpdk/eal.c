@@ -564,16 +564,26 @@ parse_args(struct eal_args *a, int argc, char **argv)
 
 /* ---------------------------------------------------------------- init */
 
-/* The CPUs this thread may run on, as lcore ids (< RTE_MAX_LCORE), in order. */
+/* The default EAL lcores, in order: every lcore of the topology
+ * (@p from_topology, after hm_init), else the CPUs this thread may run on as
+ * lcore ids (< RTE_MAX_LCORE; every one exists in the EAL's own topology). */
 static void
 default_lcores(struct eal_args *a, bool from_topology)
 {
 	a->n_order = 0;
-	for (unsigned int i = 0; i < RTE_MAX_LCORE; i++) {
-		bool ok = from_topology ? hm_lcore_is_enabled(i) : CPU_ISSET(i, &eal.init_affinity);
-		if (ok && hm_lcore_is_enabled(i))
+	for (unsigned int i = 0; i < RTE_MAX_LCORE; i++)
+		if (from_topology ? hm_lcore_is_enabled(i) : CPU_ISSET(i, &eal.init_affinity))
 			a->order[a->n_order++] = i;
-	}
+}
+
+/* Whether lcore @p id is one of the EAL lcores. */
+static bool
+lcore_listed(const struct eal_args *a, unsigned int id)
+{
+	for (unsigned int i = 0; i < a->n_order; i++)
+		if (a->order[i] == id)
+			return true;
+	return false;
 }
 
 int
@@ -586,6 +596,7 @@ rte_eal_init(int argc, char **argv)
 	rte_cpuset_t cpusets[RTE_MAX_LCORE];
 	bool want_pin[RTE_MAX_LCORE];
 	unsigned int main_lcore;
+	char lcore_list[RTE_MAX_LCORE * 4 + 1];
 	int consumed, rc;
 
 	if (eal.up || hm_initialized()) {
@@ -628,6 +639,31 @@ rte_eal_init(int argc, char **argv)
 	eal.has_hugepages = strcmp(backend, "hugetlbfs") == 0;
 	eal.no_shconf = cfg.no_shconf || cfg.in_memory;
 	eal.base_virtaddr = cfg.base_virtaddr != 0 ? cfg.base_virtaddr : 0x100000000ULL;
+
+	/* the EAL lcores, known before hugemem starts: hm_init_config claims them all
+	 * in one step of the process table (two processes starting at the same
+	 * moment with disjoint -l both succeed), the calling thread on the main one */
+	if (a.lcore_opt == NULL && synth_topo)
+		default_lcores(&a, false);
+	if (a.n_order > 0) {
+		size_t off = 0;
+		main_lcore = RTE_MAX_LCORE;
+		for (unsigned int i = 0; i < a.n_order; i++) {
+			off += (size_t)snprintf(lcore_list + off, sizeof(lcore_list) - off, "%s%u",
+						i > 0 ? "," : "", a.order[i]);
+			if (a.order[i] < main_lcore)
+				main_lcore = a.order[i];
+		}
+		if (a.main_lcore >= 0 && !lcore_listed(&a, (unsigned int)a.main_lcore)) {
+			RTE_LOG(ERR, EAL, "option --main-lcore: lcore %d is not an EAL lcore\n",
+				a.main_lcore);
+			rte_errno = EINVAL;
+			goto fail_args;
+		}
+		cfg.lcores = lcore_list;
+		cfg.main_lcore_set = true;
+		cfg.main_lcore = a.main_lcore >= 0 ? (unsigned int)a.main_lcore : main_lcore;
+	}
 
 	eal_log_attach();
 	rc = hm_init_config(&cfg); /* logs why it failed */
@@ -672,10 +708,7 @@ rte_eal_init(int argc, char **argv)
 			cpusets[id] = eal.init_affinity;
 	}
 	if (a.main_lcore >= 0) {
-		bool found = false;
-		for (unsigned int i = 0; i < a.n_order; i++)
-			found |= a.order[i] == (unsigned int)a.main_lcore;
-		if (!found) {
+		if (!lcore_listed(&a, (unsigned int)a.main_lcore)) {
 			RTE_LOG(ERR, EAL, "option --main-lcore: lcore %d is not an EAL lcore\n",
 				a.main_lcore);
 			rte_errno = EINVAL;
@@ -1005,7 +1038,9 @@ hm_dpdk_check(const char **reason)
 			*reason = why;
 		return rc;
 	}
-	rc = hm_memseg_check(reason);
+	rc = hm_lcore_check(reason);
+	if (rc == 0)
+		rc = hm_memseg_check(reason);
 	if (rc == 0)
 		rc = hm_malloc_check(reason);
 	if (rc == 0)

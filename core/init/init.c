@@ -8,7 +8,8 @@
  *   3. shared config: file + primary lock, or anonymous (--no-shconf);
  *   4. remove leftover fbarray files of a dead run of the same prefix;
  *   5. backend instance, probe;
- *   6. lcores (the caller becomes the main lcore);
+ *   6. lcores (the caller becomes the main lcore; the ids asked for are claimed
+ *      in the process table all at once, or none);
  *   7. memseg lists and their VA;
  *   8. preallocation (-m / --socket-mem, or everything in legacy mode);
  *   9. malloc heaps (one per node) over the preallocated pages; the memzone table;
@@ -428,9 +429,36 @@ start_telemetry(const struct hm_config *c)
 		       "(--no-telemetry silences this)", hm_last_error());
 }
 
+/* The lcore ids @p c asks for (hm_config.lcores, .main_lcore). @return 0 or
+ * -EINVAL naming the field. */
+static int
+lcore_params_of(const struct hm_config *c, struct lcore_params *lp)
+{
+	memset(lp, 0, sizeof(*lp));
+	lp->main_lcore = HM_LCORE_ID_ANY;
+	if (c->main_lcore_set && c->main_lcore >= HM_MAX_LCORE)
+		return hm_fail(EINVAL, "--main-lcore: %u is not an lcore id below %u",
+			       c->main_lcore, HM_MAX_LCORE);
+	if (c->lcores != NULL) {
+		int rc = lcore_parse_list("-l/--lcores", c->lcores, lp->set);
+		if (rc < 0)
+			return rc;
+	}
+	if (!c->main_lcore_set)
+		return 0;
+	if (c->lcores == NULL)
+		lp->set[c->main_lcore / 64] |= 1ull << (c->main_lcore % 64);
+	else if (((lp->set[c->main_lcore / 64] >> (c->main_lcore % 64)) & 1) == 0)
+		return hm_fail(EINVAL, "--main-lcore: lcore %u is not in -l/--lcores '%s'",
+			       c->main_lcore, c->lcores);
+	lp->main_lcore = c->main_lcore;
+	return 0;
+}
+
 int
 hm_init_config(const struct hm_config *cfg)
 {
+	struct lcore_params lcp;
 	const struct hm_backend_ops *ops;
 	struct memseg_params mp;
 	struct hm_probe probe;
@@ -454,6 +482,9 @@ hm_init_config(const struct hm_config *cfg)
 			     "_AUTO", (int)c.proc_type);
 		goto fail_log;
 	}
+	rc = lcore_params_of(&c, &lcp);
+	if (rc < 0)
+		goto fail_log;
 	mp_set_timeout(c.mp_timeout_ms);
 	if (c.proc_type != HM_PROC_PRIMARY) {
 		int32_t ppid = 0;
@@ -578,7 +609,7 @@ hm_init_config(const struct hm_config *cfg)
 		goto fail_log;
 	}
 
-	rc = lcore_init(&probe);
+	rc = lcore_init(&probe, &lcp);
 	if (rc < 0)
 		goto fail_log;
 
@@ -819,6 +850,7 @@ static int
 init_secondary(const struct hm_config *c)
 {
 	const struct hm_backend_ops *ops;
+	struct lcore_params lcp;
 	struct hm_probe probe;
 	struct stat sb;
 	unsigned int stage = 0;
@@ -881,7 +913,9 @@ init_secondary(const struct hm_config *c)
 	if (rc < 0)
 		goto fail;
 	stage = 3;
-	rc = lcore_init(&probe);
+	rc = lcore_params_of(c, &lcp); /* validated by hm_init_config */
+	if (rc == 0)
+		rc = lcore_init(&probe, &lcp);
 	if (rc < 0)
 		goto fail;
 	stage = 4;

@@ -13,9 +13,11 @@
 #include "init_i.h"
 #include "hugemem/malloc.h"
 #include "hugemem/memzone.h"
+#include "lcore_i.h"
 
 enum {
 	OPT_MEMORY = 'm',
+	OPT_LCORES = 'l',
 	OPT_BACKEND = 256,
 	OPT_TOPOLOGY,
 	OPT_FAULT,
@@ -40,6 +42,7 @@ enum {
 	OPT_ALLOW_LEAKS,
 	OPT_NO_TELEMETRY,
 	OPT_LEAK_HEAPMAP,
+	OPT_MAIN_LCORE,
 };
 
 static const struct option long_opts[] = {
@@ -68,6 +71,8 @@ static const struct option long_opts[] = {
 	{ "allow-leaks", no_argument, NULL, OPT_ALLOW_LEAKS },
 	{ "no-telemetry", no_argument, NULL, OPT_NO_TELEMETRY },
 	{ "leak-heapmap", required_argument, NULL, OPT_LEAK_HEAPMAP },
+	{ "lcores", required_argument, NULL, OPT_LCORES },
+	{ "main-lcore", required_argument, NULL, OPT_MAIN_LCORE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -97,6 +102,10 @@ static const char usage[] =
 	"  --mp-timeout=MS         multi-process waits: a secondary for its primary's init, a\n"
 	"                          page map change for every process (default 5000)\n"
 	"  --max-memzones=N        memzone table capacity, 1..1048576 (default 2560)\n"
+	"  -l, --lcores=LIST       lcore ids this process takes at init, all or none, e.g.\n"
+	"                          0-3,5 (default: the lowest one no other process uses)\n"
+	"  --main-lcore=ID         lcore id of the thread calling hm_init (default: the\n"
+	"                          lowest of --lcores)\n"
 	"  --allow-leaks           hm_cleanup returns 0 even when objects are still live\n"
 	"                          (they are logged as leaked and released either way)\n"
 	"  --no-telemetry          serve no telemetry socket (dpdk-telemetry.py -f PREFIX)\n"
@@ -361,6 +370,21 @@ parse_one(struct hm_config *c, int opt, const char *arg, const char *bad)
 				       "(non-empty, below PATH_MAX)", arg);
 		c->leak_heapmap = arg;
 		return 0;
+	case OPT_LCORES: {
+		uint64_t set[LCORE_SET_WORDS];
+		int rc = lcore_parse_list("-l/--lcores", arg, set);
+		if (rc < 0)
+			return rc;
+		c->lcores = arg;
+		return 0;
+	}
+	case OPT_MAIN_LCORE:
+		if (hm_parse_u64(arg, HM_MAX_LCORE - 1, &v) < 0)
+			return hm_fail(EINVAL, "--main-lcore: '%s' is not an lcore id below %u", arg,
+				       HM_MAX_LCORE);
+		c->main_lcore_set = true;
+		c->main_lcore = (unsigned int)v;
+		return 0;
 	case OPT_SINGLE_FILE_SEGMENTS:
 		c->single_file_segments = true;
 		return need_backend("--single-file-segments", "hugetlbfs");
@@ -405,7 +429,7 @@ hm_config_parse(struct hm_config *cfg, int argc, char **argv)
 	opterr = 0;
 	/* '+': stop at the first non-option (no argv permutation); ':': report a
 	 * missing argument as ':' rather than '?'. */
-	while ((opt = getopt_long(argc, argv, "+:m:", long_opts, &idx)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:m:l:", long_opts, &idx)) != -1) {
 		/* Name the offending argument: a short option by its letter (it may sit
 		 * in a cluster such as -xm), anything else as written. */
 		char shortopt[3] = { '-', (char)optopt, '\0' };

@@ -104,12 +104,25 @@ HM_INTERNAL bool mp_proc_alive(int32_t pid, uint64_t start);
 HM_INTERNAL unsigned int mp_table_live(const struct mp_shared *sh, int32_t *pids,
 				       unsigned int max);
 
-/* lcore ids: claim @p id for this process. 0; 1 when the id's last owner died
+/* lcore ids (every change under the table lock): claim @p id for this process. 0; 1 when the id's last owner died
  * (the caller resets that lcore's shared per-lcore state: mempool caches);
  * -EBUSY (a live process has it: *owner its pid). Dead owners' ids are reaped
  * first. */
 HM_INTERNAL int mp_lcore_claim(unsigned int id, int32_t *owner);
+#define MP_LCORE_SET_WORDS ((HM_MAX_LCORE + 63) / 64)
+/* Claim every id of @p set (bit i of set[i / 64]) for this process in one step
+ * under the table lock: all of them or none. Ids of dead processes are reaped
+ * first. @return 0, dead[i] = 1 for each id whose last owner died (its shared
+ * per-lcore state is the caller's to reset); -EBUSY when a live process holds
+ * one (*busy the lowest such id, *owner that process's pid, this process's own
+ * when one of its threads holds it): nothing claimed. No table: 0. */
+HM_INTERNAL int mp_lcore_claim_set(const uint64_t set[MP_LCORE_SET_WORDS],
+				   uint8_t dead[HM_MAX_LCORE], unsigned int *busy,
+				   int32_t *owner);
 HM_INTERNAL void mp_lcore_release(unsigned int id);
+/* 1 when the table gives id @p id to this process, 0 when not, -1 without a
+ * table. Only this process changes its own ids while it lives. */
+HM_INTERNAL int mp_lcore_is_mine(unsigned int id);
 
 /* Reap slot @p s when its process is gone. @return true when the slot is free now. */
 HM_INTERNAL bool mp_reap_if_dead(unsigned int s, int32_t *pid);

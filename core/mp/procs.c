@@ -214,6 +214,16 @@ table_repair(void *arg, const char **why)
 			       sh->procs[s].state == MP_SLOT_FREE))
 			sh->lcore_owner[i] = 0;
 	}
+	/* a claim or release killed between the owner words and the count */
+	for (unsigned int s = 0; s < MP_MAX_PROCS; s++) {
+		struct mp_proc *p = &sh->procs[s];
+		unsigned int n = 0;
+		if (p->state == MP_SLOT_FREE)
+			continue;
+		for (unsigned int i = 0; i < HM_MAX_LCORE; i++)
+			n += sh->lcore_owner[i] == MP_TAG(p->gen, s);
+		__atomic_store_n(&p->n_lcores, n, __ATOMIC_RELAXED);
+	}
 	return 0;
 }
 
@@ -594,53 +604,127 @@ mp_abandon(void)
 
 /* ---------------------------------------------------------------- lcore ids */
 
+/*
+ * Every change of lcore_owner[] (claim, release, reap, repair) is made under
+ * the table lock, so a claim of several ids is one step: either all of them
+ * become the caller's or none does, and two processes asking for overlapping
+ * sets at the same moment give exactly one winner.
+ *
+ * pre: table lock. Whether id @p id can be taken by this process: 0 (free, or
+ * left by a process that is gone: freed now, lcore_dead set; its whole slot is
+ * reaped into lc[*n_lc..]); -EBUSY (a live process has it: *owner its pid, our
+ * own pid when another thread of this process has it).
+ */
+static int
+lcore_free_locked(struct mp_shared *sh, unsigned int id, int32_t *owner, uint32_t *lc,
+		  unsigned int *n_lc)
+{
+	uint32_t t = __atomic_load_n(&sh->lcore_owner[id], __ATOMIC_ACQUIRE);
+	unsigned int s = (t & ((1u << MP_TAG_SLOT_BITS) - 1)) - 1;
+
+	if (t == 0)
+		return 0;
+	if (t == mp.tag) {
+		*owner = (int32_t)getpid();
+		return -EBUSY;
+	}
+	if (s < MP_MAX_PROCS && MP_TAG(sh->procs[s].gen, s) == t &&
+	    __atomic_load_n(&sh->procs[s].state, __ATOMIC_ACQUIRE) != MP_SLOT_FREE) {
+		struct mp_proc *p = &sh->procs[s];
+		unsigned int k = 0;
+		if (slot_alive(p)) {
+			*owner = slot_pid(p);
+			return -EBUSY;
+		}
+		int32_t dead = slot_pid(p);
+		reap_locked(sh, s, lc + *n_lc, &k);
+		*n_lc += k;
+		hm_log(HM_LOG_WARNING, "mp: process %d died without hm_cleanup: its slot released "
+		       "(%u lcore id(s))", (int)dead, k);
+		return 0;
+	}
+	/* a tag no attached slot has: a stale word (repair missed it) */
+	__atomic_store_n(&sh->lcore_owner[id], 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&sh->lcore_dead[id], 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+int
+mp_lcore_claim_set(const uint64_t set[MP_LCORE_SET_WORDS], uint8_t dead[HM_MAX_LCORE],
+		   unsigned int *busy, int32_t *owner)
+{
+	struct mp_shared *sh = mp.sh;
+	uint32_t lc[HM_MAX_LCORE];
+	unsigned int n_lc = 0, n = 0;
+	int rc = 0;
+
+	*owner = 0;
+	*busy = UINT32_MAX;
+	memset(dead, 0, HM_MAX_LCORE);
+	if (sh == NULL)
+		return 0;
+	table_lock(sh);
+	/* first every id is checked (dead owners reaped), then all are taken */
+	for (unsigned int i = 0; i < HM_MAX_LCORE && rc == 0; i++)
+		if ((set[i / 64] >> (i % 64)) & 1) {
+			rc = lcore_free_locked(sh, i, owner, lc, &n_lc);
+			if (rc < 0)
+				*busy = i;
+		}
+	for (unsigned int i = 0; i < HM_MAX_LCORE && rc == 0; i++)
+		if ((set[i / 64] >> (i % 64)) & 1) {
+			__atomic_store_n(&sh->lcore_owner[i], mp.tag, __ATOMIC_RELEASE);
+			/* 1: the caller resets what a dead process left in the id's state */
+			dead[i] = __atomic_exchange_n(&sh->lcore_dead[i], 0, __ATOMIC_ACQ_REL);
+			n++;
+		}
+	if (rc == 0)
+		__atomic_fetch_add(&sh->procs[mp.slot].n_lcores, n, __ATOMIC_RELAXED);
+	table_unlock(sh);
+	if (n_lc > 0 && mp.on_reap != NULL)
+		mp.on_reap(lc, n_lc);
+	return rc;
+}
+
 int
 mp_lcore_claim(unsigned int id, int32_t *owner)
 {
-	struct mp_shared *sh = mp.sh;
-	uint32_t exp = 0;
+	uint64_t set[MP_LCORE_SET_WORDS] = { 0 };
+	uint8_t dead[HM_MAX_LCORE];
+	unsigned int busy;
+	int rc;
 
 	*owner = 0;
-	if (sh == NULL)
-		return 0;
 	if (id >= HM_MAX_LCORE)
 		return -EINVAL;
-	for (int tries = 0; tries < 2; tries++) {
-		exp = 0;
-		if (__atomic_compare_exchange_n(&sh->lcore_owner[id], &exp, mp.tag, 0,
-						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-			__atomic_fetch_add(&sh->procs[mp.slot].n_lcores, 1, __ATOMIC_RELAXED);
-			/* 1: the caller resets what a dead process left in the id's state */
-			return __atomic_exchange_n(&sh->lcore_dead[id], 0, __ATOMIC_ACQ_REL) ? 1 : 0;
-		}
-		if (exp == mp.tag)
-			return -EBUSY; /* another thread of ours */
-		int32_t pid = 0;
-		if (!hook_tag_dead(exp, &pid)) {
-			*owner = pid;
-			return -EBUSY;
-		}
-		/* the owner is gone: its reap freed the id (or will, on our next try) */
-		uint32_t dead = exp;
-		if (__atomic_compare_exchange_n(&sh->lcore_owner[id], &dead, 0, 0, __ATOMIC_ACQ_REL,
-						__ATOMIC_RELAXED))
-			__atomic_store_n(&sh->lcore_dead[id], 1, __ATOMIC_RELEASE);
-	}
-	return -EBUSY;
+	set[id / 64] = 1ull << (id % 64);
+	rc = mp_lcore_claim_set(set, dead, &busy, owner);
+	if (rc == -EBUSY && *owner == (int32_t)getpid())
+		*owner = 0; /* another thread of ours */
+	return rc < 0 ? rc : dead[id];
+}
+
+int
+mp_lcore_is_mine(unsigned int id)
+{
+	if (mp.sh == NULL || id >= HM_MAX_LCORE)
+		return -1;
+	return __atomic_load_n(&mp.sh->lcore_owner[id], __ATOMIC_ACQUIRE) == mp.tag;
 }
 
 void
 mp_lcore_release(unsigned int id)
 {
 	struct mp_shared *sh = mp.sh;
-	uint32_t exp;
 
 	if (sh == NULL || id >= HM_MAX_LCORE)
 		return;
-	exp = mp.tag;
-	if (__atomic_compare_exchange_n(&sh->lcore_owner[id], &exp, 0, 0, __ATOMIC_ACQ_REL,
-					__ATOMIC_RELAXED))
+	table_lock(sh);
+	if (__atomic_load_n(&sh->lcore_owner[id], __ATOMIC_ACQUIRE) == mp.tag) {
+		__atomic_store_n(&sh->lcore_owner[id], 0, __ATOMIC_RELEASE);
 		__atomic_fetch_sub(&sh->procs[mp.slot].n_lcores, 1, __ATOMIC_RELAXED);
+	}
+	table_unlock(sh);
 }
 
 /* ---------------------------------------------------------------- public */
@@ -681,6 +765,30 @@ hm_mp_procs(struct hm_mp_proc_info *out, unsigned int max)
 		n++;
 	}
 	return (int)n;
+}
+
+int
+hm_mp_lcore_owner(unsigned int lcore_id)
+{
+	struct mp_shared *sh = mp.sh;
+	int32_t pid = 0;
+
+	if (mp.type == HM_PROC_INVALID)
+		return hm_fail(ENODEV, "hugemem is not initialised");
+	if (sh == NULL)
+		return hm_fail(ENOTSUP, "this instance runs without a shared config (--no-shconf "
+			       "or --in-memory): lcore ids are not shared");
+	if (lcore_id >= HM_MAX_LCORE)
+		return hm_fail(EINVAL, "lcore %u is not below HM_MAX_LCORE (%u)", lcore_id,
+			       HM_MAX_LCORE);
+	table_lock(sh);
+	uint32_t t = sh->lcore_owner[lcore_id];
+	unsigned int s = (t & ((1u << MP_TAG_SLOT_BITS) - 1)) - 1;
+	if (t != 0 && s < MP_MAX_PROCS && MP_TAG(sh->procs[s].gen, s) == t &&
+	    slot_alive(&sh->procs[s]))
+		pid = slot_pid(&sh->procs[s]);
+	table_unlock(sh);
+	return (int)pid;
 }
 
 void
@@ -754,9 +862,22 @@ hm_mp_check(const char **reason)
 			continue;
 		if (s >= MP_MAX_PROCS)
 			why = "lcore owner tag names no slot";
-		else if (MP_TAG(sh->procs[s].gen, s) != t &&
-			 __atomic_load_n(&sh->lcore_owner[i], __ATOMIC_ACQUIRE) == t)
+		else if (MP_TAG(sh->procs[s].gen, s) != t)
 			why = "lcore owner tag of a slot's old generation";
+		else if (sh->procs[s].state == MP_SLOT_FREE)
+			why = "lcore owned by a free slot";
+	}
+	/* procs[s].n_lcores == |{ i : lcore_owner[i] == tag of s }| for attached slots
+	 * (owner words and counts change together under the table lock) */
+	for (unsigned int s = 0; s < MP_MAX_PROCS && why == NULL; s++) {
+		const struct mp_proc *p = &sh->procs[s];
+		unsigned int n = 0;
+		if (p->state != MP_SLOT_LIVE && p->state != MP_SLOT_CLAIMED)
+			continue;
+		for (unsigned int i = 0; i < HM_MAX_LCORE; i++)
+			n += sh->lcore_owner[i] == MP_TAG(p->gen, s);
+		if (n != p->n_lcores)
+			why = "a process's lcore count differs from the ids it owns";
 	}
 	table_unlock(sh);
 	if (why != NULL) {

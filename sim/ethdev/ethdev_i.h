@@ -158,7 +158,8 @@ struct hm_eth_port {
 	char tx_pcap_path[1024];     /* SINK_PCAP: every process appends to it */
 	char peer_name[RTE_ETH_NAME_MAX_LEN];
 	int peer;                    /* resolved loopback port; -1 */
-	int32_t sink_pid;            /* the process whose sink callback the NIC holds (tx_lock) */
+	int32_t sink_pid;            /* the process whose sink callback the NIC holds (tx_lock);
+	                              * 0 after a takeover */
 	/* counters outside the NIC and drivers */
 	uint64_t filtered;           /* frames the MAC filter kept out (not an error); atomic */
 	uint64_t sink_frames, sink_errors;
@@ -166,7 +167,9 @@ struct hm_eth_port {
 	struct hm_i40e_txq_stats tx_gone[ETH_MAX_Q];
 	struct rte_eth_stats base;   /* what stats_reset left */
 	uint64_t xbase[256];         /* what xstats_reset left */
-	hm_spinlock_t rx_lock, tx_lock;
+	hm_spinlock_t rx_lock, tx_lock; /* shared locks (hugemem/lock.h), never hm_spinlock_* */
+	char rx_what[RTE_ETH_NAME_MAX_LEN + 16]; /* "port NAME rx": the locks' messages; */
+	char tx_what[RTE_ETH_NAME_MAX_LEN + 16]; /* written at probe */
 };
 
 /* What a process keeps of a port for itself. */
@@ -177,7 +180,11 @@ struct eth_local {
 	char *pcap_path;
 	uint8_t *pend;               /* the frame waiting for room */
 	int sink_fd;                 /* SINK_PCAP: the O_APPEND descriptor + 1; 0: none */
+	unsigned int rx_busy;        /* the feed's failed rx trylocks in a row (relaxed atomic) */
+	int dead_logged;             /* the port's out-of-service message was logged (atomic) */
 };
+
+#define ETH_RX_TRIES 256u
 
 #define ETH_SHARED_MAGIC 0x68657468706f7274ull /* "hethport" */
 #define ETH_SHARED_MZ "hm_ethdev_ports"
@@ -215,8 +222,21 @@ HM_INTERNAL_ETH int eth_shared_get(void);
 HM_INTERNAL_ETH void eth_shared_put(void);
 HM_INTERNAL_ETH void eth_shared_put_if_empty(void);
 HM_INTERNAL_ETH void eth_secondary_sync(void);
-HM_INTERNAL_ETH void eth_tx_lock(struct hm_eth_port *p);
+/* The port's device locks (shared locks, hugemem/lock.h): a dead holder's lock
+ * is taken over after that side of the NIC passes its validator (the TX side
+ * also forgets the dead process's sink); a failed check poisons the lock and
+ * puts the port out of service. The lock functions return 0 (held) or
+ * -EOWNERDEAD (not held; logged once per process, this process's fast path of
+ * the port emptied). eth_tx_lock installs this process's sink callback. */
+HM_INTERNAL_ETH int eth_tx_lock(struct hm_eth_port *p);
 HM_INTERNAL_ETH void eth_tx_unlock(struct hm_eth_port *p);
+HM_INTERNAL_ETH int eth_rx_lock(struct hm_eth_port *p);
+/* The feed's: 1 held, 0 busy, -EOWNERDEAD. Busy ETH_RX_TRIES times in a row
+ * in this process, it waits once (eth_rx_lock), so a dead holder is found. */
+HM_INTERNAL_ETH int eth_rx_trylock(struct hm_eth_port *p);
+HM_INTERNAL_ETH void eth_rx_unlock(struct hm_eth_port *p);
+/* 0, or -EOWNERDEAD (logged: the pid) when a lock of @p p is poisoned. */
+HM_INTERNAL_ETH int eth_port_out(const struct hm_eth_port *p);
 HM_INTERNAL_ETH int eth_pcap_sink_open(struct hm_eth_port *p, const struct hm_pcap_reader *in);
 HM_INTERNAL_ETH int eth_pcap_sink_put(struct hm_eth_port *p, const void *frame, size_t len);
 HM_INTERNAL_ETH void eth_local_free(uint16_t id);
@@ -230,8 +250,10 @@ HM_INTERNAL_ETH int eth_port_sink(void *ctx, const void *frame, size_t len);
 			return eth_refuse_secondary((port_id), (what));    \
 	} while (0)
 
-/* ethdev.c */
+/* ethdev_mp.c: this process's fast path of @p p from the port (empty when it
+ * is stopped or out of service) */
 HM_INTERNAL_ETH void eth_fp_sync(struct hm_eth_port *p);
+/* ethdev.c */
 HM_INTERNAL_ETH int eth_port_stop_all_queues(struct hm_eth_port *p);
 HM_INTERNAL_ETH void eth_port_release_queues(struct hm_eth_port *p);
 HM_INTERNAL_ETH int eth_reta_apply(struct hm_eth_port *p);

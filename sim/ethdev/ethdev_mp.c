@@ -13,7 +13,7 @@
  *
  * The device model runs where the driver rings the tail: a secondary's
  * rte_eth_tx_burst steps that TX queue itself, under the port's tx_lock (a
- * spinlock in the shared table: one process steps a port's TX engine at a
+ * shared lock in the shared table: one process steps a port's TX engine at a
  * time). The NIC's sink is a callback, and a callback is per process: under
  * the lock, eth_tx_lock installs this process's callback when another
  * process's is in place (sink_pid).
@@ -23,6 +23,15 @@
  * each record (16-byte header and frame) with one writev(2) on an O_APPEND
  * descriptor, under the port's tx_lock. Nothing is buffered, so a process
  * killed at any point leaves whole records behind.
+ *
+ * The port's tx_lock and rx_lock are shared locks (hugemem/lock.h): a process
+ * killed holding one does not stop the others. The next process that needs
+ * the lock takes it over once the process table says the holder is dead, after
+ * that side of the NIC passes hm_nic_tx_check / hm_nic_rx_check (the TX side
+ * also forgets the dead process's sink: sink_pid 0). A failed check poisons
+ * the lock: the port is out of service (eth_port_out): every process that meets
+ * the poisoned lock logs it once and empties its fast path of the port, and
+ * the control calls return -EOWNERDEAD; closing the port clears it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -173,21 +182,144 @@ rte_hm_eth_tx_idle(uint16_t port_id, uint16_t queue_id, struct rte_mbuf **tx_pkt
 	return rte_eth_tx_burst(port_id, queue_id, tx_pkts, nb_pkts);
 }
 
+/* ---------------------------------------------------------------- the port's locks */
+
+/* The pid that left a lock of @p p poisoned (-1: unknown), 0 when none is. */
+static int32_t
+dead_pid(const struct hm_eth_port *p)
+{
+	int32_t pid = hm_shared_poisoned(&p->rx_lock);
+
+	return pid != 0 ? pid : hm_shared_poisoned(&p->tx_lock);
+}
+
+/* The driver queues of started ones into the fast path (port stopped or out
+ * of service: none). */
 void
+eth_fp_sync(struct hm_eth_port *p)
+{
+	struct rte_hm_eth_fp *fp = &rte_hm_eth_fp[p->id];
+	bool on = p->started && dead_pid(p) == 0;
+
+	for (unsigned int q = 0; q < ETH_MAX_Q; q++) {
+		fp->rxq[q] = on && p->rxq[q].started ? (void *)p->rxq[q].q : NULL;
+		fp->txq[q] = on && p->txq[q].started ? (void *)p->txq[q].q : NULL;
+	}
+	/* the source is the primary's; a secondary's rx_burst only receives */
+	fp->feed = !eth_secondary() && (hm_eth_local[p->id].src != NULL || hm_eth_idle_ms != 0);
+	fp->kick = 1;
+	if (!eth_secondary())
+		__atomic_fetch_add(&hm_eth_sh->gen, 1, __ATOMIC_RELEASE); /* secondaries resync */
+}
+
+int
+eth_port_out(const struct hm_eth_port *p)
+{
+	int32_t pid = dead_pid(p);
+
+	if (pid == 0)
+		return 0;
+	ETH_LOG(ERR, "%s is out of service: process %d died holding one of its device locks "
+		"and left the device inconsistent (close the port)\n", p->name, (int)pid);
+	return -EOWNERDEAD;
+}
+
+/* A lock of @p p came back poisoned (hm_last_error names the dead pid): say so
+ * once in this process, and take the port's queues out of its fast path. */
+static int
+port_dead(struct hm_eth_port *p, int rc)
+{
+	struct eth_local *l = &hm_eth_local[p->id];
+
+	if (__atomic_exchange_n(&l->dead_logged, 1, __ATOMIC_RELAXED) == 0)
+		ETH_LOG(ERR, "%s: out of service: %s\n", p->name, hm_last_error());
+	eth_fp_sync(p);
+	return rc;
+}
+
+/* Repairs, run with the lock taken over from a dead process: the side of the
+ * NIC it guarded must pass its validator. */
+static int
+rx_repair(void *arg, const char **why)
+{
+	struct hm_eth_port *p = arg;
+
+	if (hm_nic_rx_check(p->nic, why) == 0)
+		return 0;
+	if (*why == NULL)
+		*why = hm_last_error();
+	return -EFAULT;
+}
+
+static int
+tx_repair(void *arg, const char **why)
+{
+	struct hm_eth_port *p = arg;
+
+	p->sink_pid = 0; /* the dead process's callback: the taker installs its own */
+	if (hm_nic_tx_check(p->nic, why) == 0)
+		return 0;
+	if (*why == NULL)
+		*why = hm_last_error();
+	return -EFAULT;
+}
+
+int
+eth_rx_lock(struct hm_eth_port *p)
+{
+	int rc = hm_shared_lock(&p->rx_lock, p->rx_what, rx_repair, p);
+
+	return rc < 0 ? port_dead(p, rc) : 0;
+}
+
+int
+eth_rx_trylock(struct hm_eth_port *p)
+{
+	struct eth_local *l = &hm_eth_local[p->id];
+	int rc = hm_shared_trylock(&p->rx_lock);
+
+	if (rc == 1) {
+		if (__atomic_load_n(&l->rx_busy, __ATOMIC_RELAXED) != 0)
+			__atomic_store_n(&l->rx_busy, 0, __ATOMIC_RELAXED);
+		return 1;
+	}
+	if (rc == 0 && __atomic_add_fetch(&l->rx_busy, 1, __ATOMIC_RELAXED) < ETH_RX_TRIES)
+		return 0;
+	/* busy ETH_RX_TRIES times in a row: wait once, so that a dead holder is
+	 * found and its lock taken over */
+	__atomic_store_n(&l->rx_busy, 0, __ATOMIC_RELAXED);
+	if (rc == 0)
+		rc = hm_shared_lock(&p->rx_lock, p->rx_what, rx_repair, p);
+	if (rc < 0)
+		return port_dead(p, rc);
+	return 1;
+}
+
+void
+eth_rx_unlock(struct hm_eth_port *p)
+{
+	(void)hm_shared_unlock(&p->rx_lock);
+}
+
+int
 eth_tx_lock(struct hm_eth_port *p)
 {
-	hm_spinlock_lock(&p->tx_lock);
+	int rc = hm_shared_lock(&p->tx_lock, p->tx_what, tx_repair, p);
+
+	if (rc < 0)
+		return port_dead(p, rc);
 	if (p->sink_pid != eth_pid) {
 		struct hm_nic_sink s = { .kind = HM_NIC_SINK_FUNC, .fn = eth_port_sink, .ctx = p };
 		if (hm_nic_tx_sink_set(p->nic, &s) == 0)
 			p->sink_pid = eth_pid;
 	}
+	return 0;
 }
 
 void
 eth_tx_unlock(struct hm_eth_port *p)
 {
-	hm_spinlock_unlock(&p->tx_lock);
+	(void)hm_shared_unlock(&p->tx_lock);
 }
 
 /* Check the descriptor @p fd of @p path: a regular file of ours (or a device

@@ -366,9 +366,11 @@ eth_port_sink(void *ctx, const void *frame, size_t len)
 			__atomic_fetch_add(&peer->filtered, 1, __ATOMIC_RELAXED);
 			return 1; /* on the wire; the peer's filter kept it out */
 		}
-		hm_spinlock_lock(&peer->rx_lock);
+		rc = eth_rx_lock(peer);
+		if (rc < 0)
+			return rc; /* the peer is out of service: a TX error of this port */
 		rc = hm_nic_rx_frame(peer->nic, frame, len); /* a full ring: the peer's imissed */
-		hm_spinlock_unlock(&peer->rx_lock);
+		eth_rx_unlock(peer);
 		return rc < 0 ? rc : 1;
 	}
 	default:
@@ -435,11 +437,13 @@ idle_check(void)
 		struct hm_eth_port *p = &hm_eth_ports[i];
 		if (p->state != PORT_PROBED)
 			continue;
-		eth_tx_lock(p);
-		hm_spinlock_lock(&p->rx_lock);
-		hm_nic_flush(p->nic);
-		hm_nic_tx_flush(p->nic);
-		hm_spinlock_unlock(&p->rx_lock);
+		if (eth_tx_lock(p) < 0)
+			continue; /* out of service */
+		if (eth_rx_lock(p) == 0) {
+			hm_nic_flush(p->nic);
+			hm_nic_tx_flush(p->nic);
+			eth_rx_unlock(p);
+		}
 		eth_tx_unlock(p);
 	}
 	char why[96];
@@ -533,8 +537,7 @@ rte_hm_eth_feed(uint16_t port_id, uint16_t queue_id, uint16_t nb_pkts)
 	unsigned int budget = nb_pkts == 0 ? 1 : nb_pkts, fed = 0;
 
 	(void)queue_id;
-	if (l->src != NULL && !(p->src_ended && !p->pend_valid) &&
-	    hm_spinlock_trylock(&p->rx_lock)) {
+	if (l->src != NULL && !(p->src_ended && !p->pend_valid) && eth_rx_trylock(p) == 1) {
 		if (budget > FEED_MAX)
 			budget = FEED_MAX;
 		if (p->rate != 0) {
@@ -571,7 +574,7 @@ rte_hm_eth_feed(uint16_t port_id, uint16_t queue_id, uint16_t nb_pkts)
 			hm_nic_flush(p->nic); /* write-backs held back land: the input is over */
 			p->flushed = true;
 		}
-		hm_spinlock_unlock(&p->rx_lock);
+		eth_rx_unlock(p);
 	}
 	if (hm_eth_idle_ms != 0) {
 		if (fed > 0)
@@ -587,7 +590,8 @@ rte_hm_eth_kick(uint16_t port_id, uint16_t queue_id, uint16_t nb_pkts)
 	struct hm_eth_port *p = &hm_eth_ports[port_id];
 	int n;
 
-	eth_tx_lock(p);
+	if (eth_tx_lock(p) < 0)
+		return; /* out of service: the fast path is empty now */
 	n = hm_nic_txq_step(p->nic, queue_id, (unsigned int)nb_pkts + 32u);
 	eth_tx_unlock(p);
 	eth_secondary_sync(); /* a queue the primary stopped leaves the fast path */
@@ -740,8 +744,10 @@ vdev_create(const char *name, const char *args)
 	p->link_admin_up = !d.link_down;
 	p->speed = d.speed;
 	memcpy(p->rss_key, hm_nic_rss_default_key, HM_NIC_RSS_KEY_DEFAULT_LEN);
-	hm_spinlock_init(&p->rx_lock);
-	hm_spinlock_init(&p->tx_lock);
+	p->rx_lock = (hm_spinlock_t)HM_SPINLOCK_INITIALIZER; /* free shared locks */
+	p->tx_lock = (hm_spinlock_t)HM_SPINLOCK_INITIALIZER;
+	snprintf(p->rx_what, sizeof(p->rx_what), "port %s rx", d.name);
+	snprintf(p->tx_what, sizeof(p->tx_what), "port %s tx", d.name);
 	if (d.idle_report_ms != 0)
 		hm_eth_idle_ms = d.idle_report_ms;
 	p->state = PORT_PROBED;

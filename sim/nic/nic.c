@@ -1079,17 +1079,14 @@ check_queue(const struct nic_queue *q)
 	return NULL;
 }
 
-int
-hm_nic_check(const struct hm_nic *nic, const char **reason)
+/* The receive side's invariants (queues, counters, RETA): the reason or NULL. */
+static const char *
+rx_check(const struct hm_nic *nic)
 {
 	const char *why = NULL;
 	uint64_t sum = 0;
 	uint32_t pend = 0;
 
-	if (nic == NULL)
-		return hm_fail(EINVAL, "nic check: NULL device");
-	if (nic->thread_on)
-		return hm_fail(EBUSY, "nic check: the device thread is running");
 	for (unsigned int i = 0; i < nic->c.nb_queues && why == NULL; i++) {
 		why = check_queue(&nic->q[i]);
 		sum += nic->q[i].st.frames;
@@ -1102,12 +1099,51 @@ hm_nic_check(const struct hm_nic *nic, const char **reason)
 	for (unsigned int i = 0; i < HM_NIC_RETA_SIZE && why == NULL; i++)
 		if (nic->reta[i] >= nic->c.nb_queues)
 			why = "RETA entry names a queue the device does not have";
+	return why;
+}
+
+/* Shared by the three validators: @p why (NULL: fine) to 0 / -EFAULT. */
+static int
+check_result(const char *why, const char **reason)
+{
+	if (why == NULL)
+		return 0;
+	if (reason != NULL)
+		*reason = why;
+	return hm_fail(EFAULT, "nic is corrupt: %s", why);
+}
+
+int
+hm_nic_rx_check(const struct hm_nic *nic, const char **reason)
+{
+	if (nic == NULL)
+		return hm_fail(EINVAL, "nic rx check: NULL device");
+	if (nic->thread_on)
+		return hm_fail(EBUSY, "nic rx check: the device thread is running");
+	return check_result(rx_check(nic), reason);
+}
+
+int
+hm_nic_tx_check(const struct hm_nic *nic, const char **reason)
+{
+	if (nic == NULL)
+		return hm_fail(EINVAL, "nic tx check: NULL device");
+	if (nic->thread_on)
+		return hm_fail(EBUSY, "nic tx check: the device thread is running");
+	return check_result(nic_tx_check(nic), reason);
+}
+
+int
+hm_nic_check(const struct hm_nic *nic, const char **reason)
+{
+	const char *why;
+
+	if (nic == NULL)
+		return hm_fail(EINVAL, "nic check: NULL device");
+	if (nic->thread_on)
+		return hm_fail(EBUSY, "nic check: the device thread is running");
+	why = rx_check(nic);
 	if (why == NULL)
 		why = nic_tx_check(nic);
-	if (why != NULL) {
-		if (reason != NULL)
-			*reason = why;
-		return hm_fail(EFAULT, "nic is corrupt: %s", why);
-	}
-	return 0;
+	return check_result(why, reason);
 }

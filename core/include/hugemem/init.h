@@ -24,6 +24,9 @@
  *   --proc-type=primary|secondary|auto  create the instance (default) or attach
  *                         to a running primary's (hugemem/mp.h)
  *   --mp-timeout=MS       multi-process waits (default 5000)
+ *   -l, --lcores=LIST     lcore ids this process takes at init, all or none
+ *                         ("0-3,5"; default: the lowest free one)
+ *   --main-lcore=ID       the calling thread's lcore id (default: the lowest)
  *   --max-memzones=N      memzone table capacity (1..HM_MEMZONE_MAX_LIMIT)
  *   --allow-leaks         hm_cleanup returns 0 even when objects were still live
  *   --no-telemetry        no telemetry server (hugemem/telemetry.h)
@@ -115,6 +118,17 @@ struct hm_config {
 	/* --mp-timeout: ms a secondary waits for its primary's init and a page map
 	 * change waits for every process; 0: 5000 */
 	unsigned int mp_timeout_ms;
+	/* -l / --lcores=LIST (appended after mp_timeout_ms): the lcore ids this
+	 * process takes at init, e.g. "2-3,5" (DPDK's -l): all of them in one step,
+	 * or hm_init fails with -EBUSY naming the id and the process that holds it
+	 * and takes none. The calling thread becomes main_lcore (main_lcore_set) or
+	 * the lowest; other threads get the rest from hm_thread_register first.
+	 * NULL and !main_lcore_set: one id, the lowest no live process uses. */
+	const char *lcores;
+	/* --main-lcore=ID: the calling thread's lcore id; one of lcores (alone: the
+	 * set is just ID). Valid when main_lcore_set. */
+	bool main_lcore_set;
+	unsigned int main_lcore;
 };
 
 /** Defaults: everything zero / NULL, log_level -1. */

@@ -2,8 +2,16 @@
 /*
  * Logical cores: a small integer per thread (lcore id) and the NUMA node each one
  * sits on, from the backend's topology (emulated topologies put lcores on nodes the
- * VM does not have). The thread calling hm_init becomes the main lcore (the
- * lowest lcore id); other threads call hm_thread_register() to get one.
+ * VM does not have). The thread calling hm_init becomes the main lcore: the one
+ * asked for (hm_config.main_lcore, else the lowest of hm_config.lcores), or the
+ * lowest id no live process of the instance uses; other threads call
+ * hm_thread_register() to get one.
+ *
+ * Multi-process: ids are unique among the live processes of an instance. The
+ * ids a process asks for at init (hm_config.lcores / .main_lcore; DPDK's -l,
+ * -c, --lcores, --main-lcore) are claimed in one step, all or none, and stay
+ * the process's until hm_cleanup; other ids are claimed as threads register.
+ * hm_mp_lcore_owner() says which process holds an id.
  */
 #ifndef HUGEMEM_LCORE_H
 #define HUGEMEM_LCORE_H
@@ -46,7 +54,9 @@ unsigned int hm_socket_count(void);
 int hm_lcore_is_enabled(unsigned int lcore_id);
 
 /**
- * Give the calling thread the lowest free lcore id.
+ * Give the calling thread an lcore id: the lowest free one of the ids this
+ * process asked for at init (hm_config.lcores), else the lowest one no thread
+ * of this process and no other live process uses.
  * @return the lcore id; -EALREADY (the thread has one: nothing changes),
  *   -ENOSPC (every lcore is taken), -ENODEV (not initialised).
  */
@@ -67,6 +77,13 @@ int hm_thread_register_id(unsigned int lcore_id);
 int hm_lcore_set_main(unsigned int lcore_id);
 /** Release the calling thread's lcore id; no-op for threads that have none and for the main lcore. */
 void hm_thread_unregister(void);
+/**
+ * Validator of this process's lcore table: the main lcore is taken, every held
+ * id (a thread's, or one of the init set) is in the topology, and with a shared
+ * process table an id is this process's there exactly when it holds it.
+ * @return 0, -ENODEV (not initialised), or -EFAULT with *reason (static, may be NULL).
+ */
+int hm_lcore_check(const char **reason);
 
 #ifdef __cplusplus
 }

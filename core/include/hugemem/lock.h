@@ -130,6 +130,69 @@ hm_rwlock_write_unlock(hm_rwlock_t *rw)
 	__atomic_store_n(&rw->cnt, 0, __ATOMIC_RELEASE);
 }
 
+
+/*
+ * Shared locks: an hm_spinlock_t that several processes of one instance take,
+ * made robust against the death of its holder (core/common/shared_lock.c over
+ * the robust locks the core uses for its own shared structures). The lock word
+ * records the holding process; a waiter that has waited a few milliseconds asks
+ * the instance's process table whether that process still lives. If it died,
+ * one waiter takes the lock over and runs the caller's @p repair with the lock
+ * held: 0 means the guarded structure is usable (fixed if need be) and the call
+ * returns 0 holding the lock; anything else poisons the lock, and this call and
+ * every later one on that word fail with -EOWNERDEAD and a message naming what
+ * and the dead pid, until the structure is rebuilt (the word zeroed) by its owner.
+ *
+ * Rules:
+ *   - never mix hm_shared_* and hm_spinlock_* on one lock word;
+ *   - a lock is held by a process, not a thread: the threads of a process share
+ *     its identity, so unlocking checks the process, and a thread that waits on
+ *     a lock another thread of its process holds waits (no takeover);
+ *   - a process outside any process table (before hm_init, --no-shconf,
+ *     --in-memory) takes the lock under an anonymous identity that is never
+ *     taken over (and that such processes share);
+ *   - a zeroed word is a free lock (HM_SPINLOCK_INITIALIZER).
+ */
+
+/*
+ * Check and repair what a dead holder's lock guarded, with the lock held.
+ * @return 0 (usable), or non-zero with *why set to the reason.
+ */
+typedef int (*hm_shared_repair_fn)(void *arg, const char **why);
+
+/**
+ * Take @p l, waiting for a live holder as long as it holds it, taking it over
+ * from a dead one (then @p repair(@p arg, &why) runs; NULL: nothing to check).
+ * @p what names the guarded structure in messages ("port 0 tx"; NULL allowed).
+ * @return 0 (held), -EINVAL (NULL lock), -EOWNERDEAD (not held: poisoned, now
+ *         or earlier; the message names @p what and the dead process's pid).
+ */
+int hm_shared_lock(hm_spinlock_t *l, const char *what, hm_shared_repair_fn repair, void *arg);
+
+/**
+ * Take @p l if it is free; never waits, never takes over.
+ * @return 1 (held), 0 (busy), -EINVAL (NULL lock), -EOWNERDEAD (poisoned; the
+ *         message names the dead process's pid).
+ */
+int hm_shared_trylock(hm_spinlock_t *l);
+
+/**
+ * Release @p l, held by this process.
+ * @return 0, -EINVAL (NULL, free or poisoned: not held), -EPERM (another
+ *         process holds it; nothing changes).
+ */
+int hm_shared_unlock(hm_spinlock_t *l);
+
+/** @return 1 when this process holds @p l, 0 otherwise (NULL included). */
+int hm_shared_held(const hm_spinlock_t *l);
+
+/**
+ * @return the pid of the process whose death poisoned @p l (a repair failed),
+ *         -1 when it is poisoned by a process of unknown pid, 0 when it is
+ *         not poisoned (NULL included).
+ */
+int32_t hm_shared_poisoned(const hm_spinlock_t *l);
+
 #ifdef __cplusplus
 }
 #endif

@@ -58,12 +58,20 @@ struct hm_mp_proc_info {
  */
 int hm_mp_procs(struct hm_mp_proc_info *out, unsigned int max);
 
+/**
+ * Which process holds lcore id @p lcore_id in this instance (every attached
+ * process's ids are unique among live processes).
+ * @return its pid (this process's own included); 0 when no live process holds
+ *   it; -EINVAL (@p lcore_id >= HM_MAX_LCORE), -ENODEV (not initialised),
+ *   -ENOTSUP (--no-shconf / --in-memory: ids are not shared).
+ */
+int hm_mp_lcore_owner(unsigned int lcore_id);
 /** The process table: slots, their lcore ids and sync state. */
 void hm_mp_dump(FILE *f);
 
 /**
  * Validator of the process table: slot states, pids, tags of the lcore ids,
- * one primary.
+ * each process's lcore count equal to the ids it owns, one primary.
  * @return 0, -ENODEV, or -EFAULT with *reason (static, may be NULL).
  */
 int hm_mp_check(const char **reason);

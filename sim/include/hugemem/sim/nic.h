@@ -289,6 +289,21 @@ int hm_nic_stats_get(const struct hm_nic *nic, struct hm_nic_stats *st);
  */
 int hm_nic_check(const struct hm_nic *nic, const char **reason);
 
+/**
+ * The receive side of hm_nic_check alone (RX queues, their counters, the
+ * RETA): what a process that takes over a dead process's RX lock re-checks.
+ * @return 0, -EINVAL (NULL nic), -EBUSY (device thread running), -EFAULT with
+ *         *reason.
+ */
+int hm_nic_rx_check(const struct hm_nic *nic, const char **reason);
+
+/**
+ * The transmit side of hm_nic_check alone (TX queues, their counters).
+ * @return 0, -EINVAL (NULL nic), -EBUSY (device thread running), -EFAULT with
+ *         *reason.
+ */
+int hm_nic_tx_check(const struct hm_nic *nic, const char **reason);
+
 #ifdef __cplusplus
 }
 #endif
