@@ -5,9 +5,14 @@
  * then every 4 bytes are one operation on one of 8 names in two page
  * directories (create, mkdir, symlink, FIFO, unlink, rmdir, rename, link,
  * truncate, fallocate, punch, read, write-back, write(2), xattrs, open/close,
- * forget, a knob spec). After each one fs_tree_check must hold; a grow that
- * succeeds must leave whole pages; a die fault is only a flag here.
+ * forget, a knob spec), and the hold file (hold.c: opens with each access mode,
+ * the messages "leave" and junk, reads, releases, the client's EOF). After each
+ * one fs_tree_check must hold (it checks the hold count against the table); a
+ * grow that succeeds must leave whole pages; a die fault is only a flag here;
+ * a stop decision must agree with fs_hold_stopping, and once stopping, no new
+ * hold is taken.
  */
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,8 +41,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fs_tree t;
-	uint64_t opened[64];
-	unsigned int n_opened = 0;
+	uint64_t opened[64], held[16];
+	unsigned int n_opened = 0, n_held = 0;
 	const char *why = NULL;
 	char name[8], name2[8], buf[256];
 
@@ -151,7 +156,54 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				fs_lookup(&t, dir, name, &n);
 			break;
 		default:
-			fs_read(&t, t.control_ino, 0, sizeof(buf), buf);
+			if (c < 128) {
+				fs_read(&t, t.control_ino, 0, sizeof(buf), buf);
+				break;
+			}
+			/* the hold file: pick a hold (or a bogus handle) by b */
+			uint64_t fh = n_held > 0 && b < 200 ? held[b % n_held] : (uint64_t)b;
+			static const char *const msgs[] = { "leave", "leave\n", "leav", "leave\n\n",
+							    "", "LEAVE", "leave;x", "\0leave" };
+			switch (c % 6) {
+			case 0: {
+				static const int modes[] = { O_RDWR, O_RDONLY, O_WRONLY, O_RDWR | O_TRUNC };
+				bool was = fs_hold_stopping(&t);
+				uint64_t h;
+				rc = fs_hold_open(&t, modes[a % 4], (int32_t)a - 1, &h);
+				if (was && rc != -ESHUTDOWN && rc != -EINVAL)
+					abort();
+				if (rc == 0 && n_held < 16)
+					held[n_held++] = h;
+				else if (rc == 0)
+					fs_hold_release(&t, h);
+				break;
+			}
+			case 1:
+				fs_hold_write(&t, fh, msgs[a % 8], a % 8 == 7 ? 6 : strlen(msgs[a % 8]));
+				break;
+			case 2:
+				fs_hold_read(&t, fh, a % 40, b % 2 ? sizeof(buf) : 3, buf);
+				break;
+			case 3:
+				if (n_held > 0) {
+					unsigned int k = b % n_held;
+					if (fs_hold_release(&t, held[k]) != fs_hold_stopping(&t))
+						abort();
+					held[k] = held[--n_held];
+				} else {
+					fs_hold_release(&t, fh);
+				}
+				break;
+			case 4:
+				t.has_client = true;
+				if (fs_hold_client_gone(&t) != fs_hold_stopping(&t))
+					abort();
+				break;
+			default:
+				fs_read(&t, t.hold_ino, 0, sizeof(buf), buf);
+				fs_write(&t, t.hold_ino, 0, "leave", 5, false);
+				break;
+			}
 			break;
 		}
 		t.m.die_now = false;
@@ -162,6 +214,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	while (n_opened > 0)
 		fs_release(&t, opened[--n_opened]);
+	while (n_held > 0)
+		fs_hold_release(&t, held[--n_held]);
+	if (atomic_load(&t.holds_live) != 0)
+		abort();
 	fs_tree_fini(&t);
 	return 0;
 }

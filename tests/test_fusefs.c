@@ -22,6 +22,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/vfs.h>
@@ -494,6 +495,13 @@ child_main(const char *mode, const char *arg)
 		fd = open(arg, O_RDWR);
 		return fd >= 0 ? 0 : errno == EACCES ? 1 : 2;
 	}
+	if (strcmp(mode, "hold") == 0) { /* hold the daemon, say so, wait to be killed */
+		int h = open(arg, O_RDWR | O_CLOEXEC);
+		if (write(1, h >= 0 ? "y" : "n", 1) != 1)
+			return 2;
+		pause();
+		return 0;
+	}
 	if (strcmp(mode, "start-and-hang") == 0) {
 		struct hm_fusefs *fs;
 		if (hm_fusefs_start(arg, "nodes=1;2M=4", NULL, &fs) != 0)
@@ -789,7 +797,8 @@ test_fusefs_control_and_faults(void **state)
 	assert_int_equal(access(mnt, F_OK), -1);
 }
 
-/* A started daemon goes away with the process that started it. */
+/* A started daemon goes away with the process that started it (its hold and
+ * its socket both go with the SIGKILL). */
 static void
 test_fusefs_owner_death_unmounts(void **state)
 {
@@ -821,11 +830,193 @@ test_fusefs_owner_death_unmounts(void **state)
 		usleep(1000);
 	assert_int_equal(kill(daemon_pid, 0), -1);
 	{
+		/* unmounted, and the mount point its dead starter made is removed too
+		 * (--remove-mountpoint: nobody else would) */
 		struct statfs sf;
-		assert_int_equal(statfs(mnt, &sf), 0);
-		assert_true(sf.f_type != 0x65735546); /* unmounted */
+		assert_int_equal(statfs(mnt, &sf), -1);
+		assert_int_equal(errno, ENOENT);
 	}
-	rmdir(mnt);
+}
+
+/* The "holds: N" count of the daemon at @p mnt once it equals @p want (releases
+ * reach it asynchronously: bounded wait); the count last read. */
+static unsigned int
+await_holds(const char *mnt, unsigned int want)
+{
+	char st[8192];
+	const char *p;
+	unsigned int n = ~0u;
+
+	for (int i = 0; i < 5000; i++) {
+		assert_true(hm_fusefs_status(mnt, st, sizeof(st)) > 0);
+		p = strstr(st, "\nholds: ");
+		assert_non_null(p);
+		n = (unsigned int)strtoul(p + 8, NULL, 10);
+		if (n == want)
+			break;
+		usleep(1000);
+	}
+	return n;
+}
+
+/*
+ * Holds (M/hold, backends/fuse/hold.c): each O_RDWR open of M/hold by the
+ * daemon's user keeps it serving after the process that started it left;
+ * nothing else does. Asserted: the starter holds one; opens other than O_RDWR,
+ * another user's open, a name made in the root, a chmod, an unlink and bogus
+ * messages are refused with their errno and leave the count as it was;
+ * "leave" counts once (then EALREADY); a starter that stops while another
+ * process holds returns at once and the daemon serves on; when that holder is
+ * SIGKILLed the daemon unmounts, removes the mount point it was started on
+ * and exits; a new hold on a daemon in that state is refused (ESHUTDOWN).
+ */
+static void
+test_fusefs_hold_rules(void **state)
+{
+	char tmp[] = "/tmp/hugemem-test-fusefs-XXXXXX", mnt[PATH_MAX], path[PATH_MAX];
+	char buf[128], st[8192];
+	int fd, fd2, dpid, wst, pfd[2];
+	pid_t kid, r = 0;
+
+	(void)state;
+	need_mount();
+	assert_non_null(mkdtemp(tmp));
+	assert_int_equal(chmod(tmp, 0755), 0); /* another user reaches the mount */
+	snprintf(cur_tmp, sizeof(cur_tmp), "%s", tmp);
+	snprintf(mnt, sizeof(mnt), "%s/m", tmp); /* made by start: the daemon removes it */
+	assert_int_equal(hm_fusefs_start(mnt, "nodes=1;2M=4", NULL, &cur), 0);
+	dpid = hm_fusefs_pid(cur);
+	assert_int_equal(await_holds(mnt, 1), 1); /* the starter's */
+	snprintf(path, sizeof(path), "%s/hold", mnt);
+	/* only O_RDWR opens hold */
+	assert_int_equal(open(path, O_RDONLY | O_CLOEXEC), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(open(path, O_WRONLY | O_CLOEXEC), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_true(hm_fusefs_status(mnt, st, sizeof(st)) > 0);
+	assert_non_null(strstr(st, "error: hold: opened without O_RDWR"));
+	/* no second hold file, no rename, no unlink, no chmod */
+	snprintf(buf, sizeof(buf), "%s/hold2", mnt);
+	assert_int_equal(open(buf, O_CREAT | O_RDWR | O_CLOEXEC, 0600), -1);
+	assert_true(errno == EPERM || errno == EACCES);
+	assert_int_equal(unlink(path), -1);
+	assert_int_equal(rename(path, buf), -1);
+	assert_int_equal(chmod(path, 0666), -1);
+	assert_int_equal(errno, EPERM);
+	if (geteuid() == 0)
+		assert_int_equal(run_child("nobody", path), 1); /* EACCES */
+	else
+		printf("# not root: the other-user hold check is skipped\n");
+	assert_int_equal(await_holds(mnt, 1), 1);
+	/* messages */
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(await_holds(mnt, 2), 2);
+	assert_int_equal(write(fd, "bogus", 5), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(write(fd, "leave now", 9), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_true(hm_fusefs_status(mnt, st, sizeof(st)) > 0);
+	assert_non_null(strstr(st, "error: hold: unknown message 'leave now'"));
+	assert_int_equal(await_holds(mnt, 2), 2);
+	assert_int_equal(write(fd, "leave\n", 6), 6);
+	assert_int_equal(write(fd, "leave", 5), -1);
+	assert_int_equal(errno, EALREADY);
+	memset(buf, 0, sizeof(buf));
+	assert_true(pread(fd, buf, sizeof(buf) - 1, 0) > 0);
+	snprintf(st, sizeof(st), "holds=1 stopping=0 pid=%d\n", dpid);
+	assert_string_equal(buf, st);
+	close(fd);
+	assert_int_equal(await_holds(mnt, 1), 1);
+	/* a child holds; the starter stops: the daemon serves the child on */
+	assert_int_equal(pipe(pfd), 0);
+	kid = fork();
+	assert_true(kid >= 0);
+	if (kid == 0) { /* exec: a fork alone would keep the starter's socket too */
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* a failed test leaves no holder */
+		dup2(pfd[1], 1);
+		execl(self_exe, self_exe, "child", "hold", path, (char *)NULL);
+		_exit(120);
+	}
+	close(pfd[1]);
+	assert_int_equal(read(pfd[0], buf, 1), 1);
+	close(pfd[0]);
+	assert_int_equal(buf[0], 'y');
+	assert_int_equal(await_holds(mnt, 2), 2);
+	fd2 = open(path, O_RDWR | O_CLOEXEC); /* a hold of ours, to read the state */
+	assert_true(fd2 >= 0);
+	stop(); /* leaves at once: 2 holds were left (the child's, fd2) */
+	assert_int_equal(kill(dpid, 0), 0);
+	for (int i = 0; i < 5000; i++) { /* the daemon sees the socket's EOF soon */
+		assert_true(hm_fusefs_status(mnt, st, sizeof(st)) > 0);
+		if (strstr(st, "\nholds: 2 (its starter left: stops at 0)\n") != NULL)
+			break;
+		usleep(1000);
+	}
+	if (strstr(st, "\nholds: 2 (its starter left: stops at 0)\n") == NULL)
+		fail_msg("daemon status: %s", st);
+	close(fd2);
+	assert_int_equal(await_holds(mnt, 1), 1);
+	assert_int_equal(kill(kid, SIGKILL), 0);
+	assert_int_equal(waitpid(kid, NULL, 0), kid);
+	for (int i = 0; i < 10000 && r == 0; i++) {
+		r = waitpid(dpid, &wst, WNOHANG);
+		if (r == 0)
+			usleep(1000);
+	}
+	/* the daemon is our child: reaped here or by the library's next start/stop */
+	if (r == dpid)
+		assert_true(WIFEXITED(wst) && WEXITSTATUS(wst) == 0);
+	else
+		assert_true(r < 0 && errno == ECHILD);
+	assert_int_equal(access(mnt, F_OK), -1); /* unmounted, mount point removed */
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(rmdir(tmp), 0);
+	cur_tmp[0] = '\0';
+}
+
+/* The daemon's tree: the hold file's rules without a mount (hold.c). */
+static void
+test_fusefs_tree_holds(void **state)
+{
+	struct fs_tree t;
+	const char *why = NULL;
+	uint64_t a, b, c;
+	char buf[96];
+
+	(void)state;
+	assert_int_equal(fs_tree_init(&t, "/m", "nodes=1;2M=4", NULL, 0, 0), 0);
+	assert_int_equal(fs_hold_open(&t, O_RDONLY, 7, &a), -EINVAL);
+	assert_int_equal(fs_hold_open(&t, O_WRONLY, 7, &a), -EINVAL);
+	assert_int_equal(atomic_load(&t.holds_live), 0);
+	assert_false(fs_hold_stopping(&t)); /* no client: never stops for holds */
+	t.has_client = true;
+	assert_int_equal(fs_hold_open(&t, O_RDWR, 7, &a), 0);
+	assert_int_equal(fs_hold_open(&t, O_RDWR, 8, &b), 0);
+	assert_true(a != 0 && b != 0 && a != b);
+	assert_int_equal(fs_hold_write(&t, a, "x", 1), -EINVAL);
+	assert_int_equal(fs_hold_write(&t, 999, "leave", 5), -EBADF);
+	assert_int_equal(fs_hold_read(&t, 0, 0, sizeof(buf), buf), -EBADF);
+	assert_int_equal(fs_read(&t, t.hold_ino, 0, sizeof(buf), buf), -EBADF);
+	assert_int_equal(fs_write(&t, t.hold_ino, 0, "leave", 5, false), -EBADF);
+	assert_int_equal(atomic_load(&t.holds_live), 2);
+	assert_false(fs_hold_client_gone(&t)); /* two holds left */
+	assert_int_equal(fs_hold_write(&t, a, "leave", 5), 5);
+	assert_int_equal(fs_hold_write(&t, a, "leave", 5), -EALREADY);
+	assert_false(fs_hold_release(&t, a)); /* left already: b remains */
+	assert_false(fs_hold_release(&t, a)); /* a second release: nothing */
+	assert_int_equal(atomic_load(&t.holds_live), 1);
+	assert_int_equal(fs_tree_check(&t, &why), 0);
+	assert_true(fs_hold_release(&t, b)); /* the last one, its client gone: stop */
+	assert_true(fs_hold_stopping(&t));
+	assert_int_equal(fs_hold_open(&t, O_RDWR, 9, &c), -ESHUTDOWN);
+	assert_int_equal(fs_tree_check(&t, &why), 0);
+	/* the validator sees a count that disagrees with the table */
+	atomic_store(&t.holds_live, 3);
+	assert_int_equal(fs_tree_check(&t, &why), -EFAULT);
+	assert_non_null(strstr(why, "holds_live says 3"));
+	atomic_store(&t.holds_live, 0);
+	fs_tree_fini(&t);
 }
 
 int
@@ -843,6 +1034,8 @@ main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_fusefs_sigbus_on_first_touch, teardown),
 		cmocka_unit_test_teardown(test_fusefs_control_and_faults, teardown),
 		cmocka_unit_test_teardown(test_fusefs_owner_death_unmounts, teardown),
+		cmocka_unit_test_teardown(test_fusefs_hold_rules, teardown),
+		cmocka_unit_test(test_fusefs_tree_holds),
 	};
 
 	if (realpath("/proc/self/exe", self_exe) == NULL)

@@ -32,6 +32,7 @@
 #include "mcfg_i.h"
 #include "mp_peer.h"
 #include "hugemem/hugemem.h"
+#include "hugemem/fusefs.h"
 
 #define TOPO "nodes=1;2M=256;lcores=0-15@0"
 #define OUT_MAX 8192
@@ -711,6 +712,78 @@ test_multiprocess_lcores_unique(void **state)
 		unlink(f1[i]);
 }
 
+/* ------------------------------------------------------------ fuse daemon */
+
+/* On fuse, the hugemem-fusefs daemon of the running primary (its pid, from the
+ * control status) and its mount; pid -1 on other backends. */
+static int fuse_pid = -1;
+static char fuse_mnt[700];
+
+static void
+fuse_daemon_note(void)
+{
+	char st[4096];
+	const char *p;
+
+	fuse_pid = -1;
+	if (strcmp(hm_test_backend(), "fuse") != 0)
+		return;
+	snprintf(fuse_mnt, sizeof(fuse_mnt), "%s/fusefs", run_dir);
+	assert_true(hm_fusefs_status(fuse_mnt, st, sizeof(st)) > 0);
+	p = strstr(st, ", pid ");
+	assert_non_null(p);
+	fuse_pid = atoi(p + 6);
+	assert_true(fuse_pid > 0);
+	/* the primary holds the mount */
+	assert_non_null(strstr(st, "\nholds: 1 (its starter runs)\n"));
+}
+
+/* Whether /proc/self/mountinfo lists @p mnt as a mount point. */
+static bool
+mounted(const char *mnt)
+{
+	char line[4096], want[720];
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	bool found = false;
+
+	assert_non_null(f);
+	snprintf(want, sizeof(want), " %s ", mnt);
+	while (!found && fgets(line, sizeof(line), f) != NULL) {
+		/* id parent major:minor root MOUNTPOINT ... */
+		char *p = line;
+		for (int field = 0; field < 4 && p != NULL; field++)
+			p = strchr(p + 1, ' ');
+		found = p != NULL && strncmp(p, want, strlen(want)) == 0;
+	}
+	fclose(f);
+	return found;
+}
+
+/* The daemon noted exited (it is this process's child: reaped here, or by the
+ * library's next start/stop) and left no mount. */
+static void
+fuse_daemon_gone(void)
+{
+	int st = 0;
+	pid_t r = 0;
+
+	if (fuse_pid < 0)
+		return;
+	for (int i = 0; i < 10000; i++) {
+		r = waitpid(fuse_pid, &st, WNOHANG);
+		if (r != 0)
+			break;
+		usleep(1000);
+	}
+	if (r == fuse_pid)
+		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	else
+		assert_true(r < 0 && errno == ECHILD && kill(fuse_pid, 0) != 0 && errno == ESRCH);
+	assert_false(mounted(fuse_mnt));
+	assert_int_equal(access(fuse_mnt, F_OK), -1);
+	fuse_pid = -1;
+}
+
 /* The primary leaves first: the secondary keeps what it has, maps nothing new,
  * and as the last one out removes the instance (teardown checks the dir). */
 static void
@@ -723,14 +796,8 @@ test_multiprocess_primary_leaves_first(void **state)
 	struct hm_ring *ring;
 	(void)state;
 
-	if (strcmp(hm_test_backend(), "fuse") == 0) {
-		/* docs/multiprocess.md, "Known gaps" */
-		printf("# SKIP on fuse: the hugemem-fusefs daemon is the primary's child and "
-		       "stops with it, so a secondary's pages go with the primary\n");
-		skip();
-	}
-
 	assert_int_equal(primary_init(TOPO, NULL), 0);
+	fuse_daemon_note();
 	const struct hm_memzone *z = hm_memzone_reserve("keep", 3 << 20, 0, 0);
 	assert_non_null(z);
 	mp_peer_pattern_fill(z->addr, z->len, 44);
@@ -767,9 +834,83 @@ test_multiprocess_primary_leaves_first(void **state)
 	hm_log_set_hook(NULL, NULL);
 	touch(f2);
 	assert_int_equal(peer_wait(&r), 0);
+	/* fuse: the daemon served the secondary to its end, then went with its mount */
+	fuse_daemon_gone();
 	(void)x;
 	unlink(f1);
 	unlink(f2);
+}
+
+/* The primary leaves first, then one of its two secondaries is SIGKILLed:
+ * the other keeps working, and as the last one out removes the instance (on
+ * fuse: the daemon serves it to its end, then exits with its mount). */
+static void
+test_multiprocess_primary_leaves_then_secondary_killed(void **state)
+{
+	struct peer_run a, b;
+	char fa[700], fb[700], go[700], never[700], ta[720], tb[720], wgo[720], wnever[720];
+	(void)state;
+
+	assert_int_equal(primary_init(TOPO, NULL), 0);
+	fuse_daemon_note();
+	const struct hm_memzone *z = hm_memzone_reserve("keep", 3 << 20, 0, 0);
+	assert_non_null(z);
+	mp_peer_pattern_fill(z->addr, z->len, 45);
+	sync_file(fa, sizeof(fa), "a-up");
+	sync_file(fb, sizeof(fb), "b-up");
+	sync_file(go, sizeof(go), "go");
+	sync_file(never, sizeof(never), "never");
+	snprintf(ta, sizeof(ta), "touch=%s", fa);
+	snprintf(tb, sizeof(tb), "touch=%s", fb);
+	snprintf(wgo, sizeof(wgo), "wait=%s", go);
+	snprintf(wnever, sizeof(wnever), "wait=%s", never);
+	const char *opts[] = { "--proc-type=secondary", NULL };
+	const char *steps_a[] = { "init", "zone-check=keep:45", ta, wnever, NULL };
+	const char *steps_b[] = { "init", "zone-check=keep:45", tb, wgo, "procs=1",
+				  "zone-check=keep:45", "churn=200:3:65536", "check", NULL };
+	peer_start(&a, opts, steps_a);
+	peer_start(&b, opts, steps_b);
+	wait_file(fa);
+	wait_file(fb);
+	assert_int_equal(hm_cleanup(), 0);
+	if (fuse_pid > 0) { /* the daemon serves the two secondaries */
+		char st[4096];
+		assert_int_equal(kill(fuse_pid, 0), 0);
+		assert_true(mounted(fuse_mnt));
+		bool two = false;
+		/* the daemon's watcher sees the primary's socket EOF asynchronously */
+		for (int i = 0; i < 5000 && !two; i++) {
+			assert_true(hm_fusefs_status(fuse_mnt, st, sizeof(st)) > 0);
+			two = strstr(st, "\nholds: 2 (its starter left: stops at 0)\n") != NULL;
+			if (!two)
+				usleep(1000);
+		}
+		if (!two)
+			fail_msg("daemon status: %s", st);
+	}
+	assert_int_equal(kill(a.pid, SIGKILL), 0);
+	peer_forget(&a);
+	assert_int_equal(waitpid(a.pid, NULL, 0), a.pid);
+	unlink(a.out_path);
+	unlink(a.err_path);
+	if (fuse_pid > 0) { /* its hold went with it (FUSE release comes after the exit) */
+		char st[4096];
+		bool one = false;
+		for (int i = 0; i < 5000 && !one; i++) {
+			assert_true(hm_fusefs_status(fuse_mnt, st, sizeof(st)) > 0);
+			one = strstr(st, "\nholds: 1 (its starter left: stops at 0)\n") != NULL;
+			if (!one)
+				usleep(1000);
+		}
+		assert_true(one);
+		assert_int_equal(kill(fuse_pid, 0), 0);
+	}
+	touch(go);
+	assert_int_equal(peer_wait(&b), 0);
+	fuse_daemon_gone(); /* teardown: no runtime dir */
+	unlink(fa);
+	unlink(fb);
+	unlink(go);
 }
 
 /* ---------------------------------------------------------------- (e) */
@@ -910,6 +1051,8 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_multiprocess_lcores_unique, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_multiprocess_primary_leaves_first, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_multiprocess_primary_leaves_then_secondary_killed,
+						setup, teardown),
 	};
 	/* the SIGKILL soak alone: its own meson test in suite `soak`, which make
 	 * test and CI leave out (docs/multiprocess.md, "Known gaps") */

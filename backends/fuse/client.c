@@ -7,9 +7,21 @@
  * Start: a socketpair, fork, in the child setsid() (terminal signals are the
  * parent's business; the daemon stops when the parent does), stdin/out/err on
  * /dev/null, every other fd closed, exec `hugemem-fusefs --client-fd=3 ...`.
- * The parent reads "ready" or "error: <why>" (10 s at most). Stop: close our end
- * (the daemon unmounts and exits), wait 5 s, then SIGKILL; a mount left behind
- * (a killed daemon) is lazily unmounted; a mount point we created is removed.
+ * The parent reads "ready" or "error: <why>" (10 s at most).
+ *
+ * Holds (hold.c): every process using the mount, the starter too, keeps
+ * M/hold open (O_RDWR, O_CLOEXEC) from start/attach to stop. Stop: write
+ * "leave" to the hold, read the count left, close it. The starter then closes
+ * its socket end; when no other hold was left it waits as before (5 s, then
+ * SIGKILL; a mount left behind, a killed daemon's, is lazily unmounted; a
+ * mount point we created is removed), else it returns at once and the daemon
+ * serves the others until the last one leaves (it removes the mount point
+ * itself: --remove-mountpoint). A process attached to a daemon whose starter
+ * left, and that was the last hold, waits (5 s at most) until the daemon has
+ * exited, so that whatever it does next (the last one out removes the runtime
+ * dir) finds the mount gone. A daemon left to others stays this process's
+ * child: it is reaped by the next start or stop in this process (or by init
+ * once this process exits).
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -46,7 +58,9 @@
 struct hm_fusefs {
 	char mnt[PATH_MAX];
 	pid_t pid;          /* daemon we started; -1 attached */
+	pid_t dpid;         /* the daemon's pid as it said (hold read); -1 unknown */
 	int fd;             /* our end of the socketpair; -1 attached */
+	int hold;           /* our open of M/hold; -1 none */
 	bool made_dir;      /* we created mnt */
 	bool reaped;        /* pid waited for */
 	int status;         /* its wait status, if reaped */
@@ -163,8 +177,120 @@ fs_new(const char *mnt)
 		return hm_fail_ptr(ENAMETOOLONG, "fusefs: mount point '%s' is too long", mnt);
 	}
 	fs->pid = -1;
+	fs->dpid = -1;
 	fs->fd = -1;
+	fs->hold = -1;
 	return fs;
+}
+
+/* Daemons this process started and left to other processes (not yet reaped). */
+#define LEFT_MAX 32
+static pid_t left_daemons[LEFT_MAX];
+
+/* Reap the daemons we left behind that have exited since. */
+static void
+reap_left(void)
+{
+	for (unsigned int i = 0; i < LEFT_MAX; i++) {
+		pid_t r;
+		if (left_daemons[i] <= 0)
+			continue;
+		r = waitpid(left_daemons[i], NULL, WNOHANG);
+		if (r == left_daemons[i] || (r < 0 && errno == ECHILD))
+			left_daemons[i] = 0;
+	}
+}
+
+static void
+leave_daemon(pid_t pid)
+{
+	for (unsigned int i = 0; i < LEFT_MAX; i++)
+		if (left_daemons[i] <= 0) {
+			left_daemons[i] = pid;
+			return;
+		}
+	/* table full: its zombie waits for this process's exit */
+}
+
+/* "holds=N stopping=S pid=P" of an open hold. 0 or -errno. */
+static int
+read_hold(int fd, unsigned int *holds, int *stopping, int *pid)
+{
+	char line[96];
+	ssize_t n = pread(fd, line, sizeof(line) - 1, 0);
+
+	if (n < 0)
+		return -errno;
+	line[n] = '\0';
+	if (sscanf(line, "holds=%u stopping=%d pid=%d", holds, stopping, pid) != 3)
+		return -EPROTO;
+	return 0;
+}
+
+/* Open M/hold: this process uses the mount from now on. 0 or -errno. */
+static int
+open_hold(struct hm_fusefs *fs)
+{
+	char path[PATH_MAX];
+	unsigned int holds;
+	struct stat st;
+	int stopping, pid, rc, e;
+
+	if (hm_snprintf(path, sizeof(path), "%s/hold", fs->mnt) < 0)
+		return hm_fail(ENAMETOOLONG, "fusefs: mount point '%s' is too long", fs->mnt);
+	fs->hold = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (fs->hold < 0 && errno == EACCES) {
+		/* another user's daemon (allow_other): it holds for its own user only */
+		HM_LOG(NOTICE, "fusefs: %s is another user's: this process does not keep the "
+		       "daemon serving (it stops when its own user's processes left)", path);
+		return 0;
+	}
+	if (fs->hold < 0) {
+		e = errno;
+		return hm_fail(e == ESHUTDOWN ? ENOTCONN : e, "fusefs: cannot hold %s: %s%s", path,
+			       strerror(e), e == ESHUTDOWN ? " (its daemon is stopping: the process "
+			       "that started it and every other user left)" : "");
+	}
+	if (fstat(fs->hold, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (st.st_uid != geteuid() && geteuid() != 0)) {
+		rc = hm_fail(EPERM, "fusefs: %s is not a hold file of this user's daemon", path);
+		goto fail;
+	}
+	rc = read_hold(fs->hold, &holds, &stopping, &pid);
+	if (rc < 0) {
+		rc = hm_fail(-rc, "fusefs: %s does not answer as a hold file: %s", path,
+			     strerror(-rc));
+		goto fail;
+	}
+	fs->dpid = pid;
+	return 0;
+fail:
+	close(fs->hold);
+	fs->hold = -1;
+	return rc;
+}
+
+/* Whether process @p pid has exited (gone, or a zombie nobody reaped yet). */
+static bool
+pid_gone(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	if (kill(pid, 0) != 0 && errno == ESRCH)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p != NULL && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
 }
 
 int
@@ -181,6 +307,11 @@ hm_fusefs_attach(const char *mountpoint, struct hm_fusefs **out)
 	fs = fs_new(mountpoint);
 	if (fs == NULL)
 		return -hm_errno;
+	rc = open_hold(fs);
+	if (rc < 0) {
+		free(fs);
+		return rc;
+	}
 	*out = fs;
 	return 0;
 }
@@ -269,12 +400,13 @@ hm_fusefs_start(const char *mountpoint, const char *topology, const char *spec,
 		struct hm_fusefs **out)
 {
 	char bin[PATH_MAX], line[1500], topo_arg[HM_EMU_TOPOLOGY_STR_MAX + 16];
-	char *spec_arg = NULL, *argv[8];
+	char *spec_arg = NULL, *argv[9];
 	struct fs_machine probe;
 	struct hm_fusefs *fs;
 	struct stat st;
 	int sv[2], rc, argc = 0, m;
 
+	reap_left();
 	if (mountpoint == NULL || out == NULL || mountpoint[0] != '/')
 		return hm_fail(EINVAL, "fusefs: start needs an absolute mount point and an output");
 	/* refuse a bad machine here, with the parser's message, not the daemon's */
@@ -332,6 +464,8 @@ hm_fusefs_start(const char *mountpoint, const char *topology, const char *spec,
 	}
 	argv[argc++] = (char *)"hugemem-fusefs";
 	argv[argc++] = (char *)"--client-fd=3";
+	if (fs->made_dir)
+		argv[argc++] = (char *)"--remove-mountpoint";
 	if (topology != NULL) {
 		snprintf(topo_arg, sizeof(topo_arg), "--topology=%s", topology);
 		argv[argc++] = topo_arg;
@@ -361,8 +495,15 @@ hm_fusefs_start(const char *mountpoint, const char *topology, const char *spec,
 	fs->fd = sv[0];
 	rc = await_ready(fs, line, sizeof(line));
 	if (rc == 0 && strcmp(line, "ready") == 0) {
-		*out = fs;
-		return 0;
+		rc = open_hold(fs);
+		if (rc == 0) {
+			*out = fs;
+			return 0;
+		}
+		char why[512];
+		snprintf(why, sizeof(why), "%s", hm_last_error());
+		hm_fusefs_stop(fs);
+		return hm_fail(-rc, "%s", why);
 	}
 	if (rc == 0 && strncmp(line, "error: ", 7) == 0)
 		rc = hm_fail(strstr(line, "fuse: device not found") != NULL ? ENODEV : EIO,
@@ -389,8 +530,41 @@ fail:
 void
 hm_fusefs_stop(struct hm_fusefs *fs)
 {
+	unsigned int holds = 0;
+	int stopping = 0, dpid = -1;
+	bool known = false;
+
+	reap_left();
 	if (fs == NULL)
 		return;
+	if (fs->hold >= 0) {
+		/* leave first, then read what is left: the daemon orders both */
+		known = write(fs->hold, "leave", 5) == 5 &&
+			read_hold(fs->hold, &holds, &stopping, &dpid) == 0;
+		close(fs->hold);
+		fs->hold = -1;
+	}
+	if (fs->pid > 0 && known && holds > 0) {
+		/* others use the mount: the daemon serves them and stops after them */
+		close(fs->fd);
+		fs->fd = -1;
+		HM_LOG(INFO, "fusefs: daemon %d keeps serving %s for %u other process(es)",
+		       (int)fs->pid, fs->mnt, holds);
+		leave_daemon(fs->pid);
+		free(fs);
+		return;
+	}
+	if (fs->pid <= 0 && fs->dpid > 0 && (known ? stopping != 0 : true)) {
+		/* the last user of a daemon whose starter left: it stops now */
+		for (unsigned int t = 0; !pid_gone(fs->dpid); t++) {
+			if (t >= STOP_TIMEOUT_MS) {
+				HM_LOG(WARNING, "fusefs: daemon %d of %s did not stop within %d s",
+				       (int)fs->dpid, fs->mnt, STOP_TIMEOUT_MS / 1000);
+				break;
+			}
+			sleep_ms(1);
+		}
+	}
 	if (fs->pid > 0) {
 		if (fs->fd >= 0)
 			close(fs->fd);
@@ -407,7 +581,7 @@ hm_fusefs_stop(struct hm_fusefs *fs)
 		}
 		if (is_mount(fs->mnt) == 1 && lazy_unmount(fs->mnt) < 0)
 			HM_LOG(WARNING, "fusefs: cannot unmount %s: %s", fs->mnt, strerror(errno));
-		if (fs->made_dir && rmdir(fs->mnt) != 0)
+		if (fs->made_dir && rmdir(fs->mnt) != 0 && errno != ENOENT)
 			HM_LOG(WARNING, "fusefs: cannot remove mount point %s: %s", fs->mnt,
 			       strerror(errno));
 	}

@@ -7,11 +7,18 @@
  *
  * Start protocol with a client (client.c): the client passes one end of a
  * socketpair as --client-fd; the daemon writes "ready\n" once mounted or
- * "error: <reason>\n" and exits; afterwards EOF on the socket means "stop".
+ * "error: <reason>\n" and exits. Afterwards EOF on the socket (the client
+ * left or died) means "stop once nobody uses the mount": the daemon stops at
+ * EOF when no process holds M/hold, else when the last hold goes (hold.c), so
+ * secondaries keep their pages after the primary that started the daemon left.
+ * --remove-mountpoint (the client made the directory): the daemon removes its
+ * mount point after unmounting, because the client may be gone by then.
  * libfuse's own messages are captured and sent as the reason.
  */
 #include "fusefs_ops.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
@@ -36,15 +43,18 @@
 	"                 rate=PERMILLE die[=N] latency=USEC sigbus=0|1\n" \
 	"                 policy=preferred|bind clear (hugemem/fusefs.h)\n" \
 	"  -d             libfuse debug output (every request)\n" \
+	"  --client-fd=N  started by a hugemem process (internal): see daemon.c\n" \
+	"  --remove-mountpoint  with --client-fd: rmdir MOUNTPOINT after unmounting\n" \
 	"Runs in the foreground until SIGINT/SIGTERM or `fusermount3 -u MOUNTPOINT`.\n" \
 	"Use it: hugemem info --backend=fuse with HUGEMEM_FUSEFS_MOUNT=MOUNTPOINT.\n"
 
-enum { OPT_TOPOLOGY = 256, OPT_FAULT, OPT_CLIENT_FD };
+enum { OPT_TOPOLOGY = 256, OPT_FAULT, OPT_CLIENT_FD, OPT_RMDIR };
 
 static const struct option long_opts[] = {
 	{ "topology", required_argument, NULL, OPT_TOPOLOGY },
 	{ "fault", required_argument, NULL, OPT_FAULT },
 	{ "client-fd", required_argument, NULL, OPT_CLIENT_FD },
+	{ "remove-mountpoint", no_argument, NULL, OPT_RMDIR },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -68,9 +78,10 @@ log_capture(enum fuse_log_level level, const char *fmt, va_list ap)
 }
 
 struct watch {
-	int client_fd;       /* EOF here: stop */
+	int client_fd;       /* EOF here: the client left */
 	int stop_pipe[2];    /* main -> watcher: we are done */
 	pthread_t main_thread;
+	struct fs_tree *t;   /* only its atomics: holds_live, client_gone */
 };
 
 static void *
@@ -88,7 +99,9 @@ watcher(void *arg)
 		if (p[0].revents != 0 && read(w->client_fd, buf, sizeof(buf)) <= 0)
 			break;
 	}
-	pthread_kill(w->main_thread, SIGTERM); /* the session loop ends, then unmounts */
+	/* processes still hold the mount: the last release ends the loop (ops.c) */
+	if (fs_hold_client_gone(w->t))
+		pthread_kill(w->main_thread, SIGTERM); /* the session loop ends, then unmounts */
 	return NULL;
 }
 
@@ -138,7 +151,7 @@ hm_fusefs_main(int argc, char **argv)
 	struct fs_tree *t = NULL;
 	struct watch w = { .client_fd = -1, .stop_pipe = { -1, -1 } };
 	pthread_t wt;
-	bool debug = false, watching = false, mounted = false;
+	bool debug = false, watching = false, mounted = false, rm_mnt = false;
 	int c, fargc = 0, rc = 1;
 	uint64_t v;
 
@@ -160,6 +173,9 @@ hm_fusefs_main(int argc, char **argv)
 				return 2;
 			}
 			w.client_fd = (int)v;
+			break;
+		case OPT_RMDIR:
+			rm_mnt = true;
 			break;
 		case 'd':
 			debug = true;
@@ -197,6 +213,11 @@ hm_fusefs_main(int argc, char **argv)
 		return w.client_fd >= 0 ? 1 : 2;
 	}
 	t->m.die_now = false; /* "die" at start means nothing */
+	t->has_client = w.client_fd >= 0;
+	w.t = t;
+	/* a program libfuse runs (fusermount3) must not keep the client's socket open */
+	if (w.client_fd >= 0)
+		fcntl(w.client_fd, F_SETFD, FD_CLOEXEC);
 	raise_nofile();
 	/* every request is some process waiting in a page fault or a file call:
 	 * serve it before batch work (root only; others keep their priority) */
@@ -229,6 +250,7 @@ hm_fusefs_main(int argc, char **argv)
 		goto out_signals;
 	}
 	mounted = true;
+	t->session = se;
 	if (w.client_fd >= 0) {
 		sigset_t all, old;
 		w.main_thread = pthread_self();
@@ -260,8 +282,12 @@ out_unmount:
 		close(w.stop_pipe[0]);
 		close(w.stop_pipe[1]);
 	}
-	if (mounted)
+	if (mounted) {
 		fuse_session_unmount(se);
+		/* before the socket closes: a client waiting for EOF finds it gone */
+		if (rm_mnt && w.client_fd >= 0 && rmdir(mnt) != 0)
+			say(-1, "hugemem-fusefs: cannot remove %s: %s\n", mnt, strerror(errno));
+	}
 out_signals:
 	fuse_remove_signal_handlers(se);
 out:

@@ -19,7 +19,10 @@
  * message naming the daemon, rather than the errno of whichever file call
  * noticed first (an unfetched page's SIGBUS becomes that error through the
  * hugetlbfs backend's guard). destroy unmaps through the inner backend, then
- * stops (or forgets) the daemon, also after a failed create.
+ * leaves the daemon (client.c: releases this process's hold; the starter stops
+ * it only when no other process holds it), also after a failed create. So a
+ * primary leaving first leaves its secondaries a serving mount, and the last
+ * one out takes the daemon with it.
  */
 #include <fcntl.h>
 #include <inttypes.h>
@@ -265,7 +268,7 @@ fz_destroy(struct hm_backend *be)
 		return;
 	f = be->priv;
 	hm_hugetlbfs_ops.destroy(&f->inner);
-	hm_fusefs_stop(f->daemon); /* an attached daemon is only forgotten */
+	hm_fusefs_stop(f->daemon); /* leaves: stops it only when no one else holds it */
 	if (f->tmpdir[0] != '\0' && rmdir(f->tmpdir) != 0)
 		HM_LOG(WARNING, "fuse: cannot remove %s: %s", f->tmpdir, strerror(errno));
 	free(f);

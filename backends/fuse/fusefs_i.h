@@ -11,14 +11,18 @@
  *              the fuzzer and the unit tests drive it directly)
  *   ops.c      libfuse low-level callbacks over tree.c
  *   daemon.c   hm_fusefs_main: options, mount, session loop, exit on request
+ *   hold.c     the hold file: which processes use the mount, when the daemon stops
  *   client.c   what a hugemem process uses: start/stop a daemon, control, oracle
  *   fuse.c     the `fuse` backend: the hugetlbfs backend on the mount
  *
- * Nothing here is thread-safe: the daemon serves one request at a time.
+ * Nothing here is thread-safe: the daemon serves one request at a time. The
+ * exception is the pair holds_live / client_gone (hold.c), which the daemon's
+ * watcher thread reads and writes too (C11 atomics, sequentially consistent).
  */
 #ifndef HUGEMEM_FUSEFS_I_H
 #define HUGEMEM_FUSEFS_I_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -121,6 +125,7 @@ enum fs_kind {
 	FS_VDIR,     /* a directory of the sysfs/procfs tree */
 	FS_VFILE,    /* a generated file (sysfs counters, mounts, meminfo) */
 	FS_CONTROL,  /* the control file: read = status, write = knob spec */
+	FS_HOLD,     /* the hold file: each open is a process using the mount (hold.c) */
 	FS_DIR,      /* a directory of a page area (the size dirs and their subdirs) */
 	FS_REG,      /* a page file */
 	FS_LNK,      /* a symlink in a page area */
@@ -199,6 +204,23 @@ struct fs_tree {
 	gid_t owner_gid;
 	char last_error[512];        /* of the last failed control write */
 	uint64_t requests;           /* served, for the status */
+	uint64_t hold_ino;           /* the hold file */
+	/* holds (hold.c): one slot per open of the hold file; fh = slot + 1 */
+	struct fs_hold {
+		int32_t pid;         /* the opener, as the kernel said; 0 = free slot */
+		uint8_t state;       /* enum fs_hold_state */
+	} *holds;
+	uint32_t n_holds, cap_holds; /* slots used (some free) / allocated */
+	_Atomic uint32_t holds_live; /* slots in state FS_HOLD_HELD */
+	_Atomic bool client_gone;    /* the starting process closed its socket (daemon.c) */
+	bool has_client;             /* started with --client-fd: stops when unused */
+	void *session;               /* the daemon's struct fuse_session; NULL in tests */
+};
+
+enum fs_hold_state {
+	FS_HOLD_FREE = 0, /* slot unused */
+	FS_HOLD_HELD,     /* an open that keeps the daemon serving */
+	FS_HOLD_LEFT,     /* its process wrote "leave": open, but no longer counted */
 };
 
 /*
@@ -286,6 +308,30 @@ HM_INTERNAL void fs_statfs(const struct fs_tree *t, uint64_t ino, struct statvfs
 
 /* Next directory entry after readdir offset @p off: index into ents or -1. */
 HM_INTERNAL int64_t fs_dir_next(const struct fs_inode *dir, uint64_t off);
+
+/* ================================== hold.c ================================== */
+
+/*
+ * A process opened the hold file (@p accmode: O_ACCMODE bits of its open;
+ * @p pid: the opener). Only O_RDWR opens are holds.
+ * @return 0 with *fh (never 0); -EINVAL (not O_RDWR), -ESHUTDOWN (the daemon
+ *   is stopping: its client left and no hold is left), -ENOMEM.
+ */
+HM_INTERNAL int fs_hold_open(struct fs_tree *t, int accmode, int32_t pid, uint64_t *fh);
+/* The message "leave": this hold stops counting. size or -EINVAL / -EALREADY / -EBADF. */
+HM_INTERNAL ssize_t fs_hold_write(struct fs_tree *t, uint64_t fh, const char *buf, size_t size);
+/* "holds=<N> stopping=<0|1> pid=<daemon pid>\n" from @p off; bytes or -EBADF. */
+HM_INTERNAL ssize_t fs_hold_read(struct fs_tree *t, uint64_t fh, uint64_t off, size_t size,
+				 char *buf);
+/* The open went (close, exit, SIGKILL). @return true when the daemon must stop now. */
+HM_INTERNAL bool fs_hold_release(struct fs_tree *t, uint64_t fh);
+/* The client's socket hit EOF (any thread). @return true when the daemon must stop now. */
+HM_INTERNAL bool fs_hold_client_gone(struct fs_tree *t);
+/* Whether the daemon is done: a client that left and no hold. */
+HM_INTERNAL bool fs_hold_stopping(const struct fs_tree *t);
+HM_INTERNAL void fs_hold_fini(struct fs_tree *t);
+/* holds_live == slots HELD, free slots have pid 0; 0 or -EFAULT with *reason. */
+HM_INTERNAL int fs_hold_check(const struct fs_tree *t, const char **reason);
 
 /* Whole-tree invariants (and the machine's); 0 or -EFAULT with *reason. */
 HM_INTERNAL int fs_tree_check(const struct fs_tree *t, const char **reason);

@@ -274,9 +274,18 @@ op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newnam
 		reply_entry(req, n);
 }
 
+/* A hold went: the last one of a daemon whose client left ends the session
+ * loop (the daemon then unmounts and exits: daemon.c). */
+static void
+release_hold(struct fs_tree *t, uint64_t fh)
+{
+	if (fs_hold_release(t, fh) && t->session != NULL)
+		fuse_session_exit(t->session);
+}
+
 /* Open flags of an inode: cached page files, direct generated files. */
 static int
-open_inode(struct fs_tree *t, struct fs_inode *n, struct fuse_file_info *fi)
+open_inode(struct fs_tree *t, struct fs_inode *n, struct fuse_file_info *fi, int32_t pid)
 {
 	int rc;
 
@@ -292,6 +301,15 @@ open_inode(struct fs_tree *t, struct fs_inode *n, struct fuse_file_info *fi)
 	} else if (n->kind == FS_VFILE || n->kind == FS_CONTROL) {
 		fi->direct_io = 1;
 		fi->keep_cache = 0;
+	} else if (n->kind == FS_HOLD) {
+		uint64_t fh;
+		rc = fs_hold_open(t, fi->flags, pid, &fh);
+		if (rc < 0)
+			return rc;
+		fi->fh = fh;
+		fi->direct_io = 1;
+		fi->keep_cache = 0;
+		return 0;
 	} else {
 		return -EINVAL;
 	}
@@ -304,15 +322,19 @@ op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fs_tree *t = enter(req);
 	struct fs_inode *n = fs_get(t, ino);
-	int rc = n == NULL ? -ENOENT : open_inode(t, n, fi);
+	int rc = n == NULL ? -ENOENT : open_inode(t, n, fi, (int32_t)fuse_req_ctx(req)->pid);
 
 	if (rc < 0) {
 		reply_err(req, rc);
 		return;
 	}
 	check_die(t);
-	if (fuse_reply_open(req, fi) != 0)
-		fs_release(t, ino); /* the opener went away (interrupted) */
+	if (fuse_reply_open(req, fi) != 0) { /* the opener went away (interrupted) */
+		if (n->kind == FS_HOLD)
+			release_hold(t, fi->fh);
+		else
+			fs_release(t, ino);
+	}
 }
 
 static void
@@ -326,7 +348,7 @@ op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 	int rc = fs_mknod(t, parent, name, S_IFREG | (mode & 07777), c->uid, c->gid, NULL, &n);
 
 	if (rc == 0)
-		rc = open_inode(t, n, fi);
+		rc = open_inode(t, n, fi, (int32_t)c->pid);
 	if (rc < 0) {
 		reply_err(req, rc);
 		return;
@@ -348,7 +370,6 @@ op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file
 	char *buf;
 	ssize_t got;
 
-	(void)fi;
 	if (size > MAX_IO)
 		size = MAX_IO;
 	buf = malloc(size > 0 ? size : 1);
@@ -356,7 +377,10 @@ op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file
 		reply_err(req, -ENOMEM);
 		return;
 	}
-	got = off < 0 ? -EINVAL : fs_read(t, ino, (uint64_t)off, size, buf);
+	if (ino == t->hold_ino)
+		got = off < 0 ? -EINVAL : fs_hold_read(t, fi->fh, (uint64_t)off, size, buf);
+	else
+		got = off < 0 ? -EINVAL : fs_read(t, ino, (uint64_t)off, size, buf);
 	if (got < 0)
 		reply_err(req, (int)got);
 	else {
@@ -371,7 +395,8 @@ op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off
 	 struct fuse_file_info *fi)
 {
 	struct fs_tree *t = enter(req);
-	ssize_t put = off < 0 ? -EINVAL : fs_write(t, ino, (uint64_t)off, buf, size, fi->writepage);
+	ssize_t put = off < 0 ? -EINVAL : ino == t->hold_ino ? fs_hold_write(t, fi->fh, buf, size) :
+		      fs_write(t, ino, (uint64_t)off, buf, size, fi->writepage);
 
 	if (put < 0) {
 		reply_err(req, (int)put);
@@ -384,8 +409,12 @@ op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off
 static void
 op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	(void)fi;
-	fs_release(enter(req), ino);
+	struct fs_tree *t = enter(req);
+
+	if (ino == t->hold_ino)
+		release_hold(t, fi->fh);
+	else
+		fs_release(t, ino);
 	fuse_reply_err(req, 0);
 }
 

@@ -385,6 +385,11 @@ render(struct fs_tree *t, const struct fs_inode *n, size_t *len)
 		o += fs_machine_status(&t->m, buf + o, cap - o);
 		o += (size_t)snprintf(buf + o, cap - o, "check: %s%s\n", rc == 0 ? "ok" : "FAILED: ",
 				      rc == 0 ? "" : reason);
+		o += (size_t)snprintf(buf + o, cap - o, "holds: %u (%s)\n",
+				      (unsigned int)atomic_load(&t->holds_live),
+				      !t->has_client ? "started by hand: runs until stopped" :
+				      atomic_load(&t->client_gone) ? "its starter left: stops at 0" :
+				      "its starter runs");
 		if (t->last_error[0] != '\0')
 			o += (size_t)snprintf(buf + o, cap - o, "error: %s\n", t->last_error);
 		break;
@@ -418,6 +423,8 @@ fs_read(struct fs_tree *t, uint64_t ino, uint64_t off, size_t size, char *buf)
 		free(s);
 		return (ssize_t)size;
 	}
+	if (n->kind == FS_HOLD)
+		return -EBADF; /* per open: fs_hold_read */
 	if (n->kind != FS_REG)
 		return n->kind == FS_LNK || n->kind == FS_SPECIAL ? -EINVAL : -EISDIR;
 	if (off >= n->size)
@@ -467,6 +474,8 @@ fs_write(struct fs_tree *t, uint64_t ino, uint64_t off, const char *buf, size_t 
 		t->last_error[0] = '\0';
 		return (ssize_t)size;
 	}
+	if (n->kind == FS_HOLD)
+		return -EBADF; /* per open: fs_hold_write */
 	if (n->kind != FS_REG)
 		return n->kind == FS_VFILE ? -EPERM : -EINVAL;
 	if (!writepage)

@@ -264,6 +264,10 @@ build(struct fs_tree *t)
 	if (n == NULL)
 		return -ENOMEM;
 	t->control_ino = n->ino;
+	n = fixed(t, root, "hold", FS_HOLD, S_IFREG | 0600);
+	if (n == NULL)
+		return -ENOMEM;
+	t->hold_ino = n->ino;
 	for (unsigned int k = 0; k < t->m.topo.n_sizes; k++) {
 		uint64_t kb = t->m.topo.sizes[k].page_sz / HM_KB;
 		n = fixed(t, root, hm_size_str(t->m.topo.sizes[k].page_sz, szs, sizeof(szs)), FS_DIR,
@@ -339,6 +343,7 @@ fs_tree_fini(struct fs_tree *t)
 	free(t->slots);
 	t->slots = NULL;
 	t->n_slots = t->cap_slots = 0;
+	fs_hold_fini(t);
 	fs_machine_fini(&t->m);
 }
 
@@ -540,7 +545,7 @@ fs_link(struct fs_tree *t, uint64_t ino, uint64_t newparent, const char *newname
 		return rc;
 	if (is_dir(n))
 		return -EPERM;
-	if (n->kind == FS_VFILE || n->kind == FS_CONTROL || n->nlink == 0)
+	if (n->kind == FS_VFILE || n->kind == FS_CONTROL || n->kind == FS_HOLD || n->nlink == 0)
 		return n->nlink == 0 ? -ENOENT : -EPERM;
 	if (n->k != d->k)
 		return -EXDEV;
@@ -648,8 +653,9 @@ fs_setattr(struct fs_tree *t, uint64_t ino, unsigned int valid, const struct sta
 
 	if (n == NULL)
 		return -ENOENT;
-	if (n->kind == FS_ROOT || n->kind == FS_VDIR || n->kind == FS_VFILE)
-		return -EPERM;
+	if (n->kind == FS_ROOT || n->kind == FS_VDIR || n->kind == FS_VFILE ||
+	    n->kind == FS_HOLD)
+		return -EPERM; /* the hold file stays 0600: only its owner holds */
 	if (valid & FS_SET_MODE)
 		n->mode = (n->mode & S_IFMT) | (st->st_mode & 07777);
 	if (valid & FS_SET_UID)
@@ -970,6 +976,9 @@ fs_tree_check(const struct fs_tree *t, const char **reason)
 					 t->m.pools[k][n].in_use);
 				goto out;
 			}
+	rc = fs_hold_check(t, reason);
+	if (rc < 0)
+		goto done;
 	rc = fs_machine_check(&t->m, reason);
 	if (rc < 0)
 		goto done;

@@ -23,6 +23,11 @@
  *   M/proc/mounts      one `hugetlbfs` line per size dir (pagesize=<size>)
  *   M/proc/meminfo     Hugepagesize: (the largest size)
  *   M/control          read: the machine's state; write: a knob spec (below)
+ *   M/hold             one O_RDWR open per process using the mount (0600, the
+ *                      daemon's user only); write "leave", read "holds=N
+ *                      stopping=0|1 pid=P". A daemon started by a process stops
+ *                      when that process left and no hold is left
+ *                      (docs/backends.md, "Who keeps the daemon serving")
  * So the hugetlbfs backend's discovery reads M as its sysfs/procfs root.
  *
  * Per page file, extended attributes are the oracle that replaces
@@ -80,8 +85,11 @@ struct hm_fusefs;
 
 /**
  * Start hugemem-fusefs on @p mountpoint (absolute; created when missing, must be
- * empty and not a mount) and wait until it answers (at most 10 s). The daemon
- * exits and unmounts when hm_fusefs_stop is called or this process dies.
+ * empty and not a mount) and wait until it answers (at most 10 s), then hold it
+ * (an O_RDWR open of M/hold, kept until hm_fusefs_stop). The daemon exits and
+ * unmounts when hm_fusefs_stop is called or this process dies, and no other
+ * process holds the mount; else when the last hold goes (close, exit, SIGKILL),
+ * removing a mount point this call created.
  * The program is $HUGEMEM_FUSEFS_BIN, else the build tree's, else the installed one.
  * @param topology  emu grammar; NULL = default topology
  * @param spec      knob spec applied at start; NULL = none
@@ -94,15 +102,22 @@ int hm_fusefs_start(const char *mountpoint, const char *topology, const char *sp
 
 /**
  * Use a daemon that already serves @p mountpoint (started by hand, by
- * `hugemem fusefs`, or by another process). hm_fusefs_stop only forgets it.
- * @return 0; -EINVAL, -ENOTCONN (not a live hugemem-fusefs mount).
+ * `hugemem fusefs`, or by another process), holding it (M/hold; another user's
+ * daemon is used without a hold). hm_fusefs_stop releases the hold.
+ * @return 0; -EINVAL, -ENOTCONN (not a live hugemem-fusefs mount, or its daemon
+ *   is stopping), -EPERM (M/hold is not this user's daemon's), or the errno of
+ *   the open.
  */
 int hm_fusefs_attach(const char *mountpoint, struct hm_fusefs **out);
 
 /**
- * Stop a daemon hm_fusefs_start started (unmount, wait for it, SIGKILL after 5 s,
- * lazy-unmount a dead mount, remove a mount point it created) or forget an
- * attached one. NULL is fine.
+ * Leave a daemon: release this process's hold ("leave", then read how many are
+ * left). A daemon hm_fusefs_start started and no other process holds is stopped
+ * (unmount, wait for it, SIGKILL after 5 s, lazy-unmount a dead mount, remove a
+ * mount point it created); one that others hold is left serving them (it stops
+ * after the last). An attached daemon is forgotten; when this was the last hold
+ * of a daemon whose starter left, this waits (5 s at most) until it exited.
+ * NULL is fine.
  */
 void hm_fusefs_stop(struct hm_fusefs *fs);
 
