@@ -85,6 +85,10 @@ send_some(struct rte_mempool *mp, uint16_t port, uint16_t queue, unsigned int n)
 		return 0;
 	for (unsigned int i = 0; i < n; i++) {
 		uint8_t *f = (uint8_t *)rte_pktmbuf_append(m[i], FRAME_LEN);
+		if (f == NULL) { /* no room: cannot happen with this pool's mbufs */
+			rte_pktmbuf_free_bulk(m, n);
+			return 0;
+		}
 		memset(f, 0xff, 6);
 		memset(f + 6, 0x02, 6);
 		f[12] = 0x88;
