@@ -63,6 +63,20 @@ hm_test_seed(void)
 	return seed;
 }
 
+void
+hm_test_slurp(const char *path, char *buf, size_t cap)
+{
+	FILE *f = fopen(path, "rb");
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (f == NULL)
+		return;
+	n = fread(buf, 1, cap - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
 uint64_t
 hm_test_rand(uint64_t *st)
 {

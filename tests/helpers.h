@@ -44,6 +44,9 @@ const char *hm_test_backend(void);
 
 /* Deterministic PRNG for property tests (xorshift64*); seed from $HUGEMEM_TEST_SEED. */
 uint64_t hm_test_seed(void);
+/* The first @p cap - 1 bytes of @p path into @p buf, NUL-terminated ("" when it
+ * cannot be read): a child process's captured stdout/stderr. */
+void hm_test_slurp(const char *path, char *buf, size_t cap);
 uint64_t hm_test_rand(uint64_t *state);
 
 /* Counters of process resources, for leak checks across init/cleanup cycles. */

@@ -26,6 +26,7 @@
 #include <rte_malloc.h>
 #include <rte_memzone.h>
 
+#include "dpdk_test.h"
 #include "helpers.h"
 #include "hugemem/hugemem.h"
 
@@ -57,20 +58,6 @@ pattern_ok(const void *p, size_t len, unsigned int seed)
 	return true;
 }
 
-/* rte_eal_init with a writable argv. */
-static int
-eal_init_v(const char *const *args)
-{
-	static char *argv[32];
-	int argc = 0;
-
-	argv[argc++] = (char *)"test";
-	for (; args[argc - 1] != NULL && argc < 31; argc++)
-		argv[argc] = (char *)args[argc - 1];
-	argv[argc] = NULL;
-	return rte_eal_init(argc, argv);
-}
-
 /* ------------------------------------------------------------ the child */
 
 static int
@@ -90,7 +77,7 @@ child_secondary(const char *pfx, const char *type, const char *lcores)
 	void *p;
 
 	snprintf(opt, sizeof(opt), "--proc-type=%s", type);
-	if (eal_init_v((const char *const[]){ opt, "--no-huge", "--file-prefix", pfx, "-l",
+	if (dpdk_test_eal_v((const char *const[]){ opt, "--no-huge", "--file-prefix", pfx, "-l",
 					      lcores, NULL }) < 0)
 		return child_fail("rte_eal_init");
 	if (rte_eal_process_type() != RTE_PROC_SECONDARY)
@@ -124,7 +111,7 @@ child_refused(const char *pfx, const char *type, const char *lcores)
 	char opt[80];
 
 	snprintf(opt, sizeof(opt), "--proc-type=%s", type);
-	if (eal_init_v((const char *const[]){ opt, "--no-huge", "--file-prefix", pfx, "-l",
+	if (dpdk_test_eal_v((const char *const[]){ opt, "--no-huge", "--file-prefix", pfx, "-l",
 					      lcores, "--mp-timeout", "300", NULL }) >= 0)
 		return child_fail("rte_eal_init succeeded");
 	printf("rte_errno %d\n", rte_errno);
@@ -140,21 +127,6 @@ struct child {
 	char out[4096];
 	char err[8192];
 };
-
-static void
-slurp(const char *path, char *buf, size_t cap)
-{
-	FILE *f = fopen(path, "rb");
-	size_t n = 0;
-
-	buf[0] = '\0';
-	if (f == NULL)
-		return;
-	n = fread(buf, 1, cap - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	unlink(path);
-}
 
 /* fork+exec this program as @p mode; wait; its exit status and output. */
 static void
@@ -181,8 +153,10 @@ run_child(struct child *c, const char *mode, const char *type, const char *lcore
 	}
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	c->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	slurp(out, c->out, sizeof(c->out));
-	slurp(err, c->err, sizeof(c->err));
+	hm_test_slurp(out, c->out, sizeof(c->out));
+	hm_test_slurp(err, c->err, sizeof(c->err));
+	unlink(out);
+	unlink(err);
 	if (c->status != 0)
 		printf("# child exit %d\n# stdout: %s\n# stderr: %s\n", c->status, c->out, c->err);
 }
@@ -208,7 +182,7 @@ primary_up(void)
 {
 	const struct rte_memzone *z;
 
-	assert_int_equal(eal_init_v((const char *const[]){ "--no-huge", "--file-prefix", prefix,
+	assert_int_equal(dpdk_test_eal_v((const char *const[]){ "--no-huge", "--file-prefix", prefix,
 							   "-l", "0", NULL }), 5);
 	assert_int_equal(rte_eal_process_type(), RTE_PROC_PRIMARY);
 	z = rte_memzone_reserve("dmp-zone", ZONE_LEN, SOCKET_ID_ANY, 0);

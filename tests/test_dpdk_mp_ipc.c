@@ -36,25 +36,13 @@
 #include <rte_log.h>
 
 #include "eal_mp_wire.h" /* core/dpdk: to play a buggy or lying peer */
+#include "dpdk_test.h"
 #include "helpers.h"
 #include "hugemem/hugemem.h"
 
 static char self_path[4096];
 static char prefix[80];
 static unsigned int test_no;
-
-static int
-eal_init_v(const char *const *args)
-{
-	static char *argv[32];
-	int argc = 0;
-
-	argv[argc++] = (char *)"test";
-	for (; args[argc - 1] != NULL && argc < 31; argc++)
-		argv[argc] = (char *)args[argc - 1];
-	argv[argc] = NULL;
-	return rte_eal_init(argc, argv);
-}
 
 static double
 now_s(void)
@@ -148,7 +136,7 @@ child_fail(const char *what)
 static int
 child_init(const char *pfx, const char *lcore)
 {
-	return eal_init_v((const char *const[]){ "--proc-type=secondary", "--no-huge",
+	return dpdk_test_eal_v((const char *const[]){ "--proc-type=secondary", "--no-huge",
 						 "--file-prefix", pfx, "-l", lcore, NULL });
 }
 
@@ -386,7 +374,7 @@ teardown(void **state)
 static void
 primary_up(void)
 {
-	assert_int_equal(eal_init_v((const char *const[]){ "--no-huge", "--file-prefix", prefix,
+	assert_int_equal(dpdk_test_eal_v((const char *const[]){ "--no-huge", "--file-prefix", prefix,
 							   "-l", "0", NULL }), 5);
 	assert_int_equal(rte_eal_process_type(), RTE_PROC_PRIMARY);
 }
@@ -556,7 +544,7 @@ test_dpdk_mp_ipc_invalid_args(void **state)
 	assert_int_equal(rte_eal_cleanup(), 0);
 
 	/* --in-memory: no channel (ENOTSUP), a reply is a no-op (DPDK) */
-	assert_int_equal(eal_init_v((const char *const[]){ "--no-huge", "--in-memory", "-l", "0",
+	assert_int_equal(dpdk_test_eal_v((const char *const[]){ "--no-huge", "--in-memory", "-l", "0",
 							   NULL }), 4);
 	assert_int_equal(rte_mp_action_register("ping", act_ping), -1);
 	assert_int_equal(rte_errno, ENOTSUP);

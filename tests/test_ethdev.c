@@ -29,6 +29,7 @@
 #include <rte_lcore.h>
 #include <rte_log.h>
 
+#include "dpdk_test.h"
 #include "helpers.h"
 #include "hugemem/hugemem.h"
 #include "hugemem/sim/nic.h"
@@ -40,19 +41,7 @@
 #define MP(p) ((struct rte_mempool *)(void *)(p))
 #define MB(m) ((struct rte_mbuf **)(void *)(m))
 
-static int
-eal_init_v(const char *const *args)
-{
-	char *argv[32];
-	int argc = 0;
-
-	argv[argc++] = (char *)"test";
-	for (; args[argc - 1] != NULL && argc < 31; argc++)
-		argv[argc] = (char *)args[argc - 1];
-	argv[argc] = NULL;
-	return rte_eal_init(argc, argv);
-}
-#define EAL(...) eal_init_v((const char *const[]){ __VA_ARGS__, NULL })
+#define EAL(...) dpdk_test_eal_v((const char *const[]){ __VA_ARGS__, NULL })
 
 /* The EAL's memory option for the backend under test ($HUGEMEM_TEST_BACKEND):
  * emu's --no-huge, or --backend=NAME with the test's mount in $HUGEMEM_HUGE_DIR

@@ -38,6 +38,7 @@
 #include <rte_mbuf.h>
 #include <rte_memzone.h>
 
+#include "dpdk_test.h"
 #include "helpers.h"
 #include "hugemem/hugemem.h"
 #include "hugemem/sim/pcap.h"
@@ -56,19 +57,6 @@ static char out_path[4200];
 static const char *mem_opt = "--no-huge";
 static char mem_opt_buf[64];
 static unsigned int test_no;
-
-static int
-eal_init_v(const char *const *args)
-{
-	static char *argv[32];
-	int argc = 0;
-
-	argv[argc++] = (char *)"test";
-	for (; args[argc - 1] != NULL && argc < 31; argc++)
-		argv[argc] = (char *)args[argc - 1];
-	argv[argc] = NULL;
-	return rte_eal_init(argc, argv);
-}
 
 /* A frame: broadcast, ethertype 0x88b5, then the sender's tag and a sequence number. */
 static void
@@ -123,7 +111,7 @@ child_fail(const char *what)
 static int
 child_attach(const char *pfx, const char *mem)
 {
-	if (eal_init_v((const char *const[]){ "--proc-type=secondary", mem, "--file-prefix", pfx,
+	if (dpdk_test_eal_v((const char *const[]){ "--proc-type=secondary", mem, "--file-prefix", pfx,
 					      "-l", "1", NULL }) < 0)
 		return child_fail("rte_eal_init");
 	return 0;
@@ -261,7 +249,7 @@ child_refuse(const char *pfx, const char *mem)
 static int
 child_expect_fail(const char *pfx, const char *mem, int want, const char *vdev)
 {
-	int rc = eal_init_v((const char *const[]){ "--proc-type=secondary", mem, "--file-prefix",
+	int rc = dpdk_test_eal_v((const char *const[]){ "--proc-type=secondary", mem, "--file-prefix",
 						   pfx, "-l", "1", vdev, NULL });
 	if (rc >= 0)
 		return child_fail("rte_eal_init succeeded");
@@ -283,21 +271,6 @@ struct child {
 	char out[4096];
 	char err[8192];
 };
-
-static void
-slurp(const char *path, char *buf, size_t cap)
-{
-	FILE *f = fopen(path, "rb");
-	size_t n = 0;
-
-	buf[0] = '\0';
-	if (f == NULL)
-		return;
-	n = fread(buf, 1, cap - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	unlink(path);
-}
 
 /* fork+exec this program as @p mode with @p extra arguments; wait for it. */
 static void
@@ -324,8 +297,10 @@ run_child(struct child *c, const char *mode, const char *a1, const char *a2)
 	}
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	c->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	slurp(out, c->out, sizeof(c->out));
-	slurp(err, c->err, sizeof(c->err));
+	hm_test_slurp(out, c->out, sizeof(c->out));
+	hm_test_slurp(err, c->err, sizeof(c->err));
+	unlink(out);
+	unlink(err);
 	if (c->status != 0)
 		printf("# child exit %d\n# stdout: %s\n# stderr: %s\n", c->status, c->out, c->err);
 }
@@ -343,7 +318,7 @@ setup(void **state)
 	snprintf(prefix, sizeof(prefix), "ethmp%d-%u", (int)getpid(), ++test_no);
 	snprintf(out_path, sizeof(out_path), "%s/%s-out.pcap", base, prefix);
 	snprintf(vdev0, sizeof(vdev0), "--vdev=net_hugemem0,queues=2,tx_pcap=%s", out_path);
-	if (eal_init_v((const char *const[]){ mem_opt, "--file-prefix", prefix, "-l", "0", vdev0,
+	if (dpdk_test_eal_v((const char *const[]){ mem_opt, "--file-prefix", prefix, "-l", "0", vdev0,
 					      "--vdev=net_hugemem1,tx=discard,queues=2,gen=400",
 					      NULL }) < 0)
 		return -1;

@@ -41,6 +41,7 @@
 #include <rte_memzone.h>
 
 #include "ethdev_i.h" /* the port table: where the lock words are */
+#include "dpdk_test.h"
 #include "helpers.h"
 #include "hugemem/hugemem.h"
 #include "hugemem/testing.h"
@@ -59,19 +60,6 @@ static unsigned int test_no;
 static struct rte_mempool *pool, *vpool;
 static char log_path[4200];
 static FILE *log_f;
-
-static int
-eal_init_v(const char *const *args)
-{
-	static char *argv[32];
-	int argc = 0;
-
-	argv[argc++] = (char *)"test";
-	for (; args[argc - 1] != NULL && argc < 31; argc++)
-		argv[argc] = (char *)args[argc - 1];
-	argv[argc] = NULL;
-	return rte_eal_init(argc, argv);
-}
 
 /* Up to @p n broadcast frames on @p port / @p queue. @return the count sent. */
 static unsigned int
@@ -129,7 +117,7 @@ child_fail(const char *what)
 static int
 child_victim(const char *pfx, const char *mem, bool corrupt)
 {
-	if (eal_init_v((const char *const[]){ "--proc-type=secondary", mem, "--file-prefix", pfx,
+	if (dpdk_test_eal_v((const char *const[]){ "--proc-type=secondary", mem, "--file-prefix", pfx,
 					      "-l", "1", NULL }) < 0)
 		return child_fail("rte_eal_init");
 	struct rte_mempool *mp = rte_mempool_lookup(VPOOL_NAME);
@@ -171,7 +159,7 @@ setup(void **state)
 	log_f = fopen(log_path, "w+");
 	if (log_f == NULL || rte_openlog_stream(log_f) != 0)
 		return -1;
-	if (eal_init_v((const char *const[]){ mem_opt, "--file-prefix", prefix, "-l", "0",
+	if (dpdk_test_eal_v((const char *const[]){ mem_opt, "--file-prefix", prefix, "-l", "0",
 					      "--vdev=net_hugemem0,queues=2,tx=discard,gen=0",
 					      NULL }) < 0)
 		return -1;

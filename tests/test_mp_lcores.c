@@ -33,6 +33,7 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 
+#include "dpdk_test.h"
 #include "helpers.h"
 #include "hugemem/hugemem.h"
 
@@ -42,20 +43,6 @@
 static char self_path[4096];
 static char prefix[64];
 static unsigned int test_no;
-
-/* rte_eal_init with a writable argv. */
-static int
-eal_init_v(const char *const *args)
-{
-	static char *argv[32];
-	int argc = 0;
-
-	argv[argc++] = (char *)"test";
-	for (; args[argc - 1] != NULL && argc < 31; argc++)
-		argv[argc] = (char *)args[argc - 1];
-	argv[argc] = NULL;
-	return rte_eal_init(argc, argv);
-}
 
 /* "1,2,5" for the bits of @p set. */
 static void
@@ -92,7 +79,7 @@ child_claim(const char *pfx, const char *lcores, int gate)
 	while (read(gate, &b, 1) > 0 || errno == EINTR)
 		;
 	close(gate);
-	if (eal_init_v((const char *const[]){ "--proc-type=secondary", "--no-huge",
+	if (dpdk_test_eal_v((const char *const[]){ "--proc-type=secondary", "--no-huge",
 					      "--file-prefix", pfx, "-l", lcores, "--no-telemetry",
 					      NULL }) < 0) {
 		printf("fail %d\n", rte_errno);
@@ -189,20 +176,6 @@ kid_result(struct kid *k)
 	k->line[n] = '\0';
 }
 
-static void
-slurp(const char *path, char *buf, size_t cap)
-{
-	FILE *f = fopen(path, "rb");
-	size_t n = 0;
-
-	buf[0] = '\0';
-	if (f == NULL)
-		return;
-	n = fread(buf, 1, cap - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-}
-
 /* Let the child go; its exit status (128 + signal when killed). */
 static int
 kid_end(struct kid *k)
@@ -215,7 +188,7 @@ kid_end(struct kid *k)
 		close(k->out);
 	k->hold = k->out = -1;
 	assert_int_equal(waitpid(k->pid, &st, 0), k->pid);
-	slurp(k->err_path, k->err, sizeof(k->err));
+	hm_test_slurp(k->err_path, k->err, sizeof(k->err));
 	unlink(k->err_path);
 	st = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	if ((st != 0 && st != 128 + SIGKILL) || strstr(k->err, "FAIL") != NULL)
@@ -310,7 +283,7 @@ static void
 primary_up(pid_t *model)
 {
 	memset(model, 0, MAX_ID * sizeof(pid_t));
-	assert_int_equal(eal_init_v((const char *const[]){ "--no-huge", "--file-prefix", prefix,
+	assert_int_equal(dpdk_test_eal_v((const char *const[]){ "--no-huge", "--file-prefix", prefix,
 							   "-l", "0", "--no-telemetry", NULL }), 6);
 	model[0] = getpid();
 	check_model(model);

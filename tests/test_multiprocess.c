@@ -52,20 +52,6 @@ struct peer_run {
 	char err[OUT_MAX];
 };
 
-static void
-slurp(const char *path, char *buf, size_t cap)
-{
-	FILE *f = fopen(path, "rb");
-	size_t n = 0;
-
-	buf[0] = '\0';
-	if (f == NULL)
-		return;
-	n = fread(buf, 1, cap - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-}
-
 /*
  * Start mp_peer with hugemem options @p opts (NULL-terminated; the backend's
  * and --file-prefix are added) and steps @p steps (NULL-terminated).
@@ -139,8 +125,8 @@ peer_wait(struct peer_run *r)
 	peer_forget(r);
 	assert_int_equal(waitpid(r->pid, &st, 0), r->pid);
 	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	slurp(r->out_path, r->out, sizeof(r->out));
-	slurp(r->err_path, r->err, sizeof(r->err));
+	hm_test_slurp(r->out_path, r->out, sizeof(r->out));
+	hm_test_slurp(r->err_path, r->err, sizeof(r->err));
 	unlink(r->out_path);
 	unlink(r->err_path);
 	if (r->status != 0)

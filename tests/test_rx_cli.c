@@ -41,20 +41,6 @@ struct run {
 
 static struct run R;
 
-static void
-slurp(const char *path, char *buf, size_t cap)
-{
-	FILE *f = fopen(path, "rb");
-	size_t n = 0;
-
-	buf[0] = '\0';
-	if (f == NULL)
-		return;
-	n = fread(buf, 1, cap - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-}
-
 /* Start the CLI with @p args (NULL-terminated, without argv[0]); stdout goes
  * to @p out_path when given. @return the child's pid. */
 static pid_t
@@ -97,8 +83,8 @@ finish(pid_t pid)
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	snprintf(o, sizeof(o), "%s/stdout", tmpdir);
 	snprintf(e, sizeof(e), "%s/stderr", tmpdir);
-	slurp(o, R.out, sizeof(R.out));
-	slurp(e, R.err, sizeof(R.err));
+	hm_test_slurp(o, R.out, sizeof(R.out));
+	hm_test_slurp(e, R.err, sizeof(R.err));
 	R.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	return R.status;
 }
@@ -710,7 +696,7 @@ wait_running(void)
 	char e[300];
 	path_of(e, sizeof(e), "stderr");
 	for (int i = 0; i < 600; i++) {
-		slurp(e, R.err, sizeof(R.err));
+		hm_test_slurp(e, R.err, sizeof(R.err));
 		if (strstr(R.err, " packets, ") != NULL)
 			return true;
 		struct timespec ts = { 0, 50000000 };
