@@ -407,6 +407,16 @@ wait_calls(int n)
  * an LCORE_ID_ANY reset that fails so has used its turn of the round robin,
  * also as DPDK's: hence wait first, then one reset).
  */
+/* @p t's status, read atomically: lcore 1 may change it at any moment */
+static union rte_timer_status
+status_of(const struct rte_timer *t)
+{
+	union rte_timer_status st;
+
+	st.u32 = __atomic_load_n(&t->status.u32, __ATOMIC_ACQUIRE);
+	return st;
+}
+
 static void
 reset_when_idle(struct rte_timer *t, unsigned int lcore, rte_timer_cb_t cb)
 {
@@ -452,8 +462,8 @@ test_dpdk_timer_other_lcore(void **state)
 	reset_when_idle(&t, 1, blocking_cb);
 	while (!__atomic_load_n(&inside, __ATOMIC_ACQUIRE))
 		rte_pause();
-	assert_int_equal(t.status.state, RTE_TIMER_RUNNING);
-	assert_int_equal(t.status.owner, 1);
+	assert_int_equal(status_of(&t).state, RTE_TIMER_RUNNING);
+	assert_int_equal(status_of(&t).owner, 1);
 	assert_int_equal(rte_timer_reset(&t, 0, SINGLE, 0, count_cb, NULL), -1);
 	assert_int_equal(rte_timer_stop(&t), -1);
 	assert_int_equal(rte_timer_pending(&t), 0);
@@ -467,13 +477,13 @@ test_dpdk_timer_other_lcore(void **state)
 	/* LCORE_ID_ANY: the EAL lcores in turn */
 	calls = 0;
 	assert_int_equal(rte_timer_reset(&t, 0, SINGLE, LCORE_ID_ANY, count_cb, NULL), 0);
-	unsigned int first = (unsigned int)t.status.owner;
+	unsigned int first = (unsigned int)status_of(&t).owner;
 	assert_true(first <= 1);
 	if (first == 0)
 		assert_int_equal(rte_timer_manage(), 0);
 	wait_calls(1);
 	reset_when_idle(&t, LCORE_ID_ANY, count_cb);
-	assert_int_equal((unsigned int)t.status.owner, 1 - first);
+	assert_int_equal((unsigned int)status_of(&t).owner, 1 - first);
 	if (first == 1)
 		assert_int_equal(rte_timer_manage(), 0);
 	wait_calls(2);
