@@ -434,6 +434,11 @@ test_malloc_check_detects_corruption(void **state)
 	expect_corrupt("class bitmap");
 	h->sl_map[f] &= ~1u;
 	assert_heaps_valid();
+	/* the count of pages free could give back: at 0 free skips looking */
+	h->releasable_pages++;
+	expect_corrupt("releasable page count");
+	h->releasable_pages--;
+	assert_heaps_valid();
 
 	/* a heap page that lost its flag: the heap holds a page memseg does not give it */
 	struct hm_memseg *ms = hm_mem_virt2memseg(a, NULL);

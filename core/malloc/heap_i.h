@@ -25,6 +25,8 @@
  *           lcore caches hold exactly the CACHED elements (malloc.c, mc_check)
  *   heap->free_bytes  == sum of FREE element sizes
  *   heap->total_size  == sum of all element sizes
+ *   native heap: releasable_pages == pages of its node flagged HEAP and not
+ *         DO_NOT_FREE (hm_malloc_check, report.c: recounted from memseg)
  *   every size and address is a multiple of 64
  *   FREE: ELEM_HEADER_LEN <= elem_clean_end(e) <= e->size, and the data in
  *         [e + ELEM_HEADER_LEN, e + elem_clean_end(e)) is all zeros (debug walk)
@@ -184,6 +186,10 @@ struct malloc_heap {
 	uint64_t free_bytes;            /* sum of FREE element sizes */
 	uint64_t free_count;            /* FREE elements */
 	uint64_t alloc_count;           /* BUSY elements */
+	uint64_t releasable_pages;      /* HEAP_NATIVE: pages of its node flagged
+					   HM_MEMSEG_FLAG_HEAP and not DO_NOT_FREE
+					   (grow.c; 0: free returns no page, and
+					   skips looking); other kinds: 0 */
 	uint64_t buf_start, buf_len;    /* HEAP_BUFFER: the managed range */
 };
 

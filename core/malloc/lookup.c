@@ -71,6 +71,34 @@ heap_reconcile_pages(struct malloc_heap *h)
 	}
 }
 
+uint64_t
+lookup_heap_pages(int node, uint64_t *releasable)
+{
+	struct hm_mem_config *m = malloc_st.mcfg;
+	uint64_t bytes = 0, n = 0;
+
+	for (unsigned int li = 0; li < m->n_lists; li++) {
+		struct hm_memseg_list *msl = &m->memsegs[li];
+		struct hm_fbarray *arr = &msl->memseg_arr;
+		int i = 0;
+
+		if (msl->len == 0 || msl->external || msl->socket_id != node)
+			continue;
+		while ((unsigned int)i < arr->len &&
+		       (i = hm_fbarray_find_next_used(arr, (unsigned int)i)) >= 0) {
+			const struct hm_memseg *ms = (const struct hm_memseg *)arr->data + i;
+			uint32_t fl = __atomic_load_n(&ms->flags, __ATOMIC_RELAXED);
+			if (fl & HM_MEMSEG_FLAG_HEAP) {
+				bytes += ms->len;
+				n += !(fl & HM_MEMSEG_FLAG_DO_NOT_FREE);
+			}
+			i++;
+		}
+	}
+	*releasable = n;
+	return bytes;
+}
+
 /*
  * A process died holding a heap's lock (robust_i.h): if the heap does not check
  * out, rebuild it from its memory (heap_rebuild) and check again; then put the
@@ -98,6 +126,9 @@ heap_repair(void *arg, const char **why)
 		}
 		heap_reconcile_pages(h);
 	}
+	/* it may have died between a page's flag and the count */
+	if (h->kind == HEAP_NATIVE)
+		lookup_heap_pages(h->socket_id, &h->releasable_pages);
 	return 0;
 }
 
