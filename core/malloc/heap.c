@@ -274,7 +274,7 @@ joinable(const struct malloc_elem *a, const struct malloc_elem *b)
 /* Absorb @p n (FREE, not on a list any more) into @p e, which precedes it. A
  * FREE e that is all clean extends its clean prefix over n's (n's header is
  * cleared for that: 64 bytes). */
-static void
+static inline __attribute__((always_inline)) void
 absorb_next(struct malloc_heap *h, struct malloc_elem *e, struct malloc_elem *n)
 {
 	uint64_t esz = e->size, ece = elem_clean_end(e), nce = elem_clean_end(n);
@@ -628,7 +628,7 @@ busy:
 }
 
 struct malloc_elem *
-elem_from_data(const void *ptr)
+elem_from_data_slow(const void *ptr)
 {
 	struct malloc_elem *e;
 

@@ -240,7 +240,20 @@ HM_INTERNAL void *heap_alloc(struct malloc_heap *h, const struct alloc_req *r);
 /* Element of a data pointer handed out by this module, validated (cookie, state),
  * or NULL with hm_errno/hm_last_error saying why. @p ptr must be readable 64
  * bytes below (the caller checked it lies inside heap memory). */
-HM_INTERNAL struct malloc_elem *elem_from_data(const void *ptr);
+HM_INTERNAL struct malloc_elem *elem_from_data_slow(const void *ptr);
+static inline struct malloc_elem *
+elem_from_data(const void *ptr)
+{
+	struct malloc_elem *e = (struct malloc_elem *)((uintptr_t)ptr - ELEM_HEADER_LEN);
+
+	/* inline: the common case of a free, a BUSY header without padding
+	 * (release builds; debug builds check the guard bytes out of line) */
+	if (!MALLOC_DEBUG && ((uintptr_t)ptr & (MALLOC_ALIGN - 1)) == 0 &&
+	    e->cookie == (ELEM_COOKIE ^ (uint32_t)(uintptr_t)e) && elem_state(e) == ELEM_BUSY &&
+	    e->pad == 0 && e->heap != NULL)
+		return e;
+	return elem_from_data_slow(ptr);
+}
 /* Free a BUSY element (debug builds poison its data), join it with free
  * neighbours and return the merged FREE element. pre: lock held. */
 HM_INTERNAL struct malloc_elem *heap_free_elem(struct malloc_elem *e);

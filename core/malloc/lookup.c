@@ -133,7 +133,7 @@ heap_repair(void *arg, const char **why)
 }
 
 int
-heap_lock(struct malloc_heap *h)
+heap_lock_slow(struct malloc_heap *h)
 {
 	struct robust_recover rec = { h->name, heap_repair, h };
 
@@ -197,6 +197,28 @@ wrong_owner(const void *ptr, enum elem_owner was)
 			   "object that owns it. Nothing was changed", ptr, name);
 }
 
+/* The memseg list of @p va, or NULL: the list this thread found last (an
+ * index, so nothing stale survives a re-init: the entry's base and length are
+ * read from the live table), else memseg's search. */
+static inline const struct hm_memseg_list *
+list_of(const void *va)
+{
+	static _Thread_local unsigned int hint;
+	const struct hm_mem_config *m = malloc_st.mcfg;
+	const struct hm_memseg_list *msl;
+
+	if (hint < m->n_lists) {
+		msl = &m->memsegs[hint];
+		if ((uintptr_t)va - (uintptr_t)msl->base_va < msl->len &&
+		    (uintptr_t)va >= (uintptr_t)msl->base_va)
+			return msl;
+	}
+	msl = hm_mem_virt2memseg_list(va);
+	if (msl != NULL)
+		hint = (unsigned int)(msl - m->memsegs);
+	return msl;
+}
+
 /*
  * Element of a pointer some heap of ours handed out, returned with its heap's
  * lock held. The heap is found from the memseg list the pointer lies in (a
@@ -224,7 +246,7 @@ lookup_lock(const void *ptr, struct malloc_heap **hp, enum elem_owner owner)
 	if ((uintptr_t)ptr < ELEM_HEADER_LEN || ((uintptr_t)ptr & (MALLOC_ALIGN - 1)) != 0)
 		return hm_fail_ptr(EINVAL, "%p was not allocated by hugemem malloc", ptr);
 	hdr = (const char *)((uintptr_t)ptr - ELEM_HEADER_LEN); /* ptr may be any value */
-	if ((msl = hm_mem_virt2memseg_list(hdr)) == NULL)
+	if ((msl = list_of(hdr)) == NULL)
 		return hm_fail_ptr(EINVAL, "%p was not allocated by hugemem malloc", ptr);
 	h = msl->external ? lookup_by_socket(msl->socket_id) : &malloc_st.heaps[msl->socket_id];
 	if (h == NULL || h->kind == HEAP_UNUSED)

@@ -175,7 +175,8 @@ alloc_socket_once(const struct alloc_req *r, int socket)
 					   why[0] != '\0' ? ": " : "", why);
 		return p;
 	}
-	int first = hm_socket_id();
+	/* one node: it is the caller's (and the main lcore's) whatever they are */
+	int first = malloc_st.n_nodes == 1 ? 0 : hm_socket_id();
 	if (first < 0)
 		first = hm_lcore_to_socket_id(hm_get_main_lcore());
 	if (first < 0 || (unsigned int)first >= malloc_st.n_nodes)

@@ -20,6 +20,7 @@
 #define HUGEMEM_MALLOC_I_H
 
 #include "heap_i.h"
+#include "robust_i.h"
 
 struct hm_mem_config;
 
@@ -50,8 +51,18 @@ HM_INTERNAL extern struct malloc_state malloc_st;
  * when a dead holder left the heap broken beyond repair. A dead holder's heap is
  * checked, rebuilt from its memory when needed, and its node's page flags put
  * in line with what it covers, before the caller gets the lock. */
-HM_INTERNAL int heap_lock(struct malloc_heap *h);
+HM_INTERNAL int heap_lock_slow(struct malloc_heap *h);
 HM_INTERNAL void heap_unlock(struct malloc_heap *h);
+/* Inline: every malloc and free takes it; an uncontended lock is one CAS. */
+static inline int
+heap_lock(struct malloc_heap *h)
+{
+	if (robust_trylock(&h->lock)) {
+		hm_local_epoch_observe(); /* as robust_lock does on success */
+		return 0;
+	}
+	return heap_lock_slow(h);
+}
 /* Bytes of node @p node's pages flagged HM_MEMSEG_FLAG_HEAP; *releasable: how
  * many of them are not DO_NOT_FREE (a native heap's releasable_pages). Reads
  * the memseg lists of this process's config (caller: the heap lock). */
