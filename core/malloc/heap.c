@@ -117,15 +117,33 @@ fl_remove(struct malloc_heap *h, struct malloc_elem *e)
 	h->free_bytes -= e->size;
 }
 
-/* 1 when sizes @p a and @p b map to the same size class. */
+/* 1 when sizes @p a and @p b map to the same size class (by mapping()). */
 static inline bool
-same_class(uint64_t a, uint64_t b)
+same_class_by_mapping(uint64_t a, uint64_t b)
 {
 	unsigned int fa, sa, fb, sb;
 
 	mapping(a, &fa, &sa);
 	mapping(b, &fb, &sb);
 	return fa == fb && sa == sb;
+}
+
+/* The same, without two mappings: a class is a run of sizes that agree on
+ * every bit from the class's step up (64 below SMALL_LIMIT, 2^(fls - SL_BITS)
+ * above), so two sizes share a's class when nothing differs from a's step up.
+ * Only the last first level (sizes >= 2^49, never a heap's) also holds larger
+ * ones: there the mapping decides. Every malloc and free asks this. */
+static inline bool
+same_class(uint64_t a, uint64_t b)
+{
+	unsigned int f = a < SMALL_LIMIT ? 0 : fls64(a);
+	bool same;
+
+	if (f - FL_SHIFT + 1 >= FL_COUNT && f != 0)
+		return same_class_by_mapping(a, b);
+	same = ((a ^ b) >> (f == 0 ? (unsigned int)__builtin_ctz(MALLOC_ALIGN) : f - SL_BITS)) == 0;
+	HM_ASSERT(same == same_class_by_mapping(a, b));
+	return same;
 }
 
 /* @p nw takes @p old's place on its class list (pre: nw's size is, or is about
