@@ -363,7 +363,7 @@ heap_add_memory(struct malloc_heap *h, void *start, uint64_t len, uint16_t msl_i
  * Where the header of an allocation satisfying @p r would go inside FREE element
  * @p e, placing the data as high as possible; NULL if it does not fit.
  */
-static char *
+static inline __attribute__((always_inline)) char *
 start_pt(const struct malloc_elem *e, const struct alloc_req *r)
 {
 	uintptr_t base = (uintptr_t)e;
@@ -470,7 +470,7 @@ set_req(struct malloc_elem *e, uint64_t req)
 }
 
 /* Type tag and requested size of an element becoming BUSY. */
-static void
+static inline __attribute__((always_inline)) void
 set_tag(struct malloc_elem *e, const char *type, uint64_t req)
 {
 	/* The tag is gathered in two registers and stored as a word and a half:
