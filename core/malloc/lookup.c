@@ -115,6 +115,10 @@ heap_repair(void *arg, const char **why)
 		if (heap_rebuild(h, heap_readable, why) < 0 || heap_check(h, why, NULL) < 0)
 			return -EFAULT;
 	}
+	/* it may have died between a page's flag and the count: recount before
+	 * the release below relies on it, and after it changed flags */
+	if (h->kind == HEAP_NATIVE)
+		lookup_heap_pages(h->socket_id, &h->releasable_pages);
 	if (h->kind == HEAP_NATIVE && !malloc_st.mcfg->legacy_mem) {
 		/* A free the dead process was in (joined, pages not yet returned) or
 		 * the rebuild's joins can leave a free element holding whole pages:
@@ -125,10 +129,8 @@ heap_repair(void *arg, const char **why)
 				grow_release_pages(h, e, (char *)e, (char *)e + e->size);
 		}
 		heap_reconcile_pages(h);
-	}
-	/* it may have died between a page's flag and the count */
-	if (h->kind == HEAP_NATIVE)
 		lookup_heap_pages(h->socket_id, &h->releasable_pages);
+	}
 	return 0;
 }
 
