@@ -34,52 +34,11 @@
 #error "define VEC_FN before including i40e_rxtx_vec.h"
 #endif
 
-/* ol_flags by index bits: 0 L2TAG1P, 1 L3L4P, 2 RSS valid, 3 IPE, 4 L4E, 5 EIPE
- * (fill_offloads' rules in i40e_rxtx.c: with L3L4P, a checksum is bad when its
- * error bit is set and good otherwise; the other error bits change nothing). */
-#define VEC_OLF(i)                                                                        \
-	((((i) & 1) ? HM_MBUF_F_RX_VLAN | HM_MBUF_F_RX_VLAN_STRIPPED : 0) |               \
-	 (((i) & 2) ? (((i) & 8) ? HM_MBUF_F_RX_IP_CKSUM_BAD : HM_MBUF_F_RX_IP_CKSUM_GOOD) | \
-			      (((i) & 16) ? HM_MBUF_F_RX_L4_CKSUM_BAD                     \
-					  : HM_MBUF_F_RX_L4_CKSUM_GOOD) |                 \
-			      (((i) & 32) ? HM_MBUF_F_RX_OUTER_IP_CKSUM_BAD : 0)          \
-		    : 0) |                                                                \
-	 (((i) & 4) ? HM_MBUF_F_RX_RSS_HASH : 0))
-#define VEC_OLF4(i) VEC_OLF(i), VEC_OLF((i) + 1), VEC_OLF((i) + 2), VEC_OLF((i) + 3)
-#define VEC_OLF16(i) VEC_OLF4(i), VEC_OLF4((i) + 4), VEC_OLF4((i) + 8), VEC_OLF4((i) + 12)
-
-static const uint64_t vec_ol_tbl[64] = {
-	VEC_OLF16(0), VEC_OLF16(16), VEC_OLF16(32), VEC_OLF16(48),
-};
-
 #define VEC_LEN_MASK 0x3FFFULL
 #define VEC_OK_MASK (HM_I40E_RXD_DD | HM_I40E_RXD_EOF | HM_I40E_RXD_ERR_RXE)
 #define VEC_OK_VAL (HM_I40E_RXD_DD | HM_I40E_RXD_EOF)
-#define VEC_RSS_BITS 0xFFFFFFFF00000000ULL /* qw0's RSS hash, where hash.rss lands */
-#define VEC_VLAN_BITS 0x00000000FFFF0000ULL /* qw0's l2tag1, where vlan_tci lands */
-
-static inline unsigned int
-vec_ol_index(uint64_t qw1)
-{
-	return (unsigned int)((qw1 >> HM_I40E_RXD_STATUS_L2TAG1P_S) & 3) |
-	       (unsigned int)(hm_i40e_rxd_rss_valid(qw1) << 2) |
-	       (unsigned int)(((qw1 >> (HM_I40E_RXD_ERROR_S + 3)) & 7) << 3);
-}
-
-/* One descriptor's fields into @p m (the per-descriptor path). */
-static inline void
-vec_fill1(const struct hm_i40e_rxq *rxq, struct hm_mbuf *m, uint64_t qw0, uint64_t qw1)
-{
-	uint64_t len = hm_i40e_rxd_pbuf_len(qw1);
-	uint64_t vlan = (qw1 & HM_I40E_RXD_L2TAG1P) ? VEC_VLAN_BITS : 0;
-	uint64_t a = rxq->ptype_tbl[hm_i40e_rxd_ptype(qw1)] | len << 32;
-	uint64_t b = len | (qw0 & (VEC_RSS_BITS | vlan));
-	__m128i r = _mm_set_epi64x((long long)vec_ol_tbl[vec_ol_index(qw1)],
-				   (long long)rxq->mbuf_init);
-
-	_mm_storeu_si128((__m128i *)(void *)&m->rearm_data, r);
-	_mm_storeu_si128((__m128i *)(void *)&m->packet_type, _mm_set_epi64x((long long)b, (long long)a));
-}
+#define VEC_RSS_BITS I40E_RSS_BITS
+#define VEC_VLAN_BITS I40E_VLAN_BITS
 
 /*
  * ol_flags of the descriptors whose status words are the 64-bit lanes of @p a
@@ -362,7 +321,7 @@ VEC_FN(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
 			drop[nd++] = m;
 			dropped |= 1u << nb_scan;
 		} else {
-			vec_fill1(rxq, m, hm_i40e_rx_desc_qw_get(d, 0), q1);
+			i40e_fill(m, c.init, c.pt, hm_i40e_rx_desc_qw_get(d, 0), q1, len);
 			bytes += len;
 			pkts[nb_rx++] = m;
 		}
