@@ -67,29 +67,60 @@
 #define V_SLL _mm_slli_epi64
 #endif
 
+/* Byte lookups of vec_olflags (the low byte of each 64-bit lane is the
+ * index, the others are 0 and look up entry 0, which is 0). Checksums, by
+ * bit 3 L3L4P | bits 0-2 IPE, L4E, EIPE: the flags shifted right by one (to
+ * fit a byte); VLAN and RSS, by bit 0 L2TAG1P | bits 2-3 FLTSTAT. */
+#define VEC_CK(i)                                                                         \
+	((i) & 8 ? (int)(((((i) & 1) ? HM_MBUF_F_RX_IP_CKSUM_BAD : HM_MBUF_F_RX_IP_CKSUM_GOOD) | \
+			  (((i) & 2) ? HM_MBUF_F_RX_L4_CKSUM_BAD : HM_MBUF_F_RX_L4_CKSUM_GOOD) | \
+			  (((i) & 4) ? HM_MBUF_F_RX_OUTER_IP_CKSUM_BAD : 0)) >> 1)               \
+		 : 0)
+#define VEC_VR(i)                                                                         \
+	(int)((((i) & 1) ? HM_MBUF_F_RX_VLAN | HM_MBUF_F_RX_VLAN_STRIPPED : 0) |          \
+	      ((((i) & 12) == 12) ? HM_MBUF_F_RX_RSS_HASH : 0))
+#define VEC_LUT16(f)                                                                      \
+	(char)f(0), (char)f(1), (char)f(2), (char)f(3), (char)f(4), (char)f(5), (char)f(6),  \
+		(char)f(7), (char)f(8), (char)f(9), (char)f(10), (char)f(11), (char)f(12),   \
+		(char)f(13), (char)f(14), (char)f(15)
+
+_Static_assert((HM_MBUF_F_RX_IP_CKSUM_BAD | HM_MBUF_F_RX_IP_CKSUM_GOOD | HM_MBUF_F_RX_L4_CKSUM_BAD |
+		HM_MBUF_F_RX_L4_CKSUM_GOOD | HM_MBUF_F_RX_OUTER_IP_CKSUM_BAD) >> 1 <= 0xFF &&
+		       (HM_MBUF_F_RX_VLAN | HM_MBUF_F_RX_VLAN_STRIPPED | HM_MBUF_F_RX_RSS_HASH) <= 0x7F &&
+		       !((HM_MBUF_F_RX_IP_CKSUM_BAD | HM_MBUF_F_RX_IP_CKSUM_GOOD |
+			  HM_MBUF_F_RX_L4_CKSUM_BAD | HM_MBUF_F_RX_L4_CKSUM_GOOD |
+			  HM_MBUF_F_RX_OUTER_IP_CKSUM_BAD) & 1),
+	       "vec_olflags' lookups hold the flags in a byte");
+_Static_assert(HM_I40E_RXD_ERR_L4E == HM_I40E_RXD_ERR_IPE << 1 &&
+		       HM_I40E_RXD_ERR_EIPE == HM_I40E_RXD_ERR_IPE << 2 && HM_I40E_RXD_L3L4P == 8 &&
+		       HM_I40E_RXD_L2TAG1P == 4 && HM_I40E_RXD_FLTSTAT_MASK == 3ULL << 12,
+	       "vec_olflags' indexes");
+
+/*
+ * ol_flags of the descriptors whose status words are the 64-bit lanes of @p a
+ * (i40e_ol_tbl's rules): two 16-entry byte lookups (pshufb), one for the
+ * checksum flags, one for VLAN, VLAN_STRIPPED and RSS_HASH.
+ */
 static inline VEC_T
 vec_olflags(VEC_T a)
 {
-	const VEC_T one = V_SET1(1);
-	const VEC_T vlan = V_AND(V_EQ(V_AND(a, V_SET1(HM_I40E_RXD_L2TAG1P)), V_SET1(HM_I40E_RXD_L2TAG1P)),
-				 V_SET1(HM_MBUF_F_RX_VLAN | HM_MBUF_F_RX_VLAN_STRIPPED));
-	const VEC_T rss = V_AND(V_EQ(V_AND(a, V_SET1(HM_I40E_RXD_FLTSTAT_MASK)),
-				     V_SET1(HM_I40E_RXD_FLTSTAT_RSS)),
-				V_SET1(HM_MBUF_F_RX_RSS_HASH));
-	const VEC_T l34 = V_EQ(V_AND(a, V_SET1(HM_I40E_RXD_L3L4P)), V_SET1(HM_I40E_RXD_L3L4P));
-	const VEC_T ipe = V_AND(V_SRL(a, HM_I40E_RXD_ERROR_S + 3), one);  /* 1: IP bad */
-	const VEC_T l4e = V_AND(V_SRL(a, HM_I40E_RXD_ERROR_S + 4), one);  /* 1: L4 bad */
-	const VEC_T eipe = V_AND(V_SRL(a, HM_I40E_RXD_ERROR_S + 5), one); /* 1: outer bad */
-	VEC_T ck = V_OR(V_SLL(ipe, 4), V_SLL(V_XOR(ipe, one), 7));
-	ck = V_OR(ck, V_OR(V_SLL(l4e, 3), V_SLL(V_XOR(l4e, one), 8)));
-	ck = V_OR(ck, V_SLL(eipe, 5));
-	return V_OR(V_OR(vlan, rss), V_AND(ck, l34));
-}
+#ifdef VEC_AVX2
+	const __m256i ck_lut = _mm256_setr_epi8(VEC_LUT16(VEC_CK), VEC_LUT16(VEC_CK));
+	const __m256i vr_lut = _mm256_setr_epi8(VEC_LUT16(VEC_VR), VEC_LUT16(VEC_VR));
+#define V_SHUF _mm256_shuffle_epi8
+#else
+	const __m128i ck_lut = _mm_setr_epi8(VEC_LUT16(VEC_CK));
+	const __m128i vr_lut = _mm_setr_epi8(VEC_LUT16(VEC_VR));
+#define V_SHUF _mm_shuffle_epi8
+#endif
+	const VEC_T ck_i = V_OR(V_AND(V_SRL(a, HM_I40E_RXD_ERROR_S + 3), V_SET1(7)),
+				V_AND(a, V_SET1(HM_I40E_RXD_L3L4P)));
+	const VEC_T vr_i = V_OR(V_AND(V_SRL(a, HM_I40E_RXD_STATUS_L2TAG1P_S), V_SET1(1)),
+				V_AND(V_SRL(a, HM_I40E_RXD_STATUS_FLTSTAT_S - 2), V_SET1(12)));
 
-_Static_assert(HM_MBUF_F_RX_IP_CKSUM_BAD == 1u << 4 && HM_MBUF_F_RX_IP_CKSUM_GOOD == 1u << 7 &&
-		       HM_MBUF_F_RX_L4_CKSUM_BAD == 1u << 3 && HM_MBUF_F_RX_L4_CKSUM_GOOD == 1u << 8 &&
-		       HM_MBUF_F_RX_OUTER_IP_CKSUM_BAD == 1u << 5,
-	       "vec_olflags' shifts are DPDK's checksum flag bits");
+	return V_OR(V_SLL(V_SHUF(ck_lut, ck_i), 1), V_SHUF(vr_lut, vr_i));
+#undef V_SHUF
+}
 
 /* What a burst reads from the queue, in locals: the mbuf stores could alias
  * the queue (the project builds with -fno-strict-aliasing), so fields read
@@ -265,9 +296,11 @@ vec_refill(struct hm_i40e_rxq *rxq, size_t dsz)
 	return 0;
 }
 
-/* Receive at most @p n <= HM_I40E_RX_MAX_BURST packets. */
-HM_INTERNAL uint16_t
-VEC_FN(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
+/* Receive at most @p n <= HM_I40E_RX_MAX_BURST packets from a ring of
+ * @p dsz-byte descriptors (a constant: VEC_FN has one copy per size, so the
+ * descriptor offsets are immediates and nothing spills). */
+static inline __attribute__((always_inline)) uint16_t
+vec_recv(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n, const size_t dsz)
 {
 	struct hm_mbuf *drop[HM_I40E_RX_MAX_BURST];
 	uint8_t why[HM_I40E_RX_MAX_BURST];
@@ -279,7 +312,7 @@ VEC_FN(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
 	uint64_t bytes = 0;
 
 	const struct vec_ctx c = {
-		rxq->ptype_tbl, rxq->mbuf_init, (size_t)1 << rxq->dshift, rxq->buf_size,
+		rxq->ptype_tbl, rxq->mbuf_init, dsz, rxq->buf_size,
 	};
 	const uint8_t *d = desc_at(rxq, old_tail);
 
@@ -349,4 +382,12 @@ VEC_FN(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
 	I40E_ST_ADD(rxq->st.bytes, bytes);
 	I40E_ST_ADD(rxq->st.packets, nb_rx);
 	return (uint16_t)nb_rx;
+}
+
+HM_INTERNAL uint16_t
+VEC_FN(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
+{
+	if (rxq->dshift == 5)
+		return vec_recv(rxq, pkts, n, 32);
+	return vec_recv(rxq, pkts, n, 16);
 }
