@@ -183,10 +183,9 @@ _Static_assert(HM_I40E_RXD_L3L4P == HM_I40E_RXD_L2TAG1P << 1 &&
  * is NULL already (the free-mbuf invariant).
  */
 static inline __attribute__((always_inline)) void
-i40e_fill(struct hm_mbuf *m, uint64_t init, const uint32_t *ptype_tbl, uint64_t qw0,
-	  uint64_t qw1, uint32_t len)
+i40e_fill_ol(struct hm_mbuf *m, uint64_t init, const uint32_t *ptype_tbl, uint64_t qw0,
+	     uint64_t qw1, uint32_t len, const struct i40e_ol *o)
 {
-	const struct i40e_ol *o = &i40e_ol_tbl[i40e_ol_index(qw1)];
 	const uint32_t pt = ptype_tbl[hm_i40e_rxd_ptype(qw1)];
 
 	m->rearm_data = init;
@@ -207,6 +206,20 @@ i40e_fill(struct hm_mbuf *m, uint64_t init, const uint32_t *ptype_tbl, uint64_t 
 	m->hash.rss = (uint32_t)(qw0 >> 32);
 #endif
 }
+
+static inline __attribute__((always_inline)) void
+i40e_fill(struct hm_mbuf *m, uint64_t init, const uint32_t *ptype_tbl, uint64_t qw0,
+	  uint64_t qw1, uint32_t len)
+{
+	i40e_fill_ol(m, init, ptype_tbl, qw0, qw1, len, &i40e_ol_tbl[i40e_ol_index(qw1)]);
+}
+
+/* The qw1 bits i40e_ol_index reads: a loop keeps the entry of the last
+ * descriptor and looks up again only when they change (traffic of one kind
+ * has the same ones packet after packet). */
+#define I40E_OL_BITS                                                                      \
+	(HM_I40E_RXD_L2TAG1P | HM_I40E_RXD_L3L4P | HM_I40E_RXD_FLTSTAT_MASK |                \
+	 HM_I40E_RXD_ERR_IPE | HM_I40E_RXD_ERR_L4E | HM_I40E_RXD_ERR_EIPE)
 
 _Static_assert(offsetof(struct hm_mbuf, pkt_len) == offsetof(struct hm_mbuf, packet_type) + 4 &&
 		       offsetof(struct hm_mbuf, data_len) == offsetof(struct hm_mbuf, packet_type) + 8 &&

@@ -169,6 +169,8 @@ recv_round(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n, uint16_t 
 	const uint32_t *const pt = rxq->ptype_tbl;
 	uint8_t discard = rxq->discard;
 	unsigned int rx_id = rxq->rx_tail, ready = 0, nf = 0, used = 0;
+	uint64_t okey = ~0ULL;
+	const struct i40e_ol *o = i40e_ol_tbl;
 	uint16_t nb_rx = 0, nb_hold = 0;
 
 	for (unsigned int i = rx_id; ready < n; ready++) {
@@ -222,7 +224,11 @@ recv_round(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n, uint16_t 
 		hm_i40e_rx_desc_qw_set(d, 1, 0);
 		if (++rx_id == nb_desc)
 			rx_id = 0;
-		i40e_fill(rxm, init, pt, qw0, qw1, len);
+		if (HM_UNLIKELY((qw1 & I40E_OL_BITS) != okey)) {
+			okey = qw1 & I40E_OL_BITS;
+			o = &i40e_ol_tbl[i40e_ol_index(qw1)];
+		}
+		i40e_fill_ol(rxm, init, pt, qw0, qw1, len, o);
 		pkts[nb_rx++] = rxm;
 		*bytes += len;
 	}
@@ -381,19 +387,22 @@ hm_i40e_recv_scattered_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint
  * descriptors scanned.
  */
 static inline unsigned int
-scan_hw_ring(struct hm_i40e_rxq *rxq, uint32_t *dropped, struct hm_mbuf **drop,
-	     uint8_t *why, unsigned int *nb_drop, uint8_t *discard)
+scan_hw_ring(struct hm_i40e_rxq *rxq, struct hm_mbuf **stage, unsigned int *nb_good,
+	     uint64_t *nb_bytes, uint32_t *dropped, struct hm_mbuf **drop, uint8_t *why,
+	     unsigned int *nb_drop, uint8_t *discard)
 {
 	unsigned int nb_dd, nb_scan = 0, nb_stage = 0, nd = 0;
 	const uint16_t tail = rxq->rx_tail;
 	struct hm_mbuf **const rxep = &rxq->sw_ring[tail];
-	struct hm_mbuf **const stage = rxq->rx_stage;
 	const uint8_t *const d = desc_at(rxq, tail);
 	const unsigned int dshift = rxq->dshift;
 	const uint32_t buf_size = rxq->buf_size;
 	const uint64_t init = rxq->mbuf_init;
 	const uint32_t *const pt = rxq->ptype_tbl;
 	uint32_t dmask = 0;
+	uint64_t bytes = 0, okey = ~0ULL;
+	const struct i40e_ol *o = i40e_ol_tbl;
+	uint8_t disc = *discard;
 
 	if (!(hm_i40e_rx_desc_qw1_load(d) & HM_I40E_RXD_DD))
 		return 0;
@@ -413,24 +422,29 @@ scan_hw_ring(struct hm_i40e_rxq *rxq, uint32_t *dropped, struct hm_mbuf **drop,
 			const uint32_t len = hm_i40e_rxd_pbuf_len(q);
 
 			/* the common case in one test: DD and EOF, no RXE, 0 < len <= buffer */
-			if (HM_LIKELY(!*discard &&
+			if (HM_LIKELY(!disc &&
 				      (q & (HM_I40E_RXD_EOF | HM_I40E_RXD_ERR_RXE)) == HM_I40E_RXD_EOF &&
 				      len - 1u < buf_size)) {
-				i40e_fill(m, init, pt,
-					  hm_i40e_rx_desc_qw_get(d + ((size_t)(i + j) << dshift), 0), q,
-					  len);
+				if (HM_UNLIKELY((q & I40E_OL_BITS) != okey)) {
+					okey = q & I40E_OL_BITS;
+					o = &i40e_ol_tbl[i40e_ol_index(q)];
+				}
+				i40e_fill_ol(m, init, pt,
+					     hm_i40e_rx_desc_qw_get(d + ((size_t)(i + j) << dshift), 0),
+					     q, len, o);
 				stage[nb_stage++] = m;
+				bytes += len;
 				continue;
 			}
 			enum drop_reason bad = bad_desc_len(buf_size, q, len);
 
-			if (*discard) {
+			if (disc) {
 				/* the rest of a frame already counted as dropped */
 				if (q & HM_I40E_RXD_EOF)
-					*discard = 0;
+					disc = 0;
 				bad = DROP_SKIP;
 			} else if (bad != DROP_NONE && frame_goes_on(rxq, q, len)) {
-				*discard = 1;
+				disc = 1;
 			}
 			/* bad != DROP_NONE here: what bad_desc passes passed the test above */
 			why[nd] = (uint8_t)bad;
@@ -443,8 +457,9 @@ scan_hw_ring(struct hm_i40e_rxq *rxq, uint32_t *dropped, struct hm_mbuf **drop,
 	}
 	for (unsigned int i = 0; i < nb_scan; i++)
 		rxep[i] = NULL;
-	rxq->rx_nb_avail = (uint16_t)nb_stage;
-	rxq->rx_next_avail = 0;
+	*discard = disc;
+	*nb_good = nb_stage;
+	*nb_bytes = bytes;
 	*nb_drop = nd;
 	*dropped = dmask;
 	return nb_scan;
@@ -476,7 +491,23 @@ i40e_alloc_bufs(struct hm_i40e_rxq *rxq)
 		memset(rxep, 0, sizeof(*rxep) * thresh);
 		return -ENOMEM;
 	}
-	for (unsigned int i = 0; i < thresh; i++, d += dsz) {
+	unsigned int i = 0;
+
+	/* four at a time (thresh is at least 32), then the rest */
+	for (; i + 4 <= thresh; i += 4, d += 4 * dsz) {
+		const hm_iova_t a0 = rxep[i]->buf_iova, a1 = rxep[i + 1]->buf_iova;
+		const hm_iova_t a2 = rxep[i + 2]->buf_iova, a3 = rxep[i + 3]->buf_iova;
+
+		hm_i40e_rx_desc_qw_set(d, 0, a0 + HM_PKTMBUF_HEADROOM);
+		hm_i40e_rx_desc_qw_set(d, 1, 0);
+		hm_i40e_rx_desc_qw_set(d + dsz, 0, a1 + HM_PKTMBUF_HEADROOM);
+		hm_i40e_rx_desc_qw_set(d + dsz, 1, 0);
+		hm_i40e_rx_desc_qw_set(d + 2 * dsz, 0, a2 + HM_PKTMBUF_HEADROOM);
+		hm_i40e_rx_desc_qw_set(d + 2 * dsz, 1, 0);
+		hm_i40e_rx_desc_qw_set(d + 3 * dsz, 0, a3 + HM_PKTMBUF_HEADROOM);
+		hm_i40e_rx_desc_qw_set(d + 3 * dsz, 1, 0);
+	}
+	for (; i < thresh; i++, d += dsz) {
 		hm_i40e_rx_desc_qw_set(d, 0, rxep[i]->buf_iova + HM_PKTMBUF_HEADROOM);
 		hm_i40e_rx_desc_qw_set(d, 1, 0);
 	}
@@ -505,20 +536,27 @@ stage_out(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
 	return k;
 }
 
+/*
+ * One scan: its packets go straight to the caller when it asked for a whole
+ * scan's worth (n >= 32), else to rx_stage, handed out by this and the next
+ * calls (stage_out).
+ */
 static uint16_t
 rx_recv_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
 {
 	struct hm_mbuf *drop[HM_I40E_RX_MAX_BURST];
+	struct hm_mbuf **const out = n >= HM_I40E_RX_MAX_BURST ? pkts : rxq->rx_stage;
 	uint8_t why[HM_I40E_RX_MAX_BURST];
-	unsigned int nb_scan, nd;
+	unsigned int nb_scan, nd, nb_good;
 	uint32_t dropped;
+	uint64_t bytes;
 	uint8_t discard = rxq->discard; /* committed with the scan */
 	uint16_t old_tail;
 
 	if (rxq->rx_nb_avail > 0)
 		return stage_out(rxq, pkts, n);
 	old_tail = rxq->rx_tail;
-	nb_scan = scan_hw_ring(rxq, &dropped, drop, why, &nd, &discard);
+	nb_scan = scan_hw_ring(rxq, out, &nb_good, &bytes, &dropped, drop, why, &nd, &discard);
 	if (nb_scan == 0)
 		return 0;
 	rxq->rx_tail = (uint16_t)(rxq->rx_tail + nb_scan);
@@ -530,10 +568,7 @@ rx_recv_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
 			I40E_ST_ADD(rxq->st.rx_nombuf, rxq->rx_free_thresh);
 			rxq->rx_tail = old_tail;
 			for (unsigned int i = 0; i < nb_scan; i++)
-				rxq->sw_ring[old_tail + i] =
-					(dropped >> i) & 1 ? drop[k++] : rxq->rx_stage[r++];
-			rxq->rx_nb_avail = 0;
-			rxq->rx_next_avail = 0;
+				rxq->sw_ring[old_tail + i] = (dropped >> i) & 1 ? drop[k++] : out[r++];
 			return 0;
 		}
 	}
@@ -541,7 +576,14 @@ rx_recv_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
 	rxq->discard = discard;
 	if (rxq->rx_tail >= rxq->nb_desc)
 		rxq->rx_tail = 0;
-	if (rxq->rx_nb_avail == 0)
+	if (out == pkts) {
+		I40E_ST_ADD(rxq->st.bytes, bytes);
+		I40E_ST_ADD(rxq->st.packets, nb_good);
+		return (uint16_t)nb_good;
+	}
+	rxq->rx_nb_avail = (uint16_t)nb_good;
+	rxq->rx_next_avail = 0;
+	if (nb_good == 0)
 		return 0;
 	return stage_out(rxq, pkts, n);
 }

@@ -284,11 +284,25 @@ vec_refill(struct hm_i40e_rxq *rxq, size_t dsz)
 		memset(rxep, 0, sizeof(*rxep) * thresh); /* a failed get may have written some */
 		return -ENOMEM;
 	}
-	for (unsigned int i = 0; i < thresh; i++, d += dsz) {
-		const __m128i iova = _mm_loadl_epi64((const __m128i *)(const void *)&rxep[i]->buf_iova);
+	/* four at a time (thresh is at least 32), then the rest */
+	unsigned int i = 0;
 
-		_mm_storeu_si128((__m128i *)(void *)d, _mm_add_epi64(iova, hr));
+	for (; i + 4 <= thresh; i += 4, d += 4 * dsz) {
+		struct hm_mbuf *const m0 = rxep[i], *const m1 = rxep[i + 1];
+		struct hm_mbuf *const m2 = rxep[i + 2], *const m3 = rxep[i + 3];
+
+		_mm_storeu_si128((__m128i *)(void *)d,
+				 _mm_add_epi64(_mm_loadl_epi64((const __m128i *)(const void *)&m0->buf_iova), hr));
+		_mm_storeu_si128((__m128i *)(void *)(d + dsz),
+				 _mm_add_epi64(_mm_loadl_epi64((const __m128i *)(const void *)&m1->buf_iova), hr));
+		_mm_storeu_si128((__m128i *)(void *)(d + 2 * dsz),
+				 _mm_add_epi64(_mm_loadl_epi64((const __m128i *)(const void *)&m2->buf_iova), hr));
+		_mm_storeu_si128((__m128i *)(void *)(d + 3 * dsz),
+				 _mm_add_epi64(_mm_loadl_epi64((const __m128i *)(const void *)&m3->buf_iova), hr));
 	}
+	for (; i < thresh; i++, d += dsz)
+		_mm_storeu_si128((__m128i *)(void *)d,
+				 _mm_add_epi64(_mm_loadl_epi64((const __m128i *)(const void *)&rxep[i]->buf_iova), hr));
 	tail_write(rxq, rxq->rx_free_trigger);
 	rxq->rx_free_trigger = (uint16_t)(rxq->rx_free_trigger + thresh);
 	if (rxq->rx_free_trigger >= rxq->nb_desc)
