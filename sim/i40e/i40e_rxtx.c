@@ -147,8 +147,9 @@ next_tail_hold(struct hm_i40e_rxq *rxq, uint16_t rx_id, uint16_t nb_hold)
 
 /*
  * One round of the scalar path: at most @p n (<= HM_I40E_RX_MAX_BURST)
- * descriptors from rx_tail. The written-back ones are counted first (their
- * mbuf headers prefetched on the way), then their replacements come from the
+ * descriptors from rx_tail. The next two rounds' descriptors and headers are
+ * prefetched, the written-back ones counted (their mbuf headers prefetched on
+ * the way), then their replacements come from the
  * pool in one bulk get (one by one, as DPDK's scalar path allocates, when the
  * pool cannot give them all at once; the unused ones go back), then each
  * descriptor is processed in order. The queue's fields live in locals: the
@@ -173,6 +174,8 @@ recv_round(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n, uint16_t 
 	const struct i40e_ol *o = i40e_ol_tbl;
 	uint16_t nb_rx = 0, nb_hold = 0;
 
+	i40e_prefetch_burst(rxq, rx_id + HM_I40E_RX_MAX_BURST);
+	i40e_prefetch_burst(rxq, rx_id + 2 * HM_I40E_RX_MAX_BURST);
 	for (unsigned int i = rx_id; ready < n; ready++) {
 		if (!(hm_i40e_rx_desc_qw1_load(ring + ((size_t)i << dshift)) & HM_I40E_RXD_DD))
 			break;
@@ -408,6 +411,7 @@ scan_hw_ring(struct hm_i40e_rxq *rxq, struct hm_mbuf **stage, unsigned int *nb_g
 		return 0;
 	i40e_prefetch_burst(rxq, tail);
 	i40e_prefetch_burst(rxq, tail + HM_I40E_RX_MAX_BURST);
+	i40e_prefetch_burst(rxq, tail + 2 * HM_I40E_RX_MAX_BURST);
 	for (unsigned int i = 0; i < HM_I40E_RX_MAX_BURST; i += HM_I40E_LOOK_AHEAD) {
 		uint64_t qw1[HM_I40E_LOOK_AHEAD];
 

@@ -334,6 +334,7 @@ vec_recv(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n, const size_
 		n = HM_I40E_RX_MAX_BURST;
 	i40e_prefetch_burst(rxq, old_tail);
 	i40e_prefetch_burst(rxq, old_tail + HM_I40E_RX_MAX_BURST);
+	i40e_prefetch_burst(rxq, old_tail + 2 * HM_I40E_RX_MAX_BURST);
 	while (nb_scan < n) {
 		struct hm_mbuf *m;
 		enum drop_reason bad;
