@@ -37,6 +37,13 @@
  * Both allocators consume the same seeded xorshift sequences. Never fails on a
  * number; exits 1 only when an allocation or lookup is wrong. HM_BENCH_NO_DPDK=1
  * skips DPDK.
+ *
+ * Selecting (for valgrind --tool=callgrind on one workload): --malloc-cache=0
+ * (or =1) runs only that pass; HM_BENCH_ONLY=text runs only the rounds of the
+ * rows whose name contains text (e.g. "free 64 B, allocation order": the
+ * allocation-order round of 64 B, which also times its mallocs); HM_BENCH_SIDE=
+ * hugemem|dpdk runs only that allocator's samples (the other column reads 0).
+ * The warm-up round still runs, so a profile counts 1 + 5 rounds.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -492,6 +499,24 @@ SIDE(rte, &dpdk_ops);
 static const struct side *sides[2];
 static unsigned int n_sides;
 
+/* Whether side @p i (0 hugemem, 1 DPDK) runs its samples ($HM_BENCH_SIDE). */
+static inline bool
+side_on(unsigned int i)
+{
+	return bench_side(i == 1) != 0;
+}
+
+/* Whether the row @p what (without the pass's mode label) is selected
+ * ($HM_BENCH_ONLY, matched against the full row name). */
+static bool
+wanted(const char *what)
+{
+	char label[256];
+
+	snprintf(label, sizeof(label), "%s%s", what, mode_label);
+	return bench_wanted(label) != 0;
+}
+
 /* Index of the side that runs @p k-th in sample @p s (alternating order). */
 static inline unsigned int
 turn(int s, unsigned int k)
@@ -521,24 +546,30 @@ permutation(unsigned int n, uint64_t seed)
 enum { T_MALLOC, T_FREE, T_FREE_RAND, T_FLOOR, T_FLOOR_DEP, T_FLOOR_CACHE, T_ZMALLOC, T_ZPAIR,
        T_CALLOC, T_N };
 
+/* One sample: the rounds of the rows @p want selects (HM_BENCH_ONLY). */
 static void
 sizes_sample(const struct side *sd, void **p, unsigned int n, size_t size,
-	     const unsigned int *perm, double t[T_N])
+	     const unsigned int *perm, const bool want[T_N], double t[T_N])
 {
 	double x, zf;
 
-	sd->sizes[K_MALLOC](p, n, size, NULL, &t[T_MALLOC], &t[T_FREE]);
-	sd->sizes[K_MALLOC](p, n, size, perm, &x, &t[T_FREE_RAND]);
-	floor_mode = 1;
-	sd->sizes[K_MALLOC](p, n, size, perm, &x, &t[T_FLOOR]);
-	floor_mode = 2;
-	sd->sizes[K_MALLOC](p, n, size, perm, &x, &t[T_FLOOR_DEP]);
-	floor_mode = 3;
-	sd->sizes[K_MALLOC](p, n, size, perm, &x, &t[T_FLOOR_CACHE]);
+	if (want[T_MALLOC] || want[T_FREE])
+		sd->sizes[K_MALLOC](p, n, size, NULL, &t[T_MALLOC], &t[T_FREE]);
+	if (want[T_FREE_RAND])
+		sd->sizes[K_MALLOC](p, n, size, perm, &x, &t[T_FREE_RAND]);
+	for (int f = 1; f <= 3; f++) {
+		if (!want[T_FLOOR + f - 1])
+			continue;
+		floor_mode = f;
+		sd->sizes[K_MALLOC](p, n, size, perm, &x, &t[T_FLOOR + f - 1]);
+	}
 	floor_mode = 0;
-	sd->sizes[K_ZMALLOC](p, n, size, NULL, &t[T_ZMALLOC], &zf);
-	t[T_ZPAIR] = t[T_ZMALLOC] + zf;
-	sd->sizes[K_CALLOC](p, n, size, NULL, &t[T_CALLOC], &x);
+	if (want[T_ZMALLOC] || want[T_ZPAIR]) {
+		sd->sizes[K_ZMALLOC](p, n, size, NULL, &t[T_ZMALLOC], &zf);
+		t[T_ZPAIR] = t[T_ZMALLOC] + zf;
+	}
+	if (want[T_CALLOC])
+		sd->sizes[K_CALLOC](p, n, size, NULL, &t[T_CALLOC], &x);
 }
 
 static void
@@ -563,24 +594,35 @@ bench_sizes(void)
 
 	for (size_t k = 0; k < sizeof(w) / sizeof(w[0]); k++) {
 		double t[2][T_N][SAMPLES] = { { { 0 } } }, one[T_N];
-		unsigned int *perm = permutation(w[k].n, 0x5851f42d4c957f2dULL + k);
-		char label[192];
+		char label[T_N][192];
+		bool want[T_N], any = false;
 
+		for (int m = 0; m < T_N; m++) {
+			snprintf(label[m], sizeof(label[m]), "%s %s%s, %uk live", what[m],
+				 w[k].label, how[m], w[k].n / 1000);
+			want[m] = wanted(label[m]);
+			any |= want[m];
+		}
+		if (!any)
+			continue;
+		unsigned int *perm = permutation(w[k].n, 0x5851f42d4c957f2dULL + k);
 		/* warm-up: faults in headers and data */
 		for (unsigned int i = 0; i < n_sides; i++)
-			sizes_sample(sides[i], p, w[k].n, w[k].size, perm, one);
+			if (side_on(i))
+				sizes_sample(sides[i], p, w[k].n, w[k].size, perm, want, one);
 		for (int s = 0; s < SAMPLES; s++)
 			for (unsigned int j = 0; j < n_sides; j++) {
 				unsigned int i = turn(s, j);
-				sizes_sample(sides[i], p, w[k].n, w[k].size, perm, one);
+				if (!side_on(i))
+					continue;
+				memset(one, 0, sizeof(one));
+				sizes_sample(sides[i], p, w[k].n, w[k].size, perm, want, one);
 				for (int m = 0; m < T_N; m++)
 					t[i][m][s] = one[m];
 			}
-		for (int m = 0; m < T_N; m++) {
-			snprintf(label, sizeof(label), "%s %s%s, %uk live", what[m], w[k].label,
-				 how[m], w[k].n / 1000);
-			row(label, median(t[0][m]), median(t[1][m]), "ns/call");
-		}
+		for (int m = 0; m < T_N; m++)
+			if (want[m])
+				row(label[m], median(t[0][m]), median(t[1][m]), "ns/call");
 		free(perm);
 		/* the next size starts from an empty cache, as the mix does */
 		for (unsigned int i = 0; i < n_sides; i++)
@@ -626,6 +668,8 @@ bench_mix(void)
 
 	memset(fr, 0, sizeof(fr));
 	for (unsigned int i = 0; i < n_sides; i++) {
+		if (!side_on(i))
+			continue;
 		mix_clear(sides[i]->o, slot); /* empties the cache the sizes workloads left */
 		sides[i]->mix(slot, 0x9e3779b97f4a7c15ULL);
 		sides[i]->mix_clear(slot);
@@ -633,6 +677,8 @@ bench_mix(void)
 	for (int s = 0; s < SAMPLES; s++)
 		for (unsigned int j = 0; j < n_sides; j++) {
 			unsigned int i = turn(s, j);
+			if (!side_on(i))
+				continue;
 			t[i][s] = sides[i]->mix(slot, 0x2545f4914f6cdd1dULL);
 			if (s == SAMPLES - 1) {
 				sides[i]->o->stats(&fr[i]);
@@ -668,10 +714,13 @@ bench_memzone(void)
 	for (unsigned int i = 0; i < MZ_COUNT; i++)
 		snprintf(names[i], sizeof(names[i]), "mz%u", i);
 	for (unsigned int i = 0; i < n_sides; i++)
-		sides[i]->mz(names, order, mz, found, &wr, &wl, &wf);
+		if (side_on(i))
+			sides[i]->mz(names, order, mz, found, &wr, &wl, &wf);
 	for (int s = 0; s < SAMPLES; s++)
 		for (unsigned int j = 0; j < n_sides; j++) {
 			unsigned int i = turn(s, j);
+			if (!side_on(i))
+				continue;
 			sides[i]->mz(names, order, mz, found, &tr[i][s], &tl[i][s], &tf[i][s]);
 		}
 	snprintf(label, sizeof(label), "memzone reserve, %d zones", MZ_COUNT);
@@ -704,16 +753,45 @@ hm_start(bool cache)
 	       PREALLOC_MB, cache ? "on" : "off (--malloc-cache=0)");
 }
 
-int
-main(void)
+/* The mix rows and the memzone rows are selected as a whole. */
+static void
+run_pass(bool cache, bool memzones)
 {
-	int cpu;
+	hm_start(cache);
+	bench_sizes();
+	if (wanted("random mix 16 B-16 KiB, per operation") ||
+	    wanted("random mix: holes at the end (free bytes outside the largest block)"))
+		bench_mix();
+	char mz[3][64];
+	snprintf(mz[0], sizeof(mz[0]), "memzone reserve, %d zones", MZ_COUNT);
+	snprintf(mz[1], sizeof(mz[1]), "memzone lookup, %d zones, random order", MZ_COUNT);
+	snprintf(mz[2], sizeof(mz[2]), "memzone free, %d zones", MZ_COUNT);
+	if (memzones && (wanted(mz[0]) || wanted(mz[1]) || wanted(mz[2])))
+		bench_memzone();
+	hm_cleanup();
+}
 
+int
+main(int argc, char **argv)
+{
+	int cpu, pass = -1; /* -1: both; 0: cache off only; 1: cache on only */
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--malloc-cache=0") == 0)
+			pass = 0;
+		else if (strcmp(argv[i], "--malloc-cache=1") == 0)
+			pass = 1;
+		else {
+			fprintf(stderr, "usage: %s [--malloc-cache=0|1]  (env: HM_BENCH_ONLY, "
+				"HM_BENCH_SIDE, HM_BENCH_NO_DPDK; see the file's header)\n", argv[0]);
+			return 2;
+		}
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	cpu = pin_self();
 #ifdef HM_BENCH_DPDK
 	/* DPDK first: both want VA at 4 GiB, and hugemem falls back to another hint */
-	if (bench_dpdk_start("bench_malloc", cpu, PREALLOC_MB, PREALLOC_MB / 2 + 8))
+	if (side_on(1) && bench_dpdk_start("bench_malloc", cpu, PREALLOC_MB, PREALLOC_MB / 2 + 8))
 		dpdk = &dpdk_ops;
 #else
 	bench_note("dpdk: not built (configure with -Ddpdk_compare=enabled and libdpdk-dev)");
@@ -726,15 +804,10 @@ main(void)
 	if (dpdk != NULL)
 		sides[n_sides++] = &rte_side;
 #endif
-	hm_start(true);
-	bench_sizes();
-	bench_mix();
-	bench_memzone();
-	hm_cleanup();
-	hm_start(false);
-	bench_sizes();
-	bench_mix();
-	hm_cleanup();
+	if (pass != 0)
+		run_pass(true, true);
+	if (pass != 1)
+		run_pass(false, false);
 #ifdef HM_BENCH_DPDK
 	if (dpdk != NULL)
 		rte_eal_cleanup();

@@ -209,6 +209,21 @@ test_malloc_invalid_args(void **state)
 	check_bad_ptr(p + 1, &st);
 	check_bad_ptr((void *)(uintptr_t)16, &st);
 	check_bad_ptr((char *)hm_mem_virt2memseg(p, NULL)->addr, &st); /* start of a page */
+	/* free finds the list of a pointer trying this thread's last list first (p's,
+	 * after the refusals above): its edges and beyond are refused all the same */
+	const struct hm_memseg_list *pl = hm_mem_virt2memseg_list(p);
+	assert_non_null(pl);
+	char *l_end = (char *)pl->base_va + pl->len;
+	assert_int_equal(hm_free(p + 64), -EINVAL); /* the hint is p's list now */
+	check_bad_ptr(l_end, &st);            /* header in the list's last 64 bytes */
+	check_bad_ptr(l_end + 64, &st);       /* header just past the list's end */
+	check_bad_ptr(l_end + 128, &st);      /* past it (a gap, or another list) */
+	check_bad_ptr((char *)pl->base_va, &st); /* header just below the list */
+	if (hm_mem_virt2memseg(l_end - pl->page_sz, NULL) == NULL) {
+		/* a page of the list nothing mapped: refused without reading it */
+		check_bad_ptr(l_end - pl->page_sz + 64, &st);
+		check_bad_ptr(l_end - pl->page_sz + 4096 - 64, &st);
+	}
 	/* a free block: q stays its own FREE element (both neighbours are busy) */
 	assert_int_equal(hm_free(q), 0);
 	st = stats_of(0);
@@ -220,6 +235,24 @@ test_malloc_invalid_args(void **state)
 	check_bad_ptr(q, &st);
 	check_bad_ptr(r, &st);
 	assert_true(all_bytes(p, 1000, 0x5a));
+	/* a block whose pages went back at its free: its header is unmapped now;
+	 * a second free is refused without reading it */
+	char *big = hm_malloc_socket("t", 4 * MB, 0, 0);
+	assert_non_null(big);
+	int64_t mapped = hm_memseg_mapped_bytes(0);
+	assert_int_equal(hm_free(big), 0);
+	assert_true(hm_memseg_mapped_bytes(0) < mapped);
+	assert_null(hm_mem_virt2memseg(big - 64, NULL));
+	st = stats_of(0);
+	check_bad_ptr(big, &st);
+	check_bad_ptr(big + 4096, &st);
+	/* ... and after a valid free that set the hint to that list */
+	char *one = hm_malloc_socket("t", 4 * MB, 0, 0);
+	assert_non_null(one);
+	assert_int_equal(hm_free(one), 0);
+	if (one != big)
+		check_bad_ptr(big, &st);
+	check_bad_ptr(one, &st);
 
 	/* realloc to size 0: EINVAL, block intact */
 	hm_errno = 0;
@@ -433,6 +466,11 @@ test_malloc_check_detects_corruption(void **state)
 	h->sl_map[f] |= 1u;
 	expect_corrupt("class bitmap");
 	h->sl_map[f] &= ~1u;
+	assert_heaps_valid();
+	/* the count of pages free could give back: at 0 free skips looking */
+	h->releasable_pages++;
+	expect_corrupt("releasable page count");
+	h->releasable_pages--;
 	assert_heaps_valid();
 
 	/* a heap page that lost its flag: the heap holds a page memseg does not give it */

@@ -35,12 +35,20 @@ test_malloc_page_release(void **state)
 	bool has_4k = hm_test_has_page_sz(KB4);
 	int in2 = pages_in_use(0, MB2), in4 = has_4k ? pages_in_use(0, KB4) : 0;
 	struct hm_malloc_socket_stats st0 = stats_of(0);
+	/* white box: the heap counts the pages it could give back (grown, not
+	 * preallocated); free skips looking for pages while the count is 0 */
+	const struct malloc_heap *h = heap_of_node(0);
+#define GROWN_PAGES() ((uint64_t)(pages_in_use(0, MB2) - in2) + \
+		       (has_4k ? (uint64_t)(pages_in_use(0, KB4) - in4) : 0))
+	assert_int_equal(h->releasable_pages, 0);
 
 	for (int i = 0; i < 3; i++) {
 		p[i] = hm_malloc_socket("big", MB2, 0, 0);
 		assert_non_null(p[i]);
 		memset(p[i], i + 1, MB2);
 		assert_valid();
+		assert_true(GROWN_PAGES() > 0);
+		assert_int_equal(h->releasable_pages, GROWN_PAGES());
 	}
 	/* 2 MiB + overhead does not fit 512 4K pages: 2M pages, exactly those needed */
 	assert_true(hm_memseg_mapped_bytes(0) > m0);
@@ -51,7 +59,9 @@ test_malloc_page_release(void **state)
 		assert_true(all_bytes(p[i], MB2, (uint8_t)(i + 1)));
 		assert_int_equal(hm_free(p[i]), 0);
 		assert_valid();
+		assert_int_equal(h->releasable_pages, GROWN_PAGES());
 	}
+	assert_int_equal(h->releasable_pages, 0);
 	assert_int_equal(hm_memseg_mapped_bytes(0), m0);
 	assert_int_equal(pages_in_use(0, MB2), in2);
 	if (has_4k)
@@ -74,9 +84,12 @@ test_malloc_page_release(void **state)
 	assert_valid();
 	assert_true(hm_memseg_mapped_bytes(0) < m_big);
 	assert_true(hm_memseg_mapped_bytes(0) >= (int64_t)(m0 + KB4));
+	assert_int_equal(h->releasable_pages, GROWN_PAGES());
 	assert_int_equal(hm_free(small), 0);
 	assert_valid();
 	assert_int_equal(hm_memseg_mapped_bytes(0), m0);
+	assert_int_equal(h->releasable_pages, 0);
+#undef GROWN_PAGES
 
 	/* smallest pages first: a 64 KiB block maps 17 4K pages (or one 2M page where
 	 * 2M is the smallest) and gives them all back */
@@ -116,8 +129,9 @@ test_malloc_prealloc_kept(void **state)
 	int64_t m0 = hm_memseg_mapped_bytes(0), m1 = nb != 0 ? hm_memseg_mapped_bytes(nb) : 0;
 	assert_true(m0 > 0);
 	assert_true(m0 + m1 == (int64_t)(16 * MB));
-	/* the preallocated pages are in the heaps */
+	/* the preallocated pages are in the heaps, none of them releasable */
 	assert_int_equal(stats_of(0).heap_totalsz_bytes, m0);
+	assert_int_equal(heap_of_node(0)->releasable_pages, 0);
 	if (nb != 0)
 		assert_int_equal(stats_of(nb).heap_totalsz_bytes, m1);
 	assert_valid();
@@ -142,6 +156,7 @@ test_malloc_prealloc_kept(void **state)
 		assert_valid();
 		assert_int_equal(hm_memseg_mapped_bytes(0), m0);
 		assert_int_equal(stats_of(0).heap_totalsz_bytes, m0);
+		assert_int_equal(heap_of_node(0)->releasable_pages, 0);
 	}
 	/* a block inside the preallocated memory: freeing it releases nothing */
 	void *p = hm_malloc_socket("pre", 1 * MB, 0, 0);

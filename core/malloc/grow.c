@@ -6,9 +6,13 @@
  *
  * Lock order: heap lock, then the memory hotplug lock (taken inside memseg).
  *
- * Invariant (hm_malloc_check, report.c): a native heap's total_size == bytes of
+ * Invariants (hm_malloc_check, report.c): a native heap's total_size == bytes of
  * the pages flagged HM_MEMSEG_FLAG_HEAP on its node, i.e. the heap holds exactly
- * the pages it mapped and never a page no element covers.
+ * the pages it mapped and never a page no element covers; its releasable_pages
+ * == how many of those pages are not DO_NOT_FREE (page_set_heap flips a flag
+ * and the count together; a dead lock holder's heap is recounted, lookup.c).
+ * With -m covering all a heap uses the count stays 0 and a free skips the page
+ * scan entirely.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -19,16 +23,32 @@
 #include "mcfg_i.h"
 #include "memseg_i.h"
 
+/* Set or clear @p ms's HEAP flag for @p h (atomic: memseg walks, telemetry,
+ * read flags meanwhile) and keep h->releasable_pages in line. pre: heap lock
+ * (or init, before anyone else sees the heap). */
+static inline void
+page_set_heap(struct malloc_heap *h, struct hm_memseg *ms, bool on)
+{
+	uint32_t old = on ? __atomic_fetch_or(&ms->flags, (uint32_t)HM_MEMSEG_FLAG_HEAP,
+					      __ATOMIC_RELAXED)
+			  : __atomic_fetch_and(&ms->flags, ~(uint32_t)HM_MEMSEG_FLAG_HEAP,
+					       __ATOMIC_RELAXED);
+
+	if (!(old & HM_MEMSEG_FLAG_DO_NOT_FREE) && ((old & HM_MEMSEG_FLAG_HEAP) != 0) != on) {
+		if (on)
+			h->releasable_pages++;
+		else
+			h->releasable_pages--;
+	}
+}
+
 void
-grow_flag_pages(char *start, uint64_t len, bool on)
+grow_flag_pages(struct malloc_heap *h, char *start, uint64_t len, bool on)
 {
 	for (uint64_t off = 0; off < len;) {
 		struct hm_memseg *ms = hm_mem_virt2memseg(start + off, NULL);
 		HM_VERIFY(ms != NULL);
-		if (on)
-			__atomic_fetch_or(&ms->flags, (uint32_t)HM_MEMSEG_FLAG_HEAP, __ATOMIC_RELAXED);
-		else
-			__atomic_fetch_and(&ms->flags, ~(uint32_t)HM_MEMSEG_FLAG_HEAP, __ATOMIC_RELAXED);
+		page_set_heap(h, ms, on);
 		off += ms->len;
 	}
 }
@@ -41,7 +61,7 @@ grow_adopt_pages(struct malloc_heap *h, char *va, uint64_t len, unsigned int li)
 	for (uint64_t off = 0; off < len;) {
 		struct hm_memseg *ms = hm_mem_virt2memseg(va + off, NULL);
 		dirty |= (ms->flags & HM_MEMSEG_FLAG_DIRTY) != 0;
-		__atomic_fetch_or(&ms->flags, (uint32_t)HM_MEMSEG_FLAG_HEAP, __ATOMIC_RELAXED);
+		page_set_heap(h, ms, true);
 		off += ms->len;
 	}
 	return heap_add_memory(h, va, len, (uint16_t)li, dirty);
@@ -186,7 +206,7 @@ grow_and_alloc(struct malloc_heap *h, const struct alloc_req *r)
 		HM_LOG(WARNING, "heap %s: grown by %" PRIu64 " bytes but the request still does not fit",
 		       h->name, len);
 		heap_hide_region(h, e, va, va + len);
-		grow_flag_pages(va, len, false);
+		grow_flag_pages(h, va, len, false);
 		hm_memseg_free_pages(ms, (unsigned int)n);
 		free(ms);
 		add_cause(why, sizeof(why), "%s pages: the grown heap still did not fit", sz);
@@ -214,6 +234,10 @@ grow_release_pages(struct malloc_heap *h, struct malloc_elem *e, char *wlo, char
 	const struct hm_memseg_list *msl = NULL;
 	uint64_t pg = 0;
 
+	/* every page near the block preallocated (-m): nothing can go back, and
+	 * the window need not be looked at (the common case of a free) */
+	if (h->releasable_pages == 0)
+		return;
 	if (h->kind == HEAP_NATIVE && !malloc_st.mcfg->legacy_mem)
 		msl = memseg_list_at(e->msl_idx);
 	if (msl != NULL && !msl->external)
@@ -267,16 +291,14 @@ grow_release_pages(struct malloc_heap *h, struct malloc_elem *e, char *wlo, char
 		heap_hide_region(h, e, a, b);
 		for (unsigned int k = 0; k < n; k++) {
 			ms[k] = memseg_of(msl, a + (uint64_t)k * pg);
-			/* atomic: memseg walks (telemetry) read flags meanwhile */
-			__atomic_fetch_and(&ms[k]->flags, ~(uint32_t)HM_MEMSEG_FLAG_HEAP,
-					   __ATOMIC_RELAXED);
+			page_set_heap(h, ms[k], false);
 		}
 		if (hm_memseg_free_pages(ms, n) != 0) {
 			/* -EDEADLK: hm_free from a memseg walk callback. Nothing was
 			 * unmapped: the run goes back (content unknown: dirty) and
 			 * joins its neighbours again. */
 			for (unsigned int k = 0; k < n; k++)
-				__atomic_fetch_or(&ms[k]->flags, (uint32_t)HM_MEMSEG_FLAG_HEAP, __ATOMIC_RELAXED);
+				page_set_heap(h, ms[k], true);
 			heap_add_memory(h, a, (uint64_t)(b - a), msl_idx, true);
 			if (ms != small)
 				free(ms);

@@ -117,15 +117,33 @@ fl_remove(struct malloc_heap *h, struct malloc_elem *e)
 	h->free_bytes -= e->size;
 }
 
-/* 1 when sizes @p a and @p b map to the same size class. */
+/* 1 when sizes @p a and @p b map to the same size class (by mapping()). */
 static inline bool
-same_class(uint64_t a, uint64_t b)
+same_class_by_mapping(uint64_t a, uint64_t b)
 {
 	unsigned int fa, sa, fb, sb;
 
 	mapping(a, &fa, &sa);
 	mapping(b, &fb, &sb);
 	return fa == fb && sa == sb;
+}
+
+/* The same, without two mappings: a class is a run of sizes that agree on
+ * every bit from the class's step up (64 below SMALL_LIMIT, 2^(fls - SL_BITS)
+ * above), so two sizes share a's class when nothing differs from a's step up.
+ * Only the last first level (sizes >= 2^49, never a heap's) also holds larger
+ * ones: there the mapping decides. Every malloc and free asks this. */
+static inline bool
+same_class(uint64_t a, uint64_t b)
+{
+	unsigned int f = a < SMALL_LIMIT ? 0 : fls64(a);
+	bool same;
+
+	if (f - FL_SHIFT + 1 >= FL_COUNT && f != 0)
+		return same_class_by_mapping(a, b);
+	same = ((a ^ b) >> (f == 0 ? (unsigned int)__builtin_ctz(MALLOC_ALIGN) : f - SL_BITS)) == 0;
+	HM_ASSERT(same == same_class_by_mapping(a, b));
+	return same;
 }
 
 /* @p nw takes @p old's place on its class list (pre: nw's size is, or is about
@@ -274,7 +292,7 @@ joinable(const struct malloc_elem *a, const struct malloc_elem *b)
 /* Absorb @p n (FREE, not on a list any more) into @p e, which precedes it. A
  * FREE e that is all clean extends its clean prefix over n's (n's header is
  * cleared for that: 64 bytes). */
-static void
+static inline __attribute__((always_inline)) void
 absorb_next(struct malloc_heap *h, struct malloc_elem *e, struct malloc_elem *n)
 {
 	uint64_t esz = e->size, ece = elem_clean_end(e), nce = elem_clean_end(n);
@@ -345,7 +363,7 @@ heap_add_memory(struct malloc_heap *h, void *start, uint64_t len, uint16_t msl_i
  * Where the header of an allocation satisfying @p r would go inside FREE element
  * @p e, placing the data as high as possible; NULL if it does not fit.
  */
-static char *
+static inline __attribute__((always_inline)) char *
 start_pt(const struct malloc_elem *e, const struct alloc_req *r)
 {
 	uintptr_t base = (uintptr_t)e;
@@ -452,7 +470,7 @@ set_req(struct malloc_elem *e, uint64_t req)
 }
 
 /* Type tag and requested size of an element becoming BUSY. */
-static void
+static inline __attribute__((always_inline)) void
 set_tag(struct malloc_elem *e, const char *type, uint64_t req)
 {
 	/* The tag is gathered in two registers and stored as a word and a half:
@@ -628,7 +646,7 @@ busy:
 }
 
 struct malloc_elem *
-elem_from_data(const void *ptr)
+elem_from_data_slow(const void *ptr)
 {
 	struct malloc_elem *e;
 

@@ -25,6 +25,8 @@
  *           lcore caches hold exactly the CACHED elements (malloc.c, mc_check)
  *   heap->free_bytes  == sum of FREE element sizes
  *   heap->total_size  == sum of all element sizes
+ *   native heap: releasable_pages == pages of its node flagged HEAP and not
+ *         DO_NOT_FREE (hm_malloc_check, report.c: recounted from memseg)
  *   every size and address is a multiple of 64
  *   FREE: ELEM_HEADER_LEN <= elem_clean_end(e) <= e->size, and the data in
  *         [e + ELEM_HEADER_LEN, e + elem_clean_end(e)) is all zeros (debug walk)
@@ -184,6 +186,10 @@ struct malloc_heap {
 	uint64_t free_bytes;            /* sum of FREE element sizes */
 	uint64_t free_count;            /* FREE elements */
 	uint64_t alloc_count;           /* BUSY elements */
+	uint64_t releasable_pages;      /* HEAP_NATIVE: pages of its node flagged
+					   HM_MEMSEG_FLAG_HEAP and not DO_NOT_FREE
+					   (grow.c; 0: free returns no page, and
+					   skips looking); other kinds: 0 */
 	uint64_t buf_start, buf_len;    /* HEAP_BUFFER: the managed range */
 };
 
@@ -234,7 +240,20 @@ HM_INTERNAL void *heap_alloc(struct malloc_heap *h, const struct alloc_req *r);
 /* Element of a data pointer handed out by this module, validated (cookie, state),
  * or NULL with hm_errno/hm_last_error saying why. @p ptr must be readable 64
  * bytes below (the caller checked it lies inside heap memory). */
-HM_INTERNAL struct malloc_elem *elem_from_data(const void *ptr);
+HM_INTERNAL struct malloc_elem *elem_from_data_slow(const void *ptr);
+static inline struct malloc_elem *
+elem_from_data(const void *ptr)
+{
+	struct malloc_elem *e = (struct malloc_elem *)((uintptr_t)ptr - ELEM_HEADER_LEN);
+
+	/* inline: the common case of a free, a BUSY header without padding
+	 * (release builds; debug builds check the guard bytes out of line) */
+	if (!MALLOC_DEBUG && ((uintptr_t)ptr & (MALLOC_ALIGN - 1)) == 0 &&
+	    e->cookie == (ELEM_COOKIE ^ (uint32_t)(uintptr_t)e) && elem_state(e) == ELEM_BUSY &&
+	    e->pad == 0 && e->heap != NULL)
+		return e;
+	return elem_from_data_slow(ptr);
+}
 /* Free a BUSY element (debug builds poison its data), join it with free
  * neighbours and return the merged FREE element. pre: lock held. */
 HM_INTERNAL struct malloc_elem *heap_free_elem(struct malloc_elem *e);

@@ -71,6 +71,34 @@ heap_reconcile_pages(struct malloc_heap *h)
 	}
 }
 
+uint64_t
+lookup_heap_pages(int node, uint64_t *releasable)
+{
+	struct hm_mem_config *m = malloc_st.mcfg;
+	uint64_t bytes = 0, n = 0;
+
+	for (unsigned int li = 0; li < m->n_lists; li++) {
+		struct hm_memseg_list *msl = &m->memsegs[li];
+		struct hm_fbarray *arr = &msl->memseg_arr;
+		int i = 0;
+
+		if (msl->len == 0 || msl->external || msl->socket_id != node)
+			continue;
+		while ((unsigned int)i < arr->len &&
+		       (i = hm_fbarray_find_next_used(arr, (unsigned int)i)) >= 0) {
+			const struct hm_memseg *ms = (const struct hm_memseg *)arr->data + i;
+			uint32_t fl = __atomic_load_n(&ms->flags, __ATOMIC_RELAXED);
+			if (fl & HM_MEMSEG_FLAG_HEAP) {
+				bytes += ms->len;
+				n += !(fl & HM_MEMSEG_FLAG_DO_NOT_FREE);
+			}
+			i++;
+		}
+	}
+	*releasable = n;
+	return bytes;
+}
+
 /*
  * A process died holding a heap's lock (robust_i.h): if the heap does not check
  * out, rebuild it from its memory (heap_rebuild) and check again; then put the
@@ -87,6 +115,10 @@ heap_repair(void *arg, const char **why)
 		if (heap_rebuild(h, heap_readable, why) < 0 || heap_check(h, why, NULL) < 0)
 			return -EFAULT;
 	}
+	/* it may have died between a page's flag and the count: recount before
+	 * the release below relies on it, and after it changed flags */
+	if (h->kind == HEAP_NATIVE)
+		lookup_heap_pages(h->socket_id, &h->releasable_pages);
 	if (h->kind == HEAP_NATIVE && !malloc_st.mcfg->legacy_mem) {
 		/* A free the dead process was in (joined, pages not yet returned) or
 		 * the rebuild's joins can leave a free element holding whole pages:
@@ -97,12 +129,13 @@ heap_repair(void *arg, const char **why)
 				grow_release_pages(h, e, (char *)e, (char *)e + e->size);
 		}
 		heap_reconcile_pages(h);
+		lookup_heap_pages(h->socket_id, &h->releasable_pages);
 	}
 	return 0;
 }
 
 int
-heap_lock(struct malloc_heap *h)
+heap_lock_slow(struct malloc_heap *h)
 {
 	struct robust_recover rec = { h->name, heap_repair, h };
 
@@ -166,6 +199,28 @@ wrong_owner(const void *ptr, enum elem_owner was)
 			   "object that owns it. Nothing was changed", ptr, name);
 }
 
+/* The memseg list of @p va, or NULL: the list this thread found last (an
+ * index, so nothing stale survives a re-init: the entry's base and length are
+ * read from the live table), else memseg's search. */
+static inline const struct hm_memseg_list *
+list_of(const void *va)
+{
+	static _Thread_local unsigned int hint;
+	const struct hm_mem_config *m = malloc_st.mcfg;
+	const struct hm_memseg_list *msl;
+
+	if (hint < m->n_lists) {
+		msl = &m->memsegs[hint];
+		if ((uintptr_t)va - (uintptr_t)msl->base_va < msl->len &&
+		    (uintptr_t)va >= (uintptr_t)msl->base_va)
+			return msl;
+	}
+	msl = hm_mem_virt2memseg_list(va);
+	if (msl != NULL)
+		hint = (unsigned int)(msl - m->memsegs);
+	return msl;
+}
+
 /*
  * Element of a pointer some heap of ours handed out, returned with its heap's
  * lock held. The heap is found from the memseg list the pointer lies in (a
@@ -193,7 +248,7 @@ lookup_lock(const void *ptr, struct malloc_heap **hp, enum elem_owner owner)
 	if ((uintptr_t)ptr < ELEM_HEADER_LEN || ((uintptr_t)ptr & (MALLOC_ALIGN - 1)) != 0)
 		return hm_fail_ptr(EINVAL, "%p was not allocated by hugemem malloc", ptr);
 	hdr = (const char *)((uintptr_t)ptr - ELEM_HEADER_LEN); /* ptr may be any value */
-	if ((msl = hm_mem_virt2memseg_list(hdr)) == NULL)
+	if ((msl = list_of(hdr)) == NULL)
 		return hm_fail_ptr(EINVAL, "%p was not allocated by hugemem malloc", ptr);
 	h = msl->external ? lookup_by_socket(msl->socket_id) : &malloc_st.heaps[msl->socket_id];
 	if (h == NULL || h->kind == HEAP_UNUSED)

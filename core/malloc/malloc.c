@@ -148,8 +148,8 @@ alloc_on(struct malloc_heap *h, const struct alloc_req *r, char *why, size_t len
 /* Socket policy: ANY = the caller's node (the main lcore's for threads without
  * one), then every other node; an explicit node or external heap only itself.
  * The ENOMEM message keeps each heap's growth failure. */
-static void *
-alloc_socket_once(const struct alloc_req *r, int socket)
+static void * __attribute__((noinline))
+alloc_socket_slow(const struct alloc_req *r, int socket)
 {
 	struct malloc_heap *h = NULL;
 	char why[480];
@@ -175,7 +175,8 @@ alloc_socket_once(const struct alloc_req *r, int socket)
 					   why[0] != '\0' ? ": " : "", why);
 		return p;
 	}
-	int first = hm_socket_id();
+	/* one node: it is the caller's (and the main lcore's) whatever they are */
+	int first = malloc_st.n_nodes == 1 ? 0 : hm_socket_id();
 	if (first < 0)
 		first = hm_lcore_to_socket_id(hm_get_main_lcore());
 	if (first < 0 || (unsigned int)first >= malloc_st.n_nodes)
@@ -188,6 +189,32 @@ alloc_socket_once(const struct alloc_req *r, int socket)
 		return hm_fail_ptr(ENOMEM, "malloc: no %" PRIu64 " bytes (align %" PRIu64
 				   ") on any node: %s", r->size, r->align, why);
 	return p;
+}
+
+/* The first heap the policy tries (alloc_socket_slow), when it has room
+ * without growing; else the whole policy, with its growth and messages. */
+static inline void *
+alloc_socket_once(const struct alloc_req *r, int socket)
+{
+	struct malloc_heap *h;
+	void *p = NULL;
+
+	if (malloc_st.mcfg != NULL && !memseg_in_walk()) {
+		if (socket == HM_SOCKET_ID_ANY && malloc_st.n_nodes == 1)
+			h = &malloc_st.heaps[0];
+		else if (socket >= 0 && (unsigned int)socket < malloc_st.n_nodes)
+			h = &malloc_st.heaps[socket];
+		else
+			return alloc_socket_slow(r, socket);
+		/* taken: the slow path waits for it (or repairs what a dead
+		 * holder left) and says why when it cannot */
+		if (!robust_trylock(&h->lock))
+			return alloc_socket_slow(r, socket);
+		hm_local_epoch_observe(); /* as heap_lock */
+		p = heap_alloc(h, r);
+		heap_unlock(h);
+	}
+	return p != NULL ? p : alloc_socket_slow(r, socket);
 }
 
 /* ... and when that finds no room, once more after the calling lcore's cache

@@ -20,6 +20,7 @@
 #define HUGEMEM_MALLOC_I_H
 
 #include "heap_i.h"
+#include "robust_i.h"
 
 struct hm_mem_config;
 
@@ -50,8 +51,22 @@ HM_INTERNAL extern struct malloc_state malloc_st;
  * when a dead holder left the heap broken beyond repair. A dead holder's heap is
  * checked, rebuilt from its memory when needed, and its node's page flags put
  * in line with what it covers, before the caller gets the lock. */
-HM_INTERNAL int heap_lock(struct malloc_heap *h);
+HM_INTERNAL int heap_lock_slow(struct malloc_heap *h);
 HM_INTERNAL void heap_unlock(struct malloc_heap *h);
+/* Inline: every malloc and free takes it; an uncontended lock is one CAS. */
+static inline int
+heap_lock(struct malloc_heap *h)
+{
+	if (robust_trylock(&h->lock)) {
+		hm_local_epoch_observe(); /* as robust_lock does on success */
+		return 0;
+	}
+	return heap_lock_slow(h);
+}
+/* Bytes of node @p node's pages flagged HM_MEMSEG_FLAG_HEAP; *releasable: how
+ * many of them are not DO_NOT_FREE (a native heap's releasable_pages). Reads
+ * the memseg lists of this process's config (caller: the heap lock). */
+HM_INTERNAL uint64_t lookup_heap_pages(int node, uint64_t *releasable);
 /* Heap of @p socket (a node or an external heap's id), or NULL. */
 HM_INTERNAL struct malloc_heap *lookup_by_socket(int socket);
 /* Heap named @p name (any kind), or NULL. */
@@ -71,8 +86,9 @@ HM_INTERNAL void malloc_set_zone_namer(bool (*fn)(const void *addr, char *name, 
 
 /* ---- grow.c: native heaps grow and shrink through memseg ---- */
 
-/* Set or clear HM_MEMSEG_FLAG_HEAP on the pages of [start, start+len). */
-HM_INTERNAL void grow_flag_pages(char *start, uint64_t len, bool on);
+/* Set or clear HM_MEMSEG_FLAG_HEAP on the pages of [start, start+len), keeping
+ * @p h's releasable_pages in line. pre: lock. */
+HM_INTERNAL void grow_flag_pages(struct malloc_heap *h, char *start, uint64_t len, bool on);
 /* Add a run of pages [va, va+len) of list @p li to its node's heap. pre: lock. */
 HM_INTERNAL struct malloc_elem *grow_adopt_pages(struct malloc_heap *h, char *va, uint64_t len,
 						 unsigned int li);

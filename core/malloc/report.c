@@ -87,28 +87,6 @@ hm_malloc_dump_heaps(FILE *f)
 	dump_all(f, true);
 }
 
-static uint64_t
-heap_pages_bytes(int node)
-{
-	uint64_t sum = 0;
-
-	for (unsigned int li = 0; li < malloc_st.mcfg->n_lists; li++) {
-		struct hm_memseg_list *msl = &malloc_st.mcfg->memsegs[li];
-		struct hm_fbarray *arr = &msl->memseg_arr;
-		int i = 0;
-		if (msl->len == 0 || msl->external || msl->socket_id != node)
-			continue;
-		while ((unsigned int)i < arr->len &&
-		       (i = hm_fbarray_find_next_used(arr, (unsigned int)i)) >= 0) {
-			const struct hm_memseg *ms = (const struct hm_memseg *)arr->data + i;
-			if (ms->flags & HM_MEMSEG_FLAG_HEAP)
-				sum += ms->len;
-			i++;
-		}
-	}
-	return sum;
-}
-
 /* A free element of a native heap holding a whole page the release rules would
  * give back (not DO_NOT_FREE, leftovers empty or element-sized). */
 static bool
@@ -158,9 +136,14 @@ hm_malloc_check(const char **reason)
 			why = mc_check(h, cached);
 		else if (why == NULL && cached != 0)
 			why = "CACHED elements in a heap that is not a node's";
+		uint64_t releasable = 0;
 		if (why == NULL && h->kind == HEAP_NATIVE &&
-		    h->total_size != heap_pages_bytes(h->socket_id))
+		    h->total_size != lookup_heap_pages(h->socket_id, &releasable))
 			why = "native heap size != bytes of its pages (a page no element covers)";
+		if (why == NULL && h->releasable_pages != releasable)
+			why = h->kind == HEAP_NATIVE ? "native heap's count of releasable pages != "
+				"its pages flagged HEAP and not DO_NOT_FREE" :
+				"a heap that is not a node's counts releasable pages";
 		if (why == NULL && holds_releasable_page(h))
 			why = "a free element keeps a whole page that should have gone back";
 		for (const struct malloc_elem *e = h->first; e != NULL && why == NULL; e = e->next)
