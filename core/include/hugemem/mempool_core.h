@@ -333,6 +333,14 @@ hm_mempool__fast_cache(struct hm_mempool *mp)
 	return NULL;
 }
 
+/* Not API: a pool without caches and without cookies, whose gets and puts go
+ * straight to the backend inline, as they did before fast_caches. */
+static inline int
+hm_mempool__no_cache_no_debug(const struct hm_mempool *mp)
+{
+	return mp->n_caches == 0 && !hm_mempool_debug(mp);
+}
+
 /* Not API, out of line (mempool_ops.c): put / get through the calling thread's
  * default cache or none, with the debug cookie checks: what put_bulk / get_bulk
  * do when hm_mempool__fast_cache() gives NULL. */
@@ -347,6 +355,8 @@ hm_mempool_put_bulk(struct hm_mempool *mp, void *const *objs, unsigned int n)
 
 	if (HM_LIKELY(cache != NULL))
 		hm_mempool_do_put(mp, objs, n, cache);
+	else if (hm_mempool__no_cache_no_debug(mp))
+		hm_mempool_ops_enqueue(mp, objs, n);
 	else
 		hm_mempool__put_any(mp, objs, n);
 }
@@ -378,6 +388,8 @@ hm_mempool_get_bulk(struct hm_mempool *mp, void **objs, unsigned int n)
 
 	if (HM_LIKELY(cache != NULL))
 		return hm_mempool_do_get(mp, objs, n, cache);
+	if (hm_mempool__no_cache_no_debug(mp))
+		return hm_mempool_do_get(mp, objs, n, NULL); /* the backend */
 	return hm_mempool__get_any(mp, objs, n);
 }
 
