@@ -252,7 +252,7 @@ static void
 thr_round(struct thr *t)
 {
 	struct hm_mempool *mp = t->mp;
-	unsigned int before[4], avail = backend_count(mp);
+	unsigned int before[4] = {0}, avail = backend_count(mp);
 	void *objs[8], *o = NULL;
 
 	for (unsigned int i = 0; i < 4 && i < mp->n_caches; i++)
