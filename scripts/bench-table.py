@@ -11,7 +11,10 @@ Every benchmark program (tests/bench_*.c) prints ROW lines (bench_common.h):
 This script runs each program N times (N >= 3 by default, runs interleaved: run 1
 of every program, then run 2, ...), once per hugemem backend it applies to, and
 prints per row the min-max of hugemem's figure, of DPDK's and of their ratio
-(computed within each run) over the N runs.
+(computed within each run) over the N runs. A row whose timing is
+"wall-pairs@<load>@<ratio>" (the ring on two cores: adjacent pairs of samples,
+one per library) brings its own ratio, the median of the pairs' ratios; the
+table shows that one, not hugemem / DPDK of the two median figures.
 
 Real hugepages: DPDK only ever runs on 2 MiB hugepages. Unless
 $HUGEMEM_BENCH_HUGE_DIR already names a hugetlbfs mount, the script (as root)
@@ -157,6 +160,10 @@ def timing_text(tims):
         elif k == "wall-min":
             loads = [float(t.split("@")[1]) for t in tims if t.startswith("wall-min@")]
             out.append("wall, min of short samples; load %s" % span(loads))
+        elif k == "wall-pairs":
+            loads = [float(t.split("@")[1]) for t in tims if t.startswith("wall-pairs@")]
+            out.append("wall, adjacent pairs: figures the median sample, ratio the median "
+                       "of the pairs' ratios; load %s" % span(loads))
         else:
             out.append(k)
     return "; ".join(out)
@@ -284,7 +291,12 @@ def main():
                             d = None if dp == "-" else float(dp)
                             r["hm"].append(h)
                             r["dp"].append(d)
-                            r["ratio"].append(h / d if d else None)
+                            tf = tim.split("@")
+                            if tf[0] == "wall-pairs" and len(tf) > 2:
+                                # the program's own ratio: the median of adjacent pairs'
+                                r["ratio"].append(float(tf[2]))
+                            else:
+                                r["ratio"].append(h / d if d else None)
                             r["timing"].append(tim)
         finally:
             if hp is not None:

@@ -12,6 +12,9 @@
  *    the scheduler gives other jobs on the shared machine is not counted;
  *  - where threads interact (a producer and a consumer, the NIC's device thread)
  *    the sample is wall time and the row says the 1-minute load average beside it;
+ *    where both libraries run such a workload (the ring on two cores), the samples
+ *    come in adjacent pairs, one of each library, and the ratio is the median of
+ *    the pairs' ratios (each pair saw about the same machine);
  *  - the RX driver's samples are short (one drain of 960 packets, ~10 µs) and
  *    timed with the TSC; the row gives the minimum over the samples;
  *  - otherwise the row gives the median of SAMPLES samples, the two libraries'
@@ -34,7 +37,11 @@
  *   ROW|workload|hugemem|dpdk or -|unit|backend|timing
  *   NOTE|text               (printed once under the table)
  * timing: "cpu" (median of CPU-time samples), "wall@<load>" (median of wall-time
- * samples, load average), "tsc-min" (minimum of short TSC samples).
+ * samples, load average), "wall-min@<load>" (minimum of short wall-time samples),
+ * "tsc-min" (minimum of short TSC samples), "wall-pairs@<load>[@<ratio>]"
+ * (adjacent pairs of wall-time samples, one per library: the figures are each
+ * side's median, <ratio> the median of the pairs' hugemem/DPDK ratios, which
+ * the table shows as the ratio).
  */
 #ifndef HUGEMEM_BENCH_COMMON_H
 #define HUGEMEM_BENCH_COMMON_H
@@ -121,6 +128,14 @@ median(double *v)
 	return v[SAMPLES / 2];
 }
 
+/* Median of @p n figures (sorts @p v). */
+static inline double
+median_n(double *v, unsigned int n)
+{
+	qsort(v, n, sizeof(*v), cmp_d);
+	return v[n / 2];
+}
+
 /* Minimum of @p n figures. */
 static inline double
 minimum(const double *v, unsigned int n)
@@ -205,6 +220,22 @@ bench_row_wall(const char *workload, double hm, double dpdk, const char *unit,
 	char t[32];
 
 	snprintf(t, sizeof(t), "wall@%.2f", loadavg1());
+	bench_row(workload, hm, dpdk, unit, backend, t);
+}
+
+/* A row of adjacent pairs (wall time, one sample of each library per pair):
+ * @p ratio is the median of the pairs' hugemem/DPDK ratios (NaN: one side only),
+ * which the table shows instead of hm / dpdk; the figures are each side's median. */
+static inline void
+bench_row_pairs(const char *workload, double hm, double dpdk, const char *unit,
+		const char *backend, double ratio)
+{
+	char t[48];
+
+	if (isnan(ratio))
+		snprintf(t, sizeof(t), "wall-pairs@%.2f", loadavg1());
+	else
+		snprintf(t, sizeof(t), "wall-pairs@%.2f@%.6g", loadavg1(), ratio);
 	bench_row(workload, hm, dpdk, unit, backend, t);
 }
 

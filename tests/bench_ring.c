@@ -13,16 +13,19 @@
  *      thread's CPU time;
  *      The floor rows run the same loop on a minimal ring in plain C (below):
  *      the least this protocol costs with these compiler flags;
- *   2. two cores: a producer thread pinned to one CPU enqueues 2^19 objects in
+ *   2. two cores: a producer thread pinned to one CPU enqueues 2^17 objects in
  *      bulks of 32 while the consumer, pinned to the other CPU, dequeues them in
  *      bulks of 32 (each retries with a pause when the ring is full / empty);
- *      wall time per 2^14 objects dequeued (a short sample: on a shared
- *      machine the longer ones are preempted), the minimum over the samples,
- *      per object, with the load average beside it; SP/SC and MP/MC.
+ *      a sample is the wall time of those 2^17 objects, per object (the load
+ *      average is beside the row); SP/SC and MP/MC.
  *
  * Method (bench_common.h): threads pinned, one untimed warm-up sample per side
- * and workload, median of 7 samples (two cores: minimum of the short ones), the two libraries' samples interleaved,
- * alternating which goes first. DPDK runs on real 2 MiB hugepages
+ * and workload. One thread: median of 7 samples, the two libraries' samples
+ * interleaved, alternating which goes first. Two cores: 41 adjacent pairs of
+ * samples, one of each library, the order alternating from pair to pair; both
+ * samples of a pair saw about the same machine, so the row's ratio is the
+ * MEDIAN OF THE PAIRS' RATIOS (min / median / max of them in a NOTE line), and
+ * its figures are each library's median sample. DPDK runs on real 2 MiB hugepages
  * ($HUGEMEM_BENCH_HUGE_DIR) or not at all. Never fails on a number; exits 1
  * only when a ring operation returns a wrong count or object.
  */
@@ -47,8 +50,9 @@
 #define RING_SLOTS 4096
 #define BURST 32
 #define ONE_ITERS (1u << 18)
-#define TWO_OBJS (1u << 19)
-#define TWO_CHUNK (1u << 14) /* objects per short sample of the two-core runs */
+#define TWO_OBJS (1u << 17)  /* objects per sample of the two-core runs */
+#define TWO_CHUNK (1u << 11) /* objects per timed chunk of such a sample */
+#define PAIRS 41            /* adjacent hugemem / DPDK sample pairs of the two-core runs */
 
 static int cpu_a = -1, cpu_b = -1; /* the two CPUs we may run on */
 
@@ -130,12 +134,14 @@ struct two_arg {
 	{                                                                            \
 		struct two_arg a = {r, 0};                                           \
 		void *out[BURST];                                                    \
+		double chunk[TWO_OBJS / TWO_CHUNK - 1];                              \
+		unsigned int nc = 0;                                                 \
 		pthread_t t;                                                         \
-		double t0, tc, best = -1;                                            \
+		double tc;                                                           \
 		if (pthread_create(&t, NULL, fn##_prod, &a) != 0)                    \
 			broken("pthread_create");                                    \
 		pin(t, cpu_b);                                                       \
-		t0 = tc = wall_ns();                                                 \
+		tc = wall_ns();                                                      \
 		__atomic_store_n(&a.go, 1, __ATOMIC_RELEASE);                        \
 		for (unsigned int got = 0; got < TWO_OBJS;) {                        \
 			if (DEQ(r, out, BURST, NULL) == BURST) {                     \
@@ -144,20 +150,16 @@ struct two_arg {
 					broken(#DEQ " gave a wrong object");         \
 				if (got % TWO_CHUNK == 0) {                          \
 					double now = wall_ns();                      \
-					if (got > TWO_CHUNK &&                       \
-					    (best < 0 || now - tc < best))           \
-						best = now - tc;                     \
+					if (got > TWO_CHUNK) /* the first: start-up */ \
+						chunk[nc++] = now - tc;              \
 					tc = now;                                    \
 				}                                                    \
 			} else {                                                     \
 				PAUSE();                                             \
 			}                                                            \
 		}                                                                    \
-		t0 = (wall_ns() - t0) / (double)TWO_OBJS;                            \
 		pthread_join(t, NULL);                                               \
-		if (bench_env_on("HM_BENCH_VERBOSE"))                                \
-			printf("  %s: whole sample %.3f ns/object\n", #fn, t0);      \
-		return best / TWO_CHUNK;                                             \
+		return median_n(chunk, nc) / TWO_CHUNK;                              \
 	}
 
 /* The floor: the least a ring with this protocol can do, in plain C compiled
@@ -312,6 +314,83 @@ static const struct workload workloads[] = {
 
 static int have_dpdk;
 
+/*
+ * A two-core workload: PAIRS adjacent pairs of samples, one of each library,
+ * the order alternating from pair to pair. Both samples of a pair ran within a
+ * few milliseconds of each other, on about the same machine; the row's ratio is
+ * the median of the pairs' ratios, its figures the median sample of each side.
+ */
+static void
+run_two(const struct workload *w)
+{
+	double hs[PAIRS], ds[PAIRS], ratio[PAIRS];
+	struct hm_ring *hr;
+	char name[32];
+#ifdef HM_BENCH_DPDK
+	struct rte_ring *dr = NULL;
+	int run_d = have_dpdk && bench_side(1);
+#else
+	int run_d = 0;
+#endif
+	int run_h = bench_side(0);
+	static int seq;
+
+	snprintf(name, sizeof(name), "bench2_%d", seq++);
+	hr = hm_ring_create(name, RING_SLOTS, HM_SOCKET_ID_ANY,
+			    w->st ? HM_RING_F_SP_ENQ | HM_RING_F_SC_DEQ : 0);
+	if (hr == NULL)
+		broken(hm_last_error());
+#ifdef HM_BENCH_DPDK
+	if (run_d) {
+		dr = rte_ring_create(name, RING_SLOTS, SOCKET_ID_ANY,
+				     w->st ? RING_F_SP_ENQ | RING_F_SC_DEQ : 0);
+		if (dr == NULL)
+			broken(rte_strerror(rte_errno));
+		(void)w->rte(dr); /* warm-up */
+	}
+#endif
+	if (run_h)
+		(void)w->hm(hr);
+	for (int s = 0; s < PAIRS; s++) {
+		hs[s] = ds[s] = BENCH_NAN;
+#ifdef HM_BENCH_DPDK
+		if (run_d && s % 2 == 1)
+			ds[s] = w->rte(dr);
+#endif
+		if (run_h)
+			hs[s] = w->hm(hr);
+#ifdef HM_BENCH_DPDK
+		if (run_d && s % 2 == 0)
+			ds[s] = w->rte(dr);
+#endif
+		ratio[s] = hs[s] / ds[s];
+		if (bench_env_on("HM_BENCH_VERBOSE"))
+			printf("  pair %d: hugemem %.3f ns, dpdk %.3f ns, ratio %.3f\n", s, hs[s],
+			       ds[s], ratio[s]);
+	}
+	{
+		double h = run_h ? median_n(hs, PAIRS) : BENCH_NAN;
+		double d = run_d ? median_n(ds, PAIRS) : BENCH_NAN;
+
+		if (run_h && run_d) {
+			qsort(ratio, PAIRS, sizeof(*ratio), cmp_d);
+			bench_row_pairs(w->name, h, d, "ns/object", bench_backend(),
+					ratio[PAIRS / 2]);
+			bench_note("%s: hugemem/DPDK of %d adjacent pairs of %u-object samples "
+				   "(wall time, producer on cpu %d, consumer on cpu %d): "
+				   "%.3f (min) %.3f (median) %.3f (max), load %.2f",
+				   w->name, PAIRS, TWO_OBJS, cpu_b, cpu_a, ratio[0],
+				   ratio[PAIRS / 2], ratio[PAIRS - 1], loadavg1());
+		} else {
+			bench_row_pairs(w->name, h, d, "ns/object", bench_backend(), BENCH_NAN);
+		}
+	}
+	hm_ring_free(hr);
+#ifdef HM_BENCH_DPDK
+	rte_ring_free(dr);
+#endif
+}
+
 static void
 run(const struct workload *w)
 {
@@ -331,6 +410,10 @@ run(const struct workload *w)
 		return;
 	if (w->two && cpu_b < 0) {
 		bench_note("%s: skipped, only one CPU available", w->name);
+		return;
+	}
+	if (w->two) {
+		run_two(w);
 		return;
 	}
 	snprintf(name, sizeof(name), "bench%d", seq++);
@@ -365,18 +448,8 @@ run(const struct workload *w)
 		for (int s = 0; s < SAMPLES; s++)
 			printf("  sample %d: hugemem %.3f ns, dpdk %.3f ns\n", s, hs[s],
 			       have_dpdk ? ds[s] : 0.0);
-	{
-		double h = run_h ? median(hs) : BENCH_NAN, d = run_d ? median(ds) : BENCH_NAN;
-
-		if (w->two) {
-			char t[32];
-
-			snprintf(t, sizeof(t), "wall-min@%.2f", loadavg1());
-			bench_row(w->name, h, d, "ns/object", bench_backend(), t);
-		}
-		else
-			bench_row(w->name, h, d, "ns/object", bench_backend(), "cpu");
-	}
+	bench_row(w->name, run_h ? median(hs) : BENCH_NAN, run_d ? median(ds) : BENCH_NAN,
+		  "ns/object", bench_backend(), "cpu");
 	hm_ring_free(hr);
 #ifdef HM_BENCH_DPDK
 	rte_ring_free(dr);
@@ -421,7 +494,8 @@ main(void)
 		return 1;
 	}
 	printf("hugemem: %s backend --in-memory; cpus %d and %d; ring of %d slots; median of "
-	       "%d samples; ns per object\n", bench_backend(), cpu_a, cpu_b, RING_SLOTS, SAMPLES);
+	       "%d samples (two cores: %d adjacent pairs); ns per object\n", bench_backend(), cpu_a,
+	       cpu_b, RING_SLOTS, SAMPLES, PAIRS);
 	for (size_t i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++)
 		run(&workloads[i]);
 	hm_cleanup();

@@ -398,7 +398,12 @@ run_model(struct hm_ring *r, unsigned int esize, unsigned int ops, uint64_t *see
 				if (!expect)
 					assert_int_equal(rc, -ENOBUFS);
 			} else {
-				got = do_enq(r, (int)op, buf, esize, n, &room);
+				/* without free_space the producer may use its cached view
+				 * of the consumers' tail: the counts must not change */
+				unsigned int *rp = (x >> 52) % 2 ? &room : NULL;
+				got = do_enq(r, (int)op, buf, esize, n, rp);
+				if (rp == NULL)
+					room = cap - f.len - got;
 				expect = cap - f.len;
 				if (n <= expect)
 					expect = n;
@@ -422,7 +427,10 @@ run_model(struct hm_ring *r, unsigned int esize, unsigned int ops, uint64_t *see
 				if (!expect)
 					assert_int_equal(rc, -ENOENT);
 			} else {
-				got = do_deq(r, (int)dop, buf, esize, n, &room);
+				unsigned int *rp = (x >> 52) % 2 ? &room : NULL;
+				got = do_deq(r, (int)dop, buf, esize, n, rp);
+				if (rp == NULL)
+					room = f.len - got;
 				expect = f.len;
 				if (n <= expect)
 					expect = n;
@@ -580,6 +588,80 @@ test_ring_reset_keeps_htd_max(void **state)
 	free(r);
 }
 
+/*
+ * MT and ST sides size their room from a cached view of the other side's tail
+ * (other_tail): a stale view, behind the real tail by any amount or passed by
+ * the head, never makes a bulk refuse what the ring can take nor take more.
+ */
+static void
+test_ring_cached_tail(void **state)
+{
+	static const unsigned int modes[] = {0, HM_RING_F_SP_ENQ | HM_RING_F_SC_DEQ};
+	void *in[16], *out[16];
+	(void)state;
+
+	for (unsigned int k = 0; k < 16; k++)
+		in[k] = (void *)(uintptr_t)(k + 1);
+	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+		struct hm_ring *r = ring_mem(8, 16);
+
+		assert_int_equal(hm_ring_init(r, "cached", 16, modes[m]), 0);
+		/* full, then empty: each side's view of the other is now stale */
+		assert_int_equal(hm_ring_enqueue_bulk(r, in, 15, NULL), 15);
+		assert_int_equal(r->prod.other_tail, 0);
+		assert_int_equal(hm_ring_dequeue_bulk(r, out, 15, NULL), 15);
+		assert_int_equal(r->cons.other_tail, 15);
+		assert_ring_ok(r);
+		/* the producer's view says full: it reads the real tail and takes 15 */
+		assert_int_equal(hm_ring_enqueue_bulk(r, in, 15, NULL), 15);
+		assert_int_equal(r->prod.other_tail, 15);
+		assert_int_equal(hm_ring_enqueue_burst(r, in, 1, NULL), 0);
+		assert_int_equal(hm_ring_dequeue_bulk(r, out, 15, NULL), 15);
+		for (unsigned int k = 0; k < 15; k++)
+			assert_ptr_equal(out[k], in[k]);
+		/* a view far behind, the head past it (room above the capacity when
+		 * computed from it): re-read, exactly the real room */
+		for (int i = 0; i < 100; i++) {
+			assert_int_equal(hm_ring_enqueue_bulk(r, in, 10, NULL), 10);
+			assert_int_equal(hm_ring_dequeue_bulk(r, out, 10, NULL), 10);
+		}
+		r->prod.other_tail = 0;
+		r->cons.other_tail = 0;
+		assert_ring_ok(r);
+		assert_int_equal(hm_ring_enqueue_bulk(r, in, 16, NULL), 0);
+		assert_int_equal(hm_ring_enqueue_burst(r, in, 16, NULL), 15);
+		assert_int_equal(hm_ring_dequeue_burst(r, out, 16, NULL), 15);
+		assert_int_equal(hm_ring_count(r), 0);
+		/* a view behind by 5 within the capacity: 10 from the view, then one
+		 * more after a re-read, and no more than 15 in all */
+		r->prod.other_tail = r->cons.tail - 5;
+		assert_ring_ok(r);
+		assert_int_equal(hm_ring_enqueue_bulk(r, in, 10, NULL), 10);
+		assert_int_equal(r->prod.other_tail, r->cons.tail - 5);
+		assert_int_equal(hm_ring_enqueue_bulk(r, in, 5, NULL), 5);
+		assert_int_equal(r->prod.other_tail, r->cons.tail);
+		assert_int_equal(hm_ring_enqueue_bulk(r, in, 1, NULL), 0);
+		/* the consumer's view: 0 left by the view, 15 in the ring */
+		r->cons.other_tail = r->cons.head;
+		assert_int_equal(hm_ring_dequeue_bulk(r, out, 15, NULL), 15);
+		assert_int_equal(hm_ring_dequeue_bulk(r, out, 1, NULL), 0);
+		/* free_space / available are always exact: read from the other side */
+		r->prod.other_tail = r->cons.tail - 3;
+		{
+			unsigned int fs = 0;
+			assert_int_equal(hm_ring_enqueue_bulk(r, in, 2, &fs), 2);
+			assert_int_equal(fs, 13);
+		}
+		assert_ring_ok(r);
+		/* reset: both views back with the indexes */
+		hm_ring_reset(r);
+		assert_int_equal(r->prod.other_tail, r->cons.tail);
+		assert_int_equal(r->cons.other_tail, r->prod.tail);
+		assert_ring_ok(r);
+		free(r);
+	}
+}
+
 static void
 test_ring_check_detects_corruption(void **state)
 {
@@ -617,6 +699,8 @@ test_ring_check_detects_corruption(void **state)
 	CORRUPT(r->cons.tail = 1; r->cons.head = 1);
 	CORRUPT(r->prod.tail = 64; r->prod.head = 64);
 	CORRUPT(r->prod.htd_max = 3);
+	CORRUPT(r->prod.other_tail = 5);
+	CORRUPT(r->cons.other_tail = 1);
 	CORRUPT(r->memzone = (const struct hm_memzone *)(void *)&saved);
 	assert_int_equal(hm_ring_init(r, "corrupt", 13, HM_RING_F_EXACT_SZ), 0);
 	CORRUPT(r->capacity = 7);
@@ -882,6 +966,7 @@ main(void)
 		cmocka_unit_test_teardown(test_ring_reset, hm_test_teardown),
 		cmocka_unit_test_teardown(test_ring_rts_htd, hm_test_teardown),
 		cmocka_unit_test_teardown(test_ring_reset_keeps_htd_max, hm_test_teardown),
+		cmocka_unit_test_teardown(test_ring_cached_tail, hm_test_teardown),
 		cmocka_unit_test_teardown(test_ring_check_detects_corruption, hm_test_teardown),
 		cmocka_unit_test_teardown(test_ring_named, hm_test_teardown),
 		cmocka_unit_test_teardown(test_ring_stress_2threads, hm_test_teardown),

@@ -229,6 +229,7 @@ hm_mempool_create_empty(const char *name, unsigned int n, unsigned int elt_size,
 	mp->private_data_size = (uint32_t)priv;
 	mp->ops_index = ops_idx;
 	mp->n_caches = n_caches;
+	mp->fast_caches = (flags & HM_MEMPOOL_F_DEBUG) ? 0 : n_caches;
 	mp->local_cache = n_caches > 0 ? (struct hm_mempool_cache *)(mp + 1) : NULL;
 	for (unsigned int i = 0; i < n_caches; i++)
 		cache_init(&mp->local_cache[i], cache_size, 0);
@@ -630,6 +631,9 @@ check_pool(const struct hm_mempool *mp)
 	    (mp->n_caches > 0 && (mp->cache_size == 0 || mp->n_caches > HM_MAX_LCORE ||
 				  mp->local_cache != (const void *)(mp + 1))))
 		return "per-lcore caches misplaced";
+	/* mp->fast_caches == (debug pool ? 0 : mp->n_caches) */
+	if (mp->fast_caches != (hm_mempool_debug(mp) ? 0 : mp->n_caches))
+		return "fast_caches is not n_caches (0 for a debug pool)";
 	for (uint32_t i = 0; i < mp->n_caches; i++) {
 		const struct hm_mempool_cache *c = &mp->local_cache[i];
 		if (c->size != mp->cache_size || c->flushthresh != flushthresh_of(c->size) ||

@@ -470,3 +470,20 @@ backend:
 	}
 	return 0;
 }
+
+/* ---------------------------------------------------------------- general path
+ * put_bulk / get_bulk when hm_mempool__fast_cache() gives no cache: a thread
+ * without an lcore id (or one above the pool's caches), a pool without caches,
+ * or a debug pool (its cookies are checked here). */
+
+void
+hm_mempool__put_any(struct hm_mempool *mp, void *const *objs, unsigned int n)
+{
+	hm_mempool_generic_put(mp, objs, n, hm_mempool_default_cache(mp, hm_lcore_id()));
+}
+
+int
+hm_mempool__get_any(struct hm_mempool *mp, void **objs, unsigned int n)
+{
+	return hm_mempool_generic_get(mp, objs, n, hm_mempool_default_cache(mp, hm_lcore_id()));
+}

@@ -174,6 +174,7 @@ side_init(struct hm_ring_headtail *ht, uint32_t sync_type, uint32_t capacity, ui
 		ht->head = idx;
 		ht->tail = idx;
 	}
+	ht->other_tail = idx; /* both sides start at idx */
 }
 
 /* Lay out a ring; arguments already checked. */
@@ -446,8 +447,9 @@ dump_side(FILE *f, const char *what, const struct hm_ring_headtail *ht)
 			ht->hts.pos.tail);
 		break;
 	default:
-		fprintf(f, "  %s: %s head %" PRIu32 " tail %" PRIu32 "\n", what,
-			sync_name(ht->sync_type), ht->head, ht->tail);
+		fprintf(f, "  %s: %s head %" PRIu32 " tail %" PRIu32 " (other side's tail last read: %"
+			PRIu32 ")\n", what, sync_name(ht->sync_type), ht->head, ht->tail,
+			ht->other_tail);
 		break;
 	}
 }
@@ -559,6 +561,12 @@ hm_ring_check(const struct hm_ring *r, const char **reason)
 		return rc;
 	if (pt - ct > r->capacity)
 		FAIL("prod.tail - cons.tail is above the capacity (or negative)");
+	/* a cached view of the other side's tail is that tail as it was: never ahead
+	 * of it (ahead, the side would see room that is not there) */
+	if (r->prod.sync_type <= HM_RING_SYNC_ST && (int32_t)(ct - r->prod.other_tail) < 0)
+		FAIL("prod.other_tail is ahead of cons.tail");
+	if (r->cons.sync_type <= HM_RING_SYNC_ST && (int32_t)(pt - r->cons.other_tail) < 0)
+		FAIL("cons.other_tail is ahead of prod.tail");
 	if (r->memzone != NULL && r->memzone->addr != (const void *)r)
 		FAIL("the ring's memzone does not start at the ring");
 	return 0;

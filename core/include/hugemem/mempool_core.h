@@ -128,7 +128,13 @@ struct hm_mempool {
 	struct hm_mempool_memhdr *mem_head, *mem_tail; /* every chunk, population order */
 	uint64_t pg_sz;                 /* page size objects were kept within (0: none); set by populate */
 	uint64_t get_fail;              /* failed gets (all or nothing) since creation; relaxed atomic */
+	uint32_t fast_caches;           /* n_caches, or 0 for a debug pool: lcore ids below it take
+					   the inline cache path of get/put with no cookie test */
+	uint32_t pad3;
 } __attribute__((aligned(HM_CACHE_LINE_SIZE)));
+
+HM_STATIC_ASSERT(sizeof(struct hm_mempool) == 3 * HM_CACHE_LINE_SIZE,
+		 "fast_caches sits in the header's tail padding: the size is DPDK's");
 
 /** Backend of a pool. Every process must register the same ops in the same order. */
 struct hm_mempool_ops {
@@ -309,11 +315,50 @@ hm_mempool_generic_get(struct hm_mempool *mp, void **objs, unsigned int n,
 	return rc;
 }
 
+/* Not API: the calling thread's default cache in @p mp when the inline path may
+ * use it without a cookie test (the thread has an lcore id below fast_caches:
+ * the pool has caches and is not a debug pool), else NULL: the caller then
+ * takes the general path (hm_mempool__put_any / get_any), which finds the same
+ * cache or none and checks the cookies of debug pools. One comparison of the
+ * thread's lcore generation and one of its id: hm_lcore_id()'s "initialised"
+ * test is left out, as a pool exists only while the library is initialised
+ * (generation != 0). */
+static inline struct hm_mempool_cache *
+hm_mempool__fast_cache(struct hm_mempool *mp)
+{
+	uint32_t g = __atomic_load_n(&hm_lcore__gen, __ATOMIC_ACQUIRE);
+
+	if (HM_LIKELY(hm_lcore__self.gen == g && hm_lcore__self.id < mp->fast_caches))
+		return (struct hm_mempool_cache *)(void *)(mp + 1) + hm_lcore__self.id;
+	return NULL;
+}
+
+/* Not API: a pool without caches and without cookies, whose gets and puts go
+ * straight to the backend inline, as they did before fast_caches. */
+static inline int
+hm_mempool__no_cache_no_debug(const struct hm_mempool *mp)
+{
+	return mp->n_caches == 0 && !hm_mempool_debug(mp);
+}
+
+/* Not API, out of line (mempool_ops.c): put / get through the calling thread's
+ * default cache or none, with the debug cookie checks: what put_bulk / get_bulk
+ * do when hm_mempool__fast_cache() gives NULL. */
+void hm_mempool__put_any(struct hm_mempool *mp, void *const *objs, unsigned int n);
+int hm_mempool__get_any(struct hm_mempool *mp, void **objs, unsigned int n);
+
 /** Put through the calling lcore's cache (none for threads without an lcore id). */
 static inline void
 hm_mempool_put_bulk(struct hm_mempool *mp, void *const *objs, unsigned int n)
 {
-	hm_mempool_generic_put(mp, objs, n, hm_mempool_default_cache(mp, hm_lcore_id()));
+	struct hm_mempool_cache *cache = hm_mempool__fast_cache(mp);
+
+	if (HM_LIKELY(cache != NULL))
+		hm_mempool_do_put(mp, objs, n, cache);
+	else if (hm_mempool__no_cache_no_debug(mp))
+		hm_mempool_ops_enqueue(mp, objs, n);
+	else
+		hm_mempool__put_any(mp, objs, n);
 }
 
 /** One object: the cache's top when there is room (no address of @p obj taken
@@ -321,35 +366,46 @@ hm_mempool_put_bulk(struct hm_mempool *mp, void *const *objs, unsigned int n)
 static inline void
 hm_mempool_put(struct hm_mempool *mp, void *obj)
 {
-	struct hm_mempool_cache *cache = hm_mempool_default_cache(mp, hm_lcore_id());
+	struct hm_mempool_cache *cache = hm_mempool__fast_cache(mp);
 	void *tmp;
 
-	if (HM_LIKELY(cache != NULL && cache->len < cache->flushthresh && !hm_mempool_debug(mp))) {
+	if (HM_LIKELY(cache != NULL && cache->len < cache->flushthresh)) {
 		cache->objs[cache->len++] = obj;
 		return;
 	}
 	tmp = obj;
-	hm_mempool_generic_put(mp, &tmp, 1, cache);
+	if (cache != NULL)
+		hm_mempool_do_put(mp, &tmp, 1, cache); /* a flush */
+	else
+		hm_mempool__put_any(mp, &tmp, 1);
 }
 
 /** Get through the calling lcore's cache. @return 0 or < 0 (nothing taken). */
 static inline int
 hm_mempool_get_bulk(struct hm_mempool *mp, void **objs, unsigned int n)
 {
-	return hm_mempool_generic_get(mp, objs, n, hm_mempool_default_cache(mp, hm_lcore_id()));
+	struct hm_mempool_cache *cache = hm_mempool__fast_cache(mp);
+
+	if (HM_LIKELY(cache != NULL))
+		return hm_mempool_do_get(mp, objs, n, cache);
+	if (hm_mempool__no_cache_no_debug(mp))
+		return hm_mempool_do_get(mp, objs, n, NULL); /* the backend */
+	return hm_mempool__get_any(mp, objs, n);
 }
 
 /** One object into *obj: the cache's top when it has one, else as get_bulk. */
 static inline int
 hm_mempool_get(struct hm_mempool *mp, void **obj)
 {
-	struct hm_mempool_cache *cache = hm_mempool_default_cache(mp, hm_lcore_id());
+	struct hm_mempool_cache *cache = hm_mempool__fast_cache(mp);
 
-	if (HM_LIKELY(cache != NULL && cache->len > 0 && !hm_mempool_debug(mp))) {
+	if (HM_LIKELY(cache != NULL && cache->len > 0)) {
 		*obj = cache->objs[--cache->len];
 		return 0;
 	}
-	return hm_mempool_generic_get(mp, obj, 1, cache);
+	if (cache != NULL)
+		return hm_mempool_do_get(mp, obj, 1, cache); /* a refill */
+	return hm_mempool__get_any(mp, obj, 1);
 }
 
 #ifdef __cplusplus

@@ -128,8 +128,9 @@ void hm_ring_list_dump(FILE *f);
  * one mode per side matching sync_type, esize a multiple of 4, size a power of
  * two <= 2^30, mask == size - 1, capacity (size - 1, or with EXACT_SZ size ==
  * the power of two above capacity), head == tail on both sides (RTS: and cnt),
- * 0 <= prod.tail - cons.tail <= capacity, htd_max <= capacity (RTS), a created
- * ring's memzone starts at the ring.
+ * 0 <= prod.tail - cons.tail <= capacity, htd_max <= capacity (RTS), an MT or
+ * ST side's cached view of the other side's tail (other_tail) not ahead of that
+ * tail (modulo 2^32, by less than 2^31), a created ring's memzone starts at the ring.
  * @return 0, -EINVAL (NULL), or -EFAULT with *reason (may be NULL).
  */
 int hm_ring_check(const struct hm_ring *r, const char **reason);

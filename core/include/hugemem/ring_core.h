@@ -19,7 +19,18 @@
  *
  * Protocol (C11 acquire/release, TSan-clean):
  *   1. move the head: load-acquire the other side's tail (pairs with its
- *      store-release), compute the room, then advance the own head (ST: a plain
+ *      store-release), compute the room, then advance the own head (MT, ST: the
+ *      room is first computed from other_tail, this side's last reading of the
+ *      other side's tail, kept on this side's own line; only when that room is
+ *      short (or the caller asks how much room is left) is the other side's
+ *      line read again and other_tail updated, with release / acquire so that
+ *      any thread of this side using the cached value also sees what the read
+ *      saw. Tails only move forward, so a cached tail is never ahead of the
+ *      real one: a room computed from it is at most the real room, and one
+ *      above the capacity (the head moved past a stale value) counts as short.
+ *      While a side finds room it no longer pulls the other side's line,
+ *      which then stays in the other core's cache for its head/tail stores.
+ *      ST: a plain
  *      store; MT: CAS acq_rel, so the next thread to move the head also sees
  *      every tail value the previous one saw; HTS: a CAS of {head, tail} as one
  *      64-bit word once head == tail; RTS: a CAS of {cnt, pos} once the
@@ -99,7 +110,11 @@ struct hm_ring_headtail {
 	uint32_t sync_type;                    /* enum hm_ring_sync_type; fixed at init */
 	uint32_t htd_max;                      /* RTS: max head.pos - tail.pos to start; else 0 */
 	union hm_ring_poscnt rts_head;         /* RTS: head {cnt, pos}; else 0 */
-	char pad[HM_CACHE_LINE_SIZE - 24];
+	uint32_t other_tail;                   /* MT, ST: the other side's tail as this side
+						  last read it (never ahead of it); HTS, RTS:
+						  the value at init, unused */
+	uint32_t pad32;
+	char pad[HM_CACHE_LINE_SIZE - 32];
 };
 HM_ANON_END
 
@@ -125,6 +140,8 @@ struct hm_ring {
 
 HM_STATIC_ASSERT(sizeof(struct hm_ring_headtail) == HM_CACHE_LINE_SIZE, "one side is one line");
 HM_STATIC_ASSERT(offsetof(struct hm_ring_headtail, tail) == 4, "MT tail at offset 4");
+HM_STATIC_ASSERT(offsetof(struct hm_ring_headtail, other_tail) == 24,
+		 "the cached tail is after every field DPDK's sides have");
 HM_STATIC_ASSERT(offsetof(struct hm_ring, prod) == 128, "producer side at byte 128");
 HM_STATIC_ASSERT(offsetof(struct hm_ring, cons) == 256, "consumer side at byte 256");
 HM_STATIC_ASSERT(sizeof(struct hm_ring) == 384, "ring header is 384 bytes (DPDK's)");
@@ -277,18 +294,37 @@ hm_ring__copy(struct hm_ring *r, uint32_t head, void *obj, uint32_t esize, uint3
 #pragma GCC diagnostic pop
 #endif
 
+/* MT / ST: room for this side from its cached view of the other side's tail,
+ * re-read (and the cache refreshed) when that shows fewer than @p n, more than
+ * the capacity (a stale value the head has passed), or when @p exact. */
+static inline uint32_t
+hm_ring__cached_room(struct hm_ring *r, int is_prod, uint32_t head, uint32_t n, int exact)
+{
+	struct hm_ring_headtail *ht = is_prod ? &r->prod : &r->cons;
+	uint32_t c = __atomic_load_n(&ht->other_tail, __ATOMIC_ACQUIRE);
+	uint32_t room = is_prod ? r->capacity + c - head : c - head;
+
+	if (exact || HM_UNLIKELY(room < n || room > r->capacity)) {
+		c = hm_ring__load_tail(is_prod ? &r->cons : &r->prod);
+		__atomic_store_n(&ht->other_tail, c, __ATOMIC_RELEASE);
+		room = is_prod ? r->capacity + c - head : c - head;
+	}
+	return room;
+}
+
 /* MT / ST: reserve up to @p n slots; *old_head is where they start, *room the
- * room seen before reserving. @return the number reserved. */
+ * room seen before reserving (exact, read from the other side, when @p exact;
+ * otherwise possibly less than the real room). @return the number reserved. */
 static inline uint32_t
 hm_ring__move_head(struct hm_ring *r, int is_prod, int is_st, uint32_t n,
-		   enum hm_ring_queue_behavior b, uint32_t *old_head, uint32_t *room)
+		   enum hm_ring_queue_behavior b, uint32_t *old_head, uint32_t *room, int exact)
 {
 	struct hm_ring_headtail *ht = is_prod ? &r->prod : &r->cons;
 	uint32_t oh = __atomic_load_n(&ht->head, __ATOMIC_ACQUIRE);
 	uint32_t got;
 
 	for (;;) {
-		*room = hm_ring__room(r, is_prod, oh);
+		*room = hm_ring__cached_room(r, is_prod, oh, n, exact);
 		got = hm_ring__clip(n, *room, b);
 		if (got == 0)
 			break;
@@ -419,7 +455,7 @@ hm_ring__do(struct hm_ring *r, int is_prod, void *obj, uint32_t esize, uint32_t 
 
 	switch (st) {
 	case HM_RING_SYNC_ST:
-		n = hm_ring__move_head(r, is_prod, 1, n, b, &head, &room);
+		n = hm_ring__move_head(r, is_prod, 1, n, b, &head, &room, room_out != NULL);
 		if (n != 0) {
 			hm_ring__copy(r, head, obj, esize, n, is_prod);
 			hm_ring__update_tail(ht, head, head + n, 1);
@@ -440,7 +476,7 @@ hm_ring__do(struct hm_ring *r, int is_prod, void *obj, uint32_t esize, uint32_t 
 		}
 		break;
 	default: /* HM_RING_SYNC_MT */
-		n = hm_ring__move_head(r, is_prod, 0, n, b, &head, &room);
+		n = hm_ring__move_head(r, is_prod, 0, n, b, &head, &room, room_out != NULL);
 		if (n != 0) {
 			hm_ring__copy(r, head, obj, esize, n, is_prod);
 			hm_ring__update_tail(ht, head, head + n, 0);

@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The mempool's inline default-cache lookup (hm_mempool__fast_cache: the
+ * thread's lcore generation and id against the pool's fast_caches, which is
+ * n_caches, or 0 for a debug pool) and the general path behind it
+ * (hm_mempool__put_any / get_any): hm_mempool_get_bulk / put_bulk against a
+ * model of DPDK 22.11's LIFO cache (exact lengths, objects and backend count
+ * after every call, flushes and refills included); a debug pool still uses the
+ * lcore's cache and flips every cookie; a thread without an lcore id, and a
+ * thread whose lcore id is from before an hm_cleanup + hm_init, use no cache;
+ * the validator rejects a wrong fast_caches. Topologies are emu topology
+ * strings, which hm_test_init_cfg turns into caps on the machine under hugetlbfs.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "hugemem/hugemem.h"
+
+static const char *const TOPO = "nodes=1;2M=64;lcores=0-3";
+
+static int
+init_pools(int debug)
+{
+	struct hm_config c;
+
+	hm_config_init(&c);
+	c.file_prefix = "mempoolfast";
+	c.topology = TOPO;
+	c.mempool_debug_set = true;
+	c.mempool_debug = debug != 0;
+	return hm_test_init_cfg(&c);
+}
+
+static unsigned int
+backend_count(const struct hm_mempool *mp)
+{
+	return hm_mempool_ops_table.ops[mp->ops_index].get_count(mp);
+}
+
+static void
+assert_pool_valid(const struct hm_mempool *mp)
+{
+	const char *why = NULL;
+
+	if (hm_mempool_check(mp, &why) != 0)
+		fail_msg("mempool check: %s", why != NULL ? why : "?");
+}
+
+static struct hm_mempool *
+pool(const char *name, unsigned int flags)
+{
+	struct hm_mempool *mp = hm_mempool_create(name, 600, 64, 32, 0, NULL, NULL, NULL, NULL,
+						  HM_SOCKET_ID_ANY, flags);
+
+	assert_non_null(mp);
+	assert_pool_valid(mp);
+	return mp;
+}
+
+/* The validator: fast_caches must be n_caches (0 for a debug pool). */
+static void
+test_mempool_fast_invalid_args(void **state)
+{
+	struct hm_mempool *mp, *dbg;
+	const char *why;
+	(void)state;
+
+	assert_int_equal(init_pools(0), 0);
+	mp = pool("fastcheck", 0);
+	dbg = pool("fastcheckdbg", HM_MEMPOOL_F_DEBUG);
+	assert_true(mp->n_caches > 0);
+	assert_int_equal(mp->fast_caches, mp->n_caches);
+	assert_true(hm_mempool_debug(dbg));
+	assert_int_equal(dbg->fast_caches, 0);
+	mp->fast_caches = mp->n_caches + 1;
+	why = NULL;
+	assert_int_equal(hm_mempool_check(mp, &why), -EFAULT);
+	assert_non_null(why);
+	mp->fast_caches = 0;
+	assert_int_equal(hm_mempool_check(mp, &why), -EFAULT);
+	mp->fast_caches = mp->n_caches;
+	assert_pool_valid(mp);
+	dbg->fast_caches = dbg->n_caches; /* would skip its cookies */
+	why = NULL;
+	assert_int_equal(hm_mempool_check(dbg, &why), -EFAULT);
+	assert_non_null(why);
+	dbg->fast_caches = 0;
+	assert_pool_valid(dbg);
+	hm_mempool_free(mp);
+	hm_mempool_free(dbg);
+}
+
+/* ---------------------------------------------------------------- bulk model */
+
+struct model {
+	void *cache[1024];
+	unsigned int len, size, ft, backend;
+};
+
+static void
+model_check(const struct model *m, const struct hm_mempool *mp, const struct hm_mempool_cache *c)
+{
+	assert_int_equal(c->len, m->len);
+	for (unsigned int i = 0; i < m->len; i++)
+		assert_ptr_equal(c->objs[i], m->cache[i]);
+	assert_int_equal(backend_count(mp), m->backend);
+}
+
+/* Random bulk gets and puts of 1..40 objects through the lcore's cache (32:
+ * flushthresh 48), every outcome predicted by 22.11's rules (mempool_core.h). */
+static void
+bulk_model(struct hm_mempool *mp, unsigned int rounds)
+{
+	uint64_t seed = hm_test_seed();
+	struct hm_mempool_cache *c = hm_mempool_default_cache(mp, hm_lcore_id());
+	struct model m;
+	void **held, *objs[64];
+	unsigned int nheld = 0;
+
+	assert_non_null(c);
+	held = calloc(mp->size, sizeof(*held));
+	assert_non_null(held);
+	memset(&m, 0, sizeof(m));
+	m.size = c->size;
+	m.ft = c->flushthresh;
+	m.backend = backend_count(mp);
+	model_check(&m, mp, c);
+	for (unsigned int r = 0; r < rounds; r++) {
+		uint64_t x = hm_test_rand(&seed);
+		unsigned int n = 1 + (unsigned int)((x >> 8) % 40);
+		int put = nheld > 0 && ((r / 200) % 2 == 0 ? (x & 3) != 0 : (x & 3) == 0);
+
+		if (put) {
+			if (n > nheld)
+				n = nheld;
+			nheld -= n;
+			memcpy(objs, &held[nheld], n * sizeof(void *));
+			hm_mempool_put_bulk(mp, objs, n);
+			if (n > m.ft) {
+				m.backend += n;
+			} else if (m.len + n <= m.ft) {
+				memcpy(&m.cache[m.len], objs, n * sizeof(void *));
+				m.len += n;
+			} else {
+				m.backend += m.len; /* the whole cache to the backend */
+				memcpy(m.cache, objs, n * sizeof(void *));
+				m.len = n;
+			}
+		} else {
+			int rc = hm_mempool_get_bulk(mp, objs, n);
+
+			if (n <= m.len) {
+				assert_int_equal(rc, 0);
+				for (unsigned int i = 0; i < n; i++)
+					assert_ptr_equal(objs[i], m.cache[m.len - 1 - i]);
+				m.len -= n;
+			} else if (m.backend >= m.size + (n - m.len)) {
+				/* the cache's len, then a refill of size + rem whose top rem
+				 * go to the caller */
+				unsigned int rem = n - m.len;
+
+				assert_int_equal(rc, 0);
+				for (unsigned int i = 0; i < m.len; i++)
+					assert_ptr_equal(objs[i], m.cache[m.len - 1 - i]);
+				for (unsigned int i = 0; i < rem; i++)
+					assert_ptr_equal(objs[m.len + i], c->objs[m.size + rem - 1 - i]);
+				memcpy(m.cache, c->objs, m.size * sizeof(void *));
+				m.backend -= m.size + rem;
+				m.len = m.size;
+			} else if (m.backend >= n - m.len) {
+				/* no refill possible: the rest straight from the backend */
+				assert_int_equal(rc, 0);
+				for (unsigned int i = 0; i < m.len; i++)
+					assert_ptr_equal(objs[i], m.cache[m.len - 1 - i]);
+				m.backend -= n - m.len;
+				m.len = 0;
+			} else {
+				assert_true(rc < 0); /* all or nothing */
+				model_check(&m, mp, c);
+				continue;
+			}
+			for (unsigned int i = 0; i < n; i++) {
+				assert_ptr_equal(hm_mempool_from_obj(objs[i]), mp);
+				if (hm_mempool_debug(mp))
+					assert_true(*hm_mempool_get_cookie(mp, objs[i]) ==
+						    HM_MEMPOOL_COOKIE_OUT);
+			}
+			memcpy(&held[nheld], objs, n * sizeof(void *));
+			nheld += n;
+		}
+		model_check(&m, mp, c);
+	}
+	while (nheld > 0) {
+		hm_mempool_put(mp, held[--nheld]);
+		if (hm_mempool_debug(mp))
+			assert_true(*hm_mempool_get_cookie(mp, held[nheld]) == HM_MEMPOOL_COOKIE_IN);
+	}
+	assert_pool_valid(mp);
+	assert_int_equal(hm_mempool_cache_flush(NULL, mp), 0);
+	assert_int_equal(hm_mempool_avail_count(mp), mp->size);
+	free(held);
+}
+
+static void
+test_mempool_fast_bulk_model(void **state)
+{
+	struct hm_mempool *mp;
+	(void)state;
+
+	assert_int_equal(init_pools(0), 0);
+	mp = pool("fastbulk", 0);
+	assert_false(hm_mempool_debug(mp));
+	assert_non_null(hm_mempool__fast_cache(mp));
+	assert_ptr_equal(hm_mempool__fast_cache(mp), hm_mempool_default_cache(mp, hm_lcore_id()));
+	bulk_model(mp, 6000);
+	hm_mempool_free(mp);
+}
+
+/* A debug pool takes the general path: the same cache, the cookies flipped. */
+static void
+test_mempool_fast_debug_pool(void **state)
+{
+	struct hm_mempool *mp;
+	(void)state;
+
+	assert_int_equal(init_pools(0), 0);
+	mp = pool("fastdebug", HM_MEMPOOL_F_DEBUG);
+	assert_true(hm_mempool_debug(mp));
+	assert_null(hm_mempool__fast_cache(mp));
+	assert_non_null(hm_mempool_default_cache(mp, hm_lcore_id()));
+	bulk_model(mp, 3000);
+	hm_mempool_free(mp);
+}
+
+/* ---------------------------------------------------------------- threads without a cache */
+
+struct thr {
+	struct hm_mempool *mp;
+	int registered;    /* register before the first round */
+	sem_t go, done;
+	int rounds;        /* rounds to run, one per go */
+	int bad;           /* a get / put touched a cache or failed */
+};
+
+/* One round: bulk and single gets and puts; no lcore cache may change. */
+static void
+thr_round(struct thr *t)
+{
+	struct hm_mempool *mp = t->mp;
+	unsigned int before[4] = {0}, avail = backend_count(mp);
+	void *objs[8], *o = NULL;
+
+	for (unsigned int i = 0; i < 4 && i < mp->n_caches; i++)
+		before[i] = mp->local_cache[i].len;
+	if (hm_mempool__fast_cache(mp) != NULL || hm_mempool_get_bulk(mp, objs, 8) != 0 ||
+	    backend_count(mp) != avail - 8 || hm_mempool_get(mp, &o) != 0 ||
+	    backend_count(mp) != avail - 9)
+		t->bad = 1;
+	hm_mempool_put(mp, o);
+	hm_mempool_put_bulk(mp, objs, 8);
+	if (backend_count(mp) != avail)
+		t->bad = 1;
+	for (unsigned int i = 0; i < 4 && i < mp->n_caches; i++)
+		if (mp->local_cache[i].len != before[i])
+			t->bad = 1;
+}
+
+static void *
+thr_main(void *p)
+{
+	struct thr *t = p;
+
+	if (t->registered && hm_thread_register() < 0)
+		t->bad = 1;
+	sem_post(&t->done);
+	for (int r = 0; r < t->rounds; r++) {
+		sem_wait(&t->go);
+		thr_round(t);
+		sem_post(&t->done);
+	}
+	return NULL;
+}
+
+static void
+thr_start(struct thr *t, pthread_t *tid, int registered, int rounds)
+{
+	memset(t, 0, sizeof(*t));
+	t->registered = registered;
+	t->rounds = rounds;
+	assert_int_equal(sem_init(&t->go, 0, 0), 0);
+	assert_int_equal(sem_init(&t->done, 0, 0), 0);
+	assert_int_equal(pthread_create(tid, NULL, thr_main, t), 0);
+	sem_wait(&t->done); /* registered (or not) */
+}
+
+static void
+thr_round_on(struct thr *t, struct hm_mempool *mp)
+{
+	t->mp = mp;
+	sem_post(&t->go);
+	sem_wait(&t->done);
+	assert_int_equal(t->bad, 0);
+}
+
+static void
+thr_stop(struct thr *t, pthread_t tid)
+{
+	assert_int_equal(pthread_join(tid, NULL), 0);
+	sem_destroy(&t->go);
+	sem_destroy(&t->done);
+}
+
+/* A thread without an lcore id: straight to the backend, no cache touched. */
+static void
+test_mempool_fast_no_lcore(void **state)
+{
+	struct hm_mempool *mp;
+	struct thr t;
+	pthread_t tid;
+	(void)state;
+
+	assert_int_equal(init_pools(0), 0);
+	mp = pool("fastnolcore", 0);
+	thr_start(&t, &tid, 0, 1);
+	thr_round_on(&t, mp);
+	thr_stop(&t, tid);
+	assert_pool_valid(mp);
+	hm_mempool_free(mp);
+}
+
+/* A thread registered before hm_cleanup + hm_init keeps its old lcore id in
+ * its thread-local state: the new generation makes it a thread without one. */
+static void
+test_mempool_fast_stale_lcore(void **state)
+{
+	struct hm_mempool *mp;
+	struct thr t;
+	pthread_t tid;
+	(void)state;
+
+	assert_int_equal(init_pools(0), 0);
+	mp = pool("faststale", 0);
+	thr_start(&t, &tid, 1, 1);
+	assert_int_equal(t.bad, 0);
+	/* registered: it has a cache in this pool */
+	hm_mempool_free(mp);
+	assert_int_equal(hm_cleanup(), 0);
+	assert_int_equal(init_pools(0), 0);
+	mp = pool("faststale", 0);
+	thr_round_on(&t, mp);
+	thr_stop(&t, tid);
+	assert_pool_valid(mp);
+	hm_mempool_free(mp);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_mempool_fast_invalid_args, hm_test_teardown),
+		cmocka_unit_test_teardown(test_mempool_fast_bulk_model, hm_test_teardown),
+		cmocka_unit_test_teardown(test_mempool_fast_debug_pool, hm_test_teardown),
+		cmocka_unit_test_teardown(test_mempool_fast_no_lcore, hm_test_teardown),
+		cmocka_unit_test_teardown(test_mempool_fast_stale_lcore, hm_test_teardown),
+	};
+
+	hm_test_backend_ready();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
