@@ -204,11 +204,12 @@ alloc_socket(const struct alloc_req *r, int socket)
 	return p;
 }
 
-/* Requests the lcore cache can serve: small, no alignment beyond the default. */
+/* Requests the lcore cache can serve: up to CACHE_LIMIT bytes, no alignment
+ * beyond the default. */
 static inline bool
 cacheable(size_t size, unsigned int align)
 {
-	return size - 1 < SMALL_LIMIT && align <= MALLOC_ALIGN && (align & (align - 1)) == 0;
+	return size - 1 < CACHE_LIMIT && align <= MALLOC_ALIGN && (align & (align - 1)) == 0;
 }
 
 void *
