@@ -4,13 +4,13 @@
  * (core/malloc/mcache.c; docs/modules.md, "lcore caches"), on the emu backend.
  * Blocks of 1025..4096 bytes are cached in eight classes of quarter powers of two
  * (1280, 1536, 1792, 2048, 2560, 3072, 3584, 4096) that together hold at most
- * --malloc-cache x 2 KiB per lcore (never less than two of the largest blocks).
+ * --malloc-cache x 1 KiB per lcore (never less than two of the largest blocks).
  *
  * The model test keeps its own copy of the rules (class of a request rounds
  * up, class of a freed block rounds down, a class's older half goes back when
  * it is full, the fullest class's older half while the budget would be
- * passed, a refill carves a run of min(cap/2, budget / (2 x element)) blocks
- * and hands out the highest first) and asserts, after every operation, which
+ * passed, a refill takes one block of the class's size from the heap and hands
+ * it out at once) and asserts, after every operation, which
  * block malloc returned, that the stats' cached bytes and count are the
  * model's, that the budget holds, and that the validator agrees; at the end a
  * flush returns every block and every page.
@@ -38,7 +38,7 @@ static const uint64_t big_cls[N_BIG] = { 1280, 1536, 1792, 2048, 2560, 3072, 358
 static uint64_t
 budget_of(unsigned int cap)
 {
-	uint64_t b = (uint64_t)cap * 2048, min = 2 * (4096 + ELEM_OVERHEAD + 2 * MIN_ELEM_SIZE);
+	uint64_t b = (uint64_t)cap * 1024, min = 2 * (4096 + ELEM_OVERHEAD + 2 * MIN_ELEM_SIZE);
 
 	return b < min ? min : b;
 }
@@ -313,29 +313,15 @@ model_malloc(struct bigmodel *m, size_t size)
 		m->hits++;
 		return p;
 	}
-	/* a refill: room for a run first, then a run carved below the block returned */
-	uint64_t esz = ELEM_OVERHEAD + big_cls[k];
-	uint64_t n = m->budget / (2 * esz);
-	n = n == 0 ? 1 : n > m->cap / 2 ? m->cap / 2 : n;
-	model_make_room(m, k, n * esz + 2 * MIN_ELEM_SIZE);
+	/* a refill: one block of the class's size (plus a little slack at most),
+	 * nothing else cached, nothing given back (model_check: the stats) */
 	p = hm_malloc("model", size, 0);
 	assert_non_null(p);
-	struct malloc_elem *e = elem_of(p);
-	unsigned int got = 1;
-	while (got < n && e->prev != NULL && elem_state(e->prev) == ELEM_CACHED &&
-	       e->prev->size == esz && (char *)e->prev + esz == (char *)e) {
-		e = e->prev;
-		got++;
-	}
-	/* full run, or a shorter one (n/2, n/4, ...) in fragmented free memory */
-	bool ok = false;
-	for (uint64_t r = n; r >= 1 && !ok; r /= 2)
-		ok = got == r;
-	if (!ok)
-		fail_msg("refill of class %u: run of %u, expected %" PRIu64 " or a halving", k,
-			 got, n);
-	for (unsigned int i = 0; i + 1 < got; i++)
-		model_push(m, k, (struct malloc_elem *)((char *)e + i * esz));
+	assert_int_equal(state_of(p), ELEM_BUSY);
+	uint64_t u = usable_of(p);
+	if (u < big_cls[k] || u > big_cls[k] + 2 * MIN_ELEM_SIZE)
+		fail_msg("refill of class %u (%" PRIu64 " B): a block of %" PRIu64 " B", k,
+			 big_cls[k], u);
 	m->refills++;
 	return p;
 }
@@ -452,10 +438,10 @@ test_malloc_cache_big_model_small_cap(void **state)
 }
 
 static void
-test_malloc_cache_big_model_cap8(void **state)
+test_malloc_cache_big_model_cap16(void **state)
 {
 	(void)state;
-	run_model(8, 2000);
+	run_model(16, 2000);
 }
 
 int
@@ -467,7 +453,7 @@ main(void)
 		cmocka_unit_test_teardown(test_malloc_cache_big_model_default, hm_test_teardown),
 		cmocka_unit_test_teardown(test_malloc_cache_big_model_small_cap,
 					  hm_test_teardown),
-		cmocka_unit_test_teardown(test_malloc_cache_big_model_cap8, hm_test_teardown),
+		cmocka_unit_test_teardown(test_malloc_cache_big_model_cap16, hm_test_teardown),
 	};
 
 	malloc_cache_backend_ready();

@@ -1,15 +1,24 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Per-lcore malloc caches (process-local, like DPDK's mempool caches): small
- * blocks freed by an lcore wait in its cache, one LIFO stack per 64-byte size
- * class up to SMALL_LIMIT, and its next mallocs of that class take them back
- * without the heap lock. Only the lcore's own node heap is cached, only blocks
- * without alignment padding, and only for hm_malloc/hm_zmalloc/hm_calloc/
- * hm_free on lcore threads; everything else goes straight to the heap.
+ * Per-lcore malloc caches (process-local, like DPDK's mempool caches): blocks
+ * up to CACHE_LIMIT (4 KiB) freed by an lcore wait in its cache, one LIFO stack
+ * per size class (64-byte classes up to SMALL_LIMIT, then quarter powers of
+ * two: mcache_i.h), and its next mallocs of that class take them back without
+ * the heap lock. Each class holds at most cap blocks; the classes above
+ * SMALL_LIMIT ("big") together hold at most mc_st.big_budget element bytes
+ * (cap x MC_BIG_BYTES_PER_CAP, at least MC_BIG_BUDGET_MIN): a free that would
+ * pass it first sends the older half of the fullest big class back
+ * (mc_make_room), so an lcore holds at most cap x (the 16 small classes'
+ * element sizes) + big_budget bytes: 304 + 32 KiB with the default cap of 32
+ * (release builds; debug builds add a trailer to every element). Only the
+ * lcore's own node heap is cached, only blocks without alignment padding, and
+ * only for hm_malloc/hm_zmalloc/hm_calloc/hm_free on lcore threads; everything
+ * else goes straight to the heap.
  *
  * A cached element stays in the heap's address list in state CACHED: the heap
  * neither joins it nor hands it out; a second free of it is a double free. An
- * empty class refills with a run of cap/2 elements carved from one heap
+ * empty class refills with a run of cap/2 elements (a big class: one
+ * element, handed out at once) carved from one heap
  * allocation; a full class gives its older half back under one lock: a half in
  * (or against, or mostly in) address order is sorted and its adjacent elements
  * joined first, so freeing in allocation order costs one heap free per run; a
@@ -187,9 +196,8 @@ mc_flush(struct mcache *c)
 }
 
 /* Refill class @p k with a run of cap/2 elements from one heap allocation (a
- * big class: at most half its byte budget, at least one element, after the
- * other big classes made room for it); in free memory too fragmented for that,
- * a shorter run (down to one element) before the heap grows for the full one. */
+ * big class: one element); in free memory too fragmented for that, a shorter
+ * run (down to one element) before the heap grows for the full one. */
 bool
 mc_refill(struct mcache *c, unsigned int k)
 {
@@ -200,12 +208,12 @@ mc_refill(struct mcache *c, unsigned int k)
 	struct malloc_elem **out = &c->objs[k * mc_st.cap];
 	void *p = NULL;
 
-	if (k >= MC_SMALL) {
-		uint64_t fit = mc_st.big_budget / (2 * esz);
-		n = fit == 0 ? 1 : fit < n ? (unsigned int)fit : n;
-		/* a run's last element may keep up to 2 * MIN_ELEM_SIZE of slack */
-		mc_make_room(c, k, n * esz + 2 * MIN_ELEM_SIZE);
-	}
+	/* a big class takes one block, of its class size (so that it comes back
+	 * to it when freed), and hands it out at once: a run carved from the top of
+	 * free memory would leave alone the holes that the heap's best fit fills
+	 * (runs of 7 blocks grew the random mix's holes by 17 %) */
+	if (k >= MC_SMALL)
+		n = 1;
 	if (heap_lock(h) < 0)
 		return false;
 	for (unsigned int m = n; p == NULL && m >= 1; m /= 2) {
@@ -227,9 +235,8 @@ mc_refill(struct mcache *c, unsigned int k)
 	 * direction, which the hardware prefetchers follow */
 	c->len[k] = n;
 	mc_account(c, n, (int64_t)bytes);
-	if (k >= MC_SMALL)
+	if (k >= MC_SMALL) /* (may pass the budget until mc_alloc pops it, at once) */
 		c->big_bytes += bytes;
-	HM_ASSERT(c->big_bytes <= mc_st.big_budget);
 	/* the next refill of this class most likely carves the run right below
 	 * this one (allocation takes the top of a free element): start fetching
 	 * its header lines now, while this run is handed out (prefetches never fault) */

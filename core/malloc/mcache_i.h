@@ -20,10 +20,10 @@
 #define MC_BIG 8u                             /* 1280, 1536, 1792, 2048, 2560, ..., 4096 */
 #define MC_CLASSES (MC_SMALL + MC_BIG)        /* 24 */
 /* The big classes (above SMALL_LIMIT) share one byte budget per lcore:
- * MC_BIG_BYTES_PER_CAP element bytes per --malloc-cache block (64 KiB by
- * default), and never less than MC_BIG_BUDGET_MIN (two of the largest blocks
- * with a run's slack). */
-#define MC_BIG_BYTES_PER_CAP 2048u
+ * MC_BIG_BYTES_PER_CAP element bytes per --malloc-cache block (32 KiB by
+ * default; 64 KiB held more than the random mix's holes could afford), and
+ * never less than MC_BIG_BUDGET_MIN (two of the largest blocks with slack). */
+#define MC_BIG_BYTES_PER_CAP 1024u
 #define MC_BIG_BUDGET_MIN (2 * (CACHE_LIMIT + ELEM_OVERHEAD + 2 * MIN_ELEM_SIZE))
 _Static_assert(CACHE_LIMIT == 4 * SMALL_LIMIT && SMALL_LIMIT == 1024,
 	       "the big classes are the quarter powers of two of 1 KiB .. 4 KiB");
@@ -86,7 +86,7 @@ HM_INTERNAL void mc_fini(void);
 /* Give @p n CACHED elements back to @p c's heap: sorted, runs joined, one lock.
  * @return their element bytes. */
 HM_INTERNAL uint64_t mc_give_back(struct mcache *c, struct malloc_elem **v, unsigned int n);
-/* Make room in big class @p k of @p c for @p need more element bytes: the
+/* Make room in big class @p k of @p c for a block of @p need element bytes: the
  * class below its capacity, the big classes within their budget (the older half
  * of the fullest goes back, as often as needed). */
 HM_INTERNAL void mc_make_room(struct mcache *c, unsigned int k, uint64_t need);
