@@ -9,8 +9,8 @@
  * The model test keeps its own copy of the rules (class of a request rounds
  * up, class of a freed block rounds down, a class's older half goes back when
  * it is full, the fullest class's older half while the budget would be
- * passed, a refill takes one block of the class's size from the heap and hands
- * it out at once) and asserts, after every operation, which
+ * passed, an empty class sends the request to the heap with the class's
+ * size) and asserts, after every operation, which
  * block malloc returned, that the stats' cached bytes and count are the
  * model's, that the budget holds, and that the validator agrees; at the end a
  * flush returns every block and every page.
@@ -225,6 +225,15 @@ test_malloc_cache_big_double_free(void **state)
 
 /* ------------------------------------------------------------------ model */
 
+/* The element of live block @p p (behind its PAD header, if it has one). */
+static struct malloc_elem *
+real_elem(char *p)
+{
+	struct malloc_elem *e = elem_of(p);
+
+	return elem_state(e) == ELEM_PAD ? (struct malloc_elem *)((char *)e - e->pad) : e;
+}
+
 struct mclass {
 	struct malloc_elem **e; /* bottom (oldest) .. top */
 	unsigned int n;
@@ -234,7 +243,7 @@ struct bigmodel {
 	struct mclass c[N_BIG];
 	unsigned int cap;
 	uint64_t budget, bytes, count, max_bytes;
-	unsigned long hits, refills, give_backs;
+	unsigned long hits, refills, give_backs, uncached;
 };
 
 static void
@@ -277,16 +286,22 @@ model_push(struct bigmodel *m, unsigned int k, struct malloc_elem *e)
 		m->max_bytes = m->bytes;
 }
 
-/* hm_free of a block of usable @p u (1280..4096) */
+/* hm_free of a block of 1025..4096 bytes */
 static void
 model_free(struct bigmodel *m, char *p)
 {
 	struct malloc_elem *e = elem_of(p);
-	uint64_t u = usable_of(p);
+	uint64_t u = e->size - ELEM_OVERHEAD;
 	unsigned int k = N_BIG - 1;
 
-	if (u > 4096) { /* the slack of a run's last element: straight to the heap */
+	/* data behind a PAD header (the heap's best fit left less than an element
+	 * in front), or more than 4 KiB (slack): straight to the heap */
+	if (elem_state(e) == ELEM_PAD || u > 4096) {
+		const struct malloc_heap *h = real_elem(p)->heap;
+		unsigned int nc = cached_in(h);
 		assert_int_equal(hm_free(p), 0);
+		assert_int_equal(cached_in(h), nc);
+		m->uncached++;
 		return;
 	}
 	while (big_cls[k] > u)
@@ -313,14 +328,16 @@ model_malloc(struct bigmodel *m, size_t size)
 		m->hits++;
 		return p;
 	}
-	/* a refill: one block of the class's size (plus a little slack at most),
-	 * nothing else cached, nothing given back (model_check: the stats) */
+	/* an empty class: the heap allocates the class's size (plus a little
+	 * slack at most), nothing else is cached, nothing given back (model_check
+	 * compares the stats) */
 	p = hm_malloc("model", size, 0);
 	assert_non_null(p);
-	assert_int_equal(state_of(p), ELEM_BUSY);
-	uint64_t u = usable_of(p);
+	struct malloc_elem *e = real_elem(p);
+	assert_int_equal(elem_state(e), ELEM_BUSY);
+	uint64_t u = e->size - ELEM_OVERHEAD - e->pad;
 	if (u < big_cls[k] || u > big_cls[k] + 2 * MIN_ELEM_SIZE)
-		fail_msg("refill of class %u (%" PRIu64 " B): a block of %" PRIu64 " B", k,
+		fail_msg("miss in class %u (%" PRIu64 " B): a block of %" PRIu64 " B", k,
 			 big_cls[k], u);
 	m->refills++;
 	return p;
@@ -406,8 +423,8 @@ run_model(unsigned int cap, unsigned int n_ops)
 		model_check(&m, h0);
 	}
 	printf("# cap %u: budget %" PRIu64 " B, held at most %" PRIu64 " B; %lu hits, %lu "
-	       "refills, %lu give-backs\n",
-	       cap, m.budget, m.max_bytes, m.hits, m.refills, m.give_backs);
+	       "misses, %lu give-backs, %lu padded or slack blocks not cached\n",
+	       cap, m.budget, m.max_bytes, m.hits, m.refills, m.give_backs, m.uncached);
 	assert_true(m.hits > 0 && m.refills > 0 && m.give_backs > 0);
 	/* the flush returns everything the model holds, and with it every page */
 	assert_int_equal(hm_malloc_cache_flush(), (int)m.count);

@@ -222,6 +222,7 @@ hm_malloc_socket(const char *type, size_t size, unsigned int align, int socket)
 		return p;
 	if (heap_make_req(&r, type, size, align, 0) < 0)
 		return NULL;
+	mc_round(&r, size, align);
 	return alloc_socket(&r, socket);
 }
 
@@ -327,6 +328,7 @@ hm_zmalloc_socket(const char *type, size_t size, unsigned int align, int socket)
 		return memset(p, 0, size); /* cached blocks are dirty */
 	if (heap_make_req(&r, type, size, align, 0) < 0)
 		return NULL;
+	mc_round(&r, size, align);
 	r.zero_from = &zero_from;
 	return zero_tail(alloc_socket(&r, socket), zero_from, size);
 }

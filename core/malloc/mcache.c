@@ -17,8 +17,8 @@
  *
  * A cached element stays in the heap's address list in state CACHED: the heap
  * neither joins it nor hands it out; a second free of it is a double free. An
- * empty class refills with a run of cap/2 elements (a big class: one
- * element, handed out at once) carved from one heap
+ * empty class refills with a run of cap/2 elements (a big class is not
+ * refilled: the heap allocates the class's size, mc_round) carved from one heap
  * allocation; a full class gives its older half back under one lock: a half in
  * (or against, or mostly in) address order is sorted and its adjacent elements
  * joined first, so freeing in allocation order costs one heap free per run; a
@@ -195,9 +195,13 @@ mc_flush(struct mcache *c)
 	return total;
 }
 
-/* Refill class @p k with a run of cap/2 elements from one heap allocation (a
- * big class: one element); in free memory too fragmented for that, a shorter
- * run (down to one element) before the heap grows for the full one. */
+/* Refill small class @p k with a run of cap/2 elements from one heap
+ * allocation; in free memory too fragmented for that, a shorter run (down to
+ * one element) before the heap grows for the full one. (An empty big class is
+ * not refilled: mc_alloc sends the request to the heap, which mc_round makes
+ * allocate the class's size; a run carved from the top of free memory would
+ * leave alone the holes that the heap's best fit fills: runs of 7 blocks grew
+ * the random mix's holes by 17 %.) */
 bool
 mc_refill(struct mcache *c, unsigned int k)
 {
@@ -208,12 +212,7 @@ mc_refill(struct mcache *c, unsigned int k)
 	struct malloc_elem **out = &c->objs[k * mc_st.cap];
 	void *p = NULL;
 
-	/* a big class takes one block, of its class size (so that it comes back
-	 * to it when freed), and hands it out at once: a run carved from the top of
-	 * free memory would leave alone the holes that the heap's best fit fills
-	 * (runs of 7 blocks grew the random mix's holes by 17 %) */
-	if (k >= MC_SMALL)
-		n = 1;
+	HM_ASSERT(k < MC_SMALL);
 	if (heap_lock(h) < 0)
 		return false;
 	for (unsigned int m = n; p == NULL && m >= 1; m /= 2) {
@@ -235,8 +234,6 @@ mc_refill(struct mcache *c, unsigned int k)
 	 * direction, which the hardware prefetchers follow */
 	c->len[k] = n;
 	mc_account(c, n, (int64_t)bytes);
-	if (k >= MC_SMALL) /* (may pass the budget until mc_alloc pops it, at once) */
-		c->big_bytes += bytes;
 	/* the next refill of this class most likely carves the run right below
 	 * this one (allocation takes the top of a free element): start fetching
 	 * its header lines now, while this run is handed out (prefetches never fault) */

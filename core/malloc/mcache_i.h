@@ -92,7 +92,7 @@ HM_INTERNAL uint64_t mc_give_back(struct mcache *c, struct malloc_elem **v, unsi
 HM_INTERNAL void mc_make_room(struct mcache *c, unsigned int k, uint64_t need);
 /* Return all of @p c's blocks to its heap. @return how many. Owner thread only. */
 HM_INTERNAL unsigned int mc_flush(struct mcache *c);
-/* Refill class @p k of @p c from its heap. @return whether it did. */
+/* Refill small class @p k of @p c from its heap. @return whether it did. */
 HM_INTERNAL bool mc_refill(struct mcache *c, unsigned int k);
 /* Cached blocks and bytes of heap @p h, over every lcore of this process. */
 HM_INTERNAL void mc_totals(const struct malloc_heap *h, uint64_t *n, uint64_t *bytes);
@@ -129,8 +129,8 @@ mc_objs(struct mcache *c)
 }
 
 /* A block of @p size (1..CACHE_LIMIT) bytes from the calling lcore's cache, or
- * NULL: no cache here, another node asked for, or the refill failed (the caller
- * then takes the heap path, which reports the error). */
+ * NULL: no cache here, another node asked for, an empty big class, or the
+ * refill failed (the caller then takes the heap path, which reports the error). */
 static inline void *
 mc_alloc(const char *type, size_t size, int socket)
 {
@@ -142,7 +142,8 @@ mc_alloc(const char *type, size_t size, int socket)
 	    memseg_in_walk() || !mc_objs(c))
 		return NULL;
 	k = mc_class_up(size);
-	if (c->len[k] == 0 && !mc_refill(c, k))
+	/* an empty big class: the heap path, with the class's size (mc_round) */
+	if (c->len[k] == 0 && (k >= MC_SMALL || !mc_refill(c, k)))
 		return NULL;
 	e = c->objs[k * mc_st.cap + --c->len[k]];
 	mc_account(c, -1, -(int64_t)e->size);
@@ -150,6 +151,17 @@ mc_alloc(const char *type, size_t size, int socket)
 		c->big_bytes -= e->size;
 	heap_mark_busy(e, type, size);
 	return (char *)e + ELEM_HEADER_LEN;
+}
+
+/* On an lcore with a cache, a heap allocation of a size a big class holds is
+ * made with the class's size (@p r->size: rounded up; the guard stays at the
+ * request), so that the block comes back to that class when it is freed.
+ * pre: @p r made by heap_make_req for @p size and @p align. */
+static inline void
+mc_round(struct alloc_req *r, size_t size, unsigned int align)
+{
+	if (size > SMALL_LIMIT && size <= CACHE_LIMIT && align <= MALLOC_ALIGN && mc_self() != NULL)
+		r->size = mc_class_size(mc_class_up(size));
 }
 
 /* Free @p ptr into the calling lcore's cache. @return true when it did; false
