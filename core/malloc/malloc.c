@@ -216,13 +216,15 @@ void *
 hm_malloc_socket(const char *type, size_t size, unsigned int align, int socket)
 {
 	struct alloc_req r;
+	uint64_t round = 0;
 	void *p;
 
-	if (cacheable(size, align) && (p = mc_alloc(type, size, socket)) != NULL)
+	if (cacheable(size, align) && (p = mc_alloc(type, size, socket, &round)) != NULL)
 		return p;
 	if (heap_make_req(&r, type, size, align, 0) < 0)
 		return NULL;
-	mc_round(&r, size, align);
+	if (round > r.size)
+		r.size = round;
 	return alloc_socket(&r, socket);
 }
 
@@ -321,14 +323,15 @@ void *
 hm_zmalloc_socket(const char *type, size_t size, unsigned int align, int socket)
 {
 	struct alloc_req r;
-	uint64_t zero_from = 0;
+	uint64_t zero_from = 0, round = 0;
 	void *p;
 
-	if (cacheable(size, align) && (p = mc_alloc(type, size, socket)) != NULL)
+	if (cacheable(size, align) && (p = mc_alloc(type, size, socket, &round)) != NULL)
 		return memset(p, 0, size); /* cached blocks are dirty */
 	if (heap_make_req(&r, type, size, align, 0) < 0)
 		return NULL;
-	mc_round(&r, size, align);
+	if (round > r.size)
+		r.size = round;
 	r.zero_from = &zero_from;
 	return zero_tail(alloc_socket(&r, socket), zero_from, size);
 }

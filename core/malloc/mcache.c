@@ -18,7 +18,7 @@
  * A cached element stays in the heap's address list in state CACHED: the heap
  * neither joins it nor hands it out; a second free of it is a double free. An
  * empty class refills with a run of cap/2 elements (a big class is not
- * refilled: the heap allocates the class's size, mc_round) carved from one heap
+ * refilled: the heap allocates the class's size, mc_alloc) carved from one heap
  * allocation; a full class gives its older half back under one lock: a half in
  * (or against, or mostly in) address order is sorted and its adjacent elements
  * joined first, so freeing in allocation order costs one heap free per run; a
@@ -198,8 +198,8 @@ mc_flush(struct mcache *c)
 /* Refill small class @p k with a run of cap/2 elements from one heap
  * allocation; in free memory too fragmented for that, a shorter run (down to
  * one element) before the heap grows for the full one. (An empty big class is
- * not refilled: mc_alloc sends the request to the heap, which mc_round makes
- * allocate the class's size; a run carved from the top of free memory would
+ * not refilled: mc_alloc sends the request to the heap, with the class's size
+ * to allocate; a run carved from the top of free memory would
  * leave alone the holes that the heap's best fit fills: runs of 7 blocks grew
  * the random mix's holes by 17 %.) */
 bool

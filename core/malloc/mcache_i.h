@@ -130,9 +130,12 @@ mc_objs(struct mcache *c)
 
 /* A block of @p size (1..CACHE_LIMIT) bytes from the calling lcore's cache, or
  * NULL: no cache here, another node asked for, an empty big class, or the
- * refill failed (the caller then takes the heap path, which reports the error). */
+ * refill failed (the caller then takes the heap path, which reports the error).
+ * An empty big class sets *@p round to its size: the caller's heap allocation
+ * is made that large (its alloc_req.size; the guard stays at the request), so
+ * that the block comes back to that class when it is freed. */
 static inline void *
-mc_alloc(const char *type, size_t size, int socket)
+mc_alloc(const char *type, size_t size, int socket, uint64_t *round)
 {
 	struct mcache *c = mc_self();
 	struct malloc_elem *e;
@@ -142,26 +145,20 @@ mc_alloc(const char *type, size_t size, int socket)
 	    memseg_in_walk() || !mc_objs(c))
 		return NULL;
 	k = mc_class_up(size);
-	/* an empty big class: the heap path, with the class's size (mc_round) */
-	if (c->len[k] == 0 && (k >= MC_SMALL || !mc_refill(c, k)))
-		return NULL;
+	if (c->len[k] == 0) {
+		if (k >= MC_SMALL) { /* not refilled: see mc_refill */
+			*round = mc_class_size(k);
+			return NULL;
+		}
+		if (!mc_refill(c, k))
+			return NULL;
+	}
 	e = c->objs[k * mc_st.cap + --c->len[k]];
 	mc_account(c, -1, -(int64_t)e->size);
 	if (k >= MC_SMALL)
 		c->big_bytes -= e->size;
 	heap_mark_busy(e, type, size);
 	return (char *)e + ELEM_HEADER_LEN;
-}
-
-/* On an lcore with a cache, a heap allocation of a size a big class holds is
- * made with the class's size (@p r->size: rounded up; the guard stays at the
- * request), so that the block comes back to that class when it is freed.
- * pre: @p r made by heap_make_req for @p size and @p align. */
-static inline void
-mc_round(struct alloc_req *r, size_t size, unsigned int align)
-{
-	if (size > SMALL_LIMIT && size <= CACHE_LIMIT && align <= MALLOC_ALIGN && mc_self() != NULL)
-		r->size = mc_class_size(mc_class_up(size));
 }
 
 /* Free @p ptr into the calling lcore's cache. @return true when it did; false
