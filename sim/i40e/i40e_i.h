@@ -7,10 +7,13 @@
 #ifndef HUGEMEM_SIM_I40E_I_H
 #define HUGEMEM_SIM_I40E_I_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "common_i.h"
 #include "hugemem/sim/i40e.h"
+#include "hugemem/mbuf.h"
 #include "hugemem/sim/i40e_desc.h"
 
 #define STAGE_MAX (2 * HM_I40E_RX_MAX_BURST)
@@ -97,18 +100,26 @@ enum drop_reason {
 	DROP_SKIP,    /* the rest of a frame already dropped and counted */
 };
 
+/* bad_desc with the buffer size in a local (the hot loops keep the queue's
+ * fields in registers). */
 static inline enum drop_reason
-bad_desc(const struct hm_i40e_rxq *rxq, uint64_t qw1, uint32_t len)
+bad_desc_len(uint32_t buf_size, uint64_t qw1, uint32_t len)
 {
 	if (HM_UNLIKELY(qw1 & HM_I40E_RXD_ERR_RXE))
 		return DROP_ERROR;
-	if (HM_UNLIKELY(len == 0 || len > rxq->buf_size))
+	if (HM_UNLIKELY(len == 0 || len > buf_size))
 		return DROP_LEN;
 	if (HM_UNLIKELY(!(qw1 & HM_I40E_RXD_EOF)))
 		/* a full buffer without EOF: the device chained a frame longer
 		 * than one buffer; a short one: EOF is missing */
-		return len == rxq->buf_size ? DROP_LEN : DROP_NO_EOF;
+		return len == buf_size ? DROP_LEN : DROP_NO_EOF;
 	return DROP_NONE;
+}
+
+static inline enum drop_reason
+bad_desc(const struct hm_i40e_rxq *rxq, uint64_t qw1, uint32_t len)
+{
+	return bad_desc_len(rxq->buf_size, qw1, len);
 }
 
 /*
@@ -122,18 +133,116 @@ frame_goes_on(const struct hm_i40e_rxq *rxq, uint64_t qw1, uint32_t len)
 	return !(qw1 & HM_I40E_RXD_EOF) && (len == rxq->buf_size || (qw1 & HM_I40E_RXD_ERR_RXE));
 }
 
+/*
+ * ol_flags of a single-buffer packet from its descriptor's qw1, looked up by
+ * i40e_ol_index: index bits 0 L2TAG1P, 1 L3L4P, 2-3 FLTSTAT (RSS valid when
+ * both are set), 4 IPE, 5 L4E, 6 EIPE. With L3L4P a checksum is bad when its
+ * error bit is set and good otherwise; the other error bits change nothing
+ * (fill_offloads' rules in i40e_rxtx.c).
+ */
+#define I40E_OLF(i)                                                                        \
+	((((i) & 1) ? HM_MBUF_F_RX_VLAN | HM_MBUF_F_RX_VLAN_STRIPPED : 0) |               \
+	 (((i) & 2) ? (((i) & 16) ? HM_MBUF_F_RX_IP_CKSUM_BAD : HM_MBUF_F_RX_IP_CKSUM_GOOD) | \
+			      (((i) & 32) ? HM_MBUF_F_RX_L4_CKSUM_BAD                     \
+					  : HM_MBUF_F_RX_L4_CKSUM_GOOD) |                 \
+			      (((i) & 64) ? HM_MBUF_F_RX_OUTER_IP_CKSUM_BAD : 0)          \
+		    : 0) |                                                                \
+	 ((((i) & 12) == 12) ? HM_MBUF_F_RX_RSS_HASH : 0))
+/* What i40e_fill keeps of qw0 at offset 40 of the mbuf: the RSS hash (as
+ * hash.rss), and l2tag1 (as vlan_tci) when the tag was stripped. */
+#define I40E_KEEP(i) (I40E_RSS_BITS | (((i) & 1) ? I40E_VLAN_BITS : 0))
+struct i40e_ol {
+	uint64_t ol_flags;
+	uint64_t keep;
+};
+HM_INTERNAL extern const struct i40e_ol i40e_ol_tbl[128];
+
+static inline unsigned int
+i40e_ol_index(uint64_t qw1)
+{
+	return (unsigned int)(((qw1 >> HM_I40E_RXD_STATUS_L2TAG1P_S) & 3) |
+			      ((qw1 >> (HM_I40E_RXD_STATUS_FLTSTAT_S - 2)) & 0xC) |
+			      ((qw1 >> (HM_I40E_RXD_ERROR_S + 3 - 4)) & 0x70));
+}
+
+#define I40E_RSS_BITS 0xFFFFFFFF00000000ULL  /* qw0's RSS hash, where hash.rss lands */
+#define I40E_VLAN_BITS 0x00000000FFFF0000ULL /* qw0's l2tag1, where vlan_tci lands */
+
+_Static_assert(HM_I40E_RXD_L3L4P == HM_I40E_RXD_L2TAG1P << 1 &&
+		       HM_I40E_RXD_ERR_L4E == HM_I40E_RXD_ERR_IPE << 1 &&
+		       HM_I40E_RXD_ERR_EIPE == HM_I40E_RXD_ERR_IPE << 2 &&
+		       HM_I40E_RXD_FLTSTAT_MASK == 3ULL << HM_I40E_RXD_STATUS_FLTSTAT_S,
+	       "i40e_ol_index takes three runs of adjacent bits");
+
+/*
+ * The fields of a received single-buffer packet of @p len bytes, all in the
+ * mbuf's first line: rearm_data (@p init), ol_flags (i40e_ol_tbl), and from
+ * offset 32 packet_type, pkt_len, data_len, vlan_tci (the stripped tag, else
+ * 0) and hash.rss (qw0's high word, written whether or not RSS_HASH says it
+ * is valid, as DPDK's vector paths do): four 8-byte stores, no branch. next
+ * is NULL already (the free-mbuf invariant).
+ */
+static inline __attribute__((always_inline)) void
+i40e_fill_ol(struct hm_mbuf *m, uint64_t init, const uint32_t *ptype_tbl, uint64_t qw0,
+	     uint64_t qw1, uint32_t len, const struct i40e_ol *o)
+{
+	const uint32_t pt = ptype_tbl[hm_i40e_rxd_ptype(qw1)];
+
+	m->rearm_data = init;
+	m->ol_flags = o->ol_flags;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	{
+		const uint64_t w32 = pt | (uint64_t)len << 32;
+		const uint64_t w40 = len | (qw0 & o->keep);
+
+		memcpy(&m->packet_type, &w32, sizeof(w32));
+		memcpy(&m->data_len, &w40, sizeof(w40));
+	}
+#else
+	m->packet_type = pt;
+	m->pkt_len = len;
+	m->data_len = (uint16_t)len;
+	m->vlan_tci = (uint16_t)((qw0 & o->keep) >> 16);
+	m->hash.rss = (uint32_t)(qw0 >> 32);
+#endif
+}
+
+static inline __attribute__((always_inline)) void
+i40e_fill(struct hm_mbuf *m, uint64_t init, const uint32_t *ptype_tbl, uint64_t qw0,
+	  uint64_t qw1, uint32_t len)
+{
+	i40e_fill_ol(m, init, ptype_tbl, qw0, qw1, len, &i40e_ol_tbl[i40e_ol_index(qw1)]);
+}
+
+/* The qw1 bits i40e_ol_index reads: a loop keeps the entry of the last
+ * descriptor and looks up again only when they change (traffic of one kind
+ * has the same ones packet after packet). */
+#define I40E_OL_BITS                                                                      \
+	(HM_I40E_RXD_L2TAG1P | HM_I40E_RXD_L3L4P | HM_I40E_RXD_FLTSTAT_MASK |                \
+	 HM_I40E_RXD_ERR_IPE | HM_I40E_RXD_ERR_L4E | HM_I40E_RXD_ERR_EIPE)
+
+_Static_assert(offsetof(struct hm_mbuf, pkt_len) == offsetof(struct hm_mbuf, packet_type) + 4 &&
+		       offsetof(struct hm_mbuf, data_len) == offsetof(struct hm_mbuf, packet_type) + 8 &&
+		       offsetof(struct hm_mbuf, vlan_tci) == offsetof(struct hm_mbuf, data_len) + 2 &&
+		       offsetof(struct hm_mbuf, hash) == offsetof(struct hm_mbuf, data_len) + 4,
+	       "i40e_fill's two words at packet_type and data_len");
+
 /* Prefetch distance of the per-descriptor paths, in descriptors. */
 #define I40E_PF_AHEAD 16u
 
 /*
- * Bulk and vector paths: prefetch the 32 descriptors from slot @p from (1 KiB:
- * all of them at 32 bytes, twice as many at 16) and the headers of their
- * mbufs. A burst calls it for itself and for the next one: after an idle
- * period its own 32 misses overlap each other instead of trickling through
- * the out-of-order window, and while traffic flows the next burst's misses
- * overlap this burst's work (its own lines are then in cache already: the
- * prefetches cost an instruction each). always_inline: gcc finds a function
- * of prefetches alone pure and drops the call when it is not inlined early.
+ * Prefetch the 32 descriptors from slot @p from (1 KiB: all of them at 32
+ * bytes, twice as many at 16) and the headers of their mbufs. The bulk and
+ * vector paths call it for their own burst and the next two, the scalar path
+ * for the next two rounds (its own round's headers are prefetched as it counts
+ * the written-back descriptors): after an idle period a burst's own misses
+ * overlap each other instead of trickling through the out-of-order window,
+ * and while traffic flows the misses of the bursts two ahead overlap this
+ * burst's work, about a memory latency ahead (one burst ahead was less than
+ * one here: 1.2-1.5 cycles/packet more with the lines flushed). Lines
+ * already in cache cost an instruction each. always_inline: gcc finds a
+ * function of prefetches alone pure and drops the call when it is not
+ * inlined early.
  */
 static inline __attribute__((always_inline)) void
 i40e_prefetch_burst(const struct hm_i40e_rxq *rxq, unsigned int from)
@@ -141,7 +250,7 @@ i40e_prefetch_burst(const struct hm_i40e_rxq *rxq, unsigned int from)
 	struct hm_mbuf *const *sw;
 	const uint8_t *d;
 
-	if (from >= rxq->nb_desc)
+	if (from >= rxq->nb_desc) /* from < 2 * nb_desc: callers ask at most 64 ahead */
 		from -= rxq->nb_desc;
 	d = desc_at(rxq, from);
 	sw = &rxq->sw_ring[from];
@@ -164,12 +273,12 @@ HM_INTERNAL void i40e_count_drop(struct hm_i40e_rxq *rxq, enum drop_reason r);
 /* Count the drops of a committed scan and put their mbufs back in the pool. */
 HM_INTERNAL void i40e_commit_drops(struct hm_i40e_rxq *rxq, struct hm_mbuf **drop,
 				   const uint8_t *why, unsigned int nd);
-/* Bulk and vector paths: refill the rx_free_thresh slots ending at the trigger
- * (all scanned: NULL) with one bulk get, arm them (and set their rearm_data
- * when @p set_rearm; the vector path writes it on receive), write the tail,
+/* Bulk path: refill the rx_free_thresh slots ending at the trigger (all
+ * scanned: NULL) with one bulk get, arm them (rearm_data is written on
+ * receive, with the other fields of the mbuf's first line), write the tail,
  * move the trigger. @return 0, or -ENOMEM with the slots left NULL and
  * nothing counted. */
-HM_INTERNAL int i40e_alloc_bufs(struct hm_i40e_rxq *rxq, int set_rearm);
+HM_INTERNAL int i40e_alloc_bufs(struct hm_i40e_rxq *rxq);
 
 /* Vector path, one call of at most HM_I40E_RX_MAX_BURST packets, per
  * instruction set (x86 builds only). */

@@ -51,6 +51,15 @@ static const uint32_t i40e_ptype_tbl[256] = {
 	[94] = PT_V6 | HM_PTYPE_L4_ICMP,
 };
 
+#define I40E_OL1(i) { I40E_OLF(i), I40E_KEEP(i) }
+#define I40E_OL4(i) I40E_OL1(i), I40E_OL1((i) + 1), I40E_OL1((i) + 2), I40E_OL1((i) + 3)
+#define I40E_OL16(i) I40E_OL4(i), I40E_OL4((i) + 4), I40E_OL4((i) + 8), I40E_OL4((i) + 12)
+
+const struct i40e_ol i40e_ol_tbl[128] = {
+	I40E_OL16(0), I40E_OL16(16), I40E_OL16(32), I40E_OL16(48),
+	I40E_OL16(64), I40E_OL16(80), I40E_OL16(96), I40E_OL16(112),
+};
+
 /* ---- small helpers ---- */
 
 /* The slot after @p i. */
@@ -136,72 +145,123 @@ next_tail_hold(struct hm_i40e_rxq *rxq, uint16_t rx_id, uint16_t nb_hold)
 
 /* ---- scalar path (i40e_recv_pkts) ---- */
 
-uint16_t
-hm_i40e_recv_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
+/*
+ * One round of the scalar path: at most @p n (<= HM_I40E_RX_MAX_BURST)
+ * descriptors from rx_tail. The next two rounds' descriptors and headers are
+ * prefetched, the written-back ones counted (their mbuf headers prefetched on
+ * the way), then their replacements come from the
+ * pool in one bulk get (one by one, as DPDK's scalar path allocates, when the
+ * pool cannot give them all at once; the unused ones go back), then each
+ * descriptor is processed in order. The queue's fields live in locals: the
+ * mbuf stores could alias the queue (-fno-strict-aliasing). @return packets
+ * received; *stop set when the round ended short (no more DD, or no mbuf).
+ */
+static inline uint16_t
+recv_round(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n, uint16_t *hold,
+	   uint64_t *bytes, int *stop)
 {
-	uint16_t rx_id, nb_rx = 0, nb_hold = 0;
-	uint64_t bytes = 0;
+	struct hm_mbuf *fresh[HM_I40E_RX_MAX_BURST];
+	uint8_t *const ring = rxq->ring;
+	struct hm_mbuf **const sw_ring = rxq->sw_ring;
+	struct hm_mempool *const mp = rxq->mp;
+	const unsigned int dshift = rxq->dshift, nb_desc = rxq->nb_desc;
+	const uint32_t buf_size = rxq->buf_size;
+	const uint64_t init = rxq->mbuf_init;
+	const uint32_t *const pt = rxq->ptype_tbl;
+	uint8_t discard = rxq->discard;
+	unsigned int rx_id = rxq->rx_tail, ready = 0, nf = 0, used = 0;
+	uint64_t okey = ~0ULL;
+	const struct i40e_ol *o = i40e_ol_tbl;
+	uint16_t nb_rx = 0, nb_hold = 0;
 
-	if (HM_UNLIKELY(rxq == NULL || pkts == NULL || !rxq->started ||
-			rxq->path != HM_I40E_RX_SCALAR))
-		return 0;
-	rx_id = rxq->rx_tail;
-	while (nb_rx < n) {
-		uint8_t *d = desc_at(rxq, rx_id);
-		uint64_t qw1 = hm_i40e_rx_desc_qw1_load(d);
-		struct hm_mbuf *rxm, *nmb;
-		enum drop_reason bad;
-		uint32_t len;
-
-		if (!(qw1 & HM_I40E_RXD_DD))
+	i40e_prefetch_burst(rxq, rx_id + HM_I40E_RX_MAX_BURST);
+	i40e_prefetch_burst(rxq, rx_id + 2 * HM_I40E_RX_MAX_BURST);
+	for (unsigned int i = rx_id; ready < n; ready++) {
+		if (!(hm_i40e_rx_desc_qw1_load(ring + ((size_t)i << dshift)) & HM_I40E_RXD_DD))
 			break;
-		len = hm_i40e_rxd_pbuf_len(qw1);
-		bad = bad_desc(rxq, qw1, len);
-		if (HM_UNLIKELY(rxq->discard)) {
+		__builtin_prefetch(sw_ring[i], 1, 3);
+		if (++i == nb_desc)
+			i = 0;
+	}
+	if (ready < n)
+		*stop = 1;
+	if (ready != 0 && HM_LIKELY(hm_mempool_get_bulk(mp, (void **)fresh, ready) == 0))
+		nf = ready;
+	for (unsigned int k = 0; k < ready; k++) {
+		uint8_t *d = ring + ((size_t)rx_id << dshift);
+		uint64_t qw1 = hm_i40e_rx_desc_qw1_load(d);
+		uint32_t len = hm_i40e_rxd_pbuf_len(qw1);
+		struct hm_mbuf *rxm, *nmb;
+		enum drop_reason bad = bad_desc_len(buf_size, qw1, len);
+
+		if (HM_UNLIKELY(discard)) {
 			/* the rest of a frame already counted as dropped */
 			if (qw1 & HM_I40E_RXD_EOF)
-				rxq->discard = 0;
+				discard = 0;
 			bad = DROP_SKIP;
 		} else if (HM_UNLIKELY(bad != DROP_NONE) && frame_goes_on(rxq, qw1, len)) {
-			rxq->discard = 1;
+			discard = 1;
 		}
 		if (HM_UNLIKELY(bad != DROP_NONE)) {
 			/* drop: the descriptor keeps its buffer */
 			i40e_count_drop(rxq, bad);
-			rx_id = rearm_same(rxq, rx_id);
+			rx_id = rearm_same(rxq, (uint16_t)rx_id);
 			nb_hold++;
 			continue;
 		}
-		nmb = hm_mbuf_raw_alloc(rxq->mp);
-		if (HM_UNLIKELY(nmb == NULL)) {
-			I40E_ST_ADD(rxq->st.rx_nombuf, 1);
-			break;
+		if (HM_LIKELY(used < nf)) {
+			nmb = fresh[used++];
+		} else {
+			nmb = hm_mbuf_raw_alloc(mp);
+			if (HM_UNLIKELY(nmb == NULL)) {
+				I40E_ST_ADD(rxq->st.rx_nombuf, 1);
+				*stop = 1;
+				break;
+			}
 		}
 		uint64_t qw0 = hm_i40e_rx_desc_qw_get(d, 0);
 		nb_hold++;
-		rxm = swap_in(rxq, rx_id, nmb);
-		rx_id = next_slot(rxq, rx_id);
-		{
-			/* the header of a packet I40E_PF_AHEAD on, and its descriptor */
-			unsigned int j = rx_id + I40E_PF_AHEAD;
-
-			if (j >= rxq->nb_desc)
-				j -= rxq->nb_desc;
-			__builtin_prefetch(rxq->sw_ring[j], 1, 3);
-			__builtin_prefetch(desc_at(rxq, j), 0, 3);
+		rxm = sw_ring[rx_id];
+		sw_ring[rx_id] = nmb;
+		hm_i40e_rx_desc_qw_set(d, 0, nmb->buf_iova + HM_PKTMBUF_HEADROOM);
+		hm_i40e_rx_desc_qw_set(d, 1, 0);
+		if (++rx_id == nb_desc)
+			rx_id = 0;
+		if (HM_UNLIKELY((qw1 & I40E_OL_BITS) != okey)) {
+			okey = qw1 & I40E_OL_BITS;
+			o = &i40e_ol_tbl[i40e_ol_index(qw1)];
 		}
-
-		/* next is NULL already: the free-mbuf invariant of the pool it
-		 * came from, and nothing since has chained it */
-		rxm->rearm_data = rxq->mbuf_init;
-		rxm->pkt_len = len;
-		rxm->data_len = (uint16_t)len;
-		fill_offloads(rxq, rxm, qw0, qw1);
+		i40e_fill_ol(rxm, init, pt, qw0, qw1, len, o);
 		pkts[nb_rx++] = rxm;
-		bytes += len;
+		*bytes += len;
 	}
-	rxq->rx_tail = rx_id;
-	rxq->nb_rx_hold = next_tail_hold(rxq, rx_id, nb_hold);
+	if (HM_UNLIKELY(used < nf)) /* dropped descriptors kept their buffers */
+		hm_mempool_put_bulk(mp, (void *const *)(fresh + used), nf - used);
+	rxq->discard = discard;
+	rxq->rx_tail = (uint16_t)rx_id;
+	*hold = (uint16_t)(*hold + nb_hold);
+	return nb_rx;
+}
+
+uint16_t
+hm_i40e_recv_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
+{
+	uint16_t nb_rx = 0, nb_hold = 0;
+	uint64_t bytes = 0;
+	int stop = 0;
+
+	if (HM_UNLIKELY(rxq == NULL || pkts == NULL || !rxq->started ||
+			rxq->path != HM_I40E_RX_SCALAR))
+		return 0;
+	while (nb_rx < n && !stop) {
+		uint16_t want = (uint16_t)(n - nb_rx);
+
+		if (want > HM_I40E_RX_MAX_BURST)
+			want = HM_I40E_RX_MAX_BURST;
+		nb_rx = (uint16_t)(nb_rx + recv_round(rxq, pkts + nb_rx, want, &nb_hold, &bytes,
+						      &stop));
+	}
+	rxq->nb_rx_hold = next_tail_hold(rxq, rxq->rx_tail, nb_hold);
 	I40E_ST_ADD(rxq->st.bytes, bytes);
 	I40E_ST_ADD(rxq->st.packets, nb_rx);
 	return nb_rx;
@@ -322,55 +382,78 @@ hm_i40e_recv_scattered_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint
 /*
  * Scan up to 32 written-back descriptors from rx_tail, in groups of 8 (the
  * contiguous DD prefix only), staging good packets and collecting bad ones.
- * The scanned sw_ring slots become NULL; @p scanned gets their mbufs in order
- * so a failed refill can put them back. *discard (in/out): skipping the rest
- * of a dropped frame; the caller commits it with the scan. @return descriptors
- * scanned.
+ * The scanned sw_ring slots become NULL; bit i of *@p dropped says whether
+ * scanned descriptor i went to @p drop (else it is the next staged packet), so
+ * a failed refill can put every mbuf back. *discard (in/out): skipping the
+ * rest of a dropped frame; the caller commits it with the scan. The queue's
+ * fields live in locals (the mbuf stores could alias the queue). @return
+ * descriptors scanned.
  */
 static inline unsigned int
-scan_hw_ring(struct hm_i40e_rxq *rxq, struct hm_mbuf **scanned, struct hm_mbuf **drop,
-	     uint8_t *why, unsigned int *nb_drop, uint8_t *discard)
+scan_hw_ring(struct hm_i40e_rxq *rxq, struct hm_mbuf **stage, unsigned int *nb_good,
+	     uint64_t *nb_bytes, uint32_t *dropped, struct hm_mbuf **drop, uint8_t *why,
+	     unsigned int *nb_drop, uint8_t *discard)
 {
 	unsigned int nb_dd, nb_scan = 0, nb_stage = 0, nd = 0;
-	uint16_t tail = rxq->rx_tail;
-	struct hm_mbuf **rxep = &rxq->sw_ring[tail];
+	const uint16_t tail = rxq->rx_tail;
+	struct hm_mbuf **const rxep = &rxq->sw_ring[tail];
+	const uint8_t *const d = desc_at(rxq, tail);
+	const unsigned int dshift = rxq->dshift;
+	const uint32_t buf_size = rxq->buf_size;
+	const uint64_t init = rxq->mbuf_init;
+	const uint32_t *const pt = rxq->ptype_tbl;
+	uint32_t dmask = 0;
+	uint64_t bytes = 0, okey = ~0ULL;
+	const struct i40e_ol *o = i40e_ol_tbl;
+	uint8_t disc = *discard;
 
-	if (!(hm_i40e_rx_desc_qw1_load(desc_at(rxq, tail)) & HM_I40E_RXD_DD))
+	if (!(hm_i40e_rx_desc_qw1_load(d) & HM_I40E_RXD_DD))
 		return 0;
 	i40e_prefetch_burst(rxq, tail);
 	i40e_prefetch_burst(rxq, tail + HM_I40E_RX_MAX_BURST);
+	i40e_prefetch_burst(rxq, tail + 2 * HM_I40E_RX_MAX_BURST);
 	for (unsigned int i = 0; i < HM_I40E_RX_MAX_BURST; i += HM_I40E_LOOK_AHEAD) {
 		uint64_t qw1[HM_I40E_LOOK_AHEAD];
 
 		for (nb_dd = 0; nb_dd < HM_I40E_LOOK_AHEAD; nb_dd++) {
-			qw1[nb_dd] = hm_i40e_rx_desc_qw1_load(desc_at(rxq, tail + i + nb_dd));
+			qw1[nb_dd] = hm_i40e_rx_desc_qw1_load(d + ((size_t)(i + nb_dd) << dshift));
 			if (!(qw1[nb_dd] & HM_I40E_RXD_DD))
 				break;
 		}
 		for (unsigned int j = 0; j < nb_dd; j++) {
 			struct hm_mbuf *m = rxep[i + j];
-			uint32_t len = hm_i40e_rxd_pbuf_len(qw1[j]);
-			enum drop_reason bad = bad_desc(rxq, qw1[j], len);
+			const uint64_t q = qw1[j];
+			const uint32_t len = hm_i40e_rxd_pbuf_len(q);
 
-			scanned[i + j] = m;
-			if (HM_UNLIKELY(*discard)) {
-				/* the rest of a frame already counted as dropped */
-				if (qw1[j] & HM_I40E_RXD_EOF)
-					*discard = 0;
-				bad = DROP_SKIP;
-			} else if (HM_UNLIKELY(bad != DROP_NONE) && frame_goes_on(rxq, qw1[j], len)) {
-				*discard = 1;
-			}
-			if (HM_UNLIKELY(bad != DROP_NONE)) {
-				why[nd] = (uint8_t)bad;
-				drop[nd++] = m;
+			/* the common case in one test: DD and EOF, no RXE, 0 < len <= buffer */
+			if (HM_LIKELY(!disc &&
+				      (q & (HM_I40E_RXD_EOF | HM_I40E_RXD_ERR_RXE)) == HM_I40E_RXD_EOF &&
+				      len - 1u < buf_size)) {
+				if (HM_UNLIKELY((q & I40E_OL_BITS) != okey)) {
+					okey = q & I40E_OL_BITS;
+					o = &i40e_ol_tbl[i40e_ol_index(q)];
+				}
+				i40e_fill_ol(m, init, pt,
+					     hm_i40e_rx_desc_qw_get(d + ((size_t)(i + j) << dshift), 0),
+					     q, len, o);
+				stage[nb_stage++] = m;
+				bytes += len;
 				continue;
 			}
-			uint64_t qw0 = hm_i40e_rx_desc_qw_get(desc_at(rxq, tail + i + j), 0);
-			m->pkt_len = len;
-			m->data_len = (uint16_t)len;
-			fill_offloads(rxq, m, qw0, qw1[j]);
-			rxq->rx_stage[nb_stage++] = m;
+			enum drop_reason bad = bad_desc_len(buf_size, q, len);
+
+			if (disc) {
+				/* the rest of a frame already counted as dropped */
+				if (q & HM_I40E_RXD_EOF)
+					disc = 0;
+				bad = DROP_SKIP;
+			} else if (bad != DROP_NONE && frame_goes_on(rxq, q, len)) {
+				disc = 1;
+			}
+			/* bad != DROP_NONE here: what bad_desc passes passed the test above */
+			why[nd] = (uint8_t)bad;
+			drop[nd++] = m;
+			dmask |= 1u << (i + j);
 		}
 		nb_scan += nb_dd;
 		if (nb_dd != HM_I40E_LOOK_AHEAD)
@@ -378,9 +461,11 @@ scan_hw_ring(struct hm_i40e_rxq *rxq, struct hm_mbuf **scanned, struct hm_mbuf *
 	}
 	for (unsigned int i = 0; i < nb_scan; i++)
 		rxep[i] = NULL;
-	rxq->rx_nb_avail = (uint16_t)nb_stage;
-	rxq->rx_next_avail = 0;
+	*discard = disc;
+	*nb_good = nb_stage;
+	*nb_bytes = bytes;
 	*nb_drop = nd;
+	*dropped = dmask;
 	return nb_scan;
 }
 
@@ -397,31 +482,43 @@ i40e_commit_drops(struct hm_i40e_rxq *rxq, struct hm_mbuf **drop, const uint8_t 
 }
 
 int
-i40e_alloc_bufs(struct hm_i40e_rxq *rxq, int set_rearm)
+i40e_alloc_bufs(struct hm_i40e_rxq *rxq)
 {
-	uint16_t alloc_idx = (uint16_t)(rxq->rx_free_trigger - (rxq->rx_free_thresh - 1));
+	const uint16_t thresh = rxq->rx_free_thresh;
+	const uint16_t alloc_idx = (uint16_t)(rxq->rx_free_trigger - (thresh - 1));
 	struct hm_mbuf **rxep = &rxq->sw_ring[alloc_idx];
 	const size_t dsz = (size_t)1 << rxq->dshift;
-	const uint64_t init = rxq->mbuf_init;
 	uint8_t *d = desc_at(rxq, alloc_idx);
 
-	if (HM_UNLIKELY(hm_mempool_get_bulk(rxq->mp, (void **)rxep, rxq->rx_free_thresh) < 0)) {
+	if (HM_UNLIKELY(hm_mempool_get_bulk(rxq->mp, (void **)rxep, thresh) < 0)) {
 		/* a failed get may have written part of the range */
-		memset(rxep, 0, sizeof(*rxep) * rxq->rx_free_thresh);
+		memset(rxep, 0, sizeof(*rxep) * thresh);
 		return -ENOMEM;
 	}
-	for (unsigned int i = 0; i < rxq->rx_free_thresh; i++, d += dsz) {
-		struct hm_mbuf *m = rxep[i];
+	unsigned int i = 0;
 
-		if (set_rearm)
-			m->rearm_data = init;
-		hm_i40e_rx_desc_qw_set(d, 0, m->buf_iova + HM_PKTMBUF_HEADROOM);
+	/* four at a time (thresh is at least 32), then the rest */
+	for (; i + 4 <= thresh; i += 4, d += 4 * dsz) {
+		const hm_iova_t a0 = rxep[i]->buf_iova, a1 = rxep[i + 1]->buf_iova;
+		const hm_iova_t a2 = rxep[i + 2]->buf_iova, a3 = rxep[i + 3]->buf_iova;
+
+		hm_i40e_rx_desc_qw_set(d, 0, a0 + HM_PKTMBUF_HEADROOM);
+		hm_i40e_rx_desc_qw_set(d, 1, 0);
+		hm_i40e_rx_desc_qw_set(d + dsz, 0, a1 + HM_PKTMBUF_HEADROOM);
+		hm_i40e_rx_desc_qw_set(d + dsz, 1, 0);
+		hm_i40e_rx_desc_qw_set(d + 2 * dsz, 0, a2 + HM_PKTMBUF_HEADROOM);
+		hm_i40e_rx_desc_qw_set(d + 2 * dsz, 1, 0);
+		hm_i40e_rx_desc_qw_set(d + 3 * dsz, 0, a3 + HM_PKTMBUF_HEADROOM);
+		hm_i40e_rx_desc_qw_set(d + 3 * dsz, 1, 0);
+	}
+	for (; i < thresh; i++, d += dsz) {
+		hm_i40e_rx_desc_qw_set(d, 0, rxep[i]->buf_iova + HM_PKTMBUF_HEADROOM);
 		hm_i40e_rx_desc_qw_set(d, 1, 0);
 	}
 	tail_write(rxq, rxq->rx_free_trigger);
-	rxq->rx_free_trigger = (uint16_t)(rxq->rx_free_trigger + rxq->rx_free_thresh);
+	rxq->rx_free_trigger = (uint16_t)(rxq->rx_free_trigger + thresh);
 	if (rxq->rx_free_trigger >= rxq->nb_desc)
-		rxq->rx_free_trigger = (uint16_t)(rxq->rx_free_thresh - 1);
+		rxq->rx_free_trigger = (uint16_t)(thresh - 1);
 	return 0;
 }
 
@@ -443,31 +540,39 @@ stage_out(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
 	return k;
 }
 
+/*
+ * One scan: its packets go straight to the caller when it asked for a whole
+ * scan's worth (n >= 32), else to rx_stage, handed out by this and the next
+ * calls (stage_out).
+ */
 static uint16_t
 rx_recv_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
 {
-	struct hm_mbuf *scanned[HM_I40E_RX_MAX_BURST], *drop[HM_I40E_RX_MAX_BURST];
+	struct hm_mbuf *drop[HM_I40E_RX_MAX_BURST];
+	struct hm_mbuf **const out = n >= HM_I40E_RX_MAX_BURST ? pkts : rxq->rx_stage;
 	uint8_t why[HM_I40E_RX_MAX_BURST];
-	unsigned int nb_scan, nd;
+	unsigned int nb_scan, nd, nb_good;
+	uint32_t dropped;
+	uint64_t bytes;
 	uint8_t discard = rxq->discard; /* committed with the scan */
 	uint16_t old_tail;
 
 	if (rxq->rx_nb_avail > 0)
 		return stage_out(rxq, pkts, n);
 	old_tail = rxq->rx_tail;
-	nb_scan = scan_hw_ring(rxq, scanned, drop, why, &nd, &discard);
+	nb_scan = scan_hw_ring(rxq, out, &nb_good, &bytes, &dropped, drop, why, &nd, &discard);
 	if (nb_scan == 0)
 		return 0;
 	rxq->rx_tail = (uint16_t)(rxq->rx_tail + nb_scan);
 	if (rxq->rx_tail > rxq->rx_free_trigger) {
-		if (HM_UNLIKELY(i40e_alloc_bufs(rxq, 1) < 0)) {
+		if (HM_UNLIKELY(i40e_alloc_bufs(rxq) < 0)) {
 			/* un-stage: everything back where it was, packets stay on the ring */
+			unsigned int r = 0, k = 0;
+
 			I40E_ST_ADD(rxq->st.rx_nombuf, rxq->rx_free_thresh);
 			rxq->rx_tail = old_tail;
-			rxq->rx_nb_avail = 0;
-			rxq->rx_next_avail = 0;
 			for (unsigned int i = 0; i < nb_scan; i++)
-				rxq->sw_ring[old_tail + i] = scanned[i];
+				rxq->sw_ring[old_tail + i] = (dropped >> i) & 1 ? drop[k++] : out[r++];
 			return 0;
 		}
 	}
@@ -475,7 +580,14 @@ rx_recv_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
 	rxq->discard = discard;
 	if (rxq->rx_tail >= rxq->nb_desc)
 		rxq->rx_tail = 0;
-	if (rxq->rx_nb_avail == 0)
+	if (out == pkts) {
+		I40E_ST_ADD(rxq->st.bytes, bytes);
+		I40E_ST_ADD(rxq->st.packets, nb_good);
+		return (uint16_t)nb_good;
+	}
+	rxq->rx_nb_avail = (uint16_t)nb_good;
+	rxq->rx_next_avail = 0;
+	if (nb_good == 0)
 		return 0;
 	return stage_out(rxq, pkts, n);
 }

@@ -34,52 +34,11 @@
 #error "define VEC_FN before including i40e_rxtx_vec.h"
 #endif
 
-/* ol_flags by index bits: 0 L2TAG1P, 1 L3L4P, 2 RSS valid, 3 IPE, 4 L4E, 5 EIPE
- * (fill_offloads' rules in i40e_rxtx.c: with L3L4P, a checksum is bad when its
- * error bit is set and good otherwise; the other error bits change nothing). */
-#define VEC_OLF(i)                                                                        \
-	((((i) & 1) ? HM_MBUF_F_RX_VLAN | HM_MBUF_F_RX_VLAN_STRIPPED : 0) |               \
-	 (((i) & 2) ? (((i) & 8) ? HM_MBUF_F_RX_IP_CKSUM_BAD : HM_MBUF_F_RX_IP_CKSUM_GOOD) | \
-			      (((i) & 16) ? HM_MBUF_F_RX_L4_CKSUM_BAD                     \
-					  : HM_MBUF_F_RX_L4_CKSUM_GOOD) |                 \
-			      (((i) & 32) ? HM_MBUF_F_RX_OUTER_IP_CKSUM_BAD : 0)          \
-		    : 0) |                                                                \
-	 (((i) & 4) ? HM_MBUF_F_RX_RSS_HASH : 0))
-#define VEC_OLF4(i) VEC_OLF(i), VEC_OLF((i) + 1), VEC_OLF((i) + 2), VEC_OLF((i) + 3)
-#define VEC_OLF16(i) VEC_OLF4(i), VEC_OLF4((i) + 4), VEC_OLF4((i) + 8), VEC_OLF4((i) + 12)
-
-static const uint64_t vec_ol_tbl[64] = {
-	VEC_OLF16(0), VEC_OLF16(16), VEC_OLF16(32), VEC_OLF16(48),
-};
-
 #define VEC_LEN_MASK 0x3FFFULL
 #define VEC_OK_MASK (HM_I40E_RXD_DD | HM_I40E_RXD_EOF | HM_I40E_RXD_ERR_RXE)
 #define VEC_OK_VAL (HM_I40E_RXD_DD | HM_I40E_RXD_EOF)
-#define VEC_RSS_BITS 0xFFFFFFFF00000000ULL /* qw0's RSS hash, where hash.rss lands */
-#define VEC_VLAN_BITS 0x00000000FFFF0000ULL /* qw0's l2tag1, where vlan_tci lands */
-
-static inline unsigned int
-vec_ol_index(uint64_t qw1)
-{
-	return (unsigned int)((qw1 >> HM_I40E_RXD_STATUS_L2TAG1P_S) & 3) |
-	       (unsigned int)(hm_i40e_rxd_rss_valid(qw1) << 2) |
-	       (unsigned int)(((qw1 >> (HM_I40E_RXD_ERROR_S + 3)) & 7) << 3);
-}
-
-/* One descriptor's fields into @p m (the per-descriptor path). */
-static inline void
-vec_fill1(const struct hm_i40e_rxq *rxq, struct hm_mbuf *m, uint64_t qw0, uint64_t qw1)
-{
-	uint64_t len = hm_i40e_rxd_pbuf_len(qw1);
-	uint64_t vlan = (qw1 & HM_I40E_RXD_L2TAG1P) ? VEC_VLAN_BITS : 0;
-	uint64_t a = rxq->ptype_tbl[hm_i40e_rxd_ptype(qw1)] | len << 32;
-	uint64_t b = len | (qw0 & (VEC_RSS_BITS | vlan));
-	__m128i r = _mm_set_epi64x((long long)vec_ol_tbl[vec_ol_index(qw1)],
-				   (long long)rxq->mbuf_init);
-
-	_mm_storeu_si128((__m128i *)(void *)&m->rearm_data, r);
-	_mm_storeu_si128((__m128i *)(void *)&m->packet_type, _mm_set_epi64x((long long)b, (long long)a));
-}
+#define VEC_RSS_BITS I40E_RSS_BITS
+#define VEC_VLAN_BITS I40E_VLAN_BITS
 
 /*
  * ol_flags of the descriptors whose status words are the 64-bit lanes of @p a
@@ -108,29 +67,60 @@ vec_fill1(const struct hm_i40e_rxq *rxq, struct hm_mbuf *m, uint64_t qw0, uint64
 #define V_SLL _mm_slli_epi64
 #endif
 
+/* Byte lookups of vec_olflags (the low byte of each 64-bit lane is the
+ * index, the others are 0 and look up entry 0, which is 0). Checksums, by
+ * bit 3 L3L4P | bits 0-2 IPE, L4E, EIPE: the flags shifted right by one (to
+ * fit a byte); VLAN and RSS, by bit 0 L2TAG1P | bits 2-3 FLTSTAT. */
+#define VEC_CK(i)                                                                         \
+	((i) & 8 ? (int)(((((i) & 1) ? HM_MBUF_F_RX_IP_CKSUM_BAD : HM_MBUF_F_RX_IP_CKSUM_GOOD) | \
+			  (((i) & 2) ? HM_MBUF_F_RX_L4_CKSUM_BAD : HM_MBUF_F_RX_L4_CKSUM_GOOD) | \
+			  (((i) & 4) ? HM_MBUF_F_RX_OUTER_IP_CKSUM_BAD : 0)) >> 1)               \
+		 : 0)
+#define VEC_VR(i)                                                                         \
+	(int)((((i) & 1) ? HM_MBUF_F_RX_VLAN | HM_MBUF_F_RX_VLAN_STRIPPED : 0) |          \
+	      ((((i) & 12) == 12) ? HM_MBUF_F_RX_RSS_HASH : 0))
+#define VEC_LUT16(f)                                                                      \
+	(char)f(0), (char)f(1), (char)f(2), (char)f(3), (char)f(4), (char)f(5), (char)f(6),  \
+		(char)f(7), (char)f(8), (char)f(9), (char)f(10), (char)f(11), (char)f(12),   \
+		(char)f(13), (char)f(14), (char)f(15)
+
+_Static_assert((HM_MBUF_F_RX_IP_CKSUM_BAD | HM_MBUF_F_RX_IP_CKSUM_GOOD | HM_MBUF_F_RX_L4_CKSUM_BAD |
+		HM_MBUF_F_RX_L4_CKSUM_GOOD | HM_MBUF_F_RX_OUTER_IP_CKSUM_BAD) >> 1 <= 0xFF &&
+		       (HM_MBUF_F_RX_VLAN | HM_MBUF_F_RX_VLAN_STRIPPED | HM_MBUF_F_RX_RSS_HASH) <= 0x7F &&
+		       !((HM_MBUF_F_RX_IP_CKSUM_BAD | HM_MBUF_F_RX_IP_CKSUM_GOOD |
+			  HM_MBUF_F_RX_L4_CKSUM_BAD | HM_MBUF_F_RX_L4_CKSUM_GOOD |
+			  HM_MBUF_F_RX_OUTER_IP_CKSUM_BAD) & 1),
+	       "vec_olflags' lookups hold the flags in a byte");
+_Static_assert(HM_I40E_RXD_ERR_L4E == HM_I40E_RXD_ERR_IPE << 1 &&
+		       HM_I40E_RXD_ERR_EIPE == HM_I40E_RXD_ERR_IPE << 2 && HM_I40E_RXD_L3L4P == 8 &&
+		       HM_I40E_RXD_L2TAG1P == 4 && HM_I40E_RXD_FLTSTAT_MASK == 3ULL << 12,
+	       "vec_olflags' indexes");
+
+/*
+ * ol_flags of the descriptors whose status words are the 64-bit lanes of @p a
+ * (i40e_ol_tbl's rules): two 16-entry byte lookups (pshufb), one for the
+ * checksum flags, one for VLAN, VLAN_STRIPPED and RSS_HASH.
+ */
 static inline VEC_T
 vec_olflags(VEC_T a)
 {
-	const VEC_T one = V_SET1(1);
-	const VEC_T vlan = V_AND(V_EQ(V_AND(a, V_SET1(HM_I40E_RXD_L2TAG1P)), V_SET1(HM_I40E_RXD_L2TAG1P)),
-				 V_SET1(HM_MBUF_F_RX_VLAN | HM_MBUF_F_RX_VLAN_STRIPPED));
-	const VEC_T rss = V_AND(V_EQ(V_AND(a, V_SET1(HM_I40E_RXD_FLTSTAT_MASK)),
-				     V_SET1(HM_I40E_RXD_FLTSTAT_RSS)),
-				V_SET1(HM_MBUF_F_RX_RSS_HASH));
-	const VEC_T l34 = V_EQ(V_AND(a, V_SET1(HM_I40E_RXD_L3L4P)), V_SET1(HM_I40E_RXD_L3L4P));
-	const VEC_T ipe = V_AND(V_SRL(a, HM_I40E_RXD_ERROR_S + 3), one);  /* 1: IP bad */
-	const VEC_T l4e = V_AND(V_SRL(a, HM_I40E_RXD_ERROR_S + 4), one);  /* 1: L4 bad */
-	const VEC_T eipe = V_AND(V_SRL(a, HM_I40E_RXD_ERROR_S + 5), one); /* 1: outer bad */
-	VEC_T ck = V_OR(V_SLL(ipe, 4), V_SLL(V_XOR(ipe, one), 7));
-	ck = V_OR(ck, V_OR(V_SLL(l4e, 3), V_SLL(V_XOR(l4e, one), 8)));
-	ck = V_OR(ck, V_SLL(eipe, 5));
-	return V_OR(V_OR(vlan, rss), V_AND(ck, l34));
-}
+#ifdef VEC_AVX2
+	const __m256i ck_lut = _mm256_setr_epi8(VEC_LUT16(VEC_CK), VEC_LUT16(VEC_CK));
+	const __m256i vr_lut = _mm256_setr_epi8(VEC_LUT16(VEC_VR), VEC_LUT16(VEC_VR));
+#define V_SHUF _mm256_shuffle_epi8
+#else
+	const __m128i ck_lut = _mm_setr_epi8(VEC_LUT16(VEC_CK));
+	const __m128i vr_lut = _mm_setr_epi8(VEC_LUT16(VEC_VR));
+#define V_SHUF _mm_shuffle_epi8
+#endif
+	const VEC_T ck_i = V_OR(V_AND(V_SRL(a, HM_I40E_RXD_ERROR_S + 3), V_SET1(7)),
+				V_AND(a, V_SET1(HM_I40E_RXD_L3L4P)));
+	const VEC_T vr_i = V_OR(V_AND(V_SRL(a, HM_I40E_RXD_STATUS_L2TAG1P_S), V_SET1(1)),
+				V_AND(V_SRL(a, HM_I40E_RXD_STATUS_FLTSTAT_S - 2), V_SET1(12)));
 
-_Static_assert(HM_MBUF_F_RX_IP_CKSUM_BAD == 1u << 4 && HM_MBUF_F_RX_IP_CKSUM_GOOD == 1u << 7 &&
-		       HM_MBUF_F_RX_L4_CKSUM_BAD == 1u << 3 && HM_MBUF_F_RX_L4_CKSUM_GOOD == 1u << 8 &&
-		       HM_MBUF_F_RX_OUTER_IP_CKSUM_BAD == 1u << 5,
-	       "vec_olflags' shifts are DPDK's checksum flag bits");
+	return V_OR(V_SLL(V_SHUF(ck_lut, ck_i), 1), V_SHUF(vr_lut, vr_i));
+#undef V_SHUF
+}
 
 /* What a burst reads from the queue, in locals: the mbuf stores could alias
  * the queue (the project builds with -fno-strict-aliasing), so fields read
@@ -294,11 +284,25 @@ vec_refill(struct hm_i40e_rxq *rxq, size_t dsz)
 		memset(rxep, 0, sizeof(*rxep) * thresh); /* a failed get may have written some */
 		return -ENOMEM;
 	}
-	for (unsigned int i = 0; i < thresh; i++, d += dsz) {
-		const __m128i iova = _mm_loadl_epi64((const __m128i *)(const void *)&rxep[i]->buf_iova);
+	/* four at a time (thresh is at least 32), then the rest */
+	unsigned int i = 0;
 
-		_mm_storeu_si128((__m128i *)(void *)d, _mm_add_epi64(iova, hr));
+	for (; i + 4 <= thresh; i += 4, d += 4 * dsz) {
+		struct hm_mbuf *const m0 = rxep[i], *const m1 = rxep[i + 1];
+		struct hm_mbuf *const m2 = rxep[i + 2], *const m3 = rxep[i + 3];
+
+		_mm_storeu_si128((__m128i *)(void *)d,
+				 _mm_add_epi64(_mm_loadl_epi64((const __m128i *)(const void *)&m0->buf_iova), hr));
+		_mm_storeu_si128((__m128i *)(void *)(d + dsz),
+				 _mm_add_epi64(_mm_loadl_epi64((const __m128i *)(const void *)&m1->buf_iova), hr));
+		_mm_storeu_si128((__m128i *)(void *)(d + 2 * dsz),
+				 _mm_add_epi64(_mm_loadl_epi64((const __m128i *)(const void *)&m2->buf_iova), hr));
+		_mm_storeu_si128((__m128i *)(void *)(d + 3 * dsz),
+				 _mm_add_epi64(_mm_loadl_epi64((const __m128i *)(const void *)&m3->buf_iova), hr));
 	}
+	for (; i < thresh; i++, d += dsz)
+		_mm_storeu_si128((__m128i *)(void *)d,
+				 _mm_add_epi64(_mm_loadl_epi64((const __m128i *)(const void *)&rxep[i]->buf_iova), hr));
 	tail_write(rxq, rxq->rx_free_trigger);
 	rxq->rx_free_trigger = (uint16_t)(rxq->rx_free_trigger + thresh);
 	if (rxq->rx_free_trigger >= rxq->nb_desc)
@@ -306,9 +310,11 @@ vec_refill(struct hm_i40e_rxq *rxq, size_t dsz)
 	return 0;
 }
 
-/* Receive at most @p n <= HM_I40E_RX_MAX_BURST packets. */
-HM_INTERNAL uint16_t
-VEC_FN(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
+/* Receive at most @p n <= HM_I40E_RX_MAX_BURST packets from a ring of
+ * @p dsz-byte descriptors (a constant: VEC_FN has one copy per size, so the
+ * descriptor offsets are immediates and nothing spills). */
+static inline __attribute__((always_inline)) uint16_t
+vec_recv(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n, const size_t dsz)
 {
 	struct hm_mbuf *drop[HM_I40E_RX_MAX_BURST];
 	uint8_t why[HM_I40E_RX_MAX_BURST];
@@ -320,7 +326,7 @@ VEC_FN(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
 	uint64_t bytes = 0;
 
 	const struct vec_ctx c = {
-		rxq->ptype_tbl, rxq->mbuf_init, (size_t)1 << rxq->dshift, rxq->buf_size,
+		rxq->ptype_tbl, rxq->mbuf_init, dsz, rxq->buf_size,
 	};
 	const uint8_t *d = desc_at(rxq, old_tail);
 
@@ -328,6 +334,7 @@ VEC_FN(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
 		n = HM_I40E_RX_MAX_BURST;
 	i40e_prefetch_burst(rxq, old_tail);
 	i40e_prefetch_burst(rxq, old_tail + HM_I40E_RX_MAX_BURST);
+	i40e_prefetch_burst(rxq, old_tail + 2 * HM_I40E_RX_MAX_BURST);
 	while (nb_scan < n) {
 		struct hm_mbuf *m;
 		enum drop_reason bad;
@@ -362,7 +369,7 @@ VEC_FN(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
 			drop[nd++] = m;
 			dropped |= 1u << nb_scan;
 		} else {
-			vec_fill1(rxq, m, hm_i40e_rx_desc_qw_get(d, 0), q1);
+			i40e_fill(m, c.init, c.pt, hm_i40e_rx_desc_qw_get(d, 0), q1, len);
 			bytes += len;
 			pkts[nb_rx++] = m;
 		}
@@ -390,4 +397,12 @@ VEC_FN(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
 	I40E_ST_ADD(rxq->st.bytes, bytes);
 	I40E_ST_ADD(rxq->st.packets, nb_rx);
 	return (uint16_t)nb_rx;
+}
+
+HM_INTERNAL uint16_t
+VEC_FN(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
+{
+	if (rxq->dshift == 5)
+		return vec_recv(rxq, pkts, n, 32);
+	return vec_recv(rxq, pkts, n, 16);
 }
