@@ -58,7 +58,7 @@ state_of(const void *p)
 static inline struct malloc_heap *
 heap_of_node(int node)
 {
-	char *p = hm_malloc_socket("probe", 2000, 0, node);
+	char *p = hm_malloc_socket("probe", 8000, 0, node);
 	struct malloc_heap *h;
 
 	assert_non_null(p);

@@ -5,7 +5,7 @@
  * validate and realloc of a cached block, flush before init and inside a memseg
  * walk), LIFO reuse within a 64-byte class, what never goes through a cache
  * (non-lcore threads, other nodes, aligned requests and padded blocks, blocks
- * above 1 KiB, external heaps, memzones). Part 2 (test_malloc_cache_runs.c):
+ * above 4 KiB, external heaps, memzones). Part 2 (test_malloc_cache_runs.c):
  * refill by runs and give-back of the older half, flush and page release, the
  * ENOMEM flush-and-retry, unregister and cleanup flushes. Part 3
  * (test_malloc_cache_model.c): the validator's cache cross-check, dumps, caches
@@ -317,13 +317,22 @@ test_malloc_cache_lifo(void **state)
 	assert_int_equal(hm_malloc_validate(tagged, &sz), 0);
 	assert_true(sz >= 500);
 	assert_int_equal(hm_free(tagged), 0);
-	/* 1 KiB is the largest cached size */
+	/* 1 KiB is the largest 64-byte class */
 	char *k = hm_malloc("t", 1024, 0);
 	assert_non_null(k);
 	assert_int_equal(hm_free(k), 0);
 	assert_int_equal(state_of(k), ELEM_CACHED);
 	assert_ptr_equal(hm_malloc("t", 961, 0), k);
 	assert_int_equal(hm_free(k), 0);
+	/* above it, quarter powers of two (test_malloc_cache_big.c): 1793..2048 */
+	char *k2 = hm_malloc("t", 2048, 0), *k3 = hm_malloc("t", 2048, 0);
+	assert_non_null(k2);
+	assert_non_null(k3);
+	assert_int_equal(hm_free(k3), 0);
+	assert_int_equal(state_of(k3), ELEM_CACHED);
+	assert_ptr_equal(hm_malloc("t", 1793, 0), k3);
+	assert_int_equal(hm_free(k3), 0);
+	assert_int_equal(hm_free(k2), 0);
 
 	assert_heaps_valid();
 	for (char **v = (char *[]){ a, b, c, q, r, NULL }; *v != NULL; v++)
@@ -388,8 +397,8 @@ test_malloc_cache_bypass(void **state)
 	assert_int_equal((uintptr_t)al2 % 4096, 0);
 	assert_int_equal(cached_in(h0), nc);
 
-	/* above 1 KiB: straight back to the heap */
-	char *big = hm_malloc("t", 1025, 0);
+	/* above 4 KiB: straight back to the heap */
+	char *big = hm_malloc("t", 4097, 0);
 	assert_non_null(big);
 	assert_int_equal(cached_in(h0), nc);
 	uint64_t big_size = elem_of(big)->size;

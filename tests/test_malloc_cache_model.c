@@ -79,11 +79,15 @@ test_malloc_cache_check_detects_corruption(void **state)
 	e->pad = 0;
 	assert_heaps_valid();
 	/* a live block flagged CACHED without being in any cache */
-	char *q = hm_malloc("t", 2000, 0);
+	char *q = hm_malloc("t", 8000, 0); /* above the caches' 4 KiB */
 	assert_non_null(q);
-	elem_of(q)->state = ELEM_CACHED;
+	struct malloc_elem *qe = elem_of(q);
+	if (elem_state(qe) == ELEM_PAD) /* its data placed behind a PAD header */
+		qe = (struct malloc_elem *)((char *)qe - qe->pad);
+	assert_int_equal(elem_state(qe), ELEM_BUSY);
+	qe->state = ELEM_CACHED;
 	expect_corrupt("CACHED element in no cache");
-	elem_of(q)->state = ELEM_BUSY;
+	qe->state = ELEM_BUSY;
 	assert_heaps_valid();
 
 	/* with another lcore registered, the caller's own cache is still checked */

@@ -189,6 +189,41 @@ test_malloc_cache_give_back_scattered(void **state)
 	assert_no_warnings();
 }
 
+struct off_lcore {
+	void **keep;
+	unsigned int max, n;
+	size_t size; /* 0: free keep[0] instead */
+	int rc;
+};
+
+/* A thread without an lcore (so without a cache): allocates blocks of
+ * r->size on node 0 until ENOMEM (r->n of them), or frees r->keep[0]. */
+static void *
+off_lcore_thread(void *arg)
+{
+	struct off_lcore *r = arg;
+
+	if (r->size == 0) {
+		r->rc = hm_free(r->keep[0]);
+		return NULL;
+	}
+	while (r->n < r->max &&
+	       (r->keep[r->n] = hm_malloc_socket("fill", r->size, 0, 0)) != NULL)
+		r->n++;
+	r->rc = r->n < r->max && hm_errno == ENOMEM ? 0 : -1;
+	return NULL;
+}
+
+static void
+off_lcore(struct off_lcore *r)
+{
+	pthread_t t;
+
+	assert_int_equal(pthread_create(&t, NULL, off_lcore_thread, r), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(r->rc, 0);
+}
+
 /*
  * The refill corner: the only free element that can hold a run is exactly the
  * run plus 64 bytes, so heap_alloc places the run's data 128 bytes in and
@@ -207,10 +242,13 @@ test_malloc_cache_refill_pad_gap(void **state)
 	log_start();
 	assert_int_equal(init_cache(TOPO_TINY, cap), 0);
 	struct malloc_heap *h0 = heap_of_node(0);
-	/* fill: blocks exactly the hole's size (too big for the cache), then the
-	 * smallest blocks into every fragment (once no run fits, these come from
-	 * the heap; the final ENOMEM flushed the cache): no free element is left */
-	unsigned int n = fill(keep, 4096, hole - ELEM_OVERHEAD, 0);
+	/* fill: blocks exactly the hole's size (from a thread without a cache:
+	 * the size is cached since 4 KiB blocks are), then the smallest blocks
+	 * into every fragment (once no run fits, these come from the heap; the
+	 * final ENOMEM flushed the cache): no free element is left */
+	struct off_lcore fr = { .keep = keep, .max = 4096, .size = hole - ELEM_OVERHEAD };
+	off_lcore(&fr);
+	unsigned int n = fr.n;
 	assert_true(n > 4);
 	unsigned int m = n + fill(keep + n, 4096 - n, 64, 0);
 	assert_int_equal(cached_in(h0), 0);
@@ -231,7 +269,8 @@ test_malloc_cache_refill_pad_gap(void **state)
 		fail_msg("no busy block of %" PRIu64 " bytes between busy neighbours", hole);
 		return;
 	}
-	assert_int_equal(hm_free(keep[hi]), 0);
+	struct off_lcore fh = { .keep = &keep[hi] };
+	off_lcore(&fh); /* freed on the lcore it would wait in the cache */
 	keep[hi] = NULL;
 	assert_int_equal(elem_state(he), ELEM_FREE);
 	assert_int_equal(he->size, hole);

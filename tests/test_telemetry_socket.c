@@ -245,8 +245,8 @@ test_telemetry_protocol(void **state)
 			struct tj *vc = ask(fd, "/hugemem/malloc_caches", &ci);
 			assert_int_equal(hm_malloc_get_socket_stats(0, &m0), 0);
 			assert_int_equal(field_u64(ci, "cap"), 32);
-			assert_int_equal(field_u64(ci, "classes"), 16);
-			assert_int_equal(field_u64(ci, "max_block"), 1024);
+			assert_int_equal(field_u64(ci, "classes"), 24);
+			assert_int_equal(field_u64(ci, "max_block"), 4096);
 			snprintf(nm, sizeof(nm), "lcore_%u", hm_lcore_id());
 			me = tj_get(ci, nm);
 			assert_non_null(me);

@@ -960,7 +960,7 @@ heap_check(struct malloc_heap *h, const char **why, uint64_t *n_cached)
 		else if (st == ELEM_CACHED &&
 			 (h->kind != HEAP_NATIVE || e->pad != 0 || e->size < MIN_ELEM_SIZE ||
 			  /* the last of a run keeps the run's slack and PAD gap */
-			  e->size - ELEM_OVERHEAD > SMALL_LIMIT + 2 * MIN_ELEM_SIZE))
+			  e->size - ELEM_OVERHEAD > CACHE_LIMIT + 2 * MIN_ELEM_SIZE))
 			*why = "CACHED element that no lcore cache could hold";
 		else if (st == ELEM_FREE && prev != NULL && elem_state(prev) == ELEM_FREE &&
 			 joinable(prev, e))

@@ -21,7 +21,7 @@
  *   no two adjacent FREE elements share an msl (they are always joined)
  *   heap->alloc_count == number of BUSY and CACHED elements
  *   owner is ELEM_OWNER_USER or ELEM_OWNER_MEMZONE for BUSY, USER otherwise
- *   CACHED: native heap, pad 0, usable <= SMALL_LIMIT (+ a run's slack); the
+ *   CACHED: native heap, pad 0, usable <= CACHE_LIMIT (+ a run's slack); the
  *           lcore caches hold exactly the CACHED elements (malloc.c, mc_check)
  *   heap->free_bytes  == sum of FREE element sizes
  *   heap->total_size  == sum of all element sizes
@@ -82,6 +82,7 @@
 #define SL_COUNT (1u << SL_BITS)              /* 16 subclasses per power of two */
 #define SMALL_LIMIT (MALLOC_ALIGN * SL_COUNT) /* 1024: below it, 64-byte classes */
 #define FL_SHIFT 10u                          /* log2(SMALL_LIMIT) */
+#define CACHE_LIMIT 4096u /* largest usable size the lcore malloc caches hold (mcache.c) */
 #define FL_COUNT 40u                          /* sizes up to 2^49 */
 
 enum elem_state {

@@ -231,23 +231,27 @@ alloc_socket(const struct alloc_req *r, int socket)
 	return p;
 }
 
-/* Requests the lcore cache can serve: small, no alignment beyond the default. */
+/* Requests the lcore cache can serve: up to CACHE_LIMIT bytes, no alignment
+ * beyond the default. */
 static inline bool
 cacheable(size_t size, unsigned int align)
 {
-	return size - 1 < SMALL_LIMIT && align <= MALLOC_ALIGN && (align & (align - 1)) == 0;
+	return size - 1 < CACHE_LIMIT && align <= MALLOC_ALIGN && (align & (align - 1)) == 0;
 }
 
 void *
 hm_malloc_socket(const char *type, size_t size, unsigned int align, int socket)
 {
 	struct alloc_req r;
+	uint64_t round = 0;
 	void *p;
 
-	if (cacheable(size, align) && (p = mc_alloc(type, size, socket)) != NULL)
+	if (cacheable(size, align) && (p = mc_alloc(type, size, socket, &round)) != NULL)
 		return p;
 	if (heap_make_req(&r, type, size, align, 0) < 0)
 		return NULL;
+	if (round > r.size)
+		r.size = round;
 	return alloc_socket(&r, socket);
 }
 
@@ -346,13 +350,15 @@ void *
 hm_zmalloc_socket(const char *type, size_t size, unsigned int align, int socket)
 {
 	struct alloc_req r;
-	uint64_t zero_from = 0;
+	uint64_t zero_from = 0, round = 0;
 	void *p;
 
-	if (cacheable(size, align) && (p = mc_alloc(type, size, socket)) != NULL)
+	if (cacheable(size, align) && (p = mc_alloc(type, size, socket, &round)) != NULL)
 		return memset(p, 0, size); /* cached blocks are dirty */
 	if (heap_make_req(&r, type, size, align, 0) < 0)
 		return NULL;
+	if (round > r.size)
+		r.size = round;
 	r.zero_from = &zero_from;
 	return zero_tail(alloc_socket(&r, socket), zero_from, size);
 }

@@ -1,15 +1,24 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Per-lcore malloc caches (process-local, like DPDK's mempool caches): small
- * blocks freed by an lcore wait in its cache, one LIFO stack per 64-byte size
- * class up to SMALL_LIMIT, and its next mallocs of that class take them back
- * without the heap lock. Only the lcore's own node heap is cached, only blocks
- * without alignment padding, and only for hm_malloc/hm_zmalloc/hm_calloc/
- * hm_free on lcore threads; everything else goes straight to the heap.
+ * Per-lcore malloc caches (process-local, like DPDK's mempool caches): blocks
+ * up to CACHE_LIMIT (4 KiB) freed by an lcore wait in its cache, one LIFO stack
+ * per size class (64-byte classes up to SMALL_LIMIT, then quarter powers of
+ * two: mcache_i.h), and its next mallocs of that class take them back without
+ * the heap lock. Each class holds at most cap blocks; the classes above
+ * SMALL_LIMIT ("big") together hold at most mc_st.big_budget element bytes
+ * (cap x MC_BIG_BYTES_PER_CAP, at least MC_BIG_BUDGET_MIN): a free that would
+ * pass it first sends the older half of the fullest big class back
+ * (mc_make_room), so an lcore holds at most cap x (the 16 small classes'
+ * element sizes) + big_budget bytes: 304 + 32 KiB with the default cap of 32
+ * (release builds; debug builds add a trailer to every element). Only the
+ * lcore's own node heap is cached, only blocks without alignment padding, and
+ * only for hm_malloc/hm_zmalloc/hm_calloc/hm_free on lcore threads; everything
+ * else goes straight to the heap.
  *
  * A cached element stays in the heap's address list in state CACHED: the heap
  * neither joins it nor hands it out; a second free of it is a double free. An
- * empty class refills with a run of cap/2 elements carved from one heap
+ * empty class refills with a run of cap/2 elements (a big class is not
+ * refilled: the heap allocates the class's size, mc_alloc) carved from one heap
  * allocation; a full class gives its older half back under one lock: a half in
  * (or against, or mostly in) address order is sorted and its adjacent elements
  * joined first, so freeing in allocation order costs one heap free per run; a
@@ -82,7 +91,7 @@ prefetch_neighbours(struct malloc_elem *const *v, unsigned int n)
 	}
 }
 
-void
+uint64_t
 mc_give_back(struct mcache *c, struct malloc_elem **v, unsigned int n)
 {
 	struct malloc_heap *h = c->heap;
@@ -121,7 +130,7 @@ mc_give_back(struct mcache *c, struct malloc_elem **v, unsigned int n)
 	mc_account(c, -(int64_t)n, -(int64_t)bytes);
 	if (heap_lock(h) < 0) {
 		HM_LOG(ERR, "malloc cache: %u block(s) cannot go back: %s", n, hm_last_error());
-		return;
+		return bytes;
 	}
 	if (scattered)
 		prefetch_neighbours(v, n);
@@ -133,6 +142,39 @@ mc_give_back(struct mcache *c, struct malloc_elem **v, unsigned int n)
 		grow_release_pages(h, heap_free_elem(a), lo, hi);
 	}
 	heap_unlock(h);
+	return bytes;
+}
+
+/* Give the @p n oldest blocks of class @p k back to the heap; keep the rest
+ * (the recently freed, warm ones). */
+static void
+give_back_older(struct mcache *c, unsigned int k, unsigned int n)
+{
+	struct malloc_elem **v = &c->objs[k * mc_st.cap];
+	uint64_t bytes = mc_give_back(c, v, n);
+
+	memmove(v, v + n, (c->len[k] - n) * sizeof(v[0]));
+	c->len[k] -= n;
+	if (k >= MC_SMALL)
+		c->big_bytes -= bytes;
+}
+
+void
+mc_make_room(struct mcache *c, unsigned int k, uint64_t need)
+{
+	if (c->len[k] == mc_st.cap)
+		give_back_older(c, k, mc_st.cap / 2);
+	while (c->big_bytes + need > mc_st.big_budget) {
+		/* the class holding the most bytes gives its older half back */
+		unsigned int j = MC_SMALL;
+		for (unsigned int i = MC_SMALL + 1; i < MC_CLASSES; i++)
+			if (c->len[i] * mc_class_size(i) >= c->len[j] * mc_class_size(j))
+				j = i;
+		if (c->len[j] == 0)
+			break; /* holds nothing (need > budget cannot happen: see mc_init) */
+		give_back_older(c, j, (c->len[j] + 1) / 2);
+	}
+	HM_ASSERT(c->len[k] < mc_st.cap && c->big_bytes + need <= mc_st.big_budget);
 }
 
 unsigned int
@@ -149,22 +191,28 @@ mc_flush(struct mcache *c)
 		total += c->len[k];
 		c->len[k] = 0;
 	}
+	c->big_bytes = 0;
 	return total;
 }
 
-/* Refill class @p k with a run of cap/2 elements from one heap allocation; in
- * free memory too fragmented for that, a shorter run (down to one element)
- * before the heap grows for the full one. */
+/* Refill small class @p k with a run of cap/2 elements from one heap
+ * allocation; in free memory too fragmented for that, a shorter run (down to
+ * one element) before the heap grows for the full one. (An empty big class is
+ * not refilled: mc_alloc sends the request to the heap, with the class's size
+ * to allocate; a run carved from the top of free memory would
+ * leave alone the holes that the heap's best fit fills: runs of 7 blocks grew
+ * the random mix's holes by 17 %.) */
 bool
 mc_refill(struct mcache *c, unsigned int k)
 {
 	struct malloc_heap *h = c->heap;
 	unsigned int n = mc_st.cap / 2;
-	uint64_t esz = ELEM_OVERHEAD + (uint64_t)(k + 1) * MALLOC_ALIGN, bytes = 0;
+	uint64_t esz = ELEM_OVERHEAD + mc_class_size(k), bytes = 0;
 	struct alloc_req r = { .align = MALLOC_ALIGN };
 	struct malloc_elem **out = &c->objs[k * mc_st.cap];
 	void *p = NULL;
 
+	HM_ASSERT(k < MC_SMALL);
 	if (heap_lock(h) < 0)
 		return false;
 	for (unsigned int m = n; p == NULL && m >= 1; m /= 2) {
@@ -228,7 +276,7 @@ mc_check_caches(struct malloc_heap *h, uint64_t walked, bool all)
 		struct mcache *c = &mc_st.c[i];
 		if (c->heap != h || (!all && c != self) || c->objs == NULL)
 			continue;
-		uint64_t bytes = 0, cnt = 0;
+		uint64_t bytes = 0, cnt = 0, big = 0;
 		for (unsigned int k = 0; k < MC_CLASSES; k++) {
 			if (c->len[k] > mc_st.cap)
 				return "an lcore cache class holds more than its capacity";
@@ -238,14 +286,19 @@ mc_check_caches(struct malloc_heap *h, uint64_t walked, bool all)
 				    elem_state(e) != ELEM_CACHED || e->heap != h)
 					return "an lcore cache holds something that is not a CACHED "
 					       "element of its heap";
-				if (e->size - ELEM_OVERHEAD < (uint64_t)(k + 1) * MALLOC_ALIGN)
+				if (e->size - ELEM_OVERHEAD < mc_class_size(k))
 					return "an lcore cache holds an element too small for its class";
+				if (e->size - ELEM_OVERHEAD > CACHE_LIMIT + 2 * MIN_ELEM_SIZE)
+					return "an lcore cache holds an element above its size limit";
 				bytes += e->size;
+				big += k >= MC_SMALL ? e->size : 0;
 				cnt++;
 			}
 		}
-		if (cnt != c->count || bytes != c->bytes)
+		if (cnt != c->count || bytes != c->bytes || big != c->big_bytes)
 			return "an lcore cache's counters disagree with its contents";
+		if (big > mc_st.big_budget)
+			return "an lcore cache's classes above 1 KiB hold more than their byte budget";
 		n += cnt;
 	}
 	/* in a shared instance other processes' caches hold CACHED elements too */
@@ -304,6 +357,9 @@ mc_init(unsigned int cap)
 		return hm_fail(ENOMEM, "malloc: no memory for the lcore caches");
 	memset(mc_st.c, 0, sizeof(struct mcache) * HM_MAX_LCORE);
 	mc_st.cap = cap;
+	mc_st.big_budget = (uint64_t)cap * MC_BIG_BYTES_PER_CAP;
+	if (mc_st.big_budget < MC_BIG_BUDGET_MIN)
+		mc_st.big_budget = MC_BIG_BUDGET_MIN;
 	for (unsigned int i = 0; i < HM_MAX_LCORE; i++) {
 		int node = hm_lcore_is_enabled(i) ? hm_lcore_to_socket_id(i) : -1;
 		if (node >= 0 && (unsigned int)node < malloc_st.n_nodes)

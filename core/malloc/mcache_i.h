@@ -12,7 +12,52 @@
 #include "memseg_i.h"
 #include "hugemem/lcore.h"
 
-#define MC_CLASSES (SMALL_LIMIT / MALLOC_ALIGN) /* 16: data sizes 64, 128, ..., 1024 */
+/* Size classes, by usable size: 64-byte steps up to SMALL_LIMIT, then quarter
+ * powers of two up to CACHE_LIMIT. A request takes the smallest class that
+ * holds it (mc_class_up); a freed block goes to the largest class it fills
+ * (mc_class_down), so every block of class k has at least mc_class_size(k). */
+#define MC_SMALL (SMALL_LIMIT / MALLOC_ALIGN) /* 16: 64, 128, ..., 1024 */
+#define MC_BIG 8u                             /* 1280, 1536, 1792, 2048, 2560, ..., 4096 */
+#define MC_CLASSES (MC_SMALL + MC_BIG)        /* 24 */
+/* The big classes (above SMALL_LIMIT) share one byte budget per lcore:
+ * MC_BIG_BYTES_PER_CAP element bytes per --malloc-cache block (32 KiB by
+ * default; 64 KiB held more than the random mix's holes could afford), and
+ * never less than MC_BIG_BUDGET_MIN (two of the largest blocks with slack). */
+#define MC_BIG_BYTES_PER_CAP 1024u
+#define MC_BIG_BUDGET_MIN (2 * (CACHE_LIMIT + ELEM_OVERHEAD + 2 * MIN_ELEM_SIZE))
+_Static_assert(CACHE_LIMIT == 4 * SMALL_LIMIT && SMALL_LIMIT == 1024,
+	       "the big classes are the quarter powers of two of 1 KiB .. 4 KiB");
+
+/* Usable bytes of class @p k (0..MC_CLASSES-1). */
+static inline uint64_t
+mc_class_size(unsigned int k)
+{
+	if (k < MC_SMALL)
+		return (uint64_t)(k + 1) * MALLOC_ALIGN;
+	return (uint64_t)(5 + (k - MC_SMALL) % 4) << (8 + (k - MC_SMALL) / 4);
+}
+
+/* The smallest class holding @p size bytes. pre: 1 <= size <= CACHE_LIMIT. */
+static inline unsigned int
+mc_class_up(uint64_t size)
+{
+	if (size <= SMALL_LIMIT)
+		return (unsigned int)((size - 1) / MALLOC_ALIGN);
+	uint64_t t = size - 1;
+	unsigned int b = 63u - (unsigned int)__builtin_clzll(t); /* 10 or 11 */
+	return 4 * b - 28 + (unsigned int)(t >> (b - 2));
+}
+
+/* The largest class a block of @p usable bytes fills. pre: MIN_DATA_SIZE <=
+ * usable <= CACHE_LIMIT. */
+static inline unsigned int
+mc_class_down(uint64_t usable)
+{
+	if (usable <= SMALL_LIMIT)
+		return (unsigned int)(usable / MALLOC_ALIGN - 1);
+	unsigned int b = 63u - (unsigned int)__builtin_clzll(usable); /* 10, 11 or 12 */
+	return 4 * b - 29 + (unsigned int)(usable >> (b - 2));
+}
 
 struct mcache {
 	struct malloc_heap *heap;   /* the lcore's node heap; NULL: lcore has no cache */
@@ -23,11 +68,14 @@ struct mcache {
 	uint32_t len[MC_CLASSES];
 	uint64_t count, bytes;      /* blocks cached and their element bytes (relaxed:
 				       stats of other threads read them) */
+	uint64_t big_bytes;         /* of bytes: the big classes' (k >= MC_SMALL); owner
+				       only; <= mc_st.big_budget */
 } __attribute__((aligned(64)));
 
 struct mcache_state {
 	struct mcache *c;   /* HM_MAX_LCORE entries; NULL: caches off */
 	unsigned int cap;   /* blocks per class, even, >= 2 */
+	uint64_t big_budget; /* element bytes the big classes of one lcore hold at most */
 };
 HM_INTERNAL extern struct mcache_state mc_st;
 
@@ -35,11 +83,16 @@ HM_INTERNAL extern struct mcache_state mc_st;
 
 HM_INTERNAL int mc_init(unsigned int cap);
 HM_INTERNAL void mc_fini(void);
-/* Give @p n CACHED elements back to @p c's heap: sorted, runs joined, one lock. */
-HM_INTERNAL void mc_give_back(struct mcache *c, struct malloc_elem **v, unsigned int n);
+/* Give @p n CACHED elements back to @p c's heap: sorted, runs joined, one lock.
+ * @return their element bytes. */
+HM_INTERNAL uint64_t mc_give_back(struct mcache *c, struct malloc_elem **v, unsigned int n);
+/* Make room in big class @p k of @p c for a block of @p need element bytes: the
+ * class below its capacity, the big classes within their budget (the older half
+ * of the fullest goes back, as often as needed). */
+HM_INTERNAL void mc_make_room(struct mcache *c, unsigned int k, uint64_t need);
 /* Return all of @p c's blocks to its heap. @return how many. Owner thread only. */
 HM_INTERNAL unsigned int mc_flush(struct mcache *c);
-/* Refill class @p k of @p c from its heap. @return whether it did. */
+/* Refill small class @p k of @p c from its heap. @return whether it did. */
 HM_INTERNAL bool mc_refill(struct mcache *c, unsigned int k);
 /* Cached blocks and bytes of heap @p h, over every lcore of this process. */
 HM_INTERNAL void mc_totals(const struct malloc_heap *h, uint64_t *n, uint64_t *bytes);
@@ -75,11 +128,14 @@ mc_objs(struct mcache *c)
 	return c->objs != NULL;
 }
 
-/* A block of @p size (1..SMALL_LIMIT) bytes from the calling lcore's cache, or
- * NULL: no cache here, another node asked for, or the refill failed (the caller
- * then takes the heap path, which reports the error). */
+/* A block of @p size (1..CACHE_LIMIT) bytes from the calling lcore's cache, or
+ * NULL: no cache here, another node asked for, an empty big class, or the
+ * refill failed (the caller then takes the heap path, which reports the error).
+ * An empty big class sets *@p round to its size: the caller's heap allocation
+ * is made that large (its alloc_req.size; the guard stays at the request), so
+ * that the block comes back to that class when it is freed. */
 static inline void *
-mc_alloc(const char *type, size_t size, int socket)
+mc_alloc(const char *type, size_t size, int socket, uint64_t *round)
 {
 	struct mcache *c = mc_self();
 	struct malloc_elem *e;
@@ -88,11 +144,19 @@ mc_alloc(const char *type, size_t size, int socket)
 	if (c == NULL || (socket != HM_SOCKET_ID_ANY && socket != c->heap->socket_id) ||
 	    memseg_in_walk() || !mc_objs(c))
 		return NULL;
-	k = (unsigned int)((size - 1) / MALLOC_ALIGN);
-	if (c->len[k] == 0 && !mc_refill(c, k))
-		return NULL;
+	k = mc_class_up(size);
+	if (c->len[k] == 0) {
+		if (k >= MC_SMALL) { /* not refilled: see mc_refill */
+			*round = mc_class_size(k);
+			return NULL;
+		}
+		if (!mc_refill(c, k))
+			return NULL;
+	}
 	e = c->objs[k * mc_st.cap + --c->len[k]];
 	mc_account(c, -1, -(int64_t)e->size);
+	if (k >= MC_SMALL)
+		c->big_bytes -= e->size;
 	heap_mark_busy(e, type, size);
 	return (char *)e + ELEM_HEADER_LEN;
 }
@@ -130,13 +194,13 @@ mc_free(void *ptr)
 	e = (struct malloc_elem *)hdr;
 	if (e->cookie != (ELEM_COOKIE ^ (uint32_t)(uintptr_t)e) || elem_state(e) != ELEM_BUSY ||
 	    e->pad != 0 || e->owner != ELEM_OWNER_USER || e->heap != c->heap ||
-	    (usable = e->size - ELEM_OVERHEAD) > SMALL_LIMIT || !mc_objs(c))
+	    (usable = e->size - ELEM_OVERHEAD) > CACHE_LIMIT || !mc_objs(c))
 		return false;
 #if MALLOC_DEBUG
 	if (elem_from_data(ptr) == NULL) /* the overrun guard */
 		return false;
 #endif
-	k = (unsigned int)(usable / MALLOC_ALIGN - 1);
+	k = mc_class_down(usable);
 	/* blocks are often freed in (or against) the order they were handed out,
 	 * one stride apart: after two equal strides, fetch the header eight frees
 	 * ahead on it (a software stride prefetcher; prefetches never fault) */
@@ -154,7 +218,12 @@ mc_free(void *ptr)
 #if MALLOC_DEBUG
 	memset((char *)e + ELEM_HEADER_LEN, MALLOC_POISON, e->size - ELEM_HEADER_LEN);
 #endif
-	if (c->len[k] == mc_st.cap) {
+	if (k >= MC_SMALL) {
+		/* the big classes: within the class's capacity and their byte budget */
+		if (c->len[k] == mc_st.cap || c->big_bytes + e->size > mc_st.big_budget)
+			mc_make_room(c, k, e->size);
+		c->big_bytes += e->size;
+	} else if (c->len[k] == mc_st.cap) {
 		/* give the older half back, keep the recently freed (warm) half */
 		unsigned int half = mc_st.cap / 2;
 		struct malloc_elem **v = &c->objs[k * mc_st.cap];

@@ -291,7 +291,7 @@ unsigned int
 malloc_cache_cap(unsigned int *classes, uint64_t *max_block)
 {
 	*classes = MC_CLASSES;
-	*max_block = SMALL_LIMIT;
+	*max_block = CACHE_LIMIT;
 	return mc_st.c != NULL ? mc_st.cap : 0;
 }
 

@@ -12,10 +12,14 @@
  * lcore caches: on an lcore thread, hm_free of a small block (up to
  * HM_MALLOC_CACHE_SIZE_MAX usable bytes, no alignment padding, from the lcore's
  * node heap) parks it in the lcore's cache, and that lcore's next hm_malloc /
- * hm_zmalloc / hm_calloc of a size in the same 64-byte class takes it back: no
- * lock, no heap search. Each class keeps up to --malloc-cache blocks (default
- * HM_MALLOC_CACHE_DEFAULT) and gives its older half back to the heap, under one
- * lock, when it is full. Stats count cached blocks as free; their pages stay
+ * hm_zmalloc / hm_calloc of a size in the same class takes it back: no lock, no
+ * heap search. Classes are 64 bytes wide up to 1 KiB, then quarter powers of two
+ * (1280, 1536, 1792, 2048, 2560, 3072, 3584, 4096). Each class keeps up to
+ * --malloc-cache blocks (default HM_MALLOC_CACHE_DEFAULT) and gives its older
+ * half back to the heap, under one lock, when it is full; the classes above
+ * 1 KiB together hold at most --malloc-cache x 1 KiB per lcore (32 KiB by
+ * default), the fullest giving its older half back when a free would pass
+ * that. Stats count cached blocks as free; their pages stay
  * mapped until hm_malloc_cache_flush(), an allocation that would otherwise fail
  * with ENOMEM, hm_thread_unregister() or hm_cleanup() returns them.
  * --malloc-cache=0 turns the caches off.
@@ -56,7 +60,7 @@ extern "C" {
 #define HM_MALLOC_CACHE_DEFAULT 32
 #define HM_MALLOC_CACHE_MAX 512
 /** Largest usable size the lcore caches hold. */
-#define HM_MALLOC_CACHE_SIZE_MAX 1024
+#define HM_MALLOC_CACHE_SIZE_MAX 4096
 /** External heaps get socket ids from here upward. */
 #define HM_MALLOC_EXT_SOCKET_BASE 256
 
