@@ -29,23 +29,23 @@ open_out(const char *path)
 
 /* In the child: descriptors, environment, signals, exec. Never returns. */
 static void __attribute__((noreturn))
-child_exec(const struct mp_spawn_args *a, const struct mp_child *c, int out_w, int in_r)
+child_exec(const struct hm_test_spawn_args *a, const struct hm_test_child *c, int out_w, int in_r)
 {
 	int fo = -1, fe = -1, fp = -1;
 
-	if (a->out == MP_IO_FILE)
+	if (a->out == HM_TEST_IO_FILE)
 		fo = open_out(a->out_path != NULL ? a->out_path : c->out_path);
-	else if (a->out == MP_IO_PIPE)
+	else if (a->out == HM_TEST_IO_PIPE)
 		fo = out_w;
-	if (a->err == MP_IO_FILE)
+	if (a->err == HM_TEST_IO_FILE)
 		fe = open_out(c->err_path);
 	if (a->pass_as > 2)
 		fp = a->pass_fd >= 0 ? a->pass_fd : open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if ((a->out != MP_IO_INHERIT && fo < 0) || (a->err == MP_IO_FILE && fe < 0) ||
+	if ((a->out != HM_TEST_IO_INHERIT && fo < 0) || (a->err == HM_TEST_IO_FILE && fe < 0) ||
 	    (a->pass_as > 2 && fp < 0))
 		_exit(126);
 	if ((in_r >= 0 && dup2(in_r, 0) < 0) || (fo >= 0 && dup2(fo, 1) < 0) ||
-	    (fe >= 0 && dup2(fe, 2) < 0) || (a->err == MP_IO_STDOUT && dup2(1, 2) < 0) ||
+	    (fe >= 0 && dup2(fe, 2) < 0) || (a->err == HM_TEST_IO_STDOUT && dup2(1, 2) < 0) ||
 	    (fp >= 0 && dup2(fp, a->pass_as) < 0))
 		_exit(126);
 	for (const char *const *e = a->env; e != NULL && *e != NULL; e++) {
@@ -68,7 +68,7 @@ child_exec(const struct mp_spawn_args *a, const struct mp_child *c, int out_w, i
 }
 
 pid_t
-mp_spawn(struct mp_child *c, const struct mp_spawn_args *a)
+hm_test_spawn(struct hm_test_child *c, const struct hm_test_spawn_args *a)
 {
 	static unsigned int seq;
 	const char *dir = a->dir != NULL ? a->dir : getenv("HUGEMEM_RUNTIME_DIR");
@@ -79,17 +79,17 @@ mp_spawn(struct mp_child *c, const struct mp_spawn_args *a)
 	c->out = c->in = -1;
 	assert_non_null(a->argv);
 	assert_non_null(a->argv[0]);
-	assert_true(a->err != MP_IO_PIPE);
+	assert_true(a->err != HM_TEST_IO_PIPE);
 	seq++;
-	if ((a->out == MP_IO_FILE && a->out_path == NULL) || a->err == MP_IO_FILE)
+	if ((a->out == HM_TEST_IO_FILE && a->out_path == NULL) || a->err == HM_TEST_IO_FILE)
 		assert_non_null(dir);
-	if (a->out == MP_IO_FILE && a->out_path == NULL)
+	if (a->out == HM_TEST_IO_FILE && a->out_path == NULL)
 		snprintf(c->out_path, sizeof(c->out_path), "%s/mp-%d-%u.out", dir, (int)getpid(),
 			 seq);
-	if (a->err == MP_IO_FILE)
+	if (a->err == HM_TEST_IO_FILE)
 		snprintf(c->err_path, sizeof(c->err_path), "%s/mp-%d-%u.err", dir, (int)getpid(),
 			 seq);
-	if (a->out == MP_IO_PIPE)
+	if (a->out == HM_TEST_IO_PIPE)
 		assert_int_equal(pipe2(o, O_CLOEXEC), 0);
 	if (a->in_pipe)
 		assert_int_equal(pipe2(in, O_CLOEXEC), 0);
@@ -107,7 +107,7 @@ mp_spawn(struct mp_child *c, const struct mp_spawn_args *a)
 }
 
 static void
-set_reaped(struct mp_child *c, int st)
+set_reaped(struct hm_test_child *c, int st)
 {
 	c->status = status_of(st);
 	c->reaped = true;
@@ -117,7 +117,7 @@ set_reaped(struct mp_child *c, int st)
 }
 
 int
-mp_wait(struct mp_child *c, int timeout_ms)
+hm_test_wait(struct hm_test_child *c, int timeout_ms)
 {
 	struct timespec t0, now;
 	int st = 0;
@@ -152,15 +152,15 @@ mp_wait(struct mp_child *c, int timeout_ms)
 }
 
 int
-mp_kill(struct mp_child *c)
+hm_test_kill(struct hm_test_child *c)
 {
 	if (!c->reaped && c->pid > 0)
 		assert_int_equal(kill(c->pid, SIGKILL), 0);
-	return mp_wait(c, -1);
+	return hm_test_wait(c, -1);
 }
 
 int
-mp_peek(const struct mp_child *c)
+hm_test_peek(const struct hm_test_child *c)
 {
 	siginfo_t si;
 
@@ -173,7 +173,7 @@ mp_peek(const struct mp_child *c)
 }
 
 int
-mp_read_line(struct mp_child *c, char *buf, size_t len, int timeout_ms)
+hm_test_read_line(struct hm_test_child *c, char *buf, size_t len, int timeout_ms)
 {
 	size_t n = 0;
 
@@ -210,25 +210,34 @@ take_file(char *path, char *buf, size_t len)
 }
 
 void
-mp_collect(struct mp_child *c, char *out, size_t out_len, char *err, size_t err_len)
+hm_test_collect(struct hm_test_child *c, char *out, size_t out_len, char *err, size_t err_len)
 {
 	take_file(c->out_path, out, out_len);
 	take_file(c->err_path, err, err_len);
 }
 
 const char *
-mp_self_setup(void)
+hm_test_self(void)
 {
 	static char self[4096];
-	const char *base = getenv("HUGEMEM_RUNTIME_DIR");
 	ssize_t n;
 
-	if (base == NULL)
-		hm_test_skip_all("HUGEMEM_RUNTIME_DIR is not set");
-	mkdir(base, 0700);
+	if (self[0] != '\0')
+		return self;
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n <= 0)
 		hm_test_skip_all("cannot read /proc/self/exe");
 	self[n] = '\0';
 	return self;
+}
+
+const char *
+hm_test_self_setup(void)
+{
+	const char *base = getenv("HUGEMEM_RUNTIME_DIR");
+
+	if (base == NULL)
+		hm_test_skip_all("HUGEMEM_RUNTIME_DIR is not set");
+	mkdir(base, 0700);
+	return hm_test_self();
 }

@@ -133,12 +133,13 @@ struct child {
 static void
 run_child(struct child *c, const char *mode, const char *type, const char *lcores)
 {
-	struct mp_child k;
+	struct hm_test_child k;
 
-	mp_spawn(&k, &(struct mp_spawn_args){ .argv = MP_ARGV(self_path, mode, prefix, type, lcores),
-					       .out = MP_IO_FILE, .err = MP_IO_FILE });
-	c->status = mp_wait(&k, -1);
-	mp_collect(&k, c->out, sizeof(c->out), c->err, sizeof(c->err));
+	hm_test_spawn(&k, &(struct hm_test_spawn_args){
+		.argv = HM_TEST_ARGV(self_path, mode, prefix, type, lcores),
+		.out = HM_TEST_IO_FILE, .err = HM_TEST_IO_FILE });
+	c->status = hm_test_wait(&k, -1);
+	hm_test_collect(&k, c->out, sizeof(c->out), c->err, sizeof(c->err));
 	if (c->status != 0)
 		printf("# child exit %d\n# stdout: %s\n# stderr: %s\n", c->status, c->out, c->err);
 }
@@ -235,6 +236,6 @@ main(int argc, char **argv)
 		return child_secondary(argv[2], argv[3], argv[4]);
 	if (argc == 5 && strcmp(argv[1], "refused") == 0)
 		return child_refused(argv[2], argv[3], argv[4]);
-	self_path = mp_self_setup();
+	self_path = hm_test_self_setup();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -271,18 +271,19 @@ child_ask(const char *pfx, const char *lcore)
 
 /* A secondary: its stdout is a pipe (mp_spawn.h). */
 static void
-spawn(struct mp_child *p, const char *lcore, const char *mode)
+spawn(struct hm_test_child *p, const char *lcore, const char *mode)
 {
-	mp_spawn(p, &(struct mp_spawn_args){ .argv = MP_ARGV(self_path, "peer", prefix, lcore, mode),
-					      .out = MP_IO_PIPE });
+	hm_test_spawn(p, &(struct hm_test_spawn_args){
+		.argv = HM_TEST_ARGV(self_path, "peer", prefix, lcore, mode),
+		.out = HM_TEST_IO_PIPE });
 }
 
 /* Its "ready <pid>" line (its socket is bound and its actions registered). */
 static void
-wait_ready(struct mp_child *p)
+wait_ready(struct hm_test_child *p)
 {
 	char buf[64];
-	int n = mp_read_line(p, buf, sizeof(buf), 60000);
+	int n = hm_test_read_line(p, buf, sizeof(buf), 60000);
 
 	assert_true(n > 0 && (buf[n - 1] == '\n' || (size_t)n == sizeof(buf) - 1));
 	assert_int_equal(atoi(buf + 6), p->pid);
@@ -290,14 +291,14 @@ wait_ready(struct mp_child *p)
 }
 
 static void
-quit_all(struct mp_child *peers, unsigned int n)
+quit_all(struct hm_test_child *peers, unsigned int n)
 {
 	struct rte_mp_msg m;
 
 	msg_init(&m, "quit", NULL, 0);
 	assert_int_equal(rte_mp_sendmsg(&m), 0);
 	for (unsigned int i = 0; i < n; i++)
-		assert_int_equal(mp_wait(&peers[i], -1), 0);
+		assert_int_equal(hm_test_wait(&peers[i], -1), 0);
 }
 
 static int notes;
@@ -532,7 +533,7 @@ test_dpdk_mp_ipc_invalid_args(void **state)
 static void
 test_dpdk_mp_ipc_sync_from_secondary(void **state)
 {
-	struct mp_child p;
+	struct hm_test_child p;
 	(void)state;
 
 	primary_up();
@@ -540,7 +541,7 @@ test_dpdk_mp_ipc_sync_from_secondary(void **state)
 	assert_int_equal(rte_mp_action_register("ping", act_ping), 0);
 	assert_int_equal(rte_mp_action_register("note", act_note), 0);
 	spawn(&p, "1", "ask");
-	assert_int_equal(mp_wait(&p, -1), 0);
+	assert_int_equal(hm_test_wait(&p, -1), 0);
 	for (int i = 0; i < 2000 && __atomic_load_n(&notes, __ATOMIC_ACQUIRE) == 0; i++)
 		usleep(5000);
 	assert_int_equal(__atomic_load_n(&notes, __ATOMIC_ACQUIRE), 1);
@@ -549,7 +550,7 @@ test_dpdk_mp_ipc_sync_from_secondary(void **state)
 }
 
 static void
-check_echo(const struct rte_mp_msg *r, const struct mp_child *peers, unsigned int n,
+check_echo(const struct rte_mp_msg *r, const struct hm_test_child *peers, unsigned int n,
 	   bool *seen, const char *sent)
 {
 	int pid;
@@ -572,7 +573,7 @@ check_echo(const struct rte_mp_msg *r, const struct mp_child *peers, unsigned in
 static void
 test_dpdk_mp_ipc_broadcast(void **state)
 {
-	struct mp_child peers[2];
+	struct hm_test_child peers[2];
 	struct rte_mp_msg m;
 	struct rte_mp_reply r;
 	struct timespec ts = { 20, 0 };
@@ -609,7 +610,7 @@ test_dpdk_mp_ipc_broadcast(void **state)
 static void
 test_dpdk_mp_ipc_async(void **state)
 {
-	struct mp_child peers[2];
+	struct hm_test_child peers[2];
 	struct rte_mp_msg m;
 	struct rte_mp_reply r;
 	struct timespec ts = { 20, 0 }, short_ts = { 0, 200000000L };
@@ -653,7 +654,7 @@ test_dpdk_mp_ipc_async(void **state)
 static void
 test_dpdk_mp_ipc_fds(void **state)
 {
-	struct mp_child p;
+	struct hm_test_child p;
 	struct rte_mp_msg m;
 	struct rte_mp_reply r;
 	struct timespec ts = { 20, 0 };
@@ -698,7 +699,7 @@ test_dpdk_mp_ipc_fds(void **state)
 static void
 test_dpdk_mp_ipc_timeout(void **state)
 {
-	struct mp_child p;
+	struct hm_test_child p;
 	struct rte_mp_msg m;
 	struct rte_mp_reply r;
 	struct timespec ts = { 0, 300000000L };
@@ -735,7 +736,7 @@ test_dpdk_mp_ipc_timeout(void **state)
 static void
 test_dpdk_mp_ipc_peer_killed(void **state)
 {
-	struct mp_child peers[2];
+	struct hm_test_child peers[2];
 	struct rte_mp_msg m;
 	struct rte_mp_reply r;
 	struct timespec ts = { 120, 0 };
@@ -758,7 +759,7 @@ test_dpdk_mp_ipc_peer_killed(void **state)
 	seen[0] = true; /* the mortal one must not have answered */
 	check_echo(&r.msgs[0], peers, 2, seen, "k");
 	free(r.msgs);
-	assert_int_equal(mp_wait(&peers[0], -1), 128 + SIGKILL);
+	assert_int_equal(hm_test_wait(&peers[0], -1), 128 + SIGKILL);
 	/* its leftover socket is skipped: only the survivor is asked */
 	msg_init(&m, "echo", "e", 1);
 	assert_int_equal(rte_mp_request_sync(&m, &r, &ts), 0);
@@ -782,7 +783,7 @@ test_dpdk_mp_ipc_peer_killed(void **state)
 	seen[0] = true;
 	seen[1] = false;
 	check_echo(&async_first, peers, 2, seen, "q");
-	assert_int_equal(mp_wait(&peers[0], -1), 128 + SIGKILL);
+	assert_int_equal(hm_test_wait(&peers[0], -1), 128 + SIGKILL);
 	assert_int_equal(hm_dpdk_check(NULL), 0);
 	quit_all(&peers[1], 1);
 }
@@ -792,7 +793,7 @@ test_dpdk_mp_ipc_peer_killed(void **state)
 static void
 test_dpdk_mp_ipc_disable(void **state)
 {
-	struct mp_child p;
+	struct hm_test_child p;
 	struct rte_mp_msg m;
 	struct rte_mp_reply r;
 	struct timespec ts = { 20, 0 };
@@ -815,7 +816,7 @@ test_dpdk_mp_ipc_disable(void **state)
 	assert_true(rte_mp_disable()); /* again: still true */
 	assert_int_equal(access(path, F_OK), 0);
 	spawn(&p, "1", "refused");
-	assert_int_equal(mp_wait(&p, -1), 0);
+	assert_int_equal(hm_test_wait(&p, -1), 0);
 	assert_int_equal(hm_mp_procs(NULL, 0), 1);
 	assert_int_equal(hm_dpdk_check(NULL), 0);
 	assert_int_equal(rte_eal_cleanup(), 0);
@@ -835,7 +836,7 @@ act_noop(const struct rte_mp_msg *msg, const void *peer)
 static void
 test_dpdk_mp_ipc_primary_gone(void **state)
 {
-	struct mp_child p;
+	struct hm_test_child p;
 	(void)state;
 
 	primary_up();
@@ -843,7 +844,7 @@ test_dpdk_mp_ipc_primary_gone(void **state)
 	spawn(&p, "1", "orphan");
 	wait_ready(&p);
 	assert_int_equal(rte_eal_cleanup(), 0);
-	assert_int_equal(mp_wait(&p, -1), 0);
+	assert_int_equal(hm_test_wait(&p, -1), 0);
 }
 
 struct liar {
@@ -880,7 +881,7 @@ liar_main(void *arg)
 static void
 test_dpdk_mp_ipc_ignore(void **state)
 {
-	struct mp_child p;
+	struct hm_test_child p;
 	struct rte_mp_msg m;
 	struct rte_mp_reply r;
 	struct timespec ts = { 30, 0 }, short_ts = { 0, 500000000L };
@@ -923,7 +924,7 @@ test_dpdk_mp_ipc_ignore(void **state)
 static void
 test_dpdk_mp_ipc_long_path(void **state)
 {
-	struct mp_child p;
+	struct hm_test_child p;
 	struct rte_mp_msg m;
 	struct rte_mp_reply r;
 	struct timespec ts = { 20, 0 };
@@ -978,6 +979,6 @@ main(int argc, char **argv)
 		mortal = strcmp(argv[4], "mortal") == 0;
 		return child_serve(argv[2], argv[3]);
 	}
-	self_path = mp_self_setup();
+	self_path = hm_test_self_setup();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -277,13 +277,13 @@ struct child {
 static void
 run_child(struct child *c, const char *mode, const char *a1, const char *a2)
 {
-	struct mp_child k;
+	struct hm_test_child k;
 
-	mp_spawn(&k, &(struct mp_spawn_args){ .argv = MP_ARGV(self_path, mode, prefix, mem_opt,
-							       a1, a2),
-					       .out = MP_IO_FILE, .err = MP_IO_FILE });
-	c->status = mp_wait(&k, -1);
-	mp_collect(&k, c->out, sizeof(c->out), c->err, sizeof(c->err));
+	hm_test_spawn(&k, &(struct hm_test_spawn_args){
+		.argv = HM_TEST_ARGV(self_path, mode, prefix, mem_opt, a1, a2),
+		.out = HM_TEST_IO_FILE, .err = HM_TEST_IO_FILE });
+	c->status = hm_test_wait(&k, -1);
+	hm_test_collect(&k, c->out, sizeof(c->out), c->err, sizeof(c->err));
 	if (c->status != 0)
 		printf("# child exit %d\n# stdout: %s\n# stderr: %s\n", c->status, c->out, c->err);
 }
@@ -519,7 +519,7 @@ main(int argc, char **argv)
 	if ((argc == 5 || argc == 6) && strcmp(argv[1], "fail") == 0)
 		return child_expect_fail(argv[2], argv[3], atoi(argv[4]),
 					 argc == 6 ? argv[5] : NULL);
-	self_path = mp_self_setup();
+	self_path = hm_test_self_setup();
 	if (strcmp(hm_test_backend(), "emu") != 0) {
 		const char *dir = hm_testing_huge_dir();
 		hm_test_backend_ready();

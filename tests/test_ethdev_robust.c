@@ -205,15 +205,16 @@ static pid_t
 victim_run(bool corrupt)
 {
 	char line[128], want[64];
-	struct mp_child v;
+	struct hm_test_child v;
 
-	mp_spawn(&v, &(struct mp_spawn_args){ .argv = MP_ARGV(self_path, "victim", prefix, mem_opt,
-							       corrupt ? "corrupt" : NULL),
-					       .out = MP_IO_PIPE });
-	assert_true(mp_read_line(&v, line, sizeof(line), 60000) >= 0);
+	hm_test_spawn(&v, &(struct hm_test_spawn_args){
+		.argv = HM_TEST_ARGV(self_path, "victim", prefix, mem_opt,
+				     corrupt ? "corrupt" : NULL),
+		.out = HM_TEST_IO_PIPE });
+	assert_true(hm_test_read_line(&v, line, sizeof(line), 60000) >= 0);
 	snprintf(want, sizeof(want), "held %d\n", (int)v.pid);
 	if (strcmp(line, want) != 0) {
-		mp_kill(&v);
+		hm_test_kill(&v);
 		fail_msg("victim: %s", line);
 	}
 	/* while it lives: the locks are its own */
@@ -222,7 +223,7 @@ victim_run(bool corrupt)
 	assert_int_equal(hm_shared_trylock(&p->tx_lock), 0);
 	assert_int_equal(hm_shared_trylock(&p->rx_lock), 0);
 	assert_int_equal(hm_shared_unlock(&p->rx_lock), -EPERM);
-	assert_int_equal(mp_kill(&v), 128 + SIGKILL);
+	assert_int_equal(hm_test_kill(&v), 128 + SIGKILL);
 	return v.pid;
 }
 
@@ -316,7 +317,7 @@ main(int argc, char **argv)
 	rte_log_set_global_level(RTE_LOG_ERR);
 	if ((argc == 4 || argc == 5) && strcmp(argv[1], "victim") == 0)
 		return child_victim(argv[2], argv[3], argc == 5 && strcmp(argv[4], "corrupt") == 0);
-	self_path = mp_self_setup();
+	self_path = hm_test_self_setup();
 	if (strcmp(hm_test_backend(), "emu") != 0) {
 		const char *dir = hm_testing_huge_dir();
 		hm_test_backend_ready();

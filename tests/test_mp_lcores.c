@@ -113,7 +113,7 @@ child_claim(const char *pfx, const char *lcores, int gate)
 /* ------------------------------------------------------------ the parent */
 
 struct kid {
-	struct mp_child c; /* stdin a pipe: closing it ends the child */
+	struct hm_test_child c; /* stdin a pipe: closing it ends the child */
 	uint32_t set;
 	char line[256];
 	char err[4096];
@@ -130,18 +130,17 @@ kid_start(struct kid *k, uint32_t set, int gate_rd)
 	set_str(set, lcores, sizeof(lcores));
 	snprintf(gfd, sizeof(gfd), "%d", GATE_FD);
 	/* no gate (-1): mp_spawn passes /dev/null, one that is open already */
-	mp_spawn(&k->c, &(struct mp_spawn_args){ .argv = MP_ARGV(self_path, "claim", prefix, lcores,
-								  gfd),
-						  .out = MP_IO_PIPE, .err = MP_IO_FILE,
-						  .in_pipe = true, .pass_fd = gate_rd,
-						  .pass_as = GATE_FD });
+	hm_test_spawn(&k->c, &(struct hm_test_spawn_args){
+		.argv = HM_TEST_ARGV(self_path, "claim", prefix, lcores, gfd),
+		.out = HM_TEST_IO_PIPE, .err = HM_TEST_IO_FILE, .in_pipe = true,
+		.pass_fd = gate_rd, .pass_as = GATE_FD });
 }
 
 /* The child's result line (30 s at most). */
 static void
 kid_result(struct kid *k)
 {
-	int n = mp_read_line(&k->c, k->line, sizeof(k->line), 30000);
+	int n = hm_test_read_line(&k->c, k->line, sizeof(k->line), 30000);
 
 	assert_true(n >= 0 && "a child did not report within 30 s");
 	if (n > 0 && k->line[n - 1] == '\n')
@@ -152,9 +151,9 @@ kid_result(struct kid *k)
 static int
 kid_end(struct kid *k)
 {
-	int st = mp_wait(&k->c, -1);
+	int st = hm_test_wait(&k->c, -1);
 
-	mp_collect(&k->c, NULL, 0, k->err, sizeof(k->err));
+	hm_test_collect(&k->c, NULL, 0, k->err, sizeof(k->err));
 	if ((st != 0 && st != 128 + SIGKILL) || strstr(k->err, "FAIL") != NULL)
 		printf("# child %d exit %d\n# stdout: %s\n# stderr: %s\n", (int)k->c.pid, st,
 		       k->line, k->err);
@@ -552,6 +551,6 @@ main(int argc, char **argv)
 		return child_claim(argv[2], argv[3], atoi(argv[4]));
 	if (getenv("HUGEMEM_RUNTIME_DIR") != NULL && strcmp(hm_test_backend(), "emu") != 0)
 		hm_test_skip_all("emu only (the lcore table does not depend on the backend)");
-	self_path = mp_self_setup();
+	self_path = hm_test_self_setup();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -45,7 +45,7 @@ static char run_dir[600];
 static unsigned int test_no;
 
 struct peer_run {
-	struct mp_child c;
+	struct hm_test_child c;
 	pid_t pid;
 	int status;
 	char out[OUT_MAX];
@@ -82,9 +82,9 @@ peer_start(struct peer_run *r, const char *const *opts, const char *const *steps
 	for (; *steps != NULL; steps++)
 		argv[n++] = *steps;
 	argv[n] = NULL;
-	r->pid = mp_spawn(&r->c, &(struct mp_spawn_args){ .argv = argv, .env = MP_ARGV(env),
-							   .out = MP_IO_FILE, .err = MP_IO_FILE,
-							   .dir = run_base });
+	r->pid = hm_test_spawn(&r->c, &(struct hm_test_spawn_args){
+		.argv = argv, .env = HM_TEST_ARGV(env), .out = HM_TEST_IO_FILE,
+		.err = HM_TEST_IO_FILE, .dir = run_base });
 	for (unsigned int i = 0; i < MAX_RUNNING; i++)
 		if (running[i] == NULL) {
 			running[i] = r;
@@ -104,8 +104,8 @@ static int
 peer_wait(struct peer_run *r)
 {
 	peer_forget(r);
-	r->status = mp_wait(&r->c, -1);
-	mp_collect(&r->c, r->out, sizeof(r->out), r->err, sizeof(r->err));
+	r->status = hm_test_wait(&r->c, -1);
+	hm_test_collect(&r->c, r->out, sizeof(r->out), r->err, sizeof(r->err));
 	if (r->status != 0)
 		printf("# peer exit %d\n# stdout: %s\n# stderr: %s\n", r->status, r->out, r->err);
 	return r->status;
@@ -134,7 +134,7 @@ wait_file(const char *path)
 	for (int ms = 0; stat(path, &st) != 0; ms++) {
 		for (unsigned int i = 0; i < MAX_RUNNING; i++) {
 			/* still running (-1) or exited cleanly (0) */
-			if (running[i] == NULL || mp_peek(&running[i]->c) <= 0)
+			if (running[i] == NULL || hm_test_peek(&running[i]->c) <= 0)
 				continue;
 			printf("# a peer failed while the test waited for %s\n", path);
 			assert_int_equal(peer_wait(running[i]), 0);
@@ -849,8 +849,8 @@ test_multiprocess_primary_leaves_then_secondary_killed(void **state)
 			fail_msg("daemon status: %s", st);
 	}
 	peer_forget(&a);
-	mp_kill(&a.c);
-	mp_collect(&a.c, NULL, 0, NULL, 0);
+	hm_test_kill(&a.c);
+	hm_test_collect(&a.c, NULL, 0, NULL, 0);
 	if (fuse_pid > 0) { /* its hold went with it (FUSE release comes after the exit) */
 		char st[4096];
 		bool one = false;
@@ -952,8 +952,8 @@ test_multiprocess_sigkill(void **state)
 			wait_file(f1);
 		usleep((useconds_t)(r >> 16) % 20000);
 		peer_forget(&victim);
-		mp_kill(&victim.c);
-		mp_collect(&victim.c, NULL, 0, NULL, 0);
+		hm_test_kill(&victim.c);
+		hm_test_collect(&victim.c, NULL, 0, NULL, 0);
 		/* this process keeps working on the same structures */
 		void *p = hm_malloc("between", 1 + (size_t)(r % 100000), 0);
 		if (p == NULL) {

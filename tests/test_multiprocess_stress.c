@@ -52,7 +52,7 @@ static char prefix[64];
 static unsigned int test_no;
 
 struct sec {
-	struct mp_child c;
+	struct hm_test_child c;
 	bool live; /* started and not reaped */
 };
 
@@ -78,8 +78,8 @@ sec_start(struct sec *s, unsigned int k, const char *const *steps)
 	for (; *steps != NULL; steps++)
 		argv[n++] = *steps;
 	argv[n] = NULL;
-	mp_spawn(&s->c, &(struct mp_spawn_args){ .argv = argv, .out = MP_IO_FILE,
-						  .err = MP_IO_STDOUT, .dir = run_base });
+	hm_test_spawn(&s->c, &(struct hm_test_spawn_args){
+		.argv = argv, .out = HM_TEST_IO_FILE, .err = HM_TEST_IO_STDOUT, .dir = run_base });
 	s->live = true;
 	live_secs[k] = s;
 }
@@ -91,7 +91,7 @@ sec_poll(struct sec *s, bool block)
 {
 	if (!s->live)
 		return 0;
-	int rc = mp_wait(&s->c, block ? -1 : 0);
+	int rc = hm_test_wait(&s->c, block ? -1 : 0);
 	if (rc < 0)
 		return 0;
 	s->live = false;
@@ -105,7 +105,7 @@ sec_poll(struct sec *s, bool block)
 			printf("# secondary: %s", line);
 		fclose(f);
 	}
-	mp_collect(&s->c, NULL, 0, NULL, 0);
+	hm_test_collect(&s->c, NULL, 0, NULL, 0);
 	return rc == 0 ? -1 : rc; /* -1: exited cleanly */
 }
 
@@ -198,8 +198,8 @@ teardown(void **state)
 	/* after a failure: the secondaries still running go first */
 	for (unsigned int k = 0; k < N_SEC; k++)
 		if (live_secs[k] != NULL && live_secs[k]->live) {
-			mp_kill(&live_secs[k]->c);
-			mp_collect(&live_secs[k]->c, NULL, 0, NULL, 0);
+			hm_test_kill(&live_secs[k]->c);
+			hm_test_collect(&live_secs[k]->c, NULL, 0, NULL, 0);
 			live_secs[k]->live = false;
 			live_secs[k] = NULL;
 		}

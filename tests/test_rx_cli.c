@@ -42,7 +42,7 @@ struct run {
 
 static struct run R;
 
-static struct mp_child cur; /* the run started last */
+static struct hm_test_child cur; /* the run started last */
 
 /* Start the CLI with @p args (NULL-terminated, without argv[0]); stdout goes
  * to @p out_path when given. @return the child's pid. */
@@ -57,17 +57,17 @@ start(const char *const *args, const char *out_path)
 	while (*args != NULL)
 		argv[n++] = *args++;
 	argv[n] = NULL;
-	return mp_spawn(&cur, &(struct mp_spawn_args){ .argv = argv, .out = MP_IO_FILE,
-						       .out_path = out_path, .err = MP_IO_FILE,
-						       .dir = tmpdir, .default_signals = true });
+	return hm_test_spawn(&cur, &(struct hm_test_spawn_args){
+		.argv = argv, .out = HM_TEST_IO_FILE, .out_path = out_path,
+		.err = HM_TEST_IO_FILE, .dir = tmpdir, .default_signals = true });
 }
 
 static int
 finish(pid_t pid)
 {
 	assert_int_equal(cur.pid, pid);
-	R.status = mp_wait(&cur, -1);
-	mp_collect(&cur, R.out, sizeof(R.out), R.err, sizeof(R.err));
+	R.status = hm_test_wait(&cur, -1);
+	hm_test_collect(&cur, R.out, sizeof(R.out), R.err, sizeof(R.err));
 	return R.status;
 }
 
