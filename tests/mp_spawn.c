@@ -37,11 +37,16 @@ child_exec(const struct hm_test_spawn_args *a, const struct hm_test_child *c, in
 		fo = open_out(a->out_path != NULL ? a->out_path : c->out_path);
 	else if (a->out == HM_TEST_IO_PIPE)
 		fo = out_w;
+	else if (a->out == HM_TEST_IO_NULL)
+		fo = open_out("/dev/null");
 	if (a->err == HM_TEST_IO_FILE)
 		fe = open_out(c->err_path);
+	else if (a->err == HM_TEST_IO_NULL)
+		fe = open_out("/dev/null");
 	if (a->pass_as > 2)
 		fp = a->pass_fd >= 0 ? a->pass_fd : open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if ((a->out != HM_TEST_IO_INHERIT && fo < 0) || (a->err == HM_TEST_IO_FILE && fe < 0) ||
+	if ((a->out != HM_TEST_IO_INHERIT && fo < 0) ||
+	    ((a->err == HM_TEST_IO_FILE || a->err == HM_TEST_IO_NULL) && fe < 0) ||
 	    (a->pass_as > 2 && fp < 0))
 		_exit(126);
 	if ((in_r >= 0 && dup2(in_r, 0) < 0) || (fo >= 0 && dup2(fo, 1) < 0) ||
@@ -110,6 +115,7 @@ static void
 set_reaped(struct hm_test_child *c, int st)
 {
 	c->status = status_of(st);
+	c->sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
 	c->reaped = true;
 	if (c->out >= 0)
 		close(c->out);
@@ -194,6 +200,22 @@ hm_test_read_line(struct hm_test_child *c, char *buf, size_t len, int timeout_ms
 	}
 	buf[n] = '\0';
 	return (int)n;
+}
+
+size_t
+hm_test_communicate(struct hm_test_child *c, const char *input, char *out, size_t len)
+{
+	size_t n = 0;
+	ssize_t r;
+
+	assert_true(c->in >= 0 && c->out >= 0 && len > 0);
+	assert_int_equal(write(c->in, input, strlen(input)), (ssize_t)strlen(input));
+	close(c->in);
+	c->in = -1;
+	while (n + 1 < len && (r = read(c->out, out + n, len - 1 - n)) > 0)
+		n += (size_t)r;
+	out[n] = '\0';
+	return n;
 }
 
 static void

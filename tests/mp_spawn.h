@@ -31,6 +31,7 @@ enum hm_test_io {
 	HM_TEST_IO_FILE,        /* a file: out_path, or one hm_test_spawn names */
 	HM_TEST_IO_PIPE,        /* stdout only: a pipe, read with hm_test_read_line */
 	HM_TEST_IO_STDOUT,      /* stderr only: wherever stdout goes */
+	HM_TEST_IO_NULL,        /* /dev/null */
 };
 
 struct hm_test_spawn_args {
@@ -51,6 +52,7 @@ struct hm_test_child {
 	pid_t pid;          /* its pid (kept once it is reaped) */
 	bool reaped;        /* hm_test_wait or hm_test_kill has reaped it */
 	int status;         /* once reaped: exit status, or 128 + signal; else -1 */
+	int sig;            /* once reaped: the signal that ended it, 0 when it exited */
 	int out;            /* HM_TEST_IO_PIPE: read end of its stdout; else -1 */
 	int in;             /* in_pipe: write end of its stdin (-1 once closed) */
 	char out_path[600]; /* HM_TEST_IO_FILE stdout that hm_test_spawn named; else "" */
@@ -80,6 +82,12 @@ int hm_test_peek(const struct hm_test_child *c);
  * @return the bytes read, or -ETIMEDOUT.
  */
 int hm_test_read_line(struct hm_test_child *c, char *buf, size_t len, int timeout_ms);
+
+/*
+ * Write @p input to its stdin pipe, close it, then read its stdout pipe to the
+ * end (at most @p len - 1 bytes; NUL-terminated). @return the bytes read.
+ */
+size_t hm_test_communicate(struct hm_test_child *c, const char *input, char *out, size_t len);
 
 /* Its captured stdout and stderr (files) into @p out / @p err (NULL: not
  * read; "" when there is none), then remove the files hm_test_spawn named. */
