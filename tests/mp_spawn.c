@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -64,6 +65,8 @@ child_exec(const struct hm_test_spawn_args *a, const struct hm_test_child *c, in
 		if (setenv(name, eq + 1, 1) != 0)
 			_exit(126);
 	}
+	if (a->death_sig > 0 && prctl(PR_SET_PDEATHSIG, a->death_sig) != 0)
+		_exit(126);
 	if (a->default_signals) {
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);

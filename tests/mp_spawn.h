@@ -46,6 +46,7 @@ struct hm_test_spawn_args {
 	int pass_fd;             /* with pass_as > 2: dup2(pass_fd, pass_as) in the child */
 	int pass_as;             /* (pass_fd < 0: /dev/null there) */
 	bool default_signals;    /* SIGINT and SIGTERM back to SIG_DFL in the child */
+	int death_sig;           /* > 0: the child gets it when this thread ends (PR_SET_PDEATHSIG) */
 };
 
 struct hm_test_child {
