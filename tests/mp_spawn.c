@@ -57,12 +57,12 @@ child_exec(const struct hm_test_spawn_args *a, const struct hm_test_child *c, in
 	for (const char *const *e = a->env; e != NULL && *e != NULL; e++) {
 		char name[256];
 		const char *eq = strchr(*e, '=');
-		size_t n = eq != NULL ? (size_t)(eq - *e) : 0;
+		size_t n = eq != NULL ? (size_t)(eq - *e) : strlen(*e);
 		if (n == 0 || n >= sizeof(name))
 			_exit(126);
 		memcpy(name, *e, n);
 		name[n] = '\0';
-		if (setenv(name, eq + 1, 1) != 0)
+		if (eq != NULL ? setenv(name, eq + 1, 1) != 0 : unsetenv(name) != 0)
 			_exit(126);
 	}
 	if (a->death_sig > 0 && prctl(PR_SET_PDEATHSIG, a->death_sig) != 0)
@@ -71,6 +71,8 @@ child_exec(const struct hm_test_spawn_args *a, const struct hm_test_child *c, in
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 	}
+	if (a->alarm > 0)
+		alarm(a->alarm);
 	execv(a->argv[0], (char *const *)a->argv);
 	_exit(127);
 }

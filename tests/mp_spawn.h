@@ -36,7 +36,8 @@ enum hm_test_io {
 
 struct hm_test_spawn_args {
 	const char *const *argv; /* NULL-terminated; argv[0] is the program's path */
-	const char *const *env;  /* NULL, or NULL-terminated "NAME=value" set in the child */
+	const char *const *env;  /* NULL, or NULL-terminated "NAME=value" to set and "NAME"
+				  * to unset in the child */
 	enum hm_test_io out;     /* the child's stdout */
 	enum hm_test_io err;     /* its stderr (HM_TEST_IO_PIPE is not offered) */
 	const char *out_path;    /* HM_TEST_IO_FILE stdout: this file, which stays (NULL:
@@ -46,6 +47,8 @@ struct hm_test_spawn_args {
 	int pass_fd;             /* with pass_as > 2: dup2(pass_fd, pass_as) in the child */
 	int pass_as;             /* (pass_fd < 0: /dev/null there) */
 	bool default_signals;    /* SIGINT and SIGTERM back to SIG_DFL in the child */
+	unsigned int alarm;      /* > 0: alarm(2) in the child, kept across exec: a hang
+				  * ends as SIGALRM after that many seconds */
 	int death_sig;           /* > 0: the child gets it when this thread ends (PR_SET_PDEATHSIG) */
 };
 

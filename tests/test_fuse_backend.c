@@ -532,9 +532,8 @@ test_fuse_backend_foreign_leftover_refused(void **state)
 	snprintf(uid, sizeof(uid), "%u", (unsigned int)u);
 	fflush(NULL);
 	hm_test_spawn(&c, &(struct hm_test_spawn_args){
-		.argv = HM_TEST_ARGV(self_exe, "foreign", mnt, uid) });
-	if (hm_test_wait(&c, 30000) == -ETIMEDOUT) /* it has 30 s */
-		hm_test_kill(&c);
+		.argv = HM_TEST_ARGV(self_exe, "foreign", mnt, uid), .alarm = 30 });
+	hm_test_wait(&c, -1);
 	assert_true(holds_old_data(path)); /* not written, not removed */
 	assert_int_equal(unlink(path), 0);
 	assert_int_equal(c.sig, 0);
