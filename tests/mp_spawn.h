@@ -88,8 +88,9 @@ int hm_test_peek(const struct hm_test_child *c);
 int hm_test_read_line(struct hm_test_child *c, char *buf, size_t len, int timeout_ms);
 
 /*
- * Write @p input to its stdin pipe, close it, then read its stdout pipe to the
- * end (at most @p len - 1 bytes; NUL-terminated). @return the bytes read.
+ * Write @p input (unless NULL) to its stdin pipe, close that pipe, then read its
+ * stdout pipe to the end (at most @p len - 1 bytes, NUL-terminated; NUL bytes it
+ * wrote are kept). @return the bytes read.
  */
 size_t hm_test_communicate(struct hm_test_child *c, const char *input, char *out, size_t len);
 
