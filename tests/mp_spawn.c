@@ -227,6 +227,29 @@ hm_test_communicate(struct hm_test_child *c, const char *input, char *out, size_
 	return n;
 }
 
+int
+hm_test_run_stdio(const char *const *argv, const char *const *more, const char *input,
+		  char *out, size_t len)
+{
+	const char *all[64];
+	struct hm_test_child c;
+	size_t n = 0;
+
+	for (; *argv != NULL; argv++) {
+		assert_true(n + 1 < sizeof(all) / sizeof(all[0]));
+		all[n++] = *argv;
+	}
+	for (; more != NULL && *more != NULL; more++) {
+		assert_true(n + 1 < sizeof(all) / sizeof(all[0]));
+		all[n++] = *more;
+	}
+	all[n] = NULL;
+	hm_test_spawn(&c, &(struct hm_test_spawn_args){ .argv = all, .in_pipe = true,
+							.out = HM_TEST_IO_PIPE });
+	hm_test_communicate(&c, input, out, len);
+	return hm_test_wait(&c, -1);
+}
+
 static void
 take_file(char *path, char *buf, size_t len)
 {

@@ -94,6 +94,14 @@ int hm_test_read_line(struct hm_test_child *c, char *buf, size_t len, int timeou
  */
 size_t hm_test_communicate(struct hm_test_child *c, const char *input, char *out, size_t len);
 
+/*
+ * Run @p argv followed by @p more (NULL or NULL-terminated; 63 words in all at
+ * most) with @p input on its stdin and its stdout into @p out (as
+ * hm_test_communicate), and wait for it. @return its status.
+ */
+int hm_test_run_stdio(const char *const *argv, const char *const *more, const char *input,
+		      char *out, size_t len);
+
 /* Its captured stdout and stderr (files) into @p out / @p err (NULL: not
  * read; "" when there is none), then remove the files hm_test_spawn named. */
 void hm_test_collect(struct hm_test_child *c, char *out, size_t out_len, char *err,

@@ -75,18 +75,7 @@ wait_socket(unsigned int inst)
 static int
 run_client(const char *const *args, const char *input, char *out, size_t len)
 {
-	const char *argv[16] = { "/usr/bin/python3", CLIENT };
-	struct hm_test_child c;
-	int k = 2;
-
-	for (; *args != NULL && k < 15; args++)
-		argv[k++] = *args;
-	argv[k] = NULL;
-	hm_test_spawn(&c, &(struct hm_test_spawn_args){ .argv = argv, .in_pipe = true,
-							.out = HM_TEST_IO_PIPE });
-	hm_test_communicate(&c, input, out, len);
-	hm_test_wait(&c, -1);
-	return c.sig == 0 ? c.status : 128;
+	return hm_test_run_stdio(HM_TEST_ARGV("/usr/bin/python3", CLIENT), args, input, out, len);
 }
 
 /* The client's output: one JSON object per line, in the order asked. */
