@@ -129,7 +129,7 @@ kid_start(struct kid *k, uint32_t set, int gate_rd)
 	k->set = set;
 	set_str(set, lcores, sizeof(lcores));
 	snprintf(gfd, sizeof(gfd), "%d", GATE_FD);
-	/* no gate (-1): mp_spawn passes /dev/null, one that is open already */
+	/* no gate (-1): hm_test_spawn passes /dev/null, one that is open already */
 	hm_test_spawn(&k->c, &(struct hm_test_spawn_args){
 		.argv = HM_TEST_ARGV(self_path, "claim", prefix, lcores, gfd),
 		.out = HM_TEST_IO_PIPE, .err = HM_TEST_IO_FILE, .in_pipe = true,
