@@ -228,6 +228,18 @@ hm_test_communicate(struct hm_test_child *c, const char *input, char *out, size_
 }
 
 int
+hm_test_run(const struct hm_test_spawn_args *a, char *out, size_t out_len, char *err,
+	    size_t err_len)
+{
+	struct hm_test_child c;
+
+	hm_test_spawn(&c, a);
+	hm_test_wait(&c, -1);
+	hm_test_collect(&c, out, out_len, err, err_len);
+	return c.status;
+}
+
+int
 hm_test_run_stdio(const char *const *argv, const char *const *more, const char *input,
 		  char *out, size_t len)
 {

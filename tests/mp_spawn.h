@@ -102,6 +102,11 @@ size_t hm_test_communicate(struct hm_test_child *c, const char *input, char *out
 int hm_test_run_stdio(const char *const *argv, const char *const *more, const char *input,
 		      char *out, size_t len);
 
+/* hm_test_spawn, hm_test_wait and hm_test_collect in one: start @p a, wait for
+ * it, its captured output into @p out / @p err. @return its status. */
+int hm_test_run(const struct hm_test_spawn_args *a, char *out, size_t out_len, char *err,
+		size_t err_len);
+
 /* Its captured stdout and stderr (files) into @p out / @p err (NULL: not
  * read; "" when there is none), then remove the files hm_test_spawn named. */
 void hm_test_collect(struct hm_test_child *c, char *out, size_t out_len, char *err,

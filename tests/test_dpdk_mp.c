@@ -133,13 +133,12 @@ struct child {
 static void
 run_child(struct child *c, const char *mode, const char *type, const char *lcores)
 {
-	struct hm_test_child k;
-
-	hm_test_spawn(&k, &(struct hm_test_spawn_args){
+	const struct hm_test_spawn_args a = {
 		.argv = HM_TEST_ARGV(self_path, mode, prefix, type, lcores),
-		.out = HM_TEST_IO_FILE, .err = HM_TEST_IO_FILE });
-	c->status = hm_test_wait(&k, -1);
-	hm_test_collect(&k, c->out, sizeof(c->out), c->err, sizeof(c->err));
+		.out = HM_TEST_IO_FILE, .err = HM_TEST_IO_FILE,
+	};
+
+	c->status = hm_test_run(&a, c->out, sizeof(c->out), c->err, sizeof(c->err));
 	if (c->status != 0)
 		printf("# child exit %d\n# stdout: %s\n# stderr: %s\n", c->status, c->out, c->err);
 }
