@@ -134,10 +134,12 @@ hm_test_wait(struct hm_test_child *c, int timeout_ms)
 	int st = 0;
 	pid_t w;
 
+	if (c->pid <= 0)
+		return c->status;
 	if (c->in >= 0)
 		close(c->in);
 	c->in = -1;
-	if (c->reaped || c->pid <= 0)
+	if (c->reaped)
 		return c->status;
 	if (timeout_ms < 0) {
 		while ((w = waitpid(c->pid, &st, 0)) < 0 && errno == EINTR)

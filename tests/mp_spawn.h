@@ -52,6 +52,8 @@ struct hm_test_spawn_args {
 	int death_sig;           /* > 0: the child gets it when this thread ends (PR_SET_PDEATHSIG) */
 };
 
+/* Filled by hm_test_spawn. One with pid 0 was never started: hm_test_wait,
+ * hm_test_kill and hm_test_peek return its status field and touch nothing. */
 struct hm_test_child {
 	pid_t pid;          /* its pid (kept once it is reaped) */
 	bool reaped;        /* hm_test_wait or hm_test_kill has reaped it */
