@@ -70,20 +70,12 @@ struct nic_queue {
 	struct hm_nic_queue_stats st;
 } __attribute__((aligned(HM_CACHE_LINE_SIZE)));
 
-struct fault {
-	uint32_t every_nth;                 /* 0: off */
-	uint32_t ppm;                       /* 0: off */
-	uint64_t rng;                       /* xorshift64* state, never 0 */
-	uint64_t seen;                      /* frames considered */
-	uint64_t injected;
-};
-
 struct hm_nic {
 	struct hm_nic_conf c;               /* rss_key points at key below */
 	uint8_t key[HM_NIC_RSS_KEY_MAX];
 	uint32_t rss_tbl[RSS_IN_MAX][256];  /* Toeplitz contribution of byte i == v */
 	uint16_t reta[HM_NIC_RETA_SIZE];
-	struct fault faults[HM_NIC_FAULT_COUNT];
+	struct nic_fault faults[HM_NIC_FAULT_COUNT];
 	uint64_t rng;                       /* fault effect draws */
 	uint64_t tick;                      /* frames delivered to any queue (delays) */
 	uint32_t pend_total;                /* pending entries over all queues */
@@ -101,18 +93,6 @@ struct hm_nic {
 	struct nic_tx *tx;                  /* the transmit side (nic_tx.c) */
 	struct nic_queue q[];               /* c.nb_queues */
 };
-
-static uint64_t
-xs64(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	*s = x;
-	return x * 0x2545f4914f6cdd1dULL;
-}
 
 /* ------------------------------------------------------------------ RSS */
 
@@ -595,12 +575,7 @@ hm_nic_fault_set(struct hm_nic *nic, enum hm_nic_fault mode, uint32_t every_nth,
 			       (int)mode, ppm);
 	if (nic->thread_on)
 		return busy(nic, "fault set");
-	struct fault *f = &nic->faults[mode];
-	f->every_nth = every_nth;
-	f->ppm = ppm;
-	f->rng = (seed ^ 0x9e3779b97f4a7c15ULL) | 1;
-	f->seen = 0;
-	nic->rng = (seed * 0xbf58476d1ce4e5b9ULL) | 1;
+	nic_fault_arm(&nic->faults[mode], &nic->rng, every_nth, ppm, seed);
 	return 0;
 }
 
@@ -624,25 +599,6 @@ hm_nic_fault_count(const struct hm_nic *nic, enum hm_nic_fault mode)
 	if (nic == NULL || (unsigned int)mode >= HM_NIC_FAULT_COUNT)
 		return 0;
 	return ST_GET(nic->faults[mode].injected);
-}
-
-/* Does @p mode fire for this frame? Draws only when the mode is on. */
-static bool
-fault_fires(struct hm_nic *nic, enum hm_nic_fault mode)
-{
-	struct fault *f = &nic->faults[mode];
-	bool fire = false;
-
-	if (f->every_nth == 0 && f->ppm == 0)
-		return false;
-	f->seen++;
-	if (f->every_nth != 0 && f->seen % f->every_nth == 0)
-		fire = true;
-	if (f->ppm != 0 && xs64(&f->rng) % 1000000 < f->ppm)
-		fire = true;
-	if (fire)
-		ST_ADD(f->injected, 1);
-	return fire;
 }
 
 /* ---------------------------------------------------------- write-back */
@@ -838,21 +794,21 @@ deliver(struct hm_nic *nic, const uint8_t *frame, size_t len, bool wait)
 	}
 	/* fault injection on the last descriptor (frames that reached a ring only) */
 	uint64_t *last = qw[k - 1];
-	if (fault_fires(nic, HM_NIC_FAULT_ERR_BITS))
-		last[1] |= 1ULL << (HM_I40E_RXD_ERROR_S + xs64(&nic->rng) % 8);
-	if (fault_fires(nic, HM_NIC_FAULT_NO_EOF))
+	if (nic_fault_fires(&nic->faults[HM_NIC_FAULT_ERR_BITS]))
+		last[1] |= 1ULL << (HM_I40E_RXD_ERROR_S + nic_xs64(&nic->rng) % 8);
+	if (nic_fault_fires(&nic->faults[HM_NIC_FAULT_NO_EOF]))
 		last[1] &= ~HM_I40E_RXD_EOF;
-	if (fault_fires(nic, HM_NIC_FAULT_LEN_ZERO))
+	if (nic_fault_fires(&nic->faults[HM_NIC_FAULT_LEN_ZERO]))
 		last[1] &= ~HM_I40E_RXD_LEN_PBUF_MASK;
-	if (fault_fires(nic, HM_NIC_FAULT_LEN_OVER)) {
-		uint64_t over = q->buf_size + 1 + xs64(&nic->rng) % (HM_I40E_RXD_MAX_PBUF_LEN - q->buf_size);
+	if (nic_fault_fires(&nic->faults[HM_NIC_FAULT_LEN_OVER])) {
+		uint64_t over = q->buf_size + 1 + nic_xs64(&nic->rng) % (HM_I40E_RXD_MAX_PBUF_LEN - q->buf_size);
 		last[1] = (last[1] & ~HM_I40E_RXD_LEN_PBUF_MASK) | over << HM_I40E_RXD_LEN_PBUF_S;
 	}
-	if (fault_fires(nic, HM_NIC_FAULT_PTYPE)) {
-		uint64_t pt = (ptype + 1 + xs64(&nic->rng) % 255) & 0xff;
+	if (nic_fault_fires(&nic->faults[HM_NIC_FAULT_PTYPE])) {
+		uint64_t pt = (ptype + 1 + nic_xs64(&nic->rng) % 255) & 0xff;
 		last[1] = (last[1] & ~HM_I40E_RXD_PTYPE_MASK) | pt << HM_I40E_RXD_PTYPE_S;
 	}
-	bool delay = fault_fires(nic, HM_NIC_FAULT_DELAY);
+	bool delay = nic_fault_fires(&nic->faults[HM_NIC_FAULT_DELAY]);
 	uint64_t injected = 0;
 	for (unsigned int m = 0; m < HM_NIC_FAULT_COUNT; m++)
 		injected += nic->faults[m].injected;

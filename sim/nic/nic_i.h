@@ -40,6 +40,60 @@ struct seg {
 	uint32_t len;
 };
 
+/* xorshift64*: the device's draws (fault modes and their effects). @p s != 0. */
+static inline uint64_t
+nic_xs64(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*s = x;
+	return x * 0x2545f4914f6cdd1dULL;
+}
+
+/* One fault mode, RX (nic.c) or TX (nic_tx.c): fires on every Nth frame and/or
+ * with a probability in parts per million, from its own seeded stream. */
+struct nic_fault {
+	uint32_t every_nth;                 /* 0: off */
+	uint32_t ppm;                       /* 0: off */
+	uint64_t rng;                       /* xorshift64* state, never 0 */
+	uint64_t seen;                      /* frames considered */
+	uint64_t injected;                  /* ST_ADD */
+};
+
+/* Arm @p f (every_nth 0 and ppm 0: off) with the stream of @p seed; @p effects
+ * (the device's effect draws) restarts from the same seed. */
+static inline void
+nic_fault_arm(struct nic_fault *f, uint64_t *effects, uint32_t every_nth, uint32_t ppm,
+	      uint64_t seed)
+{
+	f->every_nth = every_nth;
+	f->ppm = ppm;
+	f->rng = (seed ^ 0x9e3779b97f4a7c15ULL) | 1;
+	f->seen = 0;
+	*effects = (seed * 0xbf58476d1ce4e5b9ULL) | 1;
+}
+
+/* Does @p f fire for this frame? Draws only when the mode is on. */
+static inline bool
+nic_fault_fires(struct nic_fault *f)
+{
+	bool fire = false;
+
+	if (f->every_nth == 0 && f->ppm == 0)
+		return false;
+	f->seen++;
+	if (f->every_nth != 0 && f->seen % f->every_nth == 0)
+		fire = true;
+	if (f->ppm != 0 && nic_xs64(&f->rng) % 1000000 < f->ppm)
+		fire = true;
+	if (fire)
+		ST_ADD(f->injected, 1);
+	return fire;
+}
+
 struct nic_tx;
 
 /* nic.c: translate [iova, iova+len) through the cache @p x into at most

@@ -76,18 +76,10 @@ struct nic_txq {
 	struct hm_nic_txq_stats st;
 } __attribute__((aligned(HM_CACHE_LINE_SIZE)));
 
-struct tx_fault {
-	uint32_t every_nth;                 /* 0: off */
-	uint32_t ppm;                       /* 0: off */
-	uint64_t rng;                       /* xorshift64* state, never 0 */
-	uint64_t seen;                      /* frames considered */
-	uint64_t injected;                  /* ST_ADD */
-};
-
 struct nic_tx {
 	unsigned int nb_queues;
 	struct hm_nic_sink sink;
-	struct tx_fault faults[HM_NIC_TX_FAULT_COUNT];
+	struct nic_fault faults[HM_NIC_TX_FAULT_COUNT];
 	uint64_t rng;                       /* effect draws (spurious slot, scrambled bits) */
 	uint64_t tick;                      /* frames taken from any queue */
 	uint64_t ts_ns;                     /* PCAP sink: the next frame's timestamp */
@@ -95,18 +87,6 @@ struct nic_tx {
 	uint8_t frame[TX_FRAME_BUF];        /* the frame being sent */
 	struct nic_txq q[];                 /* nb_queues */
 };
-
-static uint64_t
-xs64(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	*s = x;
-	return x * 0x2545f4914f6cdd1dULL;
-}
 
 /* ------------------------------------------------------------ lifecycle */
 
@@ -339,12 +319,7 @@ hm_nic_tx_fault_set(struct hm_nic *nic, enum hm_nic_tx_fault mode, uint32_t ever
 	if (nic_thread_on(nic))
 		return busy("TX fault set");
 	struct nic_tx *tx = nic_tx_of(nic);
-	struct tx_fault *f = &tx->faults[mode];
-	f->every_nth = every_nth;
-	f->ppm = ppm;
-	f->rng = (seed ^ 0x9e3779b97f4a7c15ULL) | 1;
-	f->seen = 0;
-	tx->rng = (seed * 0xbf58476d1ce4e5b9ULL) | 1;
+	nic_fault_arm(&tx->faults[mode], &tx->rng, every_nth, ppm, seed);
 	return 0;
 }
 
@@ -368,25 +343,6 @@ hm_nic_tx_fault_count(const struct hm_nic *nic, enum hm_nic_tx_fault mode)
 	if (nic == NULL || (unsigned int)mode >= HM_NIC_TX_FAULT_COUNT)
 		return 0;
 	return ST_GET(nic_tx_of(nic)->faults[mode].injected);
-}
-
-/* Does @p mode fire for this frame? Draws only when the mode is on. */
-static bool
-fault_fires(struct nic_tx *tx, enum hm_nic_tx_fault mode)
-{
-	struct tx_fault *f = &tx->faults[mode];
-	bool fire = false;
-
-	if (f->every_nth == 0 && f->ppm == 0)
-		return false;
-	f->seen++;
-	if (f->every_nth != 0 && f->seen % f->every_nth == 0)
-		fire = true;
-	if (f->ppm != 0 && xs64(&f->rng) % 1000000 < f->ppm)
-		fire = true;
-	if (fire)
-		ST_ADD(f->injected, 1);
-	return fire;
 }
 
 /* ------------------------------------------------------------ descriptors */
@@ -415,8 +371,8 @@ write_done(struct nic_tx *tx, struct nic_txq *q, uint32_t idx, bool corrupt)
 		return;
 	}
 	if (corrupt) {
-		hm_i40e_tx_desc_addr_set(d, xs64(&tx->rng));
-		qw1 |= xs64(&tx->rng) & ~HM_I40E_TXD_QW1_DTYPE_MASK;
+		hm_i40e_tx_desc_addr_set(d, nic_xs64(&tx->rng));
+		qw1 |= nic_xs64(&tx->rng) & ~HM_I40E_TXD_QW1_DTYPE_MASK;
 	}
 	hm_i40e_tx_desc_qw1_store(d, qw1);
 	ST_ADD(q->st.writebacks, 1);
@@ -689,11 +645,11 @@ tx_one(struct hm_nic *nic, struct nic_tx *tx, struct nic_txq *q)
 	/* (3) fault draws (on well-formed frames) */
 	bool delay = false, early = false, lost = false, spurious = false, corrupt = false;
 	if (!bad) {
-		delay = fault_fires(tx, HM_NIC_TX_FAULT_DELAY);
-		early = fault_fires(tx, HM_NIC_TX_FAULT_EARLY);
-		lost = fault_fires(tx, HM_NIC_TX_FAULT_LOST);
-		spurious = fault_fires(tx, HM_NIC_TX_FAULT_SPURIOUS);
-		corrupt = fault_fires(tx, HM_NIC_TX_FAULT_CORRUPT);
+		delay = nic_fault_fires(&tx->faults[HM_NIC_TX_FAULT_DELAY]);
+		early = nic_fault_fires(&tx->faults[HM_NIC_TX_FAULT_EARLY]);
+		lost = nic_fault_fires(&tx->faults[HM_NIC_TX_FAULT_LOST]);
+		spurious = nic_fault_fires(&tx->faults[HM_NIC_TX_FAULT_SPURIOUS]);
+		corrupt = nic_fault_fires(&tx->faults[HM_NIC_TX_FAULT_CORRUPT]);
 	}
 	/* (4) send, or queue the late read */
 	if (bad) {
@@ -730,7 +686,7 @@ tx_one(struct hm_nic *nic, struct nic_tx *tx, struct nic_txq *q)
 	if (spurious) {
 		/* a descriptor the driver owns: [tail, head), the whole ring when empty */
 		uint32_t own = (head + q->nb_desc - tail) % q->nb_desc;
-		uint32_t k = (uint32_t)(xs64(&tx->rng) % (own == 0 ? q->nb_desc : own));
+		uint32_t k = (uint32_t)(nic_xs64(&tx->rng) % (own == 0 ? q->nb_desc : own));
 		write_done(tx, q, (tail + k) % q->nb_desc, false);
 	}
 	tx->tick++;
