@@ -157,8 +157,8 @@ hm_test_wait(struct hm_test_child *c, int timeout_ms)
 			return c->status;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 >=
-		    timeout_ms)
+		if ((long long)(now.tv_sec - t0.tv_sec) * 1000000000LL + (now.tv_nsec - t0.tv_nsec) >=
+		    (long long)timeout_ms * 1000000LL)
 			return -ETIMEDOUT;
 		usleep(1000);
 	}
