@@ -28,13 +28,14 @@
 
 #include "dpdk_test.h"
 #include "helpers.h"
+#include "mp_spawn.h"
 #include "hugemem/hugemem.h"
 
 #define ZONE_LEN 100000
 #define SEC_ZONE_LEN (3u << 20)
 #define SEC_MALLOC_LEN (5u << 20)
 
-static char self_path[4096];
+static const char *self_path;
 static char prefix[64];
 static unsigned int test_no;
 
@@ -132,31 +133,12 @@ struct child {
 static void
 run_child(struct child *c, const char *mode, const char *type, const char *lcores)
 {
-	const char *base = getenv("HUGEMEM_RUNTIME_DIR");
-	char out[4200], err[4200];
-	pid_t pid;
-	int st = 0;
+	const struct hm_test_spawn_args a = {
+		.argv = HM_TEST_ARGV(self_path, mode, prefix, type, lcores),
+		.out = HM_TEST_IO_FILE, .err = HM_TEST_IO_FILE,
+	};
 
-	snprintf(out, sizeof(out), "%s/child-%d.out", base, (int)getpid());
-	snprintf(err, sizeof(err), "%s/child-%d.err", base, (int)getpid());
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int fo = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		int fe = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		if (fo < 0 || fe < 0)
-			_exit(126);
-		dup2(fo, 1);
-		dup2(fe, 2);
-		execl(self_path, self_path, mode, prefix, type, lcores, (char *)NULL);
-		_exit(127);
-	}
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	c->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	hm_test_slurp(out, c->out, sizeof(c->out));
-	hm_test_slurp(err, c->err, sizeof(c->err));
-	unlink(out);
-	unlink(err);
+	c->status = hm_test_run(&a, c->out, sizeof(c->out), c->err, sizeof(c->err));
 	if (c->status != 0)
 		printf("# child exit %d\n# stdout: %s\n# stderr: %s\n", c->status, c->out, c->err);
 }
@@ -249,19 +231,10 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_dpdk_mp_secondary, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dpdk_mp_refusals, setup, teardown),
 	};
-	const char *base = getenv("HUGEMEM_RUNTIME_DIR");
-	ssize_t n;
-
 	if (argc == 5 && strcmp(argv[1], "secondary") == 0)
 		return child_secondary(argv[2], argv[3], argv[4]);
 	if (argc == 5 && strcmp(argv[1], "refused") == 0)
 		return child_refused(argv[2], argv[3], argv[4]);
-	if (base == NULL)
-		hm_test_skip_all("HUGEMEM_RUNTIME_DIR is not set");
-	mkdir(base, 0700);
-	n = readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
-	if (n <= 0)
-		hm_test_skip_all("cannot read /proc/self/exe");
-	self_path[n] = '\0';
+	self_path = hm_test_self_setup();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -38,9 +38,10 @@
 #include "eal_mp_wire.h" /* core/dpdk: to play a buggy or lying peer */
 #include "dpdk_test.h"
 #include "helpers.h"
+#include "mp_spawn.h"
 #include "hugemem/hugemem.h"
 
-static char self_path[4096];
+static const char *self_path;
 static char prefix[80];
 static unsigned int test_no;
 
@@ -268,67 +269,36 @@ child_ask(const char *pfx, const char *lcore)
 
 /* ------------------------------------------------------------ the primary */
 
-struct peer {
-	pid_t pid;
-	int out; /* its stdout */
-};
-
+/* A secondary: its stdout is a pipe (mp_spawn.h). */
 static void
-spawn(struct peer *p, const char *lcore, const char *mode)
+spawn(struct hm_test_child *p, const char *lcore, const char *mode)
 {
-	int fds[2];
-
-	assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
-	p->pid = fork();
-	assert_true(p->pid >= 0);
-	if (p->pid == 0) {
-		dup2(fds[1], 1);
-		execl(self_path, self_path, "peer", prefix, lcore, mode, (char *)NULL);
-		_exit(127);
-	}
-	close(fds[1]);
-	p->out = fds[0];
+	hm_test_spawn(p, &(struct hm_test_spawn_args){
+		.argv = HM_TEST_ARGV(self_path, "peer", prefix, lcore, mode),
+		.out = HM_TEST_IO_PIPE });
 }
 
 /* Its "ready <pid>" line (its socket is bound and its actions registered). */
 static void
-wait_ready(struct peer *p)
+wait_ready(struct hm_test_child *p)
 {
 	char buf[64];
-	size_t n = 0;
-	struct pollfd pf = { .fd = p->out, .events = POLLIN };
+	int n = hm_test_read_line(p, buf, sizeof(buf), 60000);
 
-	while (n < sizeof(buf) - 1 && (n == 0 || buf[n - 1] != '\n')) {
-		assert_true(poll(&pf, 1, 60000) == 1);
-		ssize_t k = read(p->out, buf + n, 1);
-		assert_true(k == 1);
-		n++;
-	}
-	buf[n] = '\0';
+	assert_true(n > 0 && (buf[n - 1] == '\n' || (size_t)n == sizeof(buf) - 1));
 	assert_int_equal(atoi(buf + 6), p->pid);
 	assert_memory_equal(buf, "ready ", 6);
 }
 
-/* Wait for it: its exit status, 128 + signal when killed. */
-static int
-reap(struct peer *p)
-{
-	int st = 0;
-
-	assert_int_equal(waitpid(p->pid, &st, 0), p->pid);
-	close(p->out);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 static void
-quit_all(struct peer *peers, unsigned int n)
+quit_all(struct hm_test_child *peers, unsigned int n)
 {
 	struct rte_mp_msg m;
 
 	msg_init(&m, "quit", NULL, 0);
 	assert_int_equal(rte_mp_sendmsg(&m), 0);
 	for (unsigned int i = 0; i < n; i++)
-		assert_int_equal(reap(&peers[i]), 0);
+		assert_int_equal(hm_test_wait(&peers[i], -1), 0);
 }
 
 static int notes;
@@ -563,7 +533,7 @@ test_dpdk_mp_ipc_invalid_args(void **state)
 static void
 test_dpdk_mp_ipc_sync_from_secondary(void **state)
 {
-	struct peer p;
+	struct hm_test_child p;
 	(void)state;
 
 	primary_up();
@@ -571,7 +541,7 @@ test_dpdk_mp_ipc_sync_from_secondary(void **state)
 	assert_int_equal(rte_mp_action_register("ping", act_ping), 0);
 	assert_int_equal(rte_mp_action_register("note", act_note), 0);
 	spawn(&p, "1", "ask");
-	assert_int_equal(reap(&p), 0);
+	assert_int_equal(hm_test_wait(&p, -1), 0);
 	for (int i = 0; i < 2000 && __atomic_load_n(&notes, __ATOMIC_ACQUIRE) == 0; i++)
 		usleep(5000);
 	assert_int_equal(__atomic_load_n(&notes, __ATOMIC_ACQUIRE), 1);
@@ -580,7 +550,7 @@ test_dpdk_mp_ipc_sync_from_secondary(void **state)
 }
 
 static void
-check_echo(const struct rte_mp_msg *r, const struct peer *peers, unsigned int n,
+check_echo(const struct rte_mp_msg *r, const struct hm_test_child *peers, unsigned int n,
 	   bool *seen, const char *sent)
 {
 	int pid;
@@ -603,7 +573,7 @@ check_echo(const struct rte_mp_msg *r, const struct peer *peers, unsigned int n,
 static void
 test_dpdk_mp_ipc_broadcast(void **state)
 {
-	struct peer peers[2];
+	struct hm_test_child peers[2];
 	struct rte_mp_msg m;
 	struct rte_mp_reply r;
 	struct timespec ts = { 20, 0 };
@@ -640,7 +610,7 @@ test_dpdk_mp_ipc_broadcast(void **state)
 static void
 test_dpdk_mp_ipc_async(void **state)
 {
-	struct peer peers[2];
+	struct hm_test_child peers[2];
 	struct rte_mp_msg m;
 	struct rte_mp_reply r;
 	struct timespec ts = { 20, 0 }, short_ts = { 0, 200000000L };
@@ -684,7 +654,7 @@ test_dpdk_mp_ipc_async(void **state)
 static void
 test_dpdk_mp_ipc_fds(void **state)
 {
-	struct peer p;
+	struct hm_test_child p;
 	struct rte_mp_msg m;
 	struct rte_mp_reply r;
 	struct timespec ts = { 20, 0 };
@@ -729,7 +699,7 @@ test_dpdk_mp_ipc_fds(void **state)
 static void
 test_dpdk_mp_ipc_timeout(void **state)
 {
-	struct peer p;
+	struct hm_test_child p;
 	struct rte_mp_msg m;
 	struct rte_mp_reply r;
 	struct timespec ts = { 0, 300000000L };
@@ -766,7 +736,7 @@ test_dpdk_mp_ipc_timeout(void **state)
 static void
 test_dpdk_mp_ipc_peer_killed(void **state)
 {
-	struct peer peers[2];
+	struct hm_test_child peers[2];
 	struct rte_mp_msg m;
 	struct rte_mp_reply r;
 	struct timespec ts = { 120, 0 };
@@ -789,7 +759,7 @@ test_dpdk_mp_ipc_peer_killed(void **state)
 	seen[0] = true; /* the mortal one must not have answered */
 	check_echo(&r.msgs[0], peers, 2, seen, "k");
 	free(r.msgs);
-	assert_int_equal(reap(&peers[0]), 128 + SIGKILL);
+	assert_int_equal(hm_test_wait(&peers[0], -1), 128 + SIGKILL);
 	/* its leftover socket is skipped: only the survivor is asked */
 	msg_init(&m, "echo", "e", 1);
 	assert_int_equal(rte_mp_request_sync(&m, &r, &ts), 0);
@@ -813,7 +783,7 @@ test_dpdk_mp_ipc_peer_killed(void **state)
 	seen[0] = true;
 	seen[1] = false;
 	check_echo(&async_first, peers, 2, seen, "q");
-	assert_int_equal(reap(&peers[0]), 128 + SIGKILL);
+	assert_int_equal(hm_test_wait(&peers[0], -1), 128 + SIGKILL);
 	assert_int_equal(hm_dpdk_check(NULL), 0);
 	quit_all(&peers[1], 1);
 }
@@ -823,7 +793,7 @@ test_dpdk_mp_ipc_peer_killed(void **state)
 static void
 test_dpdk_mp_ipc_disable(void **state)
 {
-	struct peer p;
+	struct hm_test_child p;
 	struct rte_mp_msg m;
 	struct rte_mp_reply r;
 	struct timespec ts = { 20, 0 };
@@ -846,7 +816,7 @@ test_dpdk_mp_ipc_disable(void **state)
 	assert_true(rte_mp_disable()); /* again: still true */
 	assert_int_equal(access(path, F_OK), 0);
 	spawn(&p, "1", "refused");
-	assert_int_equal(reap(&p), 0);
+	assert_int_equal(hm_test_wait(&p, -1), 0);
 	assert_int_equal(hm_mp_procs(NULL, 0), 1);
 	assert_int_equal(hm_dpdk_check(NULL), 0);
 	assert_int_equal(rte_eal_cleanup(), 0);
@@ -866,7 +836,7 @@ act_noop(const struct rte_mp_msg *msg, const void *peer)
 static void
 test_dpdk_mp_ipc_primary_gone(void **state)
 {
-	struct peer p;
+	struct hm_test_child p;
 	(void)state;
 
 	primary_up();
@@ -874,7 +844,7 @@ test_dpdk_mp_ipc_primary_gone(void **state)
 	spawn(&p, "1", "orphan");
 	wait_ready(&p);
 	assert_int_equal(rte_eal_cleanup(), 0);
-	assert_int_equal(reap(&p), 0);
+	assert_int_equal(hm_test_wait(&p, -1), 0);
 }
 
 struct liar {
@@ -911,7 +881,7 @@ liar_main(void *arg)
 static void
 test_dpdk_mp_ipc_ignore(void **state)
 {
-	struct peer p;
+	struct hm_test_child p;
 	struct rte_mp_msg m;
 	struct rte_mp_reply r;
 	struct timespec ts = { 30, 0 }, short_ts = { 0, 500000000L };
@@ -954,7 +924,7 @@ test_dpdk_mp_ipc_ignore(void **state)
 static void
 test_dpdk_mp_ipc_long_path(void **state)
 {
-	struct peer p;
+	struct hm_test_child p;
 	struct rte_mp_msg m;
 	struct rte_mp_reply r;
 	struct timespec ts = { 20, 0 };
@@ -999,9 +969,6 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_dpdk_mp_ipc_primary_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dpdk_mp_ipc_ignore, setup, teardown),
 	};
-	const char *base = getenv("HUGEMEM_RUNTIME_DIR");
-	ssize_t n;
-
 	if (argc == 5 && strcmp(argv[1], "peer") == 0) {
 		if (strcmp(argv[4], "ask") == 0)
 			return child_ask(argv[2], argv[3]);
@@ -1012,12 +979,6 @@ main(int argc, char **argv)
 		mortal = strcmp(argv[4], "mortal") == 0;
 		return child_serve(argv[2], argv[3]);
 	}
-	if (base == NULL)
-		hm_test_skip_all("HUGEMEM_RUNTIME_DIR is not set");
-	mkdir(base, 0700);
-	n = readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
-	if (n <= 0)
-		hm_test_skip_all("cannot read /proc/self/exe");
-	self_path[n] = '\0';
+	self_path = hm_test_self_setup();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

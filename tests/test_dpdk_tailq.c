@@ -24,6 +24,7 @@
 #include <rte_memzone.h>
 #include <rte_tailq.h>
 
+#include "dpdk_test.h"
 #include "helpers.h"
 #include "hugemem/hugemem.h"
 
@@ -34,17 +35,12 @@ EAL_REGISTER_TAILQ(ctor_elem)
 struct obj_list;
 RTE_TAILQ_HEAD(obj_list, rte_tailq_entry);
 
+/* EAL on emu with lcore 0, logs quiet. */
 static int
 eal_up(void)
 {
-	char *argv[] = { (char *)"test", (char *)"-l", (char *)"0", (char *)"--no-huge", NULL };
-	static FILE *null;
-
-	if (null == NULL)
-		null = fopen("/dev/null", "w");
-	rte_openlog_stream(null);
-	hm_test_quiet_log();
-	return rte_eal_init(4, argv) == 3 ? 0 : -1;
+	dpdk_test_quiet();
+	return DPDK_TEST_EAL("-l", "0", "--no-huge") == 3 ? 0 : -1;
 }
 
 static int
@@ -55,13 +51,6 @@ teardown(void **state)
 	rte_openlog_stream(NULL);
 	return hm_test_teardown(state);
 }
-
-#define assert_fails(call, err) \
-	do { \
-		rte_errno = 0; \
-		assert_int_equal((call), -1); \
-		assert_int_equal(rte_errno, (err)); \
-	} while (0)
 
 static void
 assert_check(void)

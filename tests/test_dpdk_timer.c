@@ -24,20 +24,16 @@
 #include <rte_pause.h>
 #include <rte_timer.h>
 
+#include "dpdk_test.h"
 #include "helpers.h"
 #include "hugemem/hugemem.h"
 
+/* EAL on emu with lcores 0-1, logs quiet. */
 static int
 eal_up(void)
 {
-	char *argv[] = { (char *)"test", (char *)"-l", (char *)"0-1", (char *)"--no-huge", NULL };
-	static FILE *null;
-
-	if (null == NULL)
-		null = fopen("/dev/null", "w");
-	rte_openlog_stream(null);
-	hm_test_quiet_log();
-	return rte_eal_init(4, argv) == 3 ? 0 : -1;
+	dpdk_test_quiet();
+	return DPDK_TEST_EAL("-l", "0-1", "--no-huge") == 3 ? 0 : -1;
 }
 
 static int

@@ -43,6 +43,7 @@
 #include "ethdev_i.h" /* the port table: where the lock words are */
 #include "dpdk_test.h"
 #include "helpers.h"
+#include "mp_spawn.h"
 #include "hugemem/hugemem.h"
 #include "hugemem/testing.h"
 
@@ -52,7 +53,7 @@
 #define VPOOL_NAME "ethrob_vpool"   /* the victim's: no cache, so nothing dies with it */
 #define FRAME_LEN 80u
 
-static char self_path[4096];
+static const char *self_path;
 static char prefix[64];
 static const char *mem_opt = "--no-huge";
 static char mem_opt_buf[64];
@@ -204,35 +205,16 @@ static pid_t
 victim_run(bool corrupt)
 {
 	char line[128], want[64];
-	size_t n = 0;
-	int pfd[2], st;
-	pid_t pid;
+	struct hm_test_child v;
 
-	assert_int_equal(pipe(pfd), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(pfd[0]);
-		dup2(pfd[1], 1);
-		execl(self_path, self_path, "victim", prefix, mem_opt,
-		      corrupt ? "corrupt" : (char *)NULL, (char *)NULL);
-		_exit(127);
-	}
-	close(pfd[1]);
-	while (n + 1 < sizeof(line)) {
-		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
-		assert_int_equal(poll(&p, 1, 60000), 1);
-		if (read(pfd[0], line + n, 1) != 1)
-			break;
-		if (line[n++] == '\n')
-			break;
-	}
-	line[n] = '\0';
-	close(pfd[0]);
-	snprintf(want, sizeof(want), "held %d\n", (int)pid);
+	hm_test_spawn(&v, &(struct hm_test_spawn_args){
+		.argv = HM_TEST_ARGV(self_path, "victim", prefix, mem_opt,
+				     corrupt ? "corrupt" : NULL),
+		.out = HM_TEST_IO_PIPE });
+	assert_true(hm_test_read_line(&v, line, sizeof(line), 60000) >= 0);
+	snprintf(want, sizeof(want), "held %d\n", (int)v.pid);
 	if (strcmp(line, want) != 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &st, 0);
+		hm_test_kill(&v);
 		fail_msg("victim: %s", line);
 	}
 	/* while it lives: the locks are its own */
@@ -241,10 +223,8 @@ victim_run(bool corrupt)
 	assert_int_equal(hm_shared_trylock(&p->tx_lock), 0);
 	assert_int_equal(hm_shared_trylock(&p->rx_lock), 0);
 	assert_int_equal(hm_shared_unlock(&p->rx_lock), -EPERM);
-	assert_int_equal(kill(pid, SIGKILL), 0);
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
-	return pid;
+	assert_int_equal(hm_test_kill(&v), 128 + SIGKILL);
+	return v.pid;
 }
 
 /* The victim's locks are taken over; the port carries on. */
@@ -334,19 +314,10 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_ethdev_robust_takeover, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ethdev_robust_poisoned, setup, teardown),
 	};
-	const char *base = getenv("HUGEMEM_RUNTIME_DIR");
-	ssize_t n;
-
 	rte_log_set_global_level(RTE_LOG_ERR);
 	if ((argc == 4 || argc == 5) && strcmp(argv[1], "victim") == 0)
 		return child_victim(argv[2], argv[3], argc == 5 && strcmp(argv[4], "corrupt") == 0);
-	if (base == NULL)
-		hm_test_skip_all("HUGEMEM_RUNTIME_DIR is not set");
-	mkdir(base, 0700);
-	n = readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
-	if (n <= 0)
-		hm_test_skip_all("cannot read /proc/self/exe");
-	self_path[n] = '\0';
+	self_path = hm_test_self_setup();
 	if (strcmp(hm_test_backend(), "emu") != 0) {
 		const char *dir = hm_testing_huge_dir();
 		hm_test_backend_ready();

@@ -37,6 +37,7 @@
 #include <rte_log.h>
 
 #include "helpers.h"
+#include "mp_spawn.h"
 #include "hugemem/hugemem.h"
 #include "json_read.h"
 
@@ -619,37 +620,7 @@ serve(void)
 static int
 run_client(const char *const *args, const char *input, char *out, size_t len)
 {
-	int in[2], outp[2], status;
-	size_t n = 0;
-	ssize_t r;
-	pid_t pid;
-
-	assert_int_equal(pipe(in), 0);
-	assert_int_equal(pipe(outp), 0);
-	pid = fork();
-	if (pid == 0) {
-		const char *argv[16] = { "python3", CLIENT };
-		int k = 2;
-		for (; *args != NULL && k < 15; args++)
-			argv[k++] = *args;
-		argv[k] = NULL;
-		dup2(in[0], 0);
-		dup2(outp[1], 1);
-		close(in[1]);
-		close(outp[0]);
-		execv("/usr/bin/python3", (char *const *)argv);
-		_exit(127);
-	}
-	close(in[0]);
-	close(outp[1]);
-	assert_int_equal(write(in[1], input, strlen(input)), (ssize_t)strlen(input));
-	close(in[1]);
-	while (n + 1 < len && (r = read(outp[0], out + n, len - 1 - n)) > 0)
-		n += (size_t)r;
-	out[n] = '\0';
-	close(outp[0]);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+	return hm_test_run_stdio(HM_TEST_ARGV("/usr/bin/python3", CLIENT), args, input, out, len);
 }
 
 /* The next line of the client's output, as JSON: {"<cmd>": value}. */
@@ -680,8 +651,8 @@ test_ethdev_telemetry_dpdk_client(void **state)
 	char path[PATH_MAX], *cur;
 	const struct tj *v;
 	struct tj *r;
-	int status, sfd = -1, stop[2];
-	pid_t srv;
+	struct hm_test_child srv; /* its stdin a pipe: the end of it stops the server */
+	int sfd = -1;
 	(void)state;
 
 	if (access(CLIENT, R_OK) != 0 || access("/usr/bin/python3", X_OK) != 0) {
@@ -689,19 +660,9 @@ test_ethdev_telemetry_dpdk_client(void **state)
 		       "apt-get install dpdk-dev; not a test dependency)\n", CLIENT);
 		skip();
 	}
-	assert_int_equal(pipe(stop), 0);
-	srv = fork();
-	if (srv == 0) {
-		int nul = open("/dev/null", O_WRONLY);
-		dup2(stop[0], 0);
-		close(stop[1]);
-		dup2(nul, 1);
-		dup2(nul, 2);
-		execl(self, self, "serve", serve_prefix, (char *)NULL);
-		_exit(127);
-	}
-	assert_true(srv > 0);
-	close(stop[0]);
+	hm_test_spawn(&srv, &(struct hm_test_spawn_args){
+		.argv = HM_TEST_ARGV(self, "serve", serve_prefix), .in_pipe = true,
+		.out = HM_TEST_IO_NULL, .err = HM_TEST_IO_NULL });
 	assert_int_equal(hm_telemetry_path(serve_prefix, 0, path, sizeof(path)), 0);
 	for (int i = 0; i < 500 && sfd < 0; i++) {
 		sfd = hm_telemetry_connect(path, NULL, 0, 1000);
@@ -772,10 +733,10 @@ test_ethdev_telemetry_dpdk_client(void **state)
 	assert_int_equal(v->type, TJ_NULL);
 	tj_free(r);
 
-	close(stop[1]); /* the server's stdin ends: it stops, cleans up and exits 0 */
-	assert_int_equal(waitpid(srv, &status, 0), srv);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	/* the server's stdin ends: it stops, cleans up and exits 0 */
+	hm_test_wait(&srv, -1);
+	assert_int_equal(srv.sig, 0);
+	assert_int_equal(srv.status, 0);
 }
 
 int

@@ -32,6 +32,7 @@
 #include "fusefs_checks.h"
 #include "fusefs_i.h"
 #include "helpers.h"
+#include "mp_spawn.h"
 #include "hm_config.h"
 #include "hugemem/emu.h"
 #include "hugemem/hugemem.h"
@@ -267,10 +268,9 @@ test_fuse_backend_hugetlbfs_paths(void **state)
 	struct hm_memseg *ms[8];
 	const struct hm_memseg *prev = NULL;
 	char mnt[PATH_MAX], dir[PATH_MAX], path[PATH_MAX], line[16] = "";
-	int pipefd[2], fd, st, node;
+	struct hm_test_child holder;
+	int fd, node;
 	uint64_t pa;
-	pid_t holder;
-	FILE *f;
 
 	(void)state;
 	need_mount();
@@ -284,18 +284,9 @@ test_fuse_backend_hugetlbfs_paths(void **state)
 	assert_true(fd >= 0 && ftruncate(fd, M2) == 0);
 	close(fd);
 	snprintf(path, sizeof(path), "%s/fzbemap_0_1", dir);
-	assert_int_equal(pipe(pipefd), 0);
-	holder = fork();
-	assert_true(holder >= 0);
-	if (holder == 0) {
-		dup2(pipefd[1], 1);
-		execl(self_exe, self_exe, "hold", path, (char *)NULL);
-		_exit(120);
-	}
-	close(pipefd[1]);
-	f = fdopen(pipefd[0], "r");
-	assert_non_null(fgets(line, sizeof(line), f));
-	fclose(f);
+	hm_test_spawn(&holder, &(struct hm_test_spawn_args){
+		.argv = HM_TEST_ARGV(self_exe, "hold", path), .out = HM_TEST_IO_PIPE });
+	assert_true(hm_test_read_line(&holder, line, sizeof(line), -1) > 0);
 	assert_string_equal(line, "held\n");
 	assert_int_equal(init_paths("nodes=1;2M=16", 0, false, -1, false), 0);
 	assert_int_equal(access(path, F_OK), 0);                /* held: kept */
@@ -305,8 +296,7 @@ test_fuse_backend_hugetlbfs_paths(void **state)
 	assert_err(hm_memseg_alloc_pages(ms + 1, 1, M2, 0, 0), -EBUSY, "in use by another live");
 	assert_int_equal(hm_memseg_free_pages(ms, 1), 0);
 	assert_int_equal(hm_cleanup(), 0);
-	kill(holder, SIGKILL);
-	assert_int_equal(waitpid(holder, &st, 0), holder);
+	hm_test_kill(&holder);
 	/* single-file segments: one list file, a freed page is a hole given back */
 	assert_int_equal(init_paths("nodes=1;2M=16", 0, true, -1, false), 0);
 	assert_int_equal(access(path, F_OK), -1); /* the next primary removed the leftover */
@@ -516,8 +506,8 @@ test_fuse_backend_foreign_leftover_refused(void **state)
 	char tmp[] = "/tmp/hm-fzbe-XXXXXX", mnt[PATH_MAX], dir[PATH_MAX], path[PATH_MAX];
 	char uid[16];
 	uid_t u;
-	pid_t pid;
-	int status, rc;
+	struct hm_test_child c;
+	int rc;
 
 	(void)state;
 	need_mount();
@@ -541,18 +531,13 @@ test_fuse_backend_foreign_leftover_refused(void **state)
 		;
 	snprintf(uid, sizeof(uid), "%u", (unsigned int)u);
 	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		alarm(30);
-		execl(self_exe, self_exe, "foreign", mnt, uid, (char *)NULL);
-		_exit(126);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
+	hm_test_spawn(&c, &(struct hm_test_spawn_args){
+		.argv = HM_TEST_ARGV(self_exe, "foreign", mnt, uid), .alarm = 30 });
+	hm_test_wait(&c, -1);
 	assert_true(holds_old_data(path)); /* not written, not removed */
 	assert_int_equal(unlink(path), 0);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(c.sig, 0);
+	assert_int_equal(c.status, 0);
 	await_free(mnt, 0, 4);
 	assert_int_equal(hm_fusefs_check(mnt), 0);
 	stop();

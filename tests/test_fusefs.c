@@ -33,6 +33,7 @@
 #include "fusefs_checks.h"
 #include "fusefs_i.h"
 #include "helpers.h"
+#include "mp_spawn.h"
 #include "hm_config.h"
 #include "hugemem/emu.h"
 #include "hugemem/fusefs.h"
@@ -453,16 +454,11 @@ test_fusefs_tree_layouts_match_emu(void **state)
 static int
 run_child(const char *mode, const char *arg)
 {
-	pid_t pid = fork();
-	int st;
+	struct hm_test_child c;
 
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		execl(self_exe, self_exe, "child", mode, arg, (char *)NULL);
-		_exit(120);
-	}
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	hm_test_spawn(&c, &(struct hm_test_spawn_args){
+		.argv = HM_TEST_ARGV(self_exe, "child", mode, arg) });
+	return hm_test_wait(&c, -1);
 }
 
 static int
@@ -803,29 +799,18 @@ static void
 test_fusefs_owner_death_unmounts(void **state)
 {
 	char mnt[PATH_MAX], line[64] = "";
-	int pipefd[2], st, daemon_pid = 0;
-	pid_t pid;
-	FILE *f;
+	struct hm_test_child c;
+	int daemon_pid = 0;
 
 	(void)state;
 	need_mount();
 	snprintf(mnt, sizeof(mnt), "%s/mnt%d", rundir, mount_count++);
-	assert_int_equal(pipe(pipefd), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		dup2(pipefd[1], 1);
-		execl(self_exe, self_exe, "child", "start-and-hang", mnt, (char *)NULL);
-		_exit(120);
-	}
-	close(pipefd[1]);
-	f = fdopen(pipefd[0], "r");
-	assert_non_null(f);
-	assert_non_null(fgets(line, sizeof(line), f));
-	fclose(f);
+	hm_test_spawn(&c, &(struct hm_test_spawn_args){
+		.argv = HM_TEST_ARGV(self_exe, "child", "start-and-hang", mnt),
+		.out = HM_TEST_IO_PIPE });
+	assert_true(hm_test_read_line(&c, line, sizeof(line), -1) > 0);
 	assert_int_equal(sscanf(line, "up %d", &daemon_pid), 1);
-	assert_int_equal(kill(pid, SIGKILL), 0);
-	assert_int_equal(waitpid(pid, &st, 0), pid);
+	hm_test_kill(&c);
 	for (int i = 0; i < 5000 && kill(daemon_pid, 0) == 0; i++)
 		usleep(1000);
 	assert_int_equal(kill(daemon_pid, 0), -1);
@@ -875,8 +860,9 @@ test_fusefs_hold_rules(void **state)
 {
 	char tmp[] = "/tmp/hugemem-test-fusefs-XXXXXX", mnt[PATH_MAX], path[PATH_MAX];
 	char buf[128], st[8192];
-	int fd, fd2, dpid, wst, pfd[2];
-	pid_t kid, r = 0;
+	struct hm_test_child kid;
+	int fd, fd2, dpid, wst;
+	pid_t r = 0;
 
 	(void)state;
 	need_mount();
@@ -929,18 +915,12 @@ test_fusefs_hold_rules(void **state)
 	close(fd);
 	assert_int_equal(await_holds(mnt, 1), 1);
 	/* a child holds; the starter stops: the daemon serves the child on */
-	assert_int_equal(pipe(pfd), 0);
-	kid = fork();
-	assert_true(kid >= 0);
-	if (kid == 0) { /* exec: a fork alone would keep the starter's socket too */
-		prctl(PR_SET_PDEATHSIG, SIGKILL); /* a failed test leaves no holder */
-		dup2(pfd[1], 1);
-		execl(self_exe, self_exe, "child", "hold", path, (char *)NULL);
-		_exit(120);
-	}
-	close(pfd[1]);
-	assert_int_equal(read(pfd[0], buf, 1), 1);
-	close(pfd[0]);
+	/* exec: a fork alone would keep the starter's socket too; a failed test
+	 * leaves no holder (SIGKILL when this thread ends) */
+	hm_test_spawn(&kid, &(struct hm_test_spawn_args){
+		.argv = HM_TEST_ARGV(self_exe, "child", "hold", path), .out = HM_TEST_IO_PIPE,
+		.death_sig = SIGKILL });
+	assert_int_equal(hm_test_read_line(&kid, buf, 2, -1), 1);
 	assert_int_equal(buf[0], 'y');
 	assert_int_equal(await_holds(mnt, 2), 2);
 	fd2 = open(path, O_RDWR | O_CLOEXEC); /* a hold of ours, to read the state */
@@ -957,8 +937,7 @@ test_fusefs_hold_rules(void **state)
 		fail_msg("daemon status: %s", st);
 	close(fd2);
 	assert_int_equal(await_holds(mnt, 1), 1);
-	assert_int_equal(kill(kid, SIGKILL), 0);
-	assert_int_equal(waitpid(kid, NULL, 0), kid);
+	hm_test_kill(&kid);
 	for (int i = 0; i < 10000 && r == 0; i++) {
 		r = waitpid(dpid, &wst, WNOHANG);
 		if (r == 0)

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "mp_spawn.h"
 #include "hugemem/hugemem.h"
 
 #define TOPO "nodes=2;2M=64,64;lcores=0@0,1@1"
@@ -404,24 +405,20 @@ test_heapmap_buffer_heap_roundtrip(void **state)
 static int
 xml_ok(const char *path)
 {
-	pid_t pid;
-	int status;
+	struct hm_test_child c;
 
 	if (access("/usr/bin/python3", X_OK) != 0)
 		return 0;
-	pid = fork();
-	if (pid == 0) {
-		execl("/usr/bin/python3", "python3", "-c",
-		      "import sys, xml.etree.ElementTree as E\n"
-		      "r = E.parse(sys.argv[1]).getroot()\n"
-		      "assert r.tag.endswith('svg'), r.tag\n"
-		      "n = sum(1 for _ in r.iter())\n"
-		      "assert n > 10, n\n", path, (char *)NULL);
-		_exit(127);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		fail_msg("%s is not well-formed SVG (python3 exit %d)", path, WEXITSTATUS(status));
+	hm_test_spawn(&c, &(struct hm_test_spawn_args){
+		.argv = HM_TEST_ARGV("/usr/bin/python3", "-c",
+				     "import sys, xml.etree.ElementTree as E\n"
+				     "r = E.parse(sys.argv[1]).getroot()\n"
+				     "assert r.tag.endswith('svg'), r.tag\n"
+				     "n = sum(1 for _ in r.iter())\n"
+				     "assert n > 10, n\n",
+				     path) });
+	if (hm_test_wait(&c, -1) != 0)
+		fail_msg("%s is not well-formed SVG (python3 exit %d)", path, c.status);
 	return 1;
 }
 
@@ -649,9 +646,8 @@ test_heapmap_svg_renders(void **state)
 	const char *browser = NULL;
 	char svg[PATH_MAX], png[PATH_MAX], arg[PATH_MAX + 32], url[PATH_MAX + 16];
 	struct hm_heap_snapshot *s;
+	struct hm_test_child c;
 	struct stat st;
-	pid_t pid;
-	int status;
 	FILE *f;
 
 	(void)state;
@@ -672,14 +668,11 @@ test_heapmap_svg_renders(void **state)
 	unlink(png);
 	snprintf(arg, sizeof(arg), "--screenshot=%s", png);
 	snprintf(url, sizeof(url), "file://%s", svg);
-	pid = fork();
-	if (pid == 0) {
-		execl(browser, browser, "--headless", "--no-sandbox", "--disable-gpu", arg,
-		      "--window-size=1200,1600", url, (char *)NULL);
-		_exit(127);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	hm_test_spawn(&c, &(struct hm_test_spawn_args){
+		.argv = HM_TEST_ARGV(browser, "--headless", "--no-sandbox", "--disable-gpu", arg,
+				     "--window-size=1200,1600", url) });
+	hm_test_wait(&c, -1);
+	assert_true(c.sig == 0 && c.status == 0);
 	assert_int_equal(stat(png, &st), 0);
 	assert_true(st.st_size > 1000);
 }

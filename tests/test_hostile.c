@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "mp_spawn.h"
 #include "hugemem/hugemem.h"
 #include "hugemem/emu.h"
 #include "hugemem/fbarray.h"
@@ -129,9 +130,9 @@ static int
 run_child(const char *const *env, unsigned int secs, const char *first, ...)
 {
 	const char *argv[16];
-	int argc = 0, status;
+	struct hm_test_child c;
+	int argc = 0;
 	va_list ap;
-	pid_t pid;
 
 	argv[argc++] = self;
 	argv[argc++] = "--child";
@@ -141,28 +142,9 @@ run_child(const char *const *env, unsigned int secs, const char *first, ...)
 	va_end(ap);
 	argv[argc] = NULL;
 	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		for (int i = 0; env != NULL && env[i] != NULL; i++) {
-			char kv[PATH_MAX];
-			snprintf(kv, sizeof(kv), "%s", env[i]);
-			char *eq = strchr(kv, '=');
-			if (eq == NULL) {
-				unsetenv(kv);
-			} else {
-				*eq = '\0';
-				setenv(kv, eq + 1, 1);
-			}
-		}
-		alarm(secs); /* kept across exec: a hang ends as SIGALRM */
-		execv(self, (char *const *)argv);
-		_exit(126);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
+	/* the alarm is kept across exec: a hang ends as SIGALRM */
+	hm_test_spawn(&c, &(struct hm_test_spawn_args){ .argv = argv, .env = env, .alarm = secs });
+	return hm_test_wait(&c, -1);
 }
 
 static int
@@ -648,9 +630,9 @@ test_hostile_full_tmpfs(void **state)
 static void
 test_hostile_noshconf_keeps_primary(void **state)
 {
+	struct hm_test_child primary;
 	int ready[2], go[2];
 	char r[16], g[16];
-	pid_t pid;
 	char c;
 	(void)state;
 
@@ -659,14 +641,9 @@ test_hostile_noshconf_keeps_primary(void **state)
 	snprintf(r, sizeof(r), "%d", ready[1]);
 	snprintf(g, sizeof(g), "%d", go[0]);
 	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		char *av[] = { self, (char *)"--child", (char *)"primary", r, g, NULL };
-		alarm(120);
-		execv(self, av);
-		_exit(126);
-	}
+	/* the pipes' ends by number: inherited, not O_CLOEXEC */
+	hm_test_spawn(&primary, &(struct hm_test_spawn_args){
+		.argv = HM_TEST_ARGV(self, "--child", "primary", r, g), .alarm = 120 });
 	close(ready[1]);
 	close(go[0]);
 	int got = (int)read(ready[0], &c, 1), bad = 0;
@@ -697,16 +674,16 @@ test_hostile_noshconf_keeps_primary(void **state)
 		if (hm_cleanup() != 0)
 			bad = 4;
 	}
-	int status, w = (int)write(go[1], "G", 1);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
+	int w = (int)write(go[1], "G", 1);
+	hm_test_wait(&primary, -1);
 	close(ready[0]);
 	close(go[1]);
 	assert_int_equal(got, 1);
 	assert_int_equal(w, 1);
 	if (bad != 0)
 		fail_msg("second run, step %d: %s", bad, hm_last_error());
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(primary.sig, 0);
+	assert_int_equal(primary.status, 0);
 }
 
 /*

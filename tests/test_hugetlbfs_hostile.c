@@ -28,6 +28,7 @@
 
 #include "hugemem/hugetlbfs.h"
 #include "hugetlbfs_fixture.h"
+#include "mp_spawn.h"
 
 /* Plant @p name in the fixture's page dir: @p n pages of "old data", @p mode. */
 static void
@@ -155,8 +156,7 @@ test_hugetlbfs_never_mode_foreign_leftover_refused(void **state)
 	char saved_root[PATH_MAX], saved_pages[PATH_MAX], path[PATH_MAX], uid[16];
 	char troot[] = "/tmp/hm-htlb-root-XXXXXX", tpages[] = "/tmp/hm-htlb-pages-XXXXXX";
 	uid_t u;
-	pid_t pid;
-	int status;
+	struct hm_test_child c;
 	(void)state;
 
 	if (geteuid() != 0) {
@@ -178,15 +178,9 @@ test_hugetlbfs_never_mode_foreign_leftover_refused(void **state)
 		;
 	snprintf(uid, sizeof(uid), "%u", (unsigned int)u);
 	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		char *av[] = { self_exe, (char *)"--child", pages, uid, NULL };
-		alarm(30);
-		execv(self_exe, av);
-		_exit(126);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
+	hm_test_spawn(&c, &(struct hm_test_spawn_args){
+		.argv = HM_TEST_ARGV(self_exe, "--child", pages, uid), .alarm = 30 });
+	hm_test_wait(&c, -1);
 	snprintf(path, sizeof(path), "%s/" PREFIX "map_0_0", pages);
 	char buf[9] = { 0 };
 	int fd = open(path, O_RDONLY);
@@ -199,8 +193,8 @@ test_hugetlbfs_never_mode_foreign_leftover_refused(void **state)
 	snprintf(root, sizeof(root), "%s", saved_root);
 	snprintf(pages, sizeof(pages), "%s", saved_pages);
 	assert_string_equal(buf, "old data"); /* the planted file was not written */
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(c.sig, 0);
+	assert_int_equal(c.status, 0);
 }
 
 /*

@@ -35,12 +35,13 @@
 
 #include "dpdk_test.h"
 #include "helpers.h"
+#include "mp_spawn.h"
 #include "hugemem/hugemem.h"
 
 #define MAX_ID 16 /* the children's ids are below this */
 #define GATE_FD 10
 
-static char self_path[4096];
+static const char *self_path;
 static char prefix[64];
 static unsigned int test_no;
 
@@ -112,87 +113,49 @@ child_claim(const char *pfx, const char *lcores, int gate)
 /* ------------------------------------------------------------ the parent */
 
 struct kid {
-	pid_t pid;
-	int out;    /* its stdout */
-	int hold;   /* its stdin: closing it ends the child */
+	struct hm_test_child c; /* stdin a pipe: closing it ends the child */
 	uint32_t set;
 	char line[256];
 	char err[4096];
-	char err_path[4200];
 };
 
 /* Start a child claiming @p set once the gate @p gate_rd opens (-1: at once). */
 static void
 kid_start(struct kid *k, uint32_t set, int gate_rd)
 {
-	const char *base = getenv("HUGEMEM_RUNTIME_DIR");
 	char lcores[128], gfd[16];
-	int o[2], h[2];
 
 	memset(k, 0, sizeof(*k));
 	k->set = set;
 	set_str(set, lcores, sizeof(lcores));
 	snprintf(gfd, sizeof(gfd), "%d", GATE_FD);
-	snprintf(k->err_path, sizeof(k->err_path), "%s/kid-%d-%u.err", base, (int)getpid(),
-		 set);
-	assert_int_equal(pipe2(o, O_CLOEXEC), 0);
-	assert_int_equal(pipe2(h, O_CLOEXEC), 0);
-	k->pid = fork();
-	assert_true(k->pid >= 0);
-	if (k->pid == 0) {
-		int fe = open(k->err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		/* no gate: one that is open already */
-		if (gate_rd < 0)
-			gate_rd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		if (fe < 0 || gate_rd < 0 || dup2(h[0], 0) < 0 || dup2(o[1], 1) < 0 ||
-		    dup2(fe, 2) < 0 || dup2(gate_rd, GATE_FD) < 0)
-			_exit(126);
-		execl(self_path, self_path, "claim", prefix, lcores, gfd, (char *)NULL);
-		_exit(127);
-	}
-	close(o[1]);
-	close(h[0]);
-	k->out = o[0];
-	k->hold = h[1];
+	/* no gate (-1): hm_test_spawn passes /dev/null, one that is open already */
+	hm_test_spawn(&k->c, &(struct hm_test_spawn_args){
+		.argv = HM_TEST_ARGV(self_path, "claim", prefix, lcores, gfd),
+		.out = HM_TEST_IO_PIPE, .err = HM_TEST_IO_FILE, .in_pipe = true,
+		.pass_fd = gate_rd, .pass_as = GATE_FD });
 }
 
 /* The child's result line (30 s at most). */
 static void
 kid_result(struct kid *k)
 {
-	size_t n = 0;
+	int n = hm_test_read_line(&k->c, k->line, sizeof(k->line), 30000);
 
-	while (n + 1 < sizeof(k->line)) {
-		struct pollfd p = { .fd = k->out, .events = POLLIN };
-		int r = poll(&p, 1, 30000);
-		assert_true(r > 0 && "a child did not report within 30 s");
-		ssize_t got = read(k->out, k->line + n, 1);
-		if (got <= 0)
-			break;
-		if (k->line[n] == '\n')
-			break;
-		n++;
-	}
-	k->line[n] = '\0';
+	assert_true(n >= 0 && "a child did not report within 30 s");
+	if (n > 0 && k->line[n - 1] == '\n')
+		k->line[n - 1] = '\0';
 }
 
 /* Let the child go; its exit status (128 + signal when killed). */
 static int
 kid_end(struct kid *k)
 {
-	int st = 0;
+	int st = hm_test_wait(&k->c, -1);
 
-	if (k->hold >= 0)
-		close(k->hold);
-	if (k->out >= 0)
-		close(k->out);
-	k->hold = k->out = -1;
-	assert_int_equal(waitpid(k->pid, &st, 0), k->pid);
-	hm_test_slurp(k->err_path, k->err, sizeof(k->err));
-	unlink(k->err_path);
-	st = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	hm_test_collect(&k->c, NULL, 0, k->err, sizeof(k->err));
 	if ((st != 0 && st != 128 + SIGKILL) || strstr(k->err, "FAIL") != NULL)
-		printf("# child %d exit %d\n# stdout: %s\n# stderr: %s\n", (int)k->pid, st,
+		printf("# child %d exit %d\n# stdout: %s\n# stderr: %s\n", (int)k->c.pid, st,
 		       k->line, k->err);
 	return strstr(k->err, "FAIL") != NULL ? 1 : st;
 }
@@ -259,7 +222,7 @@ assert_ok_line(const struct kid *k)
 	snprintf(want, sizeof(want), "ok main=%u lcores=%s own=%s",
 		 (unsigned int)__builtin_ctz(k->set), ids, ids);
 	if (strcmp(k->line, want) != 0)
-		printf("# child %d: '%s', want '%s'\n", (int)k->pid, k->line, want);
+		printf("# child %d: '%s', want '%s'\n", (int)k->c.pid, k->line, want);
 	assert_string_equal(k->line, want);
 }
 
@@ -481,12 +444,12 @@ test_mp_lcores_disjoint(void **state)
 		start_together(kids, sets, 2);
 		for (unsigned int k = 0; k < 2; k++) {
 			assert_ok_line(&kids[k]);
-			model_add(model, sets[k], kids[k].pid);
+			model_add(model, sets[k], kids[k].c.pid);
 		}
 		check_model(model);
 		for (unsigned int k = 0; k < 2; k++) {
 			assert_int_equal(kid_end(&kids[k]), 0);
-			model_drop(model, kids[k].pid);
+			model_drop(model, kids[k].c.pid);
 			check_model(model);
 		}
 	}
@@ -515,24 +478,24 @@ test_mp_lcores_overlap(void **state)
 		assert_string_equal(kids[l].line, fail);
 		assert_int_equal(kid_end(&kids[l]), 0);
 		snprintf(want, sizeof(want), "lcore 3 is used by another process of the "
-			 "instance (pid %d)", (int)kids[w].pid);
+			 "instance (pid %d)", (int)kids[w].c.pid);
 		if (strstr(kids[l].err, want) == NULL)
 			printf("# loser's log: %s\n# want: %s\n", kids[l].err, want);
 		assert_non_null(strstr(kids[l].err, want));
 		wins[w]++;
-		model_add(model, sets[w], kids[w].pid);
+		model_add(model, sets[w], kids[w].c.pid);
 		check_model(model); /* the loser holds nothing */
 		/* the loser's other ids are free */
 		uint32_t rest = sets[l] & ~sets[w];
 		kid_start(&third, rest, -1);
 		kid_result(&third);
 		assert_ok_line(&third);
-		model_add(model, rest, third.pid);
+		model_add(model, rest, third.c.pid);
 		check_model(model);
 		assert_int_equal(kid_end(&third), 0);
-		model_drop(model, third.pid);
+		model_drop(model, third.c.pid);
 		assert_int_equal(kid_end(&kids[w]), 0);
-		model_drop(model, kids[w].pid);
+		model_drop(model, kids[w].c.pid);
 		check_model(model);
 	}
 	printf("# first set won %u times, second %u\n", wins[0], wins[1]);
@@ -559,16 +522,16 @@ test_mp_lcores_sigkill(void **state)
 		close(g[0]);
 		close(g[1]);
 		usleep((useconds_t)(hm_test_rand(&rng) % 40000));
-		kill(k.pid, SIGKILL);
+		kill(k.c.pid, SIGKILL);
 		assert_int_equal(kid_end(&k), 128 + SIGKILL);
 		check_model(model);
 		kid_start(&next, set, -1);
 		kid_result(&next);
 		assert_ok_line(&next);
-		model_add(model, set, next.pid);
+		model_add(model, set, next.c.pid);
 		check_model(model);
 		assert_int_equal(kid_end(&next), 0);
-		model_drop(model, next.pid);
+		model_drop(model, next.c.pid);
 		check_model(model);
 	}
 }
@@ -584,19 +547,10 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_mp_lcores_overlap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mp_lcores_sigkill, setup, teardown),
 	};
-	const char *base = getenv("HUGEMEM_RUNTIME_DIR");
-	ssize_t n;
-
 	if (argc == 5 && strcmp(argv[1], "claim") == 0)
 		return child_claim(argv[2], argv[3], atoi(argv[4]));
-	if (base == NULL)
-		hm_test_skip_all("HUGEMEM_RUNTIME_DIR is not set");
-	if (strcmp(hm_test_backend(), "emu") != 0)
+	if (getenv("HUGEMEM_RUNTIME_DIR") != NULL && strcmp(hm_test_backend(), "emu") != 0)
 		hm_test_skip_all("emu only (the lcore table does not depend on the backend)");
-	mkdir(base, 0700);
-	n = readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
-	if (n <= 0)
-		hm_test_skip_all("cannot read /proc/self/exe");
-	self_path[n] = '\0';
+	self_path = hm_test_self_setup();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -31,6 +31,7 @@
 #include "helpers.h"
 #include "mcfg_i.h"
 #include "mp_peer.h"
+#include "mp_spawn.h"
 #include "hugemem/hugemem.h"
 #include "hugemem/fusefs.h"
 
@@ -44,9 +45,8 @@ static char run_dir[600];
 static unsigned int test_no;
 
 struct peer_run {
+	struct hm_test_child c;
 	pid_t pid;
-	char out_path[700];
-	char err_path[700];
 	int status;
 	char out[OUT_MAX];
 	char err[OUT_MAX];
@@ -65,17 +65,11 @@ peer_start(struct peer_run *r, const char *const *opts, const char *const *steps
 {
 	const char *argv[64];
 	char *be[2];
-	char pfx[100];
+	char pfx[100], env[700];
 	int n = 0, nb;
 
-	static unsigned int spawned;
-
 	memset(r, 0, sizeof(*r));
-	spawned++;
-	snprintf(r->out_path, sizeof(r->out_path), "%s/peer-%d-%u.out", run_base, (int)getpid(),
-		 spawned);
-	snprintf(r->err_path, sizeof(r->err_path), "%s/peer-%d-%u.err", run_base, (int)getpid(),
-		 spawned);
+	snprintf(env, sizeof(env), "MP_PEER_RUN_DIR=%s", run_dir);
 	snprintf(pfx, sizeof(pfx), "--file-prefix=%s", prefix);
 	argv[n++] = peer;
 	nb = hm_test_backend_args(be);
@@ -88,25 +82,14 @@ peer_start(struct peer_run *r, const char *const *opts, const char *const *steps
 	for (; *steps != NULL; steps++)
 		argv[n++] = *steps;
 	argv[n] = NULL;
-	r->pid = fork();
-	assert_true(r->pid >= 0);
-	if (r->pid > 0)
-		for (unsigned int i = 0; i < MAX_RUNNING; i++)
-			if (running[i] == NULL) {
-				running[i] = r;
-				break;
-			}
-	if (r->pid == 0) {
-		int fo = open(r->out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		int fe = open(r->err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		if (fo < 0 || fe < 0)
-			_exit(126);
-		dup2(fo, 1);
-		dup2(fe, 2);
-		setenv("MP_PEER_RUN_DIR", run_dir, 1);
-		execv(peer, (char *const *)argv);
-		_exit(127);
-	}
+	r->pid = hm_test_spawn(&r->c, &(struct hm_test_spawn_args){
+		.argv = argv, .env = HM_TEST_ARGV(env), .out = HM_TEST_IO_FILE,
+		.err = HM_TEST_IO_FILE, .dir = run_base });
+	for (unsigned int i = 0; i < MAX_RUNNING; i++)
+		if (running[i] == NULL) {
+			running[i] = r;
+			break;
+		}
 }
 
 static void
@@ -120,15 +103,9 @@ peer_forget(struct peer_run *r)
 static int
 peer_wait(struct peer_run *r)
 {
-	int st = 0;
-
 	peer_forget(r);
-	assert_int_equal(waitpid(r->pid, &st, 0), r->pid);
-	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	hm_test_slurp(r->out_path, r->out, sizeof(r->out));
-	hm_test_slurp(r->err_path, r->err, sizeof(r->err));
-	unlink(r->out_path);
-	unlink(r->err_path);
+	r->status = hm_test_wait(&r->c, -1);
+	hm_test_collect(&r->c, r->out, sizeof(r->out), r->err, sizeof(r->err));
 	if (r->status != 0)
 		printf("# peer exit %d\n# stdout: %s\n# stderr: %s\n", r->status, r->out, r->err);
 	return r->status;
@@ -156,11 +133,8 @@ wait_file(const char *path)
 	struct stat st;
 	for (int ms = 0; stat(path, &st) != 0; ms++) {
 		for (unsigned int i = 0; i < MAX_RUNNING; i++) {
-			siginfo_t si = { 0 };
-			if (running[i] == NULL ||
-			    waitid(P_PID, (id_t)running[i]->pid, &si,
-				   WEXITED | WNOHANG | WNOWAIT) != 0 || si.si_pid == 0 ||
-			    (si.si_code == CLD_EXITED && si.si_status == 0))
+			/* still running (-1) or exited cleanly (0) */
+			if (running[i] == NULL || hm_test_peek(&running[i]->c) <= 0)
 				continue;
 			printf("# a peer failed while the test waited for %s\n", path);
 			assert_int_equal(peer_wait(running[i]), 0);
@@ -874,11 +848,9 @@ test_multiprocess_primary_leaves_then_secondary_killed(void **state)
 		if (!two)
 			fail_msg("daemon status: %s", st);
 	}
-	assert_int_equal(kill(a.pid, SIGKILL), 0);
 	peer_forget(&a);
-	assert_int_equal(waitpid(a.pid, NULL, 0), a.pid);
-	unlink(a.out_path);
-	unlink(a.err_path);
+	hm_test_kill(&a.c);
+	hm_test_collect(&a.c, NULL, 0, NULL, 0);
 	if (fuse_pid > 0) { /* its hold went with it (FUSE release comes after the exit) */
 		char st[4096];
 		bool one = false;
@@ -979,12 +951,9 @@ test_multiprocess_sigkill(void **state)
 		if (r % 4 != 0)
 			wait_file(f1);
 		usleep((useconds_t)(r >> 16) % 20000);
-		kill(victim.pid, SIGKILL);
-		int st;
 		peer_forget(&victim);
-		assert_int_equal(waitpid(victim.pid, &st, 0), victim.pid);
-		unlink(victim.out_path);
-		unlink(victim.err_path);
+		hm_test_kill(&victim.c);
+		hm_test_collect(&victim.c, NULL, 0, NULL, 0);
 		/* this process keeps working on the same structures */
 		void *p = hm_malloc("between", 1 + (size_t)(r % 100000), 0);
 		if (p == NULL) {

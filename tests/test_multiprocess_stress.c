@@ -37,6 +37,7 @@
 
 #include "helpers.h"
 #include "mp_peer.h"
+#include "mp_spawn.h"
 #include "hugemem/hugemem.h"
 
 #define TOPO "nodes=1;2M=256;lcores=0-15@0"
@@ -51,8 +52,8 @@ static char prefix[64];
 static unsigned int test_no;
 
 struct sec {
-	pid_t pid;
-	char out_path[700];
+	struct hm_test_child c;
+	bool live; /* started and not reaped */
 };
 
 /* Secondaries started and not yet reaped: a failed test kills them in teardown. */
@@ -66,8 +67,6 @@ sec_start(struct sec *s, unsigned int k, const char *const *steps)
 	char pfx[100];
 	int n = 0, nb;
 
-	snprintf(s->out_path, sizeof(s->out_path), "%s/stress-%d-%u-%u.out", run_base,
-		 (int)getpid(), test_no, k);
 	snprintf(pfx, sizeof(pfx), "--file-prefix=%s", prefix);
 	argv[n++] = peer;
 	nb = hm_test_backend_args(be);
@@ -79,17 +78,9 @@ sec_start(struct sec *s, unsigned int k, const char *const *steps)
 	for (; *steps != NULL; steps++)
 		argv[n++] = *steps;
 	argv[n] = NULL;
-	s->pid = fork();
-	assert_true(s->pid >= 0);
-	if (s->pid == 0) {
-		int fo = open(s->out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		if (fo < 0)
-			_exit(126);
-		dup2(fo, 1);
-		dup2(fo, 2);
-		execv(peer, (char *const *)argv);
-		_exit(127);
-	}
+	hm_test_spawn(&s->c, &(struct hm_test_spawn_args){
+		.argv = argv, .out = HM_TEST_IO_FILE, .err = HM_TEST_IO_STDOUT, .dir = run_base });
+	s->live = true;
 	live_secs[k] = s;
 }
 
@@ -98,28 +89,23 @@ sec_start(struct sec *s, unsigned int k, const char *const *steps)
 static int
 sec_poll(struct sec *s, bool block)
 {
-	int st = 0;
-	pid_t w;
-
-	if (s->pid <= 0)
+	if (!s->live)
 		return 0;
-	w = waitpid(s->pid, &st, block ? 0 : WNOHANG);
-	if (w == 0)
+	int rc = hm_test_wait(&s->c, block ? -1 : 0);
+	if (rc < 0)
 		return 0;
-	assert_int_equal(w, s->pid);
-	s->pid = 0;
+	s->live = false;
 	for (unsigned int k = 0; k < N_SEC; k++)
 		if (live_secs[k] == s)
 			live_secs[k] = NULL;
-	int rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	FILE *f = fopen(s->out_path, "r");
+	FILE *f = fopen(s->c.out_path, "r");
 	if (f != NULL) {
 		char line[512];
 		while (rc != 0 && fgets(line, sizeof(line), f) != NULL)
 			printf("# secondary: %s", line);
 		fclose(f);
 	}
-	unlink(s->out_path);
+	hm_test_collect(&s->c, NULL, 0, NULL, 0);
 	return rc == 0 ? -1 : rc; /* -1: exited cleanly */
 }
 
@@ -211,10 +197,10 @@ teardown(void **state)
 
 	/* after a failure: the secondaries still running go first */
 	for (unsigned int k = 0; k < N_SEC; k++)
-		if (live_secs[k] != NULL && live_secs[k]->pid > 0) {
-			kill(live_secs[k]->pid, SIGKILL);
-			waitpid(live_secs[k]->pid, NULL, 0);
-			unlink(live_secs[k]->out_path);
+		if (live_secs[k] != NULL && live_secs[k]->live) {
+			hm_test_kill(&live_secs[k]->c);
+			hm_test_collect(&live_secs[k]->c, NULL, 0, NULL, 0);
+			live_secs[k]->live = false;
 			live_secs[k] = NULL;
 		}
 	assert_int_equal(hm_test_teardown(state), 0);

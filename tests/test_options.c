@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "mp_spawn.h"
 #include "hugemem/hugemem.h"
 #include "init_i.h"
 
@@ -98,30 +99,21 @@ test_options_invalid_args(void **state)
 static int
 sh_words(const char *line, char *out, size_t len)
 {
-	int fd[2], status;
-	ssize_t n, got = 0;
-	pid_t pid;
+	struct hm_test_child c;
+	size_t got;
 
-	assert_int_equal(pipe(fd), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		dup2(fd[1], 1);
-		close(fd[0]);
-		execl("/bin/sh", "sh", "-c",
-		      "eval \"set -- $1\" 2>/dev/null || exit 3; for w; do printf '%s\\0' \"$w\"; "
-		      "done", "sh", line, (char *)NULL);
-		_exit(4);
-	}
-	close(fd[1]);
-	while ((n = read(fd[0], out + got, len - (size_t)got)) > 0)
-		got += n;
-	close(fd[0]);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	if (WEXITSTATUS(status) == 2 || WEXITSTATUS(status) == 3)
+	hm_test_spawn(&c, &(struct hm_test_spawn_args){
+		.argv = HM_TEST_ARGV("/bin/sh", "-c",
+				     "eval \"set -- $1\" 2>/dev/null || exit 3; for w; do "
+				     "printf '%s\\0' \"$w\"; done",
+				     "sh", line),
+		.out = HM_TEST_IO_PIPE });
+	got = hm_test_communicate(&c, NULL, out, len);
+	hm_test_wait(&c, -1);
+	assert_int_equal(c.sig, 0);
+	if (c.status == 2 || c.status == 3)
 		return -1; /* a syntax error ends sh with 2 before our || exit 3 */
-	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(c.status, 0);
 	return (int)got;
 }
 

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "mp_spawn.h"
 #include "hugemem/sim/pcap.h"
 #include "hugemem/sim/traffic.h"
 #include "pcap_craft.h"
@@ -41,12 +42,13 @@ struct run {
 
 static struct run R;
 
+static struct hm_test_child cur; /* the run started last */
+
 /* Start the CLI with @p args (NULL-terminated, without argv[0]); stdout goes
  * to @p out_path when given. @return the child's pid. */
 static pid_t
 start(const char *const *args, const char *out_path)
 {
-	char o[300], e[300];
 	const char *argv[64];
 	int n = 0;
 
@@ -55,37 +57,17 @@ start(const char *const *args, const char *out_path)
 	while (*args != NULL)
 		argv[n++] = *args++;
 	argv[n] = NULL;
-	snprintf(o, sizeof(o), "%s/stdout", tmpdir);
-	snprintf(e, sizeof(e), "%s/stderr", tmpdir);
-	unlink(o); /* nothing of an earlier run can be read as this one's */
-	unlink(e);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int fo = open(out_path != NULL ? out_path : o, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int fe = open(e, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		if (fo < 0 || fe < 0 || dup2(fo, 1) < 0 || dup2(fe, 2) < 0)
-			_exit(99);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		execv(cli, (char *const *)argv);
-		_exit(98);
-	}
-	return pid;
+	return hm_test_spawn(&cur, &(struct hm_test_spawn_args){
+		.argv = argv, .out = HM_TEST_IO_FILE, .out_path = out_path,
+		.err = HM_TEST_IO_FILE, .dir = tmpdir, .default_signals = true });
 }
 
 static int
 finish(pid_t pid)
 {
-	char o[300], e[300];
-	int st;
-
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	snprintf(o, sizeof(o), "%s/stdout", tmpdir);
-	snprintf(e, sizeof(e), "%s/stderr", tmpdir);
-	hm_test_slurp(o, R.out, sizeof(R.out));
-	hm_test_slurp(e, R.err, sizeof(R.err));
-	R.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	assert_int_equal(cur.pid, pid);
+	R.status = hm_test_wait(&cur, -1);
+	hm_test_collect(&cur, R.out, sizeof(R.out), R.err, sizeof(R.err));
 	return R.status;
 }
 
@@ -693,10 +675,8 @@ files_under(const char *dir)
 static bool
 wait_running(void)
 {
-	char e[300];
-	path_of(e, sizeof(e), "stderr");
 	for (int i = 0; i < 600; i++) {
-		hm_test_slurp(e, R.err, sizeof(R.err));
+		hm_test_slurp(cur.err_path, R.err, sizeof(R.err));
 		if (strstr(R.err, " packets, ") != NULL)
 			return true;
 		struct timespec ts = { 0, 50000000 };

@@ -27,12 +27,13 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "mp_spawn.h"
 #include "hugemem/hugemem.h"
 
 #define TOPO "nodes=1;2M=64;lcores=0-3@0"
 #define ZONE "shlock"
 
-static char self_path[4096];
+static const char *self_path;
 static char prefix[64];
 
 /* ------------------------------------------------------------ the secondary */
@@ -117,45 +118,6 @@ now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* fork+exec the holder; its stdout is @p *fd. @return its pid. */
-static pid_t
-start_holder(int *fd)
-{
-	int p[2];
-	pid_t pid;
-
-	assert_int_equal(pipe(p), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(p[0]);
-		dup2(p[1], 1);
-		execl(self_path, self_path, "hold", prefix, (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
-	*fd = p[0];
-	return pid;
-}
-
-/* The holder's first line (up to 60 s: a loaded machine), NUL-terminated. */
-static void
-read_line(int fd, char *buf, size_t cap)
-{
-	size_t n = 0;
-
-	while (n + 1 < cap) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		assert_int_equal(poll(&pfd, 1, 60000), 1);
-		ssize_t k = read(fd, buf + n, 1);
-		if (k <= 0)
-			break;
-		if (buf[n++] == '\n')
-			break;
-	}
-	buf[n] = '\0';
-}
-
 static void
 test_shared_lock_invalid_args(void **state)
 {
@@ -218,16 +180,18 @@ test_shared_lock_dead_holder(void **state)
 	struct repair_arg ok = { .result = 0 }, bad = { .result = -EFAULT, .why = "count is off" };
 	const struct hm_memzone *z;
 	char line[128], want[160], pidstr[32];
+	struct hm_test_child holder;
 	hm_spinlock_t *l;
-	int fd, st;
 	(void)state;
 
 	z = hm_memzone_reserve(ZONE, 3 * sizeof(hm_spinlock_t), HM_SOCKET_ID_ANY, 0);
 	assert_non_null(z);
 	l = z->addr;
 	memset(l, 0, 3 * sizeof(*l));
-	pid_t pid = start_holder(&fd);
-	read_line(fd, line, sizeof(line));
+	/* the holder, its stdout a pipe: its first line within 60 s (a loaded machine) */
+	pid_t pid = hm_test_spawn(&holder, &(struct hm_test_spawn_args){
+		.argv = HM_TEST_ARGV(self_path, "hold", prefix), .out = HM_TEST_IO_PIPE });
+	assert_true(hm_test_read_line(&holder, line, sizeof(line), 60000) >= 0);
 	snprintf(want, sizeof(want), "held %d\n", (int)pid);
 	assert_string_equal(line, want);
 	snprintf(pidstr, sizeof(pidstr), "%d", (int)pid);
@@ -243,10 +207,7 @@ test_shared_lock_dead_holder(void **state)
 		assert_int_equal(hm_shared_poisoned(&l[i]), 0);
 	}
 
-	assert_int_equal(kill(pid, SIGKILL), 0);
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
-	close(fd);
+	assert_int_equal(hm_test_kill(&holder), 128 + SIGKILL);
 
 	/* the repair passes: the lock is ours, the repair ran once */
 	double t0 = now_s();
@@ -290,13 +251,8 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_shared_lock_dead_holder, setup,
 						hm_test_teardown),
 	};
-	ssize_t n;
-
 	if (argc == 3 && strcmp(argv[1], "hold") == 0)
 		return child_hold(argv[2]);
-	n = readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
-	if (n <= 0)
-		hm_test_skip_all("cannot read /proc/self/exe");
-	self_path[n] = '\0';
+	self_path = hm_test_self();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "mp_spawn.h"
 #include "hugemem/hugemem.h"
 #include "json_read.h"
 
@@ -30,32 +31,23 @@
 static const char *cli;
 
 /* Start `hugemem rx` for a long run; its output goes to /dev/null. */
-static pid_t
-start_rx(const char *extra)
+static void
+start_rx(struct hm_test_child *c, const char *extra)
 {
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		int fd = open("/dev/null", O_WRONLY);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		execl(cli, cli, "rx", "--in-memory", "--file-prefix=" PREFIX,
-		      "--topology=nodes=2;2M=64,64;lcores=0@0,1@1", "--nic-node=1", "--duration=60",
-		      "--allow-drops", extra, (char *)NULL);
-		_exit(127);
-	}
-	return pid;
+	hm_test_spawn(c, &(struct hm_test_spawn_args){
+		.argv = HM_TEST_ARGV(cli, "rx", "--in-memory", "--file-prefix=" PREFIX,
+				     "--topology=nodes=2;2M=64,64;lcores=0@0,1@1", "--nic-node=1",
+				     "--duration=60", "--allow-drops", extra),
+		.out = HM_TEST_IO_NULL, .err = HM_TEST_IO_NULL });
 }
 
 static void
-stop_rx(pid_t pid)
+stop_rx(struct hm_test_child *c)
 {
-	int status;
-
-	kill(pid, SIGINT);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
+	kill(c->pid, SIGINT);
+	hm_test_wait(c, -1);
 	/* interrupted runs exit 1 after printing their summary; never a crash */
-	assert_true(WIFEXITED(status));
+	assert_int_equal(c->sig, 0);
 }
 
 /* Wait for instance @p inst's socket to answer. */
@@ -83,37 +75,7 @@ wait_socket(unsigned int inst)
 static int
 run_client(const char *const *args, const char *input, char *out, size_t len)
 {
-	int in[2], outp[2], status;
-	size_t n = 0;
-	ssize_t r;
-	pid_t pid;
-
-	assert_int_equal(pipe(in), 0);
-	assert_int_equal(pipe(outp), 0);
-	pid = fork();
-	if (pid == 0) {
-		const char *argv[16] = { "python3", CLIENT };
-		int k = 2;
-		for (; *args != NULL && k < 15; args++)
-			argv[k++] = *args;
-		argv[k] = NULL;
-		dup2(in[0], 0);
-		dup2(outp[1], 1);
-		close(in[1]);
-		close(outp[0]);
-		execv("/usr/bin/python3", (char *const *)argv);
-		_exit(127);
-	}
-	close(in[0]);
-	close(outp[1]);
-	assert_int_equal(write(in[1], input, strlen(input)), (ssize_t)strlen(input));
-	close(in[1]);
-	while (n + 1 < len && (r = read(outp[0], out + n, len - 1 - n)) > 0)
-		n += (size_t)r;
-	out[n] = '\0';
-	close(outp[0]);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+	return hm_test_run_stdio(HM_TEST_ARGV("/usr/bin/python3", CLIENT), args, input, out, len);
 }
 
 /* The client's output: one JSON object per line, in the order asked. */
@@ -143,10 +105,10 @@ test_telemetry_dpdk_client(void **state)
 	struct tj *v, *list;
 	const struct tj *cmds;
 	size_t used = 0;
-	pid_t rx;
+	struct hm_test_child rx;
 
 	(void)state;
-	rx = start_rx(NULL);
+	start_rx(&rx, NULL);
 	wait_socket(0);
 
 	/* first the list of commands */
@@ -225,17 +187,18 @@ test_telemetry_dpdk_client(void **state)
 
 	/* a second process of the same prefix: instance 1, as DPDK numbers them */
 	{
-		pid_t rx2 = start_rx(NULL);
+		struct hm_test_child rx2;
 		const char *args1[] = { "-f", PREFIX, "-i", "1", NULL };
 		const char *argsl[] = { "-l", NULL };
 		uint64_t pid1;
 
+		start_rx(&rx2, NULL);
 		wait_socket(1);
 		assert_int_equal(run_client(args1, "/hugemem/info\n", out, sizeof(out)), 0);
 		cur = out;
 		v = line_json(&cur);
 		assert_true(tj_u64(tj_get(tj_get(v, "/hugemem/info"), "pid"), &pid1));
-		assert_int_equal(pid1, (uint64_t)rx2);
+		assert_int_equal(pid1, (uint64_t)rx2.pid);
 		assert_int_equal(tj_u64(tj_get(tj_get(v, "/hugemem/info"), "telemetry_instance"),
 					&pid1), true);
 		assert_int_equal(pid1, 1);
@@ -243,9 +206,9 @@ test_telemetry_dpdk_client(void **state)
 		assert_int_equal(run_client(argsl, "", out, sizeof(out)), 0);
 		assert_non_null(strstr(out, PREFIX));
 		assert_non_null(strstr(out, "-i 1"));
-		stop_rx(rx2);
+		stop_rx(&rx2);
 	}
-	stop_rx(rx);
+	stop_rx(&rx);
 }
 
 int
