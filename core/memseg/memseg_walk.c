@@ -296,10 +296,15 @@ hm_memseg_check(const char **reason)
 	if (rc < 0)
 		return rc;
 	why = memseg_check_locked(mcfg, mapped);
-	memseg_read_unlock(mcfg);
-	/* a secondary: what it maps matches the shared lists */
+	/* a secondary: what it maps matches the shared lists. Under the read
+	 * lock: the primary changes a list's pages under the write lock and bumps
+	 * its version after, so a scan without the lock could read a version not
+	 * yet bumped and pages already changed (a false "not mapped here"). Lock
+	 * order read lock -> attach lock; memseg_attach takes them the other way
+	 * round, but only inside hm_init, before the process can be checked. */
 	if (why == NULL && mp_type() == HM_PROC_SECONDARY)
 		memseg_attach_check(&why);
+	memseg_read_unlock(mcfg);
 	if (why != NULL) {
 		if (reason != NULL)
 			*reason = why;
