@@ -405,6 +405,51 @@ test_dpdk_ring_peek(void **state)
 	rte_ring_free(r);
 }
 
+/*
+ * An ST side's peek start reads the other side's tail and refreshes the side's
+ * cached view of it (hugemem's other_tail) as every head move does: a ring
+ * used through peek alone for 2^32 - capacity objects would otherwise keep a
+ * view that, read modulo 2^32, is ahead of the other side's tail, and the next
+ * ordinary enqueue or dequeue would see room that is not there. The stale
+ * views are set directly (6 ahead: what that drift leaves).
+ */
+static void
+test_dpdk_ring_peek_refreshes_view(void **state)
+{
+	void *objs[16], *out[16];
+	(void)state;
+
+	for (unsigned int i = 0; i < 16; i++)
+		objs[i] = (void *)(uintptr_t)(0x200 + i);
+	struct rte_ring *r = rte_ring_create("peekview", 8, SOCKET_ID_ANY,
+					     RING_F_SP_ENQ | RING_F_SC_DEQ);
+	assert_non_null(r);
+	struct hm_ring *h = RTE_RING_HM(r);
+	hm_ring_reset_at(h, UINT32_MAX - 3);
+	assert_int_equal(rte_ring_enqueue_bulk(r, objs, 5, NULL), 5);
+
+	/* producer: a peek start and finish, then the ordinary path */
+	__atomic_store_n(&h->prod.other_tail, h->cons.tail + 6, __ATOMIC_RELAXED);
+	assert_int_equal(rte_ring_enqueue_bulk_start(r, 1, NULL), 1);
+	rte_ring_enqueue_finish(r, objs + 5, 1);
+	assert_int_equal(h->prod.other_tail, h->cons.tail);
+	assert_int_equal(rte_ring_enqueue_burst(r, objs + 6, 10, NULL), 1); /* 7 - 6 */
+	assert_int_equal(rte_ring_count(r), 7);
+	assert_ring_ok(r);
+
+	/* consumer: the same */
+	__atomic_store_n(&h->cons.other_tail, h->prod.tail + 6, __ATOMIC_RELAXED);
+	assert_int_equal(rte_ring_dequeue_bulk_start(r, out, 2, NULL), 2);
+	rte_ring_dequeue_finish(r, 2);
+	assert_int_equal(h->cons.other_tail, h->prod.tail);
+	assert_int_equal(rte_ring_dequeue_burst(r, out + 2, 16, NULL), 5);
+	for (unsigned int i = 0; i < 7; i++)
+		assert_ptr_equal(out[i], objs[i]);
+	assert_int_equal(rte_ring_empty(r), 1);
+	assert_ring_ok(r);
+	rte_ring_free(r);
+}
+
 static void
 test_dpdk_ring_peek_elem(void **state)
 {
@@ -603,6 +648,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_dpdk_ring_rts_hts, dpdk_test_setup,
 						dpdk_test_teardown),
 		cmocka_unit_test_setup_teardown(test_dpdk_ring_peek, dpdk_test_setup,
+						dpdk_test_teardown),
+		cmocka_unit_test_setup_teardown(test_dpdk_ring_peek_refreshes_view, dpdk_test_setup,
 						dpdk_test_teardown),
 		cmocka_unit_test_setup_teardown(test_dpdk_ring_peek_elem, dpdk_test_setup,
 						dpdk_test_teardown),

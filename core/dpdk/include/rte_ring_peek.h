@@ -55,8 +55,10 @@ __rte_ring_hm_peek_start(struct rte_ring *r, int is_prod, uint32_t n,
 	switch (ht->sync_type) {
 	case RTE_RING_SYNC_ST:
 		*head = ht->head;
-		*room = is_prod ? r->capacity + __rte_ring_hm_tail(&r->cons) - *head :
-				  __rte_ring_hm_tail(&r->prod) - *head;
+		/* exact: read from the other side, and this side's cached view of
+		 * it refreshed, as every hugemem head move keeps it (a view left
+		 * behind by 2^32 - capacity would read as ahead of the tail) */
+		*room = hm_ring__cached_room(RTE_RING_HM(r), is_prod, *head, n, 1);
 		got = n > *room ? (b == RTE_RING_QUEUE_FIXED ? 0 : *room) : n;
 		if (got != 0)
 			__atomic_store_n(&ht->head, *head + got, __ATOMIC_RELAXED);
