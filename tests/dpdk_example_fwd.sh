@@ -5,7 +5,8 @@
 # writes what it sends to a capture. The program never returns (skeleton and
 # l2fwd forward until killed), so the ports' idle report (idle_report=, printed
 # once every input is read to its end and nothing moved for a while, after the
-# capture is flushed) says when to look; then the program is killed and
+# capture is flushed; the one whose port 1 sent every frame) says when to
+# look; then the program is killed and
 #   - the output capture holds every input frame LOOPS times, in order, byte
 #     for byte (l2fwd: the MAC addresses aside, the destination checked),
 #   - the report counts every frame on both ports, nothing missed or in error,
@@ -73,11 +74,19 @@ for a; do
 	set -- "$@" "$(printf '%s\n' "$a" | sed -e "s|@IN@|$in|g" -e "s|@OUT@|$out|g")"
 done
 
+total=$((frames * loops))
+# an idle report whose port 1 sent every frame, the report's pool line after it
+# (an earlier report can come while a thread the scheduler held back still has
+# frames in hand: when it sends them, a later quiet spell reports again)
+reported() {
+	awk -v tx="port 1 \\(net_hugemem1\\): rx [0-9]+ packets, tx $total packets" \
+		'$0 ~ tx { seen = 1 } seen && /held by the application/ { ok = 1 } END { exit !ok }' out.txt
+}
 "./build/$app" "$@" >out.txt 2>&1 &
 pid=$!
-# the idle report, or the program gone, or 120 s
+# that report, or the program gone, or 120 s
 i=0
-while ! grep -q "held by the application" out.txt; do
+while ! reported; do
 	if ! kill -0 "$pid" 2>/dev/null || [ "$i" -ge 1200 ]; then
 		break
 	fi
@@ -94,14 +103,16 @@ if ! grep -q "held by the application" out.txt; then
 	exit 1
 fi
 
-total=$((frames * loops))
 fail=0
 grep -q "port 0 (net_hugemem0): rx $total packets, .* imissed 0, ierrors 0, oerrors 0, rx_nombuf 0" out.txt ||
 	{ echo "FAIL: port 0 did not receive $total frames cleanly"; fail=1; }
 grep -q "port 1 (net_hugemem1): rx [0-9]* packets, tx $total packets, imissed 0, ierrors 0, oerrors 0" out.txt ||
 	{ echo "FAIL: port 1 did not send $total frames cleanly"; fail=1; }
-grep -q " 0 held by the application" out.txt ||
-	{ echo "FAIL: mbufs still held by the application at idle"; fail=1; }
+last_pool=$(grep "held by the application" out.txt | tail -n 1)
+case "$last_pool" in
+*" 0 held by the application") ;;
+*) echo "FAIL: mbufs still held by the application at idle: $last_pool"; fail=1 ;;
+esac
 if [ "$dst" = - ]; then
 	"$check" cmp "$in" "$out" "$loops" || fail=1
 else

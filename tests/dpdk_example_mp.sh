@@ -120,7 +120,14 @@ if ! wait_for server.txt "port 1 (net_hugemem1): rx 0 packets, tx $frames packet
 	echo "FAIL: port 1 never reported $frames frames sent"
 	exit 1
 fi
-sleep 0.5 # the rest of that report (the pool's line)
+# the rest of that report (its pool line), 10 s at most
+i=0
+until awk -v tx="port 1 \\(net_hugemem1\\): rx 0 packets, tx $frames packets" \
+	'$0 ~ tx { seen = 1 } seen && /held by the application/ { ok = 1 } END { exit !ok }' \
+	server.txt || [ "$i" -ge 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
 fail=0
 for p in $clients; do
 	if ! kill -0 "$p" 2>/dev/null; then
