@@ -8,7 +8,7 @@
  * SMALL_LIMIT ("big") together hold at most mc_st.big_budget element bytes
  * (cap x MC_BIG_BYTES_PER_CAP, at least MC_BIG_BUDGET_MIN): a free that would
  * pass it first sends the older half of the fullest big class back
- * (mc_make_room), so an lcore holds at most cap x (the 16 small classes'
+ * (mc_push_full), so an lcore holds at most cap x (the 16 small classes'
  * element sizes) + big_budget bytes: 304 + 32 KiB with the default cap of 32
  * (release builds; debug builds add a trailer to every element). Only the
  * lcore's own node heap is cached, only blocks without alignment padding, and
@@ -160,11 +160,13 @@ give_back_older(struct mcache *c, unsigned int k, unsigned int n)
 }
 
 void
-mc_make_room(struct mcache *c, unsigned int k, uint64_t need)
+mc_push_full(struct mcache *c, unsigned int k, struct malloc_elem *e)
 {
+	uint64_t need = e->size;
+
 	if (c->len[k] == mc_st.cap)
 		give_back_older(c, k, mc_st.cap / 2);
-	while (c->big_bytes + need > mc_st.big_budget) {
+	while (k >= MC_SMALL && c->big_bytes + need > mc_st.big_budget) {
 		/* the class holding the most bytes gives its older half back */
 		unsigned int j = MC_SMALL;
 		for (unsigned int i = MC_SMALL + 1; i < MC_CLASSES; i++)
@@ -174,7 +176,32 @@ mc_make_room(struct mcache *c, unsigned int k, uint64_t need)
 			break; /* holds nothing (need > budget cannot happen: see mc_init) */
 		give_back_older(c, j, (c->len[j] + 1) / 2);
 	}
-	HM_ASSERT(c->len[k] < mc_st.cap && c->big_bytes + need <= mc_st.big_budget);
+	HM_ASSERT(c->len[k] < mc_st.cap &&
+		  (k < MC_SMALL || c->big_bytes + need <= mc_st.big_budget));
+	mc_push(c, k, e);
+}
+
+void
+mc_free_cold(struct mcache *c, unsigned int k, struct malloc_elem *e)
+{
+	struct malloc_heap *h = c->heap;
+
+	if (heap_lock(h) == 0) {
+		/* the links and the neighbours' states are the heap's: read under its lock */
+		const struct malloc_elem *p = e->prev, *n = e->next;
+		if ((p != NULL && elem_state(p) == ELEM_FREE) ||
+		    (n != NULL && elem_state(n) == ELEM_FREE)) {
+			char *lo = (char *)e, *hi = lo + e->size;
+			grow_release_pages(h, heap_free_elem(e), lo, hi);
+			heap_unlock(h);
+			return;
+		}
+		heap_unlock(h);
+	} /* (a lock that cannot be taken: the block waits in the cache) */
+	if (c->len[k] == mc_st.cap || (k >= MC_SMALL && c->big_bytes + e->size > mc_st.big_budget))
+		mc_push_full(c, k, e);
+	else
+		mc_push(c, k, e);
 }
 
 unsigned int
@@ -280,6 +307,9 @@ mc_check_caches(struct malloc_heap *h, uint64_t walked, bool all)
 		for (unsigned int k = 0; k < MC_CLASSES; k++) {
 			if (c->len[k] > mc_st.cap)
 				return "an lcore cache class holds more than its capacity";
+			if (c->used[k] > c->tick)
+				return "an lcore cache class was last used after its cache's last "
+				       "operation";
 			for (unsigned int j = 0; j < c->len[k]; j++) {
 				const struct malloc_elem *e = c->objs[k * mc_st.cap + j];
 				if (e == NULL || e->cookie != (ELEM_COOKIE ^ (uint32_t)(uintptr_t)e) ||
