@@ -100,8 +100,12 @@ mc_give_back(struct mcache *c, struct malloc_elem **v, unsigned int n)
 	/* into address order: blocks are usually freed in (or against) the order
 	 * they were handed out, which is one direction through memory */
 	unsigned int down = 0;
-	for (unsigned int i = 1; i < n; i++)
+	HM_ASSERT(n >= 1);
+	bytes = v[0]->size;
+	for (unsigned int i = 1; i < n; i++) {
 		down += (uintptr_t)v[i] < (uintptr_t)v[i - 1];
+		bytes += v[i]->size;
+	}
 	/* a batch in (or against) address order is mostly runs of neighbours,
 	 * whose lines the frees that filled the cache just touched */
 	bool scattered = down != 0 && down != n - 1;
@@ -118,14 +122,13 @@ mc_give_back(struct mcache *c, struct malloc_elem **v, unsigned int n)
 	 * is: its blocks are rarely neighbours, sorting them (a mispredicted
 	 * branch per comparison) would buy nothing, and heap_free_elem joins
 	 * what is adjacent in any order */
-	if (down != 0 && down <= n / 4) {
+	bool ordered = down == 0 || down <= n / 4;
+	if (down != 0 && ordered) {
 		if (n <= 32)
 			sort_ptrs(v, n);
 		else
 			qsort(v, n, sizeof(*v), cmp_ptr);
 	}
-	for (unsigned int i = 0; i < n; i++)
-		bytes += v[i]->size;
 	/* stats first: a reader may briefly count them as allocated, never twice as free */
 	mc_account(c, -(int64_t)n, -(int64_t)bytes);
 	if (heap_lock(h) < 0) {
@@ -134,6 +137,16 @@ mc_give_back(struct mcache *c, struct malloc_elem **v, unsigned int n)
 	}
 	if (scattered)
 		prefetch_neighbours(v, n);
+	if (!ordered) {
+		/* rarely neighbours: no runs to join first (heap_free_elem joins
+		 * what is adjacent, in any order) */
+		for (unsigned int i = 0; i < n; i++) {
+			char *lo = (char *)v[i], *hi = lo + v[i]->size;
+			grow_release_pages(h, heap_free_elem(v[i]), lo, hi);
+		}
+		heap_unlock(h);
+		return bytes;
+	}
 	for (unsigned int i = 0; i < n;) {
 		struct malloc_elem *a = v[i++];
 		while (i < n && heap_join_cached(a, v[i]))
