@@ -24,7 +24,11 @@
  * joined first, so freeing in allocation order costs one heap free per run; a
  * half in no order goes back as it is; unless the half was in (or against)
  * address order, the lines the heap will touch are prefetched for the whole
- * batch first (mc_give_back). Stats count
+ * batch first (mc_give_back). A free into a class not in use (none of the
+ * lcore's last MC_HOT_OPS cached mallocs and frees was of it: each lcore counts
+ * them in tick and stamps the class in used[]) goes to the heap at once when a
+ * neighbour of the block is FREE there, so that it joins instead of keeping two
+ * free regions apart (mc_free_cold). Stats count
  * cached blocks as free. Cached memory goes back to the heap on
  * hm_malloc_cache_flush(), when an allocation would otherwise fail with ENOMEM,
  * when the lcore's thread unregisters, and at hm_cleanup.
