@@ -113,13 +113,6 @@ int hm_test_node_b(void);
  * fuse suite within its CI budget) unless $HUGEMEM_TEST_FULL=1.
  */
 unsigned int hm_test_ops(unsigned int n);
-#if defined(__SANITIZE_THREAD__)
-#define HM_TEST_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define HM_TEST_TSAN 1
-#endif
-#endif
 /*
  * Operations for a model loop run by one thread: hm_test_ops(@p n), and a
  * quarter of that under ThreadSanitizer, which has nothing to find in one
@@ -128,9 +121,8 @@ unsigned int hm_test_ops(unsigned int n);
 static inline unsigned int
 hm_test_model_ops(unsigned int n)
 {
-#ifdef HM_TEST_TSAN
-	n = n / 4 > 0 ? n / 4 : 1;
-#endif
+	if (HM_TEST_TSAN)
+		n = n / 4 > 0 ? n / 4 : 1;
 	return hm_test_ops(n);
 }
 /* The backend under test is emu. */
