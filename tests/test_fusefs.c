@@ -998,6 +998,39 @@ test_fusefs_left_daemon_reaped(void **state)
 	assert_int_equal(access(mnt, F_OK), -1); /* unmounted, mount point removed */
 }
 
+/*
+ * A child forked (no exec) after start that stops the inherited handle, as
+ * hm_cleanup in a forked child does, leaves the parent's daemon alone: no
+ * "leave" through the shared hold, no unmount, no wait; the parent's hold
+ * still counts and its stop still unmounts.
+ */
+static void
+test_fusefs_forked_child_stop(void **state)
+{
+	char mnt[PATH_MAX];
+	int st;
+	pid_t pid;
+
+	(void)state;
+	need_mount();
+	start("nodes=1;2M=4", NULL, mnt, sizeof(mnt));
+	assert_int_equal(await_holds(mnt, 1), 1);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		hm_fusefs_stop(cur);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_true(hm_fusefs_alive(cur)); /* still mounted, still served */
+	assert_int_equal(await_holds(mnt, 1), 1);
+	stop();
+	assert_int_equal(access(mnt, F_OK), -1); /* unmounted, mount point removed */
+	assert_int_equal(hm_test_zombie_children(NULL), 0);
+}
+
 /* The daemon's tree: the hold file's rules without a mount (hold.c). */
 static void
 test_fusefs_tree_holds(void **state)
@@ -1059,6 +1092,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_fusefs_owner_death_unmounts, teardown),
 		cmocka_unit_test_teardown(test_fusefs_hold_rules, teardown),
 		cmocka_unit_test_teardown(test_fusefs_left_daemon_reaped, teardown),
+		cmocka_unit_test_teardown(test_fusefs_forked_child_stop, teardown),
 		cmocka_unit_test(test_fusefs_tree_holds),
 	};
 

@@ -24,6 +24,9 @@
  * reaped the moment it exits and no zombie stays behind while this process
  * lives on (without a thread, the next start or stop in this process reaps
  * it). So is a daemon that outlived its SIGKILL at stop (stuck in the kernel).
+ * A handle stopped in a child forked after start/attach (hm_cleanup there)
+ * only closes the child's copies of its descriptors: the parent's daemon,
+ * hold and mount are left as they are.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -65,6 +68,7 @@ struct hm_fusefs {
 	pid_t dpid;         /* the daemon's pid as it said (hold read); -1 unknown */
 	int fd;             /* our end of the socketpair; -1 attached */
 	int hold;           /* our open of M/hold; -1 none */
+	pid_t owner;        /* the process that started or attached: only it leaves */
 	bool made_dir;      /* we created mnt */
 	bool reaped;        /* pid waited for */
 	int status;         /* its wait status, if reaped */
@@ -184,6 +188,7 @@ fs_new(const char *mnt)
 	fs->dpid = -1;
 	fs->fd = -1;
 	fs->hold = -1;
+	fs->owner = getpid();
 	return fs;
 }
 
@@ -572,6 +577,18 @@ hm_fusefs_stop(struct hm_fusefs *fs)
 	reap_left();
 	if (fs == NULL)
 		return;
+	if (fs->owner != getpid()) {
+		/* a forked child's copy (hm_cleanup after fork): the hold, the socket
+		 * and the daemon are its parent's. Closing our copies of the fds
+		 * releases nothing (the open file descriptions stay the parent's); a
+		 * "leave" written here, a wait or an unmount would end the parent's. */
+		if (fs->hold >= 0)
+			close(fs->hold);
+		if (fs->fd >= 0)
+			close(fs->fd);
+		free(fs);
+		return;
+	}
 	if (fs->hold >= 0) {
 		/* leave first, then read what is left: the daemon orders both */
 		known = write(fs->hold, "leave", 5) == 5 &&
