@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,9 +25,11 @@ status_of(int st)
 
 /*
  * In the child: the output file @p path, created 0600 or an existing regular
- * file of ours, emptied. Never through a symlink (O_NOFOLLOW), never a FIFO
- * or device (O_NONBLOCK keeps a FIFO from blocking the open, fstat refuses
- * it), never another user's file: truncated only after fstat said so.
+ * file of ours, emptied; or a character device (/dev/null, /dev/full: only
+ * root makes those), written as it is. Never through a symlink (O_NOFOLLOW),
+ * never a FIFO, socket or directory (O_NONBLOCK keeps a FIFO from blocking the
+ * open, fstat refuses it), never another user's file: truncated only after
+ * fstat said it is ours.
  * @return the descriptor, or -1 (the child then exits 126).
  */
 static int
@@ -34,11 +37,16 @@ open_out(const char *path)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
 	struct stat st;
+	bool ok;
 
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-	    fcntl(fd, F_SETFL, 0) < 0 || ftruncate(fd, 0) < 0) {
+	ok = fstat(fd, &st) == 0 && fcntl(fd, F_SETFL, 0) == 0;
+	if (ok && S_ISREG(st.st_mode))
+		ok = st.st_uid == geteuid() && ftruncate(fd, 0) == 0;
+	else if (ok)
+		ok = S_ISCHR(st.st_mode);
+	if (!ok) {
 		close(fd);
 		return -1;
 	}

@@ -195,7 +195,8 @@ spawn_to(const char *out_path)
 
 /* The child's output file is opened without following a symlink, and only a
  * regular file of ours is emptied: a symlink (to a file of ours or dangling),
- * a FIFO and another user's file are refused (126) and left as they were. */
+ * a FIFO and another user's file are refused (126) and left as they were; a
+ * character device is written as it is. */
 static void
 test_mp_spawn_output_refused(void **state)
 {
@@ -248,6 +249,8 @@ test_mp_spawn_output_refused(void **state)
 		print_message("[  SKIP    ] another user's file: needs root to chown one\n");
 	}
 
+	/* a character device: written as it is (nothing to empty) */
+	assert_int_equal(spawn_to("/dev/null"), 0);
 	/* the regular file of ours itself: emptied, then written */
 	assert_int_equal(spawn_to(target), 0);
 	hm_test_slurp(target, out, sizeof(out));
