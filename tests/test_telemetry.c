@@ -485,6 +485,17 @@ clear_leftovers(const char *prefix)
 	mkdir(p, 0700);
 }
 
+/* A fresh, empty socket directory for @p prefix (what a killed run left is
+ * removed first): its path in @p dir, instance 0's socket path in @p v2. */
+static void
+fresh_dir(const char *prefix, char *dir, char *v2)
+{
+	clear_leftovers(prefix);
+	snprintf(dir, PATH_MAX, "%s/dpdk/%s", run_base, prefix);
+	snprintf(v2, PATH_MAX, "%s/dpdk_telemetry.v2", dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+}
+
 static void
 test_telemetry_placement(void **state)
 {
@@ -494,11 +505,8 @@ test_telemetry_placement(void **state)
 	int fd;
 
 	(void)state;
-	clear_leftovers("tplace");
-	snprintf(dir, sizeof(dir), "%s/dpdk/tplace", run_base);
-	snprintf(v2, sizeof(v2), "%s/dpdk_telemetry.v2", dir);
+	fresh_dir("tplace", dir, v2);
 	snprintf(v21, sizeof(v21), "%s/dpdk_telemetry.v2:1", dir);
-	assert_int_equal(mkdir(dir, 0700), 0);
 
 	/* another live hugemem holds the name: the next instance, as DPDK */
 	fake_start(&fk, v2, "{\"version\":\"hugemem 0.1.0\",\"pid\":1,\"max_output_len\":16384}");
@@ -668,11 +676,8 @@ test_telemetry_socket_leftovers(void **state)
 	int s, fd;
 
 	(void)state;
-	clear_leftovers("tleft");
-	snprintf(dir, sizeof(dir), "%s/dpdk/tleft", run_base);
-	snprintf(v2, sizeof(v2), "%s/dpdk_telemetry.v2", dir);
+	fresh_dir("tleft", dir, v2);
 	snprintf(target, sizeof(target), "%s/dpdk/tleft-target", run_base);
-	assert_int_equal(mkdir(dir, 0700), 0);
 	assert_int_equal(mkdir(target, 0700), 0);
 
 	/* a dead socket of ours (its process killed): replaced, and we serve there */
