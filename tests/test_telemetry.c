@@ -685,6 +685,7 @@ test_telemetry_socket_leftovers(void **state)
 	start("tleft", NULL);
 	assert_non_null(hm_telemetry_socket_path());
 	assert_string_equal(hm_telemetry_socket_path(), v2);
+	assert_int_equal(hm_test_count_files(dir), 1); /* no temporary name left beside it */
 	fd = hm_telemetry_connect(v2, greet, sizeof(greet), 2000);
 	assert_true(fd >= 0);
 	close(fd);

@@ -240,27 +240,47 @@ probe(const char *path)
 	return fd;
 }
 
+/*
+ * Serve at @p path: bind a socket under a private temporary name in the same
+ * directory, listen, then link(2) it to @p path, which fails (EEXIST: the name
+ * is taken) rather than replace anything. So a name is never seen bound but
+ * not yet listening: another process probing it in that window would have
+ * found its connect refused and removed it as a dead server's socket.
+ * @return the listening fd, -EADDRINUSE when @p path exists, else -errno.
+ */
 static int
 bind_one(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct stat st;
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int err = 0;
 
 	if (fd < 0)
 		return hm_fail(errno, "telemetry: socket: %s", hm_strerror(-errno));
-	memcpy(sa.sun_path, path, strlen(path) + 1);
+	/* <dir>/.hm<pid>: never longer than the socket's own name */
+	if (hm_snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/.hm%d", srv.dir, (int)getpid()) < 0) {
+		close(fd);
+		return hm_fail(ENAMETOOLONG, "telemetry: %s is too long for a socket path",
+			       srv.dir);
+	}
+	unlink(sa.sun_path); /* ours: a leftover of this pid's earlier, killed start */
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int err = errno;
+		err = errno;
+		close(fd);
+		return hm_fail(err, "telemetry: cannot bind %s: %s", sa.sun_path, hm_strerror(err));
+	}
+	if (listen(fd, 16) < 0)
+		err = errno;
+	else if (link(sa.sun_path, path) < 0)
+		err = errno == EEXIST ? EADDRINUSE : errno;
+	else if (lstat(path, &st) < 0)
+		err = errno;
+	unlink(sa.sun_path);
+	if (err != 0) {
 		close(fd);
 		return err == EADDRINUSE ? -EADDRINUSE :
 			hm_fail(err, "telemetry: cannot bind %s: %s", path, hm_strerror(err));
-	}
-	if (lstat(path, &st) < 0 || listen(fd, 16) < 0) {
-		int err = errno;
-		unlink(path);
-		close(fd);
-		return hm_fail(err, "telemetry: %s: %s", path, hm_strerror(err));
 	}
 	srv.path_ino = st.st_ino;
 	srv.path_dev = st.st_dev;
