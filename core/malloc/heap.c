@@ -674,6 +674,15 @@ class_min(unsigned int f, unsigned int s)
 	return f == 0 ? (uint64_t)s * MALLOC_ALIGN : (uint64_t)(SL_COUNT + s) << (f + FL_SHIFT - 1 - SL_BITS);
 }
 
+/* 1 when mapping_search(@p need) gives class (@p f, @p s). */
+static inline bool
+search_is(uint64_t need, unsigned int f, unsigned int s)
+{
+	unsigned int f2, s2;
+
+	return mapping_search(need, &f2, &s2) && f2 == f && s2 == s;
+}
+
 void *
 heap_alloc_small(struct malloc_heap *h, uint64_t size, uint64_t req, const char *type,
 		 uint64_t *zero_from)
@@ -684,8 +693,20 @@ heap_alloc_small(struct malloc_heap *h, uint64_t size, uint64_t req, const char 
 
 	HM_ASSERT(size >= MALLOC_ALIGN && size <= SMALL_ALLOC_MAX && size % MALLOC_ALIGN == 0);
 	HM_ASSERT(req >= 1 && req <= size);
-	/* find()'s good fit: the first non-empty class whose every element holds need */
-	if (!mapping_search(need, &f, &s) || !next_class(h, &f, &s))
+	/* find()'s good fit: the first non-empty class whose every element holds
+	 * need (mapping_search without its overflow checks: need < 2^13) */
+	if (need < SMALL_LIMIT) {
+		f = 0;
+		s = (unsigned int)(need / MALLOC_ALIGN);
+	} else {
+		unsigned int top = fls64(need);
+		uint64_t up = need + (1ULL << (top - SL_BITS)) - 1;
+		top = fls64(up);
+		f = top - FL_SHIFT + 1;
+		s = (unsigned int)(up >> (top - SL_BITS)) & (SL_COUNT - 1);
+	}
+	HM_ASSERT(search_is(need, f, s));
+	if (!next_class(h, &f, &s))
 		return NULL;
 	e = h->free_head[f][s];
 	/* start_pt: with 64-byte alignment and sizes the data ends where e ends, so
@@ -712,7 +733,7 @@ heap_alloc_small(struct malloc_heap *h, uint64_t size, uint64_t req, const char 
 	/* set_busy for owner USER, pad 0 (carve_top wrote pad) */
 	elem_set_state(b, ELEM_BUSY);
 	b->owner = ELEM_OWNER_USER;
-	set_tag(b, type, req);
+	set_tag(b, type, req); /* and set_req: usable == size */
 	h->alloc_count++;
 	return (char *)b + ELEM_HEADER_LEN;
 }

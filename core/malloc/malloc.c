@@ -239,6 +239,18 @@ cacheable(size_t size, unsigned int align)
 	return size - 1 < CACHE_LIMIT && align <= MALLOC_ALIGN && (align & (align - 1)) == 0;
 }
 
+/* Zero what of @p p's first @p len bytes may be dirty (from @p zero_from on).
+ * Call it with the allocation's result in a variable first: in
+ * zero_tail(alloc(&r), zero_from, len) the compiler may read zero_from (still
+ * 0) before the call sets it, and clear the whole block (gcc did). */
+static inline void *
+zero_tail(void *p, uint64_t zero_from, size_t len)
+{
+	if (p != NULL && zero_from < len)
+		memset((char *)p + zero_from, 0, len - zero_from);
+	return p;
+}
+
 /* A cacheable request (cacheable(size, align)) that the cache did not serve,
  * straight to the first heap the policy tries (alloc_socket_once's choice),
  * without an alloc_req: heap_alloc_small when that heap's lock is free and its
@@ -268,39 +280,44 @@ alloc_small(const char *type, size_t size, uint64_t round, int socket, uint64_t 
 	return p;
 }
 
+/* Every request the short paths leave: the whole policy, growth, errors (out of
+ * line, so that the short paths keep a small frame). @p zero: zero the block
+ * (zmalloc). @p round: as alloc_small. */
+static void * __attribute__((noinline))
+alloc_general(const char *type, size_t size, unsigned int align, int socket, uint64_t round,
+	      bool zero)
+{
+	struct alloc_req r;
+	uint64_t zero_from = 0;
+	void *p;
+
+	if (heap_make_req(&r, type, size, align, 0) < 0)
+		return NULL;
+	if (round > r.size)
+		r.size = round;
+	if (!zero)
+		return alloc_socket(&r, socket);
+	r.zero_from = &zero_from;
+	p = alloc_socket(&r, socket); /* sets zero_from: before zero_tail reads it */
+	return zero_tail(p, zero_from, size);
+}
+
 static inline __attribute__((always_inline)) void *
 malloc_socket(const char *type, size_t size, unsigned int align, int socket)
 {
-	struct alloc_req r;
 	uint64_t round = 0;
 	void *p;
 
 	if (cacheable(size, align) && ((p = mc_alloc(type, size, socket, &round)) != NULL ||
 				       (p = alloc_small(type, size, round, socket, NULL)) != NULL))
 		return p;
-	if (heap_make_req(&r, type, size, align, 0) < 0)
-		return NULL;
-	if (round > r.size)
-		r.size = round;
-	return alloc_socket(&r, socket);
+	return alloc_general(type, size, align, socket, round, false);
 }
 
 void *
 hm_malloc_socket(const char *type, size_t size, unsigned int align, int socket)
 {
 	return malloc_socket(type, size, align, socket);
-}
-
-/* Zero what of @p p's first @p len bytes may be dirty (from @p zero_from on).
- * Call it with the allocation's result in a variable first: in
- * zero_tail(alloc(&r), zero_from, len) the compiler may read zero_from (still
- * 0) before the call sets it, and clear the whole block (gcc did). */
-static inline void *
-zero_tail(void *p, uint64_t zero_from, size_t len)
-{
-	if (p != NULL && zero_from < len)
-		memset((char *)p + zero_from, 0, len - zero_from);
-	return p;
 }
 
 void *
@@ -390,7 +407,6 @@ hm_malloc(const char *type, size_t size, unsigned int align)
 void *
 hm_zmalloc_socket(const char *type, size_t size, unsigned int align, int socket)
 {
-	struct alloc_req r;
 	uint64_t zero_from = 0, round = 0;
 	void *p;
 
@@ -400,13 +416,7 @@ hm_zmalloc_socket(const char *type, size_t size, unsigned int align, int socket)
 		if ((p = alloc_small(type, size, round, socket, &zero_from)) != NULL)
 			return zero_tail(p, zero_from, size);
 	}
-	if (heap_make_req(&r, type, size, align, 0) < 0)
-		return NULL;
-	if (round > r.size)
-		r.size = round;
-	r.zero_from = &zero_from;
-	p = alloc_socket(&r, socket); /* sets zero_from: before zero_tail reads it */
-	return zero_tail(p, zero_from, size);
+	return alloc_general(type, size, align, socket, round, true);
 }
 
 void *
