@@ -113,6 +113,18 @@ int hm_test_node_b(void);
  * fuse suite within its CI budget) unless $HUGEMEM_TEST_FULL=1.
  */
 unsigned int hm_test_ops(unsigned int n);
+/*
+ * Operations for a model loop run by one thread: hm_test_ops(@p n), and a
+ * quarter of that under ThreadSanitizer, which has nothing to find in one
+ * thread and runs such a loop ten times slower (the TSan suite's CI budget).
+ */
+static inline unsigned int
+hm_test_model_ops(unsigned int n)
+{
+	if (HM_TEST_TSAN)
+		n = n / 4 > 0 ? n / 4 : 1;
+	return hm_test_ops(n);
+}
 /* The backend under test is emu. */
 bool hm_test_is_emu(void);
 /* The backend under test can offer pages of @p page_sz here (emu: any size;

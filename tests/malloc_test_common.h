@@ -166,7 +166,7 @@ model_add(struct model *m, char *p, size_t size, unsigned int align, int node, b
 static inline void
 malloc_model_run(void)
 {
-	const unsigned int n_ops = hm_test_ops(100000); /* fuse: 10^4 */
+	const unsigned int n_ops = hm_test_model_ops(100000); /* fuse: 10^4 */
 	struct model m = { .rs = hm_test_seed() };
 	struct hm_malloc_socket_stats st0[2];
 	const struct malloc_heap *heaps[2];

@@ -521,7 +521,8 @@ test_fbarray_finders_vs_model(void **state)
 		assert_int_equal(hm_fbarray_init(&arr, "model", len, cfg[c].elt_sz, NULL), 0);
 		memset(cur, 0, sizeof(cur));
 		memset(want, 0, sizeof(want));
-		for (unsigned int st = 0; st < cfg[c].states; st++) {
+		const unsigned int states = hm_test_model_ops(cfg[c].states);
+		for (unsigned int st = 0; st < states; st++) {
 			/* Start with the two extreme states, then random ones. */
 			const char *kind = st == 0 ? "empty" : "full";
 

@@ -311,7 +311,7 @@ static void
 test_heap_model(void **state)
 {
 	const size_t len = 4 * MB; /* the live set outgrows it at times: ENOMEM paths */
-	const unsigned int n_ops = 100000;
+	const unsigned int n_ops = hm_test_model_ops(100000);
 	char *buf = buf_new(len);
 	struct hm_heap *h = hm_heap_init(buf, len, "model");
 	struct hm_malloc_socket_stats st0, st, st2;

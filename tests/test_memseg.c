@@ -1026,7 +1026,7 @@ test_memseg_model(void **state)
 
 	hm_test_quiet_log();
 	assert_int_equal(hm_test_init_topo("nodes=2;2M=48,48;4K=128,128;lcores=0@0,1@1;iova=shuffled;seed=5"), 0);
-	for (int op = 0; op < (int)hm_test_ops(3000); op++) { /* fuse: 300 */
+	for (int op = 0; op < (int)hm_test_model_ops(3000); op++) { /* fuse: 300 */
 		uint64_t r = hm_test_rand(&rng);
 		if ((r & 3) != 0 && n_live < 400) {
 			struct hm_memseg *ms[6];

@@ -6,6 +6,7 @@
  * meant for memory event callbacks (which run under the write lock) and for
  * code that knows no page can be mapped or unmapped meanwhile.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <string.h>
 
@@ -223,14 +224,37 @@ hm_memseg_dump(FILE *f)
 	memseg_read_unlock(mcfg);
 }
 
+/* A free slot's memseg is all zero (one memcmp: the validator visits every
+ * slot of every list, a million on a 4K list). */
 static bool
-all_zero(const void *p, size_t n)
+seg_zero(const struct hm_memseg *ms)
 {
-	const unsigned char *c = p;
-	for (size_t i = 0; i < n; i++)
-		if (c[i] != 0)
-			return false;
-	return true;
+	static const struct hm_memseg zero;
+
+	return memcmp(ms, &zero, sizeof(zero)) == 0;
+}
+
+/* A used slot @p k of @p msl: its memseg describes its page; adds the page to
+ * @p mapped. @return NULL, or what is wrong. */
+static const char *
+used_seg_check(const struct hm_mem_config *mcfg, const struct hm_memseg_list *msl,
+	       unsigned int k, int64_t mapped[HM_MAX_NUMA_NODES])
+{
+	const struct hm_memseg *ms = seg_at(msl, k);
+
+	if (ms->addr != (char *)msl->base_va + (uint64_t)k * msl->page_sz)
+		return "used memseg: addr != base_va + idx*page_sz";
+	if (ms->len != msl->page_sz || ms->page_sz != msl->page_sz)
+		return "used memseg: len or page_sz differ from the list's";
+	if (ms->socket_id != msl->socket_id)
+		return "used memseg: node differs from the list's";
+	if (ms->iova == HM_BAD_IOVA && !msl->external)
+		return "used memseg: bad IOVA";
+	if (mcfg->iova_va && ms->iova != (hm_iova_t)(uintptr_t)ms->addr)
+		return "used memseg: IOVA != VA in IOVA-as-VA mode";
+	if (!msl->external)
+		mapped[msl->socket_id] += (int64_t)ms->len;
+	return NULL;
 }
 
 /* The validator's walk. pre: the hotplug lock is held (read or write). */
@@ -254,26 +278,30 @@ memseg_check_locked(struct hm_mem_config *mcfg, int64_t mapped[HM_MAX_NUMA_NODES
 			why = "list header inconsistent (elt_sz, len, alignment, node or heap flag)";
 			break;
 		}
-		for (unsigned int k = 0; k < msl->memseg_arr.len && why == NULL; k++) {
-			const struct hm_memseg *ms = seg_at(msl, k);
-			int used = hm_fbarray_is_used(&msl->memseg_arr, k);
-			if (!used) {
-				if (!all_zero(ms, sizeof(*ms)))
-					why = "free slot has a non-zero memseg";
-				continue;
+		/* run by run (one search each, not one locked lookup per slot): a
+		 * free run's slots are zero, then the used run after it */
+		const unsigned int len = msl->memseg_arr.len;
+		unsigned int k = 0;
+		while (k < len && why == NULL) {
+			int next = hm_fbarray_find_next_used(&msl->memseg_arr, k);
+			if (next < 0 && next != -ENOENT) {
+				why = "the list's used-slot search failed";
+				break;
 			}
-			if (ms->addr != (char *)msl->base_va + (uint64_t)k * msl->page_sz)
-				why = "used memseg: addr != base_va + idx*page_sz";
-			else if (ms->len != msl->page_sz || ms->page_sz != msl->page_sz)
-				why = "used memseg: len or page_sz differ from the list's";
-			else if (ms->socket_id != msl->socket_id)
-				why = "used memseg: node differs from the list's";
-			else if (ms->iova == HM_BAD_IOVA && !msl->external)
-				why = "used memseg: bad IOVA";
-			else if (mcfg->iova_va && ms->iova != (hm_iova_t)(uintptr_t)ms->addr)
-				why = "used memseg: IOVA != VA in IOVA-as-VA mode";
-			if (!msl->external)
-				mapped[msl->socket_id] += (int64_t)ms->len;
+			for (unsigned int end = next < 0 ? len : (unsigned int)next;
+			     k < end && why == NULL; k++)
+				if (!seg_zero(seg_at(msl, k)))
+					why = "free slot has a non-zero memseg";
+			if (k >= len || why != NULL)
+				break;
+			next = hm_fbarray_find_next_free(&msl->memseg_arr, k);
+			if (next < 0 && next != -ENOSPC) {
+				why = "the list's free-slot search failed";
+				break;
+			}
+			for (unsigned int end = next < 0 ? len : (unsigned int)next;
+			     k < end && why == NULL; k++)
+				why = used_seg_check(mcfg, msl, k, mapped);
 		}
 	}
 	for (unsigned int n = 0; n < mcfg->n_nodes && why == NULL; n++)
