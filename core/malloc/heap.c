@@ -674,6 +674,28 @@ class_min(unsigned int f, unsigned int s)
 	return f == 0 ? (uint64_t)s * MALLOC_ALIGN : (uint64_t)(SL_COUNT + s) << (f + FL_SHIFT - 1 - SL_BITS);
 }
 
+/* heap_alloc_small's end: set_busy for owner USER, pad 0 (carve_top wrote it). */
+static inline __attribute__((always_inline)) void
+small_busy(struct malloc_heap *h, struct malloc_elem *b, const char *type, uint64_t req)
+{
+	elem_set_state(b, ELEM_BUSY);
+	b->owner = ELEM_OWNER_USER;
+	set_tag(b, type, req); /* and set_req: usable == size */
+	h->alloc_count++;
+}
+
+/* heap_alloc_small's carve when the rest of @p e changes class. */
+static void * __attribute__((noinline))
+small_relink(struct malloc_heap *h, struct malloc_elem *e, struct malloc_elem *b,
+	     const char *type, uint64_t req)
+{
+	fl_remove(h, e);
+	carve_top(e, (char *)b);
+	fl_insert(h, e);
+	small_busy(h, b, type, req);
+	return (char *)b + ELEM_HEADER_LEN;
+}
+
 /* 1 when mapping_search(@p need) gives class (@p f, @p s). */
 static inline bool
 search_is(uint64_t need, unsigned int f, unsigned int s)
@@ -721,20 +743,14 @@ heap_alloc_small(struct malloc_heap *h, uint64_t size, uint64_t req, const char 
 		*zero_from = ce > data ? ce - data : 0;
 	}
 	/* e is in class (f, s) and front < e->size: it stays there when front
-	 * is not below the class's smallest size (same_class, from the search) */
-	if (front < class_min(f, s)) {
-		fl_remove(h, e);
-		carve_top(e, (char *)b);
-		fl_insert(h, e);
-	} else {
-		carve_top(e, (char *)b);
-		h->free_bytes -= need;
-	}
-	/* set_busy for owner USER, pad 0 (carve_top wrote pad) */
-	elem_set_state(b, ELEM_BUSY);
-	b->owner = ELEM_OWNER_USER;
-	set_tag(b, type, req); /* and set_req: usable == size */
-	h->alloc_count++;
+	 * is not below the class's smallest size (same_class, from the search);
+	 * else out of line (a tail call: this path stays a leaf, no registers to
+	 * save) */
+	if (front < class_min(f, s))
+		return small_relink(h, e, b, type, req);
+	carve_top(e, (char *)b);
+	h->free_bytes -= need;
+	small_busy(h, b, type, req);
 	return (char *)b + ELEM_HEADER_LEN;
 }
 
