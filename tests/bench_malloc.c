@@ -30,7 +30,9 @@
  *      random size in [16 B, 16 KiB] (64-byte alignment asked half the time,
  *      default alignment otherwise) when empty, freed when full; ns per
  *      operation, then the heap's holes (free bytes outside the largest free
- *      block) at the end of the last sample;
+ *      block) at the end of the last sample, and their mean over the end states
+ *      of 8 more sequences (other seeds, untimed; one end state moves by
+ *      several percent with any change to the allocator);
  *   3. memzones: reserve 2000 ("mz%d", 256 B), look them up in a random order,
  *      free them all; ns per call of each phase (with the caches only).
  *
@@ -72,6 +74,8 @@
 #define MIX_OPS 1000000
 #define MIX_MIN 16
 #define MIX_MAX 16384
+#define MIX_SEEDS 8
+#define MIX_MEAN_ROW "random mix: holes at the end, mean over 8 more sequences"
 
 #define MZ_COUNT 2000
 #define MZ_LEN 256
@@ -689,11 +693,29 @@ bench_mix(void)
 			}
 			sides[i]->mix_clear(slot);
 		}
+	/* the holes are one end state of a chaotic process (a small change
+	 * anywhere moves the figure by several percent either way): also their
+	 * mean over MIX_SEEDS other sequences, untimed */
+	double mean[2] = { 0, 0 };
+	if (wanted(MIX_MEAN_ROW))
+		for (unsigned int i = 0; i < n_sides; i++) {
+			if (!side_on(i))
+				continue;
+			for (unsigned int q = 0; q < MIX_SEEDS; q++) {
+				struct frag f;
+				sides[i]->mix(slot, 0xda942042e4dd58b5ULL * (q + 1));
+				sides[i]->o->stats(&f);
+				mean[i] += holes_mb(&f) / MIX_SEEDS;
+				sides[i]->mix_clear(slot);
+			}
+		}
 	free(slot);
 	snprintf(label, sizeof(label), "random mix 16 B-16 KiB, per operation");
 	row(label, median(t[0]), median(t[1]), "ns/op");
 	row_t("random mix: holes at the end (free bytes outside the largest block)",
 	      holes_mb(&fr[0]), holes_mb(&fr[1]), "MB", "heap");
+	if (wanted(MIX_MEAN_ROW))
+		row_t(MIX_MEAN_ROW, mean[0], mean[1], "MB", "heap");
 	for (unsigned int i = 0; i < n_sides; i++)
 		print_frag(sides[i]->o->name, &fr[i]);
 	if (have_flushed)
@@ -760,7 +782,8 @@ run_pass(bool cache, bool memzones)
 	hm_start(cache);
 	bench_sizes();
 	if (wanted("random mix 16 B-16 KiB, per operation") ||
-	    wanted("random mix: holes at the end (free bytes outside the largest block)"))
+	    wanted("random mix: holes at the end (free bytes outside the largest block)") ||
+	    wanted(MIX_MEAN_ROW))
 		bench_mix();
 	char mz[3][64];
 	snprintf(mz[0], sizeof(mz[0]), "memzone reserve, %d zones", MZ_COUNT);

@@ -314,6 +314,75 @@ static const struct workload workloads[] = {
 
 static int have_dpdk;
 
+/* The rings one workload runs on: hugemem's, and DPDK's where it is built and wanted. */
+struct bench_rings {
+	int run_h, run_d;        /* which sides run (bench_side, have_dpdk) */
+	struct hm_ring *hr;
+#ifdef HM_BENCH_DPDK
+	struct rte_ring *dr;     /* NULL unless run_d */
+#endif
+};
+
+/* Create both rings for @p w (SP/SC or MP/MC flags), named @p prefix<seq>, and run
+ * one untimed warm-up sample on each side that runs. Exits on failure. */
+static void
+rings_create(struct bench_rings *r, const struct workload *w, const char *prefix)
+{
+	static int seq;
+	char name[32];
+
+	memset(r, 0, sizeof(*r));
+	r->run_h = bench_side(0);
+#ifdef HM_BENCH_DPDK
+	r->run_d = have_dpdk && bench_side(1);
+#endif
+	snprintf(name, sizeof(name), "%s%d", prefix, seq++);
+	r->hr = hm_ring_create(name, RING_SLOTS, HM_SOCKET_ID_ANY,
+			       w->st ? HM_RING_F_SP_ENQ | HM_RING_F_SC_DEQ : 0);
+	if (r->hr == NULL)
+		broken(hm_last_error());
+#ifdef HM_BENCH_DPDK
+	if (r->run_d) {
+		r->dr = rte_ring_create(name, RING_SLOTS, SOCKET_ID_ANY,
+					w->st ? RING_F_SP_ENQ | RING_F_SC_DEQ : 0);
+		if (r->dr == NULL)
+			broken(rte_strerror(rte_errno));
+		(void)w->rte(r->dr); /* warm-up */
+	}
+#endif
+	if (r->run_h)
+		(void)w->hm(r->hr);
+}
+
+/* Sample @p s of each side that runs into *@p h and *@p d; which side goes first
+ * alternates from sample to sample. */
+static void
+rings_sample(const struct bench_rings *r, const struct workload *w, int s, double *h, double *d)
+{
+#ifdef HM_BENCH_DPDK
+	if (r->run_d && s % 2 == 1)
+		*d = w->rte(r->dr);
+#else
+	(void)s;
+	(void)d;
+#endif
+	if (r->run_h)
+		*h = w->hm(r->hr);
+#ifdef HM_BENCH_DPDK
+	if (r->run_d && s % 2 == 0)
+		*d = w->rte(r->dr);
+#endif
+}
+
+static void
+rings_free(struct bench_rings *r)
+{
+	hm_ring_free(r->hr);
+#ifdef HM_BENCH_DPDK
+	rte_ring_free(r->dr);
+#endif
+}
+
 /*
  * A two-core workload: PAIRS adjacent pairs of samples, one of each library,
  * the order alternating from pair to pair. Both samples of a pair ran within a
@@ -324,55 +393,22 @@ static void
 run_two(const struct workload *w)
 {
 	double hs[PAIRS], ds[PAIRS], ratio[PAIRS];
-	struct hm_ring *hr;
-	char name[32];
-#ifdef HM_BENCH_DPDK
-	struct rte_ring *dr = NULL;
-	int run_d = have_dpdk && bench_side(1);
-#else
-	int run_d = 0;
-#endif
-	int run_h = bench_side(0);
-	static int seq;
+	struct bench_rings r;
 
-	snprintf(name, sizeof(name), "bench2_%d", seq++);
-	hr = hm_ring_create(name, RING_SLOTS, HM_SOCKET_ID_ANY,
-			    w->st ? HM_RING_F_SP_ENQ | HM_RING_F_SC_DEQ : 0);
-	if (hr == NULL)
-		broken(hm_last_error());
-#ifdef HM_BENCH_DPDK
-	if (run_d) {
-		dr = rte_ring_create(name, RING_SLOTS, SOCKET_ID_ANY,
-				     w->st ? RING_F_SP_ENQ | RING_F_SC_DEQ : 0);
-		if (dr == NULL)
-			broken(rte_strerror(rte_errno));
-		(void)w->rte(dr); /* warm-up */
-	}
-#endif
-	if (run_h)
-		(void)w->hm(hr);
+	rings_create(&r, w, "bench2_");
 	for (int s = 0; s < PAIRS; s++) {
 		hs[s] = ds[s] = BENCH_NAN;
-#ifdef HM_BENCH_DPDK
-		if (run_d && s % 2 == 1)
-			ds[s] = w->rte(dr);
-#endif
-		if (run_h)
-			hs[s] = w->hm(hr);
-#ifdef HM_BENCH_DPDK
-		if (run_d && s % 2 == 0)
-			ds[s] = w->rte(dr);
-#endif
+		rings_sample(&r, w, s, &hs[s], &ds[s]);
 		ratio[s] = hs[s] / ds[s];
 		if (bench_env_on("HM_BENCH_VERBOSE"))
 			printf("  pair %d: hugemem %.3f ns, dpdk %.3f ns, ratio %.3f\n", s, hs[s],
 			       ds[s], ratio[s]);
 	}
 	{
-		double h = run_h ? median_n(hs, PAIRS) : BENCH_NAN;
-		double d = run_d ? median_n(ds, PAIRS) : BENCH_NAN;
+		double h = r.run_h ? median_n(hs, PAIRS) : BENCH_NAN;
+		double d = r.run_d ? median_n(ds, PAIRS) : BENCH_NAN;
 
-		if (run_h && run_d) {
+		if (r.run_h && r.run_d) {
 			qsort(ratio, PAIRS, sizeof(*ratio), cmp_d);
 			bench_row_pairs(w->name, h, d, "ns/object", bench_backend(),
 					ratio[PAIRS / 2]);
@@ -385,26 +421,14 @@ run_two(const struct workload *w)
 			bench_row_pairs(w->name, h, d, "ns/object", bench_backend(), BENCH_NAN);
 		}
 	}
-	hm_ring_free(hr);
-#ifdef HM_BENCH_DPDK
-	rte_ring_free(dr);
-#endif
+	rings_free(&r);
 }
 
 static void
 run(const struct workload *w)
 {
 	double hs[SAMPLES] = {0}, ds[SAMPLES] = {0};
-	struct hm_ring *hr;
-	char name[32];
-#ifdef HM_BENCH_DPDK
-	struct rte_ring *dr = NULL;
-	int run_d = have_dpdk && bench_side(1);
-#else
-	int run_d = 0;
-#endif
-	int run_h = bench_side(0);
-	static int seq;
+	struct bench_rings r;
 
 	if (!bench_wanted(w->name))
 		return;
@@ -416,44 +440,16 @@ run(const struct workload *w)
 		run_two(w);
 		return;
 	}
-	snprintf(name, sizeof(name), "bench%d", seq++);
-	hr = hm_ring_create(name, RING_SLOTS, HM_SOCKET_ID_ANY,
-			    w->st ? HM_RING_F_SP_ENQ | HM_RING_F_SC_DEQ : 0);
-	if (hr == NULL)
-		broken(hm_last_error());
-#ifdef HM_BENCH_DPDK
-	if (run_d) {
-		dr = rte_ring_create(name, RING_SLOTS, SOCKET_ID_ANY,
-				     w->st ? RING_F_SP_ENQ | RING_F_SC_DEQ : 0);
-		if (dr == NULL)
-			broken(rte_strerror(rte_errno));
-		(void)w->rte(dr); /* warm-up */
-	}
-#endif
-	if (run_h)
-		(void)w->hm(hr);
-	for (int s = 0; s < SAMPLES; s++) {
-#ifdef HM_BENCH_DPDK
-		if (run_d && s % 2 == 1)
-			ds[s] = w->rte(dr);
-#endif
-		if (run_h)
-			hs[s] = w->hm(hr);
-#ifdef HM_BENCH_DPDK
-		if (run_d && s % 2 == 0)
-			ds[s] = w->rte(dr);
-#endif
-	}
+	rings_create(&r, w, "bench");
+	for (int s = 0; s < SAMPLES; s++)
+		rings_sample(&r, w, s, &hs[s], &ds[s]);
 	if (bench_env_on("HM_BENCH_VERBOSE"))
 		for (int s = 0; s < SAMPLES; s++)
 			printf("  sample %d: hugemem %.3f ns, dpdk %.3f ns\n", s, hs[s],
 			       have_dpdk ? ds[s] : 0.0);
-	bench_row(w->name, run_h ? median(hs) : BENCH_NAN, run_d ? median(ds) : BENCH_NAN,
+	bench_row(w->name, r.run_h ? median(hs) : BENCH_NAN, r.run_d ? median(ds) : BENCH_NAN,
 		  "ns/object", bench_backend(), "cpu");
-	hm_ring_free(hr);
-#ifdef HM_BENCH_DPDK
-	rte_ring_free(dr);
-#endif
+	rings_free(&r);
 }
 
 /* The first two CPUs we may run on; pins the calling thread to the first. */

@@ -153,6 +153,41 @@ hm_test_va_mapped(const void *addr, size_t len)
 	return p != addr; /* old kernels: hint ignored means something is there */
 }
 
+int
+hm_test_zombie_children(int *first)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		char path[300], buf[512], *p, state;
+		int ppid;
+		FILE *f;
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		f = fopen(path, "re");
+		if (f == NULL)
+			continue; /* gone meanwhile */
+		p = fgets(buf, sizeof(buf), f);
+		fclose(f);
+		/* "pid (comm) S ppid ...": comm may hold spaces and ')' */
+		if (p == NULL || (p = strrchr(buf, ')')) == NULL ||
+		    sscanf(p + 1, " %c %d", &state, &ppid) != 2)
+			continue;
+		if (ppid == (int)getpid() && state == 'Z') {
+			if (n == 0 && first != NULL)
+				*first = atoi(e->d_name);
+			n++;
+		}
+	}
+	closedir(d);
+	return n;
+}
+
 static void
 quiet(enum hm_log_level l, const char *m, void *a)
 {

@@ -54,6 +54,10 @@ int hm_test_count_fds(void);
 int hm_test_count_maps(void);
 /* Number of entries in @p dir (recursive), -1 if it does not exist. */
 int hm_test_count_files(const char *dir);
+/* Children of this process (of any of its threads) that exited and were not reaped:
+ * state Z in /proc/<pid>/stat with our pid as ppid; @p first (may be NULL) gets one's
+ * pid. -1 when /proc cannot be read. */
+int hm_test_zombie_children(int *first);
 /* 1 when [addr, addr+len) is reserved (mapped, any protection) in this process. */
 int hm_test_va_mapped(const void *addr, size_t len);
 

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,10 +23,40 @@ status_of(int st)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/*
+ * In the child: the output file @p path, created 0600 or an existing regular
+ * file of ours, emptied; or a character device (/dev/null, /dev/full: only
+ * root makes those), written as it is. Never through a symlink (O_NOFOLLOW),
+ * never a FIFO, socket or directory (O_NONBLOCK keeps a FIFO from blocking the
+ * open, fstat refuses it), never another user's file: truncated only after
+ * fstat said it is ours.
+ * @return the descriptor, or -1 (the child then exits 126).
+ */
 static int
 open_out(const char *path)
 {
-	return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+	struct stat st;
+	bool ok;
+
+	if (fd < 0)
+		return -1;
+	ok = fstat(fd, &st) == 0 && fcntl(fd, F_SETFL, 0) == 0;
+	if (ok && S_ISREG(st.st_mode))
+		ok = st.st_uid == geteuid() && ftruncate(fd, 0) == 0;
+	else if (ok)
+		ok = S_ISCHR(st.st_mode);
+	if (!ok) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int
+open_null(void)
+{
+	return open("/dev/null", O_WRONLY | O_CLOEXEC);
 }
 
 /* In the child: descriptors, environment, signals, exec. Never returns. */
@@ -39,11 +70,11 @@ child_exec(const struct hm_test_spawn_args *a, const struct hm_test_child *c, in
 	else if (a->out == HM_TEST_IO_PIPE)
 		fo = out_w;
 	else if (a->out == HM_TEST_IO_NULL)
-		fo = open_out("/dev/null");
+		fo = open_null();
 	if (a->err == HM_TEST_IO_FILE)
 		fe = open_out(c->err_path);
 	else if (a->err == HM_TEST_IO_NULL)
-		fe = open_out("/dev/null");
+		fe = open_null();
 	if (a->pass_as > 2)
 		fp = a->pass_fd >= 0 ? a->pass_fd : open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if ((a->out != HM_TEST_IO_INHERIT && fo < 0) ||

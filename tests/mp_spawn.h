@@ -41,7 +41,11 @@ struct hm_test_spawn_args {
 	enum hm_test_io out;     /* the child's stdout */
 	enum hm_test_io err;     /* its stderr (HM_TEST_IO_PIPE is not offered) */
 	const char *out_path;    /* HM_TEST_IO_FILE stdout: this file, which stays (NULL:
-				  * one hm_test_spawn names and hm_test_collect removes) */
+				  * one hm_test_spawn names and hm_test_collect removes);
+				  * created, or a regular file of the euid, emptied, or a
+				  * character device (/dev/full); a symlink, FIFO, socket,
+				  * directory or another user's file there is left alone
+				  * and the child exits 126 */
 	const char *dir;         /* where hm_test_spawn's files go (NULL: $HUGEMEM_RUNTIME_DIR) */
 	bool in_pipe;            /* stdin is a pipe; closing hm_test_child.in gives it EOF */
 	int pass_fd;             /* with pass_as > 2: dup2(pass_fd, pass_as) in the child */

@@ -18,85 +18,36 @@
 
 #include "helpers.h"
 #include "hugemem/hugemem.h"
-
-static const char *const TOPO = "nodes=1;2M=64;lcores=0-3";
+#include "mempool_fast_common.h"
 
 static int
 setup(void **state)
 {
-	struct hm_config c;
 	(void)state;
-
-	hm_config_init(&c);
-	c.file_prefix = "fastpath";
-	c.topology = TOPO;
-	c.mempool_debug_set = true;
-	c.mempool_debug = false; /* the fast paths */
-	return hm_test_init_cfg(&c);
-}
-
-static unsigned int
-backend_count(const struct hm_mempool *mp)
-{
-	return hm_mempool_ops_table.ops[mp->ops_index].get_count(mp);
-}
-
-static void
-assert_pool_valid(const struct hm_mempool *mp)
-{
-	const char *why = NULL;
-
-	if (hm_mempool_check(mp, &why) != 0)
-		fail_msg("mempool check: %s", why != NULL ? why : "?");
+	return fast_init("fastpath", false); /* the fast paths: no debug cookies */
 }
 
 /* ---------------------------------------------------------------- single get / put */
-
-struct model {
-	void *cache[1024];
-	unsigned int len, size, ft, backend;
-};
-
-static void
-model_check(const struct model *m, const struct hm_mempool *mp, const struct hm_mempool_cache *c)
-{
-	assert_int_equal(c->len, m->len);
-	for (unsigned int i = 0; i < m->len; i++)
-		assert_ptr_equal(c->objs[i], m->cache[i]);
-	assert_int_equal(backend_count(mp), m->backend);
-}
 
 /* Random single gets and puts on the default cache, every outcome predicted. */
 static void
 test_fastpath_single_get_put_model(void **state)
 {
 	uint64_t seed = hm_test_seed();
-	struct hm_mempool_cache *c;
 	struct hm_mempool *mp;
 	struct model m;
-	void **held;
-	unsigned int nheld = 0;
 	(void)state;
 
-	mp = hm_mempool_create("single", 600, 64, 32, 0, NULL, NULL, NULL, NULL,
-			       HM_SOCKET_ID_ANY, 0);
-	assert_non_null(mp);
+	mp = fast_pool("single", 0);
 	assert_false(hm_mempool_debug(mp));
-	c = hm_mempool_default_cache(mp, hm_lcore_id());
-	assert_non_null(c);
-	held = calloc(mp->size, sizeof(*held));
-	assert_non_null(held);
-	memset(&m, 0, sizeof(m));
-	m.size = c->size;
-	m.ft = c->flushthresh;
-	m.backend = backend_count(mp);
+	model_start(&m, mp);
 	for (unsigned int r = 0; r < 20000; r++) {
 		uint64_t x = hm_test_rand(&seed);
 		/* phases that drain and fill, so both the refill and the flush happen */
-		int put = nheld > 0 && ((r / 500) % 2 == 0 ? (x & 3) != 0 : (x & 3) == 0);
+		int put = m.nheld > 0 && ((r / 500) % 2 == 0 ? (x & 3) != 0 : (x & 3) == 0);
 
 		if (put) {
-			void *o = held[--nheld];
+			void *o = m.held[--m.nheld];
 
 			hm_mempool_put(mp, o);
 			if (m.len + 1 <= m.ft) {
@@ -116,8 +67,8 @@ test_fastpath_single_get_put_model(void **state)
 			} else if (m.backend >= m.size + 1) {
 				/* refill: size + 1 from the backend, the top one returned */
 				assert_int_equal(rc, 0);
-				assert_ptr_equal(o, c->objs[m.size]);
-				memcpy(m.cache, c->objs, m.size * sizeof(void *));
+				assert_ptr_equal(o, m.c->objs[m.size]);
+				memcpy(m.cache, m.c->objs, m.size * sizeof(void *));
 				m.len = m.size;
 				m.backend -= m.size + 1;
 			} else if (m.backend >= 1) {
@@ -128,16 +79,11 @@ test_fastpath_single_get_put_model(void **state)
 				continue;
 			}
 			assert_ptr_equal(hm_mempool_from_obj(o), mp);
-			held[nheld++] = o;
+			m.held[m.nheld++] = o;
 		}
-		model_check(&m, mp, c);
+		model_check(&m, mp);
 	}
-	while (nheld > 0)
-		hm_mempool_put(mp, held[--nheld]);
-	assert_pool_valid(mp);
-	assert_int_equal(hm_mempool_cache_flush(NULL, mp), 0);
-	assert_int_equal(hm_mempool_avail_count(mp), mp->size);
-	free(held);
+	model_end(&m, mp);
 	assert_int_equal(hm_mempool_free(mp), 0);
 }
 

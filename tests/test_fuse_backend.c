@@ -203,6 +203,7 @@ test_fuse_backend_faults(void **state)
 	assert_int_equal(((volatile char *)ms[0]->addr)[100], 1); /* in the page cache */
 	assert_int_equal(hm_cleanup(), 0);
 	assert_int_equal(access(mnt, F_OK), -1);
+	assert_int_equal(hm_test_zombie_children(NULL), 0); /* the dead daemon was reaped */
 }
 
 /* $HUGEMEM_FUSEFS_MOUNT: a running daemon is used, and left running. */

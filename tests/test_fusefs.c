@@ -844,6 +844,24 @@ await_holds(const char *mnt, unsigned int want)
 	return n;
 }
 
+/* Start this program as a child that holds the daemon at @p mnt (M/hold) until
+ * it is killed; returns once the daemon counts @p holds. exec: a fork alone
+ * would keep the starter's socket too; a failed test leaves no holder
+ * (SIGKILL when this thread ends). */
+static void
+spawn_holder(struct hm_test_child *kid, const char *mnt, unsigned int holds)
+{
+	char path[PATH_MAX], buf[4];
+
+	snprintf(path, sizeof(path), "%s/hold", mnt);
+	hm_test_spawn(kid, &(struct hm_test_spawn_args){
+		.argv = HM_TEST_ARGV(self_exe, "child", "hold", path), .out = HM_TEST_IO_PIPE,
+		.death_sig = SIGKILL });
+	assert_int_equal(hm_test_read_line(kid, buf, 2, -1), 1);
+	assert_int_equal(buf[0], 'y');
+	assert_int_equal(await_holds(mnt, holds), holds);
+}
+
 /*
  * Holds (M/hold, backends/fuse/hold.c): each O_RDWR open of M/hold by the
  * daemon's user keeps it serving after the process that started it left;
@@ -915,14 +933,7 @@ test_fusefs_hold_rules(void **state)
 	close(fd);
 	assert_int_equal(await_holds(mnt, 1), 1);
 	/* a child holds; the starter stops: the daemon serves the child on */
-	/* exec: a fork alone would keep the starter's socket too; a failed test
-	 * leaves no holder (SIGKILL when this thread ends) */
-	hm_test_spawn(&kid, &(struct hm_test_spawn_args){
-		.argv = HM_TEST_ARGV(self_exe, "child", "hold", path), .out = HM_TEST_IO_PIPE,
-		.death_sig = SIGKILL });
-	assert_int_equal(hm_test_read_line(&kid, buf, 2, -1), 1);
-	assert_int_equal(buf[0], 'y');
-	assert_int_equal(await_holds(mnt, 2), 2);
+	spawn_holder(&kid, mnt, 2);
 	fd2 = open(path, O_RDWR | O_CLOEXEC); /* a hold of ours, to read the state */
 	assert_true(fd2 >= 0);
 	stop(); /* leaves at once: 2 holds were left (the child's, fd2) */
@@ -943,7 +954,7 @@ test_fusefs_hold_rules(void **state)
 		if (r == 0)
 			usleep(1000);
 	}
-	/* the daemon is our child: reaped here or by the library's next start/stop */
+	/* the daemon is our child: reaped here or by the library's reaper thread */
 	if (r == dpid)
 		assert_true(WIFEXITED(wst) && WEXITSTATUS(wst) == 0);
 	else
@@ -952,6 +963,72 @@ test_fusefs_hold_rules(void **state)
 	assert_int_equal(errno, ENOENT);
 	assert_int_equal(rmdir(tmp), 0);
 	cur_tmp[0] = '\0';
+}
+
+/*
+ * A daemon its starter left to another process (hm_fusefs_stop with holds
+ * left) is still the starter's child: once the last holder is gone and the
+ * daemon exits, no zombie of it remains, with no later start or stop in this
+ * process to reap it.
+ */
+static void
+test_fusefs_left_daemon_reaped(void **state)
+{
+	struct hm_test_child kid;
+	char mnt[PATH_MAX];
+	int dpid, z = 0;
+
+	(void)state;
+	need_mount();
+	start("nodes=1;2M=4", NULL, mnt, sizeof(mnt));
+	dpid = hm_fusefs_pid(cur);
+	spawn_holder(&kid, mnt, 2);
+	stop(); /* leaves at once: the child's hold remains */
+	assert_int_equal(kill(dpid, 0), 0);
+	assert_int_equal(hm_test_zombie_children(NULL), 0);
+	hm_test_kill(&kid); /* the last hold goes: the daemon unmounts and exits */
+	for (int i = 0; i < 10000 && kill(dpid, 0) == 0; i++) /* a zombie answers kill */
+		usleep(1000);
+	if (kill(dpid, 0) == 0)
+		fail_msg("daemon %d is still there 10 s after its last holder (%s)", dpid,
+			 hm_test_zombie_children(&z) > 0 && z == dpid ? "a zombie nobody reaped" :
+			 "running");
+	assert_int_equal(errno, ESRCH);
+	assert_int_equal(hm_test_zombie_children(&z), 0);
+	assert_int_equal(access(mnt, F_OK), -1); /* unmounted, mount point removed */
+}
+
+/*
+ * A child forked (no exec) after start that stops the inherited handle, as
+ * hm_cleanup in a forked child does, leaves the parent's daemon alone: no
+ * "leave" through the shared hold, no unmount, no wait; the parent's hold
+ * still counts and its stop still unmounts.
+ */
+static void
+test_fusefs_forked_child_stop(void **state)
+{
+	char mnt[PATH_MAX];
+	int st;
+	pid_t pid;
+
+	(void)state;
+	need_mount();
+	start("nodes=1;2M=4", NULL, mnt, sizeof(mnt));
+	assert_int_equal(await_holds(mnt, 1), 1);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		hm_fusefs_stop(cur);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_true(hm_fusefs_alive(cur)); /* still mounted, still served */
+	assert_int_equal(await_holds(mnt, 1), 1);
+	stop();
+	assert_int_equal(access(mnt, F_OK), -1); /* unmounted, mount point removed */
+	assert_int_equal(hm_test_zombie_children(NULL), 0);
 }
 
 /* The daemon's tree: the hold file's rules without a mount (hold.c). */
@@ -1014,6 +1091,8 @@ main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_fusefs_control_and_faults, teardown),
 		cmocka_unit_test_teardown(test_fusefs_owner_death_unmounts, teardown),
 		cmocka_unit_test_teardown(test_fusefs_hold_rules, teardown),
+		cmocka_unit_test_teardown(test_fusefs_left_daemon_reaped, teardown),
+		cmocka_unit_test_teardown(test_fusefs_forked_child_stop, teardown),
 		cmocka_unit_test(test_fusefs_tree_holds),
 	};
 

@@ -130,6 +130,10 @@ test_malloc_cache_big_classes(void **state)
 	for (size_t i = 0; i < sizeof(down) / sizeof(down[0]); i++) {
 		char *p = heap_block(down[i].size);
 		assert_int_equal(state_of(p), ELEM_BUSY);
+		/* the class in use (a malloc and a free of it just before): a
+		 * block of a class not in use next to free memory would go to the
+		 * heap (test_malloc_cache_cold_free in test_malloc_cache_runs.c) */
+		assert_int_equal(hm_free(hm_malloc("t", down[i].fits, 0)), 0);
 		assert_int_equal(hm_free(p), 0);
 		assert_int_equal(state_of(p), ELEM_CACHED);
 		if (down[i].too_big != 0) {
@@ -243,8 +247,20 @@ struct bigmodel {
 	struct mclass c[N_BIG];
 	unsigned int cap;
 	uint64_t budget, bytes, count, max_bytes;
-	unsigned long hits, refills, give_backs, uncached;
+	uint64_t tick, used[N_BIG]; /* cached mallocs and frees; each class's last */
+	unsigned long hits, refills, give_backs, uncached, cold;
 };
+
+/* A cached malloc or free of class @p k: @return whether the class was in use
+ * (used within the last MC_HOT_OPS = 2 of them). */
+static bool
+model_use(struct bigmodel *m, unsigned int k)
+{
+	uint64_t last = m->used[k];
+
+	m->used[k] = ++m->tick;
+	return m->tick - last <= 2;
+}
 
 static void
 model_give_back(struct bigmodel *m, unsigned int k, unsigned int n)
@@ -306,6 +322,17 @@ model_free(struct bigmodel *m, char *p)
 	}
 	while (big_cls[k] > u)
 		k--;
+	/* a class not in use: a block with a FREE neighbour goes to the heap */
+	if (!model_use(m, k) && ((e->prev != NULL && elem_state(e->prev) == ELEM_FREE) ||
+				 (e->next != NULL && elem_state(e->next) == ELEM_FREE))) {
+		const struct malloc_heap *h = e->heap;
+		unsigned int nc = cached_in(h);
+		/* (its header is not read after: its page may go back with it) */
+		assert_int_equal(hm_free(p), 0);
+		assert_int_equal(cached_in(h), nc);
+		m->cold++;
+		return;
+	}
 	model_make_room(m, k, e->size);
 	assert_int_equal(hm_free(p), 0);
 	assert_int_equal(elem_state(e), ELEM_CACHED);
@@ -319,6 +346,7 @@ model_malloc(struct bigmodel *m, size_t size)
 	struct mclass *c = &m->c[k];
 	char *p;
 
+	model_use(m, k);
 	if (c->n > 0) {
 		struct malloc_elem *want = c->e[--c->n];
 		m->bytes -= want->size;
@@ -423,9 +451,10 @@ run_model(unsigned int cap, unsigned int n_ops)
 		model_check(&m, h0);
 	}
 	printf("# cap %u: budget %" PRIu64 " B, held at most %" PRIu64 " B; %lu hits, %lu "
-	       "misses, %lu give-backs, %lu padded or slack blocks not cached\n",
-	       cap, m.budget, m.max_bytes, m.hits, m.refills, m.give_backs, m.uncached);
-	assert_true(m.hits > 0 && m.refills > 0 && m.give_backs > 0);
+	       "misses, %lu give-backs, %lu padded or slack blocks not cached, %lu frees "
+	       "of a class not in use next to free memory\n",
+	       cap, m.budget, m.max_bytes, m.hits, m.refills, m.give_backs, m.uncached, m.cold);
+	assert_true(m.hits > 0 && m.refills > 0 && m.give_backs > 0 && m.cold > 0);
 	/* the flush returns everything the model holds, and with it every page */
 	assert_int_equal(hm_malloc_cache_flush(), (int)m.count);
 	assert_int_equal(cached_in(h0), 0);

@@ -18,6 +18,7 @@
 #include "hugemem/hugemem.h"
 #include "hugemem/emu.h"
 #include "malloc_cache_test_common.h"
+#include "mcache_i.h" /* struct mcache, mc_st: the cache's own state */
 
 /* ------------------------------------------------------------------ check, dumps */
 
@@ -77,6 +78,15 @@ test_malloc_cache_check_detects_corruption(void **state)
 	e->pad = 64;
 	expect_corrupt("cached element with a pad");
 	e->pad = 0;
+	assert_heaps_valid();
+	/* a class last used after its cache's last operation */
+	struct mcache *c = &mc_st.c[hm_lcore_id()];
+	unsigned int k = mc_class_down(e->size - ELEM_OVERHEAD);
+	uint64_t used = c->used[k];
+	assert_int_equal(used, c->tick);
+	c->used[k] = c->tick + 1;
+	expect_corrupt("class used in the future");
+	c->used[k] = used;
 	assert_heaps_valid();
 	/* a live block flagged CACHED without being in any cache */
 	char *q = hm_malloc("t", 8000, 0); /* above the caches' 4 KiB */

@@ -224,6 +224,131 @@ off_lcore(struct off_lcore *r)
 	assert_int_equal(r->rc, 0);
 }
 
+/* ------------------------------------------------------------------ cold frees */
+
+struct heap_op {
+	char **v;       /* blocks allocated (size != 0) or the block to free */
+	unsigned int n;
+	size_t size;    /* 0: free v[0] */
+	int rc;
+};
+
+/* A thread without an lcore: n heap blocks of @p size, or a heap free of v[0]. */
+static void *
+heap_op_thread(void *arg)
+{
+	struct heap_op *o = arg;
+
+	o->rc = 0;
+	if (o->size == 0) {
+		o->rc = hm_free(o->v[0]);
+		return NULL;
+	}
+	for (unsigned int i = 0; i < o->n; i++)
+		if ((o->v[i] = hm_malloc_socket("heap", o->size, 0, 0)) == NULL)
+			o->rc = -1;
+	return NULL;
+}
+
+static void
+heap_op(char **v, unsigned int n, size_t size)
+{
+	struct heap_op o = { .v = v, .n = n, .size = size };
+	pthread_t t;
+
+	assert_int_equal(pthread_create(&t, NULL, heap_op_thread, &o), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(o.rc, 0);
+}
+
+/* Cached mallocs and frees of 64 bytes: the other classes fall out of use. */
+static void
+use_other_class(void)
+{
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(hm_free(hm_malloc("other", 64, 0)), 0);
+}
+
+/* The FREE element of @p h that holds address @p a, or NULL. */
+static const struct malloc_elem *
+free_elem_holding(const struct malloc_heap *h, const void *a)
+{
+	for (const struct malloc_elem *e = h->first; e != NULL; e = e->next)
+		if ((const char *)a >= (const char *)e && (const char *)a < (const char *)e + e->size)
+			return elem_state(e) == ELEM_FREE ? e : NULL;
+	return NULL;
+}
+
+/*
+ * A free into a class not in use (none of the lcore's last two cached mallocs
+ * and frees was of it) goes to the heap when the block has a FREE neighbour
+ * there, and joins it; with no FREE neighbour, or in a class in use, the block
+ * is cached as usual.
+ */
+static void
+test_malloc_cache_cold_free(void **state)
+{
+	char *v[4];
+	(void)state;
+
+	log_start();
+	assert_int_equal(init_cache(TOPO2, 8), 0);
+	struct malloc_heap *h0 = heap_of_node(0);
+	use_other_class(); /* class 64's run carved before the blocks below */
+	/* four adjacent heap blocks of class 320, carved top down: v[0] highest,
+	 * v[3] lowest, just above the free rest of the region */
+	heap_op(v, 4, 300);
+	for (int i = 0; i < 3; i++)
+		assert_ptr_equal(elem_of(v[i])->prev, elem_of(v[i + 1]));
+	assert_int_equal(elem_state(elem_of(v[3])->prev), ELEM_FREE);
+	assert_heaps_valid();
+
+	/* not in use, both neighbours BUSY: cached */
+	use_other_class();
+	unsigned int nc = cached_in(h0);
+	assert_int_equal(hm_free(v[1]), 0);
+	assert_int_equal(state_of(v[1]), ELEM_CACHED);
+	assert_int_equal(cached_in(h0), nc + 1);
+	assert_heaps_valid();
+	stats_cached_match(0, h0);
+
+	/* not in use, the lower neighbour FREE (v[3], freed by the heap): to the heap */
+	heap_op(&v[3], 1, 0);
+	use_other_class();
+	const struct malloc_elem *below = free_elem_holding(h0, elem_of(v[3]));
+	assert_non_null(below);
+	assert_int_equal(hm_free(v[2]), 0);
+	assert_int_equal(cached_in(h0), nc + 1);
+	assert_ptr_equal(free_elem_holding(h0, elem_of(v[2])), below); /* joined */
+	assert_ptr_equal(below->next, elem_of(v[1]));
+	assert_heaps_valid();
+	stats_cached_match(0, h0);
+	/* freed twice: refused, nothing changes */
+	assert_int_equal(hm_free(v[2]), -EINVAL);
+	assert_int_equal(hm_malloc_validate(v[2], NULL), -EINVAL);
+	assert_int_equal(cached_in(h0), nc + 1);
+	assert_heaps_valid();
+
+	/* in use now (v[2]'s free was of it): cached, though v[1] below is CACHED
+	 * and a FREE element is one further down */
+	assert_int_equal(hm_free(v[0]), 0);
+	assert_int_equal(state_of(v[0]), ELEM_CACHED);
+	assert_int_equal(cached_in(h0), nc + 2);
+	assert_heaps_valid();
+
+	/* in use, a FREE neighbour: cached all the same */
+	assert_ptr_equal(hm_malloc("t", 300, 0), v[0]); /* the class's top first */
+	assert_ptr_equal(hm_malloc("t", 300, 0), v[1]);
+	assert_int_equal(elem_state(elem_of(v[1])->prev), ELEM_FREE);
+	assert_int_equal(hm_free(v[1]), 0);
+	assert_int_equal(state_of(v[1]), ELEM_CACHED);
+	assert_int_equal(hm_free(v[0]), 0);
+	assert_int_equal(state_of(v[0]), ELEM_CACHED);
+	assert_heaps_valid();
+	stats_cached_match(0, h0);
+	free_all_empty_node0(NULL, 0);
+}
+
 /*
  * The refill corner: the only free element that can hold a run is exactly the
  * run plus 64 bytes, so heap_alloc places the run's data 128 bytes in and
@@ -559,6 +684,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_malloc_cache_refill_and_give_back, hm_test_teardown),
 		cmocka_unit_test_teardown(test_malloc_cache_give_back_scattered, hm_test_teardown),
+		cmocka_unit_test_teardown(test_malloc_cache_cold_free, hm_test_teardown),
 		cmocka_unit_test_teardown(test_malloc_cache_refill_pad_gap, hm_test_teardown),
 		cmocka_unit_test_teardown(test_malloc_cache_refill_short_run, hm_test_teardown),
 		cmocka_unit_test_teardown(test_malloc_cache_flush_returns_pages, hm_test_teardown),

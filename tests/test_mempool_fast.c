@@ -20,47 +20,9 @@
 
 #include "helpers.h"
 #include "hugemem/hugemem.h"
+#include "mempool_fast_common.h"
 
-static const char *const TOPO = "nodes=1;2M=64;lcores=0-3";
-
-static int
-init_pools(int debug)
-{
-	struct hm_config c;
-
-	hm_config_init(&c);
-	c.file_prefix = "mempoolfast";
-	c.topology = TOPO;
-	c.mempool_debug_set = true;
-	c.mempool_debug = debug != 0;
-	return hm_test_init_cfg(&c);
-}
-
-static unsigned int
-backend_count(const struct hm_mempool *mp)
-{
-	return hm_mempool_ops_table.ops[mp->ops_index].get_count(mp);
-}
-
-static void
-assert_pool_valid(const struct hm_mempool *mp)
-{
-	const char *why = NULL;
-
-	if (hm_mempool_check(mp, &why) != 0)
-		fail_msg("mempool check: %s", why != NULL ? why : "?");
-}
-
-static struct hm_mempool *
-pool(const char *name, unsigned int flags)
-{
-	struct hm_mempool *mp = hm_mempool_create(name, 600, 64, 32, 0, NULL, NULL, NULL, NULL,
-						  HM_SOCKET_ID_ANY, flags);
-
-	assert_non_null(mp);
-	assert_pool_valid(mp);
-	return mp;
-}
+#define PREFIX "mempoolfast"
 
 /* The validator: fast_caches must be n_caches (0 for a debug pool). */
 static void
@@ -70,9 +32,9 @@ test_mempool_fast_invalid_args(void **state)
 	const char *why;
 	(void)state;
 
-	assert_int_equal(init_pools(0), 0);
-	mp = pool("fastcheck", 0);
-	dbg = pool("fastcheckdbg", HM_MEMPOOL_F_DEBUG);
+	assert_int_equal(fast_init(PREFIX, false), 0);
+	mp = fast_pool("fastcheck", 0);
+	dbg = fast_pool("fastcheckdbg", HM_MEMPOOL_F_DEBUG);
 	assert_true(mp->n_caches > 0);
 	assert_int_equal(mp->fast_caches, mp->n_caches);
 	assert_true(hm_mempool_debug(dbg));
@@ -97,49 +59,26 @@ test_mempool_fast_invalid_args(void **state)
 
 /* ---------------------------------------------------------------- bulk model */
 
-struct model {
-	void *cache[1024];
-	unsigned int len, size, ft, backend;
-};
-
-static void
-model_check(const struct model *m, const struct hm_mempool *mp, const struct hm_mempool_cache *c)
-{
-	assert_int_equal(c->len, m->len);
-	for (unsigned int i = 0; i < m->len; i++)
-		assert_ptr_equal(c->objs[i], m->cache[i]);
-	assert_int_equal(backend_count(mp), m->backend);
-}
-
 /* Random bulk gets and puts of 1..40 objects through the lcore's cache (32:
  * flushthresh 48), every outcome predicted by 22.11's rules (mempool_core.h). */
 static void
 bulk_model(struct hm_mempool *mp, unsigned int rounds)
 {
 	uint64_t seed = hm_test_seed();
-	struct hm_mempool_cache *c = hm_mempool_default_cache(mp, hm_lcore_id());
 	struct model m;
-	void **held, *objs[64];
-	unsigned int nheld = 0;
+	void *objs[64];
 
-	assert_non_null(c);
-	held = calloc(mp->size, sizeof(*held));
-	assert_non_null(held);
-	memset(&m, 0, sizeof(m));
-	m.size = c->size;
-	m.ft = c->flushthresh;
-	m.backend = backend_count(mp);
-	model_check(&m, mp, c);
+	model_start(&m, mp);
 	for (unsigned int r = 0; r < rounds; r++) {
 		uint64_t x = hm_test_rand(&seed);
 		unsigned int n = 1 + (unsigned int)((x >> 8) % 40);
-		int put = nheld > 0 && ((r / 200) % 2 == 0 ? (x & 3) != 0 : (x & 3) == 0);
+		int put = m.nheld > 0 && ((r / 200) % 2 == 0 ? (x & 3) != 0 : (x & 3) == 0);
 
 		if (put) {
-			if (n > nheld)
-				n = nheld;
-			nheld -= n;
-			memcpy(objs, &held[nheld], n * sizeof(void *));
+			if (n > m.nheld)
+				n = m.nheld;
+			m.nheld -= n;
+			memcpy(objs, &m.held[m.nheld], n * sizeof(void *));
 			hm_mempool_put_bulk(mp, objs, n);
 			if (n > m.ft) {
 				m.backend += n;
@@ -168,8 +107,8 @@ bulk_model(struct hm_mempool *mp, unsigned int rounds)
 				for (unsigned int i = 0; i < m.len; i++)
 					assert_ptr_equal(objs[i], m.cache[m.len - 1 - i]);
 				for (unsigned int i = 0; i < rem; i++)
-					assert_ptr_equal(objs[m.len + i], c->objs[m.size + rem - 1 - i]);
-				memcpy(m.cache, c->objs, m.size * sizeof(void *));
+					assert_ptr_equal(objs[m.len + i], m.c->objs[m.size + rem - 1 - i]);
+				memcpy(m.cache, m.c->objs, m.size * sizeof(void *));
 				m.backend -= m.size + rem;
 				m.len = m.size;
 			} else if (m.backend >= n - m.len) {
@@ -181,7 +120,7 @@ bulk_model(struct hm_mempool *mp, unsigned int rounds)
 				m.len = 0;
 			} else {
 				assert_true(rc < 0); /* all or nothing */
-				model_check(&m, mp, c);
+				model_check(&m, mp);
 				continue;
 			}
 			for (unsigned int i = 0; i < n; i++) {
@@ -190,20 +129,12 @@ bulk_model(struct hm_mempool *mp, unsigned int rounds)
 					assert_true(*hm_mempool_get_cookie(mp, objs[i]) ==
 						    HM_MEMPOOL_COOKIE_OUT);
 			}
-			memcpy(&held[nheld], objs, n * sizeof(void *));
-			nheld += n;
+			memcpy(&m.held[m.nheld], objs, n * sizeof(void *));
+			m.nheld += n;
 		}
-		model_check(&m, mp, c);
+		model_check(&m, mp);
 	}
-	while (nheld > 0) {
-		hm_mempool_put(mp, held[--nheld]);
-		if (hm_mempool_debug(mp))
-			assert_true(*hm_mempool_get_cookie(mp, held[nheld]) == HM_MEMPOOL_COOKIE_IN);
-	}
-	assert_pool_valid(mp);
-	assert_int_equal(hm_mempool_cache_flush(NULL, mp), 0);
-	assert_int_equal(hm_mempool_avail_count(mp), mp->size);
-	free(held);
+	model_end(&m, mp);
 }
 
 static void
@@ -212,8 +143,8 @@ test_mempool_fast_bulk_model(void **state)
 	struct hm_mempool *mp;
 	(void)state;
 
-	assert_int_equal(init_pools(0), 0);
-	mp = pool("fastbulk", 0);
+	assert_int_equal(fast_init(PREFIX, false), 0);
+	mp = fast_pool("fastbulk", 0);
 	assert_false(hm_mempool_debug(mp));
 	assert_non_null(hm_mempool__fast_cache(mp));
 	assert_ptr_equal(hm_mempool__fast_cache(mp), hm_mempool_default_cache(mp, hm_lcore_id()));
@@ -228,8 +159,8 @@ test_mempool_fast_debug_pool(void **state)
 	struct hm_mempool *mp;
 	(void)state;
 
-	assert_int_equal(init_pools(0), 0);
-	mp = pool("fastdebug", HM_MEMPOOL_F_DEBUG);
+	assert_int_equal(fast_init(PREFIX, false), 0);
+	mp = fast_pool("fastdebug", HM_MEMPOOL_F_DEBUG);
 	assert_true(hm_mempool_debug(mp));
 	assert_null(hm_mempool__fast_cache(mp));
 	assert_non_null(hm_mempool_default_cache(mp, hm_lcore_id()));
@@ -324,8 +255,8 @@ test_mempool_fast_no_lcore(void **state)
 	pthread_t tid;
 	(void)state;
 
-	assert_int_equal(init_pools(0), 0);
-	mp = pool("fastnolcore", 0);
+	assert_int_equal(fast_init(PREFIX, false), 0);
+	mp = fast_pool("fastnolcore", 0);
 	thr_start(&t, &tid, 0, 1);
 	thr_round_on(&t, mp);
 	thr_stop(&t, tid);
@@ -343,15 +274,15 @@ test_mempool_fast_stale_lcore(void **state)
 	pthread_t tid;
 	(void)state;
 
-	assert_int_equal(init_pools(0), 0);
-	mp = pool("faststale", 0);
+	assert_int_equal(fast_init(PREFIX, false), 0);
+	mp = fast_pool("faststale", 0);
 	thr_start(&t, &tid, 1, 1);
 	assert_int_equal(t.bad, 0);
 	/* registered: it has a cache in this pool */
 	hm_mempool_free(mp);
 	assert_int_equal(hm_cleanup(), 0);
-	assert_int_equal(init_pools(0), 0);
-	mp = pool("faststale", 0);
+	assert_int_equal(fast_init(PREFIX, false), 0);
+	mp = fast_pool("faststale", 0);
 	thr_round_on(&t, mp);
 	thr_stop(&t, tid);
 	assert_pool_valid(mp);

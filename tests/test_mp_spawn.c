@@ -4,7 +4,8 @@
  * with /bin/sh as the child: statuses of exits and signals, output to files,
  * pipes and /dev/null, stdin pipes, the environment, a passed descriptor, the
  * alarm, waits with and without a deadline, kill and peek, line reads with a
- * timeout, and the files removed once collected.
+ * timeout, the files removed once collected, and output paths that are not a
+ * regular file of ours (symlink, FIFO, another user's) refused untouched.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -180,6 +181,83 @@ test_mp_spawn_files(void **state)
 	assert_string_equal(out, "0123");
 }
 
+/* Spawn /bin/sh writing to @p out_path; @return the child's status. */
+static int
+spawn_to(const char *out_path)
+{
+	struct hm_test_child c;
+
+	hm_test_spawn(&c, &(struct hm_test_spawn_args){ .argv = SH("echo written"),
+							.out = HM_TEST_IO_FILE,
+							.out_path = out_path });
+	return hm_test_wait(&c, -1);
+}
+
+/* The child's output file is opened without following a symlink, and only a
+ * regular file of ours is emptied: a symlink (to a file of ours or dangling),
+ * a FIFO and another user's file are refused (126) and left as they were; a
+ * character device is written as it is. */
+static void
+test_mp_spawn_output_refused(void **state)
+{
+	const char *base = getenv("HUGEMEM_RUNTIME_DIR");
+	char out[64], target[600], link[600], fifo[600];
+	struct stat st;
+	FILE *f;
+	(void)state;
+
+	snprintf(target, sizeof(target), "%s/target-%d", base, (int)getpid());
+	snprintf(link, sizeof(link), "%s/link-%d.out", base, (int)getpid());
+	snprintf(fifo, sizeof(fifo), "%s/fifo-%d.out", base, (int)getpid());
+	f = fopen(target, "w");
+	assert_non_null(f);
+	fputs("precious\n", f);
+	fclose(f);
+
+	/* a symlink to a file of ours: refused, the target not truncated or written */
+	assert_int_equal(symlink(target, link), 0);
+	assert_int_equal(spawn_to(link), 126);
+	hm_test_slurp(target, out, sizeof(out));
+	assert_string_equal(out, "precious\n");
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_equal(unlink(link), 0);
+
+	/* a dangling symlink: refused, nothing created at its target */
+	snprintf(out, sizeof(out), "%s", "/tmp/hm-mp-spawn-dangling-target");
+	unlink(out);
+	assert_int_equal(symlink(out, link), 0);
+	assert_int_equal(spawn_to(link), 126);
+	assert_int_equal(lstat(out, &st), -1);
+	assert_int_equal(unlink(link), 0);
+
+	/* a FIFO: refused at once (no reader to block on) */
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(spawn_to(fifo), 126);
+	assert_int_equal(lstat(fifo, &st), 0);
+	assert_true(S_ISFIFO(st.st_mode));
+	assert_int_equal(unlink(fifo), 0);
+
+	/* another user's file (root can make one): refused, not emptied */
+	if (geteuid() == 0) {
+		assert_int_equal(chown(target, 65534, 65534), 0);
+		assert_int_equal(spawn_to(target), 126);
+		hm_test_slurp(target, out, sizeof(out));
+		assert_string_equal(out, "precious\n");
+		assert_int_equal(chown(target, 0, 0), 0);
+	} else {
+		print_message("[  SKIP    ] another user's file: needs root to chown one\n");
+	}
+
+	/* a character device: written as it is (nothing to empty) */
+	assert_int_equal(spawn_to("/dev/null"), 0);
+	/* the regular file of ours itself: emptied, then written */
+	assert_int_equal(spawn_to(target), 0);
+	hm_test_slurp(target, out, sizeof(out));
+	assert_string_equal(out, "written\n");
+	assert_int_equal(unlink(target), 0);
+}
+
 /* Pipes: line by line with a timeout, stdin in and stdout out, EOF on close. */
 static void
 test_mp_spawn_pipes(void **state)
@@ -279,6 +357,7 @@ main(void)
 		cmocka_unit_test(test_mp_spawn_status),
 		cmocka_unit_test(test_mp_spawn_deadline),
 		cmocka_unit_test(test_mp_spawn_files),
+		cmocka_unit_test(test_mp_spawn_output_refused),
 		cmocka_unit_test(test_mp_spawn_pipes),
 		cmocka_unit_test(test_mp_spawn_env_fds),
 	};

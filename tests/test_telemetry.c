@@ -4,10 +4,14 @@
  * where the socket goes and what it refuses. Part 2 (test_telemetry_socket.c):
  * the server spoken to over its socket as DPDK's client would, bad requests,
  * hostile clients, a client beside the data path. Runs on emu (--in-memory).
- * $RUNTIME_DIRECTORY (set by meson) keeps sockets out of /var/run.
+ * $RUNTIME_DIRECTORY (set by meson) keeps sockets out of /var/run. The
+ * placement tests first remove what a killed earlier run of theirs left under
+ * their prefix (a dead socket, a symlink, a 0777 directory), so one killed run
+ * does not fail every later one.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
@@ -438,6 +442,60 @@ fake_stop(struct fake *f, const char *path)
 	unlink(path);
 }
 
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+/* Remove @p path and everything below it (symlinks themselves, never their targets). */
+static void
+rm_tree(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return;
+	if (!S_ISDIR(st.st_mode)) {
+		unlink(path);
+		return;
+	}
+	chmod(path, 0700);
+	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* What a killed run of test @p prefix may have left: <base>/dpdk/<prefix>*. */
+static void
+clear_leftovers(const char *prefix)
+{
+	static const char *const suffix[] = { "", "-target", "-other" };
+	char p[PATH_MAX];
+
+	for (unsigned int i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		snprintf(p, sizeof(p), "%s/dpdk/%s%s", run_base, prefix, suffix[i]);
+		rm_tree(p);
+	}
+	snprintf(p, sizeof(p), "%s/dpdk", run_base);
+	mkdir(p, 0700);
+}
+
+/* A fresh, empty socket directory for @p prefix (what a killed run left is
+ * removed first): its path in @p dir, instance 0's socket path in @p v2. */
+static void
+fresh_dir(const char *prefix, char *dir, char *v2)
+{
+	clear_leftovers(prefix);
+	snprintf(dir, PATH_MAX, "%s/dpdk/%s", run_base, prefix);
+	snprintf(v2, PATH_MAX, "%s/dpdk_telemetry.v2", dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+}
+
 static void
 test_telemetry_placement(void **state)
 {
@@ -447,12 +505,8 @@ test_telemetry_placement(void **state)
 	int fd;
 
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s/dpdk/tplace", run_base);
-	snprintf(v2, sizeof(v2), "%s/dpdk_telemetry.v2", dir);
+	fresh_dir("tplace", dir, v2);
 	snprintf(v21, sizeof(v21), "%s/dpdk_telemetry.v2:1", dir);
-	snprintf(link, sizeof(link), "%s/dpdk", run_base);
-	mkdir(link, 0700);
-	mkdir(dir, 0700);
 
 	/* another live hugemem holds the name: the next instance, as DPDK */
 	fake_start(&fk, v2, "{\"version\":\"hugemem 0.1.0\",\"pid\":1,\"max_output_len\":16384}");
@@ -476,6 +530,7 @@ test_telemetry_placement(void **state)
 	fake_start(&fk, v2, "{\"version\": \"DPDK 22.11.1\", \"pid\": 4242, \"max_output_len\": 16384}");
 	start("tplace", NULL);
 	assert_null(hm_telemetry_socket_path());
+	assert_non_null(strstr(warnings, "in use by a running process"));
 	assert_non_null(strstr(warnings, "DPDK 22.11.1"));
 	assert_non_null(strstr(warnings, "--no-telemetry"));
 	assert_non_null(hm_malloc("x", 64, 0)); /* hugemem works */
@@ -569,6 +624,127 @@ test_telemetry_placement(void **state)
 	}
 }
 
+/* Bind a socket of @p type at @p path; @p listening: listen (never accept). */
+static int
+bind_at(const char *path, int type, bool listening)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int s = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+
+	assert_true(s >= 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	assert_int_equal(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	if (listening)
+		assert_int_equal(listen(s, 8), 0);
+	return s;
+}
+
+/* start() at @p v2 is refused with @p why in the warning; nothing there changes. */
+static void
+refused_at(const char *dir, const char *v2, const char *why)
+{
+	struct stat before, after;
+
+	assert_int_equal(lstat(v2, &before), 0);
+	start("tleft", NULL);
+	assert_null(hm_telemetry_socket_path());
+	if (strstr(warnings, why) == NULL)
+		fail_msg("no '%s' in the warnings: %s", why, warnings);
+	assert_non_null(strstr(warnings, "--no-telemetry"));
+	assert_non_null(hm_malloc("x", 64, 0)); /* hugemem works without it */
+	hm_cleanup();
+	assert_int_equal(lstat(v2, &after), 0);
+	assert_int_equal(after.st_ino, before.st_ino);
+	assert_int_equal(after.st_mode, before.st_mode);
+	assert_int_equal(after.st_uid, before.st_uid);
+	assert_int_equal(hm_test_count_files(dir), 1); /* no instance :1 either */
+}
+
+/*
+ * What may sit at the socket's name when the server starts, as DPDK's
+ * telemetry decides (connect to it; refused: a dead process's, replace it),
+ * but trusting only what is ours: a dead socket of ours is replaced; a live
+ * listener (answering or not, any socket type), a symlink (even to a dead
+ * socket of ours), a directory, another user's dead socket are refused and
+ * left exactly as they were.
+ */
+static void
+test_telemetry_socket_leftovers(void **state)
+{
+	char dir[PATH_MAX], v2[PATH_MAX], target[PATH_MAX], greet[512], pid[32];
+	struct stat st;
+	int s, fd;
+
+	(void)state;
+	fresh_dir("tleft", dir, v2);
+	snprintf(target, sizeof(target), "%s/dpdk/tleft-target", run_base);
+	assert_int_equal(mkdir(target, 0700), 0);
+
+	/* a dead socket of ours (its process killed): replaced, and we serve there */
+	close(bind_at(v2, SOCK_SEQPACKET, true));
+	start("tleft", NULL);
+	assert_non_null(hm_telemetry_socket_path());
+	assert_string_equal(hm_telemetry_socket_path(), v2);
+	assert_int_equal(hm_test_count_files(dir), 1); /* no temporary name left beside it */
+	fd = hm_telemetry_connect(v2, greet, sizeof(greet), 2000);
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(pid, sizeof(pid), "\"pid\":%d,", (int)getpid());
+	assert_non_null(strstr(greet, pid));
+	hm_cleanup();
+	assert_int_equal(access(v2, F_OK), -1);
+	assert_int_equal(access(dir, F_OK), 0); /* made by the test, not the server: kept */
+
+	/* a live listener that says nothing (a stopped process): refused, still there */
+	s = bind_at(v2, SOCK_SEQPACKET, true);
+	refused_at(dir, v2, "in use by a running process (it said: nothing)");
+	fd = connect_raw(v2);
+	assert_true(fd >= 0); /* still listening */
+	close(fd);
+	close(s);
+	unlink(v2);
+
+	/* a live stream socket (another program's): refused, still there */
+	s = bind_at(v2, SOCK_STREAM, true);
+	refused_at(dir, v2, "a socket of another type");
+	close(s);
+	unlink(v2);
+
+	/* a symlink to a dead socket of ours: refused (never followed), both untouched */
+	snprintf(greet, sizeof(greet), "%s/dead.sock", target);
+	close(bind_at(greet, SOCK_SEQPACKET, true));
+	assert_int_equal(symlink(greet, v2), 0);
+	refused_at(dir, v2, "a symbolic link");
+	assert_int_equal(lstat(greet, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	unlink(v2);
+	unlink(greet);
+
+	/* a dangling symlink: refused, left as it is */
+	assert_int_equal(symlink("/nonexistent/hm-tleft", v2), 0);
+	refused_at(dir, v2, "a symbolic link");
+	assert_int_equal(readlink(v2, greet, sizeof(greet)), (ssize_t)strlen("/nonexistent/hm-tleft"));
+	unlink(v2);
+
+	/* a directory under the name: refused, left */
+	assert_int_equal(mkdir(v2, 0700), 0);
+	refused_at(dir, v2, "a directory");
+	rmdir(v2);
+
+	/* another user's dead socket (root can make one): not ours to remove */
+	if (geteuid() == 0) {
+		close(bind_at(v2, SOCK_SEQPACKET, true));
+		assert_int_equal(lchown(v2, 65534, 65534), 0);
+		refused_at(dir, v2, "not a socket of ours (a socket of uid 65534");
+		assert_int_equal(lstat(v2, &st), 0);
+		assert_true(S_ISSOCK(st.st_mode) && st.st_uid == 65534);
+		unlink(v2);
+	} else {
+		print_message("[  SKIP    ] another user's socket: needs root to chown one\n");
+	}
+	clear_leftovers("tleft");
+}
+
 int
 main(void)
 {
@@ -577,6 +753,7 @@ main(void)
 		cmocka_unit_test(test_telemetry_data_json),
 		cmocka_unit_test(test_telemetry_registry),
 		cmocka_unit_test_teardown(test_telemetry_placement, teardown),
+		cmocka_unit_test_teardown(test_telemetry_socket_leftovers, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, setup_all, NULL);

@@ -20,15 +20,22 @@
  * left, and that was the last hold, waits (5 s at most) until the daemon has
  * exited, so that whatever it does next (the last one out removes the runtime
  * dir) finds the mount gone. A daemon left to others stays this process's
- * child: it is reaped by the next start or stop in this process (or by init
- * once this process exits).
+ * child: a detached thread of its own blocks in waitpid() for it, so it is
+ * reaped the moment it exits and no zombie stays behind while this process
+ * lives on (without a thread, the next start or stop in this process reaps
+ * it). So is a daemon that outlived its SIGKILL at stop (stuck in the kernel).
+ * A handle stopped in a child forked after start/attach (hm_cleanup there)
+ * only closes the child's copies of its descriptors: the parent's daemon,
+ * hold and mount are left as they are.
  */
 #include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +68,7 @@ struct hm_fusefs {
 	pid_t dpid;         /* the daemon's pid as it said (hold read); -1 unknown */
 	int fd;             /* our end of the socketpair; -1 attached */
 	int hold;           /* our open of M/hold; -1 none */
+	pid_t owner;        /* the process that started or attached: only it leaves */
 	bool made_dir;      /* we created mnt */
 	bool reaped;        /* pid waited for */
 	int status;         /* its wait status, if reaped */
@@ -124,8 +132,8 @@ is_mount(const char *path)
 static int
 lazy_unmount(const char *path)
 {
-	pid_t pid;
-	int st;
+	pid_t pid, w;
+	int st = 0;
 
 	if (geteuid() == 0)
 		return umount2(path, MNT_DETACH) == 0 ? 0 : -errno;
@@ -141,9 +149,9 @@ lazy_unmount(const char *path)
 		execlp("fusermount3", "fusermount3", "-u", "-z", "-q", path, (char *)NULL);
 		_exit(127);
 	}
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+	while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
 		;
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EPERM;
+	return w == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EPERM;
 }
 
 /* A live hugemem-fusefs mount at @p mnt: 0, or -ENOTCONN with the reason. */
@@ -180,6 +188,7 @@ fs_new(const char *mnt)
 	fs->dpid = -1;
 	fs->fd = -1;
 	fs->hold = -1;
+	fs->owner = getpid();
 	return fs;
 }
 
@@ -201,9 +210,40 @@ reap_left(void)
 	}
 }
 
+static void *
+reaper_main(void *arg)
+{
+	pid_t pid = (pid_t)(intptr_t)arg;
+
+	pthread_setname_np(pthread_self(), "hm-fusefs-reap");
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return NULL; /* ECHILD: reaped by someone else (the application's waitpid(-1)) */
+}
+
+/* Our daemon @p pid goes on without us: reap it when it exits. */
 static void
 leave_daemon(pid_t pid)
 {
+	pthread_attr_t at;
+	pthread_t t;
+	sigset_t all, old;
+	int rc;
+
+	if (pthread_attr_init(&at) == 0) {
+		pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+		pthread_attr_setstacksize(&at, 256 * 1024);
+		/* the thread takes no signal: they go to the application's threads */
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		rc = pthread_create(&t, &at, reaper_main, (void *)(intptr_t)pid);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		pthread_attr_destroy(&at);
+		if (rc == 0)
+			return;
+	}
+	HM_LOG(DEBUG, "fusefs: no thread to reap daemon %d: the next start or stop does",
+	       (int)pid);
 	for (unsigned int i = 0; i < LEFT_MAX; i++)
 		if (left_daemons[i] <= 0) {
 			left_daemons[i] = pid;
@@ -537,6 +577,18 @@ hm_fusefs_stop(struct hm_fusefs *fs)
 	reap_left();
 	if (fs == NULL)
 		return;
+	if (fs->owner != getpid()) {
+		/* a forked child's copy (hm_cleanup after fork): the hold, the socket
+		 * and the daemon are its parent's. Closing our copies of the fds
+		 * releases nothing (the open file descriptions stay the parent's); a
+		 * "leave" written here, a wait or an unmount would end the parent's. */
+		if (fs->hold >= 0)
+			close(fs->hold);
+		if (fs->fd >= 0)
+			close(fs->fd);
+		free(fs);
+		return;
+	}
 	if (fs->hold >= 0) {
 		/* leave first, then read what is left: the daemon orders both */
 		known = write(fs->hold, "leave", 5) == 5 &&
@@ -573,7 +625,8 @@ hm_fusefs_stop(struct hm_fusefs *fs)
 			HM_LOG(WARNING, "fusefs: daemon %d did not stop within %d s; killing it",
 			       (int)fs->pid, STOP_TIMEOUT_MS / 1000);
 			kill(fs->pid, SIGKILL);
-			reap(fs, STOP_TIMEOUT_MS);
+			if (!reap(fs, STOP_TIMEOUT_MS))
+				leave_daemon(fs->pid); /* stuck in the kernel: reaped when it ends */
 		} else if (WIFEXITED(fs->status) && WEXITSTATUS(fs->status) != 0) {
 			HM_LOG(WARNING, "fusefs: daemon %d exited with status %d%s", (int)fs->pid,
 			       WEXITSTATUS(fs->status), WEXITSTATUS(fs->status) == 3 ?

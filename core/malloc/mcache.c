@@ -8,7 +8,7 @@
  * SMALL_LIMIT ("big") together hold at most mc_st.big_budget element bytes
  * (cap x MC_BIG_BYTES_PER_CAP, at least MC_BIG_BUDGET_MIN): a free that would
  * pass it first sends the older half of the fullest big class back
- * (mc_make_room), so an lcore holds at most cap x (the 16 small classes'
+ * (mc_push_full), so an lcore holds at most cap x (the 16 small classes'
  * element sizes) + big_budget bytes: 304 + 32 KiB with the default cap of 32
  * (release builds; debug builds add a trailer to every element). Only the
  * lcore's own node heap is cached, only blocks without alignment padding, and
@@ -24,7 +24,11 @@
  * joined first, so freeing in allocation order costs one heap free per run; a
  * half in no order goes back as it is; unless the half was in (or against)
  * address order, the lines the heap will touch are prefetched for the whole
- * batch first (mc_give_back). Stats count
+ * batch first (mc_give_back). A free into a class not in use (none of the
+ * lcore's last MC_HOT_OPS cached mallocs and frees was of it: each lcore counts
+ * them in tick and stamps the class in used[]) goes to the heap at once when a
+ * neighbour of the block is FREE there, so that it joins instead of keeping two
+ * free regions apart (mc_free_cold). Stats count
  * cached blocks as free. Cached memory goes back to the heap on
  * hm_malloc_cache_flush(), when an allocation would otherwise fail with ENOMEM,
  * when the lcore's thread unregisters, and at hm_cleanup.
@@ -100,8 +104,12 @@ mc_give_back(struct mcache *c, struct malloc_elem **v, unsigned int n)
 	/* into address order: blocks are usually freed in (or against) the order
 	 * they were handed out, which is one direction through memory */
 	unsigned int down = 0;
-	for (unsigned int i = 1; i < n; i++)
+	HM_ASSERT(n >= 1);
+	bytes = v[0]->size;
+	for (unsigned int i = 1; i < n; i++) {
 		down += (uintptr_t)v[i] < (uintptr_t)v[i - 1];
+		bytes += v[i]->size;
+	}
 	/* a batch in (or against) address order is mostly runs of neighbours,
 	 * whose lines the frees that filled the cache just touched */
 	bool scattered = down != 0 && down != n - 1;
@@ -118,14 +126,13 @@ mc_give_back(struct mcache *c, struct malloc_elem **v, unsigned int n)
 	 * is: its blocks are rarely neighbours, sorting them (a mispredicted
 	 * branch per comparison) would buy nothing, and heap_free_elem joins
 	 * what is adjacent in any order */
-	if (down != 0 && down <= n / 4) {
+	bool ordered = down == 0 || down <= n / 4;
+	if (down != 0 && ordered) {
 		if (n <= 32)
 			sort_ptrs(v, n);
 		else
 			qsort(v, n, sizeof(*v), cmp_ptr);
 	}
-	for (unsigned int i = 0; i < n; i++)
-		bytes += v[i]->size;
 	/* stats first: a reader may briefly count them as allocated, never twice as free */
 	mc_account(c, -(int64_t)n, -(int64_t)bytes);
 	if (heap_lock(h) < 0) {
@@ -134,6 +141,16 @@ mc_give_back(struct mcache *c, struct malloc_elem **v, unsigned int n)
 	}
 	if (scattered)
 		prefetch_neighbours(v, n);
+	if (!ordered) {
+		/* rarely neighbours: no runs to join first (heap_free_elem joins
+		 * what is adjacent, in any order) */
+		for (unsigned int i = 0; i < n; i++) {
+			char *lo = (char *)v[i], *hi = lo + v[i]->size;
+			grow_release_pages(h, heap_free_elem(v[i]), lo, hi);
+		}
+		heap_unlock(h);
+		return bytes;
+	}
 	for (unsigned int i = 0; i < n;) {
 		struct malloc_elem *a = v[i++];
 		while (i < n && heap_join_cached(a, v[i]))
@@ -160,11 +177,13 @@ give_back_older(struct mcache *c, unsigned int k, unsigned int n)
 }
 
 void
-mc_make_room(struct mcache *c, unsigned int k, uint64_t need)
+mc_push_full(struct mcache *c, unsigned int k, struct malloc_elem *e)
 {
+	uint64_t need = e->size;
+
 	if (c->len[k] == mc_st.cap)
 		give_back_older(c, k, mc_st.cap / 2);
-	while (c->big_bytes + need > mc_st.big_budget) {
+	while (k >= MC_SMALL && c->big_bytes + need > mc_st.big_budget) {
 		/* the class holding the most bytes gives its older half back */
 		unsigned int j = MC_SMALL;
 		for (unsigned int i = MC_SMALL + 1; i < MC_CLASSES; i++)
@@ -174,7 +193,32 @@ mc_make_room(struct mcache *c, unsigned int k, uint64_t need)
 			break; /* holds nothing (need > budget cannot happen: see mc_init) */
 		give_back_older(c, j, (c->len[j] + 1) / 2);
 	}
-	HM_ASSERT(c->len[k] < mc_st.cap && c->big_bytes + need <= mc_st.big_budget);
+	HM_ASSERT(c->len[k] < mc_st.cap &&
+		  (k < MC_SMALL || c->big_bytes + need <= mc_st.big_budget));
+	mc_push(c, k, e);
+}
+
+void
+mc_free_cold(struct mcache *c, unsigned int k, struct malloc_elem *e)
+{
+	struct malloc_heap *h = c->heap;
+
+	if (heap_lock(h) == 0) {
+		/* the links and the neighbours' states are the heap's: read under its lock */
+		const struct malloc_elem *p = e->prev, *n = e->next;
+		if ((p != NULL && elem_state(p) == ELEM_FREE) ||
+		    (n != NULL && elem_state(n) == ELEM_FREE)) {
+			char *lo = (char *)e, *hi = lo + e->size;
+			grow_release_pages(h, heap_free_elem(e), lo, hi);
+			heap_unlock(h);
+			return;
+		}
+		heap_unlock(h);
+	} /* (a lock that cannot be taken: the block waits in the cache) */
+	if (c->len[k] == mc_st.cap || (k >= MC_SMALL && c->big_bytes + e->size > mc_st.big_budget))
+		mc_push_full(c, k, e);
+	else
+		mc_push(c, k, e);
 }
 
 unsigned int
@@ -280,6 +324,9 @@ mc_check_caches(struct malloc_heap *h, uint64_t walked, bool all)
 		for (unsigned int k = 0; k < MC_CLASSES; k++) {
 			if (c->len[k] > mc_st.cap)
 				return "an lcore cache class holds more than its capacity";
+			if (c->used[k] > c->tick)
+				return "an lcore cache class was last used after its cache's last "
+				       "operation";
 			for (unsigned int j = 0; j < c->len[k]; j++) {
 				const struct malloc_elem *e = c->objs[k * mc_st.cap + j];
 				if (e == NULL || e->cookie != (ELEM_COOKIE ^ (uint32_t)(uintptr_t)e) ||

@@ -70,7 +70,14 @@ struct mcache {
 				       stats of other threads read them) */
 	uint64_t big_bytes;         /* of bytes: the big classes' (k >= MC_SMALL); owner
 				       only; <= mc_st.big_budget */
+	uint64_t tick;              /* cached mallocs and frees so far (owner only) */
+	uint64_t used[MC_CLASSES];  /* tick of each class's last malloc or free; <= tick */
 } __attribute__((aligned(64)));
+
+/* A class is "in use" when it was used within the last MC_HOT_OPS cached
+ * mallocs and frees of its lcore. A free into a class not in use that has a
+ * FREE neighbour goes to the heap at once (mc_free_cold), where it joins. */
+#define MC_HOT_OPS 2u
 
 struct mcache_state {
 	struct mcache *c;   /* HM_MAX_LCORE entries; NULL: caches off */
@@ -86,10 +93,14 @@ HM_INTERNAL void mc_fini(void);
 /* Give @p n CACHED elements back to @p c's heap: sorted, runs joined, one lock.
  * @return their element bytes. */
 HM_INTERNAL uint64_t mc_give_back(struct mcache *c, struct malloc_elem **v, unsigned int n);
-/* Make room in big class @p k of @p c for a block of @p need element bytes: the
- * class below its capacity, the big classes within their budget (the older half
- * of the fullest goes back, as often as needed). */
-HM_INTERNAL void mc_make_room(struct mcache *c, unsigned int k, uint64_t need);
+/* Make room in class @p k of @p c for CACHED @p e and push it there: the class
+ * below its capacity (its older half goes back: the recently freed, warm half
+ * stays) and, for a big class, the big classes within their budget (the older
+ * half of the fullest goes back, as often as needed). */
+HM_INTERNAL void mc_push_full(struct mcache *c, unsigned int k, struct malloc_elem *e);
+/* CACHED @p e of class @p k, which is not in use: to the heap when a neighbour
+ * of it is FREE there (it joins it), into the cache otherwise. */
+HM_INTERNAL void mc_free_cold(struct mcache *c, unsigned int k, struct malloc_elem *e);
 /* Return all of @p c's blocks to its heap. @return how many. Owner thread only. */
 HM_INTERNAL unsigned int mc_flush(struct mcache *c);
 /* Refill small class @p k of @p c from its heap. @return whether it did. */
@@ -107,6 +118,17 @@ mc_account(struct mcache *c, int64_t n, int64_t bytes)
 {
 	__atomic_store_n(&c->count, c->count + (uint64_t)n, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->bytes, c->bytes + (uint64_t)bytes, __ATOMIC_RELAXED);
+}
+
+/* Push CACHED @p e on class @p k of @p c, which has room for it (and, for a
+ * big class, budget). */
+static inline void
+mc_push(struct mcache *c, unsigned int k, struct malloc_elem *e)
+{
+	if (k >= MC_SMALL)
+		c->big_bytes += e->size;
+	c->objs[k * mc_st.cap + c->len[k]++] = e;
+	mc_account(c, 1, (int64_t)e->size);
 }
 
 /* The calling lcore's cache, or NULL (caches off, no lcore, no node heap). */
@@ -145,6 +167,7 @@ mc_alloc(const char *type, size_t size, int socket, uint64_t *round)
 	    memseg_in_walk() || !mc_objs(c))
 		return NULL;
 	k = mc_class_up(size);
+	c->used[k] = ++c->tick;
 	if (c->len[k] == 0) {
 		if (k >= MC_SMALL) { /* not refilled: see mc_refill */
 			*round = mc_class_size(k);
@@ -218,21 +241,15 @@ mc_free(void *ptr)
 #if MALLOC_DEBUG
 	memset((char *)e + ELEM_HEADER_LEN, MALLOC_POISON, e->size - ELEM_HEADER_LEN);
 #endif
-	if (k >= MC_SMALL) {
-		/* the big classes: within the class's capacity and their byte budget */
-		if (c->len[k] == mc_st.cap || c->big_bytes + e->size > mc_st.big_budget)
-			mc_make_room(c, k, e->size);
-		c->big_bytes += e->size;
-	} else if (c->len[k] == mc_st.cap) {
-		/* give the older half back, keep the recently freed (warm) half */
-		unsigned int half = mc_st.cap / 2;
-		struct malloc_elem **v = &c->objs[k * mc_st.cap];
-		mc_give_back(c, v, half);
-		memmove(v, v + half, (mc_st.cap - half) * sizeof(v[0]));
-		c->len[k] -= half;
-	}
-	c->objs[k * mc_st.cap + c->len[k]++] = e;
-	mc_account(c, 1, (int64_t)e->size);
+	uint64_t last = c->used[k];
+	c->used[k] = ++c->tick;
+	if (c->tick - last > MC_HOT_OPS)
+		mc_free_cold(c, k, e); /* a class not in use */
+	else if (c->len[k] == mc_st.cap ||
+		 (k >= MC_SMALL && c->big_bytes + e->size > mc_st.big_budget))
+		mc_push_full(c, k, e); /* full, or the big classes at their budget */
+	else
+		mc_push(c, k, e);
 	return true;
 }
 

@@ -15,9 +15,11 @@
  * Existing levels are checked before use: <prefix> must be a directory (not a
  * symlink) owned by the euid and not writable by group or other; <base>/dpdk
  * and <base> owned by root or the euid, writable by group/other only when
- * sticky. A name already bound is probed: a dead socket of ours is replaced,
- * a live hugemem server means "take the next instance", anything else that
- * answers is a live DPDK process and start fails (-EADDRINUSE) naming it.
+ * sticky. A name already bound is probed (probe()): a dead socket of ours is
+ * replaced, a live hugemem server means "take the next instance", anything
+ * else that accepts the connection is a running process and start fails
+ * (-EADDRINUSE) naming it; a symlink, a non-socket or another user's socket at
+ * the name is refused (-EEXIST) and left alone.
  *
  * Invariants (hm_telemetry_check): stats.clients <= HM_TELEMETRY_MAX_CLIENTS
  * (== slots with fd >= 0, which only the thread reads); a running server has a
@@ -179,7 +181,22 @@ make_dirs(const char *prefix)
 
 /* ---------------------------------------------------------------- the socket */
 
-/* Probe a bound name: 0 dead (removed), 1 a live hugemem server, else -errno. */
+static const char *
+file_kind(mode_t mode)
+{
+	return S_ISLNK(mode) ? "a symbolic link" : S_ISREG(mode) ? "a regular file" :
+		S_ISDIR(mode) ? "a directory" : S_ISSOCK(mode) ? "a socket" :
+		S_ISFIFO(mode) ? "a fifo" : "a device or other file";
+}
+
+/*
+ * Probe a bound name as DPDK's telemetry does (connect; refused: nobody
+ * listens), but trust only what is ours: 0 dead (removed), 1 a live hugemem
+ * server, else -errno. Only a socket owned by the euid (lstat: a symlink is
+ * never followed) in the private <prefix> directory (make_level checked it) is
+ * unlinked, and only when its connect is refused; anything else at the name,
+ * and any live listener, is left as it is.
+ */
 static int
 probe(const char *path)
 {
@@ -191,13 +208,19 @@ probe(const char *path)
 		return errno == ENOENT ? 0 : hm_fail(errno, "telemetry: %s: %s", path,
 						      hm_strerror(-errno));
 	if (!S_ISSOCK(st.st_mode) || st.st_uid != geteuid())
-		return hm_fail(EEXIST, "telemetry: %s exists and is not a socket of ours (%s, "
-			       "mode %04o); hugemem leaves it alone (remove it, use another "
-			       "--file-prefix, or --no-telemetry)", path,
+		return hm_fail(EEXIST, "telemetry: %s exists and is not a socket of ours (%s of "
+			       "%s, mode %04o); hugemem leaves it alone (remove it, use another "
+			       "--file-prefix, or --no-telemetry)", path, file_kind(st.st_mode),
 			       uid_str(st.st_uid, who, sizeof(who)), (unsigned int)(st.st_mode & 07777));
 	fd = hm_telemetry_connect(path, greet, sizeof(greet), PROBE_MS);
 	if (fd == -ECONNREFUSED) {
-		unlink(path); /* a dead process's socket */
+		struct stat now;
+		/* a dead process's socket: unlink it only if it is still the one we
+		 * looked at (our directory: only our uid can swap it meanwhile) */
+		if (lstat(path, &now) == 0 && now.st_ino == st.st_ino && now.st_dev == st.st_dev &&
+		    unlink(path) < 0 && errno != ENOENT)
+			return hm_fail(errno, "telemetry: cannot remove the dead socket %s: %s",
+				       path, hm_strerror(-errno));
 		return 0;
 	}
 	if (fd == -ENOENT || fd == -ECONNRESET)
@@ -208,35 +231,56 @@ probe(const char *path)
 		return 1; /* a hugemem server at its client cap */
 	if (fd >= 0 && strstr(greet, "\"version\":\"hugemem ") != NULL)
 		return 1;
-	if (fd >= 0 || fd == -EPROTO || fd == -ETIMEDOUT || fd == -EBUSY)
-		return hm_fail(EADDRINUSE, "telemetry: %s is served by another live process (it "
+	if (fd >= 0 || fd == -EPROTO || fd == -ETIMEDOUT || fd == -EBUSY || fd == -EPROTOTYPE)
+		return hm_fail(EADDRINUSE, "telemetry: %s is in use by a running process (it "
 			       "said: %.160s), not hugemem; hugemem does not take over its socket: "
 			       "use another --file-prefix, or --no-telemetry", path,
-			       fd >= 0 || fd == -EBUSY || fd == -EPROTO ? greet : "nothing");
+			       fd == -EPROTOTYPE ? "nothing: a socket of another type" :
+			       fd == -ETIMEDOUT ? "nothing" : greet);
 	return fd;
 }
 
+/*
+ * Serve at @p path: bind a socket under a private temporary name in the same
+ * directory, listen, then link(2) it to @p path, which fails (EEXIST: the name
+ * is taken) rather than replace anything. So a name is never seen bound but
+ * not yet listening: another process probing it in that window would have
+ * found its connect refused and removed it as a dead server's socket.
+ * @return the listening fd, -EADDRINUSE when @p path exists, else -errno.
+ */
 static int
 bind_one(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct stat st;
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int err = 0;
 
 	if (fd < 0)
 		return hm_fail(errno, "telemetry: socket: %s", hm_strerror(-errno));
-	memcpy(sa.sun_path, path, strlen(path) + 1);
+	/* <dir>/.hm<pid>: never longer than the socket's own name */
+	if (hm_snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/.hm%d", srv.dir, (int)getpid()) < 0) {
+		close(fd);
+		return hm_fail(ENAMETOOLONG, "telemetry: %s is too long for a socket path",
+			       srv.dir);
+	}
+	unlink(sa.sun_path); /* ours: a leftover of this pid's earlier, killed start */
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int err = errno;
+		err = errno;
+		close(fd);
+		return hm_fail(err, "telemetry: cannot bind %s: %s", sa.sun_path, hm_strerror(err));
+	}
+	if (listen(fd, 16) < 0)
+		err = errno;
+	else if (link(sa.sun_path, path) < 0)
+		err = errno == EEXIST ? EADDRINUSE : errno;
+	else if (lstat(path, &st) < 0)
+		err = errno;
+	unlink(sa.sun_path);
+	if (err != 0) {
 		close(fd);
 		return err == EADDRINUSE ? -EADDRINUSE :
 			hm_fail(err, "telemetry: cannot bind %s: %s", path, hm_strerror(err));
-	}
-	if (lstat(path, &st) < 0 || listen(fd, 16) < 0) {
-		int err = errno;
-		unlink(path);
-		close(fd);
-		return hm_fail(err, "telemetry: %s: %s", path, hm_strerror(err));
 	}
 	srv.path_ino = st.st_ino;
 	srv.path_dev = st.st_dev;

@@ -115,8 +115,12 @@ int hm_fusefs_attach(const char *mountpoint, struct hm_fusefs **out);
  * left). A daemon hm_fusefs_start started and no other process holds is stopped
  * (unmount, wait for it, SIGKILL after 5 s, lazy-unmount a dead mount, remove a
  * mount point it created); one that others hold is left serving them (it stops
- * after the last). An attached daemon is forgotten; when this was the last hold
- * of a daemon whose starter left, this waits (5 s at most) until it exited.
+ * after the last; it is still this process's child, and a detached thread waits
+ * for it so that it is reaped when it exits). An attached daemon is forgotten;
+ * when this was the last hold of a daemon whose starter left, this waits (5 s
+ * at most) until it exited.
+ * In a child forked after start or attach it only closes the child's copies of
+ * the descriptors (the daemon, its hold and mount stay the parent's).
  * NULL is fine.
  */
 void hm_fusefs_stop(struct hm_fusefs *fs);
