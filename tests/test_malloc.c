@@ -645,6 +645,139 @@ test_malloc_bound(void **state)
 	assert_no_warnings();
 }
 
+/* ------------------------------------------------------------------ small path */
+
+/* Two heaps hold the same elements: same offsets from their buffers, sizes,
+ * states, clean marks, tags and list heads. */
+static void
+assert_same_heaps(const struct malloc_heap *a, const char *ba, const struct malloc_heap *b,
+		  const char *bb)
+{
+	const struct malloc_elem *x = a->first, *y = b->first;
+
+#define OFF(e, base) ((e) == NULL ? (intptr_t)-1 : (intptr_t)((const char *)(e) - (base)))
+	assert_int_equal(a->free_bytes, b->free_bytes);
+	assert_int_equal(a->free_count, b->free_count);
+	assert_int_equal(a->alloc_count, b->alloc_count);
+	assert_int_equal(a->fl_map, b->fl_map);
+	assert_memory_equal(a->sl_map, b->sl_map, sizeof(a->sl_map));
+	for (unsigned int f = 0; f < FL_COUNT; f++)
+		for (unsigned int s = 0; s < SL_COUNT; s++)
+			assert_int_equal(OFF(a->free_head[f][s], ba), OFF(b->free_head[f][s], bb));
+	for (; x != NULL && y != NULL; x = x->next, y = y->next) {
+		assert_int_equal(OFF(x, ba), OFF(y, bb));
+		assert_int_equal(x->size, y->size);
+		assert_int_equal(x->state, y->state);
+		assert_int_equal(x->pad, y->pad); /* FREE: the clean mark */
+		assert_int_equal(x->owner, y->owner);
+		if (x->state == ELEM_BUSY) {
+			assert_memory_equal(x->busy.type, y->busy.type, sizeof(x->busy.type));
+			assert_int_equal(x->busy.req, y->busy.req);
+		} else {
+			assert_int_equal(OFF(x->fl.prev, ba), OFF(y->fl.prev, bb));
+			assert_int_equal(OFF(x->fl.next, ba), OFF(y->fl.next, bb));
+		}
+	}
+	assert_true(x == NULL && y == NULL);
+#undef OFF
+}
+
+/*
+ * heap_alloc_small (malloc's short path for blocks up to 4 KiB) against
+ * heap_alloc, the general path it stands in for: two buffer heaps over equal
+ * buffers take the same random sequence of requests (sizes of a few classes,
+ * so exact fits, which the short path leaves to heap_alloc, come often; sizes
+ * raised to a cache class's size as the lcore cache asks; tags of every length)
+ * and frees; the short path must return the same block with the same
+ * zero_from, or NULL having changed nothing, and both heaps must stay equal
+ * element by element and pass the heap check.
+ */
+static void
+test_malloc_small_path_model(void **state)
+{
+	static const char *const tags[] = { NULL, "", "a", "bench", "seven77", "eight888",
+					    "ninenine9", "twelve-chars", "thirteen-char" };
+	enum { SLOTS = 256, OPS = 12000 };
+	const size_t len = 192 * KB; /* about what half the slots hold: full at times */
+	uint64_t rs = hm_test_seed();
+	char *ba = aligned_alloc(4096, len), *bb = aligned_alloc(4096, len);
+	void *pa[SLOTS] = { 0 }, *pb[SLOTS] = { 0 };
+	unsigned int fast = 0, general = 0, full = 0;
+	const char *why = NULL;
+	(void)state;
+
+	assert_non_null(ba);
+	assert_non_null(bb);
+	memset(ba, 0, len);
+	memset(bb, 0, len);
+	struct hm_heap *ha = hm_heap_init(ba, len, "general"), *hb = hm_heap_init(bb, len, "small");
+	assert_non_null(ha);
+	assert_non_null(hb);
+	struct malloc_heap *a = (struct malloc_heap *)(void *)ha, *b = (struct malloc_heap *)(void *)hb;
+	for (unsigned int op = 0; op < OPS; op++) {
+		unsigned int k = (unsigned int)(hm_test_rand(&rs) % SLOTS);
+		if (pa[k] != NULL) {
+			assert_int_equal(hm_heap_free(ha, pa[k]), 0);
+			assert_int_equal(hm_heap_free(hb, pb[k]), 0);
+			pa[k] = pb[k] = NULL;
+		} else {
+			uint64_t r = hm_test_rand(&rs), za = 7, zb = 7;
+			size_t size = r % 2 ? 1 + (r >> 8) % SMALL_ALLOC_MAX : 64u << ((r >> 8) % 7);
+			uint64_t asize = HM_ALIGN_CEIL((uint64_t)size, MALLOC_ALIGN);
+			const char *tag = tags[(r >> 32) % (sizeof(tags) / sizeof(tags[0]))];
+			struct alloc_req req;
+			if ((r >> 40) % 4 == 0) /* the cache's class size */
+				asize += MALLOC_ALIGN * ((r >> 44) % 8);
+			if (asize > SMALL_ALLOC_MAX)
+				asize = SMALL_ALLOC_MAX;
+			assert_int_equal(heap_make_req(&req, tag, size, 0, 0), 0);
+			req.size = asize;
+			hm_spinlock_lock(&b->lock);
+			pb[k] = heap_alloc_small(b, asize, size, tag, &zb);
+			if (pb[k] != NULL) {
+				fast++;
+			} else {
+				/* nothing changed: b is still equal to a */
+				assert_int_equal(zb, 7);
+				assert_same_heaps(a, ba, b, bb);
+				req.zero_from = &zb;
+				pb[k] = heap_alloc(b, &req);
+				general++;
+			}
+			hm_spinlock_unlock(&b->lock);
+			req.zero_from = &za;
+			hm_spinlock_lock(&a->lock);
+			pa[k] = heap_alloc(a, &req);
+			hm_spinlock_unlock(&a->lock);
+			if (pa[k] == NULL) {
+				assert_null(pb[k]);
+				full++;
+				continue;
+			}
+			assert_non_null(pb[k]);
+			assert_int_equal((char *)pa[k] - ba, (char *)pb[k] - bb);
+			assert_int_equal(za, zb);
+			memset(pa[k], (int)(k | 1), size); /* dirty: clean marks move */
+			memset(pb[k], (int)(k | 1), size);
+		}
+		assert_same_heaps(a, ba, b, bb);
+		if (op % 64 == 0) {
+			if (hm_heap_check(ha, &why) != 0 || hm_heap_check(hb, &why) != 0)
+				fail_msg("op %u: heap check: %s", op, why);
+		}
+	}
+	if (hm_heap_check(ha, &why) != 0 || hm_heap_check(hb, &why) != 0)
+		fail_msg("heap check: %s", why);
+	/* the sequence reached both paths of the short one, and a full heap */
+	assert_true(fast > 1000);
+	assert_true(general > 20);
+	assert_true(full > 0);
+	hm_heap_fini(ha);
+	hm_heap_fini(hb);
+	free(ba);
+	free(bb);
+}
+
 int
 main(void)
 {
@@ -655,6 +788,7 @@ main(void)
 		cmocka_unit_test_teardown(test_malloc_lifo_and_top, hm_test_teardown),
 		cmocka_unit_test_teardown(test_malloc_alignment, hm_test_teardown),
 		cmocka_unit_test_teardown(test_malloc_bound, hm_test_teardown),
+		cmocka_unit_test_teardown(test_malloc_small_path_model, hm_test_teardown),
 	};
 
 	hm_test_backend_ready();

@@ -531,6 +531,94 @@ test_malloc_zero_is_lazy_and_precise(void **state)
 	assert_no_warnings();
 }
 
+/* The largest FREE element of @p h (single-threaded callers: no lock). */
+static const struct malloc_elem *
+largest_free(const struct malloc_heap *h)
+{
+	const struct malloc_elem *best = NULL;
+
+	for (const struct malloc_elem *e = h->first; e != NULL; e = e->next)
+		if (e->state == ELEM_FREE && (best == NULL || e->size > best->size))
+			best = e;
+	return best;
+}
+
+/*
+ * zmalloc trusts the clean mark: a block carved from memory the heap knows is
+ * zero is not cleared again (the point of lazy zeroing). Seen by a marker byte
+ * planted behind the heap's back in the clean memory the next block will take
+ * (the top of the largest free element): it must survive hm_zmalloc (the short
+ * path up to 4 KiB and the general one above), hm_calloc and a memzone, while
+ * the same calls over dirty memory clear it. (The zmalloc paths once read the
+ * clean offset before the allocation had set it and cleared every block.)
+ */
+static void
+test_malloc_zmalloc_trusts_clean_mark(void **state)
+{
+	static const size_t sizes[] = { 64, 1000, 4096, 8192, 12288 };
+	char *kept[5 * 3];
+	unsigned int n_kept = 0;
+	(void)state;
+
+	log_start();
+	assert_int_equal(init_topo("nodes=1;2M=16"), 0); /* one page holds all */
+	const struct malloc_heap *h0 = heap_of_node(0);
+	char *keep = hm_malloc("keep", 64, 0); /* holds the page */
+	assert_non_null(keep);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		for (int how = 0; how < 3; how++) {
+			size_t size = sizes[i];
+			const struct malloc_elem *f = largest_free(h0);
+			assert_non_null(f);
+			assert_int_equal(elem_clean_end(f), f->size); /* never used */
+			/* allocation takes the top of the element */
+			char *want = (char *)f + f->size - ELEM_TRAILER_LEN -
+				     HM_ALIGN_CEIL(size, MALLOC_ALIGN);
+			const struct hm_memzone *mz = NULL;
+			char *p;
+			want[size / 2] = 0x5a;
+			if (how == 0) {
+				p = hm_zmalloc("clean", size, 0);
+			} else if (how == 1) {
+				p = hm_calloc("clean", size / 8, 8, 0);
+			} else {
+				char name[32];
+				snprintf(name, sizeof(name), "clean%zu", size);
+				mz = hm_memzone_reserve(name, size, 0, 0);
+				assert_non_null(mz);
+				p = mz->addr;
+			}
+			assert_ptr_equal(p, want);
+			if (p[size / 2] != 0x5a)
+				fail_msg("size %zu, call %d: a block over clean memory was cleared",
+					 size, how);
+			p[size / 2] = 0;
+			assert_true(all_bytes(p, size, 0));
+			/* over dirty memory the same call clears */
+			memset(p, 0xee, size);
+			if (mz != NULL)
+				assert_int_equal(hm_memzone_free(mz), 0);
+			else
+				assert_int_equal(hm_free(p), 0);
+			assert_true(hm_malloc_cache_flush() >= 0);
+			p = hm_zmalloc("dirty", size, 0);
+			assert_ptr_equal(p, want);
+			assert_true(all_bytes(p, size, 0));
+			memset(p, 0xee, size);
+			/* kept: the next block lies below it, on clean memory */
+			kept[n_kept++] = p;
+		}
+	}
+	assert_valid();
+	assert_clean_free_zero(h0);
+	for (unsigned int i = 0; i < n_kept; i++)
+		assert_int_equal(hm_free(kept[i]), 0);
+	assert_int_equal(hm_free(keep), 0);
+	assert_valid();
+	assert_clean_free_zero(h0);
+	assert_no_warnings();
+}
+
 static void
 test_malloc_zmalloc_after_dirty_free(void **state)
 {
@@ -622,6 +710,7 @@ main(void)
 		cmocka_unit_test_teardown(test_malloc_exhaustion_fault, hm_test_teardown),
 		cmocka_unit_test_teardown(test_malloc_zmalloc_after_dirty_free, hm_test_teardown),
 		cmocka_unit_test_teardown(test_malloc_zero_is_lazy_and_precise, hm_test_teardown),
+		cmocka_unit_test_teardown(test_malloc_zmalloc_trusts_clean_mark, hm_test_teardown),
 		cmocka_unit_test_teardown(test_malloc_model_cached, teardown_cached),
 	};
 

@@ -258,7 +258,9 @@ static struct malloc_elem *
 carve_top(struct malloc_elem *e, char *at)
 {
 	struct malloc_elem *b = (struct malloc_elem *)at;
-	uint64_t front = (uint64_t)(at - (char *)e), ce = elem_clean_end(e);
+	uint64_t front = (uint64_t)(at - (char *)e);
+
+	HM_ASSERT(front >= MIN_ELEM_SIZE && e->clean >= 1);
 
 	b->heap = e->heap;
 	b->prev = e;
@@ -278,7 +280,11 @@ carve_top(struct malloc_elem *e, char *at)
 	e->next = b;
 	ELEM_STORE_ORDER(); /* b's header whole before e's size reaches it */
 	e->size = front;
-	set_clean_end(e, ce < front ? ce : front);
+	/* set_clean_end(e, min(clean end, front)) without its clamps: clean >= 1
+	 * and front >= MIN_ELEM_SIZE, so only a clean prefix reaching past the
+	 * new end changes (front / 64 < clean then: no saturation) */
+	if ((uint64_t)e->clean * MALLOC_ALIGN > front)
+		e->clean = (uint32_t)(front / MALLOC_ALIGN);
 	return b;
 }
 
@@ -480,13 +486,29 @@ set_tag(struct malloc_elem *e, const char *type, uint64_t req)
 	_Static_assert(sizeof(e->busy.type) == 12, "type tag is 12 bytes");
 
 	if (type != NULL) {
-		unsigned int i = 0;
-		for (; i < 8 && type[i] != '\0'; i++)
-			lo |= (uint64_t)(uint8_t)type[i] << (8 * i);
-		if (i == 8)
-			for (; i < 12 && type[i] != '\0'; i++)
-				hi |= (uint32_t)(uint8_t)type[i] << (8 * (i - 8));
+		/* unrolled: a byte costs a load, a test, a shift and an or (every
+		 * malloc from the heap tags its block) */
+		const uint8_t *t = (const uint8_t *)type;
+		uint64_t c;
+#define TAG_BYTE(w, i, sh) \
+	if ((c = t[i]) == 0) \
+		goto packed; \
+	w |= (__typeof__(w))(c << (sh))
+		TAG_BYTE(lo, 0, 0);
+		TAG_BYTE(lo, 1, 8);
+		TAG_BYTE(lo, 2, 16);
+		TAG_BYTE(lo, 3, 24);
+		TAG_BYTE(lo, 4, 32);
+		TAG_BYTE(lo, 5, 40);
+		TAG_BYTE(lo, 6, 48);
+		TAG_BYTE(lo, 7, 56);
+		TAG_BYTE(hi, 8, 0);
+		TAG_BYTE(hi, 9, 8);
+		TAG_BYTE(hi, 10, 16);
+		TAG_BYTE(hi, 11, 24);
+#undef TAG_BYTE
 	}
+packed:
 	/* word stores (elem_tag_load): dumps may read the tag of a cached block
 	 * its lcore is handing out */
 	__atomic_store_n((uint64_t *)(void *)e->busy.type, lo, __ATOMIC_RELAXED);
@@ -643,6 +665,93 @@ busy:
 	set_busy(b, r, b == e ? (uint32_t)front : 0);
 	h->alloc_count++;
 	return elem_data(b);
+}
+
+/* Smallest size in class (@p f, @p s) (mapping's inverse). */
+static inline uint64_t
+class_min(unsigned int f, unsigned int s)
+{
+	return f == 0 ? (uint64_t)s * MALLOC_ALIGN : (uint64_t)(SL_COUNT + s) << (f + FL_SHIFT - 1 - SL_BITS);
+}
+
+/* heap_alloc_small's end: set_busy for owner USER, pad 0 (carve_top wrote it). */
+static inline __attribute__((always_inline)) void
+small_busy(struct malloc_heap *h, struct malloc_elem *b, const char *type, uint64_t req)
+{
+	elem_set_state(b, ELEM_BUSY);
+	b->owner = ELEM_OWNER_USER;
+	set_tag(b, type, req); /* and set_req: usable == size */
+	h->alloc_count++;
+}
+
+/* heap_alloc_small's carve when the rest of @p e changes class. */
+static void * __attribute__((noinline))
+small_relink(struct malloc_heap *h, struct malloc_elem *e, struct malloc_elem *b,
+	     const char *type, uint64_t req)
+{
+	fl_remove(h, e);
+	carve_top(e, (char *)b);
+	fl_insert(h, e);
+	small_busy(h, b, type, req);
+	return (char *)b + ELEM_HEADER_LEN;
+}
+
+/* 1 when mapping_search(@p need) gives class (@p f, @p s). */
+static inline bool
+search_is(uint64_t need, unsigned int f, unsigned int s)
+{
+	unsigned int f2, s2;
+
+	return mapping_search(need, &f2, &s2) && f2 == f && s2 == s;
+}
+
+void *
+heap_alloc_small(struct malloc_heap *h, uint64_t size, uint64_t req, const char *type,
+		 uint64_t *zero_from)
+{
+	uint64_t need = size + ELEM_OVERHEAD, front;
+	struct malloc_elem *e, *b;
+	unsigned int f, s;
+
+	HM_ASSERT(size >= MALLOC_ALIGN && size <= SMALL_ALLOC_MAX && size % MALLOC_ALIGN == 0);
+	HM_ASSERT(req >= 1 && req <= size);
+	/* find()'s good fit: the first non-empty class whose every element holds
+	 * need (mapping_search without its overflow checks: need < 2^13) */
+	if (need < SMALL_LIMIT) {
+		f = 0;
+		s = (unsigned int)(need / MALLOC_ALIGN);
+	} else {
+		unsigned int top = fls64(need);
+		uint64_t up = need + (1ULL << (top - SL_BITS)) - 1;
+		top = fls64(up);
+		f = top - FL_SHIFT + 1;
+		s = (unsigned int)(up >> (top - SL_BITS)) & (SL_COUNT - 1);
+	}
+	HM_ASSERT(search_is(need, f, s));
+	if (!next_class(h, &f, &s))
+		return NULL;
+	e = h->free_head[f][s];
+	/* start_pt: with 64-byte alignment and sizes the data ends where e ends, so
+	 * the new header is need bytes below e's end and nothing is left above */
+	front = e->size - need;
+	if (e->size < need + MIN_ELEM_SIZE)
+		return NULL; /* an exact fit or a PAD header: heap_alloc's cases */
+	b = (struct malloc_elem *)((char *)e + front);
+	if (zero_from != NULL) {
+		/* the new data is zero up to e's clean prefix */
+		uint64_t ce = elem_clean_end(e), data = front + ELEM_HEADER_LEN;
+		*zero_from = ce > data ? ce - data : 0;
+	}
+	/* e is in class (f, s) and front < e->size: it stays there when front
+	 * is not below the class's smallest size (same_class, from the search);
+	 * else out of line (a tail call: this path stays a leaf, no registers to
+	 * save) */
+	if (front < class_min(f, s))
+		return small_relink(h, e, b, type, req);
+	carve_top(e, (char *)b);
+	h->free_bytes -= need;
+	small_busy(h, b, type, req);
+	return (char *)b + ELEM_HEADER_LEN;
 }
 
 struct malloc_elem *

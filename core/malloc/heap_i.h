@@ -238,6 +238,21 @@ HM_INTERNAL struct malloc_elem *heap_add_memory(struct malloc_heap *h, void *sta
 						uint64_t len, uint16_t msl_idx, bool dirty);
 /* Find and carve an element; returns the data pointer or NULL. pre: lock held. */
 HM_INTERNAL void *heap_alloc(struct malloc_heap *h, const struct alloc_req *r);
+/* Largest size heap_alloc_small serves: the lcore caches' limit. */
+#define SMALL_ALLOC_MAX CACHE_LIMIT
+/*
+ * heap_alloc's common case in fewer steps, for malloc's usual request: @p size
+ * bytes (a multiple of 64, 64..SMALL_ALLOC_MAX; @p req of them asked for, the
+ * rest slack), default alignment, no bound, no page conditions, owner
+ * ELEM_OWNER_USER, tag @p type. When the first element of the good-fit class
+ * is larger than needed by at least an element, its top becomes the block
+ * exactly as heap_alloc would carve it (same address, same heap state; the
+ * model test in test_malloc compares the two), *@p zero_from (may be NULL) as
+ * alloc_req.zero_from. Otherwise (no such class, an exact fit) NULL and nothing
+ * changed: the caller takes heap_alloc. pre: lock held.
+ */
+HM_INTERNAL void *heap_alloc_small(struct malloc_heap *h, uint64_t size, uint64_t req,
+				   const char *type, uint64_t *zero_from);
 /* Element of a data pointer handed out by this module, validated (cookie, state),
  * or NULL with hm_errno/hm_last_error saying why. @p ptr must be readable 64
  * bytes below (the caller checked it lies inside heap memory). */

@@ -142,12 +142,6 @@ heap_lock_slow(struct malloc_heap *h)
 	return robust_lock(&h->lock, &rec);
 }
 
-void
-heap_unlock(struct malloc_heap *h)
-{
-	robust_unlock(&h->lock);
-}
-
 struct malloc_heap *
 lookup_by_socket(int socket)
 {

@@ -239,23 +239,10 @@ cacheable(size_t size, unsigned int align)
 	return size - 1 < CACHE_LIMIT && align <= MALLOC_ALIGN && (align & (align - 1)) == 0;
 }
 
-void *
-hm_malloc_socket(const char *type, size_t size, unsigned int align, int socket)
-{
-	struct alloc_req r;
-	uint64_t round = 0;
-	void *p;
-
-	if (cacheable(size, align) && (p = mc_alloc(type, size, socket, &round)) != NULL)
-		return p;
-	if (heap_make_req(&r, type, size, align, 0) < 0)
-		return NULL;
-	if (round > r.size)
-		r.size = round;
-	return alloc_socket(&r, socket);
-}
-
-/* Zero what of @p p's first @p len bytes may be dirty (from @p zero_from on). */
+/* Zero what of @p p's first @p len bytes may be dirty (from @p zero_from on).
+ * Call it with the allocation's result in a variable first: in
+ * zero_tail(alloc(&r), zero_from, len) the compiler may read zero_from (still
+ * 0) before the call sets it, and clear the whole block (gcc did). */
 static inline void *
 zero_tail(void *p, uint64_t zero_from, size_t len)
 {
@@ -264,12 +251,82 @@ zero_tail(void *p, uint64_t zero_from, size_t len)
 	return p;
 }
 
+/* A cacheable request (cacheable(size, align)) that the cache did not serve,
+ * straight to the first heap the policy tries (alloc_socket_once's choice),
+ * without an alloc_req: heap_alloc_small when that heap's lock is free and its
+ * good-fit class has a larger element. NULL otherwise, with nothing changed and
+ * no error set: the caller then takes the whole path, which says why when it
+ * fails. @p round: the cache's class size when it asks for one (else 0). */
+static inline void *
+alloc_small(const char *type, size_t size, uint64_t round, int socket, uint64_t *zero_from)
+{
+	uint64_t asize = HM_ALIGN_CEIL((uint64_t)size, MALLOC_ALIGN);
+	struct malloc_heap *h;
+	void *p;
+
+	if (malloc_st.mcfg == NULL || memseg_in_walk())
+		return NULL;
+	if (socket == HM_SOCKET_ID_ANY && malloc_st.n_nodes == 1)
+		h = &malloc_st.heaps[0];
+	else if (socket >= 0 && (unsigned int)socket < malloc_st.n_nodes)
+		h = &malloc_st.heaps[socket];
+	else
+		return NULL;
+	if (!robust_trylock(&h->lock))
+		return NULL;
+	hm_local_epoch_observe(); /* as heap_lock */
+	p = heap_alloc_small(h, round > asize ? round : asize, size, type, zero_from);
+	heap_unlock(h);
+	return p;
+}
+
+/* Every request the short paths leave: the whole policy, growth, errors (out of
+ * line, so that the short paths keep a small frame). @p zero: zero the block
+ * (zmalloc). @p round: as alloc_small. */
+static void * __attribute__((noinline))
+alloc_general(const char *type, size_t size, unsigned int align, int socket, uint64_t round,
+	      bool zero)
+{
+	struct alloc_req r;
+	uint64_t zero_from = 0;
+	void *p;
+
+	if (heap_make_req(&r, type, size, align, 0) < 0)
+		return NULL;
+	if (round > r.size)
+		r.size = round;
+	if (!zero)
+		return alloc_socket(&r, socket);
+	r.zero_from = &zero_from;
+	p = alloc_socket(&r, socket); /* sets zero_from: before zero_tail reads it */
+	return zero_tail(p, zero_from, size);
+}
+
+static inline __attribute__((always_inline)) void *
+malloc_socket(const char *type, size_t size, unsigned int align, int socket)
+{
+	uint64_t round = 0;
+	void *p;
+
+	if (cacheable(size, align) && ((p = mc_alloc(type, size, socket, &round)) != NULL ||
+				       (p = alloc_small(type, size, round, socket, NULL)) != NULL))
+		return p;
+	return alloc_general(type, size, align, socket, round, false);
+}
+
+void *
+hm_malloc_socket(const char *type, size_t size, unsigned int align, int socket)
+{
+	return malloc_socket(type, size, align, socket);
+}
+
 void *
 malloc_zone_alloc(const char *type, size_t size, int socket, uint32_t flags, size_t align,
 		  size_t bound, bool contig)
 {
 	struct alloc_req r;
 	uint64_t zero_from = 0;
+	void *p;
 
 	if (heap_make_req(&r, type, size, align, bound) < 0)
 		return NULL;
@@ -280,7 +337,8 @@ malloc_zone_alloc(const char *type, size_t size, int socket, uint32_t flags, siz
 	r.hint_only = (flags & HM_MEMZONE_SIZE_HINT_ONLY) != 0;
 	r.zero_from = &zero_from;
 	/* memzones come zeroed, as DPDK's do (its heap is kept zero) */
-	return zero_tail(alloc_socket(&r, socket), zero_from, size);
+	p = alloc_socket(&r, socket); /* sets zero_from: before zero_tail reads it */
+	return zero_tail(p, zero_from, size);
 }
 
 void *
@@ -343,24 +401,22 @@ malloc_zone_alloc_biggest(const char *type, int socket, uint32_t flags, size_t a
 void *
 hm_malloc(const char *type, size_t size, unsigned int align)
 {
-	return hm_malloc_socket(type, size, align, HM_SOCKET_ID_ANY);
+	return malloc_socket(type, size, align, HM_SOCKET_ID_ANY);
 }
 
 void *
 hm_zmalloc_socket(const char *type, size_t size, unsigned int align, int socket)
 {
-	struct alloc_req r;
 	uint64_t zero_from = 0, round = 0;
 	void *p;
 
-	if (cacheable(size, align) && (p = mc_alloc(type, size, socket, &round)) != NULL)
-		return memset(p, 0, size); /* cached blocks are dirty */
-	if (heap_make_req(&r, type, size, align, 0) < 0)
-		return NULL;
-	if (round > r.size)
-		r.size = round;
-	r.zero_from = &zero_from;
-	return zero_tail(alloc_socket(&r, socket), zero_from, size);
+	if (cacheable(size, align)) {
+		if ((p = mc_alloc(type, size, socket, &round)) != NULL)
+			return memset(p, 0, size); /* cached blocks are dirty */
+		if ((p = alloc_small(type, size, round, socket, &zero_from)) != NULL)
+			return zero_tail(p, zero_from, size);
+	}
+	return alloc_general(type, size, align, socket, round, true);
 }
 
 void *

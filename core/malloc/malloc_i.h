@@ -52,7 +52,6 @@ HM_INTERNAL extern struct malloc_state malloc_st;
  * checked, rebuilt from its memory when needed, and its node's page flags put
  * in line with what it covers, before the caller gets the lock. */
 HM_INTERNAL int heap_lock_slow(struct malloc_heap *h);
-HM_INTERNAL void heap_unlock(struct malloc_heap *h);
 /* Inline: every malloc and free takes it; an uncontended lock is one CAS. */
 static inline int
 heap_lock(struct malloc_heap *h)
@@ -62,6 +61,11 @@ heap_lock(struct malloc_heap *h)
 		return 0;
 	}
 	return heap_lock_slow(h);
+}
+static inline void
+heap_unlock(struct malloc_heap *h)
+{
+	robust_unlock(&h->lock);
 }
 /* Bytes of node @p node's pages flagged HM_MEMSEG_FLAG_HEAP; *releasable: how
  * many of them are not DO_NOT_FREE (a native heap's releasable_pages). Reads
