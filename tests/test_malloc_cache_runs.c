@@ -285,6 +285,26 @@ free_elem_holding(const struct malloc_heap *h, const void *a)
  * there, and joins it; with no FREE neighbour, or in a class in use, the block
  * is cached as usual.
  */
+/* Another thread holds a heap's lock between two barrier waits. */
+struct lock_holder {
+	struct malloc_heap *h;
+	pthread_barrier_t bar;
+	int rc;
+};
+
+static void *
+hold_heap_lock(void *arg)
+{
+	struct lock_holder *l = arg;
+
+	l->rc = heap_lock(l->h);
+	pthread_barrier_wait(&l->bar); /* held */
+	pthread_barrier_wait(&l->bar); /* let go */
+	if (l->rc == 0)
+		heap_unlock(l->h);
+	return NULL;
+}
+
 static void
 test_malloc_cache_cold_free(void **state)
 {
@@ -314,6 +334,22 @@ test_malloc_cache_cold_free(void **state)
 
 	/* not in use, the lower neighbour FREE (v[3], freed by the heap): to the heap */
 	heap_op(&v[3], 1, 0);
+	/* ... but not while another thread holds the heap lock: cached, no wait */
+	struct lock_holder lh = { .h = h0 };
+	pthread_t th;
+	assert_int_equal(pthread_barrier_init(&lh.bar, NULL, 2), 0);
+	assert_int_equal(pthread_create(&th, NULL, hold_heap_lock, &lh), 0);
+	pthread_barrier_wait(&lh.bar);
+	use_other_class(); /* (the cache serves it: no heap lock) */
+	assert_int_equal(hm_free(v[2]), 0);
+	assert_int_equal(state_of(v[2]), ELEM_CACHED);
+	pthread_barrier_wait(&lh.bar);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_int_equal(lh.rc, 0);
+	pthread_barrier_destroy(&lh.bar);
+	assert_int_equal(cached_in(h0), nc + 2);
+	assert_heaps_valid();
+	assert_ptr_equal(hm_malloc("t", 300, 0), v[2]); /* the class's top */
 	use_other_class();
 	const struct malloc_elem *below = free_elem_holding(h0, elem_of(v[3]));
 	assert_non_null(below);

@@ -203,7 +203,11 @@ mc_free_cold(struct mcache *c, unsigned int k, struct malloc_elem *e)
 {
 	struct malloc_heap *h = c->heap;
 
-	if (heap_lock(h) == 0) {
+	/* only when the lock is free: this is for the heap's shape, never worth a
+	 * wait (a thread walking or checking the heap in a loop would otherwise
+	 * hold every such free up) */
+	if (robust_trylock(&h->lock)) {
+		hm_local_epoch_observe(); /* as heap_lock */
 		/* the links and the neighbours' states are the heap's: read under its lock */
 		const struct malloc_elem *p = e->prev, *n = e->next;
 		if ((p != NULL && elem_state(p) == ELEM_FREE) ||
@@ -214,7 +218,7 @@ mc_free_cold(struct mcache *c, unsigned int k, struct malloc_elem *e)
 			return;
 		}
 		heap_unlock(h);
-	} /* (a lock that cannot be taken: the block waits in the cache) */
+	} /* (a lock taken: the block waits in the cache) */
 	if (c->len[k] == mc_st.cap || (k >= MC_SMALL && c->big_bytes + e->size > mc_st.big_budget))
 		mc_push_full(c, k, e);
 	else
