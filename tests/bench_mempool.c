@@ -19,6 +19,14 @@
  *   4. pktmbuf alloc_bulk(32) + free_bulk(32), cache 256, default buffers;
  *   5. pktmbuf alloc(1) + free(1), cache 256.
  *
+ * The bulk workloads' burst arrays sit at one page offset for both libraries
+ * and the floor, clear of every cache's top window (see caller_off below; the
+ * program prints both). Environment, besides bench_common.h's:
+ *   HM_BENCH_CALLER_OFF=<bytes>  that page offset instead (a multiple of 16)
+ *   HM_BENCH_SWEEP=<step>        first, SWEEP lines: row 1 and its floor with the
+ *                                arrays at every <step> bytes of a page
+ *   HM_BENCH_VERBOSE=1           also the pads and every sample
+ *
  * Never fails on a number; exits 1 only when an operation fails.
  */
 #include <inttypes.h>
