@@ -324,13 +324,13 @@ floor_mpmc(struct hm_ring *unused)
 ONE_THREAD(hm_one_spsc, struct hm_ring, hm_ring_sp_enqueue_bulk, hm_ring_sc_dequeue_bulk)
 ONE_THREAD(hm_one_mpmc, struct hm_ring, hm_ring_mp_enqueue_bulk, hm_ring_mc_dequeue_bulk)
 ONE_THREAD(hm_one_dflt, struct hm_ring, hm_ring_enqueue_bulk, hm_ring_dequeue_bulk)
-/* hugemem's consumer / producer: would this call read the other side's line?
+/* hugemem's consumer / MT producer: would this call read the other side's line?
  * (its cached view of the other tail, from its own line, shows less than a burst) */
 #define HM_REC(r) ((uint32_t)((r)->cons.other_tail - (r)->cons.head) < BURST)
 #define HM_REP(r) ((uint32_t)((r)->capacity + (r)->prod.other_tail - (r)->prod.head) < BURST)
 #define HM_FILL(r, av) ((double)(uint32_t)((r)->cons.other_tail - (r)->cons.head))
 TWO_CORES(hm_two_spsc, struct hm_ring, hm_ring_sp_enqueue_bulk, hm_ring_sc_dequeue_bulk, NULL,
-	  NULL, HM_FILL(r, av), HM_REP(r), HM_REC(r))
+	  NULL, HM_FILL(r, av), 1, HM_REC(r)) /* a single producer reads it on every call */
 TWO_CORES(hm_two_mpmc, struct hm_ring, hm_ring_mp_enqueue_bulk, hm_ring_mc_dequeue_bulk, NULL,
 	  NULL, HM_FILL(r, av), HM_REP(r), HM_REC(r))
 /* the probe's: hugemem asked for free space / available (exact: reads the other
