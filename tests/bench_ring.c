@@ -653,6 +653,33 @@ run_probe(unsigned int rounds)
 			       v->pr[r - 1], v->cr[r - 1], v->fl[r - 1]);
 		}
 	}
+	/* each variant against DPDK's sample of the same round on the same ring, split
+	 * by DPDK's mode: fast when its sample is below 1.5 times its fastest */
+	for (unsigned int j = 0; j < nv; j++) {
+		const struct probe_var *d = NULL, *v = &pv[j];
+		static double fast[PROBE_MAX], slow[PROBE_MAX];
+		unsigned int nf = 0, ns = 0;
+		double dmin;
+
+		for (unsigned int i = 0; i < nv; i++)
+			if (pv[i].kind == PV_DPDK && pv[i].ring == v->ring)
+				d = &pv[i];
+		if (d == NULL || v == d)
+			continue;
+		dmin = d->ns[0];
+		for (unsigned int r = 1; r < rounds; r++)
+			dmin = d->ns[r] < dmin ? d->ns[r] : dmin;
+		for (unsigned int r = 0; r < rounds; r++) {
+			if (d->ns[r] < 1.5 * dmin)
+				fast[nf++] = v->ns[r] / d->ns[r];
+			else
+				slow[ns++] = v->ns[r] / d->ns[r];
+		}
+		printf("probe ratio ring %d %-15s / dpdk: DPDK fast (sample < %.3f ns) %u rounds, "
+		       "median %.3f; DPDK slow %u rounds, median %.3f\n", v->ring, pv_name[v->kind],
+		       1.5 * dmin, nf, nf ? median_n(fast, nf) : 0.0, ns,
+		       ns ? median_n(slow, ns) : 0.0);
+	}
 	for (unsigned int j = 0; j < nv; j++) {
 		struct probe_var *v = &pv[j];
 		const double med = median_n(v->ns, rounds); /* sorts v->ns */
