@@ -543,6 +543,13 @@ probe_pa(const void *va)
 	return (e & ((1ull << 55) - 1)) * 4096 + (uintptr_t)va % 4096;
 }
 
+/* @p size bytes of malloc memory on a 4 KiB boundary (C11: a multiple of it). */
+static void *
+probe_alloc(size_t size)
+{
+	return aligned_alloc(4096, (size + 4095) & ~(size_t)4095);
+}
+
 static double
 probe_floor(void)
 {
@@ -572,7 +579,7 @@ run_probe(unsigned int rounds)
 
 		snprintf(name, sizeof(name), "probe%u", i);
 		if (plain) {
-			hr[i] = aligned_alloc(4096, (size_t)hm_ring_get_memsize(RING_SLOTS) + 4096);
+			hr[i] = probe_alloc((size_t)hm_ring_get_memsize(RING_SLOTS));
 			if (hr[i] == NULL || hm_ring_init(hr[i], name, RING_SLOTS,
 							  HM_RING_F_SP_ENQ | HM_RING_F_SC_DEQ) != 0)
 				broken("hm_ring_init in plain memory");
@@ -587,8 +594,7 @@ run_probe(unsigned int rounds)
 		if (!have_dpdk)
 			continue;
 		if (plain) {
-			dr[i] = aligned_alloc(4096,
-					      (size_t)rte_ring_get_memsize(RING_SLOTS) + 4096);
+			dr[i] = probe_alloc((size_t)rte_ring_get_memsize(RING_SLOTS));
 			if (dr[i] == NULL || rte_ring_init(dr[i], name, RING_SLOTS,
 							   RING_F_SP_ENQ | RING_F_SC_DEQ) != 0)
 				broken("rte_ring_init in plain memory");
