@@ -17,7 +17,12 @@
  *      bulks of 32 while the consumer, pinned to the other CPU, dequeues them in
  *      bulks of 32 (each retries with a pause when the ring is full / empty);
  *      a sample is the wall time of those 2^17 objects, per object (the load
- *      average is beside the row); SP/SC and MP/MC.
+ *      average is beside the row); SP/SC and MP/MC. Each side counts its failed
+ *      calls (ring full / empty), the calls that read the other side's line and
+ *      the elements left after a dequeue (struct two_stats; loop counters only);
+ *   3. HM_BENCH_PROBE=<rounds>: instead of the rows, the SP/SC two-core probe
+ *      (run_probe, issue #19's bimodal row): variants of the two-core sample
+ *      interleaved round after round, each sample printed with its counters.
  *
  * Method (bench_common.h): threads pinned, one untimed warm-up sample per side
  * and workload. One thread: median of 7 samples, the two libraries' samples
@@ -41,6 +46,7 @@
 #include "hugemem/hugemem.h"
 
 #ifdef HM_BENCH_DPDK
+#include <rte_malloc.h>
 #include <rte_ring.h>
 #endif
 
@@ -109,43 +115,80 @@ pin(pthread_t t, int cpu)
 
 struct two_arg {
 	void *r;
-	int go; /* atomic: 1 once the consumer is ready */
+	int go;             /* atomic: 1 once the consumer is ready */
+	uint64_t fail;      /* producer: enqueues that found no room (each then paused) */
+	uint64_t reread;    /* producer: calls that read the consumer's line */
 };
 
-#define TWO_CORES(fn, ring_t, ENQ, DEQ)                                              \
+/* What one two-core sample did, per side (the probe's counters; bench loop only,
+ * nothing in the library): calls that moved a burst, calls that failed (ring
+ * full / empty; each is followed by one pause), calls that read the other side's
+ * line (hugemem: its cached view of the other tail was short, computed from its
+ * own line before the call; DPDK, the floor and hugemem with a free-space /
+ * available pointer: every call), and the elements the consumer saw left after
+ * each dequeue (its `available`, or hugemem's cached view: a lower bound); all
+ * of it past the first TWO_CHUNK objects of each side (start-up), as the timing. */
+struct two_stats {
+	uint64_t ok;          /* bursts each way: TWO_OBJS / BURST */
+	uint64_t prod_fail, cons_fail;
+	uint64_t prod_reread, cons_reread;
+	double fill;          /* mean elements left after a dequeue; < 0: not known */
+};
+
+static struct two_stats two_last; /* the last two-core sample's counters */
+
+/* TWO_CORES(fn, ring type, enqueue, dequeue, free_space arg, available arg,
+ *           fill after a dequeue, producer / consumer rereads before a call) */
+#define TWO_CORES(fn, ring_t, ENQ, DEQ, FS, AV, FILL, REP, REC)                      \
 	static void *fn##_prod(void *p)                                              \
 	{                                                                            \
 		struct two_arg *a = p;                                               \
 		ring_t *r = a->r;                                                    \
 		void *in[BURST];                                                     \
+		unsigned int fs = 0;                                                 \
+		uint64_t fail = 0, reread = 0;                                       \
+		(void)fs;                                                            \
 		for (unsigned int k = 0; k < BURST; k++)                             \
 			in[k] = (void *)(uintptr_t)(k + 1);                          \
 		while (__atomic_load_n(&a->go, __ATOMIC_ACQUIRE) == 0)               \
 			PAUSE();                                                     \
 		for (unsigned int sent = 0; sent < TWO_OBJS;) {                      \
-			if (ENQ(r, in, BURST, NULL) == BURST)                        \
+			const int on = sent >= TWO_CHUNK; /* past start-up */         \
+			reread += on && (REP);                                       \
+			if (ENQ(r, in, BURST, FS) == BURST) {                        \
 				sent += BURST;                                       \
-			else                                                         \
+			} else {                                                     \
+				fail += on;                                          \
 				PAUSE();                                             \
+			}                                                            \
 		}                                                                    \
+		a->fail = fail;                                                      \
+		a->reread = reread;                                                  \
 		return NULL;                                                         \
 	}                                                                            \
 	static double fn(ring_t *r)                                                  \
 	{                                                                            \
-		struct two_arg a = {r, 0};                                           \
+		struct two_arg a = {r, 0, 0, 0};                                     \
 		void *out[BURST];                                                    \
 		double chunk[TWO_OBJS / TWO_CHUNK - 1];                              \
-		unsigned int nc = 0;                                                 \
+		double fill = 0;                                                     \
+		unsigned int nc = 0, av = 0;                                         \
+		uint64_t fail = 0, reread = 0;                                       \
 		pthread_t t;                                                         \
 		double tc;                                                           \
+		(void)av;                                                            \
 		if (pthread_create(&t, NULL, fn##_prod, &a) != 0)                    \
 			broken("pthread_create");                                    \
 		pin(t, cpu_b);                                                       \
 		tc = wall_ns();                                                      \
 		__atomic_store_n(&a.go, 1, __ATOMIC_RELEASE);                        \
 		for (unsigned int got = 0; got < TWO_OBJS;) {                        \
-			if (DEQ(r, out, BURST, NULL) == BURST) {                     \
+			const int on = got >= TWO_CHUNK; /* past start-up */          \
+			reread += on && (REC);                                       \
+			if (DEQ(r, out, BURST, AV) == BURST) {                       \
 				got += BURST;                                        \
+				if (on)                                              \
+					fill += (FILL);                              \
 				if (out[7] != (void *)(uintptr_t)8)                  \
 					broken(#DEQ " gave a wrong object");         \
 				if (got % TWO_CHUNK == 0) {                          \
@@ -155,10 +198,17 @@ struct two_arg {
 					tc = now;                                    \
 				}                                                    \
 			} else {                                                     \
+				fail += on;                                          \
 				PAUSE();                                             \
 			}                                                            \
 		}                                                                    \
 		pthread_join(t, NULL);                                               \
+		two_last.ok = (TWO_OBJS - TWO_CHUNK) / BURST;                        \
+		two_last.prod_fail = a.fail;                                         \
+		two_last.prod_reread = a.reread;                                     \
+		two_last.cons_fail = fail;                                           \
+		two_last.cons_reread = reread;                                       \
+		two_last.fill = fill < 0 ? -1.0 : fill / (double)two_last.ok;        \
 		return median_n(chunk, nc) / TWO_CHUNK;                              \
 	}
 
@@ -255,6 +305,8 @@ floor_deq(struct floor_ring *r, void **out, unsigned int n, unsigned int *unused
 ONE_THREAD(floor_one_spsc, struct floor_ring, FLOOR_SP, FLOOR_SC)
 ONE_THREAD(floor_one_mpmc, struct floor_ring, FLOOR_MP, FLOOR_MC)
 
+TWO_CORES(floor_two_spsc_f, struct floor_ring, FLOOR_SP, FLOOR_SC, NULL, NULL, -1.0, 1, 1)
+
 static double
 floor_spsc(struct hm_ring *unused)
 {
@@ -272,14 +324,34 @@ floor_mpmc(struct hm_ring *unused)
 ONE_THREAD(hm_one_spsc, struct hm_ring, hm_ring_sp_enqueue_bulk, hm_ring_sc_dequeue_bulk)
 ONE_THREAD(hm_one_mpmc, struct hm_ring, hm_ring_mp_enqueue_bulk, hm_ring_mc_dequeue_bulk)
 ONE_THREAD(hm_one_dflt, struct hm_ring, hm_ring_enqueue_bulk, hm_ring_dequeue_bulk)
-TWO_CORES(hm_two_spsc, struct hm_ring, hm_ring_sp_enqueue_bulk, hm_ring_sc_dequeue_bulk)
-TWO_CORES(hm_two_mpmc, struct hm_ring, hm_ring_mp_enqueue_bulk, hm_ring_mc_dequeue_bulk)
+/* hugemem's consumer / MT producer: would this call read the other side's line?
+ * (its cached view of the other tail, from its own line, shows less than a burst) */
+#define HM_REC(r) ((uint32_t)((r)->cons.other_tail - (r)->cons.head) < BURST)
+#define HM_REP(r) ((uint32_t)((r)->capacity + (r)->prod.other_tail - (r)->prod.head) < BURST)
+#define HM_FILL(r, av) ((double)(uint32_t)((r)->cons.other_tail - (r)->cons.head))
+TWO_CORES(hm_two_spsc, struct hm_ring, hm_ring_sp_enqueue_bulk, hm_ring_sc_dequeue_bulk, NULL,
+	  NULL, HM_FILL(r, av), 1, HM_REC(r)) /* a single producer reads it on every call */
+TWO_CORES(hm_two_mpmc, struct hm_ring, hm_ring_mp_enqueue_bulk, hm_ring_mc_dequeue_bulk, NULL,
+	  NULL, HM_FILL(r, av), HM_REP(r), HM_REC(r))
+/* the probe's: hugemem asked for free space / available (exact: reads the other
+ * side's line on every call, as DPDK does), DPDK asked for them too (it computes
+ * them anyway), the floor ring on two cores */
+TWO_CORES(hm_two_spsc_x, struct hm_ring, hm_ring_sp_enqueue_bulk, hm_ring_sc_dequeue_bulk, &fs,
+	  &av, (double)av, 1, 1)
+TWO_CORES(hm_two_spsc_xc, struct hm_ring, hm_ring_sp_enqueue_bulk, hm_ring_sc_dequeue_bulk, NULL,
+	  &av, (double)av, HM_REP(r), 1)
+TWO_CORES(hm_two_spsc_xp, struct hm_ring, hm_ring_sp_enqueue_bulk, hm_ring_sc_dequeue_bulk, &fs,
+	  NULL, HM_FILL(r, av), 1, HM_REC(r))
 #ifdef HM_BENCH_DPDK
 ONE_THREAD(rte_one_spsc, struct rte_ring, rte_ring_sp_enqueue_bulk, rte_ring_sc_dequeue_bulk)
 ONE_THREAD(rte_one_mpmc, struct rte_ring, rte_ring_mp_enqueue_bulk, rte_ring_mc_dequeue_bulk)
 ONE_THREAD(rte_one_dflt, struct rte_ring, rte_ring_enqueue_bulk, rte_ring_dequeue_bulk)
-TWO_CORES(rte_two_spsc, struct rte_ring, rte_ring_sp_enqueue_bulk, rte_ring_sc_dequeue_bulk)
-TWO_CORES(rte_two_mpmc, struct rte_ring, rte_ring_mp_enqueue_bulk, rte_ring_mc_dequeue_bulk)
+TWO_CORES(rte_two_spsc, struct rte_ring, rte_ring_sp_enqueue_bulk, rte_ring_sc_dequeue_bulk, NULL,
+	  NULL, -1.0, 1, 1)
+TWO_CORES(rte_two_mpmc, struct rte_ring, rte_ring_mp_enqueue_bulk, rte_ring_mc_dequeue_bulk, NULL,
+	  NULL, -1.0, 1, 1)
+TWO_CORES(rte_two_spsc_a, struct rte_ring, rte_ring_sp_enqueue_bulk, rte_ring_sc_dequeue_bulk,
+	  &fs, &av, (double)av, 1, 1)
 #endif
 
 /* ---------------------------------------------------------------- driver */
@@ -424,6 +496,226 @@ run_two(const struct workload *w)
 	rings_free(&r);
 }
 
+/*
+ * The probe (issue #19's bimodal SP/SC two-core row), run instead of the
+ * workloads when HM_BENCH_PROBE=<rounds> is set: round after round, one SP/SC
+ * two-core sample of each variant, the order rotating, every sample printed with
+ * its counters (struct two_stats, per burst moved) and, per variant, the medians.
+ * Variants: hugemem as shipped; hugemem asked for free space / available (it
+ * then reads the other side's line on every call, as DPDK does: "exact"), or
+ * for one of them only ("exact-p": the producer, "exact-c": the consumer); DPDK
+ * (asked for available: it computes it anyway); the floor ring.
+ *   HM_BENCH_PROBE_RINGS=<n>  n rings per library (at most 8), each on its own
+ *                             2 MiB of memory (spacers between them): variants
+ *                             hugemem, exact and DPDK on each ring; the physical
+ *                             address of each ring's header is printed (root)
+ *   HM_BENCH_PROBE_PLAIN=1    the rings in malloc'd memory (hm_ring_init /
+ *                             rte_ring_init) instead of hm_ring_create /
+ *                             rte_ring_create
+ */
+#define PROBE_MAX 100
+#define PROBE_RINGS 8
+enum { PV_HM, PV_HM_X, PV_DPDK, PV_FLOOR, PV_HM_XC, PV_HM_XP, PV_KINDS };
+static const char *const pv_name[PV_KINDS] = {"hugemem", "hugemem-exact", "dpdk", "floor",
+					      "hugemem-exact-c", "hugemem-exact-p"};
+
+struct probe_var {
+	int kind, ring;
+	double ns[PROBE_MAX], pf[PROBE_MAX], cf[PROBE_MAX], pr[PROBE_MAX], cr[PROBE_MAX],
+		fl[PROBE_MAX];
+};
+
+/* The physical address behind @p va from /proc/self/pagemap; 0 when unknown. */
+static uint64_t
+probe_pa(const void *va)
+{
+	uint64_t e = 0;
+	FILE *f = fopen("/proc/self/pagemap", "rb");
+
+	if (f == NULL)
+		return 0;
+	if (fseek(f, (long)((uintptr_t)va / 4096 * 8), SEEK_SET) != 0 ||
+	    fread(&e, sizeof(e), 1, f) != 1)
+		e = 0;
+	fclose(f);
+	if ((e & (1ull << 63)) == 0 || (e & ((1ull << 55) - 1)) == 0)
+		return 0;
+	return (e & ((1ull << 55) - 1)) * 4096 + (uintptr_t)va % 4096;
+}
+
+/* @p size bytes of malloc memory on a 4 KiB boundary (C11: a multiple of it). */
+static void *
+probe_alloc(size_t size)
+{
+	return aligned_alloc(4096, (size + 4095) & ~(size_t)4095);
+}
+
+static double
+probe_floor(void)
+{
+	return floor_two_spsc_f(&floor_r);
+}
+
+static void
+run_probe(unsigned int rounds)
+{
+	static struct probe_var pv[3 * PROBE_RINGS];
+	struct hm_ring *hr[PROBE_RINGS] = {0};
+	void *hspace[PROBE_RINGS] = {0};
+	const int plain = bench_env_on("HM_BENCH_PROBE_PLAIN");
+	const char *e = getenv("HM_BENCH_PROBE_RINGS");
+	unsigned int nr = e != NULL ? (unsigned int)strtoul(e, NULL, 10) : 1, nv = 0;
+#ifdef HM_BENCH_DPDK
+	struct rte_ring *dr[PROBE_RINGS] = {0};
+	void *dspace[PROBE_RINGS] = {0};
+#endif
+
+	if (rounds > PROBE_MAX)
+		rounds = PROBE_MAX;
+	if (nr < 1 || nr > PROBE_RINGS)
+		nr = 1;
+	for (unsigned int i = 0; i < nr; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "probe%u", i);
+		if (plain) {
+			hr[i] = probe_alloc((size_t)hm_ring_get_memsize(RING_SLOTS));
+			if (hr[i] == NULL || hm_ring_init(hr[i], name, RING_SLOTS,
+							  HM_RING_F_SP_ENQ | HM_RING_F_SC_DEQ) != 0)
+				broken("hm_ring_init in plain memory");
+		} else {
+			hr[i] = hm_ring_create(name, RING_SLOTS, HM_SOCKET_ID_ANY,
+					       HM_RING_F_SP_ENQ | HM_RING_F_SC_DEQ);
+			if (hr[i] == NULL)
+				broken(hm_last_error());
+		}
+		hspace[i] = plain ? malloc(2u << 20) : hm_malloc("probe", 2u << 20, 0);
+#ifdef HM_BENCH_DPDK
+		if (!have_dpdk)
+			continue;
+		if (plain) {
+			dr[i] = probe_alloc((size_t)rte_ring_get_memsize(RING_SLOTS));
+			if (dr[i] == NULL || rte_ring_init(dr[i], name, RING_SLOTS,
+							   RING_F_SP_ENQ | RING_F_SC_DEQ) != 0)
+				broken("rte_ring_init in plain memory");
+		} else {
+			dr[i] = rte_ring_create(name, RING_SLOTS, SOCKET_ID_ANY,
+						RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (dr[i] == NULL)
+				broken(rte_strerror(rte_errno));
+		}
+		dspace[i] = plain ? malloc(2u << 20) : rte_malloc("probe", 2u << 20, 0);
+		printf("probe: ring %u: hugemem at %p (pa 0x%" PRIx64 "), dpdk at %p (pa 0x%" PRIx64
+		       ") (%s)\n", i, (void *)hr[i], probe_pa(&hr[i]->prod), (void *)dr[i],
+		       probe_pa(&dr[i]->prod), plain ? "malloc" : "hm_ring_create / rte_ring_create");
+#endif
+	}
+	for (unsigned int i = 0; i < nr; i++) {
+		static const int one[] = {PV_HM, PV_HM_X, PV_DPDK, PV_FLOOR, PV_HM_XC, PV_HM_XP};
+		static const int many[] = {PV_HM, PV_HM_X, PV_DPDK};
+		const int *k = nr == 1 ? one : many;
+		unsigned int nk = nr == 1 ? 6 : 3;
+
+		for (unsigned int j = 0; j < nk; j++) {
+			if (k[j] == PV_DPDK && !have_dpdk)
+				continue;
+			pv[nv].kind = k[j];
+			pv[nv++].ring = (int)i;
+		}
+	}
+	printf("probe: %u rounds of SP/SC two-core samples (%u objects, bursts of %u, ring of %u); "
+	       "per burst moved: fails = calls that found the ring full (producer) / empty "
+	       "(consumer), each followed by one pause; rereads = calls that read the other "
+	       "side's line; fill = elements the consumer saw left after a dequeue\n",
+	       rounds, TWO_OBJS, BURST, RING_SLOTS);
+	for (unsigned int r = 0; r <= rounds; r++) { /* round 0: warm-up, not kept */
+		for (unsigned int j = 0; j < nv; j++) {
+			struct probe_var *v = &pv[(j + r) % nv];
+			struct hm_ring *h = hr[v->ring];
+			double t = 0;
+
+			switch (v->kind) {
+			case PV_HM: t = hm_two_spsc(h); break;
+			case PV_HM_X: t = hm_two_spsc_x(h); break;
+			case PV_HM_XC: t = hm_two_spsc_xc(h); break;
+			case PV_HM_XP: t = hm_two_spsc_xp(h); break;
+			case PV_FLOOR: t = probe_floor(); break;
+#ifdef HM_BENCH_DPDK
+			case PV_DPDK: t = rte_two_spsc_a(dr[v->ring]); break;
+#endif
+			default: broken("probe: unknown variant");
+			}
+			if (r == 0)
+				continue;
+			v->ns[r - 1] = t;
+			v->pf[r - 1] = (double)two_last.prod_fail / (double)two_last.ok;
+			v->cf[r - 1] = (double)two_last.cons_fail / (double)two_last.ok;
+			v->pr[r - 1] = (double)two_last.prod_reread / (double)two_last.ok;
+			v->cr[r - 1] = (double)two_last.cons_reread / (double)two_last.ok;
+			v->fl[r - 1] = two_last.fill;
+			printf("  round %u ring %d %-15s %7.3f ns/obj  fails prod %7.3f cons %7.3f  "
+			       "rereads prod %5.3f cons %5.3f  fill %7.1f\n",
+			       r, v->ring, pv_name[v->kind], t, v->pf[r - 1], v->cf[r - 1],
+			       v->pr[r - 1], v->cr[r - 1], v->fl[r - 1]);
+		}
+	}
+	/* each variant against DPDK's sample of the same round on the same ring, split
+	 * by DPDK's mode: fast when its sample is below 1.5 times its fastest */
+	for (unsigned int j = 0; j < nv; j++) {
+		const struct probe_var *d = NULL, *v = &pv[j];
+		static double fast[PROBE_MAX], slow[PROBE_MAX];
+		unsigned int nf = 0, ns = 0;
+		double dmin;
+
+		for (unsigned int i = 0; i < nv; i++)
+			if (pv[i].kind == PV_DPDK && pv[i].ring == v->ring)
+				d = &pv[i];
+		if (d == NULL || v == d)
+			continue;
+		dmin = d->ns[0];
+		for (unsigned int r = 1; r < rounds; r++)
+			dmin = d->ns[r] < dmin ? d->ns[r] : dmin;
+		for (unsigned int r = 0; r < rounds; r++) {
+			if (d->ns[r] < 1.5 * dmin)
+				fast[nf++] = v->ns[r] / d->ns[r];
+			else
+				slow[ns++] = v->ns[r] / d->ns[r];
+		}
+		printf("probe ratio ring %d %-15s / dpdk: DPDK fast (sample < %.3f ns) %u rounds, "
+		       "median %.3f; DPDK slow %u rounds, median %.3f\n", v->ring, pv_name[v->kind],
+		       1.5 * dmin, nf, nf ? median_n(fast, nf) : 0.0, ns,
+		       ns ? median_n(slow, ns) : 0.0);
+	}
+	for (unsigned int j = 0; j < nv; j++) {
+		struct probe_var *v = &pv[j];
+		const double med = median_n(v->ns, rounds); /* sorts v->ns */
+
+		printf("probe median ring %d %-15s %7.3f ns/obj (min %.3f max %.3f)  fails prod "
+		       "%7.3f cons %7.3f  rereads prod %5.3f cons %5.3f  fill %7.1f  (load %.2f)\n",
+		       v->ring, pv_name[v->kind], med, v->ns[0], v->ns[rounds - 1], median_n(v->pf, rounds), median_n(v->cf, rounds),
+		       median_n(v->pr, rounds), median_n(v->cr, rounds), median_n(v->fl, rounds),
+		       loadavg1());
+	}
+	for (unsigned int i = 0; i < nr; i++) {
+		if (plain) {
+			free(hr[i]);
+			free(hspace[i]);
+		} else {
+			hm_ring_free(hr[i]);
+			hm_free(hspace[i]);
+		}
+#ifdef HM_BENCH_DPDK
+		if (plain) {
+			free(dr[i]);
+			free(dspace[i]);
+		} else {
+			rte_ring_free(dr[i]);
+			rte_free(dspace[i]);
+		}
+#endif
+	}
+}
+
 static void
 run(const struct workload *w)
 {
@@ -492,8 +784,11 @@ main(void)
 	printf("hugemem: %s backend --in-memory; cpus %d and %d; ring of %d slots; median of "
 	       "%d samples (two cores: %d adjacent pairs); ns per object\n", bench_backend(), cpu_a,
 	       cpu_b, RING_SLOTS, SAMPLES, PAIRS);
-	for (size_t i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++)
-		run(&workloads[i]);
+	if (getenv("HM_BENCH_PROBE") != NULL && cpu_b >= 0)
+		run_probe((unsigned int)strtoul(getenv("HM_BENCH_PROBE"), NULL, 10));
+	else
+		for (size_t i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++)
+			run(&workloads[i]);
 	hm_cleanup();
 #ifdef HM_BENCH_DPDK
 	if (have_dpdk)
