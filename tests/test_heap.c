@@ -474,6 +474,120 @@ test_heap_exhaustion_and_coalescing(void **state)
 	free(buf);
 }
 
+/* ------------------------------------------------------------------ */
+
+/* The element layout a free must leave, from the snapshot @p before: the block
+ * at @p addr becomes FREE and joins its FREE address-order neighbours (a buffer
+ * heap is one range: every neighbour is joinable). Written to @p out, its
+ * length returned. */
+static uint32_t
+model_free(const struct hm_heap_snapshot *before, uint64_t addr,
+	   struct hm_heap_snapshot_elem *out)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < before->n_elems; i++) {
+		struct hm_heap_snapshot_elem e = before->elems[i];
+		if (e.addr == addr) {
+			memset(&e, 0, sizeof(e));
+			e.addr = addr;
+			e.size = before->elems[i].size;
+			e.state = HM_HEAP_ELEM_FREE;
+		}
+		if (n > 0 && e.state == HM_HEAP_ELEM_FREE && out[n - 1].state == HM_HEAP_ELEM_FREE)
+			out[n - 1].size += e.size;
+		else
+			out[n++] = e;
+	}
+	return n;
+}
+
+/* Every join a free can make (none, with the element after, before, both;
+ * the free neighbour keeping its size class or changing it), against the
+ * model above after every free: the same elements (address, size, state,
+ * tag), the counters, and the validator. A pointer whose header became
+ * part of a neighbour is refused as a double free and changes nothing. */
+static void
+test_heap_free_joins_model(void **state)
+{
+	const size_t len = 4 * MB;
+	char *buf = buf_new(len);
+	uint64_t rs = hm_test_seed();
+	void *ps[512];
+	(void)state;
+
+	hm_test_quiet_log();
+	for (int round = 0; round < 24; round++) {
+		struct hm_heap *h = hm_heap_init(buf, len, "joins");
+		unsigned int n = 0;
+		assert_non_null(h);
+		/* sizes from 1 B to 32 KiB, small ones most often: joins of small
+		 * and large free neighbours, in classes that change or stay */
+		while (n < 512) {
+			uint64_t r = hm_test_rand(&rs);
+			size_t sz = 1 + (size_t)(r % (r & 1 ? 256 : 32 * KB));
+			void *p = hm_heap_alloc(h, "j", sz, 0, 0);
+			if (p == NULL)
+				break;
+			ps[n++] = p;
+		}
+		assert_true(n >= 64);
+		for (unsigned int i = n; i > 1; i--) {
+			unsigned int j = (unsigned int)(hm_test_rand(&rs) % i);
+			void *t = ps[i - 1];
+			ps[i - 1] = ps[j];
+			ps[j] = t;
+		}
+		for (unsigned int i = 0; i < n; i++) {
+			struct hm_heap_snapshot *b = hm_heap_snapshot_buf(h), *a;
+			struct hm_heap_snapshot_elem *want;
+			struct hm_malloc_socket_stats st;
+			uint64_t addr = 0, free_n = 0, free_b = 0;
+			assert_non_null(b);
+			for (uint32_t k = 0; k < b->n_elems; k++)
+				if (b->elems[k].state == HM_HEAP_ELEM_BUSY &&
+				    b->elems[k].addr + 64 + b->elems[k].pad == (uintptr_t)ps[i])
+					addr = b->elems[k].addr;
+			assert_true(addr != 0);
+			want = calloc(b->n_elems, sizeof(*want));
+			assert_non_null(want);
+			uint32_t nw = model_free(b, addr, want);
+			assert_int_equal(hm_heap_free(h, ps[i]), 0);
+			a = hm_heap_snapshot_buf(h);
+			assert_non_null(a);
+			assert_int_equal(a->n_elems, nw);
+			for (uint32_t k = 0; k < nw; k++) {
+				assert_int_equal(a->elems[k].addr, want[k].addr);
+				assert_int_equal(a->elems[k].size, want[k].size);
+				assert_int_equal(a->elems[k].state, want[k].state);
+				assert_string_equal(a->elems[k].tag, want[k].tag);
+				if (want[k].state == HM_HEAP_ELEM_FREE) {
+					free_n++;
+					free_b += want[k].size;
+				}
+			}
+			assert_int_equal(hm_heap_stats(h, &st), 0);
+			assert_int_equal(st.free_count, free_n);
+			assert_int_equal(st.heap_freesz_bytes, free_b);
+			assert_int_equal(st.alloc_count, n - i - 1);
+			assert_heap_ok(h);
+			/* the same pointer again: refused, nothing changed (its header is
+			 * a FREE element's or, joined into the one before, its data) */
+			assert_int_equal(hm_heap_free(h, ps[i]), -EINVAL);
+			struct hm_heap_snapshot *again = hm_heap_snapshot_buf(h);
+			assert_non_null(again);
+			assert_int_equal(again->n_elems, a->n_elems);
+			assert_memory_equal(again->elems, a->elems, sizeof(*a->elems) * a->n_elems);
+			hm_heap_snapshot_free(again);
+			hm_heap_snapshot_free(a);
+			hm_heap_snapshot_free(b);
+			free(want);
+		}
+		hm_heap_fini(h);
+	}
+	free(buf);
+}
+
 static void
 test_heap_lifo_and_top(void **state)
 {
@@ -721,6 +835,7 @@ main(void)
 		cmocka_unit_test(test_heap_invalid_args),
 		cmocka_unit_test(test_heap_model),
 		cmocka_unit_test(test_heap_exhaustion_and_coalescing),
+		cmocka_unit_test(test_heap_free_joins_model),
 		cmocka_unit_test(test_heap_lifo_and_top),
 		cmocka_unit_test(test_heap_bound_and_align),
 		cmocka_unit_test(test_heap_realloc),

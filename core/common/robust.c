@@ -41,18 +41,18 @@ static const struct robust_table local_table = {
 	.self = 0,
 	.tag = ROBUST_TAG_ANON,
 };
-static const struct robust_table *tbl = &local_table;
+const struct robust_table *robust_tbl = &local_table;
 
 static inline const struct robust_table *
 table(void)
 {
-	return __atomic_load_n(&tbl, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&robust_tbl, __ATOMIC_ACQUIRE);
 }
 
 void
 robust_set_table(const struct robust_table *t)
 {
-	__atomic_store_n(&tbl, t != NULL ? t : &local_table, __ATOMIC_RELEASE);
+	__atomic_store_n(&robust_tbl, t != NULL ? t : &local_table, __ATOMIC_RELEASE);
 }
 
 uint32_t
@@ -154,15 +154,6 @@ repair(const struct robust_recover *rec, int32_t pid)
 
 /* ---------------------------------------------------------------- spinlock */
 
-int
-robust_trylock(hm_spinlock_t *l)
-{
-	int32_t exp = 0;
-
-	return __atomic_compare_exchange_n(&l->locked, &exp, (int32_t)table()->tag, 0,
-					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
-}
-
 uint32_t hm_local_epoch;
 
 int
@@ -198,13 +189,6 @@ robust_lock(hm_spinlock_t *l, const struct robust_recover *rec)
 		}
 		wait_step(&w);
 	}
-}
-
-void
-robust_unlock(hm_spinlock_t *l)
-{
-	hm_local_unlock_publish();
-	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
 }
 
 int

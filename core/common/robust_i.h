@@ -77,8 +77,29 @@ HM_INTERNAL uint32_t robust_self_tag(void);
 
 /* Exclusive lock on a spinlock word. @return 0, or -EOWNERDEAD (not held). */
 HM_INTERNAL int robust_lock(hm_spinlock_t *l, const struct robust_recover *rec);
-HM_INTERNAL int robust_trylock(hm_spinlock_t *l);
-HM_INTERNAL void robust_unlock(hm_spinlock_t *l);
+
+/* The installed table (robust_set_table); read with acquire. */
+HM_INTERNAL extern const struct robust_table *robust_tbl;
+
+/* One try at the lock, tagged with this process's tag: 1 taken, 0 not (held,
+ * or poisoned). Inline: every heap malloc and free takes a lock this way. */
+static inline int
+robust_trylock(hm_spinlock_t *l)
+{
+	int32_t exp = 0;
+	int32_t me = (int32_t)__atomic_load_n(&robust_tbl, __ATOMIC_ACQUIRE)->tag;
+
+	return __atomic_compare_exchange_n(&l->locked, &exp, me, 0, __ATOMIC_ACQUIRE,
+					   __ATOMIC_RELAXED);
+}
+
+/* Release a lock taken by robust_lock or robust_trylock. */
+static inline void
+robust_unlock(hm_spinlock_t *l)
+{
+	hm_local_unlock_publish();
+	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+}
 
 /*
  * Write (exclusive) lock on an rwlock word; @p rd_id names the reader counter

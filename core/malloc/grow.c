@@ -227,7 +227,7 @@ grow_and_alloc(struct malloc_heap *h, const struct alloc_req *r)
  * matters next to a large -m. pre: heap lock held; @p e is on its free list.
  */
 void
-grow_release_pages(struct malloc_heap *h, struct malloc_elem *e, char *wlo, char *whi)
+grow_release_run(struct malloc_heap *h, struct malloc_elem *e, char *wlo, char *whi)
 {
 	struct { char *a, *b; } runs[16];
 	unsigned int n_runs = 0;
@@ -235,7 +235,8 @@ grow_release_pages(struct malloc_heap *h, struct malloc_elem *e, char *wlo, char
 	uint64_t pg = 0;
 
 	/* every page near the block preallocated (-m): nothing can go back, and
-	 * the window need not be looked at (the common case of a free) */
+	 * the window need not be looked at (grow_release_pages asks first: the
+	 * common case of a free) */
 	if (h->releasable_pages == 0)
 		return;
 	if (h->kind == HEAP_NATIVE && !malloc_st.mcfg->legacy_mem)

@@ -228,6 +228,63 @@ struct alloc_req {
 				may hold non-zero bytes (>= size: all of it is zero) */
 };
 
+/* ---- small helpers of heap.c and heap_report.c ---- */
+
+/* Index of the highest set bit (x != 0). */
+static inline unsigned int
+fls64(uint64_t x)
+{
+	return 63u - (unsigned int)__builtin_clzll(x);
+}
+
+/* Size class (first level, second level) of an element of @p s bytes. */
+static inline void
+mapping(uint64_t s, unsigned int *fl, unsigned int *sl)
+{
+	if (s < SMALL_LIMIT) {
+		*fl = 0;
+		*sl = (unsigned int)(s / MALLOC_ALIGN);
+		return;
+	}
+	unsigned int f = fls64(s);
+	*fl = f - FL_SHIFT + 1;
+	*sl = (unsigned int)(s >> (f - SL_BITS)) & (SL_COUNT - 1);
+	if (*fl >= FL_COUNT) {
+		*fl = FL_COUNT - 1;
+		*sl = SL_COUNT - 1;
+	}
+}
+
+/* The header cookie of an element at @p e. */
+static inline uint32_t
+cookie_of(const void *e)
+{
+	return ELEM_COOKIE ^ (uint32_t)(uintptr_t)e;
+}
+
+/* FREE @p e: the data is zero below offset @p off (a multiple of 64, clamped to
+ * [ELEM_HEADER_LEN, size]; units saturate, which only under-states it). Called
+ * again whenever a FREE element's size changes, so clean * 64 <= size. */
+static inline void
+set_clean_end(struct malloc_elem *e, uint64_t off)
+{
+	uint64_t u;
+
+	if (off > e->size)
+		off = e->size;
+	if (off < ELEM_HEADER_LEN)
+		off = ELEM_HEADER_LEN;
+	u = off / MALLOC_ALIGN;
+	e->clean = u > UINT32_MAX ? UINT32_MAX : (uint32_t)u;
+}
+
+/* Adjacent in memory and in the same memseg list. */
+static inline bool
+joinable(const struct malloc_elem *a, const struct malloc_elem *b)
+{
+	return (const char *)a + a->size == (const char *)b && a->msl_idx == b->msl_idx;
+}
+
 /* ---- heap.c: element algorithms, independent of where memory comes from ---- */
 
 HM_INTERNAL void heap_init(struct malloc_heap *h, enum heap_kind kind, int socket_id,
@@ -300,6 +357,14 @@ HM_INTERNAL void heap_mark_busy(struct malloc_elem *e, const char *type, uint64_
 HM_INTERNAL uint64_t elem_usable(const struct malloc_elem *e);
 /* Data pointer of a BUSY element. */
 HM_INTERNAL void *elem_data(const struct malloc_elem *e);
+/* fl_insert and absorb_next for heap_report.c's rebuild: put FREE @p e on its
+ * class list; absorb FREE @p n (off its list) into @p e, which precedes it. */
+HM_INTERNAL void heap_free_list_insert(struct malloc_heap *h, struct malloc_elem *e);
+HM_INTERNAL void heap_merge_next(struct malloc_heap *h, struct malloc_elem *e,
+				 struct malloc_elem *n);
+
+/* ---- heap_report.c: what reads or rebuilds a whole heap ---- */
+
 /* Stats under the lock. */
 HM_INTERNAL void heap_stats(struct malloc_heap *h, struct hm_malloc_socket_stats *s);
 /* Validator; pre: lock held. @return 0 or -EFAULT with *why; *n_cached (may be

@@ -101,10 +101,19 @@ HM_INTERNAL struct malloc_elem *grow_adopt_pages(struct malloc_heap *h, char *va
  * giving, per page size tried, memseg's or the backend's message and errno.
  * pre: heap lock. */
 HM_INTERNAL void *grow_and_alloc(struct malloc_heap *h, const struct alloc_req *r);
-/* Hand whole pages of FREE @p e near [wlo, whi) back to the backend.
+/* grow_release_pages's work, for a heap with releasable pages. */
+HM_INTERNAL void grow_release_run(struct malloc_heap *h, struct malloc_elem *e, char *wlo,
+				  char *whi);
+/* Hand whole pages of FREE @p e near [wlo, whi) back to the backend. Inline:
+ * every heap free asks, and with every page of the node preallocated (-m:
+ * releasable_pages 0) nothing can go back and no page need be looked at.
  * pre: heap lock held; @p e is on its free list. */
-HM_INTERNAL void grow_release_pages(struct malloc_heap *h, struct malloc_elem *e, char *wlo,
-				    char *whi);
+static inline void
+grow_release_pages(struct malloc_heap *h, struct malloc_elem *e, char *wlo, char *whi)
+{
+	if (h->releasable_pages != 0)
+		grow_release_run(h, e, wlo, whi);
+}
 
 /* ---- ext_heap.c ---- */
 
