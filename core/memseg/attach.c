@@ -213,7 +213,7 @@ sync_list(unsigned int li, bool notify)
 		if (ms->len == 0 || ms->handle != v->handles[k])
 			unmap_here(li, k, notify);
 	}
-	next = hm_fbarray_find_next_used(&msl->memseg_arr, 0);
+	next = fbarray_next_used(&msl->memseg_arr, 0);
 	while (next >= 0) {
 		uint32_t k = (uint32_t)next;
 		const struct hm_memseg *ms = (const struct hm_memseg *)msl->memseg_arr.data + k;
@@ -224,7 +224,7 @@ sync_list(unsigned int li, bool notify)
 		}
 		if (k + 1 >= v->n)
 			break;
-		next = hm_fbarray_find_next_used(&msl->memseg_arr, k + 1);
+		next = fbarray_next_used(&msl->memseg_arr, k + 1);
 	}
 	v->version = ver;
 	return 0;

@@ -4,6 +4,7 @@
 #define HUGEMEM_MEMSEG_I_H
 
 #include "common_i.h"
+#include "fbarray_quiet.h"
 #include "mcfg_i.h"
 #include "hugemem/backend.h"
 #include "hugemem/memseg.h"
