@@ -110,6 +110,17 @@ malloc_detach(void)
 	memset(&malloc_st, 0, sizeof(malloc_st));
 }
 
+void
+malloc_forget(void)
+{
+	struct hm_mem_config *mcfg = malloc_st.mcfg;
+
+	if (mcfg == NULL)
+		return;
+	hm_fbarray_detach(&mcfg->heaps);
+	memset(&malloc_st, 0, sizeof(malloc_st));
+}
+
 /* ---------------------------------------------------------------- API */
 
 /* Append heap @p h's growth failure (hm_last_error: the errno and memseg's or
