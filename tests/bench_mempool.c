@@ -19,6 +19,14 @@
  *   4. pktmbuf alloc_bulk(32) + free_bulk(32), cache 256, default buffers;
  *   5. pktmbuf alloc(1) + free(1), cache 256.
  *
+ * The bulk workloads' burst arrays sit at one page offset for both libraries
+ * and the floor, clear of every cache's top window (see caller_off below; the
+ * program prints both). Environment, besides bench_common.h's:
+ *   HM_BENCH_CALLER_OFF=<bytes>  that page offset instead (a multiple of 16)
+ *   HM_BENCH_SWEEP=<step>        first, SWEEP lines: row 1 and its floor with the
+ *                                arrays at every <step> bytes of a page
+ *   HM_BENCH_VERBOSE=1           also the pads and every sample
+ *
  * Never fails on a number; exits 1 only when an operation fails.
  */
 #include <inttypes.h>
@@ -55,6 +63,25 @@ broken(const char *who, const char *what)
 /* One workload on one library: ns per object for OBJS_PER_SAMPLE objects. */
 typedef double (*run_fn)(void *pool);
 
+/*
+ * Where the caller's burst array sits. A bulk get loads from the cache's top
+ * and stores into the caller's array, the put the other way round; when the
+ * two overlap at the same offsets within their 4 KiB pages, the CPU may take a
+ * load for one of a store just issued to the other page ("4K aliasing") and
+ * replay it. The array is a local of each workload function, as in an
+ * application (the compiler then knows it does not overlap the cache), but on
+ * the stack its page offset changed with every run, as Linux randomises the
+ * stack top within its page: docs/perf-notes-mpbulk.md. So every sample runs
+ * below a pad (alloca) that puts the array at the same page offset for both
+ * libraries and the floor: `caller_off`, chosen clear of every cache's top
+ * window ($HM_BENCH_CALLER_OFF overrides it). Each bulk workload function
+ * leaves its array's address in probe_seen; to find it, pad_for() runs one with
+ * bulk_rounds at 1.
+ */
+static unsigned int bulk_rounds = OBJS_PER_SAMPLE / BURST; /* bursts per sample */
+static uintptr_t probe_seen;
+static unsigned int caller_off; /* page offset of the burst array in every sample */
+
 /* ---------------------------------------------------------------- hugemem */
 
 static double
@@ -64,11 +91,12 @@ hm_bulk(void *p)
 	void *objs[BURST];
 	double t0 = cpu_ns();
 
-	for (unsigned int i = 0; i < OBJS_PER_SAMPLE / BURST; i++) {
+	for (unsigned int i = 0; i < bulk_rounds; i++) {
 		if (hm_mempool_get_bulk(mp, objs, BURST) != 0)
 			broken("hugemem", "get_bulk");
 		hm_mempool_put_bulk(mp, objs, BURST);
 	}
+	probe_seen = (uintptr_t)objs;
 	return (cpu_ns() - t0) / OBJS_PER_SAMPLE;
 }
 
@@ -94,11 +122,12 @@ hm_mbuf(void *p)
 	struct hm_mbuf *m[BURST];
 	double t0 = cpu_ns();
 
-	for (unsigned int i = 0; i < OBJS_PER_SAMPLE / BURST; i++) {
+	for (unsigned int i = 0; i < bulk_rounds; i++) {
 		if (hm_pktmbuf_alloc_bulk(mp, m, BURST) != 0)
 			broken("hugemem", "pktmbuf_alloc_bulk");
 		hm_pktmbuf_free_bulk(m, BURST);
 	}
+	probe_seen = (uintptr_t)m;
 	return (cpu_ns() - t0) / OBJS_PER_SAMPLE;
 }
 
@@ -139,7 +168,7 @@ floor_bulk(void *p)
 	for (unsigned int k = 0; k < CACHE; k++)
 		floor_cache.objs[k] = &floor_cache.objs[k];
 	t0 = cpu_ns();
-	for (unsigned int i = 0; i < OBJS_PER_SAMPLE / BURST; i++) {
+	for (unsigned int i = 0; i < bulk_rounds; i++) {
 		uint32_t len = floor_cache.len;
 
 		if (len < BURST)
@@ -157,6 +186,7 @@ floor_bulk(void *p)
 		floor_cache.len = len + BURST;
 		__asm__ volatile("" : : "r"(objs) : "memory");
 	}
+	probe_seen = (uintptr_t)objs;
 	return (cpu_ns() - t0) / OBJS_PER_SAMPLE;
 }
 
@@ -170,11 +200,12 @@ rte_bulk(void *p)
 	void *objs[BURST];
 	double t0 = cpu_ns();
 
-	for (unsigned int i = 0; i < OBJS_PER_SAMPLE / BURST; i++) {
+	for (unsigned int i = 0; i < bulk_rounds; i++) {
 		if (rte_mempool_get_bulk(mp, objs, BURST) != 0)
 			broken("dpdk", "get_bulk");
 		rte_mempool_put_bulk(mp, objs, BURST);
 	}
+	probe_seen = (uintptr_t)objs;
 	return (cpu_ns() - t0) / OBJS_PER_SAMPLE;
 }
 
@@ -200,11 +231,12 @@ rte_mbuf(void *p)
 	struct rte_mbuf *m[BURST];
 	double t0 = cpu_ns();
 
-	for (unsigned int i = 0; i < OBJS_PER_SAMPLE / BURST; i++) {
+	for (unsigned int i = 0; i < bulk_rounds; i++) {
 		if (rte_pktmbuf_alloc_bulk(mp, m, BURST) != 0)
 			broken("dpdk", "pktmbuf_alloc_bulk");
 		rte_pktmbuf_free_bulk(m, BURST);
 	}
+	probe_seen = (uintptr_t)m;
 	return (cpu_ns() - t0) / OBJS_PER_SAMPLE;
 }
 
@@ -226,43 +258,175 @@ rte_mbuf1(void *p)
 
 static int have_dpdk;
 
+/* ---------------------------------------------------------------- placement */
+
+/* Page offset of @p p. */
+static unsigned int
+pgoff(uintptr_t p)
+{
+	return (unsigned int)(p & 4095u);
+}
+
+/* Run @p f below @p pad more bytes of stack. Not inlined: the pad is what
+ * moves the workload function's frame. */
+static __attribute__((noinline)) double
+run_padded(run_fn f, void *p, size_t pad)
+{
+	volatile char *a = __builtin_alloca(pad + 1);
+	double r;
+
+	a[0] = 0;
+	r = f(p);
+	__asm__ volatile("" : : "r"(a) : "memory");
+	return r;
+}
+
+/* The pad that puts @p f's burst array at page offset caller_off. */
+static size_t
+pad_for(run_fn f, void *p)
+{
+	size_t pad = 0;
+
+	for (int i = 0; i < 8; i++) {
+		unsigned int at;
+
+		bulk_rounds = 1;
+		run_padded(f, p, pad);
+		bulk_rounds = OBJS_PER_SAMPLE / BURST;
+		at = pgoff(probe_seen);
+		if (at == caller_off)
+			return pad;
+		pad += (at - caller_off) & 4095u; /* down by the difference */
+	}
+	broken("bench", "placing the burst array");
+	return 0;
+}
+
+/* The page offsets of the caches' top windows (BURST pointers below the length
+ * a cache rests at between a put and the next get), and their names. */
+static unsigned int win[8];
+static const char *win_name[8];
+static unsigned int n_win;
+
+static void
+note_window(const char *name, void *const *objs, unsigned int len)
+{
+	if (n_win < 8 && len >= BURST) {
+		win[n_win] = pgoff((uintptr_t)&objs[len - BURST]);
+		win_name[n_win++] = name;
+	}
+}
+
+/* The first multiple of 64 whose BURST pointers stay 64 bytes clear of every
+ * window, page offsets taken modulo 4 KiB. */
+static unsigned int
+choose_caller_off(void)
+{
+	const unsigned int len = BURST * sizeof(void *), margin = 64;
+
+	for (unsigned int off = 0; off < 4096; off += 64) {
+		unsigned int ok = 1;
+
+		for (unsigned int w = 0; w < n_win; w++) {
+			unsigned int d = (off - win[w]) & 4095u;
+
+			if (d < len + margin || d > 4096 - len - margin)
+				ok = 0;
+		}
+		if (ok)
+			return off;
+	}
+	return 0; /* not reached: five 384-byte bands leave room in 4 KiB */
+}
+
 /* ---------------------------------------------------------------- driver */
 
 static void
-compare(const char *what, run_fn hf, void *hp, run_fn rf, void *rp)
+compare(const char *what, int placed, run_fn hf, void *hp, run_fn rf, void *rp)
 {
 	double hs[SAMPLES] = {0}, rs[SAMPLES] = {0};
-
+	size_t hpad = 0, rpad = 0;
 	int run_h = bench_side(0), run_d = have_dpdk && bench_side(1);
 
 	(void)rf;
 	(void)rp;
 	if (!bench_wanted(what))
 		return;
+	if (placed && run_h)
+		hpad = pad_for(hf, hp);
+#ifdef HM_BENCH_DPDK
+	if (placed && run_d)
+		rpad = pad_for(rf, rp);
+#endif
 	if (run_h)
-		hf(hp); /* warm-up */
+		run_padded(hf, hp, hpad); /* warm-up */
 #ifdef HM_BENCH_DPDK
 	if (run_d)
-		rf(rp);
+		run_padded(rf, rp, rpad);
 #endif
 	for (int s = 0; s < SAMPLES; s++) {
 #ifdef HM_BENCH_DPDK
 		if (run_d && s % 2 == 1)
-			rs[s] = rf(rp);
+			rs[s] = run_padded(rf, rp, rpad);
 #endif
 		if (run_h)
-			hs[s] = hf(hp);
+			hs[s] = run_padded(hf, hp, hpad);
 #ifdef HM_BENCH_DPDK
 		if (run_d && s % 2 == 0)
-			rs[s] = rf(rp);
+			rs[s] = run_padded(rf, rp, rpad);
 #endif
 	}
-	if (bench_env_on("HM_BENCH_VERBOSE"))
+	if (bench_env_on("HM_BENCH_VERBOSE")) {
+		if (placed)
+			printf("  burst arrays at page offset %u (pads %zu / %zu bytes)\n", caller_off,
+			       hpad, rpad);
 		for (int s = 0; s < SAMPLES; s++)
 			printf("  sample %d: hugemem %.3f ns, dpdk %.3f ns\n", s, hs[s],
 			       have_dpdk ? rs[s] : 0.0);
+	}
 	bench_row(what, run_h ? median(hs) : BENCH_NAN, run_d ? median(rs) : BENCH_NAN,
 		  "ns/object", bench_backend(), "cpu");
+}
+
+/* HM_BENCH_SWEEP=step: the cached bulk workload and its floor with the burst
+ * arrays at every @p step bytes of a page, one SWEEP line per offset, each
+ * figure the median of SAMPLES interleaved samples. */
+static void
+sweep(unsigned int step, struct hm_mempool *hc, void *rc)
+{
+	unsigned int keep = caller_off;
+
+	for (unsigned int off = 0; off < 4096; off += step) {
+		double h[SAMPLES], f[SAMPLES], d[SAMPLES] = {0};
+		size_t hpad, fpad;
+#ifdef HM_BENCH_DPDK
+		size_t dpad = 0;
+#endif
+
+		caller_off = off;
+		hpad = pad_for(hm_bulk, hc);
+		fpad = pad_for(floor_bulk, NULL);
+#ifdef HM_BENCH_DPDK
+		if (have_dpdk)
+			dpad = pad_for(rte_bulk, rc);
+#endif
+		for (int s = 0; s < SAMPLES; s++) {
+#ifdef HM_BENCH_DPDK
+			if (have_dpdk && s % 2 == 1)
+				d[s] = run_padded(rte_bulk, rc, dpad);
+#endif
+			h[s] = run_padded(hm_bulk, hc, hpad);
+			f[s] = run_padded(floor_bulk, NULL, fpad);
+#ifdef HM_BENCH_DPDK
+			if (have_dpdk && s % 2 == 0)
+				d[s] = run_padded(rte_bulk, rc, dpad);
+#endif
+		}
+		printf("SWEEP|%u|hugemem %.3f|floor %.3f|dpdk %.3f\n", off, median(h), median(f),
+		       have_dpdk ? median(d) : 0.0);
+	}
+	(void)rc;
+	caller_off = keep;
 }
 
 int
@@ -316,22 +480,69 @@ main(void)
 	       "median of %d samples of %u objects, ns per object\n", bench_backend(),
 	       hm_mempool_ops_name(hc), hm_lcore_id(), cpu, SAMPLES, OBJS_PER_SAMPLE);
 
+	/* where each cache rests after a round (as a warm-up leaves it) */
+	hm_bulk(hc);
+	hm_mbuf(hmb);
+	floor_bulk(NULL);
+	note_window("hugemem cache", hm_mempool_default_cache(hc, hm_lcore_id())->objs,
+		    hm_mempool_default_cache(hc, hm_lcore_id())->len);
+	note_window("hugemem pktmbuf cache", hm_mempool_default_cache(hmb, hm_lcore_id())->objs,
+		    hm_mempool_default_cache(hmb, hm_lcore_id())->len);
+	note_window("floor", floor_cache.objs, floor_cache.len);
 #ifdef HM_BENCH_DPDK
-	compare("mempool get+put bulk 32, cache 256", hm_bulk, hc, rte_bulk, rc_);
+	if (have_dpdk) {
+		struct rte_mempool_cache *d;
+
+		rte_bulk(rc_);
+		rte_mbuf(rmb_);
+		d = rte_mempool_default_cache(rc_, rte_lcore_id());
+		note_window("dpdk cache", d->objs, d->len);
+		d = rte_mempool_default_cache(rmb_, rte_lcore_id());
+		note_window("dpdk pktmbuf cache", d->objs, d->len);
+	}
+#endif
+	caller_off = choose_caller_off();
+	{
+		const char *o = getenv("HM_BENCH_CALLER_OFF");
+
+		if (o != NULL && *o != '\0') {
+			unsigned long off = strtoul(o, NULL, 0);
+
+			if (off >= 4096 || off % 16 != 0) {
+				fprintf(stderr, "bench_mempool: HM_BENCH_CALLER_OFF: a multiple of 16 "
+					"below 4096\n");
+				return 1;
+			}
+			caller_off = (unsigned int)off;
+		}
+	}
+	printf("burst arrays at page offset %u for every sample of both libraries; caches' top "
+	       "windows (%zu bytes) at", caller_off, BURST * sizeof(void *));
+	for (unsigned int w = 0; w < n_win; w++)
+		printf("%s %s %u", w ? "," : "", win_name[w], win[w]);
+	printf("\n");
+	if (bench_env_on("HM_BENCH_SWEEP")) {
+		unsigned long step = strtoul(getenv("HM_BENCH_SWEEP"), NULL, 0);
+
+		sweep(step >= 16 && step % 16 == 0 ? (unsigned int)step : 64, hc, rc_);
+	}
+
+#ifdef HM_BENCH_DPDK
+	compare("mempool get+put bulk 32, cache 256", 1, hm_bulk, hc, rte_bulk, rc_);
 	compare("mempool get+put bulk 32, cache 256: floor (a bare LIFO in C, same flags)",
-		floor_bulk, NULL, rte_bulk, rc_);
-	compare("mempool get+put single, cache 256", hm_single, hc, rte_single, rc_);
-	compare("mempool get+put bulk 32, no cache", hm_bulk, hn, rte_bulk, rn_);
-	compare("pktmbuf alloc_bulk+free_bulk 32, cache 256", hm_mbuf, hmb, rte_mbuf, rmb_);
-	compare("pktmbuf alloc+free single, cache 256", hm_mbuf1, hmb, rte_mbuf1, rmb_);
+		1, floor_bulk, NULL, rte_bulk, rc_);
+	compare("mempool get+put single, cache 256", 0, hm_single, hc, rte_single, rc_);
+	compare("mempool get+put bulk 32, no cache", 1, hm_bulk, hn, rte_bulk, rn_);
+	compare("pktmbuf alloc_bulk+free_bulk 32, cache 256", 1, hm_mbuf, hmb, rte_mbuf, rmb_);
+	compare("pktmbuf alloc+free single, cache 256", 0, hm_mbuf1, hmb, rte_mbuf1, rmb_);
 #else
-	compare("mempool get+put bulk 32, cache 256", hm_bulk, hc, NULL, NULL);
+	compare("mempool get+put bulk 32, cache 256", 1, hm_bulk, hc, NULL, NULL);
 	compare("mempool get+put bulk 32, cache 256: floor (a bare LIFO in C, same flags)",
-		floor_bulk, NULL, NULL, NULL);
-	compare("mempool get+put single, cache 256", hm_single, hc, NULL, NULL);
-	compare("mempool get+put bulk 32, no cache", hm_bulk, hn, NULL, NULL);
-	compare("pktmbuf alloc_bulk+free_bulk 32, cache 256", hm_mbuf, hmb, NULL, NULL);
-	compare("pktmbuf alloc+free single, cache 256", hm_mbuf1, hmb, NULL, NULL);
+		1, floor_bulk, NULL, NULL, NULL);
+	compare("mempool get+put single, cache 256", 0, hm_single, hc, NULL, NULL);
+	compare("mempool get+put bulk 32, no cache", 1, hm_bulk, hn, NULL, NULL);
+	compare("pktmbuf alloc_bulk+free_bulk 32, cache 256", 1, hm_mbuf, hmb, NULL, NULL);
+	compare("pktmbuf alloc+free single, cache 256", 0, hm_mbuf1, hmb, NULL, NULL);
 #endif
 	(void)rc_;
 	(void)rn_;

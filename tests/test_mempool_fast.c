@@ -8,7 +8,9 @@
  * after every call, flushes and refills included); a debug pool still uses the
  * lcore's cache and flips every cookie; a thread without an lcore id, and a
  * thread whose lcore id is from before an hm_cleanup + hm_init, use no cache;
- * the validator rejects a wrong fast_caches. Topologies are emu topology
+ * the validator rejects a wrong fast_caches; the bulk get's copy from the
+ * cache's top is right from both parities of the top (aligned pairs or one by
+ * one). Topologies are emu topology
  * strings, which hm_test_init_cfg turns into caps on the machine under hugetlbfs.
  */
 #include <errno.h>
@@ -149,6 +151,70 @@ test_mempool_fast_bulk_model(void **state)
 	assert_non_null(hm_mempool__fast_cache(mp));
 	assert_ptr_equal(hm_mempool__fast_cache(mp), hm_mempool_default_cache(mp, hm_lcore_id()));
 	bulk_model(mp, 6000);
+	hm_mempool_free(mp);
+}
+
+/* ---------------------------------------------------------------- pop copy */
+
+/* A bulk get copies the cache's top newest first; with the top 16-byte aligned
+ * (an even length) it takes pairs with one aligned load each, otherwise one
+ * object at a time. Both against the model: hm_mempool__pop_copy alone for
+ * every count up to 40 from both parities of the top, into a destination at
+ * both parities of 16 bytes, nothing written around it; then a pool's cache at
+ * every length 1..48 (its flush threshold) with every get of 1..len, the
+ * objects, the cache and the validator checked after each call. */
+static void
+test_mempool_fast_pop_copy_parity(void **state)
+{
+	_Alignas(16) void *src[64];
+	_Alignas(16) void *buf[48];
+	void *sentinel = &buf;
+	struct hm_mempool *mp;
+	struct hm_mempool_cache *c;
+	void *objs[48], *got[48];
+	(void)state;
+
+	for (unsigned int i = 0; i < 64; i++)
+		src[i] = &src[i];
+	for (unsigned int end = 40; end <= 41; end++)
+		for (unsigned int off = 0; off <= 1; off++)
+			for (unsigned int n = 0; n <= 40; n++) {
+				for (unsigned int i = 0; i < 48; i++)
+					buf[i] = sentinel;
+				hm_mempool__pop_copy(buf + off, &src[end], n);
+				for (unsigned int i = 0; i < 48; i++) {
+					if (i >= off && i < off + n)
+						assert_ptr_equal(buf[i], src[end - 1 - (i - off)]);
+					else
+						assert_ptr_equal(buf[i], sentinel);
+				}
+			}
+
+	assert_int_equal(fast_init(PREFIX, false), 0);
+	mp = fast_pool("fastpop", 0);
+	c = hm_mempool__fast_cache(mp);
+	assert_non_null(c);
+	assert_int_equal(c->flushthresh, 48);
+	for (unsigned int len = 1; len <= 48; len++)
+		for (unsigned int n = 1; n <= len; n++) {
+			assert_int_equal(hm_mempool_cache_flush(NULL, mp), 0);
+			assert_int_equal(c->len, 0);
+			assert_int_equal(hm_mempool_generic_get(mp, objs, len, NULL), 0);
+			hm_mempool_put_bulk(mp, objs, len);
+			assert_int_equal(c->len, len);
+			assert_pool_valid(mp);
+			assert_int_equal(hm_mempool_get_bulk(mp, got, n), 0);
+			assert_int_equal(c->len, len - n);
+			for (unsigned int i = 0; i < n; i++)
+				assert_ptr_equal(got[i], objs[len - 1 - i]);
+			for (unsigned int i = 0; i < len - n; i++)
+				assert_ptr_equal(c->objs[i], objs[i]);
+			assert_pool_valid(mp);
+			hm_mempool_put_bulk(mp, got, n);
+			assert_pool_valid(mp);
+		}
+	assert_int_equal(hm_mempool_cache_flush(NULL, mp), 0);
+	assert_int_equal(hm_mempool_avail_count(mp), mp->size);
 	hm_mempool_free(mp);
 }
 
@@ -295,6 +361,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_mempool_fast_invalid_args, hm_test_teardown),
 		cmocka_unit_test_teardown(test_mempool_fast_bulk_model, hm_test_teardown),
+		cmocka_unit_test_teardown(test_mempool_fast_pop_copy_parity, hm_test_teardown),
 		cmocka_unit_test_teardown(test_mempool_fast_debug_pool, hm_test_teardown),
 		cmocka_unit_test_teardown(test_mempool_fast_no_lcore, hm_test_teardown),
 		cmocka_unit_test_teardown(test_mempool_fast_stale_lcore, hm_test_teardown),
