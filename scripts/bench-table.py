@@ -152,6 +152,9 @@ def timing_text(tims):
             out.append("CPU time, median")
         elif k == "heap":
             out.append("heap state, last sample")
+        elif k == "heap-mean":
+            ns = sorted({t.split("@")[1] for t in tims if t.startswith("heap-mean@")})
+            out.append("heap state, mean over %s end states" % "/".join(ns))
         elif k == "tsc-min":
             out.append("TSC, min of short samples")
         elif k == "wall":

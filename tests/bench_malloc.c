@@ -715,7 +715,7 @@ bench_mix(void)
 	row_t("random mix: holes at the end (free bytes outside the largest block)",
 	      holes_mb(&fr[0]), holes_mb(&fr[1]), "MB", "heap");
 	if (wanted(MIX_MEAN_ROW))
-		row_t(MIX_MEAN_ROW, mean[0], mean[1], "MB", "heap");
+		row_t(MIX_MEAN_ROW, mean[0], mean[1], "MB", "heap-mean@8");
 	for (unsigned int i = 0; i < n_sides; i++)
 		print_frag(sides[i]->o->name, &fr[i]);
 	if (have_flushed)

@@ -9,10 +9,12 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include "helpers.h"
 #include "shadow_model.h"
@@ -285,24 +287,57 @@ free_elem_holding(const struct malloc_heap *h, const void *a)
  * there, and joins it; with no FREE neighbour, or in a class in use, the block
  * is cached as usual.
  */
-/* Another thread holds a heap's lock between two barrier waits. */
+/*
+ * Another thread holds a heap's lock from a barrier until the test says its
+ * calls returned, or until a deadline: a call that blocks on the lock then
+ * returns only after the deadline, and the test fails by assertion (it would
+ * otherwise hang until meson's timeout).
+ */
+#define HOLD_DEADLINE_S 10
+
 struct lock_holder {
 	struct malloc_heap *h;
-	pthread_barrier_t bar;
-	int rc;
+	pthread_barrier_t bar;	/* both past it: the lock is held */
+	pthread_mutex_t mu;	/* guards done and timed_out */
+	pthread_cond_t cv;	/* signalled when done is set */
+	bool done;		/* the test's calls under the held lock returned */
+	bool timed_out;		/* the holder let go at the deadline, not on done */
+	int rc;			/* heap_lock's result */
 };
 
 static void *
 hold_heap_lock(void *arg)
 {
 	struct lock_holder *l = arg;
+	struct timespec dl;
 
 	l->rc = heap_lock(l->h);
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += HOLD_DEADLINE_S;
 	pthread_barrier_wait(&l->bar); /* held */
-	pthread_barrier_wait(&l->bar); /* let go */
+	pthread_mutex_lock(&l->mu);
+	while (!l->done && pthread_cond_timedwait(&l->cv, &l->mu, &dl) != ETIMEDOUT)
+		;
+	l->timed_out = !l->done;
+	pthread_mutex_unlock(&l->mu);
 	if (l->rc == 0)
 		heap_unlock(l->h);
 	return NULL;
+}
+
+/* The test's calls under the held lock returned: let the holder go. @return
+ * true when they returned only after the holder's deadline let go. */
+static bool
+release_holder(struct lock_holder *l)
+{
+	bool late;
+
+	pthread_mutex_lock(&l->mu);
+	late = l->timed_out;
+	l->done = true;
+	pthread_cond_signal(&l->cv);
+	pthread_mutex_unlock(&l->mu);
+	return late;
 }
 
 static void
@@ -335,18 +370,24 @@ test_malloc_cache_cold_free(void **state)
 	/* not in use, the lower neighbour FREE (v[3], freed by the heap): to the heap */
 	heap_op(&v[3], 1, 0);
 	/* ... but not while another thread holds the heap lock: cached, no wait */
-	struct lock_holder lh = { .h = h0 };
+	struct lock_holder lh = { .h = h0, .mu = PTHREAD_MUTEX_INITIALIZER,
+				  .cv = PTHREAD_COND_INITIALIZER };
 	pthread_t th;
 	assert_int_equal(pthread_barrier_init(&lh.bar, NULL, 2), 0);
 	assert_int_equal(pthread_create(&th, NULL, hold_heap_lock, &lh), 0);
 	pthread_barrier_wait(&lh.bar);
 	use_other_class(); /* (the cache serves it: no heap lock) */
-	assert_int_equal(hm_free(v[2]), 0);
+	int frc = hm_free(v[2]);
+	if (release_holder(&lh))
+		fail_msg("a cold free waited for the heap lock another thread held: it returned "
+			 "only when that thread let go at its %d s deadline", HOLD_DEADLINE_S);
+	assert_int_equal(frc, 0);
 	assert_int_equal(state_of(v[2]), ELEM_CACHED);
-	pthread_barrier_wait(&lh.bar);
 	assert_int_equal(pthread_join(th, NULL), 0);
 	assert_int_equal(lh.rc, 0);
 	pthread_barrier_destroy(&lh.bar);
+	pthread_cond_destroy(&lh.cv);
+	pthread_mutex_destroy(&lh.mu);
 	assert_int_equal(cached_in(h0), nc + 2);
 	assert_heaps_valid();
 	assert_ptr_equal(hm_malloc("t", 300, 0), v[2]); /* the class's top */

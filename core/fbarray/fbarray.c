@@ -624,12 +624,14 @@ hm_fbarray_dump(struct hm_fbarray *arr, FILE *f)
 	fb_unlock(arr);
 }
 
+/* The validator's verdict on a corrupt @p arr: -EFAULT, @p why in *reason and
+ * in the last error. */
 static int
-report(const char **reason, const char *why)
+report(const struct hm_fbarray *arr, const char **reason, const char *why)
 {
 	if (reason != NULL)
 		*reason = why;
-	return -EFAULT;
+	return hm_fail(EFAULT, "fbarray %p is corrupt: %s", (const void *)arr, why);
 }
 
 int
@@ -643,30 +645,30 @@ hm_fbarray_check(struct hm_fbarray *arr, const char **reason)
 	if (arr == NULL) {
 		if (reason != NULL)
 			*reason = "NULL fbarray";
-		return -EINVAL;
+		return hm_fail(EINVAL, "fbarray check: NULL fbarray");
 	}
 	if (arr->len == 0) { /* uninitialised or destroyed: nobody may write it */
 		if (arr->count != 0)
-			return report(reason, "count > len");
+			return report(arr, reason, "count > len");
 		if (arr->data != NULL)
-			return report(reason, "len is 0 but data is set");
+			return report(arr, reason, "len is 0 but data is set");
 		return 0;
 	}
 	if (arr->data == NULL)
-		return report(reason, "data is NULL with len > 0");
+		return report(arr, reason, "data is NULL with len > 0");
 	if (arr->len > INT_MAX)
-		return report(reason, "len > INT_MAX");
+		return report(arr, reason, "len > INT_MAX");
 	if (arr->elt_sz == 0)
-		return report(reason, "elt_sz is 0 with len > 0");
+		return report(arr, reason, "elt_sz is 0 with len > 0");
 	if (((uintptr_t)arr->data & (hm_sys_page_size() - 1)) != 0)
-		return report(reason, "data is not page aligned");
+		return report(arr, reason, "data is not page aligned");
 	if (memchr(arr->name, '\0', sizeof(arr->name)) == NULL)
-		return report(reason, "name is not NUL-terminated");
+		return report(arr, reason, "name is not NUL-terminated");
 
 	nw = count_words(arr->len);
 	bits = get_bits(arr);
 	if (fb_lock(arr) < 0)
-		return report(reason, "its lock was left by a dead process");
+		return report(arr, reason, "its lock was left by a dead process");
 	if (arr->count > arr->len) {
 		bad = "count > len";
 		goto out;
@@ -685,5 +687,5 @@ hm_fbarray_check(struct hm_fbarray *arr, const char **reason)
 		bad = "count != popcount(mask)";
 out:
 	fb_unlock(arr);
-	return bad != NULL ? report(reason, bad) : 0;
+	return bad != NULL ? report(arr, reason, bad) : 0;
 }

@@ -49,6 +49,9 @@ static struct {
 	bool secondary;            /* attached to another process's instance */
 	char *leak_heapmap;        /* --leak-heapmap's prefix (a copy), or NULL */
 	bool allow_leaks;          /* hm_cleanup returns 0 when something leaked */
+	pid_t pid;                 /* the process that ran hm_init (valid while up) */
+	pid_t forked_from;         /* this process, forked from @c pid, left that
+				      instance at hm_cleanup: 0, or the instance's pid */
 	/* hm_init's arguments while it runs hm_init_config (for telemetry's /eal/params) */
 	int argc, n_opts;
 	char **argv;
@@ -470,6 +473,11 @@ hm_init_config(const struct hm_config *cfg)
 		return hm_fail_log(EINVAL, "hm_init_config: NULL config");
 	if (g.up)
 		return hm_fail(EALREADY, "hugemem is already initialised");
+	if (g.forked_from != 0)
+		return hm_fail_log(ENOTSUP, "hm_init: this process (pid %d) was forked from pid "
+				   "%d's instance and left it at hm_cleanup; the library's "
+				   "state here is that process's copy: exec a program to start "
+				   "a new instance", (int)getpid(), (int)g.forked_from);
 	c = *cfg;
 	c.backend = env_or(c.backend, "HUGEMEM_BACKEND", "emu");
 	c.topology = env_or(c.topology, "HUGEMEM_TOPOLOGY", NULL);
@@ -655,6 +663,7 @@ hm_init_config(const struct hm_config *cfg)
 	__atomic_store_n(&g.mcfg->magic, HM_MCFG_MAGIC, __ATOMIC_RELEASE);
 	mcfg_set(g.mcfg);
 	g.up = true;
+	g.pid = getpid();
 	start_telemetry(&c);
 	if (c.log_level >= 0)
 		hm_log_set_level((enum hm_log_level)c.log_level);
@@ -707,6 +716,50 @@ hm_init(int argc, char **argv)
 	return n;
 }
 
+/*
+ * hm_cleanup in a process forked (without exec) from the one that ran hm_init:
+ * the instance, its files, locks, process-table slot, lcore ids, telemetry
+ * socket and every shared object stay the parent's. This process releases only
+ * its own copies: its mappings of the config, lists, pages, heap table and
+ * memzone table; the telemetry fds it inherited; libc memory of init. Nothing
+ * of the shared memory is written, no file removed, no lock released (closing
+ * an inherited fd leaves a flock to the parent's open file, and the primary's
+ * POSIX lock is per process, so never this one's). The backend instance is not
+ * destroyed (its destroy removes a primary's files): its fds and memory stay
+ * until this process exits.
+ */
+static void
+teardown_forked(void)
+{
+	HM_LOG(INFO, "hm_cleanup in pid %d, forked from pid %d: the instance stays with pid "
+	       "%d; only this process's mappings and copies are released", (int)getpid(),
+	       (int)g.pid, (int)g.pid);
+	telemetry_stop();   /* forked: closes the inherited fds, unlinks nothing */
+	mp_thread_forget(); /* the mp thread is the parent's */
+	mp_abandon();       /* slot and lcore ids: the parent's; the table untouched */
+	malloc_forget();    /* the lcore caches' blocks are the parent's: not flushed */
+	memzone_detach();
+	memseg_forget();
+	lcore_fini();       /* local only now that the table is forgotten */
+	if (g.secondary)
+		mcfg_detach(g.mcfg);
+	else
+		mcfg_release(g.mcfg); /* unmap, close: the primary lock is the parent's */
+	g.mcfg = NULL;
+	g.made_len = 0;
+	free(g.topology);
+	free(g.fault);
+	free(g.prefix);
+	free(g.huge_dir);
+	free(g.leak_heapmap);
+	g.topology = g.fault = g.prefix = g.huge_dir = g.leak_heapmap = NULL;
+	hm_va_set_base(0);
+	g.forked_from = g.pid;
+	g.secondary = false;
+	g.allow_leaks = false;
+	g.up = false;
+}
+
 int
 hm_cleanup(void)
 {
@@ -715,6 +768,10 @@ hm_cleanup(void)
 
 	if (!g.up)
 		return hm_fail(EALREADY, "hugemem is not initialised");
+	if (getpid() != g.pid) {
+		teardown_forked();
+		return 0;
+	}
 	/* a secondary, or a primary leaving first: the objects are the instance's,
 	 * the processes that stay use them; leaks are counted by the last one out
 	 * that is the primary (a secondary's own blocks are not told apart) */
@@ -947,6 +1004,7 @@ init_secondary(const struct hm_config *c)
 	mcfg_set(g.mcfg);
 	g.secondary = true;
 	g.up = true;
+	g.pid = getpid();
 	start_telemetry(c);
 	if (c->log_level >= 0)
 		hm_log_set_level((enum hm_log_level)c->log_level);

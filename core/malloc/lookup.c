@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "fbarray_quiet.h"
 #include "malloc_i.h"
 #include "memseg_i.h"
 #include "robust_i.h"
@@ -51,7 +52,7 @@ heap_reconcile_pages(struct malloc_heap *h)
 		if (msl->len == 0 || msl->external || msl->socket_id != h->socket_id)
 			continue;
 		while ((unsigned int)i < arr->len &&
-		       (i = hm_fbarray_find_next_used(arr, (unsigned int)i)) >= 0) {
+		       (i = fbarray_next_used(arr, (unsigned int)i)) >= 0) {
 			struct hm_memseg *ms = (struct hm_memseg *)arr->data + i;
 			const char *a = ms->addr, *b = a + ms->len;
 			while (e != NULL && (const char *)e + e->size <= a)
@@ -85,7 +86,7 @@ lookup_heap_pages(int node, uint64_t *releasable)
 		if (msl->len == 0 || msl->external || msl->socket_id != node)
 			continue;
 		while ((unsigned int)i < arr->len &&
-		       (i = hm_fbarray_find_next_used(arr, (unsigned int)i)) >= 0) {
+		       (i = fbarray_next_used(arr, (unsigned int)i)) >= 0) {
 			const struct hm_memseg *ms = (const struct hm_memseg *)arr->data + i;
 			uint32_t fl = __atomic_load_n(&ms->flags, __ATOMIC_RELAXED);
 			if (fl & HM_MEMSEG_FLAG_HEAP) {

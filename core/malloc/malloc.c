@@ -15,6 +15,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "fbarray_quiet.h"
 #include "malloc_i.h"
 #include "mcache_i.h"
 #include "mcfg_i.h"
@@ -50,8 +51,8 @@ malloc_init(struct hm_mem_config *mcfg, const char *dir, unsigned int cache_bloc
 
 		if (msl->len == 0 || msl->external)
 			continue;
-		while ((unsigned int)i < arr->len && (i = hm_fbarray_find_next_used(arr, (unsigned int)i)) >= 0) {
-			int n = hm_fbarray_find_contig_used(arr, (unsigned int)i);
+		while ((unsigned int)i < arr->len && (i = fbarray_next_used(arr, (unsigned int)i)) >= 0) {
+			int n = fbarray_contig_used(arr, (unsigned int)i);
 			struct malloc_heap *h = &malloc_st.heaps[msl->socket_id];
 			grow_adopt_pages(h, (char *)msl->base_va + (uint64_t)i * msl->page_sz,
 					 (uint64_t)n * msl->page_sz, li);
@@ -105,6 +106,17 @@ malloc_detach(void)
 	if (mcfg == NULL)
 		return;
 	mc_fini(); /* this process's cached blocks go back to the shared heaps */
+	hm_fbarray_detach(&mcfg->heaps);
+	memset(&malloc_st, 0, sizeof(malloc_st));
+}
+
+void
+malloc_forget(void)
+{
+	struct hm_mem_config *mcfg = malloc_st.mcfg;
+
+	if (mcfg == NULL)
+		return;
 	hm_fbarray_detach(&mcfg->heaps);
 	memset(&malloc_st, 0, sizeof(malloc_st));
 }

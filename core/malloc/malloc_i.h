@@ -150,6 +150,9 @@ HM_INTERNAL void malloc_fini(void);
 HM_INTERNAL int malloc_attach(struct hm_mem_config *mcfg, const char *dir,
 			      unsigned int cache_blocks);
 HM_INTERNAL void malloc_detach(void);
+/* A forked child leaving its parent's instance: unmap the heap table and forget
+ * the heaps; the lcore caches' blocks are the parent's (not flushed). */
+HM_INTERNAL void malloc_forget(void);
 /*
  * A memzone's block: page-size @p flags (HM_MEMZONE_*), bound, IOVA contiguity;
  * socket policy as hm_malloc_socket; zeroed. The block is marked as a memzone's

@@ -213,7 +213,7 @@ sync_list(unsigned int li, bool notify)
 		if (ms->len == 0 || ms->handle != v->handles[k])
 			unmap_here(li, k, notify);
 	}
-	next = hm_fbarray_find_next_used(&msl->memseg_arr, 0);
+	next = fbarray_next_used(&msl->memseg_arr, 0);
 	while (next >= 0) {
 		uint32_t k = (uint32_t)next;
 		const struct hm_memseg *ms = (const struct hm_memseg *)msl->memseg_arr.data + k;
@@ -224,7 +224,7 @@ sync_list(unsigned int li, bool notify)
 		}
 		if (k + 1 >= v->n)
 			break;
-		next = hm_fbarray_find_next_used(&msl->memseg_arr, k + 1);
+		next = fbarray_next_used(&msl->memseg_arr, k + 1);
 	}
 	v->version = ver;
 	return 0;
@@ -307,6 +307,48 @@ memseg_detach(void)
 	at.mcfg = NULL;
 	at.be = NULL;
 	pthread_mutex_unlock(&at.lock);
+}
+
+/*
+ * pre: a process forked from the one that attached or created the lists, which
+ * keeps them. Only this process's view goes: the VA (pages included: munmap
+ * of a shared mapping is this process's business), the list fbarrays (unmapped
+ * and closed, their flocks stay with the parent's open file), the views' libc
+ * memory. No backend call (page_unmap could release a page the parent uses),
+ * no lock taken (a parent's thread may have held one at the fork).
+ */
+void
+memseg_forget(void)
+{
+	struct hm_mem_config *mcfg = memseg_mcfg();
+
+	if (at.mcfg != NULL) { /* a secondary's views */
+		for (unsigned int li = 0; li < HM_MAX_MEMSEG_LISTS; li++) {
+			struct lview *v = &at.lv[li];
+			if (v->n == 0)
+				continue;
+			if (v->va)
+				hm_va_release(v->base, (size_t)v->len);
+			hm_fbarray_detach(&v->hdr);
+			free(v->bits);
+			free(v->handles);
+			memset(v, 0, sizeof(*v));
+		}
+		at.attached = 0;
+		at.mcfg = NULL;
+		at.be = NULL;
+	} else if (mcfg != NULL) { /* the lists the primary made */
+		for (unsigned int i = 0; i < mcfg->n_lists; i++) {
+			struct hm_memseg_list *msl = &mcfg->memsegs[i];
+			if (msl->len == 0)
+				continue;
+			if (!msl->external) /* external memory is the application's */
+				hm_va_release(msl->base_va, msl->len);
+			hm_fbarray_detach(&msl->memseg_arr);
+		}
+	}
+	memseg_unuse();
+	mem_event_fini();
 }
 
 int

@@ -408,14 +408,14 @@ alloc_locked(struct hm_memseg *ms[], unsigned int n, uint64_t page_sz, int socke
 		if (n > msl->memseg_arr.len && !best)
 			continue;
 		if (best) {
-			idx = hm_fbarray_find_biggest_free(&msl->memseg_arr, 0);
+			idx = fbarray_biggest_free(&msl->memseg_arr, 0);
 			if (idx < 0)
 				continue;
-			int run = hm_fbarray_find_contig_free(&msl->memseg_arr, (unsigned int)idx);
+			int run = fbarray_contig_free(&msl->memseg_arr, (unsigned int)idx);
 			if ((unsigned int)run < want)
 				want = (unsigned int)run;
 		} else {
-			idx = hm_fbarray_find_next_n_free(&msl->memseg_arr, 0, n);
+			idx = fbarray_next_n_free(&msl->memseg_arr, 0, n);
 			if (idx < 0)
 				continue;
 		}
@@ -883,7 +883,7 @@ memseg_fini(void)
 		int idx = -1;
 		if (msl->len == 0 || msl->external)
 			continue;
-		while ((idx = hm_fbarray_find_next_used(&msl->memseg_arr,
+		while ((idx = fbarray_next_used(&msl->memseg_arr,
 							(unsigned int)(idx + 1))) >= 0) {
 			unmap_one(msl, (unsigned int)idx);
 			if ((unsigned int)idx + 1 >= msl->memseg_arr.len)
@@ -911,7 +911,7 @@ memseg_fini_local(void)
 		if (msl->len == 0)
 			continue;
 		while (!msl->external && (unsigned int)(idx + 1) < msl->memseg_arr.len &&
-		       (idx = hm_fbarray_find_next_used(&msl->memseg_arr,
+		       (idx = fbarray_next_used(&msl->memseg_arr,
 							(unsigned int)(idx + 1))) >= 0) {
 			const struct hm_memseg *ms = seg_at(msl, (unsigned int)idx);
 			struct hm_page pg = {
@@ -1059,7 +1059,7 @@ rebuild_index(uint64_t version)
 		int k = 0;
 
 		while (n < st.cap_runs && (unsigned int)k < arr->len &&
-		       (k = hm_fbarray_find_next_used(arr, (unsigned int)k)) >= 0) {
+		       (k = fbarray_next_used(arr, (unsigned int)k)) >= 0) {
 			const struct hm_memseg *ms = seg_at(msl, (unsigned int)k++);
 			if (ms->iova != HM_BAD_IOVA)
 				st.runs[n++] = (struct iova_run){ ms->iova, (uintptr_t)ms->addr,

@@ -4,6 +4,7 @@
 #define HUGEMEM_MEMSEG_I_H
 
 #include "common_i.h"
+#include "fbarray_quiet.h"
 #include "mcfg_i.h"
 #include "hugemem/backend.h"
 #include "hugemem/memseg.h"
@@ -118,6 +119,10 @@ HM_INTERNAL void memseg_fini(void);
  * lists' VA and detach their fbarrays; the shared tables stay as they are.
  */
 HM_INTERNAL void memseg_fini_local(void);
+/* A forked child leaving its parent's instance: unmap this process's view of
+ * the lists (their VA, pages included, and fbarrays) without the backend, whose
+ * page_unmap could release a page the parent uses. */
+HM_INTERNAL void memseg_forget(void);
 
 /* The validator's walk (memseg_walk.c). pre: hotplug lock held. NULL or why. */
 HM_INTERNAL const char *memseg_check_locked(struct hm_mem_config *mcfg,

@@ -40,8 +40,8 @@ walk(hm_memseg_list_walk_t lfn, hm_memseg_walk_t sfn, hm_memseg_contig_walk_t cf
 			continue;
 		}
 		while (ret == 0 && (unsigned int)idx < arr->len &&
-		       (idx = hm_fbarray_find_next_used(arr, (unsigned int)idx)) >= 0) {
-			int n = hm_fbarray_find_contig_used(arr, (unsigned int)idx);
+		       (idx = fbarray_next_used(arr, (unsigned int)idx)) >= 0) {
+			int n = fbarray_contig_used(arr, (unsigned int)idx);
 			if (cfn != NULL) {
 				ret = cfn(msl, seg_at(msl, (unsigned int)idx),
 					  (size_t)n * msl->page_sz, arg);
@@ -206,8 +206,8 @@ hm_memseg_dump(FILE *f)
 			arr->count, msl->version);
 		int idx = 0;
 		while ((unsigned int)idx < arr->len &&
-		       (idx = hm_fbarray_find_next_used(arr, (unsigned int)idx)) >= 0) {
-			int n = hm_fbarray_find_contig_used(arr, (unsigned int)idx);
+		       (idx = fbarray_next_used(arr, (unsigned int)idx)) >= 0) {
+			int n = fbarray_contig_used(arr, (unsigned int)idx);
 			for (int k = 0; k < n; k++) {
 				const struct hm_memseg *ms = seg_at(msl, (unsigned int)(idx + k));
 				fprintf(f, "    seg %u va %p iova 0x%" PRIx64 " node %d%s%s\n",
@@ -283,7 +283,7 @@ memseg_check_locked(struct hm_mem_config *mcfg, int64_t mapped[HM_MAX_NUMA_NODES
 		const unsigned int len = msl->memseg_arr.len;
 		unsigned int k = 0;
 		while (k < len && why == NULL) {
-			int next = hm_fbarray_find_next_used(&msl->memseg_arr, k);
+			int next = fbarray_next_used(&msl->memseg_arr, k);
 			if (next < 0 && next != -ENOENT) {
 				why = "the list's used-slot search failed";
 				break;
@@ -294,7 +294,7 @@ memseg_check_locked(struct hm_mem_config *mcfg, int64_t mapped[HM_MAX_NUMA_NODES
 					why = "free slot has a non-zero memseg";
 			if (k >= len || why != NULL)
 				break;
-			next = hm_fbarray_find_next_free(&msl->memseg_arr, k);
+			next = fbarray_next_free(&msl->memseg_arr, k);
 			if (next < 0 && next != -ENOSPC) {
 				why = "the list's free-slot search failed";
 				break;

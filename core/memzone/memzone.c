@@ -45,6 +45,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "fbarray_quiet.h"
 #include "malloc_i.h"
 #include "memzone_i.h"
 #include "robust_i.h"
@@ -267,7 +268,7 @@ zone_name_of(const void *addr, char *name, size_t len)
 		return false;
 	rd_lock();
 	while (!found && (unsigned int)i < st.table->len &&
-	       (i = hm_fbarray_find_next_used(st.table, (unsigned int)i)) >= 0) {
+	       (i = fbarray_next_used(st.table, (unsigned int)i)) >= 0) {
 		if (st.zones[i].addr == addr) {
 			snprintf(name, len, "%.*s", HM_MEMZONE_NAMESIZE - 1, st.zones[i].name);
 			found = true;
@@ -342,7 +343,7 @@ memzone_fini(void)
 	malloc_set_zone_namer(NULL);
 	/* free what is still reserved (hm_cleanup reported it already) */
 	while ((unsigned int)i < st.table->len &&
-	       (i = hm_fbarray_find_next_used(st.table, (unsigned int)i)) >= 0) {
+	       (i = fbarray_next_used(st.table, (unsigned int)i)) >= 0) {
 		struct hm_memzone *z = &st.zones[i];
 		void *addr = z->addr;
 		int rc;
@@ -481,9 +482,9 @@ reserve_locked(const char *name, size_t len, int socket, unsigned int flags, uns
 	if (flags & ~MZ_ALL_FLAGS)
 		return hm_fail_ptr(EINVAL, "memzone '%s': unknown flags 0x%x", name,
 				   flags & ~MZ_ALL_FLAGS);
-	slot = hm_fbarray_find_next_free(t, st.hdr->free_hint < t->len ? st.hdr->free_hint : 0);
+	slot = fbarray_next_free(t, st.hdr->free_hint < t->len ? st.hdr->free_hint : 0);
 	if (slot < 0)
-		slot = hm_fbarray_find_next_free(t, 0);
+		slot = fbarray_next_free(t, 0);
 	if (slot < 0)
 		return hm_fail_ptr(EFAULT, "memzone table is corrupt: count %u < %u but no free "
 				   "slot", t->count, t->len);
@@ -638,7 +639,7 @@ hm_memzone_walk(int (*fn)(const struct hm_memzone *zone, void *arg), void *arg)
 	if (rc < 0)
 		return rc;
 	while (rc == 0 && (unsigned int)i < st.table->len &&
-	       (i = hm_fbarray_find_next_used(st.table, (unsigned int)i)) >= 0)
+	       (i = fbarray_next_used(st.table, (unsigned int)i)) >= 0)
 		rc = fn(&st.zones[i++], arg);
 	rd_unlock();
 	return rc;
@@ -696,7 +697,7 @@ hm_memzone_dump(FILE *f)
 		st.table->count, st.table->len, st.hdr->n_buckets,
 		longest < st.hdr->n_buckets ? longest : st.hdr->n_buckets);
 	while ((unsigned int)i < st.table->len &&
-	       (i = hm_fbarray_find_next_used(st.table, (unsigned int)i)) >= 0) {
+	       (i = fbarray_next_used(st.table, (unsigned int)i)) >= 0) {
 		const struct hm_memzone *z = &st.zones[i];
 		char pg[16];
 		fprintf(f, "  [%d] '%.31s' addr=%p len=%zu iova=0x%" PRIx64 " page=%s socket=%d\n",

@@ -168,5 +168,8 @@ HM_INTERNAL void mp_futex_wake(volatile uint32_t *addr);
 HM_INTERNAL int mp_thread_start(int (*sync)(void));
 /* Stop and join it (no-op when not running). */
 HM_INTERNAL void mp_thread_stop(void);
+/* A process forked from one whose mp thread runs: that thread is the parent's
+ * (fork copies only the calling thread); forget it without waking or joining. */
+HM_INTERNAL void mp_thread_forget(void);
 
 #endif /* HUGEMEM_MP_I_H */

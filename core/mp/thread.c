@@ -82,6 +82,12 @@ mp_thread_start(int (*sync)(void))
 }
 
 void
+mp_thread_forget(void)
+{
+	th.running = false;
+}
+
+void
 mp_thread_stop(void)
 {
 	struct mp_shared *sh = mp_shared();

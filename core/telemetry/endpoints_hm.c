@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fbarray_quiet.h"
 #include "hm_config.h"
 #include "mcfg_i.h"
 #include "telemetry_i.h"
@@ -159,8 +160,8 @@ list_one_cb(const struct hm_memseg_list *msl, void *arg)
 		return 1;
 	/* used slots as "first-last" runs: a list may hold thousands of pages */
 	hm_telemetry_data_start_array(runs, HM_TELEMETRY_STRING);
-	while ((unsigned int)i < arr->len && (i = hm_fbarray_find_next_used(arr, (unsigned int)i)) >= 0) {
-		int n = hm_fbarray_find_contig_used(arr, (unsigned int)i);
+	while ((unsigned int)i < arr->len && (i = fbarray_next_used(arr, (unsigned int)i)) >= 0) {
+		int n = fbarray_contig_used(arr, (unsigned int)i);
 		char run[32];
 
 		snprintf(run, sizeof(run), n > 1 ? "%d-%d" : "%d", i, i + n - 1);

@@ -147,7 +147,9 @@ void hm_fbarray_dump(struct hm_fbarray *arr, FILE *f);
 
 /**
  * Validator: header sane, count == popcount(mask), no bit beyond len.
- * @return 0, or -EFAULT with *reason set to a static description.
+ * Passing, it changes neither hm_errno nor hm_last_error().
+ * @return 0; -EINVAL (NULL); -EFAULT with *reason set to a static description
+ *   (and recorded for hm_last_error()).
  */
 int hm_fbarray_check(struct hm_fbarray *arr, const char **reason);
 

@@ -174,8 +174,10 @@ int hm_config_from_env(struct hm_config *cfg);
  * Start hugemem: runtime dir, shared config, backend, lcores, memseg lists,
  * preallocation. On failure nothing is left behind.
  * @return 0; -EALREADY (already initialised), -EINVAL / -ENOTSUP (bad config,
- *   message in hm_last_error()), -EBUSY (another primary owns the runtime dir),
- *   -ENOMEM (preallocation impossible), or another -errno from the system.
+ *   message in hm_last_error(); -ENOTSUP also in a process forked from an
+ *   initialised one that left its instance at hm_cleanup), -EBUSY (another
+ *   primary owns the runtime dir), -ENOMEM (preallocation impossible), or
+ *   another -errno from the system.
  */
 int hm_init_config(const struct hm_config *cfg);
 
@@ -197,6 +199,15 @@ int hm_init(int argc, char **argv);
  * blocks is first drawn as PREFIX<heap id>.svg (a file that exists must be a
  * regular file of ours: no symlink is followed; a failure is a WARNING).
  * hugemem is shut down whatever this returns.
+ *
+ * In a process forked (without exec) from the one that called hm_init, the
+ * instance stays with that process: hm_cleanup releases only this process's
+ * own copies (its mappings of the config, lists and pages, inherited fds, its
+ * libc memory), touches no shared file, lock, process-table slot, lcore id or
+ * socket, counts no leak (the objects are the other process's), logs at INFO
+ * that the instance stays with pid N and returns 0. hm_init is then refused in
+ * that process (-ENOTSUP): exec to start a new instance. docs/multiprocess.md,
+ * "fork without exec".
  * @return 0; -EBUSY when something leaked, unless hm_config.allow_leaks
  *   (--allow-leaks) was set at init; -EALREADY when not initialised.
  */
