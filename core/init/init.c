@@ -716,6 +716,27 @@ hm_init(int argc, char **argv)
 	return n;
 }
 
+/* This process's mapping of the shared config and init's copies of the
+ * options; the runtime dir is no longer this process's to remove. */
+static void
+drop_config(void)
+{
+	if (g.secondary)
+		mcfg_detach(g.mcfg);
+	else
+		mcfg_release(g.mcfg);
+	g.mcfg = NULL;
+	g.made_len = 0;
+	free(g.topology);
+	free(g.fault);
+	free(g.prefix);
+	free(g.huge_dir);
+	free(g.leak_heapmap);
+	g.topology = g.fault = g.prefix = g.huge_dir = g.leak_heapmap = NULL;
+	hm_va_set_base(0);
+	g.secondary = false;
+}
+
 /*
  * hm_cleanup in a process forked (without exec) from the one that ran hm_init:
  * the instance, its files, locks, process-table slot, lcore ids, telemetry
@@ -741,21 +762,8 @@ teardown_forked(void)
 	memzone_detach();
 	memseg_forget();
 	lcore_fini();       /* local only now that the table is forgotten */
-	if (g.secondary)
-		mcfg_detach(g.mcfg);
-	else
-		mcfg_release(g.mcfg); /* unmap, close: the primary lock is the parent's */
-	g.mcfg = NULL;
-	g.made_len = 0;
-	free(g.topology);
-	free(g.fault);
-	free(g.prefix);
-	free(g.huge_dir);
-	free(g.leak_heapmap);
-	g.topology = g.fault = g.prefix = g.huge_dir = g.leak_heapmap = NULL;
-	hm_va_set_base(0);
+	drop_config(); /* unmap, close: the primary lock is the parent's */
 	g.forked_from = g.pid;
-	g.secondary = false;
 	g.allow_leaks = false;
 	g.up = false;
 }
@@ -1109,19 +1117,6 @@ teardown_shared(void)
 	last = mp_leave();
 	if (last)
 		remove_instance(g.mcfg);
-	if (g.secondary)
-		mcfg_detach(g.mcfg);
-	else
-		mcfg_release(g.mcfg);
-	g.mcfg = NULL;
-	g.made_len = 0; /* the runtime dir is the others' now */
-	free(g.topology);
-	free(g.fault);
-	free(g.prefix);
-	free(g.huge_dir);
-	free(g.leak_heapmap);
-	g.topology = g.fault = g.prefix = g.huge_dir = g.leak_heapmap = NULL;
-	hm_va_set_base(0);
-	g.secondary = false;
+	drop_config(); /* the runtime dir is the others' now */
 	g.up = false;
 }
