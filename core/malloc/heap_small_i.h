@@ -162,7 +162,6 @@ carve_small(struct malloc_heap *h, struct malloc_elem *e, struct malloc_elem *b,
 #endif
 	n = e->next;
 	b->heap = h;
-	b->prev = e;
 	b->next = n;
 	b->size = size + ELEM_OVERHEAD;
 	b->pad = 0;
@@ -171,11 +170,14 @@ carve_small(struct malloc_heap *h, struct malloc_elem *e, struct malloc_elem *b,
 	b->owner = ELEM_OWNER_USER;
 	b->msl_idx = e->msl_idx;
 	b->expansion = e->expansion;
-	b->cookie = cookie_of(b);
 	if (n != NULL)
 		n->prev = b;
 	else
 		h->last = b;
+	/* prev and cookie after the branch: their neighbours' stores are in
+	 * another block, so each stays one move (not a vector pack of two) */
+	b->prev = e;
+	b->cookie = cookie_of(b);
 	e->next = b;
 	ELEM_STORE_ORDER(); /* b's header whole before e's size reaches it */
 	e->size = front;
