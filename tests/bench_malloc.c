@@ -59,22 +59,21 @@
  *
  * Probe (not in the default output, no ROW lines): HM_BENCH_PROBE_ZERO=1 also
  * times the clearing round on hugemem's memory, 4 KiB (100 000 blocks) and
- * 1 KiB (200 000 blocks), in each pass that runs, with three methods: glibc's
- * memset, a loop of 16-byte SSE2 stores (_mm_storeu_si128, 128 B a round) and
- * a loop of 32-byte AVX2 stores (vmovdqu ymm, 128 B a round; only where
- * __builtin_cpu_supports("avx2")), each over the blocks in three orders:
- * allocation order (a zmalloc round's; hugemem's heap, like DPDK's, carves a
- * block from the top of a free one, so this is mostly descending addresses:
- * the probe prints the share), ascending and descending addresses (the
- * pointers sorted, untimed); within a block always ascending addresses. A
- * round is as the clearing floor's (malloc all, clear, free all; recycled, cold
- * memory); one untimed warm-up round, then 5 samples of each method/order,
- * interleaved (the first one rotating), and one line per method/order:
- * "clearing probe 4 KiB, 100k live (hm lcore cache on): memset (glibc),
- * ascending addresses: <median> ns/block (samples <min>-<max>)"; each block's
- * first and last word are checked to read 0 (exit 1 otherwise).
- * HM_BENCH_ONLY="clearing probe"
- * with HM_BENCH_PROBE_ZERO=1 runs the probe alone:
+ * 1 KiB (200 000 blocks), in each pass that runs, with five methods: glibc's
+ * memset; a loop of 16-byte SSE2 stores (_mm_storeu_si128, 128 B a round); a
+ * loop of 32-byte AVX2 stores (vmovdqu ymm, 128 B a round; only where
+ * __builtin_cpu_supports("avx2")); and the two loops again with each block
+ * cleared top down (its last 128 B first; the others go up). Each runs over
+ * the blocks in three orders: allocation order (a zmalloc round's; hugemem's
+ * heap, like DPDK's, carves a block from the top of a free one, so this is
+ * mostly descending addresses: the probe prints the share), and ascending and
+ * descending addresses (the pointers sorted, untimed). A round is as the
+ * clearing floor's (malloc all, clear, free all; recycled, cold memory); one
+ * untimed warm-up round, then 5 samples of each method/order, interleaved (the
+ * first one rotating), and one line per method/order: "clearing probe 4 KiB,
+ * 100k live (hm lcore cache on): memset (glibc), ascending addresses:
+ * <median> ns/block (samples <min>-<max>)". Each block's first and last word
+ * are checked to read 0 (exit 1 otherwise). The probe alone:
  *   HM_BENCH_PROBE_ZERO=1 HM_BENCH_ONLY="clearing probe" HM_BENCH_NO_DPDK=1 \
  *     build-release/tests/bench_malloc --malloc-cache=1
  */
@@ -731,6 +730,43 @@ clear_avx2(void *p, size_t size)
 				 : "memory");
 }
 
+/* As clear_sse2, from the block's last 128 bytes down to its first. */
+static __attribute__((noinline)) void
+clear_sse2_down(void *p, size_t size)
+{
+	__m128i z = _mm_setzero_si128();
+	char *c = p;
+
+	__asm__("" : "+x"(z));
+	for (size_t o = size; o > 0; o -= 128) {
+		_mm_storeu_si128((__m128i *)(c + o - 16), z);
+		_mm_storeu_si128((__m128i *)(c + o - 32), z);
+		_mm_storeu_si128((__m128i *)(c + o - 48), z);
+		_mm_storeu_si128((__m128i *)(c + o - 64), z);
+		_mm_storeu_si128((__m128i *)(c + o - 80), z);
+		_mm_storeu_si128((__m128i *)(c + o - 96), z);
+		_mm_storeu_si128((__m128i *)(c + o - 112), z);
+		_mm_storeu_si128((__m128i *)(c + o - 128), z);
+	}
+}
+
+/* As clear_avx2, from the block's last 128 bytes down to its first. */
+static __attribute__((noinline, target("avx2"))) void
+clear_avx2_down(void *p, size_t size)
+{
+	__m256i z = _mm256_setzero_si256();
+	char *c = p;
+
+	for (size_t o = size; o > 0; o -= 128)
+		__asm__ volatile("vmovdqu %1, -32(%0)\n\t"
+				 "vmovdqu %1, -64(%0)\n\t"
+				 "vmovdqu %1, -96(%0)\n\t"
+				 "vmovdqu %1, -128(%0)"
+				 :
+				 : "r"(c + o), "x"(z)
+				 : "memory");
+}
+
 static void
 clear_memset(void *p, size_t size)
 {
@@ -740,10 +776,13 @@ clear_memset(void *p, size_t size)
 static const struct {
 	const char *name;
 	void (*clear)(void *p, size_t size);
+	bool avx2; /* needs AVX2 */
 } probe_methods[] = {
-	{ "memset (glibc)", clear_memset },
-	{ "SSE2 16-byte stores", clear_sse2 },
-	{ "AVX2 32-byte stores", clear_avx2 },
+	{ "memset (glibc)", clear_memset, false },
+	{ "SSE2 16-byte stores", clear_sse2, false },
+	{ "AVX2 32-byte stores", clear_avx2, true },
+	{ "SSE2 16-byte stores, each block top down", clear_sse2_down, false },
+	{ "AVX2 32-byte stores, each block top down", clear_avx2_down, true },
 };
 #define PROBE_METHODS (sizeof(probe_methods) / sizeof(probe_methods[0]))
 
@@ -807,15 +846,17 @@ bench_probe_zero(void)
 		{ 4096, 100000, "4 KiB" },
 		{ 1024, 200000, "1 KiB" },
 	};
-	unsigned int nm = PROBE_METHODS, down;
+	unsigned int m_on[PROBE_METHODS], nm = 0, down;
+	bool avx2 = __builtin_cpu_supports("avx2");
 	void **p, **q;
 
 	if (!side_on(0))
 		return;
-	if (!__builtin_cpu_supports("avx2")) {
+	for (unsigned int m = 0; m < PROBE_METHODS; m++)
+		if (avx2 || !probe_methods[m].avx2)
+			m_on[nm++] = m;
+	if (!avx2)
 		printf("clearing probe: AVX2 not measured: this CPU has no AVX2\n");
-		nm--;
-	}
 	p = xcalloc(200000, sizeof(*p));
 	q = xcalloc(200000, sizeof(*q));
 	for (size_t k = 0; k < sizeof(w) / sizeof(w[0]); k++) {
@@ -833,12 +874,13 @@ bench_probe_zero(void)
 		for (int s = 0; s < SAMPLES; s++)
 			for (unsigned int j = 0; j < nc; j++) {
 				unsigned int c = (j + (unsigned int)s) % nc;
-				unsigned int m = c / PROBE_ORDERS, o = c % PROBE_ORDERS;
+				unsigned int m = m_on[c / PROBE_ORDERS], o = c % PROBE_ORDERS;
 				t[m][o][s] = probe_round(p, q, w[k].n, w[k].size,
 							 probe_methods[m].clear, (int)o, &down);
 			}
-		for (unsigned int m = 0; m < nm; m++)
+		for (unsigned int i = 0; i < nm; i++)
 			for (int o = 0; o < PROBE_ORDERS; o++) {
+				unsigned int m = m_on[i];
 				double lo = minimum(t[m][o], SAMPLES), hi = t[m][o][0];
 				for (int s = 1; s < SAMPLES; s++)
 					hi = t[m][o][s] > hi ? t[m][o][s] : hi;
