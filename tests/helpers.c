@@ -88,6 +88,20 @@ hm_test_rand(uint64_t *st)
 	return x * 0x2545f4914f6cdd1dULL;
 }
 
+void
+hm_test_shuffle(void *base, size_t n, size_t size, uint64_t *state)
+{
+	unsigned char *v = base, t[64];
+
+	assert_true(size <= sizeof(t));
+	for (size_t i = n; i > 1; i--) {
+		size_t j = (size_t)(hm_test_rand(state) % i);
+		memcpy(t, v + j * size, size);
+		memcpy(v + j * size, v + (i - 1) * size, size);
+		memcpy(v + (i - 1) * size, t, size);
+	}
+}
+
 static int
 count_dir(const char *path)
 {

@@ -48,6 +48,9 @@ uint64_t hm_test_seed(void);
  * cannot be read): a child process's captured stdout/stderr. */
 void hm_test_slurp(const char *path, char *buf, size_t cap);
 uint64_t hm_test_rand(uint64_t *state);
+/* Fisher-Yates shuffle of @p n elements of @p size bytes at @p base, drawing
+ * from hm_test_rand(@p state) (the same seed gives the same order). */
+void hm_test_shuffle(void *base, size_t n, size_t size, uint64_t *state);
 
 /* Counters of process resources, for leak checks across init/cleanup cycles. */
 int hm_test_count_fds(void);

@@ -451,12 +451,7 @@ test_heap_exhaustion_and_coalescing(void **state)
 	assert_heap_ok(h);
 
 	/* free in a random order: everything joins back into one element */
-	for (unsigned int i = n; i > 1; i--) {
-		unsigned int j = (unsigned int)(hm_test_rand(&rs) % i);
-		void *t = ps[i - 1];
-		ps[i - 1] = ps[j];
-		ps[j] = t;
-	}
+	hm_test_shuffle(ps, n, sizeof(ps[0]), &rs);
 	for (unsigned int i = 0; i < n; i++) {
 		assert_int_equal(hm_heap_free(h, ps[i]), 0);
 		if (i % 64 == 0)
@@ -532,12 +527,7 @@ test_heap_free_joins_model(void **state)
 			ps[n++] = p;
 		}
 		assert_true(n >= 64);
-		for (unsigned int i = n; i > 1; i--) {
-			unsigned int j = (unsigned int)(hm_test_rand(&rs) % i);
-			void *t = ps[i - 1];
-			ps[i - 1] = ps[j];
-			ps[j] = t;
-		}
+		hm_test_shuffle(ps, n, sizeof(ps[0]), &rs);
 		for (unsigned int i = 0; i < n; i++) {
 			struct hm_heap_snapshot *b = hm_heap_snapshot_buf(h), *a;
 			struct hm_heap_snapshot_elem *want;

@@ -100,12 +100,7 @@ arrange(char **v, unsigned int n, enum order o, uint64_t *rs)
 		break;
 	case O_RANDOM:
 	case O_COUNT:
-		for (unsigned int i = n; i > 1; i--) {
-			unsigned int j = (unsigned int)(hm_test_rand(rs) % i);
-			char *x = v[j];
-			v[j] = v[i - 1];
-			v[i - 1] = x;
-		}
+		hm_test_shuffle(v, n, sizeof(v[0]), rs);
 		break;
 	}
 	free(t);

@@ -169,12 +169,7 @@ test_malloc_cache_give_back_scattered(void **state)
 			memset(v[i], (int)(i & 0xff), sz);
 		}
 		/* free in a random order */
-		for (unsigned int i = n; i > 1; i--) {
-			unsigned int j = (unsigned int)(hm_test_rand(&rs) % i);
-			char *t = v[j];
-			v[j] = v[i - 1];
-			v[i - 1] = t;
-		}
+		hm_test_shuffle(v, n, sizeof(v[0]), &rs);
 		for (unsigned int i = 0; i < n; i++) {
 			assert_int_equal(hm_free(v[i]), 0);
 			assert_heaps_valid();
