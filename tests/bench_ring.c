@@ -29,8 +29,8 @@
  * and the floor, clear of every one-thread ring's header lines modulo 4 KiB; the
  * program prints it and the lines' offsets. Where out[] covers a ring's size /
  * mask / capacity words modulo 4 KiB, the next enqueue's loads of them alias the
- * dequeue's stores to out[] and that ring runs 12-20 % slower (hugemem, DPDK and
- * the floor alike, each at its own offsets); on the stack, with the page offset
+ * dequeue's stores to out[] and that ring runs slower (hugemem 15-17 %, the floor
+ * 19-23 %, DPDK 5-9 %, each at its own offsets); on the stack, with the page offset
  * Linux randomises per exec, that was about one run in 16 per ring: the SP/SC
  * row's 0.249-0.285 swing (docs/perf-notes-ring1t.md). The one-thread rows run
  * on two rings per library (SP/SC, MP/MC) made once. Environment, besides
