@@ -25,6 +25,16 @@
  *        load, compare, compare-and-swap, push);
  *      - zmalloc all (of memory the rounds before used and freed: recycled),
  *        free all in allocation order: ns per zmalloc, per zmalloc+free pair;
+ *        and its clearing floor (floor_mode 4): malloc all (untimed: the
+ *        blocks a zmalloc round gets, recycled and cold alike), then
+ *        memset(p, 0, size) of each block in allocation order (timed; glibc's
+ *        memset, called through a pointer as the library calls it), then free
+ *        all (untimed). hugemem clears lazily (zmalloc clears what was used,
+ *        free clears nothing), DPDK clears at free (its zmalloc of recycled
+ *        memory clears nothing): this row's hugemem column against the DPDK
+ *        column of "zmalloc N, recycled memory" is the floor of any allocator
+ *        that clears at zmalloc; its own ratio says both sides' memory clears
+ *        alike (~1);
  *      - calloc(size / 8, 8) all, free all: ns per calloc;
  *   2. random mix: 4096 slots, 10^6 operations; a random slot is filled with a
  *      random size in [16 B, 16 KiB] (64-byte alignment asked half the time,
@@ -46,8 +56,29 @@
  * allocation-order round of 64 B, which also times its mallocs); HM_BENCH_SIDE=
  * hugemem|dpdk runs only that allocator's samples (the other column reads 0).
  * The warm-up round still runs, so a profile counts 1 + 5 rounds.
+ *
+ * Probe (not in the default output, no ROW lines): HM_BENCH_PROBE_ZERO=1 also
+ * times the clearing round on hugemem's memory, 4 KiB (100 000 blocks) and
+ * 1 KiB (200 000 blocks), in each pass that runs, with five methods: glibc's
+ * memset; a loop of 16-byte SSE2 stores (_mm_storeu_si128, 128 B a round); a
+ * loop of 32-byte AVX2 stores (vmovdqu ymm, 128 B a round; only where
+ * __builtin_cpu_supports("avx2")); and the two loops again with each block
+ * cleared top down (its last 128 B first; the others go up). Each runs over
+ * the blocks in three orders: allocation order (a zmalloc round's; hugemem's
+ * heap, like DPDK's, carves a block from the top of a free one, so this is
+ * mostly descending addresses: the probe prints the share), and ascending and
+ * descending addresses (the pointers sorted, untimed). A round is as the
+ * clearing floor's (malloc all, clear, free all; recycled, cold memory); one
+ * untimed warm-up round, then 5 samples of each method/order, interleaved (the
+ * first one rotating), and one line per method/order: "clearing probe 4 KiB,
+ * 100k live (hm lcore cache on): memset (glibc), ascending addresses:
+ * <median> ns/block (samples <min>-<max>)". Each block's first and last word
+ * are checked to read 0 (exit 1 otherwise). The probe alone:
+ *   HM_BENCH_PROBE_ZERO=1 HM_BENCH_ONLY="clearing probe" HM_BENCH_NO_DPDK=1 \
+ *     build-release/tests/bench_malloc --malloc-cache=1
  */
 #include <errno.h>
+#include <immintrin.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <sched.h>
@@ -316,12 +347,16 @@ enum kind { K_MALLOC, K_ZMALLOC, K_CALLOC };
  * floor_mode 3: what a validating free into a per-thread cache cannot avoid:
  *   load the header word, compare it, compare-and-swap it (to itself: nothing
  *   changes) and push the pointer on a stack; consecutive frees' misses may
- *   overlap as far as the CPU's window reaches. */
+ *   overlap as far as the CPU's window reaches;
+ * floor_mode 4 (called with no order): the clearing floor of a zmalloc, a
+ *   memset of each block's @p size bytes in allocation order, through
+ *   clear_fn (glibc's memset, as the libraries call it: never inlined). */
 static int floor_mode;
 static volatile uint64_t floor_zero;  /* 0, unknown to the compiler */
 static volatile uint64_t floor_magic = 0x6b6b6b6b6b6b6b6bULL; /* never a header word */
 static void *floor_stack[64];
 static uint64_t floor_sink;
+static void *(*volatile clear_fn)(void *, int, size_t) = memset;
 
 /* One round: n allocations of @p size (malloc, zmalloc or calloc(size / 8, 8)),
  * then n frees, in allocation order (@p perm NULL) or in the order of @p perm. */
@@ -339,7 +374,11 @@ sizes_round(const struct ops *o, enum kind k, void **p, unsigned int n, size_t s
 		if (p[i] == NULL)
 			broken(o->name, "malloc", o->error());
 	double t2 = cpu_ns();
-	if (perm == NULL)
+	if (floor_mode == 4) {
+		void *(*clear)(void *, int, size_t) = clear_fn;
+		for (unsigned int i = 0; i < n; i++)
+			clear(p[i], 0, size);
+	} else if (perm == NULL)
 		for (unsigned int i = 0; i < n; i++)
 			o->free(p[i]);
 	else if (!floor_mode)
@@ -368,7 +407,7 @@ sizes_round(const struct ops *o, enum kind k, void **p, unsigned int n, size_t s
 		}
 	}
 	double t3 = cpu_ns();
-	if (perm != NULL && floor_mode)
+	if (floor_mode) /* 1-3 with perm, 4 without */
 		for (unsigned int i = 0; i < n; i++)
 			o->free(p[i]);
 	*t_alloc = (t1 - t0) / n;
@@ -548,7 +587,7 @@ permutation(unsigned int n, uint64_t seed)
 
 /* What one sample of one size measures on one side. */
 enum { T_MALLOC, T_FREE, T_FREE_RAND, T_FLOOR, T_FLOOR_DEP, T_FLOOR_CACHE, T_ZMALLOC, T_ZPAIR,
-       T_CALLOC, T_N };
+       T_ZFLOOR, T_CALLOC, T_N };
 
 /* One sample: the rounds of the rows @p want selects (HM_BENCH_ONLY). */
 static void
@@ -572,6 +611,11 @@ sizes_sample(const struct side *sd, void **p, unsigned int n, size_t size,
 		sd->sizes[K_ZMALLOC](p, n, size, NULL, &t[T_ZMALLOC], &zf);
 		t[T_ZPAIR] = t[T_ZMALLOC] + zf;
 	}
+	if (want[T_ZFLOOR]) {
+		floor_mode = 4;
+		sd->sizes[K_MALLOC](p, n, size, NULL, &x, &t[T_ZFLOOR]);
+		floor_mode = 0;
+	}
 	if (want[T_CALLOC])
 		sd->sizes[K_CALLOC](p, n, size, NULL, &t[T_CALLOC], &x);
 }
@@ -585,14 +629,18 @@ bench_sizes(void)
 		{ 4096, 100000, "4 KiB" },
 	};
 	static const char *const what[T_N] = {
-		"malloc", "free", "free", "free", "free", "free", "zmalloc", "zmalloc+free", "calloc",
+		"malloc", "free", "free", "free", "free", "free", "zmalloc", "zmalloc+free", "zmalloc",
+		"calloc",
 	};
 	static const char *const how[T_N] = {
 		"", ", allocation order", ", random order",
 		", random order: floor (a load + store on each block, same order)",
 		", random order: latency floor (a dependent load of each header, same order)",
 		", random order: cached-free floor (header load, compare, CAS, push; same order)",
-		", recycled memory", ", pair", "",
+		", recycled memory", ", pair",
+		(", recycled memory: clearing floor (memset of each block, allocation order, no "
+		 "allocation)"),
+		"",
 	};
 	void **p = xcalloc(200000, sizeof(*p));
 
@@ -634,6 +682,216 @@ bench_sizes(void)
 				sides[i]->o->flush();
 	}
 	free(p);
+}
+
+/* ---------------------------------------------------------------- clearing probe */
+
+/* HM_BENCH_PROBE_ZERO=1: the clearing round on hugemem's memory with three
+ * ways of clearing, in both block orders (see the file's header). Each method
+ * is a call per block, as memset is; @p size is a multiple of 128. */
+
+/* 16-byte SSE2 stores, 8 a round. The zero is hidden from the compiler, which
+ * would otherwise turn the loop back into a call to memset. */
+static __attribute__((noinline)) void
+clear_sse2(void *p, size_t size)
+{
+	__m128i z = _mm_setzero_si128();
+	char *c = p;
+
+	__asm__("" : "+x"(z));
+	for (size_t o = 0; o < size; o += 128) {
+		_mm_storeu_si128((__m128i *)(c + o), z);
+		_mm_storeu_si128((__m128i *)(c + o + 16), z);
+		_mm_storeu_si128((__m128i *)(c + o + 32), z);
+		_mm_storeu_si128((__m128i *)(c + o + 48), z);
+		_mm_storeu_si128((__m128i *)(c + o + 64), z);
+		_mm_storeu_si128((__m128i *)(c + o + 80), z);
+		_mm_storeu_si128((__m128i *)(c + o + 96), z);
+		_mm_storeu_si128((__m128i *)(c + o + 112), z);
+	}
+}
+
+/* 32-byte AVX2 stores (vmovdqu), 4 a round; called only where the CPU has
+ * AVX2. In assembly: gcc's generic tuning splits _mm256_storeu_si256 into two
+ * 16-byte stores (vmovdqu + vextracti128). */
+static __attribute__((noinline, target("avx2"))) void
+clear_avx2(void *p, size_t size)
+{
+	__m256i z = _mm256_setzero_si256();
+	char *c = p;
+
+	for (size_t o = 0; o < size; o += 128)
+		__asm__ volatile("vmovdqu %1, (%0)\n\t"
+				 "vmovdqu %1, 32(%0)\n\t"
+				 "vmovdqu %1, 64(%0)\n\t"
+				 "vmovdqu %1, 96(%0)"
+				 :
+				 : "r"(c + o), "x"(z)
+				 : "memory");
+}
+
+/* As clear_sse2, from the block's last 128 bytes down to its first. */
+static __attribute__((noinline)) void
+clear_sse2_down(void *p, size_t size)
+{
+	__m128i z = _mm_setzero_si128();
+	char *c = p;
+
+	__asm__("" : "+x"(z));
+	for (size_t o = size; o > 0; o -= 128) {
+		_mm_storeu_si128((__m128i *)(c + o - 16), z);
+		_mm_storeu_si128((__m128i *)(c + o - 32), z);
+		_mm_storeu_si128((__m128i *)(c + o - 48), z);
+		_mm_storeu_si128((__m128i *)(c + o - 64), z);
+		_mm_storeu_si128((__m128i *)(c + o - 80), z);
+		_mm_storeu_si128((__m128i *)(c + o - 96), z);
+		_mm_storeu_si128((__m128i *)(c + o - 112), z);
+		_mm_storeu_si128((__m128i *)(c + o - 128), z);
+	}
+}
+
+/* As clear_avx2, from the block's last 128 bytes down to its first. */
+static __attribute__((noinline, target("avx2"))) void
+clear_avx2_down(void *p, size_t size)
+{
+	__m256i z = _mm256_setzero_si256();
+	char *c = p;
+
+	for (size_t o = size; o > 0; o -= 128)
+		__asm__ volatile("vmovdqu %1, -32(%0)\n\t"
+				 "vmovdqu %1, -64(%0)\n\t"
+				 "vmovdqu %1, -96(%0)\n\t"
+				 "vmovdqu %1, -128(%0)"
+				 :
+				 : "r"(c + o), "x"(z)
+				 : "memory");
+}
+
+static void
+clear_memset(void *p, size_t size)
+{
+	clear_fn(p, 0, size);
+}
+
+static const struct {
+	const char *name;
+	void (*clear)(void *p, size_t size);
+	bool avx2; /* needs AVX2 */
+} probe_methods[] = {
+	{ "memset (glibc)", clear_memset, false },
+	{ "SSE2 16-byte stores", clear_sse2, false },
+	{ "AVX2 32-byte stores", clear_avx2, true },
+	{ "SSE2 16-byte stores, each block top down", clear_sse2_down, false },
+	{ "AVX2 32-byte stores, each block top down", clear_avx2_down, true },
+};
+#define PROBE_METHODS (sizeof(probe_methods) / sizeof(probe_methods[0]))
+
+/* The block orders of the probe: the allocation order (a zmalloc round's),
+ * and the blocks sorted by address, ascending and descending. */
+enum { PROBE_ALLOC, PROBE_UP, PROBE_DOWN, PROBE_ORDERS };
+static const char *const probe_orders[PROBE_ORDERS] = {
+	"allocation order", "ascending addresses", "descending addresses",
+};
+
+static int
+cmp_ptr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t) * (void *const *)a, y = (uintptr_t) * (void *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* One round: hm_malloc n blocks (untimed), clear each with @p clear in the
+ * block order @p order (timed; @p q: scratch for the sorted pointers), free
+ * all in allocation order (untimed); ns per block. *@p down: how many of the
+ * n - 1 steps of the allocation order go to a lower address. */
+static double
+probe_round(void **p, void **q, unsigned int n, size_t size, void (*clear)(void *, size_t),
+	    int order, unsigned int *down)
+{
+	void **b = p;
+
+	for (unsigned int i = 0; i < n; i++)
+		if ((p[i] = hm_malloc("bench", size, 0)) == NULL)
+			broken("hugemem", "malloc", hm_last_error());
+	*down = 0;
+	for (unsigned int i = 1; i < n; i++)
+		*down += (uintptr_t)p[i] < (uintptr_t)p[i - 1];
+	if (order != PROBE_ALLOC) {
+		memcpy(q, p, n * sizeof(*q));
+		qsort(q, n, sizeof(*q), cmp_ptr);
+		b = q;
+	}
+	double t0 = cpu_ns();
+	if (order == PROBE_DOWN)
+		for (unsigned int i = n; i-- > 0;)
+			clear(b[i], size);
+	else
+		for (unsigned int i = 0; i < n; i++)
+			clear(b[i], size);
+	double t1 = cpu_ns();
+	for (unsigned int i = 0; i < n; i++)
+		if (*(const volatile uint64_t *)p[i] != 0 ||
+		    *(const volatile uint64_t *)((char *)p[i] + size - 8) != 0)
+			broken("hugemem", "clearing probe", "a block was not cleared");
+	for (unsigned int i = 0; i < n; i++)
+		hm_free(p[i]);
+	return (t1 - t0) / n;
+}
+
+static void
+bench_probe_zero(void)
+{
+	static const struct { size_t size; unsigned int n; const char *label; } w[] = {
+		{ 4096, 100000, "4 KiB" },
+		{ 1024, 200000, "1 KiB" },
+	};
+	unsigned int m_on[PROBE_METHODS], nm = 0, down;
+	bool avx2 = __builtin_cpu_supports("avx2");
+	void **p, **q;
+
+	if (!side_on(0))
+		return;
+	for (unsigned int m = 0; m < PROBE_METHODS; m++)
+		if (avx2 || !probe_methods[m].avx2)
+			m_on[nm++] = m;
+	if (!avx2)
+		printf("clearing probe: AVX2 not measured: this CPU has no AVX2\n");
+	p = xcalloc(200000, sizeof(*p));
+	q = xcalloc(200000, sizeof(*q));
+	for (size_t k = 0; k < sizeof(w) / sizeof(w[0]); k++) {
+		double t[PROBE_METHODS][PROBE_ORDERS][SAMPLES];
+		unsigned int nc = nm * PROBE_ORDERS;
+		char label[128];
+
+		snprintf(label, sizeof(label), "clearing probe %s, %uk live", w[k].label,
+			 w[k].n / 1000);
+		if (!wanted(label))
+			continue;
+		probe_round(p, q, w[k].n, w[k].size, clear_memset, PROBE_ALLOC, &down); /* warm-up */
+		printf("%s%s: allocation order: %.1f %% of steps to a lower address\n", label,
+		       mode_label, 100.0 * down / (w[k].n - 1));
+		for (int s = 0; s < SAMPLES; s++)
+			for (unsigned int j = 0; j < nc; j++) {
+				unsigned int c = (j + (unsigned int)s) % nc;
+				unsigned int m = m_on[c / PROBE_ORDERS], o = c % PROBE_ORDERS;
+				t[m][o][s] = probe_round(p, q, w[k].n, w[k].size,
+							 probe_methods[m].clear, (int)o, &down);
+			}
+		for (unsigned int i = 0; i < nm; i++)
+			for (int o = 0; o < PROBE_ORDERS; o++) {
+				unsigned int m = m_on[i];
+				double lo = minimum(t[m][o], SAMPLES), hi = t[m][o][0];
+				for (int s = 1; s < SAMPLES; s++)
+					hi = t[m][o][s] > hi ? t[m][o][s] : hi;
+				printf("%s%s: %s, %s: %.1f ns/block (samples %.1f-%.1f)\n", label,
+				       mode_label, probe_methods[m].name, probe_orders[o],
+				       median(t[m][o]), lo, hi);
+			}
+		hm_malloc_cache_flush();
+	}
+	free(p);
+	free(q);
 }
 
 /* largest/free is DPDK's usual figure, but with 1 GiB preallocated the largest
@@ -781,6 +1039,8 @@ run_pass(bool cache, bool memzones)
 {
 	hm_start(cache);
 	bench_sizes();
+	if (bench_env_on("HM_BENCH_PROBE_ZERO"))
+		bench_probe_zero();
 	if (wanted("random mix 16 B-16 KiB, per operation") ||
 	    wanted("random mix: holes at the end (free bytes outside the largest block)") ||
 	    wanted(MIX_MEAN_ROW))
@@ -806,7 +1066,8 @@ main(int argc, char **argv)
 			pass = 1;
 		else {
 			fprintf(stderr, "usage: %s [--malloc-cache=0|1]  (env: HM_BENCH_ONLY, "
-				"HM_BENCH_SIDE, HM_BENCH_NO_DPDK; see the file's header)\n", argv[0]);
+				"HM_BENCH_SIDE, HM_BENCH_NO_DPDK, HM_BENCH_PROBE_ZERO; see the "
+				"file's header)\n", argv[0]);
 			return 2;
 		}
 	}
