@@ -125,6 +125,7 @@ isa_best(void)
 	int isa = __atomic_load_n(&zero_isa, __ATOMIC_RELAXED);
 
 	if (HM_UNLIKELY(isa == 0)) {
+		__builtin_cpu_init(); /* in case a constructor clears before libgcc's ran */
 		isa = __builtin_cpu_supports("avx2") ? 2 : 1;
 		__atomic_store_n(&zero_isa, isa, __ATOMIC_RELAXED);
 	}
