@@ -26,10 +26,10 @@
  *      - zmalloc all (of memory the rounds before used and freed: recycled),
  *        free all in allocation order: ns per zmalloc, per zmalloc+free pair;
  *        and its clearing floor (floor_mode 4): malloc all (untimed: the
- *        blocks a zmalloc round gets, recycled and cold alike), then
- *        memset(p, 0, size) of each block in allocation order (timed; glibc's
- *        memset, called through a pointer as the library calls it), then free
- *        all (untimed). hugemem clears lazily (zmalloc clears what was used,
+ *        blocks a zmalloc round gets, recycled and cold alike), then each
+ *        block's size bytes cleared in allocation order with hugemem's own
+ *        clearing, hm_zero (timed; called through a pointer; the same code
+ *        on both sides' blocks), then free all (untimed). hugemem clears lazily (zmalloc clears what was used,
  *        free clears nothing), DPDK clears at free (its zmalloc of recycled
  *        memory clears nothing): this row's hugemem column against the DPDK
  *        column of "zmalloc N, recycled memory" is the floor of any allocator
@@ -59,15 +59,17 @@
  *
  * Probe (not in the default output, no ROW lines): HM_BENCH_PROBE_ZERO=1 also
  * times the clearing round on hugemem's memory, 4 KiB (100 000 blocks) and
- * 1 KiB (200 000 blocks), in each pass that runs, with five methods: glibc's
- * memset; a loop of 16-byte SSE2 stores (_mm_storeu_si128, 128 B a round); a
+ * 1 KiB (200 000 blocks), in each pass that runs, with six methods: glibc's
+ * memset; hugemem's hm_zero (vector stores in the direction the blocks have
+ * been moving: core/common/zero.c); a loop of 16-byte SSE2 stores (_mm_storeu_si128, 128 B a round); a
  * loop of 32-byte AVX2 stores (vmovdqu ymm, 128 B a round; only where
  * __builtin_cpu_supports("avx2")); and the two loops again with each block
  * cleared top down (its last 128 B first; the others go up). Each runs over
- * the blocks in three orders: allocation order (a zmalloc round's; hugemem's
+ * the blocks in four orders: allocation order (a zmalloc round's; hugemem's
  * heap, like DPDK's, carves a block from the top of a free one, so this is
- * mostly descending addresses: the probe prints the share), and ascending and
- * descending addresses (the pointers sorted, untimed). A round is as the
+ * mostly descending addresses: the probe prints the share), ascending and
+ * descending addresses (the pointers sorted, untimed) and a fixed random
+ * order (shuffled, untimed). A round is as the
  * clearing floor's (malloc all, clear, free all; recycled, cold memory); one
  * untimed warm-up round, then 5 samples of each method/order, interleaved (the
  * first one rotating), and one line per method/order: "clearing probe 4 KiB,
@@ -88,6 +90,7 @@
 #include <time.h>
 
 #include "hugemem/hugemem.h"
+#include "common_i.h" /* hm_zero: the clearing floor uses the library's clearing */
 
 #ifdef HM_BENCH_DPDK
 #include <rte_lcore.h>
@@ -348,15 +351,17 @@ enum kind { K_MALLOC, K_ZMALLOC, K_CALLOC };
  *   load the header word, compare it, compare-and-swap it (to itself: nothing
  *   changes) and push the pointer on a stack; consecutive frees' misses may
  *   overlap as far as the CPU's window reaches;
- * floor_mode 4 (called with no order): the clearing floor of a zmalloc, a
- *   memset of each block's @p size bytes in allocation order, through
- *   clear_fn (glibc's memset, as the libraries call it: never inlined). */
+ * floor_mode 4 (called with no order): the clearing floor of a zmalloc: each
+ *   block's @p size bytes cleared in allocation order with hugemem's own
+ *   clearing (hm_zero: vector stores that follow the blocks' direction, memset
+ *   outside 512 B - 4 MiB), the same code on both libraries' blocks. */
 static int floor_mode;
 static volatile uint64_t floor_zero;  /* 0, unknown to the compiler */
 static volatile uint64_t floor_magic = 0x6b6b6b6b6b6b6b6bULL; /* never a header word */
 static void *floor_stack[64];
 static uint64_t floor_sink;
 static void *(*volatile clear_fn)(void *, int, size_t) = memset;
+static int (*volatile zero_fn)(void *, size_t) = hm_zero;
 
 /* One round: n allocations of @p size (malloc, zmalloc or calloc(size / 8, 8)),
  * then n frees, in allocation order (@p perm NULL) or in the order of @p perm. */
@@ -375,9 +380,9 @@ sizes_round(const struct ops *o, enum kind k, void **p, unsigned int n, size_t s
 			broken(o->name, "malloc", o->error());
 	double t2 = cpu_ns();
 	if (floor_mode == 4) {
-		void *(*clear)(void *, int, size_t) = clear_fn;
+		int (*clear)(void *, size_t) = zero_fn;
 		for (unsigned int i = 0; i < n; i++)
-			clear(p[i], 0, size);
+			clear(p[i], size);
 	} else if (perm == NULL)
 		for (unsigned int i = 0; i < n; i++)
 			o->free(p[i]);
@@ -638,8 +643,8 @@ bench_sizes(void)
 		", random order: latency floor (a dependent load of each header, same order)",
 		", random order: cached-free floor (header load, compare, CAS, push; same order)",
 		", recycled memory", ", pair",
-		(", recycled memory: clearing floor (memset of each block, allocation order, no "
-		 "allocation)"),
+		(", recycled memory: clearing floor (hugemem's clearing of each block, allocation "
+		 "order, no allocation)"),
 		"",
 	};
 	void **p = xcalloc(200000, sizeof(*p));
@@ -773,12 +778,19 @@ clear_memset(void *p, size_t size)
 	clear_fn(p, 0, size);
 }
 
+static void
+clear_hm_zero(void *p, size_t size)
+{
+	zero_fn(p, size);
+}
+
 static const struct {
 	const char *name;
 	void (*clear)(void *p, size_t size);
 	bool avx2; /* needs AVX2 */
 } probe_methods[] = {
 	{ "memset (glibc)", clear_memset, false },
+	{ "hm_zero (hugemem's: follows the blocks' direction)", clear_hm_zero, false },
 	{ "SSE2 16-byte stores", clear_sse2, false },
 	{ "AVX2 32-byte stores", clear_avx2, true },
 	{ "SSE2 16-byte stores, each block top down", clear_sse2_down, false },
@@ -787,10 +799,11 @@ static const struct {
 #define PROBE_METHODS (sizeof(probe_methods) / sizeof(probe_methods[0]))
 
 /* The block orders of the probe: the allocation order (a zmalloc round's),
- * and the blocks sorted by address, ascending and descending. */
-enum { PROBE_ALLOC, PROBE_UP, PROBE_DOWN, PROBE_ORDERS };
+ * the blocks sorted by address, ascending and descending, and a fixed random
+ * order of them. */
+enum { PROBE_ALLOC, PROBE_UP, PROBE_DOWN, PROBE_RANDOM, PROBE_ORDERS };
 static const char *const probe_orders[PROBE_ORDERS] = {
-	"allocation order", "ascending addresses", "descending addresses",
+	"allocation order", "ascending addresses", "descending addresses", "random order",
 };
 
 static int
@@ -819,7 +832,16 @@ probe_round(void **p, void **q, unsigned int n, size_t size, void (*clear)(void 
 		*down += (uintptr_t)p[i] < (uintptr_t)p[i - 1];
 	if (order != PROBE_ALLOC) {
 		memcpy(q, p, n * sizeof(*q));
-		qsort(q, n, sizeof(*q), cmp_ptr);
+		if (order == PROBE_RANDOM) {
+			uint64_t rng = 0x9e3779b97f4a7c15ULL;
+			for (unsigned int i = n - 1; i > 0; i--) {
+				unsigned int j = (unsigned int)(xorshift(&rng) % (i + 1));
+				void *t = q[i];
+				q[i] = q[j];
+				q[j] = t;
+			}
+		} else
+			qsort(q, n, sizeof(*q), cmp_ptr);
 		b = q;
 	}
 	double t0 = cpu_ns();

@@ -24,6 +24,23 @@
  *      (run_probe, issue #19's bimodal row): variants of the two-core sample
  *      interleaved round after round, each sample printed with its counters.
  *
+ * Placement (one thread): the workload's burst arrays (in[] and out[], one
+ * struct burst_arrays) sit at one page offset in every sample of both libraries
+ * and the floor, clear of every one-thread ring's header lines modulo 4 KiB; the
+ * program prints it and the lines' offsets. Where out[] covers a ring's size /
+ * mask / capacity words modulo 4 KiB, the next enqueue's loads of them alias the
+ * dequeue's stores to out[] and that ring runs slower (hugemem 15-17 %, the floor
+ * 19-23 %, DPDK 5-9 %, each at its own offsets); on the stack, with the page offset
+ * Linux randomises per exec, that was about one run in 16 per ring: the SP/SC
+ * row's 0.249-0.285 swing (docs/perf-notes-ring1t.md). The one-thread rows run
+ * on two rings per library (SP/SC, MP/MC) made once. Environment, besides
+ * bench_common.h's:
+ *   HM_BENCH_CALLER_OFF=<bytes>  that page offset instead (a multiple of 16)
+ *   HM_BENCH_SWEEP=<step>        first, SWEEP lines: the one-thread SP/SC and
+ *                                MP/MC workloads of both libraries and the floors
+ *                                with the arrays at every <step> bytes of a page
+ *   HM_BENCH_VERBOSE=1           also the pads and every sample
+ *
  * Method (bench_common.h): threads pinned, one untimed warm-up sample per side
  * and workload. One thread: median of 7 samples, the two libraries' samples
  * interleaved, alternating which goes first. Two cores: 41 adjacent pairs of
@@ -91,15 +108,45 @@ pin(pthread_t t, int cpu)
 /* ---------------------------------------------------------------- workloads
  * One copy per (library, mode) so the ring calls inline as in an application. */
 
+/*
+ * Where the caller's burst arrays sit. An enqueue loads them and stores into the
+ * slots, a dequeue loads the slots and stores into them, and every call loads
+ * and stores its side's head / tail line and loads the ring's size / mask line.
+ * When a load's address matches a store still in flight to another page in its
+ * low 12 bits, the CPU may take it as dependent on that store and replay it
+ * ("4K aliasing"). The slots' page offset walks a whole page every 16 bursts, so
+ * each caller offset meets them equally; the header lines sit still. On the
+ * stack the arrays' page offset changed with every run (Linux randomises the
+ * stack top within its page): issue #19, docs/perf-notes-ring1t.md. So every
+ * one-thread sample runs below a pad (alloca, run_padded) that puts both arrays
+ * (one struct burst_arrays: in[] then out[], the same in every workload
+ * function) at page offset `caller_off` for both libraries and the floor, chosen
+ * clear of every one-thread ring's header lines (choose_caller_off;
+ * $HM_BENCH_CALLER_OFF overrides it). Each workload function leaves the
+ * arrays' address in probe_seen; to find it, pad_for() runs one with
+ * one_iters at 1.
+ */
+struct burst_arrays {
+	void *in[BURST];
+	void *out[BURST];
+};
+
+static unsigned int one_iters = ONE_ITERS; /* bursts per one-thread sample */
+static uintptr_t probe_seen;               /* the last sample's struct burst_arrays */
+static unsigned int caller_off;            /* its page offset in every one-thread sample */
+
 #define ONE_THREAD(fn, ring_t, ENQ, DEQ)                                             \
-	static double fn(ring_t *r)                                                  \
+	static double fn(void *p)                                                    \
 	{                                                                            \
-		void *in[BURST], *out[BURST];                                        \
+		ring_t *r = p;                                                       \
+		struct burst_arrays a;                                               \
+		void **in = a.in, **out = a.out;                                     \
+		const unsigned int iters = one_iters;                                \
 		double t0;                                                           \
 		for (unsigned int k = 0; k < BURST; k++)                             \
 			in[k] = (void *)(uintptr_t)(k + 1);                          \
 		t0 = cpu_ns();                                                       \
-		for (unsigned int i = 0; i < ONE_ITERS; i++) {                       \
+		for (unsigned int i = 0; i < iters; i++) {                           \
 			if (ENQ(r, in, BURST, NULL) != BURST)                        \
 				broken(#ENQ " did not take 32");                     \
 			if (DEQ(r, out, BURST, NULL) != BURST)                       \
@@ -107,9 +154,10 @@ pin(pthread_t t, int cpu)
 			/* the objects are used: no copy may be left out */          \
 			__asm__ volatile("" : : "r"(out), "r"(in) : "memory");        \
 		}                                                                    \
-		t0 = (cpu_ns() - t0) / ((double)ONE_ITERS * BURST);                  \
+		t0 = (cpu_ns() - t0) / ((double)iters * BURST);                     \
 		if (out[BURST - 1] != in[BURST - 1])                                 \
 			broken(#DEQ " gave a wrong object");                         \
+		probe_seen = (uintptr_t)&a;                                          \
 		return t0;                                                           \
 	}
 
@@ -166,8 +214,9 @@ static struct two_stats two_last; /* the last two-core sample's counters */
 		a->reread = reread;                                                  \
 		return NULL;                                                         \
 	}                                                                            \
-	static double fn(ring_t *r)                                                  \
+	static double fn(void *p)                                                    \
 	{                                                                            \
+		ring_t *r = p;                                                       \
 		struct two_arg a = {r, 0, 0, 0};                                     \
 		void *out[BURST];                                                    \
 		double chunk[TWO_OBJS / TWO_CHUNK - 1];                              \
@@ -308,14 +357,14 @@ ONE_THREAD(floor_one_mpmc, struct floor_ring, FLOOR_MP, FLOOR_MC)
 TWO_CORES(floor_two_spsc_f, struct floor_ring, FLOOR_SP, FLOOR_SC, NULL, NULL, -1.0, 1, 1)
 
 static double
-floor_spsc(struct hm_ring *unused)
+floor_spsc(void *unused)
 {
 	(void)unused;
 	return floor_one_spsc(&floor_r);
 }
 
 static double
-floor_mpmc(struct hm_ring *unused)
+floor_mpmc(void *unused)
 {
 	(void)unused;
 	return floor_one_mpmc(&floor_r);
@@ -360,9 +409,9 @@ struct workload {
 	const char *name;
 	int st;          /* 1: SP/SC rings, 0: MP/MC */
 	int two;         /* 1: across two cores */
-	double (*hm)(struct hm_ring *r);
+	double (*hm)(void *r);   /* on a struct hm_ring (the floor's: ignores it) */
 #ifdef HM_BENCH_DPDK
-	double (*rte)(struct rte_ring *r);
+	double (*rte)(void *r);  /* on a struct rte_ring */
 #endif
 };
 
@@ -395,10 +444,9 @@ struct bench_rings {
 #endif
 };
 
-/* Create both rings for @p w (SP/SC or MP/MC flags), named @p prefix<seq>, and run
- * one untimed warm-up sample on each side that runs. Exits on failure. */
+/* Create both rings, SP/SC (@p st) or MP/MC, named @p prefix<seq>. Exits on failure. */
 static void
-rings_create(struct bench_rings *r, const struct workload *w, const char *prefix)
+rings_make(struct bench_rings *r, int st, const char *prefix)
 {
 	static int seq;
 	char name[32];
@@ -410,39 +458,16 @@ rings_create(struct bench_rings *r, const struct workload *w, const char *prefix
 #endif
 	snprintf(name, sizeof(name), "%s%d", prefix, seq++);
 	r->hr = hm_ring_create(name, RING_SLOTS, HM_SOCKET_ID_ANY,
-			       w->st ? HM_RING_F_SP_ENQ | HM_RING_F_SC_DEQ : 0);
+			       st ? HM_RING_F_SP_ENQ | HM_RING_F_SC_DEQ : 0);
 	if (r->hr == NULL)
 		broken(hm_last_error());
 #ifdef HM_BENCH_DPDK
 	if (r->run_d) {
 		r->dr = rte_ring_create(name, RING_SLOTS, SOCKET_ID_ANY,
-					w->st ? RING_F_SP_ENQ | RING_F_SC_DEQ : 0);
+					st ? RING_F_SP_ENQ | RING_F_SC_DEQ : 0);
 		if (r->dr == NULL)
 			broken(rte_strerror(rte_errno));
-		(void)w->rte(r->dr); /* warm-up */
 	}
-#endif
-	if (r->run_h)
-		(void)w->hm(r->hr);
-}
-
-/* Sample @p s of each side that runs into *@p h and *@p d; which side goes first
- * alternates from sample to sample. */
-static void
-rings_sample(const struct bench_rings *r, const struct workload *w, int s, double *h, double *d)
-{
-#ifdef HM_BENCH_DPDK
-	if (r->run_d && s % 2 == 1)
-		*d = w->rte(r->dr);
-#else
-	(void)s;
-	(void)d;
-#endif
-	if (r->run_h)
-		*h = w->hm(r->hr);
-#ifdef HM_BENCH_DPDK
-	if (r->run_d && s % 2 == 0)
-		*d = w->rte(r->dr);
 #endif
 }
 
@@ -452,6 +477,174 @@ rings_free(struct bench_rings *r)
 	hm_ring_free(r->hr);
 #ifdef HM_BENCH_DPDK
 	rte_ring_free(r->dr);
+#endif
+}
+
+/* ---------------------------------------------------------------- placement */
+
+typedef double (*sample_fn)(void *ring);
+
+/* Page offset of @p p. */
+static unsigned int
+pgoff(uintptr_t p)
+{
+	return (unsigned int)(p & 4095u);
+}
+
+/* Run @p f on @p ring below @p pad more bytes of stack. Not inlined: the pad is
+ * what moves the workload function's frame. */
+static __attribute__((noinline)) double
+run_padded(sample_fn f, void *ring, size_t pad)
+{
+	volatile char *a = __builtin_alloca(pad + 1);
+	double t;
+
+	a[0] = 0;
+	t = f(ring);
+	__asm__ volatile("" : : "r"(a) : "memory");
+	return t;
+}
+
+/* The pad that puts @p f's struct burst_arrays at page offset caller_off (one
+ * burst through @p ring per try: the ring is left as it was). */
+static size_t
+pad_for(sample_fn f, void *ring)
+{
+	size_t pad = 0;
+
+	for (int i = 0; i < 8; i++) {
+		unsigned int at;
+
+		one_iters = 1;
+		run_padded(f, ring, pad);
+		one_iters = ONE_ITERS;
+		at = pgoff(probe_seen);
+		if (at == caller_off)
+			return pad;
+		pad += (at - caller_off) & 4095u; /* down by the difference */
+	}
+	broken("placing the burst arrays");
+	return 0;
+}
+
+/* The one-thread rows' rings (SP/SC and MP/MC, one of each per library), made
+ * once, and the page offsets of their header lines: the line with the sizes
+ * (read by every call), the producer's and the consumer's head / tail lines;
+ * the floor ring's three likewise. */
+static struct bench_rings one_st, one_mt;
+#define MAX_LINES 16
+static unsigned int line_off[MAX_LINES];
+static char line_name[MAX_LINES][24];
+static unsigned int n_lines;
+
+static void
+note_line(const char *ring, const char *what, const void *p)
+{
+	if (n_lines < MAX_LINES) {
+		line_off[n_lines] = pgoff((uintptr_t)p) & ~63u;
+		snprintf(line_name[n_lines++], sizeof(line_name[0]), "%s %s", ring, what);
+	}
+}
+
+static void
+note_lines(void)
+{
+	note_line("floor", "sizes", &floor_r);
+	note_line("floor", "prod", &floor_r.prod);
+	note_line("floor", "cons", &floor_r.cons);
+	note_line("hm sp/sc", "sizes", one_st.hr);
+	note_line("hm sp/sc", "prod", &one_st.hr->prod);
+	note_line("hm sp/sc", "cons", &one_st.hr->cons);
+	note_line("hm mp/mc", "sizes", one_mt.hr);
+	note_line("hm mp/mc", "prod", &one_mt.hr->prod);
+	note_line("hm mp/mc", "cons", &one_mt.hr->cons);
+#ifdef HM_BENCH_DPDK
+	if (one_st.dr != NULL) {
+		note_line("dpdk sp/sc", "sizes", one_st.dr);
+		note_line("dpdk sp/sc", "prod", &one_st.dr->prod);
+		note_line("dpdk sp/sc", "cons", &one_st.dr->cons);
+		note_line("dpdk mp/mc", "sizes", one_mt.dr);
+		note_line("dpdk mp/mc", "prod", &one_mt.dr->prod);
+		note_line("dpdk mp/mc", "cons", &one_mt.dr->cons);
+	}
+#endif
+}
+
+/* Lines among the noted ones that come within @p margin bytes of the arrays at
+ * page offset @p off, page offsets taken modulo 4 KiB. */
+static unsigned int
+lines_near(unsigned int off, unsigned int margin)
+{
+	const unsigned int len = sizeof(struct burst_arrays);
+	unsigned int n = 0;
+
+	for (unsigned int l = 0; l < n_lines; l++) {
+		unsigned int d = (off - line_off[l]) & 4095u; /* arrays after the line */
+
+		if (d < 64 + margin || d > 4096 - len - margin)
+			n++;
+	}
+	return n;
+}
+
+/* The first multiple of 64 whose arrays stay 64 bytes clear of every noted line;
+ * else clear of as many as can be (*@p near: how many it comes near). */
+static unsigned int
+choose_caller_off(unsigned int *near)
+{
+	unsigned int best = 0, best_n = ~0u;
+
+	for (unsigned int margin = 64;; margin = 0) {
+		for (unsigned int off = 0; off < 4096; off += 64) {
+			unsigned int n = lines_near(off, margin);
+
+			if (n == 0) {
+				*near = 0;
+				return off;
+			}
+			if (n < best_n) {
+				best_n = n;
+				best = off;
+			}
+		}
+		if (margin == 0)
+			break;
+	}
+	*near = best_n;
+	return best;
+}
+
+/* One-thread sample @p s of each side that runs, the arrays at caller_off. */
+static void
+one_sample(const struct bench_rings *r, const struct workload *w, size_t hpad, size_t dpad,
+	   int s, double *h, double *d)
+{
+#ifdef HM_BENCH_DPDK
+	if (r->run_d && s % 2 == 1)
+		*d = run_padded(w->rte, r->dr, dpad);
+#else
+	(void)s;
+	(void)d;
+	(void)dpad;
+#endif
+	if (r->run_h)
+		*h = run_padded(w->hm, r->hr, hpad);
+#ifdef HM_BENCH_DPDK
+	if (r->run_d && s % 2 == 0)
+		*d = run_padded(w->rte, r->dr, dpad);
+#endif
+}
+
+/* The pads of @p w on @p r for caller_off (0 for a side that does not run). */
+static void
+one_pads(const struct bench_rings *r, const struct workload *w, size_t *hpad, size_t *dpad)
+{
+	*hpad = *dpad = 0;
+	if (r->run_h)
+		*hpad = pad_for(w->hm, r->hr);
+#ifdef HM_BENCH_DPDK
+	if (r->run_d)
+		*dpad = pad_for(w->rte, r->dr);
 #endif
 }
 
@@ -467,10 +660,11 @@ run_two(const struct workload *w)
 	double hs[PAIRS], ds[PAIRS], ratio[PAIRS];
 	struct bench_rings r;
 
-	rings_create(&r, w, "bench2_");
+	rings_make(&r, w->st, "bench2_");
+	one_sample(&r, w, 0, 0, 0, &hs[0], &ds[0]); /* warm-up (a two-core sample: no pads) */
 	for (int s = 0; s < PAIRS; s++) {
 		hs[s] = ds[s] = BENCH_NAN;
-		rings_sample(&r, w, s, &hs[s], &ds[s]);
+		one_sample(&r, w, 0, 0, s, &hs[s], &ds[s]);
 		ratio[s] = hs[s] / ds[s];
 		if (bench_env_on("HM_BENCH_VERBOSE"))
 			printf("  pair %d: hugemem %.3f ns, dpdk %.3f ns, ratio %.3f\n", s, hs[s],
@@ -720,7 +914,8 @@ static void
 run(const struct workload *w)
 {
 	double hs[SAMPLES] = {0}, ds[SAMPLES] = {0};
-	struct bench_rings r;
+	struct bench_rings *r = w->st ? &one_st : &one_mt;
+	size_t hpad, dpad;
 
 	if (!bench_wanted(w->name))
 		return;
@@ -732,16 +927,94 @@ run(const struct workload *w)
 		run_two(w);
 		return;
 	}
-	rings_create(&r, w, "bench");
+	one_pads(r, w, &hpad, &dpad);
+	one_sample(r, w, hpad, dpad, 0, &hs[0], &ds[0]); /* warm-up */
 	for (int s = 0; s < SAMPLES; s++)
-		rings_sample(&r, w, s, &hs[s], &ds[s]);
-	if (bench_env_on("HM_BENCH_VERBOSE"))
+		one_sample(r, w, hpad, dpad, s, &hs[s], &ds[s]);
+	if (bench_env_on("HM_BENCH_VERBOSE")) {
+		printf("  burst arrays at page offset %u (pads %zu / %zu bytes)\n", caller_off, hpad,
+		       dpad);
 		for (int s = 0; s < SAMPLES; s++)
 			printf("  sample %d: hugemem %.3f ns, dpdk %.3f ns\n", s, hs[s],
 			       have_dpdk ? ds[s] : 0.0);
-	bench_row(w->name, r.run_h ? median(hs) : BENCH_NAN, r.run_d ? median(ds) : BENCH_NAN,
+	}
+	bench_row(w->name, r->run_h ? median(hs) : BENCH_NAN, r->run_d ? median(ds) : BENCH_NAN,
 		  "ns/object", bench_backend(), "cpu");
-	rings_free(&r);
+}
+
+/*
+ * HM_BENCH_SWEEP=<step>: the one-thread SP/SC and MP/MC rows (hugemem, the
+ * default functions, the floors, DPDK) with the burst arrays at every @p step
+ * bytes of a page, one SWEEP line per offset: each figure the median of SAMPLES
+ * samples, the variants interleaved.
+ */
+static void
+sweep(unsigned int step)
+{
+	static const int which[] = {0, 2, 3, 1, 4}; /* workloads[]: the one-thread rows */
+	const unsigned int nw = sizeof(which) / sizeof(which[0]);
+	const unsigned int keep = caller_off;
+
+	printf("SWEEP|offset|SP/SC hugemem|default functions|floor|dpdk|dpdk default "
+	       "functions|MP/MC hugemem|floor|dpdk (ns/object)\n");
+	for (unsigned int off = 0; off < 4096; off += step) {
+		double h[5][SAMPLES], d[5][SAMPLES];
+		size_t hpad[5], dpad[5];
+
+		caller_off = off;
+		for (unsigned int i = 0; i < nw; i++) {
+			const struct workload *w = &workloads[which[i]];
+
+			one_pads(w->st ? &one_st : &one_mt, w, &hpad[i], &dpad[i]);
+		}
+		for (int s = 0; s < SAMPLES; s++)
+			for (unsigned int i = 0; i < nw; i++) {
+				const struct workload *w = &workloads[which[i]];
+
+				h[i][s] = d[i][s] = BENCH_NAN;
+				one_sample(w->st ? &one_st : &one_mt, w, hpad[i], dpad[i], s, &h[i][s],
+					   &d[i][s]);
+			}
+		printf("SWEEP|%u|%.3f|%.3f|%.3f|%.3f|%.3f|%.3f|%.3f|%.3f\n", off, median(h[0]),
+		       median(h[1]), median(h[2]), median(d[0]), median(d[1]), median(h[3]),
+		       median(h[4]), median(d[3]));
+	}
+	caller_off = keep;
+}
+
+/* Choose caller_off (or take $HM_BENCH_CALLER_OFF), say where everything sits,
+ * and run the sweep when asked. @return 0, or -1 on a bad HM_BENCH_CALLER_OFF. */
+static int
+place_arrays(void)
+{
+	const char *o = getenv("HM_BENCH_CALLER_OFF");
+	unsigned int near;
+
+	note_lines();
+	caller_off = choose_caller_off(&near);
+	if (o != NULL && *o != '\0') {
+		unsigned long off = strtoul(o, NULL, 0);
+
+		if (off >= 4096 || off % 16 != 0) {
+			fprintf(stderr, "bench_ring: HM_BENCH_CALLER_OFF: a multiple of 16 below "
+				"4096\n");
+			return -1;
+		}
+		caller_off = (unsigned int)off;
+		near = lines_near(caller_off, 64);
+	}
+	printf("one thread: burst arrays (in[], out[]: %zu bytes) at page offset %u in every "
+	       "sample of both libraries and the floor, within 64 bytes of %u of the rings' "
+	       "header lines; those lines at", sizeof(struct burst_arrays), caller_off, near);
+	for (unsigned int l = 0; l < n_lines; l++)
+		printf("%s %s %u", l ? "," : "", line_name[l], line_off[l]);
+	printf("\n");
+	if (bench_env_on("HM_BENCH_SWEEP")) {
+		unsigned long step = strtoul(getenv("HM_BENCH_SWEEP"), NULL, 0);
+
+		sweep(step >= 16 && step % 16 == 0 ? (unsigned int)step : 64);
+	}
+	return 0;
 }
 
 /* The first two CPUs we may run on; pins the calling thread to the first. */
@@ -784,11 +1057,18 @@ main(void)
 	printf("hugemem: %s backend --in-memory; cpus %d and %d; ring of %d slots; median of "
 	       "%d samples (two cores: %d adjacent pairs); ns per object\n", bench_backend(), cpu_a,
 	       cpu_b, RING_SLOTS, SAMPLES, PAIRS);
-	if (getenv("HM_BENCH_PROBE") != NULL && cpu_b >= 0)
+	if (getenv("HM_BENCH_PROBE") != NULL && cpu_b >= 0) {
 		run_probe((unsigned int)strtoul(getenv("HM_BENCH_PROBE"), NULL, 10));
-	else
+	} else {
+		rings_make(&one_st, 1, "bench");
+		rings_make(&one_mt, 0, "bench");
+		if (place_arrays() != 0)
+			return 1;
 		for (size_t i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++)
 			run(&workloads[i]);
+		rings_free(&one_st);
+		rings_free(&one_mt);
+	}
 	hm_cleanup();
 #ifdef HM_BENCH_DPDK
 	if (have_dpdk)

@@ -164,6 +164,103 @@ test_common_va_reserve(void **state)
 	hm_va_release(b, pg);
 }
 
+/* Clearing against memset's model: exactly [p, p + n) becomes zero, the guard
+ * bytes on both sides keep their pattern. @p isa < 0: through hm_zero, else
+ * hm_zero_vec(isa, down). */
+static void
+check_zero(unsigned char *buf, size_t cap, size_t off, size_t n, int isa, bool down)
+{
+	const size_t guard = 256;
+
+	assert_true(off >= guard && off + n + guard <= cap);
+	for (size_t i = off - guard; i < off + n + guard; i++)
+		buf[i] = (unsigned char)(0x5a ^ i ^ (i >> 8));
+	if (isa < 0)
+		hm_zero(buf + off, n);
+	else
+		assert_int_equal(hm_zero_vec(buf + off, n, isa, down), 0);
+	for (size_t i = off - guard; i < off; i++)
+		if (buf[i] != (unsigned char)(0x5a ^ i ^ (i >> 8)))
+			fail_msg("isa %d down %d n %zu off %zu: byte %zu before the block changed",
+				 isa, down, n, off, off - i);
+	for (size_t i = off; i < off + n; i++)
+		if (buf[i] != 0)
+			fail_msg("isa %d down %d n %zu off %zu: byte %zu not cleared", isa, down, n,
+				 off, i - off);
+	for (size_t i = off + n; i < off + n + guard; i++)
+		if (buf[i] != (unsigned char)(0x5a ^ i ^ (i >> 8)))
+			fail_msg("isa %d down %d n %zu off %zu: byte %zu after the block changed",
+				 isa, down, n, off, i - off - n);
+}
+
+static void
+test_common_zero_model(void **state)
+{
+	(void)state;
+	const size_t cap = (4u << 20) + 8192;
+	unsigned char *buf = mmap(NULL, cap, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(buf != MAP_FAILED);
+	/* around the loops' rounds (16, 32, 128 bytes) and hm_zero's bounds
+	 * (memset below 512 and above 4 MiB) */
+	static const size_t lens[] = {64, 65, 95, 96, 127, 128, 129, 191, 255, 256, 257, 511,
+				      512, 513, 600, 1024, 1056, 2047, 2048, 4096, 4097, 4159,
+				      65536, 65600, (4u << 20) - 1, 4u << 20, (4u << 20) + 1};
+	/* 64-aligned like the heap's blocks, 16- and 32-aligned, and odd */
+	static const size_t offs[] = {256, 272, 288, 320, 257, 263, 383, 319};
+	const size_t nl = sizeof(lens) / sizeof(lens[0]), no = sizeof(offs) / sizeof(offs[0]);
+
+	for (int isa = 0; isa <= 2; isa++) {
+		if (isa == 2 && !__builtin_cpu_supports("avx2")) {
+			assert_int_equal(hm_zero_vec(buf + 256, 4096, 2, false), -ENOTSUP);
+			continue;
+		}
+		for (int down = 0; down <= 1; down++)
+			for (size_t l = 0; l < nl; l++)
+				for (size_t o = 0; o < no; o++)
+					if (lens[l] < 65536 || o < 2)
+						check_zero(buf, cap, offs[o], lens[l], isa, down);
+	}
+	/* hm_zero: a block that starts just above the previous clear's end goes
+	 * upward, one that ends just below its start top down (the vector loops
+	 * from 512 B to 4 MiB), anything else through memset; each clears exactly
+	 * its bytes */
+	for (size_t l = 0; l < nl; l++)
+		for (size_t o = 0; o < no; o++) {
+			size_t n = lens[l], x = offs[o], y = x + n + 64;
+			bool vec = n >= 512 && n <= (4u << 20);
+			if (n > 65600 && o >= 2)
+				continue;
+			if (y + n + 256 > cap)
+				y = x; /* room for one block only: then always memset */
+			check_zero(buf, cap, x, n, -1, false);
+			if (y == x)
+				continue;
+			check_zero(buf, cap, y, n, -1, false);   /* continues upward */
+			assert_int_equal(hm_zero(buf + y, n), HM_ZERO_MEMSET); /* overlaps: no */
+			check_zero(buf, cap, x, n, -1, false);
+			assert_int_equal(hm_zero(buf + y, n), vec ? HM_ZERO_UP : HM_ZERO_MEMSET);
+			assert_int_equal(hm_zero(buf + x, n), vec ? HM_ZERO_DOWN : HM_ZERO_MEMSET);
+			/* far away: memset, and the next block continues from there */
+			assert_int_equal(hm_zero(buf + cap - n, n), HM_ZERO_MEMSET);
+		}
+	/* the direction follows the previous clear's own ends, whatever its size */
+	assert_int_equal(hm_zero(buf + 65536, 64), HM_ZERO_MEMSET);
+	assert_int_equal(hm_zero(buf + 65536 + 64 + 4096, 1024), HM_ZERO_UP);
+	assert_int_equal(hm_zero(buf + 65536 + 64 + 4096 + 1024 + 4097, 1024), HM_ZERO_MEMSET);
+	assert_int_equal(hm_zero(buf + 65536 - 4096 - 2048, 2048), HM_ZERO_MEMSET);
+	assert_int_equal(hm_zero(buf + 65536 - 4096 - 2048 - 4096 - 600, 600), HM_ZERO_DOWN);
+	/* refused: nothing written */
+	memset(buf, 0x77, 256);
+	assert_int_equal(hm_zero_vec(buf, 63, 0, false), -EINVAL);
+	assert_int_equal(hm_zero_vec(buf, 0, 1, true), -EINVAL);
+	assert_int_equal(hm_zero_vec(buf, 128, 3, false), -EINVAL);
+	assert_int_equal(hm_zero_vec(buf, 128, -1, false), -EINVAL);
+	for (size_t i = 0; i < 256; i++)
+		assert_int_equal(buf[i], 0x77);
+	munmap(buf, cap);
+}
+
 int
 main(void)
 {
@@ -173,6 +270,7 @@ main(void)
 		cmocka_unit_test(test_common_errors),
 		cmocka_unit_test(test_common_log_hook_and_level),
 		cmocka_unit_test(test_common_va_reserve),
+		cmocka_unit_test(test_common_zero_model),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

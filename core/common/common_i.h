@@ -159,6 +159,18 @@ HM_INTERNAL void hm_va_set_base(uint64_t base);
 /* System page size, cached. */
 HM_INTERNAL size_t hm_sys_page_size(void);
 
+/* ---- clearing (zero.c) ---- */
+
+/* memset(p, 0, n), with vector stores in the same direction when the block
+ * continues this thread's previous clear (zero.c says why). Returns how
+ * (callers may ignore it; tests look). */
+enum { HM_ZERO_MEMSET, HM_ZERO_UP, HM_ZERO_DOWN };
+HM_INTERNAL int hm_zero(void *p, size_t n);
+/* hm_zero's vector loop for [p, p + n), n >= 64: @p isa 1 SSE2, 2 AVX2, 0 the
+ * best the CPU has; @p down: from the top. 0, -EINVAL (n < 64, unknown isa) or
+ * -ENOTSUP (the CPU or the build lacks it), nothing written then. */
+HM_INTERNAL int hm_zero_vec(void *p, size_t n, int isa, bool down);
+
 /* ---- small string helpers (util.c) ---- */
 
 /* snprintf that reports truncation: 0 or -ENAMETOOLONG. */

@@ -260,7 +260,7 @@ static inline void *
 zero_tail(void *p, uint64_t zero_from, size_t len)
 {
 	if (p != NULL && zero_from < len)
-		memset((char *)p + zero_from, 0, len - zero_from);
+		hm_zero((char *)p + zero_from, len - zero_from);
 	return p;
 }
 
@@ -424,8 +424,10 @@ hm_zmalloc_socket(const char *type, size_t size, unsigned int align, int socket)
 	void *p;
 
 	if (cacheable(size, align)) {
-		if ((p = mc_alloc(type, size, socket, &round)) != NULL)
-			return memset(p, 0, size); /* cached blocks are dirty */
+		if ((p = mc_alloc(type, size, socket, &round)) != NULL) {
+			hm_zero(p, size); /* cached blocks are dirty */
+			return p;
+		}
 		if ((p = alloc_small(type, size, round, socket, &zero_from)) != NULL)
 			return zero_tail(p, zero_from, size);
 	}
