@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "helpers.h"
 #include "hugemem/hugemem.h"
@@ -778,6 +779,120 @@ test_malloc_small_path_model(void **state)
 	free(bb);
 }
 
+/* ------------------------------------------------------------------ type tags */
+
+/* The 12 bytes a type tag must hold: @p type up to its NUL, zero-padded. */
+static void
+expected_tag(const char *type, char out[12])
+{
+	memset(out, 0, 12);
+	for (unsigned int i = 0; type != NULL && i < 12 && type[i] != '\0'; i++)
+		out[i] = type[i];
+}
+
+static void
+assert_tag(const void *p, const char *type)
+{
+	const struct malloc_elem *e = elem_of_live(p);
+	char want[12];
+
+	expected_tag(type, want);
+	assert_int_equal(e->state, ELEM_BUSY);
+	assert_memory_equal(e->busy.type, want, sizeof(want));
+}
+
+/*
+ * The type tag holds the type string's bytes up to its NUL (at most 12),
+ * zero-padded, whatever follows the NUL and wherever the string sits: heap.c
+ * reads the string a word and a half at a time inside its page and a byte at
+ * a time near a page end. Every length 0..14 ends at each of the last 16
+ * bytes of a page followed by an inaccessible one (a read past the page
+ * faults), and mid-page, the bytes after the NUL non-zero; on the short path
+ * (heap_alloc_small) and the general one (heap_alloc, 256-byte alignment) of a
+ * buffer heap. Then through hm_malloc and hm_zmalloc (the lcore cache off;
+ * both paths): a
+ * buffer reused for another type string at the same address gets the new tag
+ * each time, and NULL gives an empty one.
+ */
+static void
+test_malloc_type_tags(void **state)
+{
+	const size_t pg = (size_t)sysconf(_SC_PAGESIZE), len = 64 * KB;
+	char *map = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *buf = aligned_alloc(4096, len);
+	unsigned int checked = 0;
+	const char *why = NULL;
+	(void)state;
+
+	assert_true(map != MAP_FAILED);
+	assert_int_equal(mprotect(map + pg, pg, PROT_NONE), 0);
+	assert_non_null(buf);
+	memset(buf, 0, len);
+	struct hm_heap *hh = hm_heap_init(buf, len, "tags");
+	assert_non_null(hh);
+	struct malloc_heap *h = (struct malloc_heap *)(void *)hh;
+	for (size_t slen = 0; slen <= 14; slen++) {
+		for (size_t k = 0; k <= 16; k++) {
+			/* the NUL at the page's last byte - k; k == 16: mid-page */
+			size_t nul = k < 16 ? pg - 1 - k : pg / 2, start = nul - slen;
+			const char *t = map + start;
+			struct alloc_req r;
+			void *a, *b;
+
+			memset(map + pg / 2 - 32, 0xa5, pg / 2 + 32); /* non-zero after the NUL */
+			for (size_t i = 0; i < slen; i++)
+				map[start + i] = (char)('a' + (i * 7 + slen) % 26);
+			map[nul] = '\0';
+			hm_spinlock_lock(&h->lock);
+			a = heap_alloc_small(h, 64, 10, t, NULL);
+			assert_int_equal(heap_make_req(&r, t, 100, 256, 0), 0);
+			b = heap_alloc(h, &r);
+			hm_spinlock_unlock(&h->lock);
+			assert_non_null(a);
+			assert_non_null(b);
+			assert_tag(a, t);
+			assert_tag(b, t);
+			assert_int_equal(hm_heap_free(hh, a), 0);
+			assert_int_equal(hm_heap_free(hh, b), 0);
+			checked++;
+		}
+	}
+	if (hm_heap_check(hh, &why) != 0)
+		fail_msg("heap check: %s", why);
+	assert_int_equal(checked, 15 * 17);
+	hm_heap_fini(hh);
+	free(buf);
+	assert_int_equal(munmap(map, 2 * pg), 0);
+
+	/* one buffer, several strings, the same address */
+	static const char *const names[] = { "twelve-chars", "b", "", "thirteen-char", "seven77",
+					     "eight888", "ninenine9", "x" };
+	char name[16];
+	void *p[sizeof(names) / sizeof(names[0])][3];
+	assert_int_equal(init_topo(TOPO2), 0);
+	memset(name, 'z', sizeof(name));
+	for (unsigned int i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		memcpy(name, names[i], strlen(names[i]) + 1); /* the old tail stays */
+		p[i][0] = hm_malloc(name, 64, 0);
+		p[i][1] = hm_zmalloc(name, 200, 0);
+		p[i][2] = hm_malloc(name, 100, 256); /* not the short path: heap_alloc */
+		for (unsigned int j = 0; j < 3; j++) {
+			assert_non_null(p[i][j]);
+			assert_tag(p[i][j], names[i]);
+		}
+	}
+	for (unsigned int i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		assert_tag(p[i][0], names[i]); /* later tags did not touch earlier ones */
+		for (unsigned int j = 0; j < 3; j++)
+			assert_int_equal(hm_free(p[i][j]), 0);
+	}
+	void *n = hm_malloc(NULL, 64, 0);
+	assert_non_null(n);
+	assert_tag(n, NULL);
+	assert_int_equal(hm_free(n), 0);
+	assert_valid();
+}
+
 int
 main(void)
 {
@@ -789,6 +904,7 @@ main(void)
 		cmocka_unit_test_teardown(test_malloc_alignment, hm_test_teardown),
 		cmocka_unit_test_teardown(test_malloc_bound, hm_test_teardown),
 		cmocka_unit_test_teardown(test_malloc_small_path_model, hm_test_teardown),
+		cmocka_unit_test_teardown(test_malloc_type_tags, hm_test_teardown),
 	};
 
 	hm_test_backend_ready();

@@ -4,9 +4,10 @@
  * (heap_report.c holds stats, check, dump and rebuild). Nothing here knows
  * where memory comes from: what a request needs to know about pages (page
  * size, IOVA contiguity, page-size flags) comes from the struct heap_pages it
- * carries, so heap.c calls no other file of the module; grow.c grows and shrinks native heaps, ext_heap.c and buf_heap.c
- * handle external and buffer heaps. See heap_i.h for the layout and the
- * invariants.
+ * carries, so heap.c calls no other file of the module; grow.c grows and
+ * shrinks native heaps, ext_heap.c and buf_heap.c handle external and buffer
+ * heaps. See heap_i.h for the layout and the invariants; heap_small_i.h holds
+ * the small-request path (heap_alloc_small) inline, for malloc.c's hm_malloc.
  *
  * Finding a block: a request of `need` bytes (data + header + trailer, plus the
  * alignment slack) maps to the first class whose every element is >= need
@@ -20,6 +21,7 @@
 #include <string.h>
 
 #include "heap_i.h"
+#include "heap_small_i.h"
 
 /* ---------------------------------------------------------------- classes */
 
@@ -36,23 +38,6 @@ mapping_search(uint64_t s, unsigned int *fl, unsigned int *sl)
 			return false;
 	}
 	mapping(s, fl, sl);
-	return true;
-}
-
-/* First non-empty class at or after (fl, sl); false if none. */
-static inline bool
-next_class(const struct malloc_heap *h, unsigned int *fl, unsigned int *sl)
-{
-	uint32_t slm = *sl < SL_COUNT ? h->sl_map[*fl] & (~0u << *sl) : 0;
-
-	if (slm == 0) {
-		uint64_t flm = *fl + 1 < 64 ? h->fl_map & (~0ULL << (*fl + 1)) : 0;
-		if (flm == 0)
-			return false;
-		*fl = (unsigned int)__builtin_ctzll(flm);
-		slm = h->sl_map[*fl];
-	}
-	*sl = (unsigned int)__builtin_ctz(slm);
 	return true;
 }
 
@@ -450,44 +435,24 @@ set_req(struct malloc_elem *e, uint64_t req)
 #endif
 }
 
+struct tag
+heap_tag_pack_bytes(const char *type)
+{
+	char t[12] = { 0 };
+	struct tag g;
+
+	for (unsigned int i = 0; type != NULL && i < sizeof(t) && type[i] != '\0'; i++)
+		t[i] = type[i];
+	memcpy(&g.lo, t, sizeof(g.lo));
+	memcpy(&g.hi, t + sizeof(g.lo), sizeof(g.hi));
+	return g;
+}
+
 /* Type tag and requested size of an element becoming BUSY. */
 static inline __attribute__((always_inline)) void
 set_tag(struct malloc_elem *e, const char *type, uint64_t req)
 {
-	/* The tag is gathered in two registers and stored as a word and a half:
-	 * byte stores read back as a word would stall store forwarding. */
-	uint64_t lo = 0;
-	uint32_t hi = 0;
-	_Static_assert(sizeof(e->busy.type) == 12, "type tag is 12 bytes");
-
-	if (type != NULL) {
-		/* unrolled: a byte costs a load, a test, a shift and an or (every
-		 * malloc from the heap tags its block) */
-		const uint8_t *t = (const uint8_t *)type;
-		uint64_t c;
-#define TAG_BYTE(w, i, sh) \
-	if ((c = t[i]) == 0) \
-		goto packed; \
-	w |= (__typeof__(w))(c << (sh))
-		TAG_BYTE(lo, 0, 0);
-		TAG_BYTE(lo, 1, 8);
-		TAG_BYTE(lo, 2, 16);
-		TAG_BYTE(lo, 3, 24);
-		TAG_BYTE(lo, 4, 32);
-		TAG_BYTE(lo, 5, 40);
-		TAG_BYTE(lo, 6, 48);
-		TAG_BYTE(lo, 7, 56);
-		TAG_BYTE(hi, 8, 0);
-		TAG_BYTE(hi, 9, 8);
-		TAG_BYTE(hi, 10, 16);
-		TAG_BYTE(hi, 11, 24);
-#undef TAG_BYTE
-	}
-packed:
-	/* word stores (elem_tag_load): dumps may read the tag of a cached block
-	 * its lcore is handing out */
-	__atomic_store_n((uint64_t *)(void *)e->busy.type, lo, __ATOMIC_RELAXED);
-	__atomic_store_n((uint32_t *)(void *)(e->busy.type + sizeof(lo)), hi, __ATOMIC_RELAXED);
+	tag_store(e, tag_pack(type));
 	set_req(e, req);
 }
 
@@ -642,13 +607,6 @@ busy:
 	return elem_data(b);
 }
 
-/* Smallest size in class (@p f, @p s) (mapping's inverse). */
-static inline uint64_t
-class_min(unsigned int f, unsigned int s)
-{
-	return f == 0 ? (uint64_t)s * MALLOC_ALIGN : (uint64_t)(SL_COUNT + s) << (f + FL_SHIFT - 1 - SL_BITS);
-}
-
 /* heap_alloc_small's end: set_busy for owner USER, pad 0 (carve_top wrote it). */
 static inline __attribute__((always_inline)) void
 small_busy(struct malloc_heap *h, struct malloc_elem *b, const char *type, uint64_t req)
@@ -659,10 +617,9 @@ small_busy(struct malloc_heap *h, struct malloc_elem *b, const char *type, uint6
 	h->alloc_count++;
 }
 
-/* heap_alloc_small's carve when the rest of @p e changes class. */
-static void * __attribute__((noinline))
-small_relink(struct malloc_heap *h, struct malloc_elem *e, struct malloc_elem *b,
-	     const char *type, uint64_t req)
+void *
+heap_small_relink(struct malloc_heap *h, struct malloc_elem *e, struct malloc_elem *b,
+		  const char *type, uint64_t req)
 {
 	fl_remove(h, e);
 	carve_top(e, (char *)b);
@@ -684,49 +641,11 @@ void *
 heap_alloc_small(struct malloc_heap *h, uint64_t size, uint64_t req, const char *type,
 		 uint64_t *zero_from)
 {
-	uint64_t need = size + ELEM_OVERHEAD, front;
-	struct malloc_elem *e, *b;
-	unsigned int f, s;
+	struct small_class c = small_class(size + ELEM_OVERHEAD);
 
-	HM_ASSERT(size >= MALLOC_ALIGN && size <= SMALL_ALLOC_MAX && size % MALLOC_ALIGN == 0);
-	HM_ASSERT(req >= 1 && req <= size);
-	/* find()'s good fit: the first non-empty class whose every element holds
-	 * need (mapping_search without its overflow checks: need < 2^13) */
-	if (need < SMALL_LIMIT) {
-		f = 0;
-		s = (unsigned int)(need / MALLOC_ALIGN);
-	} else {
-		unsigned int top = fls64(need);
-		uint64_t up = need + (1ULL << (top - SL_BITS)) - 1;
-		top = fls64(up);
-		f = top - FL_SHIFT + 1;
-		s = (unsigned int)(up >> (top - SL_BITS)) & (SL_COUNT - 1);
-	}
-	HM_ASSERT(search_is(need, f, s));
-	if (!next_class(h, &f, &s))
-		return NULL;
-	e = h->free_head[f][s];
-	/* start_pt: with 64-byte alignment and sizes the data ends where e ends, so
-	 * the new header is need bytes below e's end and nothing is left above */
-	front = e->size - need;
-	if (e->size < need + MIN_ELEM_SIZE)
-		return NULL; /* an exact fit or a PAD header: heap_alloc's cases */
-	b = (struct malloc_elem *)((char *)e + front);
-	if (zero_from != NULL) {
-		/* the new data is zero up to e's clean prefix */
-		uint64_t ce = elem_clean_end(e), data = front + ELEM_HEADER_LEN;
-		*zero_from = ce > data ? ce - data : 0;
-	}
-	/* e is in class (f, s) and front < e->size: it stays there when front
-	 * is not below the class's smallest size (same_class, from the search);
-	 * else out of line (a tail call: this path stays a leaf, no registers to
-	 * save) */
-	if (front < class_min(f, s))
-		return small_relink(h, e, b, type, req);
-	carve_top(e, (char *)b);
-	h->free_bytes -= need;
-	small_busy(h, b, type, req);
-	return (char *)b + ELEM_HEADER_LEN;
+	HM_ASSERT(search_is(size + ELEM_OVERHEAD, c.f, c.s));
+	(void)c;
+	return heap_alloc_small_inl(h, size, req, type, zero_from);
 }
 
 struct malloc_elem *
@@ -767,6 +686,20 @@ elem_from_data_slow(const void *ptr)
 	}
 #endif
 	return e;
+}
+
+/* heap_free_elem's joined element @p j: its new size @p size (over whole
+ * elements: the walk stays valid), then the links to @p after, the element
+ * that now follows it (NULL: j is the heap's last). */
+static inline __attribute__((always_inline)) void
+join_link(struct malloc_heap *h, struct malloc_elem *j, uint64_t size, struct malloc_elem *after)
+{
+	j->size = size;
+	j->next = after;
+	if (after != NULL)
+		after->prev = j;
+	else
+		h->last = j;
 }
 
 /*
@@ -812,12 +745,7 @@ heap_free_elem(struct malloc_elem *e)
 			fl_remove_inl(h, n);
 		if (relink)
 			fl_remove_inl(h, p);
-		p->size = total;
-		p->next = after;
-		if (after != NULL)
-			after->prev = p;
-		else
-			h->last = p;
+		join_link(h, p, total, after);
 		if (relink)
 			fl_insert_inl(h, p);
 		else
@@ -838,12 +766,7 @@ heap_free_elem(struct malloc_elem *e)
 	} else {
 		fl_remove_inl(h, n);
 	}
-	e->size = esz + nsz;
-	e->next = after;
-	if (after != NULL)
-		after->prev = e;
-	else
-		h->last = e;
+	join_link(h, e, esz + nsz, after);
 	if (!keep)
 		fl_insert_inl(h, e);
 	return e;

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "fbarray_quiet.h"
+#include "heap_small_i.h"
 #include "malloc_i.h"
 #include "mcache_i.h"
 #include "mcfg_i.h"
@@ -276,18 +277,18 @@ alloc_small(const char *type, size_t size, uint64_t round, int socket, uint64_t 
 	struct malloc_heap *h;
 	void *p;
 
-	if (malloc_st.mcfg == NULL || memseg_in_walk())
-		return NULL;
+	/* not initialised: n_nodes is 0 (malloc_st is set and cleared whole),
+	 * so no heap is chosen -- no separate test of malloc_st.mcfg */
 	if (socket == HM_SOCKET_ID_ANY && malloc_st.n_nodes == 1)
 		h = &malloc_st.heaps[0];
 	else if (socket >= 0 && (unsigned int)socket < malloc_st.n_nodes)
 		h = &malloc_st.heaps[socket];
 	else
 		return NULL;
-	if (!robust_trylock(&h->lock))
+	if (memseg_in_walk() || !robust_trylock(&h->lock))
 		return NULL;
 	hm_local_epoch_observe(); /* as heap_lock */
-	p = heap_alloc_small(h, round > asize ? round : asize, size, type, zero_from);
+	p = heap_alloc_small_inl(h, round > asize ? round : asize, size, type, zero_from);
 	heap_unlock(h);
 	return p;
 }
