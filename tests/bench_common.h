@@ -28,9 +28,9 @@
  *   HUGEMEM_BENCH_BACKEND   hugemem's backend: emu (default) or hugetlbfs
  *   HM_BENCH_NO_DPDK=1      skip DPDK on purpose
  *   HM_BENCH_VERBOSE=1      print every sample
- *   HM_BENCH_ONLY=text      ring, mempool, i40e: only the workloads whose name
- *                           contains text
- *   HM_BENCH_SIDE=hugemem|dpdk  ring, mempool: only that library's samples (for
+ *   HM_BENCH_ONLY=text      ring, mempool, malloc, i40e, mp: only the workloads
+ *                           whose name contains text
+ *   HM_BENCH_SIDE=hugemem|dpdk  ring, mempool, malloc: only that library's samples (for
  *                           valgrind --tool=callgrind or perf on one side)
  *
  * Output lines the table script reads (fields separated by '|'):
