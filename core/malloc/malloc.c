@@ -321,7 +321,7 @@ malloc_socket(const char *type, size_t size, unsigned int align, int socket)
 	uint64_t round = 0;
 	void *p;
 
-	if (cacheable(size, align) && ((p = mc_alloc(type, size, socket, &round)) != NULL ||
+	if (cacheable(size, align) && ((p = mc_alloc(type, size, socket, &round, false)) != NULL ||
 				       (p = alloc_small(type, size, round, socket, NULL)) != NULL))
 		return p;
 	return alloc_general(type, size, align, socket, round, false);
@@ -424,7 +424,7 @@ hm_zmalloc_socket(const char *type, size_t size, unsigned int align, int socket)
 	void *p;
 
 	if (cacheable(size, align)) {
-		if ((p = mc_alloc(type, size, socket, &round)) != NULL) {
+		if ((p = mc_alloc(type, size, socket, &round, true)) != NULL) {
 			hm_zero(p, size); /* cached blocks are dirty */
 			return p;
 		}

@@ -103,8 +103,10 @@ HM_INTERNAL void mc_push_full(struct mcache *c, unsigned int k, struct malloc_el
 HM_INTERNAL void mc_free_cold(struct mcache *c, unsigned int k, struct malloc_elem *e);
 /* Return all of @p c's blocks to its heap. @return how many. Owner thread only. */
 HM_INTERNAL unsigned int mc_flush(struct mcache *c);
-/* Refill small class @p k of @p c from its heap. @return whether it did. */
-HM_INTERNAL bool mc_refill(struct mcache *c, unsigned int k);
+/* Refill small class @p k of @p c from its heap; @p warm_next: prefetch the
+ * headers of the run the next refill will most likely carve. @return whether
+ * it did. */
+HM_INTERNAL bool mc_refill(struct mcache *c, unsigned int k, bool warm_next);
 /* Cached blocks and bytes of heap @p h, over every lcore of this process. */
 HM_INTERNAL void mc_totals(const struct malloc_heap *h, uint64_t *n, uint64_t *bytes);
 /* Cross-check the caches against heap @p h, which holds @p walked CACHED
@@ -155,9 +157,11 @@ mc_objs(struct mcache *c)
  * refill failed (the caller then takes the heap path, which reports the error).
  * An empty big class sets *@p round to its size: the caller's heap allocation
  * is made that large (its alloc_req.size; the guard stays at the request), so
- * that the block comes back to that class when it is freed. */
+ * that the block comes back to that class when it is freed. @p zero: the
+ * caller clears the block (zmalloc, calloc): a refill then does not prefetch
+ * the next run (mc_refill). */
 static inline void *
-mc_alloc(const char *type, size_t size, int socket, uint64_t *round)
+mc_alloc(const char *type, size_t size, int socket, uint64_t *round, bool zero)
 {
 	struct mcache *c = mc_self();
 	struct malloc_elem *e;
@@ -173,7 +177,7 @@ mc_alloc(const char *type, size_t size, int socket, uint64_t *round)
 			*round = mc_class_size(k);
 			return NULL;
 		}
-		if (!mc_refill(c, k))
+		if (!mc_refill(c, k, !zero))
 			return NULL;
 	}
 	e = c->objs[k * mc_st.cap + --c->len[k]];
