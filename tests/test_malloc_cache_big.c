@@ -4,7 +4,7 @@
  * (core/malloc/mcache.c; docs/modules.md, "lcore caches"), on the emu backend.
  * Blocks of 1025..4096 bytes are cached in eight classes of quarter powers of two
  * (1280, 1536, 1792, 2048, 2560, 3072, 3584, 4096) that together hold at most
- * --malloc-cache x 1 KiB per lcore (never less than two of the largest blocks).
+ * --malloc-cache x 3 KiB per lcore (never less than two of the largest blocks).
  *
  * The model test keeps its own copy of the rules (class of a request rounds
  * up, class of a freed block rounds down, a class's older half goes back when
@@ -38,7 +38,7 @@ static const uint64_t big_cls[N_BIG] = { 1280, 1536, 1792, 2048, 2560, 3072, 358
 static uint64_t
 budget_of(unsigned int cap)
 {
-	uint64_t b = (uint64_t)cap * 1024, min = 2 * (4096 + ELEM_OVERHEAD + 2 * MIN_ELEM_SIZE);
+	uint64_t b = (uint64_t)cap * 3072, min = 2 * (4096 + ELEM_OVERHEAD + 2 * MIN_ELEM_SIZE);
 
 	return b < min ? min : b;
 }

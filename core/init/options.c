@@ -95,7 +95,7 @@ static const char usage[] =
 	"  --log-level=LEVEL       emerg|alert|crit|err|warning|notice|info|debug or 1..8\n"
 	"  --malloc-cache=N        blocks (<= 4 KiB) per size class each lcore keeps for\n"
 	"                          reuse (even, 2..512, default 32; the classes above 1 KiB\n"
-	"                          hold N x 1 KiB in all; 0: off, frees go to the heap)\n"
+	"                          hold N x 3 KiB in all; 0: off, frees go to the heap)\n"
 	"  --mempool-debug[=on|off] check every mempool get/put for double puts and foreign\n"
 	"                          objects (default: on in debug builds of the library)\n"
 	"  --proc-type=primary|secondary|auto  create the instance (default), attach to a\n"

@@ -9,7 +9,7 @@
  * (cap x MC_BIG_BYTES_PER_CAP, at least MC_BIG_BUDGET_MIN): a free that would
  * pass it first sends the older half of the fullest big class back
  * (mc_push_full), so an lcore holds at most cap x (the 16 small classes'
- * element sizes) + big_budget bytes: 304 + 32 KiB with the default cap of 32
+ * element sizes) + big_budget bytes: 304 + 96 KiB with the default cap of 32
  * (release builds; debug builds add a trailer to every element). Only the
  * lcore's own node heap is cached, only blocks without alignment padding, and
  * only for hm_malloc/hm_zmalloc/hm_calloc/hm_free on lcore threads; everything

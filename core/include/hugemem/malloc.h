@@ -17,7 +17,7 @@
  * (1280, 1536, 1792, 2048, 2560, 3072, 3584, 4096). Each class keeps up to
  * --malloc-cache blocks (default HM_MALLOC_CACHE_DEFAULT) and gives its older
  * half back to the heap, under one lock, when it is full; the classes above
- * 1 KiB together hold at most --malloc-cache x 1 KiB per lcore (32 KiB by
+ * 1 KiB together hold at most --malloc-cache x 3 KiB per lcore (96 KiB by
  * default), the fullest giving its older half back when a free would pass
  * that. Stats count cached blocks as free; their pages stay
  * mapped until hm_malloc_cache_flush(), an allocation that would otherwise fail
