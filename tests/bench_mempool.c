@@ -71,7 +71,7 @@ typedef double (*run_fn)(void *pool);
  * replay it. The array is a local of each workload function, as in an
  * application (the compiler then knows it does not overlap the cache), but on
  * the stack its page offset changed with every run, as Linux randomises the
- * stack top within its page: docs/performance.md, issue #19 part 5. So every sample runs
+ * stack top within its page: docs/performance-history.md, issue #19 part 5. So every sample runs
  * below a pad (alloca) that puts the array at the same page offset for both
  * libraries and the floor: `caller_off`, chosen clear of every cache's top
  * window ($HM_BENCH_CALLER_OFF overrides it). Each bulk workload function

@@ -32,7 +32,7 @@
  * dequeue's stores to out[] and that ring runs slower (hugemem 15-17 %, the floor
  * 19-23 %, DPDK 5-9 %, each at its own offsets); on the stack, with the page offset
  * Linux randomises per exec, that was about one run in 16 per ring: the SP/SC
- * row's 0.249-0.285 swing (docs/performance.md, issue #19 part 6). The one-thread rows run
+ * row's 0.249-0.285 swing (docs/performance-history.md, issue #19 part 6). The one-thread rows run
  * on two rings per library (SP/SC, MP/MC) made once. Environment, besides
  * bench_common.h's:
  *   HM_BENCH_CALLER_OFF=<bytes>  that page offset instead (a multiple of 16)
@@ -117,7 +117,7 @@ pin(pthread_t t, int cpu)
  * ("4K aliasing"). The slots' page offset walks a whole page every 16 bursts, so
  * each caller offset meets them equally; the header lines sit still. On the
  * stack the arrays' page offset changed with every run (Linux randomises the
- * stack top within its page): issue #19, docs/performance.md part 6. So every
+ * stack top within its page): issue #19, docs/performance-history.md part 6. So every
  * one-thread sample runs below a pad (alloca, run_padded) that puts both arrays
  * (one struct burst_arrays: in[] then out[], the same in every workload
  * function) at page offset `caller_off` for both libraries and the floor, chosen

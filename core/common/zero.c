@@ -13,7 +13,7 @@
  * one that runs against them ~330-470 ns. Blocks in no order are another
  * matter: there `rep stosb` clears a 4 KiB block in ~400 ns and the vector
  * loops take ~630-830 (`HM_BENCH_PROBE_ZERO=1 tests/bench_malloc`;
- * docs/performance.md, "Issue #19, part 6"). So hm_zero clears a block of
+ * docs/performance-history.md, "Issue #19, part 6"). So hm_zero clears a block of
  * ZERO_VEC_MIN to ZERO_VEC_MAX bytes with vector stores (AVX2 where the CPU
  * has it, chosen once at run time, else SSE2) only when it continues this
  * thread's previous clear, i.e. starts at most ZERO_GAP bytes above its end

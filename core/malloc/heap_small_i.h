@@ -13,7 +13,7 @@
 #include "heap_i.h"
 
 /* How many blocks ahead carve_small prefetches the header line of a coming
- * block (docs/performance.md, issue #19 part 6: 4 was too close, 16 no better). */
+ * block (docs/performance-history.md, issue #19 part 6: 4 was too close, 16 no better). */
 #define HEAP_SMALL_PF 8
 /* First non-empty class at or after (fl, sl); false if none. */
 static inline bool

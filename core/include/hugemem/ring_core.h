@@ -36,7 +36,7 @@
  *      producer, finds the ring empty about once per burst and polls the
  *      producer's line while the producer writes it: on two cores that ran at
  *      ~4 ns per object against ~2.3 with the producer reading every call
- *      (issue #19, docs/performance.md, part 5). ST: a plain
+ *      (issue #19, docs/performance-history.md, part 5). ST: a plain
  *      store; MT: CAS acq_rel, so the next thread to move the head also sees
  *      every tail value the previous one saw; HTS: a CAS of {head, tail} as one
  *      64-bit word once head == tail; RTS: a CAS of {cnt, pos} once the
