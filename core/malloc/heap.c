@@ -542,12 +542,14 @@ heap_join_cached(struct malloc_elem *a, struct malloc_elem *b)
 	return true;
 }
 
-/* Requested size of a BUSY element. */
+#if MALLOC_DEBUG
+/* Requested size of a BUSY element (the trailer's place). */
 static inline uint64_t
 elem_req(const struct malloc_elem *e)
 {
 	return elem_usable(e) - e->busy.req;
 }
+#endif
 
 void *
 heap_alloc(struct malloc_heap *h, const struct alloc_req *r)
@@ -628,7 +630,9 @@ heap_small_relink(struct malloc_heap *h, struct malloc_elem *e, struct malloc_el
 	return (char *)b + ELEM_HEADER_LEN;
 }
 
-/* 1 when mapping_search(@p need) gives class (@p f, @p s). */
+#if HM_DEBUG >= 1
+/* 1 when mapping_search(@p need) gives class (@p f, @p s) (HM_ASSERT only: clang
+ * rejects an unused static function in a build without assertions). */
 static inline bool
 search_is(uint64_t need, unsigned int f, unsigned int s)
 {
@@ -636,6 +640,7 @@ search_is(uint64_t need, unsigned int f, unsigned int s)
 
 	return mapping_search(need, &f2, &s2) && f2 == f && s2 == s;
 }
+#endif
 
 void *
 heap_alloc_small(struct malloc_heap *h, uint64_t size, uint64_t req, const char *type,
