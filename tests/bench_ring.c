@@ -619,7 +619,9 @@ struct probe_var {
 		fl[PROBE_MAX];
 };
 
-/* The physical address behind @p va from /proc/self/pagemap; 0 when unknown. */
+#ifdef HM_BENCH_DPDK
+/* The physical address behind @p va from /proc/self/pagemap; 0 when unknown
+ * (printed beside DPDK's ring's). */
 static uint64_t
 probe_pa(const void *va)
 {
@@ -636,6 +638,7 @@ probe_pa(const void *va)
 		return 0;
 	return (e & ((1ull << 55) - 1)) * 4096 + (uintptr_t)va % 4096;
 }
+#endif
 
 /* @p size bytes of malloc memory on a 4 KiB boundary (C11: a multiple of it). */
 static void *
