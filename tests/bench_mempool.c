@@ -83,7 +83,7 @@ broken(const char *who, const char *what)
 
 /* ---------------------------------------------------------------- hugemem */
 
-static double
+static PAD_SAMPLE double
 hm_bulk(void *p)
 {
 	struct hm_mempool *mp = p;
@@ -99,7 +99,7 @@ hm_bulk(void *p)
 	return (cpu_ns() - t0) / OBJS_PER_SAMPLE;
 }
 
-static double
+static PAD_SAMPLE double
 hm_single(void *p)
 {
 	struct hm_mempool *mp = p;
@@ -114,7 +114,7 @@ hm_single(void *p)
 	return (cpu_ns() - t0) / OBJS_PER_SAMPLE;
 }
 
-static double
+static PAD_SAMPLE double
 hm_mbuf(void *p)
 {
 	struct hm_mempool *mp = p;
@@ -130,7 +130,7 @@ hm_mbuf(void *p)
 	return (cpu_ns() - t0) / OBJS_PER_SAMPLE;
 }
 
-static double
+static PAD_SAMPLE double
 hm_mbuf1(void *p)
 {
 	struct hm_mempool *mp = p;
@@ -156,7 +156,7 @@ static struct {
 	void *objs[2 * CACHE] __attribute__((aligned(64)));
 } floor_cache;
 
-static double
+static PAD_SAMPLE double
 floor_bulk(void *p)
 {
 	void *objs[BURST];
@@ -192,7 +192,7 @@ floor_bulk(void *p)
 /* ---------------------------------------------------------------- DPDK */
 
 #ifdef HM_BENCH_DPDK
-static double
+static PAD_SAMPLE double
 rte_bulk(void *p)
 {
 	struct rte_mempool *mp = p;
@@ -208,7 +208,7 @@ rte_bulk(void *p)
 	return (cpu_ns() - t0) / OBJS_PER_SAMPLE;
 }
 
-static double
+static PAD_SAMPLE double
 rte_single(void *p)
 {
 	struct rte_mempool *mp = p;
@@ -223,7 +223,7 @@ rte_single(void *p)
 	return (cpu_ns() - t0) / OBJS_PER_SAMPLE;
 }
 
-static double
+static PAD_SAMPLE double
 rte_mbuf(void *p)
 {
 	struct rte_mempool *mp = p;
@@ -239,7 +239,7 @@ rte_mbuf(void *p)
 	return (cpu_ns() - t0) / OBJS_PER_SAMPLE;
 }
 
-static double
+static PAD_SAMPLE double
 rte_mbuf1(void *p)
 {
 	struct rte_mempool *mp = p;

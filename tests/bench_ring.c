@@ -134,7 +134,7 @@ struct burst_arrays {
 };
 
 #define ONE_THREAD(fn, ring_t, ENQ, DEQ)                                             \
-	static double fn(void *p)                                                    \
+	static PAD_SAMPLE double fn(void *p)                                         \
 	{                                                                            \
 		ring_t *r = p;                                                       \
 		struct burst_arrays a;                                               \
@@ -354,14 +354,14 @@ ONE_THREAD(floor_one_mpmc, struct floor_ring, FLOOR_MP, FLOOR_MC)
 
 TWO_CORES(floor_two_spsc_f, struct floor_ring, FLOOR_SP, FLOOR_SC, NULL, NULL, -1.0, 1, 1)
 
-static double
+static PAD_SAMPLE double
 floor_spsc(void *unused)
 {
 	(void)unused;
 	return floor_one_spsc(&floor_r);
 }
 
-static double
+static PAD_SAMPLE double
 floor_mpmc(void *unused)
 {
 	(void)unused;

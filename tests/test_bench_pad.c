@@ -4,8 +4,8 @@
  * bench_mempool run their samples with: a placed sample's arrays land at
  * caller_off whatever the stack depth it is run from, the probe runs one
  * burst, pad_choose() keeps clear of the noted bands, the sample pairs
- * alternate which side goes first, and the environment is read as the
- * benchmarks document it.
+ * alternate which side goes first, sample functions are 64-byte aligned, and
+ * the environment is read as the benchmarks document it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +20,7 @@
 static unsigned int bursts_seen; /* pad_bursts as the last sample saw it */
 
 /* A sample with one array of 32 pointers, like bench_mempool's bulk ones. */
-static double
+static PAD_SAMPLE double
 sample_small(void *arg)
 {
 	void *objs[32];
@@ -35,7 +35,7 @@ sample_small(void *arg)
 }
 
 /* A sample with a larger frame (two arrays of 32, like bench_ring's). */
-static double
+static PAD_SAMPLE double
 sample_large(void *arg)
 {
 	struct {
@@ -200,6 +200,20 @@ test_bench_pad_choose(void **state)
 		assert_true(pad_near(&bs, o, 512, 0) >= near);
 }
 
+/* PAD_SAMPLE functions start on a 64-byte boundary (their loops' alignment
+ * then depends on their own code only). */
+static void
+test_bench_pad_sample_aligned(void **state)
+{
+	pad_sample_fn fs[2] = {sample_small, sample_large};
+	(void)state;
+
+	for (int i = 0; i < 2; i++) {
+		__asm__ volatile("" : "+r"(fs[i])); /* the address as the linker placed it */
+		assert_int_equal((uintptr_t)fs[i] % 64, 0);
+	}
+}
+
 /* HM_BENCH_CALLER_OFF and HM_BENCH_SWEEP as the benchmarks' headers say. */
 static void
 test_bench_pad_env(void **state)
@@ -241,6 +255,7 @@ main(void)
 		cmocka_unit_test(test_bench_pad_unplaced),
 		cmocka_unit_test(test_bench_pad_pair_order),
 		cmocka_unit_test(test_bench_pad_choose),
+		cmocka_unit_test(test_bench_pad_sample_aligned),
 		cmocka_unit_test(test_bench_pad_env),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
