@@ -52,6 +52,8 @@
 #define POOL_N 8191
 #define CACHE 256
 #define BURST 32
+#define PAD_BURSTS (OBJS_PER_SAMPLE / BURST) /* bursts per bulk sample */
+#include "bench_pad.h"
 
 static void
 broken(const char *who, const char *what)
@@ -60,8 +62,8 @@ broken(const char *who, const char *what)
 	exit(1);
 }
 
-/* One workload on one library: ns per object for OBJS_PER_SAMPLE objects. */
-typedef double (*run_fn)(void *pool);
+/* One workload on one library (a pad_sample_fn): ns per object for
+ * OBJS_PER_SAMPLE objects. */
 
 /*
  * Where the caller's burst array sits. A bulk get loads from the cache's top
@@ -72,26 +74,23 @@ typedef double (*run_fn)(void *pool);
  * application (the compiler then knows it does not overlap the cache), but on
  * the stack its page offset changed with every run, as Linux randomises the
  * stack top within its page: docs/performance-history.md, issue #19 part 5. So every sample runs
- * below a pad (alloca) that puts the array at the same page offset for both
- * libraries and the floor: `caller_off`, chosen clear of every cache's top
- * window ($HM_BENCH_CALLER_OFF overrides it). Each bulk workload function
- * leaves its array's address in probe_seen; to find it, pad_for() runs one with
- * bulk_rounds at 1.
+ * below a pad (alloca; bench_pad.h) that puts the array at the same page offset
+ * for both libraries and the floor: `caller_off`, chosen clear of every cache's
+ * top window ($HM_BENCH_CALLER_OFF overrides it). Each bulk workload function
+ * runs pad_bursts bursts and leaves its array's address in probe_seen;
+ * pad_place() runs one with pad_bursts at 1 to find it.
  */
-static unsigned int bulk_rounds = OBJS_PER_SAMPLE / BURST; /* bursts per sample */
-static uintptr_t probe_seen;
-static unsigned int caller_off; /* page offset of the burst array in every sample */
 
 /* ---------------------------------------------------------------- hugemem */
 
-static double
+static PAD_SAMPLE double
 hm_bulk(void *p)
 {
 	struct hm_mempool *mp = p;
 	void *objs[BURST];
 	double t0 = cpu_ns();
 
-	for (unsigned int i = 0; i < bulk_rounds; i++) {
+	for (unsigned int i = 0; i < pad_bursts; i++) {
 		if (hm_mempool_get_bulk(mp, objs, BURST) != 0)
 			broken("hugemem", "get_bulk");
 		hm_mempool_put_bulk(mp, objs, BURST);
@@ -100,7 +99,7 @@ hm_bulk(void *p)
 	return (cpu_ns() - t0) / OBJS_PER_SAMPLE;
 }
 
-static double
+static PAD_SAMPLE double
 hm_single(void *p)
 {
 	struct hm_mempool *mp = p;
@@ -115,14 +114,14 @@ hm_single(void *p)
 	return (cpu_ns() - t0) / OBJS_PER_SAMPLE;
 }
 
-static double
+static PAD_SAMPLE double
 hm_mbuf(void *p)
 {
 	struct hm_mempool *mp = p;
 	struct hm_mbuf *m[BURST];
 	double t0 = cpu_ns();
 
-	for (unsigned int i = 0; i < bulk_rounds; i++) {
+	for (unsigned int i = 0; i < pad_bursts; i++) {
 		if (hm_pktmbuf_alloc_bulk(mp, m, BURST) != 0)
 			broken("hugemem", "pktmbuf_alloc_bulk");
 		hm_pktmbuf_free_bulk(m, BURST);
@@ -131,7 +130,7 @@ hm_mbuf(void *p)
 	return (cpu_ns() - t0) / OBJS_PER_SAMPLE;
 }
 
-static double
+static PAD_SAMPLE double
 hm_mbuf1(void *p)
 {
 	struct hm_mempool *mp = p;
@@ -157,7 +156,7 @@ static struct {
 	void *objs[2 * CACHE] __attribute__((aligned(64)));
 } floor_cache;
 
-static double
+static PAD_SAMPLE double
 floor_bulk(void *p)
 {
 	void *objs[BURST];
@@ -168,7 +167,7 @@ floor_bulk(void *p)
 	for (unsigned int k = 0; k < CACHE; k++)
 		floor_cache.objs[k] = &floor_cache.objs[k];
 	t0 = cpu_ns();
-	for (unsigned int i = 0; i < bulk_rounds; i++) {
+	for (unsigned int i = 0; i < pad_bursts; i++) {
 		uint32_t len = floor_cache.len;
 
 		if (len < BURST)
@@ -193,14 +192,14 @@ floor_bulk(void *p)
 /* ---------------------------------------------------------------- DPDK */
 
 #ifdef HM_BENCH_DPDK
-static double
+static PAD_SAMPLE double
 rte_bulk(void *p)
 {
 	struct rte_mempool *mp = p;
 	void *objs[BURST];
 	double t0 = cpu_ns();
 
-	for (unsigned int i = 0; i < bulk_rounds; i++) {
+	for (unsigned int i = 0; i < pad_bursts; i++) {
 		if (rte_mempool_get_bulk(mp, objs, BURST) != 0)
 			broken("dpdk", "get_bulk");
 		rte_mempool_put_bulk(mp, objs, BURST);
@@ -209,7 +208,7 @@ rte_bulk(void *p)
 	return (cpu_ns() - t0) / OBJS_PER_SAMPLE;
 }
 
-static double
+static PAD_SAMPLE double
 rte_single(void *p)
 {
 	struct rte_mempool *mp = p;
@@ -224,14 +223,14 @@ rte_single(void *p)
 	return (cpu_ns() - t0) / OBJS_PER_SAMPLE;
 }
 
-static double
+static PAD_SAMPLE double
 rte_mbuf(void *p)
 {
 	struct rte_mempool *mp = p;
 	struct rte_mbuf *m[BURST];
 	double t0 = cpu_ns();
 
-	for (unsigned int i = 0; i < bulk_rounds; i++) {
+	for (unsigned int i = 0; i < pad_bursts; i++) {
 		if (rte_pktmbuf_alloc_bulk(mp, m, BURST) != 0)
 			broken("dpdk", "pktmbuf_alloc_bulk");
 		rte_pktmbuf_free_bulk(m, BURST);
@@ -240,7 +239,7 @@ rte_mbuf(void *p)
 	return (cpu_ns() - t0) / OBJS_PER_SAMPLE;
 }
 
-static double
+static PAD_SAMPLE double
 rte_mbuf1(void *p)
 {
 	struct rte_mempool *mp = p;
@@ -260,131 +259,38 @@ static int have_dpdk;
 
 /* ---------------------------------------------------------------- placement */
 
-/* Page offset of @p p. */
-static unsigned int
-pgoff(uintptr_t p)
-{
-	return (unsigned int)(p & 4095u);
-}
-
-/* Run @p f below @p pad more bytes of stack. Not inlined: the pad is what
- * moves the workload function's frame. */
-static __attribute__((noinline)) double
-run_padded(run_fn f, void *p, size_t pad)
-{
-	volatile char *a = __builtin_alloca(pad + 1);
-	double r;
-
-	a[0] = 0;
-	r = f(p);
-	__asm__ volatile("" : : "r"(a) : "memory");
-	return r;
-}
-
-/* The pad that puts @p f's burst array at page offset caller_off. */
-static size_t
-pad_for(run_fn f, void *p)
-{
-	size_t pad = 0;
-
-	for (int i = 0; i < 8; i++) {
-		unsigned int at;
-
-		bulk_rounds = 1;
-		run_padded(f, p, pad);
-		bulk_rounds = OBJS_PER_SAMPLE / BURST;
-		at = pgoff(probe_seen);
-		if (at == caller_off)
-			return pad;
-		pad += (at - caller_off) & 4095u; /* down by the difference */
-	}
-	broken("bench", "placing the burst array");
-	return 0;
-}
-
 /* The page offsets of the caches' top windows (BURST pointers below the length
  * a cache rests at between a put and the next get), and their names. */
-static unsigned int win[8];
-static const char *win_name[8];
-static unsigned int n_win;
+static struct pad_bands win;
 
 static void
 note_window(const char *name, void *const *objs, unsigned int len)
 {
-	if (n_win < 8 && len >= BURST) {
-		win[n_win] = pgoff((uintptr_t)&objs[len - BURST]);
-		win_name[n_win++] = name;
-	}
-}
-
-/* The first multiple of 64 whose BURST pointers stay 64 bytes clear of every
- * window, page offsets taken modulo 4 KiB. */
-static unsigned int
-choose_caller_off(void)
-{
-	const unsigned int len = BURST * sizeof(void *), margin = 64;
-
-	for (unsigned int off = 0; off < 4096; off += 64) {
-		unsigned int ok = 1;
-
-		for (unsigned int w = 0; w < n_win; w++) {
-			unsigned int d = (off - win[w]) & 4095u;
-
-			if (d < len + margin || d > 4096 - len - margin)
-				ok = 0;
-		}
-		if (ok)
-			return off;
-	}
-	return 0; /* not reached: five 384-byte bands leave room in 4 KiB */
+	if (len >= BURST)
+		pad_note(&win, name, (uintptr_t)&objs[len - BURST], BURST * sizeof(void *));
 }
 
 /* ---------------------------------------------------------------- driver */
 
 static void
-compare(const char *what, int placed, run_fn hf, void *hp, run_fn rf, void *rp)
+compare(const char *what, int placed, pad_sample_fn hf, void *hp, pad_sample_fn rf, void *rp)
 {
-	double hs[SAMPLES] = {0}, rs[SAMPLES] = {0};
-	size_t hpad = 0, rpad = 0;
-	int run_h = bench_side(0), run_d = have_dpdk && bench_side(1);
+	double hs[SAMPLES] = {0}, rs[SAMPLES] = {0}, warm;
+	struct pad_side h = pad_side(bench_side(0), hf, hp);
+	struct pad_side d = pad_side(have_dpdk && bench_side(1), rf, rp);
 
-	(void)rf;
-	(void)rp;
 	if (!bench_wanted(what))
 		return;
-	if (placed && run_h)
-		hpad = pad_for(hf, hp);
-#ifdef HM_BENCH_DPDK
-	if (placed && run_d)
-		rpad = pad_for(rf, rp);
-#endif
-	if (run_h)
-		run_padded(hf, hp, hpad); /* warm-up */
-#ifdef HM_BENCH_DPDK
-	if (run_d)
-		run_padded(rf, rp, rpad);
-#endif
-	for (int s = 0; s < SAMPLES; s++) {
-#ifdef HM_BENCH_DPDK
-		if (run_d && s % 2 == 1)
-			rs[s] = run_padded(rf, rp, rpad);
-#endif
-		if (run_h)
-			hs[s] = run_padded(hf, hp, hpad);
-#ifdef HM_BENCH_DPDK
-		if (run_d && s % 2 == 0)
-			rs[s] = run_padded(rf, rp, rpad);
-#endif
+	if (placed) {
+		pad_place(&h);
+		pad_place(&d);
 	}
-	if (bench_env_on("HM_BENCH_VERBOSE")) {
-		if (placed)
-			printf("  burst arrays at page offset %u (pads %zu / %zu bytes)\n", caller_off,
-			       hpad, rpad);
-		for (int s = 0; s < SAMPLES; s++)
-			printf("  sample %d: hugemem %.3f ns, dpdk %.3f ns\n", s, hs[s],
-			       have_dpdk ? rs[s] : 0.0);
-	}
-	bench_row(what, run_h ? median(hs) : BENCH_NAN, run_d ? median(rs) : BENCH_NAN,
+	pad_pair(&h, &d, 0, &warm, &warm); /* warm-up */
+	for (int s = 0; s < SAMPLES; s++)
+		pad_pair(&h, &d, s, &hs[s], &rs[s]);
+	if (bench_env_on("HM_BENCH_VERBOSE"))
+		pad_verbose(placed, &h, &d, hs, rs, have_dpdk);
+	bench_row(what, h.f != NULL ? median(hs) : BENCH_NAN, d.f != NULL ? median(rs) : BENCH_NAN,
 		  "ns/object", bench_backend(), "cpu");
 }
 
@@ -395,37 +301,32 @@ static void
 sweep(unsigned int step, struct hm_mempool *hc, void *rc)
 {
 	unsigned int keep = caller_off;
+#ifdef HM_BENCH_DPDK
+	pad_sample_fn rf = rte_bulk;
+#else
+	pad_sample_fn rf = NULL;
+#endif
 
 	for (unsigned int off = 0; off < 4096; off += step) {
 		double h[SAMPLES], f[SAMPLES], d[SAMPLES] = {0};
-		size_t hpad, fpad;
-#ifdef HM_BENCH_DPDK
-		size_t dpad = 0;
-#endif
+		struct pad_side hs = pad_side(1, hm_bulk, hc), fs = pad_side(1, floor_bulk, NULL);
+		struct pad_side ds = pad_side(have_dpdk, rf, rc);
 
 		caller_off = off;
-		hpad = pad_for(hm_bulk, hc);
-		fpad = pad_for(floor_bulk, NULL);
-#ifdef HM_BENCH_DPDK
-		if (have_dpdk)
-			dpad = pad_for(rte_bulk, rc);
-#endif
+		pad_place(&hs);
+		pad_place(&fs);
+		pad_place(&ds);
 		for (int s = 0; s < SAMPLES; s++) {
-#ifdef HM_BENCH_DPDK
-			if (have_dpdk && s % 2 == 1)
-				d[s] = run_padded(rte_bulk, rc, dpad);
-#endif
-			h[s] = run_padded(hm_bulk, hc, hpad);
-			f[s] = run_padded(floor_bulk, NULL, fpad);
-#ifdef HM_BENCH_DPDK
-			if (have_dpdk && s % 2 == 0)
-				d[s] = run_padded(rte_bulk, rc, dpad);
-#endif
+			if (ds.f != NULL && s % 2 == 1)
+				d[s] = pad_run(&ds);
+			h[s] = pad_run(&hs);
+			f[s] = pad_run(&fs);
+			if (ds.f != NULL && s % 2 == 0)
+				d[s] = pad_run(&ds);
 		}
 		printf("SWEEP|%u|hugemem %.3f|floor %.3f|dpdk %.3f\n", off, median(h), median(f),
 		       have_dpdk ? median(d) : 0.0);
 	}
-	(void)rc;
 	caller_off = keep;
 }
 
@@ -435,6 +336,7 @@ main(void)
 	struct hm_mempool *hc, *hn, *hmb;
 	struct hm_config c;
 	void *rc_ = NULL, *rn_ = NULL, *rmb_ = NULL;
+	unsigned int near;
 	int cpu;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -501,31 +403,15 @@ main(void)
 		note_window("dpdk pktmbuf cache", d->objs, d->len);
 	}
 #endif
-	caller_off = choose_caller_off();
-	{
-		const char *o = getenv("HM_BENCH_CALLER_OFF");
-
-		if (o != NULL && *o != '\0') {
-			unsigned long off = strtoul(o, NULL, 0);
-
-			if (off >= 4096 || off % 16 != 0) {
-				fprintf(stderr, "bench_mempool: HM_BENCH_CALLER_OFF: a multiple of 16 "
-					"below 4096\n");
-				return 1;
-			}
-			caller_off = (unsigned int)off;
-		}
-	}
+	caller_off = pad_choose(&win, BURST * sizeof(void *), &near);
+	if (pad_env_off("bench_mempool") < 0)
+		return 1;
 	printf("burst arrays at page offset %u for every sample of both libraries; caches' top "
 	       "windows (%zu bytes) at", caller_off, BURST * sizeof(void *));
-	for (unsigned int w = 0; w < n_win; w++)
-		printf("%s %s %u", w ? "," : "", win_name[w], win[w]);
+	pad_print(&win);
 	printf("\n");
-	if (bench_env_on("HM_BENCH_SWEEP")) {
-		unsigned long step = strtoul(getenv("HM_BENCH_SWEEP"), NULL, 0);
-
-		sweep(step >= 16 && step % 16 == 0 ? (unsigned int)step : 64, hc, rc_);
-	}
+	if (pad_sweep_step() != 0)
+		sweep(pad_sweep_step(), hc, rc_);
 
 #ifdef HM_BENCH_DPDK
 	compare("mempool get+put bulk 32, cache 256", 1, hm_bulk, hc, rte_bulk, rc_);

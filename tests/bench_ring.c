@@ -76,6 +76,8 @@
 #define TWO_OBJS (1u << 17)  /* objects per sample of the two-core runs */
 #define TWO_CHUNK (1u << 11) /* objects per timed chunk of such a sample */
 #define PAIRS 41            /* adjacent hugemem / DPDK sample pairs of the two-core runs */
+#define PAD_BURSTS ONE_ITERS /* bursts per one-thread sample */
+#include "bench_pad.h"
 
 static int cpu_a = -1, cpu_b = -1; /* the two CPUs we may run on */
 
@@ -118,30 +120,26 @@ pin(pthread_t t, int cpu)
  * each caller offset meets them equally; the header lines sit still. On the
  * stack the arrays' page offset changed with every run (Linux randomises the
  * stack top within its page): issue #19, docs/performance-history.md part 6. So every
- * one-thread sample runs below a pad (alloca, run_padded) that puts both arrays
- * (one struct burst_arrays: in[] then out[], the same in every workload
- * function) at page offset `caller_off` for both libraries and the floor, chosen
- * clear of every one-thread ring's header lines (choose_caller_off;
- * $HM_BENCH_CALLER_OFF overrides it). Each workload function leaves the
- * arrays' address in probe_seen; to find it, pad_for() runs one with
- * one_iters at 1.
+ * one-thread sample runs below a pad (alloca, run_padded in bench_pad.h) that
+ * puts both arrays (one struct burst_arrays: in[] then out[], the same in every
+ * workload function) at page offset `caller_off` for both libraries and the
+ * floor, chosen clear of every one-thread ring's header lines (pad_choose over
+ * the lines note_lines() records; $HM_BENCH_CALLER_OFF overrides it). Each
+ * workload function runs pad_bursts bursts and leaves the arrays' address in
+ * probe_seen; pad_place() runs one with pad_bursts at 1 to find it.
  */
 struct burst_arrays {
 	void *in[BURST];
 	void *out[BURST];
 };
 
-static unsigned int one_iters = ONE_ITERS; /* bursts per one-thread sample */
-static uintptr_t probe_seen;               /* the last sample's struct burst_arrays */
-static unsigned int caller_off;            /* its page offset in every one-thread sample */
-
 #define ONE_THREAD(fn, ring_t, ENQ, DEQ)                                             \
-	static double fn(void *p)                                                    \
+	static PAD_SAMPLE double fn(void *p)                                         \
 	{                                                                            \
 		ring_t *r = p;                                                       \
 		struct burst_arrays a;                                               \
 		void **in = a.in, **out = a.out;                                     \
-		const unsigned int iters = one_iters;                                \
+		const unsigned int iters = pad_bursts;                               \
 		double t0;                                                           \
 		for (unsigned int k = 0; k < BURST; k++)                             \
 			in[k] = (void *)(uintptr_t)(k + 1);                          \
@@ -356,14 +354,14 @@ ONE_THREAD(floor_one_mpmc, struct floor_ring, FLOOR_MP, FLOOR_MC)
 
 TWO_CORES(floor_two_spsc_f, struct floor_ring, FLOOR_SP, FLOOR_SC, NULL, NULL, -1.0, 1, 1)
 
-static double
+static PAD_SAMPLE double
 floor_spsc(void *unused)
 {
 	(void)unused;
 	return floor_one_spsc(&floor_r);
 }
 
-static double
+static PAD_SAMPLE double
 floor_mpmc(void *unused)
 {
 	(void)unused;
@@ -482,170 +480,70 @@ rings_free(struct bench_rings *r)
 
 /* ---------------------------------------------------------------- placement */
 
-typedef double (*sample_fn)(void *ring);
-
-/* Page offset of @p p. */
-static unsigned int
-pgoff(uintptr_t p)
-{
-	return (unsigned int)(p & 4095u);
-}
-
-/* Run @p f on @p ring below @p pad more bytes of stack. Not inlined: the pad is
- * what moves the workload function's frame. */
-static __attribute__((noinline)) double
-run_padded(sample_fn f, void *ring, size_t pad)
-{
-	volatile char *a = __builtin_alloca(pad + 1);
-	double t;
-
-	a[0] = 0;
-	t = f(ring);
-	__asm__ volatile("" : : "r"(a) : "memory");
-	return t;
-}
-
-/* The pad that puts @p f's struct burst_arrays at page offset caller_off (one
- * burst through @p ring per try: the ring is left as it was). */
-static size_t
-pad_for(sample_fn f, void *ring)
-{
-	size_t pad = 0;
-
-	for (int i = 0; i < 8; i++) {
-		unsigned int at;
-
-		one_iters = 1;
-		run_padded(f, ring, pad);
-		one_iters = ONE_ITERS;
-		at = pgoff(probe_seen);
-		if (at == caller_off)
-			return pad;
-		pad += (at - caller_off) & 4095u; /* down by the difference */
-	}
-	broken("placing the burst arrays");
-	return 0;
-}
-
 /* The one-thread rows' rings (SP/SC and MP/MC, one of each per library), made
  * once, and the page offsets of their header lines: the line with the sizes
  * (read by every call), the producer's and the consumer's head / tail lines;
  * the floor ring's three likewise. */
 static struct bench_rings one_st, one_mt;
-#define MAX_LINES 16
-static unsigned int line_off[MAX_LINES];
-static char line_name[MAX_LINES][24];
-static unsigned int n_lines;
+static struct pad_bands lines;
 
+/* The 64-byte line of @p p, as "<ring> <what>". */
 static void
 note_line(const char *ring, const char *what, const void *p)
 {
-	if (n_lines < MAX_LINES) {
-		line_off[n_lines] = pgoff((uintptr_t)p) & ~63u;
-		snprintf(line_name[n_lines++], sizeof(line_name[0]), "%s %s", ring, what);
-	}
+	char name[32];
+
+	snprintf(name, sizeof(name), "%s %s", ring, what);
+	pad_note(&lines, name, (uintptr_t)p & ~(uintptr_t)63, 64);
 }
 
+/* The three lines (sizes, prod, cons) of @p r, a struct hm_ring, a struct
+ * rte_ring or the floor's (the same field names). */
+#define NOTE_RING(name, r)                              \
+	do {                                                \
+		note_line(name, "sizes", (r));                \
+		note_line(name, "prod", &(r)->prod);          \
+		note_line(name, "cons", &(r)->cons);          \
+	} while (0)
+
+/* The floor's lines, then each library's SP/SC and MP/MC rings' (DPDK's where
+ * it runs). */
 static void
 note_lines(void)
 {
-	note_line("floor", "sizes", &floor_r);
-	note_line("floor", "prod", &floor_r.prod);
-	note_line("floor", "cons", &floor_r.cons);
-	note_line("hm sp/sc", "sizes", one_st.hr);
-	note_line("hm sp/sc", "prod", &one_st.hr->prod);
-	note_line("hm sp/sc", "cons", &one_st.hr->cons);
-	note_line("hm mp/mc", "sizes", one_mt.hr);
-	note_line("hm mp/mc", "prod", &one_mt.hr->prod);
-	note_line("hm mp/mc", "cons", &one_mt.hr->cons);
+	static const char *const lib[2] = {"hm", "dpdk"}, *const mode[2] = {"sp/sc", "mp/mc"};
+	const struct bench_rings *const rs[2] = {&one_st, &one_mt};
+	char name[24];
+
+	NOTE_RING("floor", &floor_r);
+	for (int l = 0; l < 2; l++)
+		for (int m = 0; m < 2; m++) {
+			snprintf(name, sizeof(name), "%s %s", lib[l], mode[m]);
+			if (l == 0)
+				NOTE_RING(name, rs[m]->hr);
 #ifdef HM_BENCH_DPDK
-	if (one_st.dr != NULL) {
-		note_line("dpdk sp/sc", "sizes", one_st.dr);
-		note_line("dpdk sp/sc", "prod", &one_st.dr->prod);
-		note_line("dpdk sp/sc", "cons", &one_st.dr->cons);
-		note_line("dpdk mp/mc", "sizes", one_mt.dr);
-		note_line("dpdk mp/mc", "prod", &one_mt.dr->prod);
-		note_line("dpdk mp/mc", "cons", &one_mt.dr->cons);
-	}
+			else if (rs[m]->dr != NULL)
+				NOTE_RING(name, rs[m]->dr);
 #endif
-}
-
-/* Lines among the noted ones that come within @p margin bytes of the arrays at
- * page offset @p off, page offsets taken modulo 4 KiB. */
-static unsigned int
-lines_near(unsigned int off, unsigned int margin)
-{
-	const unsigned int len = sizeof(struct burst_arrays);
-	unsigned int n = 0;
-
-	for (unsigned int l = 0; l < n_lines; l++) {
-		unsigned int d = (off - line_off[l]) & 4095u; /* arrays after the line */
-
-		if (d < 64 + margin || d > 4096 - len - margin)
-			n++;
-	}
-	return n;
-}
-
-/* The first multiple of 64 whose arrays stay 64 bytes clear of every noted line;
- * else clear of as many as can be (*@p near: how many it comes near). */
-static unsigned int
-choose_caller_off(unsigned int *near)
-{
-	unsigned int best = 0, best_n = ~0u;
-
-	for (unsigned int margin = 64;; margin = 0) {
-		for (unsigned int off = 0; off < 4096; off += 64) {
-			unsigned int n = lines_near(off, margin);
-
-			if (n == 0) {
-				*near = 0;
-				return off;
-			}
-			if (n < best_n) {
-				best_n = n;
-				best = off;
-			}
 		}
-		if (margin == 0)
-			break;
-	}
-	*near = best_n;
-	return best;
 }
 
-/* One-thread sample @p s of each side that runs, the arrays at caller_off. */
+/* The sides of @p w on @p r that run (bench_rings' run_h, run_d), unplaced;
+ * with @p place, their arrays at caller_off. */
 static void
-one_sample(const struct bench_rings *r, const struct workload *w, size_t hpad, size_t dpad,
-	   int s, double *h, double *d)
+one_sides(const struct bench_rings *r, const struct workload *w, int place, struct pad_side *h,
+	  struct pad_side *d)
 {
+	*h = pad_side(r->run_h, w->hm, r->hr);
 #ifdef HM_BENCH_DPDK
-	if (r->run_d && s % 2 == 1)
-		*d = run_padded(w->rte, r->dr, dpad);
+	*d = pad_side(r->run_d, w->rte, r->dr);
 #else
-	(void)s;
-	(void)d;
-	(void)dpad;
+	*d = pad_side(0, NULL, NULL);
 #endif
-	if (r->run_h)
-		*h = run_padded(w->hm, r->hr, hpad);
-#ifdef HM_BENCH_DPDK
-	if (r->run_d && s % 2 == 0)
-		*d = run_padded(w->rte, r->dr, dpad);
-#endif
-}
-
-/* The pads of @p w on @p r for caller_off (0 for a side that does not run). */
-static void
-one_pads(const struct bench_rings *r, const struct workload *w, size_t *hpad, size_t *dpad)
-{
-	*hpad = *dpad = 0;
-	if (r->run_h)
-		*hpad = pad_for(w->hm, r->hr);
-#ifdef HM_BENCH_DPDK
-	if (r->run_d)
-		*dpad = pad_for(w->rte, r->dr);
-#endif
+	if (place) {
+		pad_place(h);
+		pad_place(d);
+	}
 }
 
 /*
@@ -659,12 +557,14 @@ run_two(const struct workload *w)
 {
 	double hs[PAIRS], ds[PAIRS], ratio[PAIRS];
 	struct bench_rings r;
+	struct pad_side hside, dside;
 
 	rings_make(&r, w->st, "bench2_");
-	one_sample(&r, w, 0, 0, 0, &hs[0], &ds[0]); /* warm-up (a two-core sample: no pads) */
+	one_sides(&r, w, 0, &hside, &dside);
+	pad_pair(&hside, &dside, 0, &hs[0], &ds[0]); /* warm-up (a two-core sample: no pads) */
 	for (int s = 0; s < PAIRS; s++) {
 		hs[s] = ds[s] = BENCH_NAN;
-		one_sample(&r, w, 0, 0, s, &hs[s], &ds[s]);
+		pad_pair(&hside, &dside, s, &hs[s], &ds[s]);
 		ratio[s] = hs[s] / ds[s];
 		if (bench_env_on("HM_BENCH_VERBOSE"))
 			printf("  pair %d: hugemem %.3f ns, dpdk %.3f ns, ratio %.3f\n", s, hs[s],
@@ -719,7 +619,9 @@ struct probe_var {
 		fl[PROBE_MAX];
 };
 
-/* The physical address behind @p va from /proc/self/pagemap; 0 when unknown. */
+#ifdef HM_BENCH_DPDK
+/* The physical address behind @p va from /proc/self/pagemap; 0 when unknown
+ * (printed beside DPDK's ring's). */
 static uint64_t
 probe_pa(const void *va)
 {
@@ -736,6 +638,7 @@ probe_pa(const void *va)
 		return 0;
 	return (e & ((1ull << 55) - 1)) * 4096 + (uintptr_t)va % 4096;
 }
+#endif
 
 /* @p size bytes of malloc memory on a 4 KiB boundary (C11: a multiple of it). */
 static void *
@@ -915,7 +818,7 @@ run(const struct workload *w)
 {
 	double hs[SAMPLES] = {0}, ds[SAMPLES] = {0};
 	struct bench_rings *r = w->st ? &one_st : &one_mt;
-	size_t hpad, dpad;
+	struct pad_side h, d;
 
 	if (!bench_wanted(w->name))
 		return;
@@ -927,17 +830,12 @@ run(const struct workload *w)
 		run_two(w);
 		return;
 	}
-	one_pads(r, w, &hpad, &dpad);
-	one_sample(r, w, hpad, dpad, 0, &hs[0], &ds[0]); /* warm-up */
+	one_sides(r, w, 1, &h, &d);
+	pad_pair(&h, &d, 0, &hs[0], &ds[0]); /* warm-up */
 	for (int s = 0; s < SAMPLES; s++)
-		one_sample(r, w, hpad, dpad, s, &hs[s], &ds[s]);
-	if (bench_env_on("HM_BENCH_VERBOSE")) {
-		printf("  burst arrays at page offset %u (pads %zu / %zu bytes)\n", caller_off, hpad,
-		       dpad);
-		for (int s = 0; s < SAMPLES; s++)
-			printf("  sample %d: hugemem %.3f ns, dpdk %.3f ns\n", s, hs[s],
-			       have_dpdk ? ds[s] : 0.0);
-	}
+		pad_pair(&h, &d, s, &hs[s], &ds[s]);
+	if (bench_env_on("HM_BENCH_VERBOSE"))
+		pad_verbose(1, &h, &d, hs, ds, have_dpdk);
 	bench_row(w->name, r->run_h ? median(hs) : BENCH_NAN, r->run_d ? median(ds) : BENCH_NAN,
 		  "ns/object", bench_backend(), "cpu");
 }
@@ -959,21 +857,18 @@ sweep(unsigned int step)
 	       "functions|MP/MC hugemem|floor|dpdk (ns/object)\n");
 	for (unsigned int off = 0; off < 4096; off += step) {
 		double h[5][SAMPLES], d[5][SAMPLES];
-		size_t hpad[5], dpad[5];
+		struct pad_side hp[5], dp[5];
 
 		caller_off = off;
 		for (unsigned int i = 0; i < nw; i++) {
 			const struct workload *w = &workloads[which[i]];
 
-			one_pads(w->st ? &one_st : &one_mt, w, &hpad[i], &dpad[i]);
+			one_sides(w->st ? &one_st : &one_mt, w, 1, &hp[i], &dp[i]);
 		}
 		for (int s = 0; s < SAMPLES; s++)
 			for (unsigned int i = 0; i < nw; i++) {
-				const struct workload *w = &workloads[which[i]];
-
 				h[i][s] = d[i][s] = BENCH_NAN;
-				one_sample(w->st ? &one_st : &one_mt, w, hpad[i], dpad[i], s, &h[i][s],
-					   &d[i][s]);
+				pad_pair(&hp[i], &dp[i], s, &h[i][s], &d[i][s]);
 			}
 		printf("SWEEP|%u|%.3f|%.3f|%.3f|%.3f|%.3f|%.3f|%.3f|%.3f\n", off, median(h[0]),
 		       median(h[1]), median(h[2]), median(d[0]), median(d[1]), median(h[3]),
@@ -987,33 +882,24 @@ sweep(unsigned int step)
 static int
 place_arrays(void)
 {
-	const char *o = getenv("HM_BENCH_CALLER_OFF");
+	const unsigned int len = sizeof(struct burst_arrays);
 	unsigned int near;
+	int env;
 
 	note_lines();
-	caller_off = choose_caller_off(&near);
-	if (o != NULL && *o != '\0') {
-		unsigned long off = strtoul(o, NULL, 0);
-
-		if (off >= 4096 || off % 16 != 0) {
-			fprintf(stderr, "bench_ring: HM_BENCH_CALLER_OFF: a multiple of 16 below "
-				"4096\n");
-			return -1;
-		}
-		caller_off = (unsigned int)off;
-		near = lines_near(caller_off, 64);
-	}
+	caller_off = pad_choose(&lines, len, &near);
+	env = pad_env_off("bench_ring");
+	if (env < 0)
+		return -1;
+	if (env > 0)
+		near = pad_near(&lines, caller_off, len, 64);
 	printf("one thread: burst arrays (in[], out[]: %zu bytes) at page offset %u in every "
 	       "sample of both libraries and the floor, within 64 bytes of %u of the rings' "
 	       "header lines; those lines at", sizeof(struct burst_arrays), caller_off, near);
-	for (unsigned int l = 0; l < n_lines; l++)
-		printf("%s %s %u", l ? "," : "", line_name[l], line_off[l]);
+	pad_print(&lines);
 	printf("\n");
-	if (bench_env_on("HM_BENCH_SWEEP")) {
-		unsigned long step = strtoul(getenv("HM_BENCH_SWEEP"), NULL, 0);
-
-		sweep(step >= 16 && step % 16 == 0 ? (unsigned int)step : 64);
-	}
+	if (pad_sweep_step() != 0)
+		sweep(pad_sweep_step());
 	return 0;
 }
 
