@@ -27,16 +27,17 @@
  *
  * Memory of the same history on both sides (workload 3). In a VM a guest page
  * the host has not backed costs a host fault on its first touch, inside the
- * guest's clear_page: in this one (Firecracker, PVM, free page reporting of 2M
- * blocks) 1 GiB of such memory takes 1.8-2.6 s to zero instead of 65-90 ms,
- * whatever the guest's page size. The hugetlbfs pages were reserved before the
- * run and are reused by every sample, never returned to the guest's allocator,
- * so after the first sample they are always backed. Anonymous and shmem THP
- * come from the allocator, whose free memory the guest reports to the host (which
- * drops it) and whose per-CPU lists hold ~300 MiB per CPU: an untimed run in
+ * guest's clear_page: in this one (Firecracker, free page reporting of 2M
+ * blocks) 1 GiB of such memory takes 1-2.6 s to zero instead of 65-95 ms,
+ * whatever the guest's page size (hugetlbfs pages reserved just before: 1.0 s
+ * on their first use). The hugetlbfs pages of this run were reserved before it
+ * and are reused by every sample, never returned to the guest's allocator, so
+ * after the first sample they are always backed. Anonymous and shmem THP come
+ * from the allocator, whose free memory the guest reports to the host (which
+ * drops it) and whose per-CPU lists hold up to ~300 MiB per CPU: an untimed run in
  * another child gives the timed one its memory back only when both ran on the
  * same CPU (on the other CPU the timed child read 124-380 ms, on the same one
- * 67-70; docs/perf-notes-emuthp.md). So every timed child, whatever its backend
+ * 66-75; docs/perf-notes-emuthp.md). So every timed child, whatever its backend
  * (DPDK's too), first pins itself to one CPU, then maps, populates and frees
  * 1 GiB + 64 MiB of madvised anonymous memory, untimed, and only then starts
  * (hm_init, the timed hm_malloc and touch): what it allocates next comes back
