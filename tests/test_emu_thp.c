@@ -19,7 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common_i.h"
@@ -136,6 +138,32 @@ vmstat(const char *name)
 	return r;
 }
 
+#ifndef PR_SET_THP_DISABLE
+#define PR_SET_THP_DISABLE 41
+#define PR_GET_THP_DISABLE 42
+#endif
+
+/*
+ * The anonymous THP policy that applies to this process's madvised memory (the
+ * model): "prctl" when PR_SET_THP_DISABLE rules it out, else the THP size's own
+ * hugepages-<size>kB/enabled unless that is [inherit] or absent, else enabled.
+ */
+static void
+effective_anon_policy(char *out, size_t len)
+{
+	char file[64];
+	int r = prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0);
+
+	if (r > 0 && (r & 2) == 0) { /* 2: PR_THP_DISABLE_EXCEPT_ADVISED */
+		snprintf(out, len, "prctl");
+		return;
+	}
+	snprintf(file, sizeof(file), "hugepages-%" PRIu64 "kB/enabled", thp_size() >> 10);
+	policy(file, out, len);
+	if (out[0] == '\0' || strcmp(out, "inherit") == 0)
+		policy("enabled", out, len);
+}
+
 static void
 test_backing_bad_input(void **state)
 {
@@ -167,7 +195,7 @@ test_backing_policy_model(void **state)
 	int64_t got;
 
 	(void)state;
-	policy("enabled", anon, sizeof(anon));
+	effective_anon_policy(anon, sizeof(anon));
 	policy("shmem_enabled", shmem, sizeof(shmem));
 	/* emulated pages smaller than a THP: base pages, in every mode */
 	assert_int_equal(hm_emu_backing_page_size(true, NULL, 4 * HM_KB, why, sizeof(why)),
@@ -184,7 +212,9 @@ test_backing_policy_model(void **state)
 	else
 		assert_int_equal(got, (int64_t)base);
 	assert_non_null(strstr(why, "2M pages are"));
-	if (thp != 0 && thp <= M2)
+	if (thp != 0 && thp <= M2 && strcmp(anon, "prctl") == 0)
+		assert_non_null(strstr(why, "PR_SET_THP_DISABLE"));
+	else if (thp != 0 && thp <= M2)
 		assert_non_null(strstr(why, anon[0] != '\0' ? anon : "unreadable"));
 	/* 1G emulated pages: THP-sized pieces when THP applies */
 	assert_int_equal(hm_emu_backing_page_size(true, NULL, HM_GB, NULL, 0), got);
@@ -353,6 +383,110 @@ test_in_memory_page_is_a_thp(void **state)
 	hm_emu_ops.destroy(&be);
 }
 
+/*
+ * In a child whose THP prctl(PR_SET_THP_DISABLE, 1, @p flags) set: what
+ * hm_emu_backing_page_size says for an in-memory 2M page and what its page gets.
+ * @return 0 when they agree (and match @p want_thp), else a failing line number.
+ */
+/* Print the failing line of prctl_child; @return 1 (its exit status). */
+static int
+child_fail(int line, const char *why)
+{
+	printf("prctl child: check at line %d failed (backing: %s; %s)\n", line, why,
+	       hm_last_error());
+	fflush(stdout);
+	return 1;
+}
+
+static int
+prctl_child(unsigned long flags, bool want_thp)
+{
+	struct hm_backend_params p;
+	struct hm_backend be = { .ops = &hm_emu_ops };
+	struct hm_page pg;
+	char why[512] = "";
+	long long fb0;
+	int64_t got;
+	long anon;
+	char *va;
+
+	if (prctl(PR_SET_THP_DISABLE, 1, flags, 0, 0) != 0)
+		return 77; /* this kernel lacks the flag */
+	got = hm_emu_backing_page_size(true, NULL, M2, why, sizeof(why));
+	if (got != (want_thp ? (int64_t)M2 : sysconf(_SC_PAGESIZE)))
+		return child_fail(__LINE__, why);
+	if (!want_thp && strstr(why, "PR_SET_THP_DISABLE") == NULL)
+		return child_fail(__LINE__, why);
+	memset(&p, 0, sizeof(p));
+	p.topology = "nodes=1;2M=1";
+	p.in_memory = true;
+	if (hm_emu_ops.create(&be, &p) != 0 || (va = hm_va_reserve(NULL, M2, M2, 0)) == NULL)
+		return child_fail(__LINE__, why);
+	memset(&pg, 0, sizeof(pg));
+	pg.va = va;
+	pg.page_sz = M2;
+	fb0 = vmstat("thp_fault_fallback");
+	if (hm_emu_ops.page_map(&be, &pg) != 0)
+		return child_fail(__LINE__, why);
+	va[0] = 1;
+	anon = smaps_kb(va, "AnonHugePages");
+	if (want_thp && anon != 2048 && vmstat("thp_fault_fallback") == fb0)
+		return child_fail(__LINE__, why);
+	if (!want_thp && anon != 0)
+		return child_fail(__LINE__, why);
+	hm_emu_ops.page_unmap(&be, &pg);
+	hm_va_release(va, M2);
+	hm_emu_ops.destroy(&be);
+	return 0;
+}
+
+static int
+run_prctl_child(unsigned long flags, bool want_thp)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(prctl_child(flags, want_thp));
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/*
+ * A process whose THP is disabled by prctl (a container runtime or a parent may
+ * set it; children inherit it) gets base pages, and the backing answer (hugemem
+ * info, doctor) says so and why; PR_THP_DISABLE_EXCEPT_ADVISED (Linux 6.18)
+ * leaves emu's madvised pages their THP.
+ */
+static void
+test_backing_honours_prctl_thp_disable(void **state)
+{
+	char why[512];
+	uint64_t thp = thp_size();
+	bool thp_here;
+	int rc;
+
+	(void)state;
+	if (thp == 0 || thp > M2) {
+		print_message("skipped: no 2M transparent huge pages in this kernel\n");
+		skip();
+	}
+	thp_here = hm_emu_backing_page_size(true, NULL, M2, why, sizeof(why)) == (int64_t)M2;
+	if (!thp_here && strstr(why, "PR_SET_THP_DISABLE") != NULL) {
+		print_message("skipped: THP is already disabled for this process: %s\n", why);
+		skip();
+	}
+	rc = run_prctl_child(0, false);
+	if (rc != 0)
+		fail_msg("prctl(PR_SET_THP_DISABLE, 1): the child failed (exit %d)", rc);
+	rc = run_prctl_child(2 /* PR_THP_DISABLE_EXCEPT_ADVISED */, thp_here);
+	if (rc != 0 && rc != 77)
+		fail_msg("prctl(PR_SET_THP_DISABLE, 1, EXCEPT_ADVISED): the child failed (exit %d)",
+			 rc);
+}
+
 /* The dump (hugemem info prints it) says what is underneath every size. */
 static void
 test_dump_states_backing(void **state)
@@ -427,6 +561,7 @@ main(void)
 		cmocka_unit_test(test_in_memory_pages_are_anonymous_and_madvised),
 		cmocka_unit_test(test_page_files_are_madvised),
 		cmocka_unit_test(test_in_memory_page_is_a_thp),
+		cmocka_unit_test(test_backing_honours_prctl_thp_disable),
 		cmocka_unit_test(test_dump_states_backing),
 	};
 
