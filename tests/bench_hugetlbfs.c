@@ -24,6 +24,26 @@
  * time of the thread that faults): the floor this thread's, the children's
  * their whole process's (every thread DPDK starts included). Median of 5
  * samples.
+ *
+ * Memory of the same history on both sides (workload 3). In a VM a guest page
+ * the host has not backed costs a host fault on its first touch, inside the
+ * guest's clear_page: in this one (Firecracker, free page reporting of 2M
+ * blocks) 1 GiB of such memory takes 1-2.6 s to zero instead of 65-95 ms,
+ * whatever the guest's page size (hugetlbfs pages reserved just before: 1.0 s
+ * on their first use). The hugetlbfs pages of this run were reserved before it
+ * and are reused by every sample, never returned to the guest's allocator, so
+ * after the first sample they are always backed. Anonymous and shmem THP come
+ * from the allocator, whose free memory the guest reports to the host (which
+ * drops it) and whose per-CPU lists hold up to ~300 MiB per CPU: an untimed run in
+ * another child gives the timed one its memory back only when both ran on the
+ * same CPU (on the other CPU the timed child read 124-380 ms, on the same one
+ * 66-75; docs/perf-notes-emuthp.md). So every timed child, whatever its backend
+ * (DPDK's too), first pins itself to one CPU, then maps, populates and frees
+ * 1 GiB + 64 MiB of madvised anonymous memory, untimed, and only then starts
+ * (hm_init, the timed hm_malloc and touch): what it allocates next comes back
+ * from that CPU's lists, backed, as on bare metal. The figure still includes
+ * all of a user's first touch there: the allocation, the kernel zeroing every
+ * 2M page again (system time) and the backend's own work.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -275,7 +295,40 @@ thp_tmpfs_umount(void)
 		rmdir(thp_tmpfs);
 }
 
-/* A child measuring first touch; its re-touch figure in *re. */
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
+#endif
+
+#define WARM_LEN (GB1 + (64ULL << 20))
+#define M2 (2ULL << 20)
+
+/*
+ * Untimed, in the timed child, pinned: map, populate and free WARM_LEN of
+ * madvised anonymous memory (2M aligned), so that the guest memory the child
+ * allocates next has been used, and is backed by the host, like the hugetlbfs
+ * pool's (the header comment). The kernel zeroes it again when it is allocated.
+ */
+static void
+warm_up(void)
+{
+	char *raw, *p;
+
+	raw = mmap(NULL, WARM_LEN + M2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+		   0);
+	if (raw == MAP_FAILED)
+		return;
+	p = (char *)(((uintptr_t)raw + M2 - 1) & ~(uintptr_t)(M2 - 1));
+	(void)madvise(p, WARM_LEN, MADV_HUGEPAGE);
+	if (madvise(p, WARM_LEN, MADV_POPULATE_WRITE) != 0)
+		for (uint64_t off = 0; off < WARM_LEN; off += 4096)
+			((volatile char *)p)[off] = 0;
+	munmap(raw, WARM_LEN + M2);
+}
+
+/*
+ * A child measuring first touch, after warm_up() on the CPU it is pinned to;
+ * its re-touch figure in *re.
+ */
 static double
 touch_child(int (*fn)(double *), double *re)
 {
@@ -288,7 +341,11 @@ touch_child(int (*fn)(double *), double *re)
 	pid = fork();
 	if (pid == 0) {
 		double w[2] = { -1, -1 };
-		int rc = fn(&w[0]);
+		int rc;
+
+		(void)pin_self();
+		warm_up();
+		rc = fn(&w[0]);
 		w[1] = retouch_ms;
 		if (write(pipefd[1], w, sizeof(w)) != sizeof(w))
 			rc = 1;
@@ -379,6 +436,25 @@ dpdk_malloc_1g(double *inner)
 }
 #endif
 
+/* A counter of /proc/vmstat, -1 if unreadable. */
+static long long
+vmstat(const char *name)
+{
+	char key[64];
+	long long v, r = -1;
+	FILE *f = fopen("/proc/vmstat", "re");
+
+	if (f == NULL)
+		return -1;
+	while (fscanf(f, "%63s %lld", key, &v) == 2)
+		if (strcmp(key, name) == 0) {
+			r = v;
+			break;
+		}
+	fclose(f);
+	return r;
+}
+
 /* Workload 3: first touch and re-touch of 1 GiB on each backend, DPDK beside. */
 static int
 touch_rows(void)
@@ -400,18 +476,8 @@ touch_rows(void)
 		for (int k = 0; k < nk; k++) {
 			if (k == 2 && i >= 3)
 				continue; /* seconds per sample without THP: 3 samples */
-			/*
-			 * THP rows: an untimed run first, whose freed 2M blocks the timed
-			 * one gets back. In this VM (Firecracker) guest memory the guest has
-			 * never used is faulted in by the host 4K at a time on first use
-			 * (2-3 s per GiB, whatever the guest's page size); hugetlbfs pages,
-			 * reserved ahead and reused, rarely pay it. docs/performance.md.
-			 */
-			if ((k == 1 || k == 3) && touch_child(fns[k], &re) < 0) {
-				fprintf(stderr, "bench_hugetlbfs: first touch on %s failed\n", be[k]);
-				thp_tmpfs_umount();
-				return 1;
-			}
+			long long a0 = vmstat("thp_fault_alloc"), f0 = vmstat("thp_fault_fallback");
+			/* warm_up() in the child first: the header comment */
 			ft[k][i] = touch_child(fns[k], &re);
 			if (ft[k][i] < 0) {
 				fprintf(stderr, "bench_hugetlbfs: first touch on %s failed\n", be[k]);
@@ -419,6 +485,11 @@ touch_rows(void)
 				return 1;
 			}
 			rt[k][i] = re;
+			if (bench_env_on("HM_BENCH_VERBOSE"))
+				printf("sample %d, %s%s: first touch %.1f ms, re-touch %.1f ms (machine-wide "
+				       "during the child, warm-up included: thp_fault_alloc +%lld, "
+				       "thp_fault_fallback +%lld)\n", i, be[k], what[k], ft[k][i], re,
+				       vmstat("thp_fault_alloc") - a0, vmstat("thp_fault_fallback") - f0);
 		}
 	}
 #ifdef HM_BENCH_DPDK

@@ -6,8 +6,12 @@
  * on its own, unless the kernel backs the range with transparent huge pages
  * (THP). emu asks for them (madvise(MADV_HUGEPAGE) on every page it maps); whether
  * it gets them is the kernel's policy:
- *   - in-memory mode maps private anonymous memory: /sys/kernel/mm/
- *     transparent_hugepage/enabled must be [always] or [madvise];
+ *   - in-memory mode maps private anonymous memory: the THP size's own
+ *     transparent_hugepage/hugepages-<size>kB/enabled (Linux 6.8) must be
+ *     [always] or [madvise], or [inherit] (or absent) and /sys/kernel/mm/
+ *     transparent_hugepage/enabled [always] or [madvise]; and this process must
+ *     not have THP disabled by prctl(PR_SET_THP_DISABLE) (which a child inherits),
+ *     unless only for memory that is not madvised (PR_THP_DISABLE_EXCEPT_ADVISED);
  *   - page files live on tmpfs: shmem_enabled [force] gives them THP everywhere,
  *     [deny] nowhere, otherwise the mount's huge= option decides: always and
  *     within_size give THP to a page file of >= 2M; advise does not, because
@@ -21,6 +25,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "common_i.h"
@@ -58,6 +63,20 @@ thp_size(void)
 		fclose(f);
 	}
 	return v;
+}
+
+#ifndef PR_GET_THP_DISABLE
+#define PR_GET_THP_DISABLE 42
+#endif
+#define THP_DISABLE_EXCEPT_ADVISED (1 << 1) /* PR_THP_DISABLE_EXCEPT_ADVISED, Linux 6.18 */
+
+/* Whether prctl(PR_SET_THP_DISABLE) keeps THP from this process's madvised memory. */
+static bool
+thp_disabled_here(void)
+{
+	int r = prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0);
+
+	return r > 0 && (r & THP_DISABLE_EXCEPT_ADVISED) == 0;
 }
 
 /*
@@ -138,15 +157,32 @@ hm_emu_backing_page_size(bool in_memory, const char *path, uint64_t page_sz, cha
 		return (int64_t)base;
 	}
 	if (in_memory) {
-		policy_word(THP_DIR "/enabled", pol, sizeof(pol));
+		char knob[64], kpath[160], own[32];
+
+		if (thp_disabled_here()) {
+			snprintf(why, len, "%s pages are %s pages underneath: this process has "
+				 "transparent huge pages disabled (prctl PR_SET_THP_DISABLE, "
+				 "inherited from its parent)", a, b);
+			return (int64_t)base;
+		}
+		/* the THP size's own policy decides unless it is [inherit] */
+		snprintf(knob, sizeof(knob), "hugepages-%" PRIu64 "kB/enabled", thp >> 10);
+		snprintf(kpath, sizeof(kpath), THP_DIR "/%s", knob);
+		policy_word(kpath, own, sizeof(own));
+		if (own[0] != '\0' && strcmp(own, "inherit") != 0) {
+			snprintf(pol, sizeof(pol), "%s", own);
+		} else {
+			policy_word(THP_DIR "/enabled", pol, sizeof(pol));
+			snprintf(knob, sizeof(knob), "enabled");
+		}
 		if (strcmp(pol, "always") == 0 || strcmp(pol, "madvise") == 0) {
 			snprintf(why, len, "%s pages are %s transparent huge pages underneath "
-				 "(anonymous memory, madvised; transparent_hugepage/enabled is [%s]; "
-				 "%s where memory is too fragmented)", a, c, pol, b);
+				 "(anonymous memory, madvised; transparent_hugepage/%s is [%s]; "
+				 "%s where memory is too fragmented)", a, c, knob, pol, b);
 			return (int64_t)thp;
 		}
-		snprintf(why, len, "%s pages are %s pages underneath: transparent_hugepage/enabled "
-			 "is [%s]", a, b, pol[0] != '\0' ? pol : "unreadable");
+		snprintf(why, len, "%s pages are %s pages underneath: transparent_hugepage/%s "
+			 "is [%s]", a, b, knob, pol[0] != '\0' ? pol : "unreadable");
 		return (int64_t)base;
 	}
 	policy_word(THP_DIR "/shmem_enabled", pol, sizeof(pol));
