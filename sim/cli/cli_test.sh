@@ -229,6 +229,34 @@ doctor-emu-memory)
 	run doctor "--topology=2M=4" -m 8
 	expect 0
 	;;
+# ---- doctor, emu --in-memory, in a process whose THP a parent disabled (prctl, inherited):
+# the reason names the prctl and the fix is about it, not about sysfs
+doctor-emu-thp-prctl)
+	pol=$(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)
+	case $pol in
+	*"[always]"* | *"[madvise]"*) ;;
+	*)
+		echo "SKIP: $case: no anonymous transparent huge pages here ($pol)"
+		exit 77
+		;;
+	esac
+	command -v python3 >/dev/null || { echo "SKIP: $case: python3 sets the prctl"; exit 77; }
+	# PR_SET_THP_DISABLE is 41; a kernel without it (before 3.15) skips
+	HUGEMEM_SYSFS_ROOT=$root python3 -c 'import ctypes, os, sys
+if ctypes.CDLL(None).prctl(41, 1, 0, 0, 0) != 0:
+    sys.exit(77)
+os.execv(sys.argv[1], sys.argv[1:])' "$exe" doctor --in-memory "--topology=2M=4" >"$out" 2>&1
+	rc=$?
+	[ "$rc" != 77 ] || { echo "SKIP: $case: prctl(PR_SET_THP_DISABLE) refused"; exit 77; }
+	echo "\$ (prctl PR_SET_THP_DISABLE) hugemem doctor --in-memory --topology=2M=4 -> exit $rc"
+	has "2M pages are 4K pages underneath: this process has transparent huge pages disabled (prctl PR_SET_THP_DISABLE"
+	has "fix: start it from a process that does not disable transparent huge pages"
+	lacks "echo madvise"
+	# without the prctl the same command reports THP and no fix about it
+	run doctor --in-memory "--topology=2M=4"
+	has "2M pages are 2M transparent huge pages underneath"
+	lacks "PR_SET_THP_DISABLE"
+	;;
 # ---- doctor on the fuse backend: hm_fusefs_doctor's checks, then the topology as emu
 doctor-fuse)
 	run doctor --backend=fuse "--topology=2M=4" -m 64

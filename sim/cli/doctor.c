@@ -308,6 +308,30 @@ emu_memory_fits(struct report *r, const struct hm_config *c, const struct hm_pro
 }
 
 /*
+ * The fix for anonymous memory without THP, from the reason
+ * hm_emu_backing_page_size gave (@p why): the process's prctl, the THP size's
+ * own knob (transparent_hugepage/hugepages-<size>kB/enabled), or the top-level
+ * knob.
+ */
+static void
+thp_fix(const char *why, char *fix, size_t len)
+{
+	const char *k = strstr(why, "transparent_hugepage/hugepages-");
+
+	if (strstr(why, "PR_SET_THP_DISABLE") != NULL)
+		(void)hm_snprintf(fix, len, "start it from a process that does not disable "
+				  "transparent huge pages: the launcher or container runtime called "
+				  "prctl(PR_SET_THP_DISABLE), which children inherit; "
+				  "prctl(PR_SET_THP_DISABLE, 0, 0, 0, 0) before exec clears it");
+	else if (k != NULL)
+		(void)hm_snprintf(fix, len, "echo madvise > /sys/kernel/mm/%.*s (root)",
+				  (int)strcspn(k, " ;)"), k);
+	else
+		(void)hm_snprintf(fix, len, "echo madvise > /sys/kernel/mm/transparent_hugepage/"
+				  "enabled (root)");
+}
+
+/*
  * What the kernel puts under the largest emulated page size: base pages make a
  * first touch fault and zero every 4K page on its own (16-20x the cost of a 2M
  * page, docs/performance.md). Called during the dry start (hm_runtime_dir set).
@@ -331,18 +355,21 @@ check_emu_backing(struct report *r, const struct hm_config *c, const struct hm_p
 	if ((uint64_t)got == big || (uint64_t)got >= 2 * HM_MB ||
 	    hm_emu_backing_page_size(true, NULL, big, NULL, 0) == got) {
 		/* THP underneath, or pages too small for it, or no mode would get it */
-		if ((uint64_t)got < 2 * HM_MB && (uint64_t)got != big)
-			problem(r, false, "echo madvise > /sys/kernel/mm/transparent_hugepage/enabled "
-				"(root), then use --in-memory",
+		if ((uint64_t)got < 2 * HM_MB && (uint64_t)got != big) {
+			char anon[512];
+			(void)hm_emu_backing_page_size(true, NULL, big, anon, sizeof(anon));
+			thp_fix(anon, fix, sizeof(fix) - 32);
+			if (!c->in_memory)
+				(void)hm_snprintf(fix + strlen(fix), 32, ", then use --in-memory");
+			problem(r, false, fix,
 				"%s: a first touch faults and zeroes every base page on its own "
 				"(16-20x the cost of a 2M page)", why);
-		else
+		} else
 			ok("%s", why);
 		return;
 	}
 	if (c->in_memory)
-		(void)hm_snprintf(fix, sizeof(fix), "echo madvise > /sys/kernel/mm/"
-				  "transparent_hugepage/enabled (root)");
+		thp_fix(why, fix, sizeof(fix));
 	else
 		(void)hm_snprintf(fix, sizeof(fix), "--in-memory (its anonymous pages get transparent "
 				  "huge pages here), or mount -o remount,huge=within_size on the tmpfs "

@@ -158,8 +158,11 @@ const char *hm_emu_page_dir(const struct hm_backend *be);
  * The size of the kernel pages underneath emulated pages of @p page_sz, by the
  * kernel's transparent huge page (THP) policy. emu madvises every page it maps
  * (MADV_HUGEPAGE): in in-memory mode the pages are private anonymous memory and
- * get THP when /sys/kernel/mm/transparent_hugepage/enabled is [always] or
- * [madvise]; page files get them when shmem_enabled is [force], or (unless it is
+ * get THP when the THP size's own transparent_hugepage/hugepages-<size>kB/enabled
+ * is [always] or [madvise], or is [inherit] (or absent) and
+ * /sys/kernel/mm/transparent_hugepage/enabled is, and this process has not had
+ * THP disabled by prctl(PR_SET_THP_DISABLE) (inherited from a parent; except
+ * for madvised memory under PR_THP_DISABLE_EXCEPT_ADVISED); page files get them when shmem_enabled is [force], or (unless it is
  * [deny]) when their tmpfs is mounted huge=within_size or always (their blocks
  * are allocated before they are mapped, so huge=advise does not apply). Emulated
  * pages smaller than a THP are base pages. Without THP every base page is
