@@ -286,8 +286,9 @@ mc_refill(struct mcache *c, unsigned int k, bool warm_next)
 	 * this one (allocation takes the top of a free element): start fetching
 	 * its header lines now, while this run is handed out (prefetches never
 	 * fault). Not when the blocks are being cleared: the prefetches then cost
-	 * more than they save (zmalloc 1 KiB from the cache 40 -> 67 ns, malloc
-	 * 1 KiB 13.5 -> 11.7, docs/performance.md, part 7). */
+	 * more than they save (zmalloc 1 KiB from the cache 46-47 ns without
+	 * them, 62-67 with; malloc 1 KiB 13.4-13.8 without, 10.7-11.9 with;
+	 * docs/performance.md, part 7). */
 	if (warm_next)
 		for (unsigned int i = 0; i < n; i++)
 			__builtin_prefetch((const void *)((uintptr_t)out[0] - (n - i) * esz), 1);
