@@ -75,6 +75,13 @@ test_bench_pad_place_any_depth(void **state)
 	static const pad_sample_fn fs[] = {sample_small, sample_large};
 	(void)state;
 
+	if (HM_TEST_ASAN) {
+		/* ASan's alloca adds redzones and rounds to 32 bytes, so a pad does
+		 * not move the frame below it by its own length (benchmarks run in
+		 * release builds; gcc, clang and TSan builds place exactly) */
+		print_message("skipped: AddressSanitizer's alloca is not a plain stack move\n");
+		skip();
+	}
 	for (unsigned int k = 0; k < 2; k++)
 		for (unsigned int off = 0; off < 4096; off += 16) {
 			struct pad_side s = pad_side(1, fs[k], NULL);
@@ -85,12 +92,16 @@ test_bench_pad_place_any_depth(void **state)
 			assert_int_equal(s.placed, 1);
 			assert_int_equal(bursts_seen, 1);  /* the probe: one burst */
 			assert_int_equal(pad_bursts, PAD_BURSTS); /* restored */
-			assert_int_equal(pgoff(probe_seen), off);
+			/* at caller_off, or as far above it as the arrays sit above a
+			 * 16-byte boundary (their alignment is the compiler's) */
+			assert_int_equal(s.at & ~15u, off);
+			assert_int_equal(s.at & 15u, s.at - off);
+			assert_int_equal(pgoff(probe_seen), s.at);
 			for (unsigned int e = 0; e < sizeof(extra) / sizeof(extra[0]); e++)
-				assert_int_equal(run_deeper(&s, extra[e]), off);
+				assert_int_equal(run_deeper(&s, extra[e]), s.at);
 			assert_true(pad_run(&s) == (k == 0 ? 1.0 : 2.0)); /* checks too */
 			assert_int_equal(bursts_seen, PAD_BURSTS);
-			assert_int_equal(pgoff(probe_seen), off);
+			assert_int_equal(pgoff(probe_seen), s.at);
 			assert_true(s.pad < 4096);
 		}
 }
