@@ -315,8 +315,9 @@ alloc_general(const char *type, size_t size, unsigned int align, int socket, uin
 	return zero_tail(p, zero_from, size);
 }
 
-static inline __attribute__((always_inline)) void *
-malloc_socket(const char *type, size_t size, unsigned int align, int socket)
+/* malloc_socket with the lcore caches on: the cache first. */
+static void * __attribute__((noinline))
+malloc_cached(const char *type, size_t size, unsigned int align, int socket)
 {
 	uint64_t round = 0;
 	void *p;
@@ -325,6 +326,20 @@ malloc_socket(const char *type, size_t size, unsigned int align, int socket)
 				       (p = alloc_small(type, size, round, socket, NULL)) != NULL))
 		return p;
 	return alloc_general(type, size, align, socket, round, false);
+}
+
+/* Caches off (mc_alloc would say so first, leaving round 0): the heap alone,
+ * without the cache path's frame. */
+static inline __attribute__((always_inline)) void *
+malloc_socket(const char *type, size_t size, unsigned int align, int socket)
+{
+	void *p;
+
+	if (mc_st.c != NULL)
+		return malloc_cached(type, size, align, socket);
+	if (cacheable(size, align) && (p = alloc_small(type, size, 0, socket, NULL)) != NULL)
+		return p;
+	return alloc_general(type, size, align, socket, 0, false);
 }
 
 void *
@@ -458,11 +473,11 @@ hm_calloc(const char *type, size_t num, size_t size, unsigned int align)
  * lookup_lock's common case inline, for free: @p ptr a live block of @p owner
  * whose header has no pad, in the memseg list of this thread's last lookup
  * (lookup_hint), of a node's native heap whose lock is free. Its element,
- * with that lock held (*hp); otherwise NULL with no lock held, nothing changed
- * and no error set: the caller then takes lookup_lock, which checks it all
- * again and says why it refuses. Each check is one of lookup_lock's (a subset
- * of them can only accept what lookup_lock accepts); debug builds also ask
- * elem_from_data (the guard bytes).
+ * with that lock held (*hp); otherwise NULL with no lock held and nothing
+ * changed: the caller then takes lookup_lock, which checks it all again and
+ * says why it refuses. Each check is one of lookup_lock's or stricter (so it
+ * accepts only what lookup_lock accepts); debug builds also ask
+ * elem_from_data (the guard bytes: its error, if any, lookup_lock sets again).
  */
 static inline __attribute__((always_inline)) struct malloc_elem *
 lookup_lock_fast(const void *ptr, struct malloc_heap **hp, enum elem_owner owner)
