@@ -315,9 +315,8 @@ alloc_general(const char *type, size_t size, unsigned int align, int socket, uin
 	return zero_tail(p, zero_from, size);
 }
 
-/* malloc_socket with the lcore caches on: the cache first. */
-static void * __attribute__((noinline))
-malloc_cached(const char *type, size_t size, unsigned int align, int socket)
+static inline __attribute__((always_inline)) void *
+malloc_socket(const char *type, size_t size, unsigned int align, int socket)
 {
 	uint64_t round = 0;
 	void *p;
@@ -326,20 +325,6 @@ malloc_cached(const char *type, size_t size, unsigned int align, int socket)
 				       (p = alloc_small(type, size, round, socket, NULL)) != NULL))
 		return p;
 	return alloc_general(type, size, align, socket, round, false);
-}
-
-/* Caches off (mc_alloc would say so first, leaving round 0): the heap alone,
- * without the cache path's frame. */
-static inline __attribute__((always_inline)) void *
-malloc_socket(const char *type, size_t size, unsigned int align, int socket)
-{
-	void *p;
-
-	if (mc_st.c != NULL)
-		return malloc_cached(type, size, align, socket);
-	if (cacheable(size, align) && (p = alloc_small(type, size, 0, socket, NULL)) != NULL)
-		return p;
-	return alloc_general(type, size, align, socket, 0, false);
 }
 
 void *
