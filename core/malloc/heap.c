@@ -123,19 +123,32 @@ same_class(uint64_t a, uint64_t b)
 	return same;
 }
 
-/* @p nw takes @p old's place on its class list (pre: nw's size is, or is about
- * to be, of the same class). Counters are the caller's. */
-static void
-fl_replace(struct malloc_heap *h, struct malloc_elem *old, struct malloc_elem *nw)
+/* same_class(@p a, @p b) when a's first level @p f (mapping(a)) is known: no
+ * second fls. */
+static inline bool
+same_class_at(uint64_t a, uint64_t b, unsigned int f)
+{
+	bool same;
+
+	if (f == FL_COUNT - 1) /* the last level also holds larger sizes */
+		return same_class_by_mapping(a, b);
+	same = ((a ^ b) >> (f == 0 ? (unsigned int)__builtin_ctz(MALLOC_ALIGN) :
+			    f + FL_SHIFT - 1 - SL_BITS)) == 0;
+	HM_ASSERT(same == same_class_by_mapping(a, b));
+	return same;
+}
+
+/* @p nw takes @p old's place on its class list (f, s) (pre: nw's size is, or
+ * is about to be, of the same class). Counters are the caller's. */
+static inline void
+fl_replace(struct malloc_heap *h, struct malloc_elem *old, struct malloc_elem *nw,
+	   unsigned int f, unsigned int s)
 {
 	nw->fl = old->fl;
-	if (nw->fl.prev != NULL) {
+	if (nw->fl.prev != NULL)
 		nw->fl.prev->fl.next = nw;
-	} else {
-		unsigned int f, s;
-		mapping(old->size, &f, &s);
+	else
 		h->free_head[f][s] = nw;
-	}
 	if (nw->fl.next != NULL)
 		nw->fl.next->fl.prev = nw;
 }
@@ -764,9 +777,11 @@ heap_free_elem(struct malloc_elem *e)
 		return e;
 	}
 	/* e absorbs n: n's list slot passes to e when the class stays */
-	bool keep = same_class(nsz, esz + nsz);
+	unsigned int f, s;
+	mapping(nsz, &f, &s);
+	bool keep = same_class_at(nsz, esz + nsz, f);
 	if (keep) {
-		fl_replace(h, n, e);
+		fl_replace(h, n, e, f, s);
 		h->free_bytes += esz;
 	} else {
 		fl_remove_inl(h, n);

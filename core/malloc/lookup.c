@@ -194,13 +194,14 @@ wrong_owner(const void *ptr, enum elem_owner was)
 			   "object that owns it. Nothing was changed", ptr, name);
 }
 
-/* The memseg list of @p va, or NULL: the list this thread found last (an
- * index, so nothing stale survives a re-init: the entry's base and length are
- * read from the live table), else memseg's search. */
+/* The memseg list of @p va, or NULL: the list this thread found last
+ * (lookup_hint), else memseg's search. */
+_Thread_local unsigned int lookup_hint;
+
 static inline const struct hm_memseg_list *
 list_of(const void *va)
 {
-	static _Thread_local unsigned int hint;
+	unsigned int hint = lookup_hint;
 	const struct hm_mem_config *m = malloc_st.mcfg;
 	const struct hm_memseg_list *msl;
 
@@ -212,7 +213,7 @@ list_of(const void *va)
 	}
 	msl = hm_mem_virt2memseg_list(va);
 	if (msl != NULL)
-		hint = (unsigned int)(msl - m->memsegs);
+		lookup_hint = (unsigned int)(msl - m->memsegs);
 	return msl;
 }
 

@@ -454,25 +454,84 @@ hm_calloc(const char *type, size_t num, size_t size, unsigned int align)
 	return hm_calloc_socket(type, num, size, align, HM_SOCKET_ID_ANY);
 }
 
+/*
+ * lookup_lock's common case inline, for free: @p ptr a live block of @p owner
+ * whose header has no pad, in the memseg list of this thread's last lookup
+ * (lookup_hint), of a node's native heap whose lock is free. Its element,
+ * with that lock held (*hp); otherwise NULL with no lock held and nothing
+ * changed: the caller then takes lookup_lock, which checks it all again and
+ * says why it refuses. Each check is one of lookup_lock's or stricter (so it
+ * accepts only what lookup_lock accepts); debug builds also ask
+ * elem_from_data (the guard bytes: its error, if any, lookup_lock sets again).
+ */
+static inline __attribute__((always_inline)) struct malloc_elem *
+lookup_lock_fast(const void *ptr, struct malloc_heap **hp, enum elem_owner owner)
+{
+	const struct hm_mem_config *m = malloc_st.mcfg;
+	const struct hm_memseg_list *msl;
+	const struct hm_memseg *ms;
+	struct malloc_heap *h;
+	struct malloc_elem *e;
+	uintptr_t hdr = (uintptr_t)ptr - ELEM_HEADER_LEN, off;
+	unsigned int li = lookup_hint;
+
+	if (m == NULL || li >= m->n_lists || ((uintptr_t)ptr & (MALLOC_ALIGN - 1)) != 0 ||
+	    (uintptr_t)ptr < ELEM_HEADER_LEN || memseg_in_walk())
+		return NULL;
+	msl = &m->memsegs[li];
+	off = hdr - (uintptr_t)msl->base_va;
+	if (off >= msl->len || hdr < (uintptr_t)msl->base_va || msl->external ||
+	    (unsigned int)msl->socket_id >= malloc_st.n_nodes)
+		return NULL;
+	h = &malloc_st.heaps[msl->socket_id];
+	if (!robust_trylock(&h->lock))
+		return NULL;
+	hm_local_epoch_observe(); /* as heap_lock */
+	/* memseg_of without its range check (made above): the page is mapped */
+	ms = (const struct hm_memseg *)msl->memseg_arr.data + (off >> __builtin_ctzll(msl->page_sz));
+	e = (struct malloc_elem *)hdr;
+	if (ms->len != 0 && h->kind != HEAP_UNUSED && e->cookie == cookie_of(e) &&
+	    elem_state(e) == ELEM_BUSY && e->pad == 0 && e->heap == h && e->owner == owner &&
+	    (!MALLOC_DEBUG || elem_from_data(ptr) == e)) {
+		*hp = h;
+		return e;
+	}
+	heap_unlock(h);
+	return NULL;
+}
+
+/* free_direct's end when @p h has pages it may return: the free, then the
+ * whole pages of the joined element go back. Out of line: -m preallocates
+ * every page (releasable_pages 0) and the common free needs none of it. */
+static int __attribute__((noinline))
+free_release(struct malloc_heap *h, struct malloc_elem *e)
+{
+	char *lo = (char *)e, *hi = lo + e->size;
+
+	e = heap_free_elem(e);
+	grow_release_pages(h, e, lo, hi);
+	heap_unlock(h);
+	return 0;
+}
+
 /* Free a block of @p owner without the lcore cache: the memory goes back to the
- * heap (and whole pages to the backend) at once. */
-static int
+ * heap (and whole pages to the backend) at once. Inline with nothing live
+ * across heap_free_elem (the heap is the freed element's), so that the common
+ * free keeps a small frame. */
+static inline __attribute__((always_inline)) int
 free_direct(void *ptr, enum elem_owner owner)
 {
 	struct malloc_heap *h = NULL;
 	struct malloc_elem *e;
-	char *lo, *hi;
 
 	if (ptr == NULL)
 		return 0;
-	e = lookup_lock(ptr, &h, owner);
-	if (e == NULL)
+	e = lookup_lock_fast(ptr, &h, owner);
+	if (e == NULL && (e = lookup_lock(ptr, &h, owner)) == NULL)
 		return -hm_errno;
-	lo = (char *)e;
-	hi = lo + e->size;
-	e = heap_free_elem(e);
-	grow_release_pages(h, e, lo, hi);
-	heap_unlock(h);
+	if (h->releasable_pages != 0)
+		return free_release(h, e);
+	heap_unlock(heap_free_elem(e)->heap);
 	return 0;
 }
 
@@ -482,11 +541,22 @@ malloc_zone_free(void *ptr)
 	return free_direct(ptr, ELEM_OWNER_MEMZONE);
 }
 
-int
-hm_free(void *ptr)
+/* hm_free with the lcore caches on: the cache first. */
+static int __attribute__((noinline))
+free_cached(void *ptr)
 {
 	if (ptr == NULL || mc_free(ptr))
 		return 0;
+	return free_direct(ptr, ELEM_OWNER_USER);
+}
+
+int
+hm_free(void *ptr)
+{
+	/* caches off (mc_self would say so first): the heap alone, without
+	 * the cache path's frame */
+	if (mc_st.c != NULL)
+		return free_cached(ptr);
 	return free_direct(ptr, ELEM_OWNER_USER);
 }
 

@@ -84,6 +84,10 @@ HM_INTERNAL struct malloc_heap *lookup_by_name(const char *name);
  */
 HM_INTERNAL struct malloc_elem *lookup_lock(const void *ptr, struct malloc_heap **hp,
 					    enum elem_owner owner);
+/* Index of the memseg list this thread's last lookup_lock found its pointer in
+ * (an index, so nothing stale survives a re-init: the entry's base and length
+ * are read from the live table); free's inline fast path tries it first. */
+HM_INTERNAL extern _Thread_local unsigned int lookup_hint;
 /* Register how to name the memzone of a block at @p addr (NULL: none): @p fn
  * writes the name to @p name and returns whether it found one. It takes the
  * memzone lock, so it is called with no heap lock held. */
