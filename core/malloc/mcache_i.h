@@ -238,7 +238,7 @@ mc_free(void *ptr)
 	uintptr_t stride = (uintptr_t)e - (uintptr_t)c->last_free; /* integers: no UB */
 	if (stride == c->last_stride && stride != 0) {
 		__builtin_prefetch((const void *)((uintptr_t)e + 8 * stride), 1);
-	} else {
+	} else if (k < MC_SMALL) {
 		/* out of order: the give-back of this block (mc_give_back) will
 		 * read its neighbours' headers under the heap lock, cache misses
 		 * one after another there; start fetching them now, while the
@@ -246,7 +246,9 @@ mc_free(void *ptr)
 		 * while the block is ours); e->prev is the heap's (not read
 		 * here): guess a neighbour of the same size (a wrong guess costs
 		 * a fetch). In order, the neighbours are the blocks freed just
-		 * before and after: no fetch needed. */
+		 * before and after: no fetch needed. Small classes only: the
+		 * goal was 64 B; for 4 KiB blocks (neighbours 4 KiB away) the
+		 * timings leaned the other way (docs/perf-notes-mcfree.md). */
 		__builtin_prefetch((const void *)((uintptr_t)e + e->size), 1);
 		__builtin_prefetch((const void *)((uintptr_t)e - e->size), 1);
 	}
