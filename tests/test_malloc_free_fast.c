@@ -229,7 +229,7 @@ test_free_fast_in_walk(void **state)
  * dropped all the time: the fast path's trylock fails now and then and the
  * free waits in lookup_lock). *fails counts what went wrong. */
 struct churn_arg {
-	volatile int stop;
+	int stop; /* atomic: the main thread sets it */
 	int fails;
 };
 
@@ -238,7 +238,7 @@ churn(void *arg)
 {
 	struct churn_arg *c = arg;
 
-	while (!c->stop) {
+	while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE)) {
 		void *p = hm_malloc("t", 64, 0);
 		if (p == NULL || hm_free(p) != 0)
 			c->fails++;
@@ -293,7 +293,7 @@ test_free_fast_fallback_accepts(void **state)
 		assert_non_null(p);
 		assert_int_equal(hm_free(p), 0);
 	}
-	ca.stop = 1;
+	__atomic_store_n(&ca.stop, 1, __ATOMIC_RELEASE);
 	assert_int_equal(pthread_join(t, NULL), 0);
 	assert_int_equal(ca.fails, 0);
 	assert_int_equal(hm_free(a), 0);
