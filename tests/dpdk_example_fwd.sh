@@ -79,7 +79,7 @@ total=$((frames * loops))
 # (an earlier report can come while a thread the scheduler held back still has
 # frames in hand: when it sends them, a later quiet spell reports again)
 reported() {
-	awk -v tx="port 1 \\(net_hugemem1\\): rx [0-9]+ packets, tx $total packets" \
+	awk -v tx="port 1 [(]net_hugemem1[)]: rx [0-9]+ packets, tx $total packets" \
 		'$0 ~ tx { seen = 1 } seen && /held by the application/ { ok = 1 } END { exit !ok }' out.txt
 }
 "./build/$app" "$@" >out.txt 2>&1 &

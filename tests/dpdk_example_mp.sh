@@ -122,7 +122,7 @@ if ! wait_for server.txt "port 1 (net_hugemem1): rx 0 packets, tx $frames packet
 fi
 # the rest of that report (its pool line), 10 s at most
 i=0
-until awk -v tx="port 1 \\(net_hugemem1\\): rx 0 packets, tx $frames packets" \
+until awk -v tx="port 1 [(]net_hugemem1[)]: rx 0 packets, tx $frames packets" \
 	'$0 ~ tx { seen = 1 } seen && /held by the application/ { ok = 1 } END { exit !ok }' \
 	server.txt || [ "$i" -ge 100 ]; do
 	sleep 0.1
