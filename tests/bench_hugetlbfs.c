@@ -71,6 +71,7 @@
 #define SAMPLES 5
 
 #include "bench_common.h"
+#include "vmstat.h"
 
 static const char *dir;
 
@@ -436,25 +437,6 @@ dpdk_malloc_1g(double *inner)
 }
 #endif
 
-/* A counter of /proc/vmstat, -1 if unreadable. */
-static long long
-vmstat(const char *name)
-{
-	char key[64];
-	long long v, r = -1;
-	FILE *f = fopen("/proc/vmstat", "re");
-
-	if (f == NULL)
-		return -1;
-	while (fscanf(f, "%63s %lld", key, &v) == 2)
-		if (strcmp(key, name) == 0) {
-			r = v;
-			break;
-		}
-	fclose(f);
-	return r;
-}
-
 /* Workload 3: first touch and re-touch of 1 GiB on each backend, DPDK beside. */
 static int
 touch_rows(void)
@@ -476,7 +458,8 @@ touch_rows(void)
 		for (int k = 0; k < nk; k++) {
 			if (k == 2 && i >= 3)
 				continue; /* seconds per sample without THP: 3 samples */
-			long long a0 = vmstat("thp_fault_alloc"), f0 = vmstat("thp_fault_fallback");
+			long long a0 = hm_test_vmstat("thp_fault_alloc");
+			long long f0 = hm_test_vmstat("thp_fault_fallback");
 			/* warm_up() in the child first: the header comment */
 			ft[k][i] = touch_child(fns[k], &re);
 			if (ft[k][i] < 0) {
@@ -489,7 +472,8 @@ touch_rows(void)
 				printf("sample %d, %s%s: first touch %.1f ms, re-touch %.1f ms (machine-wide "
 				       "during the child, warm-up included: thp_fault_alloc +%lld, "
 				       "thp_fault_fallback +%lld)\n", i, be[k], what[k], ft[k][i], re,
-				       vmstat("thp_fault_alloc") - a0, vmstat("thp_fault_fallback") - f0);
+				       hm_test_vmstat("thp_fault_alloc") - a0,
+				       hm_test_vmstat("thp_fault_fallback") - f0);
 		}
 	}
 #ifdef HM_BENCH_DPDK

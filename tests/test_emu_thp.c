@@ -27,6 +27,7 @@
 #include "common_i.h"
 #include "helpers.h"
 #include "hugemem/emu.h"
+#include "vmstat.h"
 
 #define M2 (2 * HM_MB)
 
@@ -117,25 +118,6 @@ smaps_kb(const void *addr, const char *field)
 	}
 	fclose(f);
 	return kb;
-}
-
-/* A counter of /proc/vmstat, -1 if unreadable. */
-static long long
-vmstat(const char *name)
-{
-	char key[64];
-	long long v, r = -1;
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	if (f == NULL)
-		return -1;
-	while (fscanf(f, "%63s %lld", key, &v) == 2)
-		if (strcmp(key, name) == 0) {
-			r = v;
-			break;
-		}
-	fclose(f);
-	return r;
 }
 
 #ifndef PR_SET_THP_DISABLE
@@ -335,7 +317,7 @@ test_in_memory_page_is_a_thp(void **state)
 	/* two adjacent pages: each is its own THP, whether or not their VMAs merge */
 	va = hm_va_reserve(NULL, 2 * M2, M2, 0);
 	assert_non_null(va);
-	fb0 = vmstat("thp_fault_fallback");
+	fb0 = hm_test_vmstat("thp_fault_fallback");
 	for (int i = 0; i < 2; i++) {
 		memset(&pg[i], 0, sizeof(pg[i]));
 		pg[i].va = va + i * M2;
@@ -348,7 +330,7 @@ test_in_memory_page_is_a_thp(void **state)
 	if (!populate_write_works())
 		for (int i = 0; i < 2; i++)
 			va[i * M2] = 0;
-	fb1 = vmstat("thp_fault_fallback");
+	fb1 = hm_test_vmstat("thp_fault_fallback");
 	for (int i = 0; i < 2; i++) {
 		anon[i] = smaps_kb(pg[i].va, "AnonHugePages");
 		rss[i] = smaps_kb(pg[i].va, "Rss");
@@ -425,12 +407,12 @@ prctl_child(unsigned long flags, bool want_thp)
 	memset(&pg, 0, sizeof(pg));
 	pg.va = va;
 	pg.page_sz = M2;
-	fb0 = vmstat("thp_fault_fallback");
+	fb0 = hm_test_vmstat("thp_fault_fallback");
 	if (hm_emu_ops.page_map(&be, &pg) != 0)
 		return child_fail(__LINE__, why);
 	va[0] = 1;
 	anon = smaps_kb(va, "AnonHugePages");
-	if (want_thp && anon != 2048 && vmstat("thp_fault_fallback") == fb0)
+	if (want_thp && anon != 2048 && hm_test_vmstat("thp_fault_fallback") == fb0)
 		return child_fail(__LINE__, why);
 	if (!want_thp && anon != 0)
 		return child_fail(__LINE__, why);
