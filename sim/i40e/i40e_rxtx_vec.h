@@ -140,11 +140,12 @@ struct vec_ctx {
  * as it was. One loop, its constants in registers for the whole run (one
  * group per iteration was a function called from the per-descriptor loop:
  * gcc reloaded a dozen constants and spilled the loop's pointers in every
- * group), the lengths summed in a vector and added up once.
+ * group), the lengths summed in a vector and added up once. Each group also
+ * prefetches the four mbuf headers at pfm (two bursts ahead, vec_recv).
  */
 static inline __attribute__((always_inline)) unsigned int
 vec_run(const struct vec_ctx *c, const uint8_t *d, struct hm_mbuf **rxep, struct hm_mbuf **pkts,
-	unsigned int ng, uint64_t *bytes)
+	unsigned int ng, uint64_t *bytes, struct hm_mbuf *const *pfm)
 {
 	const size_t dsz = c->dsz;
 	const uint32_t *const pt = c->pt;
@@ -158,11 +159,15 @@ vec_run(const struct vec_ctx *c, const uint8_t *d, struct hm_mbuf **rxep, struct
 	const __m256d kv = _mm256_castsi256_pd(V_SET1(VEC_RSS_BITS | VEC_VLAN_BITS));
 	__m256i sum = zero;
 
-	for (g = 0; g < ng; g++, d += 4 * dsz, rxep += 4, pkts += 4) {
+	for (g = 0; g < ng; g++, d += 4 * dsz, rxep += 4, pkts += 4, pfm += 4) {
 		const uint64_t q10 = hm_i40e_rx_desc_qw1_load(d);
 		const uint64_t q11 = hm_i40e_rx_desc_qw1_load(d + dsz);
 		const uint64_t q12 = hm_i40e_rx_desc_qw1_load(d + 2 * dsz);
 		const uint64_t q13 = hm_i40e_rx_desc_qw1_load(d + 3 * dsz);
+		__builtin_prefetch(pfm[0], 1, 3);
+		__builtin_prefetch(pfm[1], 1, 3);
+		__builtin_prefetch(pfm[2], 1, 3);
+		__builtin_prefetch(pfm[3], 1, 3);
 		const __m256i a = _mm256_set_epi64x((long long)q13, (long long)q12, (long long)q11,
 						    (long long)q10);
 		const __m256i len = _mm256_and_si256(_mm256_srli_epi64(a, HM_I40E_RXD_LEN_PBUF_S), lmask);
@@ -222,11 +227,15 @@ vec_run(const struct vec_ctx *c, const uint8_t *d, struct hm_mbuf **rxep, struct
 	const __m128d kv = _mm_castsi128_pd(V_SET1(VEC_RSS_BITS | VEC_VLAN_BITS));
 	__m128i sum = zero;
 
-	for (g = 0; g < ng; g++, d += 4 * dsz, rxep += 4, pkts += 4) {
+	for (g = 0; g < ng; g++, d += 4 * dsz, rxep += 4, pkts += 4, pfm += 4) {
 		const uint64_t q10 = hm_i40e_rx_desc_qw1_load(d);
 		const uint64_t q11 = hm_i40e_rx_desc_qw1_load(d + dsz);
 		const uint64_t q12 = hm_i40e_rx_desc_qw1_load(d + 2 * dsz);
 		const uint64_t q13 = hm_i40e_rx_desc_qw1_load(d + 3 * dsz);
+		__builtin_prefetch(pfm[0], 1, 3);
+		__builtin_prefetch(pfm[1], 1, 3);
+		__builtin_prefetch(pfm[2], 1, 3);
+		__builtin_prefetch(pfm[3], 1, 3);
 		const __m128i a01 = _mm_set_epi64x((long long)q11, (long long)q10);
 		const __m128i a23 = _mm_set_epi64x((long long)q13, (long long)q12);
 		const __m128i len01 = _mm_and_si128(_mm_srli_epi64(a01, HM_I40E_RXD_LEN_PBUF_S), lmask);
@@ -347,17 +356,30 @@ vec_recv(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n, const size_
 		rxq->ptype_tbl, rxq->mbuf_init, dsz, rxq->buf_size,
 	};
 	const uint8_t *d = desc_at(rxq, old_tail);
+	struct hm_mbuf *const *pfm;
 
 	if (n > HM_I40E_RX_MAX_BURST)
 		n = HM_I40E_RX_MAX_BURST;
-	/* this burst's descriptors, the next two bursts' descriptors and mbuf
-	 * headers: this burst's headers are only written, and 16-byte stores
-	 * wait for their lines in the store queue without stalling the loop
-	 * (their 64 loads and prefetches cost 0.4 cycles/packet with the lines
-	 * in cache, and saved nothing with them flushed: perf-notes-rxvec) */
+	/* The descriptors of this burst and the next two; the mbuf headers of
+	 * the next burst now, and of the one after it (pfm) four per group as
+	 * the loops go (the rest after them): spread through the burst, their
+	 * misses queue behind fewer others than 32 issued at once. Not this
+	 * burst's headers: they are only written, and the 16-byte stores wait
+	 * for their lines in the store queue without stalling the loop (their
+	 * prefetches cost 0.4 cycles/packet with the lines in cache and saved
+	 * nothing with them flushed). perf-notes-rxvec has the variants. */
 	i40e_prefetch_burst_part(rxq, old_tail, 0);
 	i40e_prefetch_burst(rxq, old_tail + HM_I40E_RX_MAX_BURST);
-	i40e_prefetch_burst(rxq, old_tail + 2 * HM_I40E_RX_MAX_BURST);
+	i40e_prefetch_burst_part(rxq, old_tail + 2 * HM_I40E_RX_MAX_BURST, 0);
+	{
+		/* < 2 * nb_desc (nb_desc >= 64); the sw_ring's 32 spare entries
+		 * cover pfm[31] */
+		unsigned int pfi = old_tail + 2 * HM_I40E_RX_MAX_BURST;
+
+		if (pfi >= rxq->nb_desc)
+			pfi -= rxq->nb_desc;
+		pfm = &rxq->sw_ring[pfi];
+	}
 	while (nb_scan < n) {
 		struct hm_mbuf *m;
 		enum drop_reason bad;
@@ -366,7 +388,7 @@ vec_recv(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n, const size_
 
 		if (!discard && nb_scan + 4 <= n) {
 			const unsigned int g = vec_run(&c, d, rxep + nb_scan, pkts + nb_rx,
-						       (n - nb_scan) / 4, &bytes);
+						       (n - nb_scan) / 4, &bytes, pfm + nb_scan);
 
 			nb_scan += 4 * g;
 			nb_rx += 4 * g;
@@ -378,6 +400,7 @@ vec_recv(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n, const size_
 		q1 = hm_i40e_rx_desc_qw1_load(d);
 		if (!(q1 & HM_I40E_RXD_DD))
 			break;
+		__builtin_prefetch(pfm[nb_scan], 1, 3);
 		m = rxep[nb_scan];
 		rxep[nb_scan] = NULL; /* scanned: NULL until refilled */
 		len = hm_i40e_rxd_pbuf_len(q1);
@@ -402,6 +425,8 @@ vec_recv(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n, const size_
 		nb_scan++;
 		d += c.dsz;
 	}
+	for (unsigned int k = nb_scan; k < HM_I40E_RX_MAX_BURST; k++)
+		__builtin_prefetch(pfm[k], 1, 3);
 	if (nb_scan == 0)
 		return 0;
 	rxq->rx_tail = (uint16_t)(old_tail + nb_scan);
