@@ -157,6 +157,10 @@ vec_run(const struct vec_ctx *c, const uint8_t *d, struct hm_mbuf **rxep, struct
 	/* what i40e_fill keeps of qw0: hash.rss, and vlan_tci when L2TAG1P */
 	const __m256d kn = _mm256_castsi256_pd(V_SET1(VEC_RSS_BITS));
 	const __m256d kv = _mm256_castsi256_pd(V_SET1(VEC_RSS_BITS | VEC_VLAN_BITS));
+	/* ol_flags (as rearm_data's neighbour) and the qw0 mask of the last
+	 * group, looked up again only when their qw1 bits change */
+	const __m256i olb = V_SET1(I40E_OL_BITS);
+	__m256i okey = V_SET1(~0ULL), keep = zero, r02 = zero, r13 = zero;
 	__m256i sum = zero;
 
 	for (g = 0; g < ng; g++, d += 4 * dsz, rxep += 4, pkts += 4, pfm += 4) {
@@ -187,17 +191,24 @@ vec_run(const struct vec_ctx *c, const uint8_t *d, struct hm_mbuf **rxep, struct
 		 * machine: perf-notes-rxvec) */
 		const __m256i ptv = _mm256_set_epi64x(pt[hm_i40e_rxd_ptype(q13)], pt[hm_i40e_rxd_ptype(q12)],
 						      pt[hm_i40e_rxd_ptype(q11)], pt[hm_i40e_rxd_ptype(q10)]);
-		/* vlan_tci only when the tag was stripped (L2TAG1P, moved to the
-		 * sign bit blendv reads), hash.rss as written */
-		const __m256i keep = _mm256_castpd_si256(_mm256_blendv_pd(
-			kn, kv, _mm256_castsi256_pd(_mm256_slli_epi64(a, 63 - HM_I40E_RXD_STATUS_L2TAG1P_S))));
+		const __m256i key = _mm256_and_si256(a, olb);
+
+		if (_mm256_movemask_epi8(_mm256_cmpeq_epi64(key, okey)) != -1) {
+			const __m256i fl = vec_olflags(a);
+
+			okey = key;
+			/* vlan_tci only when the tag was stripped (L2TAG1P, moved
+			 * to the sign bit blendv reads), hash.rss as written */
+			keep = _mm256_castpd_si256(_mm256_blendv_pd(
+				kn, kv,
+				_mm256_castsi256_pd(_mm256_slli_epi64(a, 63 - HM_I40E_RXD_STATUS_L2TAG1P_S))));
+			r02 = _mm256_unpacklo_epi64(init, fl);
+			r13 = _mm256_unpackhi_epi64(init, fl);
+		}
 		const __m256i lo = _mm256_or_si256(ptv, _mm256_slli_epi64(len, 32));
 		const __m256i hi = _mm256_or_si256(len, _mm256_and_si256(q0, keep));
 		const __m256i f02 = _mm256_unpacklo_epi64(lo, hi); /* mbufs 0 and 2 */
 		const __m256i f13 = _mm256_unpackhi_epi64(lo, hi); /* mbufs 1 and 3 */
-		const __m256i fl = vec_olflags(a);
-		const __m256i r02 = _mm256_unpacklo_epi64(init, fl);
-		const __m256i r13 = _mm256_unpackhi_epi64(init, fl);
 		const __m256i mv = _mm256_loadu_si256((const __m256i *)(const void *)rxep);
 		struct hm_mbuf *const m0 = rxep[0], *const m1 = rxep[1];
 		struct hm_mbuf *const m2 = rxep[2], *const m3 = rxep[3];
@@ -225,6 +236,9 @@ vec_run(const struct vec_ctx *c, const uint8_t *d, struct hm_mbuf **rxep, struct
 	const __m128i zero = _mm_setzero_si128(), init = V_SET1(c->init);
 	const __m128d kn = _mm_castsi128_pd(V_SET1(VEC_RSS_BITS));
 	const __m128d kv = _mm_castsi128_pd(V_SET1(VEC_RSS_BITS | VEC_VLAN_BITS));
+	const __m128i olb = V_SET1(I40E_OL_BITS);
+	__m128i ok01k = V_SET1(~0ULL), ok23k = V_SET1(~0ULL), k01 = zero, k23 = zero;
+	__m128i fl01 = zero, fl23 = zero;
 	__m128i sum = zero;
 
 	for (g = 0; g < ng; g++, d += 4 * dsz, rxep += 4, pkts += 4, pfm += 4) {
@@ -254,10 +268,21 @@ vec_run(const struct vec_ctx *c, const uint8_t *d, struct hm_mbuf **rxep, struct
 						    (long long)hm_i40e_rx_desc_qw_get(d, 0));
 		const __m128i q023 = _mm_set_epi64x((long long)hm_i40e_rx_desc_qw_get(d + 3 * dsz, 0),
 						    (long long)hm_i40e_rx_desc_qw_get(d + 2 * dsz, 0));
-		const __m128i k01 = _mm_castpd_si128(_mm_blendv_pd(
-			kn, kv, _mm_castsi128_pd(_mm_slli_epi64(a01, 63 - HM_I40E_RXD_STATUS_L2TAG1P_S))));
-		const __m128i k23 = _mm_castpd_si128(_mm_blendv_pd(
-			kn, kv, _mm_castsi128_pd(_mm_slli_epi64(a23, 63 - HM_I40E_RXD_STATUS_L2TAG1P_S))));
+		const __m128i key01 = _mm_and_si128(a01, olb), key23 = _mm_and_si128(a23, olb);
+
+		if (_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi64(key01, ok01k),
+						    _mm_cmpeq_epi64(key23, ok23k))) != 0xFFFF) {
+			ok01k = key01;
+			ok23k = key23;
+			k01 = _mm_castpd_si128(_mm_blendv_pd(
+				kn, kv,
+				_mm_castsi128_pd(_mm_slli_epi64(a01, 63 - HM_I40E_RXD_STATUS_L2TAG1P_S))));
+			k23 = _mm_castpd_si128(_mm_blendv_pd(
+				kn, kv,
+				_mm_castsi128_pd(_mm_slli_epi64(a23, 63 - HM_I40E_RXD_STATUS_L2TAG1P_S))));
+			fl01 = vec_olflags(a01);
+			fl23 = vec_olflags(a23);
+		}
 		const __m128i lo01 = _mm_or_si128(_mm_set_epi64x(pt[hm_i40e_rxd_ptype(q11)],
 								 pt[hm_i40e_rxd_ptype(q10)]),
 						  _mm_slli_epi64(len01, 32));
@@ -266,7 +291,6 @@ vec_run(const struct vec_ctx *c, const uint8_t *d, struct hm_mbuf **rxep, struct
 						  _mm_slli_epi64(len23, 32));
 		const __m128i hi01 = _mm_or_si128(len01, _mm_and_si128(q001, k01));
 		const __m128i hi23 = _mm_or_si128(len23, _mm_and_si128(q023, k23));
-		const __m128i fl01 = vec_olflags(a01), fl23 = vec_olflags(a23);
 		const __m128i mv01 = _mm_loadu_si128((const __m128i *)(const void *)rxep);
 		const __m128i mv23 = _mm_loadu_si128((const __m128i *)(const void *)(rxep + 2));
 		struct hm_mbuf *const m0 = rxep[0], *const m1 = rxep[1];
