@@ -227,6 +227,10 @@ _Static_assert(offsetof(struct hm_mbuf, pkt_len) == offsetof(struct hm_mbuf, pac
 		       offsetof(struct hm_mbuf, hash) == offsetof(struct hm_mbuf, data_len) + 4,
 	       "i40e_fill's two words at packet_type and data_len");
 
+/* How far ahead the bulk and vector loops prefetch mbuf headers, a group at
+ * a time, in descriptors (i40e_rxtx_vec.h says why 80). */
+#define I40E_PF_MBUF_AHEAD 80u
+
 /* Prefetch distance of the per-descriptor paths, in descriptors. */
 #define I40E_PF_AHEAD 16u
 

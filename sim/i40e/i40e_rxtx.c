@@ -413,13 +413,13 @@ scan_hw_ring(struct hm_i40e_rxq *rxq, struct hm_mbuf **stage, unsigned int *nb_g
 		return 0;
 	/* as the vector path does (i40e_rxtx_vec.h): this burst's descriptors,
 	 * the next burst's descriptors and mbuf headers, the descriptors of the
-	 * one after it, whose mbuf headers (pfm) are prefetched a group at a time
-	 * as the loop goes, the rest after it */
+	 * one after it, and the mbuf headers I40E_PF_MBUF_AHEAD descriptors
+	 * ahead (pfm) a group at a time as the loop goes, the rest after it */
 	i40e_prefetch_burst_part(rxq, tail, 0);
 	i40e_prefetch_burst(rxq, tail + HM_I40E_RX_MAX_BURST);
 	i40e_prefetch_burst_part(rxq, tail + 2 * HM_I40E_RX_MAX_BURST, 0);
-	pfi = tail + 2 * HM_I40E_RX_MAX_BURST; /* < 2 * nb_desc: nb_desc >= 64 */
-	if (pfi >= rxq->nb_desc)
+	pfi = tail + I40E_PF_MBUF_AHEAD;
+	while (pfi >= rxq->nb_desc) /* nb_desc >= 64: at most twice */
 		pfi -= rxq->nb_desc;
 	pfm = &rxq->sw_ring[pfi];
 	for (unsigned int i = 0; i < HM_I40E_RX_MAX_BURST; i += HM_I40E_LOOK_AHEAD) {

@@ -34,8 +34,6 @@
 #error "define VEC_FN before including i40e_rxtx_vec.h"
 #endif
 
-/* How far ahead the loops prefetch mbuf headers, in descriptors. */
-#define VEC_PF_AHEAD 80u
 #define VEC_LEN_MASK 0x3FFFULL
 #define VEC_OK_MASK (HM_I40E_RXD_DD | HM_I40E_RXD_EOF | HM_I40E_RXD_ERR_RXE)
 #define VEC_OK_VAL (HM_I40E_RXD_DD | HM_I40E_RXD_EOF)
@@ -387,7 +385,7 @@ vec_recv(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n, const size_
 	if (n > HM_I40E_RX_MAX_BURST)
 		n = HM_I40E_RX_MAX_BURST;
 	/* The descriptors of this burst and the next two; the mbuf headers of
-	 * the next burst now, and those VEC_PF_AHEAD descriptors ahead (pfm)
+	 * the next burst now, and those I40E_PF_MBUF_AHEAD descriptors ahead (pfm)
 	 * four per group as the loops go (the rest after them): spread through
 	 * the burst, their misses queue behind fewer others than 32 issued at
 	 * once (the headers 64..79 ahead are the last burst's: after an idle
@@ -403,7 +401,7 @@ vec_recv(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n, const size_
 		/* 80 ahead, not 64: flushed 10.3 -> 9.8 cycles/packet, hot 7.05 ->
 		 * 7.35 (72, 88 and 96 in between or alike: perf-notes-rxvec); the
 		 * sw_ring's 32 spare entries cover pfm[31] */
-		unsigned int pfi = old_tail + VEC_PF_AHEAD;
+		unsigned int pfi = old_tail + I40E_PF_MBUF_AHEAD;
 
 		while (pfi >= rxq->nb_desc) /* nb_desc >= 64: at most twice */
 			pfi -= rxq->nb_desc;
