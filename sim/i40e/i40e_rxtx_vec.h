@@ -141,7 +141,8 @@ struct vec_ctx {
  * group per iteration was a function called from the per-descriptor loop:
  * gcc reloaded a dozen constants and spilled the loop's pointers in every
  * group), the lengths summed in a vector and added up once. Each group also
- * prefetches the four mbuf headers at pfm (two bursts ahead, vec_recv).
+ * prefetches the four mbuf headers at pfm (I40E_PF_MBUF_AHEAD slots ahead:
+ * vec_recv).
  */
 static inline __attribute__((always_inline)) unsigned int
 vec_run(const struct vec_ctx *c, const uint8_t *d, struct hm_mbuf **rxep, struct hm_mbuf **pkts,
