@@ -22,7 +22,8 @@
  *
  * Goals (issue #19, descriptors flushed): bulk <= 15, scalar <= 20 cycles per
  * packet, vector <= 10; DPDK's published figures (perf-anchors.md): vector 34,
- * scalar 51 with a real NIC. Never fails on a number; exits 1 when a packet is
+ * scalar 51 with a real NIC. HM_BENCH_I40E_ISA=sse|avx2 picks the vector
+ * path's instruction set (default: the driver's choice). Never fails on a number; exits 1 when a packet is
  * missing or setup fails.
  */
 #include <inttypes.h>
@@ -241,6 +242,20 @@ rig_fini(struct rig *r)
 		hm_mempool_free(r->mp);
 }
 
+/* The vector path's instruction set: $HM_BENCH_I40E_ISA sse or avx2 (else
+ * what the driver picks, AVX2 when the CPU has it). */
+static enum hm_i40e_vec_isa
+bench_vec_isa(void)
+{
+	const char *v = getenv("HM_BENCH_I40E_ISA");
+
+	if (v != NULL && strcmp(v, "sse") == 0)
+		return HM_I40E_VEC_SSE42;
+	if (v != NULL && strcmp(v, "avx2") == 0)
+		return HM_I40E_VEC_AVX2;
+	return HM_I40E_VEC_AUTO;
+}
+
 /* Cycles per packet, hot and flushed, for @p path (or the memory floor when
  * @p floor). @return 0 or 1 (broken). */
 static int
@@ -265,6 +280,7 @@ bench_driver(enum hm_i40e_rx_path path, int floor, double cpp[2])
 	qc.nb_desc = NB_DESC;
 	qc.desc_size = DESC_SIZE;
 	qc.path = path;
+	qc.vec_isa = bench_vec_isa();
 	r.rxq = hm_i40e_rxq_setup(r.nic, 0, r.mp, &qc);
 	if (r.rxq == NULL || hm_i40e_rxq_start(r.rxq) < 0 ||
 	    hm_i40e_rxq_info_get(r.rxq, &info) < 0)

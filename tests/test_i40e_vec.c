@@ -202,14 +202,15 @@ combo_flags(unsigned int c)
 }
 
 /*
- * The 256 combinations, 64 at a time, written as write-backs at the queue's
- * next descriptors (the device is never stepped), received in bursts of 30
- * (the vector path's groups of four and its per-descriptor tail): each
- * packet's ol_flags, packet_type, lengths, vlan_tci, hash.rss and rearm
- * fields match the model, the validator passes after every burst.
+ * 256 combinations (@p seq, in that order), 64 at a time, written as
+ * write-backs at the queue's next descriptors (the device is never stepped),
+ * received in bursts of 30 (the vector path's groups of four and its
+ * per-descriptor tail): each packet's ol_flags, packet_type, lengths,
+ * vlan_tci, hash.rss and rearm fields match the model, the validator passes
+ * after every burst.
  */
 static void
-status_words(enum hm_i40e_rx_path path, unsigned int desc_size)
+status_words(enum hm_i40e_rx_path path, unsigned int desc_size, const unsigned int *seq)
 {
 	struct hm_i40e_rxq_conf qc;
 	struct hm_i40e_rxq_info info;
@@ -230,7 +231,7 @@ status_words(enum hm_i40e_rx_path path, unsigned int desc_size)
 
 		for (unsigned int k = 0; k < 64; k++) {
 			uint8_t *d = (uint8_t *)info.ring_mz->addr + (size_t)slot * desc_size;
-			unsigned int c = base + k;
+			unsigned int c = seq[base + k];
 
 			hm_i40e_rx_desc_qw_set(d, 0, hm_i40e_rxd_make_qw0((uint16_t)(0x1000 + c),
 									  0xA5000000u + c));
@@ -246,7 +247,7 @@ status_words(enum hm_i40e_rx_path path, unsigned int desc_size)
 		assert_int_equal(got, 64);
 		for (unsigned int k = 0; k < 64; k++) {
 			const struct hm_mbuf *m = pkts[k];
-			unsigned int c = base + k;
+			unsigned int c = seq[base + k];
 
 			assert_int_equal(m->ol_flags, combo_flags(c));
 			assert_int_equal(m->packet_type, combo_ptype_want[c % 5]);
@@ -275,11 +276,43 @@ test_i40e_status_words_model(void **state)
 	static const enum hm_i40e_rx_path paths[] = {
 		HM_I40E_RX_SCALAR, HM_I40E_RX_BULK, HM_I40E_RX_SCATTERED,
 	};
+	unsigned int seq[256];
+
 	(void)state;
+	for (unsigned int c = 0; c < 256; c++)
+		seq[c] = c;
 	for (unsigned int ds = 16; ds <= 32; ds += 16) {
 		for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
-			status_words(paths[i], ds);
-		FOR_EACH_VEC_ISA(status_words(HM_I40E_RX_VECTOR, ds));
+			status_words(paths[i], ds, seq);
+		FOR_EACH_VEC_ISA(status_words(HM_I40E_RX_VECTOR, ds, seq));
+	}
+}
+
+/*
+ * The offload bits in runs: each group of four descriptors is the one before
+ * it with one lane's combination changed, or (every other group) the same
+ * again, so the vector path's ol_flags of the last group (looked up again
+ * only when a group's bits differ from it) is reused, and must be replaced
+ * when any single lane differs. Bursts of 30 shift the groups against the
+ * runs, which the fields must not notice either.
+ */
+static void
+test_i40e_status_words_runs(void **state)
+{
+	static const enum hm_i40e_rx_path paths[] = { HM_I40E_RX_BULK, HM_I40E_RX_VECTOR };
+	unsigned int seq[256];
+
+	(void)state;
+	for (unsigned int k = 0; k < 4; k++)
+		seq[k] = 0x0F; /* VLAN, L3L4P, RSS */
+	for (unsigned int j = 1; j < 64; j++) {
+		memcpy(&seq[4 * j], &seq[4 * (j - 1)], 4 * sizeof(seq[0]));
+		if (j % 2 == 0)
+			seq[4 * j + (j / 2) % 4] = (j * 37u + 11u) & 255u;
+	}
+	for (unsigned int ds = 16; ds <= 32; ds += 16) {
+		status_words(paths[0], ds, seq);
+		FOR_EACH_VEC_ISA(status_words(paths[1], ds, seq));
 	}
 }
 
@@ -290,6 +323,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_i40e_vector_matches_bulk, setup_emu,
 						hm_test_teardown),
 		cmocka_unit_test_setup_teardown(test_i40e_status_words_model, setup_emu,
+						hm_test_teardown),
+		cmocka_unit_test_setup_teardown(test_i40e_status_words_runs, setup_emu,
 						hm_test_teardown),
 	};
 	hm_test_backend_ready();

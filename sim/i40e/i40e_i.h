@@ -227,6 +227,10 @@ _Static_assert(offsetof(struct hm_mbuf, pkt_len) == offsetof(struct hm_mbuf, pac
 		       offsetof(struct hm_mbuf, hash) == offsetof(struct hm_mbuf, data_len) + 4,
 	       "i40e_fill's two words at packet_type and data_len");
 
+/* How far ahead the bulk and vector loops prefetch mbuf headers, a group at
+ * a time, in descriptors (i40e_rxtx_vec.h says why 80). */
+#define I40E_PF_MBUF_AHEAD 80u
+
 /* Prefetch distance of the per-descriptor paths, in descriptors. */
 #define I40E_PF_AHEAD 16u
 
@@ -240,12 +244,13 @@ _Static_assert(offsetof(struct hm_mbuf, pkt_len) == offsetof(struct hm_mbuf, pac
  * and while traffic flows the misses of the bursts two ahead overlap this
  * burst's work, about a memory latency ahead (one burst ahead was less than
  * one here: 1.2-1.5 cycles/packet more with the lines flushed). Lines
- * already in cache cost an instruction each. always_inline: gcc finds a
+ * already in cache cost an instruction each. @p mbufs 0: the descriptors
+ * only (the vector path's own burst). always_inline: gcc finds a
  * function of prefetches alone pure and drops the call when it is not
  * inlined early.
  */
 static inline __attribute__((always_inline)) void
-i40e_prefetch_burst(const struct hm_i40e_rxq *rxq, unsigned int from)
+i40e_prefetch_burst_part(const struct hm_i40e_rxq *rxq, unsigned int from, const int mbufs)
 {
 	struct hm_mbuf *const *sw;
 	const uint8_t *d;
@@ -260,12 +265,18 @@ i40e_prefetch_burst(const struct hm_i40e_rxq *rxq, unsigned int from)
 		__builtin_prefetch(d + k, 0, 3);
 		__builtin_prefetch(d + k + 64, 0, 3);
 	}
-	for (unsigned int k = 0; k < HM_I40E_RX_MAX_BURST; k += 4) {
+	for (unsigned int k = 0; mbufs && k < HM_I40E_RX_MAX_BURST; k += 4) {
 		__builtin_prefetch(sw[k], 1, 3);
 		__builtin_prefetch(sw[k + 1], 1, 3);
 		__builtin_prefetch(sw[k + 2], 1, 3);
 		__builtin_prefetch(sw[k + 3], 1, 3);
 	}
+}
+
+static inline __attribute__((always_inline)) void
+i40e_prefetch_burst(const struct hm_i40e_rxq *rxq, unsigned int from)
+{
+	i40e_prefetch_burst_part(rxq, from, 1);
 }
 
 /* Count one dropped descriptor in the queue's statistics. */

@@ -406,14 +406,28 @@ scan_hw_ring(struct hm_i40e_rxq *rxq, struct hm_mbuf **stage, unsigned int *nb_g
 	uint64_t bytes = 0, okey = ~0ULL;
 	const struct i40e_ol *o = i40e_ol_tbl;
 	uint8_t disc = *discard;
+	struct hm_mbuf *const *pfm;
+	unsigned int pfi, nb_pf = 0;
 
 	if (!(hm_i40e_rx_desc_qw1_load(d) & HM_I40E_RXD_DD))
 		return 0;
-	i40e_prefetch_burst(rxq, tail);
+	/* as the vector path does (i40e_rxtx_vec.h): this burst's descriptors,
+	 * the next burst's descriptors and mbuf headers, the descriptors of the
+	 * one after it, and the mbuf headers I40E_PF_MBUF_AHEAD descriptors
+	 * ahead (pfm) a group at a time as the loop goes, the rest after it */
+	i40e_prefetch_burst_part(rxq, tail, 0);
 	i40e_prefetch_burst(rxq, tail + HM_I40E_RX_MAX_BURST);
-	i40e_prefetch_burst(rxq, tail + 2 * HM_I40E_RX_MAX_BURST);
+	i40e_prefetch_burst_part(rxq, tail + 2 * HM_I40E_RX_MAX_BURST, 0);
+	pfi = tail + I40E_PF_MBUF_AHEAD;
+	while (pfi >= rxq->nb_desc) /* nb_desc >= 64: at most twice */
+		pfi -= rxq->nb_desc;
+	pfm = &rxq->sw_ring[pfi];
 	for (unsigned int i = 0; i < HM_I40E_RX_MAX_BURST; i += HM_I40E_LOOK_AHEAD) {
 		uint64_t qw1[HM_I40E_LOOK_AHEAD];
+
+		for (unsigned int k = 0; k < HM_I40E_LOOK_AHEAD; k++)
+			__builtin_prefetch(pfm[i + k], 1, 3);
+		nb_pf = i + HM_I40E_LOOK_AHEAD;
 
 		for (nb_dd = 0; nb_dd < HM_I40E_LOOK_AHEAD; nb_dd++) {
 			qw1[nb_dd] = hm_i40e_rx_desc_qw1_load(d + ((size_t)(i + nb_dd) << dshift));
@@ -459,6 +473,8 @@ scan_hw_ring(struct hm_i40e_rxq *rxq, struct hm_mbuf **stage, unsigned int *nb_g
 		if (nb_dd != HM_I40E_LOOK_AHEAD)
 			break;
 	}
+	for (unsigned int k = nb_pf; k < HM_I40E_RX_MAX_BURST; k++)
+		__builtin_prefetch(pfm[k], 1, 3);
 	for (unsigned int i = 0; i < nb_scan; i++)
 		rxep[i] = NULL;
 	*discard = disc;
