@@ -539,6 +539,9 @@ free_slow(void *ptr, enum elem_owner owner)
 	return free_locked(h, e);
 }
 
+/* Header of the block this thread last freed through heap_free_join1. */
+static _Thread_local uintptr_t free_last;
+
 /* Free a block of @p owner without the lcore cache: the memory goes back to the
  * heap (and whole pages to the backend) at once. Inline, with the lookup's and
  * heap_free_elem's common cases (lookup_lock_fast, heap_free_join1) and the
@@ -559,6 +562,15 @@ free_direct(void *ptr, enum elem_owner owner)
 	j = heap_free_join1(h, e);
 	if (j == NULL)
 		return free_locked(h, e);
+	/* e joined the block this thread freed just before, right after it:
+	 * blocks freed in allocation order (carved top down), so the next frees
+	 * are the ones below e, one size apart. Fetch, for writing, the header
+	 * HEAP_SMALL_PF blocks ahead, as the carve does (a prefetch never faults;
+	 * a wrong guess costs a line). Only on that evidence: in a random order
+	 * the fetch was a line wasted on most joins (2-6 % slower). */
+	if (j == e && (uintptr_t)e + esz == free_last)
+		__builtin_prefetch((char *)e - HEAP_SMALL_PF * esz, 1);
+	free_last = (uintptr_t)e;
 	if (h->releasable_pages != 0)
 		return free_joined_release(h, j, (char *)e, (char *)e + esz);
 	heap_unlock(h);
