@@ -3,7 +3,9 @@
  * heap_alloc_small's body, inline for malloc.c's short path (a 64-byte malloc
  * from the heap is a few dozen instructions: one frame, not two) and for
  * heap.c, which keeps the out-of-line heap_alloc_small (tests, other callers)
- * and the type tag's packing (set_tag) on these helpers. Include after heap_i.h.
+ * and the type tag's packing (set_tag) on these helpers; and heap_free_join1,
+ * heap_free_elem's common joins inline for hm_free's heap-alone path (the
+ * model test in test_malloc compares the two). Include after heap_i.h.
  */
 #ifndef HUGEMEM_HEAP_SMALL_I_H
 #define HUGEMEM_HEAP_SMALL_I_H
