@@ -29,6 +29,7 @@
 #include "hugemem/hugemem.h"
 #include "hugemem/emu.h"
 #include "malloc_test_common.h"
+#include "heap_small_i.h" /* heap_free_join1 */
 
 /* ------------------------------------------------------------------ invalid args */
 
@@ -779,6 +780,134 @@ test_malloc_small_path_model(void **state)
 	free(bb);
 }
 
+/*
+ * heap_free_join1 (hm_free's inline join, heap_small_i.h) against
+ * heap_free_elem, the general free it stands in for: twin heaps over equal
+ * buffers, each of three ranges -- two adjacent ones of different memseg lists
+ * (elements that touch but may not join) and one after a gap (the address list
+ * crosses it) -- take the same allocations and the same frees: in allocation
+ * order (each block joins the run freed before it), against it (the free
+ * element below grows), and at random. Heap b frees through heap_free_join1
+ * first and, when it refuses, must be unchanged before heap_free_elem frees;
+ * heap a frees with heap_free_elem alone. The same joined element, both heaps
+ * equal element by element (list heads and links included) after every free,
+ * and the heap check. Both joins and every refusal but the last first level
+ * (sizes of 2^48 and more) are reached: no free neighbour, two, one not
+ * joinable (another msl, or the gap), a class change.
+ */
+static void
+test_malloc_free_join_model(void **state)
+{
+	enum { SLOTS = 800, RANGE = 64 * 1024, GAP = 64 * 1024 };
+	enum { J_NEXT, J_PREV, R_NONE, R_BOTH, R_NOJOIN, R_CLASS, N_OUT };
+	const size_t len = 3 * RANGE + GAP;
+	uint64_t rs = hm_test_seed();
+	char *ba = aligned_alloc(4096, len), *bb = aligned_alloc(4096, len);
+	struct malloc_heap *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	void *pa[SLOTS], *pb[SLOTS];
+	unsigned int out[N_OUT] = { 0 }, order[SLOTS];
+	const char *why = NULL;
+	(void)state;
+
+	assert_non_null(ba);
+	assert_non_null(bb);
+	assert_non_null(a);
+	assert_non_null(b);
+	for (int round = 0; round < 36; round++) {
+		unsigned int n = 0;
+		struct { struct malloc_heap *h; char *buf; } t[2] = { { a, ba }, { b, bb } };
+
+		memset(ba, 0xa5, len);
+		memset(bb, 0xa5, len);
+		for (int k = 0; k < 2; k++) {
+			heap_init(t[k].h, HEAP_BUFFER, 0, k == 0 ? "general" : "join1");
+			heap_add_memory(t[k].h, t[k].buf, RANGE, 0, true);
+			heap_add_memory(t[k].h, t[k].buf + RANGE, RANGE, 1, true);
+			heap_add_memory(t[k].h, t[k].buf + 2 * RANGE + GAP, RANGE, 0, true);
+		}
+		assert_same_heaps(a, ba, b, bb);
+		/* 64 B blocks most of the time (the benchmark's case), others up to
+		 * 3 KiB: joined elements in the small classes (which a join always
+		 * leaves) and above them (where it mostly keeps its class) */
+		while (n < SLOTS) {
+			uint64_t r = hm_test_rand(&rs);
+			size_t size = r % 4 != 0 ? 64 : 1 + (size_t)((r >> 8) % 3072);
+			struct alloc_req req;
+			assert_int_equal(heap_make_req(&req, "j", size, 0, 0), 0);
+			pa[n] = heap_alloc(a, &req);
+			pb[n] = heap_alloc(b, &req);
+			if (pa[n] == NULL) {
+				assert_null(pb[n]);
+				break;
+			}
+			assert_int_equal((char *)pa[n] - ba, (char *)pb[n] - bb);
+			order[n] = n;
+			n++;
+		}
+		assert_true(n > 100);
+		assert_same_heaps(a, ba, b, bb);
+		/* allocation order, against it, or at random */
+		if (round % 3 == 1)
+			for (unsigned int i = 0; i < n / 2; i++) {
+				unsigned int x = order[i];
+				order[i] = order[n - 1 - i];
+				order[n - 1 - i] = x;
+			}
+		else if (round % 3 == 2)
+			hm_test_shuffle(order, n, sizeof(order[0]), &rs);
+		for (unsigned int i = 0; i < n; i++) {
+			unsigned int k = order[i];
+			/* a block may sit after a PAD header (a front too small to split) */
+			struct malloc_elem *ea = (struct malloc_elem *)elem_of_live(pa[k]);
+			struct malloc_elem *eb = (struct malloc_elem *)elem_of_live(pb[k]);
+			struct malloc_elem *nx = eb->next, *pv = eb->prev, *ja, *jb;
+			bool nf = nx != NULL && nx->state == ELEM_FREE;
+			bool pf = pv != NULL && pv->state == ELEM_FREE;
+
+			assert_int_equal(eb->state, ELEM_BUSY);
+			jb = heap_free_join1(b, eb);
+			if (jb == NULL) {
+				/* refused: nothing written */
+				assert_int_equal(eb->state, ELEM_BUSY);
+				assert_same_heaps(a, ba, b, bb);
+				if (!nf && !pf)
+					out[R_NONE]++;
+				else if (nf && pf)
+					out[R_BOTH]++;
+				else if (nf ? !joinable(eb, nx) : !joinable(pv, eb))
+					out[R_NOJOIN]++;
+				else
+					out[R_CLASS]++;
+				jb = heap_free_elem(eb);
+			} else {
+				/* taken: exactly one FREE joinable neighbour */
+				assert_true(nf != pf);
+				assert_ptr_equal(jb, nf ? eb : pv);
+				out[nf ? J_NEXT : J_PREV]++;
+			}
+			ja = heap_free_elem(ea);
+			assert_int_equal((char *)ja - ba, (char *)jb - bb);
+			assert_same_heaps(a, ba, b, bb);
+			if (i % 32 == 0 || i + 1 == n) {
+				if (heap_check(a, &why, NULL) != 0 || heap_check(b, &why, NULL) != 0)
+					fail_msg("round %d, free %u: heap check: %s", round, i, why);
+			}
+		}
+		/* all freed: one free element per range */
+		assert_int_equal(b->alloc_count, 0);
+		assert_int_equal(b->free_count, 3);
+	}
+	print_message("join1: next %u, prev %u; refused: none %u, both %u, not joinable %u, "
+		      "class change %u\n", out[J_NEXT], out[J_PREV], out[R_NONE], out[R_BOTH],
+		      out[R_NOJOIN], out[R_CLASS]);
+	for (int k = 0; k < N_OUT; k++)
+		assert_true(out[k] > 0);
+	free(a);
+	free(b);
+	free(ba);
+	free(bb);
+}
+
 /* ------------------------------------------------------------------ type tags */
 
 /* The 12 bytes a type tag must hold: @p type up to its NUL, zero-padded. */
@@ -904,6 +1033,7 @@ main(void)
 		cmocka_unit_test_teardown(test_malloc_alignment, hm_test_teardown),
 		cmocka_unit_test_teardown(test_malloc_bound, hm_test_teardown),
 		cmocka_unit_test_teardown(test_malloc_small_path_model, hm_test_teardown),
+		cmocka_unit_test_teardown(test_malloc_free_join_model, hm_test_teardown),
 		cmocka_unit_test_teardown(test_malloc_type_tags, hm_test_teardown),
 	};
 

@@ -16,8 +16,13 @@
  *   - accepted through the fallback: a block of the other node (the hint
  *     names node 0's list), an external heap's block, a free while another
  *     thread holds the heap's lock (the fast path's trylock fails; it waits).
+ * The joins the free then makes inline (heap_free_join1; test_malloc.c
+ * compares it with heap_free_elem on twin heaps) are driven through hm_free:
+ * blocks freed in allocation order and against it, with and without pages to
+ * give back, the stats after each free and a second free of each refused.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,6 +305,110 @@ test_free_fast_fallback_accepts(void **state)
 	assert_heaps_valid();
 }
 
+/* Init with the caches off, @p memory preallocated (0: none, pages come and go). */
+static int
+init_nocache_mem(uint64_t memory)
+{
+	struct hm_config c;
+
+	hm_config_init(&c);
+	c.topology = TOPO2;
+	c.no_malloc_cache = true;
+	c.memory = memory;
+	return hm_test_init_cfg(&c);
+}
+
+/*
+ * The frees the inline join (heap_free_join1) takes, through hm_free: 64 B
+ * blocks freed in allocation order (each joins the run freed before it, the
+ * element after it) and against it (the free element below grows over it),
+ * with every page of the node preallocated (nothing to give back) and with
+ * pages that go back as the run of freed blocks covers them (the release
+ * after the inline join). After each free: the node's stats moved by exactly
+ * one block (or, when pages went back, by whole pages of free memory), a
+ * second free of the pointer is refused as before (EINVAL, the message, no
+ * change), and every 512 frees the heaps check out; all freed, the node is as
+ * before the mallocs.
+ */
+static void
+test_free_fast_joins(void **state)
+{
+	enum { N = 40000 }; /* 64 B blocks over several 2 MiB pages */
+	void **p = calloc(N, sizeof(*p));
+	(void)state;
+
+	assert_non_null(p);
+	for (int mode = 0; mode < 2; mode++) {
+		assert_int_equal(init_nocache_mem(mode == 0 ? 64ULL << 20 : 0), 0);
+		log_start();
+		for (int dir = 0; dir < 2; dir++) {
+			struct hm_malloc_socket_stats st0 = stats_of(0), prev, now;
+			uint64_t peak = 0, released = 0;
+
+			for (unsigned int i = 0; i < N; i++) {
+				p[i] = hm_malloc_socket("j", 64, 0, 0);
+				assert_non_null(p[i]);
+			}
+			prev = stats_of(0);
+			peak = prev.heap_totalsz_bytes;
+			assert_int_equal(prev.alloc_count, st0.alloc_count + N);
+			for (unsigned int k = 0; k < N; k++) {
+				unsigned int i = dir == 0 ? k : N - 1 - k;
+				/* header, data and, in debug builds, the trailer; an
+				 * exact fit may hold up to an element more */
+				const uint64_t min = HM_DEBUG >= 1 ? 192 : 128;
+				uint64_t esz;
+				assert_int_equal(hm_malloc_validate(p[i], NULL), 0);
+				assert_int_equal(hm_free(p[i]), 0);
+				now = stats_of(0);
+				assert_int_equal(now.alloc_count, prev.alloc_count - 1);
+				esz = prev.heap_allocsz_bytes - now.heap_allocsz_bytes;
+				assert_true(esz >= min && esz < 2 * min && esz % 64 == 0);
+				if (now.heap_totalsz_bytes == prev.heap_totalsz_bytes) {
+					assert_int_equal(now.heap_freesz_bytes, prev.heap_freesz_bytes + esz);
+				} else {
+					/* whole pages went back to the backend */
+					assert_true(mode == 1);
+					assert_true(now.heap_totalsz_bytes < prev.heap_totalsz_bytes);
+					released++;
+				}
+				/* the pointer again: refused, nothing changed (its header
+				 * is the joined element's, or FREE in the one it joined;
+				 * a block after a PAD header: that header, poisoned in
+				 * debug builds; a page that went back: not hugemem's
+				 * memory any more) */
+				hm_errno = 0;
+				assert_int_equal(hm_free(p[i]), -EINVAL);
+				assert_int_equal(hm_errno, EINVAL);
+				if (strstr(hm_last_error(), "double free") == NULL &&
+				    strstr(hm_last_error(), "padding") == NULL &&
+				    strstr(hm_last_error(), "no header") == NULL &&
+				    strstr(hm_last_error(), "its page returned") == NULL)
+					fail_msg("mode %d dir %d free %u: second free: '%s' (total %" PRIu64 " -> %" PRIu64 ")", mode, dir, k, hm_last_error(), prev.heap_totalsz_bytes, now.heap_totalsz_bytes);
+				struct hm_malloc_socket_stats again = stats_of(0);
+				stats_equal(&now, &again);
+				if (k % 512 == 0)
+					assert_heaps_valid();
+				prev = now;
+			}
+			now = stats_of(0);
+			assert_int_equal(now.alloc_count, st0.alloc_count);
+			assert_int_equal(now.heap_allocsz_bytes, st0.heap_allocsz_bytes);
+			if (mode == 0) {
+				stats_equal(&st0, &now);
+			} else {
+				/* pages went back while blocks were still being freed */
+				assert_true(released > 1);
+				assert_true(now.heap_totalsz_bytes < peak);
+			}
+			assert_heaps_valid();
+		}
+		assert_no_warnings();
+		hm_test_teardown(NULL);
+	}
+	free(p);
+}
+
 int
 main(void)
 {
@@ -307,6 +416,7 @@ main(void)
 		cmocka_unit_test_teardown(test_free_fast_refusals, hm_test_teardown),
 		cmocka_unit_test_teardown(test_free_fast_in_walk, hm_test_teardown),
 		cmocka_unit_test_teardown(test_free_fast_fallback_accepts, hm_test_teardown),
+		cmocka_unit_test_teardown(test_free_fast_joins, hm_test_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -328,7 +328,8 @@ elem_from_data(const void *ptr)
 	return elem_from_data_slow(ptr);
 }
 /* Free a BUSY element (debug builds poison its data), join it with free
- * neighbours and return the merged FREE element. pre: lock held. */
+ * neighbours and return the merged FREE element. pre: lock held. (hm_free
+ * tries heap_free_join1 first, heap_small_i.h: its two common joins inline.) */
 HM_INTERNAL struct malloc_elem *heap_free_elem(struct malloc_elem *e);
 /* FREE @p e: offset from e below which its data is zero (>= ELEM_HEADER_LEN). */
 static inline uint64_t

@@ -3,7 +3,9 @@
  * heap_alloc_small's body, inline for malloc.c's short path (a 64-byte malloc
  * from the heap is a few dozen instructions: one frame, not two) and for
  * heap.c, which keeps the out-of-line heap_alloc_small (tests, other callers)
- * and the type tag's packing (set_tag) on these helpers. Include after heap_i.h.
+ * and the type tag's packing (set_tag) on these helpers; and heap_free_join1,
+ * heap_free_elem's common joins inline for hm_free's heap-alone path (the
+ * model test in test_malloc compares the two). Include after heap_i.h.
  */
 #ifndef HUGEMEM_HEAP_SMALL_I_H
 #define HUGEMEM_HEAP_SMALL_I_H
@@ -243,6 +245,96 @@ heap_alloc_small_inl(struct malloc_heap *h, uint64_t size, uint64_t req, const c
 	h->free_bytes -= need;
 	h->alloc_count++;
 	return (char *)b + ELEM_HEADER_LEN;
+}
+
+/*
+ * heap_free_elem's two common joins, inline for hm_free's heap-alone path:
+ * BUSY @p e (heap @p h, its lock held) has exactly one FREE neighbour, joinable
+ * (adjacent, same msl), and the joined element stays in that neighbour's size
+ * class. Blocks carved from a free element's top down and freed in allocation
+ * order join the run freed before them (the element after e, whose list slot
+ * e takes); freed against that order, the free element before e grows over it
+ * (no list change at all). Every store is heap_free_elem's for the case, in its
+ * order (heap_rebuild): e's state FREE first, the stats, then the size over
+ * whole elements, the links after it. @return the joined element; NULL, having
+ * written nothing, in every other case (no free neighbour, two, one not
+ * joinable, a class change, the last first level): the caller then takes
+ * heap_free_elem, which handles them all.
+ */
+static inline __attribute__((always_inline)) struct malloc_elem *
+heap_free_join1(struct malloc_heap *h, struct malloc_elem *e)
+{
+	struct malloc_elem *n = e->next, *p = e->prev;
+	uint64_t esz = e->size;
+	bool nf = n != NULL && elem_state(n) == ELEM_FREE;
+	bool pf = p != NULL && elem_state(p) == ELEM_FREE;
+	unsigned int top;
+
+	if (nf == pf)
+		return NULL;
+	if (nf) {
+		/* e absorbs n and takes its list slot (n is whole in e, which grows
+		 * over whole elements only) */
+		uint64_t nsz = n->size, tot = nsz + esz;
+		struct malloc_elem *after, *fp, *fn;
+
+		/* a class below SMALL_LIMIT holds one size: it always changes; the
+		 * class of nsz holds tot when they agree from its step up
+		 * (same_class_at); the last first level holds more: not here */
+		if ((char *)e + esz != (char *)n || n->msl_idx != e->msl_idx || nsz < SMALL_LIMIT)
+			return NULL;
+		top = fls64(nsz);
+		if (top - FL_SHIFT + 1 >= FL_COUNT - 1 || ((nsz ^ tot) >> (top - SL_BITS)) != 0)
+			return NULL;
+		after = n->next;
+		fp = n->fl.prev;
+		fn = n->fl.next;
+#if MALLOC_DEBUG
+		memset((char *)e + ELEM_HEADER_LEN, MALLOC_POISON, esz - ELEM_HEADER_LEN);
+#endif
+		elem_set_state(e, ELEM_FREE);
+		h->alloc_count--;
+		e->owner = ELEM_OWNER_USER;
+		e->clean = 1; /* set_clean_end(e, 0): its data is dirty */
+		e->fl.prev = fp;
+		e->fl.next = fn;
+		if (fp != NULL)
+			fp->fl.next = e;
+		else /* mapping(nsz) */
+			h->free_head[top - FL_SHIFT + 1][(nsz >> (top - SL_BITS)) & (SL_COUNT - 1)] = e;
+		if (fn != NULL)
+			fn->fl.prev = e;
+		h->free_bytes += esz;
+		e->size = tot;
+		e->next = after;
+		if (after != NULL)
+			after->prev = e;
+		else
+			h->last = e;
+		return e;
+	}
+	/* p absorbs e: p grows over it, keeping its list slot; e's header becomes
+	 * p's data (its state FREE: a second free of it is refused) */
+	uint64_t psz = p->size, tot = psz + esz;
+
+	if ((char *)p + psz != (char *)e || p->msl_idx != e->msl_idx || psz < SMALL_LIMIT)
+		return NULL;
+	top = fls64(psz);
+	if (top - FL_SHIFT + 1 >= FL_COUNT - 1 || ((psz ^ tot) >> (top - SL_BITS)) != 0)
+		return NULL;
+#if MALLOC_DEBUG
+	memset((char *)e + ELEM_HEADER_LEN, MALLOC_POISON, esz - ELEM_HEADER_LEN);
+#endif
+	elem_set_state(e, ELEM_FREE);
+	h->alloc_count--;
+	p->size = tot;
+	p->next = n;
+	if (n != NULL)
+		n->prev = p;
+	else
+		h->last = p;
+	h->free_bytes += esz;
+	return p;
 }
 
 #endif /* HUGEMEM_HEAP_SMALL_I_H */

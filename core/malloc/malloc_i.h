@@ -7,7 +7,8 @@
  *   pages.c    page geometry of memseg memory: page size of a list, IOVA
  *              contiguity of a range, page-size flag match
  *   heap.c     elements: classes, find, split, join, validate (heap_i.h;
- *              heap_small_i.h: the small-request path inline, for malloc.c)
+ *              heap_small_i.h: the small-request path and the free's common
+ *              joins inline, for malloc.c)
  *   lookup.c   the heap table (malloc_st): robust heap locks, heap by socket or
  *              name, element of a live pointer under its heap's lock
  *   grow.c     growth of native heaps and page release, through memseg
