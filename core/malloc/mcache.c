@@ -181,6 +181,13 @@ mc_push_full(struct mcache *c, unsigned int k, struct malloc_elem *e)
 {
 	uint64_t need = e->size;
 
+	if (c->objs == NULL && !mc_objs(c)) {
+		/* no memory for this lcore's cache (mc_free does not check: c->cap
+		 * is 0 until objs exists): the block goes to the heap at once */
+		mc_account(c, 1, (int64_t)need); /* mc_give_back takes it off */
+		mc_give_back(c, &e, 1);
+		return;
+	}
 	if (c->len[k] == mc_st.cap)
 		give_back_older(c, k, mc_st.cap / 2);
 	while (k >= MC_SMALL && c->big_bytes + need > mc_st.big_budget) {
@@ -219,7 +226,7 @@ mc_free_cold(struct mcache *c, unsigned int k, struct malloc_elem *e)
 		}
 		heap_unlock(h);
 	} /* (a lock taken: the block waits in the cache) */
-	if (c->len[k] == mc_st.cap || (k >= MC_SMALL && c->big_bytes + e->size > mc_st.big_budget))
+	if (c->len[k] == c->cap || (k >= MC_SMALL && c->big_bytes + e->size > mc_st.big_budget))
 		mc_push_full(c, k, e);
 	else
 		mc_push(c, k, e);

@@ -69,6 +69,9 @@ struct mcache {
 	const struct malloc_elem *last_free; /* the block this lcore freed last (a hint) */
 	uintptr_t last_stride;      /* last_free minus the block freed before it (mod 2^64) */
 	struct malloc_elem **objs;  /* MC_CLASSES x mc_st.cap, allocated at first use */
+	unsigned int cap;           /* mc_st.cap once objs is allocated, 0 before: a free
+				       finds a class "full" (len == cap) until then, and
+				       mc_push_full allocates objs (no check on the fast path) */
 	uint32_t len[MC_CLASSES];
 	uint64_t count, bytes;      /* blocks cached and their element bytes (relaxed:
 				       stats of other threads read them) */
@@ -133,7 +136,7 @@ mc_push(struct mcache *c, unsigned int k, struct malloc_elem *e)
 {
 	if (k >= MC_SMALL)
 		c->big_bytes += e->size;
-	c->objs[k * mc_st.cap + c->len[k]++] = e;
+	c->objs[k * c->cap + c->len[k]++] = e;
 	mc_account(c, 1, (int64_t)e->size);
 }
 
@@ -148,11 +151,29 @@ mc_self(void)
 	return &mc_st.c[lc];
 }
 
+/* mc_self for hm_free, which has seen mc_st.c != NULL: then the lcore table is
+ * initialised (mc_init runs after it), and a thread whose generation matches
+ * the table's has its id; a thread with none has generation 0 and id
+ * HM_LCORE_ID_ANY (hm_lcore_id's `generation != 0` test is the bound's). */
+static inline struct mcache *
+mc_self_on(void)
+{
+	uint32_t g = __atomic_load_n(&hm_lcore__gen, __ATOMIC_ACQUIRE);
+	unsigned int lc = hm_lcore__self.id;
+
+	if (hm_lcore__self.gen != g || lc >= HM_MAX_LCORE || mc_st.c[lc].heap == NULL)
+		return NULL;
+	return &mc_st.c[lc];
+}
+
 static inline bool
 mc_objs(struct mcache *c)
 {
-	if (c->objs == NULL)
+	if (c->objs == NULL) {
 		c->objs = calloc((size_t)MC_CLASSES * mc_st.cap, sizeof(c->objs[0]));
+		if (c->objs != NULL)
+			c->cap = mc_st.cap;
+	}
 	return c->objs != NULL;
 }
 
@@ -197,7 +218,7 @@ mc_alloc(const char *type, size_t size, int socket, uint64_t *round, bool zero)
 static inline bool
 mc_free(void *ptr)
 {
-	struct mcache *c = mc_self();
+	struct mcache *c = mc_self_on();
 	const struct hm_memseg_list *msl;
 	struct malloc_elem *e;
 	const char *hdr;
@@ -213,19 +234,23 @@ mc_free(void *ptr)
 	 * live block (a free racing with another free of the same block is the
 	 * caller's data race, as with any allocator) */
 	msl = c->msl;
-	if (msl == NULL || (uintptr_t)hdr - (uintptr_t)msl->base_va >= msl->len ||
-	    (uintptr_t)hdr < (uintptr_t)msl->base_va) {
+	/* hdr - base (mod 2^64) < len: hdr below base wraps to more than any len */
+	if (msl == NULL || (uintptr_t)hdr - (uintptr_t)msl->base_va >= msl->len) {
 		if ((msl = hm_mem_virt2memseg_list(hdr)) == NULL || msl->external ||
 		    msl->socket_id != c->heap->socket_id)
 			return false;
 		c->msl = msl; /* a node's lists live as long as hugemem does */
 	}
-	if (memseg_of(msl, hdr) == NULL)
+	/* memseg_of without its range check (done above): the page is mapped */
+	if (((const struct hm_memseg *)msl->memseg_arr.data)[((uintptr_t)hdr - (uintptr_t)msl->base_va) >>
+							      __builtin_ctzll(msl->page_sz)]
+		    .len == 0)
 		return false;
 	e = (struct malloc_elem *)hdr;
+	/* (objs may not be allocated yet: c->cap is 0 then, mc_push_full allocates) */
 	if (e->cookie != (ELEM_COOKIE ^ (uint32_t)(uintptr_t)e) || elem_state(e) != ELEM_BUSY ||
 	    e->pad != 0 || e->owner != ELEM_OWNER_USER || e->heap != c->heap ||
-	    (usable = e->size - ELEM_OVERHEAD) > CACHE_LIMIT || !mc_objs(c))
+	    (usable = e->size - ELEM_OVERHEAD) > CACHE_LIMIT)
 		return false;
 #if MALLOC_DEBUG
 	if (elem_from_data(ptr) == NULL) /* the overrun guard */
@@ -267,9 +292,9 @@ mc_free(void *ptr)
 	c->used[k] = ++c->tick;
 	if (c->tick - last > MC_HOT_OPS)
 		mc_free_cold(c, k, e); /* a class not in use */
-	else if (c->len[k] == mc_st.cap ||
+	else if (c->len[k] == c->cap ||
 		 (k >= MC_SMALL && c->big_bytes + e->size > mc_st.big_budget))
-		mc_push_full(c, k, e); /* full, or the big classes at their budget */
+		mc_push_full(c, k, e); /* full (or no objs yet), or the big classes at their budget */
 	else
 		mc_push(c, k, e);
 	return true;
