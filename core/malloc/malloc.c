@@ -583,13 +583,34 @@ malloc_zone_free(void *ptr)
 	return free_direct(ptr, ELEM_OWNER_MEMZONE);
 }
 
+static int
+free_user(void *ptr)
+{
+	return free_direct(ptr, ELEM_OWNER_USER);
+}
+
+static int free_cached(void *ptr);
+
+/* free_cached's block outside the list its lcore checks first: that list
+ * becomes the block's (when it is of the lcore's node), and free_cached tries
+ * again (it then finds the list); else the heap path. */
+static int __attribute__((noinline, cold))
+free_cached_msl(void *ptr)
+{
+	struct mcache *c = mc_self_on();
+
+	if (c != NULL && mc_set_msl(c, (const char *)ptr - ELEM_HEADER_LEN))
+		return free_cached(ptr);
+	return free_direct(ptr, ELEM_OWNER_USER);
+}
+
 /* hm_free with the lcore caches on: the cache first. */
 static int __attribute__((noinline))
 free_cached(void *ptr)
 {
-	if (ptr == NULL || mc_free(ptr))
+	if (ptr == NULL)
 		return 0;
-	return free_direct(ptr, ELEM_OWNER_USER);
+	return mc_free(ptr, free_user, free_cached_msl);
 }
 
 int

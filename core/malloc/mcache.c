@@ -176,11 +176,18 @@ give_back_older(struct mcache *c, unsigned int k, unsigned int n)
 		c->big_bytes -= bytes;
 }
 
-void
+int
 mc_push_full(struct mcache *c, unsigned int k, struct malloc_elem *e)
 {
 	uint64_t need = e->size;
 
+	if (c->objs == NULL && !mc_objs(c)) {
+		/* no memory for this lcore's cache (mc_free does not check: c->cap
+		 * is 0 until objs exists): the block goes to the heap at once */
+		mc_account(c, 1, (int64_t)need); /* mc_give_back takes it off */
+		mc_give_back(c, &e, 1);
+		return 0;
+	}
 	if (c->len[k] == mc_st.cap)
 		give_back_older(c, k, mc_st.cap / 2);
 	while (k >= MC_SMALL && c->big_bytes + need > mc_st.big_budget) {
@@ -196,9 +203,10 @@ mc_push_full(struct mcache *c, unsigned int k, struct malloc_elem *e)
 	HM_ASSERT(c->len[k] < mc_st.cap &&
 		  (k < MC_SMALL || c->big_bytes + need <= mc_st.big_budget));
 	mc_push(c, k, e);
+	return 0;
 }
 
-void
+int
 mc_free_cold(struct mcache *c, unsigned int k, struct malloc_elem *e)
 {
 	struct malloc_heap *h = c->heap;
@@ -215,14 +223,31 @@ mc_free_cold(struct mcache *c, unsigned int k, struct malloc_elem *e)
 			char *lo = (char *)e, *hi = lo + e->size;
 			grow_release_pages(h, heap_free_elem(e), lo, hi);
 			heap_unlock(h);
-			return;
+			return 0;
 		}
 		heap_unlock(h);
 	} /* (a lock taken: the block waits in the cache) */
-	if (c->len[k] == mc_st.cap || (k >= MC_SMALL && c->big_bytes + e->size > mc_st.big_budget))
-		mc_push_full(c, k, e);
-	else
-		mc_push(c, k, e);
+	if (c->len[k] == c->cap || (k >= MC_SMALL && c->big_bytes + e->size > mc_st.big_budget))
+		return mc_push_full(c, k, e);
+	mc_push(c, k, e);
+	return 0;
+}
+
+bool
+mc_set_msl(struct mcache *c, const void *hdr)
+{
+	const struct hm_memseg_list *msl = hm_mem_virt2memseg_list(hdr);
+
+	/* (hdr inside it: free_cached_msl's retry then finds it) */
+	if (msl == NULL || msl->external || msl->socket_id != c->heap->socket_id ||
+	    (uintptr_t)hdr - (uintptr_t)msl->base_va >= msl->len)
+		return false;
+	/* a node's lists live as long as hugemem does */
+	c->msl_base = (uintptr_t)msl->base_va;
+	c->msl_len = msl->len;
+	c->msl_ms = (const struct hm_memseg *)msl->memseg_arr.data;
+	c->msl_shift = (unsigned int)__builtin_ctzll(msl->page_sz);
+	return true;
 }
 
 unsigned int

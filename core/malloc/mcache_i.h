@@ -65,10 +65,19 @@ mc_class_down(uint64_t usable)
 
 struct mcache {
 	struct malloc_heap *heap;   /* the lcore's node heap; NULL: lcore has no cache */
-	const struct hm_memseg_list *msl; /* the heap's list this lcore freed into last */
+	/* the heap's list this lcore freed into last, as mc_free reads it: its
+	   base, length (0: none yet), page shift and memsegs (lists are fixed
+	   while hugemem lives) */
+	uintptr_t msl_base;
+	uint64_t msl_len;
+	const struct hm_memseg *msl_ms;
+	unsigned int msl_shift;
 	const struct malloc_elem *last_free; /* the block this lcore freed last (a hint) */
 	uintptr_t last_stride;      /* last_free minus the block freed before it (mod 2^64) */
 	struct malloc_elem **objs;  /* MC_CLASSES x mc_st.cap, allocated at first use */
+	unsigned int cap;           /* mc_st.cap once objs is allocated, 0 before: a free
+				       finds a class "full" (len == cap) until then, and
+				       mc_push_full allocates objs (no check on the fast path) */
 	uint32_t len[MC_CLASSES];
 	uint64_t count, bytes;      /* blocks cached and their element bytes (relaxed:
 				       stats of other threads read them) */
@@ -101,10 +110,13 @@ HM_INTERNAL uint64_t mc_give_back(struct mcache *c, struct malloc_elem **v, unsi
  * below its capacity (its older half goes back: the recently freed, warm half
  * stays) and, for a big class, the big classes within their budget (the older
  * half of the fullest goes back, as often as needed). */
-HM_INTERNAL void mc_push_full(struct mcache *c, unsigned int k, struct malloc_elem *e);
+HM_INTERNAL int mc_push_full(struct mcache *c, unsigned int k, struct malloc_elem *e);
 /* CACHED @p e of class @p k, which is not in use: to the heap when a neighbour
  * of it is FREE there (it joins it), into the cache otherwise. */
-HM_INTERNAL void mc_free_cold(struct mcache *c, unsigned int k, struct malloc_elem *e);
+HM_INTERNAL int mc_free_cold(struct mcache *c, unsigned int k, struct malloc_elem *e);
+/* The memory list of @p hdr, if of @p c's node and not external, becomes the
+ * one mc_free checks first. @return whether it did. */
+HM_INTERNAL bool mc_set_msl(struct mcache *c, const void *hdr);
 /* Return all of @p c's blocks to its heap. @return how many. Owner thread only. */
 HM_INTERNAL unsigned int mc_flush(struct mcache *c);
 /* Refill small class @p k of @p c from its heap; @p warm_next: prefetch the
@@ -133,7 +145,7 @@ mc_push(struct mcache *c, unsigned int k, struct malloc_elem *e)
 {
 	if (k >= MC_SMALL)
 		c->big_bytes += e->size;
-	c->objs[k * mc_st.cap + c->len[k]++] = e;
+	c->objs[k * c->cap + c->len[k]++] = e;
 	mc_account(c, 1, (int64_t)e->size);
 }
 
@@ -148,11 +160,29 @@ mc_self(void)
 	return &mc_st.c[lc];
 }
 
+/* mc_self for hm_free, which has seen mc_st.c != NULL: then the lcore table is
+ * initialised (mc_init runs after it), and a thread whose generation matches
+ * the table's has its id; a thread with none has generation 0 and id
+ * HM_LCORE_ID_ANY (hm_lcore_id's `generation != 0` test is the bound's). */
+static inline struct mcache *
+mc_self_on(void)
+{
+	uint32_t g = __atomic_load_n(&hm_lcore__gen, __ATOMIC_ACQUIRE);
+	unsigned int lc = hm_lcore__self.id;
+
+	if (hm_lcore__self.gen != g || lc >= HM_MAX_LCORE || mc_st.c[lc].heap == NULL)
+		return NULL;
+	return &mc_st.c[lc];
+}
+
 static inline bool
 mc_objs(struct mcache *c)
 {
-	if (c->objs == NULL)
+	if (c->objs == NULL) {
 		c->objs = calloc((size_t)MC_CLASSES * mc_st.cap, sizeof(c->objs[0]));
+		if (c->objs != NULL)
+			c->cap = mc_st.cap;
+	}
 	return c->objs != NULL;
 }
 
@@ -192,44 +222,42 @@ mc_alloc(const char *type, size_t size, int socket, uint64_t *round, bool zero)
 	return (char *)e + ELEM_HEADER_LEN;
 }
 
-/* Free @p ptr into the calling lcore's cache. @return true when it did; false
- * when the block is not for the cache (or is bad: the heap path then says why). */
-static inline bool
-mc_free(void *ptr)
+/* Free @p ptr (not NULL), with the caches on: into the calling lcore's cache,
+ * or by @p heap_free (the block is not for the cache, or is bad: the heap path
+ * then says why); @p msl_miss when the block is outside the list the cache
+ * checks first (it looks the list up, mc_set_msl, and comes back here). Every
+ * call here is the last thing done (a tail call): the common path saves no
+ * registers. @return what hm_free returns. */
+static inline int
+mc_free(void *ptr, int (*heap_free)(void *), int (*msl_miss)(void *))
 {
-	struct mcache *c = mc_self();
-	const struct hm_memseg_list *msl;
+	struct mcache *c = mc_self_on();
 	struct malloc_elem *e;
-	const char *hdr;
-	uint64_t usable;
+	uint64_t usable, off, size;
 	unsigned int k;
 
-	if (c == NULL || ((uintptr_t)ptr & (MALLOC_ALIGN - 1)) != 0 ||
-	    (uintptr_t)ptr < ELEM_HEADER_LEN || memseg_in_walk())
-		return false;
+	/* (ptr < ELEM_HEADER_LEN wraps to an address in no list: refused below) */
+	if (c == NULL || ((uintptr_t)ptr & (MALLOC_ALIGN - 1)) != 0 || memseg_in_walk())
+		return heap_free(ptr);
 	/* an integer subtraction: ptr may be any value (64 gives NULL) */
-	hdr = (const char *)((uintptr_t)ptr - ELEM_HEADER_LEN);
+	e = (struct malloc_elem *)((uintptr_t)ptr - ELEM_HEADER_LEN);
 	/* the block's page must be mapped before its header is read: true of any
 	 * live block (a free racing with another free of the same block is the
-	 * caller's data race, as with any allocator) */
-	msl = c->msl;
-	if (msl == NULL || (uintptr_t)hdr - (uintptr_t)msl->base_va >= msl->len ||
-	    (uintptr_t)hdr < (uintptr_t)msl->base_va) {
-		if ((msl = hm_mem_virt2memseg_list(hdr)) == NULL || msl->external ||
-		    msl->socket_id != c->heap->socket_id)
-			return false;
-		c->msl = msl; /* a node's lists live as long as hugemem does */
-	}
-	if (memseg_of(msl, hdr) == NULL)
-		return false;
-	e = (struct malloc_elem *)hdr;
+	 * caller's data race, as with any allocator). hdr - base (mod 2^64) <
+	 * len: a hdr below base wraps to more than any len */
+	off = (uintptr_t)e - c->msl_base;
+	if (off >= c->msl_len)
+		return msl_miss(ptr);
+	if (c->msl_ms[off >> c->msl_shift].len == 0) /* memseg_of, range checked */
+		return heap_free(ptr);
+	/* (objs may not be allocated yet: c->cap is 0 then, mc_push_full allocates) */
 	if (e->cookie != (ELEM_COOKIE ^ (uint32_t)(uintptr_t)e) || elem_state(e) != ELEM_BUSY ||
 	    e->pad != 0 || e->owner != ELEM_OWNER_USER || e->heap != c->heap ||
-	    (usable = e->size - ELEM_OVERHEAD) > CACHE_LIMIT || !mc_objs(c))
-		return false;
+	    (usable = (size = e->size) - ELEM_OVERHEAD) > CACHE_LIMIT)
+		return heap_free(ptr);
 #if MALLOC_DEBUG
 	if (elem_from_data(ptr) == NULL) /* the overrun guard */
-		return false;
+		return heap_free(ptr);
 #endif
 	k = mc_class_down(usable);
 	/* blocks are often freed in (or against) the order they were handed out,
@@ -249,8 +277,8 @@ mc_free(void *ptr)
 		 * before and after: no fetch needed. Small classes only: the
 		 * goal was 64 B; for 4 KiB blocks (neighbours 4 KiB away) the
 		 * timings leaned the other way (docs/perf-notes-mcfree.md). */
-		__builtin_prefetch((const void *)((uintptr_t)e + e->size), 1);
-		__builtin_prefetch((const void *)((uintptr_t)e - e->size), 1);
+		__builtin_prefetch((const void *)((uintptr_t)e + size), 1);
+		__builtin_prefetch((const void *)((uintptr_t)e - size), 1);
 	}
 	c->last_stride = stride;
 	c->last_free = e;
@@ -259,20 +287,18 @@ mc_free(void *ptr)
 	uint8_t busy = ELEM_BUSY;
 	if (!__atomic_compare_exchange_n(&e->state, &busy, ELEM_CACHED, false, __ATOMIC_RELAXED,
 					 __ATOMIC_RELAXED))
-		return false;
+		return heap_free(ptr);
 #if MALLOC_DEBUG
 	memset((char *)e + ELEM_HEADER_LEN, MALLOC_POISON, e->size - ELEM_HEADER_LEN);
 #endif
 	uint64_t last = c->used[k];
 	c->used[k] = ++c->tick;
 	if (c->tick - last > MC_HOT_OPS)
-		mc_free_cold(c, k, e); /* a class not in use */
-	else if (c->len[k] == mc_st.cap ||
-		 (k >= MC_SMALL && c->big_bytes + e->size > mc_st.big_budget))
-		mc_push_full(c, k, e); /* full, or the big classes at their budget */
-	else
-		mc_push(c, k, e);
-	return true;
+		return mc_free_cold(c, k, e); /* a class not in use */
+	if (c->len[k] == c->cap || (k >= MC_SMALL && c->big_bytes + size > mc_st.big_budget))
+		return mc_push_full(c, k, e); /* full (or no objs yet), or the big classes at their budget */
+	mc_push(c, k, e);
+	return 0;
 }
 
 #endif /* HUGEMEM_MCACHE_I_H */
