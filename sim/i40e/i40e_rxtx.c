@@ -392,16 +392,15 @@ hm_i40e_recv_scattered_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint
  * fields live in locals (the mbuf stores could alias the queue). @return
  * descriptors scanned.
  */
-static inline unsigned int
+static inline __attribute__((always_inline)) unsigned int
 scan_hw_ring(struct hm_i40e_rxq *rxq, struct hm_mbuf **stage, unsigned int *nb_good,
 	     uint64_t *nb_bytes, uint32_t *dropped, struct hm_mbuf **drop, uint8_t *why,
-	     unsigned int *nb_drop, uint8_t *discard)
+	     unsigned int *nb_drop, uint8_t *discard, const unsigned int dshift)
 {
 	unsigned int nb_dd, nb_scan = 0, nb_stage = 0, nd = 0;
 	const uint16_t tail = rxq->rx_tail;
 	struct hm_mbuf **const rxep = &rxq->sw_ring[tail];
 	const uint8_t *const d = desc_at(rxq, tail);
-	const unsigned int dshift = rxq->dshift;
 	const uint32_t buf_size = rxq->buf_size;
 	const uint64_t init = rxq->mbuf_init;
 	const uint32_t *const pt = rxq->ptype_tbl;
@@ -514,20 +513,30 @@ copy2_rev(struct hm_mbuf **dst, void *const *src)
 #endif
 }
 
+/* Arm the descriptor at @p d with @p m (pkt_addr, hdr_addr 0: DD clear). On
+ * x86-64 one 16-byte store, as the vector path does (the device owns the
+ * descriptor only once the tail, a release store, passes it; little-endian). */
 static inline __attribute__((always_inline)) void
 arm_at(uint8_t *d, const struct hm_mbuf *m)
 {
+#if defined(__SSE2__) && UINTPTR_MAX == UINT64_MAX
+	_mm_storeu_si128((__m128i *)(void *)d,
+			 _mm_add_epi64(_mm_loadl_epi64((const __m128i *)(const void *)&m->buf_iova),
+				       _mm_set_epi64x(0, HM_PKTMBUF_HEADROOM)));
+#else
 	hm_i40e_rx_desc_qw_set(d, 0, m->buf_iova + HM_PKTMBUF_HEADROOM);
 	hm_i40e_rx_desc_qw_set(d, 1, 0);
+#endif
 }
 
-int
-i40e_alloc_bufs(struct hm_i40e_rxq *rxq)
+/* i40e_alloc_bufs for @p dsz-byte descriptors (a constant: one copy per size,
+ * the descriptor offsets immediates). */
+static inline __attribute__((always_inline)) int
+alloc_bufs(struct hm_i40e_rxq *rxq, const size_t dsz)
 {
 	const uint16_t thresh = rxq->rx_free_thresh;
 	const uint16_t alloc_idx = (uint16_t)(rxq->rx_free_trigger - (thresh - 1));
 	struct hm_mbuf **rxep = &rxq->sw_ring[alloc_idx];
-	const size_t dsz = (size_t)1 << rxq->dshift;
 	uint8_t *d = desc_at(rxq, alloc_idx);
 	void *const *top = i40e_refill_take(rxq->mp, thresh);
 	unsigned int i = 0;
@@ -571,6 +580,14 @@ i40e_alloc_bufs(struct hm_i40e_rxq *rxq)
 	return 0;
 }
 
+int
+i40e_alloc_bufs(struct hm_i40e_rxq *rxq)
+{
+	if (rxq->dshift == 5)
+		return alloc_bufs(rxq, 32);
+	return alloc_bufs(rxq, 16);
+}
+
 static inline uint16_t
 stage_out(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
 {
@@ -609,7 +626,13 @@ rx_recv_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
 	if (rxq->rx_nb_avail > 0)
 		return stage_out(rxq, pkts, n);
 	old_tail = rxq->rx_tail;
-	nb_scan = scan_hw_ring(rxq, out, &nb_good, &bytes, &dropped, drop, why, &nd, &discard);
+	/* one copy of the scan per descriptor size: the offsets are immediates */
+	if (rxq->dshift == 5)
+		nb_scan = scan_hw_ring(rxq, out, &nb_good, &bytes, &dropped, drop, why, &nd,
+				       &discard, 5);
+	else
+		nb_scan = scan_hw_ring(rxq, out, &nb_good, &bytes, &dropped, drop, why, &nd,
+				       &discard, 4);
 	if (nb_scan == 0)
 		return 0;
 	rxq->rx_tail = (uint16_t)(rxq->rx_tail + nb_scan);
