@@ -335,7 +335,7 @@ assert_pool_ok(struct hm_mempool *mp)
 }
 
 static void
-refill_cached(enum hm_i40e_rx_path path)
+refill_cached(enum hm_i40e_rx_path path, unsigned int desc_size)
 {
 	enum { NB = 64, POOL = 160, CS = 48 };
 	struct hm_i40e_rxq_conf qc;
@@ -359,6 +359,7 @@ refill_cached(enum hm_i40e_rx_path path)
 	assert_non_null(cache);
 	hm_i40e_rxq_conf_init(&qc);
 	qc.nb_desc = NB;
+	qc.desc_size = desc_size;
 	qc.path = path;
 	qc.vec_isa = path == HM_I40E_RX_VECTOR ? vec_isa : HM_I40E_VEC_AUTO;
 	r.rxq = hm_i40e_rxq_setup(r.nic, 0, r.mp, &qc);
@@ -440,8 +441,10 @@ static void
 test_i40e_refill_cached_pool(void **state)
 {
 	(void)state;
-	refill_cached(HM_I40E_RX_BULK);
-	FOR_EACH_VEC_ISA(refill_cached(HM_I40E_RX_VECTOR));
+	for (unsigned int ds = 16; ds <= 32; ds += 16) {
+		refill_cached(HM_I40E_RX_BULK, ds);
+		FOR_EACH_VEC_ISA(refill_cached(HM_I40E_RX_VECTOR, ds));
+	}
 }
 
 int
