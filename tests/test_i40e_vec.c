@@ -335,7 +335,7 @@ assert_pool_ok(struct hm_mempool *mp)
 }
 
 static void
-refill_cached(enum hm_i40e_rx_path path, unsigned int desc_size)
+refill_cached(enum hm_i40e_rx_path path, unsigned int desc_size, bool fast)
 {
 	enum { NB = 64, POOL = 160, CS = 48 };
 	struct hm_i40e_rxq_conf qc;
@@ -357,6 +357,13 @@ refill_cached(enum hm_i40e_rx_path path, unsigned int desc_size)
 	assert_non_null(r.mp);
 	cache = hm_mempool_default_cache(r.mp, hm_lcore_id());
 	assert_non_null(cache);
+	/* a pool without cookies: the refills take the cache's stack (not API: the
+	 * pool's inline test); a debug pool: they go through get_bulk's checks */
+	if (fast)
+		assert_ptr_equal(hm_mempool__fast_cache(r.mp), cache);
+	else
+		assert_null(hm_mempool__fast_cache(r.mp));
+	assert_int_equal(hm_mempool_debug(r.mp), !fast);
 	hm_i40e_rxq_conf_init(&qc);
 	qc.nb_desc = NB;
 	qc.desc_size = desc_size;
@@ -438,13 +445,54 @@ refill_cached(enum hm_i40e_rx_path path, unsigned int desc_size)
 }
 
 static void
+refill_cached_all(bool fast)
+{
+	for (unsigned int ds = 16; ds <= 32; ds += 16) {
+		refill_cached(HM_I40E_RX_BULK, ds, fast);
+		FOR_EACH_VEC_ISA(refill_cached(HM_I40E_RX_VECTOR, ds, fast));
+	}
+}
+
+/* pools without cookies (mempool_debug off, also in debug builds) */
+static void
 test_i40e_refill_cached_pool(void **state)
 {
 	(void)state;
-	for (unsigned int ds = 16; ds <= 32; ds += 16) {
-		refill_cached(HM_I40E_RX_BULK, ds);
-		FOR_EACH_VEC_ISA(refill_cached(HM_I40E_RX_VECTOR, ds));
-	}
+	refill_cached_all(true);
+}
+
+/* debug pools (cookies checked): the refills take hm_mempool_get_bulk's path */
+static void
+test_i40e_refill_cached_debug_pool(void **state)
+{
+	(void)state;
+	refill_cached_all(false);
+}
+
+static int
+setup_emu_mp_debug(void **state, bool on)
+{
+	struct hm_config c;
+	(void)state;
+
+	hm_config_init(&c);
+	c.file_prefix = "i40e_vec";
+	c.topology = "nodes=2;2M=64,64;lcores=0@0,1@1";
+	c.mempool_debug_set = true;
+	c.mempool_debug = on;
+	return hm_test_init_cfg(&c);
+}
+
+static int
+setup_emu_mp_fast(void **state)
+{
+	return setup_emu_mp_debug(state, false);
+}
+
+static int
+setup_emu_mp_checked(void **state)
+{
+	return setup_emu_mp_debug(state, true);
 }
 
 int
@@ -455,8 +503,10 @@ main(void)
 						hm_test_teardown),
 		cmocka_unit_test_setup_teardown(test_i40e_status_words_model, setup_emu,
 						hm_test_teardown),
-		cmocka_unit_test_setup_teardown(test_i40e_refill_cached_pool, setup_emu,
+		cmocka_unit_test_setup_teardown(test_i40e_refill_cached_pool, setup_emu_mp_fast,
 						hm_test_teardown),
+		cmocka_unit_test_setup_teardown(test_i40e_refill_cached_debug_pool,
+						setup_emu_mp_checked, hm_test_teardown),
 		cmocka_unit_test_setup_teardown(test_i40e_status_words_runs, setup_emu,
 						hm_test_teardown),
 	};
