@@ -309,7 +309,8 @@ HM_INTERNAL void i40e_count_drop(struct hm_i40e_rxq *rxq, enum drop_reason r);
 HM_INTERNAL void i40e_commit_drops(struct hm_i40e_rxq *rxq, struct hm_mbuf **drop,
 				   const uint8_t *why, unsigned int nd);
 /* Bulk path: refill the rx_free_thresh slots ending at the trigger (all
- * scanned: NULL) with one bulk get, arm them (rearm_data is written on
+ * scanned: NULL) straight off the lcore's pool cache (i40e_refill_take) or
+ * with one bulk get, arm them (rearm_data is written on
  * receive, with the other fields of the mbuf's first line), write the tail,
  * move the trigger. @return 0, or -ENOMEM with the slots left NULL and
  * nothing counted. */

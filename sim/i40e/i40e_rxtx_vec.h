@@ -6,7 +6,7 @@
  * then include this file. i40e_rxtx_vec.c picks one at setup.
  *
  * The ring is the bulk path's (i40e_rxtx.c): the scanned slots become NULL, a
- * block of rx_free_thresh slots is refilled with one bulk get when rx_tail
+ * block of rx_free_thresh slots is refilled from the pool at once (its cache's stack) when rx_tail
  * passes the trigger (vec_refill: a 16-byte store per descriptor), and a
  * failed refill puts every scanned mbuf back where it was (the packets stay on
  * the ring, rx_nombuf counts the block). What
@@ -342,8 +342,9 @@ vec_arm(uint8_t *d, const struct hm_mbuf *m, __m128i hr)
 }
 
 /*
- * i40e_alloc_bufs for this path: one bulk get for the rx_free_thresh slots
- * ending at the trigger, each descriptor armed with one 16-byte store
+ * i40e_alloc_bufs for this path: the rx_free_thresh slots ending at the
+ * trigger filled straight off the lcore's pool cache (i40e_refill_take) or by
+ * one bulk get, each descriptor armed with one 16-byte store
  * (pkt_addr, hdr_addr 0: DD clear), no rearm_data (written on receive). The
  * device owns a descriptor only once the tail (a release store) passes it.
  * @return 0, or -ENOMEM with the slots NULL.
