@@ -7,7 +7,9 @@
  * by bit, for every combination of the status and error bits a driver reads
  * (descriptors written into the ring by the test, as a device would).
  * Topologies are emu topology strings, which hm_test_init_cfg turns into caps
- * on the machine under hugetlbfs.
+ * on the machine under hugetlbfs. Also the bulk and vector refills from a pool
+ * with a per-lcore cache (taken straight off its stack, the cache run dry, the
+ * pool empty mid-burst).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -316,6 +318,183 @@ test_i40e_status_words_runs(void **state)
 	}
 }
 
+/*
+ * Bulk and vector refills from a pool with a per-lcore cache (the rigs above
+ * have none): taken straight off the cache's stack when it holds a refill's
+ * worth (the order hm_mempool_get_bulk gives: the top first, and exactly
+ * rx_free_thresh taken), through the pool's refill when the cache runs dry,
+ * and undone when the pool is empty mid-burst; the pool checks after each.
+ */
+static void
+assert_pool_ok(struct hm_mempool *mp)
+{
+	const char *why = NULL;
+
+	if (hm_mempool_check(mp, &why) != 0)
+		fail_msg("mempool check: %s", why != NULL ? why : "?");
+}
+
+static void
+refill_cached(enum hm_i40e_rx_path path, unsigned int desc_size, bool fast)
+{
+	enum { NB = 64, POOL = 160, CS = 48 };
+	struct hm_i40e_rxq_conf qc;
+	struct hm_i40e_rxq_stats st;
+	struct hm_mempool_stats ms;
+	struct hm_nic_conf nc;
+	struct hm_mbuf *held[POOL], *pkts[32];
+	void *want[32];
+	unsigned int nheld = 0, len;
+	struct hm_mempool_cache *cache;
+	struct rig r;
+
+	memset(&r, 0, sizeof(r));
+	hm_nic_conf_init(&nc);
+	r.nic = hm_nic_create(&nc);
+	assert_non_null(r.nic);
+	r.pool_n = POOL;
+	r.mp = hm_pktmbuf_pool_create("rc_pool", POOL, CS, 0, HM_MBUF_DEFAULT_BUF_SIZE, 0);
+	assert_non_null(r.mp);
+	cache = hm_mempool_default_cache(r.mp, hm_lcore_id());
+	assert_non_null(cache);
+	/* a pool without cookies: the refills take the cache's stack (not API: the
+	 * pool's inline test); a debug pool: they go through get_bulk's checks */
+	if (fast)
+		assert_ptr_equal(hm_mempool__fast_cache(r.mp), cache);
+	else
+		assert_null(hm_mempool__fast_cache(r.mp));
+	assert_int_equal(hm_mempool_debug(r.mp), !fast);
+	hm_i40e_rxq_conf_init(&qc);
+	qc.nb_desc = NB;
+	qc.desc_size = desc_size;
+	qc.path = path;
+	qc.vec_isa = path == HM_I40E_RX_VECTOR ? vec_isa : HM_I40E_VEC_AUTO;
+	r.rxq = hm_i40e_rxq_setup(r.nic, 0, r.mp, &qc);
+	assert_non_null(r.rxq);
+	assert_int_equal(hm_i40e_rxq_start(r.rxq), 0);
+	struct hm_traffic_gen *g = gen_make(41, 64, 200);
+
+	/* 1. the cache holds a refill's worth: the 32 mbufs of slots 0..31 are
+	 * its top 32, top first, and the cache gives exactly 32 */
+	for (unsigned int i = 0; i < 40; i++)
+		assert_non_null(held[i] = hm_pktmbuf_alloc(r.mp));
+	hm_pktmbuf_free_bulk(held, 40);
+	len = cache->len;
+	assert_true(len >= 32);
+	for (unsigned int i = 0; i < 32; i++)
+		want[i] = cache->objs[len - 1 - i];
+	assert_int_equal(hm_nic_step(r.nic, hm_traffic_gen_source(g), 32), 32);
+	assert_int_equal(hm_i40e_rx_burst(r.rxq, held + nheld, 32), 32);
+	nheld += 32;
+	assert_int_equal(cache->len, len - 32);
+	assert_rxq_valid(r.rxq);
+	assert_conserved(r.mp, r.rxq, nheld, POOL);
+	assert_pool_ok(r.mp);
+	/* 2. the cache runs dry (fewer than 32 left): the pool refills it */
+	while (cache->len >= 32 || cache->len == 0) {
+		if (cache->len == 0) {
+			hm_mempool_put(r.mp, held[--nheld]);
+			continue;
+		}
+		assert_non_null(held[nheld++] = hm_pktmbuf_alloc(r.mp));
+	}
+	assert_int_equal(hm_nic_step(r.nic, hm_traffic_gen_source(g), 32), 32);
+	assert_int_equal(hm_i40e_rx_burst(r.rxq, pkts, 32), 32);
+	assert_rxq_valid(r.rxq);
+	assert_conserved(r.mp, r.rxq, nheld + 32, POOL);
+	assert_pool_ok(r.mp);
+	hm_pktmbuf_free_bulk(pkts, 32);
+	/* slots 0..31 again: the mbufs of step 1's refill, in order */
+	assert_int_equal(hm_nic_step(r.nic, hm_traffic_gen_source(g), 32), 32);
+	assert_int_equal(hm_i40e_rx_burst(r.rxq, pkts, 32), 32);
+	for (unsigned int i = 0; i < 32; i++)
+		assert_ptr_equal(pkts[i], want[i]);
+	assert_rxq_valid(r.rxq);
+	hm_pktmbuf_free_bulk(pkts, 32);
+	/* 3. the pool empty mid-burst: the refill fails, every mbuf goes back
+	 * to its slot, get_fail and rx_nombuf count it, nothing moves */
+	assert_int_equal(hm_mempool_stats_get(r.mp, &ms), 0);
+	const uint64_t fails = ms.get_fail;
+
+	while (hm_mempool_avail_count(r.mp) > 0)
+		assert_non_null(held[nheld++] = hm_pktmbuf_alloc(r.mp));
+	assert_int_equal(hm_nic_step(r.nic, hm_traffic_gen_source(g), 32), 32);
+	assert_int_equal(hm_i40e_rx_burst(r.rxq, pkts, 32), 0);
+	assert_int_equal(hm_i40e_rxq_stats_get(r.rxq, &st), 0);
+	assert_int_equal(st.rx_nombuf, 32);
+	assert_int_equal(hm_mempool_stats_get(r.mp, &ms), 0);
+	assert_int_equal(ms.get_fail, fails + 1);
+	assert_int_equal(cache->len, 0);
+	assert_rxq_valid(r.rxq);
+	assert_conserved(r.mp, r.rxq, nheld, POOL);
+	assert_pool_ok(r.mp);
+	/* mbufs back: the same 32 packets arrive */
+	hm_pktmbuf_free_bulk(held, nheld);
+	nheld = 0;
+	assert_int_equal(hm_i40e_rx_burst(r.rxq, pkts, 32), 32);
+	assert_rxq_valid(r.rxq);
+	assert_conserved(r.mp, r.rxq, 32, POOL);
+	assert_pool_ok(r.mp);
+	hm_pktmbuf_free_bulk(pkts, 32);
+	assert_int_equal(hm_i40e_rxq_stats_get(r.rxq, &st), 0);
+	assert_int_equal(st.packets, 128);
+	assert_int_equal(st.rx_nombuf, 32);
+	hm_traffic_gen_free(g);
+	hm_mempool_audit(r.mp);
+	rig_fini(&r);
+}
+
+static void
+refill_cached_all(bool fast)
+{
+	for (unsigned int ds = 16; ds <= 32; ds += 16) {
+		refill_cached(HM_I40E_RX_BULK, ds, fast);
+		FOR_EACH_VEC_ISA(refill_cached(HM_I40E_RX_VECTOR, ds, fast));
+	}
+}
+
+/* pools without cookies (mempool_debug off, also in debug builds) */
+static void
+test_i40e_refill_cached_pool(void **state)
+{
+	(void)state;
+	refill_cached_all(true);
+}
+
+/* debug pools (cookies checked): the refills take hm_mempool_get_bulk's path */
+static void
+test_i40e_refill_cached_debug_pool(void **state)
+{
+	(void)state;
+	refill_cached_all(false);
+}
+
+static int
+setup_emu_mp_debug(void **state, bool on)
+{
+	struct hm_config c;
+	(void)state;
+
+	hm_config_init(&c);
+	c.file_prefix = "i40e_vec";
+	c.topology = "nodes=2;2M=64,64;lcores=0@0,1@1";
+	c.mempool_debug_set = true;
+	c.mempool_debug = on;
+	return hm_test_init_cfg(&c);
+}
+
+static int
+setup_emu_mp_fast(void **state)
+{
+	return setup_emu_mp_debug(state, false);
+}
+
+static int
+setup_emu_mp_checked(void **state)
+{
+	return setup_emu_mp_debug(state, true);
+}
+
 int
 main(void)
 {
@@ -324,6 +503,10 @@ main(void)
 						hm_test_teardown),
 		cmocka_unit_test_setup_teardown(test_i40e_status_words_model, setup_emu,
 						hm_test_teardown),
+		cmocka_unit_test_setup_teardown(test_i40e_refill_cached_pool, setup_emu_mp_fast,
+						hm_test_teardown),
+		cmocka_unit_test_setup_teardown(test_i40e_refill_cached_debug_pool,
+						setup_emu_mp_checked, hm_test_teardown),
 		cmocka_unit_test_setup_teardown(test_i40e_status_words_runs, setup_emu,
 						hm_test_teardown),
 	};

@@ -91,6 +91,30 @@ arm(struct hm_i40e_rxq *rxq, unsigned int i, struct hm_mbuf *m)
 	hm_i40e_rx_desc_qw_set(d, 1, 0);
 }
 
+/*
+ * Refills of the bulk and vector paths: take @p n mbufs straight off the
+ * calling lcore's cache in @p mp when it holds them, without the copy
+ * hm_mempool_get_bulk makes. @return the cache stack's old top: the k-th mbuf
+ * is top[-1 - k] (the order hm_mempool_get_bulk would give, the stack's top
+ * first; cache->len is already lowered), or NULL when the caller must go
+ * through hm_mempool_get_bulk: no fast cache (no lcore id, a debug pool: its
+ * cookie checks stay), or fewer than @p n mbufs in it (the pool refills its
+ * cache there). The pointers stay valid until the next get or put on this
+ * lcore's cache: the caller copies them out first.
+ */
+static inline void *const *
+i40e_refill_take(struct hm_mempool *mp, unsigned int n)
+{
+	struct hm_mempool_cache *cache = hm_mempool__fast_cache(mp);
+	unsigned int len;
+
+	if (HM_UNLIKELY(cache == NULL || n > cache->len))
+		return NULL;
+	len = cache->len;
+	cache->len = len - n;
+	return (void *const *)&cache->objs[len];
+}
+
 /* Why a written-back descriptor is dropped (single-buffer paths). */
 enum drop_reason {
 	DROP_NONE = 0,
@@ -285,7 +309,8 @@ HM_INTERNAL void i40e_count_drop(struct hm_i40e_rxq *rxq, enum drop_reason r);
 HM_INTERNAL void i40e_commit_drops(struct hm_i40e_rxq *rxq, struct hm_mbuf **drop,
 				   const uint8_t *why, unsigned int nd);
 /* Bulk path: refill the rx_free_thresh slots ending at the trigger (all
- * scanned: NULL) with one bulk get, arm them (rearm_data is written on
+ * scanned: NULL) straight off the lcore's pool cache (i40e_refill_take) or
+ * with one bulk get, arm them (rearm_data is written on
  * receive, with the other fields of the mbuf's first line), write the tail,
  * move the trigger. @return 0, or -ENOMEM with the slots left NULL and
  * nothing counted. */

@@ -19,6 +19,9 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "common_i.h"
 #include "hugemem/malloc.h"
@@ -389,16 +392,15 @@ hm_i40e_recv_scattered_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint
  * fields live in locals (the mbuf stores could alias the queue). @return
  * descriptors scanned.
  */
-static inline unsigned int
+static inline __attribute__((always_inline)) unsigned int
 scan_hw_ring(struct hm_i40e_rxq *rxq, struct hm_mbuf **stage, unsigned int *nb_good,
 	     uint64_t *nb_bytes, uint32_t *dropped, struct hm_mbuf **drop, uint8_t *why,
-	     unsigned int *nb_drop, uint8_t *discard)
+	     unsigned int *nb_drop, uint8_t *discard, const unsigned int dshift)
 {
 	unsigned int nb_dd, nb_scan = 0, nb_stage = 0, nd = 0;
 	const uint16_t tail = rxq->rx_tail;
 	struct hm_mbuf **const rxep = &rxq->sw_ring[tail];
 	const uint8_t *const d = desc_at(rxq, tail);
-	const unsigned int dshift = rxq->dshift;
 	const uint32_t buf_size = rxq->buf_size;
 	const uint64_t init = rxq->mbuf_init;
 	const uint32_t *const pt = rxq->ptype_tbl;
@@ -497,45 +499,93 @@ i40e_commit_drops(struct hm_i40e_rxq *rxq, struct hm_mbuf **drop, const uint8_t 
 	hm_mempool_put_bulk(rxq->mp, (void *const *)drop, nd);
 }
 
-int
-i40e_alloc_bufs(struct hm_i40e_rxq *rxq)
+/* dst[0..1] = src[1], src[0]: one load, one swap and one store with SSE2 (the
+ * compiler turns two scalar stores into two inserts instead). */
+static inline __attribute__((always_inline)) void
+copy2_rev(struct hm_mbuf **dst, void *const *src)
+{
+#if defined(__SSE2__) && UINTPTR_MAX == UINT64_MAX
+	_mm_storeu_si128((__m128i *)(void *)dst,
+			 _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(const void *)src), 0x4e));
+#else
+	dst[0] = (struct hm_mbuf *)src[1];
+	dst[1] = (struct hm_mbuf *)src[0];
+#endif
+}
+
+/* Arm the descriptor at @p d with @p m (pkt_addr, hdr_addr 0: DD clear). On
+ * x86-64 one 16-byte store, as the vector path does (the device owns the
+ * descriptor only once the tail, a release store, passes it; little-endian). */
+static inline __attribute__((always_inline)) void
+arm_at(uint8_t *d, const struct hm_mbuf *m)
+{
+#if defined(__SSE2__) && UINTPTR_MAX == UINT64_MAX
+	_mm_storeu_si128((__m128i *)(void *)d,
+			 _mm_add_epi64(_mm_loadl_epi64((const __m128i *)(const void *)&m->buf_iova),
+				       _mm_set_epi64x(0, HM_PKTMBUF_HEADROOM)));
+#else
+	hm_i40e_rx_desc_qw_set(d, 0, m->buf_iova + HM_PKTMBUF_HEADROOM);
+	hm_i40e_rx_desc_qw_set(d, 1, 0);
+#endif
+}
+
+/* i40e_alloc_bufs for @p dsz-byte descriptors (a constant: one copy per size,
+ * the descriptor offsets immediates). */
+static inline __attribute__((always_inline)) int
+alloc_bufs(struct hm_i40e_rxq *rxq, const size_t dsz)
 {
 	const uint16_t thresh = rxq->rx_free_thresh;
 	const uint16_t alloc_idx = (uint16_t)(rxq->rx_free_trigger - (thresh - 1));
 	struct hm_mbuf **rxep = &rxq->sw_ring[alloc_idx];
-	const size_t dsz = (size_t)1 << rxq->dshift;
 	uint8_t *d = desc_at(rxq, alloc_idx);
-
-	if (HM_UNLIKELY(hm_mempool_get_bulk(rxq->mp, (void **)rxep, thresh) < 0)) {
-		/* a failed get may have written part of the range */
-		memset(rxep, 0, sizeof(*rxep) * thresh);
-		return -ENOMEM;
-	}
+	void *const *top = i40e_refill_take(rxq->mp, thresh);
 	unsigned int i = 0;
 
-	/* four at a time (thresh is at least 32), then the rest */
-	for (; i + 4 <= thresh; i += 4, d += 4 * dsz) {
-		const hm_iova_t a0 = rxep[i]->buf_iova, a1 = rxep[i + 1]->buf_iova;
-		const hm_iova_t a2 = rxep[i + 2]->buf_iova, a3 = rxep[i + 3]->buf_iova;
+	if (HM_LIKELY(top != NULL)) {
+		/* straight off the pool's cache (the order get_bulk gives): each
+		 * pointer loaded once for the descriptor, sw_ring written two at a
+		 * time; four at a time (thresh is at least 32), then the rest */
+		for (; i + 4 <= thresh; i += 4, d += 4 * dsz) {
+			void *const *src = top - 4 - (ptrdiff_t)i;
+			const struct hm_mbuf *const m0 = src[3], *const m1 = src[2];
+			const struct hm_mbuf *const m2 = src[1], *const m3 = src[0];
 
-		hm_i40e_rx_desc_qw_set(d, 0, a0 + HM_PKTMBUF_HEADROOM);
-		hm_i40e_rx_desc_qw_set(d, 1, 0);
-		hm_i40e_rx_desc_qw_set(d + dsz, 0, a1 + HM_PKTMBUF_HEADROOM);
-		hm_i40e_rx_desc_qw_set(d + dsz, 1, 0);
-		hm_i40e_rx_desc_qw_set(d + 2 * dsz, 0, a2 + HM_PKTMBUF_HEADROOM);
-		hm_i40e_rx_desc_qw_set(d + 2 * dsz, 1, 0);
-		hm_i40e_rx_desc_qw_set(d + 3 * dsz, 0, a3 + HM_PKTMBUF_HEADROOM);
-		hm_i40e_rx_desc_qw_set(d + 3 * dsz, 1, 0);
-	}
-	for (; i < thresh; i++, d += dsz) {
-		hm_i40e_rx_desc_qw_set(d, 0, rxep[i]->buf_iova + HM_PKTMBUF_HEADROOM);
-		hm_i40e_rx_desc_qw_set(d, 1, 0);
+			copy2_rev(rxep + i, src + 2);
+			copy2_rev(rxep + i + 2, src);
+			arm_at(d, m0);
+			arm_at(d + dsz, m1);
+			arm_at(d + 2 * dsz, m2);
+			arm_at(d + 3 * dsz, m3);
+		}
+		for (; i < thresh; i++, d += dsz) {
+			struct hm_mbuf *const m = (struct hm_mbuf *)top[-1 - (ptrdiff_t)i];
+
+			rxep[i] = m;
+			arm_at(d, m);
+		}
+	} else {
+		/* the pool's general get: a cache refill, no lcore cache, a debug pool */
+		if (HM_UNLIKELY(hm_mempool_get_bulk(rxq->mp, (void **)rxep, thresh) < 0)) {
+			/* a failed get may have written part of the range */
+			memset(rxep, 0, sizeof(*rxep) * thresh);
+			return -ENOMEM;
+		}
+		for (; i < thresh; i++, d += dsz)
+			arm_at(d, rxep[i]);
 	}
 	tail_write(rxq, rxq->rx_free_trigger);
 	rxq->rx_free_trigger = (uint16_t)(rxq->rx_free_trigger + thresh);
 	if (rxq->rx_free_trigger >= rxq->nb_desc)
 		rxq->rx_free_trigger = (uint16_t)(thresh - 1);
 	return 0;
+}
+
+int
+i40e_alloc_bufs(struct hm_i40e_rxq *rxq)
+{
+	if (rxq->dshift == 5)
+		return alloc_bufs(rxq, 32);
+	return alloc_bufs(rxq, 16);
 }
 
 static inline uint16_t
@@ -576,7 +626,13 @@ rx_recv_pkts(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n)
 	if (rxq->rx_nb_avail > 0)
 		return stage_out(rxq, pkts, n);
 	old_tail = rxq->rx_tail;
-	nb_scan = scan_hw_ring(rxq, out, &nb_good, &bytes, &dropped, drop, why, &nd, &discard);
+	/* one copy of the scan per descriptor size: the offsets are immediates */
+	if (rxq->dshift == 5)
+		nb_scan = scan_hw_ring(rxq, out, &nb_good, &bytes, &dropped, drop, why, &nd,
+				       &discard, 5);
+	else
+		nb_scan = scan_hw_ring(rxq, out, &nb_good, &bytes, &dropped, drop, why, &nd,
+				       &discard, 4);
 	if (nb_scan == 0)
 		return 0;
 	rxq->rx_tail = (uint16_t)(rxq->rx_tail + nb_scan);

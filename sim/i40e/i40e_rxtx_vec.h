@@ -6,7 +6,7 @@
  * then include this file. i40e_rxtx_vec.c picks one at setup.
  *
  * The ring is the bulk path's (i40e_rxtx.c): the scanned slots become NULL, a
- * block of rx_free_thresh slots is refilled with one bulk get when rx_tail
+ * block of rx_free_thresh slots is refilled from the pool at once (its cache's stack) when rx_tail
  * passes the trigger (vec_refill: a 16-byte store per descriptor), and a
  * failed refill puts every scanned mbuf back where it was (the packets stay on
  * the ring, rx_nombuf counts the block). What
@@ -316,9 +316,35 @@ vec_run(const struct vec_ctx *c, const uint8_t *d, struct hm_mbuf **rxep, struct
 	return g;
 }
 
+/* dst[0..3] = src[3], src[2], src[1], src[0]. */
+static inline __attribute__((always_inline)) void
+vec_copy4_rev(struct hm_mbuf **dst, void *const *src)
+{
+#ifdef VEC_AVX2
+	_mm256_storeu_si256((__m256i *)(void *)dst,
+			    _mm256_permute4x64_epi64(_mm256_loadu_si256((const __m256i *)(const void *)src),
+						     0x1b));
+#else
+	_mm_storeu_si128((__m128i *)(void *)dst,
+			 _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(const void *)(src + 2)), 0x4e));
+	_mm_storeu_si128((__m128i *)(void *)(dst + 2),
+			 _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(const void *)src), 0x4e));
+#endif
+}
+
+/* Arm the descriptor at @p d with @p m: one 16-byte store of (pkt_addr,
+ * hdr_addr 0: DD clear). */
+static inline __attribute__((always_inline)) void
+vec_arm(uint8_t *d, const struct hm_mbuf *m, __m128i hr)
+{
+	_mm_storeu_si128((__m128i *)(void *)d,
+			 _mm_add_epi64(_mm_loadl_epi64((const __m128i *)(const void *)&m->buf_iova), hr));
+}
+
 /*
- * i40e_alloc_bufs for this path: one bulk get for the rx_free_thresh slots
- * ending at the trigger, each descriptor armed with one 16-byte store
+ * i40e_alloc_bufs for this path: the rx_free_thresh slots ending at the
+ * trigger filled straight off the lcore's pool cache (i40e_refill_take) or by
+ * one bulk get, each descriptor armed with one 16-byte store
  * (pkt_addr, hdr_addr 0: DD clear), no rearm_data (written on receive). The
  * device owns a descriptor only once the tail (a release store) passes it.
  * @return 0, or -ENOMEM with the slots NULL.
@@ -331,30 +357,43 @@ vec_refill(struct hm_i40e_rxq *rxq, size_t dsz)
 	struct hm_mbuf **rxep = &rxq->sw_ring[alloc_idx];
 	const __m128i hr = _mm_set_epi64x(0, HM_PKTMBUF_HEADROOM);
 	uint8_t *d = desc_at(rxq, alloc_idx);
-
-	if (HM_UNLIKELY(hm_mempool_get_bulk(rxq->mp, (void **)rxep, thresh) < 0)) {
-		memset(rxep, 0, sizeof(*rxep) * thresh); /* a failed get may have written some */
-		return -ENOMEM;
-	}
-	/* four at a time (thresh is at least 32), then the rest */
+	void *const *top = i40e_refill_take(rxq->mp, thresh);
 	unsigned int i = 0;
 
-	for (; i + 4 <= thresh; i += 4, d += 4 * dsz) {
-		struct hm_mbuf *const m0 = rxep[i], *const m1 = rxep[i + 1];
-		struct hm_mbuf *const m2 = rxep[i + 2], *const m3 = rxep[i + 3];
+	if (HM_LIKELY(top != NULL)) {
+		/* straight off the pool's cache: each pointer loaded once, into
+		 * sw_ring and (through buf_iova) the descriptor; four at a time
+		 * (thresh is at least 32), then the rest */
+		for (; i + 4 <= thresh; i += 4, d += 4 * dsz) {
+			struct hm_mbuf *const m0 = (struct hm_mbuf *)top[-1 - (ptrdiff_t)i];
+			struct hm_mbuf *const m1 = (struct hm_mbuf *)top[-2 - (ptrdiff_t)i];
+			struct hm_mbuf *const m2 = (struct hm_mbuf *)top[-3 - (ptrdiff_t)i];
+			struct hm_mbuf *const m3 = (struct hm_mbuf *)top[-4 - (ptrdiff_t)i];
 
-		_mm_storeu_si128((__m128i *)(void *)d,
-				 _mm_add_epi64(_mm_loadl_epi64((const __m128i *)(const void *)&m0->buf_iova), hr));
-		_mm_storeu_si128((__m128i *)(void *)(d + dsz),
-				 _mm_add_epi64(_mm_loadl_epi64((const __m128i *)(const void *)&m1->buf_iova), hr));
-		_mm_storeu_si128((__m128i *)(void *)(d + 2 * dsz),
-				 _mm_add_epi64(_mm_loadl_epi64((const __m128i *)(const void *)&m2->buf_iova), hr));
-		_mm_storeu_si128((__m128i *)(void *)(d + 3 * dsz),
-				 _mm_add_epi64(_mm_loadl_epi64((const __m128i *)(const void *)&m3->buf_iova), hr));
+			/* sw_ring: the four pointers reversed by one load, one
+			 * permute and one store (scalar stores get vectorised by the
+			 * compiler with four inserts instead) */
+			vec_copy4_rev(rxep + i, top - 4 - (ptrdiff_t)i);
+			vec_arm(d, m0, hr);
+			vec_arm(d + dsz, m1, hr);
+			vec_arm(d + 2 * dsz, m2, hr);
+			vec_arm(d + 3 * dsz, m3, hr);
+		}
+		for (; i < thresh; i++, d += dsz) {
+			struct hm_mbuf *const m = (struct hm_mbuf *)top[-1 - (ptrdiff_t)i];
+
+			rxep[i] = m;
+			vec_arm(d, m, hr);
+		}
+	} else {
+		/* the pool's general get: a cache refill, no lcore cache, a debug pool */
+		if (HM_UNLIKELY(hm_mempool_get_bulk(rxq->mp, (void **)rxep, thresh) < 0)) {
+			memset(rxep, 0, sizeof(*rxep) * thresh); /* a failed get may have written some */
+			return -ENOMEM;
+		}
+		for (; i < thresh; i++, d += dsz)
+			vec_arm(d, rxep[i], hr);
 	}
-	for (; i < thresh; i++, d += dsz)
-		_mm_storeu_si128((__m128i *)(void *)d,
-				 _mm_add_epi64(_mm_loadl_epi64((const __m128i *)(const void *)&rxep[i]->buf_iova), hr));
 	tail_write(rxq, rxq->rx_free_trigger);
 	rxq->rx_free_trigger = (uint16_t)(rxq->rx_free_trigger + thresh);
 	if (rxq->rx_free_trigger >= rxq->nb_desc)
