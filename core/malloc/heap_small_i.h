@@ -280,13 +280,15 @@ heap_alloc_small_inl(struct malloc_heap *h, uint64_t size, uint64_t req, const c
 
 /*
  * heap_alloc_small_inl's common case alone, for malloc.c's heap-alone malloc:
- * no zero_from, the type tag packed already (@p g), and NULL, with nothing
- * written, when the rest of the element would change class (as when heap_alloc
- * small finds no room): with no call in it, the caller can stay a leaf (no
- * callee-saved register to save) and take its whole slow path by a tail call.
+ * no zero_from, @p type read a word at a time (pre: tag_words_ok(type), which
+ * the caller tests before it takes the lock; packed here, at the carve, it
+ * holds two registers for less of the path), and NULL, with nothing written,
+ * when the rest of the element would change class (as when heap_alloc_small
+ * finds no room): with no call in it, the caller can stay a leaf and take its
+ * whole slow path by a tail call.
  */
 static inline __attribute__((always_inline)) void *
-heap_alloc_small_tag(struct malloc_heap *h, uint64_t size, uint64_t req, struct tag g)
+heap_alloc_small_tag(struct malloc_heap *h, uint64_t size, uint64_t req, const char *type)
 {
 	struct malloc_elem *e, *b;
 	uint64_t front;
@@ -295,7 +297,7 @@ heap_alloc_small_tag(struct malloc_heap *h, uint64_t size, uint64_t req, struct 
 	HM_ASSERT(req >= 1 && req <= size);
 	if (!small_find(h, size, &e, &b, &front, &same) || !same)
 		return NULL;
-	carve_small(h, e, b, front, size, req, g);
+	carve_small(h, e, b, front, size, req, tag_pack_words(type));
 	h->free_bytes -= size + ELEM_OVERHEAD;
 	h->alloc_count++;
 	return (char *)b + ELEM_HEADER_LEN;
