@@ -1108,6 +1108,20 @@ test_malloc_heap_alone(void **state)
 	assert_int_equal(hm_errno, EINVAL);
 	assert_null(hm_malloc("zero", 0, 0));
 	assert_int_equal(hm_errno, EINVAL);
+	/* every alignment up to 4096 (cacheable's one-test check): 0 and the
+	 * powers of two served and honoured, any other refused with EINVAL */
+	for (unsigned int al = 0; al <= 4096; al++) {
+		hm_errno = 0;
+		void *q = hm_malloc("al", 64, al);
+		if (al != 0 && (al & (al - 1)) != 0) {
+			assert_null(q);
+			assert_int_equal(hm_errno, EINVAL);
+			continue;
+		}
+		assert_non_null(q);
+		assert_int_equal((uintptr_t)q % (al > 64 ? al : 64), 0);
+		assert_int_equal(hm_free(q), 0);
+	}
 	assert_valid();
 	for (size_t i = 0; i < n; i++)
 		assert_int_equal(hm_free(v[i]), 0);
