@@ -105,26 +105,40 @@ struct tag {
  * the sanitizer builds and big-endian hosts. */
 HM_INTERNAL struct tag heap_tag_pack_bytes(const char *type);
 
+/* tag_pack reads @p type a word at a time (tag_pack_words); false: it takes
+ * the byte loop. */
+static inline __attribute__((always_inline)) bool
+tag_words_ok(const char *type)
+{
+	return TAG_WORDS && type != NULL && ((uintptr_t)type & (TAG_PAGE - 1)) <= TAG_PAGE - 12;
+}
+
+/* tag_pack's word path. pre: tag_words_ok(@p type). */
+static inline __attribute__((always_inline)) struct tag
+tag_pack_words(const char *type)
+{
+	const char *t = type;
+	uint64_t w, z;
+	uint32_t v, y;
+
+	/* the compiler may not reason from the object t points to: the read
+	 * goes past its end (inside the page) by design */
+	__asm__("" : "+r"(t));
+	memcpy(&w, t, sizeof(w));
+	z = (w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL;
+	/* z ^ (z - 1): ones up to the first zero byte's top bit */
+	if (z != 0)
+		return (struct tag){ w & ((z ^ (z - 1)) >> 8), 0 };
+	memcpy(&v, t + sizeof(w), sizeof(v));
+	y = (v - 0x01010101u) & ~v & 0x80808080u;
+	return (struct tag){ w, y != 0 ? v & ((y ^ (y - 1)) >> 8) : v };
+}
+
 static inline __attribute__((always_inline)) struct tag
 tag_pack(const char *type)
 {
-	if (TAG_WORDS && type != NULL && ((uintptr_t)type & (TAG_PAGE - 1)) <= TAG_PAGE - 12) {
-		const char *t = type;
-		uint64_t w, z;
-		uint32_t v, y;
-
-		/* the compiler may not reason from the object t points to: the
-		 * read goes past its end (inside the page) by design */
-		__asm__("" : "+r"(t));
-		memcpy(&w, t, sizeof(w));
-		z = (w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL;
-		/* z ^ (z - 1): ones up to the first zero byte's top bit */
-		if (z != 0)
-			return (struct tag){ w & ((z ^ (z - 1)) >> 8), 0 };
-		memcpy(&v, t + sizeof(w), sizeof(v));
-		y = (v - 0x01010101u) & ~v & 0x80808080u;
-		return (struct tag){ w, y != 0 ? v & ((y ^ (y - 1)) >> 8) : v };
-	}
+	if (tag_words_ok(type))
+		return tag_pack_words(type);
 	return heap_tag_pack_bytes(type);
 }
 
@@ -141,7 +155,8 @@ tag_store(struct malloc_elem *e, struct tag g)
 
 /*
  * heap_alloc_small's carve: carve_top and small_busy in one pass, for a block
- * of @p size data bytes (no pad, no PAD header) at @p b, @p front bytes into
+ * of @p size data bytes (no pad, no PAD header; its type tag packed: @p g) at
+ * @p b, @p front bytes into
  * FREE @p e, which keeps its class; b's heap is @p h (e's, invariant). The
  * header gets every field those two wrote, in the order heap_rebuild needs: b
  * whole (as a FREE element, its tag and requested size already in place)
@@ -150,13 +165,13 @@ tag_store(struct malloc_elem *e, struct tag g)
  */
 static inline __attribute__((always_inline)) void
 carve_small(struct malloc_heap *h, struct malloc_elem *e, struct malloc_elem *b, uint64_t front,
-	    uint64_t size, uint64_t req, const char *type)
+	    uint64_t size, uint64_t req, struct tag g)
 {
 	struct malloc_elem *n;
 
 	HM_ASSERT(front >= MIN_ELEM_SIZE && e->clean >= 1 && e->heap == h);
-	/* first: type and req are dead after it (fewer registers to save) */
-	tag_store(b, tag_pack(type));
+	/* first: g and req are dead after it (fewer registers live) */
+	tag_store(b, g);
 	/* set_req: usable == size (no pad) */
 	__atomic_store_n(&b->busy.req, (uint32_t)(size - req), __ATOMIC_RELAXED);
 #if MALLOC_DEBUG
@@ -205,44 +220,85 @@ carve_small(struct malloc_heap *h, struct malloc_elem *e, struct malloc_elem *b,
 HM_INTERNAL void *heap_small_relink(struct malloc_heap *h, struct malloc_elem *e,
 				    struct malloc_elem *b, const char *type, uint64_t req);
 
-/* heap_alloc_small (heap_i.h says what it does), inline. */
-static inline __attribute__((always_inline)) void *
-heap_alloc_small_inl(struct malloc_heap *h, uint64_t size, uint64_t req, const char *type,
-		     uint64_t *zero_from)
+/* heap_alloc_small's search: the free element @p *e whose top @p *b takes a
+ * block of @p size data bytes (@p *front bytes into e), found as find()'s good
+ * fit; false (nothing written) when there is none, an exact fit or a PAD
+ * header is needed (heap_alloc's cases). *@p same: e keeps its class. */
+static inline __attribute__((always_inline)) bool
+small_find(struct malloc_heap *h, uint64_t size, struct malloc_elem **e, struct malloc_elem **b,
+	   uint64_t *front, bool *same)
 {
-	uint64_t need = size + ELEM_OVERHEAD, front;
-	struct malloc_elem *e, *b;
+	uint64_t need = size + ELEM_OVERHEAD;
 	unsigned int f, s;
 
 	HM_ASSERT(size >= MALLOC_ALIGN && size <= SMALL_ALLOC_MAX && size % MALLOC_ALIGN == 0);
-	HM_ASSERT(req >= 1 && req <= size);
 	/* find()'s good fit: the first non-empty class whose every element holds
 	 * need (mapping_search without its overflow checks: need < 2^13) */
 	struct small_class c = small_class(need);
 	f = c.f;
 	s = c.s;
 	if (!next_class(h, &f, &s))
-		return NULL;
-	e = h->free_head[f][s];
+		return false;
+	*e = h->free_head[f][s];
 	/* start_pt: with 64-byte alignment and sizes the data ends where e ends, so
 	 * the new header is need bytes below e's end and nothing is left above */
-	front = e->size - need;
-	if (e->size < need + MIN_ELEM_SIZE)
-		return NULL; /* an exact fit or a PAD header: heap_alloc's cases */
-	b = (struct malloc_elem *)((char *)e + front);
+	*front = (*e)->size - need;
+	if ((*e)->size < need + MIN_ELEM_SIZE)
+		return false; /* an exact fit or a PAD header: heap_alloc's cases */
+	*b = (struct malloc_elem *)((char *)*e + *front);
+	/* e is in class (f, s) and front < e->size: it stays there when front
+	 * is not below the class's smallest size (same_class, from the search) */
+	*same = *front >= class_min(f, s);
+	return true;
+}
+
+/* heap_alloc_small (heap_i.h says what it does), inline. */
+static inline __attribute__((always_inline)) void *
+heap_alloc_small_inl(struct malloc_heap *h, uint64_t size, uint64_t req, const char *type,
+		     uint64_t *zero_from)
+{
+	struct malloc_elem *e, *b;
+	uint64_t front;
+	bool same;
+
+	HM_ASSERT(req >= 1 && req <= size);
+	if (!small_find(h, size, &e, &b, &front, &same))
+		return NULL;
 	if (zero_from != NULL) {
 		/* the new data is zero up to e's clean prefix */
 		uint64_t ce = elem_clean_end(e), data = front + ELEM_HEADER_LEN;
 		*zero_from = ce > data ? ce - data : 0;
 	}
-	/* e is in class (f, s) and front < e->size: it stays there when front
-	 * is not below the class's smallest size (same_class, from the search);
-	 * else out of line (a tail call: this path stays a leaf, no registers to
-	 * save) */
-	if (front < class_min(f, s))
+	/* a class change: out of line (a tail call) */
+	if (!same)
 		return heap_small_relink(h, e, b, type, req);
-	carve_small(h, e, b, front, size, req, type);
-	h->free_bytes -= need;
+	carve_small(h, e, b, front, size, req, tag_pack(type));
+	h->free_bytes -= size + ELEM_OVERHEAD;
+	h->alloc_count++;
+	return (char *)b + ELEM_HEADER_LEN;
+}
+
+/*
+ * heap_alloc_small_inl's common case alone, for malloc.c's heap-alone malloc:
+ * no zero_from, @p type read a word at a time (pre: tag_words_ok(type), which
+ * the caller tests before it takes the lock; packed here, at the carve, it
+ * holds two registers for less of the path), and NULL, with nothing written,
+ * when the rest of the element would change class (as when heap_alloc_small
+ * finds no room): with no call in it, the caller can stay a leaf and take its
+ * whole slow path by a tail call.
+ */
+static inline __attribute__((always_inline)) void *
+heap_alloc_small_tag(struct malloc_heap *h, uint64_t size, uint64_t req, const char *type)
+{
+	struct malloc_elem *e, *b;
+	uint64_t front;
+	bool same;
+
+	HM_ASSERT(req >= 1 && req <= size);
+	if (!small_find(h, size, &e, &b, &front, &same) || !same)
+		return NULL;
+	carve_small(h, e, b, front, size, req, tag_pack_words(type));
+	h->free_bytes -= size + ELEM_OVERHEAD;
 	h->alloc_count++;
 	return (char *)b + ELEM_HEADER_LEN;
 }
