@@ -434,13 +434,14 @@ malloc_any(const char *type, size_t size, unsigned int align)
 static void * __attribute__((noinline))
 malloc_heap_alone(const char *type, size_t size, unsigned int align)
 {
-	struct malloc_heap *h = &malloc_st.heaps[0];
+	struct malloc_heap *h;
 	void *p;
 
-	/* not initialised: n_nodes is 0 (as alloc_small) */
+	/* not initialised: n_nodes is 0 (as alloc_small), heaps NULL */
 	if (!cacheable(size, align) || malloc_st.n_nodes != 1 || !tag_words_ok(type) ||
 	    memseg_in_walk())
 		return malloc_any(type, size, align);
+	h = &malloc_st.heaps[0];
 	if (!robust_trylock(&h->lock))
 		return malloc_any(type, size, align);
 	hm_local_epoch_observe(); /* as heap_lock */
@@ -652,7 +653,7 @@ free_cached_msl(void *ptr)
 {
 	struct mcache *c = mc_self_on();
 
-	if (c != NULL && mc_set_msl(c, (const char *)ptr - ELEM_HEADER_LEN))
+	if (c != NULL && mc_set_msl(c, (const void *)((uintptr_t)ptr - ELEM_HEADER_LEN)))
 		return free_cached(ptr);
 	return free_direct(ptr, ELEM_OWNER_USER);
 }
