@@ -37,7 +37,7 @@
  * drops it) and whose per-CPU lists hold up to ~300 MiB per CPU: an untimed run in
  * another child gives the timed one its memory back only when both ran on the
  * same CPU (on the other CPU the timed child read 124-380 ms, on the same one
- * 66-75; docs/perf-notes-emuthp.md). So every timed child, whatever its backend
+ * 66-75; docs/performance-history.md, issue #19 part 7). So every timed child, whatever its backend
  * (DPDK's too), first pins itself to one CPU, then maps, populates and frees
  * 1 GiB + 64 MiB of madvised anonymous memory, untimed, and only then starts
  * (hm_init, the timed hm_malloc and touch): what it allocates next comes back

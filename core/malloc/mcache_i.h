@@ -276,7 +276,7 @@ mc_free(void *ptr, int (*heap_free)(void *), int (*msl_miss)(void *))
 		 * a fetch). In order, the neighbours are the blocks freed just
 		 * before and after: no fetch needed. Small classes only: the
 		 * goal was 64 B; for 4 KiB blocks (neighbours 4 KiB away) the
-		 * timings leaned the other way (docs/perf-notes-mcfree.md). */
+		 * timings leaned the other way (docs/performance-history.md, part 7). */
 		__builtin_prefetch((const void *)((uintptr_t)e + size), 1);
 		__builtin_prefetch((const void *)((uintptr_t)e - size), 1);
 	}

@@ -189,7 +189,7 @@ vec_run(const struct vec_ctx *c, const uint8_t *d, struct hm_mbuf **rxep, struct
 			(long long)hm_i40e_rx_desc_qw_get(d + dsz, 0), (long long)hm_i40e_rx_desc_qw_get(d, 0));
 		/* packet_type: four loads (a gather, vpgatherqd, is one instruction
 		 * instead of twelve, but was 0.2-0.5 cycles/packet slower on this
-		 * machine: perf-notes-rxvec) */
+		 * machine: docs/performance.md, issue #19 part 8) */
 		const __m256i ptv = _mm256_set_epi64x(pt[hm_i40e_rxd_ptype(q13)], pt[hm_i40e_rxd_ptype(q12)],
 						      pt[hm_i40e_rxd_ptype(q11)], pt[hm_i40e_rxd_ptype(q10)]);
 		const __m256i key = _mm256_and_si256(a, olb);
@@ -433,13 +433,13 @@ vec_recv(struct hm_i40e_rxq *rxq, struct hm_mbuf **pkts, uint16_t n, const size_
 	 * burst's headers: they are only written, and the 16-byte stores wait
 	 * for their lines in the store queue without stalling the loop (their
 	 * prefetches cost 0.4 cycles/packet with the lines in cache and saved
-	 * nothing with them flushed). perf-notes-rxvec has the variants. */
+	 * nothing with them flushed; docs/performance.md, issue #19 part 8). */
 	i40e_prefetch_burst_part(rxq, old_tail, 0);
 	i40e_prefetch_burst(rxq, old_tail + HM_I40E_RX_MAX_BURST);
 	i40e_prefetch_burst_part(rxq, old_tail + 2 * HM_I40E_RX_MAX_BURST, 0);
 	{
 		/* 80 ahead, not 64: flushed 10.3 -> 9.8 cycles/packet, hot 7.05 ->
-		 * 7.35 (72, 88 and 96 in between or alike: perf-notes-rxvec); the
+		 * 7.35 (72, 88 and 96 in between or alike: performance.md part 8); the
 		 * sw_ring's 32 spare entries cover pfm[31] */
 		unsigned int pfi = old_tail + I40E_PF_MBUF_AHEAD;
 
